@@ -1,0 +1,75 @@
+// The contract between the Store and a graph driver (overlay, vfs), as
+// containers/storage's drivers.Driver describes it, trimmed to what a store
+// without ID mappings needs.
+
+import type { Readable } from 'node:stream';
+import type { ApplyResult, Change, Compression } from '../../archive/index.js';
+
+export type DriverName = 'overlay' | 'vfs';
+
+export interface DriverInitOptions {
+  /** Graph root; the driver's home is `<graphRoot>/<name>`. */
+  graphRoot: string;
+  /** Run root; the driver keeps feature-probe files in `<runRoot>/<name>`. */
+  runRoot: string;
+  /** Driver options as `key=value` strings (`overlay.mountopt=nodev`, `mountopt=nodev`, `skip_mount_home=true`, …). */
+  options: string[];
+}
+
+export interface DriverCreateOptions {
+  mountLabel?: string;
+  /** Per-layer options (`size=…`); unsupported keys are an error. */
+  storageOpt?: Record<string, string>;
+}
+
+export interface DriverMountOptions {
+  mountLabel?: string;
+  /** Extra mount options (`ro`, …). */
+  options?: string[];
+  /** Container marked volatile: overlay adds `volatile` when the kernel supports it. */
+  volatile?: boolean;
+}
+
+export interface DriverApplyOptions {
+  /** Where to write the gzipped tar-split; none when absent. */
+  tarSplitPath?: string;
+  maxUncompressedSize?: number;
+}
+
+export interface DiffTarOptions {
+  compression?: Compression;
+}
+
+export interface Driver {
+  readonly name: DriverName;
+  /** `<graphRoot>/<name>`. */
+  readonly home: string;
+
+  create(id: string, parent: string | undefined, options?: DriverCreateOptions): Promise<void>;
+  /** Removes the layer's directory (and overlay's l/ link); missing is not an error. */
+  remove(id: string): Promise<void>;
+  exists(id: string): Promise<boolean>;
+  /** IDs of every layer directory in the home (for check's "unaccounted" test). */
+  listLayers(): Promise<string[]>;
+
+  /** Mounts (overlay) or resolves (vfs) the layer and returns the path of its root. */
+  mount(id: string, options?: DriverMountOptions): Promise<string>;
+  /** Undoes one mount(); the Store keeps the reference counts. */
+  unmount(id: string): Promise<void>;
+  /** Whether `path` is currently a mount point of this layer (vfs: always true). */
+  isMounted(id: string): Promise<boolean>;
+
+  /** The directory holding this layer's own files, which tar-split replay reads. */
+  layerFilesDir(id: string): string;
+  /** Applies a (possibly compressed) layer tar onto the layer's files. */
+  applyDiff(id: string, parent: string | undefined, input: Readable, options?: DriverApplyOptions): Promise<ApplyResult>;
+  /** A tar of the layer's changes against its parent, generated from the files (no tar-split). */
+  diff(id: string, parent: string | undefined): Promise<Readable>;
+  changes(id: string, parent: string | undefined): Promise<Change[]>;
+  diffSize(id: string, parent: string | undefined): Promise<number>;
+
+  /** `[key, value]` lines for `Store.status()` (Backing Filesystem, Supports d_type, …). */
+  status(): Promise<Array<[string, string]>>;
+  /** Unmounts what the driver mounted at init (overlay: the private bind of its home). */
+  cleanup(): Promise<void>;
+}

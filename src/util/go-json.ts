@@ -1,0 +1,85 @@
+// JSON text byte-identical to what containers/storage writes (json-iterator in
+// std-lib-compatible mode): compact, object keys in the order given (records
+// are built in Go struct order), map keys sorted bytewise by the caller via
+// `sortedMap`, and Go's string escaping (`<`, `>`, `&`, U+2028, U+2029 as
+// \u escapes; lone surrogates as U+FFFD). No trailing newline.
+
+const ESCAPES: Record<string, string> = {
+  '"': '\\"', '\\': '\\\\', '\n': '\\n', '\r': '\\r', '\t': '\\t',
+  '<': '\\u003c', '>': '\\u003e', '&': '\\u0026', '\u2028': '\\u2028', '\u2029': '\\u2029',
+};
+
+// Characters that need escaping, plus lone surrogates (invalid UTF-8 in Go).
+// eslint-disable-next-line no-control-regex
+const NEEDS_ESCAPE = /["\\\u0000-\u001f<>&\u2028\u2029]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
+function escapeChar(ch: string): string {
+  const known = ESCAPES[ch];
+  if (known) return known;
+  const code = ch.charCodeAt(0);
+  if (code >= 0xd800 && code <= 0xdfff) return '\ufffd';
+  return '\\u' + code.toString(16).padStart(4, '0');
+}
+
+export function goQuote(s: string): string {
+  return '"' + s.replace(NEEDS_ESCAPE, escapeChar) + '"';
+}
+
+/** Encodes a value: objects keep their insertion order; `undefined` members are skipped. */
+export function goJsonStringify(value: unknown): string {
+  if (value === null || value === undefined) return 'null';
+  switch (typeof value) {
+    case 'string':
+      return goQuote(value);
+    case 'number':
+      return Number.isFinite(value) ? String(value) : 'null';
+    case 'bigint':
+      return value.toString();
+    case 'boolean':
+      return value ? 'true' : 'false';
+    case 'object': {
+      if (Array.isArray(value)) return '[' + value.map(goJsonStringify).join(',') + ']';
+      let out = '';
+      for (const [key, member] of Object.entries(value as Record<string, unknown>)) {
+        if (member === undefined) continue;
+        out += (out ? ',' : '') + goQuote(key) + ':' + goJsonStringify(member);
+      }
+      return '{' + out + '}';
+    }
+    default:
+      throw new TypeError(`cannot encode a ${typeof value} as JSON`);
+  }
+}
+
+/** A copy of `map` with keys in Go's bytewise order (Go sorts map keys when encoding). */
+export function sortedMap<V>(map: Record<string, V>): Record<string, V> {
+  const out: Record<string, V> = {};
+  for (const key of Object.keys(map).sort(compareBytewise)) out[key] = map[key] as V;
+  return out;
+}
+
+function compareBytewise(a: string, b: string): number {
+  return Buffer.compare(Buffer.from(a), Buffer.from(b));
+}
+
+/**
+ * A Go `time.Time` in RFC 3339 with nanoseconds, trailing zeros trimmed, as
+ * json-iterator writes it. Node has milliseconds; the sub-millisecond part
+ * comes from the monotonic clock so that IDs made in one millisecond still
+ * sort by creation time.
+ */
+export function goTimeNow(): string {
+  const now = Date.now();
+  const subMillis = Number(process.hrtime.bigint() % 1_000_000n);
+  return formatGoTime(now, subMillis);
+}
+
+export function formatGoTime(epochMillis: number, subMillisNanos = 0): string {
+  const iso = new Date(epochMillis).toISOString(); // 2026-11-25T15:52:23.123Z
+  const nanos = (epochMillis % 1000 + 1000) % 1000 * 1_000_000 + subMillisNanos;
+  const fraction = nanos === 0 ? '' : '.' + String(nanos).padStart(9, '0').replace(/0+$/, '');
+  return iso.slice(0, 19) + fraction + 'Z';
+}
+
+/** The zero `time.Time`, which Go writes for a record that has no creation time. */
+export const GO_ZERO_TIME = '0001-01-01T00:00:00Z';

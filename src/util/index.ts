@@ -1,0 +1,8 @@
+// Small shared pieces every layer of Berth uses: typed errors, atomic writes,
+// Go-compatible JSON, IDs and digests.
+
+export { BerthError, isErrno, type ErrorDetail } from './errors.js';
+export { writeFileAtomic, writeFileAtomicSync, type AtomicWriteOptions } from './atomic-write.js';
+export { goJsonStringify, goQuote, sortedMap, goTimeNow, formatGoTime, GO_ZERO_TIME } from './go-json.js';
+export { generateRandomId, generateShortLinkId, isFullHexId } from './ids.js';
+export { sha256Digest, isSha256Digest } from './digest.js';
