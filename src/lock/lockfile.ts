@@ -1,0 +1,226 @@
+// containers/storage-compatible lock files: one fd per path kept open for the process
+// lifetime, an in-process FIFO reader/writer queue, and one kernel OFD lock behind it.
+
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { isErrno } from '../util/index.js';
+import { LockError } from './errors.js';
+import { newLastWrite } from './last-write.js';
+import { ofdlock, type LockKind } from './native.js';
+import type { LastWrite, LockFile } from './types.js';
+
+// Singletons per absolute path, as Go's lockfile package keeps them: a second fd on the same
+// file would be a second open file description, which our own OFD lock would then exclude.
+const lockFiles = new Map<string, OfdLockFile>();
+
+/** The read-write lock file at `path` (created, with its directory, if missing). */
+export function getLockFile(path: string): LockFile {
+  return lockFileFor(path, false);
+}
+
+/** The read-only lock file at `path` (additional stores): only read locks may be taken. */
+export function getROLockFile(path: string): LockFile {
+  return lockFileFor(path, true);
+}
+
+function lockFileFor(path: string, readOnly: boolean): LockFile {
+  const absolute = resolve(path);
+  const existing = lockFiles.get(absolute);
+  if (existing) {
+    if (existing.readOnly !== readOnly) {
+      // Go's wording (GetLockFile / GetROLockFile on a path already known in the other mode).
+      const message = readOnly ? `lock ${JSON.stringify(absolute)} is not a read-only lock` : `lock ${JSON.stringify(absolute)} is a read-only lock`;
+      throw new LockError('mode-mismatch', message, { path: absolute, readOnly });
+    }
+    return existing;
+  }
+  const created = new OfdLockFile(absolute, readOnly, openLockFd(absolute, readOnly));
+  lockFiles.set(absolute, created);
+  return created;
+}
+
+// Go's openLock: if the directory is gone, create it (0700) and open again.
+function openLockFd(path: string, readOnly: boolean): number {
+  try {
+    return ofdlock.open(path, readOnly);
+  } catch (err) {
+    if (!isErrno(err, 'ENOENT')) throw ioError('open', path, err);
+  }
+  try {
+    mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+    return ofdlock.open(path, readOnly);
+  } catch (err) {
+    throw ioError('open', path, err);
+  }
+}
+
+function ioError(operation: string, path: string, cause: unknown): LockError {
+  const reason = cause instanceof Error ? cause.message : String(cause);
+  return new LockError('io', `${operation} lock file ${path}: ${reason}`, { path, operation }, { cause });
+}
+
+interface Waiter {
+  kind: LockKind;
+  resolve: () => void;
+  reject: (err: unknown) => void;
+}
+
+class OfdLockFile implements LockFile {
+  readonly path: string;
+  readonly readOnly: boolean;
+  // Never closed: closing would drop the kernel lock, and reopening per hold (as Go does with
+  // classic locks) would cost two syscalls per lock() for nothing.
+  readonly #fd: number;
+  // In-process state; the kernel lock of the same kind is held exactly while it is not idle.
+  #state: 'idle' | LockKind = 'idle';
+  #readers = 0;
+  // FIFO: a reader arriving behind a queued writer waits, so writers are not starved.
+  readonly #waiters: Waiter[] = [];
+  // A blocking F_OFD_SETLKW occupies a libuv threadpool thread (4 by default, shared with
+  // fs and zlib), so at most one is in flight per lock file; everyone else waits in #waiters.
+  #blockingCallInFlight = false;
+
+  constructor(path: string, readOnly: boolean, fd: number) {
+    this.path = path;
+    this.readOnly = readOnly;
+    this.#fd = fd;
+  }
+
+  lock(): Promise<void> {
+    if (this.readOnly) {
+      return Promise.reject(new LockError('read-only', `can't take write lock on read-only lock file ${this.path}`, { path: this.path }));
+    }
+    return this.#enqueue('write');
+  }
+
+  rLock(): Promise<void> {
+    return this.#enqueue('read');
+  }
+
+  unlock(): void {
+    if (this.#state === 'idle') {
+      throw new LockError('not-locked', `unlock of lock file ${this.path} that is not locked`, { path: this.path });
+    }
+    if (this.#state === 'read' && --this.#readers > 0) return;
+    this.#state = 'idle';
+    try {
+      ofdlock.unlock(this.#fd);
+    } catch (err) {
+      throw ioError('unlock', this.path, err);
+    } finally {
+      this.#admitNext();
+    }
+  }
+
+  async withLock<T>(fn: () => Promise<T> | T): Promise<T> {
+    await this.lock();
+    try {
+      return await fn();
+    } finally {
+      this.unlock();
+    }
+  }
+
+  async withRLock<T>(fn: () => Promise<T> | T): Promise<T> {
+    await this.rLock();
+    try {
+      return await fn();
+    } finally {
+      this.unlock();
+    }
+  }
+
+  isWriteLocked(): boolean {
+    return this.#state === 'write';
+  }
+
+  recordWrite(): LastWrite {
+    if (this.#state !== 'write') {
+      throw new LockError('not-write-locked', `recording a write to lock file ${this.path} requires the write lock`, { path: this.path });
+    }
+    const token = newLastWrite();
+    try {
+      ofdlock.pwrite64(this.#fd, token);
+    } catch (err) {
+      throw ioError('write', this.path, err);
+    }
+    return token;
+  }
+
+  getLastWrite(): LastWrite {
+    if (this.#state === 'idle') {
+      throw new LockError('not-locked', `reading the last write of lock file ${this.path} requires a lock`, { path: this.path });
+    }
+    try {
+      return ofdlock.pread64(this.#fd);
+    } catch (err) {
+      throw ioError('read', this.path, err);
+    }
+  }
+
+  // v1.50 semantics: compare bytes, so a short or empty file is a state like any other.
+  modifiedSince(previous: LastWrite): boolean {
+    return !this.getLastWrite().equals(previous);
+  }
+
+  #enqueue(kind: LockKind): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.#waiters.push({ kind, resolve, reject });
+      this.#admitNext();
+    });
+  }
+
+  // Lets in whoever may go now: joins readers to a held read lock, or, when idle, takes the
+  // kernel lock for the head waiter (non-blocking first; the blocking call only when busy).
+  #admitNext(): void {
+    const head = this.#waiters[0];
+    if (!head || this.#blockingCallInFlight) return;
+    if (this.#state === 'read' && head.kind === 'read') {
+      this.#admitReaders();
+      return;
+    }
+    if (this.#state !== 'idle') return;
+    let acquired: boolean;
+    try {
+      acquired = ofdlock.tryLock(this.#fd, head.kind);
+    } catch (err) {
+      this.#failHead(err);
+      return;
+    }
+    if (acquired) this.#enterState(head.kind);
+    else this.#waitForKernelLock(head.kind);
+  }
+
+  #waitForKernelLock(kind: LockKind): void {
+    this.#blockingCallInFlight = true;
+    ofdlock.lockAsync(this.#fd, kind).then(
+      () => {
+        this.#blockingCallInFlight = false;
+        // Nothing leaves the queue while the call is in flight, so the head is still `kind`.
+        this.#enterState(kind);
+      },
+      (err: unknown) => {
+        this.#blockingCallInFlight = false;
+        this.#failHead(err);
+      },
+    );
+  }
+
+  #enterState(kind: LockKind): void {
+    this.#state = kind;
+    if (kind === 'read') this.#admitReaders();
+    else this.#waiters.shift()?.resolve();
+  }
+
+  #admitReaders(): void {
+    while (this.#waiters[0]?.kind === 'read') {
+      this.#readers++;
+      this.#waiters.shift()?.resolve();
+    }
+  }
+
+  #failHead(err: unknown): void {
+    this.#waiters.shift()?.reject(ioError('lock', this.path, err));
+    this.#admitNext();
+  }
+}
