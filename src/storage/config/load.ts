@@ -1,0 +1,226 @@
+// loadStoreOptions: storage.conf plus the environment → the StoreOptions the
+// Store opens with, following containers/storage v1.50.2 (types/options.go):
+// file search, key meanings, STORAGE_DRIVER / STORAGE_OPTS, root and rootless
+// defaults, and the choice of a driver when none is configured.
+
+import { readFile, realpath } from 'node:fs/promises';
+import { join, normalize, resolve } from 'node:path';
+import { isErrno } from '../../util/index.js';
+import type { DriverName } from '../drivers/types.js';
+import { StorageError } from '../errors.js';
+import type { StoreOptions } from '../types.js';
+import { driverOptionsFromConf } from './driver-options.js';
+import { checkStorageConf, type StorageConf } from './schema.js';
+import { exists, findStorageConf, OVERRIDE_CONFIG_FILE, SYSTEM_CONFIG_FILE, type Env } from './search.js';
+
+export const DEFAULT_GRAPH_ROOT = '/var/lib/containers/storage';
+export const DEFAULT_RUN_ROOT = '/run/containers/storage';
+
+export interface LoadStoreOptionsInput {
+  /** The environment to read (`process.env` at the CLI's edge). */
+  env: Env;
+  /** Read this file (it must exist) instead of searching, as Go's SetDefaultConfigFilePath does. */
+  configPath?: string;
+  /** Whose defaults: 0 is root. Default: `_CONTAINERS_ROOTLESS_UID`, else the process's uid. */
+  uid?: number;
+}
+
+export interface LoadedStoreOptions {
+  options: StoreOptions;
+  /** The storage.conf that was read; absent when none exists. */
+  configFile?: string;
+  /** Text the caller may print (Go logs these as warnings): unknown keys, ignored settings. */
+  warnings: string[];
+}
+
+/**
+ * Reads storage.conf and the environment into StoreOptions. Prints nothing.
+ * @throws StorageError `config-invalid` for unreadable or malformed TOML, values of the
+ *   wrong type, a driver Berth does not have, or several driver directories to choose from.
+ * @example
+ * const { options, warnings } = await loadStoreOptions({ env: process.env });
+ * const store = await openStore(options);
+ */
+export async function loadStoreOptions(input: LoadStoreOptionsInput): Promise<LoadedStoreOptions> {
+  const { env } = input;
+  const uid = input.uid ?? rootlessUid(env);
+  const warnings: string[] = [];
+  const choice = input.configPath !== undefined
+    ? { path: input.configPath, mustExist: true }
+    : await findStorageConf(env, uid);
+  const own = await readStorageConf(choice.path, choice.mustExist, warnings);
+
+  let settings: ConfSettings;
+  let configFile = own ? choice.path : undefined;
+  if (uid === 0 || own) {
+    settings = settingsFromConf(own ?? {}, env, warnings);
+    const rootless = uid !== 0 ? rootlessRoots(env, uid) : undefined;
+    settings.runRoot ||= rootless ? rootless.runRoot : DEFAULT_RUN_ROOT;
+    settings.graphRoot ||= rootless ? settings.rootlessStoragePath || rootless.graphRoot : DEFAULT_GRAPH_ROOT;
+  } else {
+    const system = await readSystemConf(warnings);
+    configFile = system?.path;
+    settings = rootlessFromSystem(settingsFromConf(system?.conf ?? {}, {}, warnings), env, uid);
+  }
+
+  const graphRoot = await expandPath(settings.graphRoot, uid, env);
+  const runRoot = await expandPath(settings.runRoot, uid, env);
+  const driverName = await resolveDriver(settings.driverName, settings.driverPriority, graphRoot, configFile);
+  const options: StoreOptions = { runRoot, graphRoot, driverName, driverOptions: settings.driverOptions };
+  if (settings.transientStore) options.transientStore = true;
+  if (settings.pullOptions) options.pullOptions = settings.pullOptions;
+  return configFile ? { options, configFile, warnings } : { options, warnings };
+}
+
+/** What one storage.conf (plus STORAGE_DRIVER / STORAGE_OPTS) says, before defaults. */
+interface ConfSettings {
+  driverName: string;
+  driverPriority: string[];
+  runRoot: string;
+  graphRoot: string;
+  rootlessStoragePath: string;
+  driverOptions: string[];
+  transientStore: boolean;
+  pullOptions?: Record<string, string>;
+  /** `ignore_chown_errors` options from the file, which rootless users inherit. */
+  chownOptions: string[];
+}
+
+// ReloadConfigurationFile: STORAGE_DRIVER beats `driver`, `overlay2` means
+// `overlay`, and a set STORAGE_OPTS replaces every driver option of the file.
+function settingsFromConf(conf: StorageConf, env: Env, warnings: string[]): ConfSettings {
+  const storage = table(conf.storage);
+  const options = table(storage.options);
+  const confDriver = env.STORAGE_DRIVER || text(storage.driver);
+  const driverName = confDriver === 'overlay2' ? 'overlay' : confDriver;
+  let driverOptions = driverOptionsFromConf(options, confDriver, driverName);
+  const chownOptions = driverOptions.filter((option) => option.includes('ignore_chown_errors'));
+  if (env.STORAGE_OPTS !== undefined) driverOptions = env.STORAGE_OPTS.split(',');
+  if (driverOptions.length === 1 && driverOptions[0] === '') driverOptions = [];
+  warnIgnored(storage, options, warnings);
+  const settings: ConfSettings = {
+    driverName,
+    driverPriority: Array.isArray(storage.driver_priority) ? storage.driver_priority : [],
+    runRoot: text(storage.runroot),
+    graphRoot: text(storage.graphroot),
+    rootlessStoragePath: text(storage.rootless_storage_path),
+    driverOptions,
+    transientStore: storage.transient_store === true,
+    chownOptions,
+  };
+  if (options.pull_options) settings.pullOptions = { ...(options.pull_options as Record<string, string>) };
+  return settings;
+}
+
+// Settings Go honours that change what a store is, and Berth cannot do yet.
+function warnIgnored(storage: StorageConf, options: StorageConf, warnings: string[]): void {
+  const ignored: string[] = [];
+  if (text(storage.imagestore) || text(options.imagestore)) ignored.push('imagestore');
+  for (const key of ['remap-uids', 'remap-gids', 'remap-user', 'remap-group']) if (text(options[key])) ignored.push(key);
+  if (options['disable-volatile'] === true) ignored.push('disable-volatile');
+  if (ignored.length) warnings.push(`storage.conf settings not supported by Berth, ignored: ${ignored.join(', ')}`);
+}
+
+// getRootlessStorageOpts: a rootless user without their own storage.conf keeps the
+// system file's rootless-capable driver and pull options, its ignore_chown_errors,
+// and gets per-user roots; STORAGE_OPTS is appended here, not a replacement.
+function rootlessFromSystem(system: ConfSettings, env: Env, uid: number): ConfSettings {
+  const roots = rootlessRoots(env, uid);
+  let driverName = ['overlay', 'vfs', 'btrfs'].includes(system.driverName) ? system.driverName : '';
+  if (env.STORAGE_DRIVER) driverName = env.STORAGE_DRIVER === 'overlay2' ? 'overlay' : env.STORAGE_DRIVER;
+  const driverOptions = driverName === 'overlay' ? system.chownOptions.slice(0, 1) : [];
+  if (env.STORAGE_OPTS) driverOptions.push(...env.STORAGE_OPTS.split(','));
+  return {
+    ...system,
+    driverName,
+    runRoot: roots.runRoot,
+    graphRoot: system.rootlessStoragePath || roots.graphRoot,
+    driverOptions,
+  };
+}
+
+function rootlessRoots(env: Env, uid: number): { runRoot: string; graphRoot: string } {
+  const runtimeDir = env.XDG_RUNTIME_DIR || `/run/user/${uid}`;
+  const dataHome = env.XDG_DATA_HOME || join(env.HOME || '/', '.local/share');
+  return { runRoot: join(runtimeDir, 'containers'), graphRoot: join(dataHome, 'containers/storage') };
+}
+
+async function readSystemConf(warnings: string[]): Promise<{ path: string; conf: StorageConf } | undefined> {
+  for (const path of [OVERRIDE_CONFIG_FILE, SYSTEM_CONFIG_FILE]) {
+    const conf = await readStorageConf(path, false, warnings);
+    if (conf) return { path, conf };
+  }
+  return undefined;
+}
+
+async function readStorageConf(path: string, mustExist: boolean, warnings: string[]): Promise<StorageConf | undefined> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    if (!mustExist && isErrno(err, 'ENOENT', 'ENOTDIR')) return undefined;
+    throw new StorageError('config-invalid', `reading ${path}: ${(err as Error).message}`, { file: path }, { cause: err });
+  }
+  // smol-toml is loaded only here: CLI runs with --graph/--run never pay for it.
+  const { parse } = await import('smol-toml');
+  let doc: Record<string, unknown>;
+  try {
+    doc = parse(text);
+  } catch (err) {
+    throw new StorageError('config-invalid', `parsing ${path}: ${(err as Error).message}`, { file: path }, { cause: err });
+  }
+  const { conf, unknownKeys } = checkStorageConf(doc, path);
+  if (unknownKeys.length) {
+    warnings.push(`Failed to decode the keys [${unknownKeys.map((key) => JSON.stringify(key)).join(' ')}] from ${JSON.stringify(path)}`);
+  }
+  return conf;
+}
+
+/**
+ * With no driver configured Go picks the driver whose directory already exists in
+ * the graph root (with driver_priority: among those listed; without it, an existing
+ * vfs directory does not count), else the first that works: overlay.
+ */
+async function resolveDriver(configured: string, priority: string[], graphRoot: string, configFile: string | undefined): Promise<DriverName> {
+  if (configured) return supportedDriver(configured, configFile);
+  const candidates = priority.length ? priority.map((name) => (name === 'overlay2' ? 'overlay' : name)) : ['overlay'];
+  const found: string[] = [];
+  for (const name of candidates) if (await exists(join(graphRoot, name))) found.push(name);
+  if (found.length > 1) {
+    throw new StorageError('config-invalid', `${graphRoot} contains several valid graphdrivers: ${found.join(', ')}; cleanup or explicitly choose storage driver (-s <DRIVER>)`, { graphRoot, drivers: found });
+  }
+  const chosen = found[0] ?? candidates.find((name) => name === 'overlay' || name === 'vfs') ?? candidates[0] ?? 'overlay';
+  return supportedDriver(chosen, configFile);
+}
+
+function supportedDriver(name: string, configFile: string | undefined): DriverName {
+  if (name === 'overlay' || name === 'vfs') return name;
+  throw new StorageError('config-invalid', `driver "${name}" is not supported by Berth (overlay, vfs)`, { driver: name, file: configFile });
+}
+
+// expandEnvPath: `$UID`, then $VAR / ${VAR}; symlinks resolved when the path exists.
+async function expandPath(path: string, uid: number, env: Env): Promise<string> {
+  const expanded = path
+    .replaceAll('$UID', String(uid))
+    .replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)/g, (_, braced: string | undefined, bare: string | undefined) => env[(braced ?? bare)!] ?? '');
+  const absolute = resolve(normalize(expanded));
+  try {
+    return await realpath(absolute);
+  } catch {
+    return absolute;
+  }
+}
+
+function rootlessUid(env: Env): number {
+  const fromEnv = env._CONTAINERS_ROOTLESS_UID;
+  if (fromEnv) return Number.parseInt(fromEnv, 10) || 0;
+  return process.getuid?.() ?? 0;
+}
+
+function table(value: unknown): StorageConf {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) ? value as StorageConf : {};
+}
+
+function text(value: unknown): string {
+  return typeof value === 'string' ? value : '';
+}
