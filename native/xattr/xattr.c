@@ -1,0 +1,215 @@
+// Filesystem calls Node lacks, for applying layer tars: extended attributes on
+// the link itself (lsetxattr/lgetxattr/llistxattr), mknod for devices and fifos,
+// and the CRC-64/ISO checksum tar-split records for file contents.
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/types.h>
+#include <sys/xattr.h>
+#include <node_api.h>
+
+#define PATH_BUF 4352
+#define NAME_BUF 512
+
+// Throws a Node-style system error (code "ENOTSUP", errno, syscall, path) and returns NULL.
+static napi_value throw_errno(napi_env env, int err, const char *syscall, const char *path) {
+  napi_value code, msg, error, num, sys, p;
+  const char *name = strerrorname_np(err);
+  char text[PATH_BUF + 128];
+  snprintf(text, sizeof text, "%s, %s '%s'", strerror(err), syscall, path ? path : "");
+  napi_create_string_utf8(env, name ? name : "EUNKNOWN", NAPI_AUTO_LENGTH, &code);
+  napi_create_string_utf8(env, text, NAPI_AUTO_LENGTH, &msg);
+  napi_create_error(env, code, msg, &error);
+  napi_create_int32(env, -err, &num);
+  napi_set_named_property(env, error, "errno", num);
+  napi_create_string_utf8(env, syscall, NAPI_AUTO_LENGTH, &sys);
+  napi_set_named_property(env, error, "syscall", sys);
+  if (path) {
+    napi_create_string_utf8(env, path, NAPI_AUTO_LENGTH, &p);
+    napi_set_named_property(env, error, "path", p);
+  }
+  napi_throw(env, error);
+  return NULL;
+}
+
+static napi_value throw_type(napi_env env, const char *message) {
+  napi_throw_type_error(env, NULL, message);
+  return NULL;
+}
+
+// Copies a JS string argument into buf; false when it is not a string or too long.
+static bool arg_string(napi_env env, napi_value v, char *buf, size_t size) {
+  size_t len = 0;
+  if (napi_get_value_string_utf8(env, v, buf, size, &len) != napi_ok) return false;
+  return len < size - 1;
+}
+
+static bool arg_buffer(napi_env env, napi_value v, void **data, size_t *len) {
+  bool is = false;
+  napi_is_buffer(env, v, &is);
+  return is && napi_get_buffer_info(env, v, data, len) == napi_ok;
+}
+
+// lsetxattr(path, name, value: Buffer)
+static napi_value js_lsetxattr(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  char path[PATH_BUF], name[NAME_BUF];
+  void *value;
+  size_t len;
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  if (argc < 3 || !arg_string(env, argv[0], path, sizeof path) || !arg_string(env, argv[1], name, sizeof name)
+      || !arg_buffer(env, argv[2], &value, &len)) {
+    return throw_type(env, "lsetxattr(path: string, name: string, value: Buffer)");
+  }
+  if (lsetxattr(path, name, value, len, 0) != 0) return throw_errno(env, errno, "lsetxattr", path);
+  return NULL;
+}
+
+// lgetxattr(path, name): Buffer, or null when the attribute is absent.
+static napi_value js_lgetxattr(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2], result;
+  char path[PATH_BUF], name[NAME_BUF];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  if (argc < 2 || !arg_string(env, argv[0], path, sizeof path) || !arg_string(env, argv[1], name, sizeof name)) {
+    return throw_type(env, "lgetxattr(path: string, name: string)");
+  }
+  for (;;) {
+    ssize_t size = lgetxattr(path, name, NULL, 0);
+    if (size < 0) {
+      if (errno == ENODATA) {
+        napi_get_null(env, &result);
+        return result;
+      }
+      return throw_errno(env, errno, "lgetxattr", path);
+    }
+    void *data;
+    napi_create_buffer(env, size, &data, &result);
+    ssize_t got = size == 0 ? 0 : lgetxattr(path, name, data, size);
+    if (got == size) return result;
+    if (got < 0 && errno != ERANGE) return throw_errno(env, errno, "lgetxattr", path);
+    // The value changed size between the calls: ask again.
+  }
+}
+
+// llistxattr(path): string[] of attribute names.
+static napi_value js_llistxattr(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1], result, item;
+  char path[PATH_BUF];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  if (argc < 1 || !arg_string(env, argv[0], path, sizeof path)) return throw_type(env, "llistxattr(path: string)");
+  for (;;) {
+    ssize_t size = llistxattr(path, NULL, 0);
+    if (size < 0) return throw_errno(env, errno, "llistxattr", path);
+    char *names = malloc(size + 1);
+    ssize_t got = size == 0 ? 0 : llistxattr(path, names, size);
+    if (got < 0) {
+      int err = errno;
+      free(names);
+      if (err == ERANGE) continue;
+      return throw_errno(env, err, "llistxattr", path);
+    }
+    napi_create_array(env, &result);
+    uint32_t index = 0;
+    for (ssize_t at = 0; at < got; at += strlen(names + at) + 1) {
+      napi_create_string_utf8(env, names + at, NAPI_AUTO_LENGTH, &item);
+      napi_set_element(env, result, index++, item);
+    }
+    free(names);
+    return result;
+  }
+}
+
+// mknod(path, mode, major, minor): mode includes the file type (S_IFCHR, S_IFBLK, S_IFIFO).
+static napi_value js_mknod(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value argv[4];
+  char path[PATH_BUF];
+  uint32_t mode = 0, major = 0, minor = 0;
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  if (argc < 4 || !arg_string(env, argv[0], path, sizeof path) || napi_get_value_uint32(env, argv[1], &mode) != napi_ok
+      || napi_get_value_uint32(env, argv[2], &major) != napi_ok || napi_get_value_uint32(env, argv[3], &minor) != napi_ok) {
+    return throw_type(env, "mknod(path: string, mode: number, major: number, minor: number)");
+  }
+  if (mknod(path, mode, makedev(major, minor)) != 0) return throw_errno(env, errno, "mknod", path);
+  return NULL;
+}
+
+// CRC-64 with the ISO polynomial, reflected, as Go's hash/crc64 (crc64.ISO) computes it;
+// slicing-by-8 tables.
+static uint64_t crc_table[8][256];
+
+static void crc_init(void) {
+  const uint64_t poly = 0xD800000000000000ULL;
+  for (int i = 0; i < 256; i++) {
+    uint64_t crc = i;
+    for (int j = 0; j < 8; j++) crc = (crc & 1) ? (crc >> 1) ^ poly : crc >> 1;
+    crc_table[0][i] = crc;
+  }
+  for (int i = 0; i < 256; i++) {
+    uint64_t crc = crc_table[0][i];
+    for (int t = 1; t < 8; t++) {
+      crc = crc_table[0][crc & 0xff] ^ (crc >> 8);
+      crc_table[t][i] = crc;
+    }
+  }
+}
+
+static uint64_t crc_update(uint64_t crc, const uint8_t *p, size_t n) {
+  crc = ~crc;
+  while (n >= 8) {
+    uint64_t v;
+    memcpy(&v, p, 8);
+    crc ^= v;  // little-endian host
+    crc = crc_table[7][crc & 0xff] ^ crc_table[6][(crc >> 8) & 0xff] ^ crc_table[5][(crc >> 16) & 0xff]
+        ^ crc_table[4][(crc >> 24) & 0xff] ^ crc_table[3][(crc >> 32) & 0xff] ^ crc_table[2][(crc >> 40) & 0xff]
+        ^ crc_table[1][(crc >> 48) & 0xff] ^ crc_table[0][crc >> 56];
+    p += 8;
+    n -= 8;
+  }
+  while (n--) crc = crc_table[0][(crc ^ *p++) & 0xff] ^ (crc >> 8);
+  return ~crc;
+}
+
+// crc64Update(state: Buffer(8), data: Buffer): the state holds the running checksum as a
+// big-endian uint64 (Go's Sum() bytes); start from 8 zero bytes.
+static napi_value js_crc64_update(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  void *state, *data;
+  size_t state_len, len;
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  if (argc < 2 || !arg_buffer(env, argv[0], &state, &state_len) || state_len != 8 || !arg_buffer(env, argv[1], &data, &len)) {
+    return throw_type(env, "crc64Update(state: Buffer(8), data: Buffer)");
+  }
+  uint8_t *s = state;
+  uint64_t crc = 0;
+  for (int i = 0; i < 8; i++) crc = (crc << 8) | s[i];
+  crc = crc_update(crc, data, len);
+  for (int i = 7; i >= 0; i--) {
+    s[i] = crc & 0xff;
+    crc >>= 8;
+  }
+  return NULL;
+}
+
+static napi_value init(napi_env env, napi_value exports) {
+  crc_init();
+  napi_property_descriptor props[] = {
+    {"lsetxattr", NULL, js_lsetxattr, NULL, NULL, NULL, napi_default, NULL},
+    {"lgetxattr", NULL, js_lgetxattr, NULL, NULL, NULL, napi_default, NULL},
+    {"llistxattr", NULL, js_llistxattr, NULL, NULL, NULL, napi_default, NULL},
+    {"mknod", NULL, js_mknod, NULL, NULL, NULL, napi_default, NULL},
+    {"crc64Update", NULL, js_crc64_update, NULL, NULL, NULL, napi_default, NULL},
+  };
+  napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
+  return exports;
+}
+
+NAPI_MODULE(NODE_GYP_MODULE_NAME, init)

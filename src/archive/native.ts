@@ -1,0 +1,21 @@
+// Loads the xattr addon (native/xattr): extended attributes on links, mknod,
+// and Go's CRC-64/ISO, none of which Node's fs offers.
+
+import { createRequire } from 'node:module';
+
+export interface XattrAddon {
+  /** lsetxattr(2): sets the attribute on the path itself (never follows a final symlink). */
+  lsetxattr(path: string, name: string, value: Buffer): void;
+  /** lgetxattr(2): the value, or null when the attribute is absent. */
+  lgetxattr(path: string, name: string): Buffer | null;
+  /** llistxattr(2): attribute names. */
+  llistxattr(path: string): string[];
+  /** mknod(2); `mode` includes the type bits (S_IFCHR, S_IFBLK, S_IFIFO). */
+  mknod(path: string, mode: number, major: number, minor: number): void;
+  /** Go's crc64.Update with the ISO table; `state` is the running sum as 8 big-endian bytes. */
+  crc64Update(state: Buffer, data: Buffer): void;
+}
+
+// Compiled, this file lives in dist/src/archive/; the addon is built in the package root.
+const requireFromHere = createRequire(import.meta.url);
+export const xattrAddon = requireFromHere('../../../native/xattr/build/Release/xattr.node') as XattrAddon;
