@@ -9,3 +9,7 @@ export {
 } from './tar/header.js';
 export { parsePaxRecords } from './tar/pax.js';
 export { TarReader, type TarVisitor } from './tar/reader.js';
+export { overlayChanges } from './changes-overlay.js';
+export { changesDirs } from './changes-dirs.js';
+export { changesSize, directorySize } from './changes-size.js';
+export { exportDirectory, exportOverlayUpper, exportChanges } from './export.js';

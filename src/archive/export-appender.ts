@@ -1,0 +1,160 @@
+// Tar entries made from files, header field by field as Go's archive
+// tarAppender writes them (FileInfoHeader + addTarFile), so that generated
+// diffs match the Go library's output.
+
+import { lstat, open, readlink } from 'node:fs/promises';
+import type { BigIntStats } from 'node:fs';
+import { ArchiveError } from './errors.js';
+import { BLOCK_SIZE, encodeTarHeader, paddingFor, TarEntryType, type TarHeaderInput } from './tar/header.js';
+import { readCarriedXattrs } from './changes-xattrs.js';
+import { groupName, userName } from './export-owner-names.js';
+
+/** A header before it is encoded, with the full st_mode-style mode Go writes. */
+export interface ExportHeader extends TarHeaderInput {
+  /** Type and permission bits as Go writes them into the mode field (`0100644`). */
+  goMode: number;
+}
+
+/** Rewrites an overlay upper-dir header before it is written (whiteout conversion); may add one after it. */
+export type HeaderConverter = (header: ExportHeader, file: string, st: BigIntStats) => Promise<ExportHeader | undefined>;
+
+const S_IFMT = 0o170000n;
+const TYPE_BITS: ReadonlyMap<bigint, TarEntryType> = new Map([
+  [0o100000n, TarEntryType.File],
+  [0o040000n, TarEntryType.Directory],
+  [0o120000n, TarEntryType.Symlink],
+  [0o020000n, TarEntryType.CharDevice],
+  [0o060000n, TarEntryType.BlockDevice],
+  [0o010000n, TarEntryType.Fifo],
+]);
+/** Files up to this size are read whole and sent with their header in one chunk. */
+const SMALL_FILE = 256 * 1024;
+const READ_CHUNK = 1024 * 1024;
+
+/** Writes files as tar entries; remembers inodes so later names of one inode become hard links. */
+export class TarAppender {
+  private readonly firstNameOfInode = new Map<bigint, string>();
+
+  constructor(private readonly converter?: HeaderConverter) {}
+
+  /**
+   * The tar bytes of `file` stored as `name` (no leading `/`): header(s), content
+   * and padding. Sockets give nothing (Go skips them); a file that vanished gives
+   * nothing when `skipMissing` (Go logs and goes on in ExportChanges).
+   */
+  async *entry(file: string, name: string, skipMissing = false): AsyncGenerator<Buffer> {
+    let st: BigIntStats;
+    try {
+      st = await lstat(file, { bigint: true });
+    } catch (err) {
+      if (skipMissing && (err as NodeJS.ErrnoException).code === 'ENOENT') return;
+      throw err;
+    }
+    const type = TYPE_BITS.get(st.mode & S_IFMT);
+    if (type === undefined) return; // socket
+    let header = await this.headerFor(file, name, st, type);
+    if (this.converter) {
+      const extra = await this.converter(header, file, st);
+      if (extra) {
+        yield encodeGoHeader(header);
+        header = extra;
+      }
+    }
+    if (header.type !== TarEntryType.File || !header.size) {
+      yield encodeGoHeader(header);
+      return;
+    }
+    yield* contentEntry(file, header);
+  }
+
+  private async headerFor(file: string, name: string, st: BigIntStats, type: TarEntryType): Promise<ExportHeader> {
+    const uid = Number(st.uid);
+    const gid = Number(st.gid);
+    const header: ExportHeader = {
+      name: type === TarEntryType.Directory && !name.endsWith('/') ? name + '/' : name,
+      type,
+      mode: Number(st.mode & 0o7777n),
+      goMode: Number(st.mode & 0o177777n),
+      uid,
+      gid,
+      uname: userName(uid),
+      gname: groupName(gid),
+      size: type === TarEntryType.File ? Number(st.size) : 0,
+      // Go truncates to whole seconds before its writer would round.
+      mtime: Number(st.mtimeNs / 1_000_000_000n),
+      linkname: type === TarEntryType.Symlink ? await readlink(file) : '',
+      xattrs: readCarriedXattrs(file, true),
+    };
+    if (type === TarEntryType.CharDevice || type === TarEntryType.BlockDevice) {
+      // Go's major/minor decode only the old 32-bit dev_t layout; kept for identical output.
+      const rdev = Number(st.rdev & 0xffffffffn);
+      header.devmajor = (rdev >>> 8) & 0xfff;
+      header.devminor = (rdev & 0xff) | ((rdev >>> 12) & 0xfff00);
+    }
+    if (type !== TarEntryType.Directory && st.nlink > 1n) {
+      const first = this.firstNameOfInode.get(st.ino);
+      if (first === undefined) {
+        this.firstNameOfInode.set(st.ino, header.name);
+      } else {
+        header.type = TarEntryType.HardLink;
+        header.linkname = first;
+        header.size = 0;
+      }
+    }
+    return header;
+  }
+}
+
+/** Header, exactly `size` content bytes, padding; a file that changed size meanwhile is an error. */
+async function* contentEntry(file: string, header: ExportHeader): AsyncGenerator<Buffer> {
+  const size = header.size!;
+  const handle = await open(file, 'r');
+  try {
+    if (size <= SMALL_FILE) {
+      const block = Buffer.alloc(size + paddingFor(size));
+      await readExactly(handle, block, size, 0, file);
+      yield Buffer.concat([encodeGoHeader(header), block]);
+      return;
+    }
+    yield encodeGoHeader(header);
+    let position = 0;
+    while (position < size) {
+      const length = Math.min(READ_CHUNK, size - position);
+      const chunk = Buffer.allocUnsafe(length);
+      await readExactly(handle, chunk, length, position, file);
+      position += length;
+      yield chunk;
+    }
+    const padding = paddingFor(size);
+    if (padding) yield Buffer.alloc(padding);
+  } finally {
+    await handle.close();
+  }
+}
+
+async function readExactly(handle: import('node:fs/promises').FileHandle, buf: Buffer, length: number, position: number, file: string): Promise<void> {
+  let done = 0;
+  while (done < length) {
+    const { bytesRead } = await handle.read(buf, done, length - done, position + done);
+    if (bytesRead === 0) {
+      throw new ArchiveError('bad-tar', `file "${file}" shrank while it was being archived`, { file });
+    }
+    done += bytesRead;
+  }
+}
+
+/**
+ * The shared encoder keeps only the low 12 mode bits; Go writes the file-type
+ * bits too (fillGo18FileTypeBits: `0100644`, `0040755`), so the main block's
+ * mode field and checksum are rewritten to match.
+ */
+export function encodeGoHeader(header: ExportHeader): Buffer {
+  const encoded = encodeTarHeader(header);
+  const main = encoded.subarray(encoded.length - BLOCK_SIZE);
+  main.write(header.goMode.toString(8).padStart(7, '0') + '\0', 100, 8, 'latin1');
+  main.fill(0x20, 148, 156);
+  let sum = 0;
+  for (const byte of main) sum += byte;
+  main.write(sum.toString(8).padStart(6, '0') + '\0 ', 148, 8, 'latin1');
+  return encoded;
+}
