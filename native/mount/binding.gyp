@@ -1,8 +1,8 @@
 {
   "targets": [
     {
-      "target_name": "linuxfs",
-      "sources": ["linuxfs.c"],
+      "target_name": "mount",
+      "sources": ["mount.c"],
       "cflags": ["-O2", "-Wall"]
     }
   ]
