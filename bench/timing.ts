@@ -1,0 +1,53 @@
+// Wall-clock measurement for the benchmarks: time a function or an external
+// command, and summarise samples (median, best, mean).
+
+import { spawn } from 'node:child_process';
+import { closeSync, openSync } from 'node:fs';
+
+/** Milliseconds `fn` took. */
+export async function timeMs(fn: () => Promise<unknown>): Promise<number> {
+  const start = process.hrtime.bigint();
+  await fn();
+  return Number(process.hrtime.bigint() - start) / 1e6;
+}
+
+export interface CommandOptions {
+  env?: NodeJS.ProcessEnv;
+  /** Where stdout goes (default /dev/null). */
+  stdoutPath?: string;
+  stdinPath?: string;
+}
+
+/** Runs a command to completion and returns its wall time in ms; rejects on a non-zero exit. */
+export function timeCommand(cmd: string, args: string[], options: CommandOptions = {}): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const stdout = openSync(options.stdoutPath ?? '/dev/null', 'w');
+    const stdin = openSync(options.stdinPath ?? '/dev/null', 'r');
+    const start = process.hrtime.bigint();
+    const child = spawn(cmd, args, { env: options.env ?? process.env, stdio: [stdin, stdout, 'pipe'] });
+    let stderr = '';
+    child.stderr?.on('data', (b: Buffer) => { stderr += b.toString(); });
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const ms = Number(process.hrtime.bigint() - start) / 1e6;
+      closeSync(stdout);
+      closeSync(stdin);
+      if (code === 0) resolve(ms);
+      else reject(new Error(`${cmd} ${args.join(' ')} exited ${code}: ${stderr.trim()}`));
+    });
+  });
+}
+
+export function median(samples: number[]): number {
+  const sorted = [...samples].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+export function mean(samples: number[]): number {
+  return samples.reduce((a, b) => a + b, 0) / samples.length;
+}
+
+export function best(samples: number[]): number {
+  return Math.min(...samples);
+}
