@@ -16,6 +16,8 @@ export type ArchiveErrorCode =
   | 'digest-mismatch'
   /** The tar-split metadata is malformed. */
   | 'bad-tar-split'
+  /** Writing an entry failed for a reason of the host (permissions, space, a missing hard-link target's parent). */
+  | 'write-failed'
   /** A compression format or tool is unavailable or failed. */
   | 'compression';
 

@@ -1,0 +1,333 @@
+// Turns parsed tar entries into files in a layer directory, the way
+// containers/storage's UnpackLayer does: replace what is in the way (except a
+// directory by a directory), ownership, xattrs, mode, times, whiteouts, and
+// directory times last. Every path goes through the RootResolver.
+//
+// Why sync fs calls: the writer runs inside the parser's synchronous callbacks,
+// one entry after the other, while zlib/zstd decompress on the threadpool.
+// Measured on a 30,000-file layer, sync calls here beat the promise API
+// (which costs a threadpool round trip per call for mostly sub-µs syscalls);
+// see bench/ and the report in issue 3.
+
+import {
+  closeSync, fchmodSync, fchownSync, futimesSync, ftruncateSync, linkSync, lchownSync, chmodSync,
+  lstatSync, lutimesSync, mkdirSync, openSync, readdirSync, rmSync, symlinkSync, writeSync, constants as fsConstants,
+} from 'node:fs';
+import { isErrno } from '../util/index.js';
+import { RootResolver, type ResolvedPath } from './apply-confine.js';
+import { ArchiveError } from './errors.js';
+import { xattrAddon } from './native.js';
+import { TarEntryType, type SparseRegion, type TarHeader } from './tar/header.js';
+import type { WhiteoutFormat } from './types.js';
+
+export const WHITEOUT_PREFIX = '.wh.';
+export const WHITEOUT_META_PREFIX = '.wh..wh.';
+export const WHITEOUT_OPAQUE = '.wh..wh..opq';
+const OVERLAY_OPAQUE_XATTR = 'trusted.overlay.opaque';
+
+const O_CREATE_FILE = fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_EXCL | fsConstants.O_NOFOLLOW;  // libuv opens with O_CLOEXEC itself
+
+export interface LayerWriterOptions {
+  whiteoutFormat: WhiteoutFormat;
+  ignoreChownErrors?: boolean;
+  /** Whether device nodes may be made (root); char/block entries are refused otherwise. */
+  canMakeDevices: boolean;
+}
+
+interface OpenFile {
+  fd: number;
+  header: TarHeader;
+  path: string;
+  /** Logical write position; for sparse files it follows the data regions. */
+  position: number;
+  regions?: SparseRegion[];
+  regionIndex: number;
+  regionLeft: number;
+}
+
+export class LayerWriter {
+  private readonly resolver: RootResolver;
+  private current: OpenFile | undefined;
+  /** Directories whose times are set after everything else (writing into them changes mtime). */
+  private readonly dirs: TarHeader[] = [];
+  /** Host paths this layer wrote: an opaque whiteout keeps these (delete format). */
+  private readonly unpacked = new Set<string>();
+
+  constructor(root: string, private readonly options: LayerWriterOptions) {
+    this.resolver = new RootResolver(root);
+  }
+
+  /** Creates the entry (a regular file is opened; its content follows through `data`). */
+  entry(header: TarHeader): void {
+    const name = header.name;
+    const relativeTop = name.replace(/^(\.?\/)+/, '');
+    // AUFS metadata at the top (hard-link directory `.wh..wh.plnk` etc.) is never extracted.
+    if (relativeTop.startsWith(WHITEOUT_META_PREFIX)) return;
+    const resolved = this.resolver.resolve(name, true);
+    if (resolved.base.startsWith(WHITEOUT_PREFIX)) {
+      this.whiteout(resolved, header);
+      return;
+    }
+    if (resolved.base === '' && header.type !== TarEntryType.Directory) {
+      throw new ArchiveError('path-escape', `tar entry "${name}" would replace the layer root`, { name });
+    }
+    switch (header.type) {
+      case TarEntryType.Directory:
+        this.makeDirectory(resolved, header);
+        break;
+      case TarEntryType.File:
+      case TarEntryType.OldFile:
+      case TarEntryType.Contiguous:
+      case TarEntryType.GnuSparse:
+        this.openFile(resolved, header);
+        return; // metadata once the content is written
+      case TarEntryType.Symlink:
+        this.replaceWith(resolved, header, () => symlinkSync(header.linkname, resolved.full));
+        break;
+      case TarEntryType.HardLink:
+        this.makeHardLink(resolved, header);
+        break;
+      case TarEntryType.CharDevice:
+      case TarEntryType.BlockDevice:
+      case TarEntryType.Fifo:
+        this.makeNode(resolved, header);
+        break;
+      default:
+        throw new ArchiveError('unsupported-entry', `tar entry "${name}" has unsupported type ${JSON.stringify(header.type)}`, { name, type: header.type });
+    }
+    this.finishMetadata(resolved.full, header);
+  }
+
+  data(chunk: Buffer): void {
+    const file = this.current;
+    if (!file) return; // content of an entry that is not extracted
+    if (!file.regions) {
+      writeAll(file.fd, chunk, file.position);
+      file.position += chunk.length;
+      return;
+    }
+    let offset = 0;
+    while (offset < chunk.length) {
+      while (file.regionLeft === 0) {
+        const region = file.regions[file.regionIndex++];
+        if (!region) throw new ArchiveError('bad-tar', `sparse file "${file.header.name}" has more data than its map`, { name: file.header.name });
+        file.position = region.offset;
+        file.regionLeft = region.length;
+      }
+      const take = Math.min(file.regionLeft, chunk.length - offset);
+      writeAll(file.fd, chunk.subarray(offset, offset + take), file.position);
+      file.position += take;
+      file.regionLeft -= take;
+      offset += take;
+    }
+  }
+
+  entryEnd(): void {
+    const file = this.current;
+    if (!file) return;
+    this.current = undefined;
+    try {
+      if (file.header.sparse) ftruncateSync(file.fd, file.header.sparse.realSize);
+      this.chown(() => fchownSync(file.fd, file.header.uid, file.header.gid));
+      this.setXattrs(file.path, file.header);
+      fchmodSync(file.fd, file.header.mode & 0o7777);
+      const [atime, mtime] = entryTimes(file.header);
+      futimesSync(file.fd, atime, mtime);
+    } finally {
+      closeSync(file.fd);
+    }
+  }
+
+  /** After the last entry: directory times, which writing their children changed. */
+  finish(): void {
+    for (const header of this.dirs) {
+      let resolved: ResolvedPath;
+      try {
+        resolved = this.resolver.resolve(header.name, false);
+      } catch (err) {
+        if (isErrno(err, 'ENOENT', 'ENOTDIR')) continue; // removed by a later entry
+        throw err;
+      }
+      const [atime, mtime] = entryTimes(header);
+      try {
+        lutimesSync(resolved.full, atime, mtime);
+      } catch (err) {
+        if (!isErrno(err, 'ENOENT')) throw err;
+      }
+    }
+  }
+
+  /** Closes an open file after a failure. */
+  abort(): void {
+    if (this.current) closeSync(this.current.fd);
+    this.current = undefined;
+  }
+
+  private makeDirectory(resolved: ResolvedPath, header: TarHeader): void {
+    if (resolved.base !== '') {
+      try {
+        mkdirSync(resolved.full, 0o700);
+      } catch (err) {
+        if (!isErrno(err, 'EEXIST')) throw err;
+        if (!lstatSync(resolved.full).isDirectory()) {
+          this.remove(resolved.full);
+          mkdirSync(resolved.full, 0o700);
+        }
+      }
+    }
+    this.unpacked.add(resolved.full);
+    this.dirs.push(header);
+  }
+
+  private openFile(resolved: ResolvedPath, header: TarHeader): void {
+    let fd: number;
+    try {
+      fd = openSync(resolved.full, O_CREATE_FILE, 0o600);
+    } catch (err) {
+      if (!isErrno(err, 'EEXIST')) throw err;
+      this.remove(resolved.full);
+      fd = openSync(resolved.full, O_CREATE_FILE, 0o600);
+    }
+    this.unpacked.add(resolved.full);
+    const sparse = header.sparse;
+    this.current = { fd, header, path: resolved.full, position: 0, regions: sparse?.regions, regionIndex: 0, regionLeft: 0 };
+  }
+
+  private makeHardLink(resolved: ResolvedPath, header: TarHeader): void {
+    let target: ResolvedPath;
+    try {
+      target = this.resolver.resolve(header.linkname, false);
+    } catch (err) {
+      throw new ArchiveError('bad-tar', `hard link "${header.name}" points to "${header.linkname}", which is not in the layer`, { name: header.name, linkname: header.linkname }, { cause: err });
+    }
+    if (target.base === '') {
+      throw new ArchiveError('path-escape', `hard link "${header.name}" points to the layer root`, { name: header.name });
+    }
+    if (target.full === resolved.full) return; // a link to itself: already there
+    this.replaceWith(resolved, header, () => linkSync(target.full, resolved.full));
+  }
+
+  private makeNode(resolved: ResolvedPath, header: TarHeader): void {
+    let type: number;
+    if (header.type === TarEntryType.Fifo) type = fsConstants.S_IFIFO;
+    else if (!this.options.canMakeDevices) {
+      throw new ArchiveError('unsupported-entry', `device node "${header.name}" needs root`, { name: header.name });
+    } else type = header.type === TarEntryType.CharDevice ? fsConstants.S_IFCHR : fsConstants.S_IFBLK;
+    this.replaceWith(resolved, header, () => xattrAddon.mknod(resolved.full, type | (header.mode & 0o7777), header.devmajor, header.devminor));
+  }
+
+  /** Creates with `make`; whatever is in the way is removed first (Go: RemoveAll unless dir over dir). */
+  private replaceWith(resolved: ResolvedPath, _header: TarHeader, make: () => void): void {
+    try {
+      make();
+    } catch (err) {
+      if (!isErrno(err, 'EEXIST')) throw err;
+      this.remove(resolved.full);
+      make();
+    }
+    this.unpacked.add(resolved.full);
+  }
+
+  /** Owner, xattrs, mode (not for symlinks: Linux has no lchmod), times. */
+  private finishMetadata(path: string, header: TarHeader): void {
+    this.chown(() => lchownSync(path, header.uid, header.gid));
+    this.setXattrs(path, header);
+    if (header.type === TarEntryType.Symlink) {
+      const [atime, mtime] = entryTimes(header);
+      lutimesSync(path, atime, mtime);
+      return;
+    }
+    if (header.type === TarEntryType.HardLink && lstatSync(path).isSymbolicLink()) return;
+    chmodSync(path, header.mode & 0o7777);
+    if (header.type !== TarEntryType.Directory) {
+      const [atime, mtime] = entryTimes(header);
+      lutimesSync(path, atime, mtime);
+    }
+  }
+
+  private whiteout(resolved: ResolvedPath, header: TarHeader): void {
+    if (resolved.base === WHITEOUT_OPAQUE) {
+      if (this.options.whiteoutFormat === 'overlay') {
+        xattrAddon.lsetxattr(resolved.parent, OVERLAY_OPAQUE_XATTR, Buffer.from('y'));
+      } else {
+        this.removeNotUnpacked(resolved.parent);
+      }
+      return;
+    }
+    // Other `.wh..wh.*` names are AUFS metadata: consumed, never extracted.
+    if (resolved.base.startsWith(WHITEOUT_META_PREFIX)) return;
+    const hiddenBase = resolved.base.slice(WHITEOUT_PREFIX.length);
+    // `.wh.`, `.wh..` would white out the directory itself or its parent (Go's Join cleans them).
+    if (hiddenBase === '' || hiddenBase === '.' || hiddenBase === '..') {
+      throw new ArchiveError('path-escape', `whiteout "${header.name}" names no entry of its directory`, { name: header.name });
+    }
+    const hidden = resolved.parent + '/' + hiddenBase;
+    if (this.options.whiteoutFormat === 'overlay') {
+      // overlayfs whiteout: a 0:0 character device, owned like the whiteout entry.
+      if (!this.options.canMakeDevices) {
+        throw new ArchiveError('unsupported-entry', `whiteout "${header.name}" needs root to make a 0:0 device`, { name: header.name });
+      }
+      this.replaceWith({ ...resolved, full: hidden }, header, () => xattrAddon.mknod(hidden, fsConstants.S_IFCHR, 0, 0));
+      this.chown(() => lchownSync(hidden, header.uid, header.gid));
+    } else {
+      this.remove(hidden);
+    }
+  }
+
+  /** Opaque directory in delete format: drop what this layer did not write, recursively. */
+  private removeNotUnpacked(dir: string): void {
+    let names: string[];
+    try {
+      names = readdirSync(dir);
+    } catch (err) {
+      if (isErrno(err, 'ENOENT', 'ENOTDIR')) return;
+      throw err;
+    }
+    for (const name of names) {
+      const path = dir + '/' + name;
+      if (!this.unpacked.has(path)) this.remove(path);
+      else if (lstatSync(path).isDirectory()) this.removeNotUnpacked(path);
+    }
+  }
+
+  /** rm -rf without following symlinks; the resolver's cache is dropped (a dir may be gone). */
+  private remove(path: string): void {
+    rmSync(path, { recursive: true, force: true });
+    this.resolver.invalidate();
+    this.unpacked.delete(path);
+  }
+
+  private chown(call: () => void): void {
+    try {
+      call();
+    } catch (err) {
+      if (this.options.ignoreChownErrors && isErrno(err, 'EPERM', 'EINVAL')) return;
+      throw err;
+    }
+  }
+
+  private setXattrs(path: string, header: TarHeader): void {
+    for (const [key, value] of header.xattrs) {
+      try {
+        xattrAddon.lsetxattr(path, key, value);
+      } catch (err) {
+        // Go collects ENOTSUP (filesystem without that namespace) as a warning and goes on.
+        if (!isErrno(err, 'ENOTSUP', 'EOPNOTSUPP')) throw err;
+      }
+    }
+  }
+}
+
+/** Go sets atime to max(atime, mtime); tars rarely carry atime. */
+function entryTimes(header: TarHeader): [number, number] {
+  const mtime = header.mtime;
+  const atime = header.atime !== undefined && header.atime > mtime ? header.atime : mtime;
+  return [atime, mtime];
+}
+
+function writeAll(fd: number, chunk: Buffer, position: number): void {
+  let written = 0;
+  while (written < chunk.length) {
+    written += writeSync(fd, chunk, written, chunk.length - written, position + written);
+  }
+}

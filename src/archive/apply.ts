@@ -1,0 +1,148 @@
+// applyLayer: one streaming pass over a layer blob — hash and count the bytes
+// as given, detect and decompress, hash and count the tar, parse it, write
+// the entries into the layer directory and record the tar-split.
+
+import { createHash, type Hash } from 'node:crypto';
+import { realpathSync } from 'node:fs';
+import { Transform, type Readable, type TransformCallback } from 'node:stream';
+import { ArchiveError } from './errors.js';
+import { LayerWriter, WHITEOUT_PREFIX } from './apply-writer.js';
+import { openDecompressed } from './compression.js';
+import { xattrAddon } from './native.js';
+import { TarReader, type TarVisitor } from './tar/reader.js';
+import type { TarHeader } from './tar/header.js';
+import { TarSplitWriter } from './tar-split-writer.js';
+import { Compression, type ApplyOptions, type ApplyResult } from './types.js';
+
+/**
+ * Applies a layer blob (any supported compression) to `targetDir`. Never writes outside it.
+ * On an error the directory may hold part of the layer (the caller removes it) and the
+ * tar-split file is removed; the error is an ArchiveError unless the input stream failed.
+ */
+export async function applyLayer(targetDir: string, input: Readable, options: ApplyOptions): Promise<ApplyResult> {
+  const root = realpathSync(targetDir);
+  const counter = new HashingCounter();
+  input.on('error', (err) => counter.destroy(err));
+  input.pipe(counter);
+  const { compression, stream } = await openDecompressed(counter);
+  const tarSplit = options.tarSplitPath ? new TarSplitWriter(options.tarSplitPath) : undefined;
+  const writer = new LayerWriter(root, {
+    whiteoutFormat: options.whiteoutFormat,
+    ignoreChownErrors: options.ignoreChownErrors,
+    canMakeDevices: process.getuid?.() === 0,
+  });
+  const visitor = new ApplyVisitor(writer, tarSplit);
+  const reader = new TarReader(visitor);
+  const tarHash = compression === Compression.None ? undefined : createHash('sha256');
+  const limit = options.maxUncompressedSize ?? Infinity;
+  let uncompressedSize = 0;
+  try {
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      uncompressedSize += chunk.length;
+      if (uncompressedSize > limit) {
+        throw new ArchiveError('size-limit', `layer is larger than the limit of ${limit} bytes uncompressed`, { limit });
+      }
+      tarHash?.update(chunk);
+      reader.write(chunk);
+      const drained = tarSplit?.drained();
+      if (drained) await drained;
+    }
+    reader.end();
+    writer.finish();
+    await tarSplit?.finish();
+  } catch (err) {
+    writer.abort();
+    stream.destroy();
+    input.unpipe(counter);
+    counter.destroy();
+    await tarSplit?.abort();
+    throw err instanceof ArchiveError || !visitor.currentName ? err : new ArchiveError(
+      'write-failed', `cannot apply tar entry "${visitor.currentName}": ${(err as Error).message}`, { name: visitor.currentName }, { cause: err });
+  }
+  const compressedDigest = 'sha256:' + counter.hash.digest('hex');
+  return {
+    compression,
+    compressedDigest,
+    compressedSize: counter.size,
+    uncompressedDigest: tarHash ? 'sha256:' + tarHash.digest('hex') : compressedDigest,
+    uncompressedSize,
+    uidSet: [...visitor.uids].sort((a, b) => a - b),
+    gidSet: [...visitor.gids].sort((a, b) => a - b),
+  };
+}
+
+/** tar-split's read size for the bytes after the end-of-archive marker. */
+const TRAILING_READ_SIZE = 1 << 20;
+
+/** Passes bytes through while hashing and counting them (the blob as given). */
+class HashingCounter extends Transform {
+  readonly hash: Hash = createHash('sha256');
+  size = 0;
+
+  constructor() {
+    super({ highWaterMark: 1 << 20 });
+  }
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    this.hash.update(chunk);
+    this.size += chunk.length;
+    callback(null, chunk);
+  }
+}
+
+/** Connects the tar parser to the layer writer and the tar-split record, and collects owners. */
+class ApplyVisitor implements TarVisitor {
+  readonly uids = new Set<number>();
+  readonly gids = new Set<number>();
+  currentName: string | undefined;
+  private header: TarHeader | undefined;
+  private crc: Buffer | undefined;
+
+  constructor(private readonly writer: LayerWriter, private readonly tarSplit: TarSplitWriter | undefined) {}
+
+  entry(header: TarHeader, raw: Buffer[]): void {
+    this.currentName = header.name;
+    this.header = header;
+    if (!baseName(header.name).startsWith(WHITEOUT_PREFIX)) {
+      this.uids.add(header.uid);
+      this.gids.add(header.gid);
+    }
+    this.tarSplit?.segment(raw);
+    // tar-split checksums content only when the header's size is positive (even for types
+    // that carry none: their checksum is that of zero bytes).
+    this.crc = this.tarSplit && tarSplitSize(header) > 0 ? Buffer.alloc(8) : undefined;
+    this.writer.entry(header);
+  }
+
+  data(chunk: Buffer): void {
+    if (this.crc) xattrAddon.crc64Update(this.crc, chunk);
+    this.writer.data(chunk);
+  }
+
+  entryEnd(): void {
+    const header = this.header as TarHeader;
+    this.writer.entryEnd();
+    this.tarSplit?.file(header.name, tarSplitSize(header), this.crc ?? null);
+    this.currentName = undefined;
+  }
+
+  end(raw: Buffer[], trailing: Buffer[]): void {
+    if (!this.tarSplit) return;
+    this.tarSplit.segment(raw.length ? raw : null);
+    // tar-split reads what follows the end marker in 1 MiB reads, one segment per read, and
+    // records the final empty read too (`"payload":""`).
+    const rest = Buffer.concat(trailing);
+    for (let at = 0; at < rest.length; at += TRAILING_READ_SIZE) this.tarSplit.segment([rest.subarray(at, at + TRAILING_READ_SIZE)]);
+    this.tarSplit.segment([]);
+  }
+}
+
+/** The size Go's reader reports: the logical size for sparse files, the size field otherwise. */
+function tarSplitSize(header: TarHeader): number {
+  return header.sparse ? header.sparse.realSize : header.size;
+}
+
+function baseName(name: string): string {
+  const trimmed = name.replace(/\/+$/, '');
+  return trimmed.slice(trimmed.lastIndexOf('/') + 1);
+}

@@ -1,0 +1,78 @@
+// Writes tar-split metadata as vbatts/tar-split's JSON packer does: one JSON
+// object per line, gzipped. Raw bytes (headers, padding, end marker) are
+// segments (type 2, base64 payload); each entry is a file record (type 1)
+// with its name, size and CRC-64/ISO of the content. Positions count records.
+
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { finished } from 'node:stream/promises';
+import { createGzip, constants as zlibConstants, type Gzip } from 'node:zlib';
+import { goQuote } from '../util/index.js';
+
+/** Lines are handed to gzip in batches: one write per 256 KiB instead of one per entry. */
+const FLUSH_AT = 256 * 1024;
+
+export class TarSplitWriter {
+  private readonly gzip: Gzip;
+  private readonly output: WriteStream;
+  private pending = '';
+  private position = 0;
+  private readonly done: Promise<void>;
+
+  constructor(private readonly path: string) {
+    // Go's layer store writes its tar-split with gzip at best speed; the bytes of the .gz need
+    // not match, only the JSON inside.
+    this.gzip = createGzip({ level: zlibConstants.Z_BEST_SPEED });
+    this.output = createWriteStream(path, { mode: 0o600 });
+    this.gzip.pipe(this.output);
+    this.done = finished(this.output);
+    this.done.catch(() => { /* reported by finish() */ });
+  }
+
+  /**
+   * A raw segment. Go's encoder writes a nil payload as `null` and an empty one as `""`;
+   * `parts === null` stands for nil (tar-split passes nil only for an empty raw read).
+   */
+  segment(parts: Buffer[] | null): void {
+    const payload = parts === null ? 'null' : '"' + (parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts)).toString('base64') + '"';
+
+    this.push(`{"type":2,"payload":${payload},"position":${this.position++}}\n`);
+  }
+
+  /** A file record; `crc` is null when the entry has no content (Go: `"payload":null`). */
+  file(name: string, size: number, crc: Buffer | null): void {
+    const sizeField = size > 0 ? `"size":${size},` : '';
+    const payload = crc === null ? 'null' : '"' + crc.toString('base64') + '"';
+    this.push(`{"type":1,"name":${goQuote(name)},${sizeField}"payload":${payload},"position":${this.position++}}\n`);
+  }
+
+  /** Resolves when gzip can take more (back-pressure for the apply loop); undefined if it can now. */
+  drained(): Promise<void> | undefined {
+    if (!this.gzip.writableNeedDrain) return undefined;
+    return new Promise((resolve) => this.gzip.once('drain', resolve));
+  }
+
+  async finish(): Promise<void> {
+    this.flush();
+    this.gzip.end();
+    await this.done;
+  }
+
+  /** Stops writing and removes the partial file. */
+  async abort(): Promise<void> {
+    this.gzip.destroy();
+    this.output.destroy();
+    await rm(this.path, { force: true });
+  }
+
+  private push(line: string): void {
+    this.pending += line;
+    if (this.pending.length >= FLUSH_AT) this.flush();
+  }
+
+  private flush(): void {
+    if (this.pending.length === 0) return;
+    this.gzip.write(this.pending);
+    this.pending = '';
+  }
+}
