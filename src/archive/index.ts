@@ -18,3 +18,4 @@ export { applyLayer } from './apply.js';
 export {
   detectCompression, createDecompressor, createCompressor, openDecompressed, COMPRESSION_MAGIC_LENGTH,
 } from './compression.js';
+export { tarSplitReplay } from './tar-split-replay.js';
