@@ -1,0 +1,19 @@
+// Go's strconv.Quote (what `%q` prints): double quotes, C-style escapes for
+// control characters, everything printable kept as is (unlike JSON escaping).
+
+const SIMPLE: Record<string, string> = {
+  '"': '\\"', '\\': '\\\\', '\x07': '\\a', '\b': '\\b', '\f': '\\f', '\n': '\\n', '\r': '\\r', '\t': '\\t', '\v': '\\v',
+};
+
+export function goStrconvQuote(text: string): string {
+  let out = '"';
+  for (const ch of text) {
+    const simple = SIMPLE[ch];
+    if (simple) { out += simple; continue; }
+    const code = ch.codePointAt(0)!;
+    if (code < 0x20 || code === 0x7f) out += `\\x${code.toString(16).padStart(2, '0')}`;
+    else if ((code >= 0x80 && code < 0xa0) || code === 0xfffd) out += code === 0xfffd ? ch : `\\u${code.toString(16).padStart(4, '0')}`;
+    else out += ch;
+  }
+  return out + '"';
+}

@@ -1,0 +1,3 @@
+// `berth storage`: the containers-storage command line on a Berth store.
+
+export { runStorage } from './run.js';
