@@ -65,7 +65,7 @@ export async function loadStoreOptions(input: LoadStoreOptionsInput): Promise<Lo
 
   const graphRoot = await expandPath(settings.graphRoot, uid, env);
   const runRoot = await expandPath(settings.runRoot, uid, env);
-  const driverName = await resolveDriver(settings.driverName, settings.driverPriority, graphRoot, configFile);
+  const driverName = await chooseDriver(graphRoot, settings.driverName, settings.driverPriority, configFile);
   const options: StoreOptions = { runRoot, graphRoot, driverName, driverOptions: settings.driverOptions };
   if (settings.transientStore) options.transientStore = true;
   if (settings.pullOptions) options.pullOptions = settings.pullOptions;
@@ -177,11 +177,14 @@ async function readStorageConf(path: string, mustExist: boolean, warnings: strin
 }
 
 /**
- * With no driver configured Go picks the driver whose directory already exists in
- * the graph root (with driver_priority: among those listed; without it, an existing
- * vfs directory does not count), else the first that works: overlay.
+ * The driver for `graphRoot`: `configured` when given (`overlay2` means overlay).
+ * With none, Go picks the driver whose directory already exists in the graph root
+ * (with driver_priority: among those listed; without it, an existing vfs directory
+ * does not count), else the first that works: overlay.
+ * @throws StorageError `config-invalid` for a driver Berth does not have or several candidates.
  */
-async function resolveDriver(configured: string, priority: string[], graphRoot: string, configFile: string | undefined): Promise<DriverName> {
+export async function chooseDriver(graphRoot: string, configured = '', priority: readonly string[] = [], configFile?: string): Promise<DriverName> {
+  if (configured === 'overlay2') configured = 'overlay';
   if (configured) return supportedDriver(configured, configFile);
   const candidates = priority.length ? priority.map((name) => (name === 'overlay2' ? 'overlay' : name)) : ['overlay'];
   const found: string[] = [];
