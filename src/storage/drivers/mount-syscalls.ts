@@ -1,0 +1,94 @@
+// mount(2)/umount2(2) through the native/mount addon, Go's mount-option
+// parsing (flag words become MS_* bits, the rest is fs data), and the
+// mount-table questions the drivers ask.
+
+import { createRequire } from 'node:module';
+import { readFile, statfs } from 'node:fs/promises';
+import { isErrno } from '../../util/index.js';
+import { DriverError } from './errors.js';
+
+interface MountAddon {
+  mount(source: string, target: string, fstype: string, flags: number, data: string): void;
+  umount2(target: string, flags: number): void;
+}
+
+// Compiled, this file lives in dist/src/storage/drivers/; the addon is built in the package root.
+const addon = createRequire(import.meta.url)('../../../../native/mount/build/Release/mount.node') as MountAddon;
+
+export const MS_RDONLY = 0x1;
+export const MS_BIND = 0x1000;
+export const MS_REC = 0x4000;
+export const MS_PRIVATE = 0x40000;
+export const MNT_DETACH = 0x2;
+export const OVERLAYFS_MAGIC = 0x794c7630;
+
+/** Go's pkg/mount flag table: word → [clears the bit?, bits]. */
+const FLAG_WORDS: ReadonlyMap<string, [boolean, number]> = new Map([
+  ['defaults', [false, 0]], ['ro', [false, MS_RDONLY]], ['rw', [true, MS_RDONLY]],
+  ['suid', [true, 0x2]], ['nosuid', [false, 0x2]], ['dev', [true, 0x4]], ['nodev', [false, 0x4]],
+  ['exec', [true, 0x8]], ['noexec', [false, 0x8]], ['sync', [false, 0x10]], ['async', [true, 0x10]],
+  ['dirsync', [false, 0x80]], ['remount', [false, 0x20]], ['mand', [false, 0x40]], ['nomand', [true, 0x40]],
+  ['atime', [true, 0x400]], ['noatime', [false, 0x400]], ['diratime', [true, 0x800]], ['nodiratime', [false, 0x800]],
+  ['bind', [false, MS_BIND]], ['rbind', [false, MS_BIND | MS_REC]], ['unbindable', [false, 0x20000]],
+  ['runbindable', [false, 0x20000 | MS_REC]], ['private', [false, MS_PRIVATE]], ['rprivate', [false, MS_PRIVATE | MS_REC]],
+  ['shared', [false, 0x100000]], ['rshared', [false, 0x100000 | MS_REC]], ['slave', [false, 0x80000]],
+  ['rslave', [false, 0x80000 | MS_REC]], ['relatime', [false, 0x200000]], ['norelatime', [true, 0x200000]],
+  ['strictatime', [false, 0x1000000]], ['nostrictatime', [true, 0x1000000]],
+]);
+
+/** Go's mount.ParseOptions: `nodev,lowerdir=…` → MS_NODEV + `lowerdir=…`. Empty items are dropped. */
+export function parseMountOptions(options: string): { flags: number; data: string } {
+  let flags = 0;
+  const data: string[] = [];
+  for (const item of options.split(',')) {
+    const word = FLAG_WORDS.get(item);
+    if (word !== undefined && word[1] !== 0) {
+      flags = word[0] ? flags & ~word[1] : flags | word[1];
+    } else if (item !== '' && item !== 'defaults') {
+      data.push(item);
+    }
+  }
+  return { flags, data: data.join(',') };
+}
+
+export function mountSyscall(source: string, target: string, fstype: string, flags: number, data: string): void {
+  try {
+    addon.mount(source, target, fstype, flags, data);
+  } catch (err) {
+    throw new DriverError('mount-failed', `mounting ${fstype} on "${target}": ${(err as Error).message}`, { target, data }, { cause: err });
+  }
+}
+
+/** umount2 with MNT_DETACH; "not mounted" (EINVAL) and "gone" (ENOENT) are not errors, as in Go. */
+export function detachMount(target: string): void {
+  try {
+    addon.umount2(target, MNT_DETACH);
+  } catch (err) {
+    if (isErrno(err, 'EINVAL', 'ENOENT')) return;
+    throw new DriverError('mount-failed', `unmounting "${target}": ${(err as Error).message}`, { target }, { cause: err });
+  }
+}
+
+/** Whether `dir` is the root of an overlay mount (statfs magic; a plain dir reports its backing fs). */
+export async function isOverlayMounted(dir: string): Promise<boolean> {
+  try {
+    return (await statfs(dir)).type === OVERLAYFS_MAGIC;
+  } catch (err) {
+    if (isErrno(err, 'ENOENT', 'ENOTDIR')) return false;
+    throw err;
+  }
+}
+
+/** Whether `dir` appears as a mount point in /proc/self/mountinfo (octal escapes decoded). */
+export async function isMountPoint(dir: string): Promise<boolean> {
+  const table = await readFile('/proc/self/mountinfo', 'utf8');
+  for (const line of table.split('\n')) {
+    const mountPoint = line.split(' ')[4];
+    if (mountPoint !== undefined && decodeMountinfoPath(mountPoint) === dir) return true;
+  }
+  return false;
+}
+
+function decodeMountinfoPath(field: string): string {
+  return field.replace(/\\([0-7]{3})/g, (_, octal: string) => String.fromCharCode(parseInt(octal, 8)));
+}

@@ -1,0 +1,89 @@
+// Overlay's short-name indirection: `<id>/link` holds a 26-char name,
+// `l/<name>` → `../<id>/diff`, and `<id>/lower` lists the parents' `l/<name>`
+// entries nearest first; plus Go's repair of lost links.
+
+import { readdir, readFile, readlink, symlink, unlink, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { isErrno } from '../../util/index.js';
+
+export const LINK_DIR = 'l';
+
+/** `<id>/link`, or undefined when the file is missing. */
+export async function readShortName(home: string, id: string): Promise<string | undefined> {
+  try {
+    return await readFile(path.join(home, id, 'link'), 'utf8');
+  } catch (err) {
+    if (isErrno(err, 'ENOENT')) return undefined;
+    throw err;
+  }
+}
+
+/** The `l/<name>` entries of `<id>/lower`, nearest parent first; [] for a base layer. */
+export async function readLowers(home: string, id: string): Promise<string[]> {
+  try {
+    return (await readFile(path.join(home, id, 'lower'), 'utf8')).split(':').filter((l) => l !== '');
+  } catch (err) {
+    if (isErrno(err, 'ENOENT')) return [];
+    throw err;
+  }
+}
+
+/** Go's getLower: the `lower` content of a new child of `parent`. */
+export async function lowerChainForChildOf(home: string, parent: string): Promise<string> {
+  let short = await readShortName(home, parent);
+  if (short === undefined) {
+    // Go: "Can't read parent link … Going through storage to recreate the missing links."
+    await recreateSymlinks(home);
+    short = await readShortName(home, parent);
+    if (short === undefined) throw Object.assign(new Error(`layer "${parent}" has no link file`), { code: 'ENOENT' });
+  }
+  return [`${LINK_DIR}/${short}`, ...(await readLowers(home, parent))].join(':');
+}
+
+/** The parents' diff directories, nearest first, resolved through their `l/` links. */
+export async function lowerDiffDirs(home: string, id: string): Promise<string[]> {
+  const lowers = await readLowers(home, id);
+  try {
+    return await Promise.all(lowers.map((lower) => resolveLower(home, lower)));
+  } catch (err) {
+    if (!isErrno(err, 'ENOENT')) throw err;
+    await recreateSymlinks(home);
+    return Promise.all(lowers.map((lower) => resolveLower(home, lower)));
+  }
+}
+
+async function resolveLower(home: string, lower: string): Promise<string> {
+  const link = path.join(home, lower);
+  return path.resolve(path.dirname(link), await readlink(link));
+}
+
+/**
+ * Go's recreateSymlinks: every layer's `l/<name>` link exists and points at its
+ * diff, and every link in `l/` names a layer whose `link` file agrees.
+ */
+export async function recreateSymlinks(home: string): Promise<void> {
+  const entries = await readdir(home, { withFileTypes: true });
+  for (const entry of entries) {
+    if (!entry.isDirectory() || entry.name === LINK_DIR) continue;
+    const short = await readShortName(home, entry.name);
+    if (short === undefined) continue;
+    try {
+      await symlink(path.posix.join('..', entry.name, 'diff'), path.join(home, LINK_DIR, short.trim()));
+    } catch (err) {
+      if (!isErrno(err, 'EEXIST')) throw err;
+    }
+  }
+  for (const name of await readdir(path.join(home, LINK_DIR))) {
+    const link = path.join(home, LINK_DIR, name);
+    const parts = (await readlink(link)).split('/');
+    if (parts.length !== 3 || parts[0] !== '..' || parts[2] !== 'diff') {
+      await unlink(link);
+      continue;
+    }
+    if ((await readShortName(home, parts[1]!)) !== name) {
+      await writeFile(path.join(home, parts[1]!, 'link'), name, { mode: 0o644 }).catch((err: unknown) => {
+        if (!isErrno(err, 'ENOENT')) throw err;
+      });
+    }
+  }
+}

@@ -1,0 +1,71 @@
+// The overlay mount call for one layer: Go's mount data (absolute paths), and
+// its fallback for chains whose data does not fit in a page — relative
+// `l/<name>` lowers resolved from the driver home as the working directory.
+
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import path from 'node:path';
+import { DriverError } from './errors.js';
+import { mountSyscall, parseMountOptions } from './mount-syscalls.js';
+
+const execFileAsync = promisify(execFile);
+
+/** mount(2) refuses data longer than a page; Go compares against the page size (4096 here). */
+const PAGE_SIZE = 4096;
+
+export interface OverlayMountRequest {
+  home: string;
+  id: string;
+  /** `l/<name>` entries, nearest first; empty for a base layer. */
+  lowers: string[];
+  readWrite: boolean;
+  /** Mount options after the lowerdir/upperdir/workdir items (`nodev`, `volatile`, …). */
+  options: string[];
+}
+
+/** Mounts the layer on `<home>/<id>/merged` and returns the mount data used. */
+export async function mountOverlayLayer(request: OverlayMountRequest): Promise<string> {
+  const { home, id } = request;
+  const absolute = mountData(request, (p) => path.join(home, p));
+  if (absolute.length < PAGE_SIZE) {
+    const { flags, data } = parseMountOptions(absolute);
+    mountSyscall('overlay', path.join(home, id, 'merged'), 'overlay', flags, data);
+    return absolute;
+  }
+  const relative = mountData(request, (p) => p);
+  if (relative.length >= PAGE_SIZE) {
+    throw new DriverError('mount-data-too-large', `cannot mount layer "${id}", mount data too large ${relative.length} >= page size ${PAGE_SIZE}`, { id });
+  }
+  await mountFromHome(home, path.join(id, 'merged'), relative);
+  return relative;
+}
+
+/**
+ * `lowerdir=…,upperdir=…,workdir=…[,options]` (read-only: `lowerdir=<diff>:<lowers>`),
+ * every path given relative to the home and passed through `place`.
+ */
+function mountData(request: OverlayMountRequest, place: (relative: string) => string): string {
+  const { id, lowers, readWrite, options } = request;
+  const lowerDirs = lowers.length > 0 ? lowers.map(place) : [place(path.join(id, 'empty'))];
+  const diff = place(path.join(id, 'diff'));
+  const base = readWrite
+    ? `lowerdir=${lowerDirs.join(':')},upperdir=${diff},workdir=${place(path.join(id, 'work'))}`
+    : `lowerdir=${diff}:${lowerDirs.join(':')}`;
+  const extra = options.filter((o) => o !== '');
+  return extra.length > 0 ? `${base},${extra.join(',')}` : base;
+}
+
+/**
+ * v1.43 re-executes itself chdir'd into the home for this case. A process-wide
+ * chdir is unsafe in Node (libuv's threads resolve relative paths against it),
+ * so mount(8) runs as a child with the home as its working directory; mount(8)
+ * turns flag words such as `nodev` into MS_* bits itself.
+ */
+async function mountFromHome(home: string, target: string, options: string): Promise<void> {
+  try {
+    await execFileAsync('mount', ['-t', 'overlay', '-o', options, 'overlay', target], { cwd: home });
+  } catch (err) {
+    const stderr = (err as { stderr?: string }).stderr?.trim() ?? '';
+    throw new DriverError('mount-failed', `mounting overlay on "${path.join(home, target)}" (relative lowers): ${stderr || (err as Error).message}`, { target }, { cause: err });
+  }
+}

@@ -1,0 +1,364 @@
+// The overlay graph driver: layer directories laid out as containers/storage
+// lays them out (store-format.md §1.3/1.4), kernel overlay mounts, and layer
+// diffs read from and written to the upper (`diff`) directory.
+
+import { mkdir, readdir, readFile, rm, rmdir, stat, symlink, writeFile, chown } from 'node:fs/promises';
+import path from 'node:path';
+import { finished } from 'node:stream/promises';
+import type { Readable } from 'node:stream';
+import {
+  applyLayer, changesDirs, changesSize, directorySize, exportChanges, exportDirectory, exportOverlayUpper,
+  overlayChanges, type ApplyResult, type Change,
+} from '../../archive/index.js';
+import { generateShortLinkId, isErrno } from '../../util/index.js';
+import type { Driver, DriverApplyOptions, DriverCreateOptions, DriverInitOptions, DriverMountOptions } from './types.js';
+import { DriverError } from './errors.js';
+import { parseOverlayOptions, type OverlayOptions } from './options.js';
+import { backingFsOf } from './backing-fs.js';
+import { featureCheck, probeMetacopy, probeNativeDiff, probeOverlay, probeVolatile } from './overlay-features.js';
+import { LINK_DIR, lowerChainForChildOf, lowerDiffDirs, readLowers, readShortName, recreateSymlinks } from './overlay-links.js';
+import { mountOverlayLayer } from './overlay-mount.js';
+import { detachMount, isMountPoint, isOverlayMounted, mountSyscall, MS_BIND, MS_PRIVATE } from './mount-syscalls.js';
+
+/** Mode of a base layer's `diff` (Go's defaultPerms). */
+const DEFAULT_DIFF_MODE = 0o555;
+/** v1.50.2's limit on the lower chain (v1.43 allowed 128). */
+const MAX_DEPTH = 500;
+/** Entries of the home that are not layers (Go's ListLayers skips them). */
+const NOT_LAYERS = new Set([LINK_DIR, 'staging', 'backingFsBlockDev', '.has-mount-program']);
+
+export class OverlayDriver implements Driver {
+  readonly name = 'overlay';
+  private nativeDiff: boolean | undefined;
+  private supportsVolatile: boolean | undefined;
+
+  private constructor(
+    readonly home: string,
+    private readonly runHome: string,
+    private readonly options: OverlayOptions,
+    private readonly backingFsName: string,
+    private readonly usingMetacopy: boolean,
+  ) {}
+
+  /**
+   * Go's overlay Init: home (0700) with `l/` (0755), run home (0700), the
+   * `.has-mount-program` flag, the cached feature probes, and the home
+   * bind-mounted onto itself as a private mount unless skip_mount_home.
+   */
+  static async init(init: DriverInitOptions): Promise<OverlayDriver> {
+    const options = parseOverlayOptions(init.options);
+    const home = path.join(init.graphRoot, 'overlay');
+    const runHome = path.join(init.runRoot, 'overlay');
+    await mkdir(home, { recursive: true, mode: 0o700 });
+    await mkdir(path.join(home, LINK_DIR), { recursive: true, mode: 0o755 });
+    await mkdir(runHome, { recursive: true, mode: 0o700 });
+    await ensureNoMountProgram(home);
+    const backingFs = await backingFsOf(home);
+    if (backingFs.name === 'overlayfs' || backingFs.name === 'aufs' || backingFs.name === 'zfs' || backingFs.name === 'ecryptfs') {
+      throw new DriverError('not-supported', `'overlay' is not supported over ${backingFs.name}, a mount_program is required`, { home });
+    }
+    if (!(await featureCheck(runHome, 'overlay', () => probeOverlay(home)))) {
+      throw new DriverError('not-supported', `'overlay' is not supported over ${backingFs.name} at "${home}"`, { home });
+    }
+    const usingMetacopy = await featureCheck(runHome, `metacopy(${options.mountOptions})`, () => probeMetacopy(home, options.mountOptions));
+    if (!options.skipMountHome) await makePrivateMount(home);
+    return new OverlayDriver(home, runHome, options, backingFs.name, usingMetacopy);
+  }
+
+  async create(id: string, parent: string | undefined, options?: DriverCreateOptions): Promise<void> {
+    if (options?.storageOpt && Object.keys(options.storageOpt).length > 0) {
+      throw new DriverError('not-supported', "--storage-opt is supported only for overlay over xfs with 'pquota' mount option", { id });
+    }
+    const dir = this.layerDir(id);
+    let owner = { uid: 0, gid: 0 };
+    let diffMode = DEFAULT_DIFF_MODE;
+    if (parent) {
+      // Go takes the owner from the parent's layer dir and the mode from its diff dir.
+      const parentDir = await statLayer(this.layerDir(parent), parent);
+      owner = { uid: parentDir.uid, gid: parentDir.gid };
+      diffMode = (await stat(path.join(this.layerDir(parent), 'diff'))).mode & 0o7777;
+    }
+    if (await pathExists(dir)) await this.remove(id); // Go warns and starts over
+    await mkdir(dir, { mode: 0o700 });
+    let shortName: string | undefined;
+    try {
+      await mkdirOwned(path.join(dir, 'diff'), diffMode, owner);
+      shortName = await this.makeShortLink(id);
+      await writeFile(path.join(dir, 'link'), shortName, { mode: 0o644 });
+      await mkdirOwned(path.join(dir, 'work'), 0o700, owner);
+      await mkdirOwned(path.join(dir, 'merged'), 0o700, owner);
+      if (!parent) {
+        await mkdirOwned(path.join(dir, 'empty'), 0o700, owner);
+      } else {
+        await writeFile(path.join(dir, 'lower'), await lowerChainForChildOf(this.home, parent), { mode: 0o666 });
+      }
+    } catch (err) {
+      if (shortName) await rm(path.join(this.home, LINK_DIR, shortName), { force: true });
+      await rm(dir, { recursive: true, force: true });
+      throw err;
+    }
+  }
+
+  async remove(id: string): Promise<void> {
+    const shortName = await readShortName(this.home, id).catch(() => undefined);
+    if (shortName) await rm(path.join(this.home, LINK_DIR, shortName), { force: true });
+    const dir = this.layerDir(id);
+    try {
+      await rm(dir, { recursive: true, force: true });
+    } catch (err) {
+      if (!isErrno(err, 'EBUSY')) throw err;
+      // Go's EnsureRemoveAll: something is still mounted inside; detach it and retry.
+      detachMount(path.join(dir, 'merged'));
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+
+  async exists(id: string): Promise<boolean> {
+    return pathExists(this.layerDir(id));
+  }
+
+  async listLayers(): Promise<string[]> {
+    const entries = await readdir(this.home, { withFileTypes: true });
+    return entries.filter((e) => e.isDirectory() && !NOT_LAYERS.has(e.name)).map((e) => e.name);
+  }
+
+  /**
+   * Go's get(): mount options replace the configured ones when given; `ro`
+   * mounts the layer's diff as a lower too; `merged/` is (re)created first.
+   * A layer whose merged dir is already an overlay mount is not mounted twice.
+   */
+  async mount(id: string, options: DriverMountOptions = {}): Promise<string> {
+    const dir = this.layerDir(id);
+    await statLayer(dir, id);
+    const merged = path.join(dir, 'merged');
+    if (await isOverlayMounted(merged)) return merged;
+    let optionList = options.options && options.options.length > 0 ? [...options.options] : this.options.mountOptions.split(',');
+    if (!this.usingMetacopy) optionList = optionList.filter((o) => o !== 'metacopy=on');
+    const readWrite = !optionList.includes('ro');
+    const lowers = await readLowers(this.home, id);
+    if (lowers.length > MAX_DEPTH) throw new DriverError('max-depth-exceeded', 'max depth exceeded', { id, depth: lowers.length });
+    await mkdir(path.join(dir, 'diff'), { recursive: true, mode: DEFAULT_DIFF_MODE });
+    await mkdir(merged, { recursive: true, mode: 0o700 });
+    if (options.volatile && !optionList.includes('volatile') && (await this.volatileSupported())) optionList.push('volatile');
+    // The kernel refuses a second mount of a volatile upper until this marker is gone.
+    await rm(path.join(dir, 'work', 'work', 'incompat', 'volatile'), { recursive: true, force: true });
+    const request = { home: this.home, id, lowers, readWrite, options: optionList };
+    try {
+      await mountOverlayLayer(request);
+    } catch (err) {
+      if (lowers.length === 0 || (await this.allLowersPresent(lowers))) throw err;
+      // A lost l/ link (crash, manual cleanup): Go rebuilds them from the link files and goes on.
+      await recreateSymlinks(this.home);
+      await mountOverlayLayer(request);
+    }
+    return merged;
+  }
+
+  async unmount(id: string): Promise<void> {
+    const merged = path.join(this.layerDir(id), 'merged');
+    detachMount(merged);
+    await rmdir(merged).catch((err: unknown) => {
+      if (!isErrno(err, 'ENOENT', 'EBUSY', 'ENOTEMPTY')) throw err;
+    });
+  }
+
+  async isMounted(id: string): Promise<boolean> {
+    return isOverlayMounted(path.join(this.layerDir(id), 'merged'));
+  }
+
+  layerFilesDir(id: string): string {
+    return path.join(this.layerDir(id), 'diff');
+  }
+
+  /**
+   * Onto the diff dir with overlay whiteouts when `parent` is the layer's real
+   * parent (Go's native path); otherwise through a mount of the layer, where
+   * whiteouts become deletions the kernel records (Go's naive ApplyDiff).
+   */
+  async applyDiff(id: string, parent: string | undefined, input: Readable, options: DriverApplyOptions = {}): Promise<ApplyResult> {
+    const common = { tarSplitPath: options.tarSplitPath, maxUncompressedSize: options.maxUncompressedSize, ignoreChownErrors: this.options.ignoreChownErrors };
+    if (await this.isParent(id, parent)) {
+      return applyLayer(this.layerFilesDir(id), input, { ...common, whiteoutFormat: 'overlay' });
+    }
+    return this.withMounted(id, undefined, (root) => applyLayer(root, input, { ...common, whiteoutFormat: 'delete' }));
+  }
+
+  async diff(id: string, parent: string | undefined): Promise<Readable> {
+    if ((await this.useNativeDiff()) && (await this.isParent(id, parent))) {
+      return exportOverlayUpper(this.layerFilesDir(id), await lowerDiffDirs(this.home, id));
+    }
+    // Naive: mounts stay up until the stream has been read or destroyed.
+    const release: Array<() => Promise<void>> = [];
+    try {
+      const root = await this.acquireMount(id, undefined, release);
+      let stream: Readable;
+      if (!parent) {
+        stream = exportDirectory(root);
+      } else {
+        const parentRoot = await this.acquireMount(parent, ['ro'], release);
+        stream = exportChanges(root, await changesDirs(root, parentRoot));
+      }
+      finished(stream).catch(() => undefined).finally(() => releaseAll(release));
+      return stream;
+    } catch (err) {
+      await releaseAll(release);
+      throw err;
+    }
+  }
+
+  async changes(id: string, parent: string | undefined): Promise<Change[]> {
+    if ((await this.useNativeDiff()) && (await this.isParent(id, parent))) {
+      return overlayChanges(await lowerDiffDirs(this.home, id), this.layerFilesDir(id));
+    }
+    return this.naiveChanges(id, parent);
+  }
+
+  async diffSize(id: string, parent: string | undefined): Promise<number> {
+    if ((await this.useNativeDiff()) && (await this.isParent(id, parent))) {
+      return directorySize(this.layerFilesDir(id));
+    }
+    const changes = await this.naiveChanges(id, parent);
+    return this.withMounted(id, undefined, (root) => changesSize(root, changes));
+  }
+
+  async status(): Promise<Array<[string, string]>> {
+    return [
+      ['Backing Filesystem', this.backingFsName],
+      ['Supports d_type', 'true'],
+      ['Native Overlay Diff', String(await this.useNativeDiff())],
+      ['Using metacopy', String(this.usingMetacopy)],
+    ];
+  }
+
+  async cleanup(): Promise<void> {
+    detachMount(this.home);
+  }
+
+  private layerDir(id: string): string {
+    return path.join(this.home, id);
+  }
+
+  /** A fresh `l/<name>` → `../<id>/diff` link; a (vanishingly unlikely) name clash draws again. */
+  private async makeShortLink(id: string): Promise<string> {
+    for (;;) {
+      const shortName = generateShortLinkId();
+      try {
+        await symlink(path.posix.join('..', id, 'diff'), path.join(this.home, LINK_DIR, shortName));
+        return shortName;
+      } catch (err) {
+        if (!isErrno(err, 'EEXIST')) throw err;
+      }
+    }
+  }
+
+  /** Go's isParent: `parent` is the nearest lower of `id` (or both are absent). */
+  private async isParent(id: string, parent: string | undefined): Promise<boolean> {
+    const lowers = await readLowers(this.home, id);
+    if (!parent) return lowers.length === 0;
+    if (lowers.length === 0) return false;
+    const parentShort = await readShortName(this.home, parent);
+    return parentShort !== undefined && lowers[0] === `${LINK_DIR}/${parentShort}`;
+  }
+
+  private async useNativeDiff(): Promise<boolean> {
+    this.nativeDiff ??= await featureCheck(this.runHome, `native-diff(${this.options.mountOptions})`, () => probeNativeDiff(this.home, this.options.mountOptions));
+    return this.nativeDiff;
+  }
+
+  private async volatileSupported(): Promise<boolean> {
+    this.supportsVolatile ??= await featureCheck(this.runHome, 'volatile', () => probeVolatile(this.home));
+    return this.supportsVolatile;
+  }
+
+  private async allLowersPresent(lowers: string[]): Promise<boolean> {
+    const present = await Promise.all(lowers.map((l) => pathExists(path.join(this.home, l))));
+    return present.every(Boolean);
+  }
+
+  private async naiveChanges(id: string, parent: string | undefined): Promise<Change[]> {
+    return this.withMounted(id, undefined, async (root) => {
+      if (!parent) return changesDirs(root, undefined);
+      return this.withMounted(parent, ['ro'], (parentRoot) => changesDirs(root, parentRoot));
+    });
+  }
+
+  private async withMounted<T>(id: string, options: string[] | undefined, body: (root: string) => Promise<T>): Promise<T> {
+    const release: Array<() => Promise<void>> = [];
+    try {
+      return await body(await this.acquireMount(id, options, release));
+    } finally {
+      await releaseAll(release);
+    }
+  }
+
+  /** Mounts for the driver's own use; a mount someone else holds is used and left alone. */
+  private async acquireMount(id: string, options: string[] | undefined, release: Array<() => Promise<void>>): Promise<string> {
+    if (await this.isMounted(id)) return path.join(this.layerDir(id), 'merged');
+    const root = await this.mount(id, { options });
+    release.push(() => this.unmount(id));
+    return root;
+  }
+}
+
+async function releaseAll(release: Array<() => Promise<void>>): Promise<void> {
+  for (const undo of release.reverse()) await undo();
+  release.length = 0;
+}
+
+/**
+ * Go's SupportsNativeOverlay: a `true` flag (or AUFS `.wh.` files left by a
+ * mount program in a store without the flag) means fuse-overlayfs mode, which
+ * Berth does not implement; otherwise the flag is written `false`.
+ */
+async function ensureNoMountProgram(home: string): Promise<void> {
+  const flagFile = path.join(home, '.has-mount-program');
+  let flag = '';
+  try {
+    flag = (await readFile(flagFile, 'utf8')).trim();
+  } catch (err) {
+    if (!isErrno(err, 'ENOENT')) throw err;
+  }
+  const needsProgram = flag === 'true' || (flag !== 'false' && (await hasAufsWhiteouts(home)));
+  if (needsProgram) {
+    throw new DriverError('not-supported', `overlay: the store at "${home}" is set up for a mount_program (fuse-overlayfs), which Berth does not support`, { home });
+  }
+  if (flag !== 'false') await writeFile(flagFile, 'false', { mode: 0o600 });
+}
+
+async function hasAufsWhiteouts(dir: string): Promise<boolean> {
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    if (entry.name.startsWith('.wh.')) return true;
+    if (entry.isDirectory() && (await hasAufsWhiteouts(path.join(dir, entry.name)))) return true;
+  }
+  return false;
+}
+
+/** Go's mount.MakePrivate: bind the home onto itself if it is not a mount point, then MS_PRIVATE. */
+async function makePrivateMount(home: string): Promise<void> {
+  if (!(await isMountPoint(home))) mountSyscall(home, home, 'none', MS_BIND, '');
+  mountSyscall('', home, 'none', MS_PRIVATE, '');
+}
+
+async function statLayer(dir: string, id: string): Promise<import('node:fs').Stats> {
+  try {
+    return await stat(dir);
+  } catch (err) {
+    if (isErrno(err, 'ENOENT')) throw new DriverError('layer-unknown', `layer "${id}" has no directory "${dir}"`, { id }, { cause: err });
+    throw err;
+  }
+}
+
+async function mkdirOwned(dir: string, mode: number, owner: { uid: number; gid: number }): Promise<void> {
+  await mkdir(dir, { mode });
+  if (owner.uid !== 0 || owner.gid !== 0) await chown(dir, owner.uid, owner.gid);
+}
+
+async function pathExists(file: string): Promise<boolean> {
+  try {
+    await stat(file);
+    return true;
+  } catch (err) {
+    if (isErrno(err, 'ENOENT')) return false;
+    throw err;
+  }
+}
