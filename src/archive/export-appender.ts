@@ -144,17 +144,28 @@ async function readExactly(handle: import('node:fs/promises').FileHandle, buf: B
 }
 
 /**
- * The shared encoder keeps only the low 12 mode bits; Go writes the file-type
- * bits too (fillGo18FileTypeBits: `0100644`, `0040755`), so the main block's
- * mode field and checksum are rewritten to match.
+ * Two places where the shared encoder's blocks differ from Go's archive/tar,
+ * fixed up here so generated diffs are byte-identical to the Go library's:
+ * Go writes the file-type bits into the main block's mode field
+ * (fillGo18FileTypeBits: `0100644`, `0040755`), and leaves devmajor/devminor
+ * of a PAX extended-header block empty (NULs) instead of `0000000`.
  */
 export function encodeGoHeader(header: ExportHeader): Buffer {
   const encoded = encodeTarHeader(header);
   const main = encoded.subarray(encoded.length - BLOCK_SIZE);
   main.write(header.goMode.toString(8).padStart(7, '0') + '\0', 100, 8, 'latin1');
-  main.fill(0x20, 148, 156);
-  let sum = 0;
-  for (const byte of main) sum += byte;
-  main.write(sum.toString(8).padStart(6, '0') + '\0 ', 148, 8, 'latin1');
+  writeChecksum(main);
+  if (encoded.length > BLOCK_SIZE) {
+    const paxBlock = encoded.subarray(0, BLOCK_SIZE);
+    paxBlock.fill(0, 329, 345);
+    writeChecksum(paxBlock);
+  }
   return encoded;
+}
+
+function writeChecksum(block: Buffer): void {
+  block.fill(0x20, 148, 156);
+  let sum = 0;
+  for (const byte of block) sum += byte;
+  block.write(sum.toString(8).padStart(6, '0') + '\0 ', 148, 8, 'latin1');
 }
