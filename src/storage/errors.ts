@@ -49,6 +49,8 @@ export const STORAGE_ERROR_MESSAGES = {
   'big-data-unknown': 'file does not exist',
   'driver-failure': 'storage driver operation failed',
   'config-invalid': 'invalid storage configuration',
+  'digest-mismatch': 'layer content does not match the expected digest',
+  'invalid-path': 'path leaves its directory',
 } as const;
 
 export type StorageErrorCode = keyof typeof STORAGE_ERROR_MESSAGES;

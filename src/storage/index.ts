@@ -1,1 +1,7 @@
+// The containers/storage-compatible Store: open it, its records and options,
+// its typed errors.
+
+export { openStore } from './store.js';
+export type * from './types.js';
+export { StorageError, isStorageError, STORAGE_ERROR_MESSAGES, type StorageErrorCode } from './errors.js';
 export * from './config/index.js';

@@ -1,0 +1,364 @@
+// layers.json (+ volatile-layers.json) and mountpoints.json: the layer
+// records, their driver directories, tar-split files, big data and mount
+// counts, kept as containers/storage's layerStore keeps them.
+
+import { mkdirSync, readFileSync, rmSync, unlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import type { LockFile, LastWrite } from '../lock/index.js';
+import { generateRandomId, goTimeNow, isErrno, writeFileAtomic, writeFileAtomicSync } from '../util/index.js';
+import { bigDataFileName } from './big-data-names.js';
+import type { Driver } from './drivers/index.js';
+import { refuseEmptyKey } from './big-data-items.js';
+import { StorageError } from './errors.js';
+import { applyNameOperation, type NameOperation } from './id-index.js';
+import { RecordStore, type RecordFiles } from './record-store.js';
+import { decodeLayer, decodeMountPoints, encodeLayer, encodeMountPoints } from './record-json.js';
+import type { Layer, LayerOptions } from './types.js';
+
+/** The flag Go sets while a layer is being created or deleted; a loader deletes such layers. */
+export const INCOMPLETE_FLAG = 'incomplete';
+
+export interface MountFiles {
+  lock: LockFile;
+  /** `R/D-layers/mountpoints.json`. */
+  path: string;
+}
+
+export interface NewLayer {
+  id: string | undefined;
+  parent: Layer | undefined;
+  names: string[];
+  mountLabel: string;
+  options: LayerOptions;
+  storageOpt?: Record<string, string>;
+  diff?: Readable;
+}
+
+export class LayerStore extends RecordStore<Layer> {
+  private mountsLastWrite: LastWrite | undefined;
+
+  constructor(
+    files: RecordFiles,
+    private readonly mounts: MountFiles,
+    readonly driver: Driver,
+    /** `G/D-layers`: tar-split files and per-layer big-data dirs live here. */
+    readonly dir: string,
+  ) {
+    super({ ...files, checkMtime: true });
+  }
+
+  protected decode(raw: Record<string, unknown>, path: string): Layer {
+    return decodeLayer(raw, path);
+  }
+
+  protected encode(layer: Layer): string {
+    return encodeLayer(layer);
+  }
+
+  tarSplitPath(id: string): string {
+    return join(this.dir, `${id}.tar-split.gz`);
+  }
+
+  bigDataDir(id: string): string {
+    return join(this.dir, id);
+  }
+
+  lookup(ref: string): Layer | undefined {
+    return this.index.lookup(ref);
+  }
+
+  /**
+   * Counts come only from mountpoints.json. The reload made new records with
+   * count 0, so the next access under the mountpoints lock must re-read it.
+   */
+  protected afterLoad(): boolean {
+    this.mountsLastWrite = undefined;
+    let incomplete = false;
+    for (const layer of this.index.all()) if (isIncomplete(layer)) incomplete = true;
+    return incomplete;
+  }
+
+  /** Load-time repair: incomplete layers are removed entirely (Go: "Found incomplete layer"). */
+  protected async repair(): Promise<void> {
+    for (const layer of [...this.index.all()]) {
+      if (isIncomplete(layer)) await this.removeLayerData(layer);
+    }
+    await this.commit();
+  }
+
+  /** Saves the layer file(s) that changed, then mountpoints.json, as every Go layer save does. */
+  async commit(): Promise<void> {
+    await this.mounts.lock.lock();
+    try {
+      this.save();
+      this.reloadMountsIfChanged();
+      this.saveMountsLocked();
+    } finally {
+      this.mounts.lock.unlock();
+    }
+  }
+
+  // ------------------------------------------------------------- creation
+
+  /**
+   * Go's layerStore.create: the record goes to disk with `incomplete` set
+   * before the driver touches anything, so a crash at any later point leaves
+   * a layer the next loader deletes. Any failure removes the layer again.
+   * Caller holds the write lock and has checked IDs and names.
+   */
+  async create(spec: NewLayer): Promise<{ layer: Layer; size: number }> {
+    const id = spec.id ?? generateRandomId((candidate) => this.index.get(candidate) !== undefined);
+    const layer: Layer = {
+      id,
+      names: spec.names,
+      parent: spec.parent?.id,
+      mountLabel: spec.mountLabel || undefined,
+      created: spec.options.created ?? goTimeNow(),
+      flags: { ...spec.options.flags, [INCOMPLETE_FLAG]: true },
+      mountCount: 0,
+      readOnly: false,
+    };
+    this.addRecord(layer, spec.options.volatile === true);
+    let size = -1;
+    try {
+      await this.commit();
+      for (const item of spec.options.bigData ?? []) await this.writeBigData(layer, item.key, item.data);
+      await this.driver.create(id, spec.parent?.id, { mountLabel: spec.mountLabel, storageOpt: spec.storageOpt });
+      if (spec.diff) size = await this.applyDiff(layer, spec.diff, spec.options);
+      delete layer.flags?.[INCOMPLETE_FLAG];
+      if (layer.flags && Object.keys(layer.flags).length === 0) layer.flags = undefined;
+      this.touch(layer);
+      await this.commit();
+    } catch (err) {
+      await this.removeLayerData(layer).catch(() => undefined);
+      await this.commit().catch(() => undefined);
+      throw err;
+    }
+    return { layer, size };
+  }
+
+  /**
+   * Applies a layer tar through the driver (which writes the tar-split) and
+   * records digests, sizes, compression and owners. The expected digests of
+   * LayerOptions are checked after the stream was consumed; the caller
+   * removes a layer whose diff did not match. Returns the uncompressed size.
+   */
+  async applyDiff(layer: Layer, diff: Readable, expected: Pick<LayerOptions, 'compressedDigest' | 'uncompressedDigest'> = {}): Promise<number> {
+    const result = await this.driver.applyDiff(layer.id, layer.parent, diff, { tarSplitPath: this.tarSplitPath(layer.id) });
+    if (expected.compressedDigest && expected.compressedDigest !== result.compressedDigest) {
+      throw new StorageError('digest-mismatch', `layer ${layer.id}: compressed digest ${result.compressedDigest}, expected ${expected.compressedDigest}`, { id: layer.id });
+    }
+    if (expected.uncompressedDigest && expected.uncompressedDigest !== result.uncompressedDigest) {
+      throw new StorageError('digest-mismatch', `layer ${layer.id}: uncompressed digest ${result.uncompressedDigest}, expected ${expected.uncompressedDigest}`, { id: layer.id });
+    }
+    layer.compressedDigest = result.compressedDigest || undefined;
+    layer.compressedSize = result.compressedSize || undefined;
+    layer.uncompressedDigest = result.uncompressedDigest || undefined;
+    layer.uncompressedSize = result.uncompressedSize || undefined;
+    layer.compressionType = result.compression || undefined;
+    layer.uidSet = result.uidSet.length > 0 ? [...result.uidSet] : undefined;
+    layer.gidSet = result.gidSet.length > 0 ? [...result.gidSet] : undefined;
+    this.touch(layer);
+    return result.uncompressedSize;
+  }
+
+  // ------------------------------------------------------------- deletion
+
+  /**
+   * Go's Delete: unmount, mark incomplete and save (so a crash mid-way is
+   * finished by the next loader), remove driver data, tar-split and big
+   * data, drop the record, save. Caller holds the write lock.
+   */
+  async delete(layer: Layer): Promise<void> {
+    await this.withMountsLock(async () => {
+      if (layer.mountCount > 0) await this.unmountLocked(layer, true);
+    });
+    if (!isIncomplete(layer)) {
+      layer.flags = { ...layer.flags, [INCOMPLETE_FLAG]: true };
+      this.touch(layer);
+      await this.commit();
+    }
+    await this.removeLayerData(layer);
+    await this.commit();
+  }
+
+  /** Removes everything of a layer but does not save. */
+  private async removeLayerData(layer: Layer): Promise<void> {
+    try {
+      await this.driver.remove(layer.id);
+    } catch (err) {
+      if (!isErrno(err, 'ENOENT')) throw err;
+    }
+    removeQuietly(this.tarSplitPath(layer.id));
+    rmSync(this.bigDataDir(layer.id), { recursive: true, force: true });
+    this.removeRecord(layer);
+  }
+
+  async updateNames(layer: Layer, names: string[], op: NameOperation): Promise<void> {
+    this.index.setNames(layer, applyNameOperation(layer.names, names, op), (loser) => this.touch(loser));
+    this.touch(layer);
+    await this.commit();
+  }
+
+  // ------------------------------------------------------------- big data
+
+  async setBigData(layer: Layer, key: string, data: Readable | Buffer): Promise<void> {
+    refuseEmptyKey('layer', key, layer.id);
+    const bytes = Buffer.isBuffer(data) ? data : await collect(data);
+    await this.writeBigData(layer, key, bytes);
+    await this.commit();
+  }
+
+  private async writeBigData(layer: Layer, key: string, data: Buffer): Promise<void> {
+    refuseEmptyKey('layer', key, layer.id);
+    mkdirSync(this.bigDataDir(layer.id), { recursive: true, mode: 0o700 });
+    await writeFileAtomic(join(this.bigDataDir(layer.id), bigDataFileName(key)), data, { mode: 0o600 });
+    if (!(layer.bigDataNames ?? []).includes(key)) {
+      layer.bigDataNames = [...(layer.bigDataNames ?? []), key];
+      this.touch(layer);
+    }
+  }
+
+  bigDataPath(layer: Layer, key: string): string {
+    return join(this.bigDataDir(layer.id), bigDataFileName(key));
+  }
+
+  // ------------------------------------------------------------- mounts
+
+  /**
+   * §7.3: a count > 0 whose path is still mounted is incremented; otherwise
+   * the driver mounts and the count is incremented even if it was stale
+   * (Go keeps counting from a stale entry). Caller holds layers.lock W.
+   */
+  async mount(layer: Layer, options: { mountLabel?: string; options?: string[]; volatile?: boolean }): Promise<string> {
+    return this.withMountsLock(async () => {
+      if (layer.mountCount > 0 && layer.mountPoint && (await this.driver.isMounted(layer.id))) {
+        layer.mountCount++;
+        this.saveMountsLocked();
+        return layer.mountPoint;
+      }
+      const path = await this.driver.mount(layer.id, {
+        mountLabel: options.mountLabel || layer.mountLabel,
+        options: options.options,
+        volatile: options.volatile,
+      });
+      layer.mountPoint = path;
+      layer.mountCount++;
+      this.saveMountsLocked();
+      return path;
+    });
+  }
+
+  /**
+   * count > 1: decrement only; otherwise the driver unmounts and the entry
+   * goes. `force` unmounts whatever the count. Unmounting a layer that is not
+   * mounted succeeds. Returns whether the layer is still mounted.
+   */
+  unmount(layer: Layer, force: boolean): Promise<boolean> {
+    return this.withMountsLock(() => this.unmountLocked(layer, force));
+  }
+
+  private async unmountLocked(layer: Layer, force: boolean): Promise<boolean> {
+    if (force && layer.mountCount > 1) layer.mountCount = 1;
+    if (layer.mountCount > 1) {
+      layer.mountCount--;
+      this.saveMountsLocked();
+      return true;
+    }
+    try {
+      await this.driver.unmount(layer.id);
+    } catch (err) {
+      if (!isErrno(err, 'ENOENT', 'EINVAL')) throw err;
+    }
+    layer.mountCount = 0;
+    layer.mountPoint = undefined;
+    this.saveMountsLocked();
+    return false;
+  }
+
+  /** Brings every record's mount count up to date (before listing layers). */
+  async refreshMounts(): Promise<void> {
+    await this.mounts.lock.rLock();
+    try {
+      this.reloadMountsIfChanged();
+    } finally {
+      this.mounts.lock.unlock();
+    }
+  }
+
+  /** Current count, re-reading mountpoints.json if another process changed it. */
+  async mountCount(layer: Layer): Promise<number> {
+    await this.mounts.lock.rLock();
+    try {
+      this.reloadMountsIfChanged();
+      return layer.mountCount;
+    } finally {
+      this.mounts.lock.unlock();
+    }
+  }
+
+  private async withMountsLock<T>(fn: () => Promise<T>): Promise<T> {
+    await this.mounts.lock.lock();
+    try {
+      this.reloadMountsIfChanged();
+      return await fn();
+    } finally {
+      this.mounts.lock.unlock();
+    }
+  }
+
+  private reloadMountsIfChanged(): void {
+    if (this.mountsLastWrite !== undefined && !this.mounts.lock.modifiedSince(this.mountsLastWrite)) return;
+    this.loadMounts();
+  }
+
+  /** Counts of layers not listed are reset to 0 (another process unmounted them). */
+  private loadMounts(): void {
+    this.mountsLastWrite = this.mounts.lock.getLastWrite();
+    let text = '';
+    try {
+      text = readFileSync(this.mounts.path, 'utf8');
+    } catch (err) {
+      if (!isErrno(err, 'ENOENT')) throw err;
+    }
+    for (const layer of this.index.all()) {
+      layer.mountCount = 0;
+      layer.mountPoint = undefined;
+    }
+    for (const entry of decodeMountPoints(text, this.mounts.path)) {
+      const layer = this.index.get(entry.id);
+      if (!layer || entry.path === '') continue;
+      layer.mountPoint = entry.path;
+      layer.mountCount = entry.count;
+    }
+  }
+
+  /** Entries with a path and a count > 0, in layer order; the mountpoints lock is held for writing. */
+  private saveMountsLocked(): void {
+    const entries = [];
+    for (const layer of this.index.all()) {
+      if (layer.mountPoint && layer.mountCount > 0) entries.push({ id: layer.id, path: layer.mountPoint, count: layer.mountCount });
+    }
+    this.mountsLastWrite = this.mounts.lock.recordWrite();
+    writeFileAtomicSync(this.mounts.path, encodeMountPoints(entries), { mode: 0o600 });
+  }
+}
+
+export function isIncomplete(layer: Layer): boolean {
+  return layer.flags?.[INCOMPLETE_FLAG] === true;
+}
+
+function removeQuietly(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch (err) {
+    if (!isErrno(err, 'ENOENT')) throw err;
+  }
+}
+
+async function collect(stream: Readable): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string));
+  return Buffer.concat(chunks);
+}

@@ -1,0 +1,227 @@
+// The part every record store (layers, images, containers) shares: the JSON
+// file(s) guarded by one lock file, the LastWrite-token reload protocol, the
+// name index, and a save path that re-encodes only records that changed.
+
+import { readFileSync, statSync, mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { LockFile, LastWrite } from '../lock/index.js';
+import { isErrno, writeFileAtomicSync } from '../util/index.js';
+import { RecordIndex, type NamedRecord } from './id-index.js';
+import { joinEncoded, parseRecordArray } from './record-json.js';
+
+export interface RecordFiles {
+  lock: LockFile;
+  /** The JSON file of ordinary records (written with fsync). */
+  stablePath: string;
+  /** The JSON file of volatile records (written without fsync); none for images. */
+  volatilePath?: string;
+  /** Also reload when a JSON file's mtime changed (the layer store does, v1.50). */
+  checkMtime?: boolean;
+}
+
+/** How many times a reader upgrades to the write lock to repair before giving up (Go: 3). */
+const MAX_REPAIR_ROUNDS = 3;
+
+export abstract class RecordStore<R extends NamedRecord> {
+  readonly index = new RecordIndex<R>();
+  /** Cached Go encoding of each record; dropped when the record changes. */
+  private readonly encoded = new WeakMap<R, string>();
+  private readonly volatileRecords = new WeakSet<R>();
+  private dirtyStable = false;
+  private dirtyVolatile = false;
+  /** undefined: nothing loaded yet, or a failed operation left memory untrusted. */
+  private lastWrite: LastWrite | undefined;
+  private mtimes: number[] = [];
+  /** A load found something a writer must fix and persist (duplicate names, …). */
+  protected repairPending = false;
+
+  constructor(protected readonly files: RecordFiles) {}
+
+  protected abstract decode(raw: Record<string, unknown>, path: string): R;
+  protected abstract encode(record: R): string;
+  /** Called after a load with the records in file order; returns whether a repair is needed. */
+  protected abstract afterLoad(): boolean;
+  /** Fixes what afterLoad found, under the write lock, and saves. */
+  protected abstract repair(): Promise<void>;
+
+  /**
+   * Runs `fn` under the read lock with fresh records. If the reload found
+   * something to repair, the lock is dropped, a writer repairs, and we read
+   * again (v1.50 does the same, at most three rounds).
+   */
+  async read<T>(fn: () => T | Promise<T>): Promise<T> {
+    for (let round = 0; ; round++) {
+      await this.files.lock.rLock();
+      try {
+        this.reloadIfChanged();
+        if (!this.repairPending || round >= MAX_REPAIR_ROUNDS || this.files.lock.readOnly) return await fn();
+      } finally {
+        this.files.lock.unlock();
+      }
+      await this.write(() => undefined);
+    }
+  }
+
+  /**
+   * Runs `fn` under the write lock with fresh, repaired records. If `fn`
+   * fails, memory may hold half-made changes: forget it, so that the next
+   * operation reloads what is on disk.
+   */
+  async write<T>(fn: () => T | Promise<T>): Promise<T> {
+    await this.files.lock.lock();
+    try {
+      this.reloadIfChanged();
+      if (this.repairPending) {
+        await this.repair();
+        this.repairPending = false;
+      }
+      return await fn();
+    } catch (err) {
+      this.lastWrite = undefined;
+      throw err;
+    } finally {
+      this.files.lock.unlock();
+    }
+  }
+
+  isVolatile(record: R): boolean {
+    return this.volatileRecords.has(record);
+  }
+
+  /** Records a new or changed record so the next save re-encodes it and rewrites its file. */
+  touch(record: R): void {
+    this.encoded.delete(record);
+    if (this.volatileRecords.has(record)) this.dirtyVolatile = true;
+    else this.dirtyStable = true;
+  }
+
+  addRecord(record: R, volatile: boolean): void {
+    if (volatile && this.files.volatilePath) this.volatileRecords.add(record);
+    this.index.add(record);
+    this.touch(record);
+  }
+
+  removeRecord(record: R): void {
+    this.touch(record);
+    this.index.remove(record);
+  }
+
+  /**
+   * Saves the files whose records changed. The token goes first (v1.50):
+   * a crash between token and JSON makes others reload a file that did not
+   * change, which is harmless; the other order could hide a change.
+   * Sync I/O: a save runs under a held lock and is a handful of syscalls; the
+   * async versions cost event-loop round trips the container benchmark sees.
+   */
+  save(): void {
+    if (!this.dirtyStable && !this.dirtyVolatile) return;
+    this.lastWrite = this.files.lock.recordWrite();
+    if (this.dirtyStable) this.writeFile(this.files.stablePath, false);
+    if (this.dirtyVolatile && this.files.volatilePath) this.writeFile(this.files.volatilePath, true);
+    this.dirtyStable = this.dirtyVolatile = false;
+    this.mtimes = this.readMtimes();
+  }
+
+  private writeFile(path: string, volatile: boolean): void {
+    const members: string[] = [];
+    for (const record of this.index.all()) {
+      if (this.volatileRecords.has(record) !== volatile) continue;
+      let text = this.encoded.get(record);
+      if (text === undefined) {
+        text = this.encode(record);
+        this.encoded.set(record, text);
+      }
+      members.push(text);
+    }
+    mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+    writeFileAtomicSync(path, joinEncoded(members), { mode: 0o600, noSync: volatile });
+  }
+
+  private reloadIfChanged(): void {
+    if (this.lastWrite !== undefined && !this.files.lock.modifiedSince(this.lastWrite) && !this.mtimeChanged()) return;
+    this.load();
+  }
+
+  private mtimeChanged(): boolean {
+    if (!this.files.checkMtime) return false;
+    const now = this.readMtimes();
+    return now.some((m, i) => m !== this.mtimes[i]);
+  }
+
+  private readMtimes(): number[] {
+    if (!this.files.checkMtime) return [];
+    return this.paths().map((path) => {
+      try {
+        return statSync(path).mtimeMs;
+      } catch (err) {
+        if (isErrno(err, 'ENOENT')) return 0;
+        throw err;
+      }
+    });
+  }
+
+  private paths(): string[] {
+    return this.files.volatilePath ? [this.files.stablePath, this.files.volatilePath] : [this.files.stablePath];
+  }
+
+  /** Reads the file(s): stable records first, then volatile ones; a repeated ID is skipped. */
+  private load(): void {
+    const lastWrite = this.files.lock.getLastWrite();
+    const mtimes = this.readMtimes();
+    this.index.clear();
+    this.dirtyStable = this.dirtyVolatile = false;
+    for (const path of this.paths()) {
+      const volatile = path !== this.files.stablePath;
+      for (const raw of parseRecordArray(readOptional(path), path)) {
+        const record = this.decode(raw, path);
+        if (this.index.get(record.id)) continue;
+        if (volatile) this.volatileRecords.add(record);
+        this.index.add(record);
+      }
+    }
+    this.repairPending = this.dropDuplicateNames() || this.afterLoad();
+    this.lastWrite = lastWrite;
+    this.mtimes = mtimes;
+  }
+
+  /**
+   * A name held by several records stays with the later one (Go's load does
+   * this; the earlier record loses it and the store is saved by a writer).
+   */
+  private dropDuplicateNames(): boolean {
+    const holder = new Map<string, R>();
+    let found = false;
+    for (const record of this.index.all()) {
+      for (const name of record.names) {
+        const earlier = holder.get(name);
+        if (earlier && earlier !== record) {
+          earlier.names = earlier.names.filter((n) => n !== name);
+          this.touch(earlier);
+          found = true;
+        }
+        holder.set(name, record);
+      }
+    }
+    if (found) {
+      // Rebuild the name map from the corrected records.
+      const records = [...this.index.all()];
+      this.index.clear();
+      for (const record of records) this.index.add(record);
+    }
+    return found;
+  }
+
+  /** For repair(): saves what dropDuplicateNames and afterLoad changed. */
+  protected saveRepairs(): void {
+    this.save();
+  }
+}
+
+function readOptional(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (err) {
+    if (isErrno(err, 'ENOENT')) return '';
+    throw err;
+  }
+}

@@ -1,0 +1,205 @@
+// Store operations on containers: create from an image with a new RW layer,
+// delete with its layer and directories, directories and their file helpers,
+// big data and size.
+
+import { mkdirSync, promises as fsp } from 'node:fs';
+import { dirname, join, resolve, sep } from 'node:path';
+import { isErrno, writeFileAtomic } from '../util/index.js';
+import { readBigDataFile } from './big-data-items.js';
+import { StorageError } from './errors.js';
+import { dedupe } from './id-index.js';
+import type { StoreParts } from './store-parts.js';
+import type { Container, ContainerOptions } from './types.js';
+import { validateId, validateNames } from './validate.js';
+
+/**
+ * Go's CreateContainer: resolve the image (images read lock), make the RW
+ * layer on the image's top layer (layers write lock), then the record
+ * (containers write lock); if the record fails, the layer goes again. ID and
+ * names are checked against the container store first so that a refused
+ * create writes nothing at all.
+ */
+export async function createContainer(
+  parts: StoreParts,
+  id: string | undefined,
+  names: string[],
+  imageRef: string | undefined,
+  layerId: string | undefined,
+  metadata: string,
+  options: ContainerOptions = {},
+): Promise<Container> {
+  validateId(id, 'container');
+  validateId(layerId, 'layer');
+  validateNames(names, 'container');
+  names = dedupe(names);
+  for (const item of options.bigData ?? []) {
+    if (item.key === '') throw new StorageError('invalid-big-data-name', "can't set empty name for container big data item", { id });
+  }
+  let imageId = '';
+  let topLayer: string | undefined;
+  if (imageRef) {
+    const image = await parts.images.read(() => parts.images.lookup(imageRef));
+    if (!image) throw new StorageError('image-unknown', `locating image with ID ${JSON.stringify(imageRef)}`, { image: imageRef });
+    imageId = image.id;
+    topLayer = image.topLayer;
+  }
+  await parts.containers.read(() => parts.containers.checkNew(id, names));
+
+  const layers = parts.layers();
+  const layer = await layers.write(async () => {
+    if (layerId !== undefined && layers.index.get(layerId)) throw new StorageError('duplicate-id', `layer ${JSON.stringify(layerId)}`, { id: layerId });
+    const parent = topLayer ? layers.index.get(topLayer) : undefined;
+    if (topLayer && !parent) throw new StorageError('layer-unknown', `top layer ${topLayer} of image ${imageId}`, { id: topLayer });
+    const layerOptions = { volatile: options.volatile === true || parts.options.transientStore === true };
+    return (await layers.create({ id: layerId, parent, names: [], mountLabel: options.mountLabel ?? '', options: layerOptions, storageOpt: options.storageOpt })).layer;
+  });
+  try {
+    return await parts.containers.write(async () => structuredClone(await parts.containers.create(id, names, imageId, layer.id, metadata, options)));
+  } catch (err) {
+    await layers.write(async () => {
+      const made = layers.index.get(layer.id);
+      if (made) await layers.delete(made);
+    });
+    throw err;
+  }
+}
+
+/** The layer goes first, so that a failure does not lose track of it (Go's order). */
+export async function deleteContainer(parts: StoreParts, ref: string): Promise<void> {
+  const layers = parts.layers();
+  await layers.write(() =>
+    parts.containers.write(async () => {
+      const container = parts.containers.lookup(ref);
+      if (!container) throw new StorageError('not-a-container', ref, { id: ref });
+      const layer = layers.index.get(container.layerId);
+      if (layer) await layers.delete(layer);
+      parts.containers.delete(container);
+      await Promise.all([
+        fsp.rm(join(parts.containers.dir, container.id), { recursive: true, force: true }),
+        fsp.rm(join(parts.containerRunDir, container.id), { recursive: true, force: true }),
+      ]);
+    }),
+  );
+}
+
+export async function listContainers(parts: StoreParts): Promise<Container[]> {
+  return parts.containers.read(() => [...parts.containers.index.all()].map((c) => structuredClone(c)));
+}
+
+export async function getContainer(parts: StoreParts, ref: string): Promise<Container> {
+  return parts.containers.read(() => structuredClone(requireContainer(parts, ref)));
+}
+
+/** By the layer's ID, name or prefix. */
+export async function containerByLayer(parts: StoreParts, ref: string): Promise<Container> {
+  const layers = parts.layers();
+  const layerId = await layers.read(() => layers.lookup(ref)?.id);
+  if (!layerId) throw new StorageError('layer-unknown', ref, { id: ref });
+  return parts.containers.read(() => {
+    const container = parts.containers.withLayer(layerId);
+    if (!container) throw new StorageError('container-unknown', `no container uses layer ${layerId}`, { layer: layerId });
+    return structuredClone(container);
+  });
+}
+
+/** `G/D-containers/<id>/userdata` (graph) or `R/D-containers/<id>/userdata` (run), made on demand as Go does. */
+export async function containerDirectory(parts: StoreParts, ref: string, where: 'graph' | 'run'): Promise<string> {
+  return parts.containers.read(() => {
+    const container = requireContainer(parts, ref);
+    const dir = join(where === 'graph' ? parts.containers.dir : parts.containerRunDir, container.id, 'userdata');
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    return dir;
+  });
+}
+
+export async function setContainerDirectoryFile(parts: StoreParts, ref: string, where: 'graph' | 'run', file: string, data: Buffer): Promise<void> {
+  const path = insideDirectory(await containerDirectory(parts, ref, where), file);
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  await writeFileAtomic(path, data, { mode: 0o600 });
+}
+
+export async function fromContainerDirectory(parts: StoreParts, ref: string, where: 'graph' | 'run', file: string): Promise<Buffer> {
+  return fsp.readFile(insideDirectory(await containerDirectory(parts, ref, where), file));
+}
+
+/** Refuses a `file` that would leave the container's directory (`../x`, `/etc/x`). */
+function insideDirectory(dir: string, file: string): string {
+  const path = resolve(dir, file);
+  if (file === '' || file.includes('\0') || !path.startsWith(dir + sep)) {
+    throw new StorageError('invalid-path', `file ${JSON.stringify(file)} in ${dir}`, { file, dir });
+  }
+  return path;
+}
+
+export async function setContainerBigData(parts: StoreParts, ref: string, key: string, data: Buffer): Promise<void> {
+  await parts.containers.write(() => parts.containers.setBigData(requireContainer(parts, ref), key, data));
+}
+
+export async function containerBigData(parts: StoreParts, ref: string, key: string): Promise<Buffer> {
+  return parts.containers.read(() => {
+    const container = requireContainer(parts, ref);
+    return readBigDataFile(parts.containers.recordDir(container.id), 'container', container.id, key);
+  });
+}
+
+export async function containerBigDataInfo(parts: StoreParts, ref: string, key: string, what: 'size' | 'digest'): Promise<number | string> {
+  return parts.containers.read(() => {
+    const container = requireContainer(parts, ref);
+    const value = what === 'size' ? container.bigDataSizes[key] : container.bigDataDigests[key];
+    if (value === undefined) {
+      throw new StorageError(what === 'size' ? 'size-unknown' : 'digest-unknown', `item ${JSON.stringify(key)} of container ${container.id}`, { id: container.id, key });
+    }
+    return value;
+  });
+}
+
+export async function listContainerBigData(parts: StoreParts, ref: string): Promise<string[]> {
+  return parts.containers.read(() => [...requireContainer(parts, ref).bigDataNames]);
+}
+
+/** The layer's diff size, big data and both container directories (Go's ContainerSize). */
+export async function containerSize(parts: StoreParts, ref: string): Promise<number> {
+  const graphDir = await containerDirectory(parts, ref, 'graph');
+  const runDir = await containerDirectory(parts, ref, 'run');
+  const layers = parts.layers();
+  return layers.read(() =>
+    parts.containers.read(async () => {
+      const container = requireContainer(parts, ref);
+      const layer = layers.index.get(container.layerId);
+      if (!layer) throw new StorageError('layer-unknown', `locating layer with ID ${JSON.stringify(container.layerId)}`, { id: container.layerId });
+      let size = await parts.driver.diffSize(layer.id, layer.parent);
+      for (const key of container.bigDataNames) size += container.bigDataSizes[key] ?? 0;
+      return size + (await treeSize(graphDir)) + (await treeSize(runDir));
+    }),
+  );
+}
+
+/** Bytes of the non-directory entries under `dir`, each inode once (Go's directory.Size). */
+async function treeSize(dir: string, seen = new Set<bigint>()): Promise<number> {
+  let total = 0;
+  let entries;
+  try {
+    entries = await fsp.readdir(dir, { withFileTypes: true });
+  } catch (err) {
+    if (isErrno(err, 'ENOENT')) return 0;
+    throw err;
+  }
+  for (const entry of entries) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) {
+      total += await treeSize(path, seen);
+      continue;
+    }
+    const st = await fsp.lstat(path, { bigint: true });
+    if (seen.has(st.ino)) continue;
+    seen.add(st.ino);
+    total += Number(st.size);
+  }
+  return total;
+}
+
+export function requireContainer(parts: StoreParts, ref: string): Container {
+  const container = parts.containers.lookup(ref);
+  if (!container) throw new StorageError('container-unknown', ref, { id: ref });
+  return container;
+}

@@ -1,0 +1,185 @@
+// Store operations on layers: create/put, delete with safety checks, apply a
+// diff into an existing layer, sizes, digest lookups and layer big data.
+
+import { createReadStream } from 'node:fs';
+import type { Readable } from 'node:stream';
+import { StorageError } from './errors.js';
+import { dedupe } from './id-index.js';
+import type { StoreParts } from './store-parts.js';
+import type { Layer, LayerOptions } from './types.js';
+import { validateId, validateNames } from './validate.js';
+import { bigDataPath } from './big-data-items.js';
+import { isErrno } from '../util/index.js';
+
+/**
+ * Go's putLayer: layers.lock W + containers.lock W. The parent may be given
+ * by ID, name or prefix but must not be a container's layer. Every check
+ * runs before anything is written.
+ */
+export async function putLayer(
+  parts: StoreParts,
+  id: string | undefined,
+  parentRef: string | undefined,
+  names: string[],
+  mountLabel: string,
+  options: LayerOptions = {},
+  diff?: Readable,
+): Promise<{ layer: Layer; size: number }> {
+  validateId(id, 'layer');
+  validateNames(names, 'layer');
+  names = dedupe(names);
+  const layers = parts.layers();
+  return layers.write(() =>
+    parts.containers.write(async () => {
+      if (id !== undefined && layers.index.get(id)) throw new StorageError('duplicate-id', `layer ${JSON.stringify(id)}`, { id });
+      for (const name of names) {
+        const holder = layers.index.withName(name);
+        if (holder) throw new StorageError('duplicate-name', `layer name ${JSON.stringify(name)} is already used by layer ${holder.id}`, { name, id: holder.id });
+      }
+      for (const item of options.bigData ?? []) {
+        if (item.key === '') throw new StorageError('invalid-big-data-name', "can't set empty name for layer big data item", { id });
+      }
+      let parent: Layer | undefined;
+      if (parentRef) {
+        parent = layers.lookup(parentRef);
+        if (!parent) throw new StorageError('layer-unknown', `parent ${JSON.stringify(parentRef)}`, { parent: parentRef });
+        if (parts.containers.withLayer(parent.id)) throw new StorageError('parent-is-container', `layer ${parent.id}`, { parent: parent.id });
+      }
+      const result = await layers.create({ id, parent, names, mountLabel, options, diff });
+      return { layer: publicLayer(result.layer), size: result.size };
+    }),
+  );
+}
+
+/**
+ * Go's DeleteLayer, with its delete-by-name bug fixed: the reference is
+ * resolved to the ID first, so the child/image/container checks always run.
+ */
+export async function deleteLayer(parts: StoreParts, ref: string): Promise<void> {
+  const layers = parts.layers();
+  await layers.write(() =>
+    parts.images.write(() =>
+      parts.containers.write(async () => {
+        const layer = layers.lookup(ref);
+        if (!layer) throw new StorageError('not-a-layer', ref, { id: ref });
+        const id = layer.id;
+        for (const other of layers.index.all()) {
+          if (other.parent === id) throw new StorageError('layer-has-children', `used by layer ${other.id}`, { id, child: other.id });
+        }
+        for (const image of parts.images.index.all()) {
+          if (image.topLayer === id) throw new StorageError('layer-used-by-image', `layer ${id} used by image ${image.id}`, { id, image: image.id });
+        }
+        const container = parts.containers.withLayer(id);
+        if (container) throw new StorageError('layer-used-by-container', `layer ${id} used by container ${container.id}`, { id, container: container.id });
+        await layers.delete(layer);
+        for (const image of parts.images.index.all()) {
+          if (!image.mappedTopLayers?.includes(id)) continue;
+          image.mappedTopLayers = image.mappedTopLayers.filter((l) => l !== id);
+          parts.images.touch(image);
+        }
+        parts.images.save();
+      }),
+    ),
+  );
+}
+
+/**
+ * ApplyDiff into an existing layer (layers.lock W only, as Go). Like Go, no
+ * `incomplete` marker: the layer may already be an image's or container's,
+ * and a loader deletes incomplete layers, which would leave those records
+ * dangling after a crash. A crash here leaves partial contents and no
+ * diff-digest (detectable), which is what Go leaves too.
+ */
+export async function applyDiff(parts: StoreParts, ref: string, diff: Readable): Promise<number> {
+  const layers = parts.layers();
+  return layers.write(async () => {
+    const layer = requireLayer(parts, ref);
+    const size = await layers.applyDiff(layer, diff);
+    await layers.commit();
+    return size;
+  });
+}
+
+/** diff-size when a digest vouches for it, else what the driver computes. */
+export async function layerSize(parts: StoreParts, ref: string): Promise<number> {
+  const layers = parts.layers();
+  return layers.read(async () => {
+    const layer = requireLayer(parts, ref);
+    return knownSizeOrDiffSize(parts, layer);
+  });
+}
+
+export async function knownSizeOrDiffSize(parts: StoreParts, layer: Layer): Promise<number> {
+  if (layer.uncompressedDigest && layer.uncompressedSize !== undefined) return layer.uncompressedSize;
+  return parts.driver.diffSize(layer.id, layer.parent);
+}
+
+export async function layersByDigest(parts: StoreParts, digest: string, which: 'compressed' | 'uncompressed'): Promise<Layer[]> {
+  const layers = parts.layers();
+  return layers.read(async () => {
+    await layers.refreshMounts();
+    const found = [...layers.index.all()].filter((l) => (which === 'compressed' ? l.compressedDigest : l.uncompressedDigest) === digest);
+    return found.map(publicLayer);
+  });
+}
+
+export async function listLayers(parts: StoreParts): Promise<Layer[]> {
+  const layers = parts.layers();
+  return layers.read(async () => {
+    await layers.refreshMounts();
+    return [...layers.index.all()].map(publicLayer);
+  });
+}
+
+export async function getLayer(parts: StoreParts, ref: string): Promise<Layer> {
+  const layers = parts.layers();
+  return layers.read(async () => {
+    await layers.refreshMounts();
+    return publicLayer(requireLayer(parts, ref));
+  });
+}
+
+/** Without ID mappings every owner of the parents is visible: nothing to report. */
+export async function layerParentOwners(parts: StoreParts, ref: string): Promise<{ uids: number[]; gids: number[] }> {
+  await parts.layers().read(() => requireLayer(parts, ref));
+  return { uids: [], gids: [] };
+}
+
+export async function setLayerBigData(parts: StoreParts, ref: string, key: string, data: Readable | Buffer): Promise<void> {
+  const layers = parts.layers();
+  await layers.write(() => layers.setBigData(requireLayer(parts, ref), key, data));
+}
+
+export async function layerBigData(parts: StoreParts, ref: string, key: string): Promise<Readable> {
+  const layers = parts.layers();
+  return layers.read(async () => {
+    const layer = requireLayer(parts, ref);
+    const path = bigDataPath(layers.bigDataDir(layer.id), key);
+    // Open now, under the lock: an atomic replace later leaves this fd on the old file.
+    const stream = createReadStream(path);
+    await new Promise<void>((resolve, reject) => {
+      stream.once('open', () => resolve());
+      stream.once('error', (err) => {
+        if (isErrno(err, 'ENOENT')) {
+          reject(new StorageError('big-data-unknown', `locating item named ${JSON.stringify(key)} for layer with ID ${JSON.stringify(layer.id)}`, { id: layer.id, key }, { cause: err }));
+        } else reject(err);
+      });
+    });
+    return stream;
+  });
+}
+
+export async function listLayerBigData(parts: StoreParts, ref: string): Promise<string[]> {
+  return parts.layers().read(() => [...(requireLayer(parts, ref).bigDataNames ?? [])]);
+}
+
+export function requireLayer(parts: StoreParts, ref: string): Layer {
+  const layer = parts.layers().lookup(ref);
+  if (!layer) throw new StorageError('layer-unknown', ref, { id: ref });
+  return layer;
+}
+
+/** A copy callers may keep and change without touching the store's records. */
+export function publicLayer(layer: Layer): Layer {
+  return structuredClone(layer);
+}

@@ -1,0 +1,168 @@
+// Store-wide operations that try each record store in Go's order: lookup,
+// exists, names, metadata, delete (no safety checks) and wipe.
+
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { StorageError } from './errors.js';
+import { dedupe, type NameOperation } from './id-index.js';
+import type { StoreParts } from './store-parts.js';
+import { validateNames } from './validate.js';
+
+/** Layers, then images, then containers (Go's Lookup); unknown is `layer-unknown` as in Go. */
+export async function lookup(parts: StoreParts, ref: string): Promise<string> {
+  const layers = parts.layers();
+  const id =
+    (await layers.read(() => layers.lookup(ref)?.id)) ??
+    (await parts.images.read(() => parts.images.lookup(ref)?.id)) ??
+    (await parts.containers.read(() => parts.containers.lookup(ref)?.id));
+  if (id === undefined) throw new StorageError('layer-unknown', ref, { id: ref });
+  return id;
+}
+
+export async function exists(parts: StoreParts, ref: string): Promise<boolean> {
+  try {
+    await lookup(parts, ref);
+    return true;
+  } catch (err) {
+    if (err instanceof StorageError && err.code === 'layer-unknown') return false;
+    throw err;
+  }
+}
+
+export async function names(parts: StoreParts, ref: string): Promise<string[]> {
+  const layers = parts.layers();
+  const found =
+    (await layers.read(() => layers.lookup(ref)?.names)) ??
+    (await parts.images.read(() => parts.images.lookup(ref)?.names)) ??
+    (await parts.containers.read(() => parts.containers.lookup(ref)?.names));
+  if (!found) throw new StorageError('layer-unknown', ref, { id: ref });
+  return [...found];
+}
+
+/** set/add/remove on the first store that knows `ref`; names taken from other records of that kind. */
+export async function updateNames(parts: StoreParts, ref: string, newNames: string[], op: NameOperation): Promise<void> {
+  const list = dedupe(newNames);
+  const layers = parts.layers();
+  const done =
+    (await layers.write(async () => {
+      const layer = layers.lookup(ref);
+      if (!layer) return false;
+      if (op !== 'remove') validateNames(list, 'layer');
+      await layers.updateNames(layer, list, op);
+      return true;
+    })) ||
+    (await parts.images.write(() => {
+      const image = parts.images.lookup(ref);
+      if (!image) return false;
+      if (op !== 'remove') validateNames(list, 'image');
+      parts.images.updateNames(image, list, op);
+      return true;
+    })) ||
+    (await parts.containers.write(() => {
+      const container = parts.containers.lookup(ref);
+      if (!container) return false;
+      if (op !== 'remove') validateNames(list, 'container');
+      parts.containers.updateNames(container, list, op);
+      return true;
+    }));
+  if (!done) throw new StorageError('layer-unknown', ref, { id: ref });
+}
+
+export async function metadata(parts: StoreParts, ref: string): Promise<string> {
+  const layers = parts.layers();
+  const found =
+    (await layers.read(() => layers.lookup(ref)?.metadata ?? (layers.lookup(ref) ? '' : undefined))) ??
+    (await parts.images.read(() => parts.images.lookup(ref)?.metadata ?? (parts.images.lookup(ref) ? '' : undefined))) ??
+    (await parts.containers.read(() => parts.containers.lookup(ref)?.metadata ?? (parts.containers.lookup(ref) ? '' : undefined)));
+  if (found === undefined) throw new StorageError('not-an-id', ref, { id: ref });
+  return found;
+}
+
+export async function setMetadata(parts: StoreParts, ref: string, value: string): Promise<void> {
+  const layers = parts.layers();
+  const done =
+    (await layers.write(async () => {
+      const layer = layers.lookup(ref);
+      if (!layer) return false;
+      layer.metadata = value || undefined;
+      layers.touch(layer);
+      await layers.commit();
+      return true;
+    })) ||
+    (await parts.images.write(() => {
+      const image = parts.images.lookup(ref);
+      if (!image) return false;
+      image.metadata = value || undefined;
+      parts.images.touch(image);
+      parts.images.save();
+      return true;
+    })) ||
+    (await parts.containers.write(() => {
+      const container = parts.containers.lookup(ref);
+      if (!container) return false;
+      container.metadata = value || undefined;
+      parts.containers.touch(container);
+      parts.containers.save();
+      return true;
+    }));
+  if (!done) throw new StorageError('not-an-id', ref, { id: ref });
+}
+
+/** Go's Delete: containers, then images, then layers, with no safety checks at all. */
+export async function deleteAny(parts: StoreParts, ref: string): Promise<void> {
+  const layers = parts.layers();
+  await layers.write(() =>
+    parts.images.write(() =>
+      parts.containers.write(async () => {
+        const container = parts.containers.lookup(ref);
+        if (container) {
+          const layer = layers.index.get(container.layerId);
+          if (!layer) throw new StorageError('not-a-layer', container.layerId, { id: container.layerId });
+          await layers.delete(layer);
+          parts.containers.delete(container);
+          removeContainerDirs(parts, container.id);
+          return;
+        }
+        const image = parts.images.lookup(ref);
+        if (image) return parts.images.delete(image);
+        const layer = layers.lookup(ref);
+        if (layer) return layers.delete(layer);
+        throw new StorageError('layer-unknown', ref, { id: ref });
+      }),
+    ),
+  );
+}
+
+/** Containers, images, then layers newest first, then any driver dir left over. */
+export async function wipe(parts: StoreParts): Promise<void> {
+  const layers = parts.layers();
+  await layers.write(() =>
+    parts.images.write(() =>
+      parts.containers.write(async () => {
+        for (const container of [...parts.containers.index.all()]) {
+          parts.containers.removeRecord(container);
+          removeContainerDirs(parts, container.id);
+        }
+        parts.containers.save();
+        for (const image of [...parts.images.index.all()]) {
+          parts.images.removeRecord(image);
+          rmSync(parts.images.recordDir(image.id), { recursive: true, force: true });
+        }
+        parts.images.save();
+        const newestFirst = [...layers.index.all()].sort((a, b) => sortableTime(b.created).localeCompare(sortableTime(a.created)));
+        for (const layer of newestFirst) await layers.delete(layer);
+        for (const id of await parts.driver.listLayers()) await parts.driver.remove(id);
+      }),
+    ),
+  );
+}
+
+function removeContainerDirs(parts: StoreParts, id: string): void {
+  rmSync(join(parts.containers.dir, id), { recursive: true, force: true });
+  rmSync(join(parts.containerRunDir, id), { recursive: true, force: true });
+}
+
+/** RFC 3339 UTC with the fraction padded to nine digits, so that text order is time order. */
+function sortableTime(created: string): string {
+  return created.replace(/(\d\d:\d\d:\d\d)(?:\.(\d+))?Z$/, (_m, hms: string, frac: string | undefined) => `${hms}.${(frac ?? '').padEnd(9, '0')}Z`);
+}
