@@ -62,7 +62,10 @@ export class OverlayDriver implements Driver {
     }
     const usingMetacopy = await featureCheck(runHome, `metacopy(${options.mountOptions})`, () => probeMetacopy(home, options.mountOptions));
     if (!options.skipMountHome) await makePrivateMount(home);
-    return new OverlayDriver(home, runHome, options, backingFs.name, usingMetacopy);
+    const driver = new OverlayDriver(home, runHome, options, backingFs.name, usingMetacopy);
+    // Go's Init evaluates useNaiveDiff() (in a debug log line), so the native-diff probe runs and is cached at init.
+    await driver.useNativeDiff();
+    return driver;
   }
 
   async create(id: string, parent: string | undefined, options?: DriverCreateOptions): Promise<void> {
