@@ -1,0 +1,33 @@
+// Driver option strings and mount option words, parsed as the Go drivers parse them.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { parseOverlayOptions, parseVfsOptions } from '../../src/storage/drivers/options.js';
+import { parseMountOptions } from '../../src/storage/drivers/mount-syscalls.js';
+import { isDriverError } from '../../src/storage/drivers/index.js';
+
+test('overlay options accept the overlay., overlay2. and . prefixes, any case, and trim around =', () => {
+  assert.deepEqual(parseOverlayOptions(['overlay.mountopt=nodev,noatime', 'Overlay2.Skip_Mount_Home = true', '.ignore_chown_errors=1']), {
+    mountOptions: 'nodev,noatime', skipMountHome: true, ignoreChownErrors: true,
+  });
+  assert.deepEqual(parseOverlayOptions(['mountopt=', 'override_kernel_check=true', 'overlay.mount_program=']), {
+    mountOptions: '', skipMountHome: false, ignoreChownErrors: false,
+  });
+});
+
+test('an option without = is refused with Go\'s parse error', () => {
+  assert.throws(() => parseOverlayOptions(['nodev']), (err) => isDriverError(err, 'invalid-option') && err.message === 'unable to parse key/value option: nodev');
+});
+
+test('vfs options: ignore_chown_errors only; mount options and foreign keys refused', () => {
+  assert.deepEqual(parseVfsOptions(['vfs.ignore_chown_errors=true']), { ignoreChownErrors: true });
+  assert.throws(() => parseVfsOptions(['vfs.mountopt=nodev']), (err) => isDriverError(err, 'invalid-option'));
+  assert.throws(() => parseVfsOptions(['size=1G']), (err) => isDriverError(err, 'unknown-option') && err.message === 'vfs driver does not support size options');
+});
+
+test('mount option words become MS_* flags and the rest stays fs data, in order', () => {
+  assert.deepEqual(parseMountOptions('lowerdir=/a:/b,upperdir=/u,workdir=/w,nodev,nosuid,volatile'), {
+    flags: 0x4 | 0x2, data: 'lowerdir=/a:/b,upperdir=/u,workdir=/w,volatile',
+  });
+  assert.deepEqual(parseMountOptions('ro,rw,,metacopy=on'), { flags: 0, data: 'metacopy=on' });
+});
