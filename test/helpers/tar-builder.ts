@@ -264,8 +264,8 @@ function* contentChunks(content: Content): Generator<Buffer> {
   let left = content.size;
   while (left > 0) {
     const chunk = Buffer.allocUnsafe(Math.min(left, 1 << 20));
-    // Half-compressible bytes: random words from a small alphabet.
-    for (let i = 0; i < chunk.length; i += 4) chunk.writeUInt32LE((random() * 0x100000000) & 0x3f3f3f3f | 0x40404040, i - (i + 4 > chunk.length ? i + 4 - chunk.length : 0));
+    // Compressible bytes: each from a 64-letter alphabet (about 1.3x with gzip).
+    for (let i = 0; i < chunk.length; i++) chunk[i] = 0x40 + ((random() * 64) | 0);
     yield chunk;
     left -= chunk.length;
   }

@@ -1,0 +1,181 @@
+// applyLayer writes every entry type with its metadata, records what the Go
+// library records, and tarSplitReplay rebuilds the input tar byte for byte.
+
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { after, before, describe, it } from 'node:test';
+import { applyLayer, ArchiveError, Compression, tarSplitReplay, type ApplyResult, type WhiteoutFormat } from '../../src/archive/index.js';
+import { xattrAddon } from '../../src/archive/native.js';
+import { readAll } from '../helpers/streams.js';
+import { TarBuilder } from '../helpers/tar-builder.js';
+import { BIG_UID, BINARY_XATTR, everyTypeTar, LONG_DIR } from './layer-tars.js';
+import { CAP_NET_BIND_SERVICE } from '../helpers/tar-builder.js';
+
+let work: string;
+before(() => { work = mkdtempSync('/tmp/berth-roundtrip-'); });
+after(() => rmSync(work, { recursive: true, force: true }));
+
+let count = 0;
+async function apply(tar: Buffer, whiteoutFormat: WhiteoutFormat, prepare?: (dir: string) => void): Promise<{ dir: string; tarSplit: string; result: ApplyResult }> {
+  const dir = join(work, `layer${count}`);
+  const tarSplit = join(work, `layer${count++}.tar-split.gz`);
+  mkdirSync(dir);
+  prepare?.(dir);
+  // Small chunks: headers and contents split across chunk boundaries.
+  const chunks: Buffer[] = [];
+  for (let at = 0; at < tar.length; at += 7777) chunks.push(tar.subarray(at, at + 7777));
+  const result = await applyLayer(dir, Readable.from(chunks), { whiteoutFormat, tarSplitPath: tarSplit });
+  return { dir, tarSplit, result };
+}
+
+const sha256 = (data: Buffer): string => 'sha256:' + createHash('sha256').update(data).digest('hex');
+
+describe('applyLayer and tarSplitReplay round trip', () => {
+  for (const prefixDotSlash of [false, true]) {
+    for (const whiteoutFormat of ['overlay', 'delete'] as const) {
+      it(`rebuilds the same tar from tar-split (${whiteoutFormat}, ${prefixDotSlash ? './names' : 'bare names'})`, async () => {
+        const tar = everyTypeTar({ prefixDotSlash }).toBuffer();
+        const { dir, tarSplit, result } = await apply(tar, whiteoutFormat);
+        assert.equal(result.uncompressedDigest, sha256(tar));
+        assert.equal(result.uncompressedSize, tar.length);
+        assert.equal(result.compression, Compression.None);
+        const rebuilt = await readAll(tarSplitReplay(tarSplit, dir));
+        assert.equal(rebuilt.length, tar.length);
+        assert.equal(sha256(rebuilt), sha256(tar));
+      });
+    }
+  }
+
+  it('rebuilds tars with no trailing padding, a single end block, and long trailing garbage', async () => {
+    for (const options of [{ trailingBytes: 0 }, { trailingBytes: 3 * (1 << 20) + 5 }]) {
+      const tar = new TarBuilder(options).file('a', 'a').dir('d').toBuffer();
+      const { dir, tarSplit } = await apply(tar, 'delete');
+      assert.equal(sha256(await readAll(tarSplitReplay(tarSplit, dir))), sha256(tar));
+    }
+    const oneBlock = new TarBuilder({ omitEndMarker: true }).file('a', 'a').raw(Buffer.alloc(512)).toBuffer();
+    const { dir, tarSplit } = await apply(oneBlock, 'delete');
+    assert.equal(sha256(await readAll(tarSplitReplay(tarSplit, dir))), sha256(oneBlock));
+  });
+
+  it('replay fails with digest-mismatch when a file changed after apply', async () => {
+    const tar = new TarBuilder().file('f', 'original').toBuffer();
+    const { dir, tarSplit } = await apply(tar, 'delete');
+    writeFileSync(join(dir, 'f'), 'changed!');
+    await assert.rejects(readAll(tarSplitReplay(tarSplit, dir)), (err) => err instanceof ArchiveError && err.code === 'digest-mismatch');
+  });
+});
+
+describe('applyLayer writes entries with their metadata', () => {
+  let dir: string;
+  let result: ApplyResult;
+  before(async () => {
+    ({ dir, result } = await apply(everyTypeTar().toBuffer(), 'overlay'));
+  });
+
+  it('records sorted uid and gid sets without whiteout owners', () => {
+    assert.deepEqual(result.uidSet, [0, 1, 2, 5, BIG_UID]);
+    assert.deepEqual(result.gidSet, [0, 1, 2, 3, 6, 42, 1000]);
+  });
+
+  it('sets mode bits including set-id bits, owners from numeric ids, and file mtimes', () => {
+    const ping = lstatSync(join(dir, 'usr/bin/ping'));
+    assert.equal(ping.mode & 0o7777, 0o4755);
+    const tool = lstatSync(join(dir, 'usr/bin/tool'));
+    assert.equal(tool.mode & 0o7777, 0o2755);
+    assert.equal(tool.uid, BIG_UID);
+    assert.equal(tool.gid, 1000);
+    assert.equal(lstatSync(join(dir, 'etc/passwd')).mtimeMs, 1600000001000);
+    assert.equal(lstatSync(join(dir, 'etc/shadow')).gid, 42);
+  });
+
+  it('sets directory mtimes after their contents were written', () => {
+    assert.equal(lstatSync(join(dir, 'etc')).mtimeMs, 1600000000000);
+  });
+
+  it('writes xattrs byte for byte, including security.capability', () => {
+    assert.deepEqual(xattrAddon.lgetxattr(join(dir, 'usr/bin/ping'), 'security.capability'), CAP_NET_BIND_SERVICE);
+    assert.deepEqual(xattrAddon.lgetxattr(join(dir, 'usr/bin/bin-xattr'), 'user.bin'), BINARY_XATTR);
+    assert.deepEqual(xattrAddon.lgetxattr(join(dir, 'usr/bin/bin-xattr'), 'trusted.t'), Buffer.from('tv'));
+  });
+
+  it('makes symlinks with their owners, hard links sharing an inode, devices and fifos', () => {
+    const rel = lstatSync(join(dir, 'usr/bin/rel'));
+    assert.ok(rel.isSymbolicLink());
+    assert.equal(rel.uid, 5);
+    assert.equal(lstatSync(join(dir, 'usr/bin/passwd-hard')).ino, lstatSync(join(dir, 'etc/passwd')).ino);
+    const nul = lstatSync(join(dir, 'dev/null'));
+    assert.ok(nul.isCharacterDevice());
+    assert.equal(nul.rdev, (1 << 8) | 3);
+    assert.ok(lstatSync(join(dir, 'dev/loop9')).isBlockDevice());
+    assert.ok(lstatSync(join(dir, 'dev/fifo')).isFIFO());
+  });
+
+  it('handles PAX and GNU long names and long link names', () => {
+    assert.equal(readFileSync(join(dir, LONG_DIR, `long-pax-name-${'x'.repeat(120)}`), 'utf8'), 'pax long name\n');
+    assert.equal(readFileSync(join(dir, LONG_DIR, `long-gnu-name-${'y'.repeat(120)}`), 'utf8'), 'gnu long name\n');
+    assert.equal(readFileSync(join(dir, 'ünïcödé/ファイル'), 'utf8'), 'utf-8 names\n');
+  });
+
+  it('turns whiteouts into 0:0 character devices owned like the entry, and opaque markers into the xattr (overlay)', () => {
+    const whiteout = lstatSync(join(dir, 'var/cache'));
+    assert.ok(whiteout.isCharacterDevice());
+    assert.equal(whiteout.rdev, 0);
+    assert.equal(whiteout.uid, 777);
+    assert.equal(whiteout.mode & 0o7777, 0);
+    assert.deepEqual(xattrAddon.lgetxattr(join(dir, 'opaque-dir'), 'trusted.overlay.opaque'), Buffer.from('y'));
+    assert.equal(readFileSync(join(dir, 'opaque-dir/new'), 'utf8'), 'new\n');
+    assert.deepEqual(readdirSync(join(dir, 'var')), ['cache']);
+  });
+});
+
+describe('applyLayer whiteouts in delete format (vfs on a copy of the parent)', () => {
+  it('removes whited-out paths and, for opaque dirs, the children this layer did not write', async () => {
+    const tar = new TarBuilder()
+      .whiteout('gone')
+      .whiteout('dir/gone-too')
+      .dir('opaque')
+      .file('opaque/fresh', 'fresh')
+      .opaque('opaque')
+      .toBuffer();
+    const { dir } = await apply(tar, 'delete', (d) => {
+      mkdirSync(join(d, 'gone/sub'), { recursive: true });
+      mkdirSync(join(d, 'dir'));
+      writeFileSync(join(d, 'dir/gone-too'), 'x');
+      writeFileSync(join(d, 'dir/stays'), 'x');
+      mkdirSync(join(d, 'opaque/old'), { recursive: true });
+      writeFileSync(join(d, 'opaque/old-file'), 'x');
+    });
+    assert.deepEqual(readdirSync(dir).sort(), ['dir', 'opaque']);
+    assert.deepEqual(readdirSync(join(dir, 'dir')), ['stays']);
+    assert.deepEqual(readdirSync(join(dir, 'opaque')), ['fresh']);
+  });
+
+  it('replaces a file with a directory and a directory with a file', async () => {
+    const tar = new TarBuilder().dir('was-file').file('was-dir', 'now a file').toBuffer();
+    const { dir } = await apply(tar, 'delete', (d) => {
+      writeFileSync(join(d, 'was-file'), 'x');
+      mkdirSync(join(d, 'was-dir/sub'), { recursive: true });
+    });
+    assert.ok(lstatSync(join(dir, 'was-file')).isDirectory());
+    assert.equal(readFileSync(join(dir, 'was-dir'), 'utf8'), 'now a file');
+  });
+});
+
+describe('applyLayer sparse files', () => {
+  it('writes a GNU sparse file with holes as zeros and its real size', async () => {
+    const regions = [{ offset: 0, length: 1000 }, { offset: 100_000, length: 512 }, { offset: 300_000, length: 10 }];
+    const tar = new TarBuilder().gnuSparse('sparse', 400_000, regions).file('after', 'after').toBuffer();
+    const { dir } = await apply(tar, 'delete');
+    const content = readFileSync(join(dir, 'sparse'));
+    assert.equal(content.length, 400_000);
+    assert.equal(content[999], 1);
+    assert.equal(content[1000], 0);
+    assert.equal(content[100_000], 2);
+    assert.equal(content[100_512], 0);
+    assert.equal(content[300_009], 3);
+    assert.equal(readFileSync(join(dir, 'after'), 'utf8'), 'after');
+  });
+});
