@@ -1,0 +1,69 @@
+// Compression detection, streaming decompression through zlib, zstd-napi and
+// the bzip2/xz tools, and the blob digests applyLayer records for each.
+
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { after, before, describe, it } from 'node:test';
+import { ArchiveError, applyLayer, Compression, createCompressor, createDecompressor, detectCompression } from '../../src/archive/index.js';
+import { runToolOk } from '../helpers/run-tool.js';
+import { readAll } from '../helpers/streams.js';
+import { TarBuilder } from '../helpers/tar-builder.js';
+
+let work: string;
+before(() => { work = mkdtempSync('/tmp/berth-compression-'); });
+after(() => rmSync(work, { recursive: true, force: true }));
+
+const sha256 = (data: Buffer): string => 'sha256:' + createHash('sha256').update(data).digest('hex');
+const tar = new TarBuilder().dir('d').file('d/a', { size: 200_000, seed: 1 }).file('d/b', 'b').toBuffer();
+
+/** Compressed with the reference tools, not with Berth's own compressor. */
+async function compressWithTool(compression: Compression, data: Buffer): Promise<Buffer> {
+  const tool = { [Compression.Gzip]: 'gzip', [Compression.Zstd]: 'zstd', [Compression.Bzip2]: 'bzip2', [Compression.Xz]: 'xz' }[compression as Exclude<Compression, Compression.None>];
+  return (await runToolOk(tool, ['-c'], { input: data })).stdout;
+}
+
+const formats = [Compression.Gzip, Compression.Zstd, Compression.Bzip2, Compression.Xz] as const;
+
+describe('compression', () => {
+  it('detects each format from its magic bytes and plain tar as none', async () => {
+    for (const compression of formats) assert.equal(detectCompression(await compressWithTool(compression, tar)), compression);
+    assert.equal(detectCompression(tar), Compression.None);
+    assert.equal(detectCompression(Buffer.from([0x1f])), Compression.None);
+  });
+
+  for (const compression of formats) {
+    it(`applyLayer decompresses ${Compression[compression]} and records digests and sizes of both forms`, async () => {
+      const blob = await compressWithTool(compression, tar);
+      const dir = join(work, `apply-${compression}`);
+      mkdirSync(dir);
+      // Many small chunks: the magic straddles chunk boundaries.
+      const chunks: Buffer[] = [];
+      for (let at = 0; at < blob.length; at += 3) chunks.push(blob.subarray(at, at + 3));
+      const result = await applyLayer(dir, Readable.from(chunks), { whiteoutFormat: 'delete' });
+      assert.equal(result.compression, compression);
+      assert.equal(result.compressedDigest, sha256(blob));
+      assert.equal(result.compressedSize, blob.length);
+      assert.equal(result.uncompressedDigest, sha256(tar));
+      assert.equal(result.uncompressedSize, tar.length);
+    });
+
+    it(`createCompressor output (${Compression[compression]}) decompresses to the input`, async () => {
+      const compressed = await readAll(Readable.from([tar]).pipe(createCompressor(compression)));
+      assert.equal(detectCompression(compressed), compression);
+      const plain = await readAll(Readable.from([compressed]).pipe(createDecompressor(compression)));
+      assert.ok(plain.equals(tar));
+    });
+  }
+
+  it('reports a corrupt xz stream as a compression error', async () => {
+    const blob = await compressWithTool(Compression.Xz, tar);
+    blob.fill(0x55, 100, 400);
+    const dir = join(work, 'corrupt');
+    mkdirSync(dir);
+    await assert.rejects(applyLayer(dir, Readable.from([blob]), { whiteoutFormat: 'delete' }),
+      (err) => err instanceof ArchiveError && (err.code === 'compression' || err.code === 'bad-tar'));
+  });
+});
