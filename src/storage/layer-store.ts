@@ -12,7 +12,7 @@ import type { Driver } from './drivers/index.js';
 import { refuseEmptyKey } from './big-data-items.js';
 import { StorageError } from './errors.js';
 import { applyNameOperation, type NameOperation } from './id-index.js';
-import { RecordStore, type RecordFiles } from './record-store.js';
+import { RecordStore, type Durability, type RecordFiles } from './record-store.js';
 import { decodeLayer, decodeMountPoints, encodeLayer, encodeMountPoints } from './record-json.js';
 import type { Layer, LayerOptions } from './types.js';
 
@@ -37,6 +37,8 @@ export interface NewLayer {
 
 export class LayerStore extends RecordStore<Layer> {
   private mountsLastWrite: LastWrite | undefined;
+  /** mountpoints.json as last read or written; undefined while the file does not exist. */
+  private mountsText: string | undefined;
 
   constructor(
     files: RecordFiles,
@@ -88,10 +90,10 @@ export class LayerStore extends RecordStore<Layer> {
   }
 
   /** Saves the layer file(s) that changed, then mountpoints.json, as every Go layer save does. */
-  async commit(): Promise<void> {
+  async commit(durability: Durability = 'durable'): Promise<void> {
     await this.mounts.lock.lock();
     try {
-      this.save();
+      this.save(durability);
       this.reloadMountsIfChanged();
       this.saveMountsLocked();
     } finally {
@@ -122,7 +124,7 @@ export class LayerStore extends RecordStore<Layer> {
     this.addRecord(layer, spec.options.volatile === true);
     let size = -1;
     try {
-      await this.commit();
+      await this.commit('marker');
       for (const item of spec.options.bigData ?? []) await this.writeBigData(layer, item.key, item.data);
       await this.driver.create(id, spec.parent?.id, { mountLabel: spec.mountLabel, storageOpt: spec.storageOpt });
       if (spec.diff) size = await this.applyDiff(layer, spec.diff, spec.options);
@@ -177,7 +179,7 @@ export class LayerStore extends RecordStore<Layer> {
     if (!isIncomplete(layer)) {
       layer.flags = { ...layer.flags, [INCOMPLETE_FLAG]: true };
       this.touch(layer);
-      await this.commit();
+      await this.commit('marker');
     }
     await this.removeLayerData(layer);
     await this.commit();
@@ -316,17 +318,18 @@ export class LayerStore extends RecordStore<Layer> {
   /** Counts of layers not listed are reset to 0 (another process unmounted them). */
   private loadMounts(): void {
     this.mountsLastWrite = this.mounts.lock.getLastWrite();
-    let text = '';
+    let text: string | undefined;
     try {
       text = readFileSync(this.mounts.path, 'utf8');
     } catch (err) {
       if (!isErrno(err, 'ENOENT')) throw err;
     }
+    this.mountsText = text;
     for (const layer of this.index.all()) {
       layer.mountCount = 0;
       layer.mountPoint = undefined;
     }
-    for (const entry of decodeMountPoints(text, this.mounts.path)) {
+    for (const entry of decodeMountPoints(text ?? '', this.mounts.path)) {
       const layer = this.index.get(entry.id);
       if (!layer || entry.path === '') continue;
       layer.mountPoint = entry.path;
@@ -334,14 +337,22 @@ export class LayerStore extends RecordStore<Layer> {
     }
   }
 
-  /** Entries with a path and a count > 0, in layer order; the mountpoints lock is held for writing. */
+  /**
+   * Entries with a path and a count > 0, in layer order; the mountpoints
+   * lock is held for writing. Go rewrites the file (and its token) with
+   * every layer save; Berth skips the rewrite when the bytes would not
+   * change, which no reader can tell apart and which saves an fsync per save.
+   */
   private saveMountsLocked(): void {
     const entries = [];
     for (const layer of this.index.all()) {
       if (layer.mountPoint && layer.mountCount > 0) entries.push({ id: layer.id, path: layer.mountPoint, count: layer.mountCount });
     }
+    const text = encodeMountPoints(entries);
+    if (text === this.mountsText) return;
     this.mountsLastWrite = this.mounts.lock.recordWrite();
-    writeFileAtomicSync(this.mounts.path, encodeMountPoints(entries), { mode: 0o600 });
+    writeFileAtomicSync(this.mounts.path, text, { mode: 0o600 });
+    this.mountsText = text;
   }
 }
 

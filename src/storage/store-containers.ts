@@ -113,22 +113,26 @@ export async function containerDirectory(parts: StoreParts, ref: string, where: 
 }
 
 export async function setContainerDirectoryFile(parts: StoreParts, ref: string, where: 'graph' | 'run', file: string, data: Buffer): Promise<void> {
-  const path = insideDirectory(await containerDirectory(parts, ref, where), file);
+  refuseEscapingFile(file);
+  const path = join(await containerDirectory(parts, ref, where), file);
   mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
   await writeFileAtomic(path, data, { mode: 0o600 });
 }
 
 export async function fromContainerDirectory(parts: StoreParts, ref: string, where: 'graph' | 'run', file: string): Promise<Buffer> {
-  return fsp.readFile(insideDirectory(await containerDirectory(parts, ref, where), file));
+  refuseEscapingFile(file);
+  return fsp.readFile(join(await containerDirectory(parts, ref, where), file));
 }
 
-/** Refuses a `file` that would leave the container's directory (`../x`, `/etc/x`). */
-function insideDirectory(dir: string, file: string): string {
-  const path = resolve(dir, file);
-  if (file === '' || file.includes('\0') || !path.startsWith(dir + sep)) {
-    throw new StorageError('invalid-path', `file ${JSON.stringify(file)} in ${dir}`, { file, dir });
+/**
+ * Refuses a `file` that would leave the container's directory (`../x`,
+ * `/etc/x`) before anything is created. Go joins whatever it is given.
+ */
+function refuseEscapingFile(file: string): void {
+  const root = '/container-directory';
+  if (file === '' || file.includes('\0') || !resolve(root, file).startsWith(root + sep)) {
+    throw new StorageError('invalid-path', `file ${JSON.stringify(file)} in a container directory`, { file });
   }
-  return path;
 }
 
 export async function setContainerBigData(parts: StoreParts, ref: string, key: string, data: Buffer): Promise<void> {

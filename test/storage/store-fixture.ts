@@ -1,0 +1,46 @@
+// Fixtures for the Store tests: a temp store opened through the library, the
+// Go CLI on the same roots, and a fingerprint of every file under both roots
+// to prove that a refused call changed nothing on disk.
+
+import { createHash } from 'node:crypto';
+import { lstatSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import { openStore, type Store } from '../../src/storage/index.js';
+import { makeTempStore, type TempStore } from '../helpers/temp-store.js';
+import type { StoreRoots } from '../helpers/go-cli.js';
+
+export interface StoreFixture {
+  temp: TempStore;
+  roots: StoreRoots;
+  store: Store;
+}
+
+export async function openFixture(driver: 'vfs' | 'overlay' = 'vfs'): Promise<StoreFixture> {
+  const temp = await makeTempStore('berth-storage-test-');
+  const roots: StoreRoots = { graphRoot: temp.graphRoot, runRoot: temp.runRoot, driver };
+  const store = await openStore({ graphRoot: temp.graphRoot, runRoot: temp.runRoot, driverName: driver, driverOptions: [] });
+  return { temp, roots, store };
+}
+
+/** sha256 over every path, type, mode, size and content (lock tokens included) under the roots. */
+export function fingerprint(roots: StoreRoots): string {
+  const hash = createHash('sha256');
+  for (const root of [roots.graphRoot, roots.runRoot]) walk(root, hash);
+  return hash.digest('hex');
+}
+
+function walk(path: string, hash: ReturnType<typeof createHash>): void {
+  const st = lstatSync(path);
+  hash.update(`${path}\0${st.mode}\0${st.uid}\0`);
+  if (st.isDirectory()) {
+    for (const name of readdirSync(path).sort()) walk(join(path, name), hash);
+  } else if (st.isSymbolicLink()) {
+    hash.update(readlinkSync(path));
+  } else if (st.isFile()) {
+    hash.update(readFileSync(path));
+  }
+}
+
+export function readJson(path: string): string {
+  return readFileSync(path, 'utf8');
+}
