@@ -34,6 +34,19 @@ export interface LayerWriterOptions {
   canMakeDevices: boolean;
 }
 
+/** A small file whose content is collected and written with one native call at its end. */
+interface PendingFile {
+  header: TarHeader;
+  path: string;
+  parts: Buffer[];
+}
+
+/**
+ * Files up to this size without xattrs are written by `createFile` in one addon call instead
+ * of six fs calls; their content is held until the entry ends (slices of the input chunks).
+ */
+const SMALL_FILE_MAX = 1 << 20;
+
 interface OpenFile {
   fd: number;
   header: TarHeader;
@@ -48,6 +61,7 @@ interface OpenFile {
 export class LayerWriter {
   private readonly resolver: RootResolver;
   private current: OpenFile | undefined;
+  private pending: PendingFile | undefined;
   /** Directories whose times are set after everything else (writing into them changes mtime). */
   private readonly dirs: TarHeader[] = [];
   /** Host paths this layer wrote: an opaque whiteout keeps these (delete format). */
@@ -99,6 +113,10 @@ export class LayerWriter {
   }
 
   data(chunk: Buffer): void {
+    if (this.pending) {
+      this.pending.parts.push(chunk);
+      return;
+    }
     const file = this.current;
     if (!file) return; // content of an entry that is not extracted
     if (!file.regions) {
@@ -123,6 +141,11 @@ export class LayerWriter {
   }
 
   entryEnd(): void {
+    if (this.pending) {
+      this.writePending(this.pending);
+      this.pending = undefined;
+      return;
+    }
     const file = this.current;
     if (!file) return;
     this.current = undefined;
@@ -161,6 +184,7 @@ export class LayerWriter {
   abort(): void {
     if (this.current) closeSync(this.current.fd);
     this.current = undefined;
+    this.pending = undefined;
   }
 
   private makeDirectory(resolved: ResolvedPath, header: TarHeader): void {
@@ -180,6 +204,10 @@ export class LayerWriter {
   }
 
   private openFile(resolved: ResolvedPath, header: TarHeader): void {
+    if (header.size <= SMALL_FILE_MAX && header.xattrs.size === 0 && !header.sparse) {
+      this.pending = { header, path: resolved.full, parts: [] };
+      return;
+    }
     let fd: number;
     try {
       fd = openSync(resolved.full, O_CREATE_FILE, 0o600);
@@ -191,6 +219,19 @@ export class LayerWriter {
     this.unpacked.add(resolved.full);
     const sparse = header.sparse;
     this.current = { fd, header, path: resolved.full, position: 0, regions: sparse?.regions, regionIndex: 0, regionLeft: 0 };
+  }
+
+  private writePending({ header, path, parts }: PendingFile): void {
+    const [atime, mtime] = entryTimes(header);
+    const create = (): void => xattrAddon.createFile(path, parts, header.mode, header.uid, header.gid, atime, mtime, this.options.ignoreChownErrors ?? false);
+    try {
+      create();
+    } catch (err) {
+      if (!isErrno(err, 'EEXIST')) throw err;
+      this.remove(path);
+      create();
+    }
+    this.unpacked.add(path);
   }
 
   private makeHardLink(resolved: ResolvedPath, header: TarHeader): void {

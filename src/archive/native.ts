@@ -12,6 +12,12 @@ export interface XattrAddon {
   llistxattr(path: string): string[];
   /** mknod(2); `mode` includes the type bits (S_IFCHR, S_IFBLK, S_IFIFO). */
   mknod(path: string, mode: number, major: number, minor: number): void;
+  /**
+   * Creates a regular file in one call: open(O_CREAT|O_EXCL|O_NOFOLLOW, 0600), write `parts`,
+   * fchown (EPERM/EINVAL ignored when asked), fchmod, futimens (seconds, fractions kept), close.
+   * Throws a Node-style error; EEXIST when something is in the way.
+   */
+  createFile(path: string, parts: Buffer[], mode: number, uid: number, gid: number, atime: number, mtime: number, ignoreChownErrors: boolean): void;
   /** Go's crc64.Update with the ISO table; `state` is the running sum as 8 big-endian bytes. */
   crc64Update(state: Buffer, data: Buffer): void;
 }
