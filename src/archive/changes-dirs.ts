@@ -1,13 +1,12 @@
 // Changes between two directory trees (a layer and its parent, both complete),
 // as Go's archive.ChangesDirs reports them: the vfs driver and overlay's naive path.
 
-import { lstat, readdir } from 'node:fs/promises';
+import { lstatSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import type { BigIntStats } from 'node:fs';
-import { isErrno } from '../util/index.js';
 import { ChangeKind, type Change } from './types.js';
 import { readCarriedXattrs } from './changes-xattrs.js';
-import { compareBytewise, sameFsTime } from './changes-fs.js';
+import { compareBytewise, sameFsTime, statIfExists, WalkPacer } from './changes-fs.js';
 
 /**
  * Every path added, deleted or modified in `newDir` relative to `oldDir`
@@ -20,10 +19,12 @@ import { compareBytewise, sameFsTime } from './changes-fs.js';
 export async function changesDirs(newDir: string, oldDir: string | undefined): Promise<Change[]> {
   const oldRoot = newRootNode();
   const newRoot = newRootNode();
+  const pacer = new WalkPacer();
   if (oldDir === undefined) {
-    await collect(newDir, newRoot, '/');
+    await collect(newDir, newRoot, '/', pacer);
   } else {
-    await collectPair({ dir: oldDir, root: oldRoot }, { dir: newDir, root: newRoot }, '/', await lstat(oldDir, { bigint: true }), await lstat(newDir, { bigint: true }));
+    const trees = { old: { dir: oldDir, root: oldRoot }, new: { dir: newDir, root: newRoot } };
+    await collectPair(trees, '/', lstatSync(oldDir, { bigint: true }), lstatSync(newDir, { bigint: true }), pacer);
   }
   const changes: Change[] = [];
   addChanges(newRoot, oldRoot, changes);
@@ -46,18 +47,23 @@ interface Tree {
   root: FileNode;
 }
 
+interface TreePair {
+  old: Tree;
+  new: Tree;
+}
+
 function newRootNode(): FileNode {
   return { name: '/', parent: undefined, stat: undefined, xattrs: new Map(), children: new Map(), listed: false };
 }
 
 /** One tree alone (no parent layer): every entry is registered. */
-async function collect(dir: string, node: FileNode, rel: string): Promise<void> {
-  const names = await readdir(path.join(dir, rel));
-  for (const name of names) {
+async function collect(dir: string, node: FileNode, rel: string, pacer: WalkPacer): Promise<void> {
+  for (const name of readdirSync(path.join(dir, rel))) {
     const childRel = path.posix.join(rel, name);
-    const st = await lstat(path.join(dir, childRel), { bigint: true });
+    const st = lstatSync(path.join(dir, childRel), { bigint: true });
     const child = registerNode(node, name, st, path.join(dir, childRel));
-    if (st.isDirectory()) await collect(dir, child, childRel);
+    await pacer.tick();
+    if (st.isDirectory()) await collect(dir, child, childRel, pacer);
   }
 }
 
@@ -66,23 +72,25 @@ async function collect(dir: string, node: FileNode, rel: string): Promise<void> 
  * on the side that has them; a name that is the same inode on the same device
  * on both sides is the same file and is skipped with its subtree.
  */
-async function collectPair(oldTree: Tree, newTree: Tree, rel: string, oldStat: BigIntStats | null, newStat: BigIntStats | null): Promise<void> {
+async function collectPair(trees: TreePair, rel: string, oldStat: BigIntStats | null, newStat: BigIntStats | null, pacer: WalkPacer): Promise<void> {
+  const { old: oldTree, new: newTree } = trees;
   const oldIsDir = oldStat?.isDirectory() ?? false;
   const newIsDir = newStat?.isDirectory() ?? false;
   if (!oldIsDir && !newIsDir) return;
-  const oldNames = oldIsDir ? await readdir(path.join(oldTree.dir, rel)) : [];
-  const newNames = newIsDir ? await readdir(path.join(newTree.dir, rel)) : [];
+  const oldNames = oldIsDir ? readdirSync(path.join(oldTree.dir, rel)) : [];
+  const newNames = newIsDir ? readdirSync(path.join(newTree.dir, rel)) : [];
   const names = [...new Set([...oldNames, ...newNames])].sort(compareBytewise);
   const oldNode = lookUp(oldTree.root, rel);
   const newNode = lookUp(newTree.root, rel);
   for (const name of names) {
     const childRel = path.posix.join(rel, name);
-    const oldChild = oldIsDir ? await lstatOrNull(path.join(oldTree.dir, childRel)) : null;
-    const newChild = newIsDir ? await lstatOrNull(path.join(newTree.dir, childRel)) : null;
+    const oldChild = oldIsDir ? statIfExists(path.join(oldTree.dir, childRel), false) : null;
+    const newChild = newIsDir ? statIfExists(path.join(newTree.dir, childRel), false) : null;
     if (oldChild !== null && newChild !== null && oldChild.ino === newChild.ino && oldChild.dev === newChild.dev) continue;
     if (oldChild !== null && oldNode !== undefined) registerNode(oldNode, name, oldChild, path.join(oldTree.dir, childRel));
     if (newChild !== null && newNode !== undefined) registerNode(newNode, name, newChild, path.join(newTree.dir, childRel));
-    await collectPair(oldTree, newTree, childRel, oldChild, newChild);
+    await pacer.tick();
+    await collectPair(trees, childRel, oldChild, newChild, pacer);
   }
 }
 
@@ -159,13 +167,4 @@ function sameXattrs(a: Map<string, Buffer>, b: Map<string, Buffer>): boolean {
     if (other === undefined || !other.equals(value)) return false;
   }
   return true;
-}
-
-async function lstatOrNull(file: string): Promise<BigIntStats | null> {
-  try {
-    return await lstat(file, { bigint: true });
-  } catch (err) {
-    if (isErrno(err, 'ENOENT')) return null;
-    throw err;
-  }
 }

@@ -1,13 +1,12 @@
 // Changes of an overlay layer read from its upper dir alone, as Go's
 // archive.OverlayChanges reports them (the overlay driver's native path).
 
-import { lstat, readdir, stat } from 'node:fs/promises';
+import { lstatSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import type { BigIntStats } from 'node:fs';
-import { isErrno } from '../util/index.js';
 import { ChangeKind, type Change } from './types.js';
 import { readXattr } from './changes-xattrs.js';
-import { compareBytewise, isWhiteoutDevice, OVERLAY_OPAQUE_XATTR, sameFsTime } from './changes-fs.js';
+import { compareBytewise, isWhiteoutDevice, OVERLAY_OPAQUE_XATTR, sameFsTime, statIfExists, WalkPacer } from './changes-fs.js';
 
 /**
  * Walks `upperDir` in Go's filepath.Walk order (depth first, names sorted) and
@@ -27,6 +26,7 @@ class OverlayWalk {
   readonly changes: Change[] = [];
   /** Directories already listed, or seen as directories of this layer (Go's changedDirs). */
   private readonly changedDirs = new Set<string>();
+  private readonly pacer = new WalkPacer();
 
   constructor(
     private readonly lowerDirs: string[],
@@ -34,22 +34,22 @@ class OverlayWalk {
   ) {}
 
   async descend(dir: string): Promise<void> {
-    const names = (await readdir(path.join(this.upperDir, dir))).sort(compareBytewise);
-    const stats = await Promise.all(names.map((name) => lstat(path.join(this.upperDir, dir, name), { bigint: true })));
-    for (let i = 0; i < names.length; i++) {
-      const entry = path.posix.join(dir, names[i]!);
-      const st = stats[i]!;
-      await this.visit(entry, st);
+    const names = readdirSync(path.join(this.upperDir, dir)).sort(compareBytewise);
+    for (const name of names) {
+      const entry = path.posix.join(dir, name);
+      const st = lstatSync(path.join(this.upperDir, entry), { bigint: true });
+      this.visit(entry, st);
+      await this.pacer.tick();
       if (st.isDirectory()) await this.descend(entry);
     }
   }
 
-  private async visit(entry: string, st: BigIntStats): Promise<void> {
+  private visit(entry: string, st: BigIntStats): void {
     let kind: ChangeKind;
-    if (await this.deletedBy(entry, st)) {
+    if (this.deletedBy(entry, st)) {
       kind = ChangeKind.Delete;
     } else {
-      const lower = await this.findInLowers(entry);
+      const lower = this.findInLowers(entry);
       if (lower === null) {
         kind = ChangeKind.Add;
       } else {
@@ -65,16 +65,16 @@ class OverlayWalk {
   }
 
   /** Go's overlayDeletedFile: a whiteout device, or an opaque dir that replaced a lower one. */
-  private async deletedBy(entry: string, st: BigIntStats): Promise<boolean> {
+  private deletedBy(entry: string, st: BigIntStats): boolean {
     if (isWhiteoutDevice(st)) return true;
     if (!st.isDirectory()) return false;
     const opaque = readXattr(path.join(this.upperDir, entry), OVERLAY_OPAQUE_XATTR);
     if (opaque === null || opaque.length !== 1 || opaque[0] !== 0x79 /* 'y' */) return false;
     for (const layer of this.lowerDirs) {
-      const below = await statOrNull(path.join(layer, entry));
+      const below = statIfExists(path.join(layer, entry), true);
       if (below !== null) return !isWhiteoutDevice(below);
       for (const parent of ancestors(entry)) {
-        const parentBelow = await statOrNull(path.join(layer, parent));
+        const parentBelow = statIfExists(path.join(layer, parent), true);
         if (parentBelow !== null && isWhiteoutDevice(parentBelow)) return false;
       }
     }
@@ -86,13 +86,13 @@ class OverlayWalk {
    * os.Stat does), or null when it is new: absent everywhere, or a lower layer
    * whited it or one of its parents out before any layer had it.
    */
-  private async findInLowers(entry: string): Promise<BigIntStats | null> {
+  private findInLowers(entry: string): BigIntStats | null {
     for (const layer of this.lowerDirs) {
-      if (await whitedOutIn(layer, entry)) return null;
+      if (whitedOutIn(layer, entry)) return null;
       for (const parent of ancestors(entry)) {
-        if (await whitedOutIn(layer, parent)) return null;
+        if (whitedOutIn(layer, parent)) return null;
       }
-      const below = await statOrNull(path.join(layer, entry));
+      const below = statIfExists(path.join(layer, entry), true);
       if (below !== null) return below;
     }
     return null;
@@ -114,21 +114,12 @@ function sameDirMetadata(a: BigIntStats, b: BigIntStats): boolean {
   return a.size === b.size && a.mode === b.mode && sameFsTime(a.mtimeNs, b.mtimeNs);
 }
 
-async function whitedOutIn(layer: string, entry: string): Promise<boolean> {
-  const st = await statOrNull(path.join(layer, entry));
+function whitedOutIn(layer: string, entry: string): boolean {
+  const st = statIfExists(path.join(layer, entry), true);
   return st !== null && isWhiteoutDevice(st);
 }
 
 /** `/a/b/c` → `/a/b`, `/a` (never `/`). */
 function* ancestors(entry: string): Generator<string> {
   for (let dir = path.posix.dirname(entry); dir !== '/'; dir = path.posix.dirname(dir)) yield dir;
-}
-
-async function statOrNull(file: string): Promise<BigIntStats | null> {
-  try {
-    return await stat(file, { bigint: true });
-  } catch (err) {
-    if (isErrno(err, 'ENOENT', 'ENOTDIR')) return null;
-    throw err;
-  }
 }

@@ -1,9 +1,9 @@
 // Sizes of layer contents as the Go drivers report them (DiffSize).
 
-import { lstat, readdir } from 'node:fs/promises';
+import { readdirSync } from 'node:fs';
 import path from 'node:path';
-import { isErrno } from '../util/index.js';
 import { ChangeKind, type Change } from './types.js';
+import { statIfExists, WalkPacer } from './changes-fs.js';
 
 /**
  * Go's archive.ChangesSize: the sizes of the added and modified non-directories
@@ -12,17 +12,13 @@ import { ChangeKind, type Change } from './types.js';
  */
 export async function changesSize(root: string, changes: Change[]): Promise<number> {
   const seenInodes = new Set<bigint>();
+  const pacer = new WalkPacer();
   let size = 0;
   for (const change of changes) {
     if (change.kind === ChangeKind.Delete) continue;
-    let st;
-    try {
-      st = await lstat(path.join(root, change.path), { bigint: true });
-    } catch (err) {
-      if (isErrno(err, 'ENOENT', 'ENOTDIR')) continue;
-      throw err;
-    }
-    if (st.isDirectory()) continue;
+    await pacer.tick();
+    const st = statIfExists(path.join(root, change.path), false);
+    if (st === null || st.isDirectory()) continue;
     if (st.nlink > 1n) {
       if (seenInodes.has(st.ino)) continue;
       seenInodes.add(st.ino);
@@ -34,31 +30,29 @@ export async function changesSize(root: string, changes: Change[]): Promise<numb
 
 /**
  * Go's directory.Size: the sizes of every non-directory under `dir`, each inode
- * counted once (hard links), directories themselves not counted.
+ * counted once (hard links), directories themselves not counted. Entries that
+ * vanish mid-walk are ignored, the top directory missing is an error.
  */
 export async function directorySize(dir: string): Promise<number> {
   const seenInodes = new Set<bigint>();
+  const pacer = new WalkPacer();
   let size = 0;
   const pending = [dir];
   while (pending.length > 0) {
     const current = pending.pop()!;
     let names: string[];
     try {
-      names = await readdir(current);
+      names = readdirSync(current);
     } catch (err) {
-      // Like Go, an entry that vanished mid-walk is ignored, the top directory is not.
-      if (current !== dir && isErrno(err, 'ENOENT')) continue;
+      if (current !== dir && (err as NodeJS.ErrnoException).code === 'ENOENT') continue;
       throw err;
     }
-    const stats = await Promise.all(names.map((name) => lstat(path.join(current, name), { bigint: true }).catch((err: unknown) => {
-      if (isErrno(err, 'ENOENT')) return null;
-      throw err;
-    })));
-    for (let i = 0; i < names.length; i++) {
-      const st = stats[i];
-      if (st === null || st === undefined || seenInodes.has(st.ino)) continue;
+    for (const name of names) {
+      await pacer.tick();
+      const st = statIfExists(path.join(current, name), false);
+      if (st === null || seenInodes.has(st.ino)) continue;
       seenInodes.add(st.ino);
-      if (st.isDirectory()) pending.push(path.join(current, names[i]!));
+      if (st.isDirectory()) pending.push(path.join(current, name));
       else size += Number(st.size);
     }
   }

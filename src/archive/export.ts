@@ -2,16 +2,14 @@
 // overlay upper dir (whiteouts turned back into AUFS `.wh.` entries), or a list
 // of changes over a root, each as the Go library writes it.
 
-import { readdir, stat } from 'node:fs/promises';
+import { readdirSync, type BigIntStats } from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
-import type { BigIntStats } from 'node:fs';
-import { isErrno } from '../util/index.js';
 import { ChangeKind, type Change } from './types.js';
 import { END_OF_ARCHIVE, TarEntryType } from './tar/header.js';
 import { encodeGoHeader, TarAppender, type ExportHeader } from './export-appender.js';
 import { readXattr } from './changes-xattrs.js';
-import { compareBytewise, isWhiteoutDevice, OVERLAY_OPAQUE_XATTR } from './changes-fs.js';
+import { compareBytewise, isWhiteoutDevice, OVERLAY_OPAQUE_XATTR, statIfExists } from './changes-fs.js';
 
 const WHITEOUT_PREFIX = '.wh.';
 const OPAQUE_MARKER = '.wh..wh..opq';
@@ -49,7 +47,7 @@ function tarStream(entries: AsyncGenerator<Buffer>): Readable {
 }
 
 async function* walkTree(root: string, appender: TarAppender, rel = ''): AsyncGenerator<Buffer> {
-  const entries = (await readdir(path.join(root, rel), { withFileTypes: true })).sort((a, b) => compareBytewise(a.name, b.name));
+  const entries = readdirSync(path.join(root, rel), { withFileTypes: true }).sort((a, b) => compareBytewise(a.name, b.name));
   for (const entry of entries) {
     const childRel = rel === '' ? entry.name : `${rel}/${entry.name}`;
     yield* appender.entry(path.join(root, childRel), childRel);
@@ -85,7 +83,7 @@ async function convertOverlayWhiteouts(header: ExportHeader, file: string, st: B
   if (!st.isDirectory()) return undefined;
   const opaque = readXattr(file, OVERLAY_OPAQUE_XATTR);
   if (opaque === null || opaque.length !== 1 || opaque[0] !== 0x79 /* 'y' */) return undefined;
-  if (!(await hidesLowerDirectory(header.name.replace(/\/$/, ''), lowerDirs))) return undefined;
+  if (!hidesLowerDirectory(header.name.replace(/\/$/, ''), lowerDirs)) return undefined;
   return {
     name: header.name + OPAQUE_MARKER,
     type: TarEntryType.File,
@@ -101,23 +99,14 @@ async function convertOverlayWhiteouts(header: ExportHeader, file: string, st: B
  * the path decides (a whiteout there means nothing is hidden); a layer that
  * whited out one of its parents ends the search with nothing hidden.
  */
-async function hidesLowerDirectory(rel: string, lowerDirs: string[]): Promise<boolean> {
+function hidesLowerDirectory(rel: string, lowerDirs: string[]): boolean {
   for (const layer of lowerDirs) {
-    const below = await statOrNull(path.join(layer, rel));
+    const below = statIfExists(path.join(layer, rel), true);
     if (below !== null) return !isWhiteoutDevice(below);
     for (let dir = path.posix.dirname(rel); dir !== '.' && dir !== '/'; dir = path.posix.dirname(dir)) {
-      const parent = await statOrNull(path.join(layer, dir));
+      const parent = statIfExists(path.join(layer, dir), true);
       if (parent !== null && isWhiteoutDevice(parent)) return false;
     }
   }
   return false;
-}
-
-async function statOrNull(file: string): Promise<BigIntStats | null> {
-  try {
-    return await stat(file, { bigint: true });
-  } catch (err) {
-    if (isErrno(err, 'ENOENT', 'ENOTDIR')) return null;
-    throw err;
-  }
 }
