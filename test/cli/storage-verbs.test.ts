@@ -1,0 +1,218 @@
+// `berth storage` verbs on a real store, checked against the Go containers-storage
+// CLI on the same store: the same records give the same bytes on stdout.
+
+import assert from 'node:assert/strict';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { BERTH_BIN, berthStorage, berthStorageTry } from '../helpers/berth.js';
+import { goStorage, goStorageTry } from '../helpers/go-cli.js';
+import { makeBusyboxRootfs, tarOfDirectory } from '../helpers/rootfs.js';
+import { runToolOk } from '../helpers/run-tool.js';
+import { makeTempStore, type TempStore } from '../helpers/temp-store.js';
+
+let temp: TempStore;
+let tarFile: string;
+let goLayer: string;
+let goImage: string;
+let goContainer: string;
+
+const text = (result: { stdout: Buffer }) => result.stdout.toString();
+const firstLine = (result: { stdout: Buffer }) => text(result).split('\n')[0]!;
+
+before(async () => {
+  temp = await makeTempStore('berth-cli-verbs-');
+  await makeBusyboxRootfs(join(temp.dir, 'rootfs'));
+  tarFile = join(temp.dir, 'rootfs.tar');
+  await writeFile(tarFile, await tarOfDirectory(join(temp.dir, 'rootfs')));
+  // Records made by the Go CLI, for Berth to read.
+  goLayer = firstLine(await goStorage(temp, ['import-layer', '-n', 'go-base', '-f', tarFile]));
+  goImage = firstLine(await goStorage(temp, ['create-image', '-n', 'go/image:1', '-m', 'image meta <&>', goLayer]));
+  await goStorage(temp, ['set-image-data', goImage, 'note'], { input: 'hello data' });
+  goContainer = firstLine(await goStorage(temp, ['create-container', '-n', 'go-ctr', '-m', 'ctr meta', goImage]));
+});
+
+after(async () => {
+  await goStorageTry(temp, ['shutdown']);
+  await temp.dispose();
+});
+
+describe('berth storage listing verbs print what the Go CLI prints', () => {
+  for (const args of [
+    ['layers'], ['layers', '--json'], ['layers', '--tree'], ['images'], ['images', '--json'], ['images', '-q'],
+    ['containers'], ['containers', '--json'],
+  ]) {
+    it(`${args.join(' ')}`, async () => {
+      assert.equal(text(await berthStorage(temp, args)), text(await goStorage(temp, args)));
+    });
+  }
+
+  it('layer, image and container show the same fields for a name and an ID prefix', async () => {
+    for (const args of [['layer', 'go-base'], ['layer', '--json', goLayer.slice(0, 12)], ['image', '--json', 'go/image:1'],
+      ['container', '--json', 'go-ctr'], ['container', goContainer]]) {
+      assert.equal(text(await berthStorage(temp, args)), text(await goStorage(temp, args)), args.join(' '));
+    }
+  });
+
+  it('layer exits 1 without a message when one of the names is unknown', async () => {
+    const result = await berthStorageTry(temp, ['layer', 'go-base', 'no-such-layer']);
+    assert.equal(result.code, 1);
+    assert.match(text(result), new RegExp(`^ID: ${goLayer}\n`));
+    assert.equal(result.stderr, '');
+  });
+});
+
+describe('berth storage metadata, names, data and exists', () => {
+  it('metadata prints each argument with its metadata, as the Go CLI does', async () => {
+    for (const args of [['metadata', 'go/image:1', 'go-ctr'], ['metadata', '-q', 'go-ctr'], ['metadata', '--json', 'go/image:1', 'go-ctr']]) {
+      assert.equal(text(await berthStorage(temp, args)), text(await goStorage(temp, args)), args.join(' '));
+    }
+  });
+
+  it('set-metadata by Berth is read back by the Go CLI', async () => {
+    await berthStorage(temp, ['set-metadata', '-m', 'new meta', 'go-ctr']);
+    assert.equal(text(await goStorage(temp, ['metadata', '-q', 'go-ctr'])), 'new meta\n');
+  });
+
+  it('add-names appends and set-names replaces; the Go CLI sees the result', async () => {
+    await berthStorage(temp, ['add-names', '-n', 'go/image:2', 'go/image:1']);
+    assert.equal(text(await goStorage(temp, ['get-names', goImage])), 'go/image:1\ngo/image:2\n');
+    const json = await berthStorage(temp, ['set-names', '--json', '-n', 'go/image:3', '-n', 'go/image:1', goImage]);
+    assert.equal(text(json), '["go/image:3","go/image:1"]\n');
+    assert.equal(text(await berthStorage(temp, ['get-names', '--json', goImage])), text(await goStorage(temp, ['get-names', '--json', goImage])));
+  });
+
+  it('image data set by Berth has the size and digest the Go CLI reports', async () => {
+    await berthStorage(temp, ['set-image-data', goImage, 'blob'], { input: 'some bytes\n' });
+    for (const args of [['list-image-data', goImage], ['get-image-data', goImage, 'blob'], ['get-image-data-size', goImage, 'blob'],
+      ['get-image-data-digest', goImage, 'blob'], ['get-image-data', goImage, 'note']]) {
+      assert.equal(text(await berthStorage(temp, args)), text(await goStorage(temp, args)), args.join(' '));
+    }
+  });
+
+  it('container data and directories match the Go CLI', async () => {
+    await berthStorage(temp, ['set-container-data', 'go-ctr', 'state'], { input: '{"ok":true}' });
+    for (const args of [['list-container-data', '--json', 'go-ctr'], ['get-container-data', 'go-ctr', 'state'],
+      ['get-container-data-size', 'go-ctr', 'state'], ['get-container-data-digest', 'go-ctr', 'state'],
+      ['get-container-dir', 'go-ctr'], ['get-container-run-dir', 'go-ctr']]) {
+      assert.equal(text(await berthStorage(temp, args)), text(await goStorage(temp, args)), args.join(' '));
+    }
+  });
+
+  it('exists answers per argument and fails when the kind does not match', async () => {
+    assert.equal(text(await berthStorage(temp, ['exists', '--json', 'go-ctr', 'go-base'])), '{"go-base":true,"go-ctr":true}\n');
+    const wrongKind = await berthStorageTry(temp, ['exists', '-l', 'go-ctr']);
+    assert.equal(wrongKind.code, 1);
+    assert.equal(text(wrongKind), 'go-ctr: true\n');
+    assert.equal((await berthStorageTry(temp, ['exists', '-q', 'nothing-here'])).code, 1);
+  });
+});
+
+describe('berth storage creates, mounts and deletes records the Go CLI sees', () => {
+  it('import-layer, create-image and create-container print the ID and names', async () => {
+    const layer = await berthStorage(temp, ['import-layer', '--name', 'b-base', '--file', tarFile]);
+    const layerId = firstLine(layer);
+    assert.equal(text(layer), `${layerId}\n\tb-base\n`);
+    const image = firstLine(await berthStorage(temp, ['create-image', '-n', 'b/image:1', layerId]));
+    const container = await berthStorage(temp, ['create-container', '-n', 'b-ctr', 'b/image:1']);
+    // The Go CLI 1.43 prints container names without a newline.
+    assert.match(text(container), /^[0-9a-f]{64}\n\tb-ctr$/);
+    assert.equal(text(await goStorage(temp, ['get-names', image])), 'b/image:1\n');
+    assert.equal(text(await goStorage(temp, ['get-names', layerId])), 'b-base\n');
+    assert.equal(text(await goStorage(temp, ['exists', '-c', 'b-ctr'])), 'b-ctr: true\n');
+  });
+
+  it('mount gives a path whose files are the layer\'s; the Go CLI counts the mount; unmount releases it', async () => {
+    const mountpoint = text(await berthStorage(temp, ['mount', 'b-ctr'])).trim();
+    assert.ok(mountpoint.startsWith(temp.graphRoot));
+    const { stdout } = await goStorage(temp, ['mounted', 'b-ctr']);
+    assert.equal(stdout.toString(), 'b-ctr mounted\n');
+    assert.equal(text(await berthStorage(temp, ['mounted', 'b-ctr'])), 'b-ctr mounted\n');
+    assert.equal(text(await berthStorage(temp, ['unmount', 'b-ctr'])), 'b-ctr mountpoint unmounted\n');
+    assert.equal(text(await goStorage(temp, ['mounted', 'b-ctr'])), '');
+  });
+
+  it('diffsize, changes and diff agree with the Go CLI on a Go-made layer', async () => {
+    for (const args of [['diffsize', goLayer], ['changes', '--json', goLayer]]) {
+      assert.equal(text(await berthStorage(temp, args)), text(await goStorage(temp, args)), args.join(' '));
+    }
+    const berthTar = (await berthStorage(temp, ['diff', '-u', goLayer])).stdout;
+    const goTar = (await goStorage(temp, ['diff', '-u', goLayer])).stdout;
+    assert.equal(berthTar.length, goTar.length);
+    assert.ok(berthTar.equals(goTar));
+  });
+
+  it('delete-container, delete-image (--test first) and delete-layer report per argument', async () => {
+    assert.equal((await berthStorage(temp, ['delete-container', 'b-ctr'])).stderr, '');
+    const dryRun = await berthStorage(temp, ['delete-image', '--test', '--json', 'b/image:1']);
+    const planned = JSON.parse(text(dryRun)) as Record<string, { 'deleted-layers'?: string[] }>;
+    assert.equal(planned['b/image:1']?.['deleted-layers']?.length, 1);
+    assert.equal(text(await goStorage(temp, ['exists', 'b/image:1'])), 'b/image:1: true\n');
+    await berthStorage(temp, ['delete-image', 'b/image:1']);
+    assert.equal((await goStorageTry(temp, ['exists', 'b/image:1'])).code, 1);
+    assert.equal((await goStorageTry(temp, ['exists', 'b-base'])).code, 1);
+  });
+});
+
+describe('berth storage errors', () => {
+  it('delete-layer of an unknown layer prints the argument and the Go sentinel text, exit 1', async () => {
+    const result = await berthStorageTry(temp, ['delete-layer', 'nosuch']);
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, /^nosuch: .*identifier is not a layer\n$/);
+  });
+
+  it('delete-layer of a layer in use by an image fails and changes nothing', async () => {
+    const result = await berthStorageTry(temp, ['delete-layer', goLayer]);
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, /layer is in use by an image|layer has children|in use by a container/);
+    assert.equal(text(await goStorage(temp, ['exists', goLayer])), `${goLayer}: true\n`);
+  });
+
+  it('--debug adds the typed error code', async () => {
+    const result = await berthStorageTry(temp, ['--debug', 'get-names', 'nosuch']);
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, /code=layer-unknown/);
+  });
+
+  it('an unknown verb, too few arguments and an unknown flag exit as the Go CLI does', async () => {
+    const unknown = await berthStorageTry(temp, ['frobnicate']);
+    assert.equal(unknown.code, 1);
+    assert.equal(text(unknown), 'frobnicate: unrecognized command.\n');
+    const few = await berthStorageTry(temp, ['create-container']);
+    assert.equal(few.code, 1);
+    assert.match(text(few), /^create-container: more arguments required\.\nUsage: berth storage create-container /);
+    const flag = await berthStorageTry(temp, ['layers', '--bogus']);
+    assert.equal(flag.code, 2);
+    assert.match(flag.stderr, /flag provided but not defined: --bogus/);
+  });
+
+  it('ID mappings are refused with a message instead of ignored', async () => {
+    const result = await berthStorageTry(temp, ['create-layer', '--uidmap', '0:100000:65536']);
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, /ID mappings are not supported/);
+  });
+});
+
+describe('berth storage status, check and storage.conf', () => {
+  it('status --json starts with the roots, driver and options, as the Go CLI does', async () => {
+    const pairs = JSON.parse(text(await berthStorage(temp, ['status', '--json']))) as Array<[string, string]>;
+    assert.deepEqual(pairs.slice(0, 4), [['Root', temp.graphRoot], ['Run Root', temp.runRoot], ['Driver Name', 'overlay'], ['Driver Options', '[]']]);
+  });
+
+  it('check prints nothing and exits 0 on a consistent store', async () => {
+    const result = await berthStorageTry(temp, ['check', '--quick']);
+    assert.equal(text(result), '');
+    assert.equal(result.code, 0, result.stderr);
+  });
+
+  it('reads storage.conf only when no store flag precedes the verb', async () => {
+    const conf = join(temp.dir, 'storage.conf');
+    await writeFile(conf, `[storage]\ndriver = "overlay"\ngraphroot = "${temp.graphRoot}"\nrunroot = "${temp.runRoot}"\n`);
+    const env = { ...process.env, CONTAINERS_STORAGE_CONF: conf };
+    const fromConf = await runToolOk(process.execPath, [BERTH_BIN, 'storage', 'layers', '--json'], { env });
+    assert.equal(text(fromConf), text(await goStorage(temp, ['layers', '--json'])));
+    const other = join(temp.dir, 'other');
+    const fromFlags = await runToolOk(process.execPath, [BERTH_BIN, 'storage', '--graph', join(other, 'g'), '--run', join(other, 'r'), 'layers'], { env });
+    assert.equal(text(fromFlags), '');
+  });
+});
