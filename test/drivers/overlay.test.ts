@@ -86,7 +86,8 @@ describe('overlay driver layout', () => {
     const ourHome = path.join(ourStore.graphRoot, 'overlay');
     const ids = new Map([...goIds, ...ourIds].map((id, i) => [id, `layer${i % 2}`]));
     const shallow = async (home: string) => (await shapeOf(home, (n) => n)).filter((e) => !e.path.includes('/') || e.path.startsWith('l/'))
-      .map((e) => ({ ...e, path: e.path.startsWith('l/') ? 'l/<short>' : (ids.get(e.path) ?? e.path) }));
+      .map((e) => ({ ...e, path: e.path.startsWith('l/') ? 'l/<short>' : (ids.get(e.path) ?? e.path) }))
+      .sort((a, b) => a.path.localeCompare(b.path));
     assert.deepEqual(await shallow(ourHome), await shallow(goHome));
     assert.equal(await readFile(path.join(ourHome, '.has-mount-program'), 'utf8'), 'false');
   });
@@ -165,6 +166,20 @@ describe('overlay driver mounts', () => {
     await driver.unmount('top');
     assert.equal(await driver.isMounted('top'), false);
     await assert.rejects(stat(merged), { code: 'ENOENT' });
+  });
+
+  test('a lost l/ link is rebuilt from the layer\'s link file when mounting, as Go does', async () => {
+    await driver.create('lost-base', undefined);
+    await driver.create('lost-top', 'lost-base');
+    const short = await readFile(path.join(home, 'lost-base', 'link'), 'utf8');
+    await (await import('node:fs/promises')).unlink(path.join(home, 'l', short));
+    const merged = await driver.mount('lost-top');
+    try {
+      assert.equal(await readlink(path.join(home, 'l', short)), '../lost-base/diff');
+    } finally {
+      await driver.unmount('lost-top');
+    }
+    assert.equal(merged, path.join(home, 'lost-top', 'merged'));
   });
 
   test('a read-only mount stacks the layer\'s own diff as the top lower', async () => {
