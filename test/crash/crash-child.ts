@@ -15,15 +15,16 @@ if (!graphRoot || !runRoot || !tarPath) {
 const store = await openStore({ graphRoot, runRoot, driverName: 'overlay', driverOptions: [] });
 const step = (name: string) => process.stdout.write(`${name}\n`);
 step('ready');
-// Keep a couple of images alive so a kill can also land in a delete that cascades to a layer.
-const images: string[] = [];
+// Keep a couple of images alive (also those an earlier, killed child made) so
+// that every round deletes one, and the delete cascades to its layer.
+const images = (await store.images()).map((image) => image.id);
 for (;;) {
   step('put-layer');
   const { layer } = await store.putLayer(undefined, undefined, [], '', false, undefined, createReadStream(tarPath));
   step('create-image');
   const image = await store.createImage(undefined, [], layer.id, '');
   images.push(image.id);
-  if (images.length > 2) {
+  while (images.length > 2) {
     step('delete-image');
     await store.deleteImage(images.shift()!, true);
   }

@@ -43,7 +43,7 @@ describe('Berth and the Go CLI sharing one store', () => {
 
   it('loses and corrupts nothing while both create and delete containers for 30 s', async (t) => {
     const live = new Map<string, string>();
-    const counts = { created: 0, deleted: 0 };
+    const counts: Record<string, { created: number; deleted: number }> = {};
     const deadline = Date.now() + DURATION_MS;
     let failed = false;
 
@@ -59,18 +59,19 @@ describe('Berth and the Go CLI sharing one store', () => {
     // Each loop deletes only its own containers, so every delete must succeed.
     const loop = async (tag: string, worker: Worker) => {
       const mine: string[] = [];
+      const count = (counts[tag] = { created: 0, deleted: 0 });
       try {
         for (let n = 0; Date.now() < deadline && !failed; n++) {
           const name = `${tag}-${n}`;
           const id = await worker.create(name);
           live.set(id, name);
-          counts.created++;
+          count.created++;
           mine.push(id);
           if (mine.length > 4 && Math.random() < 0.45) {
             const [victim] = mine.splice(Math.floor(Math.random() * mine.length), 1) as [string];
             await worker.remove(victim);
             live.delete(victim);
-            counts.deleted++;
+            count.deleted++;
           }
         }
       } catch (err) {
@@ -79,7 +80,7 @@ describe('Berth and the Go CLI sharing one store', () => {
       }
     };
     await Promise.all([loop('berth-a', berth), loop('berth-b', berth), loop('go-a', go), loop('go-b', go)]);
-    t.diagnostic(`created ${counts.created}, deleted ${counts.deleted}, live ${live.size}`);
+    t.diagnostic(`${Object.entries(counts).map(([tag, c]) => `${tag}: ${c.created} created, ${c.deleted} deleted`).join('; ')}; live ${live.size}`);
 
     for (const file of [
       join(temp.graphRoot, 'overlay-layers', 'layers.json'),
