@@ -182,6 +182,18 @@ describe('overlay driver mounts', () => {
     assert.equal(merged, path.join(home, 'lost-top', 'merged'));
   });
 
+  test('a volatile mount adds the option once the probe says the kernel has it, and can be repeated', async () => {
+    await driver.create('vol', undefined);
+    for (let round = 0; round < 2; round++) {
+      const merged = await driver.mount('vol', { volatile: true });
+      const line = mountinfoLine(merged, await readFile('/proc/self/mountinfo', 'utf8'))!;
+      assert.match(line, /volatile/, line);
+      await writeFile(path.join(merged, `f${round}`), 'x');
+      await driver.unmount('vol');
+    }
+    assert.deepEqual((await readdir(path.join(store.runRoot, 'overlay'))).filter((f) => f.startsWith('volatile')), ['volatile-true']);
+  });
+
   test('a read-only mount stacks the layer\'s own diff as the top lower', async () => {
     await driver.create('ro', undefined);
     const merged = await driver.mount('ro', { options: ['ro'] });
