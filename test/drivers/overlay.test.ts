@@ -292,6 +292,15 @@ describe('overlay driver on layers the Go CLI made', () => {
     assert.deepEqual(await mountPointsUnder(path.join(store.graphRoot, 'overlay', ids[2]!)), [], 'temporary mounts released');
   });
 
+  test('a diff against a layer that is not the direct parent lists the same entries as the Go CLI\'s, whiteout times aside', async () => {
+    const ours = listTarEntries(await readAll(await driver.diff(ids[2]!, ids[0]!)));
+    const theirs = listTarEntries((await goStorage(roots, ['diff', ids[2]!, ids[0]!])).stdout);
+    for (const entry of [...ours, ...theirs]) if (path.posix.basename(entry.name).startsWith('.wh.')) entry.mtime = 0;
+    assert.deepEqual(ours, theirs);
+    assert.ok(ours.some((e) => e.name === 'etc/.wh.a'), 'a deletion two layers down is a whiteout here');
+    assert.deepEqual(await mountPointsUnder(path.join(store.graphRoot, 'overlay', ids[2]!)), [], 'temporary mounts released');
+  });
+
   test('mounts a layer the Go CLI made and shows its whole chain', async () => {
     const merged = await driver.mount(ids[2]!);
     try {
