@@ -142,6 +142,22 @@ describe('berth storage creates, mounts and deletes records the Go CLI sees', ()
     assert.ok(berthTar.equals(goTar));
   });
 
+  it('copy puts a host directory\'s contents into a layer, with --chown owners; the Go CLI sees the changes', async () => {
+    const source = join(temp.dir, 'copy-src');
+    await makeBusyboxRootfs(source);
+    await writeFile(join(source, 'etc', 'copied.txt'), 'copied\n');
+    const layer = firstLine(await berthStorage(temp, ['create-layer', '-n', 'copy-target']));
+    await berthStorage(temp, ['copy', '--chown', '7:8', join(source, 'etc'), 'copy-target:/etc']);
+    assert.equal(text(await goStorage(temp, ['changes', layer])), 'Add "/etc"\nAdd "/etc/copied.txt"\n');
+    const tar = (await goStorage(temp, ['diff', '-u', layer])).stdout;
+    // ustar header: uid at offset 108 (octal) of the copied file's header.
+    const at = tar.indexOf('etc/copied.txt');
+    assert.ok(at >= 0);
+    assert.equal(parseInt(tar.subarray(at + 108, at + 116).toString(), 8), 7);
+    assert.equal(parseInt(tar.subarray(at + 116, at + 124).toString(), 8), 8);
+    await berthStorage(temp, ['delete-layer', layer]);
+  });
+
   it('delete-container, delete-image (--test first) and delete-layer report per argument', async () => {
     assert.equal((await berthStorage(temp, ['delete-container', 'b-ctr'])).stderr, '');
     const dryRun = await berthStorage(temp, ['delete-image', '--test', '--json', 'b/image:1']);

@@ -12,6 +12,7 @@ export interface VerbEntry {
 
 const admin = () => import('./verbs/admin.js');
 const check = () => import('./verbs/check.js');
+const copy = () => import('./verbs/copy.js');
 const create = () => import('./verbs/create.js');
 const data = () => import('./verbs/data.js');
 const del = () => import('./verbs/delete.js');
@@ -37,6 +38,7 @@ export const VERBS: readonly VerbEntry[] = [
   { names: ['get-container-run-dir', 'getcontainerrundir'], usage: "Find the container's associated runtime directory", load: async () => (await data()).getContainerRunDir },
   { names: ['container-parent-owners'], usage: 'Compute the set of unmapped parent UIDs and GIDs of the container', load: async () => (await inspect()).containerParentOwners },
   { names: ['containers'], usage: 'List containers', load: async () => (await list()).containers },
+  { names: ['copy'], usage: 'Copy files or directories into a layer, possibly from another layer', load: async () => (await copy()).copy },
   { names: ['create-layer', 'createlayer'], usage: 'Create a new layer', load: async () => (await create()).createLayer },
   { names: ['import-layer', 'importlayer'], usage: 'Import a new layer', load: async () => (await create()).importLayer },
   { names: ['create-image', 'createimage'], usage: 'Create a new image using layers', load: async () => (await create()).createImage },

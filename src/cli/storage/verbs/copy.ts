@@ -1,0 +1,104 @@
+// `copy`: copy files or directories into a layer, possibly from another layer
+// (`[layer:]/path … layer:/path`), as the Go CLI's CopyWithTar does: a directory's
+// contents go into the target directory, a file to the target path (or into it
+// when the target ends in `/`); owners, modes and times are kept unless --chown.
+
+import { spawn } from 'node:child_process';
+import { chmod, chown, copyFile, mkdir, stat, utimes } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import type { Store } from '../../../storage/index.js';
+import { flagString } from '../flags.js';
+import { goStrconvQuote } from '../go-quote.js';
+import { JSON_FLAG, type Verb } from '../verb.js';
+
+interface Owner { uid: number; gid: number }
+
+export const copy: Verb = {
+  optionsHelp: '[options [...]] [sourceLayerNameOrID:]/path [...] targetLayerNameOrID:/path',
+  flags: [{ names: ['chown'], kind: 'string', help: 'Set owner on new copies' }, JSON_FLAG],
+  minArgs: 2,
+  maxArgs: 0,
+  async run({ store, args, flags, out }) {
+    const owner = parseChown(flagString(flags, 'chown'));
+    if (typeof owner === 'string') {
+      out.err(`${owner}\n`);
+      return 1;
+    }
+    const mounted: string[] = [];
+    try {
+      const target = await locate(store, args[args.length - 1]!, mounted);
+      for (const spec of args.slice(0, -1)) {
+        const source = await locate(store, spec, mounted);
+        try {
+          await copyWithTar(source, target, owner);
+        } catch (err) {
+          out.err(`error copying ${goStrconvQuote(source)} to ${goStrconvQuote(target)}: ${(err as Error).message}\n`);
+          return 1;
+        }
+      }
+      return 0;
+    } finally {
+      for (const id of mounted) await store.unmount(id, false);
+    }
+  },
+};
+
+/** `uid[:gid]` (gid defaults to uid), numeric only; a string is the error text. */
+function parseChown(text: string): Owner | undefined | string {
+  if (!text) return undefined;
+  const [uidText, gidText = uidText] = text.split(/:(.*)/s);
+  const uid = Number(uidText);
+  const gid = Number(gidText);
+  if (!/^\d+$/.test(uidText ?? '') || uid > 0xffffffff) return `error ${goStrconvQuote(uidText ?? '')} as a numeric UID`;
+  if (!/^\d+$/.test(gidText ?? '') || gid > 0xffffffff) return `error ${goStrconvQuote(gidText ?? '')} as a numeric GID`;
+  return { uid, gid };
+}
+
+// `layer:/path` → the path inside the mounted layer (mounted until the verb ends).
+async function locate(store: Store, spec: string, mounted: string[]): Promise<string> {
+  const colon = spec.indexOf(':');
+  if (colon < 0) return spec;
+  const ref = spec.slice(0, colon);
+  let layer;
+  try {
+    layer = await store.layer(ref);
+  } catch (err) {
+    throw new Error(`error finding layer ${goStrconvQuote(ref)}: ${(err as Error).message}`, { cause: err });
+  }
+  const mountpoint = await store.mount(layer.id, layer.mountLabel ?? '');
+  mounted.push(layer.id);
+  return join(mountpoint, spec.slice(colon + 1));
+}
+
+async function copyWithTar(source: string, target: string, owner: Owner | undefined): Promise<void> {
+  const info = await stat(source);
+  if (info.isDirectory()) {
+    await mkdir(target, { recursive: true });
+    await tarPipe(source, target, owner);
+    return;
+  }
+  const destination = target.endsWith('/') ? join(target, basename(source)) : target;
+  await mkdir(dirname(destination), { recursive: true });
+  await copyFile(source, destination);
+  await chown(destination, owner?.uid ?? info.uid, owner?.gid ?? info.gid);
+  await chmod(destination, info.mode & 0o7777);
+  await utimes(destination, info.atime, info.mtime);
+}
+
+// GNU tar keeps owners, modes, times, links, devices and xattrs the way a layer needs them.
+function tarPipe(source: string, target: string, owner: Owner | undefined): Promise<void> {
+  const ownerArgs = owner ? ['--numeric-owner', `--owner=${owner.uid}`, `--group=${owner.gid}`] : ['--numeric-owner'];
+  const pack = spawn('tar', ['--xattrs', '--acls', ...ownerArgs, '-C', source, '-cf', '-', '.'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const unpack = spawn('tar', ['--xattrs', '--xattrs-include=*', '--acls', '--numeric-owner', '--same-owner', '-p', '-C', target, '-xf', '-'], { stdio: ['pipe', 'ignore', 'pipe'] });
+  pack.stdout.pipe(unpack.stdin);
+  return Promise.all([exitOf(pack, 'tar -c'), exitOf(unpack, 'tar -x')]).then(() => undefined);
+}
+
+function exitOf(child: ReturnType<typeof spawn>, what: string): Promise<void> {
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
+  return new Promise((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`${what} exited ${code}: ${stderr.trim()}`))));
+  });
+}
