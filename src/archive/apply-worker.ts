@@ -1,0 +1,86 @@
+// The worker-thread side of applyLayer: replays the parser's entry/data/end
+// calls on a LayerWriter, so file creation (syscall-bound) runs in parallel
+// with decompression, hashing, parsing and tar-split on the main thread.
+
+import { parentPort } from 'node:worker_threads';
+import { LayerWriter } from './apply-writer.js';
+import { ArchiveError } from './errors.js';
+import type { TarHeader } from './tar/header.js';
+import type { WorkerReply, WorkerRequest, WriterOp } from './apply-worker-protocol.js';
+
+const port = parentPort;
+if (!port) throw new Error('apply-worker.js must run in a worker thread');
+
+let writer: LayerWriter | undefined;
+let failed = false;
+let currentName: string | undefined;
+
+port.on('message', (request: WorkerRequest) => {
+  const reply = handle(request);
+  if (reply) port.postMessage(reply);
+});
+
+function handle(request: WorkerRequest): WorkerReply | undefined {
+  switch (request.kind) {
+    case 'start':
+      writer = new LayerWriter(request.root, request.options);
+      failed = false;
+      return undefined;
+    case 'batch':
+      if (!failed) run(() => replay(request.ops, Buffer.from(request.content.buffer, request.content.byteOffset, request.content.byteLength)));
+      return failed ? undefined : { kind: 'ack' };
+    case 'finish':
+      if (!failed) run(() => writer?.finish());
+      writer = undefined;
+      return failed ? undefined : { kind: 'done' };
+    case 'abort':
+      writer?.abort();
+      writer = undefined;
+      return { kind: 'aborted' };
+  }
+}
+
+function replay(ops: WriterOp[], content: Buffer): void {
+  const target = writer as LayerWriter;
+  for (const op of ops) {
+    if (op.kind === 'entry') {
+      currentName = op.header.name;
+      target.entry(reviveHeader(op.header));
+    } else if (op.kind === 'data') {
+      target.data(content.subarray(op.offset, op.offset + op.length));
+    } else {
+      target.entryEnd();
+      currentName = undefined;
+    }
+  }
+}
+
+/** Structured cloning turns Buffers into Uint8Arrays; the addon and writer want Buffers. */
+function reviveHeader(header: TarHeader): TarHeader {
+  if (header.xattrs.size > 0) {
+    header.xattrs = new Map([...header.xattrs].map(([k, v]) => [k, Buffer.from(v.buffer, v.byteOffset, v.byteLength)]));
+  }
+  return header;
+}
+
+function run(step: () => void): void {
+  try {
+    step();
+  } catch (err) {
+    failed = true;
+    writer?.abort();
+    port?.postMessage(errorReply(err));
+  }
+}
+
+function errorReply(err: unknown): WorkerReply {
+  if (err instanceof ArchiveError) return { kind: 'error', code: err.code, message: err.message, detail: err.detail };
+  const e = err as NodeJS.ErrnoException;
+  const name = currentName ?? '';
+  return {
+    kind: 'error',
+    code: 'write-failed',
+    message: `cannot apply tar entry "${name}": ${e.message}`,
+    detail: { name, errno: e.code, syscall: e.syscall, path: e.path },
+  };
+}
