@@ -3,11 +3,11 @@
 // directory by a directory), ownership, xattrs, mode, times, whiteouts, and
 // directory times last. Every path goes through the RootResolver.
 //
-// Why sync fs calls: the writer runs inside the parser's synchronous callbacks,
-// one entry after the other, while zlib/zstd decompress on the threadpool.
-// Measured on a 30,000-file layer, sync calls here beat the promise API
-// (which costs a threadpool round trip per call for mostly sub-µs syscalls);
-// see bench/ and the report in issue 3.
+// Why sync fs calls: the writer runs on applyLayer's worker thread, one entry
+// after the other (ordering: a directory before its children, a hard link after
+// its target). Measured for 10,000 2 KB files on tmpfs (open, write, fchown,
+// fchmod, futimes, close): sync 180-260 ms, fs.promises with 64 files in flight
+// 680-860 ms, one native createFile call per file 130-200 ms (used for small files).
 
 import {
   closeSync, fchmodSync, fchownSync, futimesSync, ftruncateSync, linkSync, lchownSync, chmodSync,
