@@ -167,7 +167,11 @@ async function readStorageConf(path: string, mustExist: boolean, warnings: strin
   try {
     doc = parse(text);
   } catch (err) {
-    throw new StorageError('config-invalid', `parsing ${path}: ${(err as Error).message}`, { file: path }, { cause: err });
+    // smol-toml's message carries a multi-line code frame; keep its first line and the position.
+    const { line, column } = err as { line?: number; column?: number };
+    const where = line ? ` (line ${line}, column ${column})` : '';
+    const reason = (err as Error).message.split('\n')[0];
+    throw new StorageError('config-invalid', `parsing ${path}${where}: ${reason}`, { file: path, line, column }, { cause: err });
   }
   const { conf, unknownKeys } = checkStorageConf(doc, path);
   if (unknownKeys.length) {
