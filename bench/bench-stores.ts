@@ -1,8 +1,11 @@
 // Stores for the benchmarks: named roots under one work dir, a template store
-// holding one image (busybox layer) made with the Berth library, and copies of
-// it so that every contender starts from the same bytes.
+// holding one image (busybox layer) made with the Berth library, a cached store
+// with thousands of containers, and copies so every contender starts from the
+// same bytes.
 
 import { execFile } from 'node:child_process';
+import { access, mkdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { promisify } from 'node:util';
@@ -14,6 +17,7 @@ import { unmountAllUnder } from '../test/helpers/temp-store.js';
 const run = promisify(execFile);
 
 export const BENCH_IMAGE = 'localhost/bench/busybox:latest';
+const CACHE_VERSION = 1;
 
 export function storeRoots(workDir: string, name: string): StoreRoots & { dir: string } {
   const dir = join(workDir, name);
@@ -42,4 +46,36 @@ export async function copyStore(from: StoreRoots & { dir: string }, workDir: str
   const roots = storeRoots(workDir, name);
   await run('cp', ['-a', from.dir, roots.dir]);
   return roots;
+}
+
+/**
+ * A store holding BENCH_IMAGE and `count` containers made through the library,
+ * cached in the temp dir across runs: filling it takes minutes. It is plain
+ * containers/storage data, valid whatever version of Berth wrote it; remove
+ * $TMPDIR/berth-bench-cache (or bump CACHE_VERSION) to make it again.
+ * Returns the roots and whether the cache was hit.
+ */
+export async function cachedContainerStore(workDir: string, count: number): Promise<{ roots: StoreRoots & { dir: string }; cached: boolean; fillMs: number }> {
+  const cacheParent = join(tmpdir(), 'berth-bench-cache');
+  const name = `containers-${count}-v${CACHE_VERSION}`;
+  const roots = storeRoots(cacheParent, name);
+  if (await access(join(cacheParent, `${name}.complete`)).then(() => true, () => false)) return { roots, cached: true, fillMs: 0 };
+
+  await rm(cacheParent, { recursive: true, force: true });
+  await mkdir(cacheParent, { recursive: true });
+  const template = await makeImageStore(workDir, 'fill-template');
+  await copyStore(template, cacheParent, name);
+  const start = Date.now();
+  const store = await openTestStore(roots);
+  try {
+    for (let i = 0; i < count; i++) {
+      await store.createContainer(undefined, [`fill-${i}`], BENCH_IMAGE, undefined, '');
+      if ((i + 1) % 1000 === 0) process.stderr.write(`  filled ${i + 1}/${count} containers in ${((Date.now() - start) / 1000).toFixed(0)} s\n`);
+    }
+  } finally {
+    await store.close();
+  }
+  await unmountAllUnder(roots.dir);
+  await writeFile(join(cacheParent, `${name}.complete`), '');
+  return { roots, cached: false, fillMs: Date.now() - start };
 }
