@@ -273,6 +273,51 @@ static napi_value js_create_file(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+// readFile(path, target: Buffer, offset, length, crc: Buffer(8)): reads up to `length` bytes of
+// the file (opened O_NOFOLLOW) into target[offset…], updates the running CRC-64 over them, and
+// returns how many bytes were read (fewer when the file is shorter). One call per file when a
+// layer's tar is rebuilt from tar-split, instead of open/read/close from JS.
+static napi_value js_read_file(napi_env env, napi_callback_info info) {
+  size_t argc = 5;
+  napi_value argv[5], result;
+  char path[PATH_BUF];
+  void *target, *state;
+  size_t target_len, state_len;
+  uint32_t offset = 0, length = 0;
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  if (argc < 5 || !arg_string(env, argv[0], path, sizeof path) || !arg_buffer(env, argv[1], &target, &target_len)
+      || napi_get_value_uint32(env, argv[2], &offset) != napi_ok || napi_get_value_uint32(env, argv[3], &length) != napi_ok
+      || !arg_buffer(env, argv[4], &state, &state_len) || state_len != 8 || (size_t)offset + length > target_len) {
+    return throw_type(env, "readFile(path, target: Buffer, offset, length, crc: Buffer(8))");
+  }
+  int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) return throw_errno(env, errno, "open", path);
+  uint8_t *start = (uint8_t *)target + offset;
+  size_t got = 0;
+  while (got < length) {
+    ssize_t n = read(fd, start + got, length - got);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      int err = errno;
+      close(fd);
+      return throw_errno(env, err, "read", path);
+    }
+    if (n == 0) break;
+    got += n;
+  }
+  close(fd);
+  uint8_t *s = state;
+  uint64_t crc = 0;
+  for (int i = 0; i < 8; i++) crc = (crc << 8) | s[i];
+  crc = crc_update(crc, start, got);
+  for (int i = 7; i >= 0; i--) {
+    s[i] = crc & 0xff;
+    crc >>= 8;
+  }
+  napi_create_uint32(env, (uint32_t)got, &result);
+  return result;
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   crc_init();
   napi_property_descriptor props[] = {
@@ -282,6 +327,7 @@ static napi_value init(napi_env env, napi_value exports) {
     {"mknod", NULL, js_mknod, NULL, NULL, NULL, napi_default, NULL},
     {"crc64Update", NULL, js_crc64_update, NULL, NULL, NULL, napi_default, NULL},
     {"createFile", NULL, js_create_file, NULL, NULL, NULL, napi_default, NULL},
+    {"readFile", NULL, js_read_file, NULL, NULL, NULL, napi_default, NULL},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   return exports;

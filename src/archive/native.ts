@@ -18,6 +18,11 @@ export interface XattrAddon {
    * Throws a Node-style error; EEXIST when something is in the way.
    */
   createFile(path: string, parts: Buffer[], mode: number, uid: number, gid: number, atime: number, mtime: number, ignoreChownErrors: boolean): void;
+  /**
+   * Reads up to `length` bytes of the file at `path` (O_NOFOLLOW) into `target` at `offset`,
+   * updating the running CRC-64 `crc`; returns the bytes read (fewer: the file is shorter).
+   */
+  readFile(path: string, target: Buffer, offset: number, length: number, crc: Buffer): number;
   /** Go's crc64.Update with the ISO table; `state` is the running sum as 8 big-endian bytes. */
   crc64Update(state: Buffer, data: Buffer): void;
 }

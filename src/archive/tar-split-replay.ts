@@ -32,45 +32,61 @@ export function tarSplitReplay(tarSplitPath: string, filesDir: string): Readable
 
 async function* replay(tarSplitPath: string, filesDir: string): AsyncGenerator<Buffer> {
   const resolver = new RootResolver(filesDir.replace(/\/+$/, '') || '/');
-  const output = new ChunkCollector();
+  const output = new OutputBuffer();
   for await (const record of readRecords(tarSplitPath)) {
     if (record.type === 2) {
-      if (record.payload) output.push(Buffer.from(record.payload, 'base64'));
+      if (record.payload) yield* output.append(Buffer.from(record.payload, 'base64'));
     } else if (record.type === 1) {
       const size = record.size ?? 0;
       if (size > 0) yield* copyFile(resolver, recordName(record), size, record.payload, output);
     } else {
       throw new ArchiveError('bad-tar-split', `unknown tar-split record type ${record.type}`, { path: tarSplitPath, position: record.position });
     }
-    if (output.size >= OUTPUT_CHUNK) yield output.take();
   }
-  if (output.size > 0) yield output.take();
+  yield* output.drain();
 }
 
-/** Reads a file's content into the output; sync reads, as the files are mostly small (see apply-writer). */
-function* copyFile(resolver: RootResolver, name: string, size: number, crcPayload: string | null, output: ChunkCollector): Generator<Buffer> {
+/**
+ * Copies a file's content into the output, checking its size and CRC-64. Files that fit in an
+ * output chunk are read by one addon call (open, read, CRC, close); that and the sync reads
+ * of bigger files avoid a threadpool round trip per small file.
+ */
+function* copyFile(resolver: RootResolver, name: string, size: number, crcPayload: string | null, output: OutputBuffer): Generator<Buffer> {
   if (cleanComponents(name).length === 0) throw new ArchiveError('bad-tar-split', 'tar-split names the layer root as a file', { name });
   const path = resolver.resolve(name, false).full;
-  const fd = openSync(path, fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW);
   const crc = Buffer.alloc(8);
+  let got: number;
+  if (size <= OUTPUT_CHUNK) {
+    yield* output.reserve(size);
+    got = xattrAddon.readFile(path, output.buffer, output.used, size, crc);
+    output.used += got;
+  } else {
+    yield* output.drain();
+    got = yield* readLargeFile(path, size, crc);
+  }
+  if (got < size) throw new ArchiveError('digest-mismatch', `file "${name}" is shorter than the ${size} bytes its tar-split records`, { name, size });
+  if (crcPayload && crc.toString('base64') !== crcPayload) {
+    throw new ArchiveError('digest-mismatch', `file "${name}" does not match the CRC-64 its tar-split records`, { name });
+  }
+}
+
+function* readLargeFile(path: string, size: number, crc: Buffer): Generator<Buffer, number> {
+  const fd = openSync(path, fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW);
+  let total = 0;
   try {
-    let left = size;
-    while (left > 0) {
-      const buffer = Buffer.allocUnsafe(Math.min(left, OUTPUT_CHUNK));
+    while (total < size) {
+      const buffer = Buffer.allocUnsafe(Math.min(size - total, OUTPUT_CHUNK));
       const got = readSync(fd, buffer, 0, buffer.length, null);
-      if (got === 0) throw new ArchiveError('digest-mismatch', `file "${name}" is shorter than the ${size} bytes its tar-split records`, { name, size });
-      const piece = got === buffer.length ? buffer : buffer.subarray(0, got);
+      if (got === 0) break;
+      const piece = buffer.subarray(0, got);
       xattrAddon.crc64Update(crc, piece);
-      output.push(piece);
-      left -= got;
-      if (output.size >= OUTPUT_CHUNK) yield output.take();
+      total += got;
+      yield piece;
     }
   } finally {
     closeSync(fd);
   }
-  if (crcPayload && crc.toString('base64') !== crcPayload) {
-    throw new ArchiveError('digest-mismatch', `file "${name}" does not match the CRC-64 its tar-split records`, { name });
-  }
+  return total;
 }
 
 function recordName(record: TarSplitRecord): string {
@@ -107,20 +123,31 @@ function parseRecord(line: string, path: string): TarSplitRecord {
   }
 }
 
-/** Collects small buffers and hands them on as one. */
-class ChunkCollector {
-  private parts: Buffer[] = [];
-  size = 0;
+/** One output chunk filled in place: segments are copied in, small files read straight into it. */
+class OutputBuffer {
+  buffer = Buffer.allocUnsafe(OUTPUT_CHUNK);
+  used = 0;
 
-  push(part: Buffer): void {
-    this.parts.push(part);
-    this.size += part.length;
+  /** Makes room for `size` bytes (≤ OUTPUT_CHUNK), handing on the full chunk first. */
+  *reserve(size: number): Generator<Buffer> {
+    if (this.used + size > this.buffer.length) yield* this.drain();
   }
 
-  take(): Buffer {
-    const out = this.parts.length === 1 ? (this.parts[0] as Buffer) : Buffer.concat(this.parts, this.size);
-    this.parts = [];
-    this.size = 0;
-    return out;
+  *append(bytes: Buffer): Generator<Buffer> {
+    if (bytes.length > OUTPUT_CHUNK) {
+      yield* this.drain();
+      yield bytes;
+      return;
+    }
+    yield* this.reserve(bytes.length);
+    bytes.copy(this.buffer, this.used);
+    this.used += bytes.length;
+  }
+
+  *drain(): Generator<Buffer> {
+    if (this.used === 0) return;
+    yield this.buffer.subarray(0, this.used);
+    this.buffer = Buffer.allocUnsafe(OUTPUT_CHUNK);
+    this.used = 0;
   }
 }
