@@ -171,10 +171,13 @@ describe('berth storage creates, mounts and deletes records the Go CLI sees', ()
 });
 
 describe('berth storage errors', () => {
-  it('delete-layer of an unknown layer prints the argument and the Go sentinel text, exit 1', async () => {
-    const result = await berthStorageTry(temp, ['delete-layer', 'nosuch']);
-    assert.equal(result.code, 1);
-    assert.match(result.stderr, /^nosuch: .*identifier is not a layer\n$/);
+  it('delete-* and mount of unknown names print exactly the Go CLI\'s lines and exit codes', async () => {
+    for (const args of [['delete-layer', 'nosuch'], ['delete-image', 'nosuch'], ['delete-container', 'nosuch'], ['delete', '--json', 'nosuch'],
+      ['mount', 'nosuch'], ['unmount', 'nosuch'], ['mounted', 'nosuch']]) {
+      const berth = await berthStorageTry(temp, args);
+      const go = await goStorageTry(temp, args);
+      assert.deepEqual([berth.code, text(berth), berth.stderr], [go.code, text(go), go.stderr], args.join(' '));
+    }
   });
 
   it('delete-layer of a layer in use by an image fails and changes nothing', async () => {

@@ -2,6 +2,7 @@
 // command line. Global flags, then the verb (loaded on demand), its flags and
 // argument counts, then the store, then the verb; the Go CLI's texts and exit codes.
 
+import { errorText } from './error-text.js';
 import { FlagError, formatFlagHelp, parseFlags, type ParsedFlags } from './flags.js';
 import { debugEnabled, GLOBAL_FLAGS } from './global-flags.js';
 import { Output } from './output.js';
@@ -84,11 +85,6 @@ async function runVerb(verb: Verb, name: string, args: string[], globals: Parsed
   } finally {
     await store.close();
   }
-}
-
-/** The message the Go CLI's `%+v` would show. */
-export function errorText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }
 
 // --debug: the typed code and inputs, so scripts and bug reports can tell errors apart.

@@ -3,6 +3,7 @@
 // tried; failures are reported per argument and make the exit status 1.
 
 import type { Store } from '../../../storage/index.js';
+import { errorTextFor } from '../error-text.js';
 import { flagBool } from '../flags.js';
 import { goMapOf } from '../go-records.js';
 import type { Output } from '../output.js';
@@ -26,7 +27,7 @@ function deleteVerb(optionsHelp: string, remove: (store: Store, id: string) => P
           await remove(store, what);
           results.set(what, '');
         } catch (err) {
-          results.set(what, (err as Error).message);
+          results.set(what, errorTextFor(err, what));
         }
       }
       if (flagBool(flags, 'json')) out.json(goMapOf(results));
@@ -49,7 +50,7 @@ export const deleteImage: Verb = {
         const layers = await store.deleteImage(what, commit);
         results.set(what, layers.length ? { 'deleted-layers': layers } : {});
       } catch (err) {
-        results.set(what, { error: (err as Error).message });
+        results.set(what, { error: errorTextFor(err, what) });
       }
     }
     if (flagBool(flags, 'json')) {

@@ -1,6 +1,7 @@
 // Mount verbs: mount (read-write, or --ro as an image mount), unmount, mounted.
 // Mount counts are kept by the Store across processes; a mount outlives the CLI.
 
+import { errorTextFor } from '../error-text.js';
 import { flagBool, flagString } from '../flags.js';
 import { JSON_FLAG, type Verb } from '../verb.js';
 
@@ -25,7 +26,7 @@ export const mount: Verb = {
           : await store.mount(id, label);
         results.push({ id, mountpoint, error: '' });
       } catch (err) {
-        results.push({ id, mountpoint: '', error: (err as Error).message });
+        results.push({ id, mountpoint: '', error: errorTextFor(err, id) });
       }
     }
     if (flagBool(flags, 'json')) {
@@ -57,7 +58,7 @@ export const unmount: Verb = {
         try {
           await store.unmountImage(id, force);
         } catch {
-          error = (err as Error).message;
+          error = errorTextFor(err, id);
         }
       }
       results.push({ id, error });
@@ -80,7 +81,7 @@ export const mounted: Verb = {
       try {
         if ((await store.mounted(id)) > 0) out.out(`${id} mounted\n`);
       } catch (err) {
-        error = (err as Error).message;
+        error = errorTextFor(err, id);
       }
       results.push({ id, error });
     }
