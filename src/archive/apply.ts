@@ -4,6 +4,7 @@
 
 import { createHash, type Hash } from 'node:crypto';
 import { realpathSync } from 'node:fs';
+import { posix } from 'node:path';
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import { ArchiveError } from './errors.js';
 import { WHITEOUT_PREFIX } from './apply-writer.js';
@@ -99,12 +100,20 @@ class HashingCounter extends Transform {
 class ApplyVisitor implements TarVisitor {
   readonly uids = new Set<number>();
   readonly gids = new Set<number>();
+  /** Cleaned names seen: tar-split cannot rebuild a tar that names a path twice. */
+  private readonly names = new Set<string>();
   private header: TarHeader | undefined;
   private crc: Buffer | undefined;
 
   constructor(private readonly writer: WriterClient, private readonly tarSplit: TarSplitWriter | undefined) {}
 
   entry(header: TarHeader, raw: Buffer[]): void {
+    // Go's tar-split packer refuses the layer the same way (storage.ErrDuplicatePath).
+    const cleaned = goCleanPath(header.name);
+    if (this.names.has(cleaned)) {
+      throw new ArchiveError('bad-tar', `duplicates of file paths not supported: "${header.name}"`, { name: header.name });
+    }
+    this.names.add(cleaned);
     this.header = header;
     if (!baseName(header.name).startsWith(WHITEOUT_PREFIX)) {
       this.uids.add(header.uid);
@@ -142,6 +151,12 @@ class ApplyVisitor implements TarVisitor {
 /** The size Go's reader reports: the logical size for sparse files, the size field otherwise. */
 function tarSplitSize(header: TarHeader): number {
   return header.sparse ? header.sparse.realSize : header.size;
+}
+
+/** Go's filepath.Clean: `./a`, `a/` and `a` are one path; `/a` is another. */
+function goCleanPath(name: string): string {
+  const normalized = posix.normalize(name);
+  return normalized.length > 1 && normalized.endsWith('/') ? normalized.slice(0, -1) : normalized;
 }
 
 function baseName(name: string): string {

@@ -148,14 +148,15 @@ describe('applyLayer confines or refuses hostile entries', () => {
   });
 
   it('replaces a symlink pointing outside instead of writing through it', async () => {
-    const tar = new TarBuilder().symlink('f', join(outside, 'secret')).file('f', 'x');
+    // `s` → `.` gives the same path a second name (Go refuses a name that repeats itself).
+    const tar = new TarBuilder().symlink('f', join(outside, 'secret')).symlink('s', '.').file('s/f', 'x');
     const { layer, error } = await applyHostile(tar);
     assert.equal(error, undefined);
     assert.ok(lstatSync(join(layer, 'f')).isFile());
   });
 
   it('replaces a symlink pointing outside with a hard link instead of following it', async () => {
-    const tar = new TarBuilder().file('t', 'inside').symlink('l', join(outside, 'secret')).hardlink('l', 't');
+    const tar = new TarBuilder().file('t', 'inside').symlink('l', join(outside, 'secret')).symlink('s', '.').hardlink('s/l', 't');
     const { layer, error } = await applyHostile(tar);
     assert.equal(error, undefined);
     assert.equal(lstatSync(join(layer, 'l')).ino, lstatSync(join(layer, 't')).ino);
@@ -189,14 +190,14 @@ describe('applyLayer confines or refuses hostile entries', () => {
   });
 
   it('confines writes after a directory is replaced by a symlink mid-stream', async () => {
-    const tar = new TarBuilder().dir('d').file('d/a', 'a').symlink('d', outside).file('d/secret', 'x');
+    const tar = new TarBuilder().dir('d').file('d/a', 'a').symlink('s', '.').symlink('s/d', outside).file('d/secret', 'x');
     const { layer, error } = await applyHostile(tar);
     assert.equal(error, undefined);
     assert.equal(fileContent(join(layer, outside, 'secret')), 'x');
   });
 
   it('does not set directory times through a directory later replaced by a symlink', async () => {
-    const tar = new TarBuilder().dir('d').dir('d/dir', { mtime: 1 }).symlink('d', outside);
+    const tar = new TarBuilder().dir('d').dir('d/dir', { mtime: 1 }).symlink('s', '.').symlink('s/d', outside);
     const { error } = await applyHostile(tar);
     assert.equal(error, undefined);
   });
@@ -228,6 +229,11 @@ describe('applyLayer confines or refuses hostile entries', () => {
   it('refuses a file named .. (the root) with path-escape', async () => {
     const { error } = await applyHostile(new TarBuilder().file('sub/../..', 'x'));
     assertArchiveError(error, 'path-escape');
+  });
+
+  it('refuses a tar that names one path twice (a symlink then a file through it)', async () => {
+    const { error } = await applyHostile(new TarBuilder().symlink('f', join(outside, 'secret')).file('f', 'x'));
+    assertArchiveError(error, 'bad-tar');
   });
 
   it('stops a decompression bomb at the size limit', async () => {

@@ -9,6 +9,8 @@ import { Readable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { applyLayer, ArchiveError, Compression, tarSplitReplay, type ApplyResult, type WhiteoutFormat } from '../../src/archive/index.js';
 import { xattrAddon } from '../../src/archive/native.js';
+import { isErrno } from '../../src/util/index.js';
+import { gzipSync } from 'node:zlib';
 import { readAll } from '../helpers/streams.js';
 import { TarBuilder } from '../helpers/tar-builder.js';
 import { BIG_UID, BINARY_XATTR, everyTypeTar, LONG_DIR } from './layer-tars.js';
@@ -58,6 +60,20 @@ describe('applyLayer and tarSplitReplay round trip', () => {
     const oneBlock = new TarBuilder({ omitEndMarker: true }).file('a', 'a').raw(Buffer.alloc(512)).toBuffer();
     const { dir, tarSplit } = await apply(oneBlock, 'delete');
     assert.equal(sha256(await readAll(tarSplitReplay(tarSplit, dir))), sha256(oneBlock));
+  });
+
+  it('refuses a tar that names one path twice, as Go does (tar-split could not rebuild it)', async () => {
+    for (const tar of [new TarBuilder().file('a', '1').file('./a', '2'), new TarBuilder().dir('d').dir('d/')]) {
+      await assert.rejects(apply(tar.toBuffer(), 'delete'), (err) => err instanceof ArchiveError && err.code === 'bad-tar');
+    }
+  });
+
+  it('replay never reads outside the layer, whatever names the tar-split holds', async () => {
+    const { dir } = await apply(new TarBuilder().file('inside', 'x').toBuffer(), 'delete');
+    const forged = join(work, 'forged.tar-split.gz');
+    const lines = [`{"type":1,"name":"../../../../etc/passwd","size":5,"payload":null,"position":0}`, ''];
+    writeFileSync(forged, gzipSync(lines.join('\n')));
+    await assert.rejects(readAll(tarSplitReplay(forged, dir)), (err) => isErrno(err, 'ENOENT'));
   });
 
   it('replay fails with digest-mismatch when a file changed after apply', async () => {
