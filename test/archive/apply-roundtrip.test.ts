@@ -3,7 +3,7 @@
 
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, ftruncateSync, lstatSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
@@ -12,6 +12,7 @@ import { xattrAddon } from '../../src/archive/native.js';
 import { isErrno } from '../../src/util/index.js';
 import { gzipSync } from 'node:zlib';
 import { readAll } from '../helpers/streams.js';
+import { runToolOk } from '../helpers/run-tool.js';
 import { TarBuilder } from '../helpers/tar-builder.js';
 import { BIG_UID, BINARY_XATTR, everyTypeTar, LONG_DIR } from './layer-tars.js';
 import { CAP_NET_BIND_SERVICE } from '../helpers/tar-builder.js';
@@ -181,6 +182,23 @@ describe('applyLayer whiteouts in delete format (vfs on a copy of the parent)', 
 });
 
 describe('applyLayer sparse files', () => {
+  for (const format of ['pax', 'gnu']) {
+    it(`writes sparse files GNU tar made (--sparse --format=${format}) with the right content`, async () => {
+      const src = join(work, `sparse-src-${format}`);
+      mkdirSync(src);
+      const file = join(src, 'holes');
+      // 30 data regions: more than fit in the GNU header (4) or one extension block (21).
+      const fd = openSync(file, 'w');
+      for (let i = 0; i < 30; i++) writeSync(fd, Buffer.alloc(1000, i + 1), 0, 1000, i * 65536);
+      ftruncateSync(fd, 3 << 20);
+      closeSync(fd);
+      const tarFile = join(work, `sparse-${format}.tar`);
+      await runToolOk('tar', ['--sparse', `--format=${format}`, '-C', src, '-cf', tarFile, '.']);
+      const { dir } = await apply(readFileSync(tarFile), 'delete');
+      assert.ok(readFileSync(join(dir, 'holes')).equals(readFileSync(file)));
+    });
+  }
+
   it('writes a GNU sparse file with holes as zeros and its real size', async () => {
     const regions = [{ offset: 0, length: 1000 }, { offset: 100_000, length: 512 }, { offset: 300_000, length: 10 }];
     const tar = new TarBuilder().gnuSparse('sparse', 400_000, regions).file('after', 'after').toBuffer();
