@@ -70,8 +70,8 @@ async function main(): Promise<void> {
   const tarCreate: number[] = [];
   for (let i = 0; i < RUNS; i++) {
     berthDiff.push(await berthDiffTime(berthDiffStore!));
-    goDiff.push(await timeCommand(GO_STORAGE_CLI, [...goStorageGlobalArgs(goDiffStore!.temp), 'diff', '--uncompressed', goDiffStore!.id]));
-    tarCreate.push(await timeCommand('tar', ['--numeric-owner', '-C', join(goDiffStore!.temp.graphRoot, 'overlay', goDiffStore!.id, 'diff'), '-cf', '-', '.']));
+    goDiff.push(await timeCommand(GO_STORAGE_CLI, [...goStorageGlobalArgs(goDiffStore!.temp), 'diff', '--uncompressed', goDiffStore!.id], { drainStdout: true }));
+    tarCreate.push(await timeCommand('tar', ['--numeric-owner', '-C', join(goDiffStore!.temp.graphRoot, 'overlay', goDiffStore!.id, 'diff'), '-cf', '-', '.'], { drainStdout: true }));
   }
   rows.push(row('diff uncompressed', best(berthDiff), best(goDiff), best(tarCreate)));
   await berthDiffStore?.temp.dispose();

@@ -15,22 +15,28 @@ export interface CommandOptions {
   env?: NodeJS.ProcessEnv;
   /** Where stdout goes (default /dev/null). */
   stdoutPath?: string;
+  /**
+   * Read stdout through a pipe and discard it, instead of /dev/null: GNU tar
+   * notices an archive on /dev/null and then skips reading file contents.
+   */
+  drainStdout?: boolean;
   stdinPath?: string;
 }
 
 /** Runs a command to completion and returns its wall time in ms; rejects on a non-zero exit. */
 export function timeCommand(cmd: string, args: string[], options: CommandOptions = {}): Promise<number> {
   return new Promise((resolve, reject) => {
-    const stdout = openSync(options.stdoutPath ?? '/dev/null', 'w');
+    const stdout = options.drainStdout ? 'pipe' : openSync(options.stdoutPath ?? '/dev/null', 'w');
     const stdin = openSync(options.stdinPath ?? '/dev/null', 'r');
     const start = process.hrtime.bigint();
     const child = spawn(cmd, args, { env: options.env ?? process.env, stdio: [stdin, stdout, 'pipe'] });
+    child.stdout?.resume();
     let stderr = '';
     child.stderr?.on('data', (b: Buffer) => { stderr += b.toString(); });
     child.on('error', reject);
     child.on('close', (code) => {
       const ms = Number(process.hrtime.bigint() - start) / 1e6;
-      closeSync(stdout);
+      if (typeof stdout === 'number') closeSync(stdout);
       closeSync(stdin);
       if (code === 0) resolve(ms);
       else reject(new Error(`${cmd} ${args.join(' ')} exited ${code}: ${stderr.trim()}`));

@@ -1,5 +1,6 @@
-// An image skopeo copied into containers-storage (as podman pulls do) is read,
-// mounted and diffed by Berth: image record, big data, layer chain and bytes.
+// An image skopeo copied from an OCI archive into containers-storage (as podman
+// pulls do) is read, mounted and diffed by Berth: image record, big data, layer
+// chain and bytes.
 
 import assert from 'node:assert/strict';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
@@ -32,7 +33,8 @@ describe('an image skopeo copied into containers-storage, read by Berth', () => 
     const tars = [await tarOfDirectory(join(temp.dir, 'rootfs')), await tarOfDirectory(join(temp.dir, 'top'))];
     oci = buildOciImage(tars, { gzip: true });
     await writeOciLayout(join(temp.dir, 'oci'), oci);
-    await runToolOk('skopeo', ['copy', '--quiet', `oci:${join(temp.dir, 'oci')}:latest`, `containers-storage:[overlay@${temp.graphRoot}+${temp.runRoot}]${NAME}`]);
+    await runToolOk('tar', ['-C', join(temp.dir, 'oci'), '-cf', join(temp.dir, 'oci.tar'), '.']);
+    await runToolOk('skopeo', ['copy', '--quiet', `oci-archive:${join(temp.dir, 'oci.tar')}:latest`, `containers-storage:[overlay@${temp.graphRoot}+${temp.runRoot}]${NAME}`]);
     layerIds = containersImageLayerIds(oci.diffIds);
     imageId = oci.configDigest.slice('sha256:'.length);
     store = await openTestStore(temp);
