@@ -4,5 +4,11 @@
 import module from 'node:module';
 
 module.enableCompileCache?.();
+// A reader that went away (`berth storage layers | head -1`) ends the command
+// quietly, as SIGPIPE ends the Go CLI.
+process.stdout.on('error', (err) => {
+  if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw err;
+});
 const { main } = await import('../dist/src/cli/main.js');
 process.exitCode = await main(process.argv.slice(2));

@@ -83,7 +83,7 @@ async function runVerb(verb: Verb, name: string, args: string[], globals: Parsed
     if (debug) out.err(debugText(err));
     return 1;
   } finally {
-    await store.close();
+    await store.close().catch((err: unknown) => out.err(`closing the store: ${errorText(err)}\n`));
   }
 }
 
