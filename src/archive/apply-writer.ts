@@ -96,7 +96,7 @@ export class LayerWriter {
         this.openFile(resolved, header);
         return; // metadata once the content is written
       case TarEntryType.Symlink:
-        this.replaceWith(resolved, header, () => symlinkSync(header.linkname, resolved.full));
+        this.replaceWith(resolved, () => symlinkSync(header.linkname, resolved.full));
         break;
       case TarEntryType.HardLink:
         this.makeHardLink(resolved, header);
@@ -245,7 +245,7 @@ export class LayerWriter {
       throw new ArchiveError('path-escape', `hard link "${header.name}" points to the layer root`, { name: header.name });
     }
     if (target.full === resolved.full) return; // a link to itself: already there
-    this.replaceWith(resolved, header, () => linkSync(target.full, resolved.full));
+    this.replaceWith(resolved, () => linkSync(target.full, resolved.full));
   }
 
   private makeNode(resolved: ResolvedPath, header: TarHeader): void {
@@ -254,11 +254,11 @@ export class LayerWriter {
     else if (!this.options.canMakeDevices) {
       throw new ArchiveError('unsupported-entry', `device node "${header.name}" needs root`, { name: header.name });
     } else type = header.type === TarEntryType.CharDevice ? fsConstants.S_IFCHR : fsConstants.S_IFBLK;
-    this.replaceWith(resolved, header, () => xattrAddon.mknod(resolved.full, type | (header.mode & 0o7777), header.devmajor, header.devminor));
+    this.replaceWith(resolved, () => xattrAddon.mknod(resolved.full, type | (header.mode & 0o7777), header.devmajor, header.devminor));
   }
 
   /** Creates with `make`; whatever is in the way is removed first (Go: RemoveAll unless dir over dir). */
-  private replaceWith(resolved: ResolvedPath, _header: TarHeader, make: () => void): void {
+  private replaceWith(resolved: ResolvedPath, make: () => void): void {
     try {
       make();
     } catch (err) {
@@ -308,7 +308,7 @@ export class LayerWriter {
       if (!this.options.canMakeDevices) {
         throw new ArchiveError('unsupported-entry', `whiteout "${header.name}" needs root to make a 0:0 device`, { name: header.name });
       }
-      this.replaceWith({ ...resolved, full: hidden }, header, () => xattrAddon.mknod(hidden, fsConstants.S_IFCHR, 0, 0));
+      this.replaceWith({ ...resolved, full: hidden }, () => xattrAddon.mknod(hidden, fsConstants.S_IFCHR, 0, 0));
       this.chown(() => lchownSync(hidden, header.uid, header.gid));
     } else {
       this.remove(hidden);

@@ -212,6 +212,8 @@ export class TarReader {
     if (header.name.includes('\0') || header.linkname.includes('\0')) {
       throw new ArchiveError('bad-tar', 'tar entry name contains NUL', { name: header.name });
     }
+    // Pre-POSIX regular files (type NUL): a trailing slash means a directory (as Go's reader).
+    if (header.type === TarEntryType.OldFile) header.type = header.name.endsWith('/') ? TarEntryType.Directory : TarEntryType.File;
     const contentSize = isHeaderOnlyType(header.type) ? 0 : header.size;
     const raw = this.raw;
     this.raw = [];
