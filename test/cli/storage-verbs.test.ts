@@ -54,6 +54,19 @@ describe('berth storage listing verbs print what the Go CLI prints', () => {
     }
   });
 
+  it('parent-owner queries and images-by-digest print what the Go CLI prints', async () => {
+    const digest = JSON.parse(text(await goStorage(temp, ['image', '--json', goImage])))[0]?.['big-data-digests']?.note as string;
+    assert.match(digest, /^sha256:/);
+    for (const args of [['layer-parent-owners', goLayer], ['layer-parent-owners', '--json', goLayer],
+      ['container-parent-owners', 'go-ctr'], ['container-parent-owners', '--json', 'go-ctr'],
+      ['images-by-digest', 'sha256:' + '0'.repeat(64)], ['images-by-digest', '--json', 'sha256:' + '0'.repeat(64)]]) {
+      assert.equal(text(await berthStorage(temp, args)), text(await goStorage(temp, args)), args.join(' '));
+    }
+    const bad = await berthStorageTry(temp, ['images-by-digest', 'sha256:abcd']);
+    assert.equal(bad.code, 1);
+    assert.equal(bad.stderr, 'sha256:abcd: invalid checksum digest length\n');
+  });
+
   it('layer exits 1 without a message when one of the names is unknown', async () => {
     const result = await berthStorageTry(temp, ['layer', 'go-base', 'no-such-layer']);
     assert.equal(result.code, 1);

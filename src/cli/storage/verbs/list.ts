@@ -77,7 +77,8 @@ export const images: Verb = {
   minArgs: 0,
   maxArgs: 0,
   async run({ store, flags, out }) {
-    printImages(await store.images(), flags.values, out);
+    // Store.Images gives a nil slice when there are none: `null`.
+    printImages(await store.images(), flags.values, out, true);
     return 0;
   },
 };
@@ -97,15 +98,16 @@ export const imagesByDigest: Verb = {
       }
       matched.push(...await store.imagesByDigest(arg));
     }
-    printImages(matched, flags.values, out);
+    // The Go CLI starts this list as an empty slice: `[]`.
+    printImages(matched, flags.values, out, false);
     return 0;
   },
 };
 
-function printImages(list: Image[], values: Map<string, unknown>, out: Output): void {
+function printImages(list: Image[], values: Map<string, unknown>, out: Output, nilWhenEmpty: boolean): void {
   if (values.get('json') === true) {
-    // A nil slice in Go: no images print as `null`.
-    out.json(goSlice(list.map(goImage)));
+    const records = list.map(goImage);
+    out.json(nilWhenEmpty ? goSlice(records) : records);
     return;
   }
   let text = '';
