@@ -179,7 +179,7 @@ export class LayerStore extends RecordStore<Layer> {
     if (!isIncomplete(layer)) {
       layer.flags = { ...layer.flags, [INCOMPLETE_FLAG]: true };
       this.touch(layer);
-      await this.commit('marker');
+      await this.commit();
     }
     await this.removeLayerData(layer);
     await this.commit();

@@ -20,13 +20,15 @@ export interface RecordFiles {
 }
 
 /**
- * `marker`: the first save of a two-step change (a record flagged
- * `incomplete` before the driver creates or removes its directory). It is
- * renamed into place without fsync: a killed process loses nothing (the
- * page cache survives), and the step that completes the change always ends
- * with a durable save. On power loss before that, the worst outcome is a
- * driver directory no record names, which garbageCollect removes. This
- * halves the fsyncs of creating and deleting a container.
+ * `marker`: the first save of layer creation (the record flagged
+ * `incomplete` before the driver makes its directory). It is renamed into
+ * place without fsync: a killed process loses nothing (the page cache
+ * survives), and creation always ends with a durable save. On power loss
+ * before that, the worst outcome is a driver directory no record names,
+ * which check reports and repair and garbageCollect remove. This saves one
+ * of the three fsyncs of creating a container. Deletion keeps its marker
+ * durable: losing it after the driver data is gone would leave a record
+ * without its directory.
  */
 export type Durability = 'durable' | 'marker';
 
@@ -230,11 +232,6 @@ export abstract class RecordStore<R extends NamedRecord> {
       for (const record of records) this.index.add(record);
     }
     return found;
-  }
-
-  /** For repair(): saves what dropDuplicateNames and afterLoad changed. */
-  protected saveRepairs(): void {
-    this.save();
   }
 }
 

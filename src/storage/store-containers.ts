@@ -44,17 +44,19 @@ export async function createContainer(
     topLayer = image.topLayer;
   }
   await parts.containers.read(() => parts.containers.checkNew(id, names));
+  // In transient-store mode every container and container layer is volatile (Go: store.CreateContainer).
+  const volatile = options.volatile === true || parts.options.transientStore === true;
 
   const layers = parts.layers();
   const layer = await layers.write(async () => {
     if (layerId !== undefined && layers.index.get(layerId)) throw new StorageError('duplicate-id', `layer ${JSON.stringify(layerId)}`, { id: layerId });
     const parent = topLayer ? layers.index.get(topLayer) : undefined;
     if (topLayer && !parent) throw new StorageError('layer-unknown', `top layer ${topLayer} of image ${imageId}`, { id: topLayer });
-    const layerOptions = { volatile: options.volatile === true || parts.options.transientStore === true };
+    const layerOptions = { volatile };
     return (await layers.create({ id: layerId, parent, names: [], mountLabel: options.mountLabel ?? '', options: layerOptions, storageOpt: options.storageOpt })).layer;
   });
   try {
-    return await parts.containers.write(async () => structuredClone(await parts.containers.create(id, names, imageId, layer.id, metadata, options)));
+    return await parts.containers.write(async () => structuredClone(await parts.containers.create(id, names, imageId, layer.id, metadata, { ...options, volatile })));
   } catch (err) {
     await layers.write(async () => {
       const made = layers.index.get(layer.id);
