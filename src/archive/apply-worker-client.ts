@@ -1,11 +1,11 @@
 // The main-thread side of the writer worker: batches the parser's entry/data/
-// end calls (content copied into one transferable buffer per input chunk),
+// end calls (encoded compactly, one batch per input chunk),
 // bounds the batches in flight, and reports the worker's first error. Idle
 // workers are kept (unref'd) for the next apply: starting one costs ~40 ms.
 
 import { Worker } from 'node:worker_threads';
 import type { LayerWriterOptions } from './apply-writer.js';
-import type { WorkerReply, WorkerRequest, WriterOp } from './apply-worker-protocol.js';
+import { WriterBatchEncoder, type WorkerReply, type WorkerRequest } from './apply-worker-protocol.js';
 import { ArchiveError } from './errors.js';
 import type { TarHeader } from './tar/header.js';
 
@@ -15,9 +15,7 @@ const MAX_IDLE_WORKERS = 2;
 const idleWorkers: Worker[] = [];
 
 export class WriterClient {
-  private ops: WriterOp[] = [];
-  private parts: Buffer[] = [];
-  private contentSize = 0;
+  private readonly batch = new WriterBatchEncoder();
   private inFlight = 0;
   private failure: ArchiveError | undefined;
   private wake: (() => void) | undefined;
@@ -50,36 +48,24 @@ export class WriterClient {
   }
 
   entry(header: TarHeader): void {
-    // PAX records are not needed to write the entry; they need not be cloned.
-    this.ops.push({ kind: 'entry', header: header.pax ? { ...header, pax: undefined } : header });
+    this.batch.entry(header);
   }
 
   data(chunk: Buffer): void {
-    this.ops.push({ kind: 'data', offset: this.contentSize, length: chunk.length });
-    this.parts.push(chunk);
-    this.contentSize += chunk.length;
+    this.batch.data(chunk);
   }
 
   entryEnd(): void {
-    this.ops.push({ kind: 'end' });
+    this.batch.entryEnd();
   }
 
   /** Sends what was collected; resolves when fewer than MAX_IN_FLIGHT batches are queued. */
   async flush(): Promise<void> {
     this.throwIfFailed();
-    if (this.ops.length > 0) {
-      // A fresh (unpooled) buffer, so that transferring it detaches nothing else.
-      const content = new Uint8Array(this.contentSize);
-      let at = 0;
-      for (const part of this.parts) {
-        content.set(part, at);
-        at += part.length;
-      }
-      this.post({ kind: 'batch', ops: this.ops, content }, [content.buffer]);
+    if (!this.batch.isEmpty) {
+      const batch = this.batch.take();
+      this.post({ kind: 'batch', batch }, [batch.numbers.buffer as ArrayBuffer, batch.bytes.buffer as ArrayBuffer]);
       this.inFlight++;
-      this.ops = [];
-      this.parts = [];
-      this.contentSize = 0;
     }
     while (this.inFlight >= MAX_IN_FLIGHT && !this.failure) await new Promise<void>((resolve) => { this.wake = resolve; });
     this.throwIfFailed();

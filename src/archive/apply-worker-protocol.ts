@@ -1,21 +1,25 @@
-// Messages between applyLayer (main thread) and its writer worker.
+// Messages between applyLayer (main thread) and its writer worker, and the
+// compact encoding of the parser's calls in a batch: numbers in one
+// Float64Array, strings in one array, bytes (content, xattr values) in one
+// buffer, all transferred or cheaply cloned. Against cloning a header object
+// per entry this saved ~0.03 s on the main thread and ~0.05 s on the worker for
+// a 30,000-entry layer (3 runs each, per-thread CPU).
 
 import type { ErrorDetail } from '../util/index.js';
 import type { LayerWriterOptions } from './apply-writer.js';
 import type { ArchiveErrorCode } from './errors.js';
-import type { TarHeader } from './tar/header.js';
+import type { SparseRegion, TarEntryType, TarHeader } from './tar/header.js';
 
-/** One parser callback, replayed on the worker's LayerWriter in order. */
-export type WriterOp =
-  | { kind: 'entry'; header: TarHeader }
-  /** Content bytes at `offset` in the batch's content buffer. */
-  | { kind: 'data'; offset: number; length: number }
-  | { kind: 'end' };
+export interface WriterBatch {
+  numbers: Float64Array;
+  strings: string[];
+  bytes: Uint8Array;
+}
 
 export type WorkerRequest =
   | { kind: 'start'; root: string; options: LayerWriterOptions }
-  /** `content` is transferred, not copied. */
-  | { kind: 'batch'; ops: WriterOp[]; content: Uint8Array }
+  /** The batch's buffers are transferred, not copied. */
+  | { kind: 'batch'; batch: WriterBatch }
   | { kind: 'finish' }
   | { kind: 'abort' };
 
@@ -24,3 +28,110 @@ export type WorkerReply =
   | { kind: 'done' }
   | { kind: 'aborted' }
   | { kind: 'error'; code: ArchiveErrorCode; message: string; detail: ErrorDetail };
+
+/** The calls a batch replays, in order. */
+export interface WriterCalls {
+  entry(header: TarHeader): void;
+  data(chunk: Buffer): void;
+  entryEnd(): void;
+}
+
+const OP_ENTRY = 0;
+const OP_DATA = 1;
+const OP_END = 2;
+
+/** Collects the parser's calls for one batch. */
+export class WriterBatchEncoder implements WriterCalls {
+  private numbers: number[] = [];
+  private strings: string[] = [];
+  private parts: Buffer[] = [];
+  private size = 0;
+
+  get isEmpty(): boolean {
+    return this.numbers.length === 0;
+  }
+
+  entry(h: TarHeader): void {
+    const n = this.numbers;
+    n.push(OP_ENTRY, h.type.charCodeAt(0), h.mode, h.uid, h.gid, h.size, h.mtime, h.atime ?? NaN, h.devmajor, h.devminor,
+      h.xattrs.size, h.sparse ? h.sparse.realSize : -1, h.sparse ? h.sparse.regions.length : 0);
+    this.strings.push(h.name, h.linkname);
+    for (const [key, value] of h.xattrs) {
+      this.strings.push(key);
+      n.push(this.size, value.length);
+      this.addBytes(value);
+    }
+    if (h.sparse) for (const r of h.sparse.regions) n.push(r.offset, r.length);
+  }
+
+  data(chunk: Buffer): void {
+    this.numbers.push(OP_DATA, this.size, chunk.length);
+    this.addBytes(chunk);
+  }
+
+  entryEnd(): void {
+    this.numbers.push(OP_END);
+  }
+
+  /** The batch so far (fresh, unpooled buffers: transferring them detaches nothing else). */
+  take(): WriterBatch {
+    const bytes = new Uint8Array(this.size);
+    let at = 0;
+    for (const part of this.parts) {
+      bytes.set(part, at);
+      at += part.length;
+    }
+    const batch = { numbers: Float64Array.from(this.numbers), strings: this.strings, bytes };
+    this.numbers = [];
+    this.strings = [];
+    this.parts = [];
+    this.size = 0;
+    return batch;
+  }
+
+  private addBytes(bytes: Buffer): void {
+    this.parts.push(bytes);
+    this.size += bytes.length;
+  }
+}
+
+/** Replays a batch's calls on `target`. */
+export function replayBatch(batch: WriterBatch, target: WriterCalls): void {
+  const n = batch.numbers;
+  const strings = batch.strings;
+  const bytes = Buffer.from(batch.bytes.buffer, batch.bytes.byteOffset, batch.bytes.byteLength);
+  let i = 0;
+  let s = 0;
+  while (i < n.length) {
+    const op = n[i++];
+    if (op === OP_DATA) {
+      const offset = n[i++] as number;
+      target.data(bytes.subarray(offset, offset + (n[i++] as number)));
+    } else if (op === OP_END) {
+      target.entryEnd();
+    } else {
+      const atime = n[i + 6] as number;
+      const header: TarHeader = {
+        type: String.fromCharCode(n[i] as number) as TarEntryType, mode: n[i + 1] as number, uid: n[i + 2] as number,
+        gid: n[i + 3] as number, size: n[i + 4] as number, mtime: n[i + 5] as number, devmajor: n[i + 7] as number,
+        devminor: n[i + 8] as number, name: strings[s++] as string, linkname: strings[s++] as string, uname: '', gname: '',
+        xattrs: new Map(),
+      };
+      if (!Number.isNaN(atime)) header.atime = atime;
+      const xattrCount = n[i + 9] as number;
+      const realSize = n[i + 10] as number;
+      const regionCount = n[i + 11] as number;
+      i += 12;
+      for (let x = 0; x < xattrCount; x++, i += 2) {
+        const offset = n[i] as number;
+        header.xattrs.set(strings[s++] as string, bytes.subarray(offset, offset + (n[i + 1] as number)));
+      }
+      if (realSize >= 0) {
+        const regions: SparseRegion[] = [];
+        for (let r = 0; r < regionCount; r++, i += 2) regions.push({ offset: n[i] as number, length: n[i + 1] as number });
+        header.sparse = { realSize, regions };
+      }
+      target.entry(header);
+    }
+  }
+}

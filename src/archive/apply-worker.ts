@@ -5,8 +5,7 @@
 import { parentPort } from 'node:worker_threads';
 import { LayerWriter } from './apply-writer.js';
 import { ArchiveError } from './errors.js';
-import type { TarHeader } from './tar/header.js';
-import type { WorkerReply, WorkerRequest, WriterOp } from './apply-worker-protocol.js';
+import { replayBatch, type WorkerReply, type WorkerRequest } from './apply-worker-protocol.js';
 
 const port = parentPort;
 if (!port) throw new Error('apply-worker.js must run in a worker thread');
@@ -27,7 +26,7 @@ function handle(request: WorkerRequest): WorkerReply | undefined {
       failed = false;
       return undefined;
     case 'batch':
-      if (!failed) run(() => replay(request.ops, Buffer.from(request.content.buffer, request.content.byteOffset, request.content.byteLength)));
+      if (!failed) run(() => replayBatch(request.batch, tracked(writer as LayerWriter)));
       return failed ? undefined : { kind: 'ack' };
     case 'finish':
       if (!failed) run(() => writer?.finish());
@@ -40,27 +39,19 @@ function handle(request: WorkerRequest): WorkerReply | undefined {
   }
 }
 
-function replay(ops: WriterOp[], content: Buffer): void {
-  const target = writer as LayerWriter;
-  for (const op of ops) {
-    if (op.kind === 'entry') {
-      currentName = op.header.name;
-      target.entry(reviveHeader(op.header));
-    } else if (op.kind === 'data') {
-      target.data(content.subarray(op.offset, op.offset + op.length));
-    } else {
+/** The writer, noting the entry being written for error messages. */
+function tracked(target: LayerWriter): Parameters<typeof replayBatch>[1] {
+  return {
+    entry(header) {
+      currentName = header.name;
+      target.entry(header);
+    },
+    data: (chunk) => target.data(chunk),
+    entryEnd() {
       target.entryEnd();
       currentName = undefined;
-    }
-  }
-}
-
-/** Structured cloning turns Buffers into Uint8Arrays; the addon and writer want Buffers. */
-function reviveHeader(header: TarHeader): TarHeader {
-  if (header.xattrs.size > 0) {
-    header.xattrs = new Map([...header.xattrs].map(([k, v]) => [k, Buffer.from(v.buffer, v.byteOffset, v.byteLength)]));
-  }
-  return header;
+    },
+  };
 }
 
 function run(step: () => void): void {
