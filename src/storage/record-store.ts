@@ -50,7 +50,7 @@ export abstract class RecordStore<R extends NamedRecord> {
   private dirtyVolatile = false;
   /** undefined: nothing loaded yet, or a failed operation left memory untrusted. */
   private lastWrite: LastWrite | undefined;
-  private mtimes: number[] = [];
+  private mtimes: bigint[] = [];
   /** A load found something a writer must fix and persist (duplicate names, …). */
   protected repairPending = false;
 
@@ -171,13 +171,14 @@ export abstract class RecordStore<R extends NamedRecord> {
     return now.some((m, i) => m !== this.mtimes[i]);
   }
 
-  private readMtimes(): number[] {
+  /** Nanoseconds, as Go compares ModTime: a millisecond could hide a second write. */
+  private readMtimes(): bigint[] {
     if (!this.files.checkMtime) return [];
     return this.paths().map((path) => {
       try {
-        return statSync(path).mtimeMs;
+        return statSync(path, { bigint: true }).mtimeNs;
       } catch (err) {
-        if (isErrno(err, 'ENOENT')) return 0;
+        if (isErrno(err, 'ENOENT')) return 0n;
         throw err;
       }
     });
