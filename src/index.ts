@@ -1,5 +1,28 @@
-// Berth's public library API: `import { openStore } from 'berth'` gives the
-// containers/storage-compatible Store (seed 002) with async methods.
+// Berth's public library API: the containers/storage-compatible Store
+// (seed 002) with async methods, on the same on-disk store podman, buildah,
+// skopeo and the Go containers-storage CLI use.
+//
+//   import { openStore, isStorageError } from 'berth';
+//
+//   const store = await openStore({
+//     graphRoot: '/var/lib/containers/storage',
+//     runRoot: '/run/containers/storage',
+//     driverName: 'overlay',
+//     driverOptions: ['overlay.mountopt=nodev'],
+//   });
+//   const layer = await store.createLayer(undefined, undefined, ['base'], '', true);
+//   const image = await store.createImage(undefined, ['example'], layer.id, '');
+//   const ctr = await store.createContainer(undefined, ['web'], image.id, undefined, '');
+//   const rootfs = await store.mount(ctr.id, '');
+//   await store.unmount(ctr.id, false);
+//   try {
+//     await store.deleteLayer(layer.id);
+//   } catch (err) {
+//     if (isStorageError(err, 'layer-has-children', 'layer-used-by-image')) console.log(err.message);
+//   }
+//
+// Every refused call throws a StorageError whose `code` is stable (see
+// STORAGE_ERROR_MESSAGES) and whose message uses the Go library's words.
 
 export { openStore, StorageError, isStorageError, STORAGE_ERROR_MESSAGES } from './storage/index.js';
 export type {
