@@ -32,7 +32,14 @@ export interface LayerWriterOptions {
   ignoreChownErrors?: boolean;
   /** Whether device nodes may be made (root); char/block entries are refused otherwise. */
   canMakeDevices: boolean;
+  /**
+   * storage.conf force_mask: regular files and directories get this mode, and their real
+   * owner and mode go to the `user.containers.override_stat` xattr (`uid:gid:0mode`), as Go does.
+   */
+  forceMask?: number;
 }
+
+const OVERRIDE_STAT_XATTR = 'user.containers.override_stat';
 
 /** A small file whose content is collected and written with one native call at its end. */
 interface PendingFile {
@@ -153,7 +160,8 @@ export class LayerWriter {
       if (file.header.sparse) ftruncateSync(file.fd, file.header.sparse.realSize);
       this.chown(() => fchownSync(file.fd, file.header.uid, file.header.gid));
       this.setXattrs(file.path, file.header);
-      fchmodSync(file.fd, file.header.mode & 0o7777);
+      this.recordOverrideStat(file.path, file.header);
+      fchmodSync(file.fd, this.modeFor(file.header));
       const [atime, mtime] = entryTimes(file.header);
       futimesSync(file.fd, atime, mtime);
     } finally {
@@ -223,7 +231,8 @@ export class LayerWriter {
 
   private writePending({ header, path, parts }: PendingFile): void {
     const [atime, mtime] = entryTimes(header);
-    const create = (): void => xattrAddon.createFile(path, parts, header.mode, header.uid, header.gid, atime, mtime, this.options.ignoreChownErrors ?? false);
+    const mode = this.modeFor(header);
+    const create = (): void => xattrAddon.createFile(path, parts, mode, header.uid, header.gid, atime, mtime, this.options.ignoreChownErrors ?? false);
     try {
       create();
     } catch (err) {
@@ -231,7 +240,20 @@ export class LayerWriter {
       this.remove(path);
       create();
     }
+    this.recordOverrideStat(path, header);
     this.unpacked.add(path);
+  }
+
+  /** The mode to set: force_mask for regular files and directories when configured. */
+  private modeFor(header: TarHeader): number {
+    const forced = this.options.forceMask !== undefined && (header.type === TarEntryType.File || header.type === TarEntryType.Directory);
+    return (forced ? this.options.forceMask as number : header.mode) & 0o7777;
+  }
+
+  private recordOverrideStat(path: string, header: TarHeader): void {
+    if (this.options.forceMask === undefined || (header.type !== TarEntryType.File && header.type !== TarEntryType.Directory)) return;
+    const value = `${header.uid}:${header.gid}:0${(header.mode & 0o7777).toString(8)}`;
+    xattrAddon.lsetxattr(path, OVERRIDE_STAT_XATTR, Buffer.from(value));
   }
 
   private makeHardLink(resolved: ResolvedPath, header: TarHeader): void {
@@ -279,7 +301,8 @@ export class LayerWriter {
       return;
     }
     if (header.type === TarEntryType.HardLink && lstatSync(path).isSymbolicLink()) return;
-    chmodSync(path, header.mode & 0o7777);
+    this.recordOverrideStat(path, header);
+    chmodSync(path, this.modeFor(header));
     if (header.type !== TarEntryType.Directory) {
       const [atime, mtime] = entryTimes(header);
       lutimesSync(path, atime, mtime);

@@ -35,6 +35,7 @@ export async function applyLayer(targetDir: string, input: Readable, options: Ap
   const writer = WriterClient.start(root, {
     whiteoutFormat: options.whiteoutFormat,
     ignoreChownErrors: options.ignoreChownErrors,
+    forceMask: options.forceMask,
     canMakeDevices: process.getuid?.() === 0,
   });
   const visitor = new ApplyVisitor(writer, tarSplit);

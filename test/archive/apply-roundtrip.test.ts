@@ -181,6 +181,19 @@ describe('applyLayer whiteouts in delete format (vfs on a copy of the parent)', 
   });
 });
 
+describe('applyLayer with force_mask', () => {
+  it('gives files and directories the forced mode and keeps owner and mode in user.containers.override_stat', async () => {
+    const dir = join(work, 'force-mask');
+    mkdirSync(dir);
+    const tar = new TarBuilder().dir('d', { mode: 0o755, uid: 7, gid: 8 }).file('d/f', 'x', { mode: 0o4711, uid: 1, gid: 2 }).symlink('d/l', 'f').toBuffer();
+    await applyLayer(dir, Readable.from([tar]), { whiteoutFormat: 'delete', forceMask: 0o700 });
+    assert.equal(lstatSync(join(dir, 'd/f')).mode & 0o7777, 0o700);
+    assert.equal(lstatSync(join(dir, 'd')).mode & 0o7777, 0o700);
+    assert.equal(xattrAddon.lgetxattr(join(dir, 'd/f'), 'user.containers.override_stat')?.toString(), '1:2:04711');
+    assert.equal(xattrAddon.lgetxattr(join(dir, 'd'), 'user.containers.override_stat')?.toString(), '7:8:0755');
+  });
+});
+
 describe('applyLayer sparse files', () => {
   for (const format of ['pax', 'gnu']) {
     it(`writes sparse files GNU tar made (--sparse --format=${format}) with the right content`, async () => {
