@@ -1,12 +1,10 @@
 // Creating verbs: create-layer, import-layer (a layer from a tar on stdin or
 // --file), create-image, create-container.
 
-import { createReadStream } from 'node:fs';
-import { readFile } from 'node:fs/promises';
-import type { Readable } from 'node:stream';
 import type { Layer } from '../../../storage/index.js';
 import { flagBool, flagList, flagString, type FlagSpec, type ParsedFlags } from '../flags.js';
 import { goContainer, goImage, goLayer } from '../go-records.js';
+import { inputStream, metadataOf } from '../input.js';
 import type { Output } from '../output.js';
 import { JSON_FLAG, type Verb } from '../verb.js';
 
@@ -116,17 +114,6 @@ function refuseIdMappings(flags: ParsedFlags, out: Output): boolean {
   if (given.length === 0) return false;
   out.err(`ID mappings are not supported by Berth (--${given.join(', --')})\n`);
   return true;
-}
-
-/** `--metadata-file` wins over `--metadata`, as in the Go CLI. */
-export async function metadataOf(flags: ParsedFlags): Promise<string> {
-  const file = flagString(flags, 'metadata-file');
-  return file ? readFile(file, 'utf8') : flagString(flags, 'metadata');
-}
-
-/** stdin, or the file named by --file. */
-export function inputStream(file: string): Readable {
-  return file ? createReadStream(file) : process.stdin;
 }
 
 function optional(value: string): string | undefined {

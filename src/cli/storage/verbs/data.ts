@@ -3,12 +3,12 @@
 
 import { createWriteStream } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
-import { Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Store } from '../../../storage/index.js';
 import { flagBool, flagString, type FlagSpec } from '../flags.js';
+import { inputStream, readAll } from '../input.js';
 import { JSON_FLAG, type Verb, type VerbContext } from '../verb.js';
-import { inputStream } from './create.js';
 
 const WRITE_FILE_FLAG: FlagSpec = { names: ['file', 'f'], kind: 'string', help: 'Write data to file' };
 const READ_FILE_FLAG: FlagSpec = { names: ['file', 'f'], kind: 'string', help: 'Read data from file' };
@@ -137,12 +137,6 @@ function setVerb(kind: BigDataKind, noun = kind.noun): Verb {
       return 0;
     },
   };
-}
-
-async function readAll(stream: Readable): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
 }
 
 export const getContainerDir: Verb = directoryVerb((store, ref) => store.containerDirectory(ref));

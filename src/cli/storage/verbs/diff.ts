@@ -7,8 +7,8 @@ import { ChangeKind, Compression } from '../../../archive/index.js';
 import { flagBool, flagString } from '../flags.js';
 import { goChange } from '../go-records.js';
 import { goStrconvQuote } from '../go-quote.js';
+import { inputStream } from '../input.js';
 import { JSON_FLAG, type Verb } from '../verb.js';
-import { inputStream } from './create.js';
 
 const COMPARE_HELP = '[options [...]] layerNameOrID [referenceLayerNameOrID]';
 const CHANGE_WORDS: Record<ChangeKind, string> = { [ChangeKind.Add]: 'Add', [ChangeKind.Modify]: 'Modify', [ChangeKind.Delete]: 'Delete' };

@@ -2,8 +2,8 @@
 
 import { flagBool, flagString } from '../flags.js';
 import { goMapOf } from '../go-records.js';
+import { metadataOf } from '../input.js';
 import { JSON_FLAG, type Verb } from '../verb.js';
-import { metadataOf } from './create.js';
 
 export const metadata: Verb = {
   optionsHelp: '[LayerOrImageOrContainerNameOrID [...]]',

@@ -1,0 +1,23 @@
+// Where verbs read their input: stdin or a --file, and --metadata / --metadata-file.
+
+import { createReadStream } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import type { Readable } from 'node:stream';
+import { flagString, type ParsedFlags } from './flags.js';
+
+/** stdin, or the file named by --file. */
+export function inputStream(file: string): Readable {
+  return file ? createReadStream(file) : process.stdin;
+}
+
+export async function readAll(stream: Readable): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+/** `--metadata-file` wins over `--metadata`, as in the Go CLI. */
+export async function metadataOf(flags: ParsedFlags): Promise<string> {
+  const file = flagString(flags, 'metadata-file');
+  return file ? readFile(file, 'utf8') : flagString(flags, 'metadata');
+}
