@@ -8,6 +8,7 @@ import { tarSplitReplay } from '../archive/index.js';
 import { isErrno } from '../util/index.js';
 import { bigDataPath } from './big-data-items.js';
 import { StorageError, type StorageErrorCode } from './errors.js';
+import { compareLayerContents, type ContentRules } from './check-contents.js';
 import type { StoreParts } from './store-parts.js';
 import type { CheckOptions, CheckReport, Container, Image, Layer } from './types.js';
 
@@ -28,9 +29,6 @@ function withDefaults(options: CheckOptions = {}): Required<CheckOptions> {
 
 export async function check(parts: StoreParts, given?: CheckOptions): Promise<CheckReport> {
   const options = withDefaults(given);
-  if (options.layerContents) {
-    throw new StorageError('not-supported', 'check of layer contents (layerContents)', {});
-  }
   const report: CheckReport = { layers: {}, rolayers: {}, images: {}, roImages: {}, containers: {} };
   const layers = parts.layers();
   await layers.write(() =>
@@ -64,6 +62,9 @@ async function checkLayer(parts: StoreParts, layer: Layer, options: Required<Che
     }
   }
   if (options.layerDigests && layer.uncompressedDigest) await checkLayerDigest(parts, layer, report);
+  if (options.layerContents && !report.layers[layer.id]) {
+    for (const err of await compareLayerContents(parts, layer, contentRules(parts))) note(report.layers, layer.id, err);
+  }
   if (options.layerMountable && layer.mountCount === 0) {
     try {
       await parts.driver.mount(layer.id, { mountLabel: layer.mountLabel });
@@ -171,6 +172,22 @@ function flagUnreferencedLayers(parts: StoreParts, options: Required<CheckOption
       note(report.layers, layer.id, problem('layer-unreferenced', `layer ${layer.id}`));
     }
   }
+}
+
+/** Driver options that make a difference legitimate (Go's check honours the same ones). */
+function contentRules(parts: StoreParts): ContentRules {
+  const option = (key: string): string | undefined => {
+    for (const item of parts.options.driverOptions) {
+      const [name, value] = item.split('=', 2) as [string, string | undefined];
+      if (name === key || name.endsWith(`.${key}`)) return value ?? '';
+    }
+    return undefined;
+  };
+  return {
+    ignoreOwners: option('ignore_chown_errors') === 'true',
+    ignorePermissions: option('force_mask') !== undefined,
+    ignoreTimes: parts.options.pullOptions?.use_hard_links === 'true',
+  };
 }
 
 function note(into: Record<string, Error[]>, id: string, err: Error): void {
