@@ -203,7 +203,9 @@ export abstract class RecordStore<R extends NamedRecord> {
         this.index.add(record);
       }
     }
-    this.repairPending = this.dropDuplicateNames() || this.afterLoad();
+    const duplicateNames = this.dropDuplicateNames();
+    const moreToRepair = this.afterLoad();
+    this.repairPending = duplicateNames || moreToRepair;
     this.lastWrite = lastWrite;
     this.mtimes = mtimes;
   }

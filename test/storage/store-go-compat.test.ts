@@ -136,4 +136,17 @@ describe('another process changes the store', () => {
     const saved = JSON.parse(readJson(path)) as Array<{ id: string; names?: string[] }>;
     assert.equal(saved.find((r) => r.id === first.id)?.names, undefined);
   });
+
+  test('after a load that fixed duplicate container names, lookups by layer still work', async () => {
+    const first = await fx.store.createContainer(undefined, ['first'], 'goimage', undefined, '');
+    const second = await fx.store.createContainer(undefined, ['second'], 'goimage', undefined, '');
+    const path = files(fx).containers;
+    const records = JSON.parse(readJson(path)) as Array<{ id: string; names?: string[] }>;
+    for (const r of records) if (r.id === first.id || r.id === second.id) r.names = ['dup'];
+    writeFileSync(path, JSON.stringify(records));
+    writeFileSync(join(fx.roots.graphRoot, 'vfs-containers', 'containers.lock'), Buffer.alloc(64, 9));
+    assert.equal((await fx.store.container('dup')).id, second.id);
+    assert.deepEqual((await fx.store.containerByLayer(first.layerId)).names, []);
+    assert.equal((await fx.store.container(first.layerId)).id, first.id);
+  });
 });
