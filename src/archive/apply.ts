@@ -106,6 +106,9 @@ class ApplyVisitor implements TarVisitor {
   private readonly names = new Set<string>();
   private header: TarHeader | undefined;
   private crc: Buffer | undefined;
+  private markerWritten = false;
+  private trailingParts: Buffer[] = [];
+  private trailingSize = 0;
 
   constructor(private readonly writer: WriterClient, private readonly tarSplit: TarSplitWriter | undefined) {}
 
@@ -139,14 +142,39 @@ class ApplyVisitor implements TarVisitor {
     this.tarSplit?.file(header.name, tarSplitSize(header), this.crc ?? null);
   }
 
-  end(raw: Buffer[], trailing: Buffer[]): void {
+  endMarker(raw: Buffer[]): void {
+    this.tarSplit?.segment(raw);
+    this.markerWritten = true;
+  }
+
+  /**
+   * tar-split reads what follows the end marker in 1 MiB reads, one segment per read, and
+   * records the final empty read too (`"payload":""`). Cut here in the same 1 MiB pieces as
+   * the bytes arrive, so a tar with gigabytes of trailing bytes never sits in memory.
+   */
+  trailing(chunk: Buffer): void {
     if (!this.tarSplit) return;
-    this.tarSplit.segment(raw.length ? raw : null);
-    // tar-split reads what follows the end marker in 1 MiB reads, one segment per read, and
-    // records the final empty read too (`"payload":""`).
-    const rest = Buffer.concat(trailing);
-    for (let at = 0; at < rest.length; at += TRAILING_READ_SIZE) this.tarSplit.segment([rest.subarray(at, at + TRAILING_READ_SIZE)]);
+    let at = 0;
+    while (at < chunk.length) {
+      const take = Math.min(TRAILING_READ_SIZE - this.trailingSize, chunk.length - at);
+      this.trailingParts.push(chunk.subarray(at, at + take));
+      this.trailingSize += take;
+      at += take;
+      if (this.trailingSize === TRAILING_READ_SIZE) this.flushTrailing();
+    }
+  }
+
+  end(raw: Buffer[]): void {
+    if (!this.tarSplit) return;
+    if (!this.markerWritten) this.tarSplit.segment(raw.length ? raw : null);
+    if (this.trailingSize > 0) this.flushTrailing();
     this.tarSplit.segment([]);
+  }
+
+  private flushTrailing(): void {
+    this.tarSplit?.segment(this.trailingParts);
+    this.trailingParts = [];
+    this.trailingSize = 0;
   }
 }
 

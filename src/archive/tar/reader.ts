@@ -24,8 +24,19 @@ export interface TarVisitor {
   /** The current entry's content is complete. */
   entryEnd(): void;
   /**
+   * The two zero blocks of the end-of-archive marker were read; `raw` holds them and the
+   * padding before them. Optional: without it they are handed to `end`.
+   */
+  endMarker?(raw: Buffer[]): void;
+  /**
+   * Bytes after the end-of-archive marker, as they arrive. Optional: without it they are
+   * collected and handed to `end` (unbounded: a hostile tar may append gigabytes).
+   */
+  trailing?(chunk: Buffer): void;
+  /**
    * The archive ended. `raw` is the last padding and the end-of-archive blocks as Go's reader
-   * consumes them (up to two zero blocks); `trailing` is everything after them.
+   * consumes them (up to two zero blocks; empty when `endMarker` took them); `trailing` is
+   * everything after them (empty when the visitor takes them through `trailing`).
    */
   end(raw: Buffer[], trailing: Buffer[]): void;
 }
@@ -78,7 +89,8 @@ export class TarReader {
         continue;
       }
       if (state.kind === 'trailing') {
-        this.trailing.push(chunk.subarray(pos));
+        if (this.visitor.trailing) this.visitor.trailing(chunk.subarray(pos));
+        else this.trailing.push(chunk.subarray(pos));
         pos = length;
         continue;
       }
@@ -133,6 +145,10 @@ export class TarReader {
       case 'eof-one-zero':
         if (!isZeroBlock(block, at)) throw new ArchiveError('bad-tar', 'a zero block followed by a header', { offset: this.offset });
         this.state = { kind: 'trailing' };
+        if (this.visitor.endMarker) {
+          this.visitor.endMarker(this.raw);
+          this.raw = [];
+        }
         return;
       case 'special': {
         state.blocks.push(Buffer.from(block.subarray(at, at + BLOCK_SIZE)));
