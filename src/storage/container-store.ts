@@ -12,8 +12,8 @@ import { decodeContainer, encodeContainer } from './record-json.js';
 import { RecordStore, type RecordFiles } from './record-store.js';
 import type { Container, ContainerOptions } from './types.js';
 
-export const MOUNT_LABEL_FLAG = 'MountLabel';
-export const PROCESS_LABEL_FLAG = 'ProcessLabel';
+const MOUNT_LABEL_FLAG = 'MountLabel';
+const PROCESS_LABEL_FLAG = 'ProcessLabel';
 export const MOUNT_OPTS_FLAG = 'MountOpts';
 export const VOLATILE_FLAG = 'Volatile';
 

@@ -17,7 +17,7 @@ import { decodeLayer, decodeMountPoints, encodeLayer, encodeMountPoints } from '
 import type { Layer, LayerOptions } from './types.js';
 
 /** The flag Go sets while a layer is being created or deleted; a loader deletes such layers. */
-export const INCOMPLETE_FLAG = 'incomplete';
+const INCOMPLETE_FLAG = 'incomplete';
 
 export interface MountFiles {
   lock: LockFile;
@@ -356,7 +356,7 @@ export class LayerStore extends RecordStore<Layer> {
   }
 }
 
-export function isIncomplete(layer: Layer): boolean {
+function isIncomplete(layer: Layer): boolean {
   return layer.flags?.[INCOMPLETE_FLAG] === true;
 }
 

@@ -3,13 +3,13 @@
 
 import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
+import { isErrno } from '../util/index.js';
+import { bigDataPath } from './big-data-items.js';
 import { StorageError } from './errors.js';
 import { dedupe } from './id-index.js';
 import type { StoreParts } from './store-parts.js';
 import type { Layer, LayerOptions } from './types.js';
 import { validateId, validateNames } from './validate.js';
-import { bigDataPath } from './big-data-items.js';
-import { isErrno } from '../util/index.js';
 
 /**
  * Go's putLayer: layers.lock W + containers.lock W. The parent may be given
