@@ -8,7 +8,8 @@ import { copyFileSync, createReadStream, lstatSync, mkdirSync, readdirSync, read
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { applyLayer } from '../../src/archive/index.js';
+import { applyLayer, tarSplitReplay } from '../../src/archive/index.js';
+import { readAll } from '../helpers/streams.js';
 import { xattrAddon } from '../../src/archive/native.js';
 import { goStorage, goStorageJson, type GoLayer, type StoreRoots } from '../helpers/go-cli.js';
 import { runToolOk } from '../helpers/run-tool.js';
@@ -119,6 +120,15 @@ describe('tar-split compatibility with the Go containers-storage CLI', () => {
     assert.equal(result.compression, goLayer.compression ?? 0);
     assert.deepEqual(result.uidSet, goLayer.uidset);
     assert.deepEqual(result.gidSet, goLayer.gidset);
+  });
+
+  it('tarSplitReplay rebuilds the original tar from a layer and tar-split the Go CLI wrote', async () => {
+    const tar = everyTypeTar({ prefixDotSlash: true }).toBuffer();
+    const { id } = await applyBoth(tar);
+    const goTarSplit = join(temp.graphRoot, 'vfs-layers', `${id}.tar-split.gz`);
+    const rebuilt = await readAll(tarSplitReplay(goTarSplit, join(temp.graphRoot, 'vfs', 'dir', id)));
+    const digest = (data: Buffer) => createHash('sha256').update(data).digest('hex');
+    assert.equal(digest(rebuilt), digest(tar));
   });
 
   it('the Go CLI rebuilds the original tar from a tar-split Berth wrote', async () => {
