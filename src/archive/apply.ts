@@ -24,7 +24,11 @@ import { Compression, type ApplyOptions, type ApplyResult } from './types.js';
 export async function applyLayer(targetDir: string, input: Readable, options: ApplyOptions): Promise<ApplyResult> {
   const root = realpathSync(targetDir);
   const counter = new HashingCounter();
-  input.on('error', (err) => counter.destroy(err));
+  let inputFailed = false;
+  input.on('error', (err) => {
+    inputFailed = true;
+    counter.destroy(err);
+  });
   input.pipe(counter);
   const { compression, stream } = await openDecompressed(counter);
   const tarSplit = options.tarSplitPath ? new TarSplitWriter(options.tarSplitPath) : undefined;
@@ -44,7 +48,18 @@ export async function applyLayer(targetDir: string, input: Readable, options: Ap
   const limit = options.maxUncompressedSize ?? Infinity;
   let uncompressedSize = 0;
   try {
-    for await (const chunk of stream as AsyncIterable<Buffer>) {
+    const chunks = (stream as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
+    for (;;) {
+      let next: IteratorResult<Buffer>;
+      try {
+        next = await chunks.next();
+      } catch (err) {
+        // The caller's stream failing is its own error; the decompressor failing means a bad blob.
+        if (inputFailed || err instanceof ArchiveError) throw err;
+        throw new ArchiveError('compression', `cannot decompress the ${Compression[compression]} layer: ${(err as Error).message}`, { compression }, { cause: err });
+      }
+      if (next.done) break;
+      const chunk = next.value;
       uncompressedSize += chunk.length;
       if (uncompressedSize > limit) {
         throw new ArchiveError('size-limit', `layer is larger than the limit of ${limit} bytes uncompressed`, { limit });

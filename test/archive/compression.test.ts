@@ -58,6 +58,21 @@ describe('compression', () => {
     });
   }
 
+  it('reports garbage after a gzip member as a compression error', async () => {
+    const blob = Buffer.concat([await compressWithTool(Compression.Gzip, tar), Buffer.from('junk after the member')]);
+    const dir = join(work, 'gzip-junk');
+    mkdirSync(dir);
+    await assert.rejects(applyLayer(dir, Readable.from([blob]), { whiteoutFormat: 'delete' }),
+      (err) => err instanceof ArchiveError && err.code === 'compression');
+  });
+
+  it('passes the input stream\'s own error through unchanged', async () => {
+    const dir = join(work, 'input-error');
+    mkdirSync(dir);
+    const failing = new Readable({ read() { this.destroy(new Error('network went away')); } });
+    await assert.rejects(applyLayer(dir, failing, { whiteoutFormat: 'delete' }), /network went away/);
+  });
+
   it('reports a corrupt xz stream as a compression error', async () => {
     const blob = await compressWithTool(Compression.Xz, tar);
     blob.fill(0x55, 100, 400);
