@@ -47,8 +47,11 @@ export class WriterClient {
     return this.failure;
   }
 
-  entry(header: TarHeader): void {
-    this.batch.entry(header);
+  /** Receives the CRC-64s the worker computed, batch by batch, in entry order. */
+  onCrcs: ((crcs: Buffer) => void) | undefined;
+
+  entry(header: TarHeader, wantCrc: boolean): void {
+    this.batch.entry(header, wantCrc);
   }
 
   data(chunk: Buffer): void {
@@ -100,6 +103,7 @@ export class WriterClient {
   private receive(reply: WorkerReply): void {
     if (reply.kind === 'ack') {
       this.inFlight--;
+      if (reply.crcs.length > 0) this.onCrcs?.(Buffer.from(reply.crcs.buffer, reply.crcs.byteOffset, reply.crcs.byteLength));
     } else if (reply.kind === 'error' && !this.failure) {
       this.failure = new ArchiveError(reply.code, reply.message, reply.detail);
     }

@@ -5,6 +5,7 @@
 import { parentPort } from 'node:worker_threads';
 import { LayerWriter } from './apply-writer.js';
 import { ArchiveError } from './errors.js';
+import { xattrAddon } from './native.js';
 import { replayBatch, type WorkerReply, type WorkerRequest } from './apply-worker-protocol.js';
 
 const port = parentPort;
@@ -13,6 +14,9 @@ if (!port) throw new Error('apply-worker.js must run in a worker thread');
 let writer: LayerWriter | undefined;
 let failed = false;
 let currentName: string | undefined;
+/** CRC-64 of the current entry's content, when the main thread asked for it (tar-split). */
+let crc: Buffer | undefined;
+let crcs: Buffer[] = [];
 
 port.on('message', (request: WorkerRequest) => {
   const reply = handle(request);
@@ -24,10 +28,14 @@ function handle(request: WorkerRequest): WorkerReply | undefined {
     case 'start':
       writer = new LayerWriter(request.root, request.options);
       failed = false;
+      crcs = [];
       return undefined;
-    case 'batch':
+    case 'batch': {
       if (!failed) run(() => replayBatch(request.batch, tracked(writer as LayerWriter)));
-      return failed ? undefined : { kind: 'ack' };
+      const done = Buffer.concat(crcs);
+      crcs = [];
+      return failed ? undefined : { kind: 'ack', crcs: done };
+    }
     case 'finish':
       if (!failed) run(() => writer?.finish());
       writer = undefined;
@@ -39,16 +47,21 @@ function handle(request: WorkerRequest): WorkerReply | undefined {
   }
 }
 
-/** The writer, noting the entry being written for error messages. */
+/** The writer, plus the entry name for error messages and the CRC-64s tar-split asked for. */
 function tracked(target: LayerWriter): Parameters<typeof replayBatch>[1] {
   return {
-    entry(header) {
+    entry(header, wantCrc) {
       currentName = header.name;
+      crc = wantCrc ? Buffer.alloc(8) : undefined;
       target.entry(header);
     },
-    data: (chunk) => target.data(chunk),
+    data(chunk) {
+      if (crc) xattrAddon.crc64Update(crc, chunk);
+      target.data(chunk);
+    },
     entryEnd() {
       target.entryEnd();
+      if (crc) crcs.push(crc);
       currentName = undefined;
     },
   };

@@ -10,7 +10,6 @@ import { ArchiveError } from './errors.js';
 import { WHITEOUT_PREFIX } from './apply-writer.js';
 import { WriterClient } from './apply-worker-client.js';
 import { openDecompressed } from './compression.js';
-import { xattrAddon } from './native.js';
 import { TarReader, type TarVisitor } from './tar/reader.js';
 import type { TarHeader } from './tar/header.js';
 import { TarSplitWriter } from './tar-split-writer.js';
@@ -43,6 +42,7 @@ export async function applyLayer(targetDir: string, input: Readable, options: Ap
     canMakeDevices: process.getuid?.() === 0,
   });
   const visitor = new ApplyVisitor(writer, tarSplit);
+  if (tarSplit) writer.onCrcs = (crcs) => tarSplit.resolveCrcs(crcs);
   const reader = new TarReader(visitor);
   const tarHash = compression === Compression.None ? undefined : createHash('sha256');
   const limit = options.maxUncompressedSize ?? Infinity;
@@ -120,7 +120,7 @@ class ApplyVisitor implements TarVisitor {
   /** Cleaned names seen: tar-split cannot rebuild a tar that names a path twice. */
   private readonly names = new Set<string>();
   private header: TarHeader | undefined;
-  private crc: Buffer | undefined;
+  private wantCrc = false;
   private markerWritten = false;
   private trailingParts: Buffer[] = [];
   private trailingSize = 0;
@@ -142,19 +142,20 @@ class ApplyVisitor implements TarVisitor {
     this.tarSplit?.segment(raw);
     // tar-split checksums content only when the header's size is positive (even for types
     // that carry none: their checksum is that of zero bytes).
-    this.crc = this.tarSplit && tarSplitSize(header) > 0 ? Buffer.alloc(8) : undefined;
-    this.writer.entry(header);
+    // The writer worker computes the checksum (it reads the content anyway) and sends it back.
+    this.wantCrc = this.tarSplit !== undefined && tarSplitSize(header) > 0;
+    this.writer.entry(header, this.wantCrc);
   }
 
   data(chunk: Buffer): void {
-    if (this.crc) xattrAddon.crc64Update(this.crc, chunk);
     this.writer.data(chunk);
   }
 
   entryEnd(): void {
     const header = this.header as TarHeader;
     this.writer.entryEnd();
-    this.tarSplit?.file(header.name, tarSplitSize(header), this.crc ?? null);
+    if (this.wantCrc) this.tarSplit?.fileAwaitingCrc(header.name, tarSplitSize(header));
+    else this.tarSplit?.file(header.name, tarSplitSize(header), null);
   }
 
   endMarker(raw: Buffer[]): void {
