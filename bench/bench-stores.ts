@@ -4,15 +4,15 @@
 // same bytes.
 
 import { execFile } from 'node:child_process';
-import { access, mkdir, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { access, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { promisify } from 'node:util';
 import { openTestStore } from '../test/helpers/berth.js';
 import type { StoreRoots } from '../test/helpers/go-cli.js';
 import { makeBusyboxRootfs, tarOfDirectory } from '../test/helpers/rootfs.js';
-import { unmountAllUnder } from '../test/helpers/temp-store.js';
+import { removeTree, unmountAllUnder } from '../test/helpers/temp-store.js';
+import { BENCH_CACHE_DIR } from './cache-dir.js';
 
 const run = promisify(execFile);
 
@@ -50,18 +50,24 @@ export async function copyStore(from: StoreRoots & { dir: string }, workDir: str
 
 /**
  * A store holding BENCH_IMAGE and `count` containers made through the library,
- * cached in the temp dir across runs: filling it takes minutes. It is plain
+ * cached in BENCH_CACHE_DIR across runs: filling it takes minutes. It is plain
  * containers/storage data, valid whatever version of Berth wrote it; remove
- * $TMPDIR/berth-bench-cache (or bump CACHE_VERSION) to make it again.
- * Returns the roots and whether the cache was hit.
+ * the dir (or bump CACHE_VERSION) to make it again. A cache that lost its
+ * image or container records is made again. Returns the roots and whether the
+ * cache was hit.
  */
 export async function cachedContainerStore(workDir: string, count: number): Promise<{ roots: StoreRoots & { dir: string }; cached: boolean; fillMs: number }> {
-  const cacheParent = join(tmpdir(), 'berth-bench-cache');
+  const cacheParent = join(BENCH_CACHE_DIR, 'stores');
   const name = `containers-${count}-v${CACHE_VERSION}`;
   const roots = storeRoots(cacheParent, name);
-  if (await access(join(cacheParent, `${name}.complete`)).then(() => true, () => false)) return { roots, cached: true, fillMs: 0 };
+  const intact = await Promise.all([
+    join(cacheParent, `${name}.complete`),
+    join(roots.graphRoot, 'overlay-images', 'images.json'),
+    join(roots.graphRoot, 'overlay-containers', 'containers.json'),
+  ].map((file) => access(file).then(() => true, () => false)));
+  if (intact.every(Boolean)) return { roots, cached: true, fillMs: 0 };
 
-  await rm(cacheParent, { recursive: true, force: true });
+  await removeTree(cacheParent);
   await mkdir(cacheParent, { recursive: true });
   const template = await makeImageStore(workDir, 'fill-template');
   await copyStore(template, cacheParent, name);

@@ -1,13 +1,13 @@
 // The applydiff benchmark's input: a ~150 MB layer of ~30,000 small and large
 // files (plus symlinks and hard links), as an uncompressed PAX tar, gzip and
-// zstd. Built once per machine into a cache dir, since making it takes longer
-// than applying it.
+// zstd. Built once per machine into BENCH_CACHE_DIR, since making it takes
+// longer than applying it.
 
 import { execFile } from 'node:child_process';
 import { access, link, mkdir, rm, symlink, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { BENCH_CACHE_DIR } from './cache-dir.js';
 
 const run = promisify(execFile);
 
@@ -27,7 +27,7 @@ export interface LayerFixture {
 }
 
 export async function layerFixture(): Promise<LayerFixture> {
-  const dir = join(tmpdir(), `berth-bench-layer-v${FIXTURE_VERSION}`);
+  const dir = join(BENCH_CACHE_DIR, `layer-v${FIXTURE_VERSION}`);
   const fixture = { tar: join(dir, 'layer.tar'), gzip: join(dir, 'layer.tar.gz'), zstd: join(dir, 'layer.tar.zst'), files: TOP_DIRS * SUB_DIRS * FILES_PER_DIR + LARGE_FILES };
   const done = join(dir, 'complete');
   if (await access(done).then(() => true, () => false)) return fixture;
