@@ -70,10 +70,12 @@ export async function updateNames(parts: StoreParts, ref: string, newNames: stri
 
 export async function metadata(parts: StoreParts, ref: string): Promise<string> {
   const layers = parts.layers();
+  // A known record without metadata has "" (undefined means: not this kind).
+  const metadataOf = (record: { metadata?: string } | undefined): string | undefined => (record ? record.metadata ?? '' : undefined);
   const found =
-    (await layers.read(() => layers.lookup(ref)?.metadata ?? (layers.lookup(ref) ? '' : undefined))) ??
-    (await parts.images.read(() => parts.images.lookup(ref)?.metadata ?? (parts.images.lookup(ref) ? '' : undefined))) ??
-    (await parts.containers.read(() => parts.containers.lookup(ref)?.metadata ?? (parts.containers.lookup(ref) ? '' : undefined)));
+    (await layers.read(() => metadataOf(layers.lookup(ref)))) ??
+    (await parts.images.read(() => metadataOf(parts.images.lookup(ref)))) ??
+    (await parts.containers.read(() => metadataOf(parts.containers.lookup(ref))));
   if (found === undefined) throw new StorageError('not-an-id', ref, { id: ref });
   return found;
 }
