@@ -9,14 +9,20 @@ import { WriterBatchEncoder, type WorkerReply, type WorkerRequest } from './appl
 import { ArchiveError } from './errors.js';
 import type { TarHeader } from './tar/header.js';
 
-/** Batches (≈ input chunks of up to 1 MiB) queued at the worker before the parser waits. */
-const MAX_IN_FLIGHT = 4;
+/**
+ * Bytes queued at the worker before the parser waits. Slack matters when the machine is busy:
+ * with 4 MiB a descheduled worker stalled the parser (1.5-2.2 s for a 30,000-file layer at
+ * load 5 on 2 cores); with 16 MiB it ran 1.5-1.6 s.
+ */
+const MAX_IN_FLIGHT_BYTES = 16 << 20;
 const MAX_IDLE_WORKERS = 2;
 const idleWorkers: Worker[] = [];
 
 export class WriterClient {
   private readonly batch = new WriterBatchEncoder();
-  private inFlight = 0;
+  /** Sizes of the batches the worker has not acknowledged yet, oldest first. */
+  private readonly inFlight: number[] = [];
+  private inFlightBytes = 0;
   private failure: ArchiveError | undefined;
   private wake: (() => void) | undefined;
   private ended: ((reply: WorkerReply) => void) | undefined;
@@ -62,15 +68,17 @@ export class WriterClient {
     this.batch.entryEnd();
   }
 
-  /** Sends what was collected; resolves when fewer than MAX_IN_FLIGHT batches are queued. */
+  /** Sends what was collected; resolves when less than MAX_IN_FLIGHT_BYTES are queued. */
   async flush(): Promise<void> {
     this.throwIfFailed();
     if (!this.batch.isEmpty) {
       const batch = this.batch.take();
       this.post({ kind: 'batch', batch }, [batch.numbers.buffer as ArrayBuffer, batch.bytes.buffer as ArrayBuffer]);
-      this.inFlight++;
+      const size = batch.bytes.byteLength + batch.numbers.byteLength;
+      this.inFlight.push(size);
+      this.inFlightBytes += size;
     }
-    while (this.inFlight >= MAX_IN_FLIGHT && !this.failure) await new Promise<void>((resolve) => { this.wake = resolve; });
+    while (this.inFlightBytes >= MAX_IN_FLIGHT_BYTES && !this.failure) await new Promise<void>((resolve) => { this.wake = resolve; });
     this.throwIfFailed();
   }
 
@@ -102,7 +110,7 @@ export class WriterClient {
 
   private receive(reply: WorkerReply): void {
     if (reply.kind === 'ack') {
-      this.inFlight--;
+      this.inFlightBytes -= this.inFlight.shift() ?? 0;
       if (reply.crcs.length > 0) this.onCrcs?.(Buffer.from(reply.crcs.buffer, reply.crcs.byteOffset, reply.crcs.byteLength));
     } else if (reply.kind === 'error' && !this.failure) {
       this.failure = new ArchiveError(reply.code, reply.message, reply.detail);
