@@ -33,12 +33,10 @@ interface Figures {
 }
 
 interface Contender {
-  name: string;
   run(roots: StoreRoots, ops: number, tag: string): Promise<Figures>;
 }
 
 const library: Contender = {
-  name: 'Berth library',
   async run(roots, ops, tag) {
     const store = await openTestStore(roots);
     try {
@@ -65,9 +63,8 @@ const library: Contender = {
   },
 };
 
-function cliContender(name: string, command: (roots: StoreRoots, args: string[]) => [string, string[]]): Contender {
+function cliContender(command: (roots: StoreRoots, args: string[]) => [string, string[]]): Contender {
   return {
-    name,
     async run(roots, ops, tag) {
       const creates: number[] = [];
       for (let i = 0; i < ops; i++) creates.push(await timeCommand(...command(roots, ['create-container', '--name', `${tag}-${i}`, BENCH_IMAGE])));
@@ -80,8 +77,8 @@ function cliContender(name: string, command: (roots: StoreRoots, args: string[])
   };
 }
 
-const berthCli = cliContender('Berth CLI', (roots, args) => [process.execPath, berthStorageArgs(roots, args)]);
-const goCli = cliContender('Go CLI', (roots, args) => [GO_STORAGE_CLI, [...goStorageGlobalArgs(roots), ...args]]);
+const berthCli = cliContender((roots, args) => [process.execPath, berthStorageArgs(roots, args)]);
+const goCli = cliContender((roots, args) => [GO_STORAGE_CLI, [...goStorageGlobalArgs(roots), ...args]]);
 
 async function main(): Promise<void> {
   const work = await makeTempStore('berth-bench-containers-');
