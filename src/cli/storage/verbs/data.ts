@@ -7,6 +7,7 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Store } from '../../../storage/index.js';
 import { flagBool, flagString, type FlagSpec } from '../flags.js';
+import { goSlice } from '../go-records.js';
 import { inputStream, readAll } from '../input.js';
 import { JSON_FLAG, type Verb, type VerbContext } from '../verb.js';
 
@@ -75,7 +76,7 @@ function listVerb(kind: BigDataKind): Verb {
     maxArgs: 1,
     async run({ store, args, flags, out }) {
       const names = await kind.list(store, await kind.resolve(store, args[0]!));
-      if (flagBool(flags, 'json')) out.json(names.length ? names : null);
+      if (flagBool(flags, 'json')) out.json(goSlice(names));
       else out.out(names.map((name) => `${name}\n`).join(''));
       return 0;
     },

@@ -4,8 +4,8 @@
 import { createWriteStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import { ChangeKind, Compression } from '../../../archive/index.js';
-import { flagBool, flagString } from '../flags.js';
-import { goChange } from '../go-records.js';
+import { flagBool, flagString, type ParsedFlags } from '../flags.js';
+import { goChange, goSlice } from '../go-records.js';
 import { goStrconvQuote } from '../go-quote.js';
 import { inputStream } from '../input.js';
 import { JSON_FLAG, type Verb } from '../verb.js';
@@ -21,7 +21,7 @@ export const changes: Verb = {
   async run({ store, args, flags, out }) {
     const list = await store.changes(args[1] || undefined, args[0]!);
     if (flagBool(flags, 'json')) {
-      out.json(list.length ? list.map(goChange) : null);
+      out.json(goSlice(list.map(goChange)));
     } else {
       out.out(list.map((change) => `${CHANGE_WORDS[change.kind] ?? '?'} ${goStrconvQuote(change.path)}\n`).join(''));
     }
@@ -52,7 +52,7 @@ export const diff: Verb = {
   minArgs: 1,
   maxArgs: 2,
   async run({ store, args, flags, out }) {
-    const reader = await store.diff(args[1] || undefined, args[0]!, compressionOf(flags.values));
+    const reader = await store.diff(args[1] || undefined, args[0]!, compressionOf(flags));
     const file = flagString(flags, 'file');
     if (file) await pipeline(reader, createWriteStream(file));
     // stdout stays open: other output may follow, and Node never closes it anyway.
@@ -63,11 +63,11 @@ export const diff: Verb = {
 
 // The last flag in Go's order wins: xz over bzip2 over gzip over none; no flag
 // means the layer's own compression.
-function compressionOf(values: Map<string, unknown>): { compression?: Compression } {
-  if (values.get('xz') === true) return { compression: Compression.Xz };
-  if (values.get('bzip2') === true) return { compression: Compression.Bzip2 };
-  if (values.get('gzip') === true) return { compression: Compression.Gzip };
-  if (values.get('uncompressed') === true) return { compression: Compression.None };
+function compressionOf(flags: ParsedFlags): { compression?: Compression } {
+  if (flagBool(flags, 'xz')) return { compression: Compression.Xz };
+  if (flagBool(flags, 'bzip2')) return { compression: Compression.Bzip2 };
+  if (flagBool(flags, 'gzip')) return { compression: Compression.Gzip };
+  if (flagBool(flags, 'uncompressed')) return { compression: Compression.None };
   return {};
 }
 
