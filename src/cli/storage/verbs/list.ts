@@ -1,7 +1,7 @@
 // Listing verbs: layers (also as a tree), images, images-by-digest, containers.
 
 import type { Container, Image, Store } from '../../../storage/index.js';
-import { flagBool, type FlagSpec } from '../flags.js';
+import { flagBool, type FlagSpec, type ParsedFlags } from '../flags.js';
 import { goContainer, goImage, goLayer, goSlice } from '../go-records.js';
 import type { Output } from '../output.js';
 import { printTree, type TreeNode } from '../tree.js';
@@ -78,7 +78,7 @@ export const images: Verb = {
   maxArgs: 0,
   async run({ store, flags, out }) {
     // Store.Images gives a nil slice when there are none: `null`.
-    printImages(await store.images(), flags.values, out, true);
+    printImages(await store.images(), flags, out, true);
     return 0;
   },
 };
@@ -99,13 +99,13 @@ export const imagesByDigest: Verb = {
       matched.push(...await store.imagesByDigest(arg));
     }
     // The Go CLI starts this list as an empty slice: `[]`.
-    printImages(matched, flags.values, out, false);
+    printImages(matched, flags, out, false);
     return 0;
   },
 };
 
-function printImages(list: Image[], values: Map<string, unknown>, out: Output, nilWhenEmpty: boolean): void {
-  if (values.get('json') === true) {
+function printImages(list: Image[], flags: ParsedFlags, out: Output, nilWhenEmpty: boolean): void {
+  if (flagBool(flags, 'json')) {
     const records = list.map(goImage);
     out.json(nilWhenEmpty ? goSlice(records) : records);
     return;
@@ -113,7 +113,7 @@ function printImages(list: Image[], values: Map<string, unknown>, out: Output, n
   let text = '';
   for (const image of list) {
     text += `${image.id}\n`;
-    if (values.get('quiet') === true) continue;
+    if (flagBool(flags, 'quiet')) continue;
     for (const name of image.names) text += `\tname: ${name}\n`;
     for (const digest of image.digests) text += `\tdigest: ${digest}\n`;
     for (const name of image.bigDataNames) text += `\tdata: ${name}\n`;
