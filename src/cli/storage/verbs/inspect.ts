@@ -2,8 +2,9 @@
 // not found, with no message, as the Go CLI does) and the parent-owner queries.
 
 import type { Container, Layer } from '../../../storage/index.js';
+import { errorText } from '../error-text.js';
 import { flagBool } from '../flags.js';
-import { goContainer, goImage, goLayer } from '../go-records.js';
+import { goContainer, goImage, goLayer, goSlice } from '../go-records.js';
 import { JSON_FLAG, type Verb, type VerbContext } from '../verb.js';
 
 export const layer: Verb = {
@@ -11,23 +12,17 @@ export const layer: Verb = {
   flags: [JSON_FLAG],
   minArgs: 1,
   maxArgs: 0,
-  async run({ store, args, flags, out }) {
-    const matched = await found(args, (arg) => store.layer(arg));
-    if (flagBool(flags, 'json')) {
-      out.json(matched.map(goLayer));
-    } else {
-      let text = '';
-      for (const item of matched) {
-        text += `ID: ${item.id}\n`;
-        for (const m of item.uidMap ?? []) text += `UID mapping: (container=${m.containerId}, host=${m.hostId}, size=${m.size})\n`;
-        for (const m of item.gidMap ?? []) text += `GID mapping: (container=${m.containerId}, host=${m.hostId}, size=${m.size})\n`;
-        if (item.parent) text += `Parent: ${item.parent}\n`;
-        for (const name of item.names) text += `Name: ${name}\n`;
-        if (item.readOnly) text += 'Read Only: true\n';
-      }
-      out.out(text);
-    }
-    return matched.length === args.length ? 0 : 1;
+  async run(context) {
+    const matched = await found(context.args, (arg) => context.store.layer(arg));
+    return printMatches(context, matched, goLayer, (item) => {
+      let text = `ID: ${item.id}\n`;
+      for (const m of item.uidMap ?? []) text += `UID mapping: (container=${m.containerId}, host=${m.hostId}, size=${m.size})\n`;
+      for (const m of item.gidMap ?? []) text += `GID mapping: (container=${m.containerId}, host=${m.hostId}, size=${m.size})\n`;
+      if (item.parent) text += `Parent: ${item.parent}\n`;
+      for (const name of item.names) text += `Name: ${name}\n`;
+      if (item.readOnly) text += 'Read Only: true\n';
+      return text;
+    });
   },
 };
 
@@ -36,25 +31,20 @@ export const image: Verb = {
   flags: [JSON_FLAG],
   minArgs: 1,
   maxArgs: 0,
-  async run({ store, args, flags, out }) {
-    const matched = await found(args, (arg) => store.image(arg));
-    if (flagBool(flags, 'json')) {
-      out.json(matched.map(goImage));
-    } else {
-      let text = '';
-      for (const item of matched) {
-        text += `ID: ${item.id}\n`;
-        for (const name of item.names) text += `Name: ${name}\n`;
-        text += `Top Layer: ${item.topLayer ?? ''}\n`;
-        for (const layerId of item.mappedTopLayers ?? []) text += `Top Layer: ${layerId}\n`;
-        for (const digest of item.digests) text += `Digest: ${digest}\n`;
-        for (const name of item.bigDataNames) text += `Data: ${name}\n`;
-        text += await sizeLine(() => store.imageSize(item.id));
-        if (item.readOnly) text += 'Read Only: true\n';
-      }
-      out.out(text);
-    }
-    return matched.length === args.length ? 0 : 1;
+  async run(context) {
+    const { store } = context;
+    const matched = await found(context.args, (arg) => store.image(arg));
+    return printMatches(context, matched, goImage, async (item) => {
+      let text = `ID: ${item.id}\n`;
+      for (const name of item.names) text += `Name: ${name}\n`;
+      text += `Top Layer: ${item.topLayer ?? ''}\n`;
+      for (const layerId of item.mappedTopLayers ?? []) text += `Top Layer: ${layerId}\n`;
+      for (const digest of item.digests) text += `Digest: ${digest}\n`;
+      for (const name of item.bigDataNames) text += `Data: ${name}\n`;
+      text += await sizeLine(() => store.imageSize(item.id));
+      if (item.readOnly) text += 'Read Only: true\n';
+      return text;
+    });
   },
 };
 
@@ -63,27 +53,37 @@ export const container: Verb = {
   flags: [JSON_FLAG],
   minArgs: 1,
   maxArgs: 0,
-  async run({ store, args, flags, out }) {
+  async run(context) {
+    const { store } = context;
+    // Listed first, even for --json, as the Go CLI does: a store whose images cannot be read fails here.
     const images = await store.images();
-    const matched = await found(args, (arg) => store.container(arg));
-    if (flagBool(flags, 'json')) {
-      out.json(matched.map(goContainer));
-    } else {
-      let text = '';
-      for (const item of matched) {
-        text += `ID: ${item.id}\n`;
-        for (const name of item.names) text += `Name: ${name}\n`;
-        text += `Image: ${item.imageId}\n`;
-        for (const name of images.find((img) => img.id === item.imageId)?.names ?? []) text += `Image name: ${name}\n`;
-        text += await sizeLine(() => store.containerSize(item.id));
-        text += `Layer: ${item.layerId}\n`;
-        for (const name of item.bigDataNames) text += `Data: ${name}\n`;
-      }
-      out.out(text);
-    }
-    return matched.length === args.length ? 0 : 1;
+    const matched = await found(context.args, (arg) => store.container(arg));
+    return printMatches(context, matched, goContainer, async (item) => {
+      let text = `ID: ${item.id}\n`;
+      for (const name of item.names) text += `Name: ${name}\n`;
+      text += `Image: ${item.imageId}\n`;
+      for (const name of images.find((img) => img.id === item.imageId)?.names ?? []) text += `Image name: ${name}\n`;
+      text += await sizeLine(() => store.containerSize(item.id));
+      text += `Layer: ${item.layerId}\n`;
+      for (const name of item.bigDataNames) text += `Data: ${name}\n`;
+      return text;
+    });
   },
 };
+
+/** --json: the matched records in Go's shape; else each one's text block. Exit 1 when an argument matched nothing. */
+async function printMatches<T>(
+  { args, flags, out }: VerbContext, matched: T[], goRecord: (item: T) => unknown, describe: (item: T) => string | Promise<string>,
+): Promise<number> {
+  if (flagBool(flags, 'json')) {
+    out.json(matched.map((item) => goRecord(item)));
+  } else {
+    let text = '';
+    for (const item of matched) text += await describe(item);
+    out.out(text);
+  }
+  return matched.length === args.length ? 0 : 1;
+}
 
 export const layerParentOwners: Verb = {
   optionsHelp: '[options [...]] layerNameOrID [...]',
@@ -112,11 +112,11 @@ async function parentOwners<T extends Layer | Container>(
     try {
       owners = await store.layerParentOwners(layerOf(item));
     } catch (err) {
-      out.err(`${label}: ${(err as Error).message}\n`);
+      out.err(`${label}: ${errorText(err)}\n`);
       return 1;
     }
     if (flagBool(flags, 'json')) {
-      out.json({ ID: item.id, UIDs: owners.uids.length ? owners.uids : null, GIDs: owners.gids.length ? owners.gids : null });
+      out.json({ ID: item.id, UIDs: goSlice(owners.uids), GIDs: goSlice(owners.gids) });
     } else {
       let text = `ID: ${item.id}\n`;
       if (!skipEmpty || owners.uids.length) text += `UIDs: [${owners.uids.join(' ')}]\n`;
@@ -144,6 +144,6 @@ async function sizeLine(size: () => Promise<number>): Promise<string> {
   try {
     return `Size: ${await size()}\n`;
   } catch (err) {
-    return `Size unknown: ${(err as Error).message}\n`;
+    return `Size unknown: ${errorText(err)}\n`;
   }
 }
