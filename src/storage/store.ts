@@ -5,11 +5,7 @@
 import type { Readable } from 'node:stream';
 import type { Change } from '../archive/index.js';
 import type { DriverName } from './drivers/index.js';
-import { check } from './check.js';
-import { garbageCollect } from './gc.js';
-import { repair } from './repair.js';
 import * as containersOps from './store-containers.js';
-import { changes, diff, diffSize } from './store-diff.js';
 import * as imagesOps from './store-images.js';
 import * as layersOps from './store-layers.js';
 import { mount, mounted, mountImage, shutdown, unmount, unmountImage } from './store-mount.js';
@@ -121,15 +117,17 @@ class BerthStore implements Store {
     return shutdown(this.parts, force);
   }
 
-  // Layer contents
-  changes(from: string | undefined, to: string): Promise<Change[]> {
-    return changes(this.parts, from, to);
+  // Layer contents (store-diff, check and repair load archive/ and its
+  // compressors; they are imported at first use so that opening a store for
+  // any other verb does not pay for them)
+  async changes(from: string | undefined, to: string): Promise<Change[]> {
+    return (await import('./store-diff.js')).changes(this.parts, from, to);
   }
-  diffSize(from: string | undefined, to: string): Promise<number> {
-    return diffSize(this.parts, from, to);
+  async diffSize(from: string | undefined, to: string): Promise<number> {
+    return (await import('./store-diff.js')).diffSize(this.parts, from, to);
   }
-  diff(from: string | undefined, to: string, options?: DiffOptions): Promise<Readable> {
-    return diff(this.parts, from, to, options);
+  async diff(from: string | undefined, to: string, options?: DiffOptions): Promise<Readable> {
+    return (await import('./store-diff.js')).diff(this.parts, from, to, options);
   }
   applyDiff(to: string, diffStream: Readable): Promise<number> {
     return layersOps.applyDiff(this.parts, to, diffStream);
@@ -251,14 +249,14 @@ class BerthStore implements Store {
   async version(): Promise<Array<[string, string]>> {
     return [];
   }
-  garbageCollect(): Promise<void> {
-    return garbageCollect(this.parts);
+  async garbageCollect(): Promise<void> {
+    return (await import('./gc.js')).garbageCollect(this.parts);
   }
-  check(options?: CheckOptions): Promise<CheckReport> {
-    return check(this.parts, options);
+  async check(options?: CheckOptions): Promise<CheckReport> {
+    return (await import('./check.js')).check(this.parts, options);
   }
-  repair(report: CheckReport, options?: RepairOptions): Promise<Error[]> {
-    return repair(this.parts, report, options);
+  async repair(report: CheckReport, options?: RepairOptions): Promise<Error[]> {
+    return (await import('./repair.js')).repair(this.parts, report, options);
   }
   /** Lock files stay open for the process (closing an fd would drop other holders' locks). */
   async close(): Promise<void> {}

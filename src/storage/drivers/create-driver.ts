@@ -2,17 +2,18 @@
 
 import type { Driver, DriverInitOptions, DriverName } from './types.js';
 import { DriverError } from './errors.js';
-import { OverlayDriver } from './overlay.js';
-import { VfsDriver } from './vfs.js';
 
-/** `overlay` (also spelled `overlay2`, as storage.conf allows) or `vfs`, initialised as Go's Init does. */
+/**
+ * `overlay` (also spelled `overlay2`, as storage.conf allows) or `vfs`, initialised as Go's Init does.
+ * Only the chosen driver's module is loaded: each process opens one driver.
+ */
 export async function createDriver(name: DriverName | 'overlay2', init: DriverInitOptions): Promise<Driver> {
   switch (name) {
     case 'overlay':
     case 'overlay2':
-      return OverlayDriver.init(init);
+      return (await import('./overlay.js')).OverlayDriver.init(init);
     case 'vfs':
-      return VfsDriver.init(init);
+      return (await import('./vfs.js')).VfsDriver.init(init);
     default:
       throw new DriverError('not-supported', `driver not supported: ${String(name)}`, { name });
   }

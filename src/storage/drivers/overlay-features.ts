@@ -4,8 +4,8 @@
 
 import { chmod, mkdir, mkdtemp, readFile, rename, rm, rmdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { readXattr } from '../../archive/index.js';
 import { isErrno } from '../../util/index.js';
+import { archiveModule } from './archive-module.js';
 import { isDriverError } from './errors.js';
 import { detachMount, mountSyscall, parseMountOptions } from './mount-syscalls.js';
 
@@ -47,6 +47,7 @@ export async function probeOverlay(home: string): Promise<boolean> {
 
 /** Go's doesMetacopy: a chmod through the mount leaves a metadata-only copy in the upper dir. */
 export async function probeMetacopy(home: string, mountOptions: string): Promise<boolean> {
+  const { readXattr } = await archiveModule();
   return inScratchDir(home, 'metacopy-check', async (dir) => {
     await makeDirs(dir, ['l1', 'l2', 'work', 'merged']);
     await writeFile(path.join(dir, 'l1', 'f'), Buffer.from([0xff]), { mode: 0o700 });
@@ -67,6 +68,7 @@ export async function probeMetacopy(home: string, mountOptions: string): Promise
  * through a first mount), which needs no xattr writes.
  */
 export async function probeNativeDiff(home: string, mountOptions: string): Promise<boolean> {
+  const { readXattr } = await archiveModule();
   return inScratchDir(home, 'opaque-bug-check', async (dir) => {
     await makeDirs(dir, ['l0/d', 'l1/d', 'l1/d1', 'l2', 'l3', 'work0', 'work', 'merged']);
     await withTestMount(dir, 0, `lowerdir=${dir}/l0,upperdir=${dir}/l2,workdir=${dir}/work0`, async () => {

@@ -2,13 +2,10 @@
 // its fallback for chains whose data does not fit in a page — relative
 // `l/<name>` lowers resolved from the driver home as the working directory.
 
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import path from 'node:path';
 import { DriverError } from './errors.js';
 import { mountSyscall, parseMountOptions } from './mount-syscalls.js';
-
-const execFileAsync = promisify(execFile);
+import { runProgram } from './run-program.js';
 
 /** mount(2) refuses data longer than a page; Go compares against the page size (4096 here). */
 const PAGE_SIZE = 4096;
@@ -63,7 +60,7 @@ function mountData(request: OverlayMountRequest, place: (relative: string) => st
  */
 async function mountFromHome(home: string, target: string, options: string): Promise<void> {
   try {
-    await execFileAsync('mount', ['-t', 'overlay', '-o', options, 'overlay', target], { cwd: home });
+    await runProgram('mount', ['-t', 'overlay', '-o', options, 'overlay', target], { cwd: home });
   } catch (err) {
     const stderr = (err as { stderr?: string }).stderr?.trim() ?? '';
     throw new DriverError('mount-failed', `mounting overlay on "${path.join(home, target)}" (relative lowers): ${stderr || (err as Error).message}`, { target }, { cause: err });

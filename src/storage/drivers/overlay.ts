@@ -4,16 +4,13 @@
 
 import { mkdir, readdir, readFile, rm, rmdir, stat, symlink, writeFile, chown } from 'node:fs/promises';
 import path from 'node:path';
-import { finished } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
-import {
-  applyLayer, changesDirs, changesSize, directorySize, exportChanges, exportDirectory, exportOverlayUpper,
-  overlayChanges, type ApplyResult, type Change,
-} from '../../archive/index.js';
+import type { ApplyResult, Change } from '../../archive/index.js';
 import { generateShortLinkId, isErrno } from '../../util/index.js';
 import type { Driver, DriverApplyOptions, DriverCreateOptions, DriverInitOptions, DriverMountOptions } from './types.js';
 import { DriverError } from './errors.js';
 import { parseOverlayOptions, type OverlayOptions } from './options.js';
+import { archiveModule } from './archive-module.js';
 import { backingFsOf } from './backing-fs.js';
 import { featureCheck, probeMetacopy, probeNativeDiff, probeOverlay, probeVolatile } from './overlay-features.js';
 import { LINK_DIR, lowerChainForChildOf, lowerDiffDirs, readLowers, readShortName, recreateSymlinks } from './overlay-links.js';
@@ -179,6 +176,7 @@ export class OverlayDriver implements Driver {
    * whiteouts become deletions the kernel records (Go's naive ApplyDiff).
    */
   async applyDiff(id: string, parent: string | undefined, input: Readable, options: DriverApplyOptions = {}): Promise<ApplyResult> {
+    const { applyLayer } = await archiveModule();
     const common = { tarSplitPath: options.tarSplitPath, maxUncompressedSize: options.maxUncompressedSize, ignoreChownErrors: this.options.ignoreChownErrors };
     if (await this.isParent(id, parent)) {
       return applyLayer(this.layerFilesDir(id), input, { ...common, whiteoutFormat: 'overlay' });
@@ -187,6 +185,7 @@ export class OverlayDriver implements Driver {
   }
 
   async diff(id: string, parent: string | undefined): Promise<Readable> {
+    const { exportChanges, exportDirectory, exportOverlayUpper, changesDirs } = await archiveModule();
     if ((await this.useNativeDiff()) && (await this.isParent(id, parent))) {
       return exportOverlayUpper(this.layerFilesDir(id), await lowerDiffDirs(this.home, id));
     }
@@ -201,6 +200,7 @@ export class OverlayDriver implements Driver {
         const parentRoot = await this.acquireMount(parent, ['ro'], release);
         stream = exportChanges(root, await changesDirs(root, parentRoot));
       }
+      const { finished } = await import('node:stream/promises');
       finished(stream).catch(() => undefined).finally(() => releaseAll(release));
       return stream;
     } catch (err) {
@@ -211,12 +211,14 @@ export class OverlayDriver implements Driver {
 
   async changes(id: string, parent: string | undefined): Promise<Change[]> {
     if ((await this.useNativeDiff()) && (await this.isParent(id, parent))) {
+      const { overlayChanges } = await archiveModule();
       return overlayChanges(await lowerDiffDirs(this.home, id), this.layerFilesDir(id));
     }
     return this.naiveChanges(id, parent);
   }
 
   async diffSize(id: string, parent: string | undefined): Promise<number> {
+    const { changesSize, directorySize } = await archiveModule();
     if ((await this.useNativeDiff()) && (await this.isParent(id, parent))) {
       return directorySize(this.layerFilesDir(id));
     }
@@ -279,6 +281,7 @@ export class OverlayDriver implements Driver {
   }
 
   private async naiveChanges(id: string, parent: string | undefined): Promise<Change[]> {
+    const { changesDirs } = await archiveModule();
     return this.withMounted(id, undefined, async (root) => {
       if (!parent) return changesDirs(root, undefined);
       return this.withMounted(parent, ['ro'], (parentRoot) => changesDirs(root, parentRoot));

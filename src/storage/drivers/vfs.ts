@@ -1,20 +1,16 @@
 // The vfs graph driver: every layer is a full copy of its parent
 // (`<graphRoot>/vfs/dir/<id>`) with its own diff applied on top; no mounts.
 
-import { execFile } from 'node:child_process';
 import { mkdir, readdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import type { Readable } from 'node:stream';
-import {
-  applyLayer, changesDirs, changesSize, exportChanges, exportDirectory, type ApplyResult, type Change,
-} from '../../archive/index.js';
+import type { ApplyResult, Change } from '../../archive/index.js';
 import { isErrno } from '../../util/index.js';
 import type { Driver, DriverApplyOptions, DriverCreateOptions, DriverInitOptions, DriverMountOptions } from './types.js';
+import { archiveModule } from './archive-module.js';
 import { DriverError } from './errors.js';
 import { parseVfsOptions, type VfsOptions } from './options.js';
-
-const execFileAsync = promisify(execFile);
+import { runProgram } from './run-program.js';
 
 /** Mode of a base layer's directory (Go's defaultPerms). */
 const DEFAULT_ROOT_MODE = 0o555;
@@ -96,6 +92,7 @@ export class VfsDriver implements Driver {
   async applyDiff(id: string, _parent: string | undefined, input: Readable, options: DriverApplyOptions = {}): Promise<ApplyResult> {
     const dir = this.layerFilesDir(id);
     await statLayer(dir, id);
+    const { applyLayer } = await archiveModule();
     return applyLayer(dir, input, {
       whiteoutFormat: 'delete',
       tarSplitPath: options.tarSplitPath,
@@ -107,6 +104,7 @@ export class VfsDriver implements Driver {
   async diff(id: string, parent: string | undefined): Promise<Readable> {
     const dir = this.layerFilesDir(id);
     await statLayer(dir, id);
+    const { exportChanges, exportDirectory } = await archiveModule();
     if (!parent) return exportDirectory(dir);
     return exportChanges(dir, await this.changes(id, parent));
   }
@@ -114,6 +112,7 @@ export class VfsDriver implements Driver {
   async changes(id: string, parent: string | undefined): Promise<Change[]> {
     const dir = this.layerFilesDir(id);
     await statLayer(dir, id);
+    const { changesDirs } = await archiveModule();
     if (!parent) return changesDirs(dir, undefined);
     const parentDir = this.layerFilesDir(parent);
     await statLayer(parentDir, parent);
@@ -121,7 +120,9 @@ export class VfsDriver implements Driver {
   }
 
   async diffSize(id: string, parent: string | undefined): Promise<number> {
-    return changesSize(this.layerFilesDir(id), await this.changes(id, parent));
+    const changes = await this.changes(id, parent);
+    const { changesSize } = await archiveModule();
+    return changesSize(this.layerFilesDir(id), changes);
   }
 
   /** Go's vfs reports no status lines. */
@@ -142,7 +143,7 @@ export class VfsDriver implements Driver {
  */
 async function copyTree(from: string, to: string): Promise<void> {
   try {
-    await execFileAsync('cp', ['-a', '--reflink=auto', '--', `${from}/.`, `${to}/`]);
+    await runProgram('cp', ['-a', '--reflink=auto', '--', `${from}/.`, `${to}/`]);
   } catch (err) {
     const stderr = (err as { stderr?: string }).stderr?.trim() ?? '';
     throw new DriverError('copy-failed', `copying "${from}" to "${to}": ${stderr || (err as Error).message}`, { from, to }, { cause: err });
