@@ -7,32 +7,17 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include "napi-util.h"
 
 #define PATH_MAX_LEN 4096
 /* Mount data longer than a page fails in the kernel anyway; refuse early above this. */
 #define DATA_MAX_LEN 65536
 
-/* Throws an Error carrying `code` = errno name and `errno`, like Node's fs errors. */
+/* Message: "mount: Invalid argument '/target'". */
 static napi_value throw_errno(napi_env env, int err, const char *syscall, const char *path) {
   char msg[PATH_MAX_LEN + 128];
   snprintf(msg, sizeof msg, "%s: %s '%s'", syscall, strerror(err), path ? path : "");
-  napi_value message, error, code, errnum, sys;
-  napi_create_string_utf8(env, msg, NAPI_AUTO_LENGTH, &message);
-  napi_create_error(env, NULL, message, &error);
-  const char *name = strerrorname_np(err);
-  napi_create_string_utf8(env, name ? name : "EUNKNOWN", NAPI_AUTO_LENGTH, &code);
-  napi_create_int32(env, -err, &errnum);
-  napi_create_string_utf8(env, syscall, NAPI_AUTO_LENGTH, &sys);
-  napi_set_named_property(env, error, "code", code);
-  napi_set_named_property(env, error, "errno", errnum);
-  napi_set_named_property(env, error, "syscall", sys);
-  if (path) {
-    napi_value p;
-    napi_create_string_utf8(env, path, NAPI_AUTO_LENGTH, &p);
-    napi_set_named_property(env, error, "path", p);
-  }
-  napi_throw(env, error);
-  return NULL;
+  return throw_system_error(env, err, msg, syscall, path);
 }
 
 /* Copies a JS string argument into a malloc'd buffer; NULL (and a thrown error) when not a string. */
@@ -99,8 +84,8 @@ static napi_value js_umount2(napi_env env, napi_callback_info info) {
 
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
-    {"mount", NULL, js_mount, NULL, NULL, NULL, napi_default, NULL},
-    {"umount2", NULL, js_umount2, NULL, NULL, NULL, napi_default, NULL},
+    ADDON_METHOD("mount", js_mount),
+    ADDON_METHOD("umount2", js_umount2),
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   return exports;

@@ -3,6 +3,7 @@
     {
       "target_name": "ofdlock",
       "sources": ["ofdlock.c"],
+      "include_dirs": ["../common"],
       "cflags": ["-Wall", "-Wextra", "-O2"],
       "defines": ["_GNU_SOURCE", "NAPI_VERSION=8"]
     }

@@ -8,22 +8,13 @@
 #include <time.h>
 #include <unistd.h>
 #include <node_api.h>
+#include "napi-util.h"
 
 #define TOKEN_SIZE 64
 
-// Throws a Node-style system error (code "EAGAIN", errno, syscall) and returns NULL.
+// Lock errors carry strerror's text only: LockError adds the operation and the path.
 static napi_value throw_errno(napi_env env, int err, const char *syscall) {
-  napi_value code, msg, error, num, sys;
-  const char *name = strerrorname_np(err);
-  napi_create_string_utf8(env, name ? name : "EUNKNOWN", NAPI_AUTO_LENGTH, &code);
-  napi_create_string_utf8(env, strerror(err), NAPI_AUTO_LENGTH, &msg);
-  napi_create_error(env, code, msg, &error);
-  napi_create_int32(env, -err, &num);
-  napi_set_named_property(env, error, "errno", num);
-  napi_create_string_utf8(env, syscall, NAPI_AUTO_LENGTH, &sys);
-  napi_set_named_property(env, error, "syscall", sys);
-  napi_throw(env, error);
-  return NULL;
+  return throw_system_error(env, err, strerror(err), syscall, NULL);
 }
 
 static napi_value make_error(napi_env env, int err, const char *syscall) {
@@ -203,13 +194,13 @@ static napi_value js_now_nanos(napi_env env, napi_callback_info info) {
 
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
-    {"open", NULL, js_open, NULL, NULL, NULL, napi_enumerable, NULL},
-    {"tryLock", NULL, js_try_lock, NULL, NULL, NULL, napi_enumerable, NULL},
-    {"lockAsync", NULL, js_lock_async, NULL, NULL, NULL, napi_enumerable, NULL},
-    {"unlock", NULL, js_unlock, NULL, NULL, NULL, napi_enumerable, NULL},
-    {"pwrite64", NULL, js_pwrite64, NULL, NULL, NULL, napi_enumerable, NULL},
-    {"pread64", NULL, js_pread64, NULL, NULL, NULL, napi_enumerable, NULL},
-    {"nowNanos", NULL, js_now_nanos, NULL, NULL, NULL, napi_enumerable, NULL},
+    ADDON_METHOD("open", js_open),
+    ADDON_METHOD("tryLock", js_try_lock),
+    ADDON_METHOD("lockAsync", js_lock_async),
+    ADDON_METHOD("unlock", js_unlock),
+    ADDON_METHOD("pwrite64", js_pwrite64),
+    ADDON_METHOD("pread64", js_pread64),
+    ADDON_METHOD("nowNanos", js_now_nanos),
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   return exports;

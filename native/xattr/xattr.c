@@ -14,29 +14,16 @@
 #include <sys/types.h>
 #include <sys/xattr.h>
 #include <node_api.h>
+#include "napi-util.h"
 
 #define PATH_BUF 4352
 #define NAME_BUF 512
 
-// Throws a Node-style system error (code "ENOTSUP", errno, syscall, path) and returns NULL.
+// Message: "No such file or directory, lsetxattr '/a'" (Node's fs wording, minus the code prefix).
 static napi_value throw_errno(napi_env env, int err, const char *syscall, const char *path) {
-  napi_value code, msg, error, num, sys, p;
-  const char *name = strerrorname_np(err);
   char text[PATH_BUF + 128];
   snprintf(text, sizeof text, "%s, %s '%s'", strerror(err), syscall, path ? path : "");
-  napi_create_string_utf8(env, name ? name : "EUNKNOWN", NAPI_AUTO_LENGTH, &code);
-  napi_create_string_utf8(env, text, NAPI_AUTO_LENGTH, &msg);
-  napi_create_error(env, code, msg, &error);
-  napi_create_int32(env, -err, &num);
-  napi_set_named_property(env, error, "errno", num);
-  napi_create_string_utf8(env, syscall, NAPI_AUTO_LENGTH, &sys);
-  napi_set_named_property(env, error, "syscall", sys);
-  if (path) {
-    napi_create_string_utf8(env, path, NAPI_AUTO_LENGTH, &p);
-    napi_set_named_property(env, error, "path", p);
-  }
-  napi_throw(env, error);
-  return NULL;
+  return throw_system_error(env, err, text, syscall, path);
 }
 
 static napi_value throw_type(napi_env env, const char *message) {
@@ -180,6 +167,17 @@ static uint64_t crc_update(uint64_t crc, const uint8_t *p, size_t n) {
   return ~crc;
 }
 
+// Advances the running checksum held in `state` as Go's Sum() bytes (a big-endian uint64).
+static void crc_state_update(uint8_t state[8], const uint8_t *data, size_t len) {
+  uint64_t crc = 0;
+  for (int i = 0; i < 8; i++) crc = (crc << 8) | state[i];
+  crc = crc_update(crc, data, len);
+  for (int i = 7; i >= 0; i--) {
+    state[i] = crc & 0xff;
+    crc >>= 8;
+  }
+}
+
 // crc64Update(state: Buffer(8), data: Buffer): the state holds the running checksum as a
 // big-endian uint64 (Go's Sum() bytes); start from 8 zero bytes.
 static napi_value js_crc64_update(napi_env env, napi_callback_info info) {
@@ -191,17 +189,9 @@ static napi_value js_crc64_update(napi_env env, napi_callback_info info) {
   if (argc < 2 || !arg_buffer(env, argv[0], &state, &state_len) || state_len != 8 || !arg_buffer(env, argv[1], &data, &len)) {
     return throw_type(env, "crc64Update(state: Buffer(8), data: Buffer)");
   }
-  uint8_t *s = state;
-  uint64_t crc = 0;
-  for (int i = 0; i < 8; i++) crc = (crc << 8) | s[i];
-  crc = crc_update(crc, data, len);
-  for (int i = 7; i >= 0; i--) {
-    s[i] = crc & 0xff;
-    crc >>= 8;
-  }
+  crc_state_update(state, data, len);
   return NULL;
 }
-
 
 static struct timespec to_timespec(double seconds) {
   struct timespec ts;
@@ -306,14 +296,7 @@ static napi_value js_read_file(napi_env env, napi_callback_info info) {
     got += n;
   }
   close(fd);
-  uint8_t *s = state;
-  uint64_t crc = 0;
-  for (int i = 0; i < 8; i++) crc = (crc << 8) | s[i];
-  crc = crc_update(crc, start, got);
-  for (int i = 7; i >= 0; i--) {
-    s[i] = crc & 0xff;
-    crc >>= 8;
-  }
+  crc_state_update(state, start, got);
   napi_create_uint32(env, (uint32_t)got, &result);
   return result;
 }
@@ -321,13 +304,13 @@ static napi_value js_read_file(napi_env env, napi_callback_info info) {
 static napi_value init(napi_env env, napi_value exports) {
   crc_init();
   napi_property_descriptor props[] = {
-    {"lsetxattr", NULL, js_lsetxattr, NULL, NULL, NULL, napi_default, NULL},
-    {"lgetxattr", NULL, js_lgetxattr, NULL, NULL, NULL, napi_default, NULL},
-    {"llistxattr", NULL, js_llistxattr, NULL, NULL, NULL, napi_default, NULL},
-    {"mknod", NULL, js_mknod, NULL, NULL, NULL, napi_default, NULL},
-    {"crc64Update", NULL, js_crc64_update, NULL, NULL, NULL, napi_default, NULL},
-    {"createFile", NULL, js_create_file, NULL, NULL, NULL, napi_default, NULL},
-    {"readFile", NULL, js_read_file, NULL, NULL, NULL, napi_default, NULL},
+    ADDON_METHOD("lsetxattr", js_lsetxattr),
+    ADDON_METHOD("lgetxattr", js_lgetxattr),
+    ADDON_METHOD("llistxattr", js_llistxattr),
+    ADDON_METHOD("mknod", js_mknod),
+    ADDON_METHOD("crc64Update", js_crc64_update),
+    ADDON_METHOD("createFile", js_create_file),
+    ADDON_METHOD("readFile", js_read_file),
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   return exports;
