@@ -3,7 +3,7 @@
 
 import { errorTextFor } from '../error-text.js';
 import { flagBool, flagString } from '../flags.js';
-import { JSON_FLAG, type Verb } from '../verb.js';
+import { JSON_FLAG, type Verb, type VerbContext } from '../verb.js';
 
 export const mount: Verb = {
   optionsHelp: '[options [...]] LayerOrContainerNameOrID',
@@ -46,26 +46,17 @@ export const unmount: Verb = {
   flags: [JSON_FLAG, { names: ['force', 'f'], kind: 'bool', help: 'Force the umount' }],
   minArgs: 1,
   maxArgs: 0,
-  async run({ store, args, flags, out }) {
+  run(context) {
+    const { store, flags, out } = context;
     const force = flagBool(flags, 'force');
-    const results: Array<{ id: string; error: string }> = [];
-    for (const id of args) {
-      let error = '';
+    return eachArgument(context, (error, id) => `${error} while unmounting ${id}`, async (id) => {
       try {
         if (!(await store.unmount(id, force))) out.out(`${id} mountpoint unmounted\n`);
       } catch (err) {
-        // Not a layer or container: maybe an image mounted with `mount --ro`.
-        try {
-          await store.unmountImage(id, force);
-        } catch {
-          error = errorTextFor(err, id);
-        }
+        // Not a layer or container: maybe an image mounted with `mount --ro`. If not, the first error tells.
+        await store.unmountImage(id, force).catch(() => { throw err; });
       }
-      results.push({ id, error });
-    }
-    if (flagBool(flags, 'json')) out.json(results);
-    else for (const result of results) if (result.error) out.err(`${result.error} while unmounting ${result.id}\n`);
-    return results.some((result) => result.error) ? 1 : 0;
+    });
   },
 };
 
@@ -74,19 +65,32 @@ export const mounted: Verb = {
   flags: [JSON_FLAG],
   minArgs: 1,
   maxArgs: 0,
-  async run({ store, args, flags, out }) {
-    const results: Array<{ id: string; error: string }> = [];
-    for (const id of args) {
-      let error = '';
-      try {
-        if ((await store.mounted(id)) > 0) out.out(`${id} mounted\n`);
-      } catch (err) {
-        error = errorTextFor(err, id);
-      }
-      results.push({ id, error });
-    }
-    if (flagBool(flags, 'json')) out.json(results);
-    else for (const result of results) if (result.error) out.err(`${result.error} checking if ${result.id} is mounted\n`);
-    return results.some((result) => result.error) ? 1 : 0;
+  run(context) {
+    const { store, out } = context;
+    return eachArgument(context, (error, id) => `${error} checking if ${id} is mounted`, async (id) => {
+      if ((await store.mounted(id)) > 0) out.out(`${id} mounted\n`);
+    });
   },
 };
+
+/** Runs `attempt` for each argument; --json prints `[{id, error}]`, text mode a stderr line per failure. Exit 1 when any failed. */
+async function eachArgument(
+  { args, flags, out }: VerbContext, failureLine: (error: string, id: string) => string, attempt: (id: string) => Promise<void>,
+): Promise<number> {
+  const results: Array<{ id: string; error: string }> = [];
+  for (const id of args) {
+    let error = '';
+    try {
+      await attempt(id);
+    } catch (err) {
+      error = errorTextFor(err, id);
+    }
+    results.push({ id, error });
+  }
+  if (flagBool(flags, 'json')) {
+    out.json(results);
+  } else {
+    for (const { id, error } of results) if (error) out.err(`${failureLine(error, id)}\n`);
+  }
+  return results.some((result) => result.error) ? 1 : 0;
+}
