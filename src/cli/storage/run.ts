@@ -2,11 +2,12 @@
 // command line. Global flags, then the verb (loaded on demand), its flags and
 // argument counts, then the store, then the verb; the Go CLI's texts and exit codes.
 
+import type { Store } from '../../storage/index.js';
 import { errorText } from './error-text.js';
 import { FlagError, formatFlagHelp, parseFlags, type ParsedFlags } from './flags.js';
 import { debugEnabled, GLOBAL_FLAGS } from './global-flags.js';
 import { Output } from './output.js';
-import type { Verb } from './verb.js';
+import type { Verb, VerbContext } from './verb.js';
 import { findVerb, VERBS } from './verb-table.js';
 
 /** Runs one `berth storage` command line (`argv` starts after `storage`); resolves to the exit code. */
@@ -56,12 +57,14 @@ export async function runStorage(argv: readonly string[], env: NodeJS.ProcessEnv
     return 1;
   }
   const debug = debugEnabled(globals, flags);
-  return runVerb(verb, name, args, globals, flags, env, out, debug);
+  const store = await openStoreFor(globals, flags, env, out, debug);
+  if (!store) return 1;
+  return runVerb(verb, { store, verb: name, args, flags, out }, debug);
 }
 
-async function runVerb(verb: Verb, name: string, args: string[], globals: ParsedFlags, flags: ParsedFlags, env: NodeJS.ProcessEnv, out: Output, debug: boolean): Promise<number> {
+/** The store the flags and storage.conf name, or undefined once the Go CLI's `error initializing` line is printed. */
+async function openStoreFor(globals: ParsedFlags, flags: ParsedFlags, env: NodeJS.ProcessEnv, out: Output, debug: boolean): Promise<Store | undefined> {
   const [{ openStore }, { resolveStoreOptions }] = await Promise.all([import('../../storage/index.js'), import('./store-options.js')]);
-  let store;
   try {
     const { options, warnings } = await resolveStoreOptions(globals, flags, env);
     for (const warning of warnings) out.err(`WARN[0000] ${warning}\n`);
@@ -69,15 +72,20 @@ async function runVerb(verb: Verb, name: string, args: string[], globals: Parsed
       out.err(`DEBU[0000] Root: ${options.graphRoot}\nDEBU[0000] Run Root: ${options.runRoot}\n` +
         `DEBU[0000] Driver Name: ${options.driverName}\nDEBU[0000] Driver Options: [${options.driverOptions.join(' ')}]\n`);
     }
-    store = await openStore(options);
+    return await openStore(options);
   } catch (err) {
     // The Go CLI prints this one to stdout.
     out.out(`error initializing: ${errorText(err)}\n`);
     if (debug) out.err(debugText(err));
-    return 1;
+    return undefined;
   }
+}
+
+/** Runs the verb on the open store, prints what it throws, and closes the store however it ends. */
+async function runVerb(verb: Verb, context: VerbContext, debug: boolean): Promise<number> {
+  const { store, out } = context;
   try {
-    return await verb.run({ store, verb: name, args, flags, out });
+    return await verb.run(context);
   } catch (err) {
     out.err(`${errorText(err)}\n`);
     if (debug) out.err(debugText(err));
