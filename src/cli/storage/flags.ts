@@ -3,6 +3,8 @@
 // `-s v`, `--bool=false`; parsing stops at the first argument that is not a
 // flag (or after `--`), so flags go before positional arguments.
 
+import { BerthError } from '../../util/index.js';
+
 export type FlagKind = 'bool' | 'string' | 'list';
 
 export interface FlagSpec {
@@ -23,9 +25,16 @@ export interface ParsedFlags {
   help: boolean;
 }
 
-export class FlagError extends Error {
-  override name = 'FlagError';
-}
+export type FlagErrorCode =
+  /** Neither the verb nor the global set defines the flag. */
+  | 'flag-unknown'
+  /** A string or list flag ends the command line without its value. */
+  | 'flag-needs-value'
+  /** A bool flag's `=value` is none of Go's strconv.ParseBool words. */
+  | 'flag-invalid-bool';
+
+/** A command line mflag refuses: the message is mflag's, `detail.flag` the argument as typed. */
+export class FlagError extends BerthError<FlagErrorCode> {}
 
 /** Parses leading flags of `args`; an unknown flag or a missing value is a FlagError. */
 export function parseFlags(args: readonly string[], specs: readonly FlagSpec[]): ParsedFlags {
@@ -43,7 +52,7 @@ export function parseFlags(args: readonly string[], specs: readonly FlagSpec[]):
     const inline = eq < 0 ? undefined : body.slice(eq + 1);
     if (name === 'help' || name === 'h') { help = true; continue; }
     const spec = findSpec(specs, name, dashes);
-    if (!spec) throw new FlagError(`flag provided but not defined: ${arg.slice(0, dashes + name.length)}`);
+    if (!spec) throw new FlagError('flag-unknown', `flag provided but not defined: ${arg.slice(0, dashes + name.length)}`, { flag: arg });
     const key = spec.names[0]!;
     if (spec.kind === 'bool') {
       values.set(key, parseBool(inline ?? 'true', arg));
@@ -51,7 +60,7 @@ export function parseFlags(args: readonly string[], specs: readonly FlagSpec[]):
     }
     let value = inline;
     if (value === undefined) {
-      if (index + 1 >= args.length) throw new FlagError(`flag needs an argument: ${arg}`);
+      if (index + 1 >= args.length) throw new FlagError('flag-needs-value', `flag needs an argument: ${arg}`, { flag: arg });
       value = args[++index]!;
     }
     if (spec.kind === 'list') {
@@ -75,7 +84,7 @@ function parseBool(text: string, arg: string): boolean {
   switch (text) {
     case '1': case 't': case 'T': case 'true': case 'TRUE': case 'True': return true;
     case '0': case 'f': case 'F': case 'false': case 'FALSE': case 'False': return false;
-    default: throw new FlagError(`invalid boolean value ${JSON.stringify(text)} for ${arg}`);
+    default: throw new FlagError('flag-invalid-bool', `invalid boolean value ${JSON.stringify(text)} for ${arg}`, { flag: arg, value: text });
   }
 }
 
