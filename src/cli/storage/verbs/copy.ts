@@ -7,11 +7,18 @@ import { spawn } from 'node:child_process';
 import { chmod, chown, copyFile, mkdir, stat, utimes } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { Store } from '../../../storage/index.js';
+import { BerthError } from '../../../util/index.js';
+import { errorText } from '../error-text.js';
 import { flagString } from '../flags.js';
 import { goStrconvQuote } from '../go-quote.js';
 import { JSON_FLAG, type Verb } from '../verb.js';
 
 interface Owner { uid: number; gid: number }
+
+type CopyErrorCode = 'chown-invalid' | 'layer-unknown' | 'tar-failed';
+
+/** Why copy stopped; the message is the Go CLI's line, `detail` names the input. */
+class CopyError extends BerthError<CopyErrorCode> {}
 
 export const copy: Verb = {
   optionsHelp: '[options [...]] [sourceLayerNameOrID:]/path [...] targetLayerNameOrID:/path',
@@ -20,10 +27,6 @@ export const copy: Verb = {
   maxArgs: 0,
   async run({ store, args, flags, out }) {
     const owner = parseChown(flagString(flags, 'chown'));
-    if (typeof owner === 'string') {
-      out.err(`${owner}\n`);
-      return 1;
-    }
     const mounted: string[] = [];
     try {
       const target = await locate(store, args[args.length - 1]!, mounted);
@@ -32,7 +35,7 @@ export const copy: Verb = {
         try {
           await copyWithTar(source, target, owner);
         } catch (err) {
-          out.err(`error copying ${goStrconvQuote(source)} to ${goStrconvQuote(target)}: ${(err as Error).message}\n`);
+          out.err(`error copying ${goStrconvQuote(source)} to ${goStrconvQuote(target)}: ${errorText(err)}\n`);
           return 1;
         }
       }
@@ -43,14 +46,14 @@ export const copy: Verb = {
   },
 };
 
-/** `uid[:gid]` (gid defaults to uid), numeric only; a string is the error text. */
-function parseChown(text: string): Owner | undefined | string {
+/** `uid[:gid]` (gid defaults to uid), numeric only. */
+function parseChown(text: string): Owner | undefined {
   if (!text) return undefined;
-  const [uidText, gidText = uidText] = text.split(/:(.*)/s);
+  const [uidText = '', gidText = uidText] = text.split(/:(.*)/s);
   const uid = Number(uidText);
   const gid = Number(gidText);
-  if (!/^\d+$/.test(uidText ?? '') || uid > 0xffffffff) return `error ${goStrconvQuote(uidText ?? '')} as a numeric UID`;
-  if (!/^\d+$/.test(gidText ?? '') || gid > 0xffffffff) return `error ${goStrconvQuote(gidText ?? '')} as a numeric GID`;
+  if (!/^\d+$/.test(uidText) || uid > 0xffffffff) throw new CopyError('chown-invalid', `error ${goStrconvQuote(uidText)} as a numeric UID`, { chown: text });
+  if (!/^\d+$/.test(gidText) || gid > 0xffffffff) throw new CopyError('chown-invalid', `error ${goStrconvQuote(gidText)} as a numeric GID`, { chown: text });
   return { uid, gid };
 }
 
@@ -63,7 +66,7 @@ async function locate(store: Store, spec: string, mounted: string[]): Promise<st
   try {
     layer = await store.layer(ref);
   } catch (err) {
-    throw new Error(`error finding layer ${goStrconvQuote(ref)}: ${(err as Error).message}`, { cause: err });
+    throw new CopyError('layer-unknown', `error finding layer ${goStrconvQuote(ref)}: ${errorText(err)}`, { layer: ref }, { cause: err });
   }
   const mountpoint = await store.mount(layer.id, layer.mountLabel ?? '');
   mounted.push(layer.id);
@@ -99,6 +102,6 @@ function exitOf(child: ReturnType<typeof spawn>, what: string): Promise<void> {
   child.stderr?.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
   return new Promise((resolve, reject) => {
     child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`${what} exited ${code}: ${stderr.trim()}`))));
+    child.on('close', (code) => (code === 0 ? resolve() : reject(new CopyError('tar-failed', `${what} exited ${code}: ${stderr.trim()}`, { command: what, exitCode: code }))));
   });
 }
