@@ -5,6 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import { Command, CommanderError } from 'commander';
 
+/** Runs a `berth` command line other than `berth storage …`; resolves to the exit code. */
 export async function runProgram(argv: readonly string[]): Promise<number> {
   let exitCode = 0;
   const program = new Command('berth')

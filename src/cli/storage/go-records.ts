@@ -73,6 +73,11 @@ export function goSlice<T>(items: readonly T[] | undefined): readonly T[] | null
   return items && items.length ? items : null;
 }
 
+/** A Go map[string]V built from `map`: Go encodes map keys sorted. */
+export function goMapOf<V>(map: ReadonlyMap<string, V>): Record<string, V> {
+  return sortedMap(Object.fromEntries(map));
+}
+
 function nonEmpty<T>(items: readonly T[] | undefined): readonly T[] | undefined {
   return items && items.length ? items : undefined;
 }
@@ -94,9 +99,4 @@ function sortDeep(value: unknown): unknown {
 function goIdMaps(maps: IDMap[] | undefined): unknown[] | undefined {
   if (!maps || maps.length === 0) return undefined;
   return maps.map((m) => ({ container_id: m.containerId, host_id: m.hostId, size: m.size }));
-}
-
-/** A Go map[string]V built from `map`: Go encodes map keys sorted. */
-export function goMapOf<V>(map: ReadonlyMap<string, V>): Record<string, V> {
-  return sortedMap(Object.fromEntries(map));
 }

@@ -14,6 +14,7 @@ const THIS_AND_MORE = '\u251c';
 const JUST_THIS = '\u2514';
 const STEM = '\u2500'.repeat(INDENT_STEP - 1);
 
+/** The tree text of parent→child edges (`left` is the parent, `right` the child). */
 export function printTree(nodes: TreeNode[]): string {
   let text = '';
   let remaining = nodes;
@@ -24,6 +25,7 @@ export function printTree(nodes: TreeNode[]): string {
     const result = printSubTree(root, remaining, 0, []);
     text += result.text;
     remaining = result.leftovers;
+    // Edges that form a cycle have no root: print what could be placed rather than loop.
     if (remaining.length === before) break;
   }
   return text;

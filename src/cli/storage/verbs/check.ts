@@ -3,6 +3,7 @@
 // repairing failed.
 
 import { isStorageError, type CheckOptions, type CheckReport, type Store } from '../../../storage/index.js';
+import { errorText } from '../error-text.js';
 import { flagBool, flagString, type FlagSpec } from '../flags.js';
 import { parseGoDuration } from '../go-duration.js';
 import type { Output } from '../output.js';
@@ -58,7 +59,7 @@ async function runCheck({ store, flags, out }: VerbContext, repairVerb: boolean)
     return 0;
   } finally {
     // Go's check ends with Shutdown(true): checking mounts layers, and none stays mounted.
-    await store.shutdown(true).catch((err: Error) => out.err(`shutdown: ${err.message}\n`));
+    await store.shutdown(true).catch((err: unknown) => out.err(`shutdown: ${errorText(err)}\n`));
   }
 }
 
