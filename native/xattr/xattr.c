@@ -131,9 +131,92 @@ static napi_value js_mknod(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-// CRC-64 with the ISO polynomial, reflected, as Go's hash/crc64 (crc64.ISO) computes it;
-// slicing-by-8 tables.
+// CRC-64 with the ISO polynomial, reflected, as Go's hash/crc64 (crc64.ISO) computes it.
+// Table-driven (slicing-by-8) for short runs; carry-less multiplication (PCLMULQDQ) folds
+// long runs 64 bytes at a time when the CPU has it. Measured on 178 MB of layer content:
+// slicing-by-8 ~1.4 GB/s, which was ~0.13 s of every apply and every tar-split replay.
 static uint64_t crc_table[8][256];
+
+// Reflected register (bit i of the value holds the coefficient of x^(63-i)); no inversion:
+// returns (reg * x^(8n) + data * x^64) mod P.
+static uint64_t crc_table_update(uint64_t crc, const uint8_t *p, size_t n) {
+  while (n >= 8) {
+    uint64_t v;
+    memcpy(&v, p, 8);
+    crc ^= v;  // little-endian host
+    crc = crc_table[7][crc & 0xff] ^ crc_table[6][(crc >> 8) & 0xff] ^ crc_table[5][(crc >> 16) & 0xff]
+        ^ crc_table[4][(crc >> 24) & 0xff] ^ crc_table[3][(crc >> 32) & 0xff] ^ crc_table[2][(crc >> 40) & 0xff]
+        ^ crc_table[1][(crc >> 48) & 0xff] ^ crc_table[0][crc >> 56];
+    p += 8;
+    n -= 8;
+  }
+  while (n--) crc = crc_table[0][(crc ^ *p++) & 0xff] ^ (crc >> 8);
+  return crc;
+}
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+
+// Fold constants (reflected): x^k mod P for the k each fold distance needs. A carry-less
+// product of two reflected 64-bit values is x * A * B in a reflected 128-bit register, so a
+// fold by d bits uses x^(d+63) and x^(d-1) for the high- and low-degree halves.
+static uint64_t fold128_hi, fold128_lo, fold512_hi, fold512_lo;
+static bool have_clmul;
+
+static uint64_t reflect64(uint64_t v) {
+  uint64_t r = 0;
+  for (int i = 0; i < 64; i++) r |= ((v >> i) & 1) << (63 - i);
+  return r;
+}
+
+// x^k mod P, P = x^64 + x^4 + x^3 + x + 1, as a reflected 64-bit value.
+static uint64_t xpow_mod(int k) {
+  uint64_t r = 1;  // normal order: bit i is x^i
+  for (int i = 0; i < k; i++) r = (r << 1) ^ ((r >> 63) ? 0x1BULL : 0);
+  return reflect64(r);
+}
+
+__attribute__((target("pclmul,sse4.1")))
+static inline __m128i crc_fold(__m128i x, __m128i k, __m128i data) {
+  // Low qword = first bytes = higher-degree half (times the far constant in k's low qword).
+  return _mm_xor_si128(_mm_xor_si128(_mm_clmulepi64_si128(x, k, 0x00), _mm_clmulepi64_si128(x, k, 0x11)), data);
+}
+
+// Same contract as crc_table_update; n >= 64.
+__attribute__((target("pclmul,sse4.1")))
+static uint64_t crc_clmul_update(uint64_t crc, const uint8_t *p, size_t n) {
+  const __m128i k512 = _mm_set_epi64x((long long)fold512_lo, (long long)fold512_hi);
+  const __m128i k128 = _mm_set_epi64x((long long)fold128_lo, (long long)fold128_hi);
+  // The register is the first 8 bytes' XOR, as in the table loop.
+  __m128i x0 = _mm_xor_si128(_mm_loadu_si128((const __m128i *)p), _mm_cvtsi64_si128((long long)crc));
+  __m128i x1 = _mm_loadu_si128((const __m128i *)(p + 16));
+  __m128i x2 = _mm_loadu_si128((const __m128i *)(p + 32));
+  __m128i x3 = _mm_loadu_si128((const __m128i *)(p + 48));
+  p += 64;
+  n -= 64;
+  while (n >= 64) {
+    x0 = crc_fold(x0, k512, _mm_loadu_si128((const __m128i *)p));
+    x1 = crc_fold(x1, k512, _mm_loadu_si128((const __m128i *)(p + 16)));
+    x2 = crc_fold(x2, k512, _mm_loadu_si128((const __m128i *)(p + 32)));
+    x3 = crc_fold(x3, k512, _mm_loadu_si128((const __m128i *)(p + 48)));
+    p += 64;
+    n -= 64;
+  }
+  x0 = crc_fold(x0, k128, x1);
+  x0 = crc_fold(x0, k128, x2);
+  x0 = crc_fold(x0, k128, x3);
+  while (n >= 16) {
+    x0 = crc_fold(x0, k128, _mm_loadu_si128((const __m128i *)p));
+    p += 16;
+    n -= 16;
+  }
+  // x0 (128 bits, congruent to everything so far) times x^64 mod P: the table loop from 0.
+  uint8_t rest[16];
+  _mm_storeu_si128((__m128i *)rest, x0);
+  crc = crc_table_update(0, rest, 16);
+  return crc_table_update(crc, p, n);
+}
+#endif
 
 static void crc_init(void) {
   const uint64_t poly = 0xD800000000000000ULL;
@@ -149,22 +232,21 @@ static void crc_init(void) {
       crc_table[t][i] = crc;
     }
   }
+#if defined(__x86_64__)
+  __builtin_cpu_init();
+  have_clmul = __builtin_cpu_supports("pclmul") && __builtin_cpu_supports("sse4.1");
+  fold128_hi = xpow_mod(128 + 63);
+  fold128_lo = xpow_mod(128 - 1);
+  fold512_hi = xpow_mod(512 + 63);
+  fold512_lo = xpow_mod(512 - 1);
+#endif
 }
 
 static uint64_t crc_update(uint64_t crc, const uint8_t *p, size_t n) {
-  crc = ~crc;
-  while (n >= 8) {
-    uint64_t v;
-    memcpy(&v, p, 8);
-    crc ^= v;  // little-endian host
-    crc = crc_table[7][crc & 0xff] ^ crc_table[6][(crc >> 8) & 0xff] ^ crc_table[5][(crc >> 16) & 0xff]
-        ^ crc_table[4][(crc >> 24) & 0xff] ^ crc_table[3][(crc >> 32) & 0xff] ^ crc_table[2][(crc >> 40) & 0xff]
-        ^ crc_table[1][(crc >> 48) & 0xff] ^ crc_table[0][crc >> 56];
-    p += 8;
-    n -= 8;
-  }
-  while (n--) crc = crc_table[0][(crc ^ *p++) & 0xff] ^ (crc >> 8);
-  return ~crc;
+#if defined(__x86_64__)
+  if (have_clmul && n >= 64) return ~crc_clmul_update(~crc, p, n);
+#endif
+  return ~crc_table_update(~crc, p, n);
 }
 
 // Advances the running checksum held in `state` as Go's Sum() bytes (a big-endian uint64).
