@@ -7,8 +7,7 @@ import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { loadStoreOptions, OVERRIDE_CONFIG_FILE, SYSTEM_CONFIG_FILE } from '../../src/storage/index.js';
-import { isStorageError } from '../../src/storage/errors.js';
+import { isStorageError, loadStoreOptions, OVERRIDE_CONFIG_FILE, SYSTEM_CONFIG_FILE } from '../../src/storage/index.js';
 
 let dir: string;
 before(async () => { dir = await mkdtemp(join(tmpdir(), 'berth-config-')); });
