@@ -5,7 +5,7 @@ import { randomFillSync } from 'node:crypto';
 import { ofdlock } from './native.js';
 import type { LastWrite } from './types.js';
 
-export const LAST_WRITE_SIZE = 64;
+const LAST_WRITE_SIZE = 64;
 
 // Shared by every lock file of the process, as Go's package-level lastWriterIDCounter is.
 let writeCounter = 0n;
