@@ -3,7 +3,7 @@
 import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
-import { flagString, type ParsedFlags } from './flags.js';
+import { flagString, type FlagSpec, type ParsedFlags } from './flags.js';
 
 /** stdin, or the file named by --file. */
 export function inputStream(file: string): Readable {
@@ -15,6 +15,12 @@ export async function readAll(stream: Readable): Promise<Buffer> {
   for await (const chunk of stream) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks);
 }
+
+/** The flags metadataOf() reads, for the verbs that take metadata. */
+export const METADATA_FLAGS: readonly FlagSpec[] = [
+  { names: ['metadata', 'm'], kind: 'string', help: 'Metadata' },
+  { names: ['metadata-file', 'f'], kind: 'string', help: 'Metadata File' },
+];
 
 /** `--metadata-file` wins over `--metadata`, as in the Go CLI. */
 export async function metadataOf(flags: ParsedFlags): Promise<string> {

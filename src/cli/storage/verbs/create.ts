@@ -4,7 +4,7 @@
 import type { Layer } from '../../../storage/index.js';
 import { flagBool, flagList, flagString, type FlagSpec, type ParsedFlags } from '../flags.js';
 import { goContainer, goImage, goLayer } from '../go-records.js';
-import { inputStream, metadataOf } from '../input.js';
+import { inputStream, METADATA_FLAGS, metadataOf } from '../input.js';
 import type { Output } from '../output.js';
 import { JSON_FLAG, type Verb } from '../verb.js';
 
@@ -26,11 +26,6 @@ const LAYER_FLAGS: readonly FlagSpec[] = [
   { names: ['readonly', 'r'], kind: 'bool', help: 'Mark as read-only' },
   JSON_FLAG,
   ...ID_MAP_FLAGS,
-];
-
-const METADATA_FLAGS: readonly FlagSpec[] = [
-  { names: ['metadata', 'm'], kind: 'string', help: 'Metadata' },
-  { names: ['metadata-file', 'f'], kind: 'string', help: 'Metadata File' },
 ];
 
 export const createLayer: Verb = {

@@ -2,7 +2,7 @@
 
 import { flagBool, flagString } from '../flags.js';
 import { goMapOf } from '../go-records.js';
-import { metadataOf } from '../input.js';
+import { METADATA_FLAGS, metadataOf } from '../input.js';
 import { JSON_FLAG, type Verb } from '../verb.js';
 
 export const metadata: Verb = {
@@ -33,10 +33,7 @@ export const metadata: Verb = {
 
 export const setMetadata: Verb = {
   optionsHelp: '[options [...]] layerOrImageOrContainerNameOrID',
-  flags: [
-    { names: ['metadata', 'm'], kind: 'string', help: 'Metadata' },
-    { names: ['metadata-file', 'f'], kind: 'string', help: 'Metadata File' },
-  ],
+  flags: METADATA_FLAGS,
   minArgs: 1,
   maxArgs: 1,
   async run({ store, args, flags, out }) {
