@@ -153,11 +153,18 @@ export abstract class RecordStore<R extends NamedRecord> {
       }
       members.push(bytes);
     }
-    mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
     const bytes = joinEncoded(members, this.scratch);
     // Keep the buffer for the next save (grown with headroom): no fresh megabytes per save.
     if (bytes.buffer !== this.scratch?.buffer) this.scratch = Buffer.allocUnsafeSlow(Math.ceil(bytes.length * 1.25) + 4096);
-    writeFileAtomicSync(path, bytes, { mode: 0o600, noSync });
+    try {
+      writeFileAtomicSync(path, bytes, { mode: 0o600, noSync });
+    } catch (err) {
+      if (!isErrno(err, 'ENOENT')) throw err;
+      // Go's MkdirAll before each save; the store made the dir at open, so
+      // it is made here only when it went missing (two syscalls fewer per save).
+      mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+      writeFileAtomicSync(path, bytes, { mode: 0o600, noSync });
+    }
   }
 
   private reloadIfChanged(): void {

@@ -2,16 +2,20 @@
 // `l/<name>` → `../<id>/diff`, and `<id>/lower` lists the parents' `l/<name>`
 // entries nearest first; plus Go's repair of lost links.
 
-import { readdir, readFile, readlink, symlink, unlink, writeFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { readdir, readlink, symlink, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { isErrno } from '../../util/index.js';
 
 export const LINK_DIR = 'l';
 
+// The link and lower files are a few dozen bytes read on the create and
+// remove hot paths (see OverlayDriver.create): read synchronously.
+
 /** `<id>/link`, or undefined when the file is missing. */
-export async function readShortName(home: string, id: string): Promise<string | undefined> {
+export function readShortName(home: string, id: string): string | undefined {
   try {
-    return await readFile(path.join(home, id, 'link'), 'utf8');
+    return readFileSync(path.join(home, id, 'link'), 'utf8');
   } catch (err) {
     if (isErrno(err, 'ENOENT')) return undefined;
     throw err;
@@ -19,9 +23,9 @@ export async function readShortName(home: string, id: string): Promise<string | 
 }
 
 /** The `l/<name>` entries of `<id>/lower`, nearest parent first; [] for a base layer. */
-export async function readLowers(home: string, id: string): Promise<string[]> {
+export function readLowers(home: string, id: string): string[] {
   try {
-    return (await readFile(path.join(home, id, 'lower'), 'utf8')).split(':').filter((l) => l !== '');
+    return readFileSync(path.join(home, id, 'lower'), 'utf8').split(':').filter((l) => l !== '');
   } catch (err) {
     if (isErrno(err, 'ENOENT')) return [];
     throw err;
@@ -30,19 +34,19 @@ export async function readLowers(home: string, id: string): Promise<string[]> {
 
 /** Go's getLower: the `lower` content of a new child of `parent`. */
 export async function lowerChainForChildOf(home: string, parent: string): Promise<string> {
-  let short = await readShortName(home, parent);
+  let short = readShortName(home, parent);
   if (short === undefined) {
     // Go: "Can't read parent link … Going through storage to recreate the missing links."
     await recreateSymlinks(home);
-    short = await readShortName(home, parent);
+    short = readShortName(home, parent);
     if (short === undefined) throw Object.assign(new Error(`layer "${parent}" has no link file`), { code: 'ENOENT' });
   }
-  return [`${LINK_DIR}/${short}`, ...(await readLowers(home, parent))].join(':');
+  return [`${LINK_DIR}/${short}`, ...readLowers(home, parent)].join(':');
 }
 
 /** The parents' diff directories, nearest first, resolved through their `l/` links. */
 export async function lowerDiffDirs(home: string, id: string): Promise<string[]> {
-  const lowers = await readLowers(home, id);
+  const lowers = readLowers(home, id);
   try {
     return await Promise.all(lowers.map((lower) => resolveLower(home, lower)));
   } catch (err) {
@@ -65,7 +69,7 @@ export async function recreateSymlinks(home: string): Promise<void> {
   const entries = await readdir(home, { withFileTypes: true });
   for (const entry of entries) {
     if (!entry.isDirectory() || entry.name === LINK_DIR) continue;
-    const short = await readShortName(home, entry.name);
+    const short = readShortName(home, entry.name);
     if (short === undefined) continue;
     try {
       await symlink(path.posix.join('..', entry.name, 'diff'), path.join(home, LINK_DIR, short.trim()));
@@ -80,7 +84,7 @@ export async function recreateSymlinks(home: string): Promise<void> {
       await unlink(link);
       continue;
     }
-    if ((await readShortName(home, parts[1]!)) !== name) {
+    if (readShortName(home, parts[1]!) !== name) {
       await writeFile(path.join(home, parts[1]!, 'link'), name, { mode: 0o644 }).catch((err: unknown) => {
         if (!isErrno(err, 'ENOENT')) throw err;
       });

@@ -2,7 +2,8 @@
 // lays them out (store-format.md §1.3/1.4), kernel overlay mounts, and layer
 // diffs read from and written to the upper (`diff`) directory.
 
-import { mkdir, readdir, readFile, rm, rmdir, stat, symlink, writeFile, chown } from 'node:fs/promises';
+import { chownSync, mkdirSync, rmSync, statSync, symlinkSync, writeFileSync, type Stats } from 'node:fs';
+import { mkdir, readdir, readFile, rm, rmdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import type { ApplyResult, Change } from '../../archive/index.js';
@@ -65,6 +66,14 @@ export class OverlayDriver implements Driver {
     return driver;
   }
 
+  /**
+   * Go's create: `diff` with the parent's diff mode and the parent dir's
+   * owner, the `l/` link, `link`, `work`, `merged`, and `lower` (or `empty`
+   * for a base layer). The fs calls here and in remove() are synchronous:
+   * a dozen tiny syscalls made under the layers lock, whose thread-pool round
+   * trips cost 2.6-3.1 ms per create and ~1 ms per remove asynchronously
+   * against ~0.3 ms synchronously (issue 2's containers benchmark).
+   */
   async create(id: string, parent: string | undefined, options?: DriverCreateOptions): Promise<void> {
     if (options?.storageOpt && Object.keys(options.storageOpt).length > 0) {
       throw new DriverError('not-supported', "--storage-opt is supported only for overlay over xfs with 'pquota' mount option", { id });
@@ -74,42 +83,49 @@ export class OverlayDriver implements Driver {
     let diffMode = DEFAULT_DIFF_MODE;
     if (parent) {
       // Go takes the owner from the parent's layer dir and the mode from its diff dir.
-      const parentDir = await statLayer(this.layerDir(parent), parent);
+      const parentDir = statLayer(this.layerDir(parent), parent);
       owner = { uid: parentDir.uid, gid: parentDir.gid };
-      diffMode = (await stat(path.join(this.layerDir(parent), 'diff'))).mode & 0o7777;
+      diffMode = statSync(path.join(this.layerDir(parent), 'diff')).mode & 0o7777;
     }
-    if (await pathExists(dir)) await this.remove(id); // Go warns and starts over
-    await mkdir(dir, { mode: 0o700 });
+    if (!makeDirIfAbsent(dir, 0o700)) {
+      await this.remove(id); // Go warns and starts over
+      mkdirSync(dir, { mode: 0o700 });
+    }
     let shortName: string | undefined;
     try {
-      await mkdirOwned(path.join(dir, 'diff'), diffMode, owner);
-      shortName = await this.makeShortLink(id);
-      await writeFile(path.join(dir, 'link'), shortName, { mode: 0o644 });
-      await mkdirOwned(path.join(dir, 'work'), 0o700, owner);
-      await mkdirOwned(path.join(dir, 'merged'), 0o700, owner);
+      mkdirOwned(path.join(dir, 'diff'), diffMode, owner);
+      shortName = this.makeShortLink(id);
+      writeFileSync(path.join(dir, 'link'), shortName, { mode: 0o644 });
+      mkdirOwned(path.join(dir, 'work'), 0o700, owner);
+      mkdirOwned(path.join(dir, 'merged'), 0o700, owner);
       if (!parent) {
-        await mkdirOwned(path.join(dir, 'empty'), 0o700, owner);
+        mkdirOwned(path.join(dir, 'empty'), 0o700, owner);
       } else {
-        await writeFile(path.join(dir, 'lower'), await lowerChainForChildOf(this.home, parent), { mode: 0o666 });
+        writeFileSync(path.join(dir, 'lower'), await lowerChainForChildOf(this.home, parent), { mode: 0o666 });
       }
     } catch (err) {
-      if (shortName) await rm(path.join(this.home, LINK_DIR, shortName), { force: true });
-      await rm(dir, { recursive: true, force: true });
+      if (shortName) rmSync(path.join(this.home, LINK_DIR, shortName), { force: true });
+      rmSync(dir, { recursive: true, force: true });
       throw err;
     }
   }
 
   async remove(id: string): Promise<void> {
-    const shortName = await readShortName(this.home, id).catch(() => undefined);
-    if (shortName) await rm(path.join(this.home, LINK_DIR, shortName), { force: true });
+    let shortName: string | undefined;
+    try {
+      shortName = readShortName(this.home, id);
+    } catch {
+      // An unreadable link file: the layer dir goes anyway; recreateSymlinks drops a dangling l/ entry.
+    }
+    if (shortName) rmSync(path.join(this.home, LINK_DIR, shortName), { force: true });
     const dir = this.layerDir(id);
     try {
-      await rm(dir, { recursive: true, force: true });
+      rmSync(dir, { recursive: true, force: true });
     } catch (err) {
       if (!isErrno(err, 'EBUSY')) throw err;
       // Go's EnsureRemoveAll: something is still mounted inside; detach it and retry.
       detachMount(path.join(dir, 'merged'));
-      await rm(dir, { recursive: true, force: true });
+      rmSync(dir, { recursive: true, force: true });
     }
   }
 
@@ -129,13 +145,13 @@ export class OverlayDriver implements Driver {
    */
   async mount(id: string, options: DriverMountOptions = {}): Promise<string> {
     const dir = this.layerDir(id);
-    await statLayer(dir, id);
+    statLayer(dir, id);
     const merged = path.join(dir, 'merged');
     if (await isOverlayMounted(merged)) return merged;
     let optionList = options.options && options.options.length > 0 ? [...options.options] : this.options.mountOptions.split(',');
     if (!this.usingMetacopy) optionList = optionList.filter((o) => o !== 'metacopy=on');
     const readWrite = !optionList.includes('ro');
-    const lowers = await readLowers(this.home, id);
+    const lowers = readLowers(this.home, id);
     if (lowers.length > MAX_DEPTH) throw new DriverError('max-depth-exceeded', 'max depth exceeded', { id, depth: lowers.length });
     await mkdir(path.join(dir, 'diff'), { recursive: true, mode: DEFAULT_DIFF_MODE });
     await mkdir(merged, { recursive: true, mode: 0o700 });
@@ -244,11 +260,11 @@ export class OverlayDriver implements Driver {
   }
 
   /** A fresh `l/<name>` → `../<id>/diff` link; a (vanishingly unlikely) name clash draws again. */
-  private async makeShortLink(id: string): Promise<string> {
+  private makeShortLink(id: string): string {
     for (;;) {
       const shortName = generateShortLinkId();
       try {
-        await symlink(path.posix.join('..', id, 'diff'), path.join(this.home, LINK_DIR, shortName));
+        symlinkSync(path.posix.join('..', id, 'diff'), path.join(this.home, LINK_DIR, shortName));
         return shortName;
       } catch (err) {
         if (!isErrno(err, 'EEXIST')) throw err;
@@ -258,10 +274,10 @@ export class OverlayDriver implements Driver {
 
   /** Go's isParent: `parent` is the nearest lower of `id` (or both are absent). */
   private async isParent(id: string, parent: string | undefined): Promise<boolean> {
-    const lowers = await readLowers(this.home, id);
+    const lowers = readLowers(this.home, id);
     if (!parent) return lowers.length === 0;
     if (lowers.length === 0) return false;
-    const parentShort = await readShortName(this.home, parent);
+    const parentShort = readShortName(this.home, parent);
     return parentShort !== undefined && lowers[0] === `${LINK_DIR}/${parentShort}`;
   }
 
@@ -345,18 +361,29 @@ async function makePrivateMount(home: string): Promise<void> {
   mountSyscall('', home, 'none', MS_PRIVATE, '');
 }
 
-async function statLayer(dir: string, id: string): Promise<import('node:fs').Stats> {
+function statLayer(dir: string, id: string): Stats {
   try {
-    return await stat(dir);
+    return statSync(dir);
   } catch (err) {
     if (isErrno(err, 'ENOENT')) throw new DriverError('layer-unknown', `layer "${id}" has no directory "${dir}"`, { id }, { cause: err });
     throw err;
   }
 }
 
-async function mkdirOwned(dir: string, mode: number, owner: { uid: number; gid: number }): Promise<void> {
-  await mkdir(dir, { mode });
-  if (owner.uid !== 0 || owner.gid !== 0) await chown(dir, owner.uid, owner.gid);
+/** mkdir; false when `dir` already exists. */
+function makeDirIfAbsent(dir: string, mode: number): boolean {
+  try {
+    mkdirSync(dir, { mode });
+    return true;
+  } catch (err) {
+    if (isErrno(err, 'EEXIST')) return false;
+    throw err;
+  }
+}
+
+function mkdirOwned(dir: string, mode: number, owner: { uid: number; gid: number }): void {
+  mkdirSync(dir, { mode });
+  if (owner.uid !== 0 || owner.gid !== 0) chownSync(dir, owner.uid, owner.gid);
 }
 
 async function pathExists(file: string): Promise<boolean> {
