@@ -2,7 +2,8 @@
 // layer (uncompressed, gzip, zstd) against the Go CLI's import-layer of the
 // same bytes and `tar -x` into an empty dir as the floor; then `diff` of the
 // uncompressed layer for both. Best of RUNS each (the page cache cannot be
-// dropped reliably here, so every contender gets the same warm-cache chance).
+// dropped reliably here, so every contender gets the same warm-cache chance;
+// other load on a shared machine makes single runs vary by 5x).
 
 import { execFile } from 'node:child_process';
 import { createReadStream, createWriteStream } from 'node:fs';
@@ -20,7 +21,7 @@ import { formatMs, formatRatio, printTable } from './report.js';
 import { best, timeCommand, timeMs } from './timing.js';
 
 const run = promisify(execFile);
-const RUNS = Number(process.env.BENCH_APPLY_RUNS ?? 2);
+const RUNS = Number(process.env.BENCH_APPLY_RUNS ?? 3);
 
 interface Format {
   label: string;
