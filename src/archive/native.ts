@@ -19,10 +19,11 @@ export interface XattrAddon {
    */
   createFile(path: string, parts: Buffer[], mode: number, uid: number, gid: number, atime: number, mtime: number, ignoreChownErrors: boolean): void;
   /**
-   * Reads up to `length` bytes of the file at `path` (O_NOFOLLOW) into `target` at `offset`,
-   * updating the running CRC-64 `crc`; returns the bytes read (fewer: the file is shorter).
+   * On the libuv threadpool: reads file i (O_NOFOLLOW) into `target` at `spans[2i]`, up to
+   * `spans[2i+1]` bytes; `got[i]` gets the bytes read and `crcs[8i…8i+8]` the running CRC-64.
+   * Rejects with a Node-style error for the first file that cannot be opened or read.
    */
-  readFile(path: string, target: Buffer, offset: number, length: number, crc: Buffer): number;
+  readFiles(paths: string[], target: Buffer, spans: Float64Array, got: Uint32Array, crcs: Buffer): Promise<void>;
   /** Go's crc64.Update with the ISO table; `state` is the running sum as 8 big-endian bytes. */
   crc64Update(state: Buffer, data: Buffer): void;
 }

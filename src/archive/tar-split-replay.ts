@@ -30,52 +30,118 @@ export function tarSplitReplay(tarSplitPath: string, filesDir: string): Readable
   return Readable.from(replay(tarSplitPath, filesDir), { objectMode: false, highWaterMark: OUTPUT_CHUNK });
 }
 
+/**
+ * Chunks whose small files are being read on the threadpool while the next records are
+ * parsed. Two keep both cores busy; measured on the 30,000-file bench layer (in-process, to
+ * /dev/null): one addon call per file on this thread ~0.40 s, batched off-thread ~0.24 s.
+ */
+const CHUNKS_IN_FLIGHT = 2;
+
 async function* replay(tarSplitPath: string, filesDir: string): AsyncGenerator<Buffer> {
   const resolver = new RootResolver(filesDir.replace(/\/+$/, '') || '/');
-  const output = new OutputBuffer();
+  const inFlight: Array<Promise<Buffer>> = [];
+  let chunk = new OutputChunk();
+  /** Starts reading the current chunk's files; hands on the oldest chunk once enough are queued. */
+  async function* seal(limit: number): AsyncGenerator<Buffer> {
+    if (chunk.used > 0) {
+      const filled = chunk.fill();
+      filled.catch(() => { /* awaited below, in order */ });
+      inFlight.push(filled);
+      chunk = new OutputChunk();
+    }
+    while (inFlight.length > limit) yield await (inFlight.shift() as Promise<Buffer>);
+  }
   for await (const record of readRecords(tarSplitPath)) {
     if (record.type === 2) {
-      if (record.payload) yield* output.append(Buffer.from(record.payload, 'base64'));
+      if (!record.payload) continue;
+      const bytes = Buffer.from(record.payload, 'base64');
+      if (bytes.length > OUTPUT_CHUNK) {
+        yield* seal(0);
+        yield bytes;
+        continue;
+      }
+      if (!chunk.fits(bytes.length)) yield* seal(CHUNKS_IN_FLIGHT);
+      chunk.append(bytes);
     } else if (record.type === 1) {
       const size = record.size ?? 0;
-      if (size > 0) yield* copyFile(resolver, recordName(record), size, record.payload, output);
+      if (size <= 0) continue;
+      const name = recordName(record);
+      if (cleanComponents(name).length === 0) throw new ArchiveError('bad-tar-split', 'tar-split names the layer root as a file', { name });
+      const file = { name, path: resolver.resolve(name, false).full, size, crc: record.payload };
+      if (size > OUTPUT_CHUNK) {
+        yield* seal(0);
+        yield* readLargeFile(file);
+        continue;
+      }
+      if (!chunk.fits(size)) yield* seal(CHUNKS_IN_FLIGHT);
+      chunk.reserve(file);
     } else {
       throw new ArchiveError('bad-tar-split', `unknown tar-split record type ${record.type}`, { path: tarSplitPath, position: record.position });
     }
   }
-  yield* output.drain();
+  yield* seal(0);
 }
 
-/**
- * Copies a file's content into the output, checking its size and CRC-64. Files that fit in an
- * output chunk are read by one addon call (open, read, CRC, close); that and the sync reads
- * of bigger files avoid a threadpool round trip per small file.
- */
-function* copyFile(resolver: RootResolver, name: string, size: number, crcPayload: string | null, output: OutputBuffer): Generator<Buffer> {
-  if (cleanComponents(name).length === 0) throw new ArchiveError('bad-tar-split', 'tar-split names the layer root as a file', { name });
-  const path = resolver.resolve(name, false).full;
+interface FileToCopy {
+  name: string;
+  /** Resolved inside the layer; the addon opens it O_NOFOLLOW. */
+  path: string;
+  size: number;
+  /** The recorded CRC-64, base64 (null: none recorded). */
+  crc: string | null;
+}
+
+/** Fails unless the file had its recorded size and (when recorded) CRC-64. */
+function checkCopied(file: FileToCopy, got: number, crc: Buffer): void {
+  if (got < file.size) throw new ArchiveError('digest-mismatch', `file "${file.name}" is shorter than the ${file.size} bytes its tar-split records`, { name: file.name, size: file.size });
+  if (file.crc && crc.toString('base64') !== file.crc) {
+    throw new ArchiveError('digest-mismatch', `file "${file.name}" does not match the CRC-64 its tar-split records`, { name: file.name });
+  }
+}
+
+/** One output chunk: segments copied in now, small files read into their places later. */
+class OutputChunk {
+  readonly buffer = Buffer.allocUnsafe(OUTPUT_CHUNK);
+  used = 0;
+  private readonly files: FileToCopy[] = [];
+  private readonly spans: number[] = [];
+
+  fits(size: number): boolean {
+    return this.used + size <= OUTPUT_CHUNK;
+  }
+
+  append(bytes: Buffer): void {
+    bytes.copy(this.buffer, this.used);
+    this.used += bytes.length;
+  }
+
+  reserve(file: FileToCopy): void {
+    this.files.push(file);
+    this.spans.push(this.used, file.size);
+    this.used += file.size;
+  }
+
+  /** Reads the reserved files (one threadpool job), checks them, and gives the filled bytes. */
+  async fill(): Promise<Buffer> {
+    const count = this.files.length;
+    if (count > 0) {
+      const got = new Uint32Array(count);
+      const crcs = Buffer.alloc(8 * count);
+      await xattrAddon.readFiles(this.files.map((f) => f.path), this.buffer, Float64Array.from(this.spans), got, crcs);
+      for (let i = 0; i < count; i++) checkCopied(this.files[i] as FileToCopy, got[i] as number, crcs.subarray(8 * i, 8 * i + 8));
+    }
+    return this.buffer.subarray(0, this.used);
+  }
+}
+
+/** A file bigger than an output chunk, read and handed on in chunk-sized pieces. */
+function* readLargeFile(file: FileToCopy): Generator<Buffer> {
+  const fd = openSync(file.path, fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW);
   const crc = Buffer.alloc(8);
-  let got: number;
-  if (size <= OUTPUT_CHUNK) {
-    yield* output.reserve(size);
-    got = xattrAddon.readFile(path, output.buffer, output.used, size, crc);
-    output.used += got;
-  } else {
-    yield* output.drain();
-    got = yield* readLargeFile(path, size, crc);
-  }
-  if (got < size) throw new ArchiveError('digest-mismatch', `file "${name}" is shorter than the ${size} bytes its tar-split records`, { name, size });
-  if (crcPayload && crc.toString('base64') !== crcPayload) {
-    throw new ArchiveError('digest-mismatch', `file "${name}" does not match the CRC-64 its tar-split records`, { name });
-  }
-}
-
-function* readLargeFile(path: string, size: number, crc: Buffer): Generator<Buffer, number> {
-  const fd = openSync(path, fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW);
   let total = 0;
   try {
-    while (total < size) {
-      const buffer = Buffer.allocUnsafe(Math.min(size - total, OUTPUT_CHUNK));
+    while (total < file.size) {
+      const buffer = Buffer.allocUnsafe(Math.min(file.size - total, OUTPUT_CHUNK));
       const got = readSync(fd, buffer, 0, buffer.length, null);
       if (got === 0) break;
       const piece = buffer.subarray(0, got);
@@ -86,7 +152,7 @@ function* readLargeFile(path: string, size: number, crc: Buffer): Generator<Buff
   } finally {
     closeSync(fd);
   }
-  return total;
+  checkCopied(file, total, crc);
 }
 
 function recordName(record: TarSplitRecord): string {
@@ -120,34 +186,5 @@ function parseRecord(line: string, path: string): TarSplitRecord {
     return JSON.parse(line) as TarSplitRecord;
   } catch (err) {
     throw new ArchiveError('bad-tar-split', `malformed tar-split line in "${path}"`, { path }, { cause: err });
-  }
-}
-
-/** One output chunk filled in place: segments are copied in, small files read straight into it. */
-class OutputBuffer {
-  buffer = Buffer.allocUnsafe(OUTPUT_CHUNK);
-  used = 0;
-
-  /** Makes room for `size` bytes (≤ OUTPUT_CHUNK), handing on the full chunk first. */
-  *reserve(size: number): Generator<Buffer> {
-    if (this.used + size > this.buffer.length) yield* this.drain();
-  }
-
-  *append(bytes: Buffer): Generator<Buffer> {
-    if (bytes.length > OUTPUT_CHUNK) {
-      yield* this.drain();
-      yield bytes;
-      return;
-    }
-    yield* this.reserve(bytes.length);
-    bytes.copy(this.buffer, this.used);
-    this.used += bytes.length;
-  }
-
-  *drain(): Generator<Buffer> {
-    if (this.used === 0) return;
-    yield this.buffer.subarray(0, this.used);
-    this.buffer = Buffer.allocUnsafe(OUTPUT_CHUNK);
-    this.used = 0;
   }
 }

@@ -3,7 +3,7 @@
 
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { closeSync, ftruncateSync, lstatSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, ftruncateSync, lstatSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
@@ -82,6 +82,21 @@ describe('applyLayer and tarSplitReplay round trip', () => {
     const { dir, tarSplit } = await apply(tar, 'delete');
     writeFileSync(join(dir, 'f'), 'changed!');
     await assert.rejects(readAll(tarSplitReplay(tarSplit, dir)), (err) => err instanceof ArchiveError && err.code === 'digest-mismatch');
+  });
+
+  it('replay fails with digest-mismatch when a file became shorter, among many files read in batches', async () => {
+    const builder = new TarBuilder();
+    for (let i = 0; i < 400; i++) builder.file(`f${i}`, 'x'.repeat(5000 + i));
+    const { dir, tarSplit } = await apply(builder.toBuffer(), 'delete');
+    writeFileSync(join(dir, 'f321'), 'short');
+    await assert.rejects(readAll(tarSplitReplay(tarSplit, dir)), (err) => err instanceof ArchiveError && err.code === 'digest-mismatch' && err.message.includes('"f321"'));
+  });
+
+  it('replay does not follow a file that was replaced by a symlink to outside the layer', async () => {
+    const { dir, tarSplit } = await apply(new TarBuilder().file('f', 'inside').toBuffer(), 'delete');
+    rmSync(join(dir, 'f'));
+    symlinkSync('/etc/hostname', join(dir, 'f'));
+    await assert.rejects(readAll(tarSplitReplay(tarSplit, dir)), (err) => isErrno(err, 'ELOOP'));
   });
 });
 
