@@ -36,6 +36,16 @@ export function noteBigDataItem(record: BigDataRecord, key: string, size: number
   return changed;
 }
 
+/**
+ * The size or digest recorded for an item; none recorded is Go's
+ * ErrSizeUnknown/ErrDigestUnknown, wrapped with `item` (the caller's words).
+ */
+export function recordedBigDataInfo(record: BigDataRecord, key: string, what: 'size' | 'digest', item: string): number | string {
+  const value = what === 'size' ? record.bigDataSizes[key] : record.bigDataDigests[key];
+  if (value === undefined) throw new StorageError(what === 'size' ? 'size-unknown' : 'digest-unknown', item, { id: record.id, key });
+  return value;
+}
+
 /** Reads an item; a missing file is Go's "locating item named …" error. */
 export async function readBigDataFile(recordDir: string, kind: 'image' | 'container', id: string, key: string): Promise<Buffer> {
   try {

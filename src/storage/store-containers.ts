@@ -5,7 +5,7 @@
 import { mkdirSync, promises as fsp, rmSync } from 'node:fs';
 import { dirname, join, resolve, sep } from 'node:path';
 import { isErrno, writeFileAtomic } from '../util/index.js';
-import { readBigDataFile } from './big-data-items.js';
+import { readBigDataFile, recordedBigDataInfo } from './big-data-items.js';
 import { StorageError } from './errors.js';
 import { dedupe } from './id-index.js';
 import type { StoreParts } from './store-parts.js';
@@ -151,11 +151,7 @@ export async function containerBigData(parts: StoreParts, ref: string, key: stri
 export async function containerBigDataInfo(parts: StoreParts, ref: string, key: string, what: 'size' | 'digest'): Promise<number | string> {
   return parts.containers.read(() => {
     const container = requireContainer(parts, ref);
-    const value = what === 'size' ? container.bigDataSizes[key] : container.bigDataDigests[key];
-    if (value === undefined) {
-      throw new StorageError(what === 'size' ? 'size-unknown' : 'digest-unknown', `item ${JSON.stringify(key)} of container ${container.id}`, { id: container.id, key });
-    }
-    return value;
+    return recordedBigDataInfo(container, key, what, `item ${JSON.stringify(key)} of container ${container.id}`);
   });
 }
 

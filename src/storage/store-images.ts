@@ -1,7 +1,7 @@
 // Store operations on images: create, delete with the cascade to layers no
 // one else uses (and its dry run), big data, size and lookups.
 
-import { readBigDataFile } from './big-data-items.js';
+import { readBigDataFile, recordedBigDataInfo } from './big-data-items.js';
 import { StorageError } from './errors.js';
 import { dedupe } from './id-index.js';
 import { knownSizeOrDiffSize } from './store-layers.js';
@@ -116,11 +116,7 @@ export async function imageBigData(parts: StoreParts, ref: string, key: string):
 export async function imageBigDataInfo(parts: StoreParts, ref: string, key: string, what: 'size' | 'digest'): Promise<number | string> {
   return parts.images.read(() => {
     const image = requireImage(parts, ref);
-    const value = what === 'size' ? image.bigDataSizes[key] : image.bigDataDigests[key];
-    if (value === undefined) {
-      throw new StorageError(what === 'size' ? 'size-unknown' : 'digest-unknown', `size/digest of item ${JSON.stringify(key)} in image ${image.id}`, { id: image.id, key });
-    }
-    return value;
+    return recordedBigDataInfo(image, key, what, `size/digest of item ${JSON.stringify(key)} in image ${image.id}`);
   });
 }
 

@@ -51,21 +51,23 @@ export async function updateNames(parts: StoreParts, ref: string, newNames: stri
       await layers.updateNames(layer, list, op);
       return true;
     })) ||
-    (await parts.images.write(() => {
-      const image = parts.images.lookup(ref);
-      if (!image) return false;
-      if (op !== 'remove') validateNames(list, 'image');
-      parts.images.updateNames(image, list, op);
-      return true;
-    })) ||
-    (await parts.containers.write(() => {
-      const container = parts.containers.lookup(ref);
-      if (!container) return false;
-      if (op !== 'remove') validateNames(list, 'container');
-      parts.containers.updateNames(container, list, op);
-      return true;
-    }));
+    (await parts.images.write(() => updateRecordNames(parts.images, 'image', ref, list, op))) ||
+    (await parts.containers.write(() => updateRecordNames(parts.containers, 'container', ref, list, op)));
   if (!done) throw new StorageError('layer-unknown', ref, { id: ref });
+}
+
+interface NamedRecords<R> {
+  lookup(ref: string): R | undefined;
+  updateNames(record: R, names: string[], op: NameOperation): void;
+}
+
+/** The image or container part of updateNames; false when `ref` names none. Caller holds the write lock. */
+function updateRecordNames<R>(records: NamedRecords<R>, kind: 'image' | 'container', ref: string, names: string[], op: NameOperation): boolean {
+  const record = records.lookup(ref);
+  if (!record) return false;
+  if (op !== 'remove') validateNames(names, kind);
+  records.updateNames(record, names, op);
+  return true;
 }
 
 export async function metadata(parts: StoreParts, ref: string): Promise<string> {
@@ -91,23 +93,25 @@ export async function setMetadata(parts: StoreParts, ref: string, value: string)
       await layers.commit();
       return true;
     })) ||
-    (await parts.images.write(() => {
-      const image = parts.images.lookup(ref);
-      if (!image) return false;
-      image.metadata = value || undefined;
-      parts.images.touch(image);
-      parts.images.save();
-      return true;
-    })) ||
-    (await parts.containers.write(() => {
-      const container = parts.containers.lookup(ref);
-      if (!container) return false;
-      container.metadata = value || undefined;
-      parts.containers.touch(container);
-      parts.containers.save();
-      return true;
-    }));
+    (await parts.images.write(() => setRecordMetadata(parts.images, ref, value))) ||
+    (await parts.containers.write(() => setRecordMetadata(parts.containers, ref, value)));
   if (!done) throw new StorageError('not-an-id', ref, { id: ref });
+}
+
+interface MetadataRecords<R extends { metadata?: string }> {
+  lookup(ref: string): R | undefined;
+  touch(record: R): void;
+  save(): void;
+}
+
+/** Sets and saves the metadata of the image or container `ref` names; false when it names none. Caller holds the write lock. */
+function setRecordMetadata<R extends { metadata?: string }>(records: MetadataRecords<R>, ref: string, value: string): boolean {
+  const record = records.lookup(ref);
+  if (!record) return false;
+  record.metadata = value || undefined;
+  records.touch(record);
+  records.save();
+  return true;
 }
 
 /** Go's Delete: containers, then images, then layers, with no safety checks at all. */

@@ -2,8 +2,8 @@
 // lays them out (store-format.md §1.3/1.4), kernel overlay mounts, and layer
 // diffs read from and written to the upper (`diff`) directory.
 
-import { chownSync, mkdirSync, rmSync, statSync, symlinkSync, writeFileSync, type Stats } from 'node:fs';
-import { mkdir, readdir, readFile, rm, rmdir, stat, writeFile } from 'node:fs/promises';
+import { chownSync, mkdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdir, readdir, readFile, rm, rmdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import type { ApplyResult, Change } from '../../archive/index.js';
@@ -13,6 +13,7 @@ import { DriverError } from './errors.js';
 import { parseOverlayOptions, type OverlayOptions } from './options.js';
 import { archiveModule } from './archive-module.js';
 import { backingFsOf } from './backing-fs.js';
+import { pathExists, statLayer } from './layer-stat.js';
 import { featureCheck, probeMetacopy, probeNativeDiff, probeOverlay, probeVolatile } from './overlay-features.js';
 import { LINK_DIR, lowerChainForChildOf, lowerDiffDirs, readLowers, readShortName, recreateSymlinks } from './overlay-links.js';
 import { mountOverlayLayer } from './overlay-mount.js';
@@ -361,15 +362,6 @@ async function makePrivateMount(home: string): Promise<void> {
   mountSyscall('', home, 'none', MS_PRIVATE, '');
 }
 
-function statLayer(dir: string, id: string): Stats {
-  try {
-    return statSync(dir);
-  } catch (err) {
-    if (isErrno(err, 'ENOENT')) throw new DriverError('layer-unknown', `layer "${id}" has no directory "${dir}"`, { id }, { cause: err });
-    throw err;
-  }
-}
-
 /** mkdir; false when `dir` already exists. */
 function makeDirIfAbsent(dir: string, mode: number): boolean {
   try {
@@ -384,14 +376,4 @@ function makeDirIfAbsent(dir: string, mode: number): boolean {
 function mkdirOwned(dir: string, mode: number, owner: { uid: number; gid: number }): void {
   mkdirSync(dir, { mode });
   if (owner.uid !== 0 || owner.gid !== 0) chownSync(dir, owner.uid, owner.gid);
-}
-
-async function pathExists(file: string): Promise<boolean> {
-  try {
-    await stat(file);
-    return true;
-  } catch (err) {
-    if (isErrno(err, 'ENOENT')) return false;
-    throw err;
-  }
 }

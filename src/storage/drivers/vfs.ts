@@ -1,14 +1,14 @@
 // The vfs graph driver: every layer is a full copy of its parent
 // (`<graphRoot>/vfs/dir/<id>`) with its own diff applied on top; no mounts.
 
-import { mkdir, readdir, rm, stat } from 'node:fs/promises';
+import { mkdir, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import type { ApplyResult, Change } from '../../archive/index.js';
-import { isErrno } from '../../util/index.js';
 import type { Driver, DriverApplyOptions, DriverCreateOptions, DriverInitOptions, DriverMountOptions } from './types.js';
 import { archiveModule } from './archive-module.js';
 import { DriverError } from './errors.js';
+import { pathExists, statLayer } from './layer-stat.js';
 import { parseVfsOptions, type VfsOptions } from './options.js';
 import { runProgram } from './run-program.js';
 
@@ -36,7 +36,7 @@ export class VfsDriver implements Driver {
       throw new DriverError('not-supported', '--storage-opt is not supported for vfs', { id });
     }
     const dir = this.layerFilesDir(id);
-    const parentStat = parent ? await statLayer(this.layerFilesDir(parent), parent) : undefined;
+    const parentStat = parent ? statLayer(this.layerFilesDir(parent), parent) : undefined;
     await mkdir(dir, { mode: parentStat ? parentStat.mode & 0o7777 : DEFAULT_ROOT_MODE });
     try {
       if (parent) await copyTree(this.layerFilesDir(parent), dir);
@@ -51,13 +51,7 @@ export class VfsDriver implements Driver {
   }
 
   async exists(id: string): Promise<boolean> {
-    try {
-      await stat(this.layerFilesDir(id));
-      return true;
-    } catch (err) {
-      if (isErrno(err, 'ENOENT')) return false;
-      throw err;
-    }
+    return pathExists(this.layerFilesDir(id));
   }
 
   async listLayers(): Promise<string[]> {
@@ -72,7 +66,7 @@ export class VfsDriver implements Driver {
       throw new DriverError('invalid-option', 'vfs driver does not support mount options', { id, options: list });
     }
     const dir = this.layerFilesDir(id);
-    const st = await statLayer(dir, id);
+    const st = statLayer(dir, id);
     if (!st.isDirectory()) throw new DriverError('layer-unknown', `${dir}: not a directory`, { id });
     return dir;
   }
@@ -91,7 +85,7 @@ export class VfsDriver implements Driver {
 
   async applyDiff(id: string, _parent: string | undefined, input: Readable, options: DriverApplyOptions = {}): Promise<ApplyResult> {
     const dir = this.layerFilesDir(id);
-    await statLayer(dir, id);
+    statLayer(dir, id);
     const { applyLayer } = await archiveModule();
     return applyLayer(dir, input, {
       whiteoutFormat: 'delete',
@@ -103,7 +97,7 @@ export class VfsDriver implements Driver {
 
   async diff(id: string, parent: string | undefined): Promise<Readable> {
     const dir = this.layerFilesDir(id);
-    await statLayer(dir, id);
+    statLayer(dir, id);
     const { exportChanges, exportDirectory } = await archiveModule();
     if (!parent) return exportDirectory(dir);
     return exportChanges(dir, await this.changes(id, parent));
@@ -111,11 +105,11 @@ export class VfsDriver implements Driver {
 
   async changes(id: string, parent: string | undefined): Promise<Change[]> {
     const dir = this.layerFilesDir(id);
-    await statLayer(dir, id);
+    statLayer(dir, id);
     const { changesDirs } = await archiveModule();
     if (!parent) return changesDirs(dir, undefined);
     const parentDir = this.layerFilesDir(parent);
-    await statLayer(parentDir, parent);
+    statLayer(parentDir, parent);
     return changesDirs(dir, parentDir);
   }
 
@@ -147,14 +141,5 @@ async function copyTree(from: string, to: string): Promise<void> {
   } catch (err) {
     const stderr = (err as { stderr?: string }).stderr?.trim() ?? '';
     throw new DriverError('copy-failed', `copying "${from}" to "${to}": ${stderr || (err as Error).message}`, { from, to }, { cause: err });
-  }
-}
-
-async function statLayer(dir: string, id: string): Promise<import('node:fs').Stats> {
-  try {
-    return await stat(dir);
-  } catch (err) {
-    if (isErrno(err, 'ENOENT')) throw new DriverError('layer-unknown', `layer "${id}" has no directory "${dir}"`, { id }, { cause: err });
-    throw err;
   }
 }
