@@ -1,6 +1,6 @@
 // The backing filesystem's name as Go's drivers print it (`Backing Filesystem: extfs`).
 
-import { statfs } from 'node:fs/promises';
+import { statfsSync } from 'node:fs';
 
 /** Go's graphdriver.FsNames, by statfs f_type. */
 const FS_NAMES: ReadonlyMap<number, string> = new Map([
@@ -17,7 +17,8 @@ export interface BackingFs {
   name: string;
 }
 
-export async function backingFsOf(dir: string): Promise<BackingFs> {
-  const magic = (await statfs(dir)).type;
+/** Synchronous: one syscall at driver start-up (see OverlayDriver.init). */
+export function backingFsOf(dir: string): BackingFs {
+  const magic = statfsSync(dir).type;
   return { magic, name: FS_NAMES.get(magic) ?? '<unknown>' };
 }

@@ -3,7 +3,8 @@
 // mount-table questions the drivers ask.
 
 import { createRequire } from 'node:module';
-import { readFile, statfs } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { statfs } from 'node:fs/promises';
 import { isErrno } from '../../util/index.js';
 import { DriverError } from './errors.js';
 
@@ -79,9 +80,12 @@ export async function isOverlayMounted(dir: string): Promise<boolean> {
   }
 }
 
-/** Whether `dir` appears as a mount point in /proc/self/mountinfo (octal escapes decoded). */
-export async function isMountPoint(dir: string): Promise<boolean> {
-  const table = await readFile('/proc/self/mountinfo', 'utf8');
+/**
+ * Whether `dir` appears as a mount point in /proc/self/mountinfo (octal
+ * escapes decoded). Synchronous: asked at every overlay start-up (see OverlayDriver.init).
+ */
+export function isMountPoint(dir: string): boolean {
+  const table = readFileSync('/proc/self/mountinfo', 'utf8');
   for (const line of table.split('\n')) {
     const mountPoint = line.split(' ')[4];
     if (mountPoint !== undefined && decodeMountinfoPath(mountPoint) === dir) return true;

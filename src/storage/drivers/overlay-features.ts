@@ -2,23 +2,21 @@
 // driver home and cached in `<runRoot>/overlay/<feature>-true|false` exactly as
 // the Go driver caches it, so both read each other's results.
 
-import { chmod, mkdir, mkdtemp, readFile, rename, rm, rmdir, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { chmod, mkdir, mkdtemp, rename, rm, rmdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { isErrno } from '../../util/index.js';
 import { archiveModule } from './archive-module.js';
 import { isDriverError } from './errors.js';
 import { detachMount, mountSyscall, parseMountOptions } from './mount-syscalls.js';
 
-/** The cached answer for `feature`, or undefined when no process has probed it since boot. */
-export async function cachedFeature(runHome: string, feature: string): Promise<boolean | undefined> {
-  for (const answer of [true, false]) {
-    try {
-      await readFile(path.join(runHome, `${feature}-${answer}`));
-      return answer;
-    } catch (err) {
-      if (!isErrno(err, 'ENOENT')) throw err;
-    }
-  }
+/**
+ * The cached answer for `feature`, or undefined when no process has probed it
+ * since boot. Synchronous, as the rest of the driver's start-up: see OverlayDriver.init.
+ */
+export function cachedFeature(runHome: string, feature: string): boolean | undefined {
+  if (existsSync(path.join(runHome, `${feature}-true`))) return true;
+  if (existsSync(path.join(runHome, `${feature}-false`))) return false;
   return undefined;
 }
 
@@ -29,7 +27,7 @@ export async function recordFeature(runHome: string, feature: string, supported:
 
 /** The cached answer, else `probe()`'s, recorded for the next process. */
 export async function featureCheck(runHome: string, feature: string, probe: () => Promise<boolean>): Promise<boolean> {
-  const cached = await cachedFeature(runHome, feature);
+  const cached = cachedFeature(runHome, feature);
   if (cached !== undefined) return cached;
   const supported = await probe();
   await recordFeature(runHome, feature, supported);

@@ -2,8 +2,8 @@
 // lays them out (store-format.md §1.3/1.4), kernel overlay mounts, and layer
 // diffs read from and written to the upper (`diff`) directory.
 
-import { chownSync, mkdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
-import { mkdir, readdir, readFile, rm, rmdir, writeFile } from 'node:fs/promises';
+import { chownSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdir, readdir, rm, rmdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import type { ApplyResult, Change } from '../../archive/index.js';
@@ -16,7 +16,6 @@ import { backingFsOf } from './backing-fs.js';
 import { pathExists, statLayer } from './layer-stat.js';
 import { featureCheck, probeMetacopy, probeNativeDiff, probeOverlay, probeVolatile } from './overlay-features.js';
 import { LINK_DIR, lowerChainForChildOf, lowerDiffDirs, readLowers, readShortName, recreateSymlinks } from './overlay-links.js';
-import { mountOverlayLayer } from './overlay-mount.js';
 import { detachMount, isMountPoint, isOverlayMounted, mountSyscall, MS_BIND, MS_PRIVATE } from './mount-syscalls.js';
 
 /** Mode of a base layer's `diff` (Go's defaultPerms). */
@@ -43,16 +42,19 @@ export class OverlayDriver implements Driver {
    * Go's overlay Init: home (0700) with `l/` (0755), run home (0700), the
    * `.has-mount-program` flag, the cached feature probes, and the home
    * bind-mounted onto itself as a private mount unless skip_mount_home.
+   * The fs calls are synchronous: every store open (every CLI command) runs
+   * this dozen one-syscall steps, each of which cost a ~0.5 ms thread-pool
+   * round trip asynchronously on the loaded benchmark machine.
    */
   static async init(init: DriverInitOptions): Promise<OverlayDriver> {
     const options = parseOverlayOptions(init.options);
     const home = path.join(init.graphRoot, 'overlay');
     const runHome = path.join(init.runRoot, 'overlay');
-    await mkdir(home, { recursive: true, mode: 0o700 });
-    await mkdir(path.join(home, LINK_DIR), { recursive: true, mode: 0o755 });
-    await mkdir(runHome, { recursive: true, mode: 0o700 });
-    await ensureNoMountProgram(home);
-    const backingFs = await backingFsOf(home);
+    mkdirSync(home, { recursive: true, mode: 0o700 });
+    mkdirSync(path.join(home, LINK_DIR), { recursive: true, mode: 0o755 });
+    mkdirSync(runHome, { recursive: true, mode: 0o700 });
+    ensureNoMountProgram(home);
+    const backingFs = backingFsOf(home);
     if (backingFs.name === 'overlayfs' || backingFs.name === 'aufs' || backingFs.name === 'zfs' || backingFs.name === 'ecryptfs') {
       throw new DriverError('not-supported', `'overlay' is not supported over ${backingFs.name}, a mount_program is required`, { home });
     }
@@ -60,7 +62,7 @@ export class OverlayDriver implements Driver {
       throw new DriverError('not-supported', `'overlay' is not supported over ${backingFs.name} at "${home}"`, { home });
     }
     const usingMetacopy = await featureCheck(runHome, `metacopy(${options.mountOptions})`, () => probeMetacopy(home, options.mountOptions));
-    if (!options.skipMountHome) await makePrivateMount(home);
+    if (!options.skipMountHome) makePrivateMount(home);
     const driver = new OverlayDriver(home, runHome, options, backingFs.name, usingMetacopy);
     // Go's Init evaluates useNaiveDiff() (in a debug log line), so the native-diff probe runs and is cached at init.
     await driver.useNativeDiff();
@@ -160,6 +162,7 @@ export class OverlayDriver implements Driver {
     // The kernel refuses a second mount of a volatile upper until this marker is gone.
     await rm(path.join(dir, 'work', 'work', 'incompat', 'volatile'), { recursive: true, force: true });
     const request = { home: this.home, id, lowers, readWrite, options: optionList };
+    const { mountOverlayLayer } = await import('./overlay-mount.js'); // at first mount: most commands mount nothing
     try {
       await mountOverlayLayer(request);
     } catch (err) {
@@ -333,32 +336,32 @@ async function releaseAll(release: Array<() => Promise<void>>): Promise<void> {
  * mount program in a store without the flag) means fuse-overlayfs mode, which
  * Berth does not implement; otherwise the flag is written `false`.
  */
-async function ensureNoMountProgram(home: string): Promise<void> {
+function ensureNoMountProgram(home: string): void {
   const flagFile = path.join(home, '.has-mount-program');
   let flag = '';
   try {
-    flag = (await readFile(flagFile, 'utf8')).trim();
+    flag = readFileSync(flagFile, 'utf8').trim();
   } catch (err) {
     if (!isErrno(err, 'ENOENT')) throw err;
   }
-  const needsProgram = flag === 'true' || (flag !== 'false' && (await hasAufsWhiteouts(home)));
+  const needsProgram = flag === 'true' || (flag !== 'false' && hasAufsWhiteouts(home));
   if (needsProgram) {
     throw new DriverError('not-supported', `overlay: the store at "${home}" is set up for a mount_program (fuse-overlayfs), which Berth does not support`, { home });
   }
-  if (flag !== 'false') await writeFile(flagFile, 'false', { mode: 0o600 });
+  if (flag !== 'false') writeFileSync(flagFile, 'false', { mode: 0o600 });
 }
 
-async function hasAufsWhiteouts(dir: string): Promise<boolean> {
-  for (const entry of await readdir(dir, { withFileTypes: true })) {
+function hasAufsWhiteouts(dir: string): boolean {
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
     if (entry.name.startsWith('.wh.')) return true;
-    if (entry.isDirectory() && (await hasAufsWhiteouts(path.join(dir, entry.name)))) return true;
+    if (entry.isDirectory() && hasAufsWhiteouts(path.join(dir, entry.name))) return true;
   }
   return false;
 }
 
 /** Go's mount.MakePrivate: bind the home onto itself if it is not a mount point, then MS_PRIVATE. */
-async function makePrivateMount(home: string): Promise<void> {
-  if (!(await isMountPoint(home))) mountSyscall(home, home, 'none', MS_BIND, '');
+function makePrivateMount(home: string): void {
+  if (!isMountPoint(home)) mountSyscall(home, home, 'none', MS_BIND, '');
   mountSyscall('', home, 'none', MS_PRIVATE, '');
 }
 
