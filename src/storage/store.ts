@@ -5,11 +5,6 @@
 import type { Readable } from 'node:stream';
 import type { Change } from '../archive/index.js';
 import type { DriverName } from './drivers/index.js';
-import * as containersOps from './store-containers.js';
-import * as imagesOps from './store-images.js';
-import * as layersOps from './store-layers.js';
-import { mount, mounted, mountImage, shutdown, unmount, unmountImage } from './store-mount.js';
-import * as namesOps from './store-names.js';
 import { openStoreParts, type StoreParts } from './store-parts.js';
 import type {
   CheckOptions, CheckReport, Container, ContainerOptions, DiffOptions, Image, ImageOptions, Layer, LayerOptions,
@@ -22,6 +17,27 @@ import type {
  */
 export async function openStore(options: StoreOptions): Promise<Store> {
   return new BerthStore(await openStoreParts(options));
+}
+
+/**
+ * The operation files load at their first use: a CLI command needs one or
+ * two of them, and each module loaded costs start-up time (issue 2's CLI
+ * fixed cost). A promise per file, so later calls do not resolve it again.
+ */
+const layersOps = lazily(() => import('./store-layers.js'));
+const imagesOps = lazily(() => import('./store-images.js'));
+const containersOps = lazily(() => import('./store-containers.js'));
+const namesOps = lazily(() => import('./store-names.js'));
+const mountOps = lazily(() => import('./store-mount.js'));
+// These four also load archive/ and its compressors.
+const diffOps = lazily(() => import('./store-diff.js'));
+const checkOps = lazily(() => import('./check.js'));
+const repairOps = lazily(() => import('./repair.js'));
+const gcOps = lazily(() => import('./gc.js'));
+
+function lazily<T>(load: () => Promise<T>): () => Promise<T> {
+  let loading: Promise<T> | undefined;
+  return () => (loading ??= load());
 }
 
 class BerthStore implements Store {
@@ -42,203 +58,201 @@ class BerthStore implements Store {
 
   // Creation
   async createLayer(id: string | undefined, parent: string | undefined, names: string[], mountLabel: string, _writeable: boolean, options?: LayerOptions): Promise<Layer> {
-    return (await layersOps.putLayer(this.parts, id, parent, names, mountLabel, options)).layer;
+    return (await (await layersOps()).putLayer(this.parts, id, parent, names, mountLabel, options)).layer;
   }
-  putLayer(id: string | undefined, parent: string | undefined, names: string[], mountLabel: string, _writeable: boolean, options: LayerOptions | undefined, diffStream: Readable | undefined): Promise<{ layer: Layer; size: number }> {
-    return layersOps.putLayer(this.parts, id, parent, names, mountLabel, options, diffStream);
+  async putLayer(id: string | undefined, parent: string | undefined, names: string[], mountLabel: string, _writeable: boolean, options: LayerOptions | undefined, diffStream: Readable | undefined): Promise<{ layer: Layer; size: number }> {
+    return (await layersOps()).putLayer(this.parts, id, parent, names, mountLabel, options, diffStream);
   }
-  createImage(id: string | undefined, names: string[], layer: string | undefined, metadata: string, options?: ImageOptions): Promise<Image> {
-    return imagesOps.createImage(this.parts, id, names, layer, metadata, options);
+  async createImage(id: string | undefined, names: string[], layer: string | undefined, metadata: string, options?: ImageOptions): Promise<Image> {
+    return (await imagesOps()).createImage(this.parts, id, names, layer, metadata, options);
   }
-  createContainer(id: string | undefined, names: string[], image: string | undefined, layer: string | undefined, metadata: string, options?: ContainerOptions): Promise<Container> {
-    return containersOps.createContainer(this.parts, id, names, image, layer, metadata, options);
+  async createContainer(id: string | undefined, names: string[], image: string | undefined, layer: string | undefined, metadata: string, options?: ContainerOptions): Promise<Container> {
+    return (await containersOps()).createContainer(this.parts, id, names, image, layer, metadata, options);
   }
 
   // Any kind of record
-  metadata(id: string): Promise<string> {
-    return namesOps.metadata(this.parts, id);
+  async metadata(id: string): Promise<string> {
+    return (await namesOps()).metadata(this.parts, id);
   }
-  setMetadata(id: string, metadata: string): Promise<void> {
-    return namesOps.setMetadata(this.parts, id, metadata);
+  async setMetadata(id: string, metadata: string): Promise<void> {
+    return (await namesOps()).setMetadata(this.parts, id, metadata);
   }
-  exists(id: string): Promise<boolean> {
-    return namesOps.exists(this.parts, id);
+  async exists(id: string): Promise<boolean> {
+    return (await namesOps()).exists(this.parts, id);
   }
-  lookup(name: string): Promise<string> {
-    return namesOps.lookup(this.parts, name);
+  async lookup(name: string): Promise<string> {
+    return (await namesOps()).lookup(this.parts, name);
   }
-  names(id: string): Promise<string[]> {
-    return namesOps.names(this.parts, id);
+  async names(id: string): Promise<string[]> {
+    return (await namesOps()).names(this.parts, id);
   }
-  setNames(id: string, names: string[]): Promise<void> {
-    return namesOps.updateNames(this.parts, id, names, 'set');
+  async setNames(id: string, names: string[]): Promise<void> {
+    return (await namesOps()).updateNames(this.parts, id, names, 'set');
   }
-  addNames(id: string, names: string[]): Promise<void> {
-    return namesOps.updateNames(this.parts, id, names, 'add');
+  async addNames(id: string, names: string[]): Promise<void> {
+    return (await namesOps()).updateNames(this.parts, id, names, 'add');
   }
-  removeNames(id: string, names: string[]): Promise<void> {
-    return namesOps.updateNames(this.parts, id, names, 'remove');
+  async removeNames(id: string, names: string[]): Promise<void> {
+    return (await namesOps()).updateNames(this.parts, id, names, 'remove');
   }
-  delete(id: string): Promise<void> {
-    return namesOps.deleteAny(this.parts, id);
+  async delete(id: string): Promise<void> {
+    return (await namesOps()).deleteAny(this.parts, id);
   }
-  wipe(): Promise<void> {
-    return namesOps.wipe(this.parts);
+  async wipe(): Promise<void> {
+    return (await namesOps()).wipe(this.parts);
   }
 
   // Deletion
-  deleteLayer(id: string): Promise<void> {
-    return layersOps.deleteLayer(this.parts, id);
+  async deleteLayer(id: string): Promise<void> {
+    return (await layersOps()).deleteLayer(this.parts, id);
   }
-  deleteImage(id: string, commit: boolean): Promise<string[]> {
-    return imagesOps.deleteImage(this.parts, id, commit);
+  async deleteImage(id: string, commit: boolean): Promise<string[]> {
+    return (await imagesOps()).deleteImage(this.parts, id, commit);
   }
-  deleteContainer(id: string): Promise<void> {
-    return containersOps.deleteContainer(this.parts, id);
+  async deleteContainer(id: string): Promise<void> {
+    return (await containersOps()).deleteContainer(this.parts, id);
   }
 
   // Mounts
-  mountImage(id: string, mountOptions: string[], mountLabel: string): Promise<string> {
-    return mountImage(this.parts, id, mountOptions, mountLabel);
+  async mountImage(id: string, mountOptions: string[], mountLabel: string): Promise<string> {
+    return (await mountOps()).mountImage(this.parts, id, mountOptions, mountLabel);
   }
-  unmountImage(id: string, force: boolean): Promise<boolean> {
-    return unmountImage(this.parts, id, force);
+  async unmountImage(id: string, force: boolean): Promise<boolean> {
+    return (await mountOps()).unmountImage(this.parts, id, force);
   }
-  mount(id: string, mountLabel: string): Promise<string> {
-    return mount(this.parts, id, mountLabel);
+  async mount(id: string, mountLabel: string): Promise<string> {
+    return (await mountOps()).mount(this.parts, id, mountLabel);
   }
-  unmount(id: string, force: boolean): Promise<boolean> {
-    return unmount(this.parts, id, force);
+  async unmount(id: string, force: boolean): Promise<boolean> {
+    return (await mountOps()).unmount(this.parts, id, force);
   }
-  mounted(id: string): Promise<number> {
-    return mounted(this.parts, id);
+  async mounted(id: string): Promise<number> {
+    return (await mountOps()).mounted(this.parts, id);
   }
-  shutdown(force: boolean): Promise<string[]> {
-    return shutdown(this.parts, force);
+  async shutdown(force: boolean): Promise<string[]> {
+    return (await mountOps()).shutdown(this.parts, force);
   }
 
-  // Layer contents (store-diff, check and repair load archive/ and its
-  // compressors; they are imported at first use so that opening a store for
-  // any other verb does not pay for them)
+  // Layer contents
   async changes(from: string | undefined, to: string): Promise<Change[]> {
-    return (await import('./store-diff.js')).changes(this.parts, from, to);
+    return (await diffOps()).changes(this.parts, from, to);
   }
   async diffSize(from: string | undefined, to: string): Promise<number> {
-    return (await import('./store-diff.js')).diffSize(this.parts, from, to);
+    return (await diffOps()).diffSize(this.parts, from, to);
   }
   async diff(from: string | undefined, to: string, options?: DiffOptions): Promise<Readable> {
-    return (await import('./store-diff.js')).diff(this.parts, from, to, options);
+    return (await diffOps()).diff(this.parts, from, to, options);
   }
-  applyDiff(to: string, diffStream: Readable): Promise<number> {
-    return layersOps.applyDiff(this.parts, to, diffStream);
+  async applyDiff(to: string, diffStream: Readable): Promise<number> {
+    return (await layersOps()).applyDiff(this.parts, to, diffStream);
   }
 
   // Layers
-  layersByCompressedDigest(digest: string): Promise<Layer[]> {
-    return layersOps.layersByDigest(this.parts, digest, 'compressed');
+  async layersByCompressedDigest(digest: string): Promise<Layer[]> {
+    return (await layersOps()).layersByDigest(this.parts, digest, 'compressed');
   }
-  layersByUncompressedDigest(digest: string): Promise<Layer[]> {
-    return layersOps.layersByDigest(this.parts, digest, 'uncompressed');
+  async layersByUncompressedDigest(digest: string): Promise<Layer[]> {
+    return (await layersOps()).layersByDigest(this.parts, digest, 'uncompressed');
   }
-  layerSize(id: string): Promise<number> {
-    return layersOps.layerSize(this.parts, id);
+  async layerSize(id: string): Promise<number> {
+    return (await layersOps()).layerSize(this.parts, id);
   }
-  layerParentOwners(id: string): Promise<{ uids: number[]; gids: number[] }> {
-    return layersOps.layerParentOwners(this.parts, id);
+  async layerParentOwners(id: string): Promise<{ uids: number[]; gids: number[] }> {
+    return (await layersOps()).layerParentOwners(this.parts, id);
   }
-  layers(): Promise<Layer[]> {
-    return layersOps.listLayers(this.parts);
+  async layers(): Promise<Layer[]> {
+    return (await layersOps()).listLayers(this.parts);
   }
-  layer(id: string): Promise<Layer> {
-    return layersOps.getLayer(this.parts, id);
+  async layer(id: string): Promise<Layer> {
+    return (await layersOps()).getLayer(this.parts, id);
   }
-  listLayerBigData(id: string): Promise<string[]> {
-    return layersOps.listLayerBigData(this.parts, id);
+  async listLayerBigData(id: string): Promise<string[]> {
+    return (await layersOps()).listLayerBigData(this.parts, id);
   }
-  layerBigData(id: string, key: string): Promise<Readable> {
-    return layersOps.layerBigData(this.parts, id, key);
+  async layerBigData(id: string, key: string): Promise<Readable> {
+    return (await layersOps()).layerBigData(this.parts, id, key);
   }
-  setLayerBigData(id: string, key: string, data: Readable | Buffer): Promise<void> {
-    return layersOps.setLayerBigData(this.parts, id, key, data);
+  async setLayerBigData(id: string, key: string, data: Readable | Buffer): Promise<void> {
+    return (await layersOps()).setLayerBigData(this.parts, id, key, data);
   }
 
   // Images
-  images(): Promise<Image[]> {
-    return imagesOps.listImages(this.parts);
+  async images(): Promise<Image[]> {
+    return (await imagesOps()).listImages(this.parts);
   }
-  image(id: string): Promise<Image> {
-    return imagesOps.getImage(this.parts, id);
+  async image(id: string): Promise<Image> {
+    return (await imagesOps()).getImage(this.parts, id);
   }
-  imagesByTopLayer(id: string): Promise<Image[]> {
-    return imagesOps.imagesByTopLayer(this.parts, id);
+  async imagesByTopLayer(id: string): Promise<Image[]> {
+    return (await imagesOps()).imagesByTopLayer(this.parts, id);
   }
-  imagesByDigest(digest: string): Promise<Image[]> {
-    return imagesOps.imagesByDigest(this.parts, digest);
+  async imagesByDigest(digest: string): Promise<Image[]> {
+    return (await imagesOps()).imagesByDigest(this.parts, digest);
   }
-  listImageBigData(id: string): Promise<string[]> {
-    return imagesOps.listImageBigData(this.parts, id);
+  async listImageBigData(id: string): Promise<string[]> {
+    return (await imagesOps()).listImageBigData(this.parts, id);
   }
-  imageBigData(id: string, key: string): Promise<Buffer> {
-    return imagesOps.imageBigData(this.parts, id, key);
+  async imageBigData(id: string, key: string): Promise<Buffer> {
+    return (await imagesOps()).imageBigData(this.parts, id, key);
   }
   async imageBigDataSize(id: string, key: string): Promise<number> {
-    return (await imagesOps.imageBigDataInfo(this.parts, id, key, 'size')) as number;
+    return (await (await imagesOps()).imageBigDataInfo(this.parts, id, key, 'size')) as number;
   }
   async imageBigDataDigest(id: string, key: string): Promise<string> {
-    return (await imagesOps.imageBigDataInfo(this.parts, id, key, 'digest')) as string;
+    return (await (await imagesOps()).imageBigDataInfo(this.parts, id, key, 'digest')) as string;
   }
-  setImageBigData(id: string, key: string, data: Buffer, digestManifest?: (data: Buffer) => string): Promise<void> {
-    return imagesOps.setImageBigData(this.parts, id, key, data, digestManifest);
+  async setImageBigData(id: string, key: string, data: Buffer, digestManifest?: (data: Buffer) => string): Promise<void> {
+    return (await imagesOps()).setImageBigData(this.parts, id, key, data, digestManifest);
   }
-  imageSize(id: string): Promise<number> {
-    return imagesOps.imageSize(this.parts, id);
+  async imageSize(id: string): Promise<number> {
+    return (await imagesOps()).imageSize(this.parts, id);
   }
 
   // Containers
-  containers(): Promise<Container[]> {
-    return containersOps.listContainers(this.parts);
+  async containers(): Promise<Container[]> {
+    return (await containersOps()).listContainers(this.parts);
   }
-  container(id: string): Promise<Container> {
-    return containersOps.getContainer(this.parts, id);
+  async container(id: string): Promise<Container> {
+    return (await containersOps()).getContainer(this.parts, id);
   }
-  containerByLayer(id: string): Promise<Container> {
-    return containersOps.containerByLayer(this.parts, id);
+  async containerByLayer(id: string): Promise<Container> {
+    return (await containersOps()).containerByLayer(this.parts, id);
   }
-  listContainerBigData(id: string): Promise<string[]> {
-    return containersOps.listContainerBigData(this.parts, id);
+  async listContainerBigData(id: string): Promise<string[]> {
+    return (await containersOps()).listContainerBigData(this.parts, id);
   }
-  containerBigData(id: string, key: string): Promise<Buffer> {
-    return containersOps.containerBigData(this.parts, id, key);
+  async containerBigData(id: string, key: string): Promise<Buffer> {
+    return (await containersOps()).containerBigData(this.parts, id, key);
   }
   async containerBigDataSize(id: string, key: string): Promise<number> {
-    return (await containersOps.containerBigDataInfo(this.parts, id, key, 'size')) as number;
+    return (await (await containersOps()).containerBigDataInfo(this.parts, id, key, 'size')) as number;
   }
   async containerBigDataDigest(id: string, key: string): Promise<string> {
-    return (await containersOps.containerBigDataInfo(this.parts, id, key, 'digest')) as string;
+    return (await (await containersOps()).containerBigDataInfo(this.parts, id, key, 'digest')) as string;
   }
-  setContainerBigData(id: string, key: string, data: Buffer): Promise<void> {
-    return containersOps.setContainerBigData(this.parts, id, key, data);
+  async setContainerBigData(id: string, key: string, data: Buffer): Promise<void> {
+    return (await containersOps()).setContainerBigData(this.parts, id, key, data);
   }
-  containerSize(id: string): Promise<number> {
-    return containersOps.containerSize(this.parts, id);
+  async containerSize(id: string): Promise<number> {
+    return (await containersOps()).containerSize(this.parts, id);
   }
-  containerDirectory(id: string): Promise<string> {
-    return containersOps.containerDirectory(this.parts, id, 'graph');
+  async containerDirectory(id: string): Promise<string> {
+    return (await containersOps()).containerDirectory(this.parts, id, 'graph');
   }
-  setContainerDirectoryFile(id: string, file: string, data: Buffer): Promise<void> {
-    return containersOps.setContainerDirectoryFile(this.parts, id, 'graph', file, data);
+  async setContainerDirectoryFile(id: string, file: string, data: Buffer): Promise<void> {
+    return (await containersOps()).setContainerDirectoryFile(this.parts, id, 'graph', file, data);
   }
-  fromContainerDirectory(id: string, file: string): Promise<Buffer> {
-    return containersOps.fromContainerDirectory(this.parts, id, 'graph', file);
+  async fromContainerDirectory(id: string, file: string): Promise<Buffer> {
+    return (await containersOps()).fromContainerDirectory(this.parts, id, 'graph', file);
   }
-  containerRunDirectory(id: string): Promise<string> {
-    return containersOps.containerDirectory(this.parts, id, 'run');
+  async containerRunDirectory(id: string): Promise<string> {
+    return (await containersOps()).containerDirectory(this.parts, id, 'run');
   }
-  setContainerRunDirectoryFile(id: string, file: string, data: Buffer): Promise<void> {
-    return containersOps.setContainerDirectoryFile(this.parts, id, 'run', file, data);
+  async setContainerRunDirectoryFile(id: string, file: string, data: Buffer): Promise<void> {
+    return (await containersOps()).setContainerDirectoryFile(this.parts, id, 'run', file, data);
   }
-  fromContainerRunDirectory(id: string, file: string): Promise<Buffer> {
-    return containersOps.fromContainerDirectory(this.parts, id, 'run', file);
+  async fromContainerRunDirectory(id: string, file: string): Promise<Buffer> {
+    return (await containersOps()).fromContainerDirectory(this.parts, id, 'run', file);
   }
 
   // Whole store
@@ -250,13 +264,13 @@ class BerthStore implements Store {
     return [];
   }
   async garbageCollect(): Promise<void> {
-    return (await import('./gc.js')).garbageCollect(this.parts);
+    return (await gcOps()).garbageCollect(this.parts);
   }
   async check(options?: CheckOptions): Promise<CheckReport> {
-    return (await import('./check.js')).check(this.parts, options);
+    return (await checkOps()).check(this.parts, options);
   }
   async repair(report: CheckReport, options?: RepairOptions): Promise<Error[]> {
-    return (await import('./repair.js')).repair(this.parts, report, options);
+    return (await repairOps()).repair(this.parts, report, options);
   }
   /** Lock files stay open for the process (closing an fd would drop other holders' locks). */
   async close(): Promise<void> {}
