@@ -9,8 +9,7 @@ import { isErrno } from '../../util/index.js';
 import type { DriverName } from '../drivers/types.js';
 import { StorageError } from '../errors.js';
 import type { StoreOptions } from '../types.js';
-import { driverOptionsFromConf } from './driver-options.js';
-import { checkStorageConf, type StorageConf } from './schema.js';
+import type { StorageConf } from './schema.js';
 import { exists, findStorageConf, OVERRIDE_CONFIG_FILE, SYSTEM_CONFIG_FILE, type Env } from './search.js';
 
 export const DEFAULT_GRAPH_ROOT = '/var/lib/containers/storage';
@@ -53,14 +52,14 @@ export async function loadStoreOptions(input: LoadStoreOptionsInput): Promise<Lo
   let settings: ConfSettings;
   let configFile = own ? choice.path : undefined;
   if (uid === 0 || own) {
-    settings = settingsFromConf(own ?? {}, env, warnings);
+    settings = await settingsFromConf(own ?? {}, env, warnings);
     const rootless = uid !== 0 ? rootlessRoots(env, uid) : undefined;
     settings.runRoot ||= rootless ? rootless.runRoot : DEFAULT_RUN_ROOT;
     settings.graphRoot ||= rootless ? settings.rootlessStoragePath || rootless.graphRoot : DEFAULT_GRAPH_ROOT;
   } else {
     const system = await readSystemConf(warnings);
     configFile = system?.path;
-    settings = rootlessFromSystem(settingsFromConf(system?.conf ?? {}, {}, warnings), env, uid);
+    settings = rootlessFromSystem(await settingsFromConf(system?.conf ?? {}, {}, warnings), env, uid);
   }
 
   const graphRoot = await expandPath(settings.graphRoot, uid, env);
@@ -88,7 +87,10 @@ interface ConfSettings {
 
 // ReloadConfigurationFile: STORAGE_DRIVER beats `driver`, `overlay2` means
 // `overlay`, and a set STORAGE_OPTS replaces every driver option of the file.
-function settingsFromConf(conf: StorageConf, env: Env, warnings: string[]): ConfSettings {
+// driver-options and schema load only here and in readStorageConf: CLI runs
+// with --graph/--run/--storage-driver never read a storage.conf.
+async function settingsFromConf(conf: StorageConf, env: Env, warnings: string[]): Promise<ConfSettings> {
+  const { driverOptionsFromConf } = await import('./driver-options.js');
   const storage = table(conf.storage);
   const options = table(storage.options);
   const confDriver = env.STORAGE_DRIVER || text(storage.driver);
@@ -173,6 +175,7 @@ async function readStorageConf(path: string, mustExist: boolean, warnings: strin
     const reason = (err as Error).message.split('\n')[0];
     throw new StorageError('config-invalid', `parsing ${path}${where}: ${reason}`, { file: path, line, column }, { cause: err });
   }
+  const { checkStorageConf } = await import('./schema.js');
   const { conf, unknownKeys } = checkStorageConf(doc, path);
   if (unknownKeys.length) {
     warnings.push(`Failed to decode the keys [${unknownKeys.map((key) => JSON.stringify(key)).join(' ')}] from ${JSON.stringify(path)}`);
