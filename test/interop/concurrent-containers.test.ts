@@ -1,20 +1,25 @@
-// Berth (two loops in this process) and the Go CLI (two loops of processes)
-// create and delete containers in one store at the same time for 30 s. The
-// locks and last-writer tokens must make every process see every other's
-// writes: nothing lost, nothing resurrected, every file parses, check is clean.
+// Berth (a child process with two loops) and the Go CLI (two loops of
+// processes) create and delete containers in one store at the same time for
+// 30 s. The locks and last-writer tokens must make every process see every
+// other's writes: nothing lost, nothing resurrected, every file parses, check
+// is clean. Berth runs in a child so that its work cannot hold up this
+// process's event loop, which has to notice the Go processes exiting.
 
 import assert from 'node:assert/strict';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import type { Store } from '../../src/storage/index.js';
 import { checkProblems, openTestStore } from '../helpers/berth.js';
 import { goStorage, goStorageJson, type GoContainer, type GoLayer } from '../helpers/go-cli.js';
 import { makeBusyboxRootfs, tarOfDirectory } from '../helpers/rootfs.js';
+import { runTool } from '../helpers/run-tool.js';
 import { makeTempStore, type TempStore } from '../helpers/temp-store.js';
 
 const DURATION_MS = 30_000;
+const CHURN_CHILD = fileURLToPath(new URL('./container-churn-child.js', import.meta.url));
 const IMAGE = 'localhost/concurrent:latest';
 
 interface Worker {
@@ -47,10 +52,6 @@ describe('Berth and the Go CLI sharing one store', () => {
     const deadline = Date.now() + DURATION_MS;
     let failed = false;
 
-    const berth: Worker = {
-      create: async (name) => (await store.createContainer(undefined, [name], IMAGE, undefined, `made by ${name}`)).id,
-      remove: (id) => store.deleteContainer(id),
-    };
     const go: Worker = {
       create: async (name) => (await goStorageJson<GoContainer>(temp, 'create-container', ['--name', name, '--metadata', `made by ${name}`, IMAGE])).id,
       remove: async (id) => { await goStorage(temp, ['delete-container', id]); },
@@ -79,8 +80,24 @@ describe('Berth and the Go CLI sharing one store', () => {
         throw err;
       }
     };
-    await Promise.all([loop('berth-a', berth), loop('berth-b', berth), loop('go-a', go), loop('go-b', go)]);
+    const berth = runTool(process.execPath, [CHURN_CHILD, temp.graphRoot, temp.runRoot, IMAGE, String(DURATION_MS)]);
+    await Promise.all([loop('go-a', go), loop('go-b', go)]);
+    const child = await berth;
+    assert.equal(child.code, 0, `the Berth process failed: ${child.stderr}`);
+    const berthCount = { created: 0, deleted: 0 };
+    for (const line of child.stdout.toString().split('\n')) {
+      const [event, id, name] = line.split(' ');
+      if (event === 'created') {
+        live.set(id!, name!);
+        berthCount.created++;
+      } else if (event === 'deleted') {
+        assert.ok(live.delete(id!), `Berth deleted ${id} after creating it`);
+        berthCount.deleted++;
+      }
+    }
+    counts.berth = berthCount;
     t.diagnostic(`${Object.entries(counts).map(([tag, c]) => `${tag}: ${c.created} created, ${c.deleted} deleted`).join('; ')}; live ${live.size}`);
+    assert.ok(berthCount.created > 0 && counts['go-a']!.created > 0 && counts['go-b']!.created > 0, 'both sides made containers');
 
     for (const file of [
       join(temp.graphRoot, 'overlay-layers', 'layers.json'),
