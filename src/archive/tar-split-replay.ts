@@ -51,7 +51,7 @@ async function* replay(tarSplitPath: string, filesDir: string): AsyncGenerator<B
     }
     while (inFlight.length > limit) yield await (inFlight.shift() as Promise<Buffer>);
   }
-  for await (const record of readRecords(tarSplitPath)) {
+  for await (const records of readRecords(tarSplitPath)) for (const record of records) {
     if (record.type === 2) {
       if (!record.payload) continue;
       const bytes = Buffer.from(record.payload, 'base64');
@@ -160,8 +160,12 @@ function recordName(record: TarSplitRecord): string {
   return record.name ?? '';
 }
 
-/** The JSON lines of a gzipped tar-split file. */
-async function* readRecords(path: string): AsyncGenerator<TarSplitRecord> {
+/**
+ * The JSON lines of a gzipped tar-split file, parsed as they are iterated, one batch per
+ * decompressed chunk: an async generator step per record (~60,000 for a 30,000-file layer)
+ * cost more than parsing the records.
+ */
+async function* readRecords(path: string): AsyncGenerator<Iterable<TarSplitRecord>> {
   const stream = createReadStream(path, { highWaterMark: OUTPUT_CHUNK }).pipe(createGunzip({ chunkSize: OUTPUT_CHUNK }));
   const decoder = new StringDecoder('utf8'); // a chunk may end inside a UTF-8 sequence
   let rest = '';
@@ -169,16 +173,20 @@ async function* readRecords(path: string): AsyncGenerator<TarSplitRecord> {
     const text = rest + decoder.write(chunk);
     const lines = text.split('\n');
     rest = lines.pop() as string;
-    for (const line of lines) if (line) yield parseRecord(line, path);
+    yield parseLines(lines, path);
   }
   // tar-split's unpacker ignores a last line that is not JSON.
   if (rest.trim()) {
     try {
-      yield JSON.parse(rest) as TarSplitRecord;
+      yield [JSON.parse(rest) as TarSplitRecord];
     } catch {
       // as Go: an incomplete tail is the end of the stream
     }
   }
+}
+
+function* parseLines(lines: string[], path: string): Generator<TarSplitRecord> {
+  for (const line of lines) if (line) yield parseRecord(line, path);
 }
 
 function parseRecord(line: string, path: string): TarSplitRecord {
