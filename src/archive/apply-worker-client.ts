@@ -53,11 +53,8 @@ export class WriterClient {
     return this.failure;
   }
 
-  /** Receives the CRC-64s the worker computed, batch by batch, in entry order. */
-  onCrcs: ((crcs: Buffer) => void) | undefined;
-
-  entry(header: TarHeader, wantCrc: boolean): void {
-    this.batch.entry(header, wantCrc);
+  entry(header: TarHeader): void {
+    this.batch.entry(header);
   }
 
   data(chunk: Buffer): void {
@@ -111,7 +108,6 @@ export class WriterClient {
   private receive(reply: WorkerReply): void {
     if (reply.kind === 'ack') {
       this.inFlightBytes -= this.inFlight.shift() ?? 0;
-      if (reply.crcs.length > 0) this.onCrcs?.(Buffer.from(reply.crcs.buffer, reply.crcs.byteOffset, reply.crcs.byteLength));
     } else if (reply.kind === 'error' && !this.failure) {
       this.failure = new ArchiveError(reply.code, reply.message, reply.detail);
     }

@@ -24,15 +24,15 @@ export type WorkerRequest =
   | { kind: 'abort' };
 
 export type WorkerReply =
-  /** A batch was written; `crcs` holds the CRC-64 (8 bytes each) of its entries that asked for one. */
-  | { kind: 'ack'; crcs: Uint8Array }
+  /** A batch was written. */
+  | { kind: 'ack' }
   | { kind: 'done' }
   | { kind: 'aborted' }
   | { kind: 'error'; code: ArchiveErrorCode; message: string; detail: ErrorDetail };
 
-/** The calls a batch replays, in order; `wantCrc`: the entry's content checksum goes back in the ack. */
+/** The calls a batch replays, in order. */
 export interface WriterCalls {
-  entry(header: TarHeader, wantCrc: boolean): void;
+  entry(header: TarHeader): void;
   data(chunk: Buffer): void;
   entryEnd(): void;
 }
@@ -52,9 +52,9 @@ export class WriterBatchEncoder implements WriterCalls {
     return this.numbers.length === 0;
   }
 
-  entry(h: TarHeader, wantCrc: boolean): void {
+  entry(h: TarHeader): void {
     const n = this.numbers;
-    n.push(OP_ENTRY, wantCrc ? 1 : 0, h.type.charCodeAt(0), h.mode, h.uid, h.gid, h.size, h.mtime, h.atime ?? NaN, h.devmajor, h.devminor,
+    n.push(OP_ENTRY, h.type.charCodeAt(0), h.mode, h.uid, h.gid, h.size, h.mtime, h.atime ?? NaN, h.devmajor, h.devminor,
       h.xattrs.size, h.sparse ? h.sparse.realSize : -1, h.sparse ? h.sparse.regions.length : 0);
     this.strings.push(h.name, h.linkname);
     for (const [key, value] of h.xattrs) {
@@ -114,7 +114,6 @@ export function replayBatch(batch: WriterBatch, target: WriterCalls): void {
     } else if (op === OP_END) {
       target.entryEnd();
     } else {
-      const wantCrc = n[i++] === 1;
       const atime = n[i + 6] as number;
       const header: TarHeader = {
         type: String.fromCharCode(n[i] as number) as TarEntryType, mode: n[i + 1] as number, uid: n[i + 2] as number,
@@ -136,7 +135,7 @@ export function replayBatch(batch: WriterBatch, target: WriterCalls): void {
         for (let r = 0; r < regionCount; r++, i += 2) regions.push({ offset: n[i] as number, length: n[i + 1] as number });
         header.sparse = { realSize, regions };
       }
-      target.entry(header, wantCrc);
+      target.entry(header);
     }
   }
 }

@@ -5,7 +5,6 @@
 import { parentPort } from 'node:worker_threads';
 import { LayerWriter } from './apply-writer.js';
 import { ArchiveError } from './errors.js';
-import { xattrAddon } from './native.js';
 import { replayBatch, type WorkerReply, type WorkerRequest } from './apply-worker-protocol.js';
 
 const port = parentPort;
@@ -14,9 +13,6 @@ if (!port) throw new Error('apply-worker.js must run in a worker thread');
 let writer: LayerWriter | undefined;
 let failed = false;
 let currentName: string | undefined;
-/** CRC-64 of the current entry's content, when the main thread asked for it (tar-split). */
-let crc: Buffer | undefined;
-let crcs: Buffer[] = [];
 
 port.on('message', (request: WorkerRequest) => {
   const reply = handle(request);
@@ -28,13 +24,10 @@ function handle(request: WorkerRequest): WorkerReply | undefined {
     case 'start':
       writer = new LayerWriter(request.root, request.options);
       failed = false;
-      crcs = [];
       return undefined;
     case 'batch': {
       if (!failed) run(() => replayBatch(request.batch, tracked(writer as LayerWriter)));
-      const done = Buffer.concat(crcs);
-      crcs = [];
-      return failed ? undefined : { kind: 'ack', crcs: done };
+      return failed ? undefined : { kind: 'ack' };
     }
     case 'finish':
       if (!failed) run(() => writer?.finish());
@@ -47,21 +40,18 @@ function handle(request: WorkerRequest): WorkerReply | undefined {
   }
 }
 
-/** The writer, plus the entry name for error messages and the CRC-64s tar-split asked for. */
+/** The writer, plus the entry name for error messages. */
 function tracked(target: LayerWriter): Parameters<typeof replayBatch>[1] {
   return {
-    entry(header, wantCrc) {
+    entry(header) {
       currentName = header.name;
-      crc = wantCrc ? Buffer.alloc(8) : undefined;
       target.entry(header);
     },
     data(chunk) {
-      if (crc) xattrAddon.crc64Update(crc, chunk);
       target.data(chunk);
     },
     entryEnd() {
       target.entryEnd();
-      if (crc) crcs.push(crc);
       currentName = undefined;
     },
   };

@@ -10,6 +10,7 @@ import { ArchiveError } from './errors.js';
 import { WHITEOUT_PREFIX } from './apply-writer.js';
 import { WriterClient } from './apply-worker-client.js';
 import { openDecompressed } from './compression.js';
+import { xattrAddon } from './native.js';
 import { TarReader, type TarVisitor } from './tar/reader.js';
 import type { TarHeader } from './tar/header.js';
 import { TarSplitWriter } from './tar-split-writer.js';
@@ -31,10 +32,11 @@ export async function applyLayer(targetDir: string, input: Readable, options: Ap
   input.pipe(counter);
   const { compression, stream } = await openDecompressed(counter);
   const tarSplit = options.tarSplitPath ? new TarSplitWriter(options.tarSplitPath) : undefined;
-  // Files are written on a worker thread (syscall-bound; it also computes tar-split's
-  // CRC-64s) while this thread decompresses, hashes, parses and records the tar-split.
+  // Files are written on a worker thread (syscall-bound) while this thread decompresses,
+  // hashes, parses and records the tar-split (with its CRC-64s: ~7 GB/s with PCLMULQDQ, so
+  // cheaper here than holding tar-split lines until the worker sends them back).
   // Measured on a 30,000-file, 178 MB layer: one thread did all of it in ~1.0 s of CPU;
-  // split, each thread uses ~0.55 s, in parallel.
+  // split, each thread uses ~0.5 s, in parallel.
   const writer = WriterClient.start(root, {
     whiteoutFormat: options.whiteoutFormat,
     ignoreChownErrors: options.ignoreChownErrors,
@@ -42,7 +44,6 @@ export async function applyLayer(targetDir: string, input: Readable, options: Ap
     canMakeDevices: process.getuid?.() === 0,
   });
   const visitor = new ApplyVisitor(writer, tarSplit);
-  if (tarSplit) writer.onCrcs = (crcs) => tarSplit.resolveCrcs(crcs);
   const reader = new TarReader(visitor);
   const tarHash = compression === Compression.None ? undefined : createHash('sha256');
   const limit = options.maxUncompressedSize ?? Infinity;
@@ -120,7 +121,8 @@ class ApplyVisitor implements TarVisitor {
   /** Cleaned names seen: tar-split cannot rebuild a tar that names a path twice. */
   private readonly names = new Set<string>();
   private header: TarHeader | undefined;
-  private wantCrc = false;
+  /** The running CRC-64 of the current entry's content, when tar-split records one. */
+  private crc: Buffer | undefined;
   private markerWritten = false;
   private trailingParts: Buffer[] = [];
   private trailingSize = 0;
@@ -142,20 +144,19 @@ class ApplyVisitor implements TarVisitor {
     this.tarSplit?.segment(raw);
     // tar-split checksums content only when the header's size is positive (even for types
     // that carry none: their checksum is that of zero bytes).
-    // The writer worker computes the checksum (it reads the content anyway) and sends it back.
-    this.wantCrc = this.tarSplit !== undefined && tarSplitSize(header) > 0;
-    this.writer.entry(header, this.wantCrc);
+    this.crc = this.tarSplit !== undefined && tarSplitSize(header) > 0 ? Buffer.alloc(8) : undefined;
+    this.writer.entry(header);
   }
 
   data(chunk: Buffer): void {
+    if (this.crc) xattrAddon.crc64Update(this.crc, chunk);
     this.writer.data(chunk);
   }
 
   entryEnd(): void {
     const header = this.header as TarHeader;
     this.writer.entryEnd();
-    if (this.wantCrc) this.tarSplit?.fileAwaitingCrc(header.name, tarSplitSize(header));
-    else this.tarSplit?.file(header.name, tarSplitSize(header), null);
+    this.tarSplit?.file(header.name, tarSplitSize(header), this.crc ?? null);
   }
 
   endMarker(raw: Buffer[]): void {

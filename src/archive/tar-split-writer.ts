@@ -9,29 +9,11 @@ import { finished } from 'node:stream/promises';
 import { createGzip, constants as zlibConstants, type Gzip } from 'node:zlib';
 import { goQuote } from '../util/index.js';
 
-interface AwaitingRecord {
-  name: string;
-  size: number;
-  position: number;
-  crc?: Buffer;
-}
-
 function fileLine(name: string, size: number, crc: Buffer | null, position: number): string {
   const sizeField = size > 0 ? `"size":${size},` : '';
   const payload = crc === null ? 'null' : '"' + crc.toString('base64') + '"';
   return `{"type":1,"name":${goQuote(name)},${sizeField}"payload":${payload},"position":${position}}\n`;
 }
-
-/**
- * A raw segment (base64 made at once: the parser may reuse the bytes), written in pieces
- * so its long payload is never concatenated into a bigger string.
- */
-interface HeldSegment {
-  base64: string | null;
-  position: number;
-}
-
-type HeldLine = HeldSegment | AwaitingRecord | string;
 
 /**
  * Lines are written straight into buffers of this size, handed to gzip when full: one gzip
@@ -46,9 +28,6 @@ export class TarSplitWriter {
   private buffer = Buffer.allocUnsafe(OUTPUT_BUFFER);
   private used = 0;
   private position = 0;
-  /** Lines held back behind file records whose CRC-64 has not arrived yet, in order. */
-  private held: HeldLine[] = [];
-  private awaiting: AwaitingRecord[] = [];
   private readonly done: Promise<void>;
 
   constructor(private readonly path: string) {
@@ -66,42 +45,20 @@ export class TarSplitWriter {
    * `parts === null` stands for nil (tar-split passes nil only for an empty raw read).
    */
   segment(parts: Buffer[] | null): void {
-    const base64 = parts === null ? null : (parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts)).toString('base64');
-    const line: HeldSegment = { base64, position: this.position++ };
-    if (this.held.length > 0) this.held.push(line);
-    else this.writeSegment(line);
+    const position = this.position++;
+    if (parts === null) {
+      this.writeText(`{"type":2,"payload":null,"position":${position}}\n`);
+      return;
+    }
+    // Written in pieces: the long payload is never concatenated into a bigger string.
+    this.writeText('{"type":2,"payload":"');
+    this.writeText((parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts)).toString('base64'));
+    this.writeText(`","position":${position}}\n`);
   }
 
   /** A file record; `crc` is null when the entry has no content (Go: `"payload":null`). */
   file(name: string, size: number, crc: Buffer | null): void {
-    const line = fileLine(name, size, crc, this.position++);
-    if (this.held.length > 0) this.held.push(line);
-    else this.writeText(line);
-  }
-
-  /** A file record whose CRC-64 comes later through `resolveCrcs` (computed by the writer thread). */
-  fileAwaitingCrc(name: string, size: number): void {
-    const record: AwaitingRecord = { name, size, position: this.position++ };
-    this.awaiting.push(record);
-    this.held.push(record);
-  }
-
-  /** CRC-64s (8 bytes each) for the oldest awaiting records, in order; releases held lines. */
-  resolveCrcs(crcs: Buffer): void {
-    for (let at = 0; at < crcs.length; at += 8) {
-      const record = this.awaiting.shift();
-      if (!record) throw new Error('tar-split: more checksums than awaiting file records');
-      record.crc = Buffer.from(crcs.subarray(at, at + 8));
-    }
-    let released = 0;
-    for (const item of this.held) {
-      if (typeof item === 'string') this.writeText(item);
-      else if ('base64' in item) this.writeSegment(item);
-      else if (item.crc) this.writeText(fileLine(item.name, item.size, item.crc, item.position));
-      else break;
-      released++;
-    }
-    this.held.splice(0, released);
+    this.writeText(fileLine(name, size, crc, this.position++));
   }
 
   /** Resolves when gzip can take more (back-pressure for the apply loop); undefined if it can now. */
@@ -111,7 +68,6 @@ export class TarSplitWriter {
   }
 
   async finish(): Promise<void> {
-    if (this.held.length > 0) throw new Error('tar-split: finished while file checksums are outstanding');
     this.flush();
     this.gzip.end();
     await this.done;
@@ -122,16 +78,6 @@ export class TarSplitWriter {
     this.gzip.destroy();
     this.output.destroy();
     await rm(this.path, { force: true });
-  }
-
-  private writeSegment({ base64, position }: HeldSegment): void {
-    if (base64 === null) {
-      this.writeText(`{"type":2,"payload":null,"position":${position}}\n`);
-      return;
-    }
-    this.writeText('{"type":2,"payload":"');
-    this.writeText(base64);
-    this.writeText(`","position":${position}}\n`);
   }
 
   /** UTF-8 text into the output buffer (a piece bigger than the buffer goes to gzip on its own). */
