@@ -36,3 +36,22 @@ test('a second Store object on the same roots sees the first one\'s writes', asy
   await other.deleteContainer('late');
   assert.equal(await fx.store.exists(c.id), false);
 });
+
+test('store calls made back to back still let timers run between them', async () => {
+  // overlay: its create and remove, like every record save, are sync fs calls.
+  const overlay = await openFixture('overlay');
+  after(async () => overlay.temp.dispose());
+  const base = await overlay.store.createLayer(undefined, undefined, [], '', true);
+  await overlay.store.createImage(undefined, ['img'], base.id, '');
+  let timerRuns = 0;
+  const timer = setInterval(() => timerRuns++, 0);
+  try {
+    for (let i = 0; i < 30; i++) {
+      const c = await overlay.store.createContainer(undefined, [], 'img', undefined, '');
+      await overlay.store.deleteContainer(c.id);
+    }
+  } finally {
+    clearInterval(timer);
+  }
+  assert.ok(timerRuns > 0, 'a 0 ms interval never ran during 60 store calls');
+});
