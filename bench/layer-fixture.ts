@@ -7,6 +7,7 @@ import { execFile } from 'node:child_process';
 import { access, link, mkdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { prng } from '../test/helpers/tar-builder.js';
 import { BENCH_CACHE_DIR } from './cache-dir.js';
 
 const run = promisify(execFile);
@@ -88,16 +89,4 @@ function textPool(random: () => number, size: number): Buffer {
     }
   }
   return pool;
-}
-
-/** mulberry32: a small seeded PRNG, so every machine builds the same layer. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }

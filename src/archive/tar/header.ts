@@ -97,23 +97,7 @@ export function isZeroBlock(buf: Buffer, offset: number): boolean {
 }
 
 /** The raw fields of one header block, before PAX/GNU extensions are applied. */
-export interface RawHeaderBlock {
-  name: string;
-  type: TarEntryType;
-  mode: number;
-  uid: number;
-  gid: number;
-  size: number;
-  mtime: number;
-  atime?: number;
-  ctime?: number;
-  linkname: string;
-  uname: string;
-  gname: string;
-  devmajor: number;
-  devminor: number;
-  format: TarFormat;
-}
+export type RawHeaderBlock = Omit<TarHeader, 'xattrs' | 'pax' | 'sparse' | 'format'> & { format: TarFormat };
 
 /**
  * Parses the header block at `offset`. Checks the checksum (unsigned or signed sum, as Go
