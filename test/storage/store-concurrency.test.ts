@@ -6,13 +6,12 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { openStore } from '../../src/storage/index.js';
-import { openFixture, type StoreFixture } from './store-fixture.js';
+import { addBaseImage, openFixture, type StoreFixture } from './store-fixture.js';
 
 let fx: StoreFixture;
 before(async () => {
   fx = await openFixture('vfs');
-  const base = await fx.store.createLayer(undefined, undefined, [], '', true);
-  await fx.store.createImage(undefined, ['img'], base.id, '');
+  await addBaseImage(fx.store);
 });
 after(async () => fx.temp.dispose());
 
@@ -41,8 +40,7 @@ test('store calls made back to back still let timers run between them', async ()
   // overlay: its create and remove, like every record save, are sync fs calls.
   const overlay = await openFixture('overlay');
   after(async () => overlay.temp.dispose());
-  const base = await overlay.store.createLayer(undefined, undefined, [], '', true);
-  await overlay.store.createImage(undefined, ['img'], base.id, '');
+  await addBaseImage(overlay.store);
   let timerRuns = 0;
   const timer = setInterval(() => timerRuns++, 0);
   try {

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { isStorageError } from '../../src/storage/index.js';
-import { fingerprint, openFixture, type StoreFixture } from './store-fixture.js';
+import { addBaseImage, fingerprint, openFixture, type StoreFixture } from './store-fixture.js';
 
 describe('deleteImage', () => {
   let fx: StoreFixture;
@@ -81,8 +81,7 @@ describe('deleteLayer, deleteContainer, delete, wipe, garbageCollect', () => {
   });
 
   test('deleteContainer removes its layer and both of its directories', async () => {
-    const base = await fx.store.createLayer(undefined, undefined, [], '', true);
-    await fx.store.createImage(undefined, ['img'], base.id, '');
+    await addBaseImage(fx.store);
     const ctr = await fx.store.createContainer(undefined, ['c'], 'img', undefined, '');
     await fx.store.setContainerDirectoryFile('c', 'config.json', Buffer.from('{}'));
     await fx.store.setContainerRunDirectoryFile('c', 'pidfile', Buffer.from('1'));
@@ -103,8 +102,7 @@ describe('deleteLayer, deleteContainer, delete, wipe, garbageCollect', () => {
   });
 
   test('wipe leaves no record and no driver directory', async () => {
-    const base = await fx.store.createLayer(undefined, undefined, [], '', true);
-    await fx.store.createImage(undefined, ['img'], base.id, '');
+    await addBaseImage(fx.store);
     await fx.store.createContainer(undefined, ['c'], 'img', undefined, '');
     await fx.store.wipe();
     assert.deepEqual([await fx.store.layers(), await fx.store.images(), await fx.store.containers()], [[], [], []]);

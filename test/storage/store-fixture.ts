@@ -22,6 +22,13 @@ export async function openFixture(driver: 'vfs' | 'overlay' = 'vfs'): Promise<St
   return { temp, roots, store };
 }
 
+/** An image named `img` on an empty base layer, what most tests create containers from; returns the layer's ID. */
+export async function addBaseImage(store: Store): Promise<string> {
+  const base = await store.createLayer(undefined, undefined, [], '', true);
+  await store.createImage(undefined, ['img'], base.id, '');
+  return base.id;
+}
+
 /** sha256 over every path, type, mode, size and content (lock tokens included) under the roots. */
 export function fingerprint(roots: StoreRoots): string {
   const hash = createHash('sha256');

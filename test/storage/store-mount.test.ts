@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { isStorageError } from '../../src/storage/index.js';
 import { goStorage } from '../helpers/go-cli.js';
 import { mountPointsUnder } from '../helpers/temp-store.js';
-import { openFixture, type StoreFixture } from './store-fixture.js';
+import { addBaseImage, openFixture, type StoreFixture } from './store-fixture.js';
 
 const mountpoints = (fx: StoreFixture): unknown => JSON.parse(readFileSync(join(fx.roots.runRoot, `${fx.roots.driver}-layers`, 'mountpoints.json'), 'utf8'));
 
@@ -18,8 +18,7 @@ describe('mount counts (vfs)', () => {
   let ctrLayer: string;
   before(async () => {
     fx = await openFixture('vfs');
-    const base = await fx.store.createLayer(undefined, undefined, [], '', true);
-    await fx.store.createImage(undefined, ['img'], base.id, '');
+    await addBaseImage(fx.store);
     ctrLayer = (await fx.store.createContainer(undefined, ['c'], 'img', undefined, '')).layerId;
   });
   after(async () => fx.temp.dispose());
@@ -53,8 +52,7 @@ describe('mounts (overlay)', () => {
   let ctrLayer: string;
   before(async () => {
     fx = await openFixture('overlay');
-    const base = await fx.store.createLayer(undefined, undefined, [], '', true);
-    await fx.store.createImage(undefined, ['img'], base.id, '');
+    await addBaseImage(fx.store);
     ctrLayer = (await fx.store.createContainer(undefined, ['c'], 'img', undefined, '')).layerId;
   });
   after(async () => fx.temp.dispose());

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { openStore } from '../../src/storage/index.js';
 import { goStorage } from '../helpers/go-cli.js';
 import { makeTempStore, type TempStore } from '../helpers/temp-store.js';
-import { fingerprint, openFixture, type StoreFixture } from './store-fixture.js';
+import { addBaseImage, fingerprint, openFixture, type StoreFixture } from './store-fixture.js';
 
 const ids = (path: string): string[] => (JSON.parse(readFileSync(path, 'utf8')) as Array<{ id: string }>).map((r) => r.id);
 
@@ -18,8 +18,7 @@ describe('volatile containers', () => {
   let fx: StoreFixture;
   before(async () => {
     fx = await openFixture('vfs');
-    const base = await fx.store.createLayer(undefined, undefined, [], '', true);
-    await fx.store.createImage(undefined, ['img'], base.id, '');
+    await addBaseImage(fx.store);
   });
   after(async () => fx.temp.dispose());
 
@@ -65,13 +64,12 @@ describe('transient store', () => {
 
   test('every container and its layer go to the run root, with containers.lock', async () => {
     const store = await openStore({ graphRoot: temp.graphRoot, runRoot: temp.runRoot, driverName: 'vfs', driverOptions: [], transientStore: true });
-    const base = await store.createLayer(undefined, undefined, [], '', true);
-    await store.createImage(undefined, ['img'], base.id, '');
+    const baseId = await addBaseImage(store);
     const ctr = await store.createContainer(undefined, ['t'], 'img', undefined, '');
     assert.equal(ctr.flags?.Volatile, true);
     assert.deepEqual(ids(join(temp.runRoot, 'vfs-layers', 'volatile-layers.json')), [ctr.layerId]);
     assert.deepEqual(ids(join(temp.runRoot, 'vfs-containers', 'volatile-containers.json')), [ctr.id]);
     assert.equal(existsSync(join(temp.runRoot, 'vfs-containers', 'containers.lock')), true);
-    assert.deepEqual(ids(join(temp.graphRoot, 'vfs-layers', 'layers.json')), [base.id]);
+    assert.deepEqual(ids(join(temp.graphRoot, 'vfs-layers', 'layers.json')), [baseId]);
   });
 });
