@@ -10,7 +10,7 @@ import {
 } from '../../src/archive/index.js';
 import { makeTempStore, type TempStore } from '../helpers/temp-store.js';
 import { goStorage, type StoreRoots } from '../helpers/go-cli.js';
-import { buildGoLayerChain, formatChanges, goChangesText } from '../drivers/go-layers.js';
+import { makeGoLayerChainStore, formatChanges, goChangesText } from '../drivers/go-layers.js';
 
 describe('overlayChanges on layers the Go CLI made', () => {
   let store: TempStore;
@@ -19,9 +19,7 @@ describe('overlayChanges on layers the Go CLI made', () => {
   const diffDir = (id: string) => path.join(roots.graphRoot, 'overlay', id, 'diff');
 
   before(async () => {
-    store = await makeTempStore('berth-changes-overlay-');
-    roots = { graphRoot: store.graphRoot, runRoot: store.runRoot, driver: 'overlay' };
-    ids = await buildGoLayerChain(roots);
+    ({ store, roots, ids } = await makeGoLayerChainStore('overlay', 'berth-changes-overlay-'));
   });
   after(() => store.dispose());
 
@@ -65,9 +63,7 @@ describe('changesDirs on layers the Go CLI made with vfs', () => {
   const sortedLines = (text: string) => text.split('\n').filter(Boolean).sort();
 
   before(async () => {
-    store = await makeTempStore('berth-changes-vfs-');
-    roots = { graphRoot: store.graphRoot, runRoot: store.runRoot, driver: 'vfs' };
-    ids = await buildGoLayerChain(roots);
+    ({ store, roots, ids } = await makeGoLayerChainStore('vfs', 'berth-changes-vfs-'));
   });
   after(() => store.dispose());
 

@@ -6,10 +6,10 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { changesDirs, exportChanges, exportDirectory, exportOverlayUpper } from '../../src/archive/index.js';
-import { makeTempStore, type TempStore } from '../helpers/temp-store.js';
+import type { TempStore } from '../helpers/temp-store.js';
 import { goStorage, type StoreRoots } from '../helpers/go-cli.js';
 import { readAll } from '../helpers/streams.js';
-import { buildGoLayerChain, listTarEntries } from '../drivers/go-layers.js';
+import { makeGoLayerChainStore, listTarEntries } from '../drivers/go-layers.js';
 
 async function goDiff(roots: StoreRoots, id: string): Promise<Buffer> {
   return (await goStorage(roots, ['diff', id])).stdout;
@@ -22,9 +22,7 @@ describe('exportOverlayUpper on overlay layers the Go CLI made', () => {
   const diffDir = (id: string) => path.join(roots.graphRoot, 'overlay', id, 'diff');
 
   before(async () => {
-    store = await makeTempStore('berth-export-overlay-');
-    roots = { graphRoot: store.graphRoot, runRoot: store.runRoot, driver: 'overlay' };
-    ids = await buildGoLayerChain(roots);
+    ({ store, roots, ids } = await makeGoLayerChainStore('overlay', 'berth-export-overlay-'));
   });
   after(() => store.dispose());
 
@@ -59,9 +57,7 @@ describe('exportChanges and exportDirectory on vfs layers the Go CLI made', () =
   const layerDir = (id: string) => path.join(roots.graphRoot, 'vfs', 'dir', id);
 
   before(async () => {
-    store = await makeTempStore('berth-export-vfs-');
-    roots = { graphRoot: store.graphRoot, runRoot: store.runRoot, driver: 'vfs' };
-    ids = await buildGoLayerChain(roots);
+    ({ store, roots, ids } = await makeGoLayerChainStore('vfs', 'berth-export-vfs-'));
   });
   after(() => store.dispose());
 

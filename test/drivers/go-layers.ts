@@ -8,6 +8,7 @@ import { promisify } from 'node:util';
 import { parseHeaderBlock, parsePaxRecords, TarEntryType, type Change, ChangeKind } from '../../src/archive/index.js';
 import { goQuote } from '../../src/util/index.js';
 import { goStorage, type StoreRoots } from '../helpers/go-cli.js';
+import { makeTempStore, type TempStore } from '../helpers/temp-store.js';
 
 const run = promisify(execFile);
 
@@ -106,6 +107,13 @@ export function listTarEntries(tar: Buffer): TarEntrySummary[] {
     pax = new Map();
   }
   return entries;
+}
+
+/** A temp store on `driver` holding the Go CLI's layer chain (buildGoLayerChain); the caller disposes `store`. */
+export async function makeGoLayerChainStore(driver: 'overlay' | 'vfs', prefix: string): Promise<{ store: TempStore; roots: StoreRoots; ids: string[] }> {
+  const store = await makeTempStore(prefix);
+  const roots: StoreRoots = { graphRoot: store.graphRoot, runRoot: store.runRoot, driver };
+  return { store, roots, ids: await buildGoLayerChain(roots) };
 }
 
 /**

@@ -14,7 +14,7 @@ import { xattrAddon } from '../../src/archive/native.js';
 import { makeTempStore, mountPointsUnder, type TempStore } from '../helpers/temp-store.js';
 import { goStorage, type StoreRoots } from '../helpers/go-cli.js';
 import { readAll } from '../helpers/streams.js';
-import { buildGoLayerChain, formatChanges, goChangesText, goCreateLayer, listTarEntries } from './go-layers.js';
+import { makeGoLayerChainStore, formatChanges, goChangesText, goCreateLayer, listTarEntries } from './go-layers.js';
 import { buildTar } from './tar-builder.js';
 
 interface EntryShape {
@@ -264,9 +264,7 @@ describe('overlay driver on layers the Go CLI made', () => {
   let driver: Driver;
 
   before(async () => {
-    store = await makeTempStore('berth-overlay-go-chain-');
-    roots = { graphRoot: store.graphRoot, runRoot: store.runRoot };
-    ids = await buildGoLayerChain(roots);
+    ({ store, roots, ids } = await makeGoLayerChainStore('overlay', 'berth-overlay-go-chain-'));
     driver = await createDriver('overlay', { graphRoot: store.graphRoot, runRoot: store.runRoot, options: [] });
   });
   after(async () => {

@@ -12,7 +12,7 @@ import { xattrAddon } from '../../src/archive/native.js';
 import { makeTempStore, type TempStore } from '../helpers/temp-store.js';
 import { goStorage, type StoreRoots } from '../helpers/go-cli.js';
 import { readAll } from '../helpers/streams.js';
-import { buildGoLayerChain, formatChanges, goChangesText, goCreateLayer, listTarEntries, NET_BIND_CAPABILITY_HEX, setXattr, sh } from './go-layers.js';
+import { makeGoLayerChainStore, formatChanges, goChangesText, goCreateLayer, listTarEntries, NET_BIND_CAPABILITY_HEX, setXattr, sh } from './go-layers.js';
 import { buildTar } from './tar-builder.js';
 
 /** What a copy must keep of each entry: type+mode, owner, size, mtime, device, link target, xattrs, hard-link groups. */
@@ -125,9 +125,7 @@ describe('vfs driver on layers the Go CLI made', () => {
   let driver: Driver;
 
   before(async () => {
-    store = await makeTempStore('berth-vfs-go-');
-    roots = { graphRoot: store.graphRoot, runRoot: store.runRoot, driver: 'vfs' };
-    ids = await buildGoLayerChain(roots);
+    ({ store, roots, ids } = await makeGoLayerChainStore('vfs', 'berth-vfs-go-'));
     driver = await createDriver('vfs', { graphRoot: store.graphRoot, runRoot: store.runRoot, options: [] });
   });
   after(() => store.dispose());
