@@ -5,9 +5,3 @@ import { createHash } from 'node:crypto';
 export function sha256Digest(data: string | Uint8Array): string {
   return 'sha256:' + createHash('sha256').update(data).digest('hex');
 }
-
-const DIGEST = /^sha256:[a-f0-9]{64}$/;
-
-export function isSha256Digest(s: string): boolean {
-  return DIGEST.test(s);
-}

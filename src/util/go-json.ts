@@ -74,7 +74,7 @@ export function goTimeNow(): string {
   return formatGoTime(now, subMillis);
 }
 
-export function formatGoTime(epochMillis: number, subMillisNanos = 0): string {
+function formatGoTime(epochMillis: number, subMillisNanos = 0): string {
   const iso = new Date(epochMillis).toISOString(); // 2026-11-25T15:52:23.123Z
   const nanos = (epochMillis % 1000 + 1000) % 1000 * 1_000_000 + subMillisNanos;
   const fraction = nanos === 0 ? '' : '.' + String(nanos).padStart(9, '0').replace(/0+$/, '');
