@@ -5,6 +5,7 @@
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
 import { lstat, readdir, readFile, readlink, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
@@ -292,6 +293,8 @@ describe('overlay driver on layers the Go CLI made', () => {
 
   test('a diff against a layer that is not the direct parent lists the same entries as the Go CLI\'s, whiteout times aside', async () => {
     const ours = listTarEntries(await readAll(await driver.diff(ids[2]!, ids[0]!)));
+    // Checked with no await in between: the end of the stream comes after the release.
+    assert.equal(existsSync(path.join(store.graphRoot, 'overlay', ids[2]!, 'merged')), false, 'unmounted before the reader saw the end');
     const theirs = listTarEntries((await goStorage(roots, ['diff', ids[2]!, ids[0]!])).stdout);
     for (const entry of [...ours, ...theirs]) if (path.posix.basename(entry.name).startsWith('.wh.')) entry.mtime = 0;
     assert.deepEqual(ours, theirs);

@@ -220,9 +220,7 @@ export class OverlayDriver implements Driver {
         const parentRoot = await this.acquireMount(parent, ['ro'], release);
         stream = exportChanges(root, await changesDirs(root, parentRoot));
       }
-      const { finished } = await import('node:stream/promises');
-      finished(stream).catch(() => undefined).finally(() => releaseAll(release));
-      return stream;
+      return await endAfterRelease(stream, () => releaseAll(release));
     } catch (err) {
       await releaseAll(release);
       throw err;
@@ -324,6 +322,30 @@ export class OverlayDriver implements Driver {
     release.push(() => this.unmount(id));
     return root;
   }
+}
+
+/**
+ * Passes `stream` through and runs `release` (once) before the reader sees the
+ * end, or when either side fails or is destroyed: a reader that has read the
+ * whole diff may act on the layer at once (another process mounting it found
+ * its merged dir removed under it while the release still ran).
+ */
+async function endAfterRelease(stream: Readable, release: () => Promise<void>): Promise<Readable> {
+  // Loaded here: only naive diffs need them, and the CLI's start-up does not.
+  const { Transform } = await import('node:stream');
+  const { pipeline } = await import('node:stream/promises');
+  let released: Promise<void> | undefined;
+  const releaseOnce = () => (released ??= release());
+  const out = new Transform({
+    transform(chunk, _encoding, callback) {
+      callback(null, chunk);
+    },
+    flush(callback) {
+      releaseOnce().then(() => callback(), callback);
+    },
+  });
+  pipeline(stream, out).catch(() => releaseOnce().catch(() => undefined));
+  return out;
 }
 
 async function releaseAll(release: Array<() => Promise<void>>): Promise<void> {
