@@ -34,3 +34,14 @@ it('berth storage --help lists the verbs, as containers-storage --help does', as
   assert.match(result.stdout.toString(), /^Usage: berth storage command \[options \[\.\.\.\]\]\n\nCommands:\n\n {2}check {2,}/);
   assert.match(result.stdout.toString(), /^ {2}layers {24}List layers$/m);
 });
+
+it('the executable runs the CLI bundle with the build\'s V8 code cache, and this Node takes the cache', async () => {
+  const probe = `
+    const { loadCli, readCodeCache } = require(${JSON.stringify(BERTH_BIN)});
+    const cache = readCodeCache();
+    const { cli, script } = loadCli(cache);
+    console.log(JSON.stringify({ cache: cache !== undefined, rejected: script.cachedDataRejected, main: typeof cli.main }));`;
+  const result = await runTool(process.execPath, ['-e', probe]);
+  assert.equal(result.code, 0, result.stderr);
+  assert.deepEqual(JSON.parse(result.stdout.toString()), { cache: true, rejected: false, main: 'function' });
+});

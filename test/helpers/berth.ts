@@ -8,7 +8,7 @@ import { runTool, runToolOk, type ToolOptions, type ToolResult } from './run-too
 
 /** The repository root (this file runs from dist/test/helpers/). */
 export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-export const BERTH_BIN = `${REPO_ROOT}bin/berth.js`;
+export const BERTH_BIN = `${REPO_ROOT}bin/berth.cjs`;
 
 export function openTestStore(roots: StoreRoots): Promise<Store> {
   return openStore({ graphRoot: roots.graphRoot, runRoot: roots.runRoot, driverName: roots.driver ?? 'overlay', driverOptions: [] });

@@ -1,0 +1,80 @@
+// Builds what bin/berth.cjs runs: the compiled CLI (dist/src/cli/main.js and
+// everything it imports, lazily or not) as one CommonJS bundle, and the V8 code
+// cache of that bundle after a `layers` run, so a start compiles next to nothing.
+// Runs after tsc; `npm run build` calls it.
+
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+
+const root = path.resolve(fileURLToPath(import.meta.url), '..', '..');
+const require = createRequire(import.meta.url);
+const { BUNDLE, CODE_CACHE } = require(path.join(root, 'bin', 'berth.cjs'));
+
+await bundle();
+makeCodeCache();
+
+async function bundle() {
+  await build({
+    entryPoints: [path.join(root, 'dist', 'src', 'cli', 'main.js')],
+    outfile: BUNDLE,
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    // A native addon package: loaded from node_modules at run time.
+    external: ['zstd-napi'],
+    plugins: [moduleUrlPlugin()],
+    logLevel: 'warning',
+  });
+}
+
+/**
+ * `import.meta.url` does not exist in CommonJS, and the modules use it for
+ * paths next to themselves (addons, the apply worker, package.json): each one
+ * gets its own compiled file's URL back, spelled relative to the bundle.
+ */
+function moduleUrlPlugin() {
+  return {
+    name: 'module-url',
+    setup(builder) {
+      builder.onLoad({ filter: /\.js$/ }, (args) => {
+        const source = readFileSync(args.path, 'utf8');
+        if (!source.includes('import.meta.url')) return undefined;
+        const fromBundle = JSON.stringify(path.relative(path.dirname(BUNDLE), args.path));
+        const url = `require('node:url').pathToFileURL(require('node:path').join(__dirname, ${fromBundle})).href`;
+        return { contents: source.replaceAll('import.meta.url', url), loader: 'js' };
+      });
+    },
+  };
+}
+
+/**
+ * Runs `berth storage layers` on a throwaway vfs store in a child process (the
+ * functions a start needs get compiled), then stores V8's code cache for them
+ * with a temp file and a rename.
+ */
+function makeCodeCache() {
+  rmSync(CODE_CACHE, { force: true });
+  const store = mkdtempSync(path.join(tmpdir(), 'berth-code-cache-'));
+  try {
+    const temp = `${CODE_CACHE}.tmp-${process.pid}`;
+    const args = ['storage', '--graph', path.join(store, 'graph'), '--run', path.join(store, 'run'), '--storage-driver', 'vfs', 'layers'];
+    const child = `
+      const { writeFileSync } = require('node:fs');
+      const { loadCli } = require(${JSON.stringify(path.join(root, 'bin', 'berth.cjs'))});
+      const { cli, script } = loadCli(undefined);
+      cli.main(${JSON.stringify(args)}).then((status) => {
+        if (status !== 0) process.exit(status);
+        writeFileSync(${JSON.stringify(temp)}, script.createCachedData());
+      });`;
+    execFileSync(process.execPath, ['-e', child], { stdio: ['ignore', 'ignore', 'inherit'] });
+    renameSync(temp, CODE_CACHE);
+  } finally {
+    rmSync(store, { recursive: true, force: true });
+  }
+}
