@@ -6,7 +6,7 @@ import { mkdirSync, readFileSync, rmSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { LockFile, LastWrite } from '../lock/index.js';
-import { generateRandomId, goTimeNow, isErrno, writeFileAtomic, writeFileAtomicSync } from '../util/index.js';
+import { generateRandomId, goTimeNow, isErrno, writeFileAtomic, rewriteFileAtomicSync } from '../util/index.js';
 import { bigDataFileName } from './big-data-names.js';
 import type { Driver } from './drivers/index.js';
 import { refuseEmptyKey } from './big-data-items.js';
@@ -351,7 +351,7 @@ export class LayerStore extends RecordStore<Layer> {
     const text = encodeMountPoints(entries);
     if (text === this.mountsText) return;
     this.mountsLastWrite = this.mounts.lock.recordWrite();
-    writeFileAtomicSync(this.mounts.path, text, { mode: 0o600 });
+    rewriteFileAtomicSync(this.mounts.path, Buffer.from(text), { mode: 0o600 });
     this.mountsText = text;
   }
 }

@@ -5,7 +5,7 @@
 import { readFileSync, statSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { LockFile, LastWrite } from '../lock/index.js';
-import { isErrno, writeFileAtomicSync } from '../util/index.js';
+import { isErrno, rewriteFileAtomicSync } from '../util/index.js';
 import { RecordIndex, type NamedRecord } from './id-index.js';
 import { joinEncoded, parseRecordArray } from './record-json.js';
 
@@ -157,13 +157,13 @@ export abstract class RecordStore<R extends NamedRecord> {
     // Keep the buffer for the next save (grown with headroom): no fresh megabytes per save.
     if (bytes.buffer !== this.scratch?.buffer) this.scratch = Buffer.allocUnsafeSlow(Math.ceil(bytes.length * 1.25) + 4096);
     try {
-      writeFileAtomicSync(path, bytes, { mode: 0o600, noSync });
+      rewriteFileAtomicSync(path, bytes, { mode: 0o600, noSync });
     } catch (err) {
       if (!isErrno(err, 'ENOENT')) throw err;
       // Go's MkdirAll before each save; the store made the dir at open, so
       // it is made here only when it went missing (two syscalls fewer per save).
       mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-      writeFileAtomicSync(path, bytes, { mode: 0o600, noSync });
+      rewriteFileAtomicSync(path, bytes, { mode: 0o600, noSync });
     }
   }
 

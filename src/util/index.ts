@@ -2,7 +2,7 @@
 // Go-compatible JSON, IDs and digests.
 
 export { BerthError, isErrno, type ErrorDetail } from './errors.js';
-export { writeFileAtomic, writeFileAtomicSync, type AtomicWriteOptions } from './atomic-write.js';
+export { writeFileAtomic, rewriteFileAtomicSync, type AtomicWriteOptions } from './atomic-write.js';
 export { goJsonStringify, goQuote, sortedMap, goTimeNow, GO_ZERO_TIME } from './go-json.js';
 export { generateRandomId, generateShortLinkId, isFullHexId } from './ids.js';
 export { sha256Digest } from './digest.js';

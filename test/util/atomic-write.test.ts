@@ -1,0 +1,76 @@
+// rewriteFileAtomicSync: the replaced inode is recycled as the next temp file,
+// and nothing a reader could still see is ever written in place.
+
+import assert from 'node:assert/strict';
+import { closeSync, linkSync, mkdtempSync, openSync, readFileSync, readSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, test } from 'node:test';
+import { rewriteFileAtomicSync } from '../../src/util/index.js';
+
+describe('rewriteFileAtomicSync', () => {
+  let dir: string;
+  let file: string;
+  const spare = () => path.join(dir, '.tmp-records.json-spare');
+  const previous = () => path.join(dir, '.tmp-records.json-previous');
+  const write = (text: string) => rewriteFileAtomicSync(file, Buffer.from(text), { mode: 0o600 });
+
+  beforeEach(() => {
+    dir = mkdtempSync(path.join(tmpdir(), 'berth-rewrite-'));
+    file = path.join(dir, 'records.json');
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  test('writes the content with the mode, and a shorter rewrite leaves no tail', () => {
+    write('a long first version');
+    write('short');
+    assert.equal(readFileSync(file, 'utf8'), 'short');
+    assert.equal(statSync(file).mode & 0o7777, 0o600);
+    assert.deepEqual(readdirSync(dir).sort(), ['.tmp-records.json-spare', 'records.json']);
+  });
+
+  test('from the third write on, two inodes take turns: no new inode per write', () => {
+    write('one');
+    write('two');
+    const inodes = new Set([statSync(file).ino, statSync(spare()).ino]);
+    for (const text of ['three', 'four', 'five']) {
+      write(text);
+      assert.ok(inodes.has(statSync(file).ino), 'the live file is one of the two');
+      assert.ok(inodes.has(statSync(spare()).ino), 'the spare is the other');
+      assert.equal(readFileSync(file, 'utf8'), text);
+    }
+  });
+
+  test('a reader holding the live inode open keeps its bytes across the next write', () => {
+    write('version one');
+    const fd = openSync(file, 'r');
+    try {
+      write('version two');
+      const seen = Buffer.alloc(64);
+      assert.equal(seen.subarray(0, readSync(fd, seen, 0, 64, 0)).toString(), 'version one');
+    } finally {
+      closeSync(fd);
+    }
+  });
+
+  test('a spare that still shares the live inode (a crash before the rename) is replaced, not written', () => {
+    write('live');
+    rmSync(spare(), { force: true });
+    linkSync(file, spare());
+    linkSync(file, previous());
+    write('next');
+    assert.equal(readFileSync(file, 'utf8'), 'next');
+    assert.equal(statSync(file).nlink, 1, 'the stale side names are gone');
+    assert.deepEqual(readdirSync(dir).sort(), ['.tmp-records.json-spare', 'records.json']);
+    assert.equal(readFileSync(spare(), 'utf8'), 'live', 'the old inode became the spare with its bytes intact');
+  });
+
+  test('a symlink at the spare\'s name is replaced, not followed', () => {
+    const outside = path.join(dir, 'outside');
+    writeFileSync(outside, 'untouched');
+    symlinkSync(outside, spare());
+    write('content');
+    assert.equal(readFileSync(outside, 'utf8'), 'untouched');
+    assert.equal(readFileSync(file, 'utf8'), 'content');
+  });
+});
