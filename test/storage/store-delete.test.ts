@@ -19,39 +19,39 @@ describe('deleteImage', () => {
     base = (await fx.store.createLayer(undefined, undefined, ['base'], '', true)).id;
     mid = (await fx.store.createLayer(undefined, base, ['mid'], '', true)).id;
     top = (await fx.store.createLayer(undefined, mid, ['top'], '', true)).id;
-    await fx.store.createImage(undefined, ['a'], top, '');
-    await fx.store.createImage(undefined, ['b'], mid, '');
+    await fx.store.createImage(undefined, ['image-a'], top, '');
+    await fx.store.createImage(undefined, ['image-b'], mid, '');
   });
   afterEach(async () => fx.temp.dispose());
 
   test('the dry run lists the layers only this image uses and changes nothing', async () => {
     const before = fingerprint(fx.roots);
-    assert.deepEqual(await fx.store.deleteImage('a', false), [top]);
-    assert.deepEqual(await fx.store.deleteImage('b', false), []);
+    assert.deepEqual(await fx.store.deleteImage('image-a', false), [top]);
+    assert.deepEqual(await fx.store.deleteImage('image-b', false), []);
     assert.equal(fingerprint(fx.roots), before);
   });
 
   test('commit removes the image and walks down until a layer is used elsewhere', async () => {
-    assert.deepEqual(await fx.store.deleteImage('a', true), [top]);
-    assert.equal(await fx.store.exists('a'), false);
+    assert.deepEqual(await fx.store.deleteImage('image-a', true), [top]);
+    assert.equal(await fx.store.exists('image-a'), false);
     assert.equal(await fx.store.exists(top), false);
     assert.equal(existsSync(join(fx.roots.graphRoot, 'vfs', 'dir', top)), false);
-    assert.deepEqual(await fx.store.deleteImage('b', true), [mid, base]);
+    assert.deepEqual(await fx.store.deleteImage('image-b', true), [mid, base]);
     assert.deepEqual(await fx.store.layers(), []);
   });
 
   test('a container keeps the image and its layers', async () => {
-    const ctr = await fx.store.createContainer(undefined, [], 'a', undefined, '');
-    await assert.rejects(fx.store.deleteImage('a', true), (err) => isStorageError(err, 'image-used-by-container'));
+    const ctr = await fx.store.createContainer(undefined, [], 'image-a', undefined, '');
+    await assert.rejects(fx.store.deleteImage('image-a', true), (err) => isStorageError(err, 'image-used-by-container'));
     await fx.store.deleteContainer(ctr.id);
-    assert.deepEqual(await fx.store.deleteImage('a', false), [top]);
+    assert.deepEqual(await fx.store.deleteImage('image-a', false), [top]);
   });
 
   test('the image big-data directory goes with the image', async () => {
-    await fx.store.setImageBigData('a', 'manifest', Buffer.from('{}'));
-    const dir = join(fx.roots.graphRoot, 'vfs-images', (await fx.store.image('a')).id);
+    await fx.store.setImageBigData('image-a', 'manifest', Buffer.from('{}'));
+    const dir = join(fx.roots.graphRoot, 'vfs-images', (await fx.store.image('image-a')).id);
     assert.equal(existsSync(dir), true);
-    await fx.store.deleteImage('a', true);
+    await fx.store.deleteImage('image-a', true);
     assert.equal(existsSync(dir), false);
   });
 });

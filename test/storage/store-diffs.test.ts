@@ -71,10 +71,10 @@ for (const driver of ['vfs', 'overlay'] as const) {
     test('a diff that does not match its expected digest removes the layer entirely', async () => {
       const before = readdirSync(join(fx.roots.graphRoot, driver === 'vfs' ? 'vfs/dir' : 'overlay')).sort();
       await assert.rejects(
-        fx.store.putLayer(undefined, layerId, ['bad'], '', false, { uncompressedDigest: 'sha256:' + '0'.repeat(64) }, Readable.from([tar])),
+        fx.store.putLayer(undefined, layerId, ['bad-layer'], '', false, { uncompressedDigest: 'sha256:' + '0'.repeat(64) }, Readable.from([tar])),
         (err) => isStorageError(err, 'digest-mismatch'),
       );
-      assert.equal(await fx.store.exists('bad'), false);
+      assert.equal(await fx.store.exists('bad-layer'), false);
       assert.deepEqual(readdirSync(join(fx.roots.graphRoot, driver === 'vfs' ? 'vfs/dir' : 'overlay')).sort(), before);
       const tarSplits = readdirSync(join(fx.roots.graphRoot, `${driver}-layers`)).filter((f) => f.endsWith('.tar-split.gz'));
       assert.deepEqual(tarSplits, [`${layerId}.tar-split.gz`]);
