@@ -29,4 +29,5 @@ export type {
   Store, StoreOptions, Layer, Image, Container, IDMap, LayerOptions, ImageOptions, ContainerOptions, DiffOptions,
   CheckOptions, CheckReport, RepairOptions, StorageErrorCode,
 } from './storage/index.js';
+export { loadStoreOptions, type LoadStoreOptionsInput, type LoadedStoreOptions } from './storage/config/index.js';
 export { Compression, ChangeKind, type Change } from './archive/index.js';
