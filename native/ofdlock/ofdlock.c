@@ -3,6 +3,7 @@
 // them belong to one open file description, so closing another fd of the file never drops them.
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -101,29 +102,39 @@ static napi_value js_try_lock(napi_env env, napi_callback_info info) {
   return result;
 }
 
-// lockAsync(fd, kind) -> Promise<void>: F_OFD_SETLKW on a libuv threadpool thread.
+// lockAsync(fd, kind) -> Promise<void>: F_OFD_SETLKW on a thread of its own.
+// Not on the libuv threadpool: a wait may last as long as another process holds
+// the lock, and a few such waits would take every pool thread (4 by default)
+// from fs, zlib and crypto work in this process, which may be what the other
+// process waits for. A wait happens only after tryLock found the lock busy.
 typedef struct {
   int fd, type, err;
   napi_deferred deferred;
-  napi_async_work work;
+  napi_threadsafe_function done;
 } lock_job;
 
-static void lock_execute(napi_env env, void *data) {
-  (void)env;
+static void *lock_thread(void *data) {
   lock_job *job = data;
   job->err = whole_file_lock(job->fd, F_OFD_SETLKW, job->type);
+  napi_call_threadsafe_function(job->done, job, napi_tsfn_blocking);
+  napi_release_threadsafe_function(job->done, napi_tsfn_release);
+  return NULL;
 }
 
-static void lock_complete(napi_env env, napi_status status, void *data) {
+// On the JS thread: settles the promise. env is NULL when the environment is going away.
+static void lock_settle(napi_env env, napi_value callback, void *context, void *data) {
+  (void)callback;
+  (void)context;
   lock_job *job = data;
-  napi_value value;
-  if (status == napi_ok && job->err == 0) {
-    napi_get_undefined(env, &value);
-    napi_resolve_deferred(env, job->deferred, value);
-  } else {
-    napi_reject_deferred(env, job->deferred, make_error(env, job->err ? job->err : ECANCELED, "fcntl(F_OFD_SETLKW)"));
+  if (env != NULL) {
+    napi_value value;
+    if (job->err == 0) {
+      napi_get_undefined(env, &value);
+      napi_resolve_deferred(env, job->deferred, value);
+    } else {
+      napi_reject_deferred(env, job->deferred, make_error(env, job->err, "fcntl(F_OFD_SETLKW)"));
+    }
   }
-  napi_delete_async_work(env, job->work);
   free(job);
 }
 
@@ -136,10 +147,25 @@ static napi_value js_lock_async(napi_env env, napi_callback_info info) {
   if (!job) return throw_errno(env, ENOMEM, "lockAsync");
   job->fd = arg_int(env, argv[0]);
   job->type = type;
-  napi_create_promise(env, &job->deferred, &promise);
   napi_create_string_utf8(env, "ofdlock.lockAsync", NAPI_AUTO_LENGTH, &name);
-  napi_create_async_work(env, NULL, name, lock_execute, lock_complete, job, &job->work);
-  napi_queue_async_work(env, job->work);
+  if (napi_create_threadsafe_function(env, NULL, NULL, name, 0, 1, NULL, NULL, NULL, lock_settle, &job->done) != napi_ok) {
+    free(job);
+    return throw_errno(env, ENOMEM, "lockAsync");
+  }
+  napi_create_promise(env, &job->deferred, &promise);
+  pthread_attr_t attr;
+  pthread_attr_init(&attr);
+  pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+  pthread_attr_setstacksize(&attr, 64 * 1024);
+  pthread_t thread;
+  int err = pthread_create(&thread, &attr, lock_thread, job);
+  pthread_attr_destroy(&attr);
+  if (err) {
+    // No thread took the job: settle it here; lock_settle frees it.
+    job->err = err;
+    napi_release_threadsafe_function(job->done, napi_tsfn_release);
+    lock_settle(env, NULL, NULL, job);
+  }
   return promise;
 }
 

@@ -103,4 +103,37 @@ describe('against another process', () => {
       child.kill();
     }
   });
+
+  it('waits for locks others hold take no libuv pool thread: fs work goes on meanwhile', async () => {
+    // Two pool threads and three blocked waits: were the waits on the pool, the readFile would hang.
+    const paths = ['pool-a.lock', 'pool-b.lock', 'pool-c.lock'].map((name) => join(dir, name));
+    const holders = paths.map((path) => holdClassicLock(path, 'write'));
+    await Promise.all(holders.map((h) => h.locked));
+    const script = `
+      import { readFile } from 'node:fs/promises';
+      import { getLockFile } from ${JSON.stringify(lockModuleUrl)};
+      const locks = ${JSON.stringify(paths)}.map((path) => getLockFile(path));
+      const all = Promise.all(locks.map((lock) => lock.lock()));
+      process.stdin.once('data', async () => {
+        await readFile(${JSON.stringify(paths[0])});
+        console.log('read');
+        await all;
+        console.log('locked all');
+        process.exit(0);
+      });
+    `;
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script], { env: { ...process.env, UV_THREADPOOL_SIZE: '2' } });
+    try {
+      const lockedAll = lineFrom(child, 'locked all');
+      for (const path of paths) await waitForBlockedWaiter(path, 'OFDLCK');
+      const read = lineFrom(child, 'read');
+      child.stdin.write('go\n');
+      await read;
+      await Promise.all(holders.map((h) => h.release()));
+      await lockedAll;
+    } finally {
+      child.kill();
+      await Promise.all(holders.map((h) => h.release()));
+    }
+  });
 });
