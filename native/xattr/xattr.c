@@ -293,6 +293,10 @@ static struct timespec to_timespec(double seconds) {
 // per small regular file of a layer: open (O_CREAT|O_EXCL|O_NOFOLLOW), write the content,
 // fchown, fchmod (after chown, which clears set-id bits), futimens, close. Node would need six
 // calls; applying 30,000-file layers spends much of its time in those crossings.
+// The file is created with its permission bits, and fchown/fchmod run only when fstat shows the
+// new file's owner or mode differ (other ids, set-id bits, a umask or default ACL that masked
+// bits, a set-group-id parent): for the usual root-owned 0644/0755 file that is one fstat
+// instead of two calls that change nothing (30,000 files on tmpfs: ~0.03 s less).
 // Throws EEXIST untouched so the caller can remove what is in the way and retry.
 static napi_value js_create_file(napi_env env, napi_callback_info info) {
   size_t argc = 8;
@@ -309,7 +313,7 @@ static napi_value js_create_file(napi_env env, napi_callback_info info) {
     return throw_type(env, "createFile(path, parts: Buffer[], mode, uid, gid, atime, mtime, ignoreChownErrors)");
   }
   napi_get_array_length(env, argv[1], &count);
-  int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+  int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode & 0777);
   if (fd < 0) return throw_errno(env, errno, "open", path);
   const char *failed = NULL;
   int err = 0;
@@ -335,8 +339,14 @@ static napi_value js_create_file(napi_env env, napi_callback_info info) {
       len -= n;
     }
   }
-  if (!failed && fchown(fd, uid, gid) != 0 && !(ignore_chown && (errno == EPERM || errno == EINVAL))) failed = "fchown", err = errno;
-  if (!failed && fchmod(fd, mode & 07777) != 0) failed = "fchmod", err = errno;
+  struct stat st;
+  if (!failed && fstat(fd, &st) != 0) failed = "fstat", err = errno;
+  bool chowned = false;
+  if (!failed && (st.st_uid != uid || st.st_gid != gid)) {
+    chowned = true;
+    if (fchown(fd, uid, gid) != 0 && !(ignore_chown && (errno == EPERM || errno == EINVAL))) failed = "fchown", err = errno;
+  }
+  if (!failed && (chowned || (st.st_mode & 07777) != (mode & 07777)) && fchmod(fd, mode & 07777) != 0) failed = "fchmod", err = errno;
   if (!failed) {
     struct timespec times[2] = {to_timespec(atime), to_timespec(mtime)};
     if (futimens(fd, times) != 0) failed = "futimens", err = errno;

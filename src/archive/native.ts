@@ -13,8 +13,9 @@ export interface XattrAddon {
   /** mknod(2); `mode` includes the type bits (S_IFCHR, S_IFBLK, S_IFIFO). */
   mknod(path: string, mode: number, major: number, minor: number): void;
   /**
-   * Creates a regular file in one call: open(O_CREAT|O_EXCL|O_NOFOLLOW, 0600), write `parts`,
-   * fchown (EPERM/EINVAL ignored when asked), fchmod, futimens (seconds, fractions kept), close.
+   * Creates a regular file in one call: open(O_CREAT|O_EXCL|O_NOFOLLOW, mode & 0777), write
+   * `parts`, fchown (EPERM/EINVAL ignored when asked) and fchmod only where fstat shows the owner
+   * or mode differ, futimens (seconds, fractions kept), close.
    * Throws a Node-style error; EEXIST when something is in the way.
    */
   createFile(path: string, parts: Buffer[], mode: number, uid: number, gid: number, atime: number, mtime: number, ignoreChownErrors: boolean): void;

@@ -163,6 +163,23 @@ describe('applyLayer writes entries with their metadata', () => {
   });
 });
 
+describe('applyLayer gives new files the owner and mode of their entry', () => {
+  it('where a set-group-id directory or the umask would have given them another group or fewer bits', async () => {
+    const tar = new TarBuilder()
+      .dir('shared', { mode: 0o2775, gid: 42 })
+      .file('shared/root-group', 'x', { mode: 0o644 })
+      .file('shared/world-writable', 'x', { mode: 0o666 })
+      .file('shared/no-bits', '', { mode: 0 })
+      .toBuffer();
+    const { dir } = await apply(tar, 'delete');
+    assert.equal(lstatSync(join(dir, 'shared')).gid, 42);
+    const rootGroup = lstatSync(join(dir, 'shared/root-group'));
+    assert.deepEqual([rootGroup.uid, rootGroup.gid, rootGroup.mode & 0o7777], [0, 0, 0o644]);
+    assert.equal(lstatSync(join(dir, 'shared/world-writable')).mode & 0o7777, 0o666);
+    assert.equal(lstatSync(join(dir, 'shared/no-bits')).mode & 0o7777, 0);
+  });
+});
+
 describe('applyLayer whiteouts in delete format (vfs on a copy of the parent)', () => {
   it('removes whited-out paths and, for opaque dirs, the children this layer did not write', async () => {
     const tar = new TarBuilder()
