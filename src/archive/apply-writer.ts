@@ -46,6 +46,8 @@ interface PendingFile {
   header: TarHeader;
   path: string;
   parts: Buffer[];
+  /** How many of `parts` are copies (see copyHeldBytes). */
+  copied: number;
 }
 
 /**
@@ -70,7 +72,7 @@ export class LayerWriter {
   private current: OpenFile | undefined;
   private pending: PendingFile | undefined;
   /** Directories whose times are set after everything else (writing into them changes mtime). */
-  private readonly dirs: TarHeader[] = [];
+  private readonly dirs: Array<{ name: string; times: [number, number] }> = [];
   /** Host paths this layer wrote: an opaque whiteout keeps these (delete format). */
   private readonly unpacked = new Set<string>();
 
@@ -171,21 +173,31 @@ export class LayerWriter {
 
   /** After the last entry: directory times, which writing their children changed. */
   finish(): void {
-    for (const header of this.dirs) {
+    for (const { name, times: [atime, mtime] } of this.dirs) {
       let resolved: ResolvedPath;
       try {
-        resolved = this.resolver.resolve(header.name, false);
+        resolved = this.resolver.resolve(name, false);
       } catch (err) {
         if (isErrno(err, 'ENOENT', 'ENOTDIR')) continue; // removed by a later entry
         throw err;
       }
-      const [atime, mtime] = entryTimes(header);
       try {
         lutimesSync(resolved.full, atime, mtime);
       } catch (err) {
         if (!isErrno(err, 'ENOENT')) throw err;
       }
     }
+  }
+
+  /**
+   * Copies the content collected for an unfinished small file: the chunks passed to `data` may
+   * be slices of a buffer that is reused for later input once this returns.
+   */
+  copyHeldBytes(): void {
+    const pending = this.pending;
+    if (!pending) return;
+    for (let i = pending.copied; i < pending.parts.length; i++) pending.parts[i] = Buffer.from(pending.parts[i] as Buffer);
+    pending.copied = pending.parts.length;
   }
 
   /** Closes an open file after a failure. */
@@ -208,12 +220,12 @@ export class LayerWriter {
       }
     }
     this.unpacked.add(resolved.full);
-    this.dirs.push(header);
+    this.dirs.push({ name: header.name, times: entryTimes(header) });
   }
 
   private openFile(resolved: ResolvedPath, header: TarHeader): void {
     if (header.size <= SMALL_FILE_MAX && header.xattrs.size === 0 && !header.sparse) {
-      this.pending = { header, path: resolved.full, parts: [] };
+      this.pending = { header, path: resolved.full, parts: [], copied: 0 };
       return;
     }
     let fd: number;

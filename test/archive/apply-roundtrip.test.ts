@@ -178,6 +178,14 @@ describe('applyLayer gives new files the owner and mode of their entry', () => {
     assert.equal(lstatSync(join(dir, 'shared/world-writable')).mode & 0o7777, 0o666);
     assert.equal(lstatSync(join(dir, 'shared/no-bits')).mode & 0o7777, 0);
   });
+
+  it('with the xattrs of its header when its content spans many input chunks', async () => {
+    const value = Buffer.from('value set after the last chunk');
+    // Reads of the input stream merge the small chunks up to its 1 MiB buffer: 3 MiB are 3+ reads.
+    const tar = new TarBuilder().file('spans', { size: 3 << 20 }, { xattrs: { 'user.spans': value } }).toBuffer();
+    const { dir } = await apply(tar, 'delete');
+    assert.deepEqual(xattrAddon.lgetxattr(join(dir, 'spans'), 'user.spans'), value);
+  });
 });
 
 describe('applyLayer whiteouts in delete format (vfs on a copy of the parent)', () => {
