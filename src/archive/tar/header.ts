@@ -96,28 +96,25 @@ export function isZeroBlock(buf: Buffer, offset: number): boolean {
   return true;
 }
 
-/** The raw fields of one header block, before PAX/GNU extensions are applied. */
-export type RawHeaderBlock = Omit<TarHeader, 'xattrs' | 'pax' | 'sparse' | 'format'> & { format: TarFormat };
-
 /**
- * Parses the header block at `offset`. Checks the checksum (unsigned or signed sum, as Go
- * accepts both); throws ArchiveError('bad-tar') on a block that is not a header.
+ * Parses the header block at `offset` into the fields it holds (no xattrs yet: those come with
+ * PAX records). Checks the checksum (unsigned or signed sum, as Go accepts both); throws
+ * ArchiveError('bad-tar') on a block that is not a header.
  */
-export function parseHeaderBlock(buf: Buffer, offset: number): RawHeaderBlock {
+export function parseHeaderBlock(buf: Buffer, offset: number): TarHeader {
   const stored = parseNumeric(buf, offset + F.chksum[0], F.chksum[1], 'chksum');
   const unsigned = unsignedChecksum(buf, offset);
   if (stored !== unsigned && stored !== signedChecksum(buf, offset, unsigned)) {
     throw new ArchiveError('bad-tar', 'tar header checksum mismatch', { stored, computed: unsigned });
   }
-  const magic = buf.toString('latin1', offset + F.magic[0], offset + F.version[0] + F.version[1]);
-  const format: TarFormat = magic === 'ustar\u000000' ? 'ustar' : magic === 'ustar  \u0000' ? 'gnu' : 'v7';
+  const format = formatOf(buf, offset);
   let name = cString(buf, offset + F.name[0], F.name[1]);
   if (format === 'ustar') {
     const prefix = cString(buf, offset + F.prefix[0], F.prefix[1]);
     if (prefix) name = prefix + '/' + name;
   }
   const typeByte = buf[offset + F.typeflag[0]] as number;
-  const block: RawHeaderBlock = {
+  const block: TarHeader = {
     name,
     type: String.fromCharCode(typeByte) as TarEntryType,
     mode: parseNumeric(buf, offset + F.mode[0], F.mode[1], 'mode'),
@@ -130,6 +127,7 @@ export function parseHeaderBlock(buf: Buffer, offset: number): RawHeaderBlock {
     gname: format === 'v7' ? '' : cString(buf, offset + F.gname[0], F.gname[1]),
     devmajor: format === 'v7' ? 0 : parseNumeric(buf, offset + F.devmajor[0], F.devmajor[1], 'devmajor'),
     devminor: format === 'v7' ? 0 : parseNumeric(buf, offset + F.devminor[0], F.devminor[1], 'devminor'),
+    xattrs: new Map(),
     format,
   };
   if (format === 'gnu') {
@@ -140,6 +138,17 @@ export function parseHeaderBlock(buf: Buffer, offset: number): RawHeaderBlock {
   }
   if (block.size < 0) throw new ArchiveError('bad-tar', 'negative size in tar header', { name });
   return block;
+}
+
+const USTAR_MAGIC = Buffer.from('ustar\u000000', 'latin1');
+const GNU_MAGIC = Buffer.from('ustar  \u0000', 'latin1');
+
+/** The flavour from the magic and version fields (compared as bytes: no string per header). */
+function formatOf(buf: Buffer, offset: number): TarFormat {
+  const start = offset + F.magic[0];
+  const end = offset + F.version[0] + F.version[1];
+  if (USTAR_MAGIC.compare(buf, start, end) === 0) return 'ustar';
+  return GNU_MAGIC.compare(buf, start, end) === 0 ? 'gnu' : 'v7';
 }
 
 /**
