@@ -289,39 +289,71 @@ static struct timespec to_timespec(double seconds) {
   return ts;
 }
 
-// createFile(path, parts: Buffer[], mode, uid, gid, atime, mtime, ignoreChownErrors): one call
-// per small regular file of a layer: open (O_CREAT|O_EXCL|O_NOFOLLOW), write the content,
+// openDirectory(path): a descriptor of the directory itself (O_PATH|O_DIRECTORY|O_NOFOLLOW), for
+// createFile's dirFd. O_PATH needs no read permission on the directory, as a walk through it
+// does not; Node's fs cannot open with O_PATH.
+static napi_value js_open_directory(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1], result;
+  char path[PATH_BUF];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  if (argc < 1 || !arg_string(env, argv[0], path, sizeof path)) return throw_type(env, "openDirectory(path: string)");
+  int fd = open(path, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) return throw_errno(env, errno, "open", path);
+  napi_create_int32(env, fd, &result);
+  return result;
+}
+
+// closeDirectory(fd): closes what openDirectory opened. Not fs.closeSync: in a worker thread Node
+// warns (process warning, each time) about closing a descriptor its fs did not open.
+static napi_value js_close_directory(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  int32_t fd = -1;
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  if (argc < 1 || napi_get_value_int32(env, argv[0], &fd) != napi_ok) return throw_type(env, "closeDirectory(fd: number)");
+  if (close(fd) != 0) return throw_errno(env, errno, "close", NULL);
+  return NULL;
+}
+
+// createFile(dirFd, name, parts: Buffer[], mode, uid, gid, atime, mtime, ignoreChownErrors): one
+// call per small regular file of a layer: openat (O_CREAT|O_EXCL|O_NOFOLLOW) of `name`, a single
+// component, in the open directory `dirFd`, write the content,
 // fchown, fchmod (after chown, which clears set-id bits), futimens, close. Node would need six
 // calls; applying 30,000-file layers spends much of its time in those crossings.
 // The file is created with its permission bits, and fchown/fchmod run only when fstat shows the
 // new file's owner or mode differ (other ids, set-id bits, a umask or default ACL that masked
 // bits, a set-group-id parent): for the usual root-owned 0644/0755 file that is one fstat
 // instead of two calls that change nothing (30,000 files on tmpfs: ~0.03 s less).
+// The directory fd spares the kernel the walk of the whole path for every file (~10% of the
+// writer thread's time for 30,000 files at the depth of a store's layer directories).
 // Throws EEXIST untouched so the caller can remove what is in the way and retry.
 static napi_value js_create_file(napi_env env, napi_callback_info info) {
-  size_t argc = 8;
-  napi_value argv[8];
-  char path[PATH_BUF];
+  size_t argc = 9;
+  napi_value argv[9];
+  char name[PATH_BUF];
+  int32_t dir_fd = -1;
   uint32_t mode = 0, uid = 0, gid = 0, count = 0;
   double atime = 0, mtime = 0;
   bool ignore_chown = false, is_array = false;
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  if (argc < 8 || !arg_string(env, argv[0], path, sizeof path) || napi_is_array(env, argv[1], &is_array) != napi_ok || !is_array
-      || napi_get_value_uint32(env, argv[2], &mode) != napi_ok || napi_get_value_uint32(env, argv[3], &uid) != napi_ok
-      || napi_get_value_uint32(env, argv[4], &gid) != napi_ok || napi_get_value_double(env, argv[5], &atime) != napi_ok
-      || napi_get_value_double(env, argv[6], &mtime) != napi_ok || napi_get_value_bool(env, argv[7], &ignore_chown) != napi_ok) {
-    return throw_type(env, "createFile(path, parts: Buffer[], mode, uid, gid, atime, mtime, ignoreChownErrors)");
+  if (argc < 9 || napi_get_value_int32(env, argv[0], &dir_fd) != napi_ok || !arg_string(env, argv[1], name, sizeof name)
+      || strchr(name, '/') != NULL || napi_is_array(env, argv[2], &is_array) != napi_ok || !is_array
+      || napi_get_value_uint32(env, argv[3], &mode) != napi_ok || napi_get_value_uint32(env, argv[4], &uid) != napi_ok
+      || napi_get_value_uint32(env, argv[5], &gid) != napi_ok || napi_get_value_double(env, argv[6], &atime) != napi_ok
+      || napi_get_value_double(env, argv[7], &mtime) != napi_ok || napi_get_value_bool(env, argv[8], &ignore_chown) != napi_ok) {
+    return throw_type(env, "createFile(dirFd, name without '/', parts: Buffer[], mode, uid, gid, atime, mtime, ignoreChownErrors)");
   }
-  napi_get_array_length(env, argv[1], &count);
-  int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode & 0777);
-  if (fd < 0) return throw_errno(env, errno, "open", path);
+  napi_get_array_length(env, argv[2], &count);
+  int fd = openat(dir_fd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode & 0777);
+  if (fd < 0) return throw_errno(env, errno, "open", name);
   const char *failed = NULL;
   int err = 0;
   for (uint32_t i = 0; i < count && !failed; i++) {
     napi_value item;
     void *data;
     size_t len;
-    napi_get_element(env, argv[1], i, &item);
+    napi_get_element(env, argv[2], i, &item);
     if (!arg_buffer(env, item, &data, &len)) {
       close(fd);
       return throw_type(env, "createFile: parts must be Buffers");
@@ -352,7 +384,7 @@ static napi_value js_create_file(napi_env env, napi_callback_info info) {
     if (futimens(fd, times) != 0) failed = "futimens", err = errno;
   }
   if (close(fd) != 0 && !failed) failed = "close", err = errno;
-  if (failed) return throw_errno(env, err, failed, path);
+  if (failed) return throw_errno(env, err, failed, name);
   return NULL;
 }
 
@@ -488,6 +520,8 @@ static napi_value init(napi_env env, napi_value exports) {
     ADDON_METHOD("llistxattr", js_llistxattr),
     ADDON_METHOD("mknod", js_mknod),
     ADDON_METHOD("crc64Update", js_crc64_update),
+    ADDON_METHOD("openDirectory", js_open_directory),
+    ADDON_METHOD("closeDirectory", js_close_directory),
     ADDON_METHOD("createFile", js_create_file),
     ADDON_METHOD("readFiles", js_read_files),
   };

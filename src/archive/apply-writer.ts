@@ -44,7 +44,7 @@ const OVERRIDE_STAT_XATTR = 'user.containers.override_stat';
 /** A small file whose content is collected and written with one native call at its end. */
 interface PendingFile {
   header: TarHeader;
-  path: string;
+  resolved: ResolvedPath;
   parts: Buffer[];
   /** How many of `parts` are copies (see copyHeldBytes). */
   copied: number;
@@ -73,11 +73,14 @@ export class LayerWriter {
   private pending: PendingFile | undefined;
   /** Directories whose times are set after everything else (writing into them changes mtime). */
   private readonly dirs: Array<{ name: string; times: [number, number] }> = [];
-  /** Host paths this layer wrote: an opaque whiteout keeps these (delete format). */
-  private readonly unpacked = new Set<string>();
+  /** Host paths this layer wrote: an opaque whiteout keeps these (delete format only). */
+  private readonly unpacked: Set<string> | undefined;
+  /** The directory small files were last created in, open for createFile. */
+  private directory: { path: string; fd: number } | undefined;
 
   constructor(root: string, private readonly options: LayerWriterOptions) {
     this.resolver = new RootResolver(root);
+    this.unpacked = options.whiteoutFormat === 'delete' ? new Set() : undefined;
   }
 
   /** Creates the entry (a regular file is opened; its content follows through `data`). */
@@ -173,6 +176,7 @@ export class LayerWriter {
 
   /** After the last entry: directory times, which writing their children changed. */
   finish(): void {
+    this.closeDirectory();
     for (const { name, times: [atime, mtime] } of this.dirs) {
       let resolved: ResolvedPath;
       try {
@@ -202,6 +206,7 @@ export class LayerWriter {
 
   /** Closes an open file after a failure. */
   abort(): void {
+    this.closeDirectory();
     if (this.current) closeSync(this.current.fd);
     this.current = undefined;
     this.pending = undefined;
@@ -219,13 +224,13 @@ export class LayerWriter {
         }
       }
     }
-    this.unpacked.add(resolved.full);
+    this.unpacked?.add(resolved.full);
     this.dirs.push({ name: header.name, times: entryTimes(header) });
   }
 
   private openFile(resolved: ResolvedPath, header: TarHeader): void {
     if (header.size <= SMALL_FILE_MAX && header.xattrs.size === 0 && !header.sparse) {
-      this.pending = { header, path: resolved.full, parts: [], copied: 0 };
+      this.pending = { header, resolved, parts: [], copied: 0 };
       return;
     }
     let fd: number;
@@ -236,24 +241,42 @@ export class LayerWriter {
       this.remove(resolved.full);
       fd = openSync(resolved.full, O_CREATE_FILE, 0o600);
     }
-    this.unpacked.add(resolved.full);
+    this.unpacked?.add(resolved.full);
     const sparse = header.sparse;
     this.current = { fd, header, path: resolved.full, position: 0, regions: sparse?.regions, regionIndex: 0, regionLeft: 0 };
   }
 
-  private writePending({ header, path, parts }: PendingFile): void {
+  private writePending({ header, resolved, parts }: PendingFile): void {
     const [atime, mtime] = entryTimes(header);
     const mode = this.modeFor(header);
-    const create = (): void => xattrAddon.createFile(path, parts, mode, header.uid, header.gid, atime, mtime, this.options.ignoreChownErrors ?? false);
+    const create = (): void => xattrAddon.createFile(this.directoryFd(resolved.parent), resolved.base, parts, mode, header.uid, header.gid,
+      atime, mtime, this.options.ignoreChownErrors ?? false);
     try {
       create();
     } catch (err) {
       if (!isErrno(err, 'EEXIST')) throw err;
-      this.remove(path);
+      this.remove(resolved.full);
       create();
     }
-    this.recordOverrideStat(path, header);
-    this.unpacked.add(path);
+    this.recordOverrideStat(resolved.full, header);
+    this.unpacked?.add(resolved.full);
+  }
+
+  /**
+   * A descriptor of `dir` (resolved, inside the root) for createFile, kept while files go into
+   * the same directory: entries of a directory usually follow each other.
+   */
+  private directoryFd(dir: string): number {
+    if (this.directory?.path !== dir) {
+      this.closeDirectory();
+      this.directory = { path: dir, fd: xattrAddon.openDirectory(dir) };
+    }
+    return this.directory.fd;
+  }
+
+  private closeDirectory(): void {
+    if (this.directory) xattrAddon.closeDirectory(this.directory.fd);
+    this.directory = undefined;
   }
 
   /** The mode to set: force_mask for regular files and directories when configured. */
@@ -300,7 +323,7 @@ export class LayerWriter {
       this.remove(resolved.full);
       make();
     }
-    this.unpacked.add(resolved.full);
+    this.unpacked?.add(resolved.full);
   }
 
   /** Owner, xattrs, mode (not for symlinks: Linux has no lchmod), times. */
@@ -361,16 +384,20 @@ export class LayerWriter {
     }
     for (const name of names) {
       const path = dir + '/' + name;
-      if (!this.unpacked.has(path)) this.remove(path);
+      if (!this.unpacked?.has(path)) this.remove(path);
       else if (lstatSync(path).isDirectory()) this.removeNotUnpacked(path);
     }
   }
 
-  /** rm -rf without following symlinks; the resolver's cache is dropped (a dir may be gone). */
+  /**
+   * rm -rf without following symlinks. The resolver's cache and the open directory are dropped:
+   * a directory may be gone, or replaced under the same name.
+   */
   private remove(path: string): void {
     rmSync(path, { recursive: true, force: true });
     this.resolver.invalidate();
-    this.unpacked.delete(path);
+    this.closeDirectory();
+    this.unpacked?.delete(path);
   }
 
   private chown(call: () => void): void {

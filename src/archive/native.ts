@@ -13,12 +13,19 @@ export interface XattrAddon {
   /** mknod(2); `mode` includes the type bits (S_IFCHR, S_IFBLK, S_IFIFO). */
   mknod(path: string, mode: number, major: number, minor: number): void;
   /**
-   * Creates a regular file in one call: open(O_CREAT|O_EXCL|O_NOFOLLOW, mode & 0777), write
-   * `parts`, fchown (EPERM/EINVAL ignored when asked) and fchmod only where fstat shows the owner
-   * or mode differ, futimens (seconds, fractions kept), close.
-   * Throws a Node-style error; EEXIST when something is in the way.
+   * A descriptor of the directory at `path` (O_PATH|O_DIRECTORY|O_NOFOLLOW: no read permission
+   * needed) for createFile; close it with closeDirectory.
    */
-  createFile(path: string, parts: Buffer[], mode: number, uid: number, gid: number, atime: number, mtime: number, ignoreChownErrors: boolean): void;
+  openDirectory(path: string): number;
+  /** Closes a descriptor from openDirectory (fs.closeSync would warn in a worker thread). */
+  closeDirectory(fd: number): void;
+  /**
+   * Creates the regular file `name` (one component) in the directory `dirFd` in one call:
+   * openat(O_CREAT|O_EXCL|O_NOFOLLOW, mode & 0777), write `parts`, fchown (EPERM/EINVAL ignored
+   * when asked) and fchmod only where fstat shows the owner or mode differ, futimens (seconds,
+   * fractions kept), close. Throws a Node-style error; EEXIST when something is in the way.
+   */
+  createFile(dirFd: number, name: string, parts: Buffer[], mode: number, uid: number, gid: number, atime: number, mtime: number, ignoreChownErrors: boolean): void;
   /**
    * On the libuv threadpool: reads file i (O_NOFOLLOW) into `target` at `spans[2i]`, up to
    * `spans[2i+1]` bytes; `got[i]` gets the bytes read and `crcs[8i…8i+8]` the running CRC-64.

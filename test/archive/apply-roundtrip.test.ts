@@ -210,6 +210,13 @@ describe('applyLayer whiteouts in delete format (vfs on a copy of the parent)', 
     assert.deepEqual(readdirSync(join(dir, 'opaque')), ['fresh']);
   });
 
+  it('writes into a directory made again after a whiteout removed it, not into the removed one', async () => {
+    const tar = new TarBuilder().dir('d').file('d/before', 'x').whiteout('d').file('d/after', 'y').toBuffer();
+    const { dir } = await apply(tar, 'delete');
+    assert.deepEqual(readdirSync(join(dir, 'd')), ['after']);
+    assert.equal(readFileSync(join(dir, 'd/after'), 'utf8'), 'y');
+  });
+
   it('replaces a file with a directory and a directory with a file', async () => {
     const tar = new TarBuilder().dir('was-file').file('was-dir', 'now a file').toBuffer();
     const { dir } = await apply(tar, 'delete', (d) => {
