@@ -276,6 +276,81 @@ static napi_value js_crc64_update(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+// base64Encode(parts: Buffer[], target: Buffer, offset): number. Standard base64 ('=' padded) of
+// the parts' concatenation, written into target at offset; returns the offset after it. The
+// tar-split JSON holds every raw tar header as base64: encoding straight into the writer's
+// output buffer spares a Buffer.concat, a string and its UTF-8 copy per header.
+static const char base64_alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+static char *base64_quantum(char *out, const uint8_t in[3]) {
+  out[0] = base64_alphabet[in[0] >> 2];
+  out[1] = base64_alphabet[((in[0] & 0x03) << 4) | (in[1] >> 4)];
+  out[2] = base64_alphabet[((in[1] & 0x0f) << 2) | (in[2] >> 6)];
+  out[3] = base64_alphabet[in[2] & 0x3f];
+  return out + 4;
+}
+
+static napi_value js_base64_encode(napi_env env, napi_callback_info info) {
+  static const char usage[] = "base64Encode(parts: Buffer[], target: Buffer, offset: number)";
+  size_t argc = 3;
+  napi_value argv[3], result;
+  void *target;
+  size_t target_len;
+  int64_t offset = -1;
+  uint32_t count = 0;
+  bool is_array = false;
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  if (argc < 3 || napi_is_array(env, argv[0], &is_array) != napi_ok || !is_array || !arg_buffer(env, argv[1], &target, &target_len)
+      || napi_get_value_int64(env, argv[2], &offset) != napi_ok || offset < 0 || (size_t)offset > target_len) {
+    return throw_type(env, usage);
+  }
+  napi_get_array_length(env, argv[0], &count);
+  const uint8_t *inline_data[8];
+  size_t inline_len[8];
+  const uint8_t **data = count <= 8 ? inline_data : malloc(count * sizeof *data);
+  size_t *lens = count <= 8 ? inline_len : malloc(count * sizeof *lens);
+  size_t total = 0;
+  bool ok = data != NULL && lens != NULL;
+  for (uint32_t i = 0; ok && i < count; i++) {
+    napi_value item;
+    void *p;
+    napi_get_element(env, argv[0], i, &item);
+    ok = arg_buffer(env, item, &p, &lens[i]);
+    data[i] = p;
+    total += ok ? lens[i] : 0;
+  }
+  size_t encoded = (total + 2) / 3 * 4;
+  if (ok && encoded > target_len - (size_t)offset) {
+    ok = false;
+    napi_throw_range_error(env, NULL, "base64Encode: the target is too small");
+  } else if (!ok) {
+    throw_type(env, usage);
+  }
+  if (ok) {
+    char *out = (char *)target + offset;
+    uint8_t carry[3];
+    size_t carried = 0;
+    for (uint32_t i = 0; i < count; i++) {
+      const uint8_t *p = data[i];
+      size_t n = lens[i];
+      while (carried > 0 && carried < 3 && n > 0) carry[carried++] = *p++, n--;
+      if (carried == 3) out = base64_quantum(out, carry), carried = 0;
+      for (; n >= 3; p += 3, n -= 3) out = base64_quantum(out, p);
+      while (n > 0) carry[carried++] = *p++, n--;
+    }
+    if (carried > 0) {
+      for (size_t k = carried; k < 3; k++) carry[k] = 0;
+      out = base64_quantum(out, carry);
+      out[-1] = '=';
+      if (carried == 1) out[-2] = '=';
+    }
+    napi_create_int64(env, offset + (int64_t)encoded, &result);
+  }
+  if (data != inline_data) free((void *)data);
+  if (lens != inline_len) free(lens);
+  return ok ? result : NULL;
+}
+
 static struct timespec to_timespec(double seconds) {
   struct timespec ts;
   double whole = seconds < 0 ? -__builtin_floor(-seconds) : __builtin_floor(seconds);
@@ -520,6 +595,7 @@ static napi_value init(napi_env env, napi_value exports) {
     ADDON_METHOD("llistxattr", js_llistxattr),
     ADDON_METHOD("mknod", js_mknod),
     ADDON_METHOD("crc64Update", js_crc64_update),
+    ADDON_METHOD("base64Encode", js_base64_encode),
     ADDON_METHOD("openDirectory", js_open_directory),
     ADDON_METHOD("closeDirectory", js_close_directory),
     ADDON_METHOD("createFile", js_create_file),

@@ -32,6 +32,11 @@ export interface XattrAddon {
    * Rejects with a Node-style error for the first file that cannot be opened or read.
    */
   readFiles(paths: string[], target: Buffer, spans: Float64Array, got: Uint32Array, crcs: Buffer): Promise<void>;
+  /**
+   * Writes the standard base64 ('=' padded) of the parts' concatenation into `target` at
+   * `offset`; returns the offset after it. RangeError when it does not fit.
+   */
+  base64Encode(parts: Buffer[], target: Buffer, offset: number): number;
   /** Go's crc64.Update with the ISO table; `state` is the running sum as 8 big-endian bytes. */
   crc64Update(state: Buffer, data: Buffer): void;
 }

@@ -8,6 +8,7 @@ import { rm } from 'node:fs/promises';
 import { finished } from 'node:stream/promises';
 import { createGzip, constants as zlibConstants, type Gzip } from 'node:zlib';
 import { goQuote } from '../util/index.js';
+import { xattrAddon } from './native.js';
 
 function fileLine(name: string, size: number, crc: Buffer | null, position: number): string {
   const sizeField = size > 0 ? `"size":${size},` : '';
@@ -25,8 +26,13 @@ const OUTPUT_BUFFER = 256 * 1024;
 export class TarSplitWriter {
   private readonly gzip: Gzip;
   private readonly output: WriteStream;
-  private buffer = Buffer.allocUnsafe(OUTPUT_BUFFER);
+  private buffer: Buffer = Buffer.allocUnsafeSlow(OUTPUT_BUFFER);
   private used = 0;
+  /**
+   * Output buffers gzip has consumed, filled again: a fresh buffer per 256 KiB cost a page fault
+   * per 4 KiB written (~0.02 s for the 36 MB of JSON of a 30,000-file layer).
+   */
+  private readonly spare: Buffer[] = [];
   private position = 0;
   private readonly done: Promise<void>;
 
@@ -50,9 +56,8 @@ export class TarSplitWriter {
       this.writeText(`{"type":2,"payload":null,"position":${position}}\n`);
       return;
     }
-    // Written in pieces: the long payload is never concatenated into a bigger string.
     this.writeText('{"type":2,"payload":"');
-    this.writeText((parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts)).toString('base64'));
+    this.writeBase64(parts);
     this.writeText(`","position":${position}}\n`);
   }
 
@@ -80,6 +85,23 @@ export class TarSplitWriter {
     await rm(this.path, { force: true });
   }
 
+  /**
+   * The base64 of the parts' concatenation, encoded straight into the output buffer: no string
+   * per raw header (~0.04 s of main-thread time for a 30,000-file layer, with the UTF-8 copies).
+   * More than the buffer holds (bytes after the end marker) goes to gzip on its own.
+   */
+  private writeBase64(parts: Buffer[]): void {
+    let size = 0;
+    for (const part of parts) size += part.length;
+    const encoded = Math.ceil(size / 3) * 4;
+    if (this.used + encoded > this.buffer.length) this.flush();
+    if (encoded > this.buffer.length) {
+      this.gzip.write(Buffer.from(Buffer.concat(parts).toString('base64'), 'latin1'));
+      return;
+    }
+    this.used = xattrAddon.base64Encode(parts, this.buffer, this.used);
+  }
+
   /** UTF-8 text into the output buffer (a piece bigger than the buffer goes to gzip on its own). */
   private writeText(text: string): void {
     // UTF-8 takes at most 3 bytes per UTF-16 unit.
@@ -95,8 +117,10 @@ export class TarSplitWriter {
 
   private flush(): void {
     if (this.used === 0) return;
-    this.gzip.write(this.buffer.subarray(0, this.used));
-    this.buffer = Buffer.allocUnsafe(OUTPUT_BUFFER);
+    const full = this.buffer;
+    // The write callback runs once gzip has taken in the whole chunk.
+    this.gzip.write(full.subarray(0, this.used), () => this.spare.push(full));
+    this.buffer = this.spare.pop() ?? Buffer.allocUnsafeSlow(OUTPUT_BUFFER);
     this.used = 0;
   }
 }
