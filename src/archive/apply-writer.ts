@@ -86,9 +86,8 @@ export class LayerWriter {
   /** Creates the entry (a regular file is opened; its content follows through `data`). */
   entry(header: TarHeader): void {
     const name = header.name;
-    const relativeTop = name.replace(/^(\.?\/)+/, '');
     // AUFS metadata at the top (hard-link directory `.wh..wh.plnk` etc.) is never extracted.
-    if (relativeTop.startsWith(WHITEOUT_META_PREFIX)) return;
+    if (name.includes(WHITEOUT_META_PREFIX) && name.replace(/^(\.?\/)+/, '').startsWith(WHITEOUT_META_PREFIX)) return;
     const resolved = this.resolver.resolve(name, true);
     if (resolved.base.startsWith(WHITEOUT_PREFIX)) {
       this.whiteout(resolved, header);
