@@ -10,7 +10,7 @@
 import type { ErrorDetail } from '../util/index.js';
 import type { LayerWriterOptions } from './apply-writer.js';
 import type { ArchiveErrorCode } from './errors.js';
-import type { SparseRegion, TarEntryType, TarHeader } from './tar/header.js';
+import { NO_XATTRS, type SparseRegion, type TarEntryType, type TarHeader } from './tar/header.js';
 
 export interface WriterBatch {
   numbers: Float64Array;
@@ -182,14 +182,14 @@ export function replayBatch(batch: WriterBatch, target: WriterCalls): void {
       target.entryEnd();
     } else {
       const atime = n[i + 6] as number;
+      const xattrCount = n[i + 9] as number;
       const header: TarHeader = {
         type: String.fromCharCode(n[i] as number) as TarEntryType, mode: n[i + 1] as number, uid: n[i + 2] as number,
         gid: n[i + 3] as number, size: n[i + 4] as number, mtime: n[i + 5] as number, devmajor: n[i + 7] as number,
         devminor: n[i + 8] as number, name: strings[s++] as string, linkname: strings[s++] as string, uname: '', gname: '',
-        xattrs: new Map(),
+        xattrs: xattrCount > 0 ? new Map() : NO_XATTRS,
       };
       if (!Number.isNaN(atime)) header.atime = atime;
-      const xattrCount = n[i + 9] as number;
       const realSize = n[i + 10] as number;
       const regionCount = n[i + 11] as number;
       i += 12;

@@ -132,6 +132,14 @@ describe('TarReader', () => {
     }
   });
 
+  it('gives each header only its own xattrs, headers without any an empty map that refuses additions', () => {
+    const tar = new TarBuilder().file('a', 'a', { xattrs: { 'user.a': '1' } }).file('b', 'b').file('c', 'c', { xattrs: { 'user.c': '3' } }).file('d', 'd').toBuffer();
+    const { headers } = readTar(tar);
+    assert.deepEqual(headers.map((h) => [...h.xattrs.keys()]), [['user.a'], [], ['user.c'], []]);
+    assert.throws(() => (headers[1] as TarHeader).xattrs.set('user.b', Buffer.from('2')));
+    assert.equal((headers[3] as TarHeader).xattrs.size, 0);
+  });
+
   it('reads base-256 numeric fields', () => {
     const block = encodeTarHeader({ name: 'f', type: TarEntryType.File, uid: 5 });
     block.fill(0, 108, 116);

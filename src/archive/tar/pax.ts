@@ -2,7 +2,7 @@
 // names and GNU sparse maps override the fields of the header that follows.
 
 import { ArchiveError } from '../errors.js';
-import { BLOCK_SIZE, parseNumeric, type SparseRegion, type TarHeader } from './header.js';
+import { BLOCK_SIZE, NO_XATTRS, parseNumeric, type SparseRegion, type TarHeader } from './header.js';
 
 const XATTR_PREFIX = 'SCHILY.xattr.';
 
@@ -58,7 +58,9 @@ export function applyExtensions(header: TarHeader, ext: PendingExtensions): TarH
       case 'atime': header.atime = paxTime(key, value); break;
       case 'ctime': header.ctime = paxTime(key, value); break;
       default:
-        if (key.startsWith(XATTR_PREFIX)) header.xattrs.set(key.slice(XATTR_PREFIX.length), value);
+        if (!key.startsWith(XATTR_PREFIX)) break;
+        if (header.xattrs === NO_XATTRS) header.xattrs = new Map();
+        header.xattrs.set(key.slice(XATTR_PREFIX.length), value);
     }
   }
   applyPaxSparse(header, records);
