@@ -133,11 +133,11 @@ class ApplyVisitor implements TarVisitor {
 
   entry(header: TarHeader, raw: Buffer[]): void {
     // Go's tar-split packer refuses the layer the same way (storage.ErrDuplicatePath).
-    const cleaned = goCleanPath(header.name);
-    if (this.names.has(cleaned)) {
+    const known = this.names.size;
+    this.names.add(goCleanPath(header.name));
+    if (this.names.size === known) {
       throw new ArchiveError('bad-tar', `duplicates of file paths not supported: "${header.name}"`, { name: header.name });
     }
-    this.names.add(cleaned);
     this.header = header;
     if (!baseName(header.name).startsWith(WHITEOUT_PREFIX)) {
       this.uids.add(header.uid);
