@@ -391,9 +391,10 @@ static napi_value js_close_directory(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-// createFile(dirFd, name, parts: Buffer[], mode, uid, gid, atime, mtime, ignoreChownErrors): one
-// call per small regular file of a layer: openat (O_CREAT|O_EXCL|O_NOFOLLOW) of `name`, a single
-// component, in the open directory `dirFd`, write the content,
+// createFile(dirFd, name, content: Buffer, start, end, mode, uid, gid, atime, mtime,
+// ignoreChownErrors): one call per small regular file of a layer: openat (O_CREAT|O_EXCL|
+// O_NOFOLLOW) of `name`, a single component, in the open directory `dirFd`, write content[start,
+// end) (a range: the writer passes the batch buffer itself, no slice object per file),
 // fchown, fchmod (after chown, which clears set-id bits), futimens, close. Node would need six
 // calls; applying 30,000-file layers spends much of its time in those crossings.
 // The file is created with its permission bits, and fchown/fchmod run only when fstat shows the
@@ -404,47 +405,42 @@ static napi_value js_close_directory(napi_env env, napi_callback_info info) {
 // writer thread's time for 30,000 files at the depth of a store's layer directories).
 // Throws EEXIST untouched so the caller can remove what is in the way and retry.
 static napi_value js_create_file(napi_env env, napi_callback_info info) {
-  size_t argc = 9;
-  napi_value argv[9];
+  size_t argc = 11;
+  napi_value argv[11];
   char name[PATH_BUF];
   int32_t dir_fd = -1;
-  uint32_t mode = 0, uid = 0, gid = 0, count = 0;
+  uint32_t mode = 0, uid = 0, gid = 0;
+  int64_t start = -1, end = -1;
   double atime = 0, mtime = 0;
-  bool ignore_chown = false, is_array = false;
+  void *content;
+  size_t content_len;
+  bool ignore_chown = false;
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  if (argc < 9 || napi_get_value_int32(env, argv[0], &dir_fd) != napi_ok || !arg_string(env, argv[1], name, sizeof name)
-      || strchr(name, '/') != NULL || napi_is_array(env, argv[2], &is_array) != napi_ok || !is_array
-      || napi_get_value_uint32(env, argv[3], &mode) != napi_ok || napi_get_value_uint32(env, argv[4], &uid) != napi_ok
-      || napi_get_value_uint32(env, argv[5], &gid) != napi_ok || napi_get_value_double(env, argv[6], &atime) != napi_ok
-      || napi_get_value_double(env, argv[7], &mtime) != napi_ok || napi_get_value_bool(env, argv[8], &ignore_chown) != napi_ok) {
-    return throw_type(env, "createFile(dirFd, name without '/', parts: Buffer[], mode, uid, gid, atime, mtime, ignoreChownErrors)");
+  if (argc < 11 || napi_get_value_int32(env, argv[0], &dir_fd) != napi_ok || !arg_string(env, argv[1], name, sizeof name)
+      || strchr(name, '/') != NULL || !arg_buffer(env, argv[2], &content, &content_len)
+      || napi_get_value_int64(env, argv[3], &start) != napi_ok || napi_get_value_int64(env, argv[4], &end) != napi_ok
+      || start < 0 || start > end || (uint64_t)end > content_len
+      || napi_get_value_uint32(env, argv[5], &mode) != napi_ok || napi_get_value_uint32(env, argv[6], &uid) != napi_ok
+      || napi_get_value_uint32(env, argv[7], &gid) != napi_ok || napi_get_value_double(env, argv[8], &atime) != napi_ok
+      || napi_get_value_double(env, argv[9], &mtime) != napi_ok || napi_get_value_bool(env, argv[10], &ignore_chown) != napi_ok) {
+    return throw_type(env, "createFile(dirFd, name without '/', content: Buffer, start, end, mode, uid, gid, atime, mtime, ignoreChownErrors)");
   }
-  napi_get_array_length(env, argv[2], &count);
   int fd = openat(dir_fd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode & 0777);
   if (fd < 0) return throw_errno(env, errno, "open", name);
   const char *failed = NULL;
   int err = 0;
-  for (uint32_t i = 0; i < count && !failed; i++) {
-    napi_value item;
-    void *data;
-    size_t len;
-    napi_get_element(env, argv[2], i, &item);
-    if (!arg_buffer(env, item, &data, &len)) {
-      close(fd);
-      return throw_type(env, "createFile: parts must be Buffers");
+  const char *p = (const char *)content + start;
+  size_t len = (size_t)(end - start);
+  while (len > 0) {
+    ssize_t n = write(fd, p, len);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      failed = "write";
+      err = errno;
+      break;
     }
-    const char *p = data;
-    while (len > 0) {
-      ssize_t n = write(fd, p, len);
-      if (n < 0) {
-        if (errno == EINTR) continue;
-        failed = "write";
-        err = errno;
-        break;
-      }
-      p += n;
-      len -= n;
-    }
+    p += n;
+    len -= n;
   }
   struct stat st;
   if (!failed && fstat(fd, &st) != 0) failed = "fstat", err = errno;

@@ -32,10 +32,13 @@ export type WorkerReply =
   | { kind: 'aborted' }
   | { kind: 'error'; code: ArchiveErrorCode; message: string; detail: ErrorDetail };
 
-/** The calls a batch replays, in order. */
+/**
+ * The calls a batch replays, in order. Content comes as a range of the batch's bytes buffer: no
+ * slice object per chunk (making one per small file was ~0.01 s of the writer thread's time).
+ */
 export interface WriterCalls {
   entry(header: TarHeader): void;
-  data(chunk: Buffer): void;
+  data(bytes: Buffer, start: number, end: number): void;
   entryEnd(): void;
 }
 
@@ -53,7 +56,7 @@ const MIN_BYTES_CAPACITY = 1 << 16;
  * from batch to batch (a number[] grown by push and copied per batch allocated ~15 MB for a
  * 30,000-entry layer).
  */
-export class WriterBatchEncoder implements WriterCalls {
+export class WriterBatchEncoder {
   private numbers = new Float64Array(4096);
   private count = 0;
   private strings: string[] = [];
@@ -164,8 +167,8 @@ export class WriterBatchEncoder implements WriterCalls {
 }
 
 /**
- * Replays a batch's calls on `target`. Content chunks are slices of the batch's bytes buffer,
- * which goes back to the main thread after the batch: a target that keeps one copies it.
+ * Replays a batch's calls on `target`. Content ranges are of the batch's bytes buffer, which
+ * goes back to the main thread after the batch: a target that keeps content copies it.
  */
 export function replayBatch(batch: WriterBatch, target: WriterCalls): void {
   const n = batch.numbers;
@@ -177,7 +180,7 @@ export function replayBatch(batch: WriterBatch, target: WriterCalls): void {
     const op = n[i++];
     if (op === OP_DATA) {
       const offset = n[i++] as number;
-      target.data(bytes.subarray(offset, offset + (n[i++] as number)));
+      target.data(bytes, offset, offset + (n[i++] as number));
     } else if (op === OP_END) {
       target.entryEnd();
     } else {

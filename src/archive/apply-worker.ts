@@ -54,8 +54,8 @@ function tracked(target: LayerWriter): Parameters<typeof replayBatch>[1] {
       currentName = header.name;
       target.entry(header);
     },
-    data(chunk) {
-      target.data(chunk);
+    data(bytes, start, end) {
+      target.data(bytes, start, end);
     },
     entryEnd() {
       target.entryEnd();

@@ -45,10 +45,55 @@ const OVERRIDE_STAT_XATTR = 'user.containers.override_stat';
 interface PendingFile {
   header: TarHeader;
   resolved: ResolvedPath;
-  parts: Buffer[];
-  /** How many of `parts` are copies (see copyHeldBytes). */
-  copied: number;
+  content: CollectedContent;
 }
+
+const EMPTY = Buffer.alloc(0);
+
+/**
+ * A small file's content as it arrives. Usually one range of one batch buffer, kept as the
+ * buffer and offsets (no slice object per file); content in several pieces is kept as slices.
+ */
+class CollectedContent {
+  private buffer: Buffer = EMPTY;
+  private start = 0;
+  private end = 0;
+  /** The pieces once there is more than one, and how many of them are copies. */
+  private pieces: Buffer[] | undefined;
+  private copied = 0;
+
+  add(bytes: Buffer, start: number, end: number): void {
+    if (this.pieces) {
+      this.pieces.push(bytes.subarray(start, end));
+    } else if (this.end === this.start) {
+      this.buffer = bytes;
+      this.start = start;
+      this.end = end;
+    } else {
+      this.pieces = [this.buffer.subarray(this.start, this.end), bytes.subarray(start, end)];
+    }
+  }
+
+  /** Copies what still lies in buffers that are about to be reused. */
+  copyHeld(): void {
+    if (this.pieces) {
+      for (let i = this.copied; i < this.pieces.length; i++) this.pieces[i] = Buffer.from(this.pieces[i] as Buffer);
+      this.copied = this.pieces.length;
+    } else if (this.end > this.start) {
+      this.buffer = Buffer.from(this.buffer.subarray(this.start, this.end));
+      this.start = 0;
+      this.end = this.buffer.length;
+    }
+  }
+
+  /** The whole content as one range: [buffer, start, end]. */
+  range(): [Buffer, number, number] {
+    if (!this.pieces) return [this.buffer, this.start, this.end];
+    const whole = Buffer.concat(this.pieces);
+    return [whole, 0, whole.length];
+  }
+}
+
 
 /**
  * Files up to this size without xattrs are written by `createFile` in one addon call instead
@@ -123,28 +168,29 @@ export class LayerWriter {
     this.finishMetadata(resolved.full, header);
   }
 
-  data(chunk: Buffer): void {
+  /** Content of the current entry: `bytes` from `start` to `end`. */
+  data(bytes: Buffer, start: number, end: number): void {
     if (this.pending) {
-      this.pending.parts.push(chunk);
+      this.pending.content.add(bytes, start, end);
       return;
     }
     const file = this.current;
     if (!file) return; // content of an entry that is not extracted
     if (!file.regions) {
-      writeAll(file.fd, chunk, file.position);
-      file.position += chunk.length;
+      writeAll(file.fd, bytes, start, end, file.position);
+      file.position += end - start;
       return;
     }
-    let offset = 0;
-    while (offset < chunk.length) {
+    let offset = start;
+    while (offset < end) {
       while (file.regionLeft === 0) {
         const region = file.regions[file.regionIndex++];
         if (!region) throw new ArchiveError('bad-tar', `sparse file "${file.header.name}" has more data than its map`, { name: file.header.name });
         file.position = region.offset;
         file.regionLeft = region.length;
       }
-      const take = Math.min(file.regionLeft, chunk.length - offset);
-      writeAll(file.fd, chunk.subarray(offset, offset + take), file.position);
+      const take = Math.min(file.regionLeft, end - offset);
+      writeAll(file.fd, bytes, offset, offset + take, file.position);
       file.position += take;
       file.regionLeft -= take;
       offset += take;
@@ -193,14 +239,11 @@ export class LayerWriter {
   }
 
   /**
-   * Copies the content collected for an unfinished small file: the chunks passed to `data` may
-   * be slices of a buffer that is reused for later input once this returns.
+   * Copies the content collected for an unfinished small file: the buffers passed to `data` may
+   * be reused for later input once this returns.
    */
   copyHeldBytes(): void {
-    const pending = this.pending;
-    if (!pending) return;
-    for (let i = pending.copied; i < pending.parts.length; i++) pending.parts[i] = Buffer.from(pending.parts[i] as Buffer);
-    pending.copied = pending.parts.length;
+    this.pending?.content.copyHeld();
   }
 
   /** Closes an open file after a failure. */
@@ -229,7 +272,7 @@ export class LayerWriter {
 
   private openFile(resolved: ResolvedPath, header: TarHeader): void {
     if (header.size <= SMALL_FILE_MAX && header.xattrs.size === 0 && !header.sparse) {
-      this.pending = { header, resolved, parts: [], copied: 0 };
+      this.pending = { header, resolved, content: new CollectedContent() };
       return;
     }
     let fd: number;
@@ -245,11 +288,12 @@ export class LayerWriter {
     this.current = { fd, header, path: resolved.full, position: 0, regions: sparse?.regions, regionIndex: 0, regionLeft: 0 };
   }
 
-  private writePending({ header, resolved, parts }: PendingFile): void {
+  private writePending({ header, resolved, content }: PendingFile): void {
     const [atime, mtime] = entryTimes(header);
     const mode = this.modeFor(header);
-    const create = (): void => xattrAddon.createFile(this.directoryFd(resolved.parent), resolved.base, parts, mode, header.uid, header.gid,
-      atime, mtime, this.options.ignoreChownErrors ?? false);
+    const [bytes, start, end] = content.range();
+    const create = (): void => xattrAddon.createFile(this.directoryFd(resolved.parent), resolved.base, bytes, start, end, mode,
+      header.uid, header.gid, atime, mtime, this.options.ignoreChownErrors ?? false);
     try {
       create();
     } catch (err) {
@@ -427,9 +471,8 @@ function entryTimes(header: TarHeader): [number, number] {
   return [atime, mtime];
 }
 
-function writeAll(fd: number, chunk: Buffer, position: number): void {
-  let written = 0;
-  while (written < chunk.length) {
-    written += writeSync(fd, chunk, written, chunk.length - written, position + written);
-  }
+/** Writes `bytes` from `start` to `end` at `position`. */
+function writeAll(fd: number, bytes: Buffer, start: number, end: number, position: number): void {
+  let at = start;
+  while (at < end) at += writeSync(fd, bytes, at, end - at, position + at - start);
 }

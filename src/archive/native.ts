@@ -21,11 +21,13 @@ export interface XattrAddon {
   closeDirectory(fd: number): void;
   /**
    * Creates the regular file `name` (one component) in the directory `dirFd` in one call:
-   * openat(O_CREAT|O_EXCL|O_NOFOLLOW, mode & 0777), write `parts`, fchown (EPERM/EINVAL ignored
-   * when asked) and fchmod only where fstat shows the owner or mode differ, futimens (seconds,
-   * fractions kept), close. Throws a Node-style error; EEXIST when something is in the way.
+   * openat(O_CREAT|O_EXCL|O_NOFOLLOW, mode & 0777), write content[start, end), fchown
+   * (EPERM/EINVAL ignored when asked) and fchmod only where fstat shows the owner or mode differ,
+   * futimens (seconds, fractions kept), close. Throws a Node-style error; EEXIST when something
+   * is in the way.
    */
-  createFile(dirFd: number, name: string, parts: Buffer[], mode: number, uid: number, gid: number, atime: number, mtime: number, ignoreChownErrors: boolean): void;
+  createFile(dirFd: number, name: string, content: Buffer, start: number, end: number, mode: number, uid: number, gid: number,
+    atime: number, mtime: number, ignoreChownErrors: boolean): void;
   /**
    * On the libuv threadpool: reads file i (O_NOFOLLOW) into `target` at `spans[2i]`, up to
    * `spans[2i+1]` bytes; `got[i]` gets the bytes read and `crcs[8i…8i+8]` the running CRC-64.

@@ -179,6 +179,23 @@ describe('applyLayer gives new files the owner and mode of their entry', () => {
     assert.equal(lstatSync(join(dir, 'shared/no-bits')).mode & 0o7777, 0);
   });
 
+  it('with its content when that arrives in many small reads (one writer batch each)', async () => {
+    const content = Buffer.alloc(200_000, 'abcdefghij');
+    const tar = new TarBuilder().file('small', 'x').file('spread', content).file('after', 'y').toBuffer();
+    const dir = join(work, `layer${count++}`);
+    mkdirSync(dir);
+    // One chunk per turn of the event loop: the stream cannot merge them into bigger reads.
+    async function* slowly(): AsyncGenerator<Buffer> {
+      for (let at = 0; at < tar.length; at += 4096) {
+        yield tar.subarray(at, at + 4096);
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+    }
+    await applyLayer(dir, Readable.from(slowly()), { whiteoutFormat: 'delete' });
+    assert.ok(readFileSync(join(dir, 'spread')).equals(content));
+    assert.equal(readFileSync(join(dir, 'after'), 'utf8'), 'y');
+  });
+
   it('with the xattrs of its header when its content spans many input chunks', async () => {
     const value = Buffer.from('value set after the last chunk');
     // Reads of the input stream merge the small chunks up to its 1 MiB buffer: 3 MiB are 3+ reads.
