@@ -94,10 +94,9 @@ class CollectedContent {
   }
 }
 
-
 /**
  * Files up to this size without xattrs are written by `createFile` in one addon call instead
- * of six fs calls; their content is held until the entry ends (slices of the input chunks).
+ * of six fs calls; their content is held until the entry ends (CollectedContent).
  */
 const SMALL_FILE_MAX = 1 << 20;
 
