@@ -276,6 +276,81 @@ static napi_value js_crc64_update(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+// base64Encode(parts: Buffer[], target: Buffer, offset): number. Standard base64 ('=' padded) of
+// the parts' concatenation, written into target at offset; returns the offset after it. The
+// tar-split JSON holds every raw tar header as base64: encoding straight into the writer's
+// output buffer spares a Buffer.concat, a string and its UTF-8 copy per header.
+static const char base64_alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+static char *base64_quantum(char *out, const uint8_t in[3]) {
+  out[0] = base64_alphabet[in[0] >> 2];
+  out[1] = base64_alphabet[((in[0] & 0x03) << 4) | (in[1] >> 4)];
+  out[2] = base64_alphabet[((in[1] & 0x0f) << 2) | (in[2] >> 6)];
+  out[3] = base64_alphabet[in[2] & 0x3f];
+  return out + 4;
+}
+
+static napi_value js_base64_encode(napi_env env, napi_callback_info info) {
+  static const char usage[] = "base64Encode(parts: Buffer[], target: Buffer, offset: number)";
+  size_t argc = 3;
+  napi_value argv[3], result;
+  void *target;
+  size_t target_len;
+  int64_t offset = -1;
+  uint32_t count = 0;
+  bool is_array = false;
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  if (argc < 3 || napi_is_array(env, argv[0], &is_array) != napi_ok || !is_array || !arg_buffer(env, argv[1], &target, &target_len)
+      || napi_get_value_int64(env, argv[2], &offset) != napi_ok || offset < 0 || (size_t)offset > target_len) {
+    return throw_type(env, usage);
+  }
+  napi_get_array_length(env, argv[0], &count);
+  const uint8_t *inline_data[8];
+  size_t inline_len[8];
+  const uint8_t **data = count <= 8 ? inline_data : malloc(count * sizeof *data);
+  size_t *lens = count <= 8 ? inline_len : malloc(count * sizeof *lens);
+  size_t total = 0;
+  bool ok = data != NULL && lens != NULL;
+  for (uint32_t i = 0; ok && i < count; i++) {
+    napi_value item;
+    void *p;
+    napi_get_element(env, argv[0], i, &item);
+    ok = arg_buffer(env, item, &p, &lens[i]);
+    data[i] = p;
+    total += ok ? lens[i] : 0;
+  }
+  size_t encoded = (total + 2) / 3 * 4;
+  if (ok && encoded > target_len - (size_t)offset) {
+    ok = false;
+    napi_throw_range_error(env, NULL, "base64Encode: the target is too small");
+  } else if (!ok) {
+    throw_type(env, usage);
+  }
+  if (ok) {
+    char *out = (char *)target + offset;
+    uint8_t carry[3];
+    size_t carried = 0;
+    for (uint32_t i = 0; i < count; i++) {
+      const uint8_t *p = data[i];
+      size_t n = lens[i];
+      while (carried > 0 && carried < 3 && n > 0) carry[carried++] = *p++, n--;
+      if (carried == 3) out = base64_quantum(out, carry), carried = 0;
+      for (; n >= 3; p += 3, n -= 3) out = base64_quantum(out, p);
+      while (n > 0) carry[carried++] = *p++, n--;
+    }
+    if (carried > 0) {
+      for (size_t k = carried; k < 3; k++) carry[k] = 0;
+      out = base64_quantum(out, carry);
+      out[-1] = '=';
+      if (carried == 1) out[-2] = '=';
+    }
+    napi_create_int64(env, offset + (int64_t)encoded, &result);
+  }
+  if (data != inline_data) free((void *)data);
+  if (lens != inline_len) free(lens);
+  return ok ? result : NULL;
+}
+
 static struct timespec to_timespec(double seconds) {
   struct timespec ts;
   double whole = seconds < 0 ? -__builtin_floor(-seconds) : __builtin_floor(seconds);
@@ -289,60 +364,98 @@ static struct timespec to_timespec(double seconds) {
   return ts;
 }
 
-// createFile(path, parts: Buffer[], mode, uid, gid, atime, mtime, ignoreChownErrors): one call
-// per small regular file of a layer: open (O_CREAT|O_EXCL|O_NOFOLLOW), write the content,
+// openDirectory(path): a descriptor of the directory itself (O_PATH|O_DIRECTORY|O_NOFOLLOW), for
+// createFile's dirFd. O_PATH needs no read permission on the directory, as a walk through it
+// does not; Node's fs cannot open with O_PATH.
+static napi_value js_open_directory(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1], result;
+  char path[PATH_BUF];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  if (argc < 1 || !arg_string(env, argv[0], path, sizeof path)) return throw_type(env, "openDirectory(path: string)");
+  int fd = open(path, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) return throw_errno(env, errno, "open", path);
+  napi_create_int32(env, fd, &result);
+  return result;
+}
+
+// closeDirectory(fd): closes what openDirectory opened. Not fs.closeSync: in a worker thread Node
+// warns (process warning, each time) about closing a descriptor its fs did not open.
+static napi_value js_close_directory(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  int32_t fd = -1;
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  if (argc < 1 || napi_get_value_int32(env, argv[0], &fd) != napi_ok) return throw_type(env, "closeDirectory(fd: number)");
+  if (close(fd) != 0) return throw_errno(env, errno, "close", NULL);
+  return NULL;
+}
+
+// createFile(dirFd, name, content: Buffer, start, end, mode, uid, gid, atime, mtime,
+// ignoreChownErrors): one call per small regular file of a layer: openat (O_CREAT|O_EXCL|
+// O_NOFOLLOW) of `name`, a single component, in the open directory `dirFd`, write content[start,
+// end) (a range: the writer passes the batch buffer itself, no slice object per file),
 // fchown, fchmod (after chown, which clears set-id bits), futimens, close. Node would need six
 // calls; applying 30,000-file layers spends much of its time in those crossings.
+// The file is created with its permission bits, and fchown/fchmod run only when fstat shows the
+// new file's owner or mode differ (other ids, set-id bits, a umask or default ACL that masked
+// bits, a set-group-id parent): for the usual root-owned 0644/0755 file that is one fstat
+// instead of two calls that change nothing (30,000 files on tmpfs: ~0.03 s less).
+// The directory fd spares the kernel the walk of the whole path for every file (~10% of the
+// writer thread's time for 30,000 files at the depth of a store's layer directories).
 // Throws EEXIST untouched so the caller can remove what is in the way and retry.
 static napi_value js_create_file(napi_env env, napi_callback_info info) {
-  size_t argc = 8;
-  napi_value argv[8];
-  char path[PATH_BUF];
-  uint32_t mode = 0, uid = 0, gid = 0, count = 0;
+  size_t argc = 11;
+  napi_value argv[11];
+  char name[PATH_BUF];
+  int32_t dir_fd = -1;
+  uint32_t mode = 0, uid = 0, gid = 0;
+  int64_t start = -1, end = -1;
   double atime = 0, mtime = 0;
-  bool ignore_chown = false, is_array = false;
+  void *content;
+  size_t content_len;
+  bool ignore_chown = false;
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  if (argc < 8 || !arg_string(env, argv[0], path, sizeof path) || napi_is_array(env, argv[1], &is_array) != napi_ok || !is_array
-      || napi_get_value_uint32(env, argv[2], &mode) != napi_ok || napi_get_value_uint32(env, argv[3], &uid) != napi_ok
-      || napi_get_value_uint32(env, argv[4], &gid) != napi_ok || napi_get_value_double(env, argv[5], &atime) != napi_ok
-      || napi_get_value_double(env, argv[6], &mtime) != napi_ok || napi_get_value_bool(env, argv[7], &ignore_chown) != napi_ok) {
-    return throw_type(env, "createFile(path, parts: Buffer[], mode, uid, gid, atime, mtime, ignoreChownErrors)");
+  if (argc < 11 || napi_get_value_int32(env, argv[0], &dir_fd) != napi_ok || !arg_string(env, argv[1], name, sizeof name)
+      || strchr(name, '/') != NULL || !arg_buffer(env, argv[2], &content, &content_len)
+      || napi_get_value_int64(env, argv[3], &start) != napi_ok || napi_get_value_int64(env, argv[4], &end) != napi_ok
+      || start < 0 || start > end || (uint64_t)end > content_len
+      || napi_get_value_uint32(env, argv[5], &mode) != napi_ok || napi_get_value_uint32(env, argv[6], &uid) != napi_ok
+      || napi_get_value_uint32(env, argv[7], &gid) != napi_ok || napi_get_value_double(env, argv[8], &atime) != napi_ok
+      || napi_get_value_double(env, argv[9], &mtime) != napi_ok || napi_get_value_bool(env, argv[10], &ignore_chown) != napi_ok) {
+    return throw_type(env, "createFile(dirFd, name without '/', content: Buffer, start, end, mode, uid, gid, atime, mtime, ignoreChownErrors)");
   }
-  napi_get_array_length(env, argv[1], &count);
-  int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-  if (fd < 0) return throw_errno(env, errno, "open", path);
+  int fd = openat(dir_fd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode & 0777);
+  if (fd < 0) return throw_errno(env, errno, "open", name);
   const char *failed = NULL;
   int err = 0;
-  for (uint32_t i = 0; i < count && !failed; i++) {
-    napi_value item;
-    void *data;
-    size_t len;
-    napi_get_element(env, argv[1], i, &item);
-    if (!arg_buffer(env, item, &data, &len)) {
-      close(fd);
-      return throw_type(env, "createFile: parts must be Buffers");
+  const char *p = (const char *)content + start;
+  size_t len = (size_t)(end - start);
+  while (len > 0) {
+    ssize_t n = write(fd, p, len);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      failed = "write";
+      err = errno;
+      break;
     }
-    const char *p = data;
-    while (len > 0) {
-      ssize_t n = write(fd, p, len);
-      if (n < 0) {
-        if (errno == EINTR) continue;
-        failed = "write";
-        err = errno;
-        break;
-      }
-      p += n;
-      len -= n;
-    }
+    p += n;
+    len -= n;
   }
-  if (!failed && fchown(fd, uid, gid) != 0 && !(ignore_chown && (errno == EPERM || errno == EINVAL))) failed = "fchown", err = errno;
-  if (!failed && fchmod(fd, mode & 07777) != 0) failed = "fchmod", err = errno;
+  struct stat st;
+  if (!failed && fstat(fd, &st) != 0) failed = "fstat", err = errno;
+  bool chowned = false;
+  if (!failed && (st.st_uid != uid || st.st_gid != gid)) {
+    chowned = true;
+    if (fchown(fd, uid, gid) != 0 && !(ignore_chown && (errno == EPERM || errno == EINVAL))) failed = "fchown", err = errno;
+  }
+  if (!failed && (chowned || (st.st_mode & 07777) != (mode & 07777)) && fchmod(fd, mode & 07777) != 0) failed = "fchmod", err = errno;
   if (!failed) {
     struct timespec times[2] = {to_timespec(atime), to_timespec(mtime)};
     if (futimens(fd, times) != 0) failed = "futimens", err = errno;
   }
   if (close(fd) != 0 && !failed) failed = "close", err = errno;
-  if (failed) return throw_errno(env, err, failed, path);
+  if (failed) return throw_errno(env, err, failed, name);
   return NULL;
 }
 
@@ -478,6 +591,9 @@ static napi_value init(napi_env env, napi_value exports) {
     ADDON_METHOD("llistxattr", js_llistxattr),
     ADDON_METHOD("mknod", js_mknod),
     ADDON_METHOD("crc64Update", js_crc64_update),
+    ADDON_METHOD("base64Encode", js_base64_encode),
+    ADDON_METHOD("openDirectory", js_open_directory),
+    ADDON_METHOD("closeDirectory", js_close_directory),
     ADDON_METHOD("createFile", js_create_file),
     ADDON_METHOD("readFiles", js_read_files),
   };

@@ -10,6 +10,8 @@ import { lstatSync, mkdirSync, readlinkSync } from 'node:fs';
 import { isErrno } from '../util/index.js';
 import { ArchiveError } from './errors.js';
 
+const SLASH = 0x2f;
+
 /** Linux's limit on symlinks followed in one lookup (MAXSYMLINKS). */
 const MAX_SYMLINK_HOPS = 40;
 
@@ -20,8 +22,6 @@ export interface ResolvedPath {
   base: string;
   /** `parent/base`, or the root itself. */
   full: string;
-  /** The name relative to the root, cleaned (`etc/passwd`, '' for the root). */
-  relative: string;
 }
 
 /** Splits a tar name into clean components, `..` clamped at the root (path.Clean of "/" + name). */
@@ -38,6 +38,12 @@ export function cleanComponents(name: string): string[] {
 export class RootResolver {
   /** Host paths known to be real directories (not symlinks). Cleared on every removal. */
   private readonly knownDirs = new Set<string>();
+  /**
+   * Resolved parents by the directory part of a name as given (`./usr/lib` of
+   * `./usr/lib/libc.so`): entries of one directory follow each other, and walking their
+   * components again cost the writer thread ~0.02 s per 30,000 entries. Cleared on every removal.
+   */
+  private readonly parents = new Map<string, string>();
 
   constructor(readonly root: string) {
     this.knownDirs.add(root);
@@ -47,6 +53,7 @@ export class RootResolver {
   invalidate(): void {
     this.knownDirs.clear();
     this.knownDirs.add(this.root);
+    this.parents.clear();
   }
 
   /**
@@ -54,12 +61,24 @@ export class RootResolver {
    * MkdirAll) when `createParents`; otherwise a missing parent throws ENOENT.
    */
   resolve(name: string, createParents: boolean): ResolvedPath {
-    const components = cleanComponents(name);
-    const relative = components.join('/');
-    if (components.length === 0) return { parent: this.root, base: '', full: this.root, relative };
-    const base = components.pop() as string;
-    const parent = this.resolveDirectory(components, createParents, name);
-    return { parent, base, full: parent === '/' ? '/' + base : parent + '/' + base, relative };
+    let end = name.length;
+    while (end > 0 && name.charCodeAt(end - 1) === SLASH) end--;
+    const slash = name.lastIndexOf('/', end - 1);
+    let base = name.slice(slash + 1, end);
+    let parent: string;
+    if (base !== '' && base !== '.' && base !== '..') {
+      // The last component is a plain name: its parent is whatever the part before resolves to.
+      const directory = slash < 0 ? '' : name.slice(0, slash);
+      const known = this.parents.get(directory);
+      parent = known ?? this.resolveDirectory(cleanComponents(directory), createParents, name);
+      if (known === undefined) this.parents.set(directory, parent);
+    } else {
+      const components = cleanComponents(name);
+      if (components.length === 0) return { parent: this.root, base: '', full: this.root };
+      base = components.pop() as string;
+      parent = this.resolveDirectory(components, createParents, name);
+    }
+    return { parent, base, full: parent === '/' ? '/' + base : parent + '/' + base };
   }
 
   /** Walks directory components from the root, following symlinks inside the root. */

@@ -70,8 +70,9 @@ export class WriterClient {
     this.throwIfFailed();
     if (!this.batch.isEmpty) {
       const batch = this.batch.take();
-      this.post({ kind: 'batch', batch }, [batch.numbers.buffer as ArrayBuffer, batch.bytes.buffer as ArrayBuffer]);
-      const size = batch.bytes.byteLength + batch.numbers.byteLength;
+      const bytes = batch.bytes.buffer as ArrayBuffer;
+      const size = bytes.byteLength + batch.numbers.byteLength;
+      this.post({ kind: 'batch', batch }, [batch.numbers.buffer as ArrayBuffer, bytes]);
       this.inFlight.push(size);
       this.inFlightBytes += size;
     }
@@ -108,6 +109,7 @@ export class WriterClient {
   private receive(reply: WorkerReply): void {
     if (reply.kind === 'ack') {
       this.inFlightBytes -= this.inFlight.shift() ?? 0;
+      this.batch.recycle(reply.bytes);
     } else if (reply.kind === 'error' && !this.failure) {
       this.failure = new ArchiveError(reply.code, reply.message, reply.detail);
     }

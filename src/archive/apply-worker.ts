@@ -16,7 +16,8 @@ let currentName: string | undefined;
 
 port.on('message', (request: WorkerRequest) => {
   const reply = handle(request);
-  if (reply) port.postMessage(reply);
+  if (reply?.kind === 'ack') port.postMessage(reply, [reply.bytes]);
+  else if (reply) port.postMessage(reply);
 });
 
 function handle(request: WorkerRequest): WorkerReply | undefined {
@@ -26,8 +27,14 @@ function handle(request: WorkerRequest): WorkerReply | undefined {
       failed = false;
       return undefined;
     case 'batch': {
-      if (!failed) run(() => replayBatch(request.batch, tracked(writer as LayerWriter)));
-      return failed ? undefined : { kind: 'ack' };
+      if (!failed) {
+        run(() => {
+          replayBatch(request.batch, tracked(writer as LayerWriter));
+          // The bytes buffer goes back to be filled again: what the writer keeps, it copies.
+          writer?.copyHeldBytes();
+        });
+      }
+      return failed ? undefined : { kind: 'ack', bytes: request.batch.bytes.buffer as ArrayBuffer };
     }
     case 'finish':
       if (!failed) run(() => writer?.finish());
@@ -47,8 +54,8 @@ function tracked(target: LayerWriter): Parameters<typeof replayBatch>[1] {
       currentName = header.name;
       target.entry(header);
     },
-    data(chunk) {
-      target.data(chunk);
+    data(bytes, start, end) {
+      target.data(bytes, start, end);
     },
     entryEnd() {
       target.entryEnd();

@@ -44,13 +44,59 @@ const OVERRIDE_STAT_XATTR = 'user.containers.override_stat';
 /** A small file whose content is collected and written with one native call at its end. */
 interface PendingFile {
   header: TarHeader;
-  path: string;
-  parts: Buffer[];
+  resolved: ResolvedPath;
+  content: CollectedContent;
+}
+
+const EMPTY = Buffer.alloc(0);
+
+/**
+ * A small file's content as it arrives. Usually one range of one batch buffer, kept as the
+ * buffer and offsets (no slice object per file); content in several pieces is kept as slices.
+ */
+class CollectedContent {
+  private buffer: Buffer = EMPTY;
+  private start = 0;
+  private end = 0;
+  /** The pieces once there is more than one, and how many of them are copies. */
+  private pieces: Buffer[] | undefined;
+  private copied = 0;
+
+  add(bytes: Buffer, start: number, end: number): void {
+    if (this.pieces) {
+      this.pieces.push(bytes.subarray(start, end));
+    } else if (this.end === this.start) {
+      this.buffer = bytes;
+      this.start = start;
+      this.end = end;
+    } else {
+      this.pieces = [this.buffer.subarray(this.start, this.end), bytes.subarray(start, end)];
+    }
+  }
+
+  /** Copies what still lies in buffers that are about to be reused. */
+  copyHeld(): void {
+    if (this.pieces) {
+      for (let i = this.copied; i < this.pieces.length; i++) this.pieces[i] = Buffer.from(this.pieces[i] as Buffer);
+      this.copied = this.pieces.length;
+    } else if (this.end > this.start) {
+      this.buffer = Buffer.from(this.buffer.subarray(this.start, this.end));
+      this.start = 0;
+      this.end = this.buffer.length;
+    }
+  }
+
+  /** The whole content as one range: [buffer, start, end]. */
+  range(): [Buffer, number, number] {
+    if (!this.pieces) return [this.buffer, this.start, this.end];
+    const whole = Buffer.concat(this.pieces);
+    return [whole, 0, whole.length];
+  }
 }
 
 /**
  * Files up to this size without xattrs are written by `createFile` in one addon call instead
- * of six fs calls; their content is held until the entry ends (slices of the input chunks).
+ * of six fs calls; their content is held until the entry ends (CollectedContent).
  */
 const SMALL_FILE_MAX = 1 << 20;
 
@@ -70,20 +116,22 @@ export class LayerWriter {
   private current: OpenFile | undefined;
   private pending: PendingFile | undefined;
   /** Directories whose times are set after everything else (writing into them changes mtime). */
-  private readonly dirs: TarHeader[] = [];
-  /** Host paths this layer wrote: an opaque whiteout keeps these (delete format). */
-  private readonly unpacked = new Set<string>();
+  private readonly dirs: Array<{ name: string; times: [number, number] }> = [];
+  /** Host paths this layer wrote: an opaque whiteout keeps these (delete format only). */
+  private readonly unpacked: Set<string> | undefined;
+  /** The directory small files were last created in, open for createFile. */
+  private directory: { path: string; fd: number } | undefined;
 
   constructor(root: string, private readonly options: LayerWriterOptions) {
     this.resolver = new RootResolver(root);
+    this.unpacked = options.whiteoutFormat === 'delete' ? new Set() : undefined;
   }
 
   /** Creates the entry (a regular file is opened; its content follows through `data`). */
   entry(header: TarHeader): void {
     const name = header.name;
-    const relativeTop = name.replace(/^(\.?\/)+/, '');
     // AUFS metadata at the top (hard-link directory `.wh..wh.plnk` etc.) is never extracted.
-    if (relativeTop.startsWith(WHITEOUT_META_PREFIX)) return;
+    if (name.includes(WHITEOUT_META_PREFIX) && name.replace(/^(\.?\/)+/, '').startsWith(WHITEOUT_META_PREFIX)) return;
     const resolved = this.resolver.resolve(name, true);
     if (resolved.base.startsWith(WHITEOUT_PREFIX)) {
       this.whiteout(resolved, header);
@@ -119,28 +167,29 @@ export class LayerWriter {
     this.finishMetadata(resolved.full, header);
   }
 
-  data(chunk: Buffer): void {
+  /** Content of the current entry: `bytes` from `start` to `end`. */
+  data(bytes: Buffer, start: number, end: number): void {
     if (this.pending) {
-      this.pending.parts.push(chunk);
+      this.pending.content.add(bytes, start, end);
       return;
     }
     const file = this.current;
     if (!file) return; // content of an entry that is not extracted
     if (!file.regions) {
-      writeAll(file.fd, chunk, file.position);
-      file.position += chunk.length;
+      writeAll(file.fd, bytes, start, end, file.position);
+      file.position += end - start;
       return;
     }
-    let offset = 0;
-    while (offset < chunk.length) {
+    let offset = start;
+    while (offset < end) {
       while (file.regionLeft === 0) {
         const region = file.regions[file.regionIndex++];
         if (!region) throw new ArchiveError('bad-tar', `sparse file "${file.header.name}" has more data than its map`, { name: file.header.name });
         file.position = region.offset;
         file.regionLeft = region.length;
       }
-      const take = Math.min(file.regionLeft, chunk.length - offset);
-      writeAll(file.fd, chunk.subarray(offset, offset + take), file.position);
+      const take = Math.min(file.regionLeft, end - offset);
+      writeAll(file.fd, bytes, offset, offset + take, file.position);
       file.position += take;
       file.regionLeft -= take;
       offset += take;
@@ -171,15 +220,15 @@ export class LayerWriter {
 
   /** After the last entry: directory times, which writing their children changed. */
   finish(): void {
-    for (const header of this.dirs) {
+    this.closeDirectory();
+    for (const { name, times: [atime, mtime] } of this.dirs) {
       let resolved: ResolvedPath;
       try {
-        resolved = this.resolver.resolve(header.name, false);
+        resolved = this.resolver.resolve(name, false);
       } catch (err) {
         if (isErrno(err, 'ENOENT', 'ENOTDIR')) continue; // removed by a later entry
         throw err;
       }
-      const [atime, mtime] = entryTimes(header);
       try {
         lutimesSync(resolved.full, atime, mtime);
       } catch (err) {
@@ -188,8 +237,17 @@ export class LayerWriter {
     }
   }
 
+  /**
+   * Copies the content collected for an unfinished small file: the buffers passed to `data` may
+   * be reused for later input once this returns.
+   */
+  copyHeldBytes(): void {
+    this.pending?.content.copyHeld();
+  }
+
   /** Closes an open file after a failure. */
   abort(): void {
+    this.closeDirectory();
     if (this.current) closeSync(this.current.fd);
     this.current = undefined;
     this.pending = undefined;
@@ -207,13 +265,13 @@ export class LayerWriter {
         }
       }
     }
-    this.unpacked.add(resolved.full);
-    this.dirs.push(header);
+    this.unpacked?.add(resolved.full);
+    this.dirs.push({ name: header.name, times: entryTimes(header) });
   }
 
   private openFile(resolved: ResolvedPath, header: TarHeader): void {
     if (header.size <= SMALL_FILE_MAX && header.xattrs.size === 0 && !header.sparse) {
-      this.pending = { header, path: resolved.full, parts: [] };
+      this.pending = { header, resolved, content: new CollectedContent() };
       return;
     }
     let fd: number;
@@ -224,24 +282,43 @@ export class LayerWriter {
       this.remove(resolved.full);
       fd = openSync(resolved.full, O_CREATE_FILE, 0o600);
     }
-    this.unpacked.add(resolved.full);
+    this.unpacked?.add(resolved.full);
     const sparse = header.sparse;
     this.current = { fd, header, path: resolved.full, position: 0, regions: sparse?.regions, regionIndex: 0, regionLeft: 0 };
   }
 
-  private writePending({ header, path, parts }: PendingFile): void {
+  private writePending({ header, resolved, content }: PendingFile): void {
     const [atime, mtime] = entryTimes(header);
     const mode = this.modeFor(header);
-    const create = (): void => xattrAddon.createFile(path, parts, mode, header.uid, header.gid, atime, mtime, this.options.ignoreChownErrors ?? false);
+    const [bytes, start, end] = content.range();
+    const create = (): void => xattrAddon.createFile(this.directoryFd(resolved.parent), resolved.base, bytes, start, end, mode,
+      header.uid, header.gid, atime, mtime, this.options.ignoreChownErrors ?? false);
     try {
       create();
     } catch (err) {
       if (!isErrno(err, 'EEXIST')) throw err;
-      this.remove(path);
+      this.remove(resolved.full);
       create();
     }
-    this.recordOverrideStat(path, header);
-    this.unpacked.add(path);
+    this.recordOverrideStat(resolved.full, header);
+    this.unpacked?.add(resolved.full);
+  }
+
+  /**
+   * A descriptor of `dir` (resolved, inside the root) for createFile, kept while files go into
+   * the same directory: entries of a directory usually follow each other.
+   */
+  private directoryFd(dir: string): number {
+    if (this.directory?.path !== dir) {
+      this.closeDirectory();
+      this.directory = { path: dir, fd: xattrAddon.openDirectory(dir) };
+    }
+    return this.directory.fd;
+  }
+
+  private closeDirectory(): void {
+    if (this.directory) xattrAddon.closeDirectory(this.directory.fd);
+    this.directory = undefined;
   }
 
   /** The mode to set: force_mask for regular files and directories when configured. */
@@ -288,7 +365,7 @@ export class LayerWriter {
       this.remove(resolved.full);
       make();
     }
-    this.unpacked.add(resolved.full);
+    this.unpacked?.add(resolved.full);
   }
 
   /** Owner, xattrs, mode (not for symlinks: Linux has no lchmod), times. */
@@ -349,16 +426,20 @@ export class LayerWriter {
     }
     for (const name of names) {
       const path = dir + '/' + name;
-      if (!this.unpacked.has(path)) this.remove(path);
+      if (!this.unpacked?.has(path)) this.remove(path);
       else if (lstatSync(path).isDirectory()) this.removeNotUnpacked(path);
     }
   }
 
-  /** rm -rf without following symlinks; the resolver's cache is dropped (a dir may be gone). */
+  /**
+   * rm -rf without following symlinks. The resolver's cache and the open directory are dropped:
+   * a directory may be gone, or replaced under the same name.
+   */
   private remove(path: string): void {
     rmSync(path, { recursive: true, force: true });
     this.resolver.invalidate();
-    this.unpacked.delete(path);
+    this.closeDirectory();
+    this.unpacked?.delete(path);
   }
 
   private chown(call: () => void): void {
@@ -389,9 +470,8 @@ function entryTimes(header: TarHeader): [number, number] {
   return [atime, mtime];
 }
 
-function writeAll(fd: number, chunk: Buffer, position: number): void {
-  let written = 0;
-  while (written < chunk.length) {
-    written += writeSync(fd, chunk, written, chunk.length - written, position + written);
-  }
+/** Writes `bytes` from `start` to `end` at `position`. */
+function writeAll(fd: number, bytes: Buffer, start: number, end: number, position: number): void {
+  let at = start;
+  while (at < end) at += writeSync(fd, bytes, at, end - at, position + at - start);
 }

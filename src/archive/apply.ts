@@ -121,8 +121,10 @@ class ApplyVisitor implements TarVisitor {
   /** Cleaned names seen: tar-split cannot rebuild a tar that names a path twice. */
   private readonly names = new Set<string>();
   private header: TarHeader | undefined;
-  /** The running CRC-64 of the current entry's content, when tar-split records one. */
-  private crc: Buffer | undefined;
+  /** The running CRC-64 of the current entry's content (one buffer, reset per entry). */
+  private readonly crc = Buffer.alloc(8);
+  /** Whether tar-split records a CRC-64 for the current entry. */
+  private crcWanted = false;
   private markerWritten = false;
   private trailingParts: Buffer[] = [];
   private trailingSize = 0;
@@ -131,11 +133,11 @@ class ApplyVisitor implements TarVisitor {
 
   entry(header: TarHeader, raw: Buffer[]): void {
     // Go's tar-split packer refuses the layer the same way (storage.ErrDuplicatePath).
-    const cleaned = goCleanPath(header.name);
-    if (this.names.has(cleaned)) {
+    const known = this.names.size;
+    this.names.add(goCleanPath(header.name));
+    if (this.names.size === known) {
       throw new ArchiveError('bad-tar', `duplicates of file paths not supported: "${header.name}"`, { name: header.name });
     }
-    this.names.add(cleaned);
     this.header = header;
     if (!baseName(header.name).startsWith(WHITEOUT_PREFIX)) {
       this.uids.add(header.uid);
@@ -144,19 +146,20 @@ class ApplyVisitor implements TarVisitor {
     this.tarSplit?.segment(raw);
     // tar-split checksums content only when the header's size is positive (even for types
     // that carry none: their checksum is that of zero bytes).
-    this.crc = this.tarSplit !== undefined && tarSplitSize(header) > 0 ? Buffer.alloc(8) : undefined;
+    this.crcWanted = this.tarSplit !== undefined && tarSplitSize(header) > 0;
+    if (this.crcWanted) this.crc.fill(0);
     this.writer.entry(header);
   }
 
   data(chunk: Buffer): void {
-    if (this.crc) xattrAddon.crc64Update(this.crc, chunk);
+    if (this.crcWanted) xattrAddon.crc64Update(this.crc, chunk);
     this.writer.data(chunk);
   }
 
   entryEnd(): void {
     const header = this.header as TarHeader;
     this.writer.entryEnd();
-    this.tarSplit?.file(header.name, tarSplitSize(header), this.crc ?? null);
+    this.tarSplit?.file(header.name, tarSplitSize(header), this.crcWanted ? this.crc : null);
   }
 
   endMarker(raw: Buffer[]): void {
@@ -200,13 +203,35 @@ function tarSplitSize(header: TarHeader): number {
   return header.sparse ? header.sparse.realSize : header.size;
 }
 
-/** Go's filepath.Clean: `./a`, `a/` and `a` are one path; `/a` is another. */
+/**
+ * Go's filepath.Clean: `./a`, `a/` and `a` are one path; `/a` is another. Most names are a
+ * plain relative path, maybe after `./` and before a `/`: those skip path.normalize.
+ */
 function goCleanPath(name: string): string {
+  const rest = name.startsWith('./') ? name.slice(2) : name;
+  if (isPlainRelative(rest)) return rest.endsWith('/') ? rest.slice(0, -1) : rest;
   const normalized = posix.normalize(name);
   return normalized.length > 1 && normalized.endsWith('/') ? normalized.slice(0, -1) : normalized;
 }
 
+/** Not empty, not absolute, no empty, `.` or `..` component; one trailing slash allowed. */
+function isPlainRelative(path: string): boolean {
+  let start = 0;
+  for (let i = 0; i <= path.length; i++) {
+    if (i < path.length && path.charCodeAt(i) !== SLASH) continue;
+    const length = i - start;
+    if (length === 0) return i === path.length && i > 0;
+    if (path.charCodeAt(start) === DOT && (length === 1 || (length === 2 && path.charCodeAt(start + 1) === DOT))) return false;
+    start = i + 1;
+  }
+  return true;
+}
+
+const SLASH = 0x2f;
+const DOT = 0x2e;
+
 function baseName(name: string): string {
-  const trimmed = name.replace(/\/+$/, '');
-  return trimmed.slice(trimmed.lastIndexOf('/') + 1);
+  let end = name.length;
+  while (end > 0 && name.charCodeAt(end - 1) === SLASH) end--;
+  return name.slice(name.lastIndexOf('/', end - 1) + 1, end);
 }

@@ -5,7 +5,7 @@ export * from './types.js';
 export { ArchiveError, type ArchiveErrorCode } from './errors.js';
 export {
   TarEntryType, encodeTarHeader, encodePaxRecords, paddingFor, isHeaderOnlyType, parseHeaderBlock, BLOCK_SIZE,
-  END_OF_ARCHIVE, type TarHeader, type TarHeaderInput, type TarFormat, type SparseRegion, type RawHeaderBlock,
+  END_OF_ARCHIVE, type TarHeader, type TarHeaderInput, type TarFormat, type SparseRegion,
 } from './tar/header.js';
 export { parsePaxRecords } from './tar/pax.js';
 export { TarReader, type TarVisitor } from './tar/reader.js';

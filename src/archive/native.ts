@@ -13,17 +13,32 @@ export interface XattrAddon {
   /** mknod(2); `mode` includes the type bits (S_IFCHR, S_IFBLK, S_IFIFO). */
   mknod(path: string, mode: number, major: number, minor: number): void;
   /**
-   * Creates a regular file in one call: open(O_CREAT|O_EXCL|O_NOFOLLOW, 0600), write `parts`,
-   * fchown (EPERM/EINVAL ignored when asked), fchmod, futimens (seconds, fractions kept), close.
-   * Throws a Node-style error; EEXIST when something is in the way.
+   * A descriptor of the directory at `path` (O_PATH|O_DIRECTORY|O_NOFOLLOW: no read permission
+   * needed) for createFile; close it with closeDirectory.
    */
-  createFile(path: string, parts: Buffer[], mode: number, uid: number, gid: number, atime: number, mtime: number, ignoreChownErrors: boolean): void;
+  openDirectory(path: string): number;
+  /** Closes a descriptor from openDirectory (fs.closeSync would warn in a worker thread). */
+  closeDirectory(fd: number): void;
+  /**
+   * Creates the regular file `name` (one component) in the directory `dirFd` in one call:
+   * openat(O_CREAT|O_EXCL|O_NOFOLLOW, mode & 0777), write content[start, end), fchown
+   * (EPERM/EINVAL ignored when asked) and fchmod only where fstat shows the owner or mode differ,
+   * futimens (seconds, fractions kept), close. Throws a Node-style error; EEXIST when something
+   * is in the way.
+   */
+  createFile(dirFd: number, name: string, content: Buffer, start: number, end: number, mode: number, uid: number, gid: number,
+    atime: number, mtime: number, ignoreChownErrors: boolean): void;
   /**
    * On the libuv threadpool: reads file i (O_NOFOLLOW) into `target` at `spans[2i]`, up to
    * `spans[2i+1]` bytes; `got[i]` gets the bytes read and `crcs[8i…8i+8]` the running CRC-64.
    * Rejects with a Node-style error for the first file that cannot be opened or read.
    */
   readFiles(paths: string[], target: Buffer, spans: Float64Array, got: Uint32Array, crcs: Buffer): Promise<void>;
+  /**
+   * Writes the standard base64 ('=' padded) of the parts' concatenation into `target` at
+   * `offset`; returns the offset after it. RangeError when it does not fit.
+   */
+  base64Encode(parts: Buffer[], target: Buffer, offset: number): number;
   /** Go's crc64.Update with the ISO table; `state` is the running sum as 8 big-endian bytes. */
   crc64Update(state: Buffer, data: Buffer): void;
 }

@@ -163,6 +163,48 @@ describe('applyLayer writes entries with their metadata', () => {
   });
 });
 
+describe('applyLayer gives new files the owner and mode of their entry', () => {
+  it('where a set-group-id directory or the umask would have given them another group or fewer bits', async () => {
+    const tar = new TarBuilder()
+      .dir('shared', { mode: 0o2775, gid: 42 })
+      .file('shared/root-group', 'x', { mode: 0o644 })
+      .file('shared/world-writable', 'x', { mode: 0o666 })
+      .file('shared/no-bits', '', { mode: 0 })
+      .toBuffer();
+    const { dir } = await apply(tar, 'delete');
+    assert.equal(lstatSync(join(dir, 'shared')).gid, 42);
+    const rootGroup = lstatSync(join(dir, 'shared/root-group'));
+    assert.deepEqual([rootGroup.uid, rootGroup.gid, rootGroup.mode & 0o7777], [0, 0, 0o644]);
+    assert.equal(lstatSync(join(dir, 'shared/world-writable')).mode & 0o7777, 0o666);
+    assert.equal(lstatSync(join(dir, 'shared/no-bits')).mode & 0o7777, 0);
+  });
+
+  it('with its content when that arrives in many small reads (one writer batch each)', async () => {
+    const content = Buffer.alloc(200_000, 'abcdefghij');
+    const tar = new TarBuilder().file('small', 'x').file('spread', content).file('after', 'y').toBuffer();
+    const dir = join(work, `layer${count++}`);
+    mkdirSync(dir);
+    // One chunk per turn of the event loop: the stream cannot merge them into bigger reads.
+    async function* slowly(): AsyncGenerator<Buffer> {
+      for (let at = 0; at < tar.length; at += 4096) {
+        yield tar.subarray(at, at + 4096);
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+    }
+    await applyLayer(dir, Readable.from(slowly()), { whiteoutFormat: 'delete' });
+    assert.ok(readFileSync(join(dir, 'spread')).equals(content));
+    assert.equal(readFileSync(join(dir, 'after'), 'utf8'), 'y');
+  });
+
+  it('with the xattrs of its header when its content spans many input chunks', async () => {
+    const value = Buffer.from('value set after the last chunk');
+    // Reads of the input stream merge the small chunks up to its 1 MiB buffer: 3 MiB are 3+ reads.
+    const tar = new TarBuilder().file('spans', { size: 3 << 20 }, { xattrs: { 'user.spans': value } }).toBuffer();
+    const { dir } = await apply(tar, 'delete');
+    assert.deepEqual(xattrAddon.lgetxattr(join(dir, 'spans'), 'user.spans'), value);
+  });
+});
+
 describe('applyLayer whiteouts in delete format (vfs on a copy of the parent)', () => {
   it('removes whited-out paths and, for opaque dirs, the children this layer did not write', async () => {
     const tar = new TarBuilder()
@@ -183,6 +225,13 @@ describe('applyLayer whiteouts in delete format (vfs on a copy of the parent)', 
     assert.deepEqual(readdirSync(dir).sort(), ['dir', 'opaque']);
     assert.deepEqual(readdirSync(join(dir, 'dir')), ['stays']);
     assert.deepEqual(readdirSync(join(dir, 'opaque')), ['fresh']);
+  });
+
+  it('writes into a directory made again after a whiteout removed it, not into the removed one', async () => {
+    const tar = new TarBuilder().dir('d').file('d/before', 'x').whiteout('d').file('d/after', 'y').toBuffer();
+    const { dir } = await apply(tar, 'delete');
+    assert.deepEqual(readdirSync(join(dir, 'd')), ['after']);
+    assert.equal(readFileSync(join(dir, 'd/after'), 'utf8'), 'y');
   });
 
   it('replaces a file with a directory and a directory with a file', async () => {

@@ -132,6 +132,14 @@ describe('TarReader', () => {
     }
   });
 
+  it('gives each header only its own xattrs, headers without any an empty map that refuses additions', () => {
+    const tar = new TarBuilder().file('a', 'a', { xattrs: { 'user.a': '1' } }).file('b', 'b').file('c', 'c', { xattrs: { 'user.c': '3' } }).file('d', 'd').toBuffer();
+    const { headers } = readTar(tar);
+    assert.deepEqual(headers.map((h) => [...h.xattrs.keys()]), [['user.a'], [], ['user.c'], []]);
+    assert.throws(() => (headers[1] as TarHeader).xattrs.set('user.b', Buffer.from('2')));
+    assert.equal((headers[3] as TarHeader).xattrs.size, 0);
+  });
+
   it('reads base-256 numeric fields', () => {
     const block = encodeTarHeader({ name: 'f', type: TarEntryType.File, uid: 5 });
     block.fill(0, 108, 116);
@@ -142,6 +150,30 @@ describe('TarReader', () => {
     for (const byte of block) sum += byte;
     block.write(sum.toString(8).padStart(6, '0') + '\0 ', 148, 'latin1');
     assert.equal(parseHeaderBlock(block, 0).uid, 123_456_789);
+  });
+
+  it('accepts the unsigned and the signed checksum (bytes >= 128 as negative chars), nothing else', () => {
+    // UTF-8 straight in the name field (the encoder would move a non-ASCII name to PAX).
+    const block = encodeTarHeader({ name: 'x', type: TarEntryType.File, mode: 0o755 });
+    block.write('caf\u00e9-\u00fc', 0, 'utf8');
+    const withChecksum = (sum: number): Buffer => {
+      const copy = Buffer.from(block);
+      copy.write(sum.toString(8).padStart(6, '0') + '\0 ', 148, 'latin1');
+      return copy;
+    };
+    let unsigned = 0;
+    let signed = 0;
+    for (let i = 0; i < 512; i++) {
+      const byte = i >= 148 && i < 156 ? 0x20 : (block[i] as number);
+      unsigned += byte;
+      signed += byte < 128 ? byte : byte - 256;
+    }
+    assert.notEqual(signed, unsigned);
+    assert.equal(parseHeaderBlock(withChecksum(unsigned), 0).name, 'caf\u00e9-\u00fc');
+    assert.equal(parseHeaderBlock(withChecksum(signed), 0).name, 'caf\u00e9-\u00fc');
+    for (const wrong of [unsigned + 1, signed - 1, unsigned - 256]) {
+      assert.throws(() => parseHeaderBlock(withChecksum(wrong), 0), (err) => err instanceof ArchiveError && err.code === 'bad-tar');
+    }
   });
 
   it('refuses a truncated archive and a bad checksum with bad-tar', () => {

@@ -86,6 +86,7 @@ describe('tar-split compatibility with the Go containers-storage CLI', () => {
     ['every entry type, ./ names', () => everyTypeTar({ prefixDotSlash: true }).toBuffer()],
     ['no trailing padding', () => new TarBuilder({ trailingBytes: 0 }).file('a', 'a').toBuffer()],
     ['a single end block', () => new TarBuilder({ omitEndMarker: true }).dir('d').raw(Buffer.alloc(512)).toBuffer()],
+    ['names JSON escapes', () => new TarBuilder().file('quote"back\\slash', 'a').file('tab\there\u007f', 'b').file('\u2028line', 'c').toBuffer()],
   ];
   for (const [name, make] of cases) {
     it(`writes the same tar-split JSON as Go (${name})`, async () => {

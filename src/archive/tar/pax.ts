@@ -2,7 +2,7 @@
 // names and GNU sparse maps override the fields of the header that follows.
 
 import { ArchiveError } from '../errors.js';
-import { BLOCK_SIZE, parseNumeric, type RawHeaderBlock, type SparseRegion, type TarHeader } from './header.js';
+import { BLOCK_SIZE, NO_XATTRS, parseNumeric, type SparseRegion, type TarHeader } from './header.js';
 
 const XATTR_PREFIX = 'SCHILY.xattr.';
 
@@ -35,9 +35,11 @@ export interface PendingExtensions {
   longLink?: string;
 }
 
-/** Merges a raw header block with its PAX records and GNU long names into the entry's header. */
-export function applyExtensions(block: RawHeaderBlock, ext: PendingExtensions): TarHeader {
-  const header: TarHeader = { ...block, xattrs: new Map() };
+/**
+ * Applies the PAX records and GNU long names to the header parsed from the block, in place (no
+ * copy per entry: most entries of a layer have no extensions at all).
+ */
+export function applyExtensions(header: TarHeader, ext: PendingExtensions): TarHeader {
   if (ext.longName !== undefined) header.name = ext.longName;
   if (ext.longLink !== undefined) header.linkname = ext.longLink;
   const records = ext.local && ext.global.size ? new Map([...ext.global, ...ext.local]) : ext.local ?? ext.global;
@@ -56,7 +58,9 @@ export function applyExtensions(block: RawHeaderBlock, ext: PendingExtensions): 
       case 'atime': header.atime = paxTime(key, value); break;
       case 'ctime': header.ctime = paxTime(key, value); break;
       default:
-        if (key.startsWith(XATTR_PREFIX)) header.xattrs.set(key.slice(XATTR_PREFIX.length), value);
+        if (!key.startsWith(XATTR_PREFIX)) break;
+        if (header.xattrs === NO_XATTRS) header.xattrs = new Map();
+        header.xattrs.set(key.slice(XATTR_PREFIX.length), value);
     }
   }
   applyPaxSparse(header, records);
@@ -76,7 +80,8 @@ function applyPaxSparse(header: TarHeader, records: Map<string, Buffer>): void {
 
 /** True when the header announces a PAX 1.0 sparse map at the start of its data. */
 export function hasSparseMapInData(header: TarHeader): boolean {
-  return header.pax?.get('GNU.sparse.major')?.toString() === '1' && header.pax?.get('GNU.sparse.minor')?.toString() === '0';
+  const pax = header.pax;
+  return pax !== undefined && pax.get('GNU.sparse.major')?.toString() === '1' && pax.get('GNU.sparse.minor')?.toString() === '0';
 }
 
 /**

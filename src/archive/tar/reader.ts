@@ -54,9 +54,15 @@ type State =
   | { kind: 'eof-one-zero' }
   | { kind: 'trailing' };
 
+const HEADER: State = { kind: 'header' };
+
 export class TarReader {
-  private state: State = { kind: 'header' };
+  private state: State = HEADER;
+  /** Raw pieces since the last entry, but for the run still growing (see addRaw). */
   private raw: Buffer[] = [];
+  private rawChunk: Buffer | undefined;
+  private rawStart = 0;
+  private rawEnd = 0;
   private trailing: Buffer[] = [];
   private carry: Buffer = Buffer.alloc(BLOCK_SIZE);
   private carried = 0;
@@ -82,10 +88,10 @@ export class TarReader {
       }
       if (state.kind === 'padding') {
         const take = Math.min(state.remaining, length - pos);
-        this.raw.push(chunk.subarray(pos, pos + take));
+        this.addRaw(chunk, pos, pos + take);
         pos += take;
         state.remaining -= take;
-        if (state.remaining === 0) this.state = { kind: 'header' };
+        if (state.remaining === 0) this.state = HEADER;
         continue;
       }
       if (state.kind === 'trailing') {
@@ -101,7 +107,7 @@ export class TarReader {
         block = chunk;
         at = pos;
         pos += BLOCK_SIZE;
-        this.raw.push(chunk.subarray(at, at + BLOCK_SIZE));
+        this.addRaw(chunk, at, at + BLOCK_SIZE);
       } else {
         const take = Math.min(BLOCK_SIZE - this.carried, length - pos);
         chunk.copy(this.carry, this.carried, pos, pos + take);
@@ -112,7 +118,7 @@ export class TarReader {
         at = 0;
         this.carried = 0;
         this.carry = Buffer.alloc(BLOCK_SIZE);
-        this.raw.push(block);
+        this.addRaw(block, 0, BLOCK_SIZE);
       }
       this.offset += BLOCK_SIZE;
       this.onBlock(block, at);
@@ -128,8 +134,7 @@ export class TarReader {
       throw new ArchiveError('bad-tar', 'tar stream is truncated', { offset: this.offset, state: kind });
     }
     if (kind === 'header' && this.ext.local) throw new ArchiveError('bad-tar', 'tar stream ends after an extended header');
-    this.visitor.end(this.raw, this.trailing);
-    this.raw = [];
+    this.visitor.end(this.takeRaw(), this.trailing);
   }
 
   private onBlock(block: Buffer, at: number): void {
@@ -146,8 +151,7 @@ export class TarReader {
         if (!isZeroBlock(block, at)) throw new ArchiveError('bad-tar', 'a zero block followed by a header', { offset: this.offset });
         this.state = { kind: 'trailing' };
         if (this.visitor.endMarker) {
-          this.visitor.endMarker(this.raw);
-          this.raw = [];
+          this.visitor.endMarker(this.takeRaw());
         }
         return;
       case 'special': {
@@ -208,7 +212,7 @@ export class TarReader {
   }
 
   private onSpecialData(type: TarEntryType, data: Buffer): void {
-    this.state = { kind: 'header' };
+    this.state = HEADER;
     switch (type) {
       case TarEntryType.PaxHeader:
         this.ext.local = parsePaxRecords(data);
@@ -231,12 +235,10 @@ export class TarReader {
     // Pre-POSIX regular files (type NUL): a trailing slash means a directory (as Go's reader).
     if (header.type === TarEntryType.OldFile) header.type = header.name.endsWith('/') ? TarEntryType.Directory : TarEntryType.File;
     const contentSize = isHeaderOnlyType(header.type) ? 0 : header.size;
-    const raw = this.raw;
-    this.raw = [];
-    this.visitor.entry(header, raw);
+    this.visitor.entry(header, this.takeRaw());
     if (contentSize === 0) {
       this.visitor.entryEnd();
-      this.state = { kind: 'header' };
+      this.state = HEADER;
       return;
     }
     this.state = { kind: 'data', remaining: contentSize, padding: paddingFor(contentSize) };
@@ -244,7 +246,35 @@ export class TarReader {
 
   private finishData(padding: number): void {
     this.visitor.entryEnd();
-    this.state = padding === 0 ? { kind: 'header' } : { kind: 'padding', remaining: padding };
+    this.state = padding === 0 ? HEADER : { kind: 'padding', remaining: padding };
+  }
+
+  /**
+   * Records raw bytes. A piece that continues the previous one in the same chunk (a header
+   * block after the padding before it) extends it: one slice per run, not per piece.
+   */
+  private addRaw(chunk: Buffer, start: number, end: number): void {
+    if (chunk === this.rawChunk && start === this.rawEnd) {
+      this.rawEnd = end;
+      return;
+    }
+    this.closeRawRun();
+    this.rawChunk = chunk;
+    this.rawStart = start;
+    this.rawEnd = end;
+  }
+
+  private closeRawRun(): void {
+    if (this.rawChunk) this.raw.push(this.rawChunk.subarray(this.rawStart, this.rawEnd));
+    this.rawChunk = undefined;
+  }
+
+  /** The raw pieces since the last take, in order. */
+  private takeRaw(): Buffer[] {
+    this.closeRawRun();
+    const raw = this.raw;
+    this.raw = [];
+    return raw;
   }
 }
 
