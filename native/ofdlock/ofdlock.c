@@ -115,9 +115,12 @@ typedef struct {
 
 static void *lock_thread(void *data) {
   lock_job *job = data;
+  // Copied first: once called, lock_settle may free the job on the JS thread.
+  napi_threadsafe_function done = job->done;
   job->err = whole_file_lock(job->fd, F_OFD_SETLKW, job->type);
-  napi_call_threadsafe_function(job->done, job, napi_tsfn_blocking);
-  napi_release_threadsafe_function(job->done, napi_tsfn_release);
+  // napi_closing: the environment is going away and nobody will settle the job.
+  if (napi_call_threadsafe_function(done, job, napi_tsfn_blocking) != napi_ok) free(job);
+  napi_release_threadsafe_function(done, napi_tsfn_release);
   return NULL;
 }
 

@@ -50,6 +50,19 @@ describe('against another process', () => {
     });
   });
 
+  it('2,000 blocked waits in a row each settle once their holder lets go (a wait thread per call)', async () => {
+    const path = join(dir, 'many-waits.lock');
+    const holder = ofdlock.open(path, false);
+    const waiter = ofdlock.open(path, false);
+    for (let i = 0; i < 2000; i++) {
+      assert.equal(ofdlock.tryLock(holder, 'write'), true);
+      const waited = ofdlock.lockAsync(waiter, i % 2 ? 'read' : 'write');
+      ofdlock.unlock(holder);
+      await waited;
+      ofdlock.unlock(waiter);
+    }
+  });
+
   it('a second fd in this process is excluded by our lock (OFD, not per-process)', async () => {
     const lock = getLockFile(join(dir, 'second-fd.lock'));
     await lock.withLock(() => {
