@@ -24,6 +24,19 @@ export interface ResolvedPath {
   full: string;
 }
 
+/** The last component of a tar name as given, trailing slashes ignored ('' for `/` or ''). */
+export function lastComponent(name: string): string {
+  const end = baseEnd(name);
+  return name.slice(name.lastIndexOf('/', end - 1) + 1, end);
+}
+
+/** Where the name ends without its trailing slashes. */
+function baseEnd(name: string): number {
+  let end = name.length;
+  while (end > 0 && name.charCodeAt(end - 1) === SLASH) end--;
+  return end;
+}
+
 /** Splits a tar name into clean components, `..` clamped at the root (path.Clean of "/" + name). */
 export function cleanComponents(name: string): string[] {
   const out: string[] = [];
@@ -61,8 +74,7 @@ export class RootResolver {
    * MkdirAll) when `createParents`; otherwise a missing parent throws ENOENT.
    */
   resolve(name: string, createParents: boolean): ResolvedPath {
-    let end = name.length;
-    while (end > 0 && name.charCodeAt(end - 1) === SLASH) end--;
+    const end = baseEnd(name);
     const slash = name.lastIndexOf('/', end - 1);
     let base = name.slice(slash + 1, end);
     let parent: string;

@@ -7,6 +7,7 @@ import { realpathSync } from 'node:fs';
 import { posix } from 'node:path';
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import { ArchiveError } from './errors.js';
+import { lastComponent } from './apply-confine.js';
 import { WHITEOUT_PREFIX } from './apply-writer.js';
 import { WriterClient } from './apply-worker-client.js';
 import { openDecompressed } from './compression.js';
@@ -139,7 +140,7 @@ class ApplyVisitor implements TarVisitor {
       throw new ArchiveError('bad-tar', `duplicates of file paths not supported: "${header.name}"`, { name: header.name });
     }
     this.header = header;
-    if (!baseName(header.name).startsWith(WHITEOUT_PREFIX)) {
+    if (!lastComponent(header.name).startsWith(WHITEOUT_PREFIX)) {
       this.uids.add(header.uid);
       this.gids.add(header.gid);
     }
@@ -229,9 +230,3 @@ function isPlainRelative(path: string): boolean {
 
 const SLASH = 0x2f;
 const DOT = 0x2e;
-
-function baseName(name: string): string {
-  let end = name.length;
-  while (end > 0 && name.charCodeAt(end - 1) === SLASH) end--;
-  return name.slice(name.lastIndexOf('/', end - 1) + 1, end);
-}
