@@ -100,7 +100,7 @@ async function berthApply(file: string): Promise<{ temp: TempStore; id: string; 
       await run('sync');
       let id = '';
       const ms = await timeMs(async () => {
-        id = (await store.putLayer(undefined, undefined, [], '', false, undefined, createReadStream(file, { highWaterMark: 1 << 20 }))).layer.id;
+        id = (await store.putLayer(createReadStream(file, { highWaterMark: 1 << 20 }))).layer.id;
       });
       return { temp, id, ms };
     } finally {
@@ -138,7 +138,7 @@ async function berthDiffTime(layer: { temp: TempStore; id: string }): Promise<nu
   const store = await openTestStore(layer.temp);
   try {
     return await timeMs(async () => {
-      await pipeline(await store.diff(undefined, layer.id, { compression: Compression.None }), createWriteStream('/dev/null'));
+      await pipeline(await store.diff(layer.id, { compression: Compression.None }), createWriteStream('/dev/null'));
     });
   } finally {
     await store.close();

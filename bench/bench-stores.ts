@@ -31,8 +31,8 @@ export async function makeImageStore(workDir: string, name: string): Promise<Sto
   const tar = await tarOfDirectory(join(workDir, `${name}-rootfs`));
   const store = await openTestStore(roots);
   try {
-    const { layer } = await store.putLayer(undefined, undefined, [], '', false, undefined, Readable.from([tar]));
-    await store.createImage(undefined, [BENCH_IMAGE], layer.id, '');
+    const { layer } = await store.putLayer(Readable.from([tar]));
+    await store.createImage({ names: [BENCH_IMAGE], layer: layer.id });
   } finally {
     await store.close();
   }
@@ -80,7 +80,7 @@ export async function cachedContainerStore(workDir: string, count: number): Prom
   const store = await openTestStore(roots);
   try {
     for (let i = 0; i < count; i++) {
-      await store.createContainer(undefined, [`fill-${i}`], BENCH_IMAGE, undefined, '');
+      await store.createContainer({ names: [`fill-${i}`], image: BENCH_IMAGE });
       if ((i + 1) % 1000 === 0) process.stderr.write(`  filled ${i + 1}/${count} containers in ${((Date.now() - start) / 1000).toFixed(0)} s\n`);
     }
   } finally {

@@ -42,7 +42,7 @@ const library: Contender = {
     try {
       const ids: string[] = [];
       const create = await timeMs(async () => {
-        for (let i = 0; i < ops; i++) ids.push((await store.createContainer(undefined, [`${tag}-${i}`], BENCH_IMAGE, undefined, '')).id);
+        for (let i = 0; i < ops; i++) ids.push((await store.createContainer({ names: [`${tag}-${i}`], image: BENCH_IMAGE })).id);
       });
       const lists: number[] = [];
       for (let i = 0; i < LIST_RUNS; i++) {

@@ -10,13 +10,13 @@
 //     driverName: 'overlay',
 //     driverOptions: ['overlay.mountopt=nodev'],
 //   });
-//   const layer = await store.createLayer(undefined, undefined, ['base'], '', true);
-//   const image = await store.createImage(undefined, ['example'], layer.id, '');
-//   const ctr = await store.createContainer(undefined, ['web'], image.id, undefined, '');
-//   const rootfs = await store.mount(ctr.id, '');
-//   await store.unmount(ctr.id, false);
+//   const layer = await store.createLayer({ names: ['base'] });
+//   const image = await store.createImage({ layer: layer.id, names: ['example'] });
+//   const ctr = await store.createContainer({ image: image.id, names: ['web'] });
+//   const rootfs = await store.mount(ctr.id);
+//   await store.unmount(ctr.id);
 //   try {
-//     await store.deleteLayer(layer.id);
+//     await store.deleteLayer(layer.id, { signal: AbortSignal.timeout(1000) });
 //   } catch (err) {
 //     if (isStorageError(err, 'layer-has-children', 'layer-used-by-image')) console.log(err.message);
 //   }
@@ -26,8 +26,10 @@
 
 export { openStore, StorageError, isStorageError, STORAGE_ERROR_MESSAGES } from './storage/index.js';
 export type {
-  Store, StoreOptions, Layer, Image, Container, IDMap, LayerOptions, ImageOptions, ContainerOptions, DiffOptions,
-  CheckOptions, CheckReport, RepairOptions, StorageErrorCode,
+  Store, StoreOptions, Layer, Image, Container, IDMap, IDMappingOptions, AutoUserNsOptions, CallOptions,
+  CreateLayerOptions, PutLayerOptions, LayerBigDataOption, CreateImageOptions, ImageBigDataOption, CreateContainerOptions,
+  ContainerBigDataOption, DeleteImageOptions, MountOptions, MountImageOptions, UnmountOptions, LayerDiffOptions, DiffOptions,
+  SetImageBigDataOptions, CheckOptions, CheckReport, RepairOptions, StorageErrorCode,
 } from './storage/index.js';
 export { loadStoreOptions, type LoadStoreOptionsInput, type LoadedStoreOptions } from './storage/config/index.js';
 export { Compression, ChangeKind, type Change } from './archive/index.js';

@@ -63,6 +63,8 @@ interface Waiter {
   kind: LockKind;
   resolve: () => void;
   reject: (err: unknown) => void;
+  /** Its caller gave up (AbortSignal) while the kernel wait for it was in flight. */
+  abandoned?: boolean;
 }
 
 class OfdLockFile implements LockFile {
@@ -86,15 +88,15 @@ class OfdLockFile implements LockFile {
     this.#fd = fd;
   }
 
-  lock(): Promise<void> {
+  lock(signal?: AbortSignal): Promise<void> {
     if (this.readOnly) {
       return Promise.reject(new LockError('read-only', `can't take write lock on read-only lock file ${this.path}`, { path: this.path }));
     }
-    return this.#enqueue('write');
+    return this.#enqueue('write', signal);
   }
 
-  rLock(): Promise<void> {
-    return this.#enqueue('read');
+  rLock(signal?: AbortSignal): Promise<void> {
+    return this.#enqueue('read', signal);
   }
 
   unlock(): void {
@@ -112,8 +114,8 @@ class OfdLockFile implements LockFile {
     }
   }
 
-  async withLock<T>(fn: () => Promise<T> | T): Promise<T> {
-    await this.lock();
+  async withLock<T>(fn: () => Promise<T> | T, signal?: AbortSignal): Promise<T> {
+    await this.lock(signal);
     try {
       return await fn();
     } finally {
@@ -121,8 +123,8 @@ class OfdLockFile implements LockFile {
     }
   }
 
-  async withRLock<T>(fn: () => Promise<T> | T): Promise<T> {
-    await this.rLock();
+  async withRLock<T>(fn: () => Promise<T> | T, signal?: AbortSignal): Promise<T> {
+    await this.rLock(signal);
     try {
       return await fn();
     } finally {
@@ -163,11 +165,46 @@ class OfdLockFile implements LockFile {
     return !this.getLastWrite().equals(previous);
   }
 
-  #enqueue(kind: LockKind): Promise<void> {
+  #enqueue(kind: LockKind, signal: AbortSignal | undefined): Promise<void> {
+    if (signal?.aborted) return Promise.reject(signal.reason);
     return new Promise<void>((resolve, reject) => {
-      this.#waiters.push({ kind, resolve, reject });
+      if (!signal) {
+        this.#waiters.push({ kind, resolve, reject });
+        this.#admitNext();
+        return;
+      }
+      const onAbort = (): void => this.#abandon(waiter, signal.reason);
+      const waiter: Waiter = {
+        kind,
+        resolve: () => {
+          signal.removeEventListener('abort', onAbort);
+          resolve();
+        },
+        reject: (err) => {
+          signal.removeEventListener('abort', onAbort);
+          reject(err);
+        },
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+      this.#waiters.push(waiter);
       this.#admitNext();
     });
+  }
+
+  // A waiter whose signal fired. Out of the queue at once, unless the kernel wait in flight is
+  // its own: a blocked F_OFD_SETLKW cannot be taken back, so the lock it brings is released
+  // again on arrival (#enterState), and the caller is answered now all the same.
+  #abandon(waiter: Waiter, reason: unknown): void {
+    const at = this.#waiters.indexOf(waiter);
+    if (at < 0) return;
+    if (at === 0 && this.#blockingCallInFlight) {
+      waiter.abandoned = true;
+      waiter.reject(reason);
+      return;
+    }
+    this.#waiters.splice(at, 1);
+    waiter.reject(reason);
+    this.#admitNext();
   }
 
   // Lets in whoever may go now: joins readers to a held read lock, or, when idle, takes the
@@ -208,8 +245,25 @@ class OfdLockFile implements LockFile {
 
   #enterState(kind: LockKind): void {
     this.#state = kind;
+    if (this.#waiters[0]?.abandoned) {
+      this.#waiters.shift();
+      if (kind === 'read') this.#admitReaders();
+      if (this.#readers === 0) this.#release();
+      return;
+    }
     if (kind === 'read') this.#admitReaders();
     else this.#waiters.shift()?.resolve();
+  }
+
+  // The kernel lock was taken for a waiter that gave up and no one joined it: drop it.
+  #release(): void {
+    this.#state = 'idle';
+    try {
+      ofdlock.unlock(this.#fd);
+    } catch (err) {
+      this.#waiters.shift()?.reject(ioError('unlock', this.path, err));
+    }
+    this.#admitNext();
   }
 
   #admitReaders(): void {

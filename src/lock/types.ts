@@ -11,16 +11,19 @@ export interface LockFile {
   /** Opened read-only: only read locks may be taken (additional stores). */
   readonly readOnly: boolean;
 
-  /** Takes the write lock: in-process writer exclusion first, then the kernel lock. */
-  lock(): Promise<void>;
+  /**
+   * Takes the write lock: in-process writer exclusion first, then the kernel lock. An aborted
+   * `signal` rejects the wait with the signal's reason and leaves the lock as it was.
+   */
+  lock(signal?: AbortSignal): Promise<void>;
   /** Takes a shared read lock; readers in one process share one kernel read lock. */
-  rLock(): Promise<void>;
+  rLock(signal?: AbortSignal): Promise<void>;
   /** Releases one hold taken by lock() or rLock(). */
   unlock(): void;
   /** Runs `fn` under the write lock and releases it however `fn` ends. */
-  withLock<T>(fn: () => Promise<T> | T): Promise<T>;
+  withLock<T>(fn: () => Promise<T> | T, signal?: AbortSignal): Promise<T>;
   /** Runs `fn` under a read lock and releases it however `fn` ends. */
-  withRLock<T>(fn: () => Promise<T> | T): Promise<T>;
+  withRLock<T>(fn: () => Promise<T> | T, signal?: AbortSignal): Promise<T>;
   /** True while this process holds the write lock. */
   isWriteLocked(): boolean;
 

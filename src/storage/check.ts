@@ -15,7 +15,7 @@ import type { CheckOptions, CheckReport, Container, Image, Layer } from './types
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 /** CheckMost(): everything except the (slow) layer contents comparison. */
-function withDefaults(options: CheckOptions = {}): Required<CheckOptions> {
+function withDefaults(options: CheckOptions = {}): Required<Omit<CheckOptions, 'signal'>> {
   return {
     layerUnreferencedMaximumAge: options.layerUnreferencedMaximumAge ?? DAY_MS,
     layerDigests: options.layerDigests ?? true,
@@ -49,7 +49,7 @@ export async function check(parts: StoreParts, given?: CheckOptions): Promise<Ch
   return report;
 }
 
-async function checkLayer(parts: StoreParts, layer: Layer, options: Required<CheckOptions>, report: CheckReport): Promise<void> {
+async function checkLayer(parts: StoreParts, layer: Layer, options: Required<Omit<CheckOptions, 'signal'>>, report: CheckReport): Promise<void> {
   const layers = parts.layers();
   if (layer.parent && !layers.index.get(layer.parent)) {
     note(report.layers, layer.id, problem('layer-missing', `layer ${layer.id}: parent ${layer.parent}`));
@@ -103,7 +103,7 @@ async function checkLayerDigest(parts: StoreParts, layer: Layer, report: CheckRe
   }
 }
 
-async function checkImage(parts: StoreParts, image: Image, options: Required<CheckOptions>, report: CheckReport): Promise<void> {
+async function checkImage(parts: StoreParts, image: Image, options: Required<Omit<CheckOptions, 'signal'>>, report: CheckReport): Promise<void> {
   if (options.imageData) {
     await checkBigData(parts.images.recordDir(image.id), image, 'image-data-missing', 'image-data-incorrect-size', report.images, `image ${image.id}`);
   }
@@ -120,7 +120,7 @@ async function checkImage(parts: StoreParts, image: Image, options: Required<Che
   }
 }
 
-async function checkContainer(parts: StoreParts, container: Container, options: Required<CheckOptions>, report: CheckReport): Promise<void> {
+async function checkContainer(parts: StoreParts, container: Container, options: Required<Omit<CheckOptions, 'signal'>>, report: CheckReport): Promise<void> {
   if (options.containerData) {
     await checkBigData(parts.containers.recordDir(container.id), container, 'container-data-missing', 'container-data-incorrect-size', report.containers, `container ${container.id}`);
   }
@@ -155,7 +155,7 @@ async function checkBigData(
 }
 
 /** Layers in no image's or container's chain, older than the limit (or with no creation time). */
-function flagUnreferencedLayers(parts: StoreParts, options: Required<CheckOptions>, report: CheckReport): void {
+function flagUnreferencedLayers(parts: StoreParts, options: Required<Omit<CheckOptions, 'signal'>>, report: CheckReport): void {
   const layers = parts.layers();
   const referenced = new Set<string>();
   const walk = (start: string | undefined): void => {

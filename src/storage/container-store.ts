@@ -10,7 +10,7 @@ import { StorageError } from './errors.js';
 import { applyNameOperation, dedupe, type NameOperation } from './id-index.js';
 import { decodeContainer, encodeContainer } from './record-json.js';
 import { RecordStore, type RecordFiles } from './record-store.js';
-import type { Container, ContainerOptions } from './types.js';
+import type { Container, CreateContainerOptions } from './types.js';
 
 const MOUNT_LABEL_FLAG = 'MountLabel';
 const PROCESS_LABEL_FLAG = 'ProcessLabel';
@@ -71,7 +71,7 @@ export class ContainerStore extends RecordStore<Container> {
   }
 
   /** Caller holds the write lock and made the layer; labels are always recorded, "" without SELinux. */
-  async create(id: string | undefined, names: string[], imageId: string, layerId: string, metadata: string, options: ContainerOptions): Promise<Container> {
+  async create(id: string | undefined, names: string[], imageId: string, layerId: string, metadata: string, options: CreateContainerOptions): Promise<Container> {
     names = dedupe(names);
     this.checkNew(id, names);
     for (const item of options.bigData ?? []) refuseEmptyKey('container', item.key, id ?? '');

@@ -3,13 +3,13 @@
 
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { generateRandomId, goTimeNow, sha256Digest } from '../util/index.js';
+import { generateRandomId, goTimeOf, sha256Digest } from '../util/index.js';
 import { noteBigDataItem, refuseEmptyKey, writeBigDataFile } from './big-data-items.js';
 import { StorageError } from './errors.js';
 import { applyNameOperation, dedupe, type NameOperation } from './id-index.js';
 import { decodeImage, encodeImage } from './record-json.js';
 import { RecordStore, type RecordFiles } from './record-store.js';
-import type { Image, ImageOptions } from './types.js';
+import type { CreateImageOptions, Image } from './types.js';
 
 /** Big-data keys whose digest identifies the image (Go: ImageDigestManifestBigDataNamePrefix). */
 const MANIFEST_KEY_PREFIX = 'manifest';
@@ -59,7 +59,7 @@ export class ImageStore extends RecordStore<Image> {
   }
 
   /** Caller holds the write lock; big data files are written before the one save. */
-  async create(id: string | undefined, names: string[], topLayer: string | undefined, metadata: string, options: ImageOptions): Promise<Image> {
+  async create(id: string | undefined, names: string[], topLayer: string | undefined, metadata: string, options: CreateImageOptions): Promise<Image> {
     names = dedupe(names);
     this.checkNew(id, names);
     for (const item of options.bigData ?? []) refuseEmptyKey('image', item.key, id ?? '');
@@ -70,11 +70,11 @@ export class ImageStore extends RecordStore<Image> {
       names,
       namesHistory: options.namesHistory && options.namesHistory.length > 0 ? [...options.namesHistory] : undefined,
       topLayer: topLayer || undefined,
-      metadata: metadata || options.metadata || undefined,
+      metadata: metadata || undefined,
       bigDataNames: [],
       bigDataSizes: {},
       bigDataDigests: {},
-      created: options.created ?? goTimeNow(),
+      created: goTimeOf(options.creationDate),
       flags: options.flags && Object.keys(options.flags).length > 0 ? { ...options.flags } : undefined,
       readOnly: false,
     };

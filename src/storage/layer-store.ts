@@ -6,7 +6,7 @@ import { mkdirSync, readFileSync, rmSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { LockFile, LastWrite } from '../lock/index.js';
-import { generateRandomId, goTimeNow, isErrno, writeFileAtomic, rewriteFileAtomicSync } from '../util/index.js';
+import { generateRandomId, goTimeOf, isErrno, writeFileAtomic, rewriteFileAtomicSync } from '../util/index.js';
 import { bigDataFileName } from './big-data-names.js';
 import type { Driver } from './drivers/index.js';
 import { refuseEmptyKey } from './big-data-items.js';
@@ -14,7 +14,8 @@ import { StorageError } from './errors.js';
 import { applyNameOperation, type NameOperation } from './id-index.js';
 import { RecordStore, type Durability, type RecordFiles } from './record-store.js';
 import { decodeLayer, decodeMountPoints, encodeLayer, encodeMountPoints } from './record-json.js';
-import type { Layer, LayerOptions } from './types.js';
+import type { Layer, PutLayerOptions } from './types.js';
+import { currentCallSignal } from './call-signal.js';
 
 /** The flag Go sets while a layer is being created or deleted; a loader deletes such layers. */
 const INCOMPLETE_FLAG = 'incomplete';
@@ -30,7 +31,7 @@ export interface NewLayer {
   parent: Layer | undefined;
   names: string[];
   mountLabel: string;
-  options: LayerOptions;
+  options: PutLayerOptions;
   storageOpt?: Record<string, string>;
   diff?: Readable;
 }
@@ -91,7 +92,7 @@ export class LayerStore extends RecordStore<Layer> {
 
   /** Saves the layer file(s) that changed, then mountpoints.json, as every Go layer save does. */
   async commit(durability: Durability = 'durable'): Promise<void> {
-    await this.mounts.lock.lock();
+    await this.mounts.lock.lock(currentCallSignal());
     try {
       this.save(durability);
       this.reloadMountsIfChanged();
@@ -116,7 +117,7 @@ export class LayerStore extends RecordStore<Layer> {
       names: spec.names,
       parent: spec.parent?.id,
       mountLabel: spec.mountLabel || undefined,
-      created: spec.options.created ?? goTimeNow(),
+      created: goTimeOf(spec.options.created),
       flags: { ...spec.options.flags, [INCOMPLETE_FLAG]: true },
       mountCount: 0,
       readOnly: false,
@@ -125,7 +126,7 @@ export class LayerStore extends RecordStore<Layer> {
     let size = -1;
     try {
       await this.commit('marker');
-      for (const item of spec.options.bigData ?? []) await this.writeBigData(layer, item.key, item.data);
+      for (const item of spec.options.bigData ?? []) await this.writeBigData(layer, item.key, Buffer.isBuffer(item.data) ? item.data : await collect(item.data));
       await this.driver.create(id, spec.parent?.id, { mountLabel: spec.mountLabel, storageOpt: spec.storageOpt });
       if (spec.diff) size = await this.applyDiff(layer, spec.diff, spec.options);
       delete layer.flags?.[INCOMPLETE_FLAG];
@@ -146,10 +147,10 @@ export class LayerStore extends RecordStore<Layer> {
    * LayerOptions are checked after the stream was consumed; the caller
    * removes a layer whose diff did not match. Returns the uncompressed size.
    */
-  async applyDiff(layer: Layer, diff: Readable, expected: Pick<LayerOptions, 'compressedDigest' | 'uncompressedDigest'> = {}): Promise<number> {
+  async applyDiff(layer: Layer, diff: Readable, expected: Pick<PutLayerOptions, 'originalDigest' | 'uncompressedDigest'> = {}): Promise<number> {
     const result = await this.driver.applyDiff(layer.id, layer.parent, diff, { tarSplitPath: this.tarSplitPath(layer.id) });
-    if (expected.compressedDigest && expected.compressedDigest !== result.compressedDigest) {
-      throw new StorageError('digest-mismatch', `layer ${layer.id}: compressed digest ${result.compressedDigest}, expected ${expected.compressedDigest}`, { id: layer.id });
+    if (expected.originalDigest && expected.originalDigest !== result.compressedDigest) {
+      throw new StorageError('digest-mismatch', `layer ${layer.id}: compressed digest ${result.compressedDigest}, expected ${expected.originalDigest}`, { id: layer.id });
     }
     if (expected.uncompressedDigest && expected.uncompressedDigest !== result.uncompressedDigest) {
       throw new StorageError('digest-mismatch', `layer ${layer.id}: uncompressed digest ${result.uncompressedDigest}, expected ${expected.uncompressedDigest}`, { id: layer.id });
@@ -281,7 +282,7 @@ export class LayerStore extends RecordStore<Layer> {
 
   /** Brings every record's mount count up to date (before listing layers). */
   async refreshMounts(): Promise<void> {
-    await this.mounts.lock.rLock();
+    await this.mounts.lock.rLock(currentCallSignal());
     try {
       this.reloadMountsIfChanged();
     } finally {
@@ -291,7 +292,7 @@ export class LayerStore extends RecordStore<Layer> {
 
   /** Current count, re-reading mountpoints.json if another process changed it. */
   async mountCount(layer: Layer): Promise<number> {
-    await this.mounts.lock.rLock();
+    await this.mounts.lock.rLock(currentCallSignal());
     try {
       this.reloadMountsIfChanged();
       return layer.mountCount;
@@ -301,7 +302,7 @@ export class LayerStore extends RecordStore<Layer> {
   }
 
   private async withMountsLock<T>(fn: () => Promise<T>): Promise<T> {
-    await this.mounts.lock.lock();
+    await this.mounts.lock.lock(currentCallSignal());
     try {
       this.reloadMountsIfChanged();
       return await fn();

@@ -8,6 +8,7 @@ import type { LockFile, LastWrite } from '../lock/index.js';
 import { isErrno, rewriteFileAtomicSync } from '../util/index.js';
 import { RecordIndex, type NamedRecord } from './id-index.js';
 import { joinEncoded, parseRecordArray } from './record-json.js';
+import { currentCallSignal } from './call-signal.js';
 
 export interface RecordFiles {
   lock: LockFile;
@@ -70,7 +71,7 @@ export abstract class RecordStore<R extends NamedRecord> {
    */
   async read<T>(fn: () => T | Promise<T>): Promise<T> {
     for (let round = 0; ; round++) {
-      await this.files.lock.rLock();
+      await this.files.lock.rLock(currentCallSignal());
       try {
         this.reloadIfChanged();
         if (!this.repairPending || round >= MAX_REPAIR_ROUNDS || this.files.lock.readOnly) return await fn();
@@ -87,7 +88,7 @@ export abstract class RecordStore<R extends NamedRecord> {
    * operation reloads what is on disk.
    */
   async write<T>(fn: () => T | Promise<T>): Promise<T> {
-    await this.files.lock.lock();
+    await this.files.lock.lock(currentCallSignal());
     try {
       this.reloadIfChanged();
       if (this.repairPending) {

@@ -7,9 +7,10 @@ import { dirname, join, resolve, sep } from 'node:path';
 import { isErrno, writeFileAtomic } from '../util/index.js';
 import { readBigDataFile, recordedBigDataInfo } from './big-data-items.js';
 import { StorageError } from './errors.js';
+import { refuseIdMappings } from './store-layers.js';
 import { dedupe } from './id-index.js';
 import type { StoreParts } from './store-parts.js';
-import type { Container, ContainerOptions } from './types.js';
+import type { Container, CreateContainerOptions } from './types.js';
 import { validateId, validateNames } from './validate.js';
 
 /**
@@ -19,15 +20,10 @@ import { validateId, validateNames } from './validate.js';
  * names are checked against the container store first so that a refused
  * create writes nothing at all.
  */
-export async function createContainer(
-  parts: StoreParts,
-  id: string | undefined,
-  names: string[],
-  imageRef: string | undefined,
-  layerId: string | undefined,
-  metadata: string,
-  options: ContainerOptions = {},
-): Promise<Container> {
+export async function createContainer(parts: StoreParts, options: CreateContainerOptions): Promise<Container> {
+  const { id, image: imageRef, layer: layerId, metadata = '' } = options;
+  let names = options.names ?? [];
+  refuseIdMappings(options);
   validateId(id, 'container');
   validateId(layerId, 'layer');
   validateNames(names, 'container');

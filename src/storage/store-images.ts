@@ -6,11 +6,12 @@ import { StorageError } from './errors.js';
 import { dedupe } from './id-index.js';
 import { knownSizeOrDiffSize } from './store-layers.js';
 import type { StoreParts } from './store-parts.js';
-import type { Image, ImageOptions } from './types.js';
+import type { CreateImageOptions, Image } from './types.js';
 import { validateId, validateNames } from './validate.js';
 
 /** The top layer must exist (looked up by ID, name or prefix, read lock only, as Go). */
-export async function createImage(parts: StoreParts, id: string | undefined, names: string[], layerRef: string | undefined, metadata: string, options: ImageOptions = {}): Promise<Image> {
+export async function createImage(parts: StoreParts, options: CreateImageOptions): Promise<Image> {
+  const { id, names = [], layer: layerRef, metadata = '' } = options;
   validateId(id, 'image');
   validateNames(names, 'image');
   let topLayer: string | undefined;

@@ -8,7 +8,7 @@ import { bigDataPath } from './big-data-items.js';
 import { StorageError } from './errors.js';
 import { dedupe } from './id-index.js';
 import type { StoreParts } from './store-parts.js';
-import type { Layer, LayerOptions } from './types.js';
+import type { IDMappingOptions, Layer, PutLayerOptions } from './types.js';
 import { validateId, validateNames } from './validate.js';
 
 /**
@@ -16,15 +16,10 @@ import { validateId, validateNames } from './validate.js';
  * by ID, name or prefix but must not be a container's layer. Every check
  * runs before anything is written.
  */
-export async function putLayer(
-  parts: StoreParts,
-  id: string | undefined,
-  parentRef: string | undefined,
-  names: string[],
-  mountLabel: string,
-  options: LayerOptions = {},
-  diff?: Readable,
-): Promise<{ layer: Layer; size: number }> {
+export async function putLayer(parts: StoreParts, options: PutLayerOptions, diff?: Readable): Promise<{ layer: Layer; size: number }> {
+  const { id, parent: parentRef, mountLabel = '' } = options;
+  let names = options.names ?? [];
+  refuseIdMappings(options);
   validateId(id, 'layer');
   validateNames(names, 'layer');
   names = dedupe(names);
@@ -171,6 +166,12 @@ export async function layerBigData(parts: StoreParts, ref: string, key: string):
 
 export async function listLayerBigData(parts: StoreParts, ref: string): Promise<string[]> {
   return parts.layers().read(() => [...(requireLayer(parts, ref).bigDataNames ?? [])]);
+}
+
+/** ID mappings are not implemented yet: refused before anything is written, never ignored. */
+export function refuseIdMappings(options: IDMappingOptions): void {
+  const asked = options.uidMap?.length || options.gidMap?.length || options.autoUserNs || options.hostUidMapping || options.hostGidMapping;
+  if (asked) throw new StorageError('not-supported', 'ID mappings', {});
 }
 
 export function requireLayer(parts: StoreParts, ref: string): Layer {

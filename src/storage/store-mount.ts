@@ -7,6 +7,7 @@ import { StorageError } from './errors.js';
 import type { Layer } from './types.js';
 import type { StoreParts } from './store-parts.js';
 import { requireImage } from './store-images.js';
+import { currentCallSignal } from './call-signal.js';
 
 /**
  * A container ID/name mounts the container's layer with its MountOpts and
@@ -34,6 +35,7 @@ async function mountLayer(parts: StoreParts, layerRef: string, options: { mountL
       if (!layer) throw new StorageError('layer-unknown', layerRef, { id: layerRef });
       return layers.mount(layer, options);
     }),
+    currentCallSignal(),
   );
 }
 
@@ -48,6 +50,7 @@ export async function unmount(parts: StoreParts, ref: string, force: boolean): P
       if (!layer) throw new StorageError('layer-unknown', layerRef, { id: layerRef });
       return layers.unmount(layer, force);
     }),
+    currentCallSignal(),
   );
 }
 
@@ -99,5 +102,6 @@ export async function shutdown(parts: StoreParts, force: boolean): Promise<strin
       await parts.driver.cleanup();
       return mountedLayers.filter((l) => l.mountCount > 0).map((l) => l.id);
     }),
+    currentCallSignal(),
   );
 }

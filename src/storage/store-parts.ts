@@ -12,7 +12,7 @@ import { LayerStore } from './layer-store.js';
 import type { StoreOptions } from './types.js';
 
 export interface StoreParts {
-  readonly options: StoreOptions;
+  readonly options: StoreOptions & { driverOptions: string[] };
   readonly graphRoot: string;
   readonly runRoot: string;
   readonly driver: Driver;
@@ -37,11 +37,12 @@ export async function openStoreParts(options: StoreOptions): Promise<StoreParts>
   }
   const graphRoot = resolve(options.graphRoot);
   const runRoot = resolve(options.runRoot);
+  options = { ...options, driverOptions: options.driverOptions ?? [] };
   const d = options.driverName;
   for (const dir of [graphRoot, runRoot]) mkdirSync(dir, { recursive: true, mode: 0o700 });
   const graphLock = getLockFile(join(graphRoot, 'storage.lock'));
   getLockFile(join(graphRoot, 'userns.lock'));
-  const driver = await createDriver(d, { graphRoot, runRoot, options: options.driverOptions });
+  const driver = await createDriver(d, { graphRoot, runRoot, options: options.driverOptions ?? [] });
 
   const imagesDir = join(graphRoot, `${d}-images`);
   mkdirSync(imagesDir, { recursive: true, mode: 0o700 });
@@ -80,5 +81,5 @@ export async function openStoreParts(options: StoreOptions): Promise<StoreParts>
     return layerStore;
   };
 
-  return { options, graphRoot, runRoot, driver, graphLock, images, containers, containerRunDir, layers };
+  return { options: options as StoreParts['options'], graphRoot, runRoot, driver, graphLock, images, containers, containerRunDir, layers };
 }

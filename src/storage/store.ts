@@ -6,9 +6,11 @@ import type { Readable } from 'node:stream';
 import type { Change } from '../archive/index.js';
 import type { DriverName } from './drivers/index.js';
 import { openStoreParts, type StoreParts } from './store-parts.js';
+import { withCallSignal } from './call-signal.js';
 import type {
-  CheckOptions, CheckReport, Container, ContainerOptions, DiffOptions, Image, ImageOptions, Layer, LayerOptions,
-  RepairOptions, Store, StoreOptions,
+  CallOptions, CheckOptions, CheckReport, Container, CreateContainerOptions, CreateImageOptions, CreateLayerOptions,
+  DeleteImageOptions, DiffOptions, Image, Layer, LayerDiffOptions, MountImageOptions, MountOptions, PutLayerOptions,
+  RepairOptions, SetImageBigDataOptions, Store, StoreOptions, UnmountOptions,
 } from './types.js';
 
 /**
@@ -50,6 +52,10 @@ function lazily<T>(load: () => Promise<T>): () => Promise<T> {
   };
 }
 
+/**
+ * Each method runs its operation with the caller's signal as the call's
+ * signal (call-signal.ts), so every lock wait inside it can be given up.
+ */
 class BerthStore implements Store {
   constructor(private readonly parts: StoreParts) {}
 
@@ -67,220 +73,220 @@ class BerthStore implements Store {
   }
 
   // Creation
-  async createLayer(id: string | undefined, parent: string | undefined, names: string[], mountLabel: string, _writeable: boolean, options?: LayerOptions): Promise<Layer> {
-    return (await (await layersOps()).putLayer(this.parts, id, parent, names, mountLabel, options)).layer;
+  async createLayer(options: CreateLayerOptions = {}): Promise<Layer> {
+    return withCallSignal(options.signal, async () => (await (await layersOps()).putLayer(this.parts, options)).layer);
   }
-  async putLayer(id: string | undefined, parent: string | undefined, names: string[], mountLabel: string, _writeable: boolean, options: LayerOptions | undefined, diffStream: Readable | undefined): Promise<{ layer: Layer; size: number }> {
-    return (await layersOps()).putLayer(this.parts, id, parent, names, mountLabel, options, diffStream);
+  async putLayer(diff: Readable | undefined, options: PutLayerOptions = {}): Promise<{ layer: Layer; size: number }> {
+    return withCallSignal(options.signal, async () => (await layersOps()).putLayer(this.parts, options, diff));
   }
-  async createImage(id: string | undefined, names: string[], layer: string | undefined, metadata: string, options?: ImageOptions): Promise<Image> {
-    return (await imagesOps()).createImage(this.parts, id, names, layer, metadata, options);
+  async createImage(options: CreateImageOptions = {}): Promise<Image> {
+    return withCallSignal(options.signal, async () => (await imagesOps()).createImage(this.parts, options));
   }
-  async createContainer(id: string | undefined, names: string[], image: string | undefined, layer: string | undefined, metadata: string, options?: ContainerOptions): Promise<Container> {
-    return (await containersOps()).createContainer(this.parts, id, names, image, layer, metadata, options);
+  async createContainer(options: CreateContainerOptions = {}): Promise<Container> {
+    return withCallSignal(options.signal, async () => (await containersOps()).createContainer(this.parts, options));
   }
 
   // Any kind of record
-  async metadata(id: string): Promise<string> {
-    return (await namesOps()).metadata(this.parts, id);
+  async metadata(id: string, options?: CallOptions): Promise<string> {
+    return withCallSignal(options?.signal, async () => (await namesOps()).metadata(this.parts, id));
   }
-  async setMetadata(id: string, metadata: string): Promise<void> {
-    return (await namesOps()).setMetadata(this.parts, id, metadata);
+  async setMetadata(id: string, metadata: string, options?: CallOptions): Promise<void> {
+    return withCallSignal(options?.signal, async () => (await namesOps()).setMetadata(this.parts, id, metadata));
   }
-  async exists(id: string): Promise<boolean> {
-    return (await namesOps()).exists(this.parts, id);
+  async exists(id: string, options?: CallOptions): Promise<boolean> {
+    return withCallSignal(options?.signal, async () => (await namesOps()).exists(this.parts, id));
   }
-  async lookup(name: string): Promise<string> {
-    return (await namesOps()).lookup(this.parts, name);
+  async lookup(name: string, options?: CallOptions): Promise<string> {
+    return withCallSignal(options?.signal, async () => (await namesOps()).lookup(this.parts, name));
   }
-  async names(id: string): Promise<string[]> {
-    return (await namesOps()).names(this.parts, id);
+  async names(id: string, options?: CallOptions): Promise<string[]> {
+    return withCallSignal(options?.signal, async () => (await namesOps()).names(this.parts, id));
   }
-  async setNames(id: string, names: string[]): Promise<void> {
-    return (await namesOps()).updateNames(this.parts, id, names, 'set');
+  async setNames(id: string, names: string[], options?: CallOptions): Promise<void> {
+    return withCallSignal(options?.signal, async () => (await namesOps()).updateNames(this.parts, id, names, 'set'));
   }
-  async addNames(id: string, names: string[]): Promise<void> {
-    return (await namesOps()).updateNames(this.parts, id, names, 'add');
+  async addNames(id: string, names: string[], options?: CallOptions): Promise<void> {
+    return withCallSignal(options?.signal, async () => (await namesOps()).updateNames(this.parts, id, names, 'add'));
   }
-  async removeNames(id: string, names: string[]): Promise<void> {
-    return (await namesOps()).updateNames(this.parts, id, names, 'remove');
+  async removeNames(id: string, names: string[], options?: CallOptions): Promise<void> {
+    return withCallSignal(options?.signal, async () => (await namesOps()).updateNames(this.parts, id, names, 'remove'));
   }
-  async delete(id: string): Promise<void> {
-    return (await namesOps()).deleteAny(this.parts, id);
+  async delete(id: string, options?: CallOptions): Promise<void> {
+    return withCallSignal(options?.signal, async () => (await namesOps()).deleteAny(this.parts, id));
   }
-  async wipe(): Promise<void> {
-    return (await namesOps()).wipe(this.parts);
+  async wipe(options?: CallOptions): Promise<void> {
+    return withCallSignal(options?.signal, async () => (await namesOps()).wipe(this.parts));
   }
 
   // Deletion
-  async deleteLayer(id: string): Promise<void> {
-    return (await layersOps()).deleteLayer(this.parts, id);
+  async deleteLayer(id: string, options?: CallOptions): Promise<void> {
+    return withCallSignal(options?.signal, async () => (await layersOps()).deleteLayer(this.parts, id));
   }
-  async deleteImage(id: string, commit: boolean): Promise<string[]> {
-    return (await imagesOps()).deleteImage(this.parts, id, commit);
+  async deleteImage(id: string, options?: DeleteImageOptions): Promise<string[]> {
+    return withCallSignal(options?.signal, async () => (await imagesOps()).deleteImage(this.parts, id, options?.commit ?? true));
   }
-  async deleteContainer(id: string): Promise<void> {
-    return (await containersOps()).deleteContainer(this.parts, id);
+  async deleteContainer(id: string, options?: CallOptions): Promise<void> {
+    return withCallSignal(options?.signal, async () => (await containersOps()).deleteContainer(this.parts, id));
   }
 
   // Mounts
-  async mountImage(id: string, mountOptions: string[], mountLabel: string): Promise<string> {
-    return (await mountOps()).mountImage(this.parts, id, mountOptions, mountLabel);
+  async mountImage(id: string, options?: MountImageOptions): Promise<string> {
+    return withCallSignal(options?.signal, async () => (await mountOps()).mountImage(this.parts, id, options?.mountOptions ?? [], options?.mountLabel ?? ''));
   }
-  async unmountImage(id: string, force: boolean): Promise<boolean> {
-    return (await mountOps()).unmountImage(this.parts, id, force);
+  async unmountImage(id: string, options?: UnmountOptions): Promise<boolean> {
+    return withCallSignal(options?.signal, async () => (await mountOps()).unmountImage(this.parts, id, options?.force ?? false));
   }
-  async mount(id: string, mountLabel: string): Promise<string> {
-    return (await mountOps()).mount(this.parts, id, mountLabel);
+  async mount(id: string, options?: MountOptions): Promise<string> {
+    return withCallSignal(options?.signal, async () => (await mountOps()).mount(this.parts, id, options?.mountLabel ?? ''));
   }
-  async unmount(id: string, force: boolean): Promise<boolean> {
-    return (await mountOps()).unmount(this.parts, id, force);
+  async unmount(id: string, options?: UnmountOptions): Promise<boolean> {
+    return withCallSignal(options?.signal, async () => (await mountOps()).unmount(this.parts, id, options?.force ?? false));
   }
-  async mounted(id: string): Promise<number> {
-    return (await mountOps()).mounted(this.parts, id);
+  async mounted(id: string, options?: CallOptions): Promise<number> {
+    return withCallSignal(options?.signal, async () => (await mountOps()).mounted(this.parts, id));
   }
-  async shutdown(force: boolean): Promise<string[]> {
-    return (await mountOps()).shutdown(this.parts, force);
+  async shutdown(options?: UnmountOptions): Promise<string[]> {
+    return withCallSignal(options?.signal, async () => (await mountOps()).shutdown(this.parts, options?.force ?? false));
   }
 
   // Layer contents
-  async changes(from: string | undefined, to: string): Promise<Change[]> {
-    return (await diffOps()).changes(this.parts, from, to);
+  async changes(id: string, options?: LayerDiffOptions): Promise<Change[]> {
+    return withCallSignal(options?.signal, async () => (await diffOps()).changes(this.parts, options?.from, id));
   }
-  async diffSize(from: string | undefined, to: string): Promise<number> {
-    return (await diffOps()).diffSize(this.parts, from, to);
+  async diffSize(id: string, options?: LayerDiffOptions): Promise<number> {
+    return withCallSignal(options?.signal, async () => (await diffOps()).diffSize(this.parts, options?.from, id));
   }
-  async diff(from: string | undefined, to: string, options?: DiffOptions): Promise<Readable> {
-    return (await diffOps()).diff(this.parts, from, to, options);
+  async diff(id: string, options: DiffOptions = {}): Promise<Readable> {
+    return withCallSignal(options.signal, async () => (await diffOps()).diff(this.parts, options.from, id, options));
   }
-  async applyDiff(to: string, diffStream: Readable): Promise<number> {
-    return (await layersOps()).applyDiff(this.parts, to, diffStream);
+  async applyDiff(id: string, diff: Readable, options?: CallOptions): Promise<number> {
+    return withCallSignal(options?.signal, async () => (await layersOps()).applyDiff(this.parts, id, diff));
   }
 
   // Layers
-  async layersByCompressedDigest(digest: string): Promise<Layer[]> {
-    return (await layersOps()).layersByDigest(this.parts, digest, 'compressed');
+  async layersByCompressedDigest(digest: string, options?: CallOptions): Promise<Layer[]> {
+    return withCallSignal(options?.signal, async () => (await layersOps()).layersByDigest(this.parts, digest, 'compressed'));
   }
-  async layersByUncompressedDigest(digest: string): Promise<Layer[]> {
-    return (await layersOps()).layersByDigest(this.parts, digest, 'uncompressed');
+  async layersByUncompressedDigest(digest: string, options?: CallOptions): Promise<Layer[]> {
+    return withCallSignal(options?.signal, async () => (await layersOps()).layersByDigest(this.parts, digest, 'uncompressed'));
   }
-  async layerSize(id: string): Promise<number> {
-    return (await layersOps()).layerSize(this.parts, id);
+  async layerSize(id: string, options?: CallOptions): Promise<number> {
+    return withCallSignal(options?.signal, async () => (await layersOps()).layerSize(this.parts, id));
   }
-  async layerParentOwners(id: string): Promise<{ uids: number[]; gids: number[] }> {
-    return (await layersOps()).layerParentOwners(this.parts, id);
+  async layerParentOwners(id: string, options?: CallOptions): Promise<{ uids: number[]; gids: number[] }> {
+    return withCallSignal(options?.signal, async () => (await layersOps()).layerParentOwners(this.parts, id));
   }
-  async layers(): Promise<Layer[]> {
-    return (await layersOps()).listLayers(this.parts);
+  async layers(options?: CallOptions): Promise<Layer[]> {
+    return withCallSignal(options?.signal, async () => (await layersOps()).listLayers(this.parts));
   }
-  async layer(id: string): Promise<Layer> {
-    return (await layersOps()).getLayer(this.parts, id);
+  async layer(id: string, options?: CallOptions): Promise<Layer> {
+    return withCallSignal(options?.signal, async () => (await layersOps()).getLayer(this.parts, id));
   }
-  async listLayerBigData(id: string): Promise<string[]> {
-    return (await layersOps()).listLayerBigData(this.parts, id);
+  async listLayerBigData(id: string, options?: CallOptions): Promise<string[]> {
+    return withCallSignal(options?.signal, async () => (await layersOps()).listLayerBigData(this.parts, id));
   }
-  async layerBigData(id: string, key: string): Promise<Readable> {
-    return (await layersOps()).layerBigData(this.parts, id, key);
+  async layerBigData(id: string, key: string, options?: CallOptions): Promise<Readable> {
+    return withCallSignal(options?.signal, async () => (await layersOps()).layerBigData(this.parts, id, key));
   }
-  async setLayerBigData(id: string, key: string, data: Readable | Buffer): Promise<void> {
-    return (await layersOps()).setLayerBigData(this.parts, id, key, data);
+  async setLayerBigData(id: string, key: string, data: Readable | Buffer, options?: CallOptions): Promise<void> {
+    return withCallSignal(options?.signal, async () => (await layersOps()).setLayerBigData(this.parts, id, key, data));
   }
 
   // Images
-  async images(): Promise<Image[]> {
-    return (await imagesOps()).listImages(this.parts);
+  async images(options?: CallOptions): Promise<Image[]> {
+    return withCallSignal(options?.signal, async () => (await imagesOps()).listImages(this.parts));
   }
-  async image(id: string): Promise<Image> {
-    return (await imagesOps()).getImage(this.parts, id);
+  async image(id: string, options?: CallOptions): Promise<Image> {
+    return withCallSignal(options?.signal, async () => (await imagesOps()).getImage(this.parts, id));
   }
-  async imagesByTopLayer(id: string): Promise<Image[]> {
-    return (await imagesOps()).imagesByTopLayer(this.parts, id);
+  async imagesByTopLayer(id: string, options?: CallOptions): Promise<Image[]> {
+    return withCallSignal(options?.signal, async () => (await imagesOps()).imagesByTopLayer(this.parts, id));
   }
-  async imagesByDigest(digest: string): Promise<Image[]> {
-    return (await imagesOps()).imagesByDigest(this.parts, digest);
+  async imagesByDigest(digest: string, options?: CallOptions): Promise<Image[]> {
+    return withCallSignal(options?.signal, async () => (await imagesOps()).imagesByDigest(this.parts, digest));
   }
-  async listImageBigData(id: string): Promise<string[]> {
-    return (await imagesOps()).listImageBigData(this.parts, id);
+  async listImageBigData(id: string, options?: CallOptions): Promise<string[]> {
+    return withCallSignal(options?.signal, async () => (await imagesOps()).listImageBigData(this.parts, id));
   }
-  async imageBigData(id: string, key: string): Promise<Buffer> {
-    return (await imagesOps()).imageBigData(this.parts, id, key);
+  async imageBigData(id: string, key: string, options?: CallOptions): Promise<Buffer> {
+    return withCallSignal(options?.signal, async () => (await imagesOps()).imageBigData(this.parts, id, key));
   }
-  async imageBigDataSize(id: string, key: string): Promise<number> {
-    return (await (await imagesOps()).imageBigDataInfo(this.parts, id, key, 'size')) as number;
+  async imageBigDataSize(id: string, key: string, options?: CallOptions): Promise<number> {
+    return withCallSignal(options?.signal, async () => (await (await imagesOps()).imageBigDataInfo(this.parts, id, key, 'size')) as number);
   }
-  async imageBigDataDigest(id: string, key: string): Promise<string> {
-    return (await (await imagesOps()).imageBigDataInfo(this.parts, id, key, 'digest')) as string;
+  async imageBigDataDigest(id: string, key: string, options?: CallOptions): Promise<string> {
+    return withCallSignal(options?.signal, async () => (await (await imagesOps()).imageBigDataInfo(this.parts, id, key, 'digest')) as string);
   }
-  async setImageBigData(id: string, key: string, data: Buffer, digestManifest?: (data: Buffer) => string): Promise<void> {
-    return (await imagesOps()).setImageBigData(this.parts, id, key, data, digestManifest);
+  async setImageBigData(id: string, key: string, data: Buffer, options?: SetImageBigDataOptions): Promise<void> {
+    return withCallSignal(options?.signal, async () => (await imagesOps()).setImageBigData(this.parts, id, key, data, options?.digestManifest));
   }
-  async imageSize(id: string): Promise<number> {
-    return (await imagesOps()).imageSize(this.parts, id);
+  async imageSize(id: string, options?: CallOptions): Promise<number> {
+    return withCallSignal(options?.signal, async () => (await imagesOps()).imageSize(this.parts, id));
   }
 
   // Containers
-  async containers(): Promise<Container[]> {
-    return (await containersOps()).listContainers(this.parts);
+  async containers(options?: CallOptions): Promise<Container[]> {
+    return withCallSignal(options?.signal, async () => (await containersOps()).listContainers(this.parts));
   }
-  async container(id: string): Promise<Container> {
-    return (await containersOps()).getContainer(this.parts, id);
+  async container(id: string, options?: CallOptions): Promise<Container> {
+    return withCallSignal(options?.signal, async () => (await containersOps()).getContainer(this.parts, id));
   }
-  async containerByLayer(id: string): Promise<Container> {
-    return (await containersOps()).containerByLayer(this.parts, id);
+  async containerByLayer(id: string, options?: CallOptions): Promise<Container> {
+    return withCallSignal(options?.signal, async () => (await containersOps()).containerByLayer(this.parts, id));
   }
-  async listContainerBigData(id: string): Promise<string[]> {
-    return (await containersOps()).listContainerBigData(this.parts, id);
+  async listContainerBigData(id: string, options?: CallOptions): Promise<string[]> {
+    return withCallSignal(options?.signal, async () => (await containersOps()).listContainerBigData(this.parts, id));
   }
-  async containerBigData(id: string, key: string): Promise<Buffer> {
-    return (await containersOps()).containerBigData(this.parts, id, key);
+  async containerBigData(id: string, key: string, options?: CallOptions): Promise<Buffer> {
+    return withCallSignal(options?.signal, async () => (await containersOps()).containerBigData(this.parts, id, key));
   }
-  async containerBigDataSize(id: string, key: string): Promise<number> {
-    return (await (await containersOps()).containerBigDataInfo(this.parts, id, key, 'size')) as number;
+  async containerBigDataSize(id: string, key: string, options?: CallOptions): Promise<number> {
+    return withCallSignal(options?.signal, async () => (await (await containersOps()).containerBigDataInfo(this.parts, id, key, 'size')) as number);
   }
-  async containerBigDataDigest(id: string, key: string): Promise<string> {
-    return (await (await containersOps()).containerBigDataInfo(this.parts, id, key, 'digest')) as string;
+  async containerBigDataDigest(id: string, key: string, options?: CallOptions): Promise<string> {
+    return withCallSignal(options?.signal, async () => (await (await containersOps()).containerBigDataInfo(this.parts, id, key, 'digest')) as string);
   }
-  async setContainerBigData(id: string, key: string, data: Buffer): Promise<void> {
-    return (await containersOps()).setContainerBigData(this.parts, id, key, data);
+  async setContainerBigData(id: string, key: string, data: Buffer, options?: CallOptions): Promise<void> {
+    return withCallSignal(options?.signal, async () => (await containersOps()).setContainerBigData(this.parts, id, key, data));
   }
-  async containerSize(id: string): Promise<number> {
-    return (await containersOps()).containerSize(this.parts, id);
+  async containerSize(id: string, options?: CallOptions): Promise<number> {
+    return withCallSignal(options?.signal, async () => (await containersOps()).containerSize(this.parts, id));
   }
-  async containerDirectory(id: string): Promise<string> {
-    return (await containersOps()).containerDirectory(this.parts, id, 'graph');
+  async containerDirectory(id: string, options?: CallOptions): Promise<string> {
+    return withCallSignal(options?.signal, async () => (await containersOps()).containerDirectory(this.parts, id, 'graph'));
   }
-  async setContainerDirectoryFile(id: string, file: string, data: Buffer): Promise<void> {
-    return (await containersOps()).setContainerDirectoryFile(this.parts, id, 'graph', file, data);
+  async setContainerDirectoryFile(id: string, file: string, data: Buffer, options?: CallOptions): Promise<void> {
+    return withCallSignal(options?.signal, async () => (await containersOps()).setContainerDirectoryFile(this.parts, id, 'graph', file, data));
   }
-  async fromContainerDirectory(id: string, file: string): Promise<Buffer> {
-    return (await containersOps()).fromContainerDirectory(this.parts, id, 'graph', file);
+  async fromContainerDirectory(id: string, file: string, options?: CallOptions): Promise<Buffer> {
+    return withCallSignal(options?.signal, async () => (await containersOps()).fromContainerDirectory(this.parts, id, 'graph', file));
   }
-  async containerRunDirectory(id: string): Promise<string> {
-    return (await containersOps()).containerDirectory(this.parts, id, 'run');
+  async containerRunDirectory(id: string, options?: CallOptions): Promise<string> {
+    return withCallSignal(options?.signal, async () => (await containersOps()).containerDirectory(this.parts, id, 'run'));
   }
-  async setContainerRunDirectoryFile(id: string, file: string, data: Buffer): Promise<void> {
-    return (await containersOps()).setContainerDirectoryFile(this.parts, id, 'run', file, data);
+  async setContainerRunDirectoryFile(id: string, file: string, data: Buffer, options?: CallOptions): Promise<void> {
+    return withCallSignal(options?.signal, async () => (await containersOps()).setContainerDirectoryFile(this.parts, id, 'run', file, data));
   }
-  async fromContainerRunDirectory(id: string, file: string): Promise<Buffer> {
-    return (await containersOps()).fromContainerDirectory(this.parts, id, 'run', file);
+  async fromContainerRunDirectory(id: string, file: string, options?: CallOptions): Promise<Buffer> {
+    return withCallSignal(options?.signal, async () => (await containersOps()).fromContainerDirectory(this.parts, id, 'run', file));
   }
 
   // Whole store
-  status(): Promise<Array<[string, string]>> {
+  async status(_options?: CallOptions): Promise<Array<[string, string]>> {
     return this.parts.driver.status();
   }
   /** Go's Store.Version returns no pairs; the CLI prints its own version lines. */
-  async version(): Promise<Array<[string, string]>> {
+  async version(_options?: CallOptions): Promise<Array<[string, string]>> {
     return [];
   }
-  async garbageCollect(): Promise<void> {
-    return (await gcOps()).garbageCollect(this.parts);
+  async garbageCollect(options?: CallOptions): Promise<void> {
+    return withCallSignal(options?.signal, async () => (await gcOps()).garbageCollect(this.parts));
   }
   async check(options?: CheckOptions): Promise<CheckReport> {
-    return (await checkOps()).check(this.parts, options);
+    return withCallSignal(options?.signal, async () => (await checkOps()).check(this.parts, options));
   }
   async repair(report: CheckReport, options?: RepairOptions): Promise<Error[]> {
-    return (await repairOps()).repair(this.parts, report, options);
+    return withCallSignal(options?.signal, async () => (await repairOps()).repair(this.parts, report, options));
   }
   /** Lock files stay open for the process (closing an fd would drop other holders' locks). */
   async close(): Promise<void> {}

@@ -72,47 +72,155 @@ export interface Container {
   flags?: Record<string, unknown>;
 }
 
-export interface LayerOptions {
-  /** Created time to record instead of now (RFC 3339). */
-  created?: string;
-  /** Expected digests of the diff, checked while applying. */
-  compressedDigest?: string;
-  uncompressedDigest?: string;
-  /** Store in volatile-layers.json (written without fsync). */
+/** Every Store call may wait for a lock another process holds; `signal` gives up waiting. */
+export interface CallOptions {
+  /** Aborts a wait for a lock (`AbortSignal.timeout(ms)` for a deadline); the call then rejects with the signal's reason. */
+  signal?: AbortSignal;
+}
+
+/** A user namespace made from the `containers` user's ranges in /etc/subuid and /etc/subgid (seed: AutoUserNsOptions). */
+export interface AutoUserNsOptions {
+  /** Size of the namespace; default: what the image's files need, at least `initialSize`. */
+  size?: number;
+  /** Smallest size when `size` is not given (storage.conf `auto-userns-min-size`). */
+  initialSize?: number;
+  /** A passwd file whose IDs must fit in the namespace. */
+  passwdFile?: string;
+  /** A group file whose IDs must fit in the namespace. */
+  groupFile?: string;
+  additionalUidMappings?: IDMap[];
+  additionalGidMappings?: IDMap[];
+}
+
+/** How a layer's or container's IDs map to the host's (seed: IDMappingOptions). */
+export interface IDMappingOptions {
+  /** Use the host's UIDs unmapped, whatever the store's default map says. */
+  hostUidMapping?: boolean;
+  /** Use the host's GIDs unmapped, whatever the store's default map says. */
+  hostGidMapping?: boolean;
+  uidMap?: IDMap[];
+  gidMap?: IDMap[];
+  /** Allocate a free range for this container's user namespace. */
+  autoUserNs?: boolean;
+  autoUserNsOpts?: AutoUserNsOptions;
+}
+
+export interface LayerBigDataOption {
+  key: string;
+  data: Buffer | Readable;
+}
+
+export interface CreateLayerOptions extends IDMappingOptions, CallOptions {
+  /** 64 hex digits; default: a random ID. */
+  id?: string;
+  /** ID, name or unique ID prefix of the parent layer. */
+  parent?: string;
+  names?: string[];
+  mountLabel?: string;
+  /** Default true; Go's `writeable` argument (kept for API parity, as in Go it changes nothing on disk). */
+  writeable?: boolean;
+  /** Created time to record instead of now (RFC 3339; a Date is written with millisecond precision). */
+  created?: string | Date;
+  /** Record the layer in volatile-layers.json (written without fsync). */
   volatile?: boolean;
-  bigData?: Array<{ key: string; data: Buffer }>;
+  bigData?: LayerBigDataOption[];
+  /** Named flags stored with the layer. */
   flags?: Record<string, unknown>;
 }
 
-export interface ImageOptions {
-  created?: string;
+export interface PutLayerOptions extends CreateLayerOptions {
+  /** Digest of the diff as given (compressed), when the caller reliably knows it; checked while applying. */
+  originalDigest?: string;
+  /** Digest of the uncompressed diff (the DiffID); checked while applying. */
+  uncompressedDigest?: string;
+}
+
+export interface ImageBigDataOption {
+  key: string;
+  data: Buffer;
+  /** The digest to record; default: sha256 of the data (manifests: of the manifest). */
   digest?: string;
-  /** Extra digests to find the image by. */
-  digests?: string[];
+}
+
+export interface CreateImageOptions extends CallOptions {
+  id?: string;
+  names?: string[];
+  /** ID, name or unique ID prefix of the image's top layer. */
+  layer?: string;
   metadata?: string;
+  /** Created time to record instead of now (seed: CreationDate). */
+  creationDate?: string | Date;
+  /** A digest to look the image up by. */
+  digest?: string;
+  /** Digests of the image's manifests to look it up by. */
+  digests?: string[];
   namesHistory?: string[];
   flags?: Record<string, unknown>;
-  bigData?: Array<{ key: string; data: Buffer; digest?: string }>;
+  bigData?: ImageBigDataOption[];
 }
 
-export interface ContainerOptions {
+export interface ContainerBigDataOption {
+  key: string;
+  data: Buffer;
+}
+
+export interface CreateContainerOptions extends IDMappingOptions, CallOptions {
+  id?: string;
+  names?: string[];
+  /** ID, name or unique ID prefix of the image; none: the container's layer has no parent. */
+  image?: string;
+  /** The ID to give the container's new RW layer; default: a random ID. */
+  layer?: string;
+  metadata?: string;
+  /** SELinux mount label of the container's layer. */
+  mountLabel?: string;
+  /** SELinux process label recorded with the container. */
+  processLabel?: string;
+  /** Extra mount options for the container's layer (`nodev`, `metacopy=on`, …). */
+  mountOpts?: string[];
   /** Volatile container: its layer goes to volatile-layers.json and is mounted `volatile`. */
   volatile?: boolean;
-  mountLabel?: string;
-  processLabel?: string;
-  mountOpts?: string[];
-  flags?: Record<string, unknown>;
-  bigData?: Array<{ key: string; data: Buffer }>;
-  /** Driver storage options for the RW layer (`size=10G`). */
+  /** Driver storage options for the RW layer (`size: "10G"`). */
   storageOpt?: Record<string, string>;
+  flags?: Record<string, unknown>;
+  bigData?: ContainerBigDataOption[];
 }
 
-export interface DiffOptions {
+export interface DeleteImageOptions extends CallOptions {
+  /** Default true; false only reports the layers that would be removed (dry run). */
+  commit?: boolean;
+}
+
+export interface MountOptions extends CallOptions {
+  mountLabel?: string;
+}
+
+export interface MountImageOptions extends MountOptions {
+  /** Mount options (`ro` is always added). */
+  mountOptions?: string[];
+}
+
+export interface UnmountOptions extends CallOptions {
+  /** Unmount whatever the mount count is. */
+  force?: boolean;
+}
+
+export interface LayerDiffOptions extends CallOptions {
+  /** The layer to compare against; default: the layer's parent. */
+  from?: string;
+}
+
+export interface SetImageBigDataOptions extends CallOptions {
+  /** Computes the digest recorded for `manifest*` keys (default: sha256 of the bytes). */
+  digestManifest?: (data: Buffer) => string;
+}
+
+export interface DiffOptions extends LayerDiffOptions {
   /** Compression of the output; default: the layer's own `compression`. */
   compression?: Compression;
 }
 
-export interface CheckOptions {
+export interface CheckOptions extends CallOptions {
   /** Unreferenced layers older than this (ms) are reported; default 24 h. */
   layerUnreferencedMaximumAge?: number;
   layerDigests?: boolean;
@@ -133,7 +241,7 @@ export interface CheckReport {
   containers: Record<string, Error[]>;
 }
 
-export interface RepairOptions {
+export interface RepairOptions extends CallOptions {
   /** Delete containers whose image or layer is damaged (default true). */
   removeContainers?: boolean;
 }
@@ -142,100 +250,112 @@ export interface StoreOptions {
   runRoot: string;
   graphRoot: string;
   driverName: DriverName;
-  driverOptions: string[];
+  /** Driver options as storage.conf gives them (`overlay.mountopt=nodev`); default none. */
+  driverOptions?: string[];
   /** storage.conf `transient_store`. */
   transientStore?: boolean;
   pullOptions?: Record<string, string>;
 }
 
-/** The `Store` of seed 002: every method is async because every one may wait for a lock. */
+/**
+ * The `Store` of seed 002 in TypeScript's shape: the thing a call is about
+ * first (an ID, name or prefix; a diff stream), then one options object
+ * whose fields are all optional. Every method is async because every one may
+ * wait for a lock held by another process; every one takes `signal`.
+ */
 export interface Store {
   readonly runRoot: string;
   readonly graphRoot: string;
   readonly graphDriverName: DriverName;
   readonly graphOptions: string[];
 
-  createLayer(id: string | undefined, parent: string | undefined, names: string[], mountLabel: string, writeable: boolean, options?: LayerOptions): Promise<Layer>;
-  putLayer(id: string | undefined, parent: string | undefined, names: string[], mountLabel: string, writeable: boolean, options: LayerOptions | undefined, diff: Readable | undefined): Promise<{ layer: Layer; size: number }>;
-  createImage(id: string | undefined, names: string[], layer: string | undefined, metadata: string, options?: ImageOptions): Promise<Image>;
-  createContainer(id: string | undefined, names: string[], image: string | undefined, layer: string | undefined, metadata: string, options?: ContainerOptions): Promise<Container>;
+  /** A new empty layer (on `parent` when given). */
+  createLayer(options?: CreateLayerOptions): Promise<Layer>;
+  /** A new layer holding `diff` (a tar, compressed or not) applied on `parent`; `size` is the uncompressed diff's size. */
+  putLayer(diff: Readable | undefined, options?: PutLayerOptions): Promise<{ layer: Layer; size: number }>;
+  createImage(options?: CreateImageOptions): Promise<Image>;
+  /** A container with a new RW layer on its image's top layer. */
+  createContainer(options?: CreateContainerOptions): Promise<Container>;
 
-  metadata(id: string): Promise<string>;
-  setMetadata(id: string, metadata: string): Promise<void>;
-  exists(id: string): Promise<boolean>;
-  status(): Promise<Array<[string, string]>>;
-  delete(id: string): Promise<void>;
-  deleteLayer(id: string): Promise<void>;
-  /** With `commit` false it only reports which layers would go (dry run). */
-  deleteImage(id: string, commit: boolean): Promise<string[]>;
-  deleteContainer(id: string): Promise<void>;
-  wipe(): Promise<void>;
+  metadata(id: string, options?: CallOptions): Promise<string>;
+  setMetadata(id: string, metadata: string, options?: CallOptions): Promise<void>;
+  exists(id: string, options?: CallOptions): Promise<boolean>;
+  status(options?: CallOptions): Promise<Array<[string, string]>>;
+  /** Deletes a layer, image or container, whichever `id` names. */
+  delete(id: string, options?: CallOptions): Promise<void>;
+  deleteLayer(id: string, options?: CallOptions): Promise<void>;
+  /** Deletes the image and the layers only it used; returns those layers' IDs. */
+  deleteImage(id: string, options?: DeleteImageOptions): Promise<string[]>;
+  deleteContainer(id: string, options?: CallOptions): Promise<void>;
+  wipe(options?: CallOptions): Promise<void>;
 
-  mountImage(id: string, mountOptions: string[], mountLabel: string): Promise<string>;
-  unmountImage(id: string, force: boolean): Promise<boolean>;
+  /** Mounts the image's top layer read-only; returns the mount point. */
+  mountImage(id: string, options?: MountImageOptions): Promise<string>;
+  unmountImage(id: string, options?: UnmountOptions): Promise<boolean>;
   /** Mounts a layer or a container's layer; reference-counted across processes. */
-  mount(id: string, mountLabel: string): Promise<string>;
+  mount(id: string, options?: MountOptions): Promise<string>;
   /** Returns whether the layer is still mounted afterwards. */
-  unmount(id: string, force: boolean): Promise<boolean>;
-  mounted(id: string): Promise<number>;
+  unmount(id: string, options?: UnmountOptions): Promise<boolean>;
+  mounted(id: string, options?: CallOptions): Promise<number>;
 
-  changes(from: string | undefined, to: string): Promise<Change[]>;
-  diffSize(from: string | undefined, to: string): Promise<number>;
-  diff(from: string | undefined, to: string, options?: DiffOptions): Promise<Readable>;
-  applyDiff(to: string, diff: Readable): Promise<number>;
+  changes(id: string, options?: LayerDiffOptions): Promise<Change[]>;
+  diffSize(id: string, options?: LayerDiffOptions): Promise<number>;
+  diff(id: string, options?: DiffOptions): Promise<Readable>;
+  /** Applies a tar onto an existing layer; returns the uncompressed size. */
+  applyDiff(id: string, diff: Readable, options?: CallOptions): Promise<number>;
 
-  layersByCompressedDigest(digest: string): Promise<Layer[]>;
-  layersByUncompressedDigest(digest: string): Promise<Layer[]>;
-  layerSize(id: string): Promise<number>;
-  layerParentOwners(id: string): Promise<{ uids: number[]; gids: number[] }>;
-  layers(): Promise<Layer[]>;
-  images(): Promise<Image[]>;
-  containers(): Promise<Container[]>;
+  layersByCompressedDigest(digest: string, options?: CallOptions): Promise<Layer[]>;
+  layersByUncompressedDigest(digest: string, options?: CallOptions): Promise<Layer[]>;
+  layerSize(id: string, options?: CallOptions): Promise<number>;
+  /** Owners of the parents' files that the layer's ID mappings cannot show. */
+  layerParentOwners(id: string, options?: CallOptions): Promise<{ uids: number[]; gids: number[] }>;
+  layers(options?: CallOptions): Promise<Layer[]>;
+  images(options?: CallOptions): Promise<Image[]>;
+  containers(options?: CallOptions): Promise<Container[]>;
 
-  names(id: string): Promise<string[]>;
-  setNames(id: string, names: string[]): Promise<void>;
-  addNames(id: string, names: string[]): Promise<void>;
-  removeNames(id: string, names: string[]): Promise<void>;
+  names(id: string, options?: CallOptions): Promise<string[]>;
+  setNames(id: string, names: string[], options?: CallOptions): Promise<void>;
+  addNames(id: string, names: string[], options?: CallOptions): Promise<void>;
+  removeNames(id: string, names: string[], options?: CallOptions): Promise<void>;
 
-  listImageBigData(id: string): Promise<string[]>;
-  imageBigData(id: string, key: string): Promise<Buffer>;
-  imageBigDataSize(id: string, key: string): Promise<number>;
-  imageBigDataDigest(id: string, key: string): Promise<string>;
-  /** `digestManifest` computes the digest recorded for `manifest*` keys (default sha256 of the bytes). */
-  setImageBigData(id: string, key: string, data: Buffer, digestManifest?: (data: Buffer) => string): Promise<void>;
-  imageSize(id: string): Promise<number>;
+  listImageBigData(id: string, options?: CallOptions): Promise<string[]>;
+  imageBigData(id: string, key: string, options?: CallOptions): Promise<Buffer>;
+  imageBigDataSize(id: string, key: string, options?: CallOptions): Promise<number>;
+  imageBigDataDigest(id: string, key: string, options?: CallOptions): Promise<string>;
+  setImageBigData(id: string, key: string, data: Buffer, options?: SetImageBigDataOptions): Promise<void>;
+  imageSize(id: string, options?: CallOptions): Promise<number>;
 
-  listLayerBigData(id: string): Promise<string[]>;
-  layerBigData(id: string, key: string): Promise<Readable>;
-  setLayerBigData(id: string, key: string, data: Readable | Buffer): Promise<void>;
+  listLayerBigData(id: string, options?: CallOptions): Promise<string[]>;
+  layerBigData(id: string, key: string, options?: CallOptions): Promise<Readable>;
+  setLayerBigData(id: string, key: string, data: Readable | Buffer, options?: CallOptions): Promise<void>;
 
-  listContainerBigData(id: string): Promise<string[]>;
-  containerBigData(id: string, key: string): Promise<Buffer>;
-  containerBigDataSize(id: string, key: string): Promise<number>;
-  containerBigDataDigest(id: string, key: string): Promise<string>;
-  setContainerBigData(id: string, key: string, data: Buffer): Promise<void>;
-  containerSize(id: string): Promise<number>;
+  listContainerBigData(id: string, options?: CallOptions): Promise<string[]>;
+  containerBigData(id: string, key: string, options?: CallOptions): Promise<Buffer>;
+  containerBigDataSize(id: string, key: string, options?: CallOptions): Promise<number>;
+  containerBigDataDigest(id: string, key: string, options?: CallOptions): Promise<string>;
+  setContainerBigData(id: string, key: string, data: Buffer, options?: CallOptions): Promise<void>;
+  containerSize(id: string, options?: CallOptions): Promise<number>;
 
-  layer(id: string): Promise<Layer>;
-  image(id: string): Promise<Image>;
-  imagesByTopLayer(id: string): Promise<Image[]>;
-  imagesByDigest(digest: string): Promise<Image[]>;
-  container(id: string): Promise<Container>;
-  containerByLayer(id: string): Promise<Container>;
+  layer(id: string, options?: CallOptions): Promise<Layer>;
+  image(id: string, options?: CallOptions): Promise<Image>;
+  imagesByTopLayer(id: string, options?: CallOptions): Promise<Image[]>;
+  imagesByDigest(digest: string, options?: CallOptions): Promise<Image[]>;
+  container(id: string, options?: CallOptions): Promise<Container>;
+  containerByLayer(id: string, options?: CallOptions): Promise<Container>;
 
-  containerDirectory(id: string): Promise<string>;
-  setContainerDirectoryFile(id: string, file: string, data: Buffer): Promise<void>;
-  fromContainerDirectory(id: string, file: string): Promise<Buffer>;
-  containerRunDirectory(id: string): Promise<string>;
-  setContainerRunDirectoryFile(id: string, file: string, data: Buffer): Promise<void>;
-  fromContainerRunDirectory(id: string, file: string): Promise<Buffer>;
+  containerDirectory(id: string, options?: CallOptions): Promise<string>;
+  setContainerDirectoryFile(id: string, file: string, data: Buffer, options?: CallOptions): Promise<void>;
+  fromContainerDirectory(id: string, file: string, options?: CallOptions): Promise<Buffer>;
+  containerRunDirectory(id: string, options?: CallOptions): Promise<string>;
+  setContainerRunDirectoryFile(id: string, file: string, data: Buffer, options?: CallOptions): Promise<void>;
+  fromContainerRunDirectory(id: string, file: string, options?: CallOptions): Promise<Buffer>;
 
   /** Resolves a name, ID or unique ID prefix of a layer, image or container to its ID. */
-  lookup(name: string): Promise<string>;
+  lookup(name: string, options?: CallOptions): Promise<string>;
   /** Unmounts every mounted layer (all of them with `force`); returns those still mounted. */
-  shutdown(force: boolean): Promise<string[]>;
-  version(): Promise<Array<[string, string]>>;
-  garbageCollect(): Promise<void>;
+  shutdown(options?: UnmountOptions): Promise<string[]>;
+  version(options?: CallOptions): Promise<Array<[string, string]>>;
+  garbageCollect(options?: CallOptions): Promise<void>;
   check(options?: CheckOptions): Promise<CheckReport>;
   repair(report: CheckReport, options?: RepairOptions): Promise<Error[]>;
   /** Releases this process's hold on the store (lock files stay open until exit). */

@@ -74,6 +74,12 @@ export function goTimeNow(): string {
   return formatGoTime(now, subMillis);
 }
 
+/** A caller's time as Go's RFC 3339 nanosecond text: a string is kept as given, a Date is formatted, none is now. */
+export function goTimeOf(value: string | Date | undefined): string {
+  if (value === undefined) return goTimeNow();
+  return typeof value === 'string' ? value : formatGoTime(value.getTime());
+}
+
 function formatGoTime(epochMillis: number, subMillisNanos = 0): string {
   const iso = new Date(epochMillis).toISOString(); // 2026-11-25T15:52:23.123Z
   const nanos = (epochMillis % 1000 + 1000) % 1000 * 1_000_000 + subMillisNanos;

@@ -3,6 +3,6 @@
 
 export { BerthError, isErrno, type ErrorDetail } from './errors.js';
 export { writeFileAtomic, rewriteFileAtomicSync, type AtomicWriteOptions } from './atomic-write.js';
-export { goJsonStringify, goQuote, sortedMap, goTimeNow, GO_ZERO_TIME } from './go-json.js';
+export { goJsonStringify, goQuote, sortedMap, goTimeNow, goTimeOf, GO_ZERO_TIME } from './go-json.js';
 export { generateRandomId, generateShortLinkId, isFullHexId } from './ids.js';
 export { sha256Digest } from './digest.js';

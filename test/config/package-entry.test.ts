@@ -21,11 +21,11 @@ it('loadStoreOptions from the package entry reads storage.conf, and openStore ta
   assert.equal(options.graphRoot, temp.graphRoot);
   const store = await openStore(options);
   try {
-    const layer = await store.createLayer(undefined, undefined, ['from-conf'], '', true);
+    const layer = await store.createLayer({ names: ['from-conf'] });
     assert.equal((await store.layer('from-conf')).id, layer.id);
     assert.equal(store.graphDriverName, 'vfs');
   } finally {
-    await store.shutdown(true);
+    await store.shutdown({ force: true });
     await store.close();
   }
 });

@@ -20,12 +20,12 @@ step('ready');
 const images = (await store.images()).map((image) => image.id);
 for (;;) {
   step('put-layer');
-  const { layer } = await store.putLayer(undefined, undefined, [], '', false, undefined, createReadStream(tarPath));
+  const { layer } = await store.putLayer(createReadStream(tarPath));
   step('create-image');
-  const image = await store.createImage(undefined, [], layer.id, '');
+  const image = await store.createImage({ layer: layer.id });
   images.push(image.id);
   while (images.length > 2) {
     step('delete-image');
-    await store.deleteImage(images.shift()!, true);
+    await store.deleteImage(images.shift()!);
   }
 }

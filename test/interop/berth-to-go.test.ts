@@ -33,15 +33,13 @@ describe('a store written by Berth, read by the Go containers-storage CLI', () =
     await writeFile(join(temp.dir, 'top', 'etc', 'motd'), 'top layer\n');
     topTar = await tarOfDirectory(join(temp.dir, 'top'));
     store = await openTestStore(temp);
-    base = (await store.putLayer(undefined, undefined, ['berth-base'], '', false, undefined, Readable.from([baseTar]))).layer;
-    top = (await store.putLayer(undefined, base.id, ['berth-top'], '', false, undefined, Readable.from([topTar]))).layer;
+    base = (await store.putLayer(Readable.from([baseTar]), { names: ['berth-base'] })).layer;
+    top = (await store.putLayer(Readable.from([topTar]), { parent: base.id, names: ['berth-top'] })).layer;
     await store.setMetadata(top.id, 'layer metadata <&>');
-    image = await store.createImage(undefined, ['localhost/berth/one:latest', 'two'], top.id, 'image metadata', {
-      bigData: [{ key: 'config', data: Buffer.from('{"a":1}') }],
-    });
+    image = await store.createImage({ names: ['localhost/berth/one:latest', 'two'], layer: top.id, metadata: 'image metadata', bigData: [{ key: 'config', data: Buffer.from('{"a":1}') }] });
     await store.setImageBigData(image.id, 'manifest', Buffer.from('{"schemaVersion":2}'));
     image = await store.image(image.id);
-    container = await store.createContainer(undefined, ['berth-ctr'], image.id, undefined, 'container metadata');
+    container = await store.createContainer({ names: ['berth-ctr'], image: image.id, metadata: 'container metadata' });
     await store.setContainerBigData(container.id, 'state.json', Buffer.from('{"running":false}'));
     container = await store.container(container.id);
   });
@@ -108,14 +106,14 @@ describe('a store written by Berth, read by the Go containers-storage CLI', () =
   });
 
   it('shares mount counts with the Go CLI when Berth mounts first', async () => {
-    const ours = await store.mount(container.id, '');
+    const ours = await store.mount(container.id);
     await writeFile(join(ours, 'written-by-berth'), 'x');
     const theirs = (await goStorage(temp, ['mount', container.id])).stdout.toString().trim();
     assert.equal(theirs, ours);
     assert.equal(await readFile(join(theirs, 'written-by-berth'), 'utf8'), 'x');
     await goStorage(temp, ['unmount', container.id]);
     assert.equal(await store.mounted(container.id), 1, 'Go only dropped its own reference');
-    assert.equal(await store.unmount(container.id, false), false);
+    assert.equal(await store.unmount(container.id), false);
     const { stdout } = await goStorage(temp, ['mounted', container.id]);
     assert.equal(stdout.toString().trim(), '', 'the Go CLI prints nothing for a layer that is not mounted');
   });
@@ -128,7 +126,7 @@ describe('a store written by Berth, read by the Go containers-storage CLI', () =
   });
 
   it('sees a container the Go CLI deleted as gone', async () => {
-    const extra = await store.createContainer(undefined, ['doomed'], image.id, undefined, '');
+    const extra = await store.createContainer({ names: ['doomed'], image: image.id });
     await goStorage(temp, ['delete-container', 'doomed']);
     const ids = (await store.containers()).map((c) => c.id);
     assert.ok(!ids.includes(extra.id));

@@ -37,8 +37,8 @@ describe('Berth and the Go CLI sharing one store', () => {
     await makeBusyboxRootfs(join(temp.dir, 'rootfs'));
     store = await openTestStore(temp);
     const tar = await tarOfDirectory(join(temp.dir, 'rootfs'));
-    baseLayerId = (await store.putLayer(undefined, undefined, [], '', false, undefined, Readable.from([tar]))).layer.id;
-    await store.createImage(undefined, [IMAGE], baseLayerId, '');
+    baseLayerId = (await store.putLayer(Readable.from([tar]))).layer.id;
+    await store.createImage({ names: [IMAGE], layer: baseLayerId });
   });
 
   after(async () => {

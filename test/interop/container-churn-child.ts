@@ -19,7 +19,7 @@ async function churn(tag: string): Promise<void> {
   const mine: string[] = [];
   for (let n = 0; Date.now() < deadline; n++) {
     const name = `${tag}-${n}`;
-    const { id } = await store.createContainer(undefined, [name], image!, undefined, `made by ${name}`);
+    const { id } = await store.createContainer({ names: [name], image: image!, metadata: `made by ${name}` });
     process.stdout.write(`created ${id} ${name}\n`);
     mine.push(id);
     if (mine.length > 4 && Math.random() < 0.45) {

@@ -100,14 +100,14 @@ describe('a store written by the Go containers-storage CLI, read by Berth', () =
   });
 
   it('mounts the Go container and reads the files of both image layers', async () => {
-    const merged = await store.mount('go-ctr', '');
+    const merged = await store.mount('go-ctr');
     try {
       assert.equal(await readFile(join(merged, 'etc', 'motd'), 'utf8'), 'written by go\n');
       assert.equal(sha256Hex(await readFile(join(merged, 'bin', 'busybox'))), sha256Hex(await readFile('/bin/busybox')));
       const { stdout } = await goStorage(temp, ['mounted', 'go-ctr']);
       assert.match(stdout.toString(), /go-ctr mounted/, 'Go sees the mount Berth recorded');
     } finally {
-      assert.equal(await store.unmount('go-ctr', false), false);
+      assert.equal(await store.unmount('go-ctr'), false);
     }
     const { stdout } = await goStorage(temp, ['mounted', 'go-ctr']);
     assert.equal(stdout.toString().trim(), '', 'the Go CLI prints nothing for a layer that is not mounted');
@@ -115,7 +115,7 @@ describe('a store written by the Go containers-storage CLI, read by Berth', () =
 
   it('diffs each Go layer to the same bytes as the Go CLI and the input tar', async () => {
     for (const [id, tar] of [[baseId, baseTar], [topId, topTar]] as const) {
-      const ours = sha256Hex(await readAll(await store.diff(undefined, id)));
+      const ours = sha256Hex(await readAll(await store.diff(id)));
       const theirs = sha256Hex((await goStorage(temp, ['diff', '--uncompressed', id])).stdout);
       assert.equal(ours, theirs, `diff of ${id}`);
       assert.equal(ours, sha256Hex(tar));
@@ -128,11 +128,11 @@ describe('a store written by the Go containers-storage CLI, read by Berth', () =
       assert.ok(m, `Go change line ${line}`);
       return { path: JSON.parse(`"${m[2]}"`) as string, kind: GO_CHANGE_KIND[m[1]!] };
     });
-    const ours = (await store.changes(undefined, topId)).map((c) => ({ path: c.path, kind: c.kind }));
+    const ours = (await store.changes(topId)).map((c) => ({ path: c.path, kind: c.kind }));
     const byPath = (a: { path: string }, b: { path: string }) => a.path.localeCompare(b.path);
     assert.deepEqual(ours.sort(byPath), goChanges.sort(byPath));
     const goSize = Number((await goStorage(temp, ['diffsize', topId])).stdout.toString().trim());
-    assert.equal(await store.diffSize(undefined, topId), goSize);
+    assert.equal(await store.diffSize(topId), goSize);
   });
 
   it('checks the Go store clean', async () => {

@@ -34,13 +34,19 @@ describe('podman on an image Berth stored', () => {
     const layerIds = containersImageLayerIds(oci.diffIds);
     for (const [i, id] of layerIds.entries()) {
       const blob = oci.layerBlobs[i]!;
-      await store.putLayer(id, layerIds[i - 1], [], '', false, {
-        compressedDigest: blob.digest,
+      await store.putLayer(Readable.from([blob.data]), {
+        id,
+        parent: layerIds[i - 1],
+        originalDigest: blob.digest,
         uncompressedDigest: oci.diffIds[i],
-      }, Readable.from([blob.data]));
+      });
     }
     imageId = oci.configDigest.slice('sha256:'.length);
-    await store.createImage(imageId, [NAME], layerIds.at(-1), JSON.stringify({ 'signatures-sizes': { [oci.manifestDigest]: [] } }), {
+    await store.createImage({
+      id: imageId,
+      names: [NAME],
+      layer: layerIds.at(-1),
+      metadata: JSON.stringify({ 'signatures-sizes': { [oci.manifestDigest]: [] } }),
       digest: oci.manifestDigest,
       bigData: [
         { key: oci.configDigest, data: oci.config },

@@ -26,9 +26,9 @@ for (const driver of ['vfs', 'overlay'] as const) {
         .whiteout('etc/passwd').opaque('opt').file('opt/c', 'c', { mode: 0o600 })
         .file('data', 'contents').hardlink('data-link', 'data').symlink('ln', 'data')
         .toBuffer();
-      const b = (await fx.store.putLayer(undefined, undefined, [], '', false, {}, Readable.from([base]))).layer;
-      top = (await fx.store.putLayer(undefined, b.id, [], '', false, {}, Readable.from([upper]))).layer.id;
-      await fx.store.createImage(undefined, ['img'], top, '');
+      const b = (await fx.store.putLayer(Readable.from([base]))).layer;
+      top = (await fx.store.putLayer(Readable.from([upper]), { parent: b.id })).layer.id;
+      await fx.store.createImage({ names: ['img'], layer: top });
     });
     after(async () => fx.temp.dispose());
 

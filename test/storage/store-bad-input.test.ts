@@ -15,13 +15,13 @@ describe('refused input changes nothing on disk', () => {
 
   before(async () => {
     fx = await openFixture('vfs');
-    base = (await fx.store.createLayer(undefined, undefined, ['base'], '', true)).id;
-    top = (await fx.store.createLayer(undefined, base, ['top'], '', true)).id;
-    await fx.store.createLayer('aaaa', undefined, [], '', true);
-    await fx.store.createLayer('aaab', undefined, [], '', true);
-    await fx.store.createImage(undefined, ['solo-image'], (await fx.store.createLayer(undefined, undefined, ['solo'], '', true)).id, '');
-    imageId = (await fx.store.createImage(undefined, ['img'], top, '')).id;
-    containerId = (await fx.store.createContainer(undefined, ['ctr'], 'img', undefined, '')).id;
+    base = (await fx.store.createLayer({ names: ['base'] })).id;
+    top = (await fx.store.createLayer({ parent: base, names: ['top'] })).id;
+    await fx.store.createLayer({ id: 'aaaa' });
+    await fx.store.createLayer({ id: 'aaab' });
+    await fx.store.createImage({ names: ['solo-image'], layer: (await fx.store.createLayer({ names: ['solo'] })).id });
+    imageId = (await fx.store.createImage({ names: ['img'], layer: top })).id;
+    containerId = (await fx.store.createContainer({ names: ['ctr'], image: 'img' })).id;
   });
   after(async () => fx.temp.dispose());
 
@@ -40,11 +40,11 @@ describe('refused input changes nothing on disk', () => {
     await refused('image-unknown', () => fx.store.image('nosuch'));
     await refused('container-unknown', () => fx.store.container('nosuch'));
     await refused('not-a-layer', () => fx.store.deleteLayer('nosuch'), /^nosuch: identifier is not a layer$/);
-    await refused('not-an-image', () => fx.store.deleteImage('nosuch', true));
+    await refused('not-an-image', () => fx.store.deleteImage('nosuch'));
     await refused('not-a-container', () => fx.store.deleteContainer('nosuch'));
-    await refused('layer-unknown', () => fx.store.createImage(undefined, [], 'nosuch', ''));
-    await refused('image-unknown', () => fx.store.createContainer(undefined, [], 'nosuch', undefined, ''), /locating image with ID "nosuch": image not known/);
-    await refused('layer-unknown', () => fx.store.createLayer(undefined, 'nosuch', [], '', true));
+    await refused('layer-unknown', () => fx.store.createImage({ layer: 'nosuch' }));
+    await refused('image-unknown', () => fx.store.createContainer({ image: 'nosuch' }), /locating image with ID "nosuch": image not known/);
+    await refused('layer-unknown', () => fx.store.createLayer({ parent: 'nosuch' }));
     await refused('layer-unknown', () => fx.store.setNames('nosuch', ['x']));
     await refused('not-an-id', () => fx.store.setMetadata('nosuch', 'm'));
     await refused('layer-unknown', () => fx.store.lookup('nosuch'));
@@ -57,29 +57,29 @@ describe('refused input changes nothing on disk', () => {
   });
 
   test('duplicate IDs and names', async () => {
-    await refused('duplicate-name', () => fx.store.createLayer(undefined, undefined, ['base'], '', true));
-    await refused('duplicate-id', () => fx.store.createLayer(base, undefined, [], '', true));
-    await refused('duplicate-name', () => fx.store.createImage(undefined, ['img'], top, ''), /image name "img" is already associated with image/);
-    await refused('duplicate-id', () => fx.store.createImage(imageId, [], top, ''), /an image with ID ".*" already exists/);
-    await refused('duplicate-name', () => fx.store.createContainer(undefined, ['ctr'], 'img', undefined, ''),
+    await refused('duplicate-name', () => fx.store.createLayer({ names: ['base'] }));
+    await refused('duplicate-id', () => fx.store.createLayer({ id: base }));
+    await refused('duplicate-name', () => fx.store.createImage({ names: ['img'], layer: top }), /image name "img" is already associated with image/);
+    await refused('duplicate-id', () => fx.store.createImage({ id: imageId, layer: top }), /an image with ID ".*" already exists/);
+    await refused('duplicate-name', () => fx.store.createContainer({ names: ['ctr'], image: 'img' }),
       /the container name "ctr" is already in use by .*\. You have to remove that container to be able to reuse that name: that name is already in use/);
-    await refused('duplicate-id', () => fx.store.createContainer(containerId, [], 'img', undefined, ''));
+    await refused('duplicate-id', () => fx.store.createContainer({ id: containerId, image: 'img' }));
   });
 
   test('names that are not valid', async () => {
     for (const name of ['', 'a\0b', 'tab\there', 'nl\n']) {
-      await refused('invalid-name', () => fx.store.createLayer(undefined, undefined, [name], '', true));
-      await refused('invalid-name', () => fx.store.createImage(undefined, [name], top, ''));
-      await refused('invalid-name', () => fx.store.createContainer(undefined, [name], 'img', undefined, ''));
+      await refused('invalid-name', () => fx.store.createLayer({ names: [name] }));
+      await refused('invalid-name', () => fx.store.createImage({ names: [name], layer: top }));
+      await refused('invalid-name', () => fx.store.createContainer({ names: [name], image: 'img' }));
       await refused('invalid-name', () => fx.store.addNames(imageId, [name]));
     }
   });
 
   test('IDs that are not safe path components', async () => {
     for (const id of ['', 'dd/dd', '..', '.hidden', 'cc cc', 'a\0b', 'layers.json', 'l', '../../etc']) {
-      await refused('invalid-id', () => fx.store.createLayer(id, undefined, [], '', true));
-      await refused('invalid-id', () => fx.store.createImage(id, [], top, ''));
-      await refused('invalid-id', () => fx.store.createContainer(id, [], 'img', undefined, ''));
+      await refused('invalid-id', () => fx.store.createLayer({ id }));
+      await refused('invalid-id', () => fx.store.createImage({ id, layer: top }));
+      await refused('invalid-id', () => fx.store.createContainer({ id, image: 'img' }));
     }
   });
 
@@ -89,8 +89,8 @@ describe('refused input changes nothing on disk', () => {
     await refused('layer-used-by-image', () => fx.store.deleteLayer('solo'), /layer .* used by image .*: layer is in use by an image/);
     const ctr = await fx.store.container(containerId);
     await refused('layer-used-by-container', () => fx.store.deleteLayer(ctr.layerId), /used by container/);
-    await refused('image-used-by-container', () => fx.store.deleteImage('img', true), /image used by .*: image is in use by a container/);
-    await refused('parent-is-container', () => fx.store.createLayer(undefined, ctr.layerId, [], '', true));
+    await refused('image-used-by-container', () => fx.store.deleteImage('img'), /image used by .*: image is in use by a container/);
+    await refused('parent-is-container', () => fx.store.createLayer({ parent: ctr.layerId }));
   });
 
   test('an empty big-data key', async () => {
@@ -98,8 +98,8 @@ describe('refused input changes nothing on disk', () => {
       /can't set empty name for image big data item: not a valid name for a big data item/);
     await refused('invalid-big-data-name', () => fx.store.setContainerBigData(containerId, '', Buffer.from('x')));
     await refused('invalid-big-data-name', () => fx.store.setLayerBigData(base, '', Buffer.from('x')));
-    await refused('invalid-big-data-name', () => fx.store.createImage(undefined, [], top, '', { bigData: [{ key: '', data: Buffer.from('x') }] }));
-    await refused('invalid-big-data-name', () => fx.store.createContainer(undefined, [], 'img', undefined, '', { bigData: [{ key: '', data: Buffer.from('x') }] }));
+    await refused('invalid-big-data-name', () => fx.store.createImage({ layer: top, bigData: [{ key: '', data: Buffer.from('x') }] }));
+    await refused('invalid-big-data-name', () => fx.store.createContainer({ image: 'img', bigData: [{ key: '', data: Buffer.from('x') }] }));
   });
 
   test('an unknown big-data key', async () => {

@@ -19,10 +19,10 @@ describe('check and repair', () => {
   before(async () => {
     fx = await openFixture('vfs');
     const tar = new TarBuilder({ prefixDotSlash: true }).file('f', 'content').toBuffer();
-    good = (await fx.store.putLayer(undefined, undefined, ['good'], '', false, {}, Readable.from([tar]))).layer.id;
-    damaged = (await fx.store.putLayer(undefined, undefined, ['damaged'], '', false, {}, Readable.from([tar]))).layer.id;
-    await fx.store.createImage(undefined, ['keep'], good, '');
-    imageId = (await fx.store.createImage(undefined, ['broken'], damaged, '')).id;
+    good = (await fx.store.putLayer(Readable.from([tar]), { names: ['good'] })).layer.id;
+    damaged = (await fx.store.putLayer(Readable.from([tar]), { names: ['damaged'] })).layer.id;
+    await fx.store.createImage({ names: ['keep'], layer: good });
+    imageId = (await fx.store.createImage({ names: ['broken'], layer: damaged })).id;
     await fx.store.setImageBigData(imageId, 'manifest', Buffer.from('{}'));
   });
   after(async () => fx.temp.dispose());
@@ -44,7 +44,7 @@ describe('check and repair', () => {
   });
 
   test('unreferenced layers older than the limit are reported', async () => {
-    const loose = await fx.store.createLayer(undefined, undefined, [], '', true, { created: '2000-01-01T00:00:00Z' });
+    const loose = await fx.store.createLayer({ created: '2000-01-01T00:00:00Z' });
     const report = await fx.store.check({ layerDigests: false });
     assert.equal((report.layers[loose.id]?.[0] as { code?: string }).code, 'layer-unreferenced');
   });

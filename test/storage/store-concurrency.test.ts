@@ -16,7 +16,7 @@ before(async () => {
 after(async () => fx.temp.dispose());
 
 test('40 concurrent creates and deletes leave exactly the expected containers on disk', async () => {
-  const made = await Promise.all(Array.from({ length: 40 }, (_, i) => fx.store.createContainer(undefined, [`c${i}`], 'img', undefined, '')));
+  const made = await Promise.all(Array.from({ length: 40 }, (_, i) => fx.store.createContainer({ names: [`c${i}`], image: 'img' })));
   await Promise.all(made.filter((_, i) => i % 2 === 0).map((c) => fx.store.deleteContainer(c.id)));
   const kept = made.filter((_, i) => i % 2 === 1).map((c) => c.id).sort();
   const onDisk = JSON.parse(readFileSync(join(fx.roots.graphRoot, 'vfs-containers', 'containers.json'), 'utf8')) as Array<{ id: string; layer: string }>;
@@ -30,7 +30,7 @@ test('40 concurrent creates and deletes leave exactly the expected containers on
 test('a second Store object on the same roots sees the first one\'s writes', async () => {
   const other = await openStore({ graphRoot: fx.roots.graphRoot, runRoot: fx.roots.runRoot, driverName: 'vfs', driverOptions: [] });
   await other.containers();
-  const c = await fx.store.createContainer(undefined, ['late'], 'img', undefined, '');
+  const c = await fx.store.createContainer({ names: ['late'], image: 'img' });
   assert.equal((await other.container('late')).id, c.id);
   await other.deleteContainer('late');
   assert.equal(await fx.store.exists(c.id), false);
@@ -45,7 +45,7 @@ test('store calls made back to back still let timers run between them', async ()
   const timer = setInterval(() => timerRuns++, 0);
   try {
     for (let i = 0; i < 30; i++) {
-      const c = await overlay.store.createContainer(undefined, [], 'img', undefined, '');
+      const c = await overlay.store.createContainer({ image: 'img' });
       await overlay.store.deleteContainer(c.id);
     }
   } finally {

@@ -16,42 +16,42 @@ describe('deleteImage', () => {
   let top: string;
   beforeEach(async () => {
     fx = await openFixture('vfs');
-    base = (await fx.store.createLayer(undefined, undefined, ['base'], '', true)).id;
-    mid = (await fx.store.createLayer(undefined, base, ['mid'], '', true)).id;
-    top = (await fx.store.createLayer(undefined, mid, ['top'], '', true)).id;
-    await fx.store.createImage(undefined, ['image-a'], top, '');
-    await fx.store.createImage(undefined, ['image-b'], mid, '');
+    base = (await fx.store.createLayer({ names: ['base'] })).id;
+    mid = (await fx.store.createLayer({ parent: base, names: ['mid'] })).id;
+    top = (await fx.store.createLayer({ parent: mid, names: ['top'] })).id;
+    await fx.store.createImage({ names: ['image-a'], layer: top });
+    await fx.store.createImage({ names: ['image-b'], layer: mid });
   });
   afterEach(async () => fx.temp.dispose());
 
   test('the dry run lists the layers only this image uses and changes nothing', async () => {
     const before = fingerprint(fx.roots);
-    assert.deepEqual(await fx.store.deleteImage('image-a', false), [top]);
-    assert.deepEqual(await fx.store.deleteImage('image-b', false), []);
+    assert.deepEqual(await fx.store.deleteImage('image-a', { commit: false }), [top]);
+    assert.deepEqual(await fx.store.deleteImage('image-b', { commit: false }), []);
     assert.equal(fingerprint(fx.roots), before);
   });
 
   test('commit removes the image and walks down until a layer is used elsewhere', async () => {
-    assert.deepEqual(await fx.store.deleteImage('image-a', true), [top]);
+    assert.deepEqual(await fx.store.deleteImage('image-a'), [top]);
     assert.equal(await fx.store.exists('image-a'), false);
     assert.equal(await fx.store.exists(top), false);
     assert.equal(existsSync(join(fx.roots.graphRoot, 'vfs', 'dir', top)), false);
-    assert.deepEqual(await fx.store.deleteImage('image-b', true), [mid, base]);
+    assert.deepEqual(await fx.store.deleteImage('image-b'), [mid, base]);
     assert.deepEqual(await fx.store.layers(), []);
   });
 
   test('a container keeps the image and its layers', async () => {
-    const ctr = await fx.store.createContainer(undefined, [], 'image-a', undefined, '');
-    await assert.rejects(fx.store.deleteImage('image-a', true), (err) => isStorageError(err, 'image-used-by-container'));
+    const ctr = await fx.store.createContainer({ image: 'image-a' });
+    await assert.rejects(fx.store.deleteImage('image-a'), (err) => isStorageError(err, 'image-used-by-container'));
     await fx.store.deleteContainer(ctr.id);
-    assert.deepEqual(await fx.store.deleteImage('image-a', false), [top]);
+    assert.deepEqual(await fx.store.deleteImage('image-a', { commit: false }), [top]);
   });
 
   test('the image big-data directory goes with the image', async () => {
     await fx.store.setImageBigData('image-a', 'manifest', Buffer.from('{}'));
     const dir = join(fx.roots.graphRoot, 'vfs-images', (await fx.store.image('image-a')).id);
     assert.equal(existsSync(dir), true);
-    await fx.store.deleteImage('image-a', true);
+    await fx.store.deleteImage('image-a');
     assert.equal(existsSync(dir), false);
   });
 });
@@ -64,14 +64,14 @@ describe('deleteLayer, deleteContainer, delete, wipe, garbageCollect', () => {
   afterEach(async () => fx.temp.dispose());
 
   test('a layer named instead of given by ID still gets the safety checks (Go skips them)', async () => {
-    const base = await fx.store.createLayer(undefined, undefined, ['base'], '', true);
-    await fx.store.createLayer(undefined, base.id, [], '', true);
+    const base = await fx.store.createLayer({ names: ['base'] });
+    await fx.store.createLayer({ parent: base.id });
     await assert.rejects(fx.store.deleteLayer('base'), (err) => isStorageError(err, 'layer-has-children'));
     assert.equal(await fx.store.exists(base.id), true);
   });
 
   test('deleteLayer removes the record, driver directory, tar-split and big data', async () => {
-    const layer = await fx.store.createLayer(undefined, undefined, ['solo'], '', true);
+    const layer = await fx.store.createLayer({ names: ['solo'] });
     await fx.store.setLayerBigData('solo', 'L/x', Buffer.from('data'));
     assert.equal(existsSync(join(fx.roots.graphRoot, 'vfs-layers', layer.id, '=TC94')), true);
     await fx.store.deleteLayer('solo');
@@ -82,7 +82,7 @@ describe('deleteLayer, deleteContainer, delete, wipe, garbageCollect', () => {
 
   test('deleteContainer removes its layer and both of its directories', async () => {
     await addBaseImage(fx.store);
-    const ctr = await fx.store.createContainer(undefined, ['c'], 'img', undefined, '');
+    const ctr = await fx.store.createContainer({ names: ['c'], image: 'img' });
     await fx.store.setContainerDirectoryFile('c', 'config.json', Buffer.from('{}'));
     await fx.store.setContainerRunDirectoryFile('c', 'pidfile', Buffer.from('1'));
     await fx.store.deleteContainer('c');
@@ -92,8 +92,8 @@ describe('deleteLayer, deleteContainer, delete, wipe, garbageCollect', () => {
   });
 
   test('delete takes containers, then images, then layers, without safety checks', async () => {
-    const base = await fx.store.createLayer(undefined, undefined, ['shared'], '', true);
-    await fx.store.createImage(undefined, ['shared'], base.id, '');
+    const base = await fx.store.createLayer({ names: ['shared'] });
+    await fx.store.createImage({ names: ['shared'], layer: base.id });
     await fx.store.delete('shared');
     assert.deepEqual(await fx.store.images(), []);
     await fx.store.delete('shared');
@@ -103,7 +103,7 @@ describe('deleteLayer, deleteContainer, delete, wipe, garbageCollect', () => {
 
   test('wipe leaves no record and no driver directory', async () => {
     await addBaseImage(fx.store);
-    await fx.store.createContainer(undefined, ['c'], 'img', undefined, '');
+    await fx.store.createContainer({ names: ['c'], image: 'img' });
     await fx.store.wipe();
     assert.deepEqual([await fx.store.layers(), await fx.store.images(), await fx.store.containers()], [[], [], []]);
     assert.deepEqual(readdirSync(join(fx.roots.graphRoot, 'vfs', 'dir')), []);
@@ -117,7 +117,7 @@ describe('deleteLayer, deleteContainer, delete, wipe, garbageCollect', () => {
       mkdirSync(join(fx.roots.graphRoot, dir, keep), { recursive: true });
     }
     mkdirSync(join(fx.roots.graphRoot, 'vfs', 'dir', stray), { recursive: true });
-    const layer = await fx.store.createLayer(undefined, undefined, [], '', true);
+    const layer = await fx.store.createLayer();
     await fx.store.garbageCollect();
     for (const dir of ['vfs-containers', 'vfs-images']) {
       assert.equal(existsSync(join(fx.roots.graphRoot, dir, stray)), false);

@@ -36,7 +36,7 @@ for (const driver of ['vfs', 'overlay'] as const) {
     after(async () => fx.temp.dispose());
 
     test('putLayer of a gzip blob records what Go records and writes the tar-split', async () => {
-      const { layer, size } = await fx.store.putLayer(undefined, undefined, ['gz'], '', false, {}, Readable.from([gz]));
+      const { layer, size } = await fx.store.putLayer(Readable.from([gz]), { names: ['gz'] });
       layerId = layer.id;
       assert.equal(size, tar.length);
       assert.equal(layer.compressedDigest, sha(gz));
@@ -54,24 +54,24 @@ for (const driver of ['vfs', 'overlay'] as const) {
     });
 
     test('diff replays the original tar, gzip-compressed like the input by default', async () => {
-      const out = await readAll(await fx.store.diff(undefined, layerId));
+      const out = await readAll(await fx.store.diff(layerId));
       assert.deepEqual(out.subarray(0, 2), Buffer.from([0x1f, 0x8b]));
       assert.deepEqual(gunzipSync(out), tar);
-      const plain = await readAll(await fx.store.diff(undefined, layerId, { compression: Compression.None }));
+      const plain = await readAll(await fx.store.diff(layerId, { compression: Compression.None }));
       assert.deepEqual(plain, tar);
     });
 
     test('changes and diffSize describe the layer against its parent', async () => {
-      const changes = await fx.store.changes(undefined, layerId);
+      const changes = await fx.store.changes(layerId);
       assert.deepEqual(changes.map((c) => c.path).sort(), ['/etc', '/etc/hostname', '/etc/link']);
       assert.ok(changes.every((c) => c.kind === ChangeKind.Add));
-      assert.equal(await fx.store.diffSize(undefined, layerId), 'berth\n'.length + 'hostname'.length);
+      assert.equal(await fx.store.diffSize(layerId), 'berth\n'.length + 'hostname'.length);
     });
 
     test('a diff that does not match its expected digest removes the layer entirely', async () => {
       const before = readdirSync(join(fx.roots.graphRoot, driver === 'vfs' ? 'vfs/dir' : 'overlay')).sort();
       await assert.rejects(
-        fx.store.putLayer(undefined, layerId, ['bad-layer'], '', false, { uncompressedDigest: 'sha256:' + '0'.repeat(64) }, Readable.from([tar])),
+        fx.store.putLayer(Readable.from([tar]), { parent: layerId, names: ['bad-layer'], uncompressedDigest: 'sha256:' + '0'.repeat(64) }),
         (err) => isStorageError(err, 'digest-mismatch'),
       );
       assert.equal(await fx.store.exists('bad-layer'), false);
@@ -81,13 +81,13 @@ for (const driver of ['vfs', 'overlay'] as const) {
     });
 
     test('applyDiff fills an existing layer and records its digests', async () => {
-      const child = await fx.store.createLayer(undefined, layerId, ['child'], '', true);
+      const child = await fx.store.createLayer({ parent: layerId, names: ['child'] });
       const diff = new TarBuilder({ prefixDotSlash: true }).file('added', 'x').toBuffer();
       assert.equal(await fx.store.applyDiff('child', Readable.from([diff])), diff.length);
       const layer = await fx.store.layer(child.id);
       assert.equal(layer.uncompressedDigest, sha(diff));
       assert.equal(layer.compressionType, undefined);
-      assert.deepEqual(await readAll(await fx.store.diff(undefined, 'child')), diff);
+      assert.deepEqual(await readAll(await fx.store.diff('child')), diff);
       const record = JSON.parse(readFileSync(join(fx.roots.graphRoot, `${driver}-layers`, 'layers.json'), 'utf8')) as Array<{ id: string; 'diff-digest'?: string }>;
       assert.equal(record.find((r) => r.id === child.id)?.['diff-digest'], sha(diff));
     });

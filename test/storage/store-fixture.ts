@@ -24,8 +24,8 @@ export async function openFixture(driver: 'vfs' | 'overlay' = 'vfs'): Promise<St
 
 /** An image named `img` on an empty base layer, what most tests create containers from; returns the layer's ID. */
 export async function addBaseImage(store: Store): Promise<string> {
-  const base = await store.createLayer(undefined, undefined, [], '', true);
-  await store.createImage(undefined, ['img'], base.id, '');
+  const base = await store.createLayer();
+  await store.createImage({ names: ['img'], layer: base.id });
   return base.id;
 }
 

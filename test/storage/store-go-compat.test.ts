@@ -46,11 +46,11 @@ describe('JSON written by Berth and by the Go CLI', () => {
     const gCtrLayer = (JSON.parse((await goStorage(goFx.roots, ['container', '--json', gContainer])).stdout.toString()) as Array<{ layer: string }>)[0]?.layer as string;
 
     const s = berthFx.store;
-    const bLayer = (await s.createLayer(undefined, undefined, ['base'], '', true)).id;
+    const bLayer = (await s.createLayer({ names: ['base'] })).id;
     await s.setMetadata(bLayer, 'meta <&>');
-    const bImage = (await s.createImage(undefined, ['img'], bLayer, 'imeta')).id;
+    const bImage = (await s.createImage({ names: ['img'], layer: bLayer, metadata: 'imeta' })).id;
     await s.setImageBigData(bImage, 'Key:X', Buffer.alloc(0));
-    const bContainer = (await s.createContainer(undefined, ['ctr'], 'img', undefined, 'cmeta')).id;
+    const bContainer = (await s.createContainer({ names: ['ctr'], image: 'img', metadata: 'cmeta' })).id;
     await s.setNames(bImage, ['a', 'b']);
     const bCtrLayer = (await s.container(bContainer)).layerId;
 
@@ -97,7 +97,7 @@ describe('another process changes the store', () => {
   });
 
   test('the Go CLI sees what Berth wrote after it, and Berth keeps the Go records when it saves', async () => {
-    await fx.store.createLayer(undefined, undefined, ['berthlayer'], '', true);
+    await fx.store.createLayer({ names: ['berthlayer'] });
     await goStorage(fx.roots, ['set-names', '-n', 'renamed', 'golayer']);
     await fx.store.addNames('berthlayer', ['second']);
     const listed = (await goStorage(fx.roots, ['layers'])).stdout.toString();
@@ -107,7 +107,7 @@ describe('another process changes the store', () => {
   });
 
   test('an incomplete layer is removed with its driver directory at the next load', async () => {
-    const layer = await fx.store.createLayer(undefined, undefined, ['doomed'], '', true);
+    const layer = await fx.store.createLayer({ names: ['doomed'] });
     const path = files(fx).layers;
     const records = JSON.parse(readJson(path)) as Array<{ id: string; flags?: Record<string, unknown> }>;
     for (const r of records) if (r.id === layer.id) r.flags = { incomplete: true };
@@ -138,8 +138,8 @@ describe('another process changes the store', () => {
   });
 
   test('after a load that fixed duplicate container names, lookups by layer still work', async () => {
-    const first = await fx.store.createContainer(undefined, ['first'], 'goimage', undefined, '');
-    const second = await fx.store.createContainer(undefined, ['second'], 'goimage', undefined, '');
+    const first = await fx.store.createContainer({ names: ['first'], image: 'goimage' });
+    const second = await fx.store.createContainer({ names: ['second'], image: 'goimage' });
     const path = files(fx).containers;
     const records = JSON.parse(readJson(path)) as Array<{ id: string; names?: string[] }>;
     for (const r of records) if (r.id === first.id || r.id === second.id) r.names = ['dup'];

@@ -41,7 +41,7 @@ test('first layer use makes the layer store dirs and locks; the first write make
   assert.equal(mode(join(G, 'overlay-layers', 'layers.lock')), 0o644);
   assert.equal(mode(join(R, 'overlay-layers', 'mountpoints.lock')), 0o644);
   assert.equal(existsSync(join(G, 'overlay-layers', 'layers.json')), false);
-  await fx.store.createLayer(undefined, undefined, [], '', true);
+  await fx.store.createLayer();
   assert.equal(mode(join(G, 'overlay-layers', 'layers.json')), 0o600);
   assert.equal(mode(join(R, 'overlay-layers', 'mountpoints.json')), 0o600);
   assert.equal(statSync(join(G, 'overlay-layers', 'layers.lock')).size, 64);

@@ -27,7 +27,7 @@ test('status is the driver\'s (vfs reports none) and version has no pairs, both 
 });
 
 test('layerParentOwners has nothing to report without ID mappings, and knows the layer', async () => {
-  const layer = await fx.store.createLayer(undefined, undefined, ['owners'], '', true);
+  const layer = await fx.store.createLayer({ names: ['owners'] });
   assert.deepEqual(await fx.store.layerParentOwners(layer.id), { uids: [], gids: [] });
   await assert.rejects(fx.store.layerParentOwners('nosuch'));
 });

@@ -15,13 +15,13 @@ describe('records through the Store', () => {
   let imageId: string;
   before(async () => {
     fx = await openFixture('vfs');
-    base = (await fx.store.createLayer(undefined, undefined, ['base'], '', true)).id;
-    imageId = (await fx.store.createImage(undefined, ['img'], base, 'meta')).id;
+    base = (await fx.store.createLayer({ names: ['base'] })).id;
+    imageId = (await fx.store.createImage({ names: ['img'], layer: base, metadata: 'meta' })).id;
   });
   after(async () => fx.temp.dispose());
 
   test('set and add names take a name from the record that had it; add puts new names first', async () => {
-    const other = (await fx.store.createImage(undefined, ['other'], base, '')).id;
+    const other = (await fx.store.createImage({ names: ['other'], layer: base })).id;
     await fx.store.addNames(imageId, ['x', 'y']);
     assert.deepEqual(await fx.store.names(imageId), ['x', 'y', 'img']);
     await fx.store.setNames(other, ['other', 'x']);
@@ -30,7 +30,7 @@ describe('records through the Store', () => {
     assert.deepEqual(await fx.store.names(imageId), ['img']);
     const image = await fx.store.image(other);
     assert.deepEqual(image.namesHistory, ['x', 'other']);
-    await fx.store.deleteImage(other, true);
+    await fx.store.deleteImage(other);
   });
 
   test('metadata of each kind of record', async () => {
@@ -43,7 +43,7 @@ describe('records through the Store', () => {
 
   test('image big data: file, size, digest, the digestManifest callback and the image digest', async () => {
     const manifest = Buffer.from('{"schemaVersion":2}');
-    await fx.store.setImageBigData(imageId, 'manifest-sha256:abc', manifest, () => 'sha256:' + 'e'.repeat(64));
+    await fx.store.setImageBigData(imageId, 'manifest-sha256:abc', manifest, { digestManifest: () => 'sha256:' + 'e'.repeat(64) });
     await fx.store.setImageBigData(imageId, 'config', Buffer.from('cfg'));
     assert.deepEqual(await fx.store.listImageBigData(imageId), ['manifest-sha256:abc', 'config']);
     assert.deepEqual(await fx.store.imageBigData(imageId, 'config'), Buffer.from('cfg'));
@@ -75,7 +75,7 @@ describe('records through the Store', () => {
   });
 
   test('a container: flags, lookups by name, prefix and layer, big data, directories and size', async () => {
-    const ctr = await fx.store.createContainer(undefined, ['web'], 'img', undefined, 'cmeta', { mountOpts: ['nodev'] });
+    const ctr = await fx.store.createContainer({ names: ['web'], image: 'img', metadata: 'cmeta', mountOpts: ['nodev'] });
     assert.deepEqual(ctr.flags, { MountLabel: '', ProcessLabel: '', MountOpts: ['nodev'] });
     assert.equal((await fx.store.layer(ctr.layerId)).parent, base);
     assert.equal((await fx.store.container(ctr.id.slice(0, 10))).id, ctr.id);
@@ -93,7 +93,7 @@ describe('records through the Store', () => {
     assert.equal(runDir, join(fx.roots.runRoot, 'vfs-containers', ctr.id, 'userdata'));
     await fx.store.setContainerRunDirectoryFile('web', 'pid', Buffer.from('42'));
     assert.equal(existsSync(join(runDir, 'pid')), true);
-    assert.equal(await fx.store.containerSize('web'), (await fx.store.diffSize(undefined, ctr.layerId)) + 5 + 3 + 2);
+    assert.equal(await fx.store.containerSize('web'), (await fx.store.diffSize(ctr.layerId)) + 5 + 3 + 2);
   });
 
   test('lookup tries layers, then images, then containers; exists follows it', async () => {

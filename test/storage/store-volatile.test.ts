@@ -23,13 +23,13 @@ describe('volatile containers', () => {
   after(async () => fx.temp.dispose());
 
   test('no volatile file exists until a volatile record does', async () => {
-    await fx.store.createContainer(undefined, ['plain'], 'img', undefined, '');
+    await fx.store.createContainer({ names: ['plain'], image: 'img' });
     assert.equal(existsSync(join(fx.roots.graphRoot, 'vfs-layers', 'volatile-layers.json')), false);
     assert.equal(existsSync(join(fx.roots.graphRoot, 'vfs-containers', 'volatile-containers.json')), false);
   });
 
   test('a volatile container and its layer live in the volatile files only', async () => {
-    const ctr = await fx.store.createContainer(undefined, ['vol'], 'img', undefined, '', { volatile: true });
+    const ctr = await fx.store.createContainer({ names: ['vol'], image: 'img', volatile: true });
     assert.deepEqual(ctr.flags?.Volatile, true);
     assert.deepEqual(ids(join(fx.roots.graphRoot, 'vfs-layers', 'volatile-layers.json')), [ctr.layerId]);
     assert.deepEqual(ids(join(fx.roots.graphRoot, 'vfs-containers', 'volatile-containers.json')), [ctr.id]);
@@ -65,7 +65,7 @@ describe('transient store', () => {
   test('every container and its layer go to the run root, with containers.lock', async () => {
     const store = await openStore({ graphRoot: temp.graphRoot, runRoot: temp.runRoot, driverName: 'vfs', driverOptions: [], transientStore: true });
     const baseId = await addBaseImage(store);
-    const ctr = await store.createContainer(undefined, ['t'], 'img', undefined, '');
+    const ctr = await store.createContainer({ names: ['t'], image: 'img' });
     assert.equal(ctr.flags?.Volatile, true);
     assert.deepEqual(ids(join(temp.runRoot, 'vfs-layers', 'volatile-layers.json')), [ctr.layerId]);
     assert.deepEqual(ids(join(temp.runRoot, 'vfs-containers', 'volatile-containers.json')), [ctr.id]);

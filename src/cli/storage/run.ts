@@ -70,7 +70,7 @@ async function openStoreFor(globals: ParsedFlags, flags: ParsedFlags, env: NodeJ
     for (const warning of warnings) out.err(`WARN[0000] ${warning}\n`);
     if (debug) {
       out.err(`DEBU[0000] Root: ${options.graphRoot}\nDEBU[0000] Run Root: ${options.runRoot}\n` +
-        `DEBU[0000] Driver Name: ${options.driverName}\nDEBU[0000] Driver Options: [${options.driverOptions.join(' ')}]\n`);
+        `DEBU[0000] Driver Name: ${options.driverName}\nDEBU[0000] Driver Options: [${(options.driverOptions ?? []).join(' ')}]\n`);
     }
     return await openStore(options);
   } catch (err) {

@@ -23,7 +23,7 @@ export async function resolveStoreOptions(beforeVerb: ParsedFlags, afterVerb: Pa
   let graphRoot: string;
   let runRoot: string;
   let driver: string;
-  let driverOptions: string[];
+  let driverOptions: string[] | undefined;
   let rest: Partial<StoreOptions> = {};
   if (fromFlags) {
     graphRoot = flagString(beforeVerb, 'graph');
@@ -38,7 +38,7 @@ export async function resolveStoreOptions(beforeVerb: ParsedFlags, afterVerb: Pa
   graphRoot = flagString(afterVerb, 'graph') || graphRoot;
   runRoot = flagString(afterVerb, 'run') || runRoot;
   driver = flagString(afterVerb, 'storage-driver') || driver;
-  driverOptions = [...driverOptions, ...flagList(afterVerb, 'storage-opt')];
+  driverOptions = [...(driverOptions ?? []), ...flagList(afterVerb, 'storage-opt')];
 
   if (!graphRoot && !runRoot) {
     throw new StorageError('incomplete-options', 'no storage runroot or graphroot specified');

@@ -20,7 +20,7 @@ export const wipe: Verb = actionVerb([], (store) => store.wipe());
 
 export const shutdown: Verb = actionVerb(
   [{ names: ['force', 'f'], kind: 'bool', help: 'Unmount mounted layers first' }],
-  (store, flags) => store.shutdown(flagBool(flags, 'force')),
+  (store, flags) => store.shutdown({ force: flagBool(flags, 'force') }),
 );
 
 /** A verb that prints `key: value` lines on stderr, or the pairs as JSON. */

@@ -59,7 +59,7 @@ async function runCheck({ store, flags, out }: VerbContext, repairVerb: boolean)
     return 0;
   } finally {
     // Go's check ends with Shutdown(true): checking mounts layers, and none stays mounted.
-    await store.shutdown(true).catch((err: unknown) => out.err(`shutdown: ${errorText(err)}\n`));
+    await store.shutdown({ force: true }).catch((err: unknown) => out.err(`shutdown: ${errorText(err)}\n`));
   }
 }
 

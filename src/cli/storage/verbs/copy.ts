@@ -41,7 +41,7 @@ export const copy: Verb = {
       }
       return 0;
     } finally {
-      for (const id of mounted) await store.unmount(id, false);
+      for (const id of mounted) await store.unmount(id);
     }
   },
 };
@@ -68,7 +68,7 @@ async function locate(store: Store, spec: string, mounted: string[]): Promise<st
   } catch (err) {
     throw new CopyError('layer-unknown', `error finding layer ${goStrconvQuote(ref)}: ${errorText(err)}`, { layer: ref }, { cause: err });
   }
-  const mountpoint = await store.mount(layer.id, layer.mountLabel ?? '');
+  const mountpoint = await store.mount(layer.id, { mountLabel: layer.mountLabel });
   mounted.push(layer.id);
   return join(mountpoint, spec.slice(colon + 1));
 }

@@ -1,7 +1,7 @@
 // Creating verbs: create-layer, import-layer (a layer from a tar on stdin or
 // --file), create-image, create-container.
 
-import type { Layer } from '../../../storage/index.js';
+import type { CreateLayerOptions, Layer } from '../../../storage/index.js';
 import { flagBool, flagList, flagString, type FlagSpec, type ParsedFlags } from '../flags.js';
 import { goContainer, goImage, goLayer } from '../go-records.js';
 import { inputStream, METADATA_FLAGS, metadataOf } from '../input.js';
@@ -35,7 +35,7 @@ export const createLayer: Verb = {
   maxArgs: 1,
   async run({ store, args, flags, out }) {
     if (refuseIdMappings(flags, out)) return 1;
-    const layer = await store.createLayer(optional(flagString(flags, 'id')), optional(args[0] ?? ''), flagList(flags, 'name'), flagString(flags, 'label'), !flagBool(flags, 'readonly'));
+    const layer = await store.createLayer(layerOptionsOf(args, flags));
     printLayer(layer, flags, out);
     return 0;
   },
@@ -48,7 +48,7 @@ export const importLayer: Verb = {
   maxArgs: 1,
   async run({ store, args, flags, out }) {
     if (refuseIdMappings(flags, out)) return 1;
-    const { layer } = await store.putLayer(optional(flagString(flags, 'id')), optional(args[0] ?? ''), flagList(flags, 'name'), flagString(flags, 'label'), !flagBool(flags, 'readonly'), undefined, inputStream(flagString(flags, 'file')));
+    const { layer } = await store.putLayer(inputStream(flagString(flags, 'file')), layerOptionsOf(args, flags));
     printLayer(layer, flags, out);
     return 0;
   },
@@ -68,7 +68,7 @@ export const createImage: Verb = {
   async run({ store, args, flags, out }) {
     const metadata = await metadataOf(flags);
     const digest = flagString(flags, 'digest');
-    const image = await store.createImage(optional(flagString(flags, 'id')), flagList(flags, 'name'), optional(args[0] ?? ''), metadata, digest ? { digest } : {});
+    const image = await store.createImage({ id: optional(flagString(flags, 'id')), names: flagList(flags, 'name'), layer: optional(args[0] ?? ''), metadata, digest: digest || undefined });
     if (flagBool(flags, 'json')) out.json(goImage(image));
     else out.out(`${image.id}\n${image.names.map((name) => `\t${name}\n`).join('')}`);
     return 0;
@@ -90,8 +90,13 @@ export const createContainer: Verb = {
   async run({ store, args, flags, out }) {
     if (refuseIdMappings(flags, out)) return 1;
     const metadata = await metadataOf(flags);
-    const options = flagBool(flags, 'volatile') ? { volatile: true } : {};
-    const container = await store.createContainer(optional(flagString(flags, 'id')), flagList(flags, 'name'), args[0], undefined, metadata, options);
+    const container = await store.createContainer({
+      id: optional(flagString(flags, 'id')),
+      names: flagList(flags, 'name'),
+      image: args[0],
+      metadata,
+      volatile: flagBool(flags, 'volatile') || undefined,
+    });
     if (flagBool(flags, 'json')) out.json(goContainer(container));
     // The Go CLI 1.43 prints the names without a newline after each; kept for scripts that split on it.
     else out.out(`${container.id}\n${container.names.map((name) => `\t${name}`).join('')}`);
@@ -113,4 +118,15 @@ function refuseIdMappings(flags: ParsedFlags, out: Output): boolean {
 
 function optional(value: string): string | undefined {
   return value === '' ? undefined : value;
+}
+
+/** create-layer and import-layer: the parent argument and the layer flags. */
+function layerOptionsOf(args: string[], flags: ParsedFlags): CreateLayerOptions {
+  return {
+    id: optional(flagString(flags, 'id')),
+    parent: optional(args[0] ?? ''),
+    names: flagList(flags, 'name'),
+    mountLabel: flagString(flags, 'label'),
+    writeable: !flagBool(flags, 'readonly'),
+  };
 }

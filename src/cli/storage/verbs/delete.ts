@@ -47,7 +47,7 @@ export const deleteImage: Verb = {
     const results = new Map<string, { 'deleted-layers'?: string[]; error?: string }>();
     for (const what of args) {
       try {
-        const layers = await store.deleteImage(what, commit);
+        const layers = await store.deleteImage(what, { commit });
         results.set(what, layers.length ? { 'deleted-layers': layers } : {});
       } catch (err) {
         results.set(what, { error: errorTextFor(err, what) });

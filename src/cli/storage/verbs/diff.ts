@@ -19,7 +19,7 @@ export const changes: Verb = {
   minArgs: 1,
   maxArgs: 2,
   async run({ store, args, flags, out }) {
-    const list = await store.changes(args[1] || undefined, args[0]!);
+    const list = await store.changes(args[0]!, { from: args[1] || undefined });
     if (flagBool(flags, 'json')) {
       out.json(goSlice(list.map(goChange)));
     } else {
@@ -35,7 +35,7 @@ export const diffSize: Verb = {
   minArgs: 1,
   maxArgs: 2,
   async run({ store, args, out }) {
-    out.out(`${await store.diffSize(args[1] || undefined, args[0]!)}\n`);
+    out.out(`${await store.diffSize(args[0]!, { from: args[1] || undefined })}\n`);
     return 0;
   },
 };
@@ -52,7 +52,7 @@ export const diff: Verb = {
   minArgs: 1,
   maxArgs: 2,
   async run({ store, args, flags, out }) {
-    const reader = await store.diff(args[1] || undefined, args[0]!, compressionOf(flags));
+    const reader = await store.diff(args[0]!, { from: args[1] || undefined, ...compressionOf(flags) });
     const file = flagString(flags, 'file');
     if (file) await pipeline(reader, createWriteStream(file));
     // stdout stays open: other output may follow, and Node never closes it anyway.

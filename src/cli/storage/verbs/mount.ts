@@ -22,8 +22,8 @@ export const mount: Verb = {
     for (const id of args) {
       try {
         const mountpoint = flagBool(flags, 'ro')
-          ? await store.mountImage(id, ['noexec', 'nosuid'], label)
-          : await store.mount(id, label);
+          ? await store.mountImage(id, { mountOptions: ['noexec', 'nosuid'], mountLabel: label })
+          : await store.mount(id, { mountLabel: label });
         results.push({ id, mountpoint, error: '' });
       } catch (err) {
         results.push({ id, mountpoint: '', error: errorTextFor(err, id) });
@@ -51,10 +51,10 @@ export const unmount: Verb = {
     const force = flagBool(flags, 'force');
     return eachArgument(context, (error, id) => `${error} while unmounting ${id}`, async (id) => {
       try {
-        if (!(await store.unmount(id, force))) out.out(`${id} mountpoint unmounted\n`);
+        if (!(await store.unmount(id, { force }))) out.out(`${id} mountpoint unmounted\n`);
       } catch (err) {
         // Not a layer or container: maybe an image mounted with `mount --ro`. If not, the first error tells.
-        await store.unmountImage(id, force).catch(() => { throw err; });
+        await store.unmountImage(id, { force }).catch(() => { throw err; });
       }
     });
   },
