@@ -5,7 +5,9 @@
 import { createHash } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
+import type { Store } from '../../src/storage/index.js';
 
 export interface OciImage {
   /** The image config JSON; its sha256 hex is the image ID in containers-storage. */
@@ -21,6 +23,8 @@ export interface OciImage {
 
 export interface OciImageOptions {
   cmd?: string[];
+  /** More fields of the config's `config` object (Entrypoint, StopSignal, User, …). */
+  config?: Record<string, unknown>;
   /** Compress the layer blobs with gzip (default: uncompressed `tar` media type). */
   gzip?: boolean;
 }
@@ -41,7 +45,7 @@ export function buildOciImage(layerTars: Buffer[], options: OciImageOptions = {}
     created: '2024-01-01T00:00:00Z',
     architecture: goArch(),
     os: 'linux',
-    config: { Env: ['PATH=/bin'], Cmd: options.cmd ?? ['/bin/busybox', 'sh'] },
+    config: { Env: ['PATH=/bin'], Cmd: options.cmd ?? ['/bin/busybox', 'sh'], ...options.config },
     rootfs: { type: 'layers', diff_ids: diffIds },
     history: diffIds.map(() => ({ created: '2024-01-01T00:00:00Z', created_by: 'berth test' })),
   }));
@@ -91,4 +95,37 @@ export function containersImageLayerIds(diffIds: string[]): string[] {
 
 function goArch(): string {
   return process.arch === 'x64' ? 'amd64' : process.arch;
+}
+
+/**
+ * Puts `image` into `store` as containers/image would: layers with its IDs and
+ * digests (reused when the store has them), the image under the config digest with the manifest, config and
+ * (empty) signature big data. Returns the image ID.
+ */
+export async function storeOciImage(store: Store, image: OciImage, name: string): Promise<string> {
+  const layerIds = containersImageLayerIds(image.diffIds);
+  for (const [i, id] of layerIds.entries()) {
+    const blob = image.layerBlobs[i]!;
+    if (await store.exists(id)) continue;
+    await store.putLayer(Readable.from([blob.data]), {
+      id,
+      parent: layerIds[i - 1],
+      originalDigest: blob.digest,
+      uncompressedDigest: image.diffIds[i],
+    });
+  }
+  const imageId = image.configDigest.slice('sha256:'.length);
+  await store.createImage({
+    id: imageId,
+    names: [name],
+    layer: layerIds.at(-1),
+    metadata: JSON.stringify({ 'signatures-sizes': { [image.manifestDigest]: [] } }),
+    digest: image.manifestDigest,
+    bigData: [
+      { key: image.configDigest, data: image.config },
+      { key: `manifest-${image.manifestDigest}`, data: image.manifest },
+      { key: 'manifest', data: image.manifest },
+    ],
+  });
+  return imageId;
 }

@@ -5,11 +5,10 @@
 import assert from 'node:assert/strict';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import type { Store } from '../../src/storage/index.js';
 import { checkProblems, openTestStore } from '../helpers/berth.js';
-import { buildOciImage, containersImageLayerIds, type OciImage } from '../helpers/oci-image.js';
+import { buildOciImage, storeOciImage, type OciImage } from '../helpers/oci-image.js';
 import { podman, preparePodman, type PodmanEnv } from '../helpers/podman.js';
 import { makeBusyboxRootfs, tarOfDirectory } from '../helpers/rootfs.js';
 import { makeTempStore, type TempStore } from '../helpers/temp-store.js';
@@ -31,29 +30,7 @@ describe('podman on an image Berth stored', () => {
     const tars = [await tarOfDirectory(join(temp.dir, 'rootfs')), await tarOfDirectory(join(temp.dir, 'top'))];
     oci = buildOciImage(tars, { gzip: true, cmd: ['/bin/busybox', 'cat', '/etc/greeting'] });
     store = await openTestStore(temp);
-    const layerIds = containersImageLayerIds(oci.diffIds);
-    for (const [i, id] of layerIds.entries()) {
-      const blob = oci.layerBlobs[i]!;
-      await store.putLayer(Readable.from([blob.data]), {
-        id,
-        parent: layerIds[i - 1],
-        originalDigest: blob.digest,
-        uncompressedDigest: oci.diffIds[i],
-      });
-    }
-    imageId = oci.configDigest.slice('sha256:'.length);
-    await store.createImage({
-      id: imageId,
-      names: [NAME],
-      layer: layerIds.at(-1),
-      metadata: JSON.stringify({ 'signatures-sizes': { [oci.manifestDigest]: [] } }),
-      digest: oci.manifestDigest,
-      bigData: [
-        { key: oci.configDigest, data: oci.config },
-        { key: `manifest-${oci.manifestDigest}`, data: oci.manifest },
-        { key: 'manifest', data: oci.manifest },
-      ],
-    });
+    imageId = await storeOciImage(store, oci, NAME);
     pod = await preparePodman(temp.dir, temp);
   });
 

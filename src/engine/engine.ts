@@ -1,0 +1,270 @@
+// The podman-like container engine: a container is a store container (its
+// RW layer on the image's top layer, mounted through the store) plus an oci
+// Container run by conmon and runc/crun, its records in the store
+// container's directories. Daemonless: every process finds the containers
+// again from those records, the exit files and the runtime.
+
+import { mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { isStorageError, type Store } from '../storage/index.js';
+import {
+  Container, ContainerStatus, Runtime, generateSpec, parseSignal, runtimeHandler,
+  type ContainerStats, type ExecSyncResult, type OciLinuxResources, type RuntimeConfig, type SpecOptions,
+} from '../oci/index.js';
+import { EngineError } from './errors.js';
+import { imageRunConfig } from './image-config.js';
+import { containerMetadata } from './metadata.js';
+
+export interface EngineOptions {
+  store: Store;
+  runtimeConfig: RuntimeConfig;
+}
+
+export interface CreateOptions extends Omit<SpecOptions, 'id' | 'rootfs'> {
+  /** Image name, ID or ID prefix in the store. */
+  image: string;
+  name?: string;
+  /** Runtime handler; default: the configured default. */
+  runtime?: string;
+  labels?: Record<string, string>;
+  /** Signal name or number; default: the image's STOPSIGNAL, else SIGTERM. */
+  stopSignal?: string;
+  /** Seconds before SIGKILL on stop; default 10. */
+  stopTimeout?: number;
+  logSizeMax?: number;
+}
+
+/** A container as `ps` and `inspect` show it. */
+export interface ContainerInfo {
+  id: string;
+  name: string;
+  image: string;
+  imageId: string;
+  command: string[];
+  status: ContainerStatus;
+  exitCode?: number;
+  oomKilled: boolean;
+  pid: number;
+  created: string;
+  started?: string;
+  finished?: string;
+  runtime: string;
+  logPath: string;
+  labels: Record<string, string>;
+}
+
+export class ContainerEngine {
+  readonly store: Store;
+  readonly runtime: Runtime;
+
+  constructor(options: EngineOptions) {
+    this.store = options.store;
+    const base = join(options.store.runRoot, 'berth');
+    this.runtime = new Runtime({ config: options.runtimeConfig, exitDir: join(base, 'exits'), socketDir: join(base, 'socket') });
+  }
+
+  /**
+   * The store container (named, with CRI-O's metadata), its mount, the spec
+   * and bundle, and `runtime create` under conmon. Anything made is removed
+   * again if a later step fails.
+   */
+  async create(options: CreateOptions): Promise<Container> {
+    const handler = runtimeHandler(this.runtime.config, options.runtime);
+    const image = await this.store.image(options.image).catch((err: unknown) => {
+      if (isStorageError(err, 'image-unknown')) throw new EngineError('image-unknown', `image ${JSON.stringify(options.image)} is not in the store`, { image: options.image }, { cause: err });
+      throw err;
+    });
+    const imageConfig = await imageRunConfig(this.store, image);
+    const stopSignal = parseSignal(options.stopSignal ?? imageConfig.StopSignal ?? 'SIGTERM');
+    const created = new Date();
+    let storeContainer;
+    try {
+      storeContainer = await this.store.createContainer({
+        image: image.id,
+        names: options.name ? [options.name] : [],
+        metadata: '',
+      });
+    } catch (err) {
+      if (isStorageError(err, 'duplicate-name')) {
+        throw new EngineError('name-in-use', `the container name ${JSON.stringify(options.name)} is already in use`, { name: options.name }, { cause: err });
+      }
+      throw err;
+    }
+    const id = storeContainer.id;
+    const name = options.name ?? `berth-${id.slice(0, 12)}`;
+    try {
+      if (!options.name) await this.store.setNames(id, [name]);
+      await this.store.setMetadata(id, JSON.stringify(containerMetadata({ name, imageName: options.image, imageId: image.id, created })));
+      const rootfs = await this.store.mount(id);
+      const persistDir = await this.store.containerDirectory(id);
+      const bundlePath = await this.store.containerRunDirectory(id);
+      const spec = generateSpec(imageConfig, { ...options, id, rootfs });
+      const container = new Container({
+        id,
+        name,
+        runtimeHandler: handler.name,
+        bundlePath,
+        persistDir,
+        logPath: join(persistDir, 'ctr.log'),
+        imageId: image.id,
+        imageName: options.image,
+        labels: { ...(imageConfig.Labels ?? {}), ...(options.labels ?? {}) },
+        annotations: options.annotations ?? {},
+        stopSignal,
+        stopTimeout: options.stopTimeout ?? 10,
+        spec,
+        createdAt: created.toISOString(),
+        logSizeMax: options.logSizeMax ?? -1,
+      });
+      await container.save();
+      await this.runtime.createContainer(container);
+      return container;
+    } catch (err) {
+      await this.#removeStoreContainer(id);
+      throw err;
+    }
+  }
+
+  async start(ref: string): Promise<Container> {
+    const container = await this.get(ref);
+    await this.runtime.startContainer(container);
+    return container;
+  }
+
+  /** The container by name, ID or unique ID prefix, its state brought up to date. */
+  async get(ref: string): Promise<Container> {
+    let id: string;
+    try {
+      id = (await this.store.container(ref)).id;
+    } catch (err) {
+      if (isStorageError(err, 'container-unknown')) throw new EngineError('container-unknown', `no container with name or ID ${JSON.stringify(ref)} found`, { ref }, { cause: err });
+      throw err;
+    }
+    const container = Container.fromDisk(await this.store.containerDirectory(id));
+    if (!container) throw new EngineError('container-unknown', `container ${id} was not made by berth (no runtime record)`, { ref, id });
+    await this.runtime.updateContainerStatus(container);
+    return container;
+  }
+
+  /** Every container Berth made in this store, with its true state. */
+  async list(): Promise<Container[]> {
+    const found: Container[] = [];
+    for (const stored of await this.store.containers()) {
+      const container = Container.fromDisk(await this.store.containerDirectory(stored.id));
+      if (!container) continue;
+      await this.runtime.updateContainerStatus(container);
+      found.push(container);
+    }
+    return found;
+  }
+
+  /** Waits for the exit; the root filesystem is unmounted once it exited. */
+  async wait(ref: string, signal?: AbortSignal): Promise<number> {
+    const container = await this.get(ref);
+    const code = await this.runtime.waitContainer(container, signal);
+    await this.#unmount(container.id);
+    return code;
+  }
+
+  async stop(ref: string, timeoutSeconds?: number): Promise<Container> {
+    const container = await this.get(ref);
+    await this.runtime.stopContainer(container, timeoutSeconds);
+    await this.#unmount(container.id);
+    return container;
+  }
+
+  async kill(ref: string, signal: string | number = 'SIGKILL'): Promise<Container> {
+    const number = parseSignal(signal);
+    const container = await this.get(ref);
+    await this.runtime.signalContainer(container, number);
+    return container;
+  }
+
+  async pause(ref: string): Promise<void> {
+    await this.runtime.pauseContainer(await this.get(ref));
+  }
+
+  async unpause(ref: string): Promise<void> {
+    await this.runtime.unpauseContainer(await this.get(ref));
+  }
+
+  async update(ref: string, resources: OciLinuxResources): Promise<void> {
+    await this.runtime.updateContainer(await this.get(ref), resources);
+  }
+
+  async stats(ref: string): Promise<ContainerStats> {
+    return this.runtime.containerStats(await this.get(ref));
+  }
+
+  async exec(ref: string, command: string[], options: { timeoutSeconds?: number; env?: string[]; cwd?: string; user?: { uid: number; gid: number } } = {}): Promise<ExecSyncResult> {
+    return this.runtime.execSyncContainer(await this.get(ref), command, options);
+  }
+
+  async checkpoint(ref: string, options: { leaveRunning?: boolean } = {}): Promise<void> {
+    const container = await this.get(ref);
+    const imagePath = join(container.config.persistDir, 'checkpoint');
+    mkdirSync(imagePath, { recursive: true });
+    await this.runtime.checkpointContainer(container, { imagePath, workPath: container.config.persistDir, leaveRunning: options.leaveRunning });
+  }
+
+  /**
+   * Removes the container: refused while it runs unless `force` (then it is
+   * killed first), then the runtime's record, the mount, the store container.
+   */
+  async remove(ref: string, options: { force?: boolean } = {}): Promise<string> {
+    const container = await this.get(ref);
+    const { status } = container.state;
+    if ((status === ContainerStatus.Running || status === ContainerStatus.Paused) && !options.force) {
+      throw new EngineError('container-running', `cannot remove container ${container.id} as it is ${status} - running or paused containers cannot be removed without force`, { id: container.id, status });
+    }
+    if (status === ContainerStatus.Running || status === ContainerStatus.Paused) await this.runtime.stopContainer(container, 0);
+    await this.runtime.deleteContainer(container);
+    await this.#removeStoreContainer(container.id);
+    return container.id;
+  }
+
+  info(container: Container): ContainerInfo {
+    const state = container.state;
+    return {
+      id: container.id,
+      name: container.name,
+      image: container.config.imageName ?? '',
+      imageId: container.config.imageId ?? '',
+      command: container.config.spec.process.args,
+      status: state.status,
+      exitCode: state.exitCode,
+      oomKilled: state.oomKilled,
+      pid: state.pid,
+      created: state.created,
+      started: state.started,
+      finished: state.finished,
+      runtime: container.config.runtimeHandler,
+      logPath: container.config.logPath,
+      labels: container.config.labels,
+    };
+  }
+
+  async #unmount(id: string): Promise<void> {
+    try {
+      if ((await this.store.mounted(id)) > 0) await this.store.unmount(id, { force: true });
+    } catch (err) {
+      if (!isStorageError(err, 'layer-unknown', 'container-unknown')) throw err;
+    }
+  }
+
+  /** Unmounts and deletes the store container (its RW layer and directories go with it). */
+  async #removeStoreContainer(id: string): Promise<void> {
+    await this.#unmount(id);
+    let runDir: string | undefined;
+    try {
+      runDir = await this.store.containerRunDirectory(id);
+    } catch {
+      runDir = undefined;
+    }
+    await this.store.deleteContainer(id).catch((err: unknown) => {
+      if (!isStorageError(err, 'not-a-container', 'container-unknown')) throw err;
+    });
+    if (runDir) rmSync(runDir, { recursive: true, force: true });
+  }
+}
+

@@ -1,0 +1,6 @@
+// The container engine: podman's container verbs on a Berth store, run by
+// conmon and runc/crun through oci/.
+
+export { ContainerEngine, type EngineOptions, type CreateOptions, type ContainerInfo } from './engine.js';
+export { EngineError, isEngineError, type EngineErrorCode } from './errors.js';
+export type { RuntimeContainerMetadata } from './metadata.js';

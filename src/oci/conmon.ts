@@ -1,0 +1,181 @@
+// conmon, driven as CRI-O drives it (legacy sync protocol, no
+// --api-version): create a container under its supervision, or run one exec
+// to completion. runtime-conmon.md §1, §2, §11 has the protocol facts.
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Readable, Writable } from 'node:stream';
+import { OciError } from './errors.js';
+import type { RuntimeHandler } from './handlers.js';
+import { requireExecutable } from './runtime-command.js';
+
+export interface ConmonCreateOptions {
+  handler: RuntimeHandler;
+  id: string;
+  name: string;
+  /** Holds config.json; conmon's cwd (its `oom` file lands there). */
+  bundle: string;
+  /** `exit` and `oom` files. */
+  persistDir: string;
+  /** `<id>` exit file, the trigger a waiter watches. */
+  exitDir: string;
+  /** `<socketDir>/<id>` becomes a symlink to the bundle (attach socket). */
+  socketDir: string;
+  logPath: string;
+  /** Truncate the log when it would pass this many bytes (conmon --log-size-max). */
+  logSizeMax?: number;
+  terminal?: boolean;
+  /** Keep stdin open through the attach socket. */
+  stdin?: boolean;
+  /** How long to wait for conmon's report; CRI-O's container_create_timeout is 240 s. */
+  timeoutMs?: number;
+}
+
+export interface ConmonCreated {
+  /** The container's init process. */
+  pid: number;
+  /** The conmon daemon supervising it. */
+  conmonPid: number;
+}
+
+/**
+ * Spawns conmon, lets it start (one byte on the start pipe), waits for its
+ * first process to exit (a non-zero status is an option error), then reads
+ * one JSON line from the sync pipe: `{"pid": N}` or `{"pid": -1, "message"}`.
+ * The line comes once the runtime's `create` is done; the pipe's EOF only
+ * when the container exits, so it is not waited for.
+ */
+export async function conmonCreate(options: ConmonCreateOptions): Promise<ConmonCreated> {
+  const { handler } = options;
+  requireExecutable(handler.monitorPath, 'conmon');
+  requireExecutable(handler.path, `runtime ${handler.name}`);
+  const args = [
+    '-b', options.bundle, '-c', options.id, '--exit-dir', options.exitDir, '-l', options.logPath,
+    '--log-level', 'error', '-n', options.name, '-P', join(options.bundle, 'conmon-pidfile'),
+    '-p', join(options.bundle, 'pidfile'), '--persist-dir', options.persistDir, '-r', handler.path,
+    '--runtime-arg', `--root=${handler.root}`, '--socket-dir-path', options.socketDir, '-u', options.id,
+  ];
+  if (options.logSizeMax !== undefined && options.logSizeMax >= 0) args.push('--log-size-max', String(options.logSizeMax));
+  if (options.terminal) args.push('-t');
+  else if (options.stdin) args.push('-i');
+  const child = spawnConmon(handler.monitorPath, args, options.bundle);
+  const syncLine = readLine(child.stdio[3] as Readable, options.timeoutMs ?? 240_000);
+  (child.stdio[4] as Writable).end(Buffer.from([0]));
+  const status = await exitOf(child);
+  if (status !== 0) {
+    syncLine.catch(() => undefined);
+    throw new OciError('conmon-failed', `conmon exited ${status}: ${child.stderrText().trim() || 'no message'}`, { id: options.id, status });
+  }
+  let message: SyncMessage;
+  try {
+    message = JSON.parse(await syncLine) as SyncMessage;
+  } finally {
+    closeSync(child);
+  }
+  const pid = typeof message.pid === 'number' ? message.pid : -1;
+  if (pid <= 0) {
+    throw new OciError('runtime-failed', `${handler.name} create failed: ${message.message?.trim() || 'no message'}`, { id: options.id, stderr: message.message ?? '' });
+  }
+  return { pid, conmonPid: Number(readFileSync(join(options.bundle, 'conmon-pidfile'), 'utf8')) };
+}
+
+export interface ConmonExecOptions {
+  handler: RuntimeHandler;
+  id: string;
+  name: string;
+  /** A process.json: the container's `process` with args, env, cwd, user for this exec. */
+  processSpecPath: string;
+  /** Where conmon writes the k8s-file log of the exec's output. */
+  logPath: string;
+  pidFile: string;
+  socketDir: string;
+  /** Whole seconds; conmon kills the process group after it (and reports -1). */
+  timeoutSeconds?: number;
+  terminal?: boolean;
+}
+
+/** Runs one exec under `conmon --exec --sync`; resolves to its exit code (-1 on timeout). */
+export async function conmonExecSync(options: ConmonExecOptions): Promise<{ exitCode: number; message?: string }> {
+  const { handler } = options;
+  requireExecutable(handler.monitorPath, 'conmon');
+  const args = [
+    '-c', options.id, '-n', options.name, '-r', handler.path, '-p', options.pidFile, '-e', '-l', options.logPath,
+    '--socket-dir-path', options.socketDir, '--log-level', 'error', '--sync', '--log-global-size-max', String(16 * 1024 * 1024),
+  ];
+  if (options.terminal) args.push('-t');
+  if (options.timeoutSeconds !== undefined && options.timeoutSeconds > 0) args.push('-T', String(options.timeoutSeconds));
+  args.push('--exec-process-spec', options.processSpecPath, '--runtime-arg', `--root=${handler.root}`);
+  const child = spawnConmon(handler.monitorPath, args, undefined);
+  const syncLine = readLine(child.stdio[3] as Readable, 0);
+  (child.stdio[4] as Writable).end(Buffer.from([0]));
+  await exitOf(child);
+  let line: string;
+  try {
+    line = await syncLine;
+  } catch (err) {
+    throw new OciError('conmon-failed', `conmon exec gave no result: ${child.stderrText().trim() || (err as Error).message}`, { id: options.id }, { cause: err });
+  } finally {
+    closeSync(child);
+  }
+  const message = JSON.parse(line) as SyncMessage;
+  return { exitCode: typeof message.exit_code === 'number' ? message.exit_code : -1, message: message.message };
+}
+
+interface SyncMessage {
+  pid?: number;
+  exit_code?: number;
+  message?: string;
+}
+
+type ConmonChild = ChildProcess & { stderrText(): string };
+
+function spawnConmon(path: string, args: string[], cwd: string | undefined): ConmonChild {
+  // fds 3 and 4 become AF_UNIX stream socketpairs: the sync and start pipes.
+  const child = spawn(path, args, {
+    cwd,
+    detached: true,
+    stdio: ['ignore', 'ignore', 'pipe', 'pipe', 'pipe'],
+    env: { PATH: process.env['PATH'] ?? '/usr/sbin:/usr/bin:/sbin:/bin', _OCI_SYNCPIPE: '3', _OCI_STARTPIPE: '4' },
+  }) as ConmonChild;
+  const stderr: Buffer[] = [];
+  child.stderr?.on('data', (chunk: Buffer) => stderr.push(chunk));
+  child.stderrText = () => Buffer.concat(stderr).toString();
+  return child;
+}
+
+function exitOf(child: ChildProcess): Promise<number> {
+  return new Promise((resolve, reject) => {
+    child.once('error', (err) => reject(new OciError('binary-missing', `conmon: ${err.message}`, {}, { cause: err })));
+    // 'exit', not 'close': close waits for the sync socket's EOF, i.e. the container's exit.
+    child.once('exit', (code, signal) => resolve(code ?? 128 + (signal ? 1 : 0)));
+  });
+}
+
+/** The first newline-terminated line of `stream`; rejects on EOF first, or after `timeoutMs` (0: none). */
+function readLine(stream: Readable, timeoutMs: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let seen = '';
+    const timer = timeoutMs > 0 ? setTimeout(() => finish(new Error(`no report from conmon in ${timeoutMs} ms`)), timeoutMs) : undefined;
+    const finish = (err?: Error, line?: string): void => {
+      if (timer) clearTimeout(timer);
+      stream.removeAllListeners('data');
+      stream.removeAllListeners('end');
+      if (err) reject(new OciError('conmon-failed', err.message, {}));
+      else resolve(line!);
+    };
+    stream.on('data', (chunk: Buffer) => {
+      seen += chunk.toString();
+      const end = seen.indexOf('\n');
+      if (end >= 0) finish(undefined, seen.slice(0, end));
+    });
+    stream.on('end', () => finish(new Error('conmon closed its sync pipe without a report')));
+    stream.on('error', (err) => finish(err));
+  });
+}
+
+/** Our ends of the pipes go: conmon writes nothing more we wait for, and they would keep Node alive. */
+function closeSync(child: ChildProcess): void {
+  for (const stream of child.stdio) stream?.destroy();
+  child.unref();
+}

@@ -1,0 +1,147 @@
+// A container as the oci layer knows it (seed 000's Container and
+// ContainerState): what it was made from, where its files are, and its
+// state, persisted atomically in its persist directory on every change.
+
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { isErrno, writeFileAtomic } from '../util/index.js';
+import { OciError } from './errors.js';
+import type { OciSpec } from './spec-types.js';
+
+export const ContainerStatus = {
+  Created: 'created',
+  Running: 'running',
+  Paused: 'paused',
+  Stopped: 'stopped',
+} as const;
+export type ContainerStatus = (typeof ContainerStatus)[keyof typeof ContainerStatus];
+
+/** What a container is made of; fixed once it is created. */
+export interface ContainerConfig {
+  id: string;
+  name: string;
+  /** The runtime handler (runc, crun, …) that runs it. */
+  runtimeHandler: string;
+  /** Holds config.json; conmon's cwd. */
+  bundlePath: string;
+  /** Survives restarts: state.json, exit and oom files, the log. */
+  persistDir: string;
+  logPath: string;
+  /** Image ID and the name the user asked for. */
+  imageId?: string;
+  imageName?: string;
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  /** Signal number that asks the container to stop (image STOPSIGNAL, default 15). */
+  stopSignal: number;
+  /** Seconds `stop` waits before SIGKILL. */
+  stopTimeout: number;
+  /** The OCI runtime spec it runs with. */
+  spec: OciSpec;
+  /** RFC 3339. */
+  createdAt: string;
+  /** `--log-size-max`; -1: no limit. */
+  logSizeMax: number;
+}
+
+/** Seed 000's ContainerState: the OCI state plus what the manager learned. */
+export interface ContainerState {
+  status: ContainerStatus;
+  /** PID of the init process while it lives; 0 after it exited. */
+  pid: number;
+  /** The init PID and its /proc start time, kept after exit: a reused PID never passes for it. */
+  initPid: number;
+  initStartTime?: string;
+  conmonPid?: number;
+  conmonStartTime?: string;
+  created: string;
+  started?: string;
+  finished?: string;
+  exitCode?: number;
+  oomKilled: boolean;
+  /** Why the last operation on it failed, if it did. */
+  error?: string;
+  /** PIDs of execs in flight. */
+  execPids: number[];
+}
+
+const CONFIG_FILE = 'berth-container.json';
+const STATE_FILE = 'state.json';
+
+export class Container {
+  readonly config: ContainerConfig;
+  #state: ContainerState;
+
+  constructor(config: ContainerConfig, state?: ContainerState) {
+    this.config = config;
+    this.#state = state ?? { status: ContainerStatus.Created, pid: 0, initPid: 0, created: config.createdAt, oomKilled: false, execPids: [] };
+  }
+
+  get id(): string {
+    return this.config.id;
+  }
+  get name(): string {
+    return this.config.name;
+  }
+  /** A copy: changes go through setState, which persists them. */
+  get state(): ContainerState {
+    return structuredClone(this.#state);
+  }
+  get exitFile(): string {
+    return join(this.config.persistDir, 'exit');
+  }
+  get oomFile(): string {
+    return join(this.config.bundlePath, 'oom');
+  }
+  get statePath(): string {
+    return join(this.config.persistDir, STATE_FILE);
+  }
+
+  /** Applies `change` and writes state.json atomically before returning. */
+  async setState(change: Partial<ContainerState>): Promise<void> {
+    this.#state = { ...this.#state, ...change };
+    await writeFileAtomic(this.statePath, JSON.stringify(this.#state));
+  }
+
+  /** Writes the config (once, at creation) and the initial state. */
+  async save(): Promise<void> {
+    await writeFileAtomic(join(this.config.persistDir, CONFIG_FILE), JSON.stringify(this.config));
+    await writeFileAtomic(this.statePath, JSON.stringify(this.#state));
+  }
+
+  /** A container saved in `persistDir` by save(); undefined when none was. */
+  static fromDisk(persistDir: string): Container | undefined {
+    let configText: string;
+    try {
+      configText = readFileSync(join(persistDir, CONFIG_FILE), 'utf8');
+    } catch (err) {
+      if (isErrno(err, 'ENOENT')) return undefined;
+      throw err;
+    }
+    try {
+      const config = JSON.parse(configText) as ContainerConfig;
+      const state = JSON.parse(readFileSync(join(persistDir, STATE_FILE), 'utf8')) as ContainerState;
+      return new Container(config, state);
+    } catch (err) {
+      throw new OciError('state-corrupt', `container record in ${persistDir}: ${(err as Error).message}`, { persistDir }, { cause: err });
+    }
+  }
+}
+
+/** Seed 000's ContainerStorer: the containers one process holds, by ID. */
+export class ContainerStorer {
+  readonly #byId = new Map<string, Container>();
+
+  add(container: Container): void {
+    this.#byId.set(container.id, container);
+  }
+  get(id: string): Container | undefined {
+    return this.#byId.get(id);
+  }
+  delete(id: string): void {
+    this.#byId.delete(id);
+  }
+  list(): Container[] {
+    return [...this.#byId.values()];
+  }
+}

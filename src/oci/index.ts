@@ -1,0 +1,13 @@
+// The OCI runtime manager (seed 000, CRI-O's internal/oci): containers run by
+// runc or crun under conmon, their state, the spec they run with.
+
+export { Runtime, checkpointArgs, type RuntimeOptions, type ExecSyncResult } from './runtime.js';
+export { Container, ContainerStorer, ContainerStatus, type ContainerConfig, type ContainerState } from './container.js';
+export { OciError, ExecSyncError, isOciError, type OciErrorCode } from './errors.js';
+export { defaultRuntimeConfig, parseRuntimeConfig, runtimeHandler, type RuntimeConfig, type RuntimeHandler } from './handlers.js';
+export { generateSpec, resolveUser, hostHardLimits, DEFAULT_CAPABILITIES, type ImageRunConfig, type SpecOptions } from './spec.js';
+export type { OciSpec, OciProcess, OciMount, OciLinuxResources } from './spec-types.js';
+export { parseSignal, signalName } from './signals.js';
+export { parseCriLog, readCriLog, type LogRecord } from './log.js';
+export type { ContainerStats } from './stats.js';
+export { procStat, isSameLiveProcess } from './proc.js';

@@ -1,0 +1,53 @@
+// One command of an OCI runtime's CLI (`runc --root R state <id>`, `crun …
+// kill <id> 15`), its output captured, its refusals typed: CRI-O's runtimeCmd.
+
+import { spawn } from 'node:child_process';
+import { accessSync, constants } from 'node:fs';
+import { OciError } from './errors.js';
+import type { RuntimeHandler } from './handlers.js';
+
+export interface CommandResult {
+  stdout: Buffer;
+  stderr: Buffer;
+}
+
+// runc: "container does not exist", "container not running", "invalid process";
+// crun: "No such process" (capitalised, which CRI-O's case-sensitive match misses).
+const NOT_FOUND = /container does not exist|container not running|invalid process|no such process|error opening file `[^`]*\/status`|cannot open directory/i;
+
+/** Runs `<runtime> --root <root> <args…>`; rejects with a typed error unless it exits 0. */
+export async function runtimeCommand(handler: RuntimeHandler, args: string[]): Promise<CommandResult> {
+  requireExecutable(handler.path, `runtime ${handler.name}`);
+  const argv = ['--root', handler.root, ...args];
+  const child = spawn(handler.path, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const stdout: Buffer[] = [];
+  const stderr: Buffer[] = [];
+  child.stdout!.on('data', (chunk: Buffer) => stdout.push(chunk));
+  child.stderr!.on('data', (chunk: Buffer) => stderr.push(chunk));
+  const code = await new Promise<number>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('close', (status, signal) => resolve(status ?? 128 + (signal ? 9 : 0)));
+  });
+  const result = { stdout: Buffer.concat(stdout), stderr: Buffer.concat(stderr) };
+  if (code === 0) return result;
+  const said = runtimeMessage(result.stderr);
+  const detail = { runtime: handler.name, args, exitCode: code, stderr: said };
+  if (NOT_FOUND.test(said)) throw new OciError('container-not-found', `${handler.name} ${args[0]}: ${said}`, detail);
+  throw new OciError('runtime-failed', `${handler.name} ${args[0]} failed (exit ${code}): ${said}`, detail);
+}
+
+/** runc logs `time="…" level=error msg="…"`; crun prints the message plainly. */
+export function runtimeMessage(stderr: Buffer | string): string {
+  const text = stderr.toString().trim();
+  const logfmt = /msg="((?:[^"\\]|\\.)*)"/.exec(text);
+  if (logfmt?.[1] !== undefined) return logfmt[1].replace(/\\(.)/g, '$1');
+  return text;
+}
+
+export function requireExecutable(path: string, what: string): void {
+  try {
+    accessSync(path, constants.X_OK);
+  } catch (err) {
+    throw new OciError('binary-missing', `${what}: ${path} is missing or not executable`, { path }, { cause: err });
+  }
+}

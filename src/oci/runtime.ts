@@ -1,0 +1,354 @@
+// Seed 000's Runtime for OCI runtimes (runc, crun) under conmon: create,
+// start, stop with a timeout then SIGKILL, signal, pause, update, exec,
+// stats, status refresh, delete. Every state change is persisted by the
+// Container before the call returns.
+
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, promises as fsp, rmSync, statSync, existsSync, watch } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+import { conmonCreate, conmonExecSync } from './conmon.js';
+import { Container, ContainerStatus } from './container.js';
+import { ExecSyncError, OciError, isOciError } from './errors.js';
+import { runtimeHandler, type RuntimeConfig, type RuntimeHandler } from './handlers.js';
+import { readCriLog } from './log.js';
+import { isSameLiveProcess, procStat } from './proc.js';
+import { runtimeCommand } from './runtime-command.js';
+import type { OciLinuxResources } from './spec-types.js';
+import { readCgroupStats, type ContainerStats } from './stats.js';
+
+export interface RuntimeOptions {
+  config: RuntimeConfig;
+  /** conmon writes `<id>` here when a container exits. */
+  exitDir: string;
+  /** `<socketDir>/<id>` links to the bundle (attach socket); keep it short (108-byte socket paths). */
+  socketDir: string;
+}
+
+export interface ExecSyncResult {
+  stdout: Buffer;
+  stderr: Buffer;
+  exitCode: number;
+}
+
+export class Runtime {
+  readonly config: RuntimeConfig;
+  readonly exitDir: string;
+  readonly socketDir: string;
+
+  constructor(options: RuntimeOptions) {
+    this.config = options.config;
+    this.exitDir = options.exitDir;
+    this.socketDir = options.socketDir;
+    for (const dir of [this.exitDir, this.socketDir]) mkdirSync(dir, { recursive: true, mode: 0o700 });
+  }
+
+  handler(container: Container): RuntimeHandler {
+    return runtimeHandler(this.config, container.config.runtimeHandler);
+  }
+
+  /** conmon + `runtime create`: the container exists, its init waits for start. */
+  async createContainer(container: Container): Promise<void> {
+    const { config } = container;
+    await fsp.writeFile(join(config.bundlePath, 'config.json'), JSON.stringify(config.spec));
+    try {
+      const created = await conmonCreate({
+        handler: this.handler(container),
+        id: container.id,
+        name: container.name,
+        bundle: config.bundlePath,
+        persistDir: config.persistDir,
+        exitDir: this.exitDir,
+        socketDir: this.socketDir,
+        logPath: config.logPath,
+        logSizeMax: config.logSizeMax,
+        terminal: config.spec.process.terminal === true,
+      });
+      await container.setState({
+        status: ContainerStatus.Created,
+        pid: created.pid,
+        initPid: created.pid,
+        initStartTime: procStat(created.pid)?.startTime,
+        conmonPid: created.conmonPid,
+        conmonStartTime: procStat(created.conmonPid)?.startTime,
+      });
+    } catch (err) {
+      // Whatever the runtime made goes again (CRI-O: delete --force after a failed create).
+      await runtimeCommand(this.handler(container), ['delete', '--force', container.id]).catch(() => undefined);
+      this.#removeLinks(container);
+      throw err;
+    }
+  }
+
+  async startContainer(container: Container): Promise<void> {
+    await this.updateContainerStatus(container);
+    const { status } = container.state;
+    if (status !== ContainerStatus.Created) {
+      throw new OciError('invalid-state', `container ${container.id} is ${status}, not created: it cannot be started`, { id: container.id, status });
+    }
+    await runtimeCommand(this.handler(container), ['start', container.id]);
+    await container.setState({ status: ContainerStatus.Running, started: new Date().toISOString() });
+  }
+
+  /**
+   * CRI-O's status refresh without a runtime call in the common cases: the
+   * exit file says the container exited; a live init with the recorded
+   * start time means the recorded status holds; anything else asks the runtime.
+   */
+  async updateContainerStatus(container: Container): Promise<void> {
+    const state = container.state;
+    if (state.status === ContainerStatus.Stopped && state.exitCode !== undefined) return;
+    if (await this.#recordExit(container)) return;
+    if (state.initPid > 0 && isSameLiveProcess(state.initPid, state.initStartTime)) return;
+    if (state.initPid <= 0) return;
+    // The init is gone (or its PID was reused): the runtime agrees it stopped, or does not know it.
+    let runtimeStatus = 'stopped';
+    try {
+      const out = await runtimeCommand(this.handler(container), ['state', container.id]);
+      runtimeStatus = (JSON.parse(out.stdout.toString()) as { status: string }).status;
+    } catch (err) {
+      if (!isOciError(err, 'container-not-found', 'runtime-failed')) throw err;
+    }
+    if (runtimeStatus !== 'stopped' && isSameLiveProcess(state.initPid, state.initStartTime)) return;
+    for (let wait = 500, i = 0; i < 6; i++, wait *= 1.2) {
+      if (await this.#recordExit(container)) return;
+      await delay(wait);
+    }
+    // No exit file: conmon died with it. CRI-O reports 255.
+    await container.setState({ status: ContainerStatus.Stopped, pid: 0, exitCode: 255, finished: new Date().toISOString(), error: 'exit code not recorded (conmon gone)' });
+  }
+
+  /** Waits until the container exits; resolves to its exit code. */
+  async waitContainer(container: Container, signal?: AbortSignal): Promise<number> {
+    for (;;) {
+      await this.updateContainerStatus(container);
+      const state = container.state;
+      if (state.status === ContainerStatus.Stopped) return state.exitCode ?? 255;
+      if (state.initPid <= 0) {
+        throw new OciError('invalid-state', `container ${container.id} was never started`, { id: container.id });
+      }
+      await this.#exitFileOrTimeout(container, 1000, signal);
+    }
+  }
+
+  /** CRI-O's StopContainer: the stop signal, up to `timeoutSeconds`, then SIGKILL until it is gone. */
+  async stopContainer(container: Container, timeoutSeconds = container.config.stopTimeout): Promise<void> {
+    await this.updateContainerStatus(container);
+    if (container.state.status === ContainerStatus.Stopped) return;
+    if (container.state.status === ContainerStatus.Paused) await this.unpauseContainer(container);
+    const handler = this.handler(container);
+    if (timeoutSeconds > 0) {
+      await this.#kill(handler, container, container.config.stopSignal);
+      const deadline = Date.now() + timeoutSeconds * 1000;
+      while (Date.now() < deadline) {
+        if (!this.#alive(container)) break;
+        await this.#exitFileOrTimeout(container, Math.min(100, deadline - Date.now()));
+      }
+    }
+    for (let backoff = 20; this.#alive(container); backoff = Math.min(backoff * 2, 1000)) {
+      await this.#kill(handler, container, 9);
+      await this.#exitFileOrTimeout(container, backoff);
+    }
+    await this.waitContainer(container);
+  }
+
+  /** Sends `signal` (a number) to the container's init. */
+  async signalContainer(container: Container, signal: number): Promise<void> {
+    await this.updateContainerStatus(container);
+    if (container.state.status === ContainerStatus.Stopped) {
+      throw new OciError('invalid-state', `container ${container.id} is not running: cannot signal it`, { id: container.id });
+    }
+    await runtimeCommand(this.handler(container), ['kill', container.id, String(signal)]);
+  }
+
+  async pauseContainer(container: Container): Promise<void> {
+    await this.#requireStatus(container, ContainerStatus.Running, 'pause');
+    await runtimeCommand(this.handler(container), ['pause', container.id]);
+    await container.setState({ status: ContainerStatus.Paused });
+  }
+
+  async unpauseContainer(container: Container): Promise<void> {
+    await this.#requireStatus(container, ContainerStatus.Paused, 'unpause');
+    await runtimeCommand(this.handler(container), ['resume', container.id]);
+    await container.setState({ status: ContainerStatus.Running });
+  }
+
+  /** `runtime update --resources <file>` with the OCI LinuxResources JSON. */
+  async updateContainer(container: Container, resources: OciLinuxResources): Promise<void> {
+    await this.updateContainerStatus(container);
+    if (container.state.status === ContainerStatus.Stopped) {
+      throw new OciError('invalid-state', `container ${container.id} is not running: cannot update its resources`, { id: container.id });
+    }
+    // A file, not `-`: Node's stdio pipes are socketpairs, and crun's open of /dev/stdin on a socket fails (ENXIO).
+    const file = join(container.config.bundlePath, `resources-${process.pid}.json`);
+    await fsp.writeFile(file, JSON.stringify(resources));
+    try {
+      await runtimeCommand(this.handler(container), ['update', '--resources', file, container.id]);
+    } finally {
+      rmSync(file, { force: true });
+    }
+  }
+
+  /**
+   * Runs `command` in the container under conmon and waits for it; its output
+   * comes back from conmon's log. A timeout kills it and throws ExecSyncError.
+   */
+  async execSyncContainer(container: Container, command: string[], options: { timeoutSeconds?: number; env?: string[]; user?: { uid: number; gid: number }; cwd?: string } = {}): Promise<ExecSyncResult> {
+    await this.updateContainerStatus(container);
+    const { status } = container.state;
+    if (status !== ContainerStatus.Running) {
+      throw new OciError('invalid-state', `container ${container.id} is ${status}: exec needs a running container`, { id: container.id, status });
+    }
+    const dir = await fsp.mkdtemp(join(container.config.bundlePath, 'exec-'));
+    try {
+      const base = container.config.spec.process;
+      const process = {
+        ...base,
+        terminal: false,
+        args: command,
+        env: [...base.env, ...(options.env ?? [])],
+        cwd: options.cwd ?? base.cwd,
+        user: options.user ? { ...base.user, ...options.user, additionalGids: undefined } : base.user,
+      };
+      await fsp.writeFile(join(dir, 'process.json'), JSON.stringify(process));
+      const logPath = join(dir, 'exec.log');
+      const result = await conmonExecSync({
+        handler: this.handler(container),
+        id: container.id,
+        name: container.name,
+        processSpecPath: join(dir, 'process.json'),
+        logPath,
+        pidFile: join(dir, 'pid'),
+        socketDir: this.socketDir,
+        timeoutSeconds: options.timeoutSeconds,
+      });
+      const output = existsSync(logPath) ? readCriLog(await fsp.readFile(logPath)) : { stdout: Buffer.alloc(0), stderr: Buffer.alloc(0) };
+      if (result.exitCode === -1 && result.message?.includes('timed out')) {
+        throw new ExecSyncError(`command ${JSON.stringify(command)} in container ${container.id} timed out after ${options.timeoutSeconds} s`, { ...output, exitCode: -1 });
+      }
+      if (result.exitCode === -1) {
+        throw new ExecSyncError(`command ${JSON.stringify(command)} in container ${container.id} could not run: ${result.message?.trim() ?? 'no message'}`, { ...output, exitCode: -1 });
+      }
+      return { ...output, exitCode: result.exitCode };
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
+  /** CPU, memory and PIDs from the container's cgroup (v1 here; v2 where it has controllers). */
+  async containerStats(container: Container): Promise<ContainerStats> {
+    await this.#requireStatus(container, [ContainerStatus.Running, ContainerStatus.Paused], 'stats');
+    return readCgroupStats(container.config.spec.linux.cgroupsPath ?? `/${container.id}`);
+  }
+
+  /** Checkpoints need criu through the runtime; says which part this host lacks. */
+  async checkpointContainer(container: Container, options: { imagePath: string; workPath: string; leaveRunning?: boolean }): Promise<void> {
+    const handler = this.handler(container);
+    await this.#requireStatus(container, ContainerStatus.Running, 'checkpoint');
+    await requireCheckpointSupport(handler);
+    await runtimeCommand(handler, checkpointArgs(container.id, options));
+  }
+
+  /** Removes the runtime's container (killing what is left) and the exit file and socket link. */
+  async deleteContainer(container: Container): Promise<void> {
+    await runtimeCommand(this.handler(container), ['delete', '--force', container.id]).catch((err: unknown) => {
+      if (!isOciError(err, 'container-not-found')) throw err;
+    });
+    this.#removeLinks(container);
+  }
+
+  #removeLinks(container: Container): void {
+    rmSync(join(this.exitDir, container.id), { force: true });
+    rmSync(join(this.socketDir, container.id), { force: true });
+  }
+
+  async #requireStatus(container: Container, wanted: ContainerStatus | ContainerStatus[], verb: string): Promise<void> {
+    await this.updateContainerStatus(container);
+    const { status } = container.state;
+    const allowed = Array.isArray(wanted) ? wanted : [wanted];
+    if (!allowed.includes(status)) {
+      throw new OciError('invalid-state', `container ${container.id} is ${status}: cannot ${verb} it`, { id: container.id, status });
+    }
+  }
+
+  async #kill(handler: RuntimeHandler, container: Container, signal: number): Promise<void> {
+    await runtimeCommand(handler, ['kill', container.id, String(signal)]).catch((err: unknown) => {
+      if (!isOciError(err, 'container-not-found')) throw err;
+    });
+  }
+
+  #alive(container: Container): boolean {
+    const state = container.state;
+    return !existsSync(container.exitFile) && isSameLiveProcess(state.initPid, state.initStartTime);
+  }
+
+  /** The persist dir's `exit` (written before the exit-dir trigger): code, and its ctime as finishedAt. */
+  async #recordExit(container: Container): Promise<boolean> {
+    let text: string;
+    let finished: Date;
+    try {
+      text = await fsp.readFile(container.exitFile, 'utf8');
+      finished = statSync(container.exitFile).ctime;
+    } catch {
+      return false;
+    }
+    const code = Number.parseInt(text.trim(), 10);
+    await container.setState({
+      status: ContainerStatus.Stopped,
+      pid: 0,
+      exitCode: Number.isNaN(code) ? 255 : code,
+      finished: finished.toISOString(),
+      oomKilled: existsSync(container.oomFile) || existsSync(join(container.config.persistDir, 'oom')),
+    });
+    return true;
+  }
+
+  /** Resolves when conmon writes the container's exit-dir trigger, or after `ms`. */
+  async #exitFileOrTimeout(container: Container, ms: number, signal?: AbortSignal): Promise<void> {
+    if (ms <= 0) return;
+    if (signal?.aborted) throw signal.reason;
+    await new Promise<void>((resolve, reject) => {
+      const done = (): void => {
+        watcher.close();
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+      };
+      const onAbort = (): void => {
+        watcher.close();
+        clearTimeout(timer);
+        reject(signal!.reason);
+      };
+      // conmon renames a temp file to exactly `<id>`; other names are its temp files.
+      const watcher = watch(this.exitDir, (_event, name) => {
+        if (name === container.id) done();
+      });
+      const timer = setTimeout(done, ms);
+      signal?.addEventListener('abort', onAbort, { once: true });
+      if (existsSync(container.exitFile)) done();
+    });
+  }
+}
+
+/** runc's `checkpoint` usage: `runc checkpoint [command options] <container-id>`. */
+export function checkpointArgs(id: string, options: { imagePath: string; workPath: string; leaveRunning?: boolean }): string[] {
+  const args = ['checkpoint', '--file-locks', '--image-path', options.imagePath, '--work-path', options.workPath];
+  if (options.leaveRunning) args.push('--leave-running');
+  return [...args, id];
+}
+
+/**
+ * crun built without criu has no `checkpoint` command; runc has one but
+ * needs a working criu (`criu check`).
+ */
+async function requireCheckpointSupport(handler: RuntimeHandler): Promise<void> {
+  const help = await runtimeCommand(handler, ['checkpoint', '--help']).catch((err: OciError) => err);
+  if (help instanceof OciError) {
+    throw new OciError('unsupported', `checkpoint: runtime ${handler.name} (${handler.path}) has no checkpoint command: ${String(help.detail['stderr'] ?? help.message)}`, { runtime: handler.name, missing: 'runtime-checkpoint' });
+  }
+  const check = spawnSync('criu', ['check'], { encoding: 'utf8' });
+  if (check.error || check.status !== 0) {
+    const why = check.error ? `criu is not installed (${check.error.message})` : `criu cannot run on this kernel: ${(check.stderr || check.stdout).trim().split('\n').slice(-2).join('; ')}`;
+    throw new OciError('unsupported', `checkpoint: ${why}`, { runtime: handler.name, missing: 'criu' });
+  }
+}

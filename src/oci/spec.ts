@@ -1,0 +1,298 @@
+// The OCI runtime spec for a container, from its image's config and the
+// user's options, with podman's defaults (mounts, capabilities, masked
+// paths, a seccomp deny list) and this host's limits (rlimits clamped to the
+// hard limits root may not raise without CAP_SYS_RESOURCE).
+
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { OciError } from './errors.js';
+import type { OciLinuxResources, OciMount, OciSpec } from './spec-types.js';
+import { DEFAULT_SECCOMP } from './seccomp.js';
+
+/** The `config` object of an OCI image config (what `podman inspect` shows as Config). */
+export interface ImageRunConfig {
+  User?: string;
+  Env?: string[];
+  Entrypoint?: string[] | null;
+  Cmd?: string[] | null;
+  WorkingDir?: string;
+  StopSignal?: string;
+  Labels?: Record<string, string> | null;
+  Volumes?: Record<string, unknown> | null;
+}
+
+export interface SpecOptions {
+  id: string;
+  /** The mounted root filesystem (its /etc/passwd and /etc/group are read for -u). */
+  rootfs: string;
+  /** Replaces the image's Cmd (and, with `entrypoint`, what runs). */
+  command?: string[];
+  /** Replaces the image's Entrypoint; `[]` clears it. */
+  entrypoint?: string[];
+  env?: string[];
+  workdir?: string;
+  /** `name`, `uid`, `name:group`, `uid:gid`. */
+  user?: string;
+  hostname?: string;
+  terminal?: boolean;
+  readOnly?: boolean;
+  privileged?: boolean;
+  capAdd?: string[];
+  capDrop?: string[];
+  /** Bind mounts: `source:destination[:options]`. */
+  volumes?: string[];
+  /** `destination[:options]`. */
+  tmpfs?: string[];
+  network?: 'private' | 'none' | 'host';
+  memoryBytes?: number;
+  /** CPUs (1.5 = 150000 quota per 100000 period). */
+  cpus?: number;
+  pidsLimit?: number;
+  sysctls?: Record<string, string>;
+  /** `type=soft:hard` as podman's --ulimit. */
+  ulimits?: string[];
+  annotations?: Record<string, string>;
+  /** Absolute; default `/berth/berth-<id>`. */
+  cgroupsPath?: string;
+}
+
+const DEFAULT_PATH = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
+/** podman's default capability set (containers.conf default_capabilities). */
+export const DEFAULT_CAPABILITIES = [
+  'CAP_CHOWN', 'CAP_DAC_OVERRIDE', 'CAP_FOWNER', 'CAP_FSETID', 'CAP_KILL', 'CAP_NET_BIND_SERVICE',
+  'CAP_SETFCAP', 'CAP_SETGID', 'CAP_SETPCAP', 'CAP_SETUID', 'CAP_SYS_CHROOT',
+];
+
+const ALL_CAPABILITIES = [
+  'CAP_CHOWN', 'CAP_DAC_OVERRIDE', 'CAP_DAC_READ_SEARCH', 'CAP_FOWNER', 'CAP_FSETID', 'CAP_KILL', 'CAP_SETGID',
+  'CAP_SETUID', 'CAP_SETPCAP', 'CAP_LINUX_IMMUTABLE', 'CAP_NET_BIND_SERVICE', 'CAP_NET_BROADCAST', 'CAP_NET_ADMIN',
+  'CAP_NET_RAW', 'CAP_IPC_LOCK', 'CAP_IPC_OWNER', 'CAP_SYS_MODULE', 'CAP_SYS_RAWIO', 'CAP_SYS_CHROOT', 'CAP_SYS_PTRACE',
+  'CAP_SYS_PACCT', 'CAP_SYS_ADMIN', 'CAP_SYS_BOOT', 'CAP_SYS_NICE', 'CAP_SYS_RESOURCE', 'CAP_SYS_TIME',
+  'CAP_SYS_TTY_CONFIG', 'CAP_MKNOD', 'CAP_LEASE', 'CAP_AUDIT_WRITE', 'CAP_AUDIT_CONTROL', 'CAP_SETFCAP',
+  'CAP_MAC_OVERRIDE', 'CAP_MAC_ADMIN', 'CAP_SYSLOG', 'CAP_WAKE_ALARM', 'CAP_BLOCK_SUSPEND', 'CAP_AUDIT_READ',
+  'CAP_PERFMON', 'CAP_BPF', 'CAP_CHECKPOINT_RESTORE',
+];
+
+const MASKED_PATHS = [
+  '/proc/acpi', '/proc/kcore', '/proc/keys', '/proc/latency_stats', '/proc/timer_list', '/proc/timer_stats',
+  '/proc/sched_debug', '/proc/scsi', '/sys/firmware', '/sys/fs/selinux', '/sys/dev/block',
+];
+const READONLY_PATHS = ['/proc/asound', '/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger'];
+
+export function generateSpec(image: ImageRunConfig, options: SpecOptions): OciSpec {
+  const args = processArgs(image, options);
+  const user = resolveUser(options.rootfs, options.user ?? image.User ?? '');
+  const env = mergeEnv([DEFAULT_PATH, ...(options.terminal ? ['TERM=xterm'] : []), `HOSTNAME=${options.hostname ?? options.id.slice(0, 12)}`, ...(image.Env ?? []), ...(user.home ? [`HOME=${user.home}`] : []), ...(options.env ?? [])]);
+  const capabilities = options.privileged ? ALL_CAPABILITIES : capabilitySet(options.capAdd ?? [], options.capDrop ?? []);
+  const spec: OciSpec = {
+    ociVersion: '1.0.2-dev',
+    process: {
+      terminal: options.terminal === true,
+      user: { uid: user.uid, gid: user.gid, ...(user.additionalGids.length ? { additionalGids: user.additionalGids } : {}) },
+      args,
+      env,
+      cwd: options.workdir || image.WorkingDir || '/',
+      capabilities: { bounding: capabilities, effective: capabilities, permitted: capabilities },
+      rlimits: clampRlimits(options.ulimits ?? []),
+      noNewPrivileges: !options.privileged,
+    },
+    root: { path: options.rootfs, readonly: options.readOnly === true },
+    hostname: options.network === 'host' ? undefined : options.hostname ?? options.id.slice(0, 12),
+    mounts: [...defaultMounts(options), ...volumeMounts(options.volumes ?? []), ...tmpfsMounts(options.tmpfs ?? [])],
+    annotations: options.annotations,
+    linux: {
+      namespaces: namespaces(options.network ?? 'private'),
+      resources: resources(options),
+      cgroupsPath: options.cgroupsPath ?? `/berth/berth-${options.id}`,
+      sysctl: options.sysctls,
+      ...(options.privileged ? {} : { seccomp: DEFAULT_SECCOMP, maskedPaths: MASKED_PATHS, readonlyPaths: READONLY_PATHS }),
+    },
+  };
+  return spec;
+}
+
+/** Docker's rule: Entrypoint + Cmd; a user command replaces Cmd; a user entrypoint also drops the image's Cmd. */
+function processArgs(image: ImageRunConfig, options: SpecOptions): string[] {
+  const entrypoint = options.entrypoint ?? image.Entrypoint ?? [];
+  const cmd = options.command && options.command.length > 0 ? options.command : options.entrypoint ? [] : image.Cmd ?? [];
+  const args = [...entrypoint, ...cmd];
+  if (args.length === 0) {
+    throw new OciError('invalid-spec', 'no command specified: the image has no Entrypoint or Cmd and none was given', { id: options.id });
+  }
+  return args;
+}
+
+/** Later entries win by variable name, order of first appearance kept. */
+function mergeEnv(entries: string[]): string[] {
+  const byName = new Map<string, string>();
+  for (const entry of entries) {
+    const eq = entry.indexOf('=');
+    byName.set(eq < 0 ? entry : entry.slice(0, eq), entry);
+  }
+  return [...byName.values()];
+}
+
+interface ResolvedUser {
+  uid: number;
+  gid: number;
+  additionalGids: number[];
+  home?: string;
+}
+
+/** `user[:group]` against the image's /etc/passwd and /etc/group, as podman resolves it. */
+export function resolveUser(rootfs: string, spec: string): ResolvedUser {
+  const [userPart = '', groupPart] = spec.split(':', 2);
+  const passwd = readDatabase(join(rootfs, 'etc/passwd'));
+  const groups = readDatabase(join(rootfs, 'etc/group'));
+  let uid = 0;
+  let gid = 0;
+  let name: string | undefined;
+  let home: string | undefined;
+  if (userPart === '' || /^\d+$/.test(userPart)) {
+    uid = userPart === '' ? 0 : Number(userPart);
+    const entry = passwd.find((fields) => Number(fields[2]) === uid);
+    if (entry) ({ gid, name, home } = { gid: Number(entry[3]), name: entry[0], home: entry[5] });
+  } else {
+    const entry = passwd.find((fields) => fields[0] === userPart);
+    if (!entry) throw new OciError('invalid-spec', `unable to find user ${userPart}: no matching entries in passwd file`, { user: spec });
+    ({ uid, gid, name, home } = { uid: Number(entry[2]), gid: Number(entry[3]), name: entry[0], home: entry[5] });
+  }
+  if (groupPart !== undefined && groupPart !== '') {
+    if (/^\d+$/.test(groupPart)) gid = Number(groupPart);
+    else {
+      const entry = groups.find((fields) => fields[0] === groupPart);
+      if (!entry) throw new OciError('invalid-spec', `unable to find group ${groupPart}: no matching entries in group file`, { user: spec });
+      gid = Number(entry[2]);
+    }
+  }
+  const additionalGids = name === undefined ? [] : groups.filter((g) => (g[3] ?? '').split(',').includes(name!) && Number(g[2]) !== gid).map((g) => Number(g[2]));
+  return { uid, gid, additionalGids, home: home || (uid === 0 ? '/root' : '/') };
+}
+
+function readDatabase(path: string): string[][] {
+  if (!existsSync(path)) return [];
+  return readFileSync(path, 'utf8').split('\n').filter((line) => line && !line.startsWith('#')).map((line) => line.split(':'));
+}
+
+function capabilitySet(add: string[], drop: string[]): string[] {
+  const normal = (name: string): string => (name.toUpperCase().startsWith('CAP_') ? name.toUpperCase() : `CAP_${name.toUpperCase()}`);
+  let set = new Set(DEFAULT_CAPABILITIES);
+  for (const cap of drop) {
+    if (cap.toUpperCase() === 'ALL') set = new Set();
+    else set.delete(normal(cap));
+  }
+  for (const cap of add) {
+    if (cap.toUpperCase() === 'ALL') ALL_CAPABILITIES.forEach((c) => set.add(c));
+    else {
+      const name = normal(cap);
+      if (!ALL_CAPABILITIES.includes(name)) throw new OciError('invalid-spec', `unknown capability ${JSON.stringify(cap)}`, { capability: cap });
+      set.add(name);
+    }
+  }
+  return [...set];
+}
+
+function defaultMounts(options: SpecOptions): OciMount[] {
+  const sysOptions = ['nosuid', 'noexec', 'nodev', 'ro'];
+  return [
+    { destination: '/proc', type: 'proc', source: 'proc', options: ['nosuid', 'noexec', 'nodev'] },
+    { destination: '/dev', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'strictatime', 'mode=755', 'size=65536k'] },
+    { destination: '/dev/pts', type: 'devpts', source: 'devpts', options: ['nosuid', 'noexec', 'newinstance', 'ptmxmode=0666', 'mode=0620', 'gid=5'] },
+    { destination: '/dev/mqueue', type: 'mqueue', source: 'mqueue', options: ['nosuid', 'noexec', 'nodev'] },
+    { destination: '/dev/shm', type: 'tmpfs', source: 'shm', options: ['nosuid', 'noexec', 'nodev', 'mode=1777', 'size=65536k'] },
+    options.network === 'host'
+      ? { destination: '/sys', type: 'bind', source: '/sys', options: ['rbind', ...sysOptions] }
+      : { destination: '/sys', type: 'sysfs', source: 'sysfs', options: sysOptions },
+    { destination: '/sys/fs/cgroup', type: 'cgroup', source: 'cgroup', options: ['nosuid', 'noexec', 'nodev', 'relatime', 'ro'] },
+  ];
+}
+
+/** `-v source:destination[:ro|rw|…]`; the source must exist (podman refuses a missing one too). */
+function volumeMounts(volumes: string[]): OciMount[] {
+  return volumes.map((volume) => {
+    const [source = '', destination, flags] = volume.split(':');
+    if (!source.startsWith('/') || !destination?.startsWith('/')) {
+      throw new OciError('invalid-spec', `volume ${JSON.stringify(volume)}: want /host/path:/container/path[:options]`, { volume });
+    }
+    let isDir: boolean;
+    try {
+      isDir = statSync(source).isDirectory();
+    } catch (err) {
+      throw new OciError('invalid-spec', `volume ${JSON.stringify(volume)}: source ${source} does not exist`, { volume }, { cause: err });
+    }
+    const options = (flags ?? '').split(',').filter(Boolean);
+    return { destination, type: 'bind', source, options: [isDir ? 'rbind' : 'bind', ...(options.length ? options : ['rw'])] };
+  });
+}
+
+function tmpfsMounts(entries: string[]): OciMount[] {
+  return entries.map((entry) => {
+    const [destination = '', flags] = entry.split(':', 2);
+    if (!destination.startsWith('/')) throw new OciError('invalid-spec', `tmpfs ${JSON.stringify(entry)}: the destination must be absolute`, { tmpfs: entry });
+    return { destination, type: 'tmpfs', source: 'tmpfs', options: flags ? flags.split(',') : ['rw', 'noexec', 'nosuid', 'nodev'] };
+  });
+}
+
+function namespaces(network: 'private' | 'none' | 'host'): Array<{ type: string }> {
+  const list = [{ type: 'pid' }, { type: 'ipc' }, { type: 'uts' }, { type: 'mount' }, { type: 'cgroup' }];
+  if (network !== 'host') list.splice(1, 0, { type: 'network' });
+  return list;
+}
+
+function resources(options: SpecOptions): OciLinuxResources {
+  const out: OciLinuxResources = { devices: [{ allow: false, access: 'rwm' }] };
+  if (options.memoryBytes !== undefined) out.memory = { limit: options.memoryBytes };
+  if (options.cpus !== undefined) out.cpu = { quota: Math.round(options.cpus * 100_000), period: 100_000 };
+  if (options.pidsLimit !== undefined) out.pids = { limit: options.pidsLimit };
+  return out;
+}
+
+const RLIMIT_NAMES: Record<string, string> = {
+  'Max cpu time': 'RLIMIT_CPU', 'Max file size': 'RLIMIT_FSIZE', 'Max data size': 'RLIMIT_DATA', 'Max stack size': 'RLIMIT_STACK',
+  'Max core file size': 'RLIMIT_CORE', 'Max resident set': 'RLIMIT_RSS', 'Max processes': 'RLIMIT_NPROC',
+  'Max open files': 'RLIMIT_NOFILE', 'Max locked memory': 'RLIMIT_MEMLOCK', 'Max address space': 'RLIMIT_AS',
+  'Max file locks': 'RLIMIT_LOCKS', 'Max pending signals': 'RLIMIT_SIGPENDING', 'Max msgqueue size': 'RLIMIT_MSGQUEUE',
+  'Max nice priority': 'RLIMIT_NICE', 'Max realtime priority': 'RLIMIT_RTPRIO', 'Max realtime timeout': 'RLIMIT_RTTIME',
+};
+
+/** This process's hard limits from /proc/self/limits (Infinity for "unlimited"). */
+export function hostHardLimits(): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const line of readFileSync('/proc/self/limits', 'utf8').split('\n').slice(1)) {
+    const name = Object.keys(RLIMIT_NAMES).find((key) => line.startsWith(key));
+    if (!name) continue;
+    const hard = line.slice(26).trim().split(/\s+/)[1];
+    out[RLIMIT_NAMES[name]!] = hard === 'unlimited' ? Infinity : Number(hard);
+  }
+  return out;
+}
+
+/**
+ * podman's defaults (nofile 1048576, nproc 4194304) and the user's
+ * `--ulimit`s, each clamped to the host's hard limit: root without
+ * CAP_SYS_RESOURCE cannot raise it, and the runtime would fail with EPERM.
+ */
+function clampRlimits(ulimits: string[]): Array<{ type: string; hard: number; soft: number }> {
+  const wanted = new Map<string, { soft: number; hard: number }>([
+    ['RLIMIT_NOFILE', { soft: 1_048_576, hard: 1_048_576 }],
+    ['RLIMIT_NPROC', { soft: 4_194_304, hard: 4_194_304 }],
+  ]);
+  for (const ulimit of ulimits) {
+    const match = /^([a-z]+)=(-?\d+)(?::(-?\d+))?$/.exec(ulimit);
+    if (!match) throw new OciError('invalid-spec', `ulimit ${JSON.stringify(ulimit)}: want type=soft[:hard]`, { ulimit });
+    const soft = Number(match[2]);
+    wanted.set(`RLIMIT_${match[1]!.toUpperCase()}`, { soft, hard: match[3] === undefined ? soft : Number(match[3]) });
+  }
+  const host = hostHardLimits();
+  return [...wanted].map(([type, limit]) => {
+    const ceiling = host[type] ?? Infinity;
+    const hard = Math.min(limit.hard < 0 ? ceiling : limit.hard, ceiling);
+    return { type, hard: capped(hard), soft: capped(Math.min(limit.soft < 0 ? hard : limit.soft, hard)) };
+  });
+}
+
+/** JSON has no Infinity: an unlimited limit is RLIM_INFINITY, which the runtimes read as uint64 max. */
+function capped(value: number): number {
+  return Number.isFinite(value) ? value : 18446744073709551615;
+}

@@ -1,0 +1,104 @@
+// A running container's life: stop with the image's stop signal, the SIGKILL
+// escalation for a PID 1 that ignores it, exec with output, exit code and a
+// timeout, pause that really stops the process, resources updated in the
+// cgroup, stats that move, and an OOM kill reported as such.
+
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { setTimeout as delay } from 'node:timers/promises';
+import { after, before, describe, it } from 'node:test';
+import { ExecSyncError, procStat } from '../../src/oci/index.js';
+import { BUSYBOX_IMAGE, addBusyboxVariant, openEngineFixture, type EngineFixture } from './engine-fixture.js';
+
+const LOOP = ['/bin/sh', '-c', 'while :; do sleep 0.1; done'];
+
+describe('container lifecycle (crun)', () => {
+  let fx: EngineFixture;
+  before(async () => {
+    fx = await openEngineFixture();
+    await addBusyboxVariant(fx, 'localhost/berth/usr1:latest', {
+      StopSignal: 'SIGUSR1',
+      Cmd: ['/bin/sh', '-c', "trap 'exit 42' USR1; while :; do sleep 0.1; done"],
+    });
+  });
+  after(async () => fx.temp.dispose());
+
+  async function running(command = LOOP, extra: Record<string, unknown> = {}): Promise<string> {
+    const container = await fx.engine.create({ image: BUSYBOX_IMAGE, command, ...extra });
+    await fx.engine.start(container.id);
+    return container.id;
+  }
+
+  it('stop sends the image STOPSIGNAL and the container exits by it', async () => {
+    const container = await fx.engine.create({ image: 'localhost/berth/usr1:latest' });
+    await fx.engine.start(container.id);
+    await delay(200);
+    const started = Date.now();
+    const stopped = await fx.engine.stop(container.id, 10);
+    assert.equal(stopped.state.exitCode, 42);
+    assert.ok(Date.now() - started < 5000, 'exited on the signal, not the timeout');
+  });
+
+  it('a PID 1 that ignores SIGTERM is killed after the timeout (137)', async () => {
+    const id = await running(['/bin/sh', '-c', "trap '' TERM; while :; do sleep 0.1; done"]);
+    const started = Date.now();
+    const stopped = await fx.engine.stop(id, 1);
+    assert.equal(stopped.state.exitCode, 137);
+    assert.ok(Date.now() - started >= 1000);
+  });
+
+  it('exec gives output and exit code; a timeout raises ExecSyncError', async () => {
+    const id = await running();
+    const result = await fx.engine.exec(id, ['/bin/sh', '-c', 'echo out; echo err >&2; exit 5']);
+    assert.equal(result.exitCode, 5);
+    assert.equal(result.stdout.toString(), 'out\n');
+    assert.equal(result.stderr.toString(), 'err\n');
+    await assert.rejects(fx.engine.exec(id, ['/bin/sh', '-c', 'echo before; sleep 10'], { timeoutSeconds: 1 }), (err: unknown) => {
+      assert.ok(err instanceof ExecSyncError);
+      assert.equal(err.exitCode, -1);
+      assert.equal(err.stdout.toString(), 'before\n');
+      return true;
+    });
+    await fx.engine.stop(id, 0);
+  });
+
+  it('pause freezes the process and unpause lets it go on', async () => {
+    const id = await running(['/bin/sh', '-c', 'i=0; while :; do i=$((i+1)); echo $i > /tmp/next; busybox mv /tmp/next /tmp/count; done']);
+    await delay(200);
+    await fx.engine.pause(id);
+    const paused = await fx.engine.get(id);
+    assert.equal(paused.state.status, 'paused');
+    const count = async (): Promise<string> => (await fx.engine.exec(id, ['/bin/busybox', 'cat', '/tmp/count'])).stdout.toString();
+    await assert.rejects(count(), /paused/);
+    const freezer = readFileSync(`/sys/fs/cgroup/freezer/berth/berth-${id}/freezer.state`, 'utf8').trim();
+    assert.equal(freezer, 'FROZEN');
+    assert.equal(procStat(paused.state.pid)?.state, 'D');
+    await fx.engine.unpause(id);
+    const first = await count();
+    await delay(300);
+    assert.notEqual(await count(), first);
+    await fx.engine.stop(id, 0);
+  });
+
+  it('update changes the limits in the cgroup; stats move while the container works', async () => {
+    const id = await running(['/bin/sh', '-c', 'while :; do :; done']);
+    await fx.engine.update(id, { memory: { limit: 64 * 1024 * 1024 }, pids: { limit: 100 }, cpu: { shares: 512 } });
+    assert.equal(readFileSync(`/sys/fs/cgroup/memory/berth/berth-${id}/memory.limit_in_bytes`, 'utf8').trim(), String(64 * 1024 * 1024));
+    assert.equal(readFileSync(`/sys/fs/cgroup/pids/berth/berth-${id}/pids.max`, 'utf8').trim(), '100');
+    const first = await fx.engine.stats(id);
+    await delay(500);
+    const second = await fx.engine.stats(id);
+    assert.ok(second.cpuUsageNanos > first.cpuUsageNanos, 'CPU time grew');
+    assert.equal(second.memoryLimitBytes, 64 * 1024 * 1024);
+    assert.ok(second.pids >= 1);
+    await fx.engine.stop(id, 0);
+  });
+
+  it('a memory limit the process outgrows ends in an OOM kill reported as OOM-killed', async () => {
+    const id = await running(['/bin/sh', '-c', 'x=aaaaaaaaaaaaaaaa; while :; do x=$x$x; done'], { memoryBytes: 16 * 1024 * 1024 });
+    const code = await fx.engine.wait(id);
+    const done = await fx.engine.get(id);
+    assert.equal(code, 137);
+    assert.equal(done.state.oomKilled, true);
+  });
+});
