@@ -4,6 +4,8 @@
 
 import { readFile } from 'node:fs/promises';
 import { Command, CommanderError } from 'commander';
+import { BerthError } from '../util/index.js';
+import { registerContainerVerbs } from './containers/index.js';
 
 /** Runs a `berth` command line other than `berth storage …`; resolves to the exit code. */
 export async function runProgram(argv: readonly string[]): Promise<number> {
@@ -12,7 +14,12 @@ export async function runProgram(argv: readonly string[]): Promise<number> {
     .description('Daemonless container engine on the containers/storage on-disk store')
     .version(await packageVersion(), '-v, --version')
     .exitOverride()
-    .enablePositionalOptions();
+    .enablePositionalOptions()
+    .option('--root <dir>', 'storage graph root (storage.conf graphroot)')
+    .option('--runroot <dir>', 'storage run root (storage.conf runroot)')
+    .option('--storage-driver <driver>', 'storage driver: overlay or vfs')
+    .option('--storage-opt <option>', 'storage driver option (repeatable)', (value: string, previous: string[] = []) => [...previous, value])
+    .option('--runtime <name>', 'default OCI runtime handler (crun, runc, or one from berth.conf)');
   program
     .command('storage')
     .description('the containers-storage verbs on a store (berth storage --help lists them)')
@@ -24,10 +31,17 @@ export async function runProgram(argv: readonly string[]): Promise<number> {
       const { runStorage } = await import('./storage/index.js');
       exitCode = await runStorage(args);
     });
+  registerContainerVerbs(program, (code) => {
+    exitCode = code;
+  });
   try {
     await program.parseAsync([...argv], { from: 'user' });
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode;
+    if (err instanceof BerthError) {
+      process.stderr.write(`Error: ${err.message}\n`);
+      return 125;
+    }
     throw err;
   }
   return exitCode;

@@ -6,13 +6,14 @@
 
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { isStorageError, type Store } from '../storage/index.js';
+import { isStorageError, type Image, type Store } from '../storage/index.js';
 import {
-  Container, ContainerStatus, Runtime, generateSpec, parseSignal, runtimeHandler,
-  type ContainerStats, type ExecSyncResult, type OciLinuxResources, type RuntimeConfig, type SpecOptions,
+  Container, ContainerStatus, Runtime, generateSpec, parseSignal, resolveUser, runtimeHandler,
+  type ContainerStats, type ExecSyncResult, type LogRecord, type OciLinuxResources, type RuntimeConfig, type SpecOptions,
 } from '../oci/index.js';
 import { EngineError } from './errors.js';
 import { imageRunConfig } from './image-config.js';
+import { readLog, type LogReadOptions } from './logs.js';
 import { containerMetadata } from './metadata.js';
 
 export interface EngineOptions {
@@ -70,10 +71,7 @@ export class ContainerEngine {
    */
   async create(options: CreateOptions): Promise<Container> {
     const handler = runtimeHandler(this.runtime.config, options.runtime);
-    const image = await this.store.image(options.image).catch((err: unknown) => {
-      if (isStorageError(err, 'image-unknown')) throw new EngineError('image-unknown', `image ${JSON.stringify(options.image)} is not in the store`, { image: options.image }, { cause: err });
-      throw err;
-    });
+    const image = await this.findImage(options.image);
     const imageConfig = await imageRunConfig(this.store, image);
     const stopSignal = parseSignal(options.stopSignal ?? imageConfig.StopSignal ?? 'SIGTERM');
     const created = new Date();
@@ -125,10 +123,48 @@ export class ContainerEngine {
     }
   }
 
+  /**
+   * An image in the store by ID, ID prefix or name; a short name (`busybox`,
+   * `busybox:1`) matches a stored name with any registry and path before it,
+   * as podman resolves short names against local images first.
+   */
+  async findImage(ref: string): Promise<Image> {
+    try {
+      return await this.store.image(ref);
+    } catch (err) {
+      if (!isStorageError(err, 'image-unknown')) throw err;
+    }
+    const wanted = /:[^/]+$/.test(ref) || ref.includes('@') ? ref : `${ref}:latest`;
+    const matches = (await this.store.images()).filter((image) => image.names.some((name) => name === wanted || name.endsWith(`/${wanted}`)));
+    if (matches.length === 1) return matches[0]!;
+    if (matches.length > 1) {
+      throw new EngineError('image-unknown', `short name ${JSON.stringify(ref)} matches several images: ${matches.map((m) => m.names[0]).join(', ')}`, { image: ref });
+    }
+    throw new EngineError('image-unknown', `image ${JSON.stringify(ref)} is not in the store`, { image: ref });
+  }
+
+  /** Starts a created container; an exited one runs again from the same record (as podman start does). */
   async start(ref: string): Promise<Container> {
     const container = await this.get(ref);
+    if (container.state.status === ContainerStatus.Stopped) await this.#prepareRerun(container);
     await this.runtime.startContainer(container);
     return container;
+  }
+
+  async restart(ref: string, timeoutSeconds?: number): Promise<Container> {
+    const container = await this.get(ref);
+    if (container.state.status !== ContainerStatus.Stopped && container.state.status !== ContainerStatus.Created) {
+      await this.runtime.stopContainer(container, timeoutSeconds);
+    }
+    if (container.state.status === ContainerStatus.Stopped) await this.#prepareRerun(container);
+    await this.runtime.startContainer(container);
+    return container;
+  }
+
+  /** Its root filesystem mounted again, the runtime's container made anew. */
+  async #prepareRerun(container: Container): Promise<void> {
+    await this.store.mount(container.id);
+    await this.runtime.recreateContainer(container);
   }
 
   /** The container by name, ID or unique ID prefix, its state brought up to date. */
@@ -196,8 +232,32 @@ export class ContainerEngine {
     return this.runtime.containerStats(await this.get(ref));
   }
 
-  async exec(ref: string, command: string[], options: { timeoutSeconds?: number; env?: string[]; cwd?: string; user?: { uid: number; gid: number } } = {}): Promise<ExecSyncResult> {
-    return this.runtime.execSyncContainer(await this.get(ref), command, options);
+  /** Runs `command` to completion under conmon; `user` is `name[:group]` or `uid[:gid]` as in the image. */
+  async exec(ref: string, command: string[], options: { timeoutSeconds?: number; env?: string[]; cwd?: string; user?: string } = {}): Promise<ExecSyncResult> {
+    const container = await this.get(ref);
+    return this.runtime.execSyncContainer(container, command, { ...options, user: this.#user(container, options.user) });
+  }
+
+  #user(container: Container, user: string | undefined): { uid: number; gid: number } | undefined {
+    if (user === undefined) return undefined;
+    const { uid, gid } = resolveUser(container.config.spec.root.path, user);
+    return { uid, gid };
+  }
+
+  /** The container's log records (CRI format), optionally followed until it exits. */
+  async *logs(ref: string, options: LogReadOptions = {}): AsyncGenerator<LogRecord> {
+    const container = await this.get(ref);
+    const exited = async (): Promise<boolean> => {
+      await this.runtime.updateContainerStatus(container);
+      return container.state.status === ContainerStatus.Stopped;
+    };
+    yield* readLog(container.config.logPath, exited, options);
+  }
+
+  /** Exec with the caller's stdio (and a terminal with `tty`); resolves to the process's status. */
+  async execInteractive(ref: string, command: string[], options: { tty?: boolean; env?: string[]; cwd?: string; user?: string } = {}): Promise<number> {
+    const container = await this.get(ref);
+    return this.runtime.execContainer(container, command, { ...options, user: this.#user(container, options.user) });
   }
 
   async checkpoint(ref: string, options: { leaveRunning?: boolean } = {}): Promise<void> {
@@ -205,6 +265,15 @@ export class ContainerEngine {
     const imagePath = join(container.config.persistDir, 'checkpoint');
     mkdirSync(imagePath, { recursive: true });
     await this.runtime.checkpointContainer(container, { imagePath, workPath: container.config.persistDir, leaveRunning: options.leaveRunning });
+  }
+
+  async restore(ref: string): Promise<void> {
+    const container = await this.get(ref);
+    if (container.state.status !== ContainerStatus.Stopped) {
+      throw new EngineError('invalid-option', `container ${container.id} is ${container.state.status}: only a stopped, checkpointed container can be restored`, { id: container.id });
+    }
+    await this.store.mount(container.id);
+    await this.runtime.restoreContainer(container, join(container.config.persistDir, 'checkpoint'));
   }
 
   /**

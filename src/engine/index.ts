@@ -4,3 +4,4 @@
 export { ContainerEngine, type EngineOptions, type CreateOptions, type ContainerInfo } from './engine.js';
 export { EngineError, isEngineError, type EngineErrorCode } from './errors.js';
 export type { RuntimeContainerMetadata } from './metadata.js';
+export type { LogReadOptions } from './logs.js';

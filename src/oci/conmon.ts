@@ -30,6 +30,8 @@ export interface ConmonCreateOptions {
   stdin?: boolean;
   /** How long to wait for conmon's report; CRI-O's container_create_timeout is 240 s. */
   timeoutMs?: number;
+  /** Restore from this checkpoint directory instead of creating (`--restore`). */
+  restoreDir?: string;
 }
 
 export interface ConmonCreated {
@@ -59,6 +61,7 @@ export async function conmonCreate(options: ConmonCreateOptions): Promise<Conmon
   if (options.logSizeMax !== undefined && options.logSizeMax >= 0) args.push('--log-size-max', String(options.logSizeMax));
   if (options.terminal) args.push('-t');
   else if (options.stdin) args.push('-i');
+  if (options.restoreDir) args.push('--restore', options.restoreDir);
   const child = spawnConmon(handler.monitorPath, args, options.bundle);
   const syncLine = readLine(child.stdio[3] as Readable, options.timeoutMs ?? 240_000);
   (child.stdio[4] as Writable).end(Buffer.from([0]));

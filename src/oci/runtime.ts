@@ -3,7 +3,8 @@
 // stats, status refresh, delete. Every state change is persisted by the
 // Container before the call returns.
 
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { constants } from 'node:os';
 import { mkdirSync, promises as fsp, rmSync, statSync, existsSync, watch } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -48,7 +49,7 @@ export class Runtime {
   }
 
   /** conmon + `runtime create`: the container exists, its init waits for start. */
-  async createContainer(container: Container): Promise<void> {
+  async createContainer(container: Container, restoreDir?: string): Promise<void> {
     const { config } = container;
     await fsp.writeFile(join(config.bundlePath, 'config.json'), JSON.stringify(config.spec));
     try {
@@ -63,6 +64,7 @@ export class Runtime {
         logPath: config.logPath,
         logSizeMax: config.logSizeMax,
         terminal: config.spec.process.terminal === true,
+        restoreDir,
       });
       await container.setState({
         status: ContainerStatus.Created,
@@ -235,6 +237,36 @@ export class Runtime {
     }
   }
 
+  /**
+   * Streaming exec, as CRI-O's ExecContainer: the runtime's `exec` with the
+   * caller's stdio (a terminal when `tty`); resolves to the process's status.
+   */
+  async execContainer(container: Container, command: string[], options: { tty?: boolean; env?: string[]; user?: { uid: number; gid: number }; cwd?: string } = {}): Promise<number> {
+    await this.#requireStatus(container, ContainerStatus.Running, 'exec in');
+    const dir = await fsp.mkdtemp(join(container.config.bundlePath, 'exec-'));
+    try {
+      const base = container.config.spec.process;
+      const processSpec = {
+        ...base,
+        terminal: options.tty === true,
+        args: command,
+        env: [...base.env, ...(options.env ?? [])],
+        cwd: options.cwd ?? base.cwd,
+        user: options.user ? { ...base.user, ...options.user, additionalGids: undefined } : base.user,
+      };
+      await fsp.writeFile(join(dir, 'process.json'), JSON.stringify(processSpec));
+      const handler = this.handler(container);
+      const args = ['--root', handler.root, 'exec', ...(options.tty ? ['--tty'] : []), '--process', join(dir, 'process.json'), container.id];
+      const child = spawn(handler.path, args, { stdio: 'inherit' });
+      return await new Promise<number>((resolve, reject) => {
+        child.once('error', reject);
+        child.once('close', (code, signal) => resolve(code ?? 128 + (signal ? constants.signals[signal] : 0)));
+      });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
   /** CPU, memory and PIDs from the container's cgroup (v1 here; v2 where it has controllers). */
   async containerStats(container: Container): Promise<ContainerStats> {
     await this.#requireStatus(container, [ContainerStatus.Running, ContainerStatus.Paused], 'stats');
@@ -247,6 +279,33 @@ export class Runtime {
     await this.#requireStatus(container, ContainerStatus.Running, 'checkpoint');
     await requireCheckpointSupport(handler);
     await runtimeCommand(handler, checkpointArgs(container.id, options));
+  }
+
+  /**
+   * Restores a checkpoint made by checkpointContainer: conmon runs the
+   * runtime's `restore` on it (CRI-O removes the old attach socket and FIFOs
+   * first). Needs criu as checkpointing does.
+   */
+  async restoreContainer(container: Container, imagePath: string): Promise<void> {
+    await requireCheckpointSupport(this.handler(container));
+    await this.deleteContainer(container);
+    for (const name of ['attach', 'ctl', 'winsz', 'oom']) rmSync(join(container.config.bundlePath, name), { force: true });
+    rmSync(container.exitFile, { force: true });
+    await this.createContainer(container, imagePath);
+    await container.setState({ status: ContainerStatus.Running, started: new Date().toISOString(), exitCode: undefined, finished: undefined, oomKilled: false });
+  }
+
+  /**
+   * Makes a stopped container ready to start again (podman's restart and
+   * start of an exited container): the runtime's old container goes, conmon
+   * creates it anew from the same bundle.
+   */
+  async recreateContainer(container: Container): Promise<void> {
+    await this.deleteContainer(container);
+    for (const name of ['oom']) rmSync(join(container.config.bundlePath, name), { force: true });
+    for (const name of ['exit', 'oom']) rmSync(join(container.config.persistDir, name), { force: true });
+    await container.setState({ status: ContainerStatus.Created, pid: 0, initPid: 0, exitCode: undefined, finished: undefined, started: undefined, oomKilled: false, error: undefined });
+    await this.createContainer(container);
   }
 
   /** Removes the runtime's container (killing what is left) and the exit file and socket link. */

@@ -1,0 +1,43 @@
+// What every container verb needs, from podman's global options: the store
+// (--root, --runroot, --storage-driver, --storage-opt over storage.conf) and
+// the runtime handlers (berth.conf: $BERTH_CONF, else /etc/berth/berth.conf).
+
+import { existsSync, readFileSync } from 'node:fs';
+import { ContainerEngine } from '../../engine/index.js';
+import { defaultRuntimeConfig, parseRuntimeConfig, type RuntimeConfig } from '../../oci/index.js';
+import { loadStoreOptions, openStore, type StoreOptions } from '../../storage/index.js';
+
+export interface GlobalOptions {
+  root?: string;
+  runroot?: string;
+  storageDriver?: string;
+  storageOpt?: string[];
+  runtime?: string;
+}
+
+const SYSTEM_BERTH_CONF = '/etc/berth/berth.conf';
+
+export async function openEngine(globals: GlobalOptions, env: NodeJS.ProcessEnv = process.env): Promise<ContainerEngine> {
+  const store = await openStore(await storeOptions(globals, env));
+  return new ContainerEngine({ store, runtimeConfig: runtimeConfig(globals, env) });
+}
+
+async function storeOptions(globals: GlobalOptions, env: NodeJS.ProcessEnv): Promise<StoreOptions> {
+  const loaded = await loadStoreOptions({ env });
+  for (const warning of loaded.warnings) process.stderr.write(`WARN[0000] ${warning}\n`);
+  const options = loaded.options;
+  return {
+    ...options,
+    graphRoot: globals.root ?? options.graphRoot,
+    runRoot: globals.runroot ?? options.runRoot,
+    driverName: (globals.storageDriver === 'overlay2' ? 'overlay' : globals.storageDriver ?? options.driverName) as StoreOptions['driverName'],
+    driverOptions: globals.storageOpt?.length ? globals.storageOpt : options.driverOptions,
+  };
+}
+
+function runtimeConfig(globals: GlobalOptions, env: NodeJS.ProcessEnv): RuntimeConfig {
+  const path = env['BERTH_CONF'] || (existsSync(SYSTEM_BERTH_CONF) ? SYSTEM_BERTH_CONF : undefined);
+  const config = path ? parseRuntimeConfig(readFileSync(path, 'utf8'), path) : defaultRuntimeConfig();
+  if (globals.runtime) config.defaultRuntime = globals.runtime;
+  return config;
+}

@@ -1,0 +1,71 @@
+// How container verbs print: podman's `ps` table and status words, its
+// inspect JSON fields, human durations.
+
+import type { ContainerInfo } from '../../engine/index.js';
+
+/** `Up 3 seconds`, `Exited (0) 2 minutes ago`, `Created`, `Paused`. */
+export function statusText(info: ContainerInfo, now = Date.now()): string {
+  switch (info.status) {
+    case 'running':
+      return `Up ${duration(now - Date.parse(info.started ?? info.created))}`;
+    case 'paused':
+      return 'Paused';
+    case 'stopped':
+      return info.finished ? `Exited (${info.exitCode ?? 0}) ${duration(now - Date.parse(info.finished))} ago` : `Exited (${info.exitCode ?? 0})`;
+    default:
+      return 'Created';
+  }
+}
+
+export function duration(ms: number): string {
+  const seconds = Math.max(0, Math.round(ms / 1000));
+  if (seconds < 1) return 'Less than a second';
+  if (seconds < 60) return `${seconds} second${seconds === 1 ? '' : 's'}`;
+  const minutes = Math.round(seconds / 60);
+  if (minutes < 60) return `${minutes} minute${minutes === 1 ? '' : 's'}`;
+  const hours = Math.round(minutes / 60);
+  if (hours < 48) return `${hours} hour${hours === 1 ? '' : 's'}`;
+  return `${Math.round(hours / 24)} days`;
+}
+
+export function psTable(infos: ContainerInfo[], now = Date.now()): string {
+  const rows = [['CONTAINER ID', 'IMAGE', 'COMMAND', 'CREATED', 'STATUS', 'PORTS', 'NAMES']];
+  for (const info of infos) {
+    rows.push([
+      info.id.slice(0, 12),
+      info.image,
+      truncate(info.command.join(' '), 20),
+      `${duration(now - Date.parse(info.created))} ago`,
+      statusText(info, now),
+      '',
+      info.name,
+    ]);
+  }
+  const widths = rows[0]!.map((_, col) => Math.max(...rows.map((row) => row[col]!.length)));
+  return rows.map((row) => row.map((cell, col) => (col === row.length - 1 ? cell : cell.padEnd(widths[col]! + 2))).join('').trimEnd() + '\n').join('');
+}
+
+function truncate(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max - 3)}...` : text;
+}
+
+/** podman ps --format json's field names. */
+export function psJson(info: ContainerInfo): Record<string, unknown> {
+  return {
+    Id: info.id,
+    Names: [info.name],
+    Image: info.image,
+    ImageID: info.imageId,
+    Command: info.command,
+    State: info.status === 'stopped' ? 'exited' : info.status,
+    Status: statusText(info),
+    ExitCode: info.exitCode ?? 0,
+    Exited: info.status === 'stopped',
+    Pid: info.pid,
+    Created: Math.floor(Date.parse(info.created) / 1000),
+    CreatedAt: info.created,
+    StartedAt: info.started ? Math.floor(Date.parse(info.started) / 1000) : 0,
+    ExitedAt: info.finished ? Math.floor(Date.parse(info.finished) / 1000) : 0,
+    Labels: info.labels,
+  };
+}

@@ -1,0 +1,54 @@
+// podman's option values: sizes (`64m`), env lists and files, filters.
+
+import { readFileSync } from 'node:fs';
+import { EngineError } from '../../engine/index.js';
+
+/** `512`, `64k`, `64m`, `1g` (podman's units are powers of 1024). */
+export function parseSize(text: string): number {
+  const match = /^(\d+(?:\.\d+)?)([bkmg]?)b?$/i.exec(text.trim());
+  if (!match) throw new EngineError('invalid-option', `invalid size ${JSON.stringify(text)}: want a number with an optional b, k, m or g`, { value: text });
+  const unit = { '': 1, b: 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[match[2]!.toLowerCase() as '' | 'b' | 'k' | 'm' | 'g'];
+  return Math.round(Number(match[1]) * unit);
+}
+
+export function parsePositive(text: string, what: string): number {
+  const value = Number(text);
+  if (!Number.isFinite(value) || value < 0) throw new EngineError('invalid-option', `invalid ${what} ${JSON.stringify(text)}`, { value: text });
+  return value;
+}
+
+/** `-e KEY=VALUE`, or `-e KEY` for the caller's own value; `--env-file` lines the same way. */
+export function environment(entries: string[], files: string[], env: NodeJS.ProcessEnv): string[] {
+  const out: string[] = [];
+  const add = (entry: string): void => {
+    if (entry.includes('=')) out.push(entry);
+    else if (env[entry] !== undefined) out.push(`${entry}=${env[entry]}`);
+  };
+  for (const file of files) {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (err) {
+      throw new EngineError('invalid-option', `env file ${file}: ${(err as Error).message}`, { file }, { cause: err });
+    }
+    for (const line of text.split('\n')) if (line.trim() && !line.trimStart().startsWith('#')) add(line.trim());
+  }
+  entries.forEach(add);
+  return out;
+}
+
+export function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
+/** `--filter key=value` pairs; several values of one key are alternatives, as podman treats them. */
+export function parseFilters(filters: string[]): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const filter of filters) {
+    const eq = filter.indexOf('=');
+    if (eq <= 0) throw new EngineError('invalid-option', `invalid filter ${JSON.stringify(filter)}: want key=value`, { filter });
+    const key = filter.slice(0, eq);
+    out.set(key, [...(out.get(key) ?? []), filter.slice(eq + 1)]);
+  }
+  return out;
+}

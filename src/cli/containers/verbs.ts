@@ -1,0 +1,452 @@
+// podman's container verbs on `berth`: run, create, start, stop, kill,
+// restart, rm, ps, logs, inspect, wait, exec, pause, unpause, stats, update,
+// and `container checkpoint|restore|prune`, with podman's names and flags.
+
+import type { Command } from 'commander';
+import type { ContainerEngine, ContainerInfo, CreateOptions } from '../../engine/index.js';
+import { EngineError } from '../../engine/index.js';
+import type { LogRecord, OciLinuxResources } from '../../oci/index.js';
+import { openEngine, type GlobalOptions } from './context.js';
+import { psJson, psTable } from './format.js';
+import { collect, environment, parseFilters, parsePositive, parseSize } from './options.js';
+
+/** Each verb's action resolves to the process's exit code. */
+type Exit = (code: number) => void;
+
+export function registerContainerVerbs(program: Command, setExit: Exit): void {
+  const globals = (): GlobalOptions => program.opts<GlobalOptions>();
+  const act = <A extends unknown[]>(fn: (engine: ContainerEngine, ...args: A) => Promise<number | void>) =>
+    async (...args: A): Promise<void> => setExit((await fn(await openEngine(globals()), ...args)) ?? 0);
+
+  createFlags(program.command('run').description('run a command in a new container'))
+    .option('-d, --detach', 'run in the background and print the container ID')
+    .option('--rm', 'remove the container when it exits')
+    .option('-a, --attach <stream>', 'accepted for podman compatibility (stdout and stderr are always attached)', collect)
+    .action(act(async (engine, image: string, command: string[], opts: RunFlags) => runContainer(engine, image, command, opts)));
+
+  createFlags(program.command('create').description('create a container without starting it'))
+    .action(act(async (engine, image: string, command: string[], opts: RunFlags) => {
+      const container = await engine.create(createOptions(image, command, opts));
+      process.stdout.write(`${container.id}\n`);
+    }));
+
+  program.command('start').description('start one or more containers').argument('<containers...>')
+    .option('-a, --attach', 'attach to the container output until it exits')
+    .action(act(async (engine, refs: string[], opts: { attach?: boolean }) => {
+      if (opts.attach) {
+        if (refs.length !== 1) throw new EngineError('invalid-option', 'you cannot start and attach multiple containers at once', {});
+        const container = await engine.start(refs[0]!);
+        return followToExit(engine, container.id);
+      }
+      for (const ref of refs) process.stdout.write(`${(await engine.start(ref)).name === ref ? ref : ref}\n`);
+    }));
+
+  program.command('stop').description('stop one or more containers').argument('<containers...>')
+    .option('-t, --time <seconds>', 'seconds to wait before killing the container')
+    .action(act(async (engine, refs: string[], opts: { time?: string }) => {
+      for (const ref of refs) {
+        await engine.stop(ref, opts.time === undefined ? undefined : parsePositive(opts.time, 'timeout'));
+        process.stdout.write(`${ref}\n`);
+      }
+    }));
+
+  program.command('kill').description('send a signal to one or more containers').argument('<containers...>')
+    .option('-s, --signal <signal>', 'signal to send', 'KILL')
+    .action(act(async (engine, refs: string[], opts: { signal: string }) => {
+      for (const ref of refs) {
+        await engine.kill(ref, opts.signal);
+        process.stdout.write(`${ref}\n`);
+      }
+    }));
+
+  program.command('restart').description('stop and start one or more containers').argument('<containers...>')
+    .option('-t, --time <seconds>', 'seconds to wait before killing the container')
+    .action(act(async (engine, refs: string[], opts: { time?: string }) => {
+      for (const ref of refs) {
+        const container = await engine.restart(ref, opts.time === undefined ? undefined : parsePositive(opts.time, 'timeout'));
+        process.stdout.write(`${container.id}\n`);
+      }
+    }));
+
+  program.command('rm').description('remove one or more containers').argument('[containers...]')
+    .option('-f, --force', 'stop running containers first')
+    .option('-v, --volumes', 'accepted for podman compatibility (Berth has no named volumes)')
+    .option('-a, --all', 'remove all containers')
+    .action(act(async (engine, refs: string[], opts: { force?: boolean; all?: boolean }) => {
+      const targets = opts.all ? (await engine.list()).map((c) => c.id) : refs;
+      if (targets.length === 0) throw new EngineError('invalid-option', 'specify one or more containers to remove', {});
+      for (const ref of targets) process.stdout.write(`${await engine.remove(ref, { force: opts.force })}\n`);
+    }));
+
+  program.command('ps').description('list containers')
+    .option('-a, --all', 'show all containers, not only running ones')
+    .option('-q, --quiet', 'print only the container IDs')
+    .option('--no-trunc', 'do not truncate IDs')
+    .option('--format <format>', '`json` or a table')
+    .option('-f, --filter <filter>', 'filter by id, name, status, label, exited, ancestor', collect, [])
+    .action(act(async (engine, opts: { all?: boolean; quiet?: boolean; trunc?: boolean; format?: string; filter: string[] }) => {
+      const filters = parseFilters(opts.filter);
+      const infos = (await engine.list()).map((c) => engine.info(c))
+        .filter((info) => opts.all || filters.has('status') || info.status === 'running')
+        .filter((info) => matchesFilters(info, filters))
+        .sort((a, b) => Date.parse(b.created) - Date.parse(a.created));
+      if (opts.quiet) process.stdout.write(infos.map((i) => `${opts.trunc === false ? i.id : i.id.slice(0, 12)}\n`).join(''));
+      else if (opts.format === 'json') process.stdout.write(`${JSON.stringify(infos.map(psJson), null, 4)}\n`);
+      else process.stdout.write(psTable(infos));
+    }));
+
+  program.command('logs').description('print the logs of a container').argument('<container>')
+    .option('-f, --follow', 'follow the log until the container exits')
+    .option('--since <time>', 'only logs since this RFC 3339 time or duration (10m)')
+    .option('--until <time>', 'only logs before this RFC 3339 time or duration')
+    .option('--tail <n>', 'only the last n lines')
+    .option('-t, --timestamps', 'show timestamps')
+    .action(act(async (engine, ref: string, opts: { follow?: boolean; since?: string; until?: string; tail?: string; timestamps?: boolean }) => {
+      const records = engine.logs(ref, {
+        follow: opts.follow,
+        since: opts.since ? pointInTime(opts.since) : undefined,
+        until: opts.until ? pointInTime(opts.until) : undefined,
+        tail: opts.tail === undefined ? undefined : parsePositive(opts.tail, 'tail'),
+      });
+      for await (const record of records) writeRecord(record, opts.timestamps === true);
+    }));
+
+  program.command('inspect').description('show the configuration and state of containers').argument('<containers...>')
+    .option('-f, --format <format>', '`json` (default) or `{{.State.Status}}`-style field paths')
+    .action(act(async (engine, refs: string[], opts: { format?: string }) => {
+      const documents = [];
+      for (const ref of refs) documents.push(inspectDocument(engine, await engine.get(ref)));
+      if (opts.format && opts.format !== 'json') {
+        for (const doc of documents) process.stdout.write(`${goTemplateField(doc, opts.format)}\n`);
+      } else process.stdout.write(`${JSON.stringify(documents, null, 4)}\n`);
+    }));
+
+  program.command('wait').description('wait for containers to exit and print their exit codes').argument('<containers...>')
+    .action(act(async (engine, refs: string[]) => {
+      for (const ref of refs) process.stdout.write(`${await engine.wait(ref)}\n`);
+    }));
+
+  program.command('exec').description('run a command in a running container')
+    .argument('<container>').argument('<command...>')
+    .option('-i, --interactive', 'keep stdin open')
+    .option('-t, --tty', 'allocate a terminal')
+    .option('-e, --env <env>', 'set environment variables', collect, [])
+    .option('-u, --user <user>', 'user[:group] to run as')
+    .option('-w, --workdir <dir>', 'working directory')
+    .passThroughOptions()
+    .action(act(async (engine, ref: string, command: string[], opts: { interactive?: boolean; tty?: boolean; env: string[]; user?: string; workdir?: string }) => {
+      const env = environment(opts.env, [], process.env);
+      if (opts.interactive || opts.tty) return engine.execInteractive(ref, command, { tty: opts.tty, env, user: opts.user, cwd: opts.workdir });
+      const result = await engine.exec(ref, command, { env, user: opts.user, cwd: opts.workdir });
+      process.stdout.write(result.stdout);
+      process.stderr.write(result.stderr);
+      return result.exitCode;
+    }));
+
+  for (const [verb, description] of [['pause', 'pause all processes in containers'], ['unpause', 'unpause all processes in containers']] as const) {
+    program.command(verb).description(description).argument('<containers...>')
+      .action(act(async (engine, refs: string[]) => {
+        for (const ref of refs) {
+          await (verb === 'pause' ? engine.pause(ref) : engine.unpause(ref));
+          process.stdout.write(`${ref}\n`);
+        }
+      }));
+  }
+
+  program.command('stats').description('show CPU, memory and PIDs of running containers').argument('<containers...>')
+    .option('--no-stream', 'print one sample and exit')
+    .option('--format <format>', '`json` or a table')
+    .action(act(async (engine, refs: string[], opts: { stream?: boolean; format?: string }) => {
+      for (;;) {
+        const rows = [];
+        for (const ref of refs) {
+          const container = await engine.get(ref);
+          rows.push({ id: container.id, name: container.name, ...(await engine.stats(ref)) });
+        }
+        if (opts.format === 'json') process.stdout.write(`${JSON.stringify(rows, null, 4)}\n`);
+        else process.stdout.write(statsTable(rows));
+        if (opts.stream === false) return;
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+      }
+    }));
+
+  program.command('update').description('change the resource limits of containers').argument('<containers...>')
+    .option('-m, --memory <size>', 'memory limit (64m, 1g)')
+    .option('--cpus <n>', 'number of CPUs')
+    .option('--cpu-shares <n>', 'CPU shares')
+    .option('--pids-limit <n>', 'maximum number of processes')
+    .action(act(async (engine, refs: string[], opts: { memory?: string; cpus?: string; cpuShares?: string; pidsLimit?: string }) => {
+      const resources: OciLinuxResources = {};
+      if (opts.memory) resources.memory = { limit: parseSize(opts.memory) };
+      if (opts.cpus || opts.cpuShares) {
+        resources.cpu = {};
+        if (opts.cpus) Object.assign(resources.cpu, { quota: Math.round(parsePositive(opts.cpus, 'cpus') * 100_000), period: 100_000 });
+        if (opts.cpuShares) resources.cpu.shares = parsePositive(opts.cpuShares, 'cpu shares');
+      }
+      if (opts.pidsLimit) resources.pids = { limit: parsePositive(opts.pidsLimit, 'pids limit') };
+      for (const ref of refs) {
+        await engine.update(ref, resources);
+        process.stdout.write(`${(await engine.get(ref)).id}\n`);
+      }
+    }));
+
+  const container = program.command('container').description('manage containers');
+  container.command('checkpoint').description('checkpoint running containers (needs criu)').argument('<containers...>')
+    .option('-R, --leave-running', 'leave the container running after the checkpoint')
+    .action(act(async (engine, refs: string[], opts: { leaveRunning?: boolean }) => {
+      for (const ref of refs) {
+        await engine.checkpoint(ref, { leaveRunning: opts.leaveRunning });
+        process.stdout.write(`${ref}\n`);
+      }
+    }));
+  container.command('restore').description('restore checkpointed containers (needs criu)').argument('<containers...>')
+    .action(act(async (engine, refs: string[]) => {
+      for (const ref of refs) {
+        await engine.restore(ref);
+        process.stdout.write(`${ref}\n`);
+      }
+    }));
+  container.command('prune').description('remove all stopped containers')
+    .option('-f, --force', 'do not ask for confirmation')
+    .action(act(async (engine) => {
+      for (const stopped of (await engine.list()).filter((c) => c.state.status === 'stopped')) {
+        process.stdout.write(`${await engine.remove(stopped.id)}\n`);
+      }
+    }));
+}
+
+interface RunFlags {
+  name?: string;
+  env: string[];
+  envFile: string[];
+  volume: string[];
+  tmpfs: string[];
+  workdir?: string;
+  user?: string;
+  entrypoint?: string;
+  memory?: string;
+  cpus?: string;
+  pidsLimit?: string;
+  readOnly?: boolean;
+  capAdd: string[];
+  capDrop: string[];
+  privileged?: boolean;
+  network?: string;
+  hostname?: string;
+  stopSignal?: string;
+  stopTimeout?: string;
+  runtime?: string;
+  label: string[];
+  ulimit: string[];
+  interactive?: boolean;
+  tty?: boolean;
+  detach?: boolean;
+  rm?: boolean;
+  pull?: string;
+}
+
+function createFlags(command: Command): Command {
+  return command
+    .argument('<image>').argument('[command...]')
+    .option('--name <name>', 'name of the container')
+    .option('-e, --env <env>', 'set environment variables (KEY=VALUE, or KEY to pass the caller\'s)', collect, [])
+    .option('--env-file <file>', 'read environment variables from a file', collect, [])
+    .option('-v, --volume <volume>', 'bind mount /host:/container[:options]', collect, [])
+    .option('--tmpfs <tmpfs>', 'mount a tmpfs at /path[:options]', collect, [])
+    .option('-w, --workdir <dir>', 'working directory inside the container')
+    .option('-u, --user <user>', 'user[:group] to run as')
+    .option('--entrypoint <command>', 'override the image entrypoint (a JSON array or a command)')
+    .option('-m, --memory <size>', 'memory limit (64m, 1g)')
+    .option('--cpus <n>', 'number of CPUs')
+    .option('--pids-limit <n>', 'maximum number of processes')
+    .option('--read-only', 'mount the root filesystem read-only')
+    .option('--cap-add <capability>', 'add a capability', collect, [])
+    .option('--cap-drop <capability>', 'drop a capability', collect, [])
+    .option('--privileged', 'all capabilities, no seccomp, no masked paths')
+    .option('--network <mode>', 'none, host or private (a network namespace with loopback only)')
+    .option('--hostname <name>', 'hostname inside the container')
+    .option('--stop-signal <signal>', 'signal that stops the container')
+    .option('--stop-timeout <seconds>', 'seconds to wait before SIGKILL on stop')
+    .option('--runtime <name>', 'runtime handler (crun, runc or one from berth.conf)')
+    .option('-l, --label <label>', 'set a label (key=value)', collect, [])
+    .option('--ulimit <limit>', 'type=soft[:hard]', collect, [])
+    .option('-i, --interactive', 'keep stdin open')
+    .option('-t, --tty', 'allocate a terminal')
+    .option('--pull <policy>', 'never or missing (images come from the store)')
+    .passThroughOptions();
+}
+
+function createOptions(image: string, command: string[], opts: RunFlags): CreateOptions {
+  if (opts.interactive) {
+    throw new EngineError('invalid-option', 'interactive input (-i) needs conmon\'s attach socket, which berth run does not support yet; use berth exec -it on a running container', {});
+  }
+  if (opts.pull && opts.pull !== 'never' && opts.pull !== 'missing') {
+    throw new EngineError('invalid-option', `--pull ${opts.pull}: only never and missing are supported until berth pull exists`, { pull: opts.pull });
+  }
+  const network = opts.network === undefined || opts.network === 'private' || opts.network === 'bridge' ? 'private' : opts.network;
+  if (network !== 'private' && network !== 'none' && network !== 'host') {
+    throw new EngineError('invalid-option', `--network ${opts.network}: want none, host or private`, { network: opts.network });
+  }
+  return {
+    image,
+    command,
+    name: opts.name,
+    env: environment(opts.env, opts.envFile, process.env),
+    volumes: opts.volume,
+    tmpfs: opts.tmpfs,
+    workdir: opts.workdir,
+    user: opts.user,
+    entrypoint: opts.entrypoint === undefined ? undefined : entrypointOf(opts.entrypoint),
+    memoryBytes: opts.memory ? parseSize(opts.memory) : undefined,
+    cpus: opts.cpus ? parsePositive(opts.cpus, 'cpus') : undefined,
+    pidsLimit: opts.pidsLimit ? parsePositive(opts.pidsLimit, 'pids limit') : undefined,
+    readOnly: opts.readOnly,
+    capAdd: opts.capAdd,
+    capDrop: opts.capDrop,
+    privileged: opts.privileged,
+    network,
+    hostname: opts.hostname,
+    stopSignal: opts.stopSignal,
+    stopTimeout: opts.stopTimeout === undefined ? undefined : parsePositive(opts.stopTimeout, 'stop timeout'),
+    runtime: opts.runtime,
+    terminal: opts.tty,
+    labels: Object.fromEntries(opts.label.map((l) => [l.split('=')[0]!, l.split('=').slice(1).join('=')])),
+    ulimits: opts.ulimit,
+  };
+}
+
+/** podman takes `--entrypoint '["/bin/sh","-c"]'` or a plain command; `""` clears it. */
+function entrypointOf(text: string): string[] {
+  if (text === '') return [];
+  if (text.trimStart().startsWith('[')) {
+    const parsed = JSON.parse(text) as unknown;
+    if (Array.isArray(parsed) && parsed.every((p) => typeof p === 'string')) return parsed as string[];
+  }
+  return [text];
+}
+
+async function runContainer(engine: ContainerEngine, image: string, command: string[], opts: RunFlags): Promise<number> {
+  const container = await engine.create(createOptions(image, command, opts));
+  try {
+    await engine.start(container.id);
+  } catch (err) {
+    if (opts.rm) await engine.remove(container.id, { force: true }).catch(() => undefined);
+    throw err;
+  }
+  if (opts.detach) {
+    process.stdout.write(`${container.id}\n`);
+    return 0;
+  }
+  const code = await followToExit(engine, container.id);
+  if (opts.rm) await engine.remove(container.id, { force: true });
+  return code;
+}
+
+/** The container's output as it comes (from its log), then its exit code. */
+async function followToExit(engine: ContainerEngine, id: string): Promise<number> {
+  for await (const record of engine.logs(id, { follow: true })) writeRecord(record, false);
+  return engine.wait(id);
+}
+
+function writeRecord(record: LogRecord, timestamps: boolean): void {
+  const out = record.stream === 'stdout' ? process.stdout : process.stderr;
+  if (timestamps) out.write(`${record.time} `);
+  out.write(record.content);
+  if (record.full) out.write('\n');
+}
+
+/** RFC 3339, or a duration back from now (`10m`, `2h`, `30s`). */
+function pointInTime(text: string): Date {
+  const relative = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/.exec(text);
+  if (relative) {
+    const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[relative[2] as 'ms' | 's' | 'm' | 'h'];
+    return new Date(Date.now() - Number(relative[1]) * unit);
+  }
+  const time = Date.parse(text);
+  if (Number.isNaN(time)) throw new EngineError('invalid-option', `invalid time ${JSON.stringify(text)}: want RFC 3339 or a duration like 10m`, { value: text });
+  return new Date(time);
+}
+
+function matchesFilters(info: ContainerInfo, filters: Map<string, string[]>): boolean {
+  for (const [key, values] of filters) {
+    const ok = values.some((value) => {
+      switch (key) {
+        case 'id': return info.id.startsWith(value);
+        case 'name': return new RegExp(value).test(info.name);
+        case 'status': return (info.status === 'stopped' ? 'exited' : info.status) === value;
+        case 'exited': return info.status === 'stopped' && String(info.exitCode) === value;
+        case 'ancestor': return info.image === value || info.imageId.startsWith(value);
+        case 'label': {
+          const [k, v] = [value.split('=')[0]!, value.includes('=') ? value.split('=').slice(1).join('=') : undefined];
+          return k in info.labels && (v === undefined || info.labels[k] === v);
+        }
+        default: throw new EngineError('invalid-option', `invalid filter ${JSON.stringify(key)}`, { filter: key });
+      }
+    });
+    if (!ok) return false;
+  }
+  return true;
+}
+
+/** podman inspect's main fields. */
+function inspectDocument(engine: ContainerEngine, container: Parameters<ContainerEngine['info']>[0]): Record<string, unknown> {
+  const info = engine.info(container);
+  const state = container.state;
+  return {
+    Id: info.id,
+    Created: info.created,
+    Path: info.command[0],
+    Args: info.command.slice(1),
+    State: {
+      Status: info.status === 'stopped' ? 'exited' : info.status,
+      Running: info.status === 'running',
+      Paused: info.status === 'paused',
+      OOMKilled: info.oomKilled,
+      Pid: info.pid,
+      ConmonPid: state.conmonPid ?? 0,
+      ExitCode: info.exitCode ?? 0,
+      Error: state.error ?? '',
+      StartedAt: info.started ?? '0001-01-01T00:00:00Z',
+      FinishedAt: info.finished ?? '0001-01-01T00:00:00Z',
+    },
+    Image: info.imageId,
+    ImageName: info.image,
+    Name: info.name,
+    OCIRuntime: info.runtime,
+    LogPath: info.logPath,
+    StaticDir: container.config.persistDir,
+    OCIConfigPath: `${container.config.bundlePath}/config.json`,
+    Config: {
+      Hostname: container.config.spec.hostname ?? '',
+      Env: container.config.spec.process.env,
+      Cmd: info.command,
+      WorkingDir: container.config.spec.process.cwd,
+      Labels: info.labels,
+      StopSignal: container.config.stopSignal,
+      StopTimeout: container.config.stopTimeout,
+      Tty: container.config.spec.process.terminal === true,
+    },
+  };
+}
+
+/** `{{.State.Status}}` → that field of the document. */
+function goTemplateField(doc: Record<string, unknown>, format: string): string {
+  const path = /^\{\{\s*((?:\.\w+)+)\s*\}\}$/.exec(format.trim())?.[1];
+  if (!path) throw new EngineError('invalid-option', `unsupported format ${JSON.stringify(format)}: want json or {{.Field.Path}}`, { format });
+  let value: unknown = doc;
+  for (const key of path.slice(1).split('.')) value = (value as Record<string, unknown> | undefined)?.[key];
+  return typeof value === 'object' ? JSON.stringify(value) : String(value ?? '<no value>');
+}
+
+function statsTable(rows: Array<{ id: string; name: string; cpuUsageNanos: number; memoryUsageBytes: number; memoryLimitBytes?: number; pids: number }>): string {
+  const lines = ['ID            NAME                CPU TIME    MEM USAGE / LIMIT       PIDS'];
+  for (const row of rows) {
+    const mem = `${mib(row.memoryUsageBytes)} / ${row.memoryLimitBytes === undefined ? 'unlimited' : mib(row.memoryLimitBytes)}`;
+    lines.push(`${row.id.slice(0, 12).padEnd(14)}${row.name.slice(0, 18).padEnd(20)}${`${(row.cpuUsageNanos / 1e9).toFixed(2)}s`.padEnd(12)}${mem.padEnd(24)}${row.pids}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+function mib(bytes: number): string {
+  return `${(bytes / 1024 / 1024).toFixed(1)}MiB`;
+}

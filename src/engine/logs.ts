@@ -1,0 +1,78 @@
+// A container's log as an async iterable of records: what is there, then
+// (when following) what conmon appends, until the container has exited and
+// the file holds nothing more.
+
+import { open, type FileHandle } from 'node:fs/promises';
+import { watch } from 'node:fs';
+import { parseCriLog, type LogRecord } from '../oci/index.js';
+
+export interface LogReadOptions {
+  /** Keep reading as the container writes, until it exits. */
+  follow?: boolean;
+  /** Only records at or after this time. */
+  since?: Date;
+  /** Only records before this time. */
+  until?: Date;
+  /** Only the last N records of what is already there. */
+  tail?: number;
+  signal?: AbortSignal;
+}
+
+export async function* readLog(path: string, exited: () => Promise<boolean>, options: LogReadOptions = {}): AsyncGenerator<LogRecord> {
+  const handle = await open(path, 'r').catch(() => undefined);
+  if (!handle) return;
+  try {
+    let offset = 0;
+    let pending: Buffer = Buffer.alloc(0);
+    const drain = async (): Promise<LogRecord[]> => {
+      const chunk = await readFrom(handle, offset);
+      offset += chunk.length;
+      const data = pending.length ? Buffer.concat([pending, chunk]) : chunk;
+      const end = data.lastIndexOf(0x0a) + 1;
+      pending = data.subarray(end);
+      return parseCriLog(data.subarray(0, end)).filter((r) => inWindow(r, options));
+    };
+    let first = await drain();
+    if (options.tail !== undefined && options.tail >= 0) first = options.tail === 0 ? [] : first.slice(-options.tail);
+    yield* first;
+    if (!options.follow) return;
+    for (;;) {
+      const done = await exited();
+      yield* await drain();
+      if (done || options.signal?.aborted) return;
+      await changeOrTimeout(path, 250, options.signal);
+    }
+  } finally {
+    await handle.close();
+  }
+}
+
+function inWindow(record: LogRecord, options: LogReadOptions): boolean {
+  if (!options.since && !options.until) return true;
+  const time = Date.parse(record.time);
+  if (options.since && time < options.since.getTime()) return false;
+  if (options.until && time >= options.until.getTime()) return false;
+  return true;
+}
+
+async function readFrom(handle: FileHandle, offset: number): Promise<Buffer> {
+  const { size } = await handle.stat();
+  if (size <= offset) return Buffer.alloc(0);
+  const buffer = Buffer.allocUnsafe(size - offset);
+  const { bytesRead } = await handle.read(buffer, 0, buffer.length, offset);
+  return buffer.subarray(0, bytesRead);
+}
+
+function changeOrTimeout(path: string, ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const watcher = watch(path, () => done());
+    const timer = setTimeout(() => done(), ms);
+    const done = (): void => {
+      watcher.close();
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}

@@ -1,0 +1,97 @@
+// The container verbs through the shipped executable, as a user types them:
+// `berth --root R --runroot RR run|ps|logs|exec|stop|…`.
+
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { BERTH_BIN } from '../helpers/berth.js';
+import { runTool, type ToolResult } from '../helpers/run-tool.js';
+import { openEngineFixture, type EngineFixture } from './engine-fixture.js';
+
+describe('berth container verbs (bin/berth.cjs)', () => {
+  let fx: EngineFixture;
+  before(async () => { fx = await openEngineFixture(); });
+  after(async () => fx.temp.dispose());
+
+  const berth = (...args: string[]): Promise<ToolResult> =>
+    runTool(process.execPath, [BERTH_BIN, '--root', fx.temp.graphRoot, '--runroot', fx.temp.runRoot, '--storage-driver', 'overlay', ...args]);
+  const ok = async (...args: string[]): Promise<string> => {
+    const result = await berth(...args);
+    assert.equal(result.code, 0, `berth ${args.join(' ')}: ${result.stderr.toString()}`);
+    assert.equal(result.stderr.toString(), '', 'no warnings on a normal run');
+    return result.stdout.toString();
+  };
+
+  it('run prints the output and exits with the container\'s code; --rm leaves nothing', async () => {
+    const result = await berth('run', '--rm', 'busybox', '/bin/sh', '-c', 'echo out; echo err >&2; exit 7');
+    assert.equal(result.code, 7);
+    assert.equal(result.stdout.toString(), 'out\n');
+    assert.equal(result.stderr.toString(), 'err\n');
+    assert.equal(await ok('ps', '-a', '-q'), '');
+  });
+
+  it('run -d, ps, logs, exec, stop, inspect, wait, rm', async () => {
+    const id = (await ok('run', '-d', '--name', 'web', '-e', 'GREETING=hi', 'busybox', '/bin/sh', '-c', 'echo $GREETING; while :; do sleep 0.1; done')).trim();
+    assert.match(id, /^[0-9a-f]{64}$/);
+    const table = await ok('ps');
+    assert.match(table, /^CONTAINER ID\s+IMAGE\s+COMMAND\s+CREATED\s+STATUS\s+PORTS\s+NAMES\n/);
+    assert.match(table, new RegExp(`^${id.slice(0, 12)}\\s+busybox\\s+.*Up .*web$`, 'm'));
+    for (let i = 0; i < 50 && (await ok('logs', 'web')) !== 'hi\n'; i++) await new Promise((r) => setTimeout(r, 100));
+    assert.equal(await ok('logs', 'web'), 'hi\n');
+    assert.match(await ok('logs', '-t', 'web'), /^\d{4}-\d\d-\d\dT[\d:.]+[+-]\d\d:\d\d hi\n$/);
+    const exec = await berth('exec', '-e', 'X=1', 'web', '/bin/sh', '-c', 'echo x=$X; exit 3');
+    assert.equal(exec.code, 3);
+    assert.equal(exec.stdout.toString(), 'x=1\n');
+    assert.equal(await ok('inspect', '--format', '{{.State.Status}}', 'web'), 'running\n');
+    assert.equal(await ok('stop', '-t', '1', 'web'), 'web\n');
+    assert.equal(await ok('wait', 'web'), '137\n');
+    const [doc] = JSON.parse(await ok('inspect', 'web')) as Array<{ Id: string; State: { Status: string; ExitCode: number } }>;
+    assert.equal(doc!.Id, id);
+    assert.deepEqual([doc!.State.Status, doc!.State.ExitCode], ['exited', 137]);
+    const [row] = JSON.parse(await ok('ps', '-a', '--format', 'json', '--filter', 'name=web')) as Array<{ Id: string; State: string; ExitCode: number }>;
+    assert.deepEqual([row!.Id, row!.State, row!.ExitCode], [id, 'exited', 137]);
+    assert.equal(await ok('rm', 'web'), `${id}\n`);
+    assert.equal(await ok('ps', '-a', '-q'), '');
+  });
+
+  it('create then start -a, kill -s, restart, pause/unpause, update, stats --no-stream, container prune', async () => {
+    const id = (await ok('create', '--name', 'c1', 'busybox', '/bin/sh', '-c', 'echo started')).trim();
+    assert.equal((await ok('ps', '-a', '--filter', 'status=created', '-q')).trim(), id.slice(0, 12));
+    const attached = await berth('start', '-a', 'c1');
+    assert.deepEqual([attached.code, attached.stdout.toString()], [0, 'started\n']);
+    await ok('run', '-d', '--name', 'loop', 'busybox', '/bin/sh', '-c', 'while :; do sleep 0.1; done');
+    await ok('pause', 'loop');
+    assert.equal(await ok('inspect', '-f', '{{.State.Status}}', 'loop'), 'paused\n');
+    await ok('unpause', 'loop');
+    await ok('update', '--memory', '64m', '--pids-limit', '50', 'loop');
+    const [stats] = JSON.parse(await ok('stats', '--no-stream', '--format', 'json', 'loop')) as Array<{ memoryLimitBytes: number; pids: number }>;
+    assert.equal(stats!.memoryLimitBytes, 64 * 1024 * 1024);
+    assert.ok(stats!.pids >= 1);
+    await ok('kill', '-s', 'TERM', 'loop');
+    assert.equal(await ok('inspect', '-f', '{{.State.Status}}', 'loop'), 'running\n', 'PID 1 ignores TERM');
+    await ok('restart', '-t', '0', 'loop');
+    assert.equal(await ok('inspect', '-f', '{{.State.Status}}', 'loop'), 'running\n');
+    await ok('kill', 'loop');
+    assert.equal(await ok('wait', 'loop'), '137\n');
+    const pruned = (await ok('container', 'prune', '-f')).trim().split('\n').sort();
+    assert.equal(pruned.length, 2);
+    assert.equal(await ok('ps', '-a', '-q'), '');
+  });
+
+  it('bad input: a clear error, a non-zero exit, nothing left behind', async () => {
+    const cases: Array<[string[], RegExp]> = [
+      [['start', 'nosuch'], /no container with name or ID "nosuch" found/],
+      [['run', 'localhost/nosuch'], /image "localhost\/nosuch" is not in the store/],
+      [['run', '--rm', '-v', '/nonexistent:/x', 'busybox'], /source \/nonexistent does not exist/],
+      [['run', '--rm', '--runtime', 'kata', 'busybox'], /runtime handler "kata" is not configured/],
+      [['kill', '-s', 'SIGFOO', 'nosuch'], /invalid signal "SIGFOO"|no container/],
+      [['container', 'checkpoint', 'nosuch'], /no container/],
+    ];
+    for (const [args, message] of cases) {
+      const result = await berth(...args);
+      assert.equal(result.code, 125, `berth ${args.join(' ')}`);
+      assert.match(result.stderr.toString(), message);
+    }
+    assert.equal(await ok('ps', '-a', '-q'), '');
+    assert.deepEqual(await fx.store.containers(), []);
+  });
+});
