@@ -100,7 +100,8 @@ function goArch(): string {
 /**
  * Puts `image` into `store` as containers/image would: layers with its IDs and
  * digests (reused when the store has them), the image under the config digest with the manifest, config and
- * (empty) signature big data. Returns the image ID.
+ * (empty) signature big data, and the name in names-history as skopeo leaves
+ * it (podman names containers' images from it). Returns the image ID.
  */
 export async function storeOciImage(store: Store, image: OciImage, name: string): Promise<string> {
   const layerIds = containersImageLayerIds(image.diffIds);
@@ -118,6 +119,7 @@ export async function storeOciImage(store: Store, image: OciImage, name: string)
   await store.createImage({
     id: imageId,
     names: [name],
+    namesHistory: [name],
     layer: layerIds.at(-1),
     metadata: JSON.stringify({ 'signatures-sizes': { [image.manifestDigest]: [] } }),
     digest: image.manifestDigest,

@@ -1,0 +1,45 @@
+// podman and Berth on one store at the same time: podman lists the containers
+// Berth made (as external storage containers, with their images), Berth runs
+// a container from an image podman made while podman runs one from Berth's.
+
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { BERTH_BIN } from '../helpers/berth.js';
+import { podman, preparePodman, type PodmanEnv } from '../helpers/podman.js';
+import { runTool, runToolOk } from '../helpers/run-tool.js';
+import { openEngineFixture, BUSYBOX_IMAGE, type EngineFixture } from '../engine/engine-fixture.js';
+
+describe('podman and Berth containers on one store', () => {
+  let fx: EngineFixture;
+  let pod: PodmanEnv;
+  before(async () => {
+    fx = await openEngineFixture();
+    pod = await preparePodman(fx.temp.dir, { graphRoot: fx.temp.graphRoot, runRoot: fx.temp.runRoot, driver: 'overlay' });
+  });
+  after(async () => fx.temp.dispose());
+
+  const berth = (...args: string[]) => runTool(process.execPath, [BERTH_BIN, '--root', fx.temp.graphRoot, '--runroot', fx.temp.runRoot, '--storage-driver', 'overlay', ...args]);
+
+  it('podman ps -a --external lists the containers Berth made, with their images', async () => {
+    const id = (await berth('run', '-d', '--name', 'berth-web', 'busybox', '/bin/sh', '-c', 'while :; do sleep 0.1; done')).stdout.toString().trim();
+    const done = (await berth('create', '--name', 'berth-made', 'busybox')).stdout.toString().trim();
+    const listed = await podman(pod, ['ps', '-a', '--external', '--format', '{{.ID}} {{.Image}} {{.Names}}']);
+    assert.equal(listed.code, 0, listed.stderr.toString());
+    const lines = listed.stdout.toString().trim().split('\n').sort();
+    assert.deepEqual(lines, [`${id.slice(0, 12)} ${BUSYBOX_IMAGE} berth-web`, `${done.slice(0, 12)} ${BUSYBOX_IMAGE} berth-made`].sort());
+    assert.equal((await berth('rm', '-f', 'berth-web', 'berth-made')).code, 0);
+  });
+
+  it("Berth runs podman's image while podman runs Berth's", async () => {
+    await runToolOk('tar', ['-C', join(fx.temp.dir, 'rootfs'), '-cf', join(fx.temp.dir, 'pm.tar'), '.']);
+    const imported = await podman(pod, ['import', '--change', 'CMD ["/bin/sh","-c","echo from a podman image"]', join(fx.temp.dir, 'pm.tar'), 'localhost/pm:latest']);
+    assert.equal(imported.code, 0, imported.stderr.toString());
+    const [ours, theirs] = await Promise.all([
+      berth('run', '--rm', 'localhost/pm'),
+      podman(pod, ['run', '--rm', BUSYBOX_IMAGE, '/bin/sh', '-c', 'echo podman ran a berth image']),
+    ]);
+    assert.deepEqual([ours.code, ours.stdout.toString()], [0, 'from a podman image\n'], ours.stderr.toString());
+    assert.deepEqual([theirs.code, theirs.stdout.toString()], [0, 'podman ran a berth image\n'], theirs.stderr.toString());
+  });
+});
