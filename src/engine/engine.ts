@@ -7,6 +7,7 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { isStorageError, type Image, type Store } from '../storage/index.js';
+import { generateRandomId } from '../util/index.js';
 import {
   Container, ContainerStatus, Runtime, generateSpec, parseSignal, resolveUser, runtimeHandler,
   type ContainerStats, type ExecSyncResult, type LogRecord, type OciLinuxResources, type RuntimeConfig, type SpecOptions,
@@ -75,24 +76,23 @@ export class ContainerEngine {
     const imageConfig = await imageRunConfig(this.store, image);
     const stopSignal = parseSignal(options.stopSignal ?? imageConfig.StopSignal ?? 'SIGTERM');
     const created = new Date();
-    let storeContainer;
+    // The ID is chosen here so that the name and metadata go into the one record write.
+    const id = generateRandomId();
+    const name = options.name ?? `berth-${id.slice(0, 12)}`;
     try {
-      storeContainer = await this.store.createContainer({
+      await this.store.createContainer({
+        id,
         image: image.id,
-        names: options.name ? [options.name] : [],
-        metadata: '',
+        names: [name],
+        metadata: JSON.stringify(containerMetadata({ name, imageName: options.image, imageId: image.id, created })),
       });
     } catch (err) {
       if (isStorageError(err, 'duplicate-name')) {
-        throw new EngineError('name-in-use', `the container name ${JSON.stringify(options.name)} is already in use`, { name: options.name }, { cause: err });
+        throw new EngineError('name-in-use', `the container name ${JSON.stringify(name)} is already in use`, { name }, { cause: err });
       }
       throw err;
     }
-    const id = storeContainer.id;
-    const name = options.name ?? `berth-${id.slice(0, 12)}`;
     try {
-      if (!options.name) await this.store.setNames(id, [name]);
-      await this.store.setMetadata(id, JSON.stringify(containerMetadata({ name, imageName: options.image, imageId: image.id, created })));
       const rootfs = await this.store.mount(id);
       const persistDir = await this.store.containerDirectory(id);
       const bundlePath = await this.store.containerRunDirectory(id);
@@ -247,11 +247,14 @@ export class ContainerEngine {
   /** The container's log records (CRI format), optionally followed until it exits. */
   async *logs(ref: string, options: LogReadOptions = {}): AsyncGenerator<LogRecord> {
     const container = await this.get(ref);
-    const exited = async (): Promise<boolean> => {
-      await this.runtime.updateContainerStatus(container);
-      return container.state.status === ContainerStatus.Stopped;
+    const exit = {
+      exited: async (): Promise<boolean> => {
+        await this.runtime.updateContainerStatus(container);
+        return container.state.status === ContainerStatus.Stopped;
+      },
+      exitOrTimeout: (ms: number) => this.runtime.exitOrTimeout(container, ms, options.signal),
     };
-    yield* readLog(container.config.logPath, exited, options);
+    yield* readLog(container.config.logPath, exit, options);
   }
 
   /** Exec with the caller's stdio (and a terminal with `tty`); resolves to the process's status. */

@@ -18,7 +18,14 @@ export interface LogReadOptions {
   signal?: AbortSignal;
 }
 
-export async function* readLog(path: string, exited: () => Promise<boolean>, options: LogReadOptions = {}): AsyncGenerator<LogRecord> {
+/** How a follower learns that the container exited, and waits for its exit without polling. */
+export interface ExitWatch {
+  exited(): Promise<boolean>;
+  /** Resolves on the container's exit or after `ms`. */
+  exitOrTimeout(ms: number): Promise<void>;
+}
+
+export async function* readLog(path: string, exit: ExitWatch, options: LogReadOptions = {}): AsyncGenerator<LogRecord> {
   const handle = await open(path, 'r').catch(() => undefined);
   if (!handle) return;
   try {
@@ -37,10 +44,10 @@ export async function* readLog(path: string, exited: () => Promise<boolean>, opt
     yield* first;
     if (!options.follow) return;
     for (;;) {
-      const done = await exited();
+      const done = await exit.exited();
       yield* await drain();
       if (done || options.signal?.aborted) return;
-      await changeOrTimeout(path, 250, options.signal);
+      await changeOrTimeout(path, exit, 250, options.signal);
     }
   } finally {
     await handle.close();
@@ -63,16 +70,19 @@ async function readFrom(handle: FileHandle, offset: number): Promise<Buffer> {
   return buffer.subarray(0, bytesRead);
 }
 
-function changeOrTimeout(path: string, ms: number, signal?: AbortSignal): Promise<void> {
+/** The log grew, the container exited, the caller gave up, or `ms` passed. */
+function changeOrTimeout(path: string, exit: ExitWatch, ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
+    let settled = false;
     const watcher = watch(path, () => done());
-    const timer = setTimeout(() => done(), ms);
     const done = (): void => {
+      if (settled) return;
+      settled = true;
       watcher.close();
-      clearTimeout(timer);
       signal?.removeEventListener('abort', done);
       resolve();
     };
     signal?.addEventListener('abort', done, { once: true });
+    exit.exitOrTimeout(ms).then(done, done);
   });
 }

@@ -129,7 +129,7 @@ export class Runtime {
       if (state.initPid <= 0) {
         throw new OciError('invalid-state', `container ${container.id} was never started`, { id: container.id });
       }
-      await this.#exitFileOrTimeout(container, 1000, signal);
+      await this.exitOrTimeout(container, 1000, signal);
     }
   }
 
@@ -144,12 +144,12 @@ export class Runtime {
       const deadline = Date.now() + timeoutSeconds * 1000;
       while (Date.now() < deadline) {
         if (!this.#alive(container)) break;
-        await this.#exitFileOrTimeout(container, Math.min(100, deadline - Date.now()));
+        await this.exitOrTimeout(container, Math.min(100, deadline - Date.now()));
       }
     }
     for (let backoff = 20; this.#alive(container); backoff = Math.min(backoff * 2, 1000)) {
       await this.#kill(handler, container, 9);
-      await this.#exitFileOrTimeout(container, backoff);
+      await this.exitOrTimeout(container, backoff);
     }
     await this.waitContainer(container);
   }
@@ -363,7 +363,7 @@ export class Runtime {
   }
 
   /** Resolves when conmon writes the container's exit-dir trigger, or after `ms`. */
-  async #exitFileOrTimeout(container: Container, ms: number, signal?: AbortSignal): Promise<void> {
+  async exitOrTimeout(container: Container, ms: number, signal?: AbortSignal): Promise<void> {
     if (ms <= 0) return;
     if (signal?.aborted) throw signal.reason;
     await new Promise<void>((resolve, reject) => {
