@@ -25,7 +25,7 @@ describe('bad input to the engine', () => {
   });
   after(async () => {
     await fx.engine.remove(running, { force: true });
-    await fx.temp.dispose();
+    await fx.dispose();
   });
 
   /** Store containers, mounts, conmon processes and berth cgroups: none may appear. */

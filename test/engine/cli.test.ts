@@ -10,7 +10,7 @@ import { openEngineFixture, type EngineFixture } from './engine-fixture.js';
 describe('berth container verbs (bin/berth.cjs)', () => {
   let fx: EngineFixture;
   before(async () => { fx = await openEngineFixture(); });
-  after(async () => fx.temp.dispose());
+  after(async () => fx.dispose());
 
   const berth = (...args: string[]): Promise<ToolResult> =>
     runTool(process.execPath, [BERTH_BIN, '--root', fx.temp.graphRoot, '--runroot', fx.temp.runRoot, '--storage-driver', 'overlay', ...args]);

@@ -13,6 +13,8 @@ export interface EngineFixture {
   temp: TempStore;
   store: Store;
   engine: ContainerEngine;
+  /** Kills and removes every container (a failed test must not leave one running), then the store. */
+  dispose(): Promise<void>;
 }
 
 export const BUSYBOX_IMAGE = 'localhost/berth/busybox:latest';
@@ -23,7 +25,14 @@ export async function openEngineFixture(runtimeConfig: RuntimeConfig = defaultRu
   await makeBusyboxRootfs(join(temp.dir, 'rootfs'));
   const image = buildOciImage([await tarOfDirectory(join(temp.dir, 'rootfs'))], { cmd: ['/bin/sh', '-c', 'echo hello'] });
   await storeOciImage(store, image, BUSYBOX_IMAGE);
-  return { temp, store, engine: new ContainerEngine({ store, runtimeConfig }) };
+  const engine = new ContainerEngine({ store, runtimeConfig });
+  const dispose = async (): Promise<void> => {
+    for (const container of await engine.list().catch(() => [])) {
+      await engine.remove(container.id, { force: true }).catch(() => undefined);
+    }
+    await temp.dispose();
+  };
+  return { temp, store, engine, dispose };
 }
 
 /** Adds an image on the same busybox layer with more config fields (StopSignal, Entrypoint, …). */

@@ -21,7 +21,7 @@ describe('container lifecycle (crun)', () => {
       Cmd: ['/bin/sh', '-c', "trap 'exit 42' USR1; while :; do sleep 0.1; done"],
     });
   });
-  after(async () => fx.temp.dispose());
+  after(async () => fx.dispose());
 
   async function running(command = LOOP, extra: Record<string, unknown> = {}): Promise<string> {
     const container = await fx.engine.create({ image: BUSYBOX_IMAGE, command, ...extra });

@@ -9,7 +9,7 @@ import { BUSYBOX_IMAGE, openEngineFixture, type EngineFixture } from './engine-f
 
 let fx: EngineFixture;
 before(async () => { fx = await openEngineFixture(); });
-after(async () => fx.temp.dispose());
+after(async () => fx.dispose());
 
 it('20 containers started in parallel are all accounted for', async () => {
   const runs = await Promise.all(Array.from({ length: 20 }, async (_, i) => {

@@ -21,7 +21,7 @@ const storageModule = new URL('../../src/storage/index.js', import.meta.url).hre
 describe('recovery after the engine process is killed', () => {
   let fx: EngineFixture;
   before(async () => { fx = await openEngineFixture(); });
-  after(async () => fx.temp.dispose());
+  after(async () => fx.dispose());
 
   it('finds running, exited and gone containers with their true state', async () => {
     // A child makes three containers, reports their IDs, and is SIGKILLed while waiting.

@@ -11,7 +11,7 @@ for (const runtime of ['crun', 'runc']) {
   describe(`a container run by ${runtime}`, () => {
     let fx: EngineFixture;
     before(async () => { fx = await openEngineFixture(); });
-    after(async () => fx.temp.dispose());
+    after(async () => fx.dispose());
 
     it('runs to its exit code, with stdout and stderr in the CRI log format', async () => {
       const container = await fx.engine.create({ image: BUSYBOX_IMAGE, runtime, command: ['/bin/sh', '-c', 'echo out1; echo err1 >&2; printf nonl; exit 3'] });

@@ -17,7 +17,7 @@ describe('podman and Berth containers on one store', () => {
     fx = await openEngineFixture();
     pod = await preparePodman(fx.temp.dir, { graphRoot: fx.temp.graphRoot, runRoot: fx.temp.runRoot, driver: 'overlay' });
   });
-  after(async () => fx.temp.dispose());
+  after(async () => fx.dispose());
 
   const berth = (...args: string[]) => runTool(process.execPath, [BERTH_BIN, '--root', fx.temp.graphRoot, '--runroot', fx.temp.runRoot, '--storage-driver', 'overlay', ...args]);
 
