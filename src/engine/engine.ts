@@ -10,7 +10,7 @@ import { isStorageError, type Image, type Store } from '../storage/index.js';
 import { generateRandomId } from '../util/index.js';
 import {
   Container, ContainerStatus, Runtime, generateSpec, parseSignal, resolveUser, runtimeHandler,
-  type ContainerStats, type ExecSyncResult, type LogRecord, type OciLinuxResources, type RuntimeConfig, type SpecOptions,
+  type AttachSession, type AttachStreams, type ContainerStats, type ExecSyncResult, type LogRecord, type OciLinuxResources, type RuntimeConfig, type SpecOptions,
 } from '../oci/index.js';
 import { EngineError } from './errors.js';
 import { imageRunConfig } from './image-config.js';
@@ -34,6 +34,8 @@ export interface CreateOptions extends Omit<SpecOptions, 'id' | 'rootfs'> {
   /** Seconds before SIGKILL on stop; default 10. */
   stopTimeout?: number;
   logSizeMax?: number;
+  /** Keep stdin open for an attach client (podman's -i). */
+  interactive?: boolean;
 }
 
 /** A container as `ps` and `inspect` show it. */
@@ -113,6 +115,7 @@ export class ContainerEngine {
         spec,
         createdAt: created.toISOString(),
         logSizeMax: options.logSizeMax ?? -1,
+        stdin: options.interactive === true,
       });
       await container.save();
       await this.runtime.createContainer(container);
@@ -214,6 +217,16 @@ export class ContainerEngine {
     const container = await this.get(ref);
     await this.runtime.signalContainer(container, number);
     return container;
+  }
+
+  /** Attaches to a created or running container (see Runtime.attachContainer). */
+  async attach(ref: string, streams: AttachStreams, size: { rows?: number; cols?: number } = {}): Promise<{ container: Container; session: AttachSession }> {
+    const container = await this.get(ref);
+    return { container, session: await this.runtime.attachContainer(container, streams, size) };
+  }
+
+  async resize(ref: string, rows: number, cols: number): Promise<void> {
+    this.runtime.resizeContainer(await this.get(ref), rows, cols);
   }
 
   async pause(ref: string): Promise<void> {

@@ -42,6 +42,8 @@ export interface ContainerConfig {
   createdAt: string;
   /** `--log-size-max`; -1: no limit. */
   logSizeMax: number;
+  /** Keep stdin open for attach clients (conmon `-i`); a terminal always has input. */
+  stdin?: boolean;
 }
 
 /** Seed 000's ContainerState: the OCI state plus what the manager learned. */

@@ -8,6 +8,7 @@ import { constants } from 'node:os';
 import { mkdirSync, promises as fsp, rmSync, statSync, existsSync, watch } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
+import { attachSocket, resizeTerminal, type AttachSession, type AttachStreams } from './attach.js';
 import { conmonCreate, conmonExecSync } from './conmon.js';
 import { Container, ContainerStatus } from './container.js';
 import { ExecSyncError, OciError, isOciError } from './errors.js';
@@ -64,6 +65,7 @@ export class Runtime {
         logPath: config.logPath,
         logSizeMax: config.logSizeMax,
         terminal: config.spec.process.terminal === true,
+        stdin: config.stdin === true,
         restoreDir,
       });
       await container.setState({
@@ -265,6 +267,23 @@ export class Runtime {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  }
+
+  /**
+   * Attaches `streams` to the container through conmon's attach socket, with
+   * an initial terminal size when it has a terminal. Attach a created
+   * container before starting it to miss none of its output.
+   */
+  async attachContainer(container: Container, streams: AttachStreams, options: { rows?: number; cols?: number } = {}): Promise<AttachSession> {
+    await this.#requireStatus(container, [ContainerStatus.Created, ContainerStatus.Running], 'attach to');
+    const session = attachSocket(join(this.socketDir, container.id, 'attach'), streams);
+    if (container.config.spec.process.terminal && options.rows && options.cols) resizeTerminal(container.config.bundlePath, options.rows, options.cols);
+    return session;
+  }
+
+  /** Sets the size of the container's terminal (conmon's ctl FIFO). */
+  resizeContainer(container: Container, rows: number, cols: number): void {
+    resizeTerminal(container.config.bundlePath, rows, cols);
   }
 
   /** CPU, memory and PIDs from the container's cgroup (v1 here; v2 where it has controllers). */

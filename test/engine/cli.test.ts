@@ -95,3 +95,32 @@ describe('berth container verbs (bin/berth.cjs)', () => {
     assert.deepEqual(await fx.store.containers(), []);
   });
 });
+
+describe('berth run -i / -it (bin/berth.cjs)', () => {
+  let fx: EngineFixture;
+  before(async () => { fx = await openEngineFixture(); });
+  after(async () => fx.dispose());
+  const args = (): string[] => [BERTH_BIN, '--root', fx.temp.graphRoot, '--runroot', fx.temp.runRoot, '--storage-driver', 'overlay'];
+
+  it('run -i sends piped stdin to the container; its end is EOF', async () => {
+    const result = await runTool(process.execPath, [...args(), 'run', '--rm', '-i', 'busybox', '/bin/sh', '-c', 'while read l; do echo got:$l; done; exit 4'], { input: Buffer.from('a\nb\n') });
+    assert.equal(result.code, 4, result.stderr.toString());
+    assert.equal(result.stdout.toString(), 'got:a\ngot:b\n');
+  });
+
+  it('run -it in a terminal: the container sees the terminal size, input is typed into its shell', async () => {
+    // script(1) gives berth a real pseudo-terminal of 30 rows and 100 columns.
+    const command = ['stty rows 30 cols 100;', process.execPath, ...args(), 'run', '--rm', '-it', 'busybox', '/bin/sh'].map((a) => (a.endsWith(';') ? a : `'${a}'`)).join(' ');
+    const result = await runTool('script', ['-qec', command, '/dev/null'], { input: Buffer.from('busybox stty size; exit 3\n') });
+    assert.equal(result.code, 3, result.stdout.toString() + result.stderr.toString());
+    assert.match(result.stdout.toString(), /30 100\r+\n/);
+  });
+
+  it('exec -it in a terminal: the runtime gives the shell a terminal of the caller\'s size', async () => {
+    await runTool(process.execPath, [...args(), 'run', '-d', '--name', 'shell-host', 'busybox', '/bin/sh', '-c', 'while :; do sleep 0.1; done']);
+    const command = ['stty rows 30 cols 100;', process.execPath, ...args(), 'exec', '-it', 'shell-host', '/bin/sh'].map((a) => (a.endsWith(';') ? a : `'${a}'`)).join(' ');
+    const result = await runTool('script', ['-qec', command, '/dev/null'], { input: Buffer.from('busybox stty size; exit 5\n') });
+    assert.equal(result.code, 5, result.stdout.toString() + result.stderr.toString());
+    assert.match(result.stdout.toString(), /30 100\r+\n/);
+  });
+});

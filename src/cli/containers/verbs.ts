@@ -32,14 +32,26 @@ export function registerContainerVerbs(program: Command, setExit: Exit): void {
 
   program.command('start').description('start one or more containers').argument('<containers...>')
     .option('-a, --attach', 'attach to the container output until it exits')
-    .action(act(async (engine, refs: string[], opts: { attach?: boolean }) => {
+    .option('-i, --interactive', 'with -a: send stdin to the container')
+    .action(act(async (engine, refs: string[], opts: { attach?: boolean; interactive?: boolean }) => {
       if (opts.attach) {
         if (refs.length !== 1) throw new EngineError('invalid-option', 'you cannot start and attach multiple containers at once', {});
-        const container = await engine.start(refs[0]!);
+        const container = await engine.get(refs[0]!);
+        if (container.state.status === 'created' && (container.config.stdin || container.config.spec.process.terminal)) {
+          return attachToExit(engine, container.id, opts.interactive === true);
+        }
+        await engine.start(container.id);
         return followToExit(engine, container.id);
       }
-      for (const ref of refs) process.stdout.write(`${(await engine.start(ref)).name === ref ? ref : ref}\n`);
+      for (const ref of refs) {
+        await engine.start(ref);
+        process.stdout.write(`${ref}\n`);
+      }
     }));
+
+  program.command('attach').description('attach to a running container\'s terminal or stdio').argument('<container>')
+    .option('--no-stdin', 'do not send stdin to the container')
+    .action(act(async (engine, ref: string, opts: { stdin?: boolean }) => attachToExit(engine, ref, opts.stdin !== false, false)));
 
   program.command('stop').description('stop one or more containers').argument('<containers...>')
     .option('-t, --time <seconds>', 'seconds to wait before killing the container')
@@ -277,9 +289,6 @@ function createFlags(command: Command): Command {
 }
 
 function createOptions(image: string, command: string[], opts: RunFlags): CreateOptions {
-  if (opts.interactive) {
-    throw new EngineError('invalid-option', 'interactive input (-i) needs conmon\'s attach socket, which berth run does not support yet; use berth exec -it on a running container', {});
-  }
   if (opts.pull && opts.pull !== 'never' && opts.pull !== 'missing') {
     throw new EngineError('invalid-option', `--pull ${opts.pull}: only never and missing are supported until berth pull exists`, { pull: opts.pull });
   }
@@ -310,6 +319,7 @@ function createOptions(image: string, command: string[], opts: RunFlags): Create
     stopTimeout: opts.stopTimeout === undefined ? undefined : parsePositive(opts.stopTimeout, 'stop timeout'),
     runtime: opts.runtime,
     terminal: opts.tty,
+    interactive: opts.interactive,
     labels: Object.fromEntries(opts.label.map((l) => [l.split('=')[0]!, l.split('=').slice(1).join('=')])),
     ulimits: opts.ulimit,
   };
@@ -337,9 +347,41 @@ async function runContainer(engine: ContainerEngine, image: string, command: str
     process.stdout.write(`${container.id}\n`);
     return 0;
   }
-  const code = await followToExit(engine, container.id);
+  const code = opts.interactive || opts.tty ? await attachToExit(engine, container.id, opts.interactive === true) : await followToExit(engine, container.id);
   if (opts.rm) await engine.remove(container.id, { force: true });
   return code;
+}
+
+/**
+ * Attaches the caller's terminal (raw, sized, resized on SIGWINCH) or pipes
+ * before starting the container, so no output is missed; resolves to the exit code.
+ */
+async function attachToExit(engine: ContainerEngine, id: string, withStdin: boolean, start = true): Promise<number> {
+  const terminal = process.stdin.isTTY && process.stdout.isTTY;
+  const { container, session } = await engine.attach(
+    id,
+    { stdin: withStdin ? process.stdin : undefined, stdout: process.stdout, stderr: process.stderr },
+    terminal ? { rows: process.stdout.rows, cols: process.stdout.columns } : {},
+  );
+  const tty = container.config.spec.process.terminal === true;
+  const onResize = (): void => void engine.resize(id, process.stdout.rows, process.stdout.columns).catch(() => undefined);
+  if (tty && terminal) {
+    process.stdin.setRawMode(true);
+    process.on('SIGWINCH', onResize);
+  }
+  try {
+    if (start && container.state.status === 'created') await engine.start(id);
+    await session.done;
+  } finally {
+    if (tty && terminal) {
+      process.stdin.setRawMode(false);
+      process.off('SIGWINCH', onResize);
+    }
+    // stdin may still be read by the input copy: let the process exit.
+    process.stdin.pause();
+    process.stdin.unref?.();
+  }
+  return engine.wait(id);
 }
 
 /** The container's output as it comes (from its log), then its exit code. */

@@ -1,0 +1,10 @@
+{
+  "targets": [
+    {
+      "target_name": "seqpacket",
+      "sources": ["seqpacket.c"],
+      "include_dirs": ["../common"],
+      "cflags": ["-O2", "-Wall"]
+    }
+  ]
+}

@@ -1,0 +1,118 @@
+// Attaching to a container through conmon's attach socket (AF_UNIX
+// SOCK_SEQPACKET, which Node cannot open: native/seqpacket connects it) and
+// resizing its terminal through the ctl FIFO. runtime-conmon.md §4, §5.
+
+import { closeSync, constants, openSync, promises as fsp, read, write, writeSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import type { Readable, Writable } from 'node:stream';
+import { OciError } from './errors.js';
+
+interface SeqpacketAddon {
+  connectSeqpacket(path: string): number;
+  shutdownWrite(fd: number): void;
+}
+
+// Compiled, this file lives in dist/src/oci/; the addon is built in the package root.
+const addon = createRequire(import.meta.url)('../../../native/seqpacket/build/Release/seqpacket.node') as SeqpacketAddon;
+
+const STDOUT = 2;
+const STDERR = 3;
+/** conmon sends ≤ 8192 payload bytes after the stream byte. */
+const PACKET = 8193;
+/** conmon reads 32768 bytes per input packet and drops the rest of a longer one. */
+const INPUT_PACKET = 32768;
+
+export interface AttachStreams {
+  /** Sent to the container's stdin (conmon `-i` or a terminal); its end half-closes the socket. */
+  stdin?: Readable;
+  stdout: Writable;
+  stderr: Writable;
+}
+
+export interface AttachSession {
+  /** Resolves when conmon closes the socket (the container exited) or the session was closed. */
+  done: Promise<void>;
+  close(): void;
+}
+
+/**
+ * Connects to `<socketDir>/<id>/attach` and copies packets both ways. Output
+ * produced while nobody is attached is not replayed (it is in the log): attach
+ * before `start` to see everything.
+ */
+export function attachSocket(socketPath: string, streams: AttachStreams): AttachSession {
+  let fd: number;
+  try {
+    fd = addon.connectSeqpacket(socketPath);
+  } catch (err) {
+    throw new OciError('invalid-state', `cannot attach: ${(err as Error).message}`, { socketPath }, { cause: err });
+  }
+  let closed = false;
+  const close = (): void => {
+    if (closed) return;
+    closed = true;
+    closeSync(fd);
+  };
+  const output = (async () => {
+    const buffer = Buffer.allocUnsafe(PACKET);
+    for (;;) {
+      const n = await readPacket(fd, buffer).catch(() => 0);
+      if (n <= 0 || closed) return;
+      const target = buffer[0] === STDERR ? streams.stderr : buffer[0] === STDOUT ? streams.stdout : undefined;
+      if (target && !target.write(Buffer.from(buffer.subarray(1, n)))) await new Promise((resolve) => target.once('drain', resolve));
+    }
+  })();
+  if (streams.stdin) void copyInput(fd, streams.stdin, () => closed);
+  return { done: output.finally(close), close };
+}
+
+async function copyInput(fd: number, stdin: Readable, isClosed: () => boolean): Promise<void> {
+  try {
+    for await (const chunk of stdin as AsyncIterable<Buffer>) {
+      for (let at = 0; at < chunk.length && !isClosed(); at += INPUT_PACKET) {
+        await writePacket(fd, chunk.subarray(at, at + INPUT_PACKET));
+      }
+      if (isClosed()) return;
+    }
+    if (!isClosed()) addon.shutdownWrite(fd);
+  } catch {
+    // The socket went away with the container: nothing more to send.
+  }
+}
+
+function readPacket(fd: number, buffer: Buffer): Promise<number> {
+  return new Promise((resolve, reject) => read(fd, buffer, 0, buffer.length, null, (err, n) => (err ? reject(err) : resolve(n))));
+}
+
+function writePacket(fd: number, data: Buffer): Promise<void> {
+  return new Promise((resolve, reject) => write(fd, data, (err) => (err ? reject(err) : resolve())));
+}
+
+/**
+ * `1 <rows> <cols>\n` into the bundle's ctl FIFO: conmon applies it to the
+ * terminal. Non-blocking: a blocking open would hang once conmon is gone.
+ */
+export function resizeTerminal(bundlePath: string, rows: number, cols: number): void {
+  sendControl(bundlePath, `1 ${Math.floor(rows)} ${Math.floor(cols)}\n`);
+}
+
+/** `2 0 0\n`: conmon reopens (truncates) its log; rename the old one first to keep it. */
+export async function reopenLog(bundlePath: string, logPath: string, rotatedPath?: string): Promise<void> {
+  if (rotatedPath) await fsp.rename(logPath, rotatedPath);
+  sendControl(bundlePath, '2 0 0\n');
+}
+
+function sendControl(bundlePath: string, message: string): void {
+  let fd: number;
+  try {
+    fd = openSync(join(bundlePath, 'ctl'), constants.O_WRONLY | constants.O_NONBLOCK);
+  } catch (err) {
+    throw new OciError('invalid-state', `conmon's control FIFO is not open (the container is not running): ${(err as Error).message}`, { bundlePath }, { cause: err });
+  }
+  try {
+    writeSync(fd, message);
+  } finally {
+    closeSync(fd);
+  }
+}
