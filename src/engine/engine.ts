@@ -16,6 +16,7 @@ import { EngineError } from './errors.js';
 import { imageRunConfig } from './image-config.js';
 import { readLog, type LogReadOptions } from './logs.js';
 import { containerMetadata } from './metadata.js';
+import { processRows, type ProcessRow } from './top.js';
 
 export interface EngineOptions {
   store: Store;
@@ -227,6 +228,16 @@ export class ContainerEngine {
 
   async resize(ref: string, rows: number, cols: number): Promise<void> {
     this.runtime.resizeContainer(await this.get(ref), rows, cols);
+  }
+
+  /** The container's processes (its cgroup's members, read from /proc). */
+  async top(ref: string): Promise<ProcessRow[]> {
+    return processRows(await this.runtime.containerProcesses(await this.get(ref)));
+  }
+
+  /** conmon starts a new log file; the caller renamed the old one first (rotation). */
+  async reopenLog(ref: string): Promise<void> {
+    await this.runtime.reopenContainerLog(await this.get(ref));
   }
 
   async pause(ref: string): Promise<void> {

@@ -5,3 +5,4 @@ export { ContainerEngine, type EngineOptions, type CreateOptions, type Container
 export { EngineError, isEngineError, type EngineErrorCode } from './errors.js';
 export type { RuntimeContainerMetadata } from './metadata.js';
 export type { LogReadOptions } from './logs.js';
+export type { ProcessRow } from './top.js';

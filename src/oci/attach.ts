@@ -2,7 +2,7 @@
 // SOCK_SEQPACKET, which Node cannot open: native/seqpacket connects it) and
 // resizing its terminal through the ctl FIFO. runtime-conmon.md §4, §5.
 
-import { closeSync, constants, openSync, promises as fsp, read, write, writeSync } from 'node:fs';
+import { closeSync, constants, openSync, read, write, writeSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
@@ -97,9 +97,8 @@ export function resizeTerminal(bundlePath: string, rows: number, cols: number): 
   sendControl(bundlePath, `1 ${Math.floor(rows)} ${Math.floor(cols)}\n`);
 }
 
-/** `2 0 0\n`: conmon reopens (truncates) its log; rename the old one first to keep it. */
-export async function reopenLog(bundlePath: string, logPath: string, rotatedPath?: string): Promise<void> {
-  if (rotatedPath) await fsp.rename(logPath, rotatedPath);
+/** `2 0 0\n`: conmon reopens its log, truncating it: the caller renames the old one first to keep it. */
+export function reopenLog(bundlePath: string): void {
   sendControl(bundlePath, '2 0 0\n');
 }
 

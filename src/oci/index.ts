@@ -11,4 +11,4 @@ export { parseSignal, signalName } from './signals.js';
 export { parseCriLog, readCriLog, type LogRecord } from './log.js';
 export type { ContainerStats } from './stats.js';
 export { procStat, isSameLiveProcess } from './proc.js';
-export { reopenLog, type AttachStreams, type AttachSession } from './attach.js';
+export type { AttachStreams, AttachSession } from './attach.js';

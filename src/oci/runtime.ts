@@ -8,7 +8,7 @@ import { constants } from 'node:os';
 import { mkdirSync, promises as fsp, rmSync, statSync, existsSync, watch } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { attachSocket, resizeTerminal, type AttachSession, type AttachStreams } from './attach.js';
+import { attachSocket, reopenLog, resizeTerminal, type AttachSession, type AttachStreams } from './attach.js';
 import { conmonCreate, conmonExecSync } from './conmon.js';
 import { Container, ContainerStatus } from './container.js';
 import { ExecSyncError, OciError, isOciError } from './errors.js';
@@ -17,7 +17,7 @@ import { readCriLog } from './log.js';
 import { isSameLiveProcess, procStat } from './proc.js';
 import { runtimeCommand } from './runtime-command.js';
 import type { OciLinuxResources } from './spec-types.js';
-import { readCgroupStats, type ContainerStats } from './stats.js';
+import { cgroupProcesses, readCgroupStats, type ContainerStats } from './stats.js';
 
 export interface RuntimeOptions {
   config: RuntimeConfig;
@@ -279,6 +279,26 @@ export class Runtime {
     const session = attachSocket(join(this.socketDir, container.id, 'attach'), streams);
     if (container.config.spec.process.terminal && options.rows && options.cols) resizeTerminal(container.config.bundlePath, options.rows, options.cols);
     return session;
+  }
+
+  /**
+   * Seed 000's ReopenContainerLog: conmon starts a new log file (after the
+   * caller renamed the old one, as kubelet's rotation does). Resolves once
+   * the new file exists.
+   */
+  async reopenContainerLog(container: Container): Promise<void> {
+    await this.#requireStatus(container, [ContainerStatus.Running, ContainerStatus.Paused], 'reopen the log of');
+    await reopenLog(container.config.bundlePath);
+    for (let waited = 0; !existsSync(container.config.logPath); waited += 10) {
+      if (waited > 5000) throw new OciError('timeout', `conmon did not reopen the log of container ${container.id} within 5 s`, { id: container.id });
+      await delay(10);
+    }
+  }
+
+  /** The processes in the container's cgroup (its init and everything it started or exec'd). */
+  async containerProcesses(container: Container): Promise<number[]> {
+    await this.#requireStatus(container, [ContainerStatus.Running, ContainerStatus.Paused], 'list the processes of');
+    return cgroupProcesses(container.config.spec.linux.cgroupsPath ?? `/${container.id}`);
   }
 
   /** Sets the size of the container's terminal (conmon's ctl FIFO). */

@@ -56,6 +56,19 @@ function readV2(dir: string): ContainerStats {
   };
 }
 
+/** PIDs in the container's cgroup: the pids controller on v1, the unified group on v2. */
+export function cgroupProcesses(cgroupsPath: string): number[] {
+  const relative = cgroupsPath.replace(/^\/+/, '');
+  for (const dir of [join(CGROUP_ROOT, 'pids', relative), join(CGROUP_ROOT, relative), join(CGROUP_ROOT, 'unified', relative)]) {
+    try {
+      return readFileSync(join(dir, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean).map(Number);
+    } catch {
+      // Not this hierarchy.
+    }
+  }
+  return [];
+}
+
 function cgroupV2Has(dir: string, controller: string): boolean {
   try {
     return readFileSync(join(dir, 'cgroup.controllers'), 'utf8').split(/\s+/).includes(controller);

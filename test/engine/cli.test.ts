@@ -77,6 +77,17 @@ describe('berth container verbs (bin/berth.cjs)', () => {
     assert.equal(await ok('ps', '-a', '-q'), '');
   });
 
+  it('top lists the processes; --log-opt max-size limits the log', async () => {
+    await ok('run', '-d', '--name', 'topped', 'busybox', '/bin/sh', '-c', 'while :; do sleep 0.1; done');
+    assert.match(await ok('top', 'topped'), /^PID\s+PPID\s+UID\s+TIME\s+COMMAND\n(.*\n)*\d+\s+\d+\s+0\s+[\d.]+s\s+\/bin\/sh -c while/);
+    await ok('rm', '-f', 'topped');
+    await ok('run', '--name', 'small-log', '--log-opt', 'max-size=300', 'busybox', '/bin/sh', '-c', 'for i in 1 2 3 4 5 6 7 8 9 10; do echo line$i; done');
+    const kept = (await ok('logs', 'small-log')).trim().split('\n');
+    assert.equal(kept.at(-1), 'line10');
+    assert.ok(!kept.includes('line1'));
+    await ok('rm', 'small-log');
+  });
+
   it('bad input: a clear error, a non-zero exit, nothing left behind', async () => {
     const cases: Array<[string[], RegExp]> = [
       [['start', 'nosuch'], /no container with name or ID "nosuch" found/],

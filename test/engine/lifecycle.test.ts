@@ -4,10 +4,10 @@
 // cgroup, stats that move, and an OOM kill reported as such.
 
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, renameSync } from 'node:fs';
 import { setTimeout as delay } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
-import { ExecSyncError, procStat } from '../../src/oci/index.js';
+import { ExecSyncError, procStat, readCriLog } from '../../src/oci/index.js';
 import { BUSYBOX_IMAGE, addBusyboxVariant, openEngineFixture, type EngineFixture } from './engine-fixture.js';
 
 const LOOP = ['/bin/sh', '-c', 'while :; do sleep 0.1; done'];
@@ -100,5 +100,34 @@ describe('container lifecycle (crun)', () => {
     const done = await fx.engine.get(id);
     assert.equal(code, 137);
     assert.equal(done.state.oomKilled, true);
+  });
+
+  it('top lists the container\'s processes; a rotated log is reopened by conmon', async () => {
+    const id = await running(['/bin/sh', '-c', 'i=0; while :; do i=$((i+1)); echo line$i; sleep 0.05; done']);
+    const rows = await fx.engine.top(id);
+    assert.ok(rows.some((r) => r.command.startsWith('/bin/sh -c')), JSON.stringify(rows));
+    assert.ok(rows.every((r) => r.uid === 0));
+    const container = await fx.engine.get(id);
+    const rotated = `${container.config.logPath}.1`;
+    renameSync(container.config.logPath, rotated);
+    await fx.engine.reopenLog(id);
+    await delay(300);
+    const fresh = readCriLog(readFileSync(container.config.logPath)).stdout.toString();
+    const old = readCriLog(readFileSync(rotated)).stdout.toString();
+    const firstFresh = Number(/^line(\d+)/.exec(fresh)?.[1]);
+    const lastOld = Number(/line(\d+)\n$/.exec(old)?.[1]);
+    assert.ok(firstFresh > lastOld, `new lines go to the new file (${lastOld} then ${firstFresh})`);
+    await fx.engine.stop(id, 0);
+  });
+
+  it('a log size limit makes conmon truncate the log, keeping the newest lines', async () => {
+    const container = await fx.engine.create({ image: BUSYBOX_IMAGE, logSizeMax: 300, command: ['/bin/sh', '-c', 'for i in 1 2 3 4 5 6 7 8 9 10; do echo line$i; done'] });
+    await fx.engine.start(container.id);
+    assert.equal(await fx.engine.wait(container.id), 0);
+    const log = readFileSync(container.config.logPath);
+    assert.ok(log.length <= 300, `log is ${log.length} bytes`);
+    const lines = readCriLog(log).stdout.toString().trim().split('\n');
+    assert.equal(lines.at(-1), 'line10');
+    assert.ok(!lines.includes('line1'));
   });
 });

@@ -133,6 +133,14 @@ export function registerContainerVerbs(program: Command, setExit: Exit): void {
       } else process.stdout.write(`${JSON.stringify(documents, null, 4)}\n`);
     }));
 
+  program.command('top').description('show the processes of a running container').argument('<container>')
+    .action(act(async (engine, ref: string) => {
+      const rows = await engine.top(ref);
+      const lines = ['PID      PPID     UID    TIME      COMMAND'];
+      for (const row of rows) lines.push(`${String(row.pid).padEnd(9)}${String(row.ppid).padEnd(9)}${String(row.uid).padEnd(7)}${`${row.cpuSeconds.toFixed(2)}s`.padEnd(10)}${row.command}`);
+      process.stdout.write(`${lines.join('\n')}\n`);
+    }));
+
   program.command('wait').description('wait for containers to exit and print their exit codes').argument('<containers...>')
     .action(act(async (engine, refs: string[]) => {
       for (const ref of refs) process.stdout.write(`${await engine.wait(ref)}\n`);
@@ -255,6 +263,7 @@ interface RunFlags {
   detach?: boolean;
   rm?: boolean;
   pull?: string;
+  logOpt: string[];
 }
 
 function createFlags(command: Command): Command {
@@ -285,6 +294,7 @@ function createFlags(command: Command): Command {
     .option('-i, --interactive', 'keep stdin open')
     .option('-t, --tty', 'allocate a terminal')
     .option('--pull <policy>', 'never or missing (images come from the store)')
+    .option('--log-opt <option>', 'max-size=SIZE: conmon truncates the log when it would pass SIZE', collect, [])
     .passThroughOptions();
 }
 
@@ -322,7 +332,18 @@ function createOptions(image: string, command: string[], opts: RunFlags): Create
     interactive: opts.interactive,
     labels: Object.fromEntries(opts.label.map((l) => [l.split('=')[0]!, l.split('=').slice(1).join('=')])),
     ulimits: opts.ulimit,
+    logSizeMax: logSizeMaxOf(opts.logOpt),
   };
+}
+
+function logSizeMaxOf(logOpts: string[]): number | undefined {
+  let size: number | undefined;
+  for (const opt of logOpts) {
+    const [key, value] = [opt.split('=')[0], opt.split('=').slice(1).join('=')];
+    if (key === 'max-size' && value) size = parseSize(value);
+    else throw new EngineError('invalid-option', `--log-opt ${opt}: only max-size=SIZE is supported (the log driver is k8s-file)`, { option: opt });
+  }
+  return size;
 }
 
 /** podman takes `--entrypoint '["/bin/sh","-c"]'` or a plain command; `""` clears it. */
