@@ -15,6 +15,7 @@ import {
 import { EngineError } from './errors.js';
 import { imageRunConfig } from './image-config.js';
 import { readLog, type LogReadOptions } from './logs.js';
+import { copyIn, copyOut } from './copy.js';
 import { containerMetadata } from './metadata.js';
 import { processRows, type ProcessRow } from './top.js';
 
@@ -240,6 +241,26 @@ export class ContainerEngine {
     await this.runtime.reopenContainerLog(await this.get(ref));
   }
 
+  /**
+   * `cp`: one side is `container:path`. The container's root is mounted for
+   * the copy (it may be stopped) and unmounted after.
+   */
+  async copy(source: string, target: string): Promise<void> {
+    const [from, to] = [splitContainerPath(source), splitContainerPath(target)];
+    if (Boolean(from) === Boolean(to)) {
+      throw new EngineError('invalid-option', 'copying needs exactly one side of the form CONTAINER:PATH', { source, target });
+    }
+    const side = (from ?? to)!;
+    const container = await this.get(side.ref);
+    const root = await this.store.mount(container.id);
+    try {
+      if (from) await copyOut(root, from.path, target);
+      else await copyIn(root, source, to!.path);
+    } finally {
+      await this.store.unmount(container.id);
+    }
+  }
+
   async pause(ref: string): Promise<void> {
     await this.runtime.pauseContainer(await this.get(ref));
   }
@@ -364,3 +385,9 @@ export class ContainerEngine {
   }
 }
 
+/** `name:/path` → its parts; a host path (absolute, relative, or with no colon) → undefined. */
+function splitContainerPath(spec: string): { ref: string; path: string } | undefined {
+  const colon = spec.indexOf(':');
+  if (colon <= 0 || spec.startsWith('/') || spec.startsWith('.')) return undefined;
+  return { ref: spec.slice(0, colon), path: spec.slice(colon + 1) || '/' };
+}

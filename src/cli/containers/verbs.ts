@@ -141,6 +141,12 @@ export function registerContainerVerbs(program: Command, setExit: Exit): void {
       process.stdout.write(`${lines.join('\n')}\n`);
     }));
 
+  program.command('cp').description('copy files between a container and the host (CONTAINER:PATH on one side)')
+    .argument('<source>').argument('<target>')
+    .action(act(async (engine, source: string, target: string) => {
+      await engine.copy(source, target);
+    }));
+
   program.command('wait').description('wait for containers to exit and print their exit codes').argument('<containers...>')
     .action(act(async (engine, refs: string[]) => {
       for (const ref of refs) process.stdout.write(`${await engine.wait(ref)}\n`);
