@@ -16,7 +16,7 @@ import { runtimeHandler, type RuntimeConfig, type RuntimeHandler } from './handl
 import { readCriLog } from './log.js';
 import { isSameLiveProcess, procStat } from './proc.js';
 import { runtimeCommand } from './runtime-command.js';
-import type { OciLinuxResources } from './spec-types.js';
+import type { OciLinuxResources, OciProcess } from './spec-types.js';
 import { cgroupProcesses, readCgroupStats, type ContainerStats } from './stats.js';
 
 export interface RuntimeOptions {
@@ -197,7 +197,7 @@ export class Runtime {
    * Runs `command` in the container under conmon and waits for it; its output
    * comes back from conmon's log. A timeout kills it and throws ExecSyncError.
    */
-  async execSyncContainer(container: Container, command: string[], options: { timeoutSeconds?: number; env?: string[]; user?: { uid: number; gid: number }; cwd?: string } = {}): Promise<ExecSyncResult> {
+  async execSyncContainer(container: Container, command: string[], options: Omit<ExecOptions, 'tty'> & { timeoutSeconds?: number } = {}): Promise<ExecSyncResult> {
     await this.updateContainerStatus(container);
     const { status } = container.state;
     if (status !== ContainerStatus.Running) {
@@ -205,16 +205,7 @@ export class Runtime {
     }
     const dir = await fsp.mkdtemp(join(container.config.bundlePath, 'exec-'));
     try {
-      const base = container.config.spec.process;
-      const process = {
-        ...base,
-        terminal: false,
-        args: command,
-        env: [...base.env, ...(options.env ?? [])],
-        cwd: options.cwd ?? base.cwd,
-        user: options.user ? { ...base.user, ...options.user, additionalGids: undefined } : base.user,
-      };
-      await fsp.writeFile(join(dir, 'process.json'), JSON.stringify(process));
+      await fsp.writeFile(join(dir, 'process.json'), JSON.stringify(execProcess(container, command, { ...options, tty: false })));
       const logPath = join(dir, 'exec.log');
       const result = await conmonExecSync({
         handler: this.handler(container),
@@ -243,20 +234,11 @@ export class Runtime {
    * Streaming exec, as CRI-O's ExecContainer: the runtime's `exec` with the
    * caller's stdio (a terminal when `tty`); resolves to the process's status.
    */
-  async execContainer(container: Container, command: string[], options: { tty?: boolean; env?: string[]; user?: { uid: number; gid: number }; cwd?: string } = {}): Promise<number> {
+  async execContainer(container: Container, command: string[], options: ExecOptions = {}): Promise<number> {
     await this.#requireStatus(container, ContainerStatus.Running, 'exec in');
     const dir = await fsp.mkdtemp(join(container.config.bundlePath, 'exec-'));
     try {
-      const base = container.config.spec.process;
-      const processSpec = {
-        ...base,
-        terminal: options.tty === true,
-        args: command,
-        env: [...base.env, ...(options.env ?? [])],
-        cwd: options.cwd ?? base.cwd,
-        user: options.user ? { ...base.user, ...options.user, additionalGids: undefined } : base.user,
-      };
-      await fsp.writeFile(join(dir, 'process.json'), JSON.stringify(processSpec));
+      await fsp.writeFile(join(dir, 'process.json'), JSON.stringify(execProcess(container, command, options)));
       const handler = this.handler(container);
       const args = ['--root', handler.root, 'exec', ...(options.tty ? ['--tty'] : []), '--process', join(dir, 'process.json'), container.id];
       const child = spawn(handler.path, args, { stdio: 'inherit' });
@@ -426,6 +408,27 @@ export class Runtime {
       if (existsSync(container.exitFile)) done();
     });
   }
+}
+
+export interface ExecOptions {
+  tty?: boolean;
+  /** Added to the container's environment. */
+  env?: string[];
+  user?: { uid: number; gid: number };
+  cwd?: string;
+}
+
+/** The container's `process` with the exec's command, terminal, environment, user and directory. */
+function execProcess(container: Container, command: string[], options: ExecOptions): OciProcess {
+  const base = container.config.spec.process;
+  return {
+    ...base,
+    terminal: options.tty === true,
+    args: command,
+    env: [...base.env, ...(options.env ?? [])],
+    cwd: options.cwd ?? base.cwd,
+    user: options.user ? { ...base.user, ...options.user, additionalGids: undefined } : base.user,
+  };
 }
 
 /** runc's `checkpoint` usage: `runc checkpoint [command options] <container-id>`. */
