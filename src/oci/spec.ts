@@ -51,6 +51,8 @@ export interface SpecOptions {
   sysctls?: Record<string, string>;
   /** `type=soft:hard` as podman's --ulimit. */
   ulimits?: string[];
+  /** Host devices: `/dev/x[:/dev/in-container[:rwm]]`. */
+  devices?: string[];
   annotations?: Record<string, string>;
   /** Absolute; default `/berth/berth-<id>`. */
   cgroupsPath?: string;
@@ -104,6 +106,7 @@ export function generateSpec(image: ImageRunConfig, options: SpecOptions): OciSp
     linux: {
       namespaces: namespaces(options.network ?? 'private'),
       resources: resources(options),
+      devices: options.devices?.length ? options.devices.map(deviceNode) : undefined,
       cgroupsPath: options.cgroupsPath ?? `/berth/berth-${options.id}`,
       sysctl: options.sysctls,
       ...(options.privileged ? {} : { seccomp: DEFAULT_SECCOMP, maskedPaths: MASKED_PATHS, readonlyPaths: READONLY_PATHS }),
@@ -241,11 +244,54 @@ function namespaces(network: 'private' | 'none' | 'host'): Array<{ type: string 
 }
 
 function resources(options: SpecOptions): OciLinuxResources {
-  const out: OciLinuxResources = { devices: [{ allow: false, access: 'rwm' }] };
+  const out: OciLinuxResources = { devices: [{ allow: false, access: 'rwm' }, ...(options.devices ?? []).map(deviceRule)] };
   if (options.memoryBytes !== undefined) out.memory = { limit: options.memoryBytes };
   if (options.cpus !== undefined) out.cpu = { quota: Math.round(options.cpus * 100_000), period: 100_000 };
   if (options.pidsLimit !== undefined) out.pids = { limit: options.pidsLimit };
   return out;
+}
+
+interface DeviceSpec {
+  hostPath: string;
+  path: string;
+  access: string;
+  type: 'c' | 'b';
+  major: number;
+  minor: number;
+  mode: number;
+}
+
+/** `--device /dev/x[:/dev/y[:rwm]]` against the host's device node. */
+function parseDevice(spec: string): DeviceSpec {
+  const [hostPath = '', second, third] = spec.split(':');
+  const path = second && second.startsWith('/') ? second : hostPath;
+  const access = third ?? (second && !second.startsWith('/') ? second : 'rwm');
+  if (!/^[rwm]+$/.test(access)) throw new OciError('invalid-spec', `device ${JSON.stringify(spec)}: access must be made of r, w and m`, { device: spec });
+  let info;
+  try {
+    info = statSync(hostPath);
+  } catch (err) {
+    throw new OciError('invalid-spec', `device ${JSON.stringify(spec)}: ${hostPath} does not exist`, { device: spec }, { cause: err });
+  }
+  if (!info.isCharacterDevice() && !info.isBlockDevice()) throw new OciError('invalid-spec', `device ${JSON.stringify(spec)}: ${hostPath} is not a device node`, { device: spec });
+  const rdev = info.rdev;
+  return {
+    hostPath, path, access,
+    type: info.isCharacterDevice() ? 'c' : 'b',
+    major: Number((BigInt(rdev) >> 8n) & 0xfffn) | Number((BigInt(rdev) >> 32n) & ~0xfffn),
+    minor: Number(BigInt(rdev) & 0xffn) | Number((BigInt(rdev) >> 12n) & ~0xffn),
+    mode: info.mode & 0o777,
+  };
+}
+
+function deviceNode(spec: string): NonNullable<OciSpec['linux']['devices']>[number] {
+  const d = parseDevice(spec);
+  return { path: d.path, type: d.type, major: d.major, minor: d.minor, fileMode: d.mode, uid: 0, gid: 0 };
+}
+
+function deviceRule(spec: string): { allow: boolean; type: string; major: number; minor: number; access: string } {
+  const d = parseDevice(spec);
+  return { allow: true, type: d.type, major: d.major, minor: d.minor, access: d.access };
 }
 
 const RLIMIT_NAMES: Record<string, string> = {

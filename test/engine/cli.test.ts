@@ -2,6 +2,8 @@
 // `berth --root R --runroot RR run|ps|logs|exec|stop|…`.
 
 import assert from 'node:assert/strict';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { BERTH_BIN } from '../helpers/berth.js';
 import { runTool, type ToolResult } from '../helpers/run-tool.js';
@@ -86,6 +88,26 @@ describe('berth container verbs (bin/berth.cjs)', () => {
     assert.equal(kept.at(-1), 'line10');
     assert.ok(!kept.includes('line1'));
     await ok('rm', 'small-log');
+  });
+
+  it('run options reach the container: -u, -w, -e, --hostname, -v, --tmpfs, --read-only, --device, --sysctl, --cap-drop, --network none, --entrypoint', async () => {
+    const hostDir = join(fx.temp.dir, 'shared');
+    mkdirSync(hostDir, { recursive: true });
+    writeFileSync(join(hostDir, 'in.txt'), 'from host\n');
+    const script = [
+      'echo id=$(busybox id -u):$(busybox id -g)', 'echo pwd=$(pwd)', 'echo env=$FOO', 'echo host=$(busybox hostname)',
+      'echo vol=$(busybox cat /data/in.txt)', 'echo tmp=$(busybox mount | busybox grep -c " /scratch type tmpfs")',
+      'busybox touch /rootfile 2>/dev/null && echo ro=no || echo ro=yes', 'echo dev=$(busybox stat -c %t,%T /dev/mynull)',
+      'echo sysctl=$(busybox cat /proc/sys/kernel/shm_rmid_forced)', 'echo caps=$(busybox grep CapEff /proc/self/status)',
+      'echo net=$(busybox ls /sys/class/net | busybox tr "\\n" " ")',
+    ].join('; ');
+    const out = await ok('run', '--rm', '-u', '1000:1000', '-w', '/tmp', '-e', 'FOO=bar', '--hostname', 'box', '-v', `${hostDir}:/data:ro`,
+      '--tmpfs', '/scratch', '--read-only', '--device', '/dev/null:/dev/mynull', '--sysctl', 'kernel.shm_rmid_forced=1', '--cap-drop', 'all',
+      '--network', 'none', '--entrypoint', '["/bin/sh","-c"]', 'busybox', script);
+    assert.equal(out, [
+      'id=1000:1000', 'pwd=/tmp', 'env=bar', 'host=box', 'vol=from host', 'tmp=1', 'ro=yes', 'dev=1,3', 'sysctl=1',
+      'caps=CapEff: 0000000000000000', 'net=lo', '',
+    ].join('\n'));
   });
 
   it('bad input: a clear error, a non-zero exit, nothing left behind', async () => {

@@ -270,6 +270,8 @@ interface RunFlags {
   rm?: boolean;
   pull?: string;
   logOpt: string[];
+  device: string[];
+  sysctl: string[];
 }
 
 function createFlags(command: Command): Command {
@@ -301,6 +303,8 @@ function createFlags(command: Command): Command {
     .option('-t, --tty', 'allocate a terminal')
     .option('--pull <policy>', 'never or missing (images come from the store)')
     .option('--log-opt <option>', 'max-size=SIZE: conmon truncates the log when it would pass SIZE', collect, [])
+    .option('--device <device>', 'a host device: /dev/x[:/dev/y[:rwm]]', collect, [])
+    .option('--sysctl <sysctl>', 'a namespaced kernel parameter: name=value', collect, [])
     .passThroughOptions();
 }
 
@@ -339,6 +343,8 @@ function createOptions(image: string, command: string[], opts: RunFlags): Create
     labels: Object.fromEntries(opts.label.map((l) => [l.split('=')[0]!, l.split('=').slice(1).join('=')])),
     ulimits: opts.ulimit,
     logSizeMax: logSizeMaxOf(opts.logOpt),
+    devices: opts.device,
+    sysctls: opts.sysctl.length ? Object.fromEntries(opts.sysctl.map((s) => [s.split('=')[0]!, s.split('=').slice(1).join('=')])) : undefined,
   };
 }
 
