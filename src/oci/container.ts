@@ -99,16 +99,22 @@ export class Container {
     return join(this.config.persistDir, STATE_FILE);
   }
 
-  /** Applies `change` and writes state.json atomically before returning. */
+  /**
+   * Applies `change` and writes state.json atomically (temp file + rename)
+   * before returning. Without fsync: a state change happens several times per
+   * run, a crash of the process still leaves the old or the new file, and
+   * after a power loss the state is found again from conmon's exit files and
+   * the runtime, which is what recovery trusts anyway.
+   */
   async setState(change: Partial<ContainerState>): Promise<void> {
     this.#state = { ...this.#state, ...change };
-    await writeFileAtomic(this.statePath, JSON.stringify(this.#state));
+    await writeFileAtomic(this.statePath, JSON.stringify(this.#state), { noSync: true });
   }
 
   /** Writes the config (once, at creation) and the initial state. */
   async save(): Promise<void> {
     await writeFileAtomic(join(this.config.persistDir, CONFIG_FILE), JSON.stringify(this.config));
-    await writeFileAtomic(this.statePath, JSON.stringify(this.#state));
+    await writeFileAtomic(this.statePath, JSON.stringify(this.#state), { noSync: true });
   }
 
   /** A container saved in `persistDir` by save(); undefined when none was. */
