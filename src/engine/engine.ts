@@ -22,6 +22,8 @@ import { processRows, type ProcessRow } from './top.js';
 export interface EngineOptions {
   store: Store;
   runtimeConfig: RuntimeConfig;
+  /** The cgroup every container's own cgroup goes under (podman's --cgroup-parent); default `/berth`. */
+  cgroupParent?: string;
 }
 
 export interface CreateOptions extends Omit<SpecOptions, 'id' | 'rootfs'> {
@@ -62,9 +64,14 @@ export interface ContainerInfo {
 export class ContainerEngine {
   readonly store: Store;
   readonly runtime: Runtime;
+  readonly cgroupParent: string;
 
   constructor(options: EngineOptions) {
     this.store = options.store;
+    this.cgroupParent = options.cgroupParent ?? '/berth';
+    if (!this.cgroupParent.startsWith('/') || this.cgroupParent.split('/').includes('..')) {
+      throw new EngineError('invalid-option', `cgroup parent ${JSON.stringify(this.cgroupParent)} must be an absolute path without ..`, { cgroupParent: this.cgroupParent });
+    }
     const base = join(options.store.runRoot, 'berth');
     this.runtime = new Runtime({ config: options.runtimeConfig, exitDir: join(base, 'exits'), socketDir: join(base, 'socket') });
   }
@@ -100,7 +107,7 @@ export class ContainerEngine {
       const rootfs = await this.store.mount(id);
       const persistDir = await this.store.containerDirectory(id);
       const bundlePath = await this.store.containerRunDirectory(id);
-      const spec = generateSpec(imageConfig, { ...options, id, rootfs });
+      const spec = generateSpec(imageConfig, { cgroupsPath: `${this.cgroupParent}/berth-${id}`, ...options, id, rootfs });
       const container = new Container({
         id,
         name,

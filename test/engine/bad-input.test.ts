@@ -40,7 +40,8 @@ describe('bad input to the engine', () => {
         return false;
       }
     }).length;
-    const cgroups = existsSync('/sys/fs/cgroup/memory/berth') ? readdirSync('/sys/fs/cgroup/memory/berth').sort() : [];
+    const parent = `/sys/fs/cgroup/memory${fx.engine.cgroupParent}`;
+    const cgroups = existsSync(parent) ? readdirSync(parent).filter((name) => name.startsWith('berth-')).sort() : [];
     return JSON.stringify({ containers, mounts, conmons, cgroups });
   }
 
@@ -66,7 +67,7 @@ describe('bad input to the engine', () => {
 
   it('a missing runtime binary', async () => {
     const config = parseRuntimeConfig('[berth.runtime.runtimes.ghost]\nruntime_path = "/nonexistent/ghost"\n');
-    const engine = new ContainerEngine({ store: fx.store, runtimeConfig: config });
+    const engine = new ContainerEngine({ store: fx.store, runtimeConfig: config, cgroupParent: fx.engine.cgroupParent });
     await refusedCleanly(() => engine.create({ image: BUSYBOX_IMAGE, runtime: 'ghost' }), (err) => isOciError(err, 'binary-missing') && /\/nonexistent\/ghost/.test((err as Error).message));
   });
 

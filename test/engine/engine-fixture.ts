@@ -1,7 +1,8 @@
 // A store with busybox images and a container engine on it, for the engine's
 // integration tests (root, real conmon, runc and crun).
 
-import { join } from 'node:path';
+import { readdirSync, rmdirSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { ContainerEngine } from '../../src/engine/index.js';
 import { defaultRuntimeConfig, type RuntimeConfig } from '../../src/oci/index.js';
 import { openStore, type Store } from '../../src/storage/index.js';
@@ -19,16 +20,30 @@ export interface EngineFixture {
 
 export const BUSYBOX_IMAGE = 'localhost/berth/busybox:latest';
 
+/** The container's cgroup directory under one v1 controller. */
+export function cgroupDir(fx: EngineFixture, controller: string, id: string): string {
+  return `/sys/fs/cgroup/${controller}${fx.engine.cgroupParent}/berth-${id}`;
+}
+
 export async function openEngineFixture(runtimeConfig: RuntimeConfig = defaultRuntimeConfig()): Promise<EngineFixture> {
   const temp = await makeTempStore('berth-engine-');
   const store = await openStore({ graphRoot: temp.graphRoot, runRoot: temp.runRoot, driverName: 'overlay' });
   await makeBusyboxRootfs(join(temp.dir, 'rootfs'));
   const image = buildOciImage([await tarOfDirectory(join(temp.dir, 'rootfs'))], { cmd: ['/bin/sh', '-c', 'echo hello'] });
   await storeOciImage(store, image, BUSYBOX_IMAGE);
-  const engine = new ContainerEngine({ store, runtimeConfig });
+  // A cgroup parent of its own, so that a test can tell its containers' cgroups from everyone else's.
+  const engine = new ContainerEngine({ store, runtimeConfig, cgroupParent: `/berth-test/${basename(temp.dir)}` });
   const dispose = async (): Promise<void> => {
     for (const container of await engine.list().catch(() => [])) {
       await engine.remove(container.id, { force: true }).catch(() => undefined);
+    }
+    // The runtimes remove each container's cgroup, not the parent made for this fixture.
+    for (const controller of readdirSync('/sys/fs/cgroup')) {
+      try {
+        rmdirSync(`/sys/fs/cgroup/${controller}${engine.cgroupParent}`);
+      } catch {
+        // Not made under this controller, or still in use by a container that would not die.
+      }
     }
     await temp.dispose();
   };

@@ -8,7 +8,7 @@ import { readFileSync, renameSync } from 'node:fs';
 import { setTimeout as delay } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { ExecSyncError, procStat, readCriLog } from '../../src/oci/index.js';
-import { BUSYBOX_IMAGE, addBusyboxVariant, openEngineFixture, type EngineFixture } from './engine-fixture.js';
+import { BUSYBOX_IMAGE, addBusyboxVariant, cgroupDir, openEngineFixture, type EngineFixture } from './engine-fixture.js';
 
 const LOOP = ['/bin/sh', '-c', 'while :; do sleep 0.1; done'];
 
@@ -70,7 +70,7 @@ describe('container lifecycle (crun)', () => {
     assert.equal(paused.state.status, 'paused');
     const count = async (): Promise<string> => (await fx.engine.exec(id, ['/bin/busybox', 'cat', '/tmp/count'])).stdout.toString();
     await assert.rejects(count(), /paused/);
-    const freezer = readFileSync(`/sys/fs/cgroup/freezer/berth/berth-${id}/freezer.state`, 'utf8').trim();
+    const freezer = readFileSync(`${cgroupDir(fx, 'freezer', id)}/freezer.state`, 'utf8').trim();
     assert.equal(freezer, 'FROZEN');
     assert.equal(procStat(paused.state.pid)?.state, 'D');
     await fx.engine.unpause(id);
@@ -83,8 +83,8 @@ describe('container lifecycle (crun)', () => {
   it('update changes the limits in the cgroup; stats move while the container works', async () => {
     const id = await running(['/bin/sh', '-c', 'while :; do :; done']);
     await fx.engine.update(id, { memory: { limit: 64 * 1024 * 1024 }, pids: { limit: 100 }, cpu: { shares: 512 } });
-    assert.equal(readFileSync(`/sys/fs/cgroup/memory/berth/berth-${id}/memory.limit_in_bytes`, 'utf8').trim(), String(64 * 1024 * 1024));
-    assert.equal(readFileSync(`/sys/fs/cgroup/pids/berth/berth-${id}/pids.max`, 'utf8').trim(), '100');
+    assert.equal(readFileSync(`${cgroupDir(fx, 'memory', id)}/memory.limit_in_bytes`, 'utf8').trim(), String(64 * 1024 * 1024));
+    assert.equal(readFileSync(`${cgroupDir(fx, 'pids', id)}/pids.max`, 'utf8').trim(), '100');
     const first = await fx.engine.stats(id);
     await delay(500);
     const second = await fx.engine.stats(id);
