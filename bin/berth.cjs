@@ -24,8 +24,9 @@ function loadCli(cachedData) {
   const script = new vm.Script(Module.wrap(readFileSync(BUNDLE, 'utf8')), {
     filename: BUNDLE,
     cachedData,
-    // The bundle keeps `import('node:…')` of lazily used built-ins.
-    importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
+    // No importModuleDynamically: the build leaves no import() in the bundle
+    // (scripts/build-cli.mjs), and V8 drops that callback from a script compiled
+    // with a code cache anyway.
   });
   const module = { exports: {} };
   script.runInThisContext()(module.exports, Module.createRequire(BUNDLE), module, BUNDLE, path.dirname(BUNDLE));

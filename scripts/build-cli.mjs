@@ -1,7 +1,7 @@
 // Builds what bin/berth.cjs runs: the compiled CLI (dist/src/cli/main.js and
-// everything it imports, lazily or not) as one CommonJS bundle, and the V8 code
-// cache of that bundle after a `layers` run, so a start compiles next to nothing.
-// Runs after tsc; `npm run build` calls it.
+// everything it imports, lazily or not) as one CommonJS bundle with no dynamic
+// import() left in it, and the V8 code cache of that bundle, so a start compiles
+// next to nothing. Runs after tsc; `npm run build` calls it.
 
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
@@ -19,7 +19,7 @@ await bundle();
 makeCodeCache();
 
 async function bundle() {
-  await build({
+  const { metafile } = await build({
     entryPoints: [path.join(root, 'dist', 'src', 'cli', 'main.js')],
     outfile: BUNDLE,
     bundle: true,
@@ -28,9 +28,41 @@ async function bundle() {
     target: 'node20',
     // A native addon package: loaded from node_modules at run time.
     external: ['zstd-napi'],
-    plugins: [moduleUrlPlugin()],
+    plugins: [moduleUrlPlugin(), builtinImportPlugin()],
+    metafile: true,
     logLevel: 'warning',
   });
+  refuseDynamicImports(metafile);
+}
+
+/**
+ * Lazily imported built-ins (`await import('node:stream')`) become lazy
+ * require()s: esbuild keeps an external module's import() as it is, and the
+ * bundle runs from a vm.Script compiled with a code cache, where V8 (Node 20)
+ * drops the script's dynamic-import callback, so that import() would throw
+ * "A dynamic import callback was not specified".
+ */
+function builtinImportPlugin() {
+  return {
+    name: 'builtin-import',
+    setup(builder) {
+      builder.onResolve({ filter: /^node:/ }, (args) =>
+        args.kind === 'dynamic-import' ? { path: args.path, namespace: 'builtin-import' } : undefined);
+      builder.onLoad({ filter: /.*/, namespace: 'builtin-import' }, (args) =>
+        ({ contents: `module.exports = require(${JSON.stringify(args.path)});`, loader: 'js' }));
+    },
+  };
+}
+
+/** Fails the build on any import() esbuild left in the bundle (see builtinImportPlugin). */
+function refuseDynamicImports(metafile) {
+  const left = Object.values(metafile.outputs)
+    .flatMap((output) => output.imports)
+    .filter((entry) => entry.kind === 'dynamic-import')
+    .map((entry) => entry.path);
+  if (left.length > 0) {
+    throw new Error(`the CLI bundle keeps dynamic import() of ${left.join(', ')}: bin/berth.cjs cannot run those; import them statically or add them to builtinImportPlugin`);
+  }
 }
 
 /**
