@@ -15,6 +15,20 @@ const root = path.resolve(fileURLToPath(import.meta.url), '..', '..');
 const require = createRequire(import.meta.url);
 const { BUNDLE, CODE_CACHE } = require(path.join(root, 'bin', 'berth.cjs'));
 
+/**
+ * The command lines the code cache is made from, each on a fresh store of each
+ * driver: the functions they run are compiled ahead, so a verb's start only
+ * compiles what is its own alone. Listing, creating, inspecting, mounting and
+ * deleting cover the start-up path of every verb (store, locks, records,
+ * driver) and the whole of the common ones. Overlay needs root (mounts).
+ */
+const CACHE_RUNS = [
+  ['layers'], ['create-layer', '-n', 'base'], ['create-image', '-n', 'image', 'base'],
+  ['create-container', '-n', 'ctr', 'image'], ['containers', '--json'], ['containers'], ['images', '--json'],
+  ['layers', '--json'], ['container', 'ctr'], ['mount', 'ctr'], ['unmount', 'ctr'],
+  ['delete-container', 'ctr'], ['delete-image', 'image'], ['shutdown'],
+];
+
 await bundle();
 makeCodeCache();
 
@@ -86,25 +100,29 @@ function moduleUrlPlugin() {
 }
 
 /**
- * Runs `berth storage layers` on a throwaway vfs store in a child process (the
- * functions a start needs get compiled), then stores V8's code cache for them
- * with a temp file and a rename.
+ * Runs CACHE_RUNS in one child process (on vfs, and on overlay as root), then
+ * stores V8's code cache of the bundle with a temp file and a rename.
  */
 function makeCodeCache() {
   rmSync(CODE_CACHE, { force: true });
   const store = mkdtempSync(path.join(tmpdir(), 'berth-code-cache-'));
   try {
     const temp = `${CODE_CACHE}.tmp-${process.pid}`;
-    const args = ['storage', '--graph', path.join(store, 'graph'), '--run', path.join(store, 'run'), '--storage-driver', 'vfs', 'layers'];
+    const drivers = process.getuid?.() === 0 ? ['vfs', 'overlay'] : ['vfs'];
+    const commandLines = drivers.flatMap((driver) => CACHE_RUNS.map((args) =>
+      ['storage', '--graph', path.join(store, driver, 'graph'), '--run', path.join(store, driver, 'run'), '--storage-driver', driver, ...args]));
     const child = `
       const { writeFileSync } = require('node:fs');
       const { loadCli } = require(${JSON.stringify(path.join(root, 'bin', 'berth.cjs'))});
       const { cli, script } = loadCli(undefined);
-      cli.main(${JSON.stringify(args)}).then((status) => {
-        if (status !== 0) process.exit(status);
+      (async () => {
+        for (const argv of ${JSON.stringify(commandLines)}) {
+          const status = await cli.main(argv);
+          if (status !== 0) throw new Error(\`berth \${argv.join(' ')} exited \${status}\`);
+        }
         writeFileSync(${JSON.stringify(temp)}, script.createCachedData());
-      });`;
-    execFileSync(process.execPath, ['-e', child], { stdio: ['ignore', 'ignore', 'inherit'] });
+      })().catch((err) => { console.error(err.message); process.exit(1); });`;
+    execFileSync(process.execPath, ['-e', child], { stdio: ['ignore', 'ignore', 'pipe'] });
     renameSync(temp, CODE_CACHE);
   } finally {
     rmSync(store, { recursive: true, force: true });
