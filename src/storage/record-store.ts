@@ -202,16 +202,17 @@ export abstract class RecordStore<R extends NamedRecord> {
     const mtimes = this.readMtimes();
     this.index.clear();
     this.dirtyStable = this.dirtyVolatile = false;
+    let duplicateNames = false;
     for (const path of this.paths()) {
       const volatile = path !== this.files.stablePath;
       for (const raw of parseRecordArray(readOptional(path), path)) {
         const record = this.decode(raw, path);
         if (this.index.get(record.id)) continue;
         if (volatile) this.volatileRecords.add(record);
+        if (this.takeNamesFromEarlier(record)) duplicateNames = true;
         this.index.add(record);
       }
     }
-    const duplicateNames = this.dropDuplicateNames();
     const moreToRepair = this.afterLoad();
     this.repairPending = duplicateNames || moreToRepair;
     this.lastWrite = lastWrite;
@@ -221,26 +222,18 @@ export abstract class RecordStore<R extends NamedRecord> {
   /**
    * A name held by several records stays with the later one (Go's load does
    * this; the earlier record loses it and the store is saved by a writer).
+   * Called for each record before it joins the index, in file order; returns
+   * whether an earlier record lost a name.
    */
-  private dropDuplicateNames(): boolean {
-    const holder = new Map<string, R>();
+  private takeNamesFromEarlier(record: R): boolean {
     let found = false;
-    for (const record of this.index.all()) {
-      for (const name of record.names) {
-        const earlier = holder.get(name);
-        if (earlier && earlier !== record) {
-          earlier.names = earlier.names.filter((n) => n !== name);
-          this.touch(earlier);
-          found = true;
-        }
-        holder.set(name, record);
+    for (const name of record.names) {
+      const earlier = this.index.withName(name);
+      if (earlier && earlier !== record) {
+        earlier.names = earlier.names.filter((n) => n !== name);
+        this.touch(earlier);
+        found = true;
       }
-    }
-    if (found) {
-      // Rebuild the name map from the corrected records.
-      const records = [...this.index.all()];
-      this.index.clear();
-      for (const record of records) this.index.add(record);
     }
     return found;
   }
