@@ -3,7 +3,7 @@
 
 import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
-import { isErrno } from '../util/index.js';
+import { copyPlain, isErrno } from '../util/index.js';
 import { bigDataPath } from './big-data-items.js';
 import { StorageError } from './errors.js';
 import { dedupe } from './id-index.js';
@@ -182,5 +182,5 @@ export function requireLayer(parts: StoreParts, ref: string): Layer {
 
 /** A copy callers may keep and change without touching the store's records. */
 export function publicLayer(layer: Layer): Layer {
-  return structuredClone(layer);
+  return copyPlain(layer);
 }
