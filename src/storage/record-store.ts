@@ -2,10 +2,10 @@
 // file(s) guarded by one lock file, the LastWrite-token reload protocol, the
 // name index, and a save path that re-encodes only records that changed.
 
-import { readFileSync, statSync, mkdirSync } from 'node:fs';
+import { statSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { LockFile, LastWrite } from '../lock/index.js';
-import { isErrno, rewriteFileAtomicSync } from '../util/index.js';
+import { isErrno, readTextSync, rewriteFileAtomicSync } from '../util/index.js';
 import { RecordIndex, type NamedRecord } from './id-index.js';
 import { joinEncoded, parseRecordArray } from './record-json.js';
 import { currentCallSignal } from './call-signal.js';
@@ -241,7 +241,7 @@ export abstract class RecordStore<R extends NamedRecord> {
 
 function readOptional(path: string): string {
   try {
-    return readFileSync(path, 'utf8');
+    return readTextSync(path);
   } catch (err) {
     if (isErrno(err, 'ENOENT')) return '';
     throw err;

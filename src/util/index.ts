@@ -7,3 +7,4 @@ export { goJsonStringify, goQuote, sortedMap, goTimeNow, goTimeOf, GO_ZERO_TIME 
 export { generateRandomId, generateShortLinkId, isFullHexId } from './ids.js';
 export { sha256Digest } from './digest.js';
 export { copyPlain } from './plain-copy.js';
+export { readTextSync } from './read-text.js';
