@@ -4,7 +4,7 @@
 // next to nothing. Runs after tsc; `npm run build` calls it.
 
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -33,13 +33,16 @@ await bundle();
 makeCodeCache();
 
 async function bundle() {
-  const { metafile } = await build({
+  const { metafile, outputFiles } = await build({
     entryPoints: [path.join(root, 'dist', 'src', 'cli', 'main.js')],
     outfile: BUNDLE,
+    write: false,
     bundle: true,
     platform: 'node',
     format: 'cjs',
     target: 'node20',
+    // Strings and identifiers with non-ASCII characters as escapes (see asciiOnly).
+    charset: 'ascii',
     // A native addon package: loaded from node_modules at run time.
     external: ['zstd-napi'],
     plugins: [moduleUrlPlugin(), builtinImportPlugin()],
@@ -47,6 +50,20 @@ async function bundle() {
     logLevel: 'warning',
   });
   refuseDynamicImports(metafile);
+  const [output] = outputFiles;
+  writeFileSync(BUNDLE, asciiOnly(output.text));
+}
+
+/**
+ * The bundle with no byte above 0x7f, so that bin/berth.cjs reads it as
+ * Latin-1 (UTF-8 decoding of half a megabyte costs each start milliseconds).
+ * esbuild's ascii charset leaves comments and regular expression literals as
+ * they are: each character left becomes a \uXXXX escape (UTF-16 units, which
+ * mean the same in a regular expression, with or without the u flag, and are
+ * harmless text in a comment).
+ */
+function asciiOnly(text) {
+  return text.replace(/[^\x00-\x7f]/g, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 /**
