@@ -2,8 +2,8 @@
 // one else uses (and its dry run), big data, size and lookups.
 
 import { readBigDataFile, recordedBigDataInfo } from './big-data-items.js';
-import { copyPlain } from '../util/index.js';
 import { StorageError } from './errors.js';
+import { copyImage } from './record-copy.js';
 import { dedupe } from './id-index.js';
 import { knownSizeOrDiffSize } from './store-layers.js';
 import type { StoreParts } from './store-parts.js';
@@ -157,5 +157,5 @@ export function requireImage(parts: StoreParts, ref: string): Image {
 }
 
 export function publicImage(image: Image): Image {
-  return copyPlain(image);
+  return copyImage(image);
 }

@@ -1,8 +1,7 @@
-// Deep copies of records (JSON-shaped data: strings, numbers, booleans,
-// arrays, plain objects) handed to library callers, who may change them
-// without touching the store's own. structuredClone does the same through a
-// serializer and costs about twenty times more: a listing of 10,000
-// containers copies every one of them.
+// Deep copies of JSON-shaped data (strings, numbers, booleans, arrays, plain
+// objects): the free-form parts of records (flags) handed to library callers,
+// who may change them without touching the store's own. structuredClone does
+// the same through a serializer at many times the cost.
 
 /** A deep copy of `value`; a value that is not JSON-shaped (a Buffer in flags, say) is copied by structuredClone. */
 export function copyPlain<T>(value: T): T {
@@ -16,7 +15,9 @@ export function copyPlain<T>(value: T): T {
   if (proto !== Object.prototype && proto !== null) return structuredClone(value);
   const source = value as Record<string, unknown>;
   const out: Record<string, unknown> = {};
-  for (const key of Object.keys(source)) {
+  // for…in with an own-key check: no array of keys per object copied.
+  for (const key in source) {
+    if (!Object.hasOwn(source, key)) continue;
     // A record read from JSON may hold a "__proto__" key: keep it as data.
     if (key === '__proto__') Object.defineProperty(out, key, { value: copyPlain(source[key]), enumerable: true, writable: true, configurable: true });
     else out[key] = copyPlain(source[key]);
