@@ -33,6 +33,8 @@ export interface RecordFiles {
  */
 export type Durability = 'durable' | 'marker';
 
+const EMPTY_RAW: Record<string, unknown> = {};
+
 /** How many times a reader upgrades to the write lock to repair before giving up (Go: 3). */
 const MAX_REPAIR_ROUNDS = 3;
 
@@ -205,8 +207,12 @@ export abstract class RecordStore<R extends NamedRecord> {
     let duplicateNames = false;
     for (const path of this.paths()) {
       const volatile = path !== this.files.stablePath;
-      for (const raw of parseRecordArray(readOptional(path), path)) {
-        const record = this.decode(raw, path);
+      const raws = parseRecordArray(readOptional(path), path);
+      for (let i = 0; i < raws.length; i++) {
+        const record = this.decode(raws[i]!, path);
+        // Let each parsed object go as soon as it is decoded: a young-generation
+        // collection during the load then copies only what is kept.
+        raws[i] = EMPTY_RAW;
         if (this.index.get(record.id)) continue;
         if (volatile) this.volatileRecords.add(record);
         if (this.takeNamesFromEarlier(record)) duplicateNames = true;
