@@ -1,10 +1,10 @@
 // Builds what bin/berth.cjs runs: the compiled CLI (dist/src/cli/main.js and
-// everything it imports, lazily or not) as one CommonJS bundle, and the V8 code
-// cache of that bundle after a `layers` run, so a start compiles next to nothing.
-// Runs after tsc; `npm run build` calls it.
+// everything it imports, lazily or not) as one CommonJS bundle with no dynamic
+// import() left in it, and the V8 code cache of that bundle, so a start compiles
+// next to nothing. Runs after tsc; `npm run build` calls it.
 
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -15,22 +15,85 @@ const root = path.resolve(fileURLToPath(import.meta.url), '..', '..');
 const require = createRequire(import.meta.url);
 const { BUNDLE, CODE_CACHE } = require(path.join(root, 'bin', 'berth.cjs'));
 
+/**
+ * The command lines the code cache is made from, each on a fresh store of each
+ * driver: the functions they run are compiled ahead, so a verb's start only
+ * compiles what is its own alone. Listing, creating, inspecting, mounting and
+ * deleting cover the start-up path of every verb (store, locks, records,
+ * driver) and the whole of the common ones. Overlay needs root (mounts).
+ */
+const CACHE_RUNS = [
+  ['layers'], ['create-layer', '-n', 'base'], ['create-image', '-n', 'image', 'base'],
+  ['create-container', '-n', 'ctr', 'image'], ['containers', '--json'], ['containers'], ['images', '--json'],
+  ['layers', '--json'], ['container', 'ctr'], ['mount', 'ctr'], ['unmount', 'ctr'],
+  ['delete-container', 'ctr'], ['delete-image', 'image'], ['shutdown'],
+];
+
 await bundle();
 makeCodeCache();
 
 async function bundle() {
-  await build({
+  const { metafile, outputFiles } = await build({
     entryPoints: [path.join(root, 'dist', 'src', 'cli', 'main.js')],
     outfile: BUNDLE,
+    write: false,
     bundle: true,
     platform: 'node',
     format: 'cjs',
     target: 'node20',
+    // Strings and identifiers with non-ASCII characters as escapes (see asciiOnly).
+    charset: 'ascii',
     // A native addon package: loaded from node_modules at run time.
     external: ['zstd-napi'],
-    plugins: [moduleUrlPlugin()],
+    plugins: [moduleUrlPlugin(), builtinImportPlugin()],
+    metafile: true,
     logLevel: 'warning',
   });
+  refuseDynamicImports(metafile);
+  const [output] = outputFiles;
+  writeFileSync(BUNDLE, asciiOnly(output.text));
+}
+
+/**
+ * The bundle with no byte above 0x7f, so that bin/berth.cjs reads it as
+ * Latin-1 (UTF-8 decoding of half a megabyte costs each start milliseconds).
+ * esbuild's ascii charset leaves comments and regular expression literals as
+ * they are: each character left becomes a \uXXXX escape (UTF-16 units, which
+ * mean the same in a regular expression, with or without the u flag, and are
+ * harmless text in a comment).
+ */
+function asciiOnly(text) {
+  return text.replace(/[^\x00-\x7f]/g, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+/**
+ * Lazily imported built-ins (`await import('node:stream')`) become lazy
+ * require()s: esbuild keeps an external module's import() as it is, and the
+ * bundle runs from a vm.Script compiled with a code cache, where V8 (Node 20)
+ * drops the script's dynamic-import callback, so that import() would throw
+ * "A dynamic import callback was not specified".
+ */
+function builtinImportPlugin() {
+  return {
+    name: 'builtin-import',
+    setup(builder) {
+      builder.onResolve({ filter: /^node:/ }, (args) =>
+        args.kind === 'dynamic-import' ? { path: args.path, namespace: 'builtin-import' } : undefined);
+      builder.onLoad({ filter: /.*/, namespace: 'builtin-import' }, (args) =>
+        ({ contents: `module.exports = require(${JSON.stringify(args.path)});`, loader: 'js' }));
+    },
+  };
+}
+
+/** Fails the build on any import() esbuild left in the bundle (see builtinImportPlugin). */
+function refuseDynamicImports(metafile) {
+  const left = Object.values(metafile.outputs)
+    .flatMap((output) => output.imports)
+    .filter((entry) => entry.kind === 'dynamic-import')
+    .map((entry) => entry.path);
+  if (left.length > 0) {
+    throw new Error(`the CLI bundle keeps dynamic import() of ${left.join(', ')}: bin/berth.cjs cannot run those; import them statically or add them to builtinImportPlugin`);
+  }
 }
 
 /**
@@ -54,25 +117,29 @@ function moduleUrlPlugin() {
 }
 
 /**
- * Runs `berth storage layers` on a throwaway vfs store in a child process (the
- * functions a start needs get compiled), then stores V8's code cache for them
- * with a temp file and a rename.
+ * Runs CACHE_RUNS in one child process (on vfs, and on overlay as root), then
+ * stores V8's code cache of the bundle with a temp file and a rename.
  */
 function makeCodeCache() {
   rmSync(CODE_CACHE, { force: true });
   const store = mkdtempSync(path.join(tmpdir(), 'berth-code-cache-'));
   try {
     const temp = `${CODE_CACHE}.tmp-${process.pid}`;
-    const args = ['storage', '--graph', path.join(store, 'graph'), '--run', path.join(store, 'run'), '--storage-driver', 'vfs', 'layers'];
+    const drivers = process.getuid?.() === 0 ? ['vfs', 'overlay'] : ['vfs'];
+    const commandLines = drivers.flatMap((driver) => CACHE_RUNS.map((args) =>
+      ['storage', '--graph', path.join(store, driver, 'graph'), '--run', path.join(store, driver, 'run'), '--storage-driver', driver, ...args]));
     const child = `
       const { writeFileSync } = require('node:fs');
       const { loadCli } = require(${JSON.stringify(path.join(root, 'bin', 'berth.cjs'))});
       const { cli, script } = loadCli(undefined);
-      cli.main(${JSON.stringify(args)}).then((status) => {
-        if (status !== 0) process.exit(status);
+      (async () => {
+        for (const argv of ${JSON.stringify(commandLines)}) {
+          const status = await cli.main(argv);
+          if (status !== 0) throw new Error(\`berth \${argv.join(' ')} exited \${status}\`);
+        }
         writeFileSync(${JSON.stringify(temp)}, script.createCachedData());
-      });`;
-    execFileSync(process.execPath, ['-e', child], { stdio: ['ignore', 'ignore', 'inherit'] });
+      })().catch((err) => { console.error(err.message); process.exit(1); });`;
+    execFileSync(process.execPath, ['-e', child], { stdio: ['ignore', 'ignore', 'pipe'] });
     renameSync(temp, CODE_CACHE);
   } finally {
     rmSync(store, { recursive: true, force: true });

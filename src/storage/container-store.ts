@@ -18,7 +18,8 @@ export const MOUNT_OPTS_FLAG = 'MountOpts';
 export const VOLATILE_FLAG = 'Volatile';
 
 export class ContainerStore extends RecordStore<Container> {
-  private byLayer = new Map<string, Container>();
+  /** Containers by layer ID, made at the first lookup after a load: a listing never needs it. */
+  private byLayerIndex: Map<string, Container> | undefined;
 
   constructor(files: RecordFiles, /** `G/D-containers` */ readonly dir: string) {
     super(files);
@@ -33,9 +34,16 @@ export class ContainerStore extends RecordStore<Container> {
   }
 
   protected afterLoad(): boolean {
-    this.byLayer = new Map();
-    for (const container of this.index.all()) this.byLayer.set(container.layerId, container);
+    this.byLayerIndex = undefined;
     return false;
+  }
+
+  private get byLayer(): Map<string, Container> {
+    if (!this.byLayerIndex) {
+      this.byLayerIndex = new Map();
+      for (const container of this.index.all()) this.byLayerIndex.set(container.layerId, container);
+    }
+    return this.byLayerIndex;
   }
 
   protected async repair(): Promise<void> {
@@ -102,14 +110,14 @@ export class ContainerStore extends RecordStore<Container> {
       throw err;
     }
     this.addRecord(container, options.volatile === true);
-    this.byLayer.set(layerId, container);
+    this.byLayerIndex?.set(layerId, container);
     this.save();
     return container;
   }
 
   override removeRecord(container: Container): void {
     super.removeRecord(container);
-    if (this.byLayer.get(container.layerId) === container) this.byLayer.delete(container.layerId);
+    if (this.byLayerIndex?.get(container.layerId) === container) this.byLayerIndex.delete(container.layerId);
   }
 
   delete(container: Container): void {

@@ -151,16 +151,19 @@ export function parseRecordArray(text: string, path: string): Array<Record<strin
   }
   if (parsed === null) return [];
   if (!Array.isArray(parsed)) throw loadError(path, 'top level is not an array');
-  return parsed.map((item) => {
+  for (const item of parsed as unknown[]) {
     if (item === null || typeof item !== 'object' || Array.isArray(item)) throw loadError(path, 'an entry is not an object');
-    return item as Record<string, unknown>;
-  });
+  }
+  return parsed as Array<Record<string, unknown>>;
 }
 
 export function decodeLayer(raw: Record<string, unknown>, path: string): Layer {
   const layer: Layer = { id: '', names: [], created: GO_ZERO_TIME, mountCount: 0, readOnly: false };
-  const read = new FieldReader(raw, path);
-  for (const [key, value] of read.entries()) {
+  const read = new FieldReader(path);
+  for (const rawKey in raw) {
+    const value = raw[rawKey];
+    if (value === null) continue;
+    const key = fieldName(rawKey);
     switch (key) {
       case 'id': layer.id = read.string(key, value); break;
       case 'names': layer.names = read.strings(key, value); break;
@@ -190,8 +193,11 @@ export function decodeImage(raw: Record<string, unknown>, path: string): Image {
     id: '', digests: [], names: [], bigDataNames: [], bigDataSizes: {}, bigDataDigests: {},
     created: GO_ZERO_TIME, readOnly: false,
   };
-  const read = new FieldReader(raw, path);
-  for (const [key, value] of read.entries()) {
+  const read = new FieldReader(path);
+  for (const rawKey in raw) {
+    const value = raw[rawKey];
+    if (value === null) continue;
+    const key = fieldName(rawKey);
     switch (key) {
       case 'id': image.id = read.string(key, value); break;
       case 'digest': image.digest = read.optionalString(key, value); break;
@@ -216,8 +222,11 @@ export function decodeContainer(raw: Record<string, unknown>, path: string): Con
     id: '', names: [], imageId: '', layerId: '', bigDataNames: [], bigDataSizes: {}, bigDataDigests: {},
     created: GO_ZERO_TIME,
   };
-  const read = new FieldReader(raw, path);
-  for (const [key, value] of read.entries()) {
+  const read = new FieldReader(path);
+  for (const rawKey in raw) {
+    const value = raw[rawKey];
+    if (value === null) continue;
+    const key = fieldName(rawKey);
     switch (key) {
       case 'id': container.id = read.string(key, value); break;
       case 'names': container.names = read.strings(key, value); break;
@@ -240,8 +249,11 @@ export function decodeContainer(raw: Record<string, unknown>, path: string): Con
 export function decodeMountPoints(text: string, path: string): MountPointEntry[] {
   return parseRecordArray(text, path).map((raw) => {
     const entry: MountPointEntry = { id: '', path: '', count: 0 };
-    const read = new FieldReader(raw, path);
-    for (const [key, value] of read.entries()) {
+    const read = new FieldReader(path);
+    for (const rawKey in raw) {
+      const value = raw[rawKey];
+      if (value === null) continue;
+      const key = fieldName(rawKey);
       if (key === 'id') entry.id = read.string(key, value);
       else if (key === 'path') entry.path = read.string(key, value);
       else if (key === 'count') entry.count = read.optionalNumber(key, value) ?? 0;
@@ -251,19 +263,30 @@ export function decodeMountPoints(text: string, path: string): MountPointEntry[]
 }
 
 /**
- * Reads fields the way Go's decoder matches them: key names compared without
- * regard to case (the last of several spellings wins), `null` leaves the
- * field as it was, a value of the wrong type is a load error.
+ * A record key as Go's decoder matches it: without regard to case (the last
+ * of several spellings wins). Keys are nearly always written in lower case
+ * already; those come back as they are, without a new string.
+ */
+function fieldName(key: string): string {
+  for (let i = 0; i < key.length; i++) {
+    const code = key.charCodeAt(i);
+    if ((code >= 65 && code <= 90) || code > 127) return key.toLowerCase();
+  }
+  return key;
+}
+
+// RFC 3339 as Go's time.Time reads it; group 1 is the fraction's digits.
+const RFC3339 = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.(\d+))?(?:Z|[+-]\d\d:\d\d)$/;
+
+/**
+ * Checks field values the way Go's decoder does (callers skip `null`, which
+ * leaves the field as it was): a value of the wrong type is a load error
+ * naming the file and the field. The decoders walk the record's keys with
+ * for…in (no per-record arrays of entries: a list of 10,000 containers is
+ * decoded in every CLI process that reads it).
  */
 class FieldReader {
-  constructor(private readonly raw: Record<string, unknown>, private readonly path: string) {}
-
-  *entries(): Generator<[string, unknown]> {
-    for (const [key, value] of Object.entries(this.raw)) {
-      if (value === null) continue;
-      yield [key.toLowerCase(), value];
-    }
-  }
+  constructor(private readonly path: string) {}
 
   string(key: string, value: unknown): string {
     if (typeof value !== 'string') throw this.typeError(key, 'string');
@@ -277,8 +300,11 @@ class FieldReader {
 
   time(key: string, value: unknown): string {
     const s = this.string(key, value);
-    if (!/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$/.test(s)) throw this.typeError(key, 'RFC 3339 time');
-    // Go re-encodes with trailing zeros of the fraction trimmed.
+    const match = RFC3339.exec(s);
+    if (!match) throw this.typeError(key, 'RFC 3339 time');
+    // Go re-encodes with trailing zeros of the fraction trimmed (Go writes them trimmed: rarely any).
+    const fraction = match[1];
+    if (fraction === undefined || !fraction.endsWith('0')) return s;
     return s.replace(/\.(\d*?)0+(?=Z|[+-])/, (_m, digits: string) => (digits ? '.' + digits : ''));
   }
 
@@ -316,7 +342,8 @@ class FieldReader {
 
   flags(key: string, value: unknown): Record<string, unknown> | undefined {
     const map = this.object(key, value);
-    return Object.keys(map).length > 0 ? map : undefined;
+    for (const _ in map) return map;
+    return undefined;
   }
 
   idMaps(key: string, value: unknown): IDMap[] | undefined {
@@ -324,9 +351,10 @@ class FieldReader {
     const maps = value.map((item) => {
       const m = this.object(key, item);
       const out: IDMap = { containerId: 0, hostId: 0, size: 0 };
-      for (const [k, v] of Object.entries(m)) {
+      for (const k in m) {
+        const v = m[k];
         if (typeof v !== 'number') continue;
-        const lower = k.toLowerCase();
+        const lower = fieldName(k);
         if (lower === 'container_id') out.containerId = v;
         else if (lower === 'host_id') out.hostId = v;
         else if (lower === 'size') out.size = v;

@@ -2,10 +2,10 @@
 // file(s) guarded by one lock file, the LastWrite-token reload protocol, the
 // name index, and a save path that re-encodes only records that changed.
 
-import { readFileSync, statSync, mkdirSync } from 'node:fs';
+import { statSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { LockFile, LastWrite } from '../lock/index.js';
-import { isErrno, rewriteFileAtomicSync } from '../util/index.js';
+import { isErrno, readTextSync, rewriteFileAtomicSync } from '../util/index.js';
 import { RecordIndex, type NamedRecord } from './id-index.js';
 import { joinEncoded, parseRecordArray } from './record-json.js';
 import { currentCallSignal } from './call-signal.js';
@@ -32,6 +32,8 @@ export interface RecordFiles {
  * without its directory.
  */
 export type Durability = 'durable' | 'marker';
+
+const EMPTY_RAW: Record<string, unknown> = {};
 
 /** How many times a reader upgrades to the write lock to repair before giving up (Go: 3). */
 const MAX_REPAIR_ROUNDS = 3;
@@ -202,16 +204,21 @@ export abstract class RecordStore<R extends NamedRecord> {
     const mtimes = this.readMtimes();
     this.index.clear();
     this.dirtyStable = this.dirtyVolatile = false;
+    let duplicateNames = false;
     for (const path of this.paths()) {
       const volatile = path !== this.files.stablePath;
-      for (const raw of parseRecordArray(readOptional(path), path)) {
-        const record = this.decode(raw, path);
+      const raws = parseRecordArray(readOptional(path), path);
+      for (let i = 0; i < raws.length; i++) {
+        const record = this.decode(raws[i]!, path);
+        // Let each parsed object go as soon as it is decoded: a young-generation
+        // collection during the load then copies only what is kept.
+        raws[i] = EMPTY_RAW;
         if (this.index.get(record.id)) continue;
         if (volatile) this.volatileRecords.add(record);
+        if (this.takeNamesFromEarlier(record)) duplicateNames = true;
         this.index.add(record);
       }
     }
-    const duplicateNames = this.dropDuplicateNames();
     const moreToRepair = this.afterLoad();
     this.repairPending = duplicateNames || moreToRepair;
     this.lastWrite = lastWrite;
@@ -221,26 +228,18 @@ export abstract class RecordStore<R extends NamedRecord> {
   /**
    * A name held by several records stays with the later one (Go's load does
    * this; the earlier record loses it and the store is saved by a writer).
+   * Called for each record before it joins the index, in file order; returns
+   * whether an earlier record lost a name.
    */
-  private dropDuplicateNames(): boolean {
-    const holder = new Map<string, R>();
+  private takeNamesFromEarlier(record: R): boolean {
     let found = false;
-    for (const record of this.index.all()) {
-      for (const name of record.names) {
-        const earlier = holder.get(name);
-        if (earlier && earlier !== record) {
-          earlier.names = earlier.names.filter((n) => n !== name);
-          this.touch(earlier);
-          found = true;
-        }
-        holder.set(name, record);
+    for (const name of record.names) {
+      const earlier = this.index.withName(name);
+      if (earlier && earlier !== record) {
+        earlier.names = earlier.names.filter((n) => n !== name);
+        this.touch(earlier);
+        found = true;
       }
-    }
-    if (found) {
-      // Rebuild the name map from the corrected records.
-      const records = [...this.index.all()];
-      this.index.clear();
-      for (const record of records) this.index.add(record);
     }
     return found;
   }
@@ -248,7 +247,7 @@ export abstract class RecordStore<R extends NamedRecord> {
 
 function readOptional(path: string): string {
   try {
-    return readFileSync(path, 'utf8');
+    return readTextSync(path);
   } catch (err) {
     if (isErrno(err, 'ENOENT')) return '';
     throw err;

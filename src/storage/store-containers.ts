@@ -7,6 +7,7 @@ import { dirname, join, resolve, sep } from 'node:path';
 import { isErrno, writeFileAtomic } from '../util/index.js';
 import { readBigDataFile, recordedBigDataInfo } from './big-data-items.js';
 import { StorageError } from './errors.js';
+import { copyContainer } from './record-copy.js';
 import { refuseIdMappings } from './store-layers.js';
 import { dedupe } from './id-index.js';
 import type { StoreParts } from './store-parts.js';
@@ -52,7 +53,7 @@ export async function createContainer(parts: StoreParts, options: CreateContaine
     return (await layers.create({ id: layerId, parent, names: [], mountLabel: options.mountLabel ?? '', options: layerOptions, storageOpt: options.storageOpt })).layer;
   });
   try {
-    return await parts.containers.write(async () => structuredClone(await parts.containers.create(id, names, imageId, layer.id, metadata, { ...options, volatile })));
+    return await parts.containers.write(async () => copyContainer(await parts.containers.create(id, names, imageId, layer.id, metadata, { ...options, volatile })));
   } catch (err) {
     await layers.write(async () => {
       const made = layers.index.get(layer.id);
@@ -81,11 +82,11 @@ export async function deleteContainer(parts: StoreParts, ref: string): Promise<v
 }
 
 export async function listContainers(parts: StoreParts): Promise<Container[]> {
-  return parts.containers.read(() => [...parts.containers.index.all()].map((c) => structuredClone(c)));
+  return parts.containers.read(() => [...parts.containers.index.all()].map((c) => copyContainer(c)));
 }
 
 export async function getContainer(parts: StoreParts, ref: string): Promise<Container> {
-  return parts.containers.read(() => structuredClone(requireContainer(parts, ref)));
+  return parts.containers.read(() => copyContainer(requireContainer(parts, ref)));
 }
 
 /** By the layer's ID, name or prefix. */
@@ -96,7 +97,7 @@ export async function containerByLayer(parts: StoreParts, ref: string): Promise<
   return parts.containers.read(() => {
     const container = parts.containers.withLayer(layerId);
     if (!container) throw new StorageError('container-unknown', `no container uses layer ${layerId}`, { layer: layerId });
-    return structuredClone(container);
+    return copyContainer(container);
   });
 }
 

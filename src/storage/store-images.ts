@@ -3,6 +3,7 @@
 
 import { readBigDataFile, recordedBigDataInfo } from './big-data-items.js';
 import { StorageError } from './errors.js';
+import { copyImage } from './record-copy.js';
 import { dedupe } from './id-index.js';
 import { knownSizeOrDiffSize } from './store-layers.js';
 import type { StoreParts } from './store-parts.js';
@@ -156,5 +157,5 @@ export function requireImage(parts: StoreParts, ref: string): Image {
 }
 
 export function publicImage(image: Image): Image {
-  return structuredClone(image);
+  return copyImage(image);
 }

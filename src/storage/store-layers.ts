@@ -6,6 +6,7 @@ import type { Readable } from 'node:stream';
 import { isErrno } from '../util/index.js';
 import { bigDataPath } from './big-data-items.js';
 import { StorageError } from './errors.js';
+import { copyLayer } from './record-copy.js';
 import { dedupe } from './id-index.js';
 import type { StoreParts } from './store-parts.js';
 import type { IDMappingOptions, Layer, PutLayerOptions } from './types.js';
@@ -182,5 +183,5 @@ export function requireLayer(parts: StoreParts, ref: string): Layer {
 
 /** A copy callers may keep and change without touching the store's records. */
 export function publicLayer(layer: Layer): Layer {
-  return structuredClone(layer);
+  return copyLayer(layer);
 }

@@ -21,11 +21,19 @@ function escapeChar(ch: string): string {
   return '\\u' + code.toString(16).padStart(4, '0');
 }
 
+// The same set without the global flag: a test that keeps no state between calls.
+const HAS_ESCAPE = new RegExp(NEEDS_ESCAPE.source);
+
 export function goQuote(s: string): string {
-  return '"' + s.replace(NEEDS_ESCAPE, escapeChar) + '"';
+  // Most strings (IDs, names, times, digests) need no escape: skip the replace's new string.
+  return HAS_ESCAPE.test(s) ? '"' + s.replace(NEEDS_ESCAPE, escapeChar) + '"' : '"' + s + '"';
 }
 
-/** Encodes a value: objects keep their insertion order; `undefined` members are skipped. */
+/**
+ * Encodes a value: objects keep their insertion order; `undefined` members are
+ * skipped. Plain loops (no entries or mapped arrays): listings encode
+ * 10,000 records in one go.
+ */
 export function goJsonStringify(value: unknown): string {
   if (value === null || value === undefined) return 'null';
   switch (typeof value) {
@@ -38,9 +46,15 @@ export function goJsonStringify(value: unknown): string {
     case 'boolean':
       return value ? 'true' : 'false';
     case 'object': {
-      if (Array.isArray(value)) return '[' + value.map(goJsonStringify).join(',') + ']';
+      if (Array.isArray(value)) {
+        let out = '[';
+        for (let i = 0; i < value.length; i++) out += (i > 0 ? ',' : '') + goJsonStringify(value[i]);
+        return out + ']';
+      }
+      const object = value as Record<string, unknown>;
       let out = '';
-      for (const [key, member] of Object.entries(value as Record<string, unknown>)) {
+      for (const key of Object.keys(object)) {
+        const member = object[key];
         if (member === undefined) continue;
         out += (out ? ',' : '') + goQuote(key) + ':' + goJsonStringify(member);
       }

@@ -6,3 +6,5 @@ export { writeFileAtomic, rewriteFileAtomicSync, type AtomicWriteOptions } from 
 export { goJsonStringify, goQuote, sortedMap, goTimeNow, goTimeOf, GO_ZERO_TIME } from './go-json.js';
 export { generateRandomId, generateShortLinkId, isFullHexId } from './ids.js';
 export { sha256Digest } from './digest.js';
+export { copyPlain } from './plain-copy.js';
+export { readTextSync } from './read-text.js';
