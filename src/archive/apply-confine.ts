@@ -6,8 +6,8 @@
 // Why no TOCTOU: during an apply only this (single-threaded) writer changes the
 // layer directory, and every operation uses a path resolved right before it.
 
-import { lstatSync, mkdirSync, readlinkSync } from 'node:fs';
-import { isErrno } from '../util/index.js';
+import { lstatSync, mkdirSync } from 'node:fs';
+import { encodeFileName, hasEscapedBytes, isErrno, readlinkNameSync } from '../util/index.js';
 import { ArchiveError } from './errors.js';
 
 const SLASH = 0x2f;
@@ -22,6 +22,13 @@ export interface ResolvedPath {
   base: string;
   /** `parent/base`, or the root itself. */
   full: string;
+  /**
+   * `parent`, `base` and `full` as fs calls take them: the same strings, or their bytes when
+   * they hold bytes that are not UTF-8 (util/file-names).
+   */
+  fsParent: string | Buffer;
+  fsBase: string | Buffer;
+  fsFull: string | Buffer;
 }
 
 /** The last component of a tar name as given, trailing slashes ignored ('' for `/` or ''). */
@@ -86,20 +93,36 @@ export class RootResolver {
       if (known === undefined) this.parents.set(directory, parent);
     } else {
       const components = cleanComponents(name);
-      if (components.length === 0) return { parent: this.root, base: '', full: this.root };
+      if (components.length === 0) return { parent: this.root, base: '', full: this.root, fsParent: this.root, fsBase: '', fsFull: this.root };
       base = components.pop() as string;
       parent = this.resolveDirectory(components, createParents, name);
     }
-    return { parent, base, full: parent === '/' ? '/' + base : parent + '/' + base };
+    const full = parent === '/' ? '/' + base : parent + '/' + base;
+    // Names are checked rather than the (longer) host paths: a parent holds escapes only when
+    // some name or link target did, and link targets are rare.
+    if (!hasEscapedBytes(full)) return { parent, base, full, fsParent: parent, fsBase: base, fsFull: full };
+    return { parent, base, full, fsParent: encodeFileName(parent), fsBase: encodeFileName(base), fsFull: encodeFileName(full) };
   }
 
-  /** Walks directory components from the root, following symlinks inside the root. */
+  /**
+   * Walks directory components from the root, following symlinks inside the root. As Go's
+   * chrooted applier: a missing component of the name is created (when `create`), but a
+   * symlink whose target is not there is never completed: the entry fails with ENOENT when
+   * that symlink is its parent (the write through it finds no directory), with EEXIST when the
+   * name goes on below it (MkdirAll meets a symlink it cannot make a directory).
+   */
   private resolveDirectory(components: string[], create: boolean, name: string): string {
     const pending = components.reverse(); // a stack: next component at the end
     const stack: string[] = []; // host components below the root
+    /** How many components on top of `pending` came from symlink targets (they sit above the name's own). */
+    let fromLinks = 0;
+    /** The last symlink followed, for messages. */
+    let link = '';
     let hops = 0;
     while (pending.length > 0) {
       const part = pending.pop() as string;
+      const ofLink = fromLinks > 0;
+      if (ofLink) fromLinks--;
       if (part === '.' || part === '') continue;
       if (part === '..') {
         stack.pop();
@@ -110,12 +133,15 @@ export class RootResolver {
         stack.push(part);
         continue;
       }
+      const fsCurrent = hasEscapedBytes(current) ? encodeFileName(current) : current;
       let stats;
       try {
-        stats = lstatSync(current);
+        stats = lstatSync(fsCurrent);
       } catch (err) {
-        if (!create || !isErrno(err, 'ENOENT')) throw err;
-        mkdirSync(current, 0o755);
+        if (!isErrno(err, 'ENOENT')) throw err;
+        if (ofLink) throw danglingLink(name, link, pending.length > fromLinks);
+        if (!create) throw err;
+        mkdirSync(fsCurrent, 0o755);
         this.knownDirs.add(current);
         stack.push(part);
         continue;
@@ -127,11 +153,13 @@ export class RootResolver {
         if (++hops > MAX_SYMLINK_HOPS) {
           throw new ArchiveError('path-escape', `too many symlinks resolving "${name}" inside the layer`, { name });
         }
-        const target = readlinkSync(current);
+        const target = readlinkNameSync(current);
+        link = current.slice(this.root.length);
         // An absolute target restarts at the layer root; a relative one continues from the link's directory.
         if (target.startsWith('/')) stack.length = 0;
         const targetParts = target.split('/');
         for (let i = targetParts.length - 1; i >= 0; i--) pending.push(targetParts[i] as string);
+        fromLinks += targetParts.length;
       } else {
         const err = new Error(`ENOTDIR: not a directory, "${current}"`) as NodeJS.ErrnoException;
         err.code = 'ENOTDIR';
@@ -140,4 +168,12 @@ export class RootResolver {
     }
     return stack.length ? this.root + '/' + stack.join('/') : this.root;
   }
+}
+
+/** The error of a name that goes through a symlink whose target is not in the layer (see resolveDirectory). */
+function danglingLink(name: string, link: string, below: boolean): NodeJS.ErrnoException {
+  const code = below ? 'EEXIST' : 'ENOENT';
+  const err = new Error(`${code}: "${name}" goes through the symlink "${link}", whose target is not a directory of the layer`) as NodeJS.ErrnoException;
+  err.code = code;
+  return err;
 }

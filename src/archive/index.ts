@@ -19,3 +19,4 @@ export {
   detectCompression, createDecompressor, createCompressor, openDecompressed, COMPRESSION_MAGIC_LENGTH,
 } from './compression.js';
 export { tarSplitReplay } from './tar-split-replay.js';
+export { cleanComponents } from './apply-confine.js';

@@ -6,3 +6,7 @@ export { writeFileAtomic, rewriteFileAtomicSync, type AtomicWriteOptions } from 
 export { goJsonStringify, goQuote, sortedMap, goTimeNow, goTimeOf, GO_ZERO_TIME } from './go-json.js';
 export { generateRandomId, generateShortLinkId, isFullHexId } from './ids.js';
 export { sha256Digest } from './digest.js';
+export {
+  decodeFileName, encodeFileName, hasEscapedBytes, fsPath, readdirNamesSync, readdirNames, readdirEntriesSync,
+  readlinkNameSync, readlinkName, compareFileNames, type NamedDirent,
+} from './file-names.js';
