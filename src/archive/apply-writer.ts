@@ -147,7 +147,7 @@ export class LayerWriter {
       resolved = this.resolver.resolve(name, true);
     } catch (err) {
       // Go's vfs applier removes a whited-out path with RemoveAll, which is content when the
-      // parent is a symlink to nothing (resolveDirectory's ENOENT); the overlay one fails.
+      // parent is a symlink to nothing (walkDirectory's ENOENT); the overlay one fails.
       if (this.options.whiteoutFormat === 'delete' && isErrno(err, 'ENOENT') && lastComponent(name).startsWith(WHITEOUT_PREFIX)) return;
       throw err;
     }
@@ -250,7 +250,8 @@ export class LayerWriter {
       try {
         resolved = this.resolver.resolve(name, false);
       } catch (err) {
-        if (isErrno(err, 'ENOENT', 'ENOTDIR')) continue; // removed by a later entry
+        // Removed by a later entry, or now below a symlink to nothing (walkDirectory's EEXIST).
+        if (isErrno(err, 'ENOENT', 'ENOTDIR', 'EEXIST')) continue;
         throw err;
       }
       try {
@@ -330,10 +331,20 @@ export class LayerWriter {
     if (end > start) this.keepContent(resolved);
   }
 
-  /** Records a file with content of this layer (see contentFiles). */
+  /**
+   * Records a file with content of this layer (see contentFiles), with the directories above it
+   * and the symlinks its name went through: replacing one of those, the name would no longer
+   * lead to the file.
+   */
   private keepContent(resolved: ResolvedPath): void {
     this.contentFiles.add(resolved.full);
-    for (let dir = resolved.parent; dir.length > this.resolver.root.length && !this.contentDirs.has(dir); dir = dir.slice(0, dir.lastIndexOf('/'))) {
+    this.keepDirectories(resolved.parent);
+    if (resolved.links) for (const link of resolved.links) this.keepDirectories(link);
+  }
+
+  /** `path` and the directories above it, up to the root, into contentDirs. */
+  private keepDirectories(path: string): void {
+    for (let dir = path; dir.length > this.resolver.root.length && !this.contentDirs.has(dir); dir = dir.slice(0, dir.lastIndexOf('/'))) {
       this.contentDirs.add(dir);
     }
   }

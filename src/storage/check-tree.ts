@@ -5,7 +5,7 @@
 // sharing one inode, whiteouts and opaque directories — then the layers
 // stacked as the driver stacks them.
 
-import { cleanComponents, TarEntryType, type TarHeader } from '../archive/index.js';
+import { cleanComponents, TarEntryType, walkDirectory, type TarHeader } from '../archive/index.js';
 
 export interface Expected {
   kind: 'file' | 'dir' | 'symlink' | 'char' | 'block' | 'fifo';
@@ -37,8 +37,6 @@ const WHITEOUT_META_PREFIX = '.wh..wh.';
 const WHITEOUT_OPAQUE = '.wh..wh..opq';
 /** The applier's MkdirAll mode for parents a tar does not list (Go's ImpliedDirectoryMode). */
 const IMPLIED_DIRECTORY: Omit<Expected, 'kind'> = { mode: 0o755, uid: 0, gid: 0, size: 0, mtime: 0, linkname: '' };
-/** Linux's limit on symlinks followed in one lookup, as the applier's resolver. */
-const MAX_SYMLINK_HOPS = 40;
 
 /** The tree a chain's tars describe, keyed by path below the root (`etc/passwd`). */
 export class ExpectedTree {
@@ -65,7 +63,7 @@ export class ExpectedTree {
 }
 
 /** Where an entry goes, or why the applier wrote nothing for it. */
-type Resolution = { parent: string } | { failed: 'missing' | 'error' };
+type Resolution = { parent: string } | { failed: true };
 
 /** One layer's entries applied to `tree` as src/archive's LayerWriter applies them. */
 class LayerApplier {
@@ -158,42 +156,26 @@ class LayerApplier {
   }
 
   /**
-   * The applier's RootResolver on the modelled tree: symlinks in parent components followed
-   * inside the root, a missing component of the name created as an implied directory (when
-   * `create`), a symlink to nothing a failure.
+   * The applier's walk on the modelled tree: symlinks in parent components followed inside the
+   * root, a missing component of the name made an implied directory (when `create`), a symlink
+   * to nothing a failure.
    */
   private resolveDirectory(components: string[], create: boolean): Resolution {
-    const pending = components.reverse();
-    const stack: string[] = [];
-    let fromLinks = 0;
-    let hops = 0;
-    while (pending.length > 0) {
-      const part = pending.pop() as string;
-      const ofLink = fromLinks > 0;
-      if (ofLink) fromLinks--;
-      if (part === '' || part === '.') continue;
-      if (part === '..') {
-        stack.pop();
-        continue;
-      }
-      const path = join(stack.join('/'), part);
-      const node = this.tree.get(path);
-      if (node?.kind === 'dir') {
-        stack.push(part);
-      } else if (node?.kind === 'symlink') {
-        if (++hops > MAX_SYMLINK_HOPS) return { failed: 'error' };
-        if (node.linkname.startsWith('/')) stack.length = 0;
-        const targetParts = node.linkname.split('/');
-        for (let i = targetParts.length - 1; i >= 0; i--) pending.push(targetParts[i] as string);
-        fromLinks += targetParts.length;
-      } else if (node === undefined && !ofLink && create) {
-        this.tree.set(path, { kind: 'dir', ...IMPLIED_DIRECTORY });
-        stack.push(part);
-      } else {
-        return { failed: node === undefined ? 'missing' : 'error' };
-      }
+    try {
+      return {
+        parent: walkDirectory(components, '', create, {
+          kindAt: (path) => {
+            const node = this.tree.get(path);
+            if (node === undefined) return 'missing';
+            if (node.kind === 'symlink') return { link: node.linkname };
+            return node.kind === 'dir' ? 'dir' : 'other';
+          },
+          makeDirectory: (path) => this.tree.set(path, { kind: 'dir', ...IMPLIED_DIRECTORY }),
+        }),
+      };
+    } catch {
+      return { failed: true };
     }
-    return { parent: stack.join('/') };
   }
 }
 

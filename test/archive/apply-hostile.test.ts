@@ -182,6 +182,12 @@ describe('applyLayer confines or refuses hostile entries', () => {
       assertArchiveError(error, 'bad-tar');
     });
 
+    it(`refuses to replace a symlink that an earlier file of the layer was written through (${format})`, async () => {
+      const tar = new TarBuilder().dir('tgt').dir('other').symlink('lnk', 'tgt').file('lnk/f', 'x').symlink('s', '.').symlink('s/lnk', 'other');
+      const { error } = await applyHostile(tar, format);
+      assertArchiveError(error, 'bad-tar');
+    });
+
     it(`confines a whiteout whose name climbs out with .. (${format})`, async () => {
       const { layer, error } = await applyHostile(new TarBuilder().whiteout('../outside/secret'), format);
       assert.equal(error, undefined);
