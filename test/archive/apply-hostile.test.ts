@@ -40,7 +40,7 @@ before(async () => {
 });
 
 after(async () => {
-  for (const { store } of stores.values()) await store.shutdown(true);
+  for (const { store } of stores.values()) await store.shutdown({ force: true });
   await removeTree(base);
   rmSync(metadata, { recursive: true, force: true });
 });
@@ -76,7 +76,7 @@ async function applyHostile(tar: TarBuilder, whiteoutFormat: WhiteoutFormat = 'd
   let error: unknown;
   let layer = '';
   try {
-    const { layer: { id } } = await store.putLayer(undefined, undefined, [], '', false, {}, Readable.from([tar.toBuffer()]));
+    const { layer: { id } } = await store.putLayer(Readable.from([tar.toBuffer()]));
     layer = whiteoutFormat === 'overlay' ? join(graphRoot, 'overlay', id, 'diff') : join(graphRoot, 'vfs', 'dir', id);
   } catch (err) {
     error = err;

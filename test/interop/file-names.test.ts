@@ -78,11 +78,11 @@ for (const driver of ['vfs', 'overlay'] as const) {
         goId = (await goStorageJson<GoLayer>(roots(), 'create-layer')).id;
         await goStorage(roots(), ['applydiff', '--file', tarPath, goId]);
         store = await openTestStore(roots());
-        berthId = (await store.putLayer(undefined, undefined, [], '', false, {}, Readable.from([tar]))).layer.id;
+        berthId = (await store.putLayer(Readable.from([tar]))).layer.id;
       });
 
       after(async () => {
-        await store?.shutdown(true);
+        await store?.shutdown({ force: true });
         await temp?.dispose();
       });
 
@@ -96,19 +96,19 @@ for (const driver of ['vfs', 'overlay'] as const) {
       });
 
       it('mounts the layer with the names as bytes', async () => {
-        const root = await store.mount(berthId, '');
+        const root = await store.mount(berthId);
         try {
           assert.deepEqual(listing(root).slice(1), listing(filesDir(berthId)).slice(1));
         } finally {
-          await store.unmount(berthId, false);
+          await store.unmount(berthId);
         }
       });
 
       it('diffs back to the input tar byte for byte, for Berth and for the Go CLI, each layer', async () => {
         const want = sha256Hex(tar);
-        assert.equal(sha256Hex(await readAll(await store.diff(undefined, berthId))), want, "Berth's layer by Berth");
+        assert.equal(sha256Hex(await readAll(await store.diff(berthId))), want, "Berth's layer by Berth");
         assert.equal(sha256Hex((await goStorage(roots(), ['diff', '--uncompressed', berthId])).stdout), want, "Berth's tar-split read by Go");
-        assert.equal(sha256Hex(await readAll(await store.diff(undefined, goId))), want, "Go's tar-split read by Berth");
+        assert.equal(sha256Hex(await readAll(await store.diff(goId))), want, "Go's tar-split read by Berth");
       });
 
       it('records the tar-split names as Go does', async () => {
