@@ -2,8 +2,8 @@
 // a layer into a Berth store (vfs for the delete whiteout format, overlay for
 // the overlay one). Each must leave everything outside the layer directory
 // exactly as it was, either by confining the entry inside the layer or by a
-// typed ArchiveError, and the whole store must then check clean, layer
-// contents included: what apply accepts, check agrees with.
+// typed ArchiveError; a layer apply accepts must diff back to its tar, and the
+// whole store must then check clean, layer contents included.
 
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
@@ -14,6 +14,7 @@ import { after, before, describe, it } from 'node:test';
 import { ArchiveError, applyLayer, type ArchiveErrorCode, type WhiteoutFormat } from '../../src/archive/index.js';
 import type { Store } from '../../src/storage/index.js';
 import { checkProblems, openTestStore } from '../helpers/berth.js';
+import { readAll } from '../helpers/streams.js';
 import { removeTree } from '../helpers/temp-store.js';
 import { TarBuilder } from '../helpers/tar-builder.js';
 
@@ -68,7 +69,8 @@ function snapshot(): string {
 
 /**
  * Puts the tar as a new layer into the store of its whiteout format; returns the layer's
- * directory (none when it was refused) and the error. Then the whole store must check clean.
+ * directory (none when it was refused) and the error. An accepted layer must diff back to its
+ * tar byte for byte, and the whole store must then check clean.
  */
 async function applyHostile(tar: TarBuilder, whiteoutFormat: WhiteoutFormat = 'delete'): Promise<{ layer: string; error?: unknown }> {
   const { store, graphRoot } = stores.get(whiteoutFormat)!;
@@ -78,6 +80,7 @@ async function applyHostile(tar: TarBuilder, whiteoutFormat: WhiteoutFormat = 'd
   try {
     const { layer: { id } } = await store.putLayer(Readable.from([tar.toBuffer()]));
     layer = whiteoutFormat === 'overlay' ? join(graphRoot, 'overlay', id, 'diff') : join(graphRoot, 'vfs', 'dir', id);
+    assert.ok((await readAll(await store.diff(id))).equals(tar.toBuffer()), 'the layer diffs back to its tar');
   } catch (err) {
     error = err;
   }
