@@ -16,6 +16,7 @@ import type { Store } from '../../src/storage/index.js';
 import { berthStorage, checkProblems, openTestStore } from '../helpers/berth.js';
 import { goStorage, goStorageJson, type GoLayer } from '../helpers/go-cli.js';
 import { sha256Hex } from '../helpers/oci-image.js';
+import { runTool } from '../helpers/run-tool.js';
 import { readAll } from '../helpers/streams.js';
 import { makeTempStore, type TempStore } from '../helpers/temp-store.js';
 
@@ -123,6 +124,29 @@ for (const driver of ['vfs', 'overlay'] as const) {
         const theirs = (await goStorage(roots(), ['changes', goId])).stdout.toString().split('\n').filter(Boolean).sort();
         assert.deepEqual(ours, theirs);
         assert.ok(ours.includes('Add "/a\\xe9"') && ours.includes('Add "/a\\xe8"'), ours.join('\n'));
+      });
+
+      it('lists and diffs a layer without tar-split (files written through a mount of a child layer) as the Go CLI does', async () => {
+        const child = (await store.createLayer({ parent: berthId })).id;
+        const root = await store.mount(child);
+        try {
+          writeFileSync(Buffer.concat([Buffer.from(root + '/'), latin1('n\xe9w')]), 'new\n');
+          writeFileSync(Buffer.concat([Buffer.from(root + '/'), latin1('d\xe9/m\xe8re')]), 'more\n');
+        } finally {
+          await store.unmount(child);
+        }
+        const ours = (await berthStorage(roots(), ['changes', child])).stdout.toString().split('\n').filter(Boolean).sort();
+        const theirs = (await goStorage(roots(), ['changes', child])).stdout.toString().split('\n').filter(Boolean).sort();
+        assert.deepEqual(ours, theirs);
+        assert.ok(ours.includes('Add "/n\\xe9w"'), ours.join('\n'));
+        const names = async (diff: Buffer): Promise<string[]> => {
+          const { stdout } = await runTool('tar', ['--quoting-style=literal', '-t'], { input: diff });
+          return stdout.toString('latin1').split('\n').filter(Boolean).sort();
+        };
+        const ourNames = await names(await readAll(await store.diff(child)));
+        assert.deepEqual(ourNames, await names((await goStorage(roots(), ['diff', '--uncompressed', child])).stdout));
+        assert.ok(ourNames.includes('d\xe9/m\xe8re'), ourNames.join('\n'));
+        await store.deleteLayer(child);
       });
 
       it('checks the store clean, layer contents included', async () => {
