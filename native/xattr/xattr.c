@@ -32,17 +32,26 @@ static napi_value throw_type(napi_env env, const char *message) {
   return NULL;
 }
 
-// Copies a JS string argument into buf; false when it is not a string or too long.
-static bool arg_string(napi_env env, napi_value v, char *buf, size_t size) {
-  size_t len = 0;
-  if (napi_get_value_string_utf8(env, v, buf, size, &len) != napi_ok) return false;
-  return len < size - 1;
-}
-
 static bool arg_buffer(napi_env env, napi_value v, void **data, size_t *len) {
   bool is = false;
   napi_is_buffer(env, v, &is);
   return is && napi_get_buffer_info(env, v, data, len) == napi_ok;
+}
+
+// Copies a path or name argument into buf, NUL-terminated: a JS string (as UTF-8) or a Buffer of
+// the name's bytes (Linux names need not be UTF-8; see src/util/file-names.ts). False when it is
+// neither, too long, or a Buffer holding a NUL.
+static bool arg_string(napi_env env, napi_value v, char *buf, size_t size) {
+  void *bytes;
+  size_t len = 0;
+  if (arg_buffer(env, v, &bytes, &len)) {
+    if (len >= size - 1 || memchr(bytes, 0, len) != NULL) return false;
+    memcpy(buf, bytes, len);
+    buf[len] = 0;
+    return true;
+  }
+  if (napi_get_value_string_utf8(env, v, buf, size, &len) != napi_ok) return false;
+  return len < size - 1;
 }
 
 // lsetxattr(path, name, value: Buffer)

@@ -11,10 +11,11 @@
 
 import {
   closeSync, fchmodSync, fchownSync, futimesSync, ftruncateSync, linkSync, lchownSync, chmodSync,
-  lstatSync, lutimesSync, mkdirSync, openSync, readdirSync, rmSync, symlinkSync, writeSync, constants as fsConstants,
+  lstatSync, lutimesSync, mkdirSync, openSync, rmSync, symlinkSync, writeSync, constants as fsConstants,
 } from 'node:fs';
-import { isErrno } from '../util/index.js';
-import { RootResolver, type ResolvedPath } from './apply-confine.js';
+import { posix } from 'node:path';
+import { fsPath, isErrno, readdirNamesSync } from '../util/index.js';
+import { lastComponent, RootResolver, type ResolvedPath } from './apply-confine.js';
 import { ArchiveError } from './errors.js';
 import { xattrAddon } from './native.js';
 import { TarEntryType, type SparseRegion, type TarHeader } from './tar/header.js';
@@ -103,7 +104,7 @@ const SMALL_FILE_MAX = 1 << 20;
 interface OpenFile {
   fd: number;
   header: TarHeader;
-  path: string;
+  path: string | Buffer;
   /** Logical write position; for sparse files it follows the data regions. */
   position: number;
   regions?: SparseRegion[];
@@ -119,6 +120,14 @@ export class LayerWriter {
   private readonly dirs: Array<{ name: string; times: [number, number] }> = [];
   /** Host paths this layer wrote: an opaque whiteout keeps these (delete format only). */
   private readonly unpacked: Set<string> | undefined;
+  /**
+   * Host paths of the regular files this layer wrote content to, and every directory above
+   * them: its tar-split reads those files back (diff, check), so nothing may remove them.
+   */
+  private readonly contentFiles = new Set<string>();
+  private readonly contentDirs = new Set<string>();
+  /** The entry being written, for messages. */
+  private entryName = '';
   /** The directory small files were last created in, open for createFile. */
   private directory: { path: string; fd: number } | undefined;
 
@@ -130,15 +139,30 @@ export class LayerWriter {
   /** Creates the entry (a regular file is opened; its content follows through `data`). */
   entry(header: TarHeader): void {
     const name = header.name;
+    this.entryName = name;
     // AUFS metadata at the top (hard-link directory `.wh..wh.plnk` etc.) is never extracted.
     if (name.includes(WHITEOUT_META_PREFIX) && name.replace(/^(\.?\/)+/, '').startsWith(WHITEOUT_META_PREFIX)) return;
-    const resolved = this.resolver.resolve(name, true);
+    let resolved: ResolvedPath;
+    try {
+      resolved = this.resolver.resolve(name, true);
+    } catch (err) {
+      // Go's vfs applier removes a whited-out path with RemoveAll, which is content when the
+      // parent is a symlink to nothing (walkDirectory's ENOENT); the overlay one fails.
+      if (this.options.whiteoutFormat === 'delete' && isErrno(err, 'ENOENT') && lastComponent(name).startsWith(WHITEOUT_PREFIX)) return;
+      throw err;
+    }
     if (resolved.base.startsWith(WHITEOUT_PREFIX)) {
       this.whiteout(resolved, header);
       return;
     }
-    if (resolved.base === '' && header.type !== TarEntryType.Directory) {
-      throw new ArchiveError('path-escape', `tar entry "${name}" would replace the layer root`, { name });
+    if (resolved.base === '') {
+      // Go's overlay applier (archive.Unpack) skips an entry named `.` (cleaned) when the root is
+      // a directory, whatever its type: the layer root keeps the mode it was created with. Its
+      // vfs applier (UnpackLayer) applies a directory's metadata to the root.
+      if (this.options.whiteoutFormat === 'overlay' && isGoDot(name)) return;
+      if (header.type !== TarEntryType.Directory) {
+        throw new ArchiveError('path-escape', `tar entry "${name}" would replace the layer root`, { name });
+      }
     }
     switch (header.type) {
       case TarEntryType.Directory:
@@ -151,7 +175,7 @@ export class LayerWriter {
         this.openFile(resolved, header);
         return; // metadata once the content is written
       case TarEntryType.Symlink:
-        this.replaceWith(resolved, () => symlinkSync(header.linkname, resolved.full));
+        this.replaceWith(resolved, () => symlinkSync(fsPath(header.linkname), resolved.fsFull));
         break;
       case TarEntryType.HardLink:
         this.makeHardLink(resolved, header);
@@ -164,7 +188,7 @@ export class LayerWriter {
       default:
         throw new ArchiveError('unsupported-entry', `tar entry "${name}" has unsupported type ${JSON.stringify(header.type)}`, { name, type: header.type });
     }
-    this.finishMetadata(resolved.full, header);
+    this.finishMetadata(resolved.fsFull, header);
   }
 
   /** Content of the current entry: `bytes` from `start` to `end`. */
@@ -226,11 +250,12 @@ export class LayerWriter {
       try {
         resolved = this.resolver.resolve(name, false);
       } catch (err) {
-        if (isErrno(err, 'ENOENT', 'ENOTDIR')) continue; // removed by a later entry
+        // Removed by a later entry, or now below a symlink to nothing (walkDirectory's EEXIST).
+        if (isErrno(err, 'ENOENT', 'ENOTDIR', 'EEXIST')) continue;
         throw err;
       }
       try {
-        lutimesSync(resolved.full, atime, mtime);
+        lutimesSync(resolved.fsFull, atime, mtime);
       } catch (err) {
         if (!isErrno(err, 'ENOENT')) throw err;
       }
@@ -256,12 +281,12 @@ export class LayerWriter {
   private makeDirectory(resolved: ResolvedPath, header: TarHeader): void {
     if (resolved.base !== '') {
       try {
-        mkdirSync(resolved.full, 0o700);
+        mkdirSync(resolved.fsFull, 0o700);
       } catch (err) {
         if (!isErrno(err, 'EEXIST')) throw err;
-        if (!lstatSync(resolved.full).isDirectory()) {
-          this.remove(resolved.full);
-          mkdirSync(resolved.full, 0o700);
+        if (!lstatSync(resolved.fsFull).isDirectory()) {
+          this.remove(resolved);
+          mkdirSync(resolved.fsFull, 0o700);
         }
       }
     }
@@ -276,42 +301,62 @@ export class LayerWriter {
     }
     let fd: number;
     try {
-      fd = openSync(resolved.full, O_CREATE_FILE, 0o600);
+      fd = openSync(resolved.fsFull, O_CREATE_FILE, 0o600);
     } catch (err) {
       if (!isErrno(err, 'EEXIST')) throw err;
-      this.remove(resolved.full);
-      fd = openSync(resolved.full, O_CREATE_FILE, 0o600);
+      this.remove(resolved);
+      fd = openSync(resolved.fsFull, O_CREATE_FILE, 0o600);
     }
     this.unpacked?.add(resolved.full);
+    if (header.sparse ? header.sparse.realSize > 0 : header.size > 0) this.keepContent(resolved);
     const sparse = header.sparse;
-    this.current = { fd, header, path: resolved.full, position: 0, regions: sparse?.regions, regionIndex: 0, regionLeft: 0 };
+    this.current = { fd, header, path: resolved.fsFull, position: 0, regions: sparse?.regions, regionIndex: 0, regionLeft: 0 };
   }
 
   private writePending({ header, resolved, content }: PendingFile): void {
     const [atime, mtime] = entryTimes(header);
     const mode = this.modeFor(header);
     const [bytes, start, end] = content.range();
-    const create = (): void => xattrAddon.createFile(this.directoryFd(resolved.parent), resolved.base, bytes, start, end, mode,
+    const create = (): void => xattrAddon.createFile(this.directoryFd(resolved), resolved.fsBase, bytes, start, end, mode,
       header.uid, header.gid, atime, mtime, this.options.ignoreChownErrors ?? false);
     try {
       create();
     } catch (err) {
       if (!isErrno(err, 'EEXIST')) throw err;
-      this.remove(resolved.full);
+      this.remove(resolved);
       create();
     }
-    this.recordOverrideStat(resolved.full, header);
+    this.recordOverrideStat(resolved.fsFull, header);
     this.unpacked?.add(resolved.full);
+    if (end > start) this.keepContent(resolved);
+  }
+
+  /**
+   * Records a file with content of this layer (see contentFiles), with the directories above it
+   * and the symlinks its name went through: replacing one of those, the name would no longer
+   * lead to the file.
+   */
+  private keepContent(resolved: ResolvedPath): void {
+    this.contentFiles.add(resolved.full);
+    this.keepDirectories(resolved.parent);
+    if (resolved.links) for (const link of resolved.links) this.keepDirectories(link);
+  }
+
+  /** `path` and the directories above it, up to the root, into contentDirs. */
+  private keepDirectories(path: string): void {
+    for (let dir = path; dir.length > this.resolver.root.length && !this.contentDirs.has(dir); dir = dir.slice(0, dir.lastIndexOf('/'))) {
+      this.contentDirs.add(dir);
+    }
   }
 
   /**
    * A descriptor of `dir` (resolved, inside the root) for createFile, kept while files go into
    * the same directory: entries of a directory usually follow each other.
    */
-  private directoryFd(dir: string): number {
-    if (this.directory?.path !== dir) {
+  private directoryFd(resolved: ResolvedPath): number {
+    if (this.directory?.path !== resolved.parent) {
       this.closeDirectory();
-      this.directory = { path: dir, fd: xattrAddon.openDirectory(dir) };
+      this.directory = { path: resolved.parent, fd: xattrAddon.openDirectory(resolved.fsParent) };
     }
     return this.directory.fd;
   }
@@ -327,7 +372,7 @@ export class LayerWriter {
     return (forced ? this.options.forceMask as number : header.mode) & 0o7777;
   }
 
-  private recordOverrideStat(path: string, header: TarHeader): void {
+  private recordOverrideStat(path: string | Buffer, header: TarHeader): void {
     if (this.options.forceMask === undefined || (header.type !== TarEntryType.File && header.type !== TarEntryType.Directory)) return;
     const value = `${header.uid}:${header.gid}:0${(header.mode & 0o7777).toString(8)}`;
     xattrAddon.lsetxattr(path, OVERRIDE_STAT_XATTR, Buffer.from(value));
@@ -344,7 +389,7 @@ export class LayerWriter {
       throw new ArchiveError('path-escape', `hard link "${header.name}" points to the layer root`, { name: header.name });
     }
     if (target.full === resolved.full) return; // a link to itself: already there
-    this.replaceWith(resolved, () => linkSync(target.full, resolved.full));
+    this.replaceWith(resolved, () => linkSync(target.fsFull, resolved.fsFull));
   }
 
   private makeNode(resolved: ResolvedPath, header: TarHeader): void {
@@ -353,7 +398,7 @@ export class LayerWriter {
     else if (!this.options.canMakeDevices) {
       throw new ArchiveError('unsupported-entry', `device node "${header.name}" needs root`, { name: header.name });
     } else type = header.type === TarEntryType.CharDevice ? fsConstants.S_IFCHR : fsConstants.S_IFBLK;
-    this.replaceWith(resolved, () => xattrAddon.mknod(resolved.full, type | (header.mode & 0o7777), header.devmajor, header.devminor));
+    this.replaceWith(resolved, () => xattrAddon.mknod(resolved.fsFull, type | (header.mode & 0o7777), header.devmajor, header.devminor));
   }
 
   /** Creates with `make`; whatever is in the way is removed first (Go: RemoveAll unless dir over dir). */
@@ -362,14 +407,14 @@ export class LayerWriter {
       make();
     } catch (err) {
       if (!isErrno(err, 'EEXIST')) throw err;
-      this.remove(resolved.full);
+      this.remove(resolved);
       make();
     }
     this.unpacked?.add(resolved.full);
   }
 
   /** Owner, xattrs, mode (not for symlinks: Linux has no lchmod), times. */
-  private finishMetadata(path: string, header: TarHeader): void {
+  private finishMetadata(path: string | Buffer, header: TarHeader): void {
     this.chown(() => lchownSync(path, header.uid, header.gid));
     this.setXattrs(path, header);
     if (header.type === TarEntryType.Symlink) {
@@ -389,7 +434,7 @@ export class LayerWriter {
   private whiteout(resolved: ResolvedPath, header: TarHeader): void {
     if (resolved.base === WHITEOUT_OPAQUE) {
       if (this.options.whiteoutFormat === 'overlay') {
-        xattrAddon.lsetxattr(resolved.parent, OVERLAY_OPAQUE_XATTR, Buffer.from('y'));
+        xattrAddon.lsetxattr(resolved.fsParent, OVERLAY_OPAQUE_XATTR, Buffer.from('y'));
       } else {
         this.removeNotUnpacked(resolved.parent);
       }
@@ -402,14 +447,15 @@ export class LayerWriter {
     if (hiddenBase === '' || hiddenBase === '.' || hiddenBase === '..') {
       throw new ArchiveError('path-escape', `whiteout "${header.name}" names no entry of its directory`, { name: header.name });
     }
-    const hidden = resolved.parent + '/' + hiddenBase;
+    const hiddenFull = resolved.parent + '/' + hiddenBase;
+    const hidden: ResolvedPath = { ...resolved, base: hiddenBase, full: hiddenFull, fsBase: fsPath(hiddenBase), fsFull: fsPath(hiddenFull) };
     if (this.options.whiteoutFormat === 'overlay') {
       // overlayfs whiteout: a 0:0 character device, owned like the whiteout entry.
       if (!this.options.canMakeDevices) {
         throw new ArchiveError('unsupported-entry', `whiteout "${header.name}" needs root to make a 0:0 device`, { name: header.name });
       }
-      this.replaceWith({ ...resolved, full: hidden }, () => xattrAddon.mknod(hidden, fsConstants.S_IFCHR, 0, 0));
-      this.chown(() => lchownSync(hidden, header.uid, header.gid));
+      this.replaceWith(hidden, () => xattrAddon.mknod(hidden.fsFull, fsConstants.S_IFCHR, 0, 0));
+      this.chown(() => lchownSync(hidden.fsFull, header.uid, header.gid));
     } else {
       this.remove(hidden);
     }
@@ -419,15 +465,15 @@ export class LayerWriter {
   private removeNotUnpacked(dir: string): void {
     let names: string[];
     try {
-      names = readdirSync(dir);
+      names = readdirNamesSync(dir);
     } catch (err) {
       if (isErrno(err, 'ENOENT', 'ENOTDIR')) return;
       throw err;
     }
     for (const name of names) {
       const path = dir + '/' + name;
-      if (!this.unpacked?.has(path)) this.remove(path);
-      else if (lstatSync(path).isDirectory()) this.removeNotUnpacked(path);
+      if (!this.unpacked?.has(path)) this.removePath(path);
+      else if (lstatSync(fsPath(path)).isDirectory()) this.removeNotUnpacked(path);
     }
   }
 
@@ -435,8 +481,17 @@ export class LayerWriter {
    * rm -rf without following symlinks. The resolver's cache and the open directory are dropped:
    * a directory may be gone, or replaced under the same name.
    */
-  private remove(path: string): void {
-    rmSync(path, { recursive: true, force: true });
+  private remove(resolved: ResolvedPath): void {
+    this.removePath(resolved.full, resolved.fsFull);
+  }
+
+  private removePath(path: string, fsFull: string | Buffer = fsPath(path)): void {
+    // Go applies such a tar, and its layer then cannot be read back: `diff` and `check` fail.
+    if (this.contentFiles.has(path) || this.contentDirs.has(path)) {
+      const what = path.slice(this.resolver.root.length + 1);
+      throw new ArchiveError('bad-tar', `tar entry "${this.entryName}" would remove "${what}", which this layer wrote before: the layer could not be read back`, { name: this.entryName, path: what });
+    }
+    rmSync(fsFull, { recursive: true, force: true });
     this.resolver.invalidate();
     this.closeDirectory();
     this.unpacked?.delete(path);
@@ -451,16 +506,21 @@ export class LayerWriter {
     }
   }
 
-  private setXattrs(path: string, header: TarHeader): void {
+  private setXattrs(path: string | Buffer, header: TarHeader): void {
     for (const [key, value] of header.xattrs) {
       try {
-        xattrAddon.lsetxattr(path, key, value);
+        xattrAddon.lsetxattr(path, fsPath(key), value);
       } catch (err) {
         // Go collects ENOTSUP (filesystem without that namespace) as a warning and goes on.
         if (!isErrno(err, 'ENOTSUP', 'EOPNOTSUPP')) throw err;
       }
     }
   }
+}
+
+/** Go's filepath.Clean(name) == "." (`./`, `.`, `a/..`, ''), not `/` or `..`. */
+function isGoDot(name: string): boolean {
+  return posix.normalize(name).replace(/\/+$/, '') === '.';
 }
 
 /** Go sets atime to max(atime, mtime); tars rarely carry atime. */

@@ -1,9 +1,10 @@
 // Changes between two directory trees (a layer and its parent, both complete),
 // as Go's archive.ChangesDirs reports them: the vfs driver and overlay's naive path.
 
-import { lstatSync, readdirSync } from 'node:fs';
+import { lstatSync } from 'node:fs';
 import path from 'node:path';
 import type { BigIntStats } from 'node:fs';
+import { fsPath, readdirNamesSync } from '../util/index.js';
 import { ChangeKind, type Change } from './types.js';
 import { readCarriedXattrs } from './changes-xattrs.js';
 import { compareBytewise, sameFsTime, statIfExists, WalkPacer } from './changes-fs.js';
@@ -24,7 +25,7 @@ export async function changesDirs(newDir: string, oldDir: string | undefined): P
     await collect(newDir, newRoot, '/', pacer);
   } else {
     const trees = { old: { dir: oldDir, root: oldRoot }, new: { dir: newDir, root: newRoot } };
-    await collectPair(trees, '/', lstatSync(oldDir, { bigint: true }), lstatSync(newDir, { bigint: true }), pacer);
+    await collectPair(trees, '/', lstatSync(fsPath(oldDir), { bigint: true }), lstatSync(fsPath(newDir), { bigint: true }), pacer);
   }
   const changes: Change[] = [];
   addChanges(newRoot, oldRoot, changes);
@@ -58,9 +59,9 @@ function newRootNode(): FileNode {
 
 /** One tree alone (no parent layer): every entry is registered. */
 async function collect(dir: string, node: FileNode, rel: string, pacer: WalkPacer): Promise<void> {
-  for (const name of readdirSync(path.join(dir, rel))) {
+  for (const name of readdirNamesSync(path.join(dir, rel))) {
     const childRel = path.posix.join(rel, name);
-    const st = lstatSync(path.join(dir, childRel), { bigint: true });
+    const st = lstatSync(fsPath(path.join(dir, childRel)), { bigint: true });
     const child = registerNode(node, name, st, path.join(dir, childRel));
     await pacer.tick();
     if (st.isDirectory()) await collect(dir, child, childRel, pacer);
@@ -77,8 +78,8 @@ async function collectPair(trees: TreePair, rel: string, oldStat: BigIntStats | 
   const oldIsDir = oldStat?.isDirectory() ?? false;
   const newIsDir = newStat?.isDirectory() ?? false;
   if (!oldIsDir && !newIsDir) return;
-  const oldNames = oldIsDir ? readdirSync(path.join(oldTree.dir, rel)) : [];
-  const newNames = newIsDir ? readdirSync(path.join(newTree.dir, rel)) : [];
+  const oldNames = oldIsDir ? readdirNamesSync(path.join(oldTree.dir, rel)) : [];
+  const newNames = newIsDir ? readdirNamesSync(path.join(newTree.dir, rel)) : [];
   const names = [...new Set([...oldNames, ...newNames])].sort(compareBytewise);
   const oldNode = lookUp(oldTree.root, rel);
   const newNode = lookUp(newTree.root, rel);

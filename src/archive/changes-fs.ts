@@ -2,7 +2,7 @@
 // Go's timestamp tolerance, byte order of names, stats and pacing of sync walks.
 
 import { lstatSync, statSync, type BigIntStats } from 'node:fs';
-import { isErrno } from '../util/index.js';
+import { compareFileNames, fsPath, isErrno } from '../util/index.js';
 
 export const OVERLAY_OPAQUE_XATTR = 'trusted.overlay.opaque';
 
@@ -27,26 +27,8 @@ export function sameFsTime(a: bigint, b: bigint): boolean {
   return secA === secB && (a % NS_PER_SECOND === 0n || b % NS_PER_SECOND === 0n);
 }
 
-/**
- * Orders strings by their UTF-8 bytes, as Go compares strings. UTF-16 code
- * units sort the same way except surrogates against U+E000–U+FFFF, which the
- * first differing unit is remapped for.
- */
-export function compareBytewise(a: string, b: string): number {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) {
-    const ca = a.charCodeAt(i);
-    const cb = b.charCodeAt(i);
-    if (ca !== cb) return codePointRank(ca) - codePointRank(cb);
-  }
-  return a.length - b.length;
-}
-
-function codePointRank(unit: number): number {
-  if (unit >= 0xd800 && unit <= 0xdfff) return unit + 0x2000;
-  if (unit >= 0xe000) return unit - 0x800;
-  return unit;
-}
+/** Orders names by their bytes, as Go compares strings (util/file-names). */
+export const compareBytewise = compareFileNames;
 
 /**
  * Let other work run now and then during a long synchronous walk. The walkers
@@ -66,7 +48,7 @@ export class WalkPacer {
 /** lstat/stat that returns null for a missing path (ENOENT, ENOTDIR) instead of throwing. */
 export function statIfExists(file: string, follow: boolean): BigIntStats | null {
   try {
-    return (follow ? statSync(file, { bigint: true }) : lstatSync(file, { bigint: true }));
+    return (follow ? statSync(fsPath(file), { bigint: true }) : lstatSync(fsPath(file), { bigint: true }));
   } catch (err) {
     if (isErrno(err, 'ENOENT', 'ENOTDIR')) return null;
     throw err;

@@ -1,9 +1,10 @@
 // Changes of an overlay layer read from its upper dir alone, as Go's
 // archive.OverlayChanges reports them (the overlay driver's native path).
 
-import { lstatSync, readdirSync } from 'node:fs';
+import { lstatSync } from 'node:fs';
 import path from 'node:path';
 import type { BigIntStats } from 'node:fs';
+import { fsPath, readdirNamesSync } from '../util/index.js';
 import { ChangeKind, type Change } from './types.js';
 import { readXattr } from './changes-xattrs.js';
 import { compareBytewise, isWhiteoutDevice, OVERLAY_OPAQUE_XATTR, sameFsTime, statIfExists, WalkPacer } from './changes-fs.js';
@@ -34,10 +35,10 @@ class OverlayWalk {
   ) {}
 
   async descend(dir: string): Promise<void> {
-    const names = readdirSync(path.join(this.upperDir, dir)).sort(compareBytewise);
+    const names = readdirNamesSync(path.join(this.upperDir, dir)).sort(compareBytewise);
     for (const name of names) {
       const entry = path.posix.join(dir, name);
-      const st = lstatSync(path.join(this.upperDir, entry), { bigint: true });
+      const st = lstatSync(fsPath(path.join(this.upperDir, entry)), { bigint: true });
       this.visit(entry, st);
       await this.pacer.tick();
       if (st.isDirectory()) await this.descend(entry);

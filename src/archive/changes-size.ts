@@ -1,7 +1,7 @@
 // Sizes of layer contents as the Go drivers report them (DiffSize).
 
-import { readdirSync } from 'node:fs';
 import path from 'node:path';
+import { readdirNamesSync } from '../util/index.js';
 import { ChangeKind, type Change } from './types.js';
 import { statIfExists, WalkPacer } from './changes-fs.js';
 
@@ -42,7 +42,7 @@ export async function directorySize(dir: string): Promise<number> {
     const current = pending.pop()!;
     let names: string[];
     try {
-      names = readdirSync(current);
+      names = readdirNamesSync(current);
     } catch (err) {
       if (current !== dir && (err as NodeJS.ErrnoException).code === 'ENOENT') continue;
       throw err;

@@ -2,9 +2,10 @@
 // overlay upper dir (whiteouts turned back into AUFS `.wh.` entries), or a list
 // of changes over a root, each as the Go library writes it.
 
-import { readdirSync, type BigIntStats } from 'node:fs';
+import type { BigIntStats } from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
+import { readdirEntriesSync } from '../util/index.js';
 import { ChangeKind, type Change } from './types.js';
 import { END_OF_ARCHIVE, TarEntryType } from './tar/header.js';
 import { encodeGoHeader, TarAppender, type ExportHeader } from './export-appender.js';
@@ -47,7 +48,7 @@ function tarStream(entries: AsyncGenerator<Buffer>): Readable {
 }
 
 async function* walkTree(root: string, appender: TarAppender, rel = ''): AsyncGenerator<Buffer> {
-  const entries = readdirSync(path.join(root, rel), { withFileTypes: true }).sort((a, b) => compareBytewise(a.name, b.name));
+  const entries = readdirEntriesSync(path.join(root, rel)).sort((a, b) => compareBytewise(a.name, b.name));
   for (const entry of entries) {
     const childRel = rel === '' ? entry.name : `${rel}/${entry.name}`;
     yield* appender.entry(path.join(root, childRel), childRel);

@@ -19,3 +19,4 @@ export {
   detectCompression, createDecompressor, createCompressor, openDecompressed, COMPRESSION_MAGIC_LENGTH,
 } from './compression.js';
 export { tarSplitReplay } from './tar-split-replay.js';
+export { cleanComponents, walkDirectory, type WalkedTree, type EntryKind } from './apply-confine.js';

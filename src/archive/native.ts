@@ -3,20 +3,23 @@
 
 import { createRequire } from 'node:module';
 
+/** A path or name as the addon takes it: a string (UTF-8) or its bytes (names that are not UTF-8). */
+type FsName = string | Buffer;
+
 export interface XattrAddon {
   /** lsetxattr(2): sets the attribute on the path itself (never follows a final symlink). */
-  lsetxattr(path: string, name: string, value: Buffer): void;
+  lsetxattr(path: FsName, name: FsName, value: Buffer): void;
   /** lgetxattr(2): the value, or null when the attribute is absent. */
-  lgetxattr(path: string, name: string): Buffer | null;
+  lgetxattr(path: FsName, name: string): Buffer | null;
   /** llistxattr(2): attribute names. */
-  llistxattr(path: string): string[];
+  llistxattr(path: FsName): string[];
   /** mknod(2); `mode` includes the type bits (S_IFCHR, S_IFBLK, S_IFIFO). */
-  mknod(path: string, mode: number, major: number, minor: number): void;
+  mknod(path: FsName, mode: number, major: number, minor: number): void;
   /**
    * A descriptor of the directory at `path` (O_PATH|O_DIRECTORY|O_NOFOLLOW: no read permission
    * needed) for createFile; close it with closeDirectory.
    */
-  openDirectory(path: string): number;
+  openDirectory(path: FsName): number;
   /** Closes a descriptor from openDirectory (fs.closeSync would warn in a worker thread). */
   closeDirectory(fd: number): void;
   /**
@@ -26,14 +29,14 @@ export interface XattrAddon {
    * futimens (seconds, fractions kept), close. Throws a Node-style error; EEXIST when something
    * is in the way.
    */
-  createFile(dirFd: number, name: string, content: Buffer, start: number, end: number, mode: number, uid: number, gid: number,
+  createFile(dirFd: number, name: FsName, content: Buffer, start: number, end: number, mode: number, uid: number, gid: number,
     atime: number, mtime: number, ignoreChownErrors: boolean): void;
   /**
    * On the libuv threadpool: reads file i (O_NOFOLLOW) into `target` at `spans[2i]`, up to
    * `spans[2i+1]` bytes; `got[i]` gets the bytes read and `crcs[8i…8i+8]` the running CRC-64.
    * Rejects with a Node-style error for the first file that cannot be opened or read.
    */
-  readFiles(paths: string[], target: Buffer, spans: Float64Array, got: Uint32Array, crcs: Buffer): Promise<void>;
+  readFiles(paths: FsName[], target: Buffer, spans: Float64Array, got: Uint32Array, crcs: Buffer): Promise<void>;
   /**
    * Writes the standard base64 ('=' padded) of the parts' concatenation into `target` at
    * `offset`; returns the offset after it. RangeError when it does not fit.

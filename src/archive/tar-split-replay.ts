@@ -7,6 +7,7 @@ import { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import { createGunzip } from 'node:zlib';
 import { cleanComponents, RootResolver } from './apply-confine.js';
+import { decodeFileName } from '../util/index.js';
 import { ArchiveError } from './errors.js';
 import { xattrAddon } from './native.js';
 
@@ -67,7 +68,7 @@ async function* replay(tarSplitPath: string, filesDir: string): AsyncGenerator<B
       if (size <= 0) continue;
       const name = recordName(record);
       if (cleanComponents(name).length === 0) throw new ArchiveError('bad-tar-split', 'tar-split names the layer root as a file', { name });
-      const file = { name, path: resolver.resolve(name, false).full, size, crc: record.payload };
+      const file = { name, path: resolver.resolve(name, false).fsFull, size, crc: record.payload };
       if (size > OUTPUT_CHUNK) {
         yield* seal(0);
         yield* readLargeFile(file);
@@ -84,8 +85,8 @@ async function* replay(tarSplitPath: string, filesDir: string): AsyncGenerator<B
 
 interface FileToCopy {
   name: string;
-  /** Resolved inside the layer; the addon opens it O_NOFOLLOW. */
-  path: string;
+  /** Resolved inside the layer (bytes when not UTF-8); the addon opens it O_NOFOLLOW. */
+  path: string | Buffer;
   size: number;
   /** The recorded CRC-64, base64 (null: none recorded). */
   crc: string | null;
@@ -156,7 +157,7 @@ function* readLargeFile(file: FileToCopy): Generator<Buffer> {
 }
 
 function recordName(record: TarSplitRecord): string {
-  if (record.name_raw) return Buffer.from(record.name_raw, 'base64').toString('utf8');
+  if (record.name_raw) return decodeFileName(Buffer.from(record.name_raw, 'base64'));
   return record.name ?? '';
 }
 

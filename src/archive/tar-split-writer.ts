@@ -7,7 +7,7 @@ import { createWriteStream, type WriteStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { finished } from 'node:stream/promises';
 import { createGzip, constants as zlibConstants, type Gzip } from 'node:zlib';
-import { goQuote } from '../util/index.js';
+import { encodeFileName, goQuote, hasEscapedBytes } from '../util/index.js';
 import { xattrAddon } from './native.js';
 
 const QUOTE = 0x22;
@@ -25,6 +25,17 @@ const FILE_LINE_ROOM = 128;
  * then encoding it cost ~0.1 s of main-thread time for a 30,000-file layer's 36 MB of JSON).
  */
 const OUTPUT_BUFFER = 256 * 1024;
+
+const NAME_KEY = '"name":';
+
+/**
+ * A file record's name field. tar-split keeps a name that is not UTF-8 (Go's strings are bytes)
+ * as `name_raw`, its bytes in base64, instead of `name`, which JSON would mangle.
+ */
+function nameField(name: string): string {
+  if (hasEscapedBytes(name)) return `"name_raw":"${encodeFileName(name).toString('base64')}"`;
+  return NAME_KEY + goQuote(name);
+}
 
 export class TarSplitWriter {
   private readonly gzip: Gzip;
@@ -74,10 +85,10 @@ export class TarSplitWriter {
     // UTF-8 takes at most 3 bytes per UTF-16 unit, and Go's escapes at most 6.
     if (this.used + name.length * 6 + FILE_LINE_ROOM > this.buffer.length) this.flush();
     if (name.length * 6 + FILE_LINE_ROOM > this.buffer.length) {
-      this.writeText(`{"type":1,"name":${goQuote(name)},`);
+      this.writeText(`{"type":1,${nameField(name)},`);
     } else {
-      this.ascii('{"type":1,"name":');
-      if (!this.plainString(name)) this.used += this.buffer.write(goQuote(name), this.used, 'utf8');
+      this.ascii('{"type":1,');
+      if (!this.plainName(name)) this.used += this.buffer.write(nameField(name), this.used, 'utf8');
       this.ascii(',');
     }
     if (this.used + FILE_LINE_ROOM > this.buffer.length) this.flush();
@@ -144,12 +155,13 @@ export class TarSplitWriter {
   }
 
   /**
-   * Writes `"s"` when every character of `s` is printable ASCII that JSON and Go leave as is
-   * (most names); otherwise writes nothing and returns false.
+   * Writes `"name":"s"` when every character of `s` is printable ASCII that JSON and Go leave as
+   * is (most names); otherwise writes nothing and returns false.
    */
-  private plainString(s: string): boolean {
+  private plainName(s: string): boolean {
     const buffer = this.buffer;
     let at = this.used;
+    for (let i = 0; i < NAME_KEY.length; i++) buffer[at++] = NAME_KEY.charCodeAt(i);
     buffer[at++] = QUOTE;
     for (let i = 0; i < s.length; i++) {
       const c = s.charCodeAt(i);

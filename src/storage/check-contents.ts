@@ -1,27 +1,18 @@
 // check's layerContents test (CheckEverything): the mounted tree of a layer
 // must equal the union of the tar headers of its chain — type, permissions,
 // owner, size, modification time of non-directories and file contents.
-// Layer tars come back from their tar-split files; whiteouts and opaque
-// directories remove what lower layers added, as the kernel or vfs did.
+// Layer tars come back from their tar-split files and are applied in memory
+// as the applier wrote them (check-tree.ts); names are compared as bytes.
 
 import { createHash } from 'node:crypto';
-import { createReadStream, promises as fsp } from 'node:fs';
+import { createReadStream, promises as fsp, type Stats } from 'node:fs';
 import { join } from 'node:path';
 import { TarEntryType, TarReader, tarSplitReplay, type TarHeader } from '../archive/index.js';
+import { fsPath, isErrno, readdirNames, readlinkName } from '../util/index.js';
+import { ExpectedTree, type Expected, type LayerEntry, type Stacking } from './check-tree.js';
 import { StorageError } from './errors.js';
 import type { StoreParts } from './store-parts.js';
 import type { Layer } from './types.js';
-
-interface Expected {
-  kind: 'file' | 'dir' | 'symlink' | 'char' | 'block' | 'fifo';
-  mode: number;
-  uid: number;
-  gid: number;
-  size: number;
-  mtime: number;
-  linkname: string;
-  digest?: string;
-}
 
 export interface ContentRules {
   /** ignore_chown_errors=true: owners may legitimately differ. */
@@ -36,10 +27,11 @@ export interface ContentRules {
 export async function compareLayerContents(parts: StoreParts, layer: Layer, rules: ContentRules): Promise<StorageError[]> {
   const chain = layerChain(parts, layer);
   if (!chain) return [];
-  const expected = new Map<string, Expected>();
+  const expected = new ExpectedTree();
+  const stacking: Stacking = parts.driver.name === 'overlay' ? 'overlay' : 'vfs';
   for (const member of chain) {
     try {
-      await applyLayerHeaders(parts, member, expected);
+      expected.applyLayer(await layerEntries(parts, member), stacking);
     } catch (err) {
       // The replay itself checks each file's size and CRC-64 against the tar-split.
       return [new StorageError('layer-content-modified', `layer ${layer.id}: replaying layer ${member.id}: ${(err as Error).message}`, { id: layer.id }, { cause: err })];
@@ -48,7 +40,7 @@ export async function compareLayerContents(parts: StoreParts, layer: Layer, rule
   const wasMounted = layer.mountCount > 0 && layer.mountPoint;
   const root = wasMounted ? (layer.mountPoint as string) : await parts.driver.mount(layer.id, { options: ['ro'] });
   try {
-    return await compareTree(root, expected, rules, layer.id);
+    return await compareTree(root, expected.entries, rules, layer.id);
   } finally {
     if (!wasMounted) await parts.driver.unmount(layer.id);
   }
@@ -64,21 +56,20 @@ function layerChain(parts: StoreParts, layer: Layer): Layer[] | undefined {
   return chain;
 }
 
-/** Reads one layer's tar (from its tar-split) and applies it onto `tree`. */
-async function applyLayerHeaders(parts: StoreParts, layer: Layer, tree: Map<string, Expected>): Promise<void> {
-  const entries: Array<{ path: string; header: TarHeader; digest?: string }> = [];
-  let current: { path: string; header: TarHeader; hash?: ReturnType<typeof createHash> } | undefined;
+/** One layer's tar entries (from its tar-split), with the sha256 of each regular file's content. */
+async function layerEntries(parts: StoreParts, layer: Layer): Promise<LayerEntry[]> {
+  const entries: LayerEntry[] = [];
+  let current: { header: TarHeader; hash?: ReturnType<typeof createHash> } | undefined;
   const reader = new TarReader({
     entry(header) {
-      const path = normalize(header.name);
       const isFile = header.type === TarEntryType.File || header.type === TarEntryType.OldFile || header.type === TarEntryType.Contiguous;
-      current = { path, header, hash: isFile ? createHash('sha256') : undefined };
+      current = { header, hash: isFile ? createHash('sha256') : undefined };
     },
     data(chunk) {
       current?.hash?.update(chunk);
     },
     entryEnd() {
-      if (current) entries.push({ path: current.path, header: current.header, digest: current.hash?.digest('hex') });
+      if (current) entries.push({ header: current.header, digest: current.hash?.digest('hex') });
       current = undefined;
     },
     end() {},
@@ -86,53 +77,7 @@ async function applyLayerHeaders(parts: StoreParts, layer: Layer, tree: Map<stri
   const layers = parts.layers();
   for await (const chunk of tarSplitReplay(layers.tarSplitPath(layer.id), parts.driver.layerFilesDir(layer.id))) reader.write(chunk as Buffer);
   reader.end();
-
-  // Opaque directories hide what lower layers put in them; whiteouts remove a path.
-  for (const { path } of entries) {
-    const base = path.slice(path.lastIndexOf('/') + 1);
-    const dir = path.includes('/') ? path.slice(0, path.lastIndexOf('/')) : '';
-    if (base === '.wh..wh..opq') removeSubtree(tree, dir, false);
-    else if (base.startsWith('.wh.')) removeSubtree(tree, dir ? `${dir}/${base.slice(4)}` : base.slice(4), true);
-  }
-  for (const { path, header, digest } of entries) {
-    const base = path.slice(path.lastIndexOf('/') + 1);
-    if (path === '' || base.startsWith('.wh.')) continue;
-    if (header.type === TarEntryType.HardLink) {
-      const target = tree.get(normalize(header.linkname));
-      if (target) tree.set(path, { ...target });
-      continue;
-    }
-    const kind = kindOf(header.type);
-    if (!kind) continue;
-    tree.set(path, {
-      kind, mode: header.mode & 0o7777, uid: header.uid, gid: header.gid, size: kind === 'file' ? header.size : 0,
-      mtime: Math.floor(header.mtime), linkname: header.linkname, digest,
-    });
-  }
-}
-
-function kindOf(type: TarEntryType): Expected['kind'] | undefined {
-  switch (type) {
-    case TarEntryType.File: case TarEntryType.OldFile: case TarEntryType.Contiguous: return 'file';
-    case TarEntryType.Directory: return 'dir';
-    case TarEntryType.Symlink: return 'symlink';
-    case TarEntryType.CharDevice: return 'char';
-    case TarEntryType.BlockDevice: return 'block';
-    case TarEntryType.Fifo: return 'fifo';
-    default: return undefined;
-  }
-}
-
-function removeSubtree(tree: Map<string, Expected>, path: string, includingSelf: boolean): void {
-  const prefix = path === '' ? '' : `${path}/`;
-  for (const key of [...tree.keys()]) {
-    if ((includingSelf && key === path) || (key.startsWith(prefix) && key !== path)) tree.delete(key);
-  }
-}
-
-/** `./a/b/` → `a/b`. */
-function normalize(name: string): string {
-  return name.replace(/^(\.\/|\/)+/, '').replace(/\/+$/, '').replace(/^\.$/, '');
+  return entries;
 }
 
 async function compareTree(root: string, expected: Map<string, Expected>, rules: ContentRules, id: string): Promise<StorageError[]> {
@@ -142,17 +87,20 @@ async function compareTree(root: string, expected: Map<string, Expected>, rules:
   };
   const seen = new Set<string>();
   const walk = async (rel: string): Promise<void> => {
-    for (const name of await fsp.readdir(join(root, rel))) {
+    for (const name of await readdirNames(join(root, rel))) {
       const path = rel ? `${rel}/${name}` : name;
-      seen.add(path);
-      const st = await fsp.lstat(join(root, path));
-      const want = expected.get(path);
-      if (!want) {
-        // Parent directories a layer did not list are made by the applier: tolerated.
-        if (!st.isDirectory() || ![...expected.keys()].some((k) => k.startsWith(`${path}/`))) modified(path, 'is not in any layer');
-      } else {
-        await compareEntry(join(root, path), path, st, want, rules, modified);
+      let st: Stats;
+      try {
+        st = await fsp.lstat(fsPath(join(root, path)));
+      } catch (err) {
+        // overlayfs lists a whiteout of a directory with one lower layer, and looks it up as absent.
+        if (isErrno(err, 'ENOENT')) continue;
+        throw err;
       }
+      seen.add(path);
+      const want = expected.get(path);
+      if (!want) modified(path, 'is not in any layer');
+      else await compareEntry(join(root, path), path, st, want, rules, modified);
       if (st.isDirectory()) await walk(path);
     }
   };
@@ -162,14 +110,14 @@ async function compareTree(root: string, expected: Map<string, Expected>, rules:
 }
 
 async function compareEntry(
-  file: string, path: string, st: import('node:fs').Stats, want: Expected, rules: ContentRules, modified: (path: string, what: string) => void,
+  file: string, path: string, st: Stats, want: Expected, rules: ContentRules, modified: (path: string, what: string) => void,
 ): Promise<void> {
   const kind: Expected['kind'] | undefined = st.isFile() ? 'file' : st.isDirectory() ? 'dir' : st.isSymbolicLink() ? 'symlink'
     : st.isCharacterDevice() ? 'char' : st.isBlockDevice() ? 'block' : st.isFIFO() ? 'fifo' : undefined;
   if (kind !== want.kind) return modified(path, `is a ${kind ?? 'socket'}, the layer has a ${want.kind}`);
   if (!rules.ignorePermissions && kind !== 'symlink' && (st.mode & 0o7777) !== want.mode) modified(path, `has mode ${(st.mode & 0o7777).toString(8)}, the layer ${want.mode.toString(8)}`);
   if (!rules.ignoreOwners && (st.uid !== want.uid || st.gid !== want.gid)) modified(path, `is owned by ${st.uid}:${st.gid}, the layer says ${want.uid}:${want.gid}`);
-  if (kind === 'symlink' && (await fsp.readlink(file)) !== want.linkname) modified(path, 'points elsewhere');
+  if (kind === 'symlink' && (await readlinkName(file)) !== want.linkname) modified(path, 'points elsewhere');
   if (!rules.ignoreTimes && kind !== 'dir' && kind !== 'symlink' && Math.floor(st.mtimeMs / 1000) !== want.mtime) modified(path, 'has another modification time');
   if (kind !== 'file') return;
   if (st.size !== want.size) return modified(path, `has ${st.size} bytes, the layer ${want.size}`);
@@ -178,6 +126,6 @@ async function compareEntry(
 
 async function fileDigest(file: string): Promise<string> {
   const hash = createHash('sha256');
-  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
+  for await (const chunk of createReadStream(fsPath(file))) hash.update(chunk as Buffer);
   return hash.digest('hex');
 }

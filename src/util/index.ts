@@ -8,3 +8,7 @@ export { generateRandomId, generateShortLinkId, isFullHexId } from './ids.js';
 export { sha256Digest } from './digest.js';
 export { copyPlain } from './plain-copy.js';
 export { readTextSync } from './read-text.js';
+export {
+  decodeFileName, encodeFileName, hasEscapedBytes, fsPath, readdirNamesSync, readdirNames, readdirEntriesSync,
+  readlinkNameSync, readlinkName, compareFileNames, type NamedDirent,
+} from './file-names.js';

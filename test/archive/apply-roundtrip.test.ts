@@ -3,13 +3,13 @@
 
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { closeSync, ftruncateSync, lstatSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { chmodSync, closeSync, ftruncateSync, lstatSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, readlinkSync, rmSync, symlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { applyLayer, ArchiveError, Compression, tarSplitReplay, type ApplyResult, type WhiteoutFormat } from '../../src/archive/index.js';
 import { xattrAddon } from '../../src/archive/native.js';
-import { isErrno } from '../../src/util/index.js';
+import { decodeFileName, isErrno } from '../../src/util/index.js';
 import { gzipSync } from 'node:zlib';
 import { readAll } from '../helpers/streams.js';
 import { runToolOk } from '../helpers/run-tool.js';
@@ -97,6 +97,39 @@ describe('applyLayer and tarSplitReplay round trip', () => {
     rmSync(join(dir, 'f'));
     symlinkSync('/etc/hostname', join(dir, 'f'));
     await assert.rejects(readAll(tarSplitReplay(tarSplit, dir)), (err) => isErrno(err, 'ELOOP'));
+  });
+});
+
+describe('applyLayer and the tar\'s root entry, as the Go CLI applies it', () => {
+  // Checked with containers-storage 1.43 applydiff and stat: overlay (archive.Unpack) skips an
+  // entry that cleans to `.`, vfs (UnpackLayer) applies a directory entry's mode to the root.
+  for (const [whiteoutFormat, mode] of [['overlay', 0o555], ['delete', 0o750]] as const) {
+    it(`leaves the root ${mode.toString(8)} after a ./ entry of mode 750 (${whiteoutFormat})`, async () => {
+      const tar = new TarBuilder({ prefixDotSlash: true }).dir('', { mode: 0o750 }).file('a', 'x').toBuffer();
+      const { dir } = await apply(tar, whiteoutFormat, (d) => chmodSync(d, 0o555));
+      assert.equal(lstatSync(dir).mode & 0o7777, mode);
+    });
+  }
+
+  it('skips any entry naming the root in overlay format, as Go does', async () => {
+    const tar = new TarBuilder().symlink('./', '/elsewhere').file('a', 'x').toBuffer();
+    const { dir } = await apply(tar, 'overlay');
+    assert.ok(lstatSync(dir).isDirectory());
+    await assert.rejects(apply(tar, 'delete'), (err: unknown) => err instanceof ArchiveError && err.code === 'path-escape');
+  });
+});
+
+describe('applyLayer keeps file names as bytes', () => {
+  it('writes Latin-1 names and names that differ only in such bytes, and replays them', async () => {
+    const latin1 = (s: string): string => decodeFileName(Buffer.from(s, 'latin1'));
+    const tar = new TarBuilder().dir(latin1('d\xe9')).file(latin1('d\xe9/caf\xe9.txt'), 'x').file(latin1('a\xe9'), '1').file(latin1('a\xe8'), '2')
+      .symlink(latin1('l\xe9'), latin1('a\xe9')).hardlink(latin1('h\xe9'), latin1('a\xe8')).toBuffer();
+    const { dir, tarSplit } = await apply(tar, 'delete');
+    const names = readdirSync(dir, { encoding: 'buffer' }).map((n) => n.toString('latin1')).sort();
+    assert.deepEqual(names, ['a\xe8', 'a\xe9', 'd\xe9', 'h\xe9', 'l\xe9']);
+    assert.equal(readFileSync(Buffer.from(`${dir}/d\xe9/caf\xe9.txt`, 'latin1'), 'utf8'), 'x');
+    assert.equal(readlinkSync(Buffer.from(`${dir}/l\xe9`, 'latin1'), { encoding: 'buffer' }).toString('latin1'), 'a\xe9');
+    assert.equal(sha256(await readAll(tarSplitReplay(tarSplit, dir))), sha256(tar));
   });
 });
 
@@ -228,7 +261,8 @@ describe('applyLayer whiteouts in delete format (vfs on a copy of the parent)', 
   });
 
   it('writes into a directory made again after a whiteout removed it, not into the removed one', async () => {
-    const tar = new TarBuilder().dir('d').file('d/before', 'x').whiteout('d').file('d/after', 'y').toBuffer();
+    // d/before is empty: a whiteout of content the layer wrote is refused (its tar-split could not replay).
+    const tar = new TarBuilder().dir('d').file('d/before', '').whiteout('d').file('d/after', 'y').toBuffer();
     const { dir } = await apply(tar, 'delete');
     assert.deepEqual(readdirSync(join(dir, 'd')), ['after']);
     assert.equal(readFileSync(join(dir, 'd/after'), 'utf8'), 'y');

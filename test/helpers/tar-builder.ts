@@ -17,6 +17,7 @@
 
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { encodeTarHeader, paddingFor, TarEntryType, type TarHeaderInput } from '../../src/archive/index.js';
+import { encodeFileName } from '../../src/util/index.js';
 
 export interface EntryOptions {
   mode?: number;
@@ -140,11 +141,11 @@ export class TarBuilder {
   header(input: TarHeaderInput, options: EntryOptions = {}): this {
     const full = this.input(input, options);
     this.entries.push({ name: full.name, type: full.type });
-    if (options.gnuLongNames && full.linkname && Buffer.byteLength(full.linkname) > 100) {
+    if (options.gnuLongNames && full.linkname && encodeFileName(full.linkname).length > 100) {
       this.gnuLong(TarEntryType.GnuLongLink, full.linkname);
       full.linkname = full.linkname.slice(0, 100);
     }
-    if (options.gnuLongNames && Buffer.byteLength(full.name) > 100) {
+    if (options.gnuLongNames && encodeFileName(full.name).length > 100) {
       this.gnuLong(TarEntryType.GnuLongName, full.name);
       full.name = full.name.slice(0, 100);
     }
@@ -217,7 +218,7 @@ export class TarBuilder {
   }
 
   private gnuLong(type: TarEntryType, value: string): void {
-    const data = Buffer.concat([Buffer.from(value), Buffer.alloc(1)]);
+    const data = Buffer.concat([encodeFileName(value), Buffer.alloc(1)]);
     const header = encodeTarHeader({ name: '././@LongLink', type, size: data.length, mode: 0o644 });
     header.write('ustar  \u0000', 257, 'latin1');
     fixChecksum(header);

@@ -2,6 +2,7 @@
 // magic, GNU magic), with Go archive/tar's field formatting so that tars
 // Berth writes look like the ones containers/storage writes.
 
+import { decodeFileName, encodeFileName } from '../../util/index.js';
 import { ArchiveError } from '../errors.js';
 
 export const BLOCK_SIZE = 512;
@@ -193,12 +194,15 @@ function signedChecksum(buf: Buffer, offset: number, unsigned: number): number {
   return sum;
 }
 
-/** A NUL-terminated string field (Go's parseString: cut at the first NUL), UTF-8. */
+/**
+ * A NUL-terminated string field (Go's parseString: cut at the first NUL), its bytes kept:
+ * UTF-8, other bytes escaped (util/file-names).
+ */
 export function cString(buf: Buffer, start: number, length: number): string {
   let end = start;
   const limit = start + length;
   while (end < limit && buf[end] !== 0) end++;
-  return buf.toString('utf8', start, end);
+  return decodeFileName(buf, start, end);
 }
 
 /**
@@ -247,12 +251,14 @@ export function encodeTarHeader(input: TarHeaderInput): Buffer {
   const pax = new Map<string, Buffer>();
   let name = h.name;
   let prefix = '';
-  if (!isAscii(name) || Buffer.byteLength(name) > F.name[1]) {
+  // Names and link targets go out as the bytes they stand for (util/file-names), in PAX
+  // records when not ASCII, as Go's writer does with any string.
+  if (!isAscii(name) || name.length > F.name[1]) {
     const split = isAscii(name) ? splitUstarPath(name) : undefined;
     if (split) [prefix, name] = split;
-    else pax.set('path', Buffer.from(h.name));
+    else pax.set('path', encodeFileName(h.name));
   }
-  if (!isAscii(h.linkname) || Buffer.byteLength(h.linkname) > F.linkname[1]) pax.set('linkpath', Buffer.from(h.linkname));
+  if (!isAscii(h.linkname) || h.linkname.length > F.linkname[1]) pax.set('linkpath', encodeFileName(h.linkname));
   if (!isAscii(h.uname) || Buffer.byteLength(h.uname) > F.uname[1]) pax.set('uname', Buffer.from(h.uname));
   if (!isAscii(h.gname) || Buffer.byteLength(h.gname) > F.gname[1]) pax.set('gname', Buffer.from(h.gname));
   if (h.uid < 0 || h.uid > MAX_OCTAL_8) pax.set('uid', Buffer.from(String(h.uid)));

@@ -1,6 +1,7 @@
 // PAX extended header records (`"%d key=value\n"`) and how they, GNU long
 // names and GNU sparse maps override the fields of the header that follows.
 
+import { decodeFileName } from '../../util/index.js';
 import { ArchiveError } from '../errors.js';
 import { BLOCK_SIZE, NO_XATTRS, parseNumeric, type SparseRegion, type TarHeader } from './header.js';
 
@@ -20,7 +21,8 @@ export function parsePaxRecords(data: Buffer): Map<string, Buffer> {
     }
     const equals = data.indexOf(0x3d, space + 1);
     if (equals < 0 || equals >= pos + length - 1) throw new ArchiveError('bad-tar', 'PAX record without "="', { offset: pos });
-    const key = data.toString('utf8', space + 1, equals);
+    // Keys are bytes too: `SCHILY.xattr.<name>` carries an attribute name.
+    const key = decodeFileName(data, space + 1, equals);
     records.set(key, data.subarray(equals + 1, pos + length - 1));
     pos += length;
   }
@@ -47,8 +49,8 @@ export function applyExtensions(header: TarHeader, ext: PendingExtensions): TarH
   header.pax = records;
   for (const [key, value] of records) {
     switch (key) {
-      case 'path': header.name = value.toString('utf8'); break;
-      case 'linkpath': header.linkname = value.toString('utf8'); break;
+      case 'path': header.name = decodeFileName(value); break;
+      case 'linkpath': header.linkname = decodeFileName(value); break;
       case 'uname': header.uname = value.toString('utf8'); break;
       case 'gname': header.gname = value.toString('utf8'); break;
       case 'uid': header.uid = paxInteger(key, value); break;
@@ -72,7 +74,7 @@ function applyPaxSparse(header: TarHeader, records: Map<string, Buffer>): void {
   const realSize = records.get('GNU.sparse.realsize') ?? records.get('GNU.sparse.size');
   if (!realSize) return;
   const sparseName = records.get('GNU.sparse.name');
-  if (sparseName) header.name = sparseName.toString('utf8');
+  if (sparseName) header.name = decodeFileName(sparseName);
   const map = records.get('GNU.sparse.map');
   const numbers = map ? map.toString('latin1').split(',').map(Number) : [];
   header.sparse = { realSize: paxInteger('GNU.sparse.realsize', realSize), regions: pairsToRegions(numbers) };

@@ -3,6 +3,7 @@
 // marker and whatever follows it) in order, which tar-split needs to rebuild
 // the archive byte for byte. Feed it chunks; it calls the visitor synchronously.
 
+import { decodeFileName } from '../../util/index.js';
 import { ArchiveError } from '../errors.js';
 import {
   BLOCK_SIZE, isHeaderOnlyType, isZeroBlock, paddingFor, parseHeaderBlock, TarEntryType, type TarHeader,
@@ -280,5 +281,5 @@ export class TarReader {
 
 function nulTerminated(data: Buffer): string {
   const nul = data.indexOf(0);
-  return data.toString('utf8', 0, nul < 0 ? data.length : nul);
+  return decodeFileName(data, 0, nul < 0 ? data.length : nul);
 }

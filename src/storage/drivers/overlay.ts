@@ -2,12 +2,12 @@
 // lays them out (store-format.md §1.3/1.4), kernel overlay mounts, and layer
 // diffs read from and written to the upper (`diff`) directory.
 
-import { chownSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chownSync, mkdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { mkdir, readdir, rm, rmdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import type { ApplyResult, Change } from '../../archive/index.js';
-import { generateShortLinkId, isErrno } from '../../util/index.js';
+import { generateShortLinkId, isErrno, readdirEntriesSync } from '../../util/index.js';
 import type { Driver, DriverApplyOptions, DriverCreateOptions, DriverInitOptions, DriverMountOptions } from './types.js';
 import { DriverError } from './errors.js';
 import { parseOverlayOptions, type OverlayOptions } from './options.js';
@@ -376,7 +376,8 @@ function ensureNoMountProgram(home: string): void {
 }
 
 function hasAufsWhiteouts(dir: string): boolean {
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+  // Names byte-exact: a layer's directory names need not be UTF-8.
+  for (const entry of readdirEntriesSync(dir)) {
     if (entry.name.startsWith('.wh.')) return true;
     if (entry.isDirectory() && hasAufsWhiteouts(path.join(dir, entry.name))) return true;
   }
