@@ -13,9 +13,9 @@
 // before the last disk run: ext4 without a journal (this machine's root) skips
 // inodes freed in the last seconds to minutes when it allocates, walking past
 // each of them for every new inode, so whoever runs right after a 30,000-file
-// tree was deleted pays for it (tar -x went from 0.65 s to 3.7 s of system
-// time); the old bench removed Berth's previous stores right before Berth's
-// runs.
+// tree was deleted pays for it (tar -x went from 0.7-0.8 s to 3.7-4.1 s of
+// system time); the old bench removed Berth's previous stores right before
+// Berth's runs.
 
 import { execFile } from 'node:child_process';
 import { createReadStream, createWriteStream } from 'node:fs';
@@ -96,7 +96,7 @@ async function main(): Promise<void> {
           if (keepForDiff) diffTrees = applied as Record<Contender, Applied>;
           else trees.push(...Object.values(applied));
           // On tmpfs removing a tree costs the next contender nothing: keep memory free.
-          if (where === places[0]) await disposeAll(trees.splice(0));
+          if (where.fs === 'tmpfs') await disposeAll(trees.splice(0));
         }
         rows.push(row(`applydiff ${format.label}, ${where.fs}`, best(times.berth), best(times.go), best(times.tar)));
       }
