@@ -69,6 +69,11 @@ export class WriterBatchEncoder {
     return this.count === 0;
   }
 
+  /** About how many bytes the batch so far would transfer (content and numbers). */
+  get transferSize(): number {
+    return this.size + this.count * Float64Array.BYTES_PER_ELEMENT;
+  }
+
   entry(h: TarHeader): void {
     this.room(ENTRY_NUMBERS);
     const n = this.numbers;

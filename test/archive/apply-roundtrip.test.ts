@@ -212,8 +212,9 @@ describe('applyLayer gives new files the owner and mode of their entry', () => {
     assert.equal(lstatSync(join(dir, 'shared/no-bits')).mode & 0o7777, 0);
   });
 
-  it('with its content when that arrives in many small reads (one writer batch each)', async () => {
-    const content = Buffer.alloc(200_000, 'abcdefghij');
+  it('with its content when that arrives in many small reads (gathered into writer batches of 512 KiB)', async () => {
+    // Collected whole (under 1 MiB) across two batches: the first batch's buffer is reused meanwhile.
+    const content = Buffer.alloc(900_000, 'abcdefghij');
     const tar = new TarBuilder().file('small', 'x').file('spread', content).file('after', 'y').toBuffer();
     const dir = join(work, `layer${count++}`);
     mkdirSync(dir);

@@ -19,8 +19,9 @@ export interface TempStore {
   dispose(): Promise<void>;
 }
 
-export async function makeTempStore(prefix = 'berth-store-'): Promise<TempStore> {
-  const dir = await mkdtemp(join(tmpdir(), prefix));
+/** A store under a fresh mkdtemp dir in `parent` (default: the OS temp dir). */
+export async function makeTempStore(prefix = 'berth-store-', parent = tmpdir()): Promise<TempStore> {
+  const dir = await mkdtemp(join(parent, prefix));
   return {
     dir,
     graphRoot: join(dir, 'graph'),
