@@ -45,7 +45,11 @@ export async function deleteImage(parts: StoreParts, ref: string, commit: boolea
         parts.images.delete(image);
         for (const id of doomed) {
           const layer = layers.index.get(id);
-          if (layer) await layers.delete(layer);
+          // Go deletes the image record first and then fails on a layer that
+          // is already gone (an image made on a container's layer, the
+          // container deleted since): same record left, same bare error.
+          if (!layer) throw new StorageError('layer-unknown', undefined, { id, image: image.id });
+          await layers.delete(layer);
         }
         return doomed;
       }),
