@@ -25,7 +25,7 @@ for (const driver of ['overlay', 'vfs'] as const) {
     after(async () => fx.temp.dispose());
 
     test('the layer is flagged incomplete on disk while the diff goes in, and not after', async () => {
-      const layer = await fx.store.createLayer(undefined, undefined, [], '', true);
+      const layer = await fx.store.createLayer();
       const input = new PassThrough();
       const applied = fx.store.applyDiff(layer.id, input);
       input.write(TAR.subarray(0, 512));
@@ -43,7 +43,7 @@ for (const driver of ['overlay', 'vfs'] as const) {
     });
 
     test('a failed apply leaves the layer, emptied and unflagged; the next apply fills it', async () => {
-      const layer = await fx.store.createLayer(undefined, undefined, ['refilled'], '', true);
+      const layer = await fx.store.createLayer({ names: ['refilled'] });
       // Whole entries, then junk where the next header should be: what came first is written before the failure.
       const good = new TarBuilder().tree('written-first', { dirs: 20, filesPerDir: 20, largeFiles: 2 });
       const junk = Buffer.concat([good.toBuffer().subarray(0, good.byteLength()), Buffer.alloc(512, 0x41)]);
@@ -65,13 +65,13 @@ for (const driver of ['overlay', 'vfs'] as const) {
     });
 
     test('a layer with a child, an image, a container or a mount is refused and left as it was', async () => {
-      const parent = await fx.store.createLayer(undefined, undefined, [], '', true);
-      await fx.store.createLayer(undefined, parent.id, [], '', true);
-      const imageLayer = await fx.store.createLayer(undefined, undefined, [], '', true);
-      await fx.store.createImage(undefined, [], imageLayer.id, '');
-      const container = await fx.store.createContainer(undefined, [], undefined, undefined, '');
-      const mounted = await fx.store.createLayer(undefined, undefined, [], '', true);
-      await fx.store.mount(mounted.id, '');
+      const parent = await fx.store.createLayer();
+      await fx.store.createLayer({ parent: parent.id });
+      const imageLayer = await fx.store.createLayer();
+      await fx.store.createImage({ layer: imageLayer.id });
+      const container = await fx.store.createContainer();
+      const mounted = await fx.store.createLayer();
+      await fx.store.mount(mounted.id);
       try {
         const before = fingerprint(fx.roots);
         const refusals: Array<[string, string]> = [
@@ -85,7 +85,7 @@ for (const driver of ['overlay', 'vfs'] as const) {
         }
         assert.equal(fingerprint(fx.roots), before);
       } finally {
-        await fx.store.unmount(mounted.id, true);
+        await fx.store.unmount(mounted.id, { force: true });
       }
     });
   });
@@ -98,18 +98,18 @@ for (const driver of ['overlay', 'vfs'] as const) {
     after(async () => fx.temp.dispose());
 
     test('an empty layer, a child layer and a container layer with files check clean', async () => {
-      const base = await fx.store.createLayer(undefined, undefined, [], '', true);
+      const base = await fx.store.createLayer();
       await fx.store.applyDiff(base.id, Readable.from([TAR]));
-      await fx.store.createLayer(undefined, base.id, [], '', true);
-      await fx.store.createImage(undefined, ['img'], base.id, '');
-      const container = await fx.store.createContainer(undefined, [], 'img', undefined, '');
-      writeFileSync(join(await fx.store.mount(container.id, ''), 'written-by-the-container'), 'x');
-      await fx.store.unmount(container.id, true);
+      await fx.store.createLayer({ parent: base.id });
+      await fx.store.createImage({ names: ['img'], layer: base.id });
+      const container = await fx.store.createContainer({ image: 'img' });
+      writeFileSync(join(await fx.store.mount(container.id), 'written-by-the-container'), 'x');
+      await fx.store.unmount(container.id, { force: true });
       assert.deepEqual(checkProblems(await fx.store.check({ layerUnreferencedMaximumAge: Infinity })), []);
     });
 
     test("Berth's and the Go CLI's layers with added files are reported alike, and repair removes them", async () => {
-      const berthLayer = (await fx.store.createLayer(undefined, undefined, [], '', true)).id;
+      const berthLayer = (await fx.store.createLayer()).id;
       const goLayer = (await goStorage(fx.roots, ['create-layer'])).stdout.toString().trim();
       for (const id of [berthLayer, goLayer]) writeFileSync(join(layerFilesDir(fx.roots, id), 'stray'), 'not from any diff');
       const report = await fx.store.check({ layerUnreferencedMaximumAge: Infinity });
