@@ -14,13 +14,17 @@ export async function createImage(parts: StoreParts, options: CreateImageOptions
   const { id, names = [], layer: layerRef, metadata = '' } = options;
   validateId(id, 'image');
   validateNames(names, 'image');
-  let topLayer: string | undefined;
-  if (layerRef) {
-    const layers = parts.layers();
-    topLayer = await layers.read(() => layers.lookup(layerRef)?.id);
+  const create = (topLayer: string | undefined) =>
+    parts.images.write(async () => publicImage(await parts.images.create(id, dedupe(names), topLayer, metadata, options)));
+  if (!layerRef) return create(undefined);
+  // layers.lock R stays held until the image is saved, as Go's CreateImage
+  // holds it: a layer cannot go, or be flagged for an apply, in between.
+  const layers = parts.layers();
+  return layers.read(() => {
+    const topLayer = layers.lookup(layerRef)?.id;
     if (!topLayer) throw new StorageError('layer-unknown', layerRef, { layer: layerRef });
-  }
-  return parts.images.write(async () => publicImage(await parts.images.create(id, dedupe(names), topLayer, metadata, options)));
+    return create(topLayer);
+  });
 }
 
 /**

@@ -83,8 +83,9 @@ export async function deleteLayer(parts: StoreParts, ref: string): Promise<void>
  * reads the image and container records, briefly, because the layer is
  * flagged `incomplete` while the diff goes in (see applyDiffToExisting) and a
  * crash then removes it: a layer something else builds on is refused instead.
- * Every new reference to the layer (a child, a container's layer, an image
- * looked up by its layer) needs layers.lock, which stays held to the end.
+ * A new child, container layer or image on the layer needs layers.lock
+ * (createImage holds it for reading until the image is saved, as Go does),
+ * and that stays held to the end.
  */
 export async function applyDiff(parts: StoreParts, ref: string, diff: Readable): Promise<number> {
   const layers = parts.layers();
