@@ -4,7 +4,7 @@
 
 import { createHash } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
-import { tarSplitReplay } from '../archive/index.js';
+import { ChangeKind, tarSplitReplay, type Change } from '../archive/index.js';
 import { isErrno } from '../util/index.js';
 import { bigDataPath } from './big-data-items.js';
 import { StorageError, type StorageErrorCode } from './errors.js';
@@ -35,7 +35,8 @@ export async function check(parts: StoreParts, given?: CheckOptions): Promise<Ch
     parts.images.read(() =>
       parts.containers.read(async () => {
         await layers.refreshMounts();
-        for (const layer of layers.index.all()) await checkLayer(parts, layer, options, report);
+        const containerLayers = new Set([...parts.containers.index.all()].map((c) => c.layerId));
+        for (const layer of layers.index.all()) await checkLayer(parts, layer, options, report, containerLayers);
         for (const image of parts.images.index.all()) await checkImage(parts, image, options, report);
         for (const container of parts.containers.index.all()) await checkContainer(parts, container, options, report);
         flagUnreferencedLayers(parts, options, report);
@@ -49,7 +50,7 @@ export async function check(parts: StoreParts, given?: CheckOptions): Promise<Ch
   return report;
 }
 
-async function checkLayer(parts: StoreParts, layer: Layer, options: Required<Omit<CheckOptions, 'signal'>>, report: CheckReport): Promise<void> {
+async function checkLayer(parts: StoreParts, layer: Layer, options: Required<Omit<CheckOptions, 'signal'>>, report: CheckReport, containerLayers: Set<string>): Promise<void> {
   const layers = parts.layers();
   if (layer.parent && !layers.index.get(layer.parent)) {
     note(report.layers, layer.id, problem('layer-missing', `layer ${layer.id}: parent ${layer.parent}`));
@@ -62,6 +63,7 @@ async function checkLayer(parts: StoreParts, layer: Layer, options: Required<Omi
     }
   }
   if (options.layerDigests && layer.uncompressedDigest) await checkLayerDigest(parts, layer, report);
+  if (options.layerDigests && !layer.uncompressedDigest && !containerLayers.has(layer.id)) await checkUnrecordedContents(parts, layer, report);
   if (options.layerContents && !report.layers[layer.id]) {
     for (const err of await compareLayerContents(parts, layer, contentRules(parts))) note(report.layers, layer.id, err);
   }
@@ -102,6 +104,33 @@ async function checkLayerDigest(parts: StoreParts, layer: Layer, report: CheckRe
     note(report.layers, layer.id, problem('layer-incorrect-content-size', `layer ${layer.id}: ${size} != ${layer.uncompressedSize}`));
   }
 }
+
+/** How many changed paths a report names before it only counts the rest. */
+const NAMED_CHANGES = 5;
+
+/**
+ * A layer with no diff digest has, as far as its record knows, no contents
+ * (v1.50's check skips it). A container's layer is written to by design;
+ * any other such layer that differs from its parent holds files no digest
+ * vouches for: what an interrupted apply left (before Berth flagged applies
+ * `incomplete`, or by a Go tool), or files put there behind the store's back.
+ */
+async function checkUnrecordedContents(parts: StoreParts, layer: Layer, report: CheckReport): Promise<void> {
+  let changes: Change[];
+  try {
+    changes = await parts.driver.changes(layer.id, layer.parent);
+  } catch (err) {
+    note(report.layers, layer.id, problem('driver-failure', `layer ${layer.id}: listing its changes: ${(err as Error).message}`, err));
+    return;
+  }
+  if (changes.length === 0) return;
+  const named = changes.slice(0, NAMED_CHANGES).map((change) => `${CHANGE_MARK[change.kind]}${change.path}`);
+  if (changes.length > NAMED_CHANGES) named.push(`${changes.length - NAMED_CHANGES} more`);
+  note(report.layers, layer.id, problem('layer-content-modified', `layer ${layer.id}: ${named.join(', ')} with no diff digest recorded`));
+}
+
+/** Go's check marks added paths `+` and removed ones `-`; a changed one is named bare. */
+const CHANGE_MARK: Record<ChangeKind, string> = { [ChangeKind.Add]: '+', [ChangeKind.Delete]: '-', [ChangeKind.Modify]: '' };
 
 async function checkImage(parts: StoreParts, image: Image, options: Required<Omit<CheckOptions, 'signal'>>, report: CheckReport): Promise<void> {
   if (options.imageData) {

@@ -20,6 +20,9 @@ import { currentCallSignal } from './call-signal.js';
 /** The flag Go sets while a layer is being created or deleted; a loader deletes such layers. */
 const INCOMPLETE_FLAG = 'incomplete';
 
+/** What a layer record says about its applied diff; applyDiff sets them. */
+const DIFF_FIELDS = ['compressedDigest', 'compressedSize', 'uncompressedDigest', 'uncompressedSize', 'compressionType', 'uidSet', 'gidSet'] as const;
+
 export interface MountFiles {
   lock: LockFile;
   /** `R/D-layers/mountpoints.json`. */
@@ -129,8 +132,7 @@ export class LayerStore extends RecordStore<Layer> {
       for (const item of spec.options.bigData ?? []) await this.writeBigData(layer, item.key, Buffer.isBuffer(item.data) ? item.data : await collect(item.data));
       await this.driver.create(id, spec.parent?.id, { mountLabel: spec.mountLabel, storageOpt: spec.storageOpt });
       if (spec.diff) size = await this.applyDiff(layer, spec.diff, spec.options);
-      delete layer.flags?.[INCOMPLETE_FLAG];
-      if (layer.flags && Object.keys(layer.flags).length === 0) layer.flags = undefined;
+      clearIncomplete(layer);
       this.touch(layer);
       await this.commit();
     } catch (err) {
@@ -164,6 +166,54 @@ export class LayerStore extends RecordStore<Layer> {
     layer.gidSet = result.gidSet.length > 0 ? [...result.gidSet] : undefined;
     this.touch(layer);
     return result.uncompressedSize;
+  }
+
+  /**
+   * A diff applied onto a layer that already exists (Go's ApplyDiff). Go
+   * marks nothing here, so a killed apply leaves a layer with part of its
+   * files and no digest that every tool then takes for sound. Berth sets the
+   * same `incomplete` flag creation uses, durably, before the first file is
+   * written: after a kill the next writer, Berth's or Go's own loader,
+   * removes the layer as it removes any half-created one. The caller has
+   * made sure nothing depends on the layer (no child, image, container or
+   * mount), so that removal leaves no record dangling. A failed apply (bad
+   * tar, refused entry) is undone here instead: the layer is emptied as
+   * `create-layer` left it and stays, as Go's layer stays after a failed apply.
+   */
+  async applyDiffToExisting(layer: Layer, diff: Readable): Promise<number> {
+    layer.flags = { ...layer.flags, [INCOMPLETE_FLAG]: true };
+    this.touch(layer);
+    await this.commit();
+    let size: number;
+    try {
+      size = await this.applyDiff(layer, diff);
+    } catch (err) {
+      // The apply's own error is the one to report (apply-junk.bats matches its words).
+      await this.emptyAfterFailedApply(layer).catch(() => undefined);
+      throw err;
+    }
+    clearIncomplete(layer);
+    this.touch(layer);
+    await this.commit();
+    return size;
+  }
+
+  /**
+   * Recreates the layer's driver directory (vfs copies the parent again) and
+   * drops what the record said about a diff. If that fails too, the
+   * `incomplete` flag stays and the next loader removes the layer.
+   */
+  private async emptyAfterFailedApply(layer: Layer): Promise<void> {
+    try {
+      removeQuietly(this.tarSplitPath(layer.id));
+      await this.driver.remove(layer.id);
+      await this.driver.create(layer.id, layer.parent, { mountLabel: layer.mountLabel });
+      for (const field of DIFF_FIELDS) delete layer[field];
+      clearIncomplete(layer);
+    } finally {
+      this.touch(layer);
+      await this.commit();
+    }
   }
 
   // ------------------------------------------------------------- deletion
@@ -359,6 +409,11 @@ export class LayerStore extends RecordStore<Layer> {
 
 function isIncomplete(layer: Layer): boolean {
   return layer.flags?.[INCOMPLETE_FLAG] === true;
+}
+
+function clearIncomplete(layer: Layer): void {
+  delete layer.flags?.[INCOMPLETE_FLAG];
+  if (layer.flags && Object.keys(layer.flags).length === 0) layer.flags = undefined;
 }
 
 function removeQuietly(path: string): void {

@@ -15,13 +15,17 @@ export async function createImage(parts: StoreParts, options: CreateImageOptions
   const { id, names = [], layer: layerRef, metadata = '' } = options;
   validateId(id, 'image');
   validateNames(names, 'image');
-  let topLayer: string | undefined;
-  if (layerRef) {
-    const layers = parts.layers();
-    topLayer = await layers.read(() => layers.lookup(layerRef)?.id);
+  const create = (topLayer: string | undefined) =>
+    parts.images.write(async () => publicImage(await parts.images.create(id, dedupe(names), topLayer, metadata, options)));
+  if (!layerRef) return create(undefined);
+  // layers.lock R stays held until the image is saved, as Go's CreateImage
+  // holds it: a layer cannot go, or be flagged for an apply, in between.
+  const layers = parts.layers();
+  return layers.read(() => {
+    const topLayer = layers.lookup(layerRef)?.id;
     if (!topLayer) throw new StorageError('layer-unknown', layerRef, { layer: layerRef });
-  }
-  return parts.images.write(async () => publicImage(await parts.images.create(id, dedupe(names), topLayer, metadata, options)));
+    return create(topLayer);
+  });
 }
 
 /**
@@ -46,7 +50,11 @@ export async function deleteImage(parts: StoreParts, ref: string, commit: boolea
         parts.images.delete(image);
         for (const id of doomed) {
           const layer = layers.index.get(id);
-          if (layer) await layers.delete(layer);
+          // Go deletes the image record first and then fails on a layer that
+          // is already gone (an image made on a container's layer, the
+          // container deleted since): same record left, same bare error.
+          if (!layer) throw new StorageError('layer-unknown', undefined, { id, image: image.id });
+          await layers.delete(layer);
         }
         return doomed;
       }),

@@ -80,20 +80,37 @@ export async function deleteLayer(parts: StoreParts, ref: string): Promise<void>
 }
 
 /**
- * ApplyDiff into an existing layer (layers.lock W only, as Go). Like Go, no
- * `incomplete` marker: the layer may already be an image's or container's,
- * and a loader deletes incomplete layers, which would leave those records
- * dangling after a crash. A crash here leaves partial contents and no
- * diff-digest (detectable), which is what Go leaves too.
+ * ApplyDiff into an existing layer. Go holds layers.lock W only; Berth also
+ * reads the image and container records, briefly, because the layer is
+ * flagged `incomplete` while the diff goes in (see applyDiffToExisting) and a
+ * crash then removes it: a layer something else builds on is refused instead.
+ * A new child, container layer or image on the layer needs layers.lock
+ * (createImage holds it for reading until the image is saved, as Go does),
+ * and that stays held to the end.
  */
 export async function applyDiff(parts: StoreParts, ref: string, diff: Readable): Promise<number> {
   const layers = parts.layers();
   return layers.write(async () => {
     const layer = requireLayer(parts, ref);
-    const size = await layers.applyDiff(layer, diff);
-    await layers.commit();
-    return size;
+    await parts.images.read(() => parts.containers.read(() => refuseDependents(parts, layer)));
+    if ((await layers.mountCount(layer)) > 0) throw new StorageError('layer-mounted', `applying a diff to layer ${layer.id}`, { id: layer.id });
+    return layers.applyDiffToExisting(layer, diff);
   });
+}
+
+function refuseDependents(parts: StoreParts, layer: Layer): void {
+  const id = layer.id;
+  const context = `applying a diff to layer ${id}`;
+  for (const other of parts.layers().index.all()) {
+    if (other.parent === id) throw new StorageError('layer-has-children', `${context}: used by layer ${other.id}`, { id, child: other.id });
+  }
+  for (const image of parts.images.index.all()) {
+    if (image.topLayer === id || image.mappedTopLayers?.includes(id)) {
+      throw new StorageError('layer-used-by-image', `${context}: top layer of image ${image.id}`, { id, image: image.id });
+    }
+  }
+  const container = parts.containers.withLayer(id);
+  if (container) throw new StorageError('layer-used-by-container', `${context}: layer of container ${container.id}`, { id, container: container.id });
 }
 
 /** diff-size when a digest vouches for it, else what the driver computes. */

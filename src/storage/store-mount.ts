@@ -30,13 +30,36 @@ export async function mount(parts: StoreParts, ref: string, mountLabel: string):
 async function mountLayer(parts: StoreParts, layerRef: string, options: { mountLabel?: string; options?: string[]; volatile?: boolean }): Promise<string> {
   const layers = parts.layers();
   return parts.graphLock.withLock(() =>
-    layers.write(() => {
+    layers.write(async () => {
       const layer = layers.lookup(layerRef);
       if (!layer) throw new StorageError('layer-unknown', layerRef, { id: layerRef });
-      return layers.mount(layer, options);
+      try {
+        return await layers.mount(layer, options);
+      } catch (err) {
+        throw (await missingLowerLayer(parts, layer, err)) ?? err;
+      }
     }),
     currentCallSignal(),
   );
+}
+
+/**
+ * After a failed mount: the first layer below `layer` whose record or driver
+ * directory is gone (deleted without safety checks, or by another tool). The
+ * kernel only says ENOENT about the mount point, which does exist; this names
+ * the layer that is missing. Undefined when every lower layer is present.
+ */
+async function missingLowerLayer(parts: StoreParts, layer: Layer, cause: unknown): Promise<StorageError | undefined> {
+  const layers = parts.layers();
+  for (let id = layer.parent; id; ) {
+    const lower = layers.index.get(id);
+    if (!lower || !(await parts.driver.exists(id))) {
+      const what = lower ? 'its driver directory is gone' : 'no record of it is left';
+      return new StorageError('layer-missing', `mounting layer ${layer.id}: lower layer ${id}: ${what}`, { id: layer.id, lower: id }, { cause });
+    }
+    id = lower.parent;
+  }
+  return undefined;
 }
 
 /** By container, layer ID/name/prefix, or mount path. Returns whether it is still mounted. */
