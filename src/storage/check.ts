@@ -4,7 +4,7 @@
 
 import { createHash } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
-import { tarSplitReplay } from '../archive/index.js';
+import { ArchiveError, tarSplitReplay } from '../archive/index.js';
 import { isErrno } from '../util/index.js';
 import { bigDataPath } from './big-data-items.js';
 import { StorageError, type StorageErrorCode } from './errors.js';
@@ -41,7 +41,7 @@ export async function check(parts: StoreParts, given?: CheckOptions): Promise<Ch
         flagUnreferencedLayers(parts, options, report);
         const known = new Set(layers.index.ids());
         for (const id of await parts.driver.listLayers()) {
-          if (!known.has(id)) note(report.rolayers, id, problem('layer-unaccounted', `layer ${id}`));
+          if (!known.has(id)) note(report.layers, id, problem('layer-unaccounted', `layer ${id}`));
         }
       }),
     ),
@@ -91,15 +91,17 @@ async function checkLayerDigest(parts: StoreParts, layer: Layer, report: CheckRe
       size += (chunk as Buffer).length;
     }
   } catch (err) {
-    note(report.layers, layer.id, problem('layer-content-modified', `layer ${layer.id}: ${(err as Error).message}`, err));
+    // Go's words for a file whose CRC-64 differs from the tar-split's: "file integrity checksum failed for …".
+    const context = err instanceof ArchiveError && err.code === 'digest-mismatch' ? `file integrity checksum failed for ${JSON.stringify(err.detail.name)}` : (err as Error).message;
+    note(report.layers, layer.id, problem('layer-incorrect-content-digest', `layer ${layer.id}: ${context}`, err));
     return;
   }
   const digest = 'sha256:' + hash.digest('hex');
   if (digest !== layer.uncompressedDigest) {
-    note(report.layers, layer.id, problem('layer-incorrect-content-digest', `layer ${layer.id}: ${digest} != ${layer.uncompressedDigest}`));
+    note(report.layers, layer.id, problem('layer-incorrect-content-digest', `layer ${layer.id}`, undefined, { digest, recorded: layer.uncompressedDigest }));
   }
   if (layer.uncompressedSize !== undefined && size !== layer.uncompressedSize) {
-    note(report.layers, layer.id, problem('layer-incorrect-content-size', `layer ${layer.id}: ${size} != ${layer.uncompressedSize}`));
+    note(report.layers, layer.id, problem('layer-incorrect-content-size', `layer ${layer.id}: read ${size} bytes instead of ${layer.uncompressedSize} bytes`));
   }
 }
 
@@ -149,7 +151,7 @@ async function checkBigData(
     }
     const recorded = record.bigDataSizes[key];
     if (recorded !== undefined && recorded !== size) {
-      note(into, id, problem(wrongSize, `${what}: data item ${JSON.stringify(key)} has ${size} bytes, recorded ${recorded}`));
+      note(into, id, problem(wrongSize, `${what}: data item ${JSON.stringify(key)}`, undefined, { size, recorded }));
     }
   }
 }
@@ -194,8 +196,9 @@ function note(into: Record<string, Error[]>, id: string, err: Error): void {
   (into[id] ??= []).push(err);
 }
 
-function problem(code: StorageErrorCode, context: string, cause?: unknown): StorageError {
-  return new StorageError(code, context, {}, cause === undefined ? undefined : { cause });
+/** A problem in Go's words (its check messages are matched by scripts); the figures go in `detail`. */
+function problem(code: StorageErrorCode, context: string, cause?: unknown, detail: Record<string, unknown> = {}): StorageError {
+  return new StorageError(code, context, detail, cause === undefined ? undefined : { cause });
 }
 
 async function readable(path: string): Promise<boolean> {

@@ -2,7 +2,7 @@
 // containers first (unless told not to), then images, then layers deepest
 // first, then driver directories no record accounts for.
 
-import { StorageError } from './errors.js';
+import { isStorageError, StorageError } from './errors.js';
 import type { StoreParts } from './store-parts.js';
 import type { CheckReport, RepairOptions } from './types.js';
 import type { Layer } from './types.js';
@@ -31,10 +31,8 @@ export async function repair(parts: StoreParts, report: CheckReport, options: Re
         for (const id of damagedContainers) {
           const container = parts.containers.index.get(id);
           if (!container) continue;
-          if (!removeContainers) {
-            errors.push(new StorageError('image-used-by-container', `container ${id} uses a damaged image or layer; not removed`, { id }));
-            continue;
-          }
+          // Kept, as Go keeps it: the report still lists it, and the caller says so.
+          if (!removeContainers) continue;
           await attempt(errors, async () => {
             const layer = layers.index.get(container.layerId);
             if (layer) await layers.delete(layer);
@@ -55,8 +53,9 @@ export async function repair(parts: StoreParts, report: CheckReport, options: Re
           if (parts.containers.withLayer(layer.id)) continue; // kept with its container (removeContainers false)
           await attempt(errors, () => layers.delete(layer));
         }
-        for (const id of Object.keys(report.rolayers)) {
-          if (layers.index.get(id)) continue;
+        // Driver directories no record accounts for go at the driver level, as in Go.
+        for (const [id, problems] of Object.entries(report.layers)) {
+          if (layers.index.get(id) || !problems.some((err) => isStorageError(err, 'layer-unaccounted'))) continue;
           await attempt(errors, () => parts.driver.remove(id));
         }
       }),

@@ -184,3 +184,23 @@ export function requireLayer(parts: StoreParts, ref: string): Layer {
 export function publicLayer(layer: Layer): Layer {
   return structuredClone(layer);
 }
+
+/**
+ * Go's GraphDriver().Create(): a driver layer with no record, under the
+ * layers lock so no record of the same ID is being made meanwhile. An ID that
+ * a record or the driver already holds is refused.
+ */
+export async function createStorageLayer(parts: StoreParts, options: { id: string; parent?: string; mountLabel?: string }): Promise<void> {
+  validateId(options.id, 'layer');
+  validateId(options.parent, 'layer');
+  const layers = parts.layers();
+  await layers.write(async () => {
+    if (layers.index.get(options.id) || (await parts.driver.exists(options.id))) {
+      throw new StorageError('duplicate-id', `layer ${JSON.stringify(options.id)}`, { id: options.id });
+    }
+    if (options.parent && !(await parts.driver.exists(options.parent))) {
+      throw new StorageError('layer-unknown', `parent ${JSON.stringify(options.parent)} in the storage driver`, { parent: options.parent });
+    }
+    await parts.driver.create(options.id, options.parent, { mountLabel: options.mountLabel });
+  });
+}

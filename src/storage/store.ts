@@ -271,6 +271,14 @@ class BerthStore implements Store {
     return withCallSignal(options?.signal, async () => (await containersOps()).fromContainerDirectory(this.parts, id, 'run', file));
   }
 
+  // The graph driver below the records
+  async storageLayers(): Promise<string[]> {
+    return this.parts.driver.listLayers();
+  }
+  async createStorageLayer(options: { id: string; parent?: string; mountLabel?: string }): Promise<void> {
+    return (await layersOps()).createStorageLayer(this.parts, options);
+  }
+
   // Whole store
   async status(_options?: CallOptions): Promise<Array<[string, string]>> {
     return this.parts.driver.status();

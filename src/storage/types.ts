@@ -350,6 +350,10 @@ export interface Store {
   setContainerRunDirectoryFile(id: string, file: string, data: Buffer, options?: CallOptions): Promise<void>;
   fromContainerRunDirectory(id: string, file: string, options?: CallOptions): Promise<Buffer>;
 
+  /** IDs of the layer directories the graph driver holds, whether or not a layer record names them (Go's GraphDriver().ListLayers()). */
+  storageLayers(): Promise<string[]>;
+  /** Makes a layer in the graph driver only, with no layer record (Go's GraphDriver().Create()); `parent` is a driver layer ID. */
+  createStorageLayer(options: { id: string; parent?: string; mountLabel?: string }): Promise<void>;
   /** Resolves a name, ID or unique ID prefix of a layer, image or container to its ID. */
   lookup(name: string, options?: CallOptions): Promise<string>;
   /** Unmounts every mounted layer (all of them with `force`); returns those still mounted. */
