@@ -8,7 +8,7 @@ import { bigDataPath } from './big-data-items.js';
 import { StorageError } from './errors.js';
 import { dedupe } from './id-index.js';
 import type { StoreParts } from './store-parts.js';
-import type { IDMappingOptions, Layer, PutLayerOptions } from './types.js';
+import type { CreateStorageLayerOptions, IDMappingOptions, Layer, PutLayerOptions } from './types.js';
 import { validateId, validateNames } from './validate.js';
 
 /**
@@ -190,7 +190,7 @@ export function publicLayer(layer: Layer): Layer {
  * layers lock so no record of the same ID is being made meanwhile. An ID that
  * a record or the driver already holds is refused.
  */
-export async function createStorageLayer(parts: StoreParts, options: { id: string; parent?: string; mountLabel?: string }): Promise<void> {
+export async function createStorageLayer(parts: StoreParts, options: CreateStorageLayerOptions): Promise<void> {
   validateId(options.id, 'layer');
   validateId(options.parent, 'layer');
   const layers = parts.layers();

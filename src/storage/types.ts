@@ -257,6 +257,13 @@ export interface StoreOptions {
   pullOptions?: Record<string, string>;
 }
 
+export interface CreateStorageLayerOptions extends CallOptions {
+  id: string;
+  /** A driver layer ID (no name lookup, as in Go). */
+  parent?: string;
+  mountLabel?: string;
+}
+
 /**
  * The `Store` of seed 002 in TypeScript's shape: the thing a call is about
  * first (an ID, name or prefix; a diff stream), then one options object
@@ -351,9 +358,9 @@ export interface Store {
   fromContainerRunDirectory(id: string, file: string, options?: CallOptions): Promise<Buffer>;
 
   /** IDs of the layer directories the graph driver holds, whether or not a layer record names them (Go's GraphDriver().ListLayers()). */
-  storageLayers(): Promise<string[]>;
-  /** Makes a layer in the graph driver only, with no layer record (Go's GraphDriver().Create()); `parent` is a driver layer ID. */
-  createStorageLayer(options: { id: string; parent?: string; mountLabel?: string }): Promise<void>;
+  storageLayers(options?: CallOptions): Promise<string[]>;
+  /** Makes a layer in the graph driver only, with no layer record (Go's GraphDriver().Create()). */
+  createStorageLayer(options: CreateStorageLayerOptions): Promise<void>;
   /** Resolves a name, ID or unique ID prefix of a layer, image or container to its ID. */
   lookup(name: string, options?: CallOptions): Promise<string>;
   /** Unmounts every mounted layer (all of them with `force`); returns those still mounted. */
