@@ -50,7 +50,12 @@ export async function repair(parts: StoreParts, report: CheckReport, options: Re
           await attempt(errors, async () => parts.images.delete(image));
         }
         for (const layer of deepestFirst(parts, damagedLayers)) {
-          if (parts.containers.withLayer(layer.id)) continue; // kept with its container (removeContainers false)
+          // Kept with its container (removeContainers false); Go's DeleteLayer refuses it in these words.
+          const user = parts.containers.withLayer(layer.id);
+          if (user) {
+            errors.push(new StorageError('layer-used-by-container', `deleting layer ${layer.id}: layer ${layer.id} used by container ${user.id}`, { id: layer.id, container: user.id }));
+            continue;
+          }
           await attempt(errors, () => layers.delete(layer));
         }
         // Driver directories no record accounts for go at the driver level, as in Go.

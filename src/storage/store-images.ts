@@ -5,6 +5,7 @@ import { readBigDataFile, recordedBigDataInfo } from './big-data-items.js';
 import { StorageError } from './errors.js';
 import { dedupe } from './id-index.js';
 import { knownSizeOrDiffSize } from './store-layers.js';
+import { findAnyLayer, findReadOnlyImage, readOnlyImages } from './store-readonly.js';
 import type { StoreParts } from './store-parts.js';
 import type { CreateImageOptions, Image } from './types.js';
 import { validateId, validateNames } from './validate.js';
@@ -16,8 +17,7 @@ export async function createImage(parts: StoreParts, options: CreateImageOptions
   validateNames(names, 'image');
   let topLayer: string | undefined;
   if (layerRef) {
-    const layers = parts.layers();
-    topLayer = await layers.read(() => layers.lookup(layerRef)?.id);
+    topLayer = (await findAnyLayer(parts, layerRef))?.id;
     if (!topLayer) throw new StorageError('layer-unknown', layerRef, { layer: layerRef });
   }
   return parts.images.write(async () => publicImage(await parts.images.create(id, dedupe(names), topLayer, metadata, options)));
@@ -31,6 +31,18 @@ export async function createImage(parts: StoreParts, options: CreateImageOptions
  * nothing changes and the list is the answer.
  */
 export async function deleteImage(parts: StoreParts, ref: string, commit: boolean): Promise<string[]> {
+  const own = await parts.images.read(() => parts.images.lookup(ref) !== undefined);
+  if (!own) {
+    // A split store's graph root is an additional store Go writes to: its images may go (their layers stay).
+    for (const store of parts.roImages.filter((images) => !images.readOnly)) {
+      const removed = await store.write(() => {
+        const image = store.lookup(ref);
+        if (image && commit) store.delete(image);
+        return image !== undefined;
+      });
+      if (removed) return [];
+    }
+  }
   const layers = parts.layers();
   return layers.write(() =>
     parts.images.write(() =>
@@ -84,12 +96,22 @@ function layersOnlyThisImageUses(parts: StoreParts, image: Image): string[] {
   return doomed;
 }
 
+/** This store's images, then those of the additional image stores (Go's Images()). */
 export async function listImages(parts: StoreParts): Promise<Image[]> {
-  return parts.images.read(() => [...parts.images.index.all()].map(publicImage));
+  const own = await parts.images.read(() => [...parts.images.index.all()].map(publicImage));
+  if (parts.roImages.length === 0) return own;
+  return [...own, ...(await readOnlyImages(parts, new Set(own.map((image) => image.id)))).map(publicImage)];
 }
 
 export async function getImage(parts: StoreParts, ref: string): Promise<Image> {
-  return parts.images.read(() => publicImage(requireImage(parts, ref)));
+  const own = await parts.images.read(() => {
+    const image = parts.images.lookup(ref);
+    return image && publicImage(image);
+  });
+  if (own) return own;
+  const other = await findReadOnlyImage(parts, ref);
+  if (other) return publicImage(other.image);
+  throw new StorageError('image-unknown', ref, { id: ref });
 }
 
 export async function imagesByTopLayer(parts: StoreParts, ref: string): Promise<Image[]> {

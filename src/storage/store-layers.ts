@@ -9,6 +9,7 @@ import { StorageError } from './errors.js';
 import { dedupe } from './id-index.js';
 import type { StoreParts } from './store-parts.js';
 import type { CreateStorageLayerOptions, IDMappingOptions, Layer, PutLayerOptions } from './types.js';
+import { findReadOnlyLayer, readOnlyLayers } from './store-readonly.js';
 import { validateId, validateNames } from './validate.js';
 
 /**
@@ -36,7 +37,7 @@ export async function putLayer(parts: StoreParts, options: PutLayerOptions, diff
       }
       let parent: Layer | undefined;
       if (parentRef) {
-        parent = layers.lookup(parentRef);
+        parent = layers.lookup(parentRef) ?? (await findReadOnlyLayer(parts, parentRef))?.layer;
         if (!parent) throw new StorageError('layer-unknown', `parent ${JSON.stringify(parentRef)}`, { parent: parentRef });
         if (parts.containers.withLayer(parent.id)) throw new StorageError('parent-is-container', `layer ${parent.id}`, { parent: parent.id });
       }
@@ -118,20 +119,28 @@ export async function layersByDigest(parts: StoreParts, digest: string, which: '
   });
 }
 
+/** This store's layers, then those of the additional image stores (Go's Layers()). */
 export async function listLayers(parts: StoreParts): Promise<Layer[]> {
   const layers = parts.layers();
-  return layers.read(async () => {
+  const own = await layers.read(async () => {
     await layers.refreshMounts();
     return [...layers.index.all()].map(publicLayer);
   });
+  if (parts.roImages.length === 0) return own;
+  return [...own, ...(await readOnlyLayers(parts, new Set(own.map((layer) => layer.id)))).map(publicLayer)];
 }
 
 export async function getLayer(parts: StoreParts, ref: string): Promise<Layer> {
   const layers = parts.layers();
-  return layers.read(async () => {
+  const own = await layers.read(async () => {
     await layers.refreshMounts();
-    return publicLayer(requireLayer(parts, ref));
+    const layer = layers.lookup(ref);
+    return layer && publicLayer(layer);
   });
+  if (own) return own;
+  const other = await findReadOnlyLayer(parts, ref);
+  if (other) return publicLayer(other.layer);
+  throw new StorageError('layer-unknown', ref, { id: ref });
 }
 
 /** Without ID mappings every owner of the parents is visible: nothing to report. */

@@ -255,6 +255,12 @@ export interface StoreOptions {
   /** storage.conf `transient_store`. */
   transientStore?: boolean;
   pullOptions?: Record<string, string>;
+  /**
+   * storage.conf `imagestore` (a split store): images, layers and the driver
+   * home live under this root, containers under `graphRoot`; the graph root's
+   * own images stay usable (and removable) as an additional image store.
+   */
+  imageStore?: string;
 }
 
 export interface CreateStorageLayerOptions extends CallOptions {
