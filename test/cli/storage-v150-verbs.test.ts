@@ -6,7 +6,7 @@
 
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { appendFile, writeFile } from 'node:fs/promises';
+import { appendFile, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { berthStorage, berthStorageTry } from '../helpers/berth.js';
@@ -101,6 +101,54 @@ for (const driver of ['overlay', 'vfs'] as const) {
       }
       assert.equal(text(await berthStorage(roots, ['diffsize', layer])).trim(), '0');
       await berthStorage(roots, ['delete-layer', layer]);
+    });
+  });
+
+  describe(`berth storage with another store's images (${driver})`, () => {
+    let temp: TempStore;
+    let ro: StoreRoots;
+    let rw: StoreRoots;
+    before(async () => {
+      temp = await makeTempStore(`berth-v150-ais-${driver}-`);
+      ro = { graphRoot: join(temp.dir, 'ro-root'), runRoot: join(temp.dir, 'ro-run'), driver };
+      rw = { graphRoot: temp.graphRoot, runRoot: temp.runRoot, driver };
+    });
+    after(async () => {
+      await berthStorageTry(rw, ['shutdown']);
+      await temp.dispose();
+    });
+
+    it('--storage-opt <driver>.imagestore: read-only layers and images, names on them, containers on them', async () => {
+      const tarFile = join(temp.dir, 'lower.tar');
+      await writeFile(tarFile, new TarBuilder().file('layer1file1', 'one').toBuffer());
+      const layer = lines(await berthStorage(ro, ['import-layer', '-f', tarFile]))[0]!;
+      const image = lines(await berthStorage(ro, ['create-image', '-n', 'lower', layer]))[0]!;
+      await berthStorage(ro, ['shutdown']);
+      const opt = ['--storage-opt', `${driver}.imagestore=${ro.graphRoot}`];
+      assert.deepEqual(lines(await berthStorage(rw, [...opt, 'layers', '-q'])), [layer]);
+      assert.match(text(await berthStorage(rw, [...opt, 'layer', layer])), /Read Only: true/);
+      assert.match(text(await berthStorage(rw, [...opt, 'image', image])), /Read Only: true/);
+      const container = lines(await berthStorage(rw, [...opt, 'create-container', 'lower']))[0]!;
+      const root = text(await berthStorage(rw, [...opt, 'mount', container])).trim();
+      assert.equal(await readFile(join(root, 'layer1file1'), 'utf8'), 'one');
+      await berthStorage(rw, [...opt, 'unmount', container]);
+      await berthStorage(rw, [...opt, 'delete-container', container]);
+      await berthStorage(rw, [...opt, 'add-names', '-n', 'newimage', image]);
+      assert.doesNotMatch(text(await berthStorage(rw, [...opt, 'image', 'newimage'])), /Read Only: true/);
+      await berthStorage(rw, [...opt, 'delete-image', 'newimage']);
+      assert.match(text(await berthStorage(rw, [...opt, 'image', image])), /Read Only: true/);
+      assert.equal((await berthStorageTry(rw, [...opt, 'check'])).code, 0);
+    });
+
+    it('--image-store splits the store; the graph root\'s images stay visible and removable', async () => {
+      const split = join(temp.dir, 'split');
+      const old = lines(await berthStorage(rw, ['create-image', '-n', 'old']))[0]!;
+      const made = lines(await berthStorage(rw, ['--image-store', split, 'create-image', '-n', 'new']))[0]!;
+      assert.match(await readFile(join(split, `${driver}-images`, 'images.json'), 'utf8'), new RegExp(made));
+      assert.equal((await berthStorageTry(rw, ['image', made])).code, 1);
+      assert.match(text(await berthStorage(rw, ['--image-store', split, 'image', old])), new RegExp(`ID: ${old}`));
+      await berthStorage(rw, ['--image-store', split, 'delete-image', old]);
+      assert.equal((await berthStorageTry(rw, ['exists', '-i', old])).code, 1);
     });
   });
 }
