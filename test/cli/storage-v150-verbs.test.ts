@@ -6,6 +6,7 @@
 
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { appendFile, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -45,10 +46,12 @@ for (const driver of ['overlay', 'vfs'] as const) {
     });
 
     it('create-storage-layer refuses an ID that leaves the driver home and a parent the driver lacks', async () => {
+      const before = lines(await berthStorage(roots, ['storage-layers']));
       assert.notEqual((await berthStorageTry(roots, ['create-storage-layer', '--id', '../escape'])).code, 0);
+      assert.equal(existsSync(join(temp.graphRoot, 'escape')), false);
       const orphan = await berthStorageTry(roots, ['create-storage-layer', 'f'.repeat(64)]);
       assert.notEqual(orphan.code, 0);
-      assert.deepEqual(lines(await berthStorage(roots, ['storage-layers'])), []);
+      assert.deepEqual(lines(await berthStorage(roots, ['storage-layers'])), before);
     });
 
     it('layers -q prints only the IDs', async () => {
