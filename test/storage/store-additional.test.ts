@@ -11,6 +11,7 @@ import { after, before, describe, test } from 'node:test';
 import { openStore, type Store } from '../../src/storage/index.js';
 import { berthStorage, checkProblems } from '../helpers/berth.js';
 import { TarBuilder } from '../helpers/tar-builder.js';
+import { readAll } from '../helpers/streams.js';
 import { makeTempStore, type TempStore } from '../helpers/temp-store.js';
 import { fingerprint } from './store-fixture.js';
 
@@ -71,6 +72,13 @@ for (const driver of ['overlay', 'vfs'] as const) {
       await store.deleteContainer(container.id);
       await store.deleteLayer(child.id);
       assert.equal(fingerprint(ro), roBefore, 'the read-only store is unchanged');
+    });
+
+    test('diff, changes and diffsize read the read-only layer from its own store', async () => {
+      const tar = await readAll(await store.diff(roLayer));
+      assert.ok(tar.includes(Buffer.from('from-ro')) && tar.includes(Buffer.from('lower\n')));
+      assert.deepEqual((await store.changes(roLayer)).map((change) => change.path), ['/from-ro']);
+      assert.equal(await store.diffSize(roLayer), 'lower\n'.length);
     });
 
     test('adding a name pulls the image up into this store; deleting that copy leaves the original', async () => {
