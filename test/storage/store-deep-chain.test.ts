@@ -1,6 +1,7 @@
 // An overlay image of 300 layers (v1.50.2 allows 500): the mount data of its
 // container names 300 lowers, more than fit in the page mount(2) takes even as
-// relative `l/<name>` links, and the container still sees every layer's file.
+// relative `l/<name>` links, and the container still sees every layer's file,
+// mounted with the store's mount options (nodev here) as any other mount.
 
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
@@ -17,7 +18,7 @@ let store: Store;
 
 before(async () => {
   temp = await makeTempStore('berth-deep-chain-');
-  store = await openStore({ graphRoot: temp.graphRoot, runRoot: temp.runRoot, driverName: 'overlay' });
+  store = await openStore({ graphRoot: temp.graphRoot, runRoot: temp.runRoot, driverName: 'overlay', driverOptions: ['overlay.mountopt=nodev'] });
 });
 after(async () => {
   await store.shutdown({ force: true });
@@ -36,6 +37,9 @@ test(`a container on a ${DEPTH}-layer overlay image mounts and shows every layer
   assert.equal(lowers.split(':').length, DEPTH);
   assert.ok(lowers.length > 4096, `even the relative lowers (${lowers.length} bytes) outgrow a page`);
   const root = await store.mount(container.id);
+  const entry = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').find((line) => line.split(' ')[4] === root);
+  assert.ok(entry, `${root} is a mount point`);
+  assert.match(entry.split(' ')[5]!, /(^|,)nodev(,|$)/);
   for (let i = 0; i < DEPTH; i++) assert.equal(readFileSync(join(root, `layer-${i}`), 'utf8'), `${i}\n`, `layer ${i}`);
   await store.unmount(container.id);
   assert.equal(existsSync(join(root, 'layer-0')), false);
