@@ -37,7 +37,7 @@ export async function mountOverlayLayer(request: OverlayMountRequest): Promise<s
   if (newMountApi !== false) {
     try {
       const { flags, data } = parseMountOptions(request.options.filter((o) => o !== '').join(','));
-      const params = [...layerDirParams(request, (p) => path.join(home, p)), ...(data ? data.split(',') : [])];
+      const params = ['source=overlay', ...layerDirParams(request, (p) => path.join(home, p)), ...(data ? data.split(',') : [])];
       fsMountSyscall('overlay', path.join(home, id, 'merged'), params, flags);
       newMountApi = true;
       return params.join(',');
