@@ -1,12 +1,17 @@
 /* mount(2) and umount2(2) for the overlay graph driver: Node.js has neither,
- * and a mount per container is too frequent to pay for a mount(8) process. */
+ * and a mount per container is too frequent to pay for a mount(8) process.
+ * fs_mount() is the same through the new mount API (fsopen, fsconfig,
+ * fsmount, move_mount): each parameter is its own call, so no page limit on
+ * the whole mount data applies (overlay's `lowerdir+` per lower, Linux 6.8+). */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <node_api.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <unistd.h>
 #include "napi-util.h"
 
 #define PATH_MAX_LEN 4096
@@ -82,10 +87,82 @@ static napi_value js_umount2(napi_env env, napi_callback_info info) {
   return result;
 }
 
+/* Adds the kernel's own explanation (fs context log lines, "e overlayfs: …") to a message. */
+static void append_fs_log(int fsfd, char *msg, size_t size) {
+  char line[512];
+  ssize_t n;
+  while ((n = read(fsfd, line, sizeof line - 1)) > 0) {
+    line[n] = '\0';
+    size_t used = strlen(msg);
+    snprintf(msg + used, size - used, " (%s)", line);
+  }
+}
+
+/* fs_mount(fstype, target, params, attrs): params are "key=value" (a string
+ * parameter) or "key" (a flag), in order; attrs are MOUNT_ATTR_* bits. */
+static napi_value js_fs_mount(napi_env env, napi_callback_info info) {
+  napi_value argv[4];
+  if (!get_args(env, info, 4, argv)) return NULL;
+  char *fstype = get_string(env, argv[0], 256);
+  char *target = fstype ? get_string(env, argv[1], PATH_MAX_LEN) : NULL;
+  if (!target) { free(fstype); return NULL; }
+  uint32_t count = 0;
+  napi_get_array_length(env, argv[2], &count);
+  uint32_t attrs = 0;
+  napi_get_value_uint32(env, argv[3], &attrs);
+
+  napi_value result = NULL;
+  char msg[PATH_MAX_LEN + 1024];
+  const char *step = "fsopen";
+  int mfd = -1;
+  int fsfd = fsopen(fstype, FSOPEN_CLOEXEC);
+  int failed = fsfd < 0;
+  for (uint32_t i = 0; !failed && i < count; i++) {
+    napi_value item;
+    napi_get_element(env, argv[2], i, &item);
+    char *param = get_string(env, item, PATH_MAX_LEN);
+    if (!param) { close(fsfd); free(fstype); free(target); return NULL; }
+    char *eq = strchr(param, '=');
+    step = "fsconfig";
+    if (eq) {
+      *eq = '\0';
+      failed = fsconfig(fsfd, FSCONFIG_SET_STRING, param, eq + 1, 0) != 0;
+      *eq = '=';
+    } else {
+      failed = fsconfig(fsfd, FSCONFIG_SET_FLAG, param, NULL, 0) != 0;
+    }
+    if (failed) {
+      int err = errno;
+      snprintf(msg, sizeof msg, "fsconfig %s: %s '%s'", param, strerror(err), target);
+      append_fs_log(fsfd, msg, sizeof msg);
+      throw_system_error(env, err, msg, "fsconfig", target);
+      free(param); close(fsfd); free(fstype); free(target);
+      return NULL;
+    }
+    free(param);
+  }
+  if (!failed) { step = "fsconfig create"; failed = fsconfig(fsfd, FSCONFIG_CMD_CREATE, NULL, NULL, 0) != 0; }
+  if (!failed) { step = "fsmount"; mfd = fsmount(fsfd, FSMOUNT_CLOEXEC, attrs); failed = mfd < 0; }
+  if (!failed) { step = "move_mount"; failed = move_mount(mfd, "", AT_FDCWD, target, MOVE_MOUNT_F_EMPTY_PATH) != 0; }
+  if (failed) {
+    int err = errno;
+    snprintf(msg, sizeof msg, "%s: %s '%s'", step, strerror(err), target);
+    if (fsfd >= 0) append_fs_log(fsfd, msg, sizeof msg);
+    throw_system_error(env, err, msg, step, target);
+  } else {
+    napi_get_undefined(env, &result);
+  }
+  if (mfd >= 0) close(mfd);
+  if (fsfd >= 0) close(fsfd);
+  free(fstype); free(target);
+  return result;
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
     ADDON_METHOD("mount", js_mount),
     ADDON_METHOD("umount2", js_umount2),
+    ADDON_METHOD("fsMount", js_fs_mount),
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   return exports;

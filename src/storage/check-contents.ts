@@ -80,10 +80,15 @@ async function layerEntries(parts: StoreParts, layer: Layer): Promise<LayerEntry
   return entries;
 }
 
+/**
+ * Every departure from the expected tree, one problem per path in Go's check
+ * notation: `+/path` is there but in no layer, `-/path` is missing,
+ * `/path(mode:0600￫0644,…)` differs (expected ￫ found); directories end in `/`.
+ */
 async function compareTree(root: string, expected: Map<string, Expected>, rules: ContentRules, id: string): Promise<StorageError[]> {
   const problems: StorageError[] = [];
   const modified = (path: string, what: string): void => {
-    problems.push(new StorageError('layer-content-modified', `layer ${id}: ${JSON.stringify('/' + path)} ${what}`, { id, path }));
+    problems.push(new StorageError('layer-content-modified', `layer ${id}: ${what}`, { id, path }, { separator: ', ' }));
   };
   const seen = new Set<string>();
   const walk = async (rel: string): Promise<void> => {
@@ -99,29 +104,37 @@ async function compareTree(root: string, expected: Map<string, Expected>, rules:
       }
       seen.add(path);
       const want = expected.get(path);
-      if (!want) modified(path, 'is not in any layer');
-      else await compareEntry(join(root, path), path, st, want, rules, modified);
+      const shown = st.isDirectory() ? `/${path}/` : `/${path}`;
+      if (!want) modified(path, `+${shown}`);
+      else {
+        const differences = await compareEntry(join(root, path), st, want, rules);
+        if (differences.length) modified(path, `${shown}(${differences.join(',')})`);
+      }
       if (st.isDirectory()) await walk(path);
     }
   };
   await walk('');
-  for (const path of expected.keys()) if (!seen.has(path)) modified(path, 'is missing');
+  for (const [path, want] of expected) if (!seen.has(path)) modified(path, `-/${path}${want.kind === 'dir' ? '/' : ''}`);
   return problems;
 }
 
-async function compareEntry(
-  file: string, path: string, st: Stats, want: Expected, rules: ContentRules, modified: (path: string, what: string) => void,
-): Promise<void> {
-  const kind: Expected['kind'] | undefined = st.isFile() ? 'file' : st.isDirectory() ? 'dir' : st.isSymbolicLink() ? 'symlink'
-    : st.isCharacterDevice() ? 'char' : st.isBlockDevice() ? 'block' : st.isFIFO() ? 'fifo' : undefined;
-  if (kind !== want.kind) return modified(path, `is a ${kind ?? 'socket'}, the layer has a ${want.kind}`);
-  if (!rules.ignorePermissions && kind !== 'symlink' && (st.mode & 0o7777) !== want.mode) modified(path, `has mode ${(st.mode & 0o7777).toString(8)}, the layer ${want.mode.toString(8)}`);
-  if (!rules.ignoreOwners && (st.uid !== want.uid || st.gid !== want.gid)) modified(path, `is owned by ${st.uid}:${st.gid}, the layer says ${want.uid}:${want.gid}`);
-  if (kind === 'symlink' && (await readlinkName(file)) !== want.linkname) modified(path, 'points elsewhere');
-  if (!rules.ignoreTimes && kind !== 'dir' && kind !== 'symlink' && Math.floor(st.mtimeMs / 1000) !== want.mtime) modified(path, 'has another modification time');
-  if (kind !== 'file') return;
-  if (st.size !== want.size) return modified(path, `has ${st.size} bytes, the layer ${want.size}`);
-  if (want.digest && (await fileDigest(file)) !== want.digest) modified(path, 'has other contents');
+/** What differs between the entry found and the one expected, as `attribute:expected￫found`. */
+async function compareEntry(file: string, st: Stats, want: Expected, rules: ContentRules): Promise<string[]> {
+  const kind: Expected['kind'] | 'socket' = st.isFile() ? 'file' : st.isDirectory() ? 'dir' : st.isSymbolicLink() ? 'symlink'
+    : st.isCharacterDevice() ? 'char' : st.isBlockDevice() ? 'block' : st.isFIFO() ? 'fifo' : 'socket';
+  if (kind !== want.kind) return [`filetype:${want.kind}￫${kind}`];
+  const differences: string[] = [];
+  const octal = (mode: number): string => mode.toString(8).padStart(4, '0');
+  if (!rules.ignoreOwners && st.uid !== want.uid) differences.push(`uid:${want.uid}￫${st.uid}`);
+  if (!rules.ignoreOwners && st.gid !== want.gid) differences.push(`gid:${want.gid}￫${st.gid}`);
+  if (kind === 'file' && st.size !== want.size) differences.push(`size:${want.size}￫${st.size}`);
+  if (!rules.ignorePermissions && kind !== 'symlink' && (st.mode & 0o7777) !== want.mode) differences.push(`mode:${octal(want.mode)}￫${octal(st.mode & 0o7777)}`);
+  const mtime = Math.floor(st.mtimeMs / 1000);
+  if (!rules.ignoreTimes && kind !== 'dir' && kind !== 'symlink' && mtime !== want.mtime) differences.push(`mtime:0x${want.mtime.toString(16)}￫0x${mtime.toString(16)}`);
+  // Beyond Go's attributes: a symlink's target and a file's bytes.
+  if (kind === 'symlink' && (await readlinkName(file)) !== want.linkname) differences.push('target');
+  if (kind === 'file' && st.size === want.size && want.digest && (await fileDigest(file)) !== want.digest) differences.push('content');
+  return differences;
 }
 
 async function fileDigest(file: string): Promise<string> {

@@ -34,11 +34,11 @@ export const STORAGE_ERROR_MESSAGES = {
   'invalid-mappings': 'invalid mappings specified',
   'invalid-name': 'not a valid name',
   'invalid-id': 'not a valid ID',
-  'layer-unaccounted': 'layer in storage driver not accounted for',
+  'layer-unaccounted': 'layer in lower level storage driver not accounted for',
   'layer-unreferenced': 'layer not referenced by any images or containers',
   'layer-incorrect-content-digest': 'layer content incorrect digest',
   'layer-incorrect-content-size': 'layer content incorrect size',
-  'layer-content-modified': 'layer content has been modified',
+  'layer-content-modified': 'layer content modified',
   'layer-data-missing': 'layer data item is missing',
   'layer-missing': 'layer is missing',
   'image-layer-missing': 'image layer is missing',
@@ -57,10 +57,14 @@ export const STORAGE_ERROR_MESSAGES = {
 export type StorageErrorCode = keyof typeof STORAGE_ERROR_MESSAGES;
 
 export class StorageError extends BerthError<StorageErrorCode> {
-  /** `context` is prefixed to the sentinel text, as Go's `fmt.Errorf("%s: %w", …)` does. */
-  constructor(code: StorageErrorCode, context?: string, detail: ErrorDetail = {}, options?: { cause?: unknown }) {
+  /**
+   * `context` is prefixed to the sentinel text, as Go's `fmt.Errorf("%s: %w", …)` does;
+   * `separator` replaces the `: ` where Go's format has another (check's `%s, %w`).
+   */
+  constructor(code: StorageErrorCode, context?: string, detail: ErrorDetail = {}, options?: { cause?: unknown; separator?: string }) {
     const sentinel = STORAGE_ERROR_MESSAGES[code];
-    super(code, context ? `${context}: ${sentinel}` : sentinel, detail, options);
+    const message = context ? `${context}${options?.separator ?? ': '}${sentinel}` : sentinel;
+    super(code, message, detail, options?.cause === undefined ? undefined : { cause: options.cause });
   }
 }
 

@@ -20,7 +20,9 @@ export class ImageStore extends RecordStore<Image> {
   }
 
   protected decode(raw: Record<string, unknown>, path: string): Image {
-    return decodeImage(raw, path);
+    const image = decodeImage(raw, path);
+    image.readOnly = this.files.lock.readOnly;
+    return image;
   }
 
   protected encode(image: Image): string {

@@ -55,7 +55,9 @@ export class LayerStore extends RecordStore<Layer> {
   }
 
   protected decode(raw: Record<string, unknown>, path: string): Layer {
-    return decodeLayer(raw, path);
+    const layer = decodeLayer(raw, path);
+    layer.readOnly = this.files.lock.readOnly;
+    return layer;
   }
 
   protected encode(layer: Layer): string {

@@ -106,6 +106,11 @@ export abstract class RecordStore<R extends NamedRecord> {
     }
   }
 
+  /** Opened from an additional store under a read-only lock: only read() may be used. */
+  get readOnly(): boolean {
+    return this.files.lock.readOnly;
+  }
+
   isVolatile(record: R): boolean {
     return this.volatileRecords.has(record);
   }

@@ -2,7 +2,7 @@
 // containers first (unless told not to), then images, then layers deepest
 // first, then driver directories no record accounts for.
 
-import { StorageError } from './errors.js';
+import { isStorageError, StorageError } from './errors.js';
 import type { StoreParts } from './store-parts.js';
 import type { CheckReport, RepairOptions } from './types.js';
 import type { Layer } from './types.js';
@@ -31,10 +31,8 @@ export async function repair(parts: StoreParts, report: CheckReport, options: Re
         for (const id of damagedContainers) {
           const container = parts.containers.index.get(id);
           if (!container) continue;
-          if (!removeContainers) {
-            errors.push(new StorageError('image-used-by-container', `container ${id} uses a damaged image or layer; not removed`, { id }));
-            continue;
-          }
+          // Kept, as Go keeps it: the report still lists it, and the caller says so.
+          if (!removeContainers) continue;
           await attempt(errors, async () => {
             const layer = layers.index.get(container.layerId);
             if (layer) await layers.delete(layer);
@@ -52,11 +50,17 @@ export async function repair(parts: StoreParts, report: CheckReport, options: Re
           await attempt(errors, async () => parts.images.delete(image));
         }
         for (const layer of deepestFirst(parts, damagedLayers)) {
-          if (parts.containers.withLayer(layer.id)) continue; // kept with its container (removeContainers false)
+          // Kept with its container (removeContainers false); Go's DeleteLayer refuses it in these words.
+          const user = parts.containers.withLayer(layer.id);
+          if (user) {
+            errors.push(new StorageError('layer-used-by-container', `deleting layer ${layer.id}: layer ${layer.id} used by container ${user.id}`, { id: layer.id, container: user.id }));
+            continue;
+          }
           await attempt(errors, () => layers.delete(layer));
         }
-        for (const id of Object.keys(report.rolayers)) {
-          if (layers.index.get(id)) continue;
+        // Driver directories no record accounts for go at the driver level, as in Go.
+        for (const [id, problems] of Object.entries(report.layers)) {
+          if (layers.index.get(id) || !problems.some((err) => isStorageError(err, 'layer-unaccounted'))) continue;
           await attempt(errors, () => parts.driver.remove(id));
         }
       }),

@@ -11,6 +11,7 @@ import { copyContainer } from './record-copy.js';
 import { refuseIdMappings } from './store-layers.js';
 import { dedupe } from './id-index.js';
 import type { StoreParts } from './store-parts.js';
+import { findReadOnlyImage, findReadOnlyLayer } from './store-readonly.js';
 import type { Container, CreateContainerOptions } from './types.js';
 import { validateId, validateNames } from './validate.js';
 
@@ -35,7 +36,7 @@ export async function createContainer(parts: StoreParts, options: CreateContaine
   let imageId = '';
   let topLayer: string | undefined;
   if (imageRef) {
-    const image = await parts.images.read(() => parts.images.lookup(imageRef));
+    const image = (await parts.images.read(() => parts.images.lookup(imageRef))) ?? (await findReadOnlyImage(parts, imageRef))?.image;
     if (!image) throw new StorageError('image-unknown', `locating image with ID ${JSON.stringify(imageRef)}`, { image: imageRef });
     imageId = image.id;
     topLayer = image.topLayer;
@@ -47,7 +48,7 @@ export async function createContainer(parts: StoreParts, options: CreateContaine
   const layers = parts.layers();
   const layer = await layers.write(async () => {
     if (layerId !== undefined && layers.index.get(layerId)) throw new StorageError('duplicate-id', `layer ${JSON.stringify(layerId)}`, { id: layerId });
-    const parent = topLayer ? layers.index.get(topLayer) : undefined;
+    const parent = topLayer ? layers.index.get(topLayer) ?? (await findReadOnlyLayer(parts, topLayer))?.layer : undefined;
     if (topLayer && !parent) throw new StorageError('layer-unknown', `top layer ${topLayer} of image ${imageId}`, { id: topLayer });
     const layerOptions = { volatile };
     return (await layers.create({ id: layerId, parent, names: [], mountLabel: options.mountLabel ?? '', options: layerOptions, storageOpt: options.storageOpt })).layer;

@@ -6,7 +6,9 @@ import { existsSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { Compression, createCompressor, tarSplitReplay, type Change } from '../archive/index.js';
 import { StorageError } from './errors.js';
+import type { LayerStore } from './layer-store.js';
 import type { StoreParts } from './store-parts.js';
+import { findReadOnlyLayer } from './store-readonly.js';
 import type { DiffOptions, Layer } from './types.js';
 
 interface LayerPair {
@@ -14,9 +16,15 @@ interface LayerPair {
   from: string | undefined;
 }
 
+/** The layer store holding `ref`: this store's, else the first additional store's that has it. */
+async function storeHolding(parts: StoreParts, ref: string): Promise<LayerStore> {
+  const own = parts.layers();
+  if (parts.roImages.length === 0 || (await own.read(() => own.lookup(ref) !== undefined))) return own;
+  return (await findReadOnlyLayer(parts, ref))?.store ?? own;
+}
+
 /** Go's findParentAndLayer: `from` defaults to the parent; an unknown `from` falls back to it too. */
-function resolvePair(parts: StoreParts, fromRef: string | undefined, toRef: string): LayerPair {
-  const layers = parts.layers();
+function resolvePair(layers: LayerStore, fromRef: string | undefined, toRef: string): LayerPair {
   const to = layers.lookup(toRef);
   if (!to) throw new StorageError('layer-unknown', toRef, { id: toRef });
   let from = fromRef || to.parent;
@@ -25,15 +33,17 @@ function resolvePair(parts: StoreParts, fromRef: string | undefined, toRef: stri
 }
 
 export async function changes(parts: StoreParts, fromRef: string | undefined, toRef: string): Promise<Change[]> {
-  return parts.layers().read(() => {
-    const { to, from } = resolvePair(parts, fromRef, toRef);
+  const layers = await storeHolding(parts, toRef);
+  return layers.read(() => {
+    const { to, from } = resolvePair(layers, fromRef, toRef);
     return parts.driver.changes(to.id, from);
   });
 }
 
 export async function diffSize(parts: StoreParts, fromRef: string | undefined, toRef: string): Promise<number> {
-  return parts.layers().read(() => {
-    const { to, from } = resolvePair(parts, fromRef, toRef);
+  const layers = await storeHolding(parts, toRef);
+  return layers.read(() => {
+    const { to, from } = resolvePair(layers, fromRef, toRef);
     return parts.driver.diffSize(to.id, from);
   });
 }
@@ -42,12 +52,12 @@ export async function diffSize(parts: StoreParts, fromRef: string | undefined, t
  * The read lock is held until the returned stream closes (Go releases it in
  * the ReadCloser's Close), so the layer cannot be deleted mid-read.
  */
-export function diff(parts: StoreParts, fromRef: string | undefined, toRef: string, options: DiffOptions = {}): Promise<Readable> {
-  const layers = parts.layers();
+export async function diff(parts: StoreParts, fromRef: string | undefined, toRef: string, options: DiffOptions = {}): Promise<Readable> {
+  const layers = await storeHolding(parts, toRef);
   return new Promise<Readable>((resolve, reject) => {
     layers
       .read(async () => {
-        const { to, from } = resolvePair(parts, fromRef, toRef);
+        const { to, from } = resolvePair(layers, fromRef, toRef);
         const plain = from === to.parent && existsSync(layers.tarSplitPath(to.id))
           ? tarSplitReplay(layers.tarSplitPath(to.id), parts.driver.layerFilesDir(to.id))
           : await parts.driver.diff(to.id, from);

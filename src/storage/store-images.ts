@@ -6,6 +6,7 @@ import { StorageError } from './errors.js';
 import { copyImage } from './record-copy.js';
 import { dedupe } from './id-index.js';
 import { knownSizeOrDiffSize } from './store-layers.js';
+import { findReadOnlyImage, findReadOnlyLayer, readOnlyImages } from './store-readonly.js';
 import type { StoreParts } from './store-parts.js';
 import type { CreateImageOptions, Image } from './types.js';
 import { validateId, validateNames } from './validate.js';
@@ -21,8 +22,8 @@ export async function createImage(parts: StoreParts, options: CreateImageOptions
   // layers.lock R stays held until the image is saved, as Go's CreateImage
   // holds it: a layer cannot go, or be flagged for an apply, in between.
   const layers = parts.layers();
-  return layers.read(() => {
-    const topLayer = layers.lookup(layerRef)?.id;
+  return layers.read(async () => {
+    const topLayer = layers.lookup(layerRef)?.id ?? (await findReadOnlyLayer(parts, layerRef))?.layer.id;
     if (!topLayer) throw new StorageError('layer-unknown', layerRef, { layer: layerRef });
     return create(topLayer);
   });
@@ -36,6 +37,18 @@ export async function createImage(parts: StoreParts, options: CreateImageOptions
  * nothing changes and the list is the answer.
  */
 export async function deleteImage(parts: StoreParts, ref: string, commit: boolean): Promise<string[]> {
+  const own = await parts.images.read(() => parts.images.lookup(ref) !== undefined);
+  if (!own) {
+    // A split store's graph root is an additional store Go writes to: its images may go (their layers stay).
+    for (const store of parts.roImages.filter((images) => !images.readOnly)) {
+      const removed = await store.write(() => {
+        const image = store.lookup(ref);
+        if (image && commit) store.delete(image);
+        return image !== undefined;
+      });
+      if (removed) return [];
+    }
+  }
   const layers = parts.layers();
   return layers.write(() =>
     parts.images.write(() =>
@@ -93,12 +106,22 @@ function layersOnlyThisImageUses(parts: StoreParts, image: Image): string[] {
   return doomed;
 }
 
+/** This store's images, then those of the additional image stores (Go's Images()). */
 export async function listImages(parts: StoreParts): Promise<Image[]> {
-  return parts.images.read(() => [...parts.images.index.all()].map(publicImage));
+  const own = await parts.images.read(() => [...parts.images.index.all()].map(publicImage));
+  if (parts.roImages.length === 0) return own;
+  return [...own, ...(await readOnlyImages(parts, new Set(own.map((image) => image.id)))).map(publicImage)];
 }
 
 export async function getImage(parts: StoreParts, ref: string): Promise<Image> {
-  return parts.images.read(() => publicImage(requireImage(parts, ref)));
+  const own = await parts.images.read(() => {
+    const image = parts.images.lookup(ref);
+    return image && publicImage(image);
+  });
+  if (own) return own;
+  const other = await findReadOnlyImage(parts, ref);
+  if (other) return publicImage(other.image);
+  throw new StorageError('image-unknown', ref, { id: ref });
 }
 
 export async function imagesByTopLayer(parts: StoreParts, ref: string): Promise<Image[]> {

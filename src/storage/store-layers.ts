@@ -9,7 +9,8 @@ import { StorageError } from './errors.js';
 import { copyLayer } from './record-copy.js';
 import { dedupe } from './id-index.js';
 import type { StoreParts } from './store-parts.js';
-import type { IDMappingOptions, Layer, PutLayerOptions } from './types.js';
+import type { CreateStorageLayerOptions, IDMappingOptions, Layer, PutLayerOptions } from './types.js';
+import { findReadOnlyLayer, readOnlyLayers } from './store-readonly.js';
 import { validateId, validateNames } from './validate.js';
 
 /**
@@ -37,7 +38,7 @@ export async function putLayer(parts: StoreParts, options: PutLayerOptions, diff
       }
       let parent: Layer | undefined;
       if (parentRef) {
-        parent = layers.lookup(parentRef);
+        parent = layers.lookup(parentRef) ?? (await findReadOnlyLayer(parts, parentRef))?.layer;
         if (!parent) throw new StorageError('layer-unknown', `parent ${JSON.stringify(parentRef)}`, { parent: parentRef });
         if (parts.containers.withLayer(parent.id)) throw new StorageError('parent-is-container', `layer ${parent.id}`, { parent: parent.id });
       }
@@ -136,20 +137,28 @@ export async function layersByDigest(parts: StoreParts, digest: string, which: '
   });
 }
 
+/** This store's layers, then those of the additional image stores (Go's Layers()). */
 export async function listLayers(parts: StoreParts): Promise<Layer[]> {
   const layers = parts.layers();
-  return layers.read(async () => {
+  const own = await layers.read(async () => {
     await layers.refreshMounts();
     return [...layers.index.all()].map(publicLayer);
   });
+  if (parts.roImages.length === 0) return own;
+  return [...own, ...(await readOnlyLayers(parts, new Set(own.map((layer) => layer.id)))).map(publicLayer)];
 }
 
 export async function getLayer(parts: StoreParts, ref: string): Promise<Layer> {
   const layers = parts.layers();
-  return layers.read(async () => {
+  const own = await layers.read(async () => {
     await layers.refreshMounts();
-    return publicLayer(requireLayer(parts, ref));
+    const layer = layers.lookup(ref);
+    return layer && publicLayer(layer);
   });
+  if (own) return own;
+  const other = await findReadOnlyLayer(parts, ref);
+  if (other) return publicLayer(other.layer);
+  throw new StorageError('layer-unknown', ref, { id: ref });
 }
 
 /** Without ID mappings every owner of the parents is visible: nothing to report. */
@@ -201,4 +210,24 @@ export function requireLayer(parts: StoreParts, ref: string): Layer {
 /** A copy callers may keep and change without touching the store's records. */
 export function publicLayer(layer: Layer): Layer {
   return copyLayer(layer);
+}
+
+/**
+ * Go's GraphDriver().Create(): a driver layer with no record, under the
+ * layers lock so no record of the same ID is being made meanwhile. An ID that
+ * a record or the driver already holds is refused.
+ */
+export async function createStorageLayer(parts: StoreParts, options: CreateStorageLayerOptions): Promise<void> {
+  validateId(options.id, 'layer');
+  validateId(options.parent, 'layer');
+  const layers = parts.layers();
+  await layers.write(async () => {
+    if (layers.index.get(options.id) || (await parts.driver.exists(options.id))) {
+      throw new StorageError('duplicate-id', `layer ${JSON.stringify(options.id)}`, { id: options.id });
+    }
+    if (options.parent && !(await parts.driver.exists(options.parent))) {
+      throw new StorageError('layer-unknown', `parent ${JSON.stringify(options.parent)} in the storage driver`, { parent: options.parent });
+    }
+    await parts.driver.create(options.id, options.parent, { mountLabel: options.mountLabel });
+  });
 }

@@ -5,7 +5,9 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { StorageError } from './errors.js';
 import { dedupe, type NameOperation } from './id-index.js';
+import { readBigDataFile } from './big-data-items.js';
 import type { StoreParts } from './store-parts.js';
+import { findReadOnlyImage, findReadOnlyLayer } from './store-readonly.js';
 import { validateNames } from './validate.js';
 
 /** Layers, then images, then containers (Go's Lookup); unknown is `layer-unknown` as in Go. */
@@ -14,7 +16,9 @@ export async function lookup(parts: StoreParts, ref: string): Promise<string> {
   const id =
     (await layers.read(() => layers.lookup(ref)?.id)) ??
     (await parts.images.read(() => parts.images.lookup(ref)?.id)) ??
-    (await parts.containers.read(() => parts.containers.lookup(ref)?.id));
+    (await parts.containers.read(() => parts.containers.lookup(ref)?.id)) ??
+    (await findReadOnlyLayer(parts, ref))?.layer.id ??
+    (await findReadOnlyImage(parts, ref))?.image.id;
   if (id === undefined) throw new StorageError('layer-unknown', ref, { id: ref });
   return id;
 }
@@ -34,7 +38,9 @@ export async function names(parts: StoreParts, ref: string): Promise<string[]> {
   const found =
     (await layers.read(() => layers.lookup(ref)?.names)) ??
     (await parts.images.read(() => parts.images.lookup(ref)?.names)) ??
-    (await parts.containers.read(() => parts.containers.lookup(ref)?.names));
+    (await parts.containers.read(() => parts.containers.lookup(ref)?.names)) ??
+    (await findReadOnlyLayer(parts, ref))?.layer.names ??
+    (await findReadOnlyImage(parts, ref))?.image.names;
   if (!found) throw new StorageError('layer-unknown', ref, { id: ref });
   return [...found];
 }
@@ -52,8 +58,31 @@ export async function updateNames(parts: StoreParts, ref: string, newNames: stri
       return true;
     })) ||
     (await parts.images.write(() => updateRecordNames(parts.images, 'image', ref, list, op))) ||
+    (await pullUpImage(parts, ref, list, op)) ||
     (await parts.containers.write(() => updateRecordNames(parts.containers, 'container', ref, list, op)));
   if (!done) throw new StorageError('layer-unknown', ref, { id: ref });
+}
+
+/**
+ * Go's updateNames on an image of a read-only store: the image is "pulled up"
+ * into this store (same ID, names, digests, metadata, flags and big data) and
+ * the names change on that copy. Its layers stay where they are.
+ */
+async function pullUpImage(parts: StoreParts, ref: string, names: string[], op: NameOperation): Promise<boolean> {
+  const found = await findReadOnlyImage(parts, ref);
+  if (!found) return false;
+  const { image, store } = found;
+  const bigData = await store.read(() =>
+    Promise.all(image.bigDataNames.map(async (key) => ({ key, data: await readBigDataFile(store.recordDir(image.id), 'image', image.id, key), digest: image.bigDataDigests[key] }))),
+  );
+  if (op !== 'remove') validateNames(names, 'image');
+  await parts.images.write(async () => {
+    const copy = parts.images.index.get(image.id) ?? (await parts.images.create(image.id, image.names, image.topLayer, image.metadata ?? '', {
+      creationDate: image.created, digest: image.digest, digests: [...image.digests], namesHistory: image.namesHistory, flags: image.flags, bigData,
+    }));
+    parts.images.updateNames(copy, names, op);
+  });
+  return true;
 }
 
 interface NamedRecords<R> {

@@ -8,7 +8,7 @@ import type { DriverName } from './drivers/index.js';
 import { openStoreParts, type StoreParts } from './store-parts.js';
 import { withCallSignal } from './call-signal.js';
 import type {
-  CallOptions, CheckOptions, CheckReport, Container, CreateContainerOptions, CreateImageOptions, CreateLayerOptions,
+  CallOptions, CheckOptions, CreateStorageLayerOptions, CheckReport, Container, CreateContainerOptions, CreateImageOptions, CreateLayerOptions,
   DeleteImageOptions, DiffOptions, Image, Layer, LayerDiffOptions, MountImageOptions, MountOptions, PutLayerOptions,
   RepairOptions, SetImageBigDataOptions, Store, StoreOptions, UnmountOptions,
 } from './types.js';
@@ -269,6 +269,14 @@ class BerthStore implements Store {
   }
   async fromContainerRunDirectory(id: string, file: string, options?: CallOptions): Promise<Buffer> {
     return withCallSignal(options?.signal, async () => (await containersOps()).fromContainerDirectory(this.parts, id, 'run', file));
+  }
+
+  // The graph driver below the records
+  async storageLayers(_options?: CallOptions): Promise<string[]> {
+    return this.parts.driver.listLayers();
+  }
+  async createStorageLayer(options: CreateStorageLayerOptions): Promise<void> {
+    return withCallSignal(options.signal, async () => (await layersOps()).createStorageLayer(this.parts, options));
   }
 
   // Whole store

@@ -255,6 +255,19 @@ export interface StoreOptions {
   /** storage.conf `transient_store`. */
   transientStore?: boolean;
   pullOptions?: Record<string, string>;
+  /**
+   * storage.conf `imagestore` (a split store): images, layers and the driver
+   * home live under this root, containers under `graphRoot`; the graph root's
+   * own images stay usable (and removable) as an additional image store.
+   */
+  imageStore?: string;
+}
+
+export interface CreateStorageLayerOptions extends CallOptions {
+  id: string;
+  /** A driver layer ID (no name lookup, as in Go). */
+  parent?: string;
+  mountLabel?: string;
 }
 
 /**
@@ -350,6 +363,10 @@ export interface Store {
   setContainerRunDirectoryFile(id: string, file: string, data: Buffer, options?: CallOptions): Promise<void>;
   fromContainerRunDirectory(id: string, file: string, options?: CallOptions): Promise<Buffer>;
 
+  /** IDs of the layer directories the graph driver holds, whether or not a layer record names them (Go's GraphDriver().ListLayers()). */
+  storageLayers(options?: CallOptions): Promise<string[]>;
+  /** Makes a layer in the graph driver only, with no layer record (Go's GraphDriver().Create()). */
+  createStorageLayer(options: CreateStorageLayerOptions): Promise<void>;
   /** Resolves a name, ID or unique ID prefix of a layer, image or container to its ID. */
   lookup(name: string, options?: CallOptions): Promise<string>;
   /** Unmounts every mounted layer (all of them with `force`); returns those still mounted. */

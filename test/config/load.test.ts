@@ -115,6 +115,13 @@ describe('loadStoreOptions() keys', () => {
     assert.deepEqual(warnings, [`Failed to decode the keys ["storage.bogus" "storage.options.also_bogus"] from "${path}"`]);
   });
 
+  it('takes [storage] imagestore as the root of a split store', async () => {
+    const path = await confFile('split.conf', '[storage]\ndriver = "vfs"\ngraphroot = "/g"\nrunroot = "/r"\nimagestore = "/images"\n');
+    const { options, warnings } = await loadStoreOptions({ env: {}, configPath: path, uid: 0 });
+    assert.equal(options.imageStore, '/images');
+    assert.deepEqual(warnings, []);
+  });
+
   it('warns about settings Berth cannot honour (ID remapping)', async () => {
     const path = await confFile('remap.conf', '[storage]\ndriver = "vfs"\n[storage.options]\nremap-uids = "0:100000:65536"\n');
     const { warnings } = await loadStoreOptions({ env: {}, configPath: path, uid: 0 });

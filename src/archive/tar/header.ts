@@ -117,7 +117,7 @@ export function parseHeaderBlock(buf: Buffer, offset: number): TarHeader {
   const stored = parseNumeric(buf, offset + F.chksum[0], F.chksum[1], 'chksum');
   const unsigned = unsignedChecksum(buf, offset);
   if (stored !== unsigned && stored !== signedChecksum(buf, offset, unsigned)) {
-    throw new ArchiveError('bad-tar', 'tar header checksum mismatch', { stored, computed: unsigned });
+    throw new ArchiveError('bad-tar', 'tar header checksum mismatch: invalid tar header', { stored, computed: unsigned });
   }
   const format = formatOf(buf, offset);
   let name = cString(buf, offset + F.name[0], F.name[1]);
@@ -148,7 +148,7 @@ export function parseHeaderBlock(buf: Buffer, offset: number): TarHeader {
     if (atime) block.atime = atime;
     if (ctime) block.ctime = ctime;
   }
-  if (block.size < 0) throw new ArchiveError('bad-tar', 'negative size in tar header', { name });
+  if (block.size < 0) throw new ArchiveError('bad-tar', 'negative size in tar header: invalid tar header', { name });
   return block;
 }
 
@@ -214,7 +214,7 @@ export function parseNumeric(buf: Buffer, start: number, length: number, field: 
   if (first & 0x80) {
     let value = first === 0xff ? -1 : first & 0x7f;
     for (let i = 1; i < length; i++) value = value * 256 + (buf[start + i] as number) - (first === 0xff ? 255 : 0);
-    if (!Number.isSafeInteger(value)) throw new ArchiveError('bad-tar', `tar header field ${field} is out of range`, { field });
+    if (!Number.isSafeInteger(value)) throw new ArchiveError('bad-tar', `tar header field ${field} is out of range: invalid tar header`, { field });
     return value;
   }
   let i = start;
@@ -224,11 +224,11 @@ export function parseNumeric(buf: Buffer, start: number, length: number, field: 
   for (; i < end; i++) {
     const c = buf[i] as number;
     if (c === 0 || c === 0x20) break;
-    if (c < 0x30 || c > 0x37) throw new ArchiveError('bad-tar', `tar header field ${field} is not octal`, { field });
+    if (c < 0x30 || c > 0x37) throw new ArchiveError('bad-tar', `tar header field ${field} is not octal: invalid tar header`, { field });
     value = value * 8 + (c - 0x30);
   }
   for (; i < end; i++) {
-    if (buf[i] !== 0 && buf[i] !== 0x20) throw new ArchiveError('bad-tar', `tar header field ${field} is not octal`, { field });
+    if (buf[i] !== 0 && buf[i] !== 0x20) throw new ArchiveError('bad-tar', `tar header field ${field} is not octal: invalid tar header`, { field });
   }
   return value;
 }

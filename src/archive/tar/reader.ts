@@ -132,7 +132,7 @@ export class TarReader {
     this.ended = true;
     const kind = this.state.kind;
     if (this.carried !== 0 || (kind !== 'header' && kind !== 'eof-one-zero' && kind !== 'trailing')) {
-      throw new ArchiveError('bad-tar', 'tar stream is truncated', { offset: this.offset, state: kind });
+      throw new ArchiveError('bad-tar', 'tar stream is truncated: unexpected EOF', { offset: this.offset, state: kind });
     }
     if (kind === 'header' && this.ext.local) throw new ArchiveError('bad-tar', 'tar stream ends after an extended header');
     this.visitor.end(this.takeRaw(), this.trailing);

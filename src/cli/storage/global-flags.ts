@@ -8,6 +8,7 @@ export const GLOBAL_FLAGS: readonly FlagSpec[] = [
   { names: ['debug', 'D'], kind: 'bool', help: 'Print debugging information' },
   { names: ['graph', 'g', 'root'], kind: 'string', help: 'Root of the storage tree' },
   { names: ['run', 'R', 'runroot'], kind: 'string', help: 'Root of the runtime state tree' },
+  { names: ['image-store'], kind: 'string', help: 'Root of the separate image store' },
   { names: ['storage-driver', 's'], kind: 'string', help: 'Storage driver to use ($STORAGE_DRIVER)' },
   { names: ['storage-opt'], kind: 'list', help: 'Set storage driver options ($STORAGE_OPTS)' },
 ];

@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import { chooseDriver, loadStoreOptions, StorageError, type StoreOptions } from '../../storage/index.js';
 import { flagList, flagString, type ParsedFlags } from './flags.js';
 
-const STORE_FLAGS = ['graph', 'run', 'storage-driver', 'storage-opt'];
+const STORE_FLAGS = ['graph', 'run', 'image-store', 'storage-driver', 'storage-opt'];
 
 export interface ResolvedStoreOptions {
   options: StoreOptions;
@@ -24,8 +24,10 @@ export async function resolveStoreOptions(beforeVerb: ParsedFlags, afterVerb: Pa
   let runRoot: string;
   let driver: string;
   let driverOptions: string[] | undefined;
+  let imageStore: string | undefined;
   let rest: Partial<StoreOptions> = {};
   if (fromFlags) {
+    imageStore = flagString(beforeVerb, 'image-store') || undefined;
     graphRoot = flagString(beforeVerb, 'graph');
     runRoot = flagString(beforeVerb, 'run');
     driver = flagString(beforeVerb, 'storage-driver');
@@ -33,8 +35,9 @@ export async function resolveStoreOptions(beforeVerb: ParsedFlags, afterVerb: Pa
   } else {
     const loaded = await loadStoreOptions({ env });
     warnings.push(...loaded.warnings);
-    ({ graphRoot, runRoot, driverName: driver, driverOptions, ...rest } = loaded.options);
+    ({ graphRoot, runRoot, driverName: driver, driverOptions, imageStore, ...rest } = loaded.options);
   }
+  imageStore = flagString(afterVerb, 'image-store') || imageStore;
   graphRoot = flagString(afterVerb, 'graph') || graphRoot;
   runRoot = flagString(afterVerb, 'run') || runRoot;
   driver = flagString(afterVerb, 'storage-driver') || driver;
@@ -52,5 +55,7 @@ export async function resolveStoreOptions(beforeVerb: ParsedFlags, afterVerb: Pa
   graphRoot = resolve(graphRoot);
   runRoot = resolve(runRoot);
   const driverName = await chooseDriver(graphRoot, driver);
-  return { options: { ...rest, graphRoot, runRoot, driverName, driverOptions }, warnings };
+  const options: StoreOptions = { ...rest, graphRoot, runRoot, driverName, driverOptions };
+  if (imageStore) options.imageStore = resolve(imageStore);
+  return { options, warnings };
 }

@@ -23,6 +23,7 @@ const list = () => import('./verbs/list.js');
 const metadata = () => import('./verbs/metadata.js');
 const mount = () => import('./verbs/mount.js');
 const names = () => import('./verbs/names.js');
+const storageLayers = () => import('./verbs/storage-layers.js');
 
 // In the Go CLI's order, so `berth storage --help` lists them as `containers-storage --help` does.
 export const VERBS: readonly VerbEntry[] = [
@@ -39,6 +40,7 @@ export const VERBS: readonly VerbEntry[] = [
   { names: ['container-parent-owners'], usage: 'Compute the set of unmapped parent UIDs and GIDs of the container', load: async () => (await inspect()).containerParentOwners },
   { names: ['containers'], usage: 'List containers', load: async () => (await list()).containers },
   { names: ['copy'], usage: 'Copy files or directories into a layer, possibly from another layer', load: async () => (await copy()).copy },
+  { names: ['create-storage-layer'], usage: 'Create a new layer only in the storage driver', load: async () => (await storageLayers()).createStorageLayer },
   { names: ['create-layer', 'createlayer'], usage: 'Create a new layer', load: async () => (await create()).createLayer },
   { names: ['import-layer', 'importlayer'], usage: 'Import a new layer', load: async () => (await create()).importLayer },
   { names: ['create-image', 'createimage'], usage: 'Create a new image using layers', load: async () => (await create()).createImage },
@@ -66,6 +68,7 @@ export const VERBS: readonly VerbEntry[] = [
   { names: ['get-layer-data', 'getlayerdata'], usage: 'Get data that is attached to a layer', load: async () => (await data()).getLayerData },
   { names: ['set-layer-data', 'setlayerdata'], usage: 'Set data that is attached to a layer', load: async () => (await data()).setLayerData },
   { names: ['layers'], usage: 'List layers', load: async () => (await list()).layers },
+  { names: ['storage-layers'], usage: 'List storage layers', load: async () => (await storageLayers()).storageLayers },
   { names: ['metadata'], usage: 'Retrieve layer, image, or container metadata', load: async () => (await metadata()).metadata },
   { names: ['set-metadata', 'setmetadata'], usage: 'Set layer, image, or container metadata', load: async () => (await metadata()).setMetadata },
   { names: ['mount'], usage: 'Mount a layer or container', load: async () => (await mount()).mount },

@@ -67,6 +67,7 @@ export async function loadStoreOptions(input: LoadStoreOptionsInput): Promise<Lo
   const driverName = await chooseDriver(graphRoot, settings.driverName, settings.driverPriority, configFile);
   const options: StoreOptions = { runRoot, graphRoot, driverName, driverOptions: settings.driverOptions };
   if (settings.transientStore) options.transientStore = true;
+  if (settings.imageStore) options.imageStore = await expandPath(settings.imageStore, uid, env);
   if (settings.pullOptions) options.pullOptions = settings.pullOptions;
   return configFile ? { options, configFile, warnings } : { options, warnings };
 }
@@ -80,6 +81,8 @@ interface ConfSettings {
   rootlessStoragePath: string;
   driverOptions: string[];
   transientStore: boolean;
+  /** `[storage] imagestore`: the root of a split store's images and layers. */
+  imageStore: string;
   pullOptions?: Record<string, string>;
   /** `ignore_chown_errors` options from the file, which rootless users inherit. */
   chownOptions: string[];
@@ -99,7 +102,7 @@ async function settingsFromConf(conf: StorageConf, env: Env, warnings: string[])
   const chownOptions = driverOptions.filter((option) => option.includes('ignore_chown_errors'));
   if (env.STORAGE_OPTS !== undefined) driverOptions = env.STORAGE_OPTS.split(',');
   if (driverOptions.length === 1 && driverOptions[0] === '') driverOptions = [];
-  warnIgnored(storage, options, warnings);
+  warnIgnored(options, warnings);
   const settings: ConfSettings = {
     driverName,
     driverPriority: Array.isArray(storage.driver_priority) ? storage.driver_priority : [],
@@ -108,6 +111,7 @@ async function settingsFromConf(conf: StorageConf, env: Env, warnings: string[])
     rootlessStoragePath: text(storage.rootless_storage_path),
     driverOptions,
     transientStore: storage.transient_store === true,
+    imageStore: text(storage.imagestore),
     chownOptions,
   };
   if (options.pull_options) settings.pullOptions = { ...(options.pull_options as Record<string, string>) };
@@ -115,9 +119,9 @@ async function settingsFromConf(conf: StorageConf, env: Env, warnings: string[])
 }
 
 // Settings Go honours that change what a store is, and Berth cannot do yet.
-function warnIgnored(storage: StorageConf, options: StorageConf, warnings: string[]): void {
+function warnIgnored(options: StorageConf, warnings: string[]): void {
   const ignored: string[] = [];
-  if (text(storage.imagestore) || text(options.imagestore)) ignored.push('imagestore');
+  if (text(options.imagestore)) ignored.push('options.imagestore');
   for (const key of ['remap-uids', 'remap-gids', 'remap-user', 'remap-group']) if (text(options[key])) ignored.push(key);
   if (options['disable-volatile'] === true) ignored.push('disable-volatile');
   if (ignored.length) warnings.push(`storage.conf settings not supported by Berth, ignored: ${ignored.join(', ')}`);

@@ -11,6 +11,7 @@ import { DriverError } from './errors.js';
 interface MountAddon {
   mount(source: string, target: string, fstype: string, flags: number, data: string): void;
   umount2(target: string, flags: number): void;
+  fsMount(fstype: string, target: string, params: string[], attrs: number): void;
 }
 
 // Compiled, this file lives in dist/src/storage/drivers/; the addon is built in the package root.
@@ -57,6 +58,33 @@ export function mountSyscall(source: string, target: string, fstype: string, fla
     addon.mount(source, target, fstype, flags, data);
   } catch (err) {
     throw new DriverError('mount-failed', `mounting ${fstype} on "${target}": ${(err as Error).message}`, { target, data }, { cause: err });
+  }
+}
+
+/** MS_* flag → MOUNT_ATTR_* bit of fsmount(2), for the flags a mount attribute expresses. */
+const MOUNT_ATTRS: ReadonlyArray<[number, number]> = [
+  [MS_RDONLY, 0x1], [0x2, 0x2], [0x4, 0x4], [0x8, 0x8], [0x400, 0x10], [0x1000000, 0x20], [0x800, 0x80],
+];
+/** MS_RELATIME is fsmount's default (MOUNT_ATTR_RELATIME is 0). */
+const MS_RELATIME = 0x200000;
+
+/**
+ * The new mount API (fsopen → fsconfig per parameter → fsmount → move_mount):
+ * `params` are `key=value` or flag words of the filesystem, in order; `flags`
+ * the MS_* bits parseMountOptions gave, which must all be mount attributes.
+ */
+export function fsMountSyscall(fstype: string, target: string, params: string[], flags: number): void {
+  let attrs = 0;
+  let rest = flags & ~MS_RELATIME;
+  for (const [ms, attr] of MOUNT_ATTRS) {
+    if (rest & ms) attrs |= attr;
+    rest &= ~ms;
+  }
+  if (rest !== 0) throw new DriverError('invalid-option', `mount flags 0x${rest.toString(16)} have no fsmount attribute`, { target, flags });
+  try {
+    addon.fsMount(fstype, target, params, attrs);
+  } catch (err) {
+    throw new DriverError('mount-failed', `mounting ${fstype} on "${target}": ${(err as Error).message}`, { target, params }, { cause: err });
   }
 }
 

@@ -1,6 +1,8 @@
 // Driver option strings (`overlay.mountopt=nodev`, `skip_mount_home=true`, …)
 // parsed as the Go drivers parse them, into typed options.
 
+import { statSync } from 'node:fs';
+import path from 'node:path';
 import { DriverError } from './errors.js';
 
 export interface OverlayOptions {
@@ -8,20 +10,23 @@ export interface OverlayOptions {
   mountOptions: string;
   skipMountHome: boolean;
   ignoreChownErrors: boolean;
+  /** Additional (read-only) image stores: graph roots whose layers may be parents here. */
+  imageStores: string[];
 }
 
 export interface VfsOptions {
   ignoreChownErrors: boolean;
+  imageStores: string[];
 }
 
 /**
  * Go's overlay parseOptions. Keys are case-insensitive and may carry an
  * `overlay.`, `overlay2.` or `.` prefix. Options that need what Berth does not
- * implement (mount_program, quotas, additional stores, force_mask — which Go
+ * implement (mount_program, quotas, additional layer stores, force_mask — which Go
  * itself accepts only with a mount_program) are refused rather than ignored.
  */
 export function parseOverlayOptions(options: string[]): OverlayOptions {
-  const parsed: OverlayOptions = { mountOptions: '', skipMountHome: false, ignoreChownErrors: false };
+  const parsed: OverlayOptions = { mountOptions: '', skipMountHome: false, ignoreChownErrors: false, imageStores: [] };
   for (const option of options) {
     const [key, value] = splitKeyValue(option);
     const name = key.toLowerCase().replace(/^overlay\./, '').replace(/^overlay2\./, '').replace(/^\./, '');
@@ -47,6 +52,8 @@ export function parseOverlayOptions(options: string[]): OverlayOptions {
         throw new DriverError('not-supported', 'storage option overlay.size and overlay.inodes only supported for backingFS XFS with project quota', { option });
       case 'imagestore':
       case 'additionalimagestore':
+        parsed.imageStores.push(...imageStoreList(value, 'overlay'));
+        break;
       case 'additionallayerstore':
         if (value === '') break;
         throw new DriverError('not-supported', `overlay: ${name} is not supported by Berth`, { option });
@@ -59,7 +66,7 @@ export function parseOverlayOptions(options: string[]): OverlayOptions {
 
 /** Go's vfs Init option loop. */
 export function parseVfsOptions(options: string[]): VfsOptions {
-  const parsed: VfsOptions = { ignoreChownErrors: false };
+  const parsed: VfsOptions = { ignoreChownErrors: false, imageStores: [] };
   for (const option of options) {
     const [key, value] = splitKeyValue(option);
     const name = key.toLowerCase();
@@ -72,13 +79,33 @@ export function parseVfsOptions(options: string[]): VfsOptions {
         throw new DriverError('invalid-option', 'vfs driver does not support mount options', { option });
       case 'vfs.imagestore':
       case '.imagestore':
-        if (value === '') break;
-        throw new DriverError('not-supported', `vfs: ${name} is not supported by Berth`, { option });
+        parsed.imageStores.push(...imageStoreList(value, 'vfs'));
+        break;
       default:
         throw new DriverError('unknown-option', `vfs driver does not support ${name} options`, { option });
     }
   }
   return parsed;
+}
+
+/**
+ * A comma-separated list of additional image stores. Go's overlay requires
+ * each to be an existing directory and takes it as given; Berth also wants it
+ * absolute, since its paths end up in mount data and lower chains.
+ */
+function imageStoreList(value: string, driver: string): string[] {
+  const stores = value.split(',').filter((store) => store !== '');
+  for (const store of stores) {
+    if (!path.isAbsolute(store)) throw new DriverError('invalid-option', `${driver}: image store "${store}" is not an absolute path`, { store });
+    let isDir = false;
+    try {
+      isDir = statSync(store).isDirectory();
+    } catch (err) {
+      throw new DriverError('invalid-option', `${driver}: can't stat imageStore dir ${store}: ${(err as Error).message}`, { store }, { cause: err });
+    }
+    if (!isDir) throw new DriverError('invalid-option', `${driver}: image store "${store}" is not a directory`, { store });
+  }
+  return stores.map((store) => path.resolve(store));
 }
 
 /** Go's parsers.ParseKeyValueOpt: split at the first `=`, both sides trimmed. */

@@ -1,8 +1,10 @@
 // Overlay's short-name indirection: `<id>/link` holds a 26-char name,
 // `l/<name>` → `../<id>/diff`, and `<id>/lower` lists the parents' `l/<name>`
-// entries nearest first; plus Go's repair of lost links.
+// entries nearest first; plus Go's repair of lost links. With additional
+// image stores there are several homes (the driver's own first): a layer and
+// a link are each found in the first home that has them (Go's dir2).
 
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { readdir, readlink, symlink, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { isErrno } from '../../util/index.js';
@@ -44,20 +46,35 @@ export async function lowerChainForChildOf(home: string, parent: string): Promis
   return [`${LINK_DIR}/${short}`, ...readLowers(home, parent)].join(':');
 }
 
+/** The home holding layer `id`: the first of `homes` with its directory, else the driver's own. */
+export function homeOf(homes: readonly string[], id: string): string {
+  if (homes.length > 1) {
+    for (const home of homes) if (existsSync(path.join(home, id))) return home;
+  }
+  return homes[0]!;
+}
+
+/** The absolute path of a lower entry (`l/<name>`): in the first home that has the link. */
+export function lowerPath(homes: readonly string[], lower: string): string {
+  if (homes.length > 1) {
+    for (const home of homes) if (existsSync(path.join(home, lower))) return path.join(home, lower);
+  }
+  return path.join(homes[0]!, lower);
+}
+
 /** The parents' diff directories, nearest first, resolved through their `l/` links. */
-export async function lowerDiffDirs(home: string, id: string): Promise<string[]> {
-  const lowers = readLowers(home, id);
+export async function lowerDiffDirs(homes: readonly string[], id: string): Promise<string[]> {
+  const lowers = readLowers(homeOf(homes, id), id);
   try {
-    return await Promise.all(lowers.map((lower) => resolveLower(home, lower)));
+    return await Promise.all(lowers.map((lower) => resolveLower(lowerPath(homes, lower))));
   } catch (err) {
     if (!isErrno(err, 'ENOENT')) throw err;
-    await recreateSymlinks(home);
-    return Promise.all(lowers.map((lower) => resolveLower(home, lower)));
+    await recreateSymlinks(homes[0]!);
+    return Promise.all(lowers.map((lower) => resolveLower(lowerPath(homes, lower))));
   }
 }
 
-async function resolveLower(home: string, lower: string): Promise<string> {
-  const link = path.join(home, lower);
+async function resolveLower(link: string): Promise<string> {
   return path.resolve(path.dirname(link), await readlink(link));
 }
 

@@ -1,10 +1,13 @@
-// The overlay mount call for one layer: Go's mount data (absolute paths), and
-// its fallback for chains whose data does not fit in a page — relative
-// `l/<name>` lowers resolved from the driver home as the working directory.
+// The overlay mount call for one layer: Go's mount data (absolute paths) in
+// one mount(2) when it fits in a page; otherwise the new mount API with one
+// `lowerdir+` per lower (Linux 6.8+: no limit but the lower count), and on
+// kernels without it Go's fallback — relative `l/<name>` lowers resolved from
+// the driver home as the working directory.
 
 import path from 'node:path';
+import { isErrno } from '../../util/index.js';
 import { DriverError } from './errors.js';
-import { mountSyscall, parseMountOptions } from './mount-syscalls.js';
+import { fsMountSyscall, mountSyscall, parseMountOptions } from './mount-syscalls.js';
 import { runProgram } from './run-program.js';
 
 /** mount(2) refuses data longer than a page; Go compares against the page size (4096 here). */
@@ -15,6 +18,8 @@ export interface OverlayMountRequest {
   id: string;
   /** `l/<name>` entries, nearest first; empty for a base layer. */
   lowers: string[];
+  /** The absolute path of a lower entry (in the home or an additional image store). */
+  lowerPath(lower: string): string;
   readWrite: boolean;
   /** Mount options after the lowerdir/upperdir/workdir items (`nodev`, `volatile`, …). */
   options: string[];
@@ -23,13 +28,29 @@ export interface OverlayMountRequest {
 /** Mounts the layer on `<home>/<id>/merged` and returns the mount data used. */
 export async function mountOverlayLayer(request: OverlayMountRequest): Promise<string> {
   const { home, id } = request;
-  const absolute = mountData(request, (p) => path.join(home, p));
+  const absolute = mountData(request, (p) => path.join(home, p), request.lowerPath);
   if (absolute.length < PAGE_SIZE) {
     const { flags, data } = parseMountOptions(absolute);
     mountSyscall('overlay', path.join(home, id, 'merged'), 'overlay', flags, data);
     return absolute;
   }
-  const relative = mountData(request, (p) => p);
+  if (newMountApi !== false) {
+    try {
+      const { flags, data } = parseMountOptions(request.options.filter((o) => o !== '').join(','));
+      const params = ['source=overlay', ...layerDirParams(request, (p) => path.join(home, p)), ...(data ? data.split(',') : [])];
+      fsMountSyscall('overlay', path.join(home, id, 'merged'), params, flags);
+      newMountApi = true;
+      return params.join(',');
+    } catch (err) {
+      // ENOSYS: no fsopen (before 5.2); EINVAL on `lowerdir+`: overlay without it (before 6.8).
+      const cause = (err as { cause?: unknown }).cause;
+      const missing = isErrno(cause, 'ENOSYS') || (isErrno(cause, 'EINVAL') && /fsconfig lowerdir\+/.test((cause as Error).message));
+      if (!missing) throw err;
+      newMountApi = false;
+    }
+  }
+  // Relative lowers name links in the home only.
+  const relative = mountData(request, (p) => p, (lower) => lower);
   if (relative.length >= PAGE_SIZE) {
     throw new DriverError('mount-data-too-large', `cannot mount layer "${id}", mount data too large ${relative.length} >= page size ${PAGE_SIZE}`, { id });
   }
@@ -37,13 +58,25 @@ export async function mountOverlayLayer(request: OverlayMountRequest): Promise<s
   return relative;
 }
 
+/** Whether this kernel's overlay takes `lowerdir+` through fsconfig; learnt at the first large mount. */
+let newMountApi: boolean | undefined;
+
+/** The new mount API's parameters for the layer's directories: `lowerdir+` per lower, then upper and work. */
+function layerDirParams(request: OverlayMountRequest, place: (relative: string) => string): string[] {
+  const { id, lowers, readWrite } = request;
+  const lowerDirs = lowers.length > 0 ? lowers.map(request.lowerPath) : [place(path.join(id, 'empty'))];
+  const diff = place(path.join(id, 'diff'));
+  if (!readWrite) return [diff, ...lowerDirs].map((dir) => `lowerdir+=${dir}`);
+  return [...lowerDirs.map((dir) => `lowerdir+=${dir}`), `upperdir=${diff}`, `workdir=${place(path.join(id, 'work'))}`];
+}
+
 /**
  * `lowerdir=…,upperdir=…,workdir=…[,options]` (read-only: `lowerdir=<diff>:<lowers>`),
  * every path given relative to the home and passed through `place`.
  */
-function mountData(request: OverlayMountRequest, place: (relative: string) => string): string {
+function mountData(request: OverlayMountRequest, place: (relative: string) => string, placeLower: (lower: string) => string): string {
   const { id, lowers, readWrite, options } = request;
-  const lowerDirs = lowers.length > 0 ? lowers.map(place) : [place(path.join(id, 'empty'))];
+  const lowerDirs = lowers.length > 0 ? lowers.map(placeLower) : [place(path.join(id, 'empty'))];
   const diff = place(path.join(id, 'diff'));
   const base = readWrite
     ? `lowerdir=${lowerDirs.join(':')},upperdir=${diff},workdir=${place(path.join(id, 'work'))}`

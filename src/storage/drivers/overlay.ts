@@ -15,7 +15,7 @@ import { archiveModule } from './archive-module.js';
 import { backingFsOf } from './backing-fs.js';
 import { pathExists, statLayer } from './layer-stat.js';
 import { featureCheck, probeMetacopy, probeNativeDiff, probeOverlay, probeVolatile } from './overlay-features.js';
-import { LINK_DIR, lowerChainForChildOf, lowerDiffDirs, readLowers, readShortName, recreateSymlinks } from './overlay-links.js';
+import { homeOf, LINK_DIR, lowerChainForChildOf, lowerDiffDirs, lowerPath, readLowers, readShortName, recreateSymlinks } from './overlay-links.js';
 import { detachMount, isMountPoint, isOverlayMounted, mountSyscall, MS_BIND, MS_PRIVATE } from './mount-syscalls.js';
 
 /** Mode of a base layer's `diff` (Go's defaultPerms). */
@@ -27,8 +27,11 @@ const NOT_LAYERS = new Set([LINK_DIR, 'staging', 'backingFsBlockDev', '.has-moun
 
 export class OverlayDriver implements Driver {
   readonly name = 'overlay';
+  readonly additionalImageStores: readonly string[];
   private nativeDiff: boolean | undefined;
   private supportsVolatile: boolean | undefined;
+  /** The home, then `<store>/overlay` of each additional image store: where layers and `l/` links are found. */
+  private readonly homes: readonly string[];
 
   private constructor(
     readonly home: string,
@@ -36,7 +39,10 @@ export class OverlayDriver implements Driver {
     private readonly options: OverlayOptions,
     private readonly backingFsName: string,
     private readonly usingMetacopy: boolean,
-  ) {}
+  ) {
+    this.additionalImageStores = options.imageStores;
+    this.homes = [home, ...options.imageStores.map((store) => path.join(store, 'overlay'))];
+  }
 
   /**
    * Go's overlay Init: home (0700) with `l/` (0755), run home (0700), the
@@ -84,7 +90,7 @@ export class OverlayDriver implements Driver {
     if (options?.storageOpt && Object.keys(options.storageOpt).length > 0) {
       throw new DriverError('not-supported', "--storage-opt is supported only for overlay over xfs with 'pquota' mount option", { id });
     }
-    const dir = this.layerDir(id);
+    const dir = path.join(this.home, id);
     let owner = { uid: 0, gid: 0 };
     let diffMode = DEFAULT_DIFF_MODE;
     if (parent) {
@@ -106,7 +112,7 @@ export class OverlayDriver implements Driver {
       if (!parent) {
         mkdirOwned(path.join(dir, 'empty'), 0o700, owner);
       } else {
-        writeFileSync(path.join(dir, 'lower'), await lowerChainForChildOf(this.home, parent), { mode: 0o666 });
+        writeFileSync(path.join(dir, 'lower'), await lowerChainForChildOf(homeOf(this.homes, parent), parent), { mode: 0o666 });
       }
     } catch (err) {
       if (shortName) rmSync(path.join(this.home, LINK_DIR, shortName), { force: true });
@@ -123,7 +129,7 @@ export class OverlayDriver implements Driver {
       // An unreadable link file: the layer dir goes anyway; recreateSymlinks drops a dangling l/ entry.
     }
     if (shortName) rmSync(path.join(this.home, LINK_DIR, shortName), { force: true });
-    const dir = this.layerDir(id);
+    const dir = path.join(this.home, id);
     try {
       rmSync(dir, { recursive: true, force: true });
     } catch (err) {
@@ -156,14 +162,14 @@ export class OverlayDriver implements Driver {
     let optionList = options.options && options.options.length > 0 ? [...options.options] : this.options.mountOptions.split(',');
     if (!this.usingMetacopy) optionList = optionList.filter((o) => o !== 'metacopy=on');
     const readWrite = !optionList.includes('ro');
-    const lowers = readLowers(this.home, id);
+    const lowers = readLowers(homeOf(this.homes, id), id);
     if (lowers.length > MAX_DEPTH) throw new DriverError('max-depth-exceeded', 'max depth exceeded', { id, depth: lowers.length });
     await mkdir(path.join(dir, 'diff'), { recursive: true, mode: DEFAULT_DIFF_MODE });
     await mkdir(merged, { recursive: true, mode: 0o700 });
     if (options.volatile && !optionList.includes('volatile') && (await this.volatileSupported())) optionList.push('volatile');
     // The kernel refuses a second mount of a volatile upper until this marker is gone.
     await rm(path.join(dir, 'work', 'work', 'incompat', 'volatile'), { recursive: true, force: true });
-    const request = { home: this.home, id, lowers, readWrite, options: optionList };
+    const request = { home: this.home, id, lowers, lowerPath: (lower: string) => lowerPath(this.homes, lower), readWrite, options: optionList };
     const { mountOverlayLayer } = await import('./overlay-mount.js'); // at first mount: most commands mount nothing
     try {
       await mountOverlayLayer(request);
@@ -209,7 +215,7 @@ export class OverlayDriver implements Driver {
   async diff(id: string, parent: string | undefined): Promise<Readable> {
     const { exportChanges, exportDirectory, exportOverlayUpper, changesDirs } = await archiveModule();
     if ((await this.useNativeDiff()) && (await this.isParent(id, parent))) {
-      return exportOverlayUpper(this.layerFilesDir(id), await lowerDiffDirs(this.home, id));
+      return exportOverlayUpper(this.layerFilesDir(id), await lowerDiffDirs(this.homes, id));
     }
     // Naive: mounts stay up until the stream has been read or destroyed.
     const release: Array<() => Promise<void>> = [];
@@ -232,7 +238,7 @@ export class OverlayDriver implements Driver {
   async changes(id: string, parent: string | undefined): Promise<Change[]> {
     if ((await this.useNativeDiff()) && (await this.isParent(id, parent))) {
       const { overlayChanges } = await archiveModule();
-      return overlayChanges(await lowerDiffDirs(this.home, id), this.layerFilesDir(id));
+      return overlayChanges(await lowerDiffDirs(this.homes, id), this.layerFilesDir(id));
     }
     return this.naiveChanges(id, parent);
   }
@@ -259,8 +265,9 @@ export class OverlayDriver implements Driver {
     detachMount(this.home);
   }
 
+  /** The layer's directory: in the home, or else in the first additional image store holding it. */
   private layerDir(id: string): string {
-    return path.join(this.home, id);
+    return path.join(homeOf(this.homes, id), id);
   }
 
   /** A fresh `l/<name>` → `../<id>/diff` link; a (vanishingly unlikely) name clash draws again. */
@@ -278,10 +285,10 @@ export class OverlayDriver implements Driver {
 
   /** Go's isParent: `parent` is the nearest lower of `id` (or both are absent). */
   private async isParent(id: string, parent: string | undefined): Promise<boolean> {
-    const lowers = readLowers(this.home, id);
+    const lowers = readLowers(homeOf(this.homes, id), id);
     if (!parent) return lowers.length === 0;
     if (lowers.length === 0) return false;
-    const parentShort = readShortName(this.home, parent);
+    const parentShort = readShortName(homeOf(this.homes, parent), parent);
     return parentShort !== undefined && lowers[0] === `${LINK_DIR}/${parentShort}`;
   }
 
@@ -296,7 +303,7 @@ export class OverlayDriver implements Driver {
   }
 
   private async allLowersPresent(lowers: string[]): Promise<boolean> {
-    const present = await Promise.all(lowers.map((l) => pathExists(path.join(this.home, l))));
+    const present = await Promise.all(lowers.map((l) => pathExists(lowerPath(this.homes, l))));
     return present.every(Boolean);
   }
 

@@ -44,6 +44,8 @@ export interface Driver {
   readonly name: DriverName;
   /** `<graphRoot>/<name>`. */
   readonly home: string;
+  /** Graph roots of the additional (read-only) image stores whose layers this driver also finds. */
+  readonly additionalImageStores: readonly string[];
 
   create(id: string, parent: string | undefined, options?: DriverCreateOptions): Promise<void>;
   /** Removes the layer's directory (and overlay's l/ link); missing is not an error. */

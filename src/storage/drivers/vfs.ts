@@ -1,6 +1,7 @@
 // The vfs graph driver: every layer is a full copy of its parent
 // (`<graphRoot>/vfs/dir/<id>`) with its own diff applied on top; no mounts.
 
+import { existsSync } from 'node:fs';
 import { mkdir, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
@@ -18,10 +19,17 @@ const DEFAULT_ROOT_MODE = 0o555;
 export class VfsDriver implements Driver {
   readonly name = 'vfs';
 
+  readonly additionalImageStores: readonly string[];
+  /** `dir/` of the home and of each additional image store, searched in that order. */
+  private readonly layerRoots: string[];
+
   private constructor(
     readonly home: string,
     private readonly options: VfsOptions,
-  ) {}
+  ) {
+    this.additionalImageStores = options.imageStores;
+    this.layerRoots = [home, ...options.imageStores.map((store) => path.join(store, 'vfs'))].map((dir) => path.join(dir, 'dir'));
+  }
 
   static async init(init: DriverInitOptions): Promise<VfsDriver> {
     const options = parseVfsOptions(init.options);
@@ -35,7 +43,7 @@ export class VfsDriver implements Driver {
     if (options?.storageOpt && Object.keys(options.storageOpt).length > 0) {
       throw new DriverError('not-supported', '--storage-opt is not supported for vfs', { id });
     }
-    const dir = this.layerFilesDir(id);
+    const dir = path.join(this.home, 'dir', id);
     const parentStat = parent ? statLayer(this.layerFilesDir(parent), parent) : undefined;
     await mkdir(dir, { mode: parentStat ? parentStat.mode & 0o7777 : DEFAULT_ROOT_MODE });
     try {
@@ -47,7 +55,7 @@ export class VfsDriver implements Driver {
   }
 
   async remove(id: string): Promise<void> {
-    await rm(this.layerFilesDir(id), { recursive: true, force: true });
+    await rm(path.join(this.home, 'dir', id), { recursive: true, force: true });
   }
 
   async exists(id: string): Promise<boolean> {
@@ -79,8 +87,14 @@ export class VfsDriver implements Driver {
     return this.exists(id);
   }
 
+  /** The layer's directory: in the home, or else in the first additional image store holding it (Go's dir2). */
   layerFilesDir(id: string): string {
-    return path.join(this.home, 'dir', id);
+    const own = path.join(this.home, 'dir', id);
+    if (this.layerRoots.length === 1 || existsSync(own)) return own;
+    for (const root of this.layerRoots.slice(1)) {
+      if (existsSync(path.join(root, id))) return path.join(root, id);
+    }
+    return own;
   }
 
   async applyDiff(id: string, _parent: string | undefined, input: Readable, options: DriverApplyOptions = {}): Promise<ApplyResult> {

@@ -11,11 +11,20 @@ const QUIET_FLAG: FlagSpec = { names: ['quiet', 'q'], kind: 'bool', help: 'Only 
 
 export const layers: Verb = {
   optionsHelp: '[options [...]]',
-  flags: [{ names: ['tree', 't'], kind: 'bool', help: 'Use a tree' }, JSON_FLAG],
+  flags: [
+    { names: ['tree', 't'], kind: 'bool', help: 'Use a tree' },
+    // v1.50.2: just the IDs.
+    { names: ['quick', 'q'], kind: 'bool', help: 'Just the IDs' },
+    JSON_FLAG,
+  ],
   minArgs: 0,
   maxArgs: 0,
   async run({ store, flags, out }) {
     const all = await store.layers();
+    if (flagBool(flags, 'quick') && !flagBool(flags, 'json') && !flagBool(flags, 'tree')) {
+      out.out(all.map((layer) => `${layer.id}\n`).join(''));
+      return 0;
+    }
     if (flagBool(flags, 'json')) {
       out.json(all.map(goLayer));
       return 0;
