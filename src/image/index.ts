@@ -11,7 +11,7 @@ export {
   withDefaultTag, withTagOrDigest, manifestSelector, digestProblem, DEFAULT_DOMAIN, DEFAULT_TAG, type DockerReference,
 } from './reference/index.js';
 export {
-  loadRegistriesConfig, emptyRegistriesConfig, registriesConfigFiles, shortNameAliasCacheFile, authFiles, loginAuthFile,
+  loadRegistriesConfig, mergeRegistriesFile, emptyRegistriesConfig, registriesConfigFiles, shortNameAliasCacheFile, authFiles, loginAuthFile,
   certsDirRoots, findRegistry, pullSources, pushTarget, resolveShortName, loadShortNameAliasCache, findCredentials,
   runCredentialHelper, loadRegistryTls,
   type RegistriesConfig, type RegistriesConfigFiles, type RegistryEntry, type RegistryMirror, type ShortNameMode,
