@@ -9,7 +9,7 @@
 // The config YAML, storage and log live under `dir` (the log helps when a test fails).
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdir, open, writeFile } from 'node:fs/promises';
+import { mkdir, open, readFile, writeFile } from 'node:fs/promises';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { createServer } from 'node:net';
@@ -23,6 +23,8 @@ export interface RegistryServerOptions {
   dir: string;
   /** Serve HTTPS with this certificate and key (PEM paths). */
   tls?: { serverCert: string; serverKey: string };
+  /** Clients must show a certificate `ca` signed; `cert`/`key` is one (the readiness probe uses it). */
+  clientAuth?: { ca: string; cert: string; key: string };
   /** Basic auth with this htpasswd file (bcrypt lines). */
   htpasswd?: string;
   /** Bearer auth by a token server. */
@@ -78,7 +80,7 @@ async function startOnce(options: RegistryServerOptions, port: number): Promise<
     stop: () => stopChild(child),
   };
   try {
-    await waitUntilServing(child, server, logFile);
+    await waitUntilServing(child, server, logFile, options.clientAuth);
   } catch (err) {
     await stopChild(child);
     throw err;
@@ -95,7 +97,8 @@ function registryConfig(options: RegistryServerOptions, port: number): string {
     `  addr: 127.0.0.1:${port}`,
   ];
   if (options.tls) {
-    lines.push(`  tls: {certificate: ${JSON.stringify(options.tls.serverCert)}, key: ${JSON.stringify(options.tls.serverKey)}}`);
+    const clientCas = options.clientAuth ? `, clientcas: [${JSON.stringify(options.clientAuth.ca)}]` : '';
+    lines.push(`  tls: {certificate: ${JSON.stringify(options.tls.serverCert)}, key: ${JSON.stringify(options.tls.serverKey)}${clientCas}}`);
   }
   if (options.htpasswd) lines.push(`auth: {htpasswd: {realm: berth-test-realm, path: ${JSON.stringify(options.htpasswd)}}}`);
   if (options.token) {
@@ -106,23 +109,24 @@ function registryConfig(options: RegistryServerOptions, port: number): string {
 }
 
 // Polls GET /v2/ until the registry answers (200, or 401 with auth on).
-async function waitUntilServing(child: ChildProcess, server: RegistryServer, logFile: string): Promise<void> {
+async function waitUntilServing(child: ChildProcess, server: RegistryServer, logFile: string, clientAuth?: { cert: string; key: string }): Promise<void> {
+  const identity = clientAuth ? { cert: await readFile(clientAuth.cert), key: await readFile(clientAuth.key) } : {};
   let exited = false;
   child.once('exit', () => { exited = true; });
   const deadline = Date.now() + 15_000;
   while (Date.now() < deadline) {
     if (exited) throw new Error(`docker-registry exited at start; see ${logFile}`);
-    const status = await probe(`${server.url}/v2/`).catch(() => 0);
+    const status = await probe(`${server.url}/v2/`, identity).catch(() => 0);
     if (status === 200 || status === 401) return;
     await sleep(50);
   }
   throw new Error(`docker-registry on ${server.host} did not answer within 15 s; see ${logFile}`);
 }
 
-function probe(url: string): Promise<number> {
+function probe(url: string, identity: { cert?: Buffer; key?: Buffer }): Promise<number> {
   return new Promise((resolve, reject) => {
     const send = url.startsWith('https:') ? httpsRequest : httpRequest;
-    const req = send(url, { rejectUnauthorized: false, timeout: 1000 }, (res) => {
+    const req = send(url, { rejectUnauthorized: false, timeout: 1000, ...identity }, (res) => {
       res.resume();
       resolve(res.statusCode ?? 0);
     });
