@@ -27,6 +27,7 @@ export interface DockerReference {
  * @example parseNormalizedReference('busybox') // { domain: 'docker.io', path: 'library/busybox' }
  */
 export function parseNormalizedReference(text: string): DockerReference {
+  if (text === '') throw referenceError(text, 'repository name must have at least one component');
   if (IMAGE_ID_RE.test(text)) {
     throw referenceError(text, `invalid repository name (${text}), cannot specify 64-byte hexadecimal strings`);
   }
