@@ -85,23 +85,19 @@ export function manifestMediaType(bytes: Buffer, contentType?: string): string {
 }
 
 export function parseManifest(bytes: Buffer, mediaType: string): ParsedManifest {
-  const json = parseJsonObject(bytes, 'manifest');
-  if (json.schemaVersion !== 2) throw invalid(`schemaVersion is ${JSON.stringify(json.schemaVersion)}, not 2`);
-  if (!Array.isArray(json.layers)) throw invalid('"layers" is not an array');
+  const { json, list: layers } = parseSchema2(bytes, 'manifest', 'layers');
   return {
     mediaType,
     config: parseDescriptor(json.config, 'config'),
-    layers: json.layers.map((l, i) => parseDescriptor(l, `layers[${i}]`)),
+    layers: layers.map((l, i) => parseDescriptor(l, `layers[${i}]`)),
   };
 }
 
 export function parseIndex(bytes: Buffer, mediaType: string): ParsedIndex {
-  const json = parseJsonObject(bytes, 'index');
-  if (json.schemaVersion !== 2) throw invalid(`schemaVersion is ${JSON.stringify(json.schemaVersion)}, not 2`);
-  if (!Array.isArray(json.manifests)) throw invalid('"manifests" is not an array');
+  const { list: manifests } = parseSchema2(bytes, 'index', 'manifests');
   return {
     mediaType,
-    manifests: json.manifests.map((m, i): IndexEntry => {
+    manifests: manifests.map((m, i): IndexEntry => {
       const entry: IndexEntry = parseDescriptor(m, `manifests[${i}]`);
       const platform = (m as Record<string, unknown>).platform;
       if (platform !== undefined) {
@@ -112,6 +108,15 @@ export function parseIndex(bytes: Buffer, mediaType: string): ParsedIndex {
       return entry;
     }),
   };
+}
+
+// A schemaVersion 2 JSON object with its descriptor array under `listKey`.
+function parseSchema2(bytes: Buffer, what: string, listKey: string): { json: Record<string, unknown>; list: unknown[] } {
+  const json = parseJsonObject(bytes, what);
+  if (json.schemaVersion !== 2) throw invalid(`schemaVersion is ${JSON.stringify(json.schemaVersion)}, not 2`);
+  const list = json[listKey];
+  if (!Array.isArray(list)) throw invalid(`"${listKey}" is not an array`);
+  return { json, list };
 }
 
 function parseDescriptor(value: unknown, where: string): BlobInfo {
