@@ -12,6 +12,9 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { TokenSigningKey } from './test-pki.js';
 
 export interface TokenRequest {
+  method: string;
+  /** `grant_type` of a POSTed form. */
+  grantType?: string;
   account?: string;
   /** The user name of the Basic credentials sent, if any. */
   user?: string;
@@ -24,6 +27,8 @@ export interface TokenServerOptions {
   signing: TokenSigningKey;
   /** user → password; requests with other credentials get 401. */
   users: Record<string, string>;
+  /** refresh (identity) token → user, for the OAuth2 POST form containers/image sends. */
+  refreshTokens?: Record<string, string>;
   /** Actions granted to anonymous requests (default: pull). */
   anonymousActions?: string[];
   service?: string;
@@ -43,17 +48,28 @@ export async function startTokenServer(options: TokenServerOptions): Promise<Tok
   const service = options.service ?? 'berth-test-registry';
   const issuer = options.issuer ?? 'berth-test-issuer';
   const requests: TokenRequest[] = [];
-  const server = createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://x');
-    const scopes = url.searchParams.getAll('scope');
-    const user = basicUser(req);
+  const server = createServer(async (req, res) => {
+    // GET: the parameters in the query; POST: an OAuth2 form (grant_type=refresh_token).
+    const params = req.method === 'POST' ? new URLSearchParams(await bodyText(req)) : new URL(req.url ?? '/', 'http://x').searchParams;
+    const scopes = params.getAll('scope');
+    let user = basicUser(req);
+    const refreshed = params.get('grant_type') === 'refresh_token' ? options.refreshTokens?.[params.get('refresh_token') ?? ''] : undefined;
     const record: TokenRequest = {
-      scopes, status: 200,
-      ...(url.searchParams.get('account') ? { account: url.searchParams.get('account') as string } : {}),
-      ...(user ? { user: user.name } : {}),
-      ...(url.searchParams.get('service') ? { service: url.searchParams.get('service') as string } : {}),
+      method: req.method ?? 'GET', scopes, status: 200,
+      ...(params.get('grant_type') ? { grantType: params.get('grant_type') as string } : {}),
+      ...(params.get('account') ? { account: params.get('account') as string } : {}),
+      ...(params.get('service') ? { service: params.get('service') as string } : {}),
     };
     requests.push(record);
+    if (params.get('grant_type') === 'refresh_token') {
+      if (refreshed === undefined) {
+        record.status = 401;
+        res.writeHead(401, { 'content-type': 'application/json' }).end(JSON.stringify({ error: 'invalid_grant' }));
+        return;
+      }
+      user = { name: refreshed, password: options.users[refreshed] ?? '' };
+    }
+    if (user) record.user = user.name;
     if (user && options.users[user.name] !== user.password) {
       record.status = 401;
       res.writeHead(401, { 'content-type': 'application/json' }).end(JSON.stringify({ errors: [{ code: 'UNAUTHORIZED', message: 'wrong credentials' }] }));
@@ -63,7 +79,9 @@ export async function startTokenServer(options: TokenServerOptions): Promise<Tok
     const token = makeJwt(key, options.signing.certDerBase64, {
       iss: issuer, sub: user?.name ?? '', aud: service, access,
     });
-    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ token, expires_in: 300, issued_at: new Date().toISOString() }));
+    // The OAuth2 answer names the token access_token; the docker one, token.
+    const answer = record.grantType ? { access_token: token } : { token };
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ ...answer, expires_in: 300, issued_at: new Date().toISOString() }));
   });
   await listen(server);
   const realm = `http://127.0.0.1:${(server.address() as { port: number }).port}/token`;
@@ -101,6 +119,12 @@ function basicUser(req: IncomingMessage): { name: string; password: string } | u
   const text = Buffer.from(header.slice(6), 'base64').toString();
   const colon = text.indexOf(':');
   return { name: text.slice(0, colon), password: text.slice(colon + 1) };
+}
+
+async function bodyText(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString();
 }
 
 function listen(server: Server): Promise<void> {

@@ -87,6 +87,21 @@ describe('docker transport: Basic auth behind TLS with certs.d', () => {
     await transport.close();
   });
 
+  it('tlsVerify: false accepts a certificate no trusted CA signed', async () => {
+    const clientOnly = join(temp.dir, 'client-only');
+    await mkdir(join(clientOnly, registry.host), { recursive: true });
+    await copyFile(pki.clientCert, join(clientOnly, registry.host, 'client.cert'));
+    await copyFile(pki.clientKey, join(clientOnly, registry.host, 'client.key'));
+    const { transport } = testTransport({
+      tlsVerify: false,
+      credentials: async () => ({ username: 'alice', password: 'wonderland' }),
+      tls: (host) => loadRegistryTls(host, { roots: [clientOnly] }),
+    });
+    const source = await transport.openSource(parseDockerReference(`//${registry.host}/secure/img:1`));
+    assert.deepEqual((await source.getManifest()).bytes, image.manifest);
+    await transport.close();
+  });
+
   it('without the client certificate the TLS handshake is refused', async () => {
     const caOnly = join(temp.dir, 'ca-only');
     await mkdir(join(caOnly, registry.host), { recursive: true });
@@ -109,7 +124,7 @@ describe('docker transport: Bearer tokens from a token server', () => {
   before(async () => {
     temp = await makeTempDir('berth-reg-bearer-');
     const signing = await makeTokenSigningKey(temp.dir);
-    tokens = await startTokenServer({ signing, users: { bob: 'builder' } });
+    tokens = await startTokenServer({ signing, users: { bob: 'builder' }, refreshTokens: { 'bobs-refresh-token': 'bob' } });
     registry = await startRegistry({ dir: join(temp.dir, 'reg'), token: tokens.registryAuth });
     image = buildOciImage([layerWithFile('bearer.txt', 'bearer flow')], { gzip: true });
     await pushWithSkopeo(await ociLayoutOf(temp.dir, image), 'tok/img:1', { host: registry.host, creds: 'bob:builder' });
@@ -149,6 +164,15 @@ describe('docker transport: Bearer tokens from a token server', () => {
     assert.equal(tokens.requests[0]?.account, 'bob');
     const inspect = await runToolOk('skopeo', ['inspect', '--raw', '--tls-verify=false', '--creds', 'bob:builder', `docker://${registry.host}/tok/pushed:2`]);
     assert.deepEqual(inspect.stdout, pushed.manifest);
+  });
+
+  it('an identity token from auth.json is traded with a POSTed refresh_token form and may push', async () => {
+    tokens.requests.length = 0;
+    const { transport } = testTransport({ insecureHosts: [registry.host], credentials: async () => ({ identityToken: 'bobs-refresh-token' }) });
+    const dest = await transport.openDestination(parseDockerReference(`//${registry.host}/tok/refreshed:1`));
+    await dest.putBlob(Readable.from([image.config]), { digest: image.configDigest, size: image.config.length });
+    await transport.close();
+    assert.deepEqual(tokens.requests.map((r) => [r.method, r.grantType, r.user, r.scopes]), [['POST', 'refresh_token', 'bob', ['repository:tok/refreshed:pull,push']]]);
   });
 
   it('wrong credentials fail with unauthorized from the token server', async () => {

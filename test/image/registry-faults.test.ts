@@ -88,6 +88,26 @@ describe('docker transport: registry faults', () => {
     await transport.close();
   });
 
+  it('a connection reset on a manifest GET is retried', async () => {
+    proxy.addFault({ path: /\/manifests\//, fault: { kind: 'reset', afterBytes: 10 }, times: 1 });
+    const { transport, retries } = testTransport({ insecureHosts: [proxy.host] });
+    const source = await transport.openSource(ref());
+    assert.deepEqual((await source.getManifest()).bytes, image.manifest);
+    assert.equal(proxy.log.filter((e) => e.path.includes('/manifests/')).length, 2);
+    assert.equal(retries.length, 1);
+    await transport.close();
+  });
+
+  it('an aborted download stops at once: AbortError, no retry, no resume', async () => {
+    const { transport, retries } = testTransport({ insecureHosts: [proxy.host] });
+    const source = await transport.openSource(ref());
+    const controller = new AbortController();
+    const stream = await source.getBlob(layer, { signal: controller.signal, onProgress: () => controller.abort() });
+    await assert.rejects(readAll(stream), (err) => (err as Error).name === 'AbortError');
+    assert.deepEqual(retries, []);
+    await transport.close();
+  });
+
   it('500 forever: gives up after the policy\'s attempts with registry-unavailable', async () => {
     proxy.addFault({ path: /\/manifests\//, fault: { kind: 'status', status: 500 } });
     const { transport } = testTransport({ insecureHosts: [proxy.host] });

@@ -3,6 +3,8 @@
 // and by digest, tags and catalog, and the errors for unknown names.
 
 import assert from 'node:assert/strict';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { pathToFileURL } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import {
   chooseIndexEntry, isImageError, MEDIA_TYPE, parseDockerReference, parseIndex, parseManifest, RegistryClient,
@@ -106,6 +108,26 @@ describe('docker transport: pulling from docker-registry', () => {
     await assert.rejects(transport.openSource(parseDockerReference(`//${registry.host}/test/oci:1`)),
       (err) => isImageError(err, 'registry-unavailable') && /pinging container registry/.test(err.message));
     await transport.close();
+  });
+
+  it('getSignatures() reads signature-1, -2 … from a file: lookaside until one is missing', async () => {
+    const base = `${temp.dir}/lookaside/test/oci`;
+    const sigDir = `${base}@sha256=${ociDigest.slice(7)}`;
+    await mkdir(sigDir, { recursive: true });
+    await writeFile(`${sigDir}/signature-1`, 'first signature');
+    await writeFile(`${sigDir}/signature-2`, 'second signature');
+    const asked: string[] = [];
+    const { transport } = testTransport({
+      insecureHosts: [registry.host],
+      lookaside: (repository) => { asked.push(repository); return pathToFileURL(base); },
+    });
+    const source = await transport.openSource(parseDockerReference(`//${registry.host}/test/oci:1`));
+    assert.deepEqual((await source.getSignatures()).map(String), ['first signature', 'second signature']);
+    assert.deepEqual(asked, [`${registry.host}/test/oci`]);
+    await transport.close();
+    const { transport: without } = testTransport({ insecureHosts: [registry.host] });
+    assert.deepEqual(await (await without.openSource(parseDockerReference(`//${registry.host}/test/oci:1`))).getSignatures(), []);
+    await without.close();
   });
 
   it('RegistryClient lists tags and the catalog', async () => {

@@ -50,7 +50,8 @@ async function* blobChunks(open: BlobOpener, info: BlobInfo, what: string, optio
       if (expectedSize === undefined || offset === expectedSize) break;
       failure = new Error(`the connection ended after ${offset} of ${expectedSize} bytes`);
     } catch (err) {
-      if (err instanceof ImageError || options.signal?.aborted) throw err;
+      if (options.signal?.aborted) throw options.signal.reason ?? err;
+      if (err instanceof ImageError) throw err;
       failure = err;
     } finally {
       res.body.destroy();

@@ -95,19 +95,13 @@ export class RegistryClient {
   /** The manifest (or index) `selector` (tag or digest) of `repository`, verified when asked for by digest. */
   async getManifest(repository: string, selector: string, options: TransferOptions = {}): Promise<FetchedManifest> {
     const what = `manifest ${selector} of ${this.host}/${repository}`;
-    const res = await this.#send({
-      method: 'GET', path: `${repository}/manifests/${selector}`, scopes: [pullScope(repository)],
-      headers: { accept: ACCEPTED_MANIFEST_TYPES.join(', ') }, ...signalOf(options),
-    });
-    if (res.status !== 200) throw await this.#fail(res, what, { repository, selector });
     const tooLarge = () => new ImageError('manifest-too-large', `${what} is larger than ${MANIFEST_SIZE_LIMIT} bytes`, {
       repository, selector, limit: MANIFEST_SIZE_LIMIT,
     });
-    if (Number(res.headers['content-length']) > MANIFEST_SIZE_LIMIT) {
-      res.body.destroy();
-      throw tooLarge();
-    }
-    const bytes = await readBodyLimited(res.body, MANIFEST_SIZE_LIMIT, tooLarge);
+    const { bytes, res } = await this.#getSmall({
+      method: 'GET', path: `${repository}/manifests/${selector}`, scopes: [pullScope(repository)],
+      headers: { accept: ACCEPTED_MANIFEST_TYPES.join(', ') }, ...signalOf(options),
+    }, what, tooLarge, { repository, selector });
     const digest = 'sha256:' + createHash('sha256').update(bytes).digest('hex');
     if (selector.includes(':') && selector !== digest) {
       throw new ImageError('blob-digest-mismatch', `${what}: the bytes have digest ${digest}`, { expected: selector, actual: digest });
@@ -208,9 +202,8 @@ export class RegistryClient {
     const base = await this.ping(options.signal);
     url = new URL(`/v2/${path}`, base);
     while (url) {
-      const res = await this.#send({ method: 'GET', url, scopes, ...signalOf(options) });
-      if (res.status !== 200) throw await this.#fail(res, what);
-      const body = await readBodyLimited(res.body, MANIFEST_SIZE_LIMIT, () => new ImageError('registry-error', `${what}: answer too large`));
+      const { bytes: body, res } = await this.#getSmall({ method: 'GET', url, scopes, ...signalOf(options) }, what,
+        () => new ImageError('registry-error', `${what}: answer too large`));
       try {
         pages.push(JSON.parse(body.toString('utf8')) as Record<string, unknown>);
       } catch (err) {
@@ -223,6 +216,32 @@ export class RegistryClient {
     return pages;
   }
 
+  // A GET whose whole answer (at most MANIFEST_SIZE_LIMIT bytes) is wanted:
+  // a connection dropped while the body arrives is retried like one dropped
+  // before the headers.
+  async #getSmall(req: RegistryRequest, what: string, tooLarge: () => Error, detail: Record<string, unknown> = {}): Promise<{ bytes: Buffer; res: RegistryResponse }> {
+    for (let attempt = 1; ; attempt++) {
+      const res = await this.#send(req);
+      if (res.status !== 200) throw await this.#fail(res, what, detail);
+      if (Number(res.headers['content-length']) > MANIFEST_SIZE_LIMIT) {
+        res.body.destroy();
+        throw tooLarge();
+      }
+      try {
+        return { bytes: await readBodyLimited(res.body, MANIFEST_SIZE_LIMIT, tooLarge), res };
+      } catch (err) {
+        if (req.signal?.aborted) throw req.signal.reason ?? err;
+        if (err instanceof ImageError) throw err;
+        if (attempt >= this.#retry.attempts) {
+          throw new ImageError('registry-unavailable', `${what}: reading the answer failed: ${(err as Error).message} (after ${attempt} attempts)`, {
+            ...detail, attempts: attempt,
+          }, { cause: err });
+        }
+        await this.#pause(res.url, attempt, (err as Error).message, retryDelayMs(this.#retry, attempt), req.signal);
+      }
+    }
+  }
+
   async #ping(signal?: AbortSignal): Promise<URL> {
     const schemes = this.#insecure ? ['https', 'http'] : ['https'];
     const failures: string[] = [];
@@ -233,7 +252,7 @@ export class RegistryClient {
       try {
         res = await this.#exchange({ method: 'GET', url, scopes: [], retry: true, ...(signal ? { signal } : {}) }, url, false);
       } catch (err) {
-        if (signal?.aborted) throw err;
+        if (signal?.aborted) throw signal.reason ?? err;
         failures.push(`${url.href}: ${(err as Error).message}`);
         lastError = err;
         continue;
@@ -280,7 +299,7 @@ export class RegistryClient {
       try {
         res = await this.#agents.send({ method: req.method, url, headers, ...(req.body ? { body: req.body } : {}), ...(req.signal ? { signal: req.signal } : {}) });
       } catch (err) {
-        if (req.signal?.aborted) throw err;
+        if (req.signal?.aborted) throw req.signal.reason ?? err;
         if (retry && isRetryableNetworkError(err) && attempt < this.#retry.attempts) {
           await this.#pause(url, attempt, (err as Error).message, retryDelayMs(this.#retry, attempt), req.signal);
           attempt++;
