@@ -21,7 +21,9 @@ export type Fault =
   /** Answers 200 with these bytes and content type. */
   | { kind: 'replace'; body: Buffer; contentType: string }
   /** Answers 307 to the same path with a changed query, forever. */
-  | { kind: 'redirect-loop' };
+  | { kind: 'redirect-loop' }
+  /** Answers 307 to the same path and query on another origin (object storage). */
+  | { kind: 'redirect'; origin: string };
 
 export interface FaultRule {
   method?: string;
@@ -75,6 +77,12 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
     if (fault?.kind === 'replace') {
       entry.status = 200;
       res.writeHead(200, { 'content-type': fault.contentType, 'content-length': String(fault.body.length) }).end(fault.body);
+      req.resume();
+      return;
+    }
+    if (fault?.kind === 'redirect') {
+      entry.status = 307;
+      res.writeHead(307, { location: new URL(path, fault.origin).href }).end();
       req.resume();
       return;
     }

@@ -11,6 +11,7 @@ import { after, before, describe, it } from 'node:test';
 import {
   authFiles, findCredentials, isImageError, loadRegistryTls, parseDockerReference, parseManifest, type BlobInfo,
 } from '../../src/image/index.js';
+import { startFaultProxy } from '../helpers/fault-proxy.js';
 import { buildOciImage, type OciImage } from '../helpers/oci-image.js';
 import { layerWithFile, ociLayoutOf, pushWithSkopeo } from '../helpers/registry-images.js';
 import { startRegistry, type RegistryServer } from '../helpers/registry-server.js';
@@ -173,6 +174,29 @@ describe('docker transport: Bearer tokens from a token server', () => {
     await dest.putBlob(Readable.from([image.config]), { digest: image.configDigest, size: image.config.length });
     await transport.close();
     assert.deepEqual(tokens.requests.map((r) => [r.method, r.grantType, r.user, r.scopes]), [['POST', 'refresh_token', 'bob', ['repository:tok/refreshed:pull,push']]]);
+  });
+
+  it('a blob redirected to another origin (object storage) is fetched without the registry\'s Authorization', async () => {
+    // "Storage": a plain registry holding the same blob, behind a proxy that logs what arrives.
+    const storage = await startRegistry({ dir: join(temp.dir, 'storage') });
+    const storageProxy = await startFaultProxy(storage.url);
+    const front = await startFaultProxy(registry.url);
+    try {
+      await pushWithSkopeo(await ociLayoutOf(temp.dir, image), 'tok/img:1', storage);
+      const layer = image.layerBlobs[0] as { data: Buffer; digest: string };
+      front.addFault({ method: 'GET', path: new RegExp(`/blobs/${layer.digest}`), fault: { kind: 'redirect', origin: `http://${storageProxy.host}` } });
+      const { transport } = testTransport({ insecureHosts: [front.host] });
+      const source = await transport.openSource(parseDockerReference(`//${front.host}/tok/img:1`));
+      assert.deepEqual(await readAll(await source.getBlob({ digest: layer.digest, size: layer.data.length })), layer.data);
+      await transport.close();
+      const redirected = front.log.find((e) => e.action === 'redirect');
+      assert.equal(redirected?.authorization, true, 'the registry got the token');
+      assert.deepEqual(storageProxy.log.map((e) => [e.method, e.authorization, e.status]), [['GET', false, 200]]);
+    } finally {
+      await front.stop();
+      await storageProxy.stop();
+      await storage.stop();
+    }
   });
 
   it('wrong credentials fail with unauthorized from the token server', async () => {
