@@ -10,6 +10,7 @@ export const IMAGE_ERROR_CODES = [
   'blob-unknown',
   'blob-size-mismatch',
   'credential-helper-failed',
+  'credentials-invalid',
   'invalid-reference',
   'manifest-invalid',
   'manifest-too-large',

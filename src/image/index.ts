@@ -13,7 +13,7 @@ export {
 export {
   loadRegistriesConfig, mergeRegistriesFile, emptyRegistriesConfig, registriesConfigFiles, shortNameAliasCacheFile, authFiles, loginAuthFile,
   certsDirRoots, findRegistry, pullSources, pushTarget, resolveShortName, loadShortNameAliasCache, findCredentials,
-  runCredentialHelper, loadRegistryTls,
+  runCredentialHelper, loadRegistryTls, saveCredentials, removeCredentials,
   type RegistriesConfig, type RegistriesConfigFiles, type RegistryEntry, type RegistryMirror, type ShortNameMode,
   type UserEnvironment, type AuthFileLocation, type PullSource, type ShortNameResolution, type ShortNameOptions,
   type Credentials, type CredentialLookup, type RegistryTls,
@@ -26,5 +26,6 @@ export {
 } from './registry/index.js';
 export { parseDockerReference, dockerImageReference, DockerTransport, type DockerImageReference } from './transports/docker.js';
 export type { DockerTransportOptions } from './transports/docker-clients.js';
+export { loadRegistryContext, parseCreds, type RegistryContext, type RegistryFlags } from './transports/docker-context.js';
 export type { DockerImageSource } from './transports/docker-source.js';
 export type { DockerImageDestination } from './transports/docker-destination.js';

@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import {
-  authFiles, findCredentials, isImageError, loadRegistryTls, parseDockerReference, parseManifest, type BlobInfo,
+  authFiles, DockerTransport, findCredentials, isImageError, loadRegistryContext, loadRegistryTls, parseDockerReference, parseManifest,
+  RegistryClient, removeCredentials, saveCredentials, type BlobInfo,
 } from '../../src/image/index.js';
 import { startFaultProxy } from '../helpers/fault-proxy.js';
 import { buildOciImage, type OciImage } from '../helpers/oci-image.js';
@@ -86,6 +87,30 @@ describe('docker transport: Basic auth behind TLS with certs.d', () => {
     await assert.rejects(transport.openSource(parseDockerReference(`//${registry.host}/secure/img:1`)),
       (err) => isImageError(err, 'registry-unavailable') && /certificate/i.test(err.message));
     await transport.close();
+  });
+
+  it('login: checkLogin() refuses a wrong password; saveCredentials() writes what loadRegistryContext() then uses', async () => {
+    const tls = await loadRegistryTls(registry.host, { certDir: join(certsRoot, registry.host) });
+    const wrong = new RegistryClient(registry.host, { tls, credentials: { username: 'alice', password: 'nope' } });
+    await assert.rejects(wrong.checkLogin(), (err) => isImageError(err, 'unauthorized'));
+    wrong.close();
+    const right = new RegistryClient(registry.host, { tls, credentials: { username: 'alice', password: 'wonderland' } });
+    await right.checkLogin();
+    right.close();
+    const loginFile = join(temp.dir, 'login', 'auth.json');
+    await saveCredentials(loginFile, registry.host, 'alice', 'wonderland');
+    const conf = join(temp.dir, 'login', 'registries.conf');
+    await writeFile(conf, '');
+    const context = await loadRegistryContext(
+      { env: { CONTAINERS_REGISTRIES_CONF: conf, REGISTRY_AUTH_FILE: loginFile, XDG_CACHE_HOME: join(temp.dir, 'cache') }, homeDir: temp.dir, uid: 1000 },
+      { certDir: join(certsRoot, registry.host) },
+    );
+    const transport = new DockerTransport(context.transportOptions);
+    const source = await transport.openSource(parseDockerReference(`//${registry.host}/secure/img:1`));
+    assert.deepEqual((await source.getManifest()).bytes, image.manifest);
+    await transport.close();
+    assert.equal(await removeCredentials(loginFile, registry.host), true);
+    assert.equal(await removeCredentials(loginFile, registry.host), false);
   });
 
   it('tlsVerify: false accepts a certificate no trusted CA signed', async () => {
@@ -197,6 +222,17 @@ describe('docker transport: Bearer tokens from a token server', () => {
       await storageProxy.stop();
       await storage.stop();
     }
+  });
+
+  it('login: checkLogin() gets an unscoped token with the right password and is refused with a wrong one', async () => {
+    tokens.requests.length = 0;
+    const right = new RegistryClient(registry.host, { insecure: true, credentials: { username: 'bob', password: 'builder' } });
+    await right.checkLogin();
+    right.close();
+    assert.deepEqual(tokens.requests.map((r) => [r.user, r.scopes, r.status]), [['bob', [], 200]]);
+    const wrong = new RegistryClient(registry.host, { insecure: true, credentials: { username: 'bob', password: 'x' } });
+    await assert.rejects(wrong.checkLogin(), (err) => isImageError(err, 'unauthorized'));
+    wrong.close();
   });
 
   it('wrong credentials fail with unauthorized from the token server', async () => {

@@ -114,6 +114,18 @@ describe('docker transport: pushing to docker-registry', () => {
     assert.deepEqual(await inspectRaw(`push/index@${b.manifestDigest}`), b.manifest);
   });
 
+  it('a blob of unknown digest and size is hashed while it uploads and returned with both', async () => {
+    const { transport } = testTransport({ insecureHosts: [proxy.host] });
+    const dest = await transport.openDestination(parseDockerReference(`//${proxy.host}/push/unknown:1`));
+    const data = Buffer.from('compressed on the fly, digest known only at the end');
+    const info = await dest.putBlob(Readable.from([data.subarray(0, 10), data.subarray(10)]), { digest: '', size: -1 });
+    assert.deepEqual(info, { digest: `sha256:${sha256Hex(data)}`, size: data.length });
+    await transport.close();
+    const client = new RegistryClient(registry.host, { insecure: true, retry: FAST_RETRY });
+    assert.equal(await client.blobExists('push/unknown', info.digest), data.length);
+    client.close();
+  });
+
   it('a blob whose bytes differ from the digest given is refused and the upload cancelled', async () => {
     const { transport } = testTransport({ insecureHosts: [proxy.host] });
     const dest = await transport.openDestination(parseDockerReference(`//${proxy.host}/push/bad:1`));

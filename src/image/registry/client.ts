@@ -92,6 +92,17 @@ export class RegistryClient {
     return this.#base;
   }
 
+  /**
+   * Checks the credentials the client was made with, as `login` does: GET
+   * `/v2/` authorised (Basic), or a token with no scope (Bearer). Throws
+   * unauthorized when the registry refuses them.
+   */
+  async checkLogin(options: TransferOptions = {}): Promise<void> {
+    const res = await this.#send({ method: 'GET', path: '', scopes: [], ...signalOf(options) });
+    discardBody(res);
+    if (res.status !== 200) throw await this.#fail(res, `logging in to ${this.host}`);
+  }
+
   /** The manifest (or index) `selector` (tag or digest) of `repository`, verified when asked for by digest. */
   async getManifest(repository: string, selector: string, options: TransferOptions = {}): Promise<FetchedManifest> {
     const what = `manifest ${selector} of ${this.host}/${repository}`;
