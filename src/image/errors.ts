@@ -9,6 +9,7 @@ export const IMAGE_ERROR_CODES = [
   'blob-digest-mismatch',
   'blob-unknown',
   'blob-size-mismatch',
+  'config-too-large',
   'credential-helper-failed',
   'credentials-invalid',
   'invalid-reference',

@@ -16,6 +16,8 @@ export type Fault =
   | { kind: 'truncate'; afterBytes: number }
   /** Announces the full length, sends `afterBytes`, then resets the TCP connection. */
   | { kind: 'reset'; afterBytes: number }
+  /** Announces the full length, sends `afterBytes`, then sends nothing more (the connection stays open). */
+  | { kind: 'stall'; afterBytes: number }
   /** Answers `status` (with Retry-After when given) without asking the registry. */
   | { kind: 'status'; status: number; retryAfter?: string }
   /** Answers 200 with these bytes and content type. */
@@ -130,7 +132,7 @@ function forward(req: IncomingMessage, res: ServerResponse, target: URL, fault: 
         data = Buffer.from(data);
         data[0] = (data[0] as number) ^ 0xff;
       }
-      if ((fault?.kind === 'truncate' || fault?.kind === 'reset') && sent + data.length >= fault.afterBytes) {
+      if ((fault?.kind === 'truncate' || fault?.kind === 'reset' || fault?.kind === 'stall') && sent + data.length >= fault.afterBytes) {
         const kind = fault.kind;
         const head = data.subarray(0, fault.afterBytes - sent);
         sent = fault.afterBytes;
@@ -139,7 +141,7 @@ function forward(req: IncomingMessage, res: ServerResponse, target: URL, fault: 
         // The bytes reach the client before the end or the reset, so the fault is mid-blob.
         res.write(head, () => {
           if (kind === 'truncate') res.end();
-          else res.socket?.resetAndDestroy();
+          else if (kind === 'reset') res.socket?.resetAndDestroy();
         });
         return;
       }

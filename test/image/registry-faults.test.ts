@@ -5,13 +5,13 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import { isImageError, parseDockerReference, parseManifest, type BlobInfo } from '../../src/image/index.js';
+import { isImageError, parseDockerReference, parseManifest, RegistryClient, type BlobInfo } from '../../src/image/index.js';
 import { startFaultProxy, type FaultProxy } from '../helpers/fault-proxy.js';
 import { buildOciImage, type OciImage } from '../helpers/oci-image.js';
 import { layerWithFile, ociLayoutOf, pushWithSkopeo } from '../helpers/registry-images.js';
 import { startRegistry, type RegistryServer } from '../helpers/registry-server.js';
 import { readAll } from '../helpers/streams.js';
-import { makeTempDir, testTransport } from './registry-fixture.js';
+import { FAST_RETRY, makeTempDir, testTransport } from './registry-fixture.js';
 
 describe('docker transport: registry faults', () => {
   let temp: { dir: string; dispose(): Promise<void> };
@@ -76,6 +76,24 @@ describe('docker transport: registry faults', () => {
     const resumedAt = Number(/^bytes=(\d+)-$/.exec(layerRequests()[1]?.range ?? '')?.[1]);
     assert.ok(resumedAt > 0 && resumedAt <= 1_500_000, `resumed at ${resumedAt}`);
     assert.equal(retries.filter((r) => r.kind === 'resume').length, 1);
+  });
+
+  it('a blob that stalls mid-way is dropped after the idle timeout and resumed', async () => {
+    proxy.addFault({ path: LAYER_PATH, fault: { kind: 'stall', afterBytes: 1 << 20 }, times: 1 });
+    const { transport, retries } = testTransport({ insecureHosts: [proxy.host], idleTimeoutMs: 300 });
+    const source = await transport.openSource(ref());
+    assert.deepEqual(await readAll(await source.getBlob(layer)), image.layerBlobs[0]?.data);
+    assert.deepEqual(layerRequests().map((e) => e.range), [undefined, `bytes=${1 << 20}-`]);
+    assert.match(retries[0]?.reason ?? '', /no data from .* for 300 ms/);
+    await transport.close();
+  });
+
+  it('a config over 4 MiB is refused with config-too-large before it is fetched', async () => {
+    const client = new RegistryClient(proxy.host, { insecure: true, retry: FAST_RETRY });
+    proxy.log.length = 0;
+    await assert.rejects(client.getBlobBytes('faults/img', { digest: layer.digest, size: (4 << 20) + 1 }), (err) => isImageError(err, 'config-too-large'));
+    assert.equal(layerRequests().length, 0);
+    client.close();
   });
 
   it('429 then success: the request is sent again after the Retry-After delay', async () => {

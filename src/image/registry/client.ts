@@ -31,6 +31,8 @@ export interface RegistryClientOptions {
   maxRedirects?: number;
   /** Told about every retry and resume (logs, tests). */
   onRetry?: (event: RetryEvent) => void;
+  /** Drop a connection idle this long, then retry or resume (default 60 s). */
+  idleTimeoutMs?: number;
 }
 
 export interface RetryEvent {
@@ -75,7 +77,7 @@ export class RegistryClient {
     // Docker Hub's API lives on another host than its name.
     this.#apiHost = host === 'docker.io' ? 'registry-1.docker.io' : host;
     this.#insecure = options.insecure ?? false;
-    this.#agents = new HttpAgents({ tls: options.tls ?? { ca: [] }, insecure: this.#insecure });
+    this.#agents = new HttpAgents({ tls: options.tls ?? { ca: [] }, insecure: this.#insecure, idleTimeoutMs: options.idleTimeoutMs ?? 60_000 });
     this.#userAgent = options.userAgent ?? DEFAULT_USER_AGENT;
     this.#auth = new RegistryAuth(this.#agents, options.credentials, this.#userAgent);
     this.#retry = options.retry ?? DEFAULT_RETRY_POLICY;
@@ -137,14 +139,12 @@ export class RegistryClient {
     });
   }
 
-  /** A small blob (the config) read whole, verified, at most 4 MiB. */
+  /** A small blob (the config) read whole, verified, at most 4 MiB (containers/image's limit for configs). */
   async getBlobBytes(repository: string, info: BlobInfo, options: TransferOptions = {}): Promise<Buffer> {
-    if (info.size > CONFIG_SIZE_LIMIT) {
-      throw new ImageError('manifest-too-large', `blob ${info.digest} of ${this.host}/${repository} is ${info.size} bytes, over the ${CONFIG_SIZE_LIMIT}-byte limit for configs`, {
-        digest: info.digest, size: info.size,
-      });
-    }
-    return readBodyLimited(this.getBlob(repository, info, options), CONFIG_SIZE_LIMIT, () => new ImageError('blob-size-mismatch', `blob ${info.digest} is too large`));
+    const tooLarge = () => new ImageError('config-too-large',
+      `blob ${info.digest} of ${this.host}/${repository} is over the ${CONFIG_SIZE_LIMIT}-byte limit for configs`, { digest: info.digest, size: info.size });
+    if (info.size > CONFIG_SIZE_LIMIT) throw tooLarge();
+    return readBodyLimited(this.getBlob(repository, info, options), CONFIG_SIZE_LIMIT, tooLarge);
   }
 
   /** The blob's size when `repository` has it, else undefined (HEAD). */

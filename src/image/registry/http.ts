@@ -28,14 +28,21 @@ export interface HttpAgentsOptions {
   tls: RegistryTls;
   /** Skip certificate verification (registries.conf `insecure`, `--tls-verify=false`). */
   insecure: boolean;
+  /**
+   * A connection on which nothing moves for this long is dropped with
+   * ETIMEDOUT (retried, or resumed for a blob) instead of hanging forever.
+   */
+  idleTimeoutMs: number;
 }
 
 /** Connection pools for one registry: one for http:, one for https:. */
 export class HttpAgents {
   readonly #http: HttpAgent;
   readonly #https: HttpsAgent;
+  readonly #idleTimeoutMs: number;
 
   constructor(options: HttpAgentsOptions) {
+    this.#idleTimeoutMs = options.idleTimeoutMs;
     this.#http = new HttpAgent({ keepAlive: true, maxSockets: 32 });
     // Node's `ca` replaces the default trust store, so the system roots are passed along with certs.d's CAs.
     const ca = options.tls.ca.length > 0 ? [...rootCertificates, ...options.tls.ca.map((b) => b.toString())] : undefined;
@@ -61,8 +68,18 @@ export class HttpAgents {
         headers,
         agent: isHttps ? this.#https : this.#http,
         ...(req.signal ? { signal: req.signal } : {}),
-      }, (res) => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: res, url: req.url }));
+      }, (res) => {
+        response = res;
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: res, url: req.url });
+      });
+      let response: IncomingMessage | undefined;
       outgoing.on('error', reject);
+      outgoing.setTimeout(this.#idleTimeoutMs, () => {
+        // Once the headers are in, the body's reader must see why the bytes stopped.
+        const idle = Object.assign(new Error(`no data from ${req.url.host} for ${this.#idleTimeoutMs} ms`), { code: 'ETIMEDOUT' });
+        if (response) response.destroy(idle);
+        outgoing.destroy(idle);
+      });
       if (req.body === undefined) outgoing.end();
       else if (Buffer.isBuffer(req.body)) outgoing.end(req.body);
       else {

@@ -18,6 +18,8 @@ export interface DockerTransportOptions {
   retry?: RetryPolicy;
   userAgent?: string;
   onRetry?: (event: RetryEvent) => void;
+  /** Drop a connection idle this long, then retry or resume (default 60 s). */
+  idleTimeoutMs?: number;
   /** Push in PATCHes of this many bytes (default: one PATCH per blob). */
   uploadChunkSize?: number;
   /**
@@ -78,6 +80,7 @@ export class RegistryClients {
       ...(o.userAgent ? { userAgent: o.userAgent } : {}),
       ...(o.retry ? { retry: o.retry } : {}),
       ...(o.onRetry ? { onRetry: o.onRetry } : {}),
+      ...(o.idleTimeoutMs !== undefined ? { idleTimeoutMs: o.idleTimeoutMs } : {}),
     };
     return new RegistryClient(host, options);
   }
