@@ -45,16 +45,18 @@ export class RegistryAuth {
       return `Basic ${Buffer.from(`${creds.username}:${creds.password}`).toString('base64')}`;
     }
     const key = [...new Set(scopes)].sort().join(' ');
-    let pending = this.#tokens.get(key);
+    const pending = this.#tokens.get(key);
     if (pending) {
       const cached = await pending.catch(() => undefined);
       if (cached && cached.expiresAt > Date.now()) return `Bearer ${cached.token}`;
-      pending = undefined;
     }
-    pending = this.#fetchToken(challenge, [...new Set(scopes)], signal);
-    this.#tokens.set(key, pending);
-    pending.catch(() => this.#tokens.delete(key));
-    return `Bearer ${(await pending).token}`;
+    // Concurrent requests for the same scopes (parallel layers) share one token request.
+    const fetching = this.#fetchToken(challenge, [...new Set(scopes)], signal);
+    this.#tokens.set(key, fetching);
+    fetching.catch(() => {
+      if (this.#tokens.get(key) === fetching) this.#tokens.delete(key);
+    });
+    return `Bearer ${(await fetching).token}`;
   }
 
   /**
@@ -68,10 +70,6 @@ export class RegistryAuth {
     const bearer = challenges.find((c) => c.scheme === 'bearer');
     const extra = bearer?.params.scope?.split(' ').filter(Boolean) ?? [];
     return [...new Set([...scopes, ...extra])];
-  }
-
-  get scheme(): string | undefined {
-    return this.#challenge?.scheme;
   }
 
   async #fetchToken(challenge: Challenge, scopes: string[], signal?: AbortSignal): Promise<CachedToken> {
