@@ -33,3 +33,9 @@ export type {
 } from './storage/index.js';
 export { loadStoreOptions, type LoadStoreOptionsInput, type LoadedStoreOptions } from './storage/config/index.js';
 export { Compression, ChangeKind, type Change } from './archive/index.js';
+export {
+  DockerTransport, loadRegistryContext, parseDockerReference, parseNormalizedReference, referenceString, familiarString,
+  resolveShortName, parseManifest, parseIndex, chooseIndexEntry, hostPlatform, RegistryClient, ImageError, isImageError,
+  type RegistryContext, type RegistryFlags, type DockerTransportOptions, type DockerImageReference, type DockerReference,
+  type ImageSource, type ImageDestination, type BlobInfo, type ImageErrorCode, type Platform,
+} from './image/index.js';

@@ -27,6 +27,8 @@ export interface OciImageOptions {
   config?: Record<string, unknown>;
   /** Compress the layer blobs with gzip (default: uncompressed `tar` media type). */
   gzip?: boolean;
+  /** The config's platform (default: this machine's, linux). */
+  platform?: { architecture: string; os?: string; variant?: string };
 }
 
 export function sha256Hex(data: Buffer | string): string {
@@ -43,8 +45,9 @@ export function buildOciImage(layerTars: Buffer[], options: OciImageOptions = {}
   });
   const config = Buffer.from(JSON.stringify({
     created: '2024-01-01T00:00:00Z',
-    architecture: goArch(),
-    os: 'linux',
+    architecture: options.platform?.architecture ?? goArch(),
+    os: options.platform?.os ?? 'linux',
+    ...(options.platform?.variant ? { variant: options.platform.variant } : {}),
     config: { Env: ['PATH=/bin'], Cmd: options.cmd ?? ['/bin/busybox', 'sh'], ...options.config },
     rootfs: { type: 'layers', diff_ids: diffIds },
     history: diffIds.map(() => ({ created: '2024-01-01T00:00:00Z', created_by: 'berth test' })),

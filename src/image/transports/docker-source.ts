@@ -1,0 +1,111 @@
+// An image in a registry read through the ImageSource contract: opening it
+// fetches the manifest from the first pull source (mirrors in order, then the
+// primary) that has it, and every later read goes to that same place.
+
+import type { Readable } from 'node:stream';
+import { readFile } from 'node:fs/promises';
+import { isErrno } from '../../util/index.js';
+import { ImageError } from '../errors.js';
+import { manifestSelector, referenceString, type DockerReference } from '../reference/index.js';
+import { pullSources, type PullSource } from '../registries/index.js';
+import type { FetchedManifest, RegistryClient } from '../registry/index.js';
+import type { RegistryClients } from './docker-clients.js';
+import type { BlobInfo, ImageReference, ImageSource, ManifestBytes, TransferOptions } from './types.js';
+
+export class DockerImageSource implements ImageSource {
+  readonly reference: ImageReference;
+  /** Where the bytes come from (a mirror or the rewritten primary); the name stays `reference`. */
+  readonly pulledFrom: DockerReference;
+  readonly #client: RegistryClient;
+  readonly #top: FetchedManifest;
+  readonly #clients: RegistryClients;
+
+  private constructor(reference: ImageReference, pulledFrom: DockerReference, client: RegistryClient, top: FetchedManifest, clients: RegistryClients) {
+    this.reference = reference;
+    this.pulledFrom = pulledFrom;
+    this.#client = client;
+    this.#top = top;
+    this.#clients = clients;
+  }
+
+  /** Tries each pull source in order; the error names every one that failed. */
+  static async open(reference: ImageReference, ref: DockerReference, clients: RegistryClients, options: TransferOptions = {}): Promise<DockerImageSource> {
+    const sources = pullSources(clients.options.registries, ref);
+    const failures: Array<{ source: PullSource; error: unknown }> = [];
+    for (const source of sources) {
+      const from = source.reference;
+      try {
+        const client = await clients.clientFor(from.domain, from.path, source.insecure);
+        const top = await client.getManifest(from.path, manifestSelector(from), options);
+        return new DockerImageSource(reference, from, client, top, clients);
+      } catch (err) {
+        if (options.signal?.aborted) throw err;
+        failures.push({ source, error: err });
+      }
+    }
+    const last = failures[failures.length - 1]?.error;
+    if (failures.length === 1) throw last;
+    const lines = failures.map((f) => `${f.source.mirror ? 'mirror' : 'primary'} ${referenceString(f.source.reference)}: ${(f.error as Error).message}`);
+    const code = last instanceof ImageError ? last.code : 'registry-error';
+    throw new ImageError(code, `reading manifest of ${referenceString(ref)}: every source failed: ${lines.join('; ')}`, {
+      reference: referenceString(ref), tried: failures.map((f) => referenceString(f.source.reference)),
+    }, { cause: last });
+  }
+
+  /** The manifest or index `reference` names; with `instanceDigest`, that entry of the index (verified by digest). */
+  async getManifest(instanceDigest?: string, options: TransferOptions = {}): Promise<ManifestBytes> {
+    if (instanceDigest === undefined || instanceDigest === this.#top.digest) return { bytes: this.#top.bytes, mediaType: this.#top.mediaType };
+    const fetched = await this.#client.getManifest(this.pulledFrom.path, instanceDigest, options);
+    return { bytes: fetched.bytes, mediaType: fetched.mediaType };
+  }
+
+  /** The digest of the top-level manifest (index or manifest) as fetched. */
+  get manifestDigest(): string {
+    return this.#top.digest;
+  }
+
+  /** The blob, verified against `info.digest` and `info.size` while it streams, resumed after drops. */
+  async getBlob(info: BlobInfo, options: TransferOptions = {}): Promise<Readable> {
+    if (info.urls && info.urls.length > 0 && info.mediaType?.includes('foreign')) {
+      throw new ImageError('manifest-unsupported', `layer ${info.digest} is a foreign layer (${info.urls.join(', ')}); Berth does not fetch those`, {
+        digest: info.digest,
+      });
+    }
+    return this.#client.getBlob(this.pulledFrom.path, info, options);
+  }
+
+  /** Simple-signing signatures from the lookaside location, if one is configured. */
+  async getSignatures(instanceDigest?: string, options: TransferOptions = {}): Promise<Buffer[]> {
+    const base = this.#clients.options.lookaside?.(referenceString({ domain: this.pulledFrom.domain, path: this.pulledFrom.path }));
+    if (!base) return [];
+    const digest = instanceDigest ?? this.#top.digest;
+    const [algorithm, hex] = digest.split(':') as [string, string];
+    const signatures: Buffer[] = [];
+    for (let n = 1; ; n++) {
+      const url = new URL(`${base.href.replace(/\/$/, '')}@${algorithm}=${hex}/signature-${n}`);
+      const signature = await readLookaside(url, options.signal);
+      if (!signature) return signatures;
+      signatures.push(signature);
+    }
+  }
+
+  async close(): Promise<void> {
+    // The clients belong to the RegistryClients that opened this source.
+  }
+}
+
+// One lookaside signature file; undefined when it does not exist (the list ends there).
+async function readLookaside(url: URL, signal?: AbortSignal): Promise<Buffer | undefined> {
+  if (url.protocol === 'file:') {
+    try {
+      return await readFile(url, signal ? { signal } : {});
+    } catch (err) {
+      if (isErrno(err, 'ENOENT')) return undefined;
+      throw err;
+    }
+  }
+  const res = await fetch(url, signal ? { signal } : {});
+  if (res.status === 404) return undefined;
+  if (!res.ok) throw new ImageError('registry-error', `reading signature ${url.href}: HTTP status ${res.status}`, { url: url.href });
+  return Buffer.from(await res.arrayBuffer());
+}
