@@ -28,7 +28,7 @@ export { openStore, StorageError, isStorageError, STORAGE_ERROR_MESSAGES } from 
 export type {
   Store, StoreOptions, Layer, Image, Container, IDMap, IDMappingOptions, AutoUserNsOptions, CallOptions,
   CreateLayerOptions, PutLayerOptions, LayerBigDataOption, CreateImageOptions, ImageBigDataOption, CreateContainerOptions,
-  ContainerBigDataOption, DeleteImageOptions, MountOptions, MountImageOptions, UnmountOptions, LayerDiffOptions, DiffOptions,
+  ContainerBigDataOption, StageLayerOptions, StagedLayer, DeleteImageOptions, MountOptions, MountImageOptions, UnmountOptions, LayerDiffOptions, DiffOptions,
   SetImageBigDataOptions, CheckOptions, CheckReport, RepairOptions, StorageErrorCode,
 } from './storage/index.js';
 export { loadStoreOptions, type LoadStoreOptionsInput, type LoadedStoreOptions } from './storage/config/index.js';

@@ -1,7 +1,9 @@
-// Images: references, registries.conf, the registry client, transports and
-// the copy pipeline between them (pull, push, save, load, import), on the
-// store's public surface only.
+// Images: transports (oci:, oci-archive:, docker-archive:, dir:,
+// containers-storage:, and docker:// from the registry side), the copy
+// pipeline between them (pull, push, save, load, import), manifests and
+// platforms, and the ImageServer of seed 001, on the store's public surface only.
 
-export type {
-  BlobInfo, ManifestBytes, TransferOptions, ImageReference, TransportName, ImageSource, ImageDestination,
-} from './transports/types.js';
+export * from './transports/index.js';
+export * from './copy/index.js';
+export * from './manifest/index.js';
+export { ImageError, isImageError, IMAGE_ERROR_CODES, type ImageErrorCode } from './errors.js';
