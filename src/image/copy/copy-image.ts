@@ -165,7 +165,12 @@ async function copyLayers(source: ImageSource, destination: ImageDestination, la
     }
     results.push(copy);
   });
-  return Promise.all(results);
+  // Every copy settles before a failure is reported: the destination is closed next, and a
+  // blob still being written then would be left behind.
+  const settled = await Promise.allSettled(results);
+  const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw abort.signal.reason instanceof Error ? abort.signal.reason : failed.reason;
+  return settled.map((r) => (r as PromiseFulfilledResult<BlobInfo>).value);
 }
 
 interface BlobCopy {

@@ -25,6 +25,7 @@ export class StorageDestination implements ImageDestination {
   private readonly blobs = new Map<string, KnownBlob>();
   private manifest: (ManifestBytes & { digest: string }) | undefined;
   private signatures: Buffer[] = [];
+  private closed = false;
 
   /** `name`: the normalised reference to add to the image's names (none: the image stays unnamed). */
   constructor(readonly reference: ImageReference, private readonly store: Store, private readonly name: string | undefined) {}
@@ -64,6 +65,10 @@ export class StorageDestination implements ImageDestination {
     if (options.isConfig) return this.putConfig(stream, info);
     const expectedDiffId = options.layerIndex !== undefined ? this.config?.parsed.rootfs.diff_ids[options.layerIndex] : undefined;
     const staged = await this.store.stageLayer(stream, { originalDigest: info.digest || undefined, uncompressedDigest: expectedDiffId, signal: options.signal });
+    if (this.closed) {
+      await this.store.discardStagedLayer(staged);
+      throw new ImageError('aborted', 'the destination was closed while the layer was being written', { digest: info.digest });
+    }
     const previous = this.blobs.get(staged.compressedDigest);
     if (previous?.staged) await this.store.discardStagedLayer(previous.staged);
     this.blobs.set(staged.compressedDigest, { diffId: staged.uncompressedDigest, staged });
@@ -174,6 +179,7 @@ export class StorageDestination implements ImageDestination {
 
   /** Stages no layer took are removed: a failed or abandoned copy leaves no incomplete layer. */
   async close(options?: TransferOptions): Promise<void> {
+    this.closed = true;
     for (const blob of this.blobs.values()) {
       if (!blob.staged) continue;
       const staged = blob.staged;
