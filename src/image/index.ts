@@ -7,3 +7,4 @@ export * from './transports/index.js';
 export * from './copy/index.js';
 export * from './manifest/index.js';
 export { ImageError, isImageError, IMAGE_ERROR_CODES, type ImageErrorCode } from './errors.js';
+export * from './server/index.js';

@@ -44,7 +44,7 @@ export async function copyImage(source: ImageSource, destination: ImageDestinati
   if (options.signal?.aborted) onAbort();
   const signal = abort.signal;
   try {
-    const chosen = await chooseManifest(source, options, signal);
+    const chosen = await chooseManifest(source, options.platform, signal, options.onEvent);
     const result = await copyChosen(source, destination, chosen, options, abort);
     return result;
   } catch (err) {
@@ -56,7 +56,7 @@ export async function copyImage(source: ImageSource, destination: ImageDestinati
   }
 }
 
-interface ChosenManifest {
+export interface ChosenManifest {
   manifest: ManifestBytes;
   parsed: ImageManifest;
   /** Digest of the instance when it was chosen from an index. */
@@ -65,16 +65,17 @@ interface ChosenManifest {
   toplevel?: ManifestBytes;
 }
 
-async function chooseManifest(source: ImageSource, options: CopyOptions, signal: AbortSignal): Promise<ChosenManifest> {
+/** The source's manifest, or the one of an index's images that `platform` (default: the host's) picks. */
+export async function chooseManifest(source: ImageSource, platform: Partial<PlatformChoice> | undefined, signal?: AbortSignal, onEvent?: CopyEventListener): Promise<ChosenManifest> {
   const top = await source.getManifest(undefined, { signal });
   const topType = manifestMediaType(top.bytes, top.mediaType);
-  options.onEvent?.({ type: 'manifest', digest: sha256Digest(top.bytes), mediaType: topType });
+  onEvent?.({ type: 'manifest', digest: sha256Digest(top.bytes), mediaType: topType });
   if (!isIndexType(topType)) return { manifest: { bytes: top.bytes, mediaType: topType }, parsed: parseManifest(top.bytes) };
   const host = hostPlatform();
   const wanted: PlatformChoice = {
-    os: options.platform?.os ?? host.os,
-    architecture: options.platform?.architecture ?? host.architecture,
-    variant: options.platform?.variant ?? (options.platform?.architecture && options.platform.architecture !== host.architecture ? undefined : host.variant),
+    os: platform?.os ?? host.os,
+    architecture: platform?.architecture ?? host.architecture,
+    variant: platform?.variant ?? (platform?.architecture && platform.architecture !== host.architecture ? undefined : host.variant),
   };
   const entry = choosePlatform(parseIndex(top.bytes), wanted);
   const instance = await source.getManifest(entry.digest, { signal });

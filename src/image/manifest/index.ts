@@ -4,3 +4,4 @@
 export * from './media-types.js';
 export * from './manifest.js';
 export * from './platform.js';
+export * from './config-changes.js';

@@ -7,3 +7,6 @@ export { openImageSource, openImageDestination, type TransportContext } from './
 export { parseDockerName, formatDockerName, normalizeDockerName, type DockerName } from './docker-name.js';
 export { layerIdsFor, imageIdFor } from './storage-layer-ids.js';
 export { VerifyingStream } from './verifying-stream.js';
+export { StorageDestination } from './storage-destination.js';
+export { archiveTransportOf } from './tar-file.js';
+export { openTarballSource, type TarballImageOptions } from './tarball.js';

@@ -166,3 +166,9 @@ async function readExactly(handle: FileHandle, target: Buffer, position: number)
     done += bytesRead;
   }
 }
+
+/** Which archive transport reads the tar at `path`: one with an `oci-layout` file is an OCI archive. */
+export async function archiveTransportOf(path: string): Promise<'oci-archive' | 'docker-archive'> {
+  const entries = await indexTarFile(path);
+  return entries.has('oci-layout') ? 'oci-archive' : 'docker-archive';
+}
