@@ -88,7 +88,7 @@ describe('berth image verbs', () => {
   });
 
   it('inspect, history and image tree describe the image from its config and layers', async () => {
-    const [inspected] = JSON.parse(await ok('inspect', 'localhost/app:2')) as Array<{ Id: string; RootFS: { Layers: string[] }; Config: { Cmd: string[] } }>;
+    const [inspected] = JSON.parse(await ok('image', 'inspect', 'localhost/app:2')) as Array<{ Id: string; RootFS: { Layers: string[] }; Config: { Cmd: string[] } }>;
     assert.equal(inspected?.Id, id);
     assert.deepEqual(inspected?.RootFS.Layers, image.diffIds);
     const history = await ok('history', 'localhost/app:2');

@@ -65,7 +65,7 @@ describe('images shared by Berth, podman and skopeo', () => {
     await podOk('save', '-q', '-o', archive, 'localhost/podman/saved:2');
     await podOk('rmi', '-f', importedId);
     assert.equal(await ok('load', '-q', '-i', archive), 'Loaded image: localhost/podman/saved:2\n');
-    const [inspected] = JSON.parse(await ok('inspect', 'localhost/podman/saved:2')) as Array<{ Id: string; Config: { Cmd: string[] } }>;
+    const [inspected] = JSON.parse(await ok('image', 'inspect', 'localhost/podman/saved:2')) as Array<{ Id: string; Config: { Cmd: string[] } }>;
     assert.equal(inspected?.Id, importedId);
     assert.deepEqual(inspected?.Config.Cmd, ['/bin/busybox', 'cat', '/etc/greeting']);
     assert.equal(await podOk('run', '--rm', '--net=none', 'localhost/podman/saved:2'), 'imported by berth\n');
@@ -78,7 +78,7 @@ describe('images shared by Berth, podman and skopeo', () => {
     await runToolOk('skopeo', ['copy', '--quiet', `oci:${layout}:v1`, `containers-storage:[overlay@${temp.graphRoot}+${temp.runRoot}]localhost/skopeo/three:v1`]);
     const id = image.configDigest.slice(7);
     assert.match(await ok('images'), new RegExp(`^localhost/skopeo/three\\s+v1\\s+${id.slice(0, 12)}\\s`, 'm'));
-    const [inspected] = JSON.parse(await ok('inspect', 'localhost/skopeo/three:v1')) as Array<{ Id: string; Digest: string; RootFS: { Layers: string[] } }>;
+    const [inspected] = JSON.parse(await ok('image', 'inspect', 'localhost/skopeo/three:v1')) as Array<{ Id: string; Digest: string; RootFS: { Layers: string[] } }>;
     assert.equal(inspected?.Digest, image.manifestDigest);
     assert.deepEqual(inspected?.RootFS.Layers, image.diffIds);
     const history = await ok('history', '-q', 'localhost/skopeo/three:v1');
