@@ -1,9 +1,12 @@
-// The image module's typed errors: one class, stable codes. Messages name the
-// image, blob or file they are about.
+// The image side's typed error: one class, stable codes kept in one sorted
+// list (so two branches adding codes merge line by line), the inputs in
+// `detail`, the cause kept.
 
 import { BerthError, type ErrorDetail } from '../util/index.js';
 
 export const IMAGE_ERROR_CODES = [
+  'aborted',
+  'archive-invalid',
   'blob-digest-mismatch',
   'blob-size-mismatch',
   'blob-unknown',
@@ -19,9 +22,7 @@ export const IMAGE_ERROR_CODES = [
   'manifest-too-large',
   'manifest-unsupported',
   'no-matching-platform',
-  'archive-invalid',
   'not-supported',
-  'aborted',
 ] as const;
 
 export type ImageErrorCode = (typeof IMAGE_ERROR_CODES)[number];

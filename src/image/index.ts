@@ -5,6 +5,10 @@
 
 export * from './transports/index.js';
 export * from './copy/index.js';
-export * from './manifest/index.js';
+export {
+  choosePlatform, applyConfigChanges, isIndexType, isManifestType, layerMediaType, OCI_INDEX, OCI_MANIFEST, OCI_CONFIG, OCI_LAYER_TAR,
+  OCI_LAYER_GZIP, OCI_LAYER_ZSTD, DOCKER_LIST, DOCKER_MANIFEST, DOCKER_CONFIG, DOCKER_LAYER_GZIP, DOCKER_LAYER_TAR,
+  type Descriptor, type ImageManifest, type ImageIndex, type ImageConfig, type HistoryEntry, type PlatformChoice,
+} from './manifest/index.js';
 export { ImageError, isImageError, IMAGE_ERROR_CODES, type ImageErrorCode } from './errors.js';
 export * from './server/index.js';

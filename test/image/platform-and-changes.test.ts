@@ -3,9 +3,8 @@
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import {
-  applyConfigChanges, choosePlatform, isImageError, layerIdsFor, manifestMediaType, normalizeDockerName, parseImageReference, type ImageIndex,
-} from '../../src/image/index.js';
+import { applyConfigChanges, choosePlatform, isImageError, layerIdsFor, normalizeDockerName, parseImageReference, type ImageIndex } from '../../src/image/index.js';
+import { manifestMediaType } from '../../src/image/manifest/index.js';
 import { containersImageLayerIds } from '../helpers/oci-image.js';
 
 const entry = (architecture: string, variant?: string) => ({
