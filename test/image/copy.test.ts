@@ -67,6 +67,19 @@ describe('copyImage into containers-storage', () => {
     await assertNothingStored();
   });
 
+  it('an aborted copy rejects with the signal\'s reason and stores nothing', async () => {
+    const controller = new AbortController();
+    const reason = new Error('stop now');
+    const copy = copyBetween(`oci:${layout}:v1`, 'containers-storage:localhost/aborted:1', store, {
+      signal: controller.signal,
+      onEvent: (e) => {
+        if (e.type === 'blob-progress') controller.abort(reason);
+      },
+    });
+    await assert.rejects(copy, (err) => err === reason);
+    await assertNothingStored();
+  });
+
   it('copies the layers in parallel, reports progress, and a second copy reuses every layer', async () => {
     const events: CopyEvent[] = [];
     const result = await copyBetween(`oci:${layout}:v1`, 'containers-storage:localhost/three:v1', store, { onEvent: (e) => events.push(e) });
@@ -136,6 +149,27 @@ describe('copyImage into containers-storage', () => {
       const back = await store.image(name);
       assert.equal(back.id, image.configDigest.slice(7), target);
       assert.equal(back.topLayer, layerIdsFor(image.diffIds).at(-1), target);
+    }
+  });
+});
+
+describe('copyImage into a vfs store', () => {
+  it('stages the layers and commits each as a full copy with the whiteouts applied', async () => {
+    const temp = await makeTempStore('berth-copy-vfs-');
+    const store = await openTestStore({ ...temp, driver: 'vfs' });
+    try {
+      const image = threeLayerImage();
+      await writeOciLayout(join(temp.dir, 'oci'), image, 'v1');
+      await copyBetween(`oci:${join(temp.dir, 'oci')}:v1`, 'containers-storage:localhost/vfs:1', store);
+      const ids = layerIdsFor(image.diffIds);
+      const files = (id: string) => readdirSync(join(temp.graphRoot, 'vfs', 'dir', id), { recursive: true }).map(String).sort();
+      assert.deepEqual(files(ids[0]!), ['bin-x', 'etc', 'etc/motd', 'usr', 'usr/share', 'usr/share/a']);
+      assert.deepEqual(files(ids[1]!), ['bin-x', 'etc', 'usr', 'usr/share', 'usr/share/b']);
+      assert.deepEqual(files(ids[2]!), ['bin-x', 'data', 'data/f', 'etc', 'usr', 'usr/share', 'usr/share/b']);
+      assert.deepEqual(readdirSync(join(temp.graphRoot, 'vfs', 'staging')), []);
+    } finally {
+      await store.close();
+      await temp.dispose();
     }
   });
 });
