@@ -8,9 +8,9 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import type { Store } from '../../src/storage/index.js';
-import { BERTH_BIN, openTestStore } from '../helpers/berth.js';
+import { berthOn, berthOnOk, openTestStore } from '../helpers/berth.js';
 import { writeOciLayout, type OciImage } from '../helpers/oci-image.js';
-import { runTool, type ToolResult } from '../helpers/run-tool.js';
+import type { ToolResult } from '../helpers/run-tool.js';
 import { makeTempStore, type TempStore } from '../helpers/temp-store.js';
 import { TarBuilder } from '../helpers/tar-builder.js';
 import { threeLayerImage } from '../image/helpers.js';
@@ -20,13 +20,8 @@ describe('berth image verbs', () => {
   let image: OciImage;
   let layout: string;
   let id: string;
-  const berth = (...args: string[]): Promise<ToolResult> =>
-    runTool(process.execPath, [BERTH_BIN, '--root', temp.graphRoot, '--runroot', temp.runRoot, '--storage-driver', 'overlay', ...args]);
-  const ok = async (...args: string[]): Promise<string> => {
-    const result = await berth(...args);
-    assert.equal(result.code, 0, `berth ${args.join(' ')}: ${result.stderr}`);
-    return result.stdout.toString();
-  };
+  const berth = (...args: string[]): Promise<ToolResult> => berthOn(temp, args);
+  const ok = (...args: string[]): Promise<string> => berthOnOk(temp, args);
   async function withStore<T>(fn: (store: Store) => Promise<T>): Promise<T> {
     const store = await openTestStore(temp);
     try {

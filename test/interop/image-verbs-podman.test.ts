@@ -7,11 +7,11 @@ import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { BERTH_BIN } from '../helpers/berth.js';
+import { berthOn, berthOnOk } from '../helpers/berth.js';
 import { writeOciLayout } from '../helpers/oci-image.js';
 import { podman, preparePodman, type PodmanEnv } from '../helpers/podman.js';
 import { makeBusyboxRootfs, tarOfDirectory } from '../helpers/rootfs.js';
-import { runTool, runToolOk, type ToolResult } from '../helpers/run-tool.js';
+import { runToolOk, type ToolResult } from '../helpers/run-tool.js';
 import { makeTempStore, type TempStore } from '../helpers/temp-store.js';
 import { threeLayerImage } from '../image/helpers.js';
 
@@ -19,13 +19,8 @@ describe('images shared by Berth, podman and skopeo', () => {
   let temp: TempStore;
   let pod: PodmanEnv;
   let importedId: string;
-  const berth = (...args: string[]): Promise<ToolResult> =>
-    runTool(process.execPath, [BERTH_BIN, '--root', temp.graphRoot, '--runroot', temp.runRoot, '--storage-driver', 'overlay', ...args]);
-  const ok = async (...args: string[]): Promise<string> => {
-    const result = await berth(...args);
-    assert.equal(result.code, 0, `berth ${args.join(' ')}: ${result.stderr}`);
-    return result.stdout.toString();
-  };
+  const berth = (...args: string[]): Promise<ToolResult> => berthOn(temp, args);
+  const ok = (...args: string[]): Promise<string> => berthOnOk(temp, args);
   const podOk = async (...args: string[]): Promise<string> => {
     const result = await podman(pod, args);
     assert.equal(result.code, 0, `podman ${args.join(' ')}: ${result.stderr}`);
