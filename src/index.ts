@@ -33,3 +33,8 @@ export type {
 } from './storage/index.js';
 export { loadStoreOptions, type LoadStoreOptionsInput, type LoadedStoreOptions } from './storage/config/index.js';
 export { Compression, ChangeKind, type Change } from './archive/index.js';
+export {
+  ImageServer, copyImage, openImageSource, openImageDestination, parseImageReference, ImageError, isImageError,
+  type ImageServerOptions, type ImageResult, type CopyOptions, type CopyResult, type CopyEvent, type ImageSource, type ImageDestination,
+  type ParsedReference, type TransportContext, type ImageErrorCode,
+} from './image/index.js';

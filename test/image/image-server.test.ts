@@ -95,6 +95,13 @@ describe('ImageServer', () => {
     assert.deepEqual(await store.layers(), []);
   });
 
+  it('the package entry exports the ImageServer and the copy pipeline', async () => {
+    const entry = await import('../../src/index.js');
+    assert.equal(entry.ImageServer, ImageServer);
+    assert.equal(typeof entry.copyImage, 'function');
+    assert.equal(typeof entry.parseImageReference, 'function');
+  });
+
   it('pruneImages removes unnamed images no container uses', async () => {
     await server.pullImage(`oci:${layout}:v1`, { name: 'localhost/keep:1' });
     await store.setNames(id, []);
