@@ -14,10 +14,15 @@ const run = promisify(execFile);
 
 /** Bump when the generated content changes, so a stale cache is not reused. */
 const FIXTURE_VERSION = 3;
-const TOP_DIRS = 30;
-const SUB_DIRS = 10;
-const FILES_PER_DIR = 100;
-const LARGE_FILES = 50;
+/** How many files a generated tree has: TOP × SUB dirs of FILES small files, LARGE files of 0.5-2.5 MB. */
+export interface TreeShape {
+  topDirs: number;
+  subDirs: number;
+  filesPerDir: number;
+  largeFiles: number;
+}
+
+const SHAPE: TreeShape = { topDirs: 30, subDirs: 10, filesPerDir: 100, largeFiles: 50 };
 
 export interface LayerFixture {
   tar: string;
@@ -29,13 +34,13 @@ export interface LayerFixture {
 
 export async function layerFixture(): Promise<LayerFixture> {
   const dir = join(BENCH_CACHE_DIR, `layer-v${FIXTURE_VERSION}`);
-  const fixture = { tar: join(dir, 'layer.tar'), gzip: join(dir, 'layer.tar.gz'), zstd: join(dir, 'layer.tar.zst'), files: TOP_DIRS * SUB_DIRS * FILES_PER_DIR + LARGE_FILES };
+  const fixture = { tar: join(dir, 'layer.tar'), gzip: join(dir, 'layer.tar.gz'), zstd: join(dir, 'layer.tar.zst'), files: SHAPE.topDirs * SHAPE.subDirs * SHAPE.filesPerDir + SHAPE.largeFiles };
   const done = join(dir, 'complete');
   if (await access(done).then(() => true, () => false)) return fixture;
 
   await rm(dir, { recursive: true, force: true });
   const src = join(dir, 'src');
-  await writeTree(src);
+  await writeTree(src, 0x5eed, SHAPE);
   // Whole-second mtimes and no atime/ctime records: PAX extended headers only where ustar cannot
   // say it, as image builders write layers.
   await run('tar', ['--format=pax', '--pax-option=delete=atime,delete=ctime', '--mtime=@1700000000', '--sort=name',
@@ -47,21 +52,21 @@ export async function layerFixture(): Promise<LayerFixture> {
   return fixture;
 }
 
-/** Deterministic content: slices of a pool that compresses about 2.5-3x, as real layers do. */
-async function writeTree(root: string): Promise<void> {
-  const random = prng(0x5eed);
+/** Deterministic content for `seed`: slices of a pool that compresses about 2.5-3x, as real layers do. */
+export async function writeTree(root: string, seed: number, shape: TreeShape): Promise<void> {
+  const random = prng(seed);
   const pool = textPool(random, 8 << 20);
   const slice = (size: number) => {
     const start = Math.floor(random() * (pool.length - size));
     return pool.subarray(start, start + size);
   };
 
-  for (let t = 0; t < TOP_DIRS; t++) {
-    for (let s = 0; s < SUB_DIRS; s++) {
+  for (let t = 0; t < shape.topDirs; t++) {
+    for (let s = 0; s < shape.subDirs; s++) {
       const dir = join(root, `usr${t}`, `lib${s}`);
       await mkdir(dir, { recursive: true });
       const writes: Array<Promise<void>> = [];
-      for (let f = 0; f < FILES_PER_DIR; f++) {
+      for (let f = 0; f < shape.filesPerDir; f++) {
         writes.push(writeFile(join(dir, `file${f}.so`), slice(Math.floor(random() * 5000)), { mode: f % 7 === 0 ? 0o755 : 0o644 }));
       }
       await Promise.all(writes);
@@ -70,7 +75,7 @@ async function writeTree(root: string): Promise<void> {
     }
   }
   await mkdir(join(root, 'opt', 'large'), { recursive: true });
-  for (let l = 0; l < LARGE_FILES; l++) {
+  for (let l = 0; l < shape.largeFiles; l++) {
     await writeFile(join(root, 'opt', 'large', `blob${l}.bin`), slice((512 << 10) + Math.floor(random() * (2 << 20))));
   }
 }

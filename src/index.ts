@@ -28,14 +28,16 @@ export { openStore, StorageError, isStorageError, STORAGE_ERROR_MESSAGES } from 
 export type {
   Store, StoreOptions, Layer, Image, Container, IDMap, IDMappingOptions, AutoUserNsOptions, CallOptions,
   CreateLayerOptions, PutLayerOptions, LayerBigDataOption, CreateImageOptions, ImageBigDataOption, CreateContainerOptions,
-  ContainerBigDataOption, DeleteImageOptions, MountOptions, MountImageOptions, UnmountOptions, LayerDiffOptions, DiffOptions,
+  ContainerBigDataOption, StageLayerOptions, StagedLayer, DeleteImageOptions, MountOptions, MountImageOptions, UnmountOptions, LayerDiffOptions, DiffOptions,
   SetImageBigDataOptions, CheckOptions, CheckReport, RepairOptions, StorageErrorCode,
 } from './storage/index.js';
 export { loadStoreOptions, type LoadStoreOptionsInput, type LoadedStoreOptions } from './storage/config/index.js';
 export { Compression, ChangeKind, type Change } from './archive/index.js';
 export {
+  ImageServer, copyImage, openImageSource, openImageDestination, parseImageReference, ImageError, isImageError,
   DockerTransport, loadRegistryContext, parseDockerReference, parseNormalizedReference, referenceString, familiarString,
-  resolveShortName, parseManifest, parseIndex, chooseIndexEntry, hostPlatform, RegistryClient, ImageError, isImageError,
-  type RegistryContext, type RegistryFlags, type DockerTransportOptions, type DockerImageReference, type DockerReference,
-  type ImageSource, type ImageDestination, type BlobInfo, type ImageErrorCode, type Platform,
+  resolveShortName, parseManifest, parseIndex, chooseIndexEntry, hostPlatform, RegistryClient,
+  type ImageServerOptions, type ImageResult, type CopyOptions, type CopyResult, type CopyEvent, type ImageSource, type ImageDestination,
+  type ParsedReference, type TransportContext, type ImageErrorCode, type RegistryContext, type RegistryFlags,
+  type DockerTransportOptions, type DockerImageReference, type DockerReference, type BlobInfo, type Platform,
 } from './image/index.js';

@@ -93,6 +93,7 @@ export async function applyLayer(targetDir: string, input: Readable, options: Ap
     uncompressedSize,
     uidSet: [...visitor.uids].sort((a, b) => a - b),
     gidSet: [...visitor.gids].sort((a, b) => a - b),
+    rootEntry: visitor.sawRoot(),
   };
 }
 
@@ -131,6 +132,11 @@ class ApplyVisitor implements TarVisitor {
   private trailingSize = 0;
 
   constructor(private readonly writer: WriterClient, private readonly tarSplit: TarSplitWriter | undefined) {}
+
+  /** Whether an entry named the root itself (`./`, `/`). */
+  sawRoot(): boolean {
+    return this.names.has('.') || this.names.has('/');
+  }
 
   entry(header: TarHeader, raw: Buffer[]): void {
     // Go's tar-split packer refuses the layer the same way (storage.ErrDuplicatePath).

@@ -44,6 +44,8 @@ export interface ApplyResult {
   /** Sorted unique owners of entries, whiteout entries excluded. */
   uidSet: number[];
   gidSet: number[];
+  /** Whether the tar had an entry for the root directory itself (`./`), which sets the root's mode and owner. */
+  rootEntry: boolean;
 }
 
 /** The Go library's change kinds (pkg/archive ChangeModify, ChangeAdd, ChangeDelete). */

@@ -6,6 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { Command, CommanderError } from 'commander';
 import { BerthError } from '../util/index.js';
 import { registerContainerVerbs } from './containers/index.js';
+import { addImageCommands } from './image/commands.js';
 
 /** Runs a `berth` command line other than `berth storage …`; resolves to the exit code. */
 export async function runProgram(argv: readonly string[]): Promise<number> {
@@ -32,6 +33,9 @@ export async function runProgram(argv: readonly string[]): Promise<number> {
       exitCode = await runStorage(args);
     });
   registerContainerVerbs(program, (code) => {
+    exitCode = code;
+  });
+  addImageCommands(program, (code) => {
     exitCode = code;
   });
   try {

@@ -2,7 +2,7 @@
 // records, their driver directories, tar-split files, big data and mount
 // counts, kept as containers/storage's layerStore keeps them.
 
-import { mkdirSync, readFileSync, rmSync, unlinkSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, rmSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { LockFile, LastWrite } from '../lock/index.js';
@@ -14,7 +14,9 @@ import { StorageError } from './errors.js';
 import { applyNameOperation, type NameOperation } from './id-index.js';
 import { RecordStore, type Durability, type RecordFiles } from './record-store.js';
 import { decodeLayer, decodeMountPoints, encodeLayer, encodeMountPoints } from './record-json.js';
-import type { Layer, PutLayerOptions } from './types.js';
+import type { Layer, PutLayerOptions, StagedLayer } from './types.js';
+import type { ApplyResult } from '../archive/index.js';
+import { stagedPaths } from './layer-staging.js';
 import { currentCallSignal } from './call-signal.js';
 
 /** The flag Go sets while a layer is being created or deleted; a loader deletes such layers. */
@@ -134,6 +136,7 @@ export class LayerStore extends RecordStore<Layer> {
       for (const item of spec.options.bigData ?? []) await this.writeBigData(layer, item.key, Buffer.isBuffer(item.data) ? item.data : await collect(item.data));
       await this.driver.create(id, spec.parent?.id, { mountLabel: spec.mountLabel, storageOpt: spec.storageOpt });
       if (spec.diff) size = await this.applyDiff(layer, spec.diff, spec.options);
+      if (spec.options.staged) size = await this.applyStaged(layer, spec.options.staged, spec.options);
       clearIncomplete(layer);
       this.touch(layer);
       await this.commit();
@@ -153,6 +156,31 @@ export class LayerStore extends RecordStore<Layer> {
    */
   async applyDiff(layer: Layer, diff: Readable, expected: Pick<PutLayerOptions, 'originalDigest' | 'uncompressedDigest'> = {}): Promise<number> {
     const result = await this.driver.applyDiff(layer.id, layer.parent, diff, { tarSplitPath: this.tarSplitPath(layer.id) });
+    return this.recordDiff(layer, result, expected);
+  }
+
+  /** The staged files and tar-split renamed into the layer (caller holds the write lock); returns the uncompressed size. */
+  private async applyStaged(layer: Layer, staged: StagedLayer, expected: Pick<PutLayerOptions, 'originalDigest' | 'uncompressedDigest'>): Promise<number> {
+    const paths = stagedPaths(this.driver, staged);
+    const result: ApplyResult = {
+      compression: staged.compressionType,
+      compressedDigest: staged.compressedDigest,
+      compressedSize: staged.compressedSize,
+      uncompressedDigest: staged.uncompressedDigest,
+      uncompressedSize: staged.uncompressedSize,
+      uidSet: [...staged.uidSet],
+      gidSet: [...staged.gidSet],
+      rootEntry: staged.rootEntry,
+    };
+    const size = this.recordDiff(layer, result, expected);
+    await this.driver.applyStaged(layer.id, layer.parent, paths.files, { rootEntry: staged.rootEntry, tarSplitPath: paths.tarSplit });
+    // Copied, not renamed: overlay's home is a mount of its own, so the stage is on another mount than this dir.
+    copyFileSync(paths.tarSplit, this.tarSplitPath(layer.id));
+    rmSync(staged.directory, { recursive: true, force: true });
+    return size;
+  }
+
+  private recordDiff(layer: Layer, result: ApplyResult, expected: Pick<PutLayerOptions, 'originalDigest' | 'uncompressedDigest'>): number {
     if (expected.originalDigest && expected.originalDigest !== result.compressedDigest) {
       throw new StorageError('digest-mismatch', `layer ${layer.id}: compressed digest ${result.compressedDigest}, expected ${expected.originalDigest}`, { id: layer.id });
     }

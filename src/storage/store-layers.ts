@@ -25,6 +25,7 @@ export async function putLayer(parts: StoreParts, options: PutLayerOptions, diff
   validateId(id, 'layer');
   validateNames(names, 'layer');
   names = dedupe(names);
+  if (diff && options.staged) throw new StorageError('not-supported', 'a diff stream together with a staged layer', {});
   const layers = parts.layers();
   return layers.write(() =>
     parts.containers.write(async () => {

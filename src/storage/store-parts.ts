@@ -9,6 +9,7 @@ import { createDriver, type Driver } from './drivers/index.js';
 import { StorageError } from './errors.js';
 import { ImageStore } from './image-store.js';
 import { LayerStore } from './layer-store.js';
+import { removeStaleStages } from './layer-staging.js';
 import type { StoreOptions } from './types.js';
 
 export interface StoreParts {
@@ -92,6 +93,7 @@ export async function openStoreParts(options: StoreOptions): Promise<StoreParts>
     if (layerStore) return layerStore;
     const layersDir = join(imageRoot, `${d}-layers`);
     for (const dir of [layersDir, mountsDir]) mkdirSync(dir, { recursive: true, mode: 0o700 });
+    removeStaleStages(driver.stagingHome);
     layerStore = new LayerStore(
       {
         lock: getLockFile(join(layersDir, 'layers.lock')),

@@ -10,7 +10,7 @@ import { withCallSignal } from './call-signal.js';
 import type {
   CallOptions, CheckOptions, CreateStorageLayerOptions, CheckReport, Container, CreateContainerOptions, CreateImageOptions, CreateLayerOptions,
   DeleteImageOptions, DiffOptions, Image, Layer, LayerDiffOptions, MountImageOptions, MountOptions, PutLayerOptions,
-  RepairOptions, SetImageBigDataOptions, Store, StoreOptions, UnmountOptions,
+  RepairOptions, SetImageBigDataOptions, StagedLayer, StageLayerOptions, Store, StoreOptions, UnmountOptions,
 } from './types.js';
 
 /**
@@ -31,6 +31,7 @@ const imagesOps = lazily(() => import('./store-images.js'));
 const containersOps = lazily(() => import('./store-containers.js'));
 const namesOps = lazily(() => import('./store-names.js'));
 const mountOps = lazily(() => import('./store-mount.js'));
+const stagingOps = lazily(() => import('./layer-staging.js'));
 // These four also load archive/ and its compressors.
 const diffOps = lazily(() => import('./store-diff.js'));
 const checkOps = lazily(() => import('./check.js'));
@@ -78,6 +79,12 @@ class BerthStore implements Store {
   }
   async putLayer(diff: Readable | undefined, options: PutLayerOptions = {}): Promise<{ layer: Layer; size: number }> {
     return withCallSignal(options.signal, async () => (await layersOps()).putLayer(this.parts, options, diff));
+  }
+  async stageLayer(diff: Readable, options: StageLayerOptions = {}): Promise<StagedLayer> {
+    return withCallSignal(options.signal, async () => (await stagingOps()).stageLayer(this.parts.driver, diff, options));
+  }
+  async discardStagedLayer(staged: StagedLayer, options?: CallOptions): Promise<void> {
+    return withCallSignal(options?.signal, async () => (await stagingOps()).discardStagedLayer(this.parts.driver, staged));
   }
   async createImage(options: CreateImageOptions = {}): Promise<Image> {
     return withCallSignal(options.signal, async () => (await imagesOps()).createImage(this.parts, options));

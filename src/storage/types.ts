@@ -133,6 +133,35 @@ export interface PutLayerOptions extends CreateLayerOptions {
   originalDigest?: string;
   /** Digest of the uncompressed diff (the DiffID); checked while applying. */
   uncompressedDigest?: string;
+  /** A layer stageLayer applied: its files become the new layer's (pass no diff stream then). */
+  staged?: StagedLayer;
+}
+
+export interface StageLayerOptions extends CallOptions {
+  /** Digest of the diff as given (compressed); a mismatch rejects the stage and leaves nothing. */
+  originalDigest?: string;
+  /** Digest of the uncompressed diff (the DiffID); a mismatch rejects the stage and leaves nothing. */
+  uncompressedDigest?: string;
+}
+
+/**
+ * A diff applied by stageLayer into a staging directory of the store, not yet
+ * a layer: putLayer(undefined, { staged }) makes it one, discardStagedLayer
+ * removes it. Stages of a process that died are removed when a later process
+ * first uses the store's layers.
+ */
+export interface StagedLayer {
+  /** The staging directory (under the driver's home). */
+  readonly directory: string;
+  readonly compressedDigest: string;
+  readonly compressedSize: number;
+  readonly uncompressedDigest: string;
+  readonly uncompressedSize: number;
+  readonly compressionType: Compression;
+  readonly uidSet: readonly number[];
+  readonly gidSet: readonly number[];
+  /** Whether the tar carried the root directory's own entry. */
+  readonly rootEntry: boolean;
 }
 
 export interface ImageBigDataOption {
@@ -286,6 +315,14 @@ export interface Store {
   createLayer(options?: CreateLayerOptions): Promise<Layer>;
   /** A new layer holding `diff` (a tar, compressed or not) applied on `parent`; `size` is the uncompressed diff's size. */
   putLayer(diff: Readable | undefined, options?: PutLayerOptions): Promise<{ layer: Layer; size: number }>;
+  /**
+   * Applies `diff` into a staging directory without taking the layers lock (Go 1.50's
+   * PrepareStagedLayer), so that several layers can be applied at once; digests, sizes,
+   * owners and tar-split are recorded as putLayer records them.
+   */
+  stageLayer(diff: Readable, options?: StageLayerOptions): Promise<StagedLayer>;
+  /** Removes a stage that will not become a layer. */
+  discardStagedLayer(staged: StagedLayer, options?: CallOptions): Promise<void>;
   createImage(options?: CreateImageOptions): Promise<Image>;
   /** A container with a new RW layer on its image's top layer. */
   createContainer(options?: CreateContainerOptions): Promise<Container>;

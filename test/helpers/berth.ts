@@ -37,3 +37,15 @@ export function checkProblems(report: CheckReport): string[] {
   }
   return lines;
 }
+
+/** `berth <args>` (the top-level verbs) with podman's global store options for `roots`. */
+export function berthOn(roots: StoreRoots, args: string[]): Promise<ToolResult> {
+  return runTool(process.execPath, [BERTH_BIN, '--root', roots.graphRoot, '--runroot', roots.runRoot, '--storage-driver', roots.driver ?? 'overlay', ...args]);
+}
+
+/** berthOn, rejecting unless it exits 0; resolves to its stdout. */
+export async function berthOnOk(roots: StoreRoots, args: string[]): Promise<string> {
+  const result = await berthOn(roots, args);
+  if (result.code !== 0) throw new Error(`berth ${args.join(' ')} exited ${result.code}: ${result.stderr}`);
+  return result.stdout.toString();
+}

@@ -28,6 +28,21 @@ export interface TransferOptions {
   onProgress?: (bytes: number) => void;
 }
 
+/** What putBlob and tryReusingBlob are told about the blob (containers/image's PutBlobOptions). */
+export interface PutBlobOptions extends TransferOptions {
+  isConfig?: boolean;
+  /** Position of the layer in the manifest, base first (a store derives layer IDs and diffIDs from it). */
+  layerIndex?: number;
+}
+
+export interface CommitOptions extends TransferOptions {
+  /** The index or manifest list the copied image was chosen from, when it came from one. */
+  toplevelManifest?: ManifestBytes;
+}
+
+/** Whether a destination wants layers compressed, decompressed, or as the source has them. */
+export type LayerCompressionWish = 'preserve' | 'compress' | 'decompress';
+
 /** A parsed `transport:reference`, e.g. `docker://quay.io/a/b:1`, `oci:/tmp/lay:tag`. */
 export interface ImageReference {
   readonly transport: TransportName;
@@ -50,6 +65,11 @@ export interface ImageSource {
   getBlob(info: BlobInfo, options?: TransferOptions): Promise<Readable>;
   /** Simple-signing signatures of the manifest (empty when the transport has none). */
   getSignatures(instanceDigest?: string, options?: TransferOptions): Promise<Buffer[]>;
+  /**
+   * The layers getBlob serves in place of those the manifest lists, when they differ (a store
+   * serves uncompressed diffs): the copy then rewrites the manifest. Absent or undefined: as listed.
+   */
+  layerInfosForCopy?(instanceDigest?: string, options?: TransferOptions): Promise<BlobInfo[] | undefined>;
   close(): Promise<void>;
 }
 
@@ -57,13 +77,15 @@ export interface ImageDestination {
   readonly reference: ImageReference;
   /** Manifest media types it accepts, preferred first; empty: any. */
   readonly supportedManifestMediaTypes: string[];
+  /** Absent: 'preserve'. */
+  readonly desiredLayerCompression?: LayerCompressionWish;
   /** Whether a blob the destination already has can be skipped; returns its info if so. */
-  tryReusingBlob(info: BlobInfo, options?: TransferOptions): Promise<BlobInfo | undefined>;
-  /** Stores a blob from a stream whose digest and size the caller vouches for when known. */
-  putBlob(stream: Readable, info: BlobInfo, options?: TransferOptions & { isConfig?: boolean }): Promise<BlobInfo>;
+  tryReusingBlob(info: BlobInfo, options?: PutBlobOptions): Promise<BlobInfo | undefined>;
+  /** Stores a blob from a stream whose digest and size the caller vouches for when known (digest '' / size -1: not known). */
+  putBlob(stream: Readable, info: BlobInfo, options?: PutBlobOptions): Promise<BlobInfo>;
   putManifest(manifest: ManifestBytes, instanceDigest?: string, options?: TransferOptions): Promise<void>;
   putSignatures(signatures: Buffer[], instanceDigest?: string, options?: TransferOptions): Promise<void>;
   /** Makes what was put visible (names the image, writes the index); nothing is visible before. */
-  commit(options?: TransferOptions): Promise<void>;
+  commit(options?: CommitOptions): Promise<void>;
   close(): Promise<void>;
 }

@@ -2,7 +2,7 @@
 // lays them out (store-format.md §1.3/1.4), kernel overlay mounts, and layer
 // diffs read from and written to the upper (`diff`) directory.
 
-import { chownSync, mkdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, mkdirSync, readFileSync, renameSync, rmdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { mkdir, readdir, rm, rmdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
@@ -11,7 +11,7 @@ import { generateShortLinkId, isErrno, readdirEntriesSync } from '../../util/ind
 import type { Driver, DriverApplyOptions, DriverCreateOptions, DriverInitOptions, DriverMountOptions } from './types.js';
 import { DriverError } from './errors.js';
 import { parseOverlayOptions, type OverlayOptions } from './options.js';
-import { archiveModule } from './archive-module.js';
+import { applyWithOverlayWhiteouts, archiveModule } from './archive-module.js';
 import { backingFsOf } from './backing-fs.js';
 import { pathExists, statLayer } from './layer-stat.js';
 import { featureCheck, probeMetacopy, probeNativeDiff, probeOverlay, probeVolatile } from './overlay-features.js';
@@ -23,7 +23,8 @@ const DEFAULT_DIFF_MODE = 0o555;
 /** v1.50.2's limit on the lower chain (v1.43 allowed 128). */
 const MAX_DEPTH = 500;
 /** Entries of the home that are not layers (Go's ListLayers skips them). */
-const NOT_LAYERS = new Set([LINK_DIR, 'staging', 'backingFsBlockDev', '.has-mount-program']);
+const STAGING_DIR = 'staging';
+const NOT_LAYERS = new Set([LINK_DIR, STAGING_DIR, 'backingFsBlockDev', '.has-mount-program']);
 
 export class OverlayDriver implements Driver {
   readonly name = 'overlay';
@@ -210,6 +211,30 @@ export class OverlayDriver implements Driver {
       return applyLayer(this.layerFilesDir(id), input, { ...common, whiteoutFormat: 'overlay' });
     }
     return this.withMounted(id, undefined, (root) => applyLayer(root, input, { ...common, whiteoutFormat: 'delete' }));
+  }
+
+  get stagingHome(): string {
+    return path.join(this.home, STAGING_DIR);
+  }
+
+  stageDiff(dir: string, input: Readable, options: DriverApplyOptions = {}): Promise<ApplyResult> {
+    return applyWithOverlayWhiteouts(dir, input, options, this.options.ignoreChownErrors);
+  }
+
+  /**
+   * The staged files become the layer's `diff` by one rename (Go's
+   * ApplyDiffFromStagingDirectory). Unless the tar set the root's attributes,
+   * it takes those create() gave the empty diff (the parent's mode and owner).
+   */
+  async applyStaged(id: string, _parent: string | undefined, dir: string, staged: { rootEntry: boolean }): Promise<void> {
+    const diff = this.layerFilesDir(id);
+    if (!staged.rootEntry) {
+      const st = statSync(diff);
+      chownSync(dir, st.uid, st.gid);
+      chmodSync(dir, st.mode & 0o7777);
+    }
+    rmdirSync(diff);
+    renameSync(dir, diff);
   }
 
   async diff(id: string, parent: string | undefined): Promise<Readable> {

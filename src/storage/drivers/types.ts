@@ -65,6 +65,19 @@ export interface Driver {
   layerFilesDir(id: string): string;
   /** Applies a (possibly compressed) layer tar onto the layer's files. */
   applyDiff(id: string, parent: string | undefined, input: Readable, options?: DriverApplyOptions): Promise<ApplyResult>;
+  /**
+   * Applies a layer tar into `dir`, a new directory on the driver's filesystem outside every
+   * layer, with overlay whiteouts (0:0 devices, opaque xattrs): a staged layer, applied without
+   * the layers lock, that applyStaged later moves into a layer.
+   */
+  stageDiff(dir: string, input: Readable, options?: DriverApplyOptions): Promise<ApplyResult>;
+  /**
+   * Makes what stageDiff wrote into `dir` (with its tar-split at `tarSplitPath`) the files of the
+   * layer `id`, just created and still empty; `dir` is gone afterwards.
+   */
+  applyStaged(id: string, parent: string | undefined, dir: string, staged: { rootEntry: boolean; tarSplitPath: string }): Promise<void>;
+  /** Where staging directories go: on the layers' filesystem, never listed as layers. */
+  readonly stagingHome: string;
   /** A tar of the layer's changes against its parent, generated from the files (no tar-split). */
   diff(id: string, parent: string | undefined): Promise<Readable>;
   changes(id: string, parent: string | undefined): Promise<Change[]>;

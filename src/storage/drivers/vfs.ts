@@ -7,7 +7,7 @@ import path from 'node:path';
 import type { Readable } from 'node:stream';
 import type { ApplyResult, Change } from '../../archive/index.js';
 import type { Driver, DriverApplyOptions, DriverCreateOptions, DriverInitOptions, DriverMountOptions } from './types.js';
-import { archiveModule } from './archive-module.js';
+import { applyWithOverlayWhiteouts, archiveModule } from './archive-module.js';
 import { DriverError } from './errors.js';
 import { pathExists, statLayer } from './layer-stat.js';
 import { parseVfsOptions, type VfsOptions } from './options.js';
@@ -107,6 +107,27 @@ export class VfsDriver implements Driver {
       maxUncompressedSize: options.maxUncompressedSize,
       ignoreChownErrors: this.options.ignoreChownErrors,
     });
+  }
+
+  get stagingHome(): string {
+    return path.join(this.home, 'staging');
+  }
+
+  stageDiff(dir: string, input: Readable, options: DriverApplyOptions = {}): Promise<ApplyResult> {
+    return applyWithOverlayWhiteouts(dir, input, options, this.options.ignoreChownErrors);
+  }
+
+  /**
+   * A vfs layer is a full copy of its parent, which a stage cannot be applied onto before the
+   * parent exists: the staged tar is rebuilt from its tar-split and files and applied onto the
+   * copy create() made, as applyDiff would apply it (whiteouts become deletions). The staged
+   * apply still verified digests and decompressed off the lock; vfs is not the fast path.
+   */
+  async applyStaged(id: string, _parent: string | undefined, dir: string, staged: { tarSplitPath: string }): Promise<void> {
+    const { applyLayer, tarSplitReplay } = await archiveModule();
+    const target = this.layerFilesDir(id);
+    await applyLayer(target, tarSplitReplay(staged.tarSplitPath, dir), { whiteoutFormat: 'delete', ignoreChownErrors: this.options.ignoreChownErrors });
+    await rm(dir, { recursive: true, force: true });
   }
 
   async diff(id: string, parent: string | undefined): Promise<Readable> {

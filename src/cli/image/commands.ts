@@ -1,0 +1,78 @@
+// The image verbs (podman's names and flags) declared on the commander
+// program; each loads its code only when it runs. Errors print as podman
+// prints them (`Error: …`, exit 125).
+
+import type { Command } from 'commander';
+import type { GlobalImageOptions } from './store.js';
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+/**
+ * Adds the image verbs (the program declares podman's global store options);
+ * `setExit` receives each verb's exit code. Top-level `inspect` is the
+ * container verb's: images are inspected with `berth image inspect`.
+ */
+export function addImageCommands(program: Command, setExit: (code: number) => void): void {
+  const globals = (): GlobalImageOptions => program.opts<GlobalImageOptions>();
+  const run = (action: () => Promise<number | void>) => async () => {
+    try {
+      setExit((await action()) ?? 0);
+    } catch (err) {
+      process.stderr.write(`Error: ${(err as Error).message}\n`);
+      setExit(125);
+    }
+  };
+  const platformFlags = (c: Command) => c
+    .option('--platform <os/arch[/variant]>', 'platform of the image to take from an index')
+    .option('--os <os>', 'operating system of the image to take')
+    .option('--arch <arch>', 'architecture of the image to take')
+    .option('--variant <variant>', 'variant of the image to take');
+
+  const image = program.command('image').description('manage images (prune, exists, tree, and the image verbs)');
+
+  for (const parent of [program, image]) {
+    platformFlags(parent.command('pull').description('copy an image into the store').argument('<image>', 'transport:reference or name')
+      .option('-q, --quiet', 'no progress output').option('--progress <mode>', 'progress output: json for one JSON event per line')
+      .option('--jobs <n>', 'layers copied at once'))
+      .action((name: string, flags) => run(async () => (await import('./verbs/pull.js')).pull(globals(), name, flags))());
+    parent.command('push').description('copy an image of the store to a transport or registry').argument('<image>').argument('[destination]')
+      .option('-q, --quiet', 'no progress output').option('--progress <mode>', 'json: one JSON event per line')
+      .option('--remove-signatures', 'do not copy signatures')
+      .action((name: string, destination: string | undefined, flags) => run(async () => (await import('./verbs/transfer.js')).push(globals(), name, destination, flags))());
+    const list = parent.command(parent === program ? 'images' : 'list').description('list images');
+    if (parent === image) list.alias('ls');
+    list.argument('[name]')
+      .option('--format <format>', 'json').option('-f, --filter <filter>', 'reference=, id=, dangling=, label=, before=, since= (repeatable)', collect)
+      .option('--digests', 'show digests').option('-q, --quiet', 'IDs only').option('--no-trunc', 'full IDs')
+      .action((name: string | undefined, flags) => run(async () => (await import('./verbs/list.js')).images(globals(), { ...flags, noTrunc: flags.trunc === false }, name))());
+    parent.command(parent === program ? 'rmi' : 'rm').description('remove images').argument('[images...]')
+      .option('-f, --force', 'also remove containers using the image, and all names of an image given by ID').option('-a, --all', 'remove all images')
+      .action((names: string[], flags) => run(async () => (await import('./verbs/manage.js')).rmi(globals(), names, flags))());
+    parent.command('tag').description('add names to an image').argument('<image>').argument('<names...>')
+      .action((name: string, names: string[]) => run(async () => (await import('./verbs/manage.js')).tag(globals(), name, names))());
+    parent.command('untag').description('remove names from an image (all without names)').argument('<image>').argument('[names...]')
+      .action((name: string, names: string[]) => run(async () => (await import('./verbs/manage.js')).untag(globals(), name, names))());
+    parent.command('history').description('show an image\'s history').argument('<image>')
+      .option('--format <format>', 'json').option('-q, --quiet', 'IDs only').option('--no-trunc', 'do not truncate')
+      .action((name: string, flags) => run(async () => (await import('./verbs/inspect.js')).history(globals(), name, { ...flags, noTrunc: flags.trunc === false }))());
+    parent.command('save').description('write an image to an archive').argument('<image>')
+      .option('-o, --output <file>', 'archive to write').option('--format <format>', 'docker-archive (default), oci-archive, oci-dir, docker-dir')
+      .option('-q, --quiet', 'no progress output')
+      .action((name: string, flags) => run(async () => (await import('./verbs/transfer.js')).save(globals(), name, flags))());
+    parent.command('load').description('copy the image of an archive into the store')
+      .option('-i, --input <file>', 'archive to read (docker-archive or oci-archive)').option('-q, --quiet', 'no progress output')
+      .action((flags) => run(async () => (await import('./verbs/pull.js')).load(globals(), flags))());
+    platformFlags(parent.command('import').description('make a one-layer image from a root filesystem tarball').argument('<file>').argument('[name]')
+      .option('-c, --change <instruction>', 'CMD=…, ENTRYPOINT=…, ENV=…, EXPOSE=…, LABEL=…, USER=…, VOLUME=…, WORKDIR=…, STOPSIGNAL=… (repeatable)', collect)
+      .option('-m, --message <text>', 'history comment').option('-q, --quiet', 'no progress output'))
+      .action((file: string, name: string | undefined, flags) => run(async () => (await import('./verbs/import.js')).importTarball(globals(), file, name, flags))());
+  }
+  image.command('inspect').description('show an image\'s configuration and records as JSON').argument('<images...>')
+    .action((names: string[]) => run(async () => (await import('./verbs/inspect.js')).inspect(globals(), names))());
+  image.command('prune').description('remove images without names that no container uses').option('-a, --all', 'every unused image').option('-f, --force', 'do not ask')
+    .action((flags) => run(async () => (await import('./verbs/manage.js')).prune(globals(), flags))());
+  image.command('exists').description('exit 0 when the image exists, 1 when not').argument('<image>')
+    .action((name: string) => run(async () => (await import('./verbs/manage.js')).exists(globals(), name))());
+  image.command('tree').description('show an image\'s layers').argument('<image>')
+    .action((name: string) => run(async () => (await import('./verbs/inspect.js')).tree(globals(), name))());
+}

@@ -1,0 +1,54 @@
+// podman's ways of printing image facts: sizes in decimal units ("4.5 MB"),
+// times as "2 weeks ago", short IDs, and left-aligned tables.
+
+/** go-units HumanSize: 3 significant digits, decimal units. */
+export function humanSize(bytes: number): string {
+  const units = ['B', 'kB', 'MB', 'GB', 'TB', 'PB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1000 && unit < units.length - 1) {
+    value /= 1000;
+    unit++;
+  }
+  return `${Number(value.toPrecision(3))} ${units[unit]}`;
+}
+
+/** go-units HumanDuration + " ago", as podman images prints CREATED. */
+export function timeAgo(created: string, now = Date.now()): string {
+  const seconds = Math.max(0, Math.round((now - Date.parse(created)) / 1000));
+  const minutes = Math.round(seconds / 60);
+  const hours = Math.round(seconds / 3600);
+  let text: string;
+  if (seconds < 1) text = 'Less than a second';
+  else if (seconds === 1) text = '1 second';
+  else if (seconds < 60) text = `${seconds} seconds`;
+  else if (minutes === 1) text = 'About a minute';
+  else if (minutes < 60) text = `${minutes} minutes`;
+  else if (hours === 1) text = 'About an hour';
+  else if (hours < 48) text = `${hours} hours`;
+  else if (hours < 24 * 7 * 2) text = `${Math.floor(hours / 24)} days`;
+  else if (hours < 24 * 30 * 2) text = `${Math.floor(hours / 24 / 7)} weeks`;
+  else if (hours < 24 * 365 * 2) text = `${Math.floor(hours / 24 / 30)} months`;
+  else text = `${Math.floor(hours / 24 / 365)} years`;
+  return `${text} ago`;
+}
+
+export function shortId(id: string): string {
+  return id.replace(/^sha256:/, '').slice(0, 12);
+}
+
+/** Columns padded to the widest cell plus two spaces (the last column unpadded). */
+export function table(header: string[], rows: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd((widths[i] ?? 0) + 2))).join('').trimEnd();
+  return [line(header), ...rows.map(line)].join('\n') + '\n';
+}
+
+/** `repo:tag` → [repo, tag]; digests and untagged names give `<none>`. */
+export function splitRepoTag(name: string): [string, string] {
+  const at = name.indexOf('@');
+  if (at >= 0) return [name.slice(0, at), '<none>'];
+  const colon = name.lastIndexOf(':');
+  if (colon > name.lastIndexOf('/')) return [name.slice(0, colon), name.slice(colon + 1)];
+  return [name, '<none>'];
+}

@@ -1,0 +1,77 @@
+// `berth inspect`, `history`, `image tree`: what the store and the image's
+// config say about an image, as podman prints it.
+
+import { humanSize, shortId, table, timeAgo } from '../format.js';
+import { withImageServer } from '../server.js';
+import type { GlobalImageOptions } from '../store.js';
+
+export async function inspect(globals: GlobalImageOptions, images: string[]): Promise<void> {
+  await withImageServer(globals, async (server) => {
+    const out = [];
+    for (const image of images) {
+      const i = await server.inspectImage(image);
+      out.push({
+        Id: i.id,
+        Digest: i.digest ?? '',
+        RepoTags: i.repoTags,
+        RepoDigests: i.repoDigests,
+        Created: i.ociConfig?.created ?? i.created,
+        Config: i.ociConfig?.config ?? {},
+        Version: '',
+        Author: i.ociConfig?.author ?? '',
+        Architecture: i.architecture ?? '',
+        Os: i.os ?? '',
+        Size: i.size ?? 0,
+        VirtualSize: i.size ?? 0,
+        Labels: Object.keys(i.labels).length > 0 ? i.labels : null,
+        RootFS: { Type: 'layers', Layers: i.layers },
+        History: i.history,
+        NamesHistory: i.namesHistory,
+        Digests: i.digests,
+        TopLayer: i.topLayer ?? '',
+        User: i.user,
+      });
+    }
+    process.stdout.write(`${JSON.stringify(out, null, 4)}\n`);
+  });
+}
+
+export async function history(globals: GlobalImageOptions, image: string, flags: { format?: string; quiet?: boolean; noTrunc?: boolean; human?: boolean }): Promise<void> {
+  await withImageServer(globals, async (server) => {
+    const items = await server.imageHistory(image);
+    if (flags.quiet) {
+      process.stdout.write(items.map((i) => `${flags.noTrunc || i.id === '<missing>' ? i.id : shortId(i.id)}\n`).join(''));
+      return;
+    }
+    if (flags.format === 'json') {
+      process.stdout.write(`${JSON.stringify(items.map((i) => ({ id: i.id, created: i.created, createdBy: i.createdBy, size: i.size, comment: i.comment })), null, 4)}\n`);
+      return;
+    }
+    const rows = items.map((i) => [
+      flags.noTrunc || i.id === '<missing>' ? i.id : shortId(i.id),
+      i.created ? timeAgo(i.created) : '',
+      flags.noTrunc ? i.createdBy : truncate(i.createdBy, 45),
+      humanSize(i.size),
+      i.comment,
+    ]);
+    process.stdout.write(table(['ID', 'CREATED', 'CREATED BY', 'SIZE', 'COMMENT'], rows));
+  });
+}
+
+/** podman's tree: the image, then its layers top-down with sizes and the tags on them. */
+export async function tree(globals: GlobalImageOptions, image: string): Promise<void> {
+  await withImageServer(globals, async (server) => {
+    const { image: result, layers } = await server.imageTree(image);
+    const lines = [`Image ID: ${shortId(result.id)}`, `Tags:     [${result.repoTags.join(' ')}]`, `Size:     ${humanSize(layers.reduce((n, l) => n + l.size, 0))}`, `Image Layers`];
+    layers.forEach((layer, i) => {
+      const last = i === layers.length - 1;
+      const tags = layer.tags.length > 0 ? ` Top Layer of: [${layer.tags.join(' ')}]` : '';
+      lines.push(`${last ? '└──' : '├──'} ID: ${shortId(layer.id)} Size: ${humanSize(layer.size).padStart(8)}${tags}`);
+    });
+    process.stdout.write(`${lines.join('\n')}\n`);
+  });
+}
+
+function truncate(text: string, width: number): string {
+  return text.length > width ? `${text.slice(0, width - 3)}...` : text;
+}

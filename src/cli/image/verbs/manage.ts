@@ -1,0 +1,68 @@
+// `berth rmi`, `tag`, `untag`, `image prune`, `image exists`: names and
+// removal through the ImageServer (the store's safety checks apply).
+
+import { isImageError } from '../../../image/index.js';
+import { withImageServer } from '../server.js';
+import type { GlobalImageOptions } from '../store.js';
+
+export async function rmi(globals: GlobalImageOptions, images: string[], flags: { force?: boolean; all?: boolean }): Promise<void> {
+  await withImageServer(globals, async (server) => {
+    const targets = flags.all ? (await server.getStore().images()).map((i) => i.id) : images;
+    if (targets.length === 0) throw new Error('image name or ID must be specified');
+    const errors: string[] = [];
+    for (const target of targets) {
+      try {
+        const result = await server.removeImage(target, { force: flags.force });
+        for (const name of result.untagged) process.stdout.write(`Untagged: ${name}\n`);
+        if (result.deleted) process.stdout.write(`Deleted: ${result.deleted}\n`);
+      } catch (err) {
+        errors.push((err as Error).message);
+      }
+    }
+    if (errors.length > 0) throw new Error(errors.join('\n'));
+  });
+}
+
+export async function tag(globals: GlobalImageOptions, image: string, names: string[]): Promise<void> {
+  if (names.length === 0) throw new Error('at least one new name is required');
+  await withImageServer(globals, async (server) => {
+    for (const name of names) await server.tagImage(image, name);
+  });
+}
+
+/** Without names: every name of the image goes (the image stays, unnamed), as podman untag does. */
+export async function untag(globals: GlobalImageOptions, image: string, names: string[]): Promise<void> {
+  await withImageServer(globals, async (server) => {
+    const found = await server.lookup(image);
+    const store = server.getStore();
+    if (names.length === 0) {
+      await store.setNames(found.id, []);
+      return;
+    }
+    for (const name of names) {
+      const current = await server.lookup(found.id);
+      const normalized = current.names.includes(name) ? name : (await server.resolveNames(name))[0] as string;
+      if (!current.names.includes(normalized)) throw new Error(`image ${found.id} has no name ${name}`);
+      await store.removeNames(found.id, [normalized]);
+    }
+  });
+}
+
+export async function prune(globals: GlobalImageOptions, flags: { all?: boolean; force?: boolean }): Promise<void> {
+  await withImageServer(globals, async (server) => {
+    for (const id of await server.pruneImages({ all: flags.all })) process.stdout.write(`${id}\n`);
+  });
+}
+
+/** Exit status 0 when the image exists, 1 when not (podman image exists). */
+export async function exists(globals: GlobalImageOptions, image: string): Promise<number> {
+  return withImageServer(globals, async (server) => {
+    try {
+      await server.lookup(image);
+      return 0;
+    } catch (err) {
+      if (isImageError(err, 'image-unknown')) return 1;
+      throw err;
+    }
+  });
+}

@@ -1,0 +1,42 @@
+// A pass-through that hashes and counts a blob as it flows and fails the
+// stream, before its end reaches the consumer, when the digest or size is not
+// the expected one (size -1: any); it reports progress as bytes arrive.
+
+import { createHash, type Hash } from 'node:crypto';
+import { Transform, type TransformCallback } from 'node:stream';
+import { ImageError } from '../errors.js';
+import type { BlobInfo } from './types.js';
+
+export class VerifyingStream extends Transform {
+  private readonly hash: Hash = createHash('sha256');
+  /** Bytes that went through so far. */
+  size = 0;
+
+  constructor(private readonly expected: Pick<BlobInfo, 'digest' | 'size'>, private readonly onBytes?: (bytes: number) => void) {
+    super({ highWaterMark: 1 << 20 });
+  }
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    this.size += chunk.length;
+    if (this.expected.size >= 0 && this.size > this.expected.size) {
+      callback(new ImageError('blob-size-mismatch', `blob ${this.expected.digest}: more than the ${this.expected.size} bytes the manifest gives`, { digest: this.expected.digest, size: this.expected.size }));
+      return;
+    }
+    this.hash.update(chunk);
+    this.onBytes?.(chunk.length);
+    callback(null, chunk);
+  }
+
+  override _flush(callback: TransformCallback): void {
+    if (this.expected.size >= 0 && this.size !== this.expected.size) {
+      callback(new ImageError('blob-size-mismatch', `blob ${this.expected.digest}: ${this.size} bytes, the manifest gives ${this.expected.size}`, { digest: this.expected.digest, size: this.size, expected: this.expected.size }));
+      return;
+    }
+    const digest = `sha256:${this.hash.digest('hex')}`;
+    if (digest !== this.expected.digest) {
+      callback(new ImageError('blob-digest-mismatch', `blob ${this.expected.digest}: the content has digest ${digest}`, { digest: this.expected.digest, got: digest }));
+      return;
+    }
+    callback();
+  }
+}
