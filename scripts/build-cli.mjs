@@ -4,7 +4,7 @@
 // next to nothing. Runs after tsc; `npm run build` calls it.
 
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -51,6 +51,8 @@ async function bundle() {
   });
   refuseDynamicImports(metafile);
   const [output] = outputFiles;
+  // esbuild made the directory when it wrote the file; with write: false a fresh checkout has none.
+  mkdirSync(path.dirname(BUNDLE), { recursive: true });
   writeFileSync(BUNDLE, asciiOnly(output.text));
 }
 
