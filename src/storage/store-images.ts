@@ -58,7 +58,11 @@ export async function deleteImage(parts: StoreParts, ref: string, commit: boolea
         for (const container of parts.containers.index.all()) {
           if (container.imageId === image.id) throw new StorageError('image-used-by-container', `image used by ${container.id}`, { id: image.id, container: container.id });
         }
-        const doomed = layersOnlyThisImageUses(parts, image);
+        // Layers of a read-only (additional) store stay: they are not this store's to delete.
+        const doomed: string[] = [];
+        for (const id of layersOnlyThisImageUses(parts, image)) {
+          if (layers.index.get(id) || !(await findReadOnlyLayer(parts, id))) doomed.push(id);
+        }
         if (!commit) return doomed;
         parts.images.delete(image);
         for (const id of doomed) {

@@ -202,6 +202,15 @@ export function describeEveryVerb(driver: Driver): void {
       assert.equal(await run(['mounted', 'web']), '');
     });
 
+    it('create-storage-layer makes a layer only the driver knows; storage-layers lists it; repair removes it', async () => {
+      const driverOnly = firstLine(await run(['create-storage-layer']));
+      assert.match(driverOnly, /^[0-9a-f]{64}$/);
+      assert.ok((await run(['storage-layers'])).split('\n').includes(driverOnly));
+      const repaired = await berthStorageTry(roots, ['check', '-r']);
+      assert.equal(repaired.code, 0, repaired.stderr.toString());
+      assert.ok(!(await run(['storage-layers'])).split('\n').includes(driverOnly));
+    });
+
     it('check and repair print nothing on a sound store', async () => {
       assert.equal(await run(['check']), '');
       assert.equal(await run(['repair']), '');
