@@ -86,6 +86,12 @@ export async function listContainers(parts: StoreParts): Promise<Container[]> {
   return parts.containers.read(() => [...parts.containers.index.all()].map((c) => copyContainer(c)));
 }
 
+export async function visitContainers(parts: StoreParts, visit: (container: Readonly<Container>) => void): Promise<void> {
+  await parts.containers.read(() => {
+    for (const container of parts.containers.index.all()) visit(container);
+  });
+}
+
 export async function getContainer(parts: StoreParts, ref: string): Promise<Container> {
   return parts.containers.read(() => copyContainer(requireContainer(parts, ref)));
 }

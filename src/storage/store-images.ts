@@ -124,7 +124,9 @@ export async function getImage(parts: StoreParts, ref: string): Promise<Image> {
   });
   if (own) return own;
   const other = await findReadOnlyImage(parts, ref);
-  if (other) return publicImage(other.image);
+  // Go's Image(): a read-only image this store holds a copy of (pulled up to change its
+  // names) is not found by the names the copy no longer has.
+  if (other && !(await parts.images.read(() => parts.images.index.get(other.image.id)))) return publicImage(other.image);
   throw new StorageError('image-unknown', ref, { id: ref });
 }
 

@@ -235,6 +235,9 @@ class BerthStore implements Store {
   async containers(options?: CallOptions): Promise<Container[]> {
     return withCallSignal(options?.signal, async () => (await containersOps()).listContainers(this.parts));
   }
+  async eachContainer(visit: (container: Readonly<Container>) => void, options?: CallOptions): Promise<void> {
+    return withCallSignal(options?.signal, async () => (await containersOps()).visitContainers(this.parts, visit));
+  }
   async container(id: string, options?: CallOptions): Promise<Container> {
     return withCallSignal(options?.signal, async () => (await containersOps()).getContainer(this.parts, id));
   }

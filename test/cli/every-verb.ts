@@ -146,7 +146,9 @@ export function describeEveryVerb(driver: Driver): void {
       assert.equal(await run(['metadata', '-q', 'child']), 'layer meta\n');
       await run(['add-names', '-n', 'also-child', 'child']);
       assert.equal(await run(['get-names', 'child']), 'child\nalso-child\n');
-      await run(['set-names', '-n', 'child', '-n', 'kid', 'child']);
+      await run(['set-names', '-n', 'child', '-n', 'kid', '-n', 'young', 'child']);
+      assert.equal(await run(['get-names', 'kid']), 'child\nkid\nyoung\n');
+      assert.deepEqual(JSON.parse(await run(['remove-names', '--json', '-n', 'young', 'kid'])), ['child', 'kid']);
       assert.equal(await run(['get-names', 'kid']), 'child\nkid\n');
       await run(['set-layer-data', 'child', 'notes'], 'layer notes\n');
       assert.equal(await run(['list-layer-data', 'child']), 'notes\n');

@@ -136,8 +136,11 @@ for (const driver of ['overlay', 'vfs'] as const) {
       assert.equal(await readFile(join(root, 'layer1file1'), 'utf8'), 'one');
       await berthStorage(rw, [...opt, 'unmount', container]);
       await berthStorage(rw, [...opt, 'delete-container', container]);
-      await berthStorage(rw, [...opt, 'add-names', '-n', 'newimage', image]);
+      await berthStorage(rw, [...opt, 'add-names', '-n', 'newimage', '-n', 'otherimage', image]);
       assert.doesNotMatch(text(await berthStorage(rw, [...opt, 'image', 'newimage'])), /Read Only: true/);
+      await berthStorage(rw, [...opt, 'remove-names', '-n', 'lower', image]);
+      assert.deepEqual(lines(await berthStorage(rw, [...opt, 'get-names', image])), ['newimage', 'otherimage']);
+      assert.equal((await berthStorageTry(rw, [...opt, 'exists', '-i', 'lower'])).code, 1, 'the read-only record still has the name; its copy does not');
       await berthStorage(rw, [...opt, 'delete-image', 'newimage']);
       assert.match(text(await berthStorage(rw, [...opt, 'image', image])), /Read Only: true/);
       assert.equal((await berthStorageTry(rw, [...opt, 'check'])).code, 0);

@@ -46,7 +46,7 @@ export function goImage(image: Image): Record<string, unknown> {
   };
 }
 
-export function goContainer(container: Container): Record<string, unknown> {
+export function goContainer(container: Readonly<Container>): Record<string, unknown> {
   return {
     id: container.id,
     names: nonEmpty(container.names),

@@ -76,6 +76,7 @@ export const VERBS: readonly VerbEntry[] = [
   { names: ['mounted'], usage: 'Check if a file system is mounted', load: async () => (await mount()).mounted },
   { names: ['get-names', 'getnames'], usage: 'Get layer, image, or container name or names', load: async () => (await names()).getNames },
   { names: ['add-names', 'addnames'], usage: 'Add layer, image, or container name or names', load: async () => (await names()).addNames },
+  { names: ['remove-names', 'removenames'], usage: 'Remove layer, image, or container name or names', load: async () => (await names()).removeNames },
   { names: ['set-names', 'setnames'], usage: 'Set layer, image, or container name or names', load: async () => (await names()).setNames },
   { names: ['shutdown'], usage: 'Shut down layer storage', load: async () => (await admin()).shutdown },
   { names: ['status'], usage: 'Check on graph driver status', load: async () => (await admin()).status },

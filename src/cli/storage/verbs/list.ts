@@ -65,10 +65,10 @@ export const layers: Verb = {
 
 // The Go CLI shows which images use a layer as top (or mapped top) layer and which
 // container owns it; a failure to list them only drops those lines.
-async function layerUsers(store: Store): Promise<{ imagesByLayer: Map<string, Image[]>; containerByLayer: Map<string, Container> }> {
+async function layerUsers(store: Store): Promise<{ imagesByLayer: Map<string, Image[]>; containerByLayer: Map<string, Readonly<Container>> }> {
   const imagesByLayer = new Map<string, Image[]>();
-  const containerByLayer = new Map<string, Container>();
-  const [images, containers] = await Promise.all([store.images().catch(() => []), store.containers().catch(() => [])]);
+  const containerByLayer = new Map<string, Readonly<Container>>();
+  const images = await store.images().catch(() => []);
   for (const image of images) {
     for (const layerId of [image.topLayer ?? '', ...(image.mappedTopLayers ?? [])]) {
       const list = imagesByLayer.get(layerId) ?? [];
@@ -76,7 +76,7 @@ async function layerUsers(store: Store): Promise<{ imagesByLayer: Map<string, Im
       imagesByLayer.set(layerId, list);
     }
   }
-  for (const container of containers) containerByLayer.set(container.layerId, container);
+  await store.eachContainer((container) => containerByLayer.set(container.layerId, container)).catch(() => undefined);
   return { imagesByLayer, containerByLayer };
 }
 
@@ -150,17 +150,19 @@ export const containers: Verb = {
   minArgs: 0,
   maxArgs: 0,
   async run({ store, flags, out }) {
-    const all = await store.containers();
+    // No copies of the records (eachContainer): this verb lists stores of thousands.
     if (flagBool(flags, 'json')) {
-      out.json(all.map(goContainer));
+      const records: unknown[] = [];
+      await store.eachContainer((container) => records.push(goContainer(container)));
+      out.json(records);
       return 0;
     }
     let text = '';
-    for (const container of all) {
+    await store.eachContainer((container) => {
       text += `${container.id}\n`;
       for (const name of container.names) text += `\tname: ${name}\n`;
       for (const name of container.bigDataNames) text += `\tdata: ${name}\n`;
-    }
+    });
     out.out(text);
     return 0;
   },

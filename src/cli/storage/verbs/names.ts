@@ -1,11 +1,11 @@
-// Name verbs: get-names, add-names (appends, as the Go CLI 1.43 does), set-names.
+// Name verbs: get-names, add-names (appends, as the Go CLI 1.43 does), remove-names, set-names.
 
 import type { Store } from '../../../storage/index.js';
 import { flagBool, flagList, type FlagSpec } from '../flags.js';
 import { goSlice } from '../go-records.js';
 import { JSON_FLAG, type Verb } from '../verb.js';
 
-const NAME_FLAG: FlagSpec = { names: ['name', 'n'], kind: 'list', help: 'New name' };
+const nameFlag = (help: string): FlagSpec => ({ names: ['name', 'n'], kind: 'list', help });
 
 export const getNames: Verb = {
   optionsHelp: '[options [...]] imageOrContainerNameOrID',
@@ -21,19 +21,21 @@ export const getNames: Verb = {
 };
 
 // 1.43 sets old+new (new names go last); the library's addNames would put them first.
-export const addNames: Verb = namesChangingVerb(async (store, id, given) => [...await store.names(id), ...given]);
-export const setNames: Verb = namesChangingVerb(async (_store, _id, given) => given);
+export const addNames: Verb = namesChangingVerb('Name to add', async (store, id, given) => store.setNames(id, [...await store.names(id), ...given]));
+// v1.50's verb (the Go CLI 1.43 has none): an image of a read-only store is pulled up into this one first.
+export const removeNames: Verb = namesChangingVerb('Name to remove', (store, id, given) => store.removeNames(id, given));
+export const setNames: Verb = namesChangingVerb('New name', (store, id, given) => store.setNames(id, given));
 
-/** A verb that gives the record `args[0]` the names `namesFor` makes of the `--name` flags; --json prints the result. */
-function namesChangingVerb(namesFor: (store: Store, id: string, given: string[]) => Promise<string[]>): Verb {
+/** A verb that changes the names of record `args[0]` with the `--name` flags given; --json prints the result. */
+function namesChangingVerb(help: string, change: (store: Store, id: string, given: string[]) => Promise<void>): Verb {
   return {
     optionsHelp: '[options [...]] imageOrContainerNameOrID',
-    flags: [NAME_FLAG, JSON_FLAG],
+    flags: [nameFlag(help), JSON_FLAG],
     minArgs: 1,
     maxArgs: 0,
     async run({ store, args, flags, out }) {
       const id = await store.lookup(args[0]!);
-      await store.setNames(id, await namesFor(store, id, flagList(flags, 'name')));
+      await change(store, id, flagList(flags, 'name'));
       if (flagBool(flags, 'json')) out.json(goSlice(await store.names(id)));
       return 0;
     },
