@@ -80,11 +80,12 @@ describe('docker transport: registry faults', () => {
 
   it('a blob that stalls mid-way is dropped after the idle timeout and resumed', async () => {
     proxy.addFault({ path: LAYER_PATH, fault: { kind: 'stall', afterBytes: 1 << 20 }, times: 1 });
-    const { transport, retries } = testTransport({ insecureHosts: [proxy.host], idleTimeoutMs: 300 });
+    // Long enough that a loaded machine (CI runs the suite on 2 cores) never stalls this long by itself.
+    const { transport, retries } = testTransport({ insecureHosts: [proxy.host], idleTimeoutMs: 2000 });
     const source = await transport.openSource(ref());
     assert.deepEqual(await readAll(await source.getBlob(layer)), image.layerBlobs[0]?.data);
     assert.deepEqual(layerRequests().map((e) => e.range), [undefined, `bytes=${1 << 20}-`]);
-    assert.match(retries[0]?.reason ?? '', /no data from .* for 300 ms/);
+    assert.match(retries[0]?.reason ?? '', /no data from .* for 2000 ms/);
     await transport.close();
   });
 
