@@ -30,11 +30,34 @@ export function goQuote(s: string): string {
 }
 
 /**
- * Encodes a value: objects keep their insertion order; `undefined` members are
- * skipped. Plain loops (no entries or mapped arrays): listings encode
- * 10,000 records in one go.
+ * What V8's JSON.stringify writes differently from Go, in its output: `<`, `>`,
+ * `&`, U+2028 and U+2029 unescaped, lone surrogates as `\udXXX` escapes, and
+ * `\b`/`\f` short escapes. A match may be a false alarm (an escaped backslash
+ * before `b`); it only sends the value to the slower exact encoder.
+ */
+const V8_DIFFERS_FROM_GO = /[<>&\u2028\u2029]|\\u[dD][89a-fA-F]|\\[bf]/;
+
+/**
+ * Encodes plain data (strings, numbers, bigints, booleans, null, arrays and
+ * plain objects): objects keep their insertion order; `undefined` members are
+ * skipped. V8's native JSON.stringify writes the same text for nearly every
+ * record and is several times faster on a listing of 10,000 records (it makes
+ * no intermediate strings for the collector); the rare text it writes
+ * differently is encoded again by Go's rules.
  */
 export function goJsonStringify(value: unknown): string {
+  let native: string | undefined;
+  try {
+    native = JSON.stringify(value);
+  } catch {
+    // A bigint: V8 refuses it, Go writes its digits.
+  }
+  if (native !== undefined && !V8_DIFFERS_FROM_GO.test(native)) return native;
+  return encodeGoJson(value);
+}
+
+/** Go's encoding of `value`, by its rules alone. Plain loops: no entries or mapped arrays. */
+function encodeGoJson(value: unknown): string {
   if (value === null || value === undefined) return 'null';
   switch (typeof value) {
     case 'string':
@@ -48,7 +71,7 @@ export function goJsonStringify(value: unknown): string {
     case 'object': {
       if (Array.isArray(value)) {
         let out = '[';
-        for (let i = 0; i < value.length; i++) out += (i > 0 ? ',' : '') + goJsonStringify(value[i]);
+        for (let i = 0; i < value.length; i++) out += (i > 0 ? ',' : '') + encodeGoJson(value[i]);
         return out + ']';
       }
       const object = value as Record<string, unknown>;
@@ -56,7 +79,7 @@ export function goJsonStringify(value: unknown): string {
       for (const key of Object.keys(object)) {
         const member = object[key];
         if (member === undefined) continue;
-        out += (out ? ',' : '') + goQuote(key) + ':' + goJsonStringify(member);
+        out += (out ? ',' : '') + goQuote(key) + ':' + encodeGoJson(member);
       }
       return '{' + out + '}';
     }
@@ -72,8 +95,21 @@ export function sortedMap<V>(map: Record<string, V>): Record<string, V> {
   return out;
 }
 
+/**
+ * UTF-8 byte order. UTF-16 code units sort the same way up to their first
+ * difference unless both are at or above U+D800 (surrogates against
+ * U+E000–U+FFFF), where the bytes decide: no buffers for the common keys.
+ */
 function compareBytewise(a: string, b: string): number {
-  return Buffer.compare(Buffer.from(a), Buffer.from(b));
+  const length = Math.min(a.length, b.length);
+  for (let i = 0; i < length; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x === y) continue;
+    if (x >= 0xd800 && y >= 0xd800) return Buffer.compare(Buffer.from(a), Buffer.from(b));
+    return x - y;
+  }
+  return a.length - b.length;
 }
 
 /**
