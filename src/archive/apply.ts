@@ -6,6 +6,7 @@ import { createHash, type Hash } from 'node:crypto';
 import { realpathSync } from 'node:fs';
 import { posix } from 'node:path';
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
+import { IdMappingError, type IdMappings } from '../idmap/index.js';
 import { ArchiveError } from './errors.js';
 import { lastComponent } from './apply-confine.js';
 import { WHITEOUT_PREFIX } from './apply-writer.js';
@@ -44,7 +45,7 @@ export async function applyLayer(targetDir: string, input: Readable, options: Ap
     forceMask: options.forceMask,
     canMakeDevices: process.getuid?.() === 0,
   });
-  const visitor = new ApplyVisitor(writer, tarSplit);
+  const visitor = new ApplyVisitor(writer, tarSplit, options.idMappings?.isIdentity ? undefined : options.idMappings);
   const reader = new TarReader(visitor);
   const tarHash = compression === Compression.None ? undefined : createHash('sha256');
   const limit = options.maxUncompressedSize ?? Infinity;
@@ -131,7 +132,11 @@ class ApplyVisitor implements TarVisitor {
   private trailingParts: Buffer[] = [];
   private trailingSize = 0;
 
-  constructor(private readonly writer: WriterClient, private readonly tarSplit: TarSplitWriter | undefined) {}
+  constructor(
+    private readonly writer: WriterClient,
+    private readonly tarSplit: TarSplitWriter | undefined,
+    private readonly idMappings: IdMappings | undefined,
+  ) {}
 
   /** Whether an entry named the root itself (`./`, `/`). */
   sawRoot(): boolean {
@@ -151,11 +156,23 @@ class ApplyVisitor implements TarVisitor {
       this.gids.add(header.gid);
     }
     this.tarSplit?.segment(raw);
+    // Owners are recorded (uidset, tar-split) as the tar gives them; the files get the host's.
+    if (this.idMappings) header = { ...header, ...this.hostOwner(header) };
     // tar-split checksums content only when the header's size is positive (even for types
     // that carry none: their checksum is that of zero bytes).
     this.crcWanted = this.tarSplit !== undefined && tarSplitSize(header) > 0;
     if (this.crcWanted) this.crc.fill(0);
     this.writer.entry(header);
+  }
+
+  /** Go's remapIDs: an ID the layer's map lacks is an error, not a silent owner. */
+  private hostOwner(header: TarHeader): { uid: number; gid: number } {
+    try {
+      return (this.idMappings as IdMappings).toHost(header);
+    } catch (err) {
+      if (!(err instanceof IdMappingError)) throw err;
+      throw new ArchiveError('id-unmapped', `${err.message} (entry ${JSON.stringify(header.name)})`, { name: header.name, id: err.id });
+    }
   }
 
   data(chunk: Buffer): void {

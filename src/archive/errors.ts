@@ -19,7 +19,9 @@ export type ArchiveErrorCode =
   /** Writing an entry failed for a reason of the host (permissions, space, a missing hard-link target's parent). */
   | 'write-failed'
   /** A compression format or tool is unavailable or failed. */
-  | 'compression';
+  | 'compression'
+  /** An entry's owner has no host ID in the layer's ID mappings (or a host owner none in the container's). */
+  | 'id-unmapped';
 
 export class ArchiveError extends BerthError<ArchiveErrorCode> {
   constructor(code: ArchiveErrorCode, message: string, detail: ErrorDetail = {}, options?: { cause?: unknown }) {

@@ -5,6 +5,7 @@
 import { closeSync, lstatSync, openSync, readSync, type BigIntStats } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { fsPath, readlinkNameSync } from '../util/index.js';
+import { IdMappingError, type IdMappings } from '../idmap/index.js';
 import { ArchiveError } from './errors.js';
 import { BLOCK_SIZE, encodeTarHeader, paddingFor, TarEntryType, type TarHeaderInput } from './tar/header.js';
 import { readCarriedXattrs } from './changes-xattrs.js';
@@ -36,7 +37,11 @@ const READ_CHUNK = 1024 * 1024;
 export class TarAppender {
   private readonly firstNameOfInode = new Map<bigint, string>();
 
-  constructor(private readonly converter?: HeaderConverter) {}
+  /** `idMappings`: the layer's; files hold host IDs, the tar gets the container's (Go's tarAppender.IDMappings). */
+  constructor(
+    private readonly converter?: HeaderConverter,
+    private readonly idMappings?: IdMappings,
+  ) {}
 
   /**
    * The tar bytes of `file` stored as `name` (no leading `/`): header(s), content
@@ -69,6 +74,16 @@ export class TarAppender {
     yield* contentEntry(file, header);
   }
 
+  private containerOwner(uid: number, gid: number, name: string): { uid: number; gid: number } {
+    if (!this.idMappings || this.idMappings.isIdentity) return { uid, gid };
+    try {
+      return this.idMappings.toContainer({ uid, gid });
+    } catch (err) {
+      if (!(err instanceof IdMappingError)) throw err;
+      throw new ArchiveError('id-unmapped', `${err.message} (file ${JSON.stringify(name)})`, { name, id: err.id });
+    }
+  }
+
   private headerFor(file: string, name: string, st: BigIntStats, type: TarEntryType): ExportHeader {
     const uid = Number(st.uid);
     const gid = Number(st.gid);
@@ -77,8 +92,8 @@ export class TarAppender {
       type,
       mode: Number(st.mode & 0o7777n),
       goMode: Number(st.mode & 0o177777n),
-      uid,
-      gid,
+      ...this.containerOwner(uid, gid, name),
+      // Go looks the names up from the host's IDs, before mapping.
       uname: userName(uid),
       gname: groupName(gid),
       size: type === TarEntryType.File ? Number(st.size) : 0,

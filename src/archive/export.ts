@@ -3,6 +3,7 @@
 // of changes over a root, each as the Go library writes it.
 
 import type { BigIntStats } from 'node:fs';
+import type { IdMappings } from '../idmap/index.js';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { readdirEntriesSync } from '../util/index.js';
@@ -16,8 +17,8 @@ const WHITEOUT_PREFIX = '.wh.';
 const OPAQUE_MARKER = '.wh..wh..opq';
 
 /** Go's TarWithOptions(dir): every entry below `dir` (not `dir` itself), depth first, names sorted. */
-export function exportDirectory(dir: string): Readable {
-  return tarStream(walkTree(dir, new TarAppender()));
+export function exportDirectory(dir: string, idMappings?: IdMappings): Readable {
+  return tarStream(walkTree(dir, new TarAppender(undefined, idMappings)));
 }
 
 /**
@@ -26,8 +27,8 @@ export function exportDirectory(dir: string): Readable {
  * opaque directory followed by `DIR/.wh..wh..opq` when it hides a directory of a
  * lower layer (`lowerDirs`, nearest first) — Go's overlayWhiteoutConverter.
  */
-export function exportOverlayUpper(upperDir: string, lowerDirs: string[]): Readable {
-  const appender = new TarAppender((header, file, st) => convertOverlayWhiteouts(header, file, st, lowerDirs));
+export function exportOverlayUpper(upperDir: string, lowerDirs: string[], idMappings?: IdMappings): Readable {
+  const appender = new TarAppender((header, file, st) => convertOverlayWhiteouts(header, file, st, lowerDirs), idMappings);
   return tarStream(walkTree(upperDir, appender));
 }
 
@@ -35,8 +36,8 @@ export function exportOverlayUpper(upperDir: string, lowerDirs: string[]): Reada
  * Go's ExportChanges: the changes sorted by path; deletions as `.wh.NAME` entries
  * (mode 0, owner 0:0, mtime now), everything else read from under `root`.
  */
-export function exportChanges(root: string, changes: Change[]): Readable {
-  return tarStream(walkChanges(root, changes));
+export function exportChanges(root: string, changes: Change[], idMappings?: IdMappings): Readable {
+  return tarStream(walkChanges(root, changes, idMappings));
 }
 
 function tarStream(entries: AsyncGenerator<Buffer>): Readable {
@@ -56,8 +57,8 @@ async function* walkTree(root: string, appender: TarAppender, rel = ''): AsyncGe
   }
 }
 
-async function* walkChanges(root: string, changes: Change[]): AsyncGenerator<Buffer> {
-  const appender = new TarAppender();
+async function* walkChanges(root: string, changes: Change[], idMappings?: IdMappings): AsyncGenerator<Buffer> {
+  const appender = new TarAppender(undefined, idMappings);
   const sorted = [...changes].sort((a, b) => compareBytewise(a.path, b.path));
   for (const change of sorted) {
     const name = change.path.slice(1);

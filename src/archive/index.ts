@@ -15,6 +15,7 @@ export { changesDirs } from './changes-dirs.js';
 export { changesSize, directorySize } from './changes-size.js';
 export { exportDirectory, exportOverlayUpper, exportChanges } from './export.js';
 export { applyLayer } from './apply.js';
+export { chownTreeByMaps } from './chown-by-maps.js';
 export {
   detectCompression, createDecompressor, createCompressor, openDecompressed, COMPRESSION_MAGIC_LENGTH,
 } from './compression.js';

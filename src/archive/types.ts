@@ -2,6 +2,7 @@
 // containers/storage's pkg/archive and tar-split do it.
 
 import type { Readable } from 'node:stream';
+import type { IdMappings } from '../idmap/index.js';
 
 /** Compression of a layer blob; the numbers are what layers.json records. */
 export enum Compression {
@@ -30,6 +31,8 @@ export interface ApplyOptions {
   ignoreChownErrors?: boolean;
   /** Mode to force on everything (storage.conf force_mask); none when absent. */
   forceMask?: number;
+  /** The layer's ID mappings: entries carry container IDs, files get the host IDs. */
+  idMappings?: IdMappings;
 }
 
 /** What containers/storage records on a layer after applying its diff. */

@@ -17,7 +17,6 @@ export const STORAGE_ERROR_MESSAGES = {
   'invalid-big-data-name': 'not a valid name for a big data item',
   'layer-has-children': 'layer has children',
   'layer-not-mounted': 'layer is not mounted',
-  'layer-mounted': 'layer is mounted',
   'layer-unknown': 'layer not known',
   'layer-used-by-container': 'layer is in use by a container',
   'layer-used-by-image': 'layer is in use by an image',

@@ -14,7 +14,8 @@ import { StorageError } from './errors.js';
 import { applyNameOperation, type NameOperation } from './id-index.js';
 import { RecordStore, type Durability, type RecordFiles } from './record-store.js';
 import { decodeLayer, decodeMountPoints, encodeLayer, encodeMountPoints } from './record-json.js';
-import type { Layer, PutLayerOptions, StagedLayer } from './types.js';
+import type { IDMap, Layer, PutLayerOptions, StagedLayer } from './types.js';
+import { IdMappings } from '../idmap/index.js';
 import type { ApplyResult } from '../archive/index.js';
 import { stagedPaths } from './layer-staging.js';
 import { currentCallSignal } from './call-signal.js';
@@ -39,6 +40,9 @@ export interface NewLayer {
   options: PutLayerOptions;
   storageOpt?: Record<string, string>;
   diff?: Readable;
+  /** The layer's resolved maps (given, or inherited from the parent); none: the host's IDs. */
+  uidMap?: IDMap[];
+  gidMap?: IDMap[];
 }
 
 export class LayerStore extends RecordStore<Layer> {
@@ -126,6 +130,8 @@ export class LayerStore extends RecordStore<Layer> {
       mountLabel: spec.mountLabel || undefined,
       created: goTimeOf(spec.options.created),
       flags: { ...spec.options.flags, [INCOMPLETE_FLAG]: true },
+      uidMap: spec.uidMap,
+      gidMap: spec.gidMap,
       mountCount: 0,
       readOnly: false,
     };
@@ -134,7 +140,7 @@ export class LayerStore extends RecordStore<Layer> {
     try {
       await this.commit('marker');
       for (const item of spec.options.bigData ?? []) await this.writeBigData(layer, item.key, Buffer.isBuffer(item.data) ? item.data : await collect(item.data));
-      await this.driver.create(id, spec.parent?.id, { mountLabel: spec.mountLabel, storageOpt: spec.storageOpt });
+      await this.createDriverLayer(layer, spec.parent, spec.storageOpt);
       if (spec.diff) size = await this.applyDiff(layer, spec.diff, spec.options);
       if (spec.options.staged) size = await this.applyStaged(layer, spec.options.staged, spec.options);
       clearIncomplete(layer);
@@ -149,13 +155,24 @@ export class LayerStore extends RecordStore<Layer> {
   }
 
   /**
+   * The driver's directory for a layer, then Go's UpdateLayerIDMap when its
+   * maps differ from its parent's: what it has of the parent is moved to them.
+   */
+  private async createDriverLayer(layer: Layer, parent: Layer | undefined, storageOpt?: Record<string, string>): Promise<void> {
+    const mappings = layerMappings(layer);
+    await this.driver.create(layer.id, layer.parent, { mountLabel: layer.mountLabel, storageOpt, idMappings: mappings });
+    const parentMappings = parent ? layerMappings(parent) : new IdMappings();
+    if (!parentMappings.equals(mappings)) await this.driver.updateLayerIdMap(layer.id, parentMappings, mappings, layer.mountLabel);
+  }
+
+  /**
    * Applies a layer tar through the driver (which writes the tar-split) and
    * records digests, sizes, compression and owners. The expected digests of
    * LayerOptions are checked after the stream was consumed; the caller
    * removes a layer whose diff did not match. Returns the uncompressed size.
    */
   async applyDiff(layer: Layer, diff: Readable, expected: Pick<PutLayerOptions, 'originalDigest' | 'uncompressedDigest'> = {}): Promise<number> {
-    const result = await this.driver.applyDiff(layer.id, layer.parent, diff, { tarSplitPath: this.tarSplitPath(layer.id) });
+    const result = await this.driver.applyDiff(layer.id, layer.parent, diff, { tarSplitPath: this.tarSplitPath(layer.id), idMappings: layerMappings(layer) });
     return this.recordDiff(layer, result, expected);
   }
 
@@ -237,7 +254,7 @@ export class LayerStore extends RecordStore<Layer> {
     try {
       removeQuietly(this.tarSplitPath(layer.id));
       await this.driver.remove(layer.id);
-      await this.driver.create(layer.id, layer.parent, { mountLabel: layer.mountLabel });
+      await this.createDriverLayer(layer, layer.parent ? this.index.get(layer.parent) : undefined);
       for (const field of DIFF_FIELDS) delete layer[field];
       clearIncomplete(layer);
     } finally {
@@ -458,4 +475,9 @@ async function collect(stream: Readable): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of stream) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string));
   return Buffer.concat(chunks);
+}
+
+/** Go's layerMappings: the layer's maps (none: the host's IDs). */
+export function layerMappings(layer: Pick<Layer, 'uidMap' | 'gidMap'>): IdMappings {
+  return new IdMappings(layer.uidMap, layer.gidMap);
 }

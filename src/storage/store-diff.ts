@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { Compression, createCompressor, tarSplitReplay, type Change } from '../archive/index.js';
 import { StorageError } from './errors.js';
-import type { LayerStore } from './layer-store.js';
+import { layerMappings, type LayerStore } from './layer-store.js';
 import type { StoreParts } from './store-parts.js';
 import { findReadOnlyLayer } from './store-readonly.js';
 import type { DiffOptions, Layer } from './types.js';
@@ -60,7 +60,7 @@ export async function diff(parts: StoreParts, fromRef: string | undefined, toRef
         const { to, from } = resolvePair(layers, fromRef, toRef);
         const plain = from === to.parent && existsSync(layers.tarSplitPath(to.id))
           ? tarSplitReplay(layers.tarSplitPath(to.id), parts.driver.layerFilesDir(to.id))
-          : await parts.driver.diff(to.id, from);
+          : await parts.driver.diff(to.id, from, layerMappings(to));
         const compression = options.compression ?? to.compressionType ?? Compression.None;
         const output = compression === Compression.None ? plain : compress(plain, compression);
         const closed = new Promise<void>((done) => output.once('close', done));

@@ -9,7 +9,7 @@ import { StorageError } from './errors.js';
 import { copyLayer } from './record-copy.js';
 import { dedupe } from './id-index.js';
 import type { StoreParts } from './store-parts.js';
-import type { CreateStorageLayerOptions, IDMappingOptions, Layer, PutLayerOptions } from './types.js';
+import type { CreateStorageLayerOptions, IDMap, IDMappingOptions, Layer, PutLayerOptions } from './types.js';
 import { findReadOnlyLayer, readOnlyLayers } from './store-readonly.js';
 import { validateId, validateNames } from './validate.js';
 
@@ -21,7 +21,10 @@ import { validateId, validateNames } from './validate.js';
 export async function putLayer(parts: StoreParts, options: PutLayerOptions, diff?: Readable): Promise<{ layer: Layer; size: number }> {
   const { id, parent: parentRef, mountLabel = '' } = options;
   let names = options.names ?? [];
-  refuseIdMappings(options);
+  if (options.autoUserNs) throw new StorageError('not-supported', 'automatic user namespaces for a layer (they are for containers)', {});
+  if (options.staged && (options.uidMap?.length || options.gidMap?.length)) {
+    throw new StorageError('not-supported', 'ID mappings for a staged layer', {});
+  }
   validateId(id, 'layer');
   validateNames(names, 'layer');
   names = dedupe(names);
@@ -43,7 +46,7 @@ export async function putLayer(parts: StoreParts, options: PutLayerOptions, diff
         if (!parent) throw new StorageError('layer-unknown', `parent ${JSON.stringify(parentRef)}`, { parent: parentRef });
         if (parts.containers.withLayer(parent.id)) throw new StorageError('parent-is-container', `layer ${parent.id}`, { parent: parent.id });
       }
-      const result = await layers.create({ id, parent, names, mountLabel, options, diff });
+      const result = await layers.create({ id, parent, names, mountLabel, options, diff, ...layerIdMaps(options, parent) });
       return { layer: publicLayer(result.layer), size: result.size };
     }),
   );
@@ -95,7 +98,8 @@ export async function applyDiff(parts: StoreParts, ref: string, diff: Readable):
   return layers.write(async () => {
     const layer = requireLayer(parts, ref);
     await parts.images.read(() => parts.containers.read(() => refuseDependents(parts, layer)));
-    if ((await layers.mountCount(layer)) > 0) throw new StorageError('layer-mounted', `applying a diff to layer ${layer.id}`, { id: layer.id });
+    // A mounted layer is allowed, as in Go (the v1.50.2 bats suite applies into mounted layers);
+    // if the apply fails or is killed, emptying or removing the layer detaches that mount.
     return layers.applyDiffToExisting(layer, diff);
   });
 }
@@ -196,10 +200,26 @@ export async function listLayerBigData(parts: StoreParts, ref: string): Promise<
   return parts.layers().read(() => [...(requireLayer(parts, ref).bigDataNames ?? [])]);
 }
 
-/** ID mappings are not implemented yet: refused before anything is written, never ignored. */
+/**
+ * Go's putLayer: the host's IDs when asked, else the maps given, else the
+ * parent's (a store-wide default map, storage.conf remap-*, would come next).
+ */
+function layerIdMaps(options: IDMappingOptions, parent: Layer | undefined): { uidMap?: IDMap[]; gidMap?: IDMap[] } {
+  const pick = (host: boolean | undefined, given: IDMap[] | undefined, inherited: IDMap[] | undefined): IDMap[] | undefined => {
+    if (host) return undefined;
+    const maps = given?.length ? given : inherited;
+    return maps?.length ? maps.map((m) => ({ ...m })) : undefined;
+  };
+  return {
+    uidMap: pick(options.hostUidMapping, options.uidMap, parent?.uidMap),
+    gidMap: pick(options.hostGidMapping, options.gidMap, parent?.gidMap),
+  };
+}
+
+/** Container ID mappings are not implemented yet: refused before anything is written, never ignored. */
 export function refuseIdMappings(options: IDMappingOptions): void {
   const asked = options.uidMap?.length || options.gidMap?.length || options.autoUserNs || options.hostUidMapping || options.hostGidMapping;
-  if (asked) throw new StorageError('not-supported', 'ID mappings', {});
+  if (asked) throw new StorageError('not-supported', 'ID mappings for containers', {});
 }
 
 export function requireLayer(parts: StoreParts, ref: string): Layer {

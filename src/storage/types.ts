@@ -5,12 +5,9 @@
 import type { Readable } from 'node:stream';
 import type { Change, Compression } from '../archive/index.js';
 import type { DriverName } from './drivers/types.js';
+import type { IDMap } from '../idmap/index.js';
 
-export interface IDMap {
-  containerId: number;
-  hostId: number;
-  size: number;
-}
+export type { IDMap } from '../idmap/index.js';
 
 export interface Layer {
   id: string;

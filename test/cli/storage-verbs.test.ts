@@ -218,11 +218,6 @@ describe('berth storage errors', () => {
     assert.match(flag.stderr, /flag provided but not defined: --bogus/);
   });
 
-  it('ID mappings are refused with a message instead of ignored', async () => {
-    const result = await berthStorageTry(temp, ['create-layer', '--uidmap', '0:100000:65536']);
-    assert.equal(result.code, 1);
-    assert.match(result.stderr, /ID mappings are not supported/);
-  });
 });
 
 describe('berth storage status, check and storage.conf', () => {

@@ -2,11 +2,12 @@
 // lays them out (store-format.md §1.3/1.4), kernel overlay mounts, and layer
 // diffs read from and written to the upper (`diff`) directory.
 
-import { chmodSync, chownSync, mkdirSync, readFileSync, renameSync, rmdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, readlinkSync, renameSync, rmdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { mkdir, readdir, rm, rmdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import type { ApplyResult, Change } from '../../archive/index.js';
+import type { IdMappings } from '../../idmap/index.js';
 import { generateShortLinkId, isErrno, readdirEntriesSync } from '../../util/index.js';
 import type { Driver, DriverApplyOptions, DriverCreateOptions, DriverInitOptions, DriverMountOptions } from './types.js';
 import { DriverError } from './errors.js';
@@ -92,7 +93,8 @@ export class OverlayDriver implements Driver {
       throw new DriverError('not-supported', "--storage-opt is supported only for overlay over xfs with 'pquota' mount option", { id });
     }
     const dir = path.join(this.home, id);
-    let owner = { uid: 0, gid: 0 };
+    // Go: the root of the layer's mappings, or the parent's owner.
+    let owner = options?.idMappings?.rootPair() ?? { uid: 0, gid: 0 };
     let diffMode = DEFAULT_DIFF_MODE;
     if (parent) {
       // Go takes the owner from the parent's layer dir and the mode from its diff dir.
@@ -131,6 +133,8 @@ export class OverlayDriver implements Driver {
     }
     if (shortName) rmSync(path.join(this.home, LINK_DIR, shortName), { force: true });
     const dir = path.join(this.home, id);
+    // Go's Remove unmounts first: deleting through a live merged dir would be wasted work.
+    detachMount(path.join(dir, 'merged'));
     try {
       rmSync(dir, { recursive: true, force: true });
     } catch (err) {
@@ -163,8 +167,9 @@ export class OverlayDriver implements Driver {
     let optionList = options.options && options.options.length > 0 ? [...options.options] : this.options.mountOptions.split(',');
     if (!this.usingMetacopy) optionList = optionList.filter((o) => o !== 'metacopy=on');
     const readWrite = !optionList.includes('ro');
-    const lowers = readLowers(homeOf(this.homes, id), id);
-    if (lowers.length > MAX_DEPTH) throw new DriverError('max-depth-exceeded', 'max depth exceeded', { id, depth: lowers.length });
+    const chain = readLowers(homeOf(this.homes, id), id);
+    if (chain.length > MAX_DEPTH) throw new DriverError('max-depth-exceeded', 'max depth exceeded', { id, depth: chain.length });
+    const lowers = withRemappedDiffs(this.homes, id, chain);
     await mkdir(path.join(dir, 'diff'), { recursive: true, mode: DEFAULT_DIFF_MODE });
     await mkdir(merged, { recursive: true, mode: 0o700 });
     if (options.volatile && !optionList.includes('volatile') && (await this.volatileSupported())) optionList.push('volatile');
@@ -206,7 +211,12 @@ export class OverlayDriver implements Driver {
    */
   async applyDiff(id: string, parent: string | undefined, input: Readable, options: DriverApplyOptions = {}): Promise<ApplyResult> {
     const { applyLayer } = await archiveModule();
-    const common = { tarSplitPath: options.tarSplitPath, maxUncompressedSize: options.maxUncompressedSize, ignoreChownErrors: this.options.ignoreChownErrors };
+    const common = {
+      tarSplitPath: options.tarSplitPath,
+      maxUncompressedSize: options.maxUncompressedSize,
+      ignoreChownErrors: this.options.ignoreChownErrors,
+      idMappings: options.idMappings,
+    };
     if (await this.isParent(id, parent)) {
       return applyLayer(this.layerFilesDir(id), input, { ...common, whiteoutFormat: 'overlay' });
     }
@@ -237,10 +247,10 @@ export class OverlayDriver implements Driver {
     renameSync(dir, diff);
   }
 
-  async diff(id: string, parent: string | undefined): Promise<Readable> {
+  async diff(id: string, parent: string | undefined, idMappings?: IdMappings): Promise<Readable> {
     const { exportChanges, exportDirectory, exportOverlayUpper, changesDirs } = await archiveModule();
     if ((await this.useNativeDiff()) && (await this.isParent(id, parent))) {
-      return exportOverlayUpper(this.layerFilesDir(id), await lowerDiffDirs(this.homes, id));
+      return exportOverlayUpper(this.layerFilesDir(id), await lowerDiffDirs(this.homes, id), idMappings);
     }
     // Naive: mounts stay up until the stream has been read or destroyed.
     const release: Array<() => Promise<void>> = [];
@@ -248,10 +258,10 @@ export class OverlayDriver implements Driver {
       const root = await this.acquireMount(id, undefined, release);
       let stream: Readable;
       if (!parent) {
-        stream = exportDirectory(root);
+        stream = exportDirectory(root, idMappings);
       } else {
         const parentRoot = await this.acquireMount(parent, ['ro'], release);
-        stream = exportChanges(root, await changesDirs(root, parentRoot));
+        stream = exportChanges(root, await changesDirs(root, parentRoot), idMappings);
       }
       return await endAfterRelease(stream, () => releaseAll(release));
     } catch (err) {
@@ -266,6 +276,27 @@ export class OverlayDriver implements Driver {
       return overlayChanges(await lowerDiffDirs(this.homes, id), this.layerFilesDir(id));
     }
     return this.naiveChanges(id, parent);
+  }
+
+  /**
+   * Go's UpdateLayerIDMap: the owners are changed through a mount (the kernel copies every
+   * file of the parents up into `diff`, and chownTreeByMaps links names of one inode again),
+   * then `diff` becomes `diff1` (older ones move up: `diff1` → `diff2` …) below a new empty
+   * `diff`, and `work` starts over (its index may name the old upper).
+   */
+  async updateLayerIdMap(id: string, from: IdMappings, to: IdMappings): Promise<void> {
+    const { chownTreeByMaps } = await archiveModule();
+    await this.withMounted(id, undefined, async (root) => chownTreeByMaps(root, from, to));
+    const dir = this.layerDir(id);
+    const diff = path.join(dir, 'diff');
+    const mode = statSync(diff).mode & 0o7777;
+    let top = 0;
+    while (existsSync(diffWithSuffix(diff, top))) top++;
+    for (let n = top; n > 0; n--) renameSync(diffWithSuffix(diff, n - 1), diffWithSuffix(diff, n));
+    const root = to.rootPair();
+    rmSync(path.join(dir, 'work'), { recursive: true, force: true });
+    mkdirOwned(path.join(dir, 'work'), 0o700, root);
+    mkdirOwned(diff, mode, root);
   }
 
   async diffSize(id: string, parent: string | undefined): Promise<number> {
@@ -436,4 +467,34 @@ function makeDirIfAbsent(dir: string, mode: number): boolean {
 function mkdirOwned(dir: string, mode: number, owner: { uid: number; gid: number }): void {
   mkdirSync(dir, { mode });
   if (owner.uid !== 0 || owner.gid !== 0) chownSync(dir, owner.uid, owner.gid);
+}
+
+/** Go's nameWithSuffix: `diff`, `diff1`, `diff2`, … */
+function diffWithSuffix(diff: string, n: number): string {
+  return n === 0 ? diff : `${diff}${n}`;
+}
+
+/**
+ * The lowers of a mount with the `diff1`, `diff2`, … that UpdateLayerIDMap left (Go's get()):
+ * the layer's own first, then each parent's after its link, as paths relative to the home.
+ */
+function withRemappedDiffs(homes: readonly string[], id: string, chain: readonly string[]): string[] {
+  const lowers = remappedDiffs(homes, id);
+  for (const lower of chain) {
+    lowers.push(lower);
+    let target: string;
+    try {
+      target = readlinkSync(lowerPath(homes, lower));
+    } catch {
+      continue; // a lost link: the mount fails and recreateSymlinks runs, as before
+    }
+    lowers.push(...remappedDiffs(homes, path.basename(path.dirname(target))));
+  }
+  return lowers;
+}
+
+function remappedDiffs(homes: readonly string[], id: string): string[] {
+  const found: string[] = [];
+  for (let n = 1; existsSync(lowerPath(homes, `${id}/diff${n}`)); n++) found.push(`${id}/diff${n}`);
+  return found;
 }

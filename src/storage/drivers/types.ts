@@ -4,6 +4,7 @@
 
 import type { Readable } from 'node:stream';
 import type { ApplyResult, Change, Compression } from '../../archive/index.js';
+import type { IdMappings } from '../../idmap/index.js';
 
 export type DriverName = 'overlay' | 'vfs';
 
@@ -20,6 +21,8 @@ export interface DriverCreateOptions {
   mountLabel?: string;
   /** Per-layer options (`size=…`); unsupported keys are an error. */
   storageOpt?: Record<string, string>;
+  /** The layer's ID mappings: a layer without parent is owned by their root. */
+  idMappings?: IdMappings;
 }
 
 export interface DriverMountOptions {
@@ -34,6 +37,8 @@ export interface DriverApplyOptions {
   /** Where to write the gzipped tar-split; none when absent. */
   tarSplitPath?: string;
   maxUncompressedSize?: number;
+  /** The layer's ID mappings: tar entries carry container IDs, files get host IDs. */
+  idMappings?: IdMappings;
 }
 
 export interface DiffTarOptions {
@@ -78,8 +83,14 @@ export interface Driver {
   applyStaged(id: string, parent: string | undefined, dir: string, staged: { rootEntry: boolean; tarSplitPath: string }): Promise<void>;
   /** Where staging directories go: on the layers' filesystem, never listed as layers. */
   readonly stagingHome: string;
-  /** A tar of the layer's changes against its parent, generated from the files (no tar-split). */
-  diff(id: string, parent: string | undefined): Promise<Readable>;
+  /** A tar of the layer's changes against its parent, generated from the files (no tar-split); owners read back through `idMappings`. */
+  diff(id: string, parent: string | undefined, idMappings?: IdMappings): Promise<Readable>;
+  /**
+   * Go's UpdateLayerIDMap: the files a new layer has from its parent move from the parent's
+   * mappings to the layer's (vfs: its copy of the parent; overlay: copied up through a mount,
+   * kept as `diff1` below a new empty `diff`).
+   */
+  updateLayerIdMap(id: string, from: IdMappings, to: IdMappings, mountLabel?: string): Promise<void>;
   changes(id: string, parent: string | undefined): Promise<Change[]>;
   diffSize(id: string, parent: string | undefined): Promise<number>;
 

@@ -2,10 +2,11 @@
 // (`<graphRoot>/vfs/dir/<id>`) with its own diff applied on top; no mounts.
 
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, rm } from 'node:fs/promises';
+import { chown, mkdir, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import type { ApplyResult, Change } from '../../archive/index.js';
+import type { IdMappings } from '../../idmap/index.js';
 import type { Driver, DriverApplyOptions, DriverCreateOptions, DriverInitOptions, DriverMountOptions } from './types.js';
 import { applyWithOverlayWhiteouts, archiveModule } from './archive-module.js';
 import { DriverError } from './errors.js';
@@ -47,6 +48,9 @@ export class VfsDriver implements Driver {
     const parentStat = parent ? statLayer(this.layerFilesDir(parent), parent) : undefined;
     await mkdir(dir, { mode: parentStat ? parentStat.mode & 0o7777 : DEFAULT_ROOT_MODE });
     try {
+      // Go: the parent's owner, else the root of the layer's mappings.
+      const owner = parentStat ?? options?.idMappings?.rootPair();
+      if (owner && (owner.uid !== 0 || owner.gid !== 0)) await chown(dir, owner.uid, owner.gid);
       if (parent) await copyTree(this.layerFilesDir(parent), dir);
     } catch (err) {
       await rm(dir, { recursive: true, force: true });
@@ -106,6 +110,7 @@ export class VfsDriver implements Driver {
       tarSplitPath: options.tarSplitPath,
       maxUncompressedSize: options.maxUncompressedSize,
       ignoreChownErrors: this.options.ignoreChownErrors,
+      idMappings: options.idMappings,
     });
   }
 
@@ -130,12 +135,19 @@ export class VfsDriver implements Driver {
     await rm(dir, { recursive: true, force: true });
   }
 
-  async diff(id: string, parent: string | undefined): Promise<Readable> {
+  async diff(id: string, parent: string | undefined, idMappings?: IdMappings): Promise<Readable> {
     const dir = this.layerFilesDir(id);
     statLayer(dir, id);
     const { exportChanges, exportDirectory } = await archiveModule();
-    if (!parent) return exportDirectory(dir);
-    return exportChanges(dir, await this.changes(id, parent));
+    if (!parent) return exportDirectory(dir, idMappings);
+    return exportChanges(dir, await this.changes(id, parent), idMappings);
+  }
+
+  async updateLayerIdMap(id: string, from: IdMappings, to: IdMappings): Promise<void> {
+    const dir = this.layerFilesDir(id);
+    statLayer(dir, id);
+    const { chownTreeByMaps } = await archiveModule();
+    chownTreeByMaps(dir, from, to);
   }
 
   async changes(id: string, parent: string | undefined): Promise<Change[]> {

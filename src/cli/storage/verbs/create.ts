@@ -1,15 +1,15 @@
 // Creating verbs: create-layer, import-layer (a layer from a tar on stdin or
 // --file), create-image, create-container.
 
-import type { CreateLayerOptions, Layer } from '../../../storage/index.js';
+import { parseIdMapSpecs, subIdMappings } from '../../../idmap/index.js';
+import type { CreateLayerOptions, IDMappingOptions, Layer } from '../../../storage/index.js';
 import { flagBool, flagList, flagString, type FlagSpec, type ParsedFlags } from '../flags.js';
 import { goContainer, goImage, goLayer } from '../go-records.js';
 import { inputStream, METADATA_FLAGS, metadataOf } from '../input.js';
 import type { Output } from '../output.js';
 import { JSON_FLAG, type Verb } from '../verb.js';
 
-// Berth has no ID mappings yet: the flags are accepted so scripts parse, and a
-// mapping that is asked for is refused rather than silently dropped.
+// The Go CLI's ID-mapping flags of create-layer, import-layer and create-container.
 const ID_MAP_FLAGS: readonly FlagSpec[] = [
   { names: ['hostuidmap'], kind: 'bool', help: 'Force host UID map' },
   { names: ['hostgidmap'], kind: 'bool', help: 'Force host GID map' },
@@ -34,7 +34,6 @@ export const createLayer: Verb = {
   minArgs: 0,
   maxArgs: 1,
   async run({ store, args, flags, out }) {
-    if (refuseIdMappings(flags, out)) return 1;
     const layer = await store.createLayer(layerOptionsOf(args, flags));
     printLayer(layer, flags, out);
     return 0;
@@ -47,7 +46,6 @@ export const importLayer: Verb = {
   minArgs: 0,
   maxArgs: 1,
   async run({ store, args, flags, out }) {
-    if (refuseIdMappings(flags, out)) return 1;
     const { layer } = await store.putLayer(inputStream(flagString(flags, 'file')), layerOptionsOf(args, flags));
     printLayer(layer, flags, out);
     return 0;
@@ -88,7 +86,6 @@ export const createContainer: Verb = {
   minArgs: 1,
   maxArgs: 1,
   async run({ store, args, flags, out }) {
-    if (refuseIdMappings(flags, out)) return 1;
     const metadata = await metadataOf(flags);
     const container = await store.createContainer({
       id: optional(flagString(flags, 'id')),
@@ -96,6 +93,7 @@ export const createContainer: Verb = {
       image: args[0],
       metadata,
       volatile: flagBool(flags, 'volatile') || undefined,
+      ...idMappingOptionsOf(flags),
     });
     if (flagBool(flags, 'json')) out.json(goContainer(container));
     // The Go CLI 1.43 prints the names without a newline after each; kept for scripts that split on it.
@@ -109,11 +107,30 @@ function printLayer(layer: Layer, flags: ParsedFlags, out: Output): void {
   else out.out(`${layer.id}\n${layer.names.map((name) => `\t${name}\n`).join('')}`);
 }
 
-function refuseIdMappings(flags: ParsedFlags, out: Output): boolean {
-  const given = ['uidmap', 'gidmap', 'subuidmap', 'subgidmap'].filter((name) => flagString(flags, name) !== '');
-  if (given.length === 0) return false;
-  out.err(`ID mappings are not supported by Berth (--${given.join(', --')})\n`);
-  return true;
+/**
+ * The Go CLI's paramIDMapping: `--subuidmap`/`--subgidmap` name a user and group
+ * of /etc/subuid and /etc/subgid (one stands for both when the other is absent),
+ * `--uidmap`/`--gidmap` add `container:host:size` triples, `--hostuidmap` and
+ * `--hostgidmap` exclude them.
+ */
+function idMappingOptionsOf(flags: ParsedFlags): IDMappingOptions {
+  const hostUidMapping = flagBool(flags, 'hostuidmap');
+  const hostGidMapping = flagBool(flags, 'hostgidmap');
+  const uidSpec = flagString(flags, 'uidmap');
+  const gidSpec = flagString(flags, 'gidmap');
+  let subUser = flagString(flags, 'subuidmap');
+  let subGroup = flagString(flags, 'subgidmap');
+  if (hostUidMapping && (uidSpec !== '' || subUser !== '')) throw new Error('host uid map specified along with UID mapping');
+  if (hostGidMapping && (gidSpec !== '' || subGroup !== '')) throw new Error('host gid map specified along with GID mapping');
+  subUser ||= subGroup;
+  subGroup ||= subUser;
+  const sub = subUser !== '' ? subIdMappings(subUser, subGroup) : { uidMap: [], gidMap: [] };
+  return {
+    hostUidMapping: hostUidMapping || undefined,
+    hostGidMapping: hostGidMapping || undefined,
+    uidMap: [...sub.uidMap, ...parseIdMapSpecs([uidSpec], 'uid')],
+    gidMap: [...sub.gidMap, ...parseIdMapSpecs([gidSpec], 'gid')],
+  };
 }
 
 function optional(value: string): string | undefined {
@@ -128,5 +145,6 @@ function layerOptionsOf(args: string[], flags: ParsedFlags): CreateLayerOptions 
     names: flagList(flags, 'name'),
     mountLabel: flagString(flags, 'label'),
     writeable: !flagBool(flags, 'readonly'),
+    ...idMappingOptionsOf(flags),
   };
 }

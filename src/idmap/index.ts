@@ -1,0 +1,2 @@
+// ID mappings (containers/storage pkg/idtools): container IDs to host IDs and back.
+export { IdMappings, IdMappingError, idToContainer, idToHost, parseIdMapSpecs, subIdMappings, type IDMap, type IdPair } from './mappings.js';
