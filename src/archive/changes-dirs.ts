@@ -5,6 +5,7 @@ import { lstatSync } from 'node:fs';
 import path from 'node:path';
 import type { BigIntStats } from 'node:fs';
 import { fsPath, readdirNamesSync } from '../util/index.js';
+import { IdMappings } from '../idmap/index.js';
 import { ChangeKind, type Change } from './types.js';
 import { readCarriedXattrs } from './changes-xattrs.js';
 import { compareBytewise, sameFsTime, statIfExists, WalkPacer } from './changes-fs.js';
@@ -17,7 +18,7 @@ import { compareBytewise, sameFsTime, statIfExists, WalkPacer } from './changes-
  * a changed entry inside is listed as modified too. Entries that are the same
  * inode on the same device in both trees are skipped unread, as Go prunes them.
  */
-export async function changesDirs(newDir: string, oldDir: string | undefined): Promise<Change[]> {
+export async function changesDirs(newDir: string, oldDir: string | undefined, mappings: TreeMappings = NO_MAPPINGS): Promise<Change[]> {
   const oldRoot = newRootNode();
   const newRoot = newRootNode();
   const pacer = new WalkPacer();
@@ -28,7 +29,7 @@ export async function changesDirs(newDir: string, oldDir: string | undefined): P
     await collectPair(trees, '/', lstatSync(fsPath(oldDir), { bigint: true }), lstatSync(fsPath(newDir), { bigint: true }), pacer);
   }
   const changes: Change[] = [];
-  addChanges(newRoot, oldRoot, changes);
+  addChanges(newRoot, oldRoot, changes, mappings);
   return changes.sort((a, b) => compareBytewise(a.path, b.path));
 }
 
@@ -55,6 +56,33 @@ interface TreePair {
 
 function newRootNode(): FileNode {
   return { name: '/', parent: undefined, stat: undefined, xattrs: new Map(), children: new Map(), listed: false };
+}
+
+/** Each tree's ID mappings: owners are compared as container IDs (a layer and its parent may differ). */
+export interface TreeMappings {
+  new: IdMappings;
+  old: IdMappings;
+}
+
+const NO_MAPPINGS: TreeMappings = { new: new IdMappings(), old: new IdMappings() };
+
+/** Go's statDifferent: the new owner as the container's if its map has it, and then the old one too. */
+function ownerChanged(a: BigIntStats, b: BigIntStats, mappings: TreeMappings): boolean {
+  let oldOwner = { uid: Number(a.uid), gid: Number(a.gid) };
+  let newOwner = { uid: Number(b.uid), gid: Number(b.gid) };
+  if (mappings !== NO_MAPPINGS) {
+    try {
+      newOwner = mappings.new.toContainer(newOwner);
+      try {
+        oldOwner = mappings.old.toContainer(oldOwner);
+      } catch {
+        // Go keeps the raw old owner when its map lacks it.
+      }
+    } catch {
+      // …and compares both raw when the new map lacks the new owner.
+    }
+  }
+  return oldOwner.uid !== newOwner.uid || oldOwner.gid !== newOwner.gid;
 }
 
 /** One tree alone (no parent layer): every entry is registered. */
@@ -128,7 +156,7 @@ function isDirLike(node: FileNode): boolean {
 }
 
 /** Go's FileInfo.addChanges: `newNode` against `oldNode` (undefined: added). */
-function addChanges(newNode: FileNode, oldNode: FileNode | undefined, changes: Change[]): void {
+function addChanges(newNode: FileNode, oldNode: FileNode | undefined, changes: Change[], mappings: TreeMappings): void {
   const sizeAtEntry = changes.length;
   if (oldNode === undefined) {
     changes.push({ path: nodePath(newNode), kind: ChangeKind.Add });
@@ -140,13 +168,13 @@ function addChanges(newNode: FileNode, oldNode: FileNode | undefined, changes: C
   for (const [name, newChild] of newNode.children) {
     const oldChild = oldChildren.get(name);
     if (oldChild !== undefined) {
-      if (statDifferent(oldChild.stat!, newChild.stat!) || !sameXattrs(oldChild.xattrs, newChild.xattrs)) {
+      if (statDifferent(oldChild.stat!, newChild.stat!, mappings) || !sameXattrs(oldChild.xattrs, newChild.xattrs)) {
         changes.push({ path: nodePath(newChild), kind: ChangeKind.Modify });
         newChild.listed = true;
       }
       oldChildren.delete(name);
     }
-    addChanges(newChild, oldChild, changes);
+    addChanges(newChild, oldChild, changes, mappings);
   }
   for (const oldChild of oldChildren.values()) changes.push({ path: nodePath(oldChild), kind: ChangeKind.Delete });
   if (changes.length > sizeAtEntry && isDirLike(newNode) && !newNode.listed && newNode.parent !== undefined) {
@@ -154,8 +182,8 @@ function addChanges(newNode: FileNode, oldNode: FileNode | undefined, changes: C
   }
 }
 
-function statDifferent(a: BigIntStats, b: BigIntStats): boolean {
-  if (a.mode !== b.mode || a.uid !== b.uid || a.gid !== b.gid || a.rdev !== b.rdev) return true;
+function statDifferent(a: BigIntStats, b: BigIntStats, mappings: TreeMappings): boolean {
+  if (a.mode !== b.mode || a.rdev !== b.rdev || ownerChanged(a, b, mappings)) return true;
   // Directory sizes and mtimes say nothing about the directory itself.
   if ((a.mode & S_IFDIR) !== 0n) return false;
   return !sameFsTime(a.mtimeNs, b.mtimeNs) || a.size !== b.size;

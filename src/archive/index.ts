@@ -11,7 +11,7 @@ export { parsePaxRecords } from './tar/pax.js';
 export { TarReader, type TarVisitor } from './tar/reader.js';
 export { overlayChanges } from './changes-overlay.js';
 export { readXattr } from './changes-xattrs.js';
-export { changesDirs } from './changes-dirs.js';
+export { changesDirs, type TreeMappings } from './changes-dirs.js';
 export { changesSize, directorySize } from './changes-size.js';
 export { exportDirectory, exportOverlayUpper, exportChanges } from './export.js';
 export { applyLayer } from './apply.js';

@@ -10,7 +10,7 @@ import { bigDataPath } from './big-data-items.js';
 import { StorageError, type StorageErrorCode } from './errors.js';
 import { compareLayerContents, type ContentRules } from './check-contents.js';
 import type { ImageStore } from './image-store.js';
-import type { LayerStore } from './layer-store.js';
+import { layerMappings, type LayerStore } from './layer-store.js';
 import type { StoreParts } from './store-parts.js';
 import { readOnlyImages, readOnlyLayers } from './store-readonly.js';
 import type { CheckOptions, CheckReport, Container, Image, Layer } from './types.js';
@@ -136,7 +136,9 @@ const NAMED_CHANGES = 5;
 async function checkUnrecordedContents(parts: StoreParts, layer: Layer, section: Section): Promise<void> {
   let changes: Change[];
   try {
-    changes = await parts.driver.changes(layer.id, layer.parent);
+    // Owners compare as container IDs: a child with other maps than its parent's holds its parent's files chowned.
+    const parent = layer.parent ? parts.layers().index.get(layer.parent) : undefined;
+    changes = await parts.driver.changes(layer.id, layer.parent, { new: layerMappings(layer), old: layerMappings(parent ?? {}) });
   } catch (err) {
     note(section.into, layer.id, problem('driver-failure', `layer ${layer.id}: listing its changes: ${(err as Error).message}`, err));
     return;

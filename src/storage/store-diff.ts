@@ -4,7 +4,7 @@
 
 import { existsSync } from 'node:fs';
 import type { Readable } from 'node:stream';
-import { Compression, createCompressor, tarSplitReplay, type Change } from '../archive/index.js';
+import { Compression, createCompressor, tarSplitReplay, type Change, type TreeMappings } from '../archive/index.js';
 import { StorageError } from './errors.js';
 import { layerMappings, type LayerStore } from './layer-store.js';
 import type { StoreParts } from './store-parts.js';
@@ -14,6 +14,8 @@ import type { DiffOptions, Layer } from './types.js';
 interface LayerPair {
   to: Layer;
   from: string | undefined;
+  /** Both layers' ID mappings (Go's layerMappings of each). */
+  mappings: TreeMappings;
 }
 
 /** The layer store holding `ref`: this store's, else the first additional store's that has it. */
@@ -29,14 +31,15 @@ function resolvePair(layers: LayerStore, fromRef: string | undefined, toRef: str
   if (!to) throw new StorageError('layer-unknown', toRef, { id: toRef });
   let from = fromRef || to.parent;
   if (from) from = layers.lookup(from)?.id ?? to.parent;
-  return { to, from };
+  const fromLayer = from ? layers.lookup(from) : undefined;
+  return { to, from, mappings: { new: layerMappings(to), old: layerMappings(fromLayer ?? {}) } };
 }
 
 export async function changes(parts: StoreParts, fromRef: string | undefined, toRef: string): Promise<Change[]> {
   const layers = await storeHolding(parts, toRef);
   return layers.read(() => {
-    const { to, from } = resolvePair(layers, fromRef, toRef);
-    return parts.driver.changes(to.id, from);
+    const { to, from, mappings } = resolvePair(layers, fromRef, toRef);
+    return parts.driver.changes(to.id, from, mappings);
   });
 }
 
@@ -57,10 +60,10 @@ export async function diff(parts: StoreParts, fromRef: string | undefined, toRef
   return new Promise<Readable>((resolve, reject) => {
     layers
       .read(async () => {
-        const { to, from } = resolvePair(layers, fromRef, toRef);
+        const { to, from, mappings } = resolvePair(layers, fromRef, toRef);
         const plain = from === to.parent && existsSync(layers.tarSplitPath(to.id))
           ? tarSplitReplay(layers.tarSplitPath(to.id), parts.driver.layerFilesDir(to.id))
-          : await parts.driver.diff(to.id, from, layerMappings(to));
+          : await parts.driver.diff(to.id, from, mappings);
         const compression = options.compression ?? to.compressionType ?? Compression.None;
         const output = compression === Compression.None ? plain : compress(plain, compression);
         const closed = new Promise<void>((done) => output.once('close', done));

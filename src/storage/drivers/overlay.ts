@@ -6,7 +6,7 @@ import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, readlinkSync
 import { mkdir, readdir, rm, rmdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
-import type { ApplyResult, Change } from '../../archive/index.js';
+import type { ApplyResult, Change, TreeMappings } from '../../archive/index.js';
 import type { IdMappings } from '../../idmap/index.js';
 import { generateShortLinkId, isErrno, readdirEntriesSync } from '../../util/index.js';
 import type { Driver, DriverApplyOptions, DriverCreateOptions, DriverInitOptions, DriverMountOptions } from './types.js';
@@ -247,7 +247,8 @@ export class OverlayDriver implements Driver {
     renameSync(dir, diff);
   }
 
-  async diff(id: string, parent: string | undefined, idMappings?: IdMappings): Promise<Readable> {
+  async diff(id: string, parent: string | undefined, mappings?: TreeMappings): Promise<Readable> {
+    const idMappings = mappings?.new;
     const { exportChanges, exportDirectory, exportOverlayUpper, changesDirs } = await archiveModule();
     if ((await this.useNativeDiff()) && (await this.isParent(id, parent))) {
       return exportOverlayUpper(this.layerFilesDir(id), await lowerDiffDirs(this.homes, id), idMappings);
@@ -261,7 +262,7 @@ export class OverlayDriver implements Driver {
         stream = exportDirectory(root, idMappings);
       } else {
         const parentRoot = await this.acquireMount(parent, ['ro'], release);
-        stream = exportChanges(root, await changesDirs(root, parentRoot), idMappings);
+        stream = exportChanges(root, await changesDirs(root, parentRoot, mappings), idMappings);
       }
       return await endAfterRelease(stream, () => releaseAll(release));
     } catch (err) {
@@ -270,12 +271,12 @@ export class OverlayDriver implements Driver {
     }
   }
 
-  async changes(id: string, parent: string | undefined): Promise<Change[]> {
+  async changes(id: string, parent: string | undefined, mappings?: TreeMappings): Promise<Change[]> {
     if ((await this.useNativeDiff()) && (await this.isParent(id, parent))) {
       const { overlayChanges } = await archiveModule();
       return overlayChanges(await lowerDiffDirs(this.homes, id), this.layerFilesDir(id));
     }
-    return this.naiveChanges(id, parent);
+    return this.naiveChanges(id, parent, mappings);
   }
 
   /**
@@ -363,11 +364,11 @@ export class OverlayDriver implements Driver {
     return present.every(Boolean);
   }
 
-  private async naiveChanges(id: string, parent: string | undefined): Promise<Change[]> {
+  private async naiveChanges(id: string, parent: string | undefined, mappings?: TreeMappings): Promise<Change[]> {
     const { changesDirs } = await archiveModule();
     return this.withMounted(id, undefined, async (root) => {
       if (!parent) return changesDirs(root, undefined);
-      return this.withMounted(parent, ['ro'], (parentRoot) => changesDirs(root, parentRoot));
+      return this.withMounted(parent, ['ro'], (parentRoot) => changesDirs(root, parentRoot, mappings));
     });
   }
 

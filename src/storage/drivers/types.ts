@@ -3,7 +3,7 @@
 // without ID mappings needs.
 
 import type { Readable } from 'node:stream';
-import type { ApplyResult, Change, Compression } from '../../archive/index.js';
+import type { ApplyResult, Change, Compression, TreeMappings } from '../../archive/index.js';
 import type { IdMappings } from '../../idmap/index.js';
 
 export type DriverName = 'overlay' | 'vfs';
@@ -83,15 +83,18 @@ export interface Driver {
   applyStaged(id: string, parent: string | undefined, dir: string, staged: { rootEntry: boolean; tarSplitPath: string }): Promise<void>;
   /** Where staging directories go: on the layers' filesystem, never listed as layers. */
   readonly stagingHome: string;
-  /** A tar of the layer's changes against its parent, generated from the files (no tar-split); owners read back through `idMappings`. */
-  diff(id: string, parent: string | undefined, idMappings?: IdMappings): Promise<Readable>;
+  /**
+   * A tar of the layer's changes against `parent`, generated from the files (no tar-split);
+   * `mappings`: the layer's (the tar gets its container IDs) and the parent's, for comparing owners.
+   */
+  diff(id: string, parent: string | undefined, mappings?: TreeMappings): Promise<Readable>;
   /**
    * Go's UpdateLayerIDMap: the files a new layer has from its parent move from the parent's
    * mappings to the layer's (vfs: its copy of the parent; overlay: copied up through a mount,
    * kept as `diff1` below a new empty `diff`).
    */
   updateLayerIdMap(id: string, from: IdMappings, to: IdMappings, mountLabel?: string): Promise<void>;
-  changes(id: string, parent: string | undefined): Promise<Change[]>;
+  changes(id: string, parent: string | undefined, mappings?: TreeMappings): Promise<Change[]>;
   diffSize(id: string, parent: string | undefined): Promise<number>;
 
   /** `[key, value]` lines for `Store.status()` (Backing Filesystem, Supports d_type, …). */

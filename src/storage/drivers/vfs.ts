@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { chown, mkdir, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
-import type { ApplyResult, Change } from '../../archive/index.js';
+import type { ApplyResult, Change, TreeMappings } from '../../archive/index.js';
 import type { IdMappings } from '../../idmap/index.js';
 import type { Driver, DriverApplyOptions, DriverCreateOptions, DriverInitOptions, DriverMountOptions } from './types.js';
 import { applyWithOverlayWhiteouts, archiveModule } from './archive-module.js';
@@ -135,12 +135,12 @@ export class VfsDriver implements Driver {
     await rm(dir, { recursive: true, force: true });
   }
 
-  async diff(id: string, parent: string | undefined, idMappings?: IdMappings): Promise<Readable> {
+  async diff(id: string, parent: string | undefined, mappings?: TreeMappings): Promise<Readable> {
     const dir = this.layerFilesDir(id);
     statLayer(dir, id);
     const { exportChanges, exportDirectory } = await archiveModule();
-    if (!parent) return exportDirectory(dir, idMappings);
-    return exportChanges(dir, await this.changes(id, parent), idMappings);
+    if (!parent) return exportDirectory(dir, mappings?.new);
+    return exportChanges(dir, await this.changes(id, parent, mappings), mappings?.new);
   }
 
   async updateLayerIdMap(id: string, from: IdMappings, to: IdMappings): Promise<void> {
@@ -150,14 +150,14 @@ export class VfsDriver implements Driver {
     chownTreeByMaps(dir, from, to);
   }
 
-  async changes(id: string, parent: string | undefined): Promise<Change[]> {
+  async changes(id: string, parent: string | undefined, mappings?: TreeMappings): Promise<Change[]> {
     const dir = this.layerFilesDir(id);
     statLayer(dir, id);
     const { changesDirs } = await archiveModule();
     if (!parent) return changesDirs(dir, undefined);
     const parentDir = this.layerFilesDir(parent);
     statLayer(parentDir, parent);
-    return changesDirs(dir, parentDir);
+    return changesDirs(dir, parentDir, mappings);
   }
 
   async diffSize(id: string, parent: string | undefined): Promise<number> {
