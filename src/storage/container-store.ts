@@ -98,6 +98,9 @@ export class ContainerStore extends RecordStore<Container> {
       bigDataSizes: {},
       bigDataDigests: {},
       created: goTimeNow(),
+      // Go records the maps the caller gave (or auto-allocated), not those inherited from the image.
+      uidMap: options.uidMap?.length ? options.uidMap.map((m) => ({ ...m })) : undefined,
+      gidMap: options.gidMap?.length ? options.gidMap.map((m) => ({ ...m })) : undefined,
       flags,
     };
     try {

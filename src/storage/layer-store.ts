@@ -3,7 +3,7 @@
 // counts, kept as containers/storage's layerStore keeps them.
 
 import { copyFileSync, mkdirSync, readFileSync, rmSync, unlinkSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { LockFile, LastWrite } from '../lock/index.js';
 import { generateRandomId, goTimeOf, isErrno, writeFileAtomic, rewriteFileAtomicSync } from '../util/index.js';
@@ -43,6 +43,12 @@ export interface NewLayer {
   /** The layer's resolved maps (given, or inherited from the parent); none: the host's IDs. */
   uidMap?: IDMap[];
   gidMap?: IDMap[];
+  /**
+   * Go's TemplateLayer: the new layer is a copy of this one (the driver builds it on the
+   * template, the record names the template's parent) with its own maps, and takes over its
+   * digests, sizes, owners and tar-split: an image's top layer mapped for a container.
+   */
+  template?: Layer;
 }
 
 export class LayerStore extends RecordStore<Layer> {
@@ -130,6 +136,7 @@ export class LayerStore extends RecordStore<Layer> {
       mountLabel: spec.mountLabel || undefined,
       created: goTimeOf(spec.options.created),
       flags: { ...spec.options.flags, [INCOMPLETE_FLAG]: true },
+      ...templateFields(spec.template),
       uidMap: spec.uidMap,
       gidMap: spec.gidMap,
       mountCount: 0,
@@ -140,7 +147,7 @@ export class LayerStore extends RecordStore<Layer> {
     try {
       await this.commit('marker');
       for (const item of spec.options.bigData ?? []) await this.writeBigData(layer, item.key, Buffer.isBuffer(item.data) ? item.data : await collect(item.data));
-      await this.createDriverLayer(layer, spec.parent, spec.storageOpt);
+      await this.createDriverLayer(layer, spec.parent, spec.storageOpt, spec.template);
       if (spec.diff) size = await this.applyDiff(layer, spec.diff, spec.options);
       if (spec.options.staged) size = await this.applyStaged(layer, spec.options.staged, spec.options);
       clearIncomplete(layer);
@@ -158,11 +165,14 @@ export class LayerStore extends RecordStore<Layer> {
    * The driver's directory for a layer, then Go's UpdateLayerIDMap when its
    * maps differ from its parent's: what it has of the parent is moved to them.
    */
-  private async createDriverLayer(layer: Layer, parent: Layer | undefined, storageOpt?: Record<string, string>): Promise<void> {
+  private async createDriverLayer(layer: Layer, parent: Layer | undefined, storageOpt?: Record<string, string>, template?: Layer): Promise<void> {
     const mappings = layerMappings(layer);
-    await this.driver.create(layer.id, layer.parent, { mountLabel: layer.mountLabel, storageOpt, idMappings: mappings });
-    const parentMappings = parent ? layerMappings(parent) : new IdMappings();
-    if (!parentMappings.equals(mappings)) await this.driver.updateLayerIdMap(layer.id, parentMappings, mappings, layer.mountLabel);
+    // Go's CreateFromTemplate: the driver's parent is the template itself.
+    await this.driver.create(layer.id, template?.id ?? layer.parent, { mountLabel: layer.mountLabel, storageOpt, idMappings: mappings });
+    const base = template ?? parent;
+    const baseMappings = base ? layerMappings(base) : new IdMappings();
+    if (!baseMappings.equals(mappings)) await this.driver.updateLayerIdMap(layer.id, baseMappings, mappings, layer.mountLabel);
+    if (template) copyFileIfPresent(this.tarSplitPath(template.id), this.tarSplitPath(layer.id));
   }
 
   /**
@@ -480,4 +490,28 @@ async function collect(stream: Readable): Promise<Buffer> {
 /** Go's layerMappings: the layer's maps (none: the host's IDs). */
 export function layerMappings(layer: Pick<Layer, 'uidMap' | 'gidMap'>): IdMappings {
   return new IdMappings(layer.uidMap, layer.gidMap);
+}
+
+/** What a copy of a template layer takes over from it (Go's templateLayer fields). */
+function templateFields(template: Layer | undefined): Partial<Layer> {
+  if (!template) return {};
+  return {
+    metadata: template.metadata,
+    compressedDigest: template.compressedDigest,
+    compressedSize: template.compressedSize,
+    uncompressedDigest: template.uncompressedDigest,
+    uncompressedSize: template.uncompressedSize,
+    compressionType: template.compressionType,
+    uidSet: template.uidSet?.slice(),
+    gidSet: template.gidSet?.slice(),
+  };
+}
+
+function copyFileIfPresent(from: string, to: string): void {
+  try {
+    mkdirSync(dirname(to), { recursive: true, mode: 0o700 });
+    copyFileSync(from, to);
+  } catch (err) {
+    if (!isErrno(err, 'ENOENT')) throw err;
+  }
 }

@@ -8,11 +8,11 @@ import { isErrno, writeFileAtomic } from '../util/index.js';
 import { readBigDataFile, recordedBigDataInfo } from './big-data-items.js';
 import { StorageError } from './errors.js';
 import { copyContainer } from './record-copy.js';
-import { refuseIdMappings } from './store-layers.js';
 import { dedupe } from './id-index.js';
 import type { StoreParts } from './store-parts.js';
 import { findReadOnlyImage, findReadOnlyLayer } from './store-readonly.js';
-import type { Container, CreateContainerOptions } from './types.js';
+import { layerMappings } from './layer-store.js';
+import type { Container, CreateContainerOptions, IDMap, Image, Layer } from './types.js';
 import { validateId, validateNames } from './validate.js';
 
 /**
@@ -25,7 +25,8 @@ import { validateId, validateNames } from './validate.js';
 export async function createContainer(parts: StoreParts, options: CreateContainerOptions): Promise<Container> {
   const { id, image: imageRef, layer: layerId, metadata = '' } = options;
   let names = options.names ?? [];
-  refuseIdMappings(options);
+  if (options.autoUserNs) throw new StorageError('not-supported', 'automatic user namespaces', {});
+  const wanted = containerIdMaps(options);
   validateId(id, 'container');
   validateId(layerId, 'layer');
   validateNames(names, 'container');
@@ -33,14 +34,16 @@ export async function createContainer(parts: StoreParts, options: CreateContaine
   for (const item of options.bigData ?? []) {
     if (item.key === '') throw new StorageError('invalid-big-data-name', "can't set empty name for container big data item", { id });
   }
-  let imageId = '';
-  let topLayer: string | undefined;
+  let image: Image | undefined;
+  let ownImage = false;
   if (imageRef) {
-    const image = (await parts.images.read(() => parts.images.lookup(imageRef))) ?? (await findReadOnlyImage(parts, imageRef))?.image;
+    image = await parts.images.read(() => parts.images.lookup(imageRef));
+    ownImage = image !== undefined;
+    image ??= (await findReadOnlyImage(parts, imageRef))?.image;
     if (!image) throw new StorageError('image-unknown', `locating image with ID ${JSON.stringify(imageRef)}`, { image: imageRef });
-    imageId = image.id;
-    topLayer = image.topLayer;
   }
+  const imageId = image?.id ?? '';
+  const topLayer = image?.topLayer;
   await parts.containers.read(() => parts.containers.checkNew(id, names));
   // In transient-store mode every container and container layer is volatile (Go: store.CreateContainer).
   const volatile = options.volatile === true || parts.options.transientStore === true;
@@ -48,10 +51,13 @@ export async function createContainer(parts: StoreParts, options: CreateContaine
   const layers = parts.layers();
   const layer = await layers.write(async () => {
     if (layerId !== undefined && layers.index.get(layerId)) throw new StorageError('duplicate-id', `layer ${JSON.stringify(layerId)}`, { id: layerId });
-    const parent = topLayer ? layers.index.get(topLayer) ?? (await findReadOnlyLayer(parts, topLayer))?.layer : undefined;
-    if (topLayer && !parent) throw new StorageError('layer-unknown', `top layer ${topLayer} of image ${imageId}`, { id: topLayer });
+    const parent = image && topLayer ? await imageTopLayerForMapping(parts, image, ownImage, wanted) : undefined;
     const layerOptions = { volatile };
-    return (await layers.create({ id: layerId, parent, names: [], mountLabel: options.mountLabel ?? '', options: layerOptions, storageOpt: options.storageOpt })).layer;
+    const maps = {
+      uidMap: options.hostUidMapping ? undefined : wanted.uidMap ?? parent?.uidMap,
+      gidMap: options.hostGidMapping ? undefined : wanted.gidMap ?? parent?.gidMap,
+    };
+    return (await layers.create({ id: layerId, parent, names: [], mountLabel: options.mountLabel ?? '', options: layerOptions, storageOpt: options.storageOpt, ...maps })).layer;
   });
   try {
     return await parts.containers.write(async () => copyContainer(await parts.containers.create(id, names, imageId, layer.id, metadata, { ...options, volatile })));
@@ -62,6 +68,52 @@ export async function createContainer(parts: StoreParts, options: CreateContaine
     });
     throw err;
   }
+}
+
+/** The maps a container asks for: none with the host flags, else those given (empty: none). */
+function containerIdMaps(options: CreateContainerOptions): { uidMap?: IDMap[]; gidMap?: IDMap[] } {
+  return {
+    uidMap: options.hostUidMapping || !options.uidMap?.length ? undefined : options.uidMap,
+    gidMap: options.hostGidMapping || !options.gidMap?.length ? undefined : options.gidMap,
+  };
+}
+
+/**
+ * Go's imageTopLayerForMapping, under the layers write lock: the image's top
+ * layer or one of its mapped copies whose maps are the container's; else, for
+ * an image of this store, a new copy of the top layer with those maps, named
+ * in the image's `mapped-layers` (an image of a read-only store gets none:
+ * the container layer is remapped by itself).
+ */
+async function imageTopLayerForMapping(parts: StoreParts, image: Image, ownImage: boolean, wanted: { uidMap?: IDMap[]; gidMap?: IDMap[] }): Promise<Layer> {
+  const layers = parts.layers();
+  const find = async (id: string) => layers.index.get(id) ?? (await findReadOnlyLayer(parts, id))?.layer;
+  const wantedMappings = layerMappings(wanted);
+  let top: Layer | undefined;
+  for (const id of [image.topLayer!, ...(image.mappedTopLayers ?? [])]) {
+    const candidate = await find(id);
+    if (!candidate) continue;
+    if (candidate.parent && !(await find(candidate.parent))) continue;
+    if (layerMappings(candidate).equals(wantedMappings)) return candidate;
+    top ??= candidate;
+  }
+  if (!top) throw new StorageError('layer-unknown', `top layer ${image.topLayer} of image ${image.id}`, { id: image.topLayer });
+  if (!ownImage) return top;
+  const parent = top.parent ? await find(top.parent) : undefined;
+  const { layer: mapped } = await layers.create({ id: undefined, parent, names: [], mountLabel: top.mountLabel ?? '', options: {}, template: top, ...wanted });
+  try {
+    await parts.images.write(() => {
+      const record = parts.images.index.get(image.id);
+      if (!record) throw new StorageError('image-unknown', `registering ID-mapped layer with image ${JSON.stringify(image.id)}`, { image: image.id });
+      record.mappedTopLayers = [...(record.mappedTopLayers ?? []), mapped.id];
+      parts.images.touch(record);
+      parts.images.save();
+    });
+  } catch (err) {
+    await layers.delete(mapped);
+    throw err;
+  }
+  return mapped;
 }
 
 /** The layer goes first, so that a failure does not lose track of it (Go's order). */

@@ -216,12 +216,6 @@ function layerIdMaps(options: IDMappingOptions, parent: Layer | undefined): { ui
   };
 }
 
-/** Container ID mappings are not implemented yet: refused before anything is written, never ignored. */
-export function refuseIdMappings(options: IDMappingOptions): void {
-  const asked = options.uidMap?.length || options.gidMap?.length || options.autoUserNs || options.hostUidMapping || options.hostGidMapping;
-  if (asked) throw new StorageError('not-supported', 'ID mappings for containers', {});
-}
-
 export function requireLayer(parts: StoreParts, ref: string): Layer {
   const layer = parts.layers().lookup(ref);
   if (!layer) throw new StorageError('layer-unknown', ref, { id: ref });

@@ -106,6 +106,30 @@ for (const driver of ['overlay', 'vfs'] as const) {
       assert.equal(owner(join(files(goLayer), 'etc', 'owned')), '100001:200002');
     });
 
+    it('a container with other maps than its image gets a mapped copy of the top layer, named in the image\'s mapped-layers', async () => {
+      const image = firstLine(await berthStorage(temp, ['create-image', '-n', 'mapped-image', 'mapped']));
+      const flags = ['--uidmap', '0:300000:65536', '--gidmap', '0:400000:65536'];
+      const first = firstLine(await berthStorage(temp, ['create-container', ...flags, image]));
+      const second = firstLine(await berthStorage(temp, ['create-container', ...flags, image]));
+      const record = layerJson(await berthStorage(temp, ['image', '--json', image]));
+      const mappedLayers = record['mapped-layers'] as string[];
+      assert.equal(mappedLayers.length, 1, 'the second container reuses the first one\'s copy');
+      assert.deepEqual(layerJson(await berthStorage(temp, ['layer', '--json', mappedLayers[0]!])).uidmap, [{ container_id: 0, host_id: 300000, size: 65536 }]);
+      const container = layerJson(await berthStorage(temp, ['container', '--json', first]));
+      assert.deepEqual(container.uidmap, [{ container_id: 0, host_id: 300000, size: 65536 }]);
+      const goContainer = layerJson(await goStorage(temp, ['container', '--json', first]));
+      assert.deepEqual(goContainer.uidmap, container.uidmap);
+      const root = firstLine(await berthStorage(temp, ['mount', first]));
+      try {
+        assert.equal(owner(join(root, 'etc', 'owned')), '300001:400002');
+      } finally {
+        await berthStorage(temp, ['unmount', first]);
+      }
+      for (const id of [first, second]) await berthStorage(temp, ['delete-container', id]);
+      await berthStorage(temp, ['delete-image', image]);
+      assert.equal((await berthStorageTry(temp, ['layer', mappedLayers[0]!])).code, 1, 'the mapped copy goes with its image');
+    });
+
     it('a malformed map or an ID the map lacks is refused and leaves no layer', async () => {
       const before = (await berthStorage(temp, ['layers'])).stdout.toString();
       const malformed = await berthStorageTry(temp, ['create-layer', '--uidmap', '0:100000']);
