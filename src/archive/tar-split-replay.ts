@@ -2,7 +2,7 @@
 // tar-split metadata (raw segments) and the layer's files (contents), the way
 // tar-split's asm.NewOutputTarStream does, checking each file's size and CRC-64.
 
-import { closeSync, constants as fsConstants, createReadStream, openSync, readSync } from 'node:fs';
+import { closeSync, constants as fsConstants, createReadStream, existsSync, openSync, readSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import { createGunzip } from 'node:zlib';
@@ -27,8 +27,8 @@ interface TarSplitRecord {
  * The original tar as a stream. Fails (ArchiveError 'digest-mismatch') when a file's size or
  * CRC-64 differs from the record, and never reads outside `filesDir` (names resolve as in apply).
  */
-export function tarSplitReplay(tarSplitPath: string, filesDir: string): Readable {
-  return Readable.from(replay(tarSplitPath, filesDir), { objectMode: false, highWaterMark: OUTPUT_CHUNK });
+export function tarSplitReplay(tarSplitPath: string, filesDir: string, moreDirs: readonly string[] = []): Readable {
+  return Readable.from(replay(tarSplitPath, filesDir, moreDirs), { objectMode: false, highWaterMark: OUTPUT_CHUNK });
 }
 
 /**
@@ -38,8 +38,27 @@ export function tarSplitReplay(tarSplitPath: string, filesDir: string): Readable
  */
 const CHUNKS_IN_FLIGHT = 2;
 
-async function* replay(tarSplitPath: string, filesDir: string): AsyncGenerator<Buffer> {
-  const resolver = new RootResolver(filesDir.replace(/\/+$/, '') || '/');
+/**
+ * `moreDirs`: where a file missing from `filesDir` is looked for next, in order (an overlay
+ * layer remapped by UpdateLayerIDMap keeps its files in `diff1`, … as Go's DiffGetter searches).
+ */
+async function* replay(tarSplitPath: string, filesDir: string, moreDirs: readonly string[]): AsyncGenerator<Buffer> {
+  const resolvers = [filesDir, ...moreDirs].map((dir) => new RootResolver(dir.replace(/\/+$/, '') || '/'));
+  const resolve = (name: string): string | Buffer => {
+    if (resolvers.length > 1) {
+      for (const resolver of resolvers) {
+        try {
+          const path = resolver.resolve(name, false).fsFull;
+          if (existsSync(path)) return path;
+        } catch {
+          // Not under this directory: the next one.
+        }
+      }
+    }
+    // The first directory's answer (and its error), as with one directory.
+    return resolvers[0]!.resolve(name, false).fsFull;
+  };
+
   const inFlight: Array<Promise<Buffer>> = [];
   let chunk = new OutputChunk();
   /** Starts reading the current chunk's files; hands on the oldest chunk once enough are queued. */
@@ -68,7 +87,7 @@ async function* replay(tarSplitPath: string, filesDir: string): AsyncGenerator<B
       if (size <= 0) continue;
       const name = recordName(record);
       if (cleanComponents(name).length === 0) throw new ArchiveError('bad-tar-split', 'tar-split names the layer root as a file', { name });
-      const file = { name, path: resolver.resolve(name, false).fsFull, size, crc: record.payload };
+      const file = { name, path: resolve(name), size, crc: record.payload };
       if (size > OUTPUT_CHUNK) {
         yield* seal(0);
         yield* readLargeFile(file);

@@ -75,7 +75,7 @@ async function layerEntries(parts: StoreParts, layer: Layer): Promise<LayerEntry
     end() {},
   });
   const layers = parts.layers();
-  for await (const chunk of tarSplitReplay(layers.tarSplitPath(layer.id), parts.driver.layerFilesDir(layer.id))) reader.write(chunk as Buffer);
+  for await (const chunk of tarSplitReplay(layers.tarSplitPath(layer.id), parts.driver.layerFilesDir(layer.id), parts.driver.remappedFilesDirs(layer.id))) reader.write(chunk as Buffer);
   reader.end();
   return entries;
 }

@@ -162,7 +162,7 @@ async function checkLayerDigest(parts: StoreParts, store: LayerStore, layer: Lay
   const hash = createHash('sha256');
   let size = 0;
   try {
-    for await (const chunk of tarSplitReplay(tarSplit, parts.driver.layerFilesDir(layer.id))) {
+    for await (const chunk of tarSplitReplay(tarSplit, parts.driver.layerFilesDir(layer.id), parts.driver.remappedFilesDirs(layer.id))) {
       hash.update(chunk as Buffer);
       size += (chunk as Buffer).length;
     }

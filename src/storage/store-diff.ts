@@ -62,7 +62,7 @@ export async function diff(parts: StoreParts, fromRef: string | undefined, toRef
       .read(async () => {
         const { to, from, mappings } = resolvePair(layers, fromRef, toRef);
         const plain = from === to.parent && existsSync(layers.tarSplitPath(to.id))
-          ? tarSplitReplay(layers.tarSplitPath(to.id), parts.driver.layerFilesDir(to.id))
+          ? tarSplitReplay(layers.tarSplitPath(to.id), parts.driver.layerFilesDir(to.id), parts.driver.remappedFilesDirs(to.id))
           : await parts.driver.diff(to.id, from, mappings);
         const compression = options.compression ?? to.compressionType ?? Compression.None;
         const output = compression === Compression.None ? plain : compress(plain, compression);

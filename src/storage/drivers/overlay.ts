@@ -204,6 +204,10 @@ export class OverlayDriver implements Driver {
     return path.join(this.layerDir(id), 'diff');
   }
 
+  remappedFilesDirs(id: string): string[] {
+    return remappedDiffs(this.homes, id).map((dir) => lowerPath(this.homes, dir));
+  }
+
   /**
    * Onto the diff dir with overlay whiteouts when `parent` is the layer's real
    * parent (Go's native path); otherwise through a mount of the layer, where

@@ -68,6 +68,8 @@ export interface Driver {
 
   /** The directory holding this layer's own files, which tar-split replay reads. */
   layerFilesDir(id: string): string;
+  /** Where else replay finds the layer's files: overlay's `diff1`, `diff2`, … of a remapped layer (vfs: none). */
+  remappedFilesDirs(id: string): string[];
   /** Applies a (possibly compressed) layer tar onto the layer's files. */
   applyDiff(id: string, parent: string | undefined, input: Readable, options?: DriverApplyOptions): Promise<ApplyResult>;
   /**

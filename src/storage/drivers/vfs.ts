@@ -135,6 +135,10 @@ export class VfsDriver implements Driver {
     await rm(dir, { recursive: true, force: true });
   }
 
+  remappedFilesDirs(): string[] {
+    return [];
+  }
+
   async diff(id: string, parent: string | undefined, mappings?: TreeMappings): Promise<Readable> {
     const dir = this.layerFilesDir(id);
     statLayer(dir, id);
