@@ -399,10 +399,15 @@ export class LayerStore extends RecordStore<Layer> {
 
   /** Current count, re-reading mountpoints.json if another process changed it. */
   async mountCount(layer: Layer): Promise<number> {
+    return (await this.mountState(layer)).count;
+  }
+
+  /** The layer's mount count and mount point as mountpoints.json has them now. */
+  async mountState(layer: Layer): Promise<{ count: number; path: string | undefined }> {
     await this.mounts.lock.rLock(currentCallSignal());
     try {
       this.reloadMountsIfChanged();
-      return layer.mountCount;
+      return { count: layer.mountCount, path: layer.mountPoint };
     } finally {
       this.mounts.lock.unlock();
     }

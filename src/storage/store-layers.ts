@@ -1,7 +1,10 @@
 // Store operations on layers: create/put, delete with safety checks, apply a
 // diff into an existing layer, sizes, digest lookups and layer big data.
 
-import { createReadStream } from 'node:fs';
+import { createReadStream, existsSync, lstatSync, statSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { idToContainer } from '../idmap/index.js';
+import { layerMappings } from './layer-store.js';
 import type { Readable } from 'node:stream';
 import { isErrno } from '../util/index.js';
 import { bigDataPath } from './big-data-items.js';
@@ -166,10 +169,38 @@ export async function getLayer(parts: StoreParts, ref: string): Promise<Layer> {
   throw new StorageError('layer-unknown', ref, { id: ref });
 }
 
-/** Without ID mappings every owner of the parents is visible: nothing to report. */
+/**
+ * Go's ParentOwners: the owners of the mount point's parent directories (each
+ * stat'ed and lstat'ed) that the layer's maps cannot show inside, which a
+ * user namespace would see as nobody. Without maps there are none; a mapped
+ * layer must be mounted.
+ */
 export async function layerParentOwners(parts: StoreParts, ref: string): Promise<{ uids: number[]; gids: number[] }> {
-  await parts.layers().read(() => requireLayer(parts, ref));
-  return { uids: [], gids: [] };
+  const layers = parts.layers();
+  const layer = await layers.read(() => requireLayer(parts, ref));
+  const mappings = layerMappings(layer);
+  if (mappings.isIdentity) return { uids: [], gids: [] };
+  const mountPoint = (await layers.read(() => layers.mountState(layer))).path;
+  if (!mountPoint || !existsSync(mountPoint)) throw new StorageError('layer-not-mounted', `layer ${layer.id}`, { id: layer.id });
+  const uids = new Set<number>();
+  const gids = new Set<number>();
+  for (let dir = dirname(mountPoint); dir !== '/' && dir !== '.'; dir = dirname(dir)) {
+    for (const st of [statSync(dir), lstatSync(dir)]) {
+      if (!mapsId(mappings.uids, st.uid)) uids.add(st.uid);
+      if (!mapsId(mappings.gids, st.gid)) gids.add(st.gid);
+    }
+  }
+  const sorted = (set: Set<number>) => [...set].sort((a, b) => a - b);
+  return { uids: sorted(uids), gids: sorted(gids) };
+}
+
+function mapsId(maps: readonly IDMap[], hostId: number): boolean {
+  try {
+    idToContainer(hostId, maps);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 export async function setLayerBigData(parts: StoreParts, ref: string, key: string, data: Readable | Buffer): Promise<void> {

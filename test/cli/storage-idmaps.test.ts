@@ -76,6 +76,19 @@ for (const driver of ['overlay', 'vfs'] as const) {
       assert.equal(tarOwners(diff).get('etc/owned'), '1:2');
     });
 
+    it('layer-parent-owners names the owners of the mount point\'s parents that the maps cannot show (root here)', async () => {
+      const unmounted = await berthStorageTry(temp, ['layer-parent-owners', 'mapped']);
+      assert.notEqual(unmounted.code, 0, 'a mapped layer must be mounted');
+      await berthStorage(temp, ['mount', 'mapped']);
+      try {
+        const output = (await berthStorage(temp, ['layer-parent-owners', 'mapped'])).stdout.toString();
+        assert.match(output, /UIDs: \[0\]/);
+        assert.match(output, /GIDs: \[0\]/);
+      } finally {
+        await berthStorage(temp, ['unmount', 'mapped']);
+      }
+    });
+
     it('a child inherits the maps; a child with --hostuidmap --hostgidmap gets its parent\'s files with the container owners', async () => {
       const inheriting = firstLine(await berthStorage(temp, ['create-layer', 'mapped']));
       const record = layerJson(await berthStorage(temp, ['layer', '--json', inheriting]));
