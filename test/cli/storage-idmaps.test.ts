@@ -4,7 +4,7 @@
 // back, children that inherit or change the maps, and bad maps refused.
 
 import assert from 'node:assert/strict';
-import { lstatSync, readdirSync } from 'node:fs';
+import { chownSync, lstatSync, readdirSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -87,6 +87,17 @@ for (const driver of ['overlay', 'vfs'] as const) {
       } finally {
         await berthStorage(temp, ['unmount', 'mapped']);
       }
+    });
+
+    it('copy into a mapped layer stores the file\'s owner (or --chown\'s) through the layer\'s maps', async () => {
+      const hostFile = join(temp.dir, 'host-file');
+      await writeFile(hostFile, 'from the host\n');
+      chownSync(hostFile, 3, 4);
+      await berthStorage(temp, ['copy', hostFile, 'mapped:/copied']);
+      await berthStorage(temp, ['copy', '--chown', '7:8', hostFile, 'mapped:/chowned']);
+      const layer = layerJson(await berthStorage(temp, ['layer', '--json', 'mapped'])).id as string;
+      assert.equal(owner(join(files(layer), 'copied')), '100003:200004');
+      assert.equal(owner(join(files(layer), 'chowned')), '100007:200008');
     });
 
     it('a child inherits the maps; a child with --hostuidmap --hostgidmap gets its parent\'s files with the container owners', async () => {

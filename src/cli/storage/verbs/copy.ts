@@ -4,7 +4,9 @@
 // when the target ends in `/`); owners, modes and times are kept unless --chown.
 
 import { spawn } from 'node:child_process';
+import { chmodSync, lchownSync, lstatSync, readdirSync } from 'node:fs';
 import { chmod, chown, copyFile, mkdir, stat, utimes } from 'node:fs/promises';
+import { IdMappings } from '../../../idmap/index.js';
 import { basename, dirname, join } from 'node:path';
 import type { Store } from '../../../storage/index.js';
 import { BerthError } from '../../../util/index.js';
@@ -33,9 +35,10 @@ export const copy: Verb = {
       for (const spec of args.slice(0, -1)) {
         const source = await locate(store, spec, mounted);
         try {
-          await copyWithTar(source, target, owner);
+          const destination = await copyWithTar(source.path, target.path, owner);
+          await mapOwners(source, { path: destination, mappings: target.mappings }, owner);
         } catch (err) {
-          out.err(`error copying ${goStrconvQuote(source)} to ${goStrconvQuote(target)}: ${errorText(err)}\n`);
+          out.err(`error copying ${goStrconvQuote(source.path)} to ${goStrconvQuote(target.path)}: ${errorText(err)}\n`);
           return 1;
         }
       }
@@ -57,10 +60,16 @@ function parseChown(text: string): Owner | undefined {
   return { uid, gid };
 }
 
+/** A place to copy from or to, with the ID mappings of the layer it is in (the host's: none). */
+interface Located {
+  path: string;
+  mappings: IdMappings;
+}
+
 // `layer:/path` → the path inside the mounted layer (mounted until the verb ends).
-async function locate(store: Store, spec: string, mounted: string[]): Promise<string> {
+async function locate(store: Store, spec: string, mounted: string[]): Promise<Located> {
   const colon = spec.indexOf(':');
-  if (colon < 0) return spec;
+  if (colon < 0) return { path: spec, mappings: new IdMappings() };
   const ref = spec.slice(0, colon);
   let layer;
   try {
@@ -70,15 +79,16 @@ async function locate(store: Store, spec: string, mounted: string[]): Promise<st
   }
   const mountpoint = await store.mount(layer.id, { mountLabel: layer.mountLabel });
   mounted.push(layer.id);
-  return join(mountpoint, spec.slice(colon + 1));
+  return { path: join(mountpoint, spec.slice(colon + 1)), mappings: new IdMappings(layer.uidMap, layer.gidMap) };
 }
 
-async function copyWithTar(source: string, target: string, owner: Owner | undefined): Promise<void> {
+/** Copies and returns where the copy of `source` itself is. */
+async function copyWithTar(source: string, target: string, owner: Owner | undefined): Promise<string> {
   const info = await stat(source);
   if (info.isDirectory()) {
     await mkdir(target, { recursive: true });
     await tarPipe(source, target, owner);
-    return;
+    return target;
   }
   const destination = target.endsWith('/') ? join(target, basename(source)) : target;
   await mkdir(dirname(destination), { recursive: true });
@@ -86,6 +96,26 @@ async function copyWithTar(source: string, target: string, owner: Owner | undefi
   await chown(destination, owner?.uid ?? info.uid, owner?.gid ?? info.gid);
   await chmod(destination, info.mode & 0o7777);
   await utimes(destination, info.atime, info.mtime);
+  return destination;
+}
+
+/**
+ * Go's copy through ID-mapped layers: each copied entry's owner is read as the
+ * source's container ID (a host path: as it is), or is the --chown owner, and
+ * stored as the target's host ID. Walks the source, so what the target held
+ * before is left alone. Set-ID bits, which chown clears, are put back.
+ */
+async function mapOwners(source: Located, copy: Located, owner: Owner | undefined): Promise<void> {
+  if (source.mappings.isIdentity && copy.mappings.isIdentity) return;
+  const visit = (from: string, to: string): void => {
+    const st = lstatSync(from);
+    const inContainer = owner ?? source.mappings.toContainer({ uid: st.uid, gid: st.gid });
+    const host = copy.mappings.toHost(inContainer);
+    lchownSync(to, host.uid, host.gid);
+    if (!st.isSymbolicLink() && st.mode & 0o6000) chmodSync(to, st.mode & 0o7777);
+    if (st.isDirectory()) for (const name of readdirSync(from)) visit(join(from, name), join(to, name));
+  };
+  visit(source.path, copy.path);
 }
 
 // GNU tar keeps owners, modes, times, links, devices and xattrs the way a layer needs them.
