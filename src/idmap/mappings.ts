@@ -4,6 +4,7 @@
 // container's IDs. No map means the identity.
 
 import { readFileSync } from 'node:fs';
+import { IdSet } from './id-set.js';
 
 /** One range: container IDs [containerId, containerId + size) are host IDs [hostId, …). */
 export interface IDMap {
@@ -173,4 +174,27 @@ function subIdRanges(file: string, name: string): IDMap[] {
     next += Number(count);
   }
   return maps;
+}
+
+/**
+ * Go's getAutoUserNSIDMappings: `size` container IDs (0…size-1, less those
+ * the additional maps cover) mapped to the lowest available host IDs that no
+ * container uses and no additional map names, then the additional maps.
+ */
+export function allocateUserNamespace(request: {
+  size: number;
+  available: { uids: IDMap[]; gids: IDMap[] };
+  used: { uids: IDMap[]; gids: IDMap[] };
+  additional?: { uids?: IDMap[]; gids?: IDMap[] };
+}): { uidMap: IDMap[]; gidMap: IDMap[] } {
+  const allocate = (available: IDMap[], used: IDMap[], additional: IDMap[], kind: string): IDMap[] => {
+    const wanted = new IdSet([{ start: 0, end: request.size }]).subtract(IdSet.containerIds(additional));
+    const free = IdSet.hostIds(available).subtract(IdSet.hostIds([...used, ...additional])).take(wanted.size);
+    if (!free) throw new IdMappingError(`not enough unused IDs in user namespace (${kind}s: ${wanted.size} wanted)`, request.size);
+    return [...free.zip(wanted), ...additional];
+  };
+  return {
+    uidMap: allocate(request.available.uids, request.used.uids, request.additional?.uids ?? [], 'UID'),
+    gidMap: allocate(request.available.gids, request.used.gids, request.additional?.gids ?? [], 'GID'),
+  };
 }

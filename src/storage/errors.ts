@@ -18,6 +18,7 @@ export const STORAGE_ERROR_MESSAGES = {
   'layer-has-children': 'layer has children',
   'layer-not-mounted': 'layer is not mounted',
   'layer-unknown': 'layer not known',
+  'no-available-ids': 'not enough unused IDs in user namespace',
   'layer-used-by-container': 'layer is in use by a container',
   'layer-used-by-image': 'layer is in use by an image',
   'load-error': 'error loading storage metadata',

@@ -2,7 +2,10 @@
 // delete with its layer and directories, directories and their file helpers,
 // big data and size.
 
-import { mkdirSync, promises as fsp, rmSync } from 'node:fs';
+import { mkdirSync, promises as fsp, readFileSync, rmSync } from 'node:fs';
+import { allocateUserNamespace, IdMappingError, subIdMappings } from '../idmap/index.js';
+import { getLockFile } from '../lock/index.js';
+import { currentCallSignal } from './call-signal.js';
 import { dirname, join, resolve, sep } from 'node:path';
 import { isErrno, writeFileAtomic } from '../util/index.js';
 import { readBigDataFile, recordedBigDataInfo } from './big-data-items.js';
@@ -12,7 +15,7 @@ import { dedupe } from './id-index.js';
 import type { StoreParts } from './store-parts.js';
 import { findReadOnlyImage, findReadOnlyLayer } from './store-readonly.js';
 import { layerMappings } from './layer-store.js';
-import type { Container, CreateContainerOptions, IDMap, Image, Layer } from './types.js';
+import type { AutoUserNsOptions, Container, CreateContainerOptions, IDMap, Image, Layer } from './types.js';
 import { validateId, validateNames } from './validate.js';
 
 /**
@@ -23,10 +26,21 @@ import { validateId, validateNames } from './validate.js';
  * create writes nothing at all.
  */
 export async function createContainer(parts: StoreParts, options: CreateContainerOptions): Promise<Container> {
+  if (!options.autoUserNs && !options.uidMap?.length && !options.gidMap?.length) return createContainerLocked(parts, options);
+  // Go's usernsLock: one process at a time picks and takes ID ranges.
+  const userns = getLockFile(join(parts.graphRoot, 'userns.lock'));
+  await userns.lock(currentCallSignal());
+  try {
+    return await createContainerLocked(parts, options);
+  } finally {
+    userns.unlock();
+  }
+}
+
+async function createContainerLocked(parts: StoreParts, options: CreateContainerOptions): Promise<Container> {
   const { id, image: imageRef, layer: layerId, metadata = '' } = options;
   let names = options.names ?? [];
-  if (options.autoUserNs) throw new StorageError('not-supported', 'automatic user namespaces', {});
-  const wanted = containerIdMaps(options);
+  let wanted = containerIdMaps(options);
   validateId(id, 'container');
   validateId(layerId, 'layer');
   validateNames(names, 'container');
@@ -44,6 +58,7 @@ export async function createContainer(parts: StoreParts, options: CreateContaine
   }
   const imageId = image?.id ?? '';
   const topLayer = image?.topLayer;
+  if (options.autoUserNs) wanted = await autoUserNamespace(parts, options.autoUserNsOpts ?? {}, image);
   await parts.containers.read(() => parts.containers.checkNew(id, names));
   // In transient-store mode every container and container layer is volatile (Go: store.CreateContainer).
   const volatile = options.volatile === true || parts.options.transientStore === true;
@@ -60,7 +75,7 @@ export async function createContainer(parts: StoreParts, options: CreateContaine
     return (await layers.create({ id: layerId, parent, names: [], mountLabel: options.mountLabel ?? '', options: layerOptions, storageOpt: options.storageOpt, ...maps })).layer;
   });
   try {
-    return await parts.containers.write(async () => copyContainer(await parts.containers.create(id, names, imageId, layer.id, metadata, { ...options, volatile })));
+    return await parts.containers.write(async () => copyContainer(await parts.containers.create(id, names, imageId, layer.id, metadata, { ...options, volatile, uidMap: wanted.uidMap, gidMap: wanted.gidMap })));
   } catch (err) {
     await layers.write(async () => {
       const made = layers.index.get(layer.id);
@@ -68,6 +83,84 @@ export async function createContainer(parts: StoreParts, options: CreateContaine
     });
     throw err;
   }
+}
+
+const DEFAULT_AUTO_NS_MIN_SIZE = 1024;
+const DEFAULT_AUTO_NS_MAX_SIZE = 65536;
+const NOBODY = 65534;
+
+/**
+ * Go's getAutoUserNS: a namespace of the requested size, or else of what the
+ * image's files (their owners, and the passwd/group files given) need, at
+ * least the initial and minimum sizes and at most the maximum, on host IDs of
+ * the auto-userns user's subordinate ranges that no container of this store
+ * uses. Run under the containers lock, so two creates never share a range.
+ */
+async function autoUserNamespace(parts: StoreParts, opts: AutoUserNsOptions, image: Image | undefined): Promise<{ uidMap: IDMap[]; gidMap: IDMap[] }> {
+  const { autoUsernsUser = 'containers', autoNsMinSize = DEFAULT_AUTO_NS_MIN_SIZE, autoNsMaxSize = DEFAULT_AUTO_NS_MAX_SIZE, subIdFiles } = parts.options;
+  let size = opts.size ?? 0;
+  if (size === 0) {
+    size = Math.max(opts.initialSize ?? 1, autoNsMinSize, image ? await sizeNeededBy(parts, image, opts) : 0);
+    if (autoNsMaxSize > 0 && size > autoNsMaxSize) {
+      throw new StorageError('no-available-ids', `the container needs a user namespace with size ${size} that is bigger than the maximum value allowed with userns=auto ${autoNsMaxSize}`, { size });
+    }
+  }
+  try {
+    const subIds = subIdMappings(autoUsernsUser, autoUsernsUser, subIdFiles);
+    return await parts.containers.read(() => {
+      const used = { uids: [] as IDMap[], gids: [] as IDMap[] };
+      for (const container of parts.containers.index.all()) {
+        used.uids.push(...(container.uidMap ?? []));
+        used.gids.push(...(container.gidMap ?? []));
+      }
+      return allocateUserNamespace({
+        size,
+        available: { uids: subIds.uidMap, gids: subIds.gidMap },
+        used,
+        additional: { uids: opts.additionalUidMappings, gids: opts.additionalGidMappings },
+      });
+    });
+  } catch (err) {
+    if (!(err instanceof IdMappingError)) throw err;
+    throw new StorageError('no-available-ids', err.message, { user: autoUsernsUser }, { cause: err });
+  }
+}
+
+/** Go's getMaxSizeFromImage: one more than the highest owner of the image's layers, and the IDs of the passwd and group files given. */
+async function sizeNeededBy(parts: StoreParts, image: Image, opts: AutoUserNsOptions): Promise<number> {
+  let size = 0;
+  const layers = parts.layers();
+  for (let id = image.topLayer; id; ) {
+    const layer = (await layers.read(() => layers.index.get(id!))) ?? (await findReadOnlyLayer(parts, id))?.layer;
+    if (!layer) throw new StorageError('layer-unknown', `cannot find layer ${JSON.stringify(id)}`, { id });
+    for (const owner of [...(layer.uidSet ?? []), ...(layer.gidSet ?? [])]) size = Math.max(size, owner + 1);
+    id = layer.parent;
+  }
+  for (const file of [opts.passwdFile, opts.groupFile]) {
+    if (file) size = Math.max(size, highestId(file));
+  }
+  return size;
+}
+
+/** Go's parseMountedFiles: the highest UID or GID of a passwd or group file, `nobody` left out. */
+function highestId(file: string): number {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    return 0;
+  }
+  let highest = 0;
+  for (const line of text.split('\n')) {
+    const fields = line.split(':');
+    if (fields.length < 4 || fields[0] === 'nobody') continue;
+    // passwd: name:x:uid:gid:…, group: name:x:gid:members
+    for (const field of fields.length >= 7 ? [fields[2], fields[3]] : [fields[2]]) {
+      const id = Number(field);
+      if (Number.isSafeInteger(id) && id !== NOBODY) highest = Math.max(highest, id);
+    }
+  }
+  return highest;
 }
 
 /** The maps a container asks for: none with the host flags, else those given (empty: none). */

@@ -287,6 +287,14 @@ export interface StoreOptions {
    * own images stay usable (and removable) as an additional image store.
    */
   imageStore?: string;
+  /** Whose /etc/subuid and /etc/subgid ranges automatic user namespaces come from (storage.conf `root-auto-userns-user`; default `containers`). */
+  autoUsernsUser?: string;
+  /** Smallest automatic user namespace (storage.conf `auto-userns-min-size`; default 1024). */
+  autoNsMinSize?: number;
+  /** Largest automatic user namespace (storage.conf `auto-userns-max-size`; default 65536). */
+  autoNsMaxSize?: number;
+  /** Other subordinate-ID files than /etc/subuid and /etc/subgid (tests, or a host that keeps them elsewhere). */
+  subIdFiles?: { subuid: string; subgid: string };
 }
 
 export interface CreateStorageLayerOptions extends CallOptions {

@@ -89,6 +89,16 @@ describe('loadStoreOptions() keys', () => {
     assert.deepEqual(warnings, []);
   });
 
+  it('reads the automatic user namespace settings', async () => {
+    const path = await confFile('userns.conf', [
+      '[storage]', 'driver = "vfs"', '[storage.options]',
+      'root-auto-userns-user = "berthns"', 'auto-userns-min-size = 2048', 'auto-userns-max-size = 32768', '',
+    ].join('\n'));
+    const { options, warnings } = await loadStoreOptions({ env: {}, configPath: path, uid: 0 });
+    assert.deepEqual([options.autoUsernsUser, options.autoNsMinSize, options.autoNsMaxSize], ['berthns', 2048, 32768]);
+    assert.deepEqual(warnings, []);
+  });
+
   it('maps driver overlay2 to overlay but keeps Go\'s overlay2. prefix on generic options', async () => {
     const path = await confFile('overlay2.conf', '[storage]\ndriver = "overlay2"\n[storage.options]\nsize = "10G"\n');
     const { options } = await loadStoreOptions({ env: {}, configPath: path, uid: 0 });

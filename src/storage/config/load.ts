@@ -69,6 +69,7 @@ export async function loadStoreOptions(input: LoadStoreOptionsInput): Promise<Lo
   if (settings.transientStore) options.transientStore = true;
   if (settings.imageStore) options.imageStore = await expandPath(settings.imageStore, uid, env);
   if (settings.pullOptions) options.pullOptions = settings.pullOptions;
+  Object.assign(options, settings.autoUserns);
   return configFile ? { options, configFile, warnings } : { options, warnings };
 }
 
@@ -84,6 +85,8 @@ interface ConfSettings {
   /** `[storage] imagestore`: the root of a split store's images and layers. */
   imageStore: string;
   pullOptions?: Record<string, string>;
+  /** `root-auto-userns-user`, `auto-userns-min-size`, `auto-userns-max-size`. */
+  autoUserns: Pick<StoreOptions, 'autoUsernsUser' | 'autoNsMinSize' | 'autoNsMaxSize'>;
   /** `ignore_chown_errors` options from the file, which rootless users inherit. */
   chownOptions: string[];
 }
@@ -112,9 +115,18 @@ async function settingsFromConf(conf: StorageConf, env: Env, warnings: string[])
     driverOptions,
     transientStore: storage.transient_store === true,
     imageStore: text(storage.imagestore),
+    autoUserns: autoUsernsSettings(options),
     chownOptions,
   };
   if (options.pull_options) settings.pullOptions = { ...(options.pull_options as Record<string, string>) };
+  return settings;
+}
+
+function autoUsernsSettings(options: StorageConf): ConfSettings['autoUserns'] {
+  const settings: ConfSettings['autoUserns'] = {};
+  if (text(options['root-auto-userns-user'])) settings.autoUsernsUser = text(options['root-auto-userns-user']);
+  if (typeof options['auto-userns-min-size'] === 'number') settings.autoNsMinSize = options['auto-userns-min-size'];
+  if (typeof options['auto-userns-max-size'] === 'number') settings.autoNsMaxSize = options['auto-userns-max-size'];
   return settings;
 }
 
