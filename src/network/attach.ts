@@ -1,0 +1,120 @@
+// A container's place on its networks: a namespace, each network's plugin
+// chain ADDed into it in order, and the results persisted in a file beside
+// the container's records so that DEL, even after Berth restarts, gets the
+// same config and prevResult that ADD made (as libcni's cache does).
+
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { findNetwork, type BridgeNetworkOptions, type NetworkConfigList } from './conflist.js';
+import { invokePlugin, type CniCommand, type CniResult, type PortMapping } from './plugin.js';
+import { createNetns, removeNetns } from './netns.js';
+import { isNetworkError } from './errors.js';
+
+export interface NetworkSetupOptions {
+  containerId: string;
+  /** Network names; the first is eth0, the next eth1, as podman names them. */
+  networks: string[];
+  portMappings?: PortMapping[];
+  /** Where the conflists are (podman's /etc/cni/net.d). */
+  configDir: string;
+  pluginDirs: string[];
+  /** The file the attachment is kept in; it exists exactly while something needs tearing down. */
+  stateFile: string;
+  /** Shape of the default network when it must be made. */
+  defaults?: BridgeNetworkOptions;
+}
+
+export interface NetworkAttachment {
+  containerId: string;
+  netns: string;
+  portMappings: PortMapping[];
+  pluginDirs: string[];
+  networks: Array<{ name: string; ifName: string; config: NetworkConfigList; result: CniResult }>;
+}
+
+/** Makes the namespace and ADDs every network; on any failure undoes all of it and rethrows. */
+export async function setupNetwork(options: NetworkSetupOptions): Promise<NetworkAttachment> {
+  const configs: NetworkConfigList[] = [];
+  for (const name of options.networks) configs.push(await findNetwork(options.configDir, name, options.defaults));
+  const attachment: NetworkAttachment = {
+    containerId: options.containerId,
+    netns: await createNetns(),
+    portMappings: options.portMappings ?? [],
+    pluginDirs: options.pluginDirs,
+    networks: [],
+  };
+  try {
+    // Persisted before the first ADD: a crash mid-chain still leaves what DEL needs.
+    await saveAttachment(options.stateFile, attachment);
+    for (const [i, config] of configs.entries()) {
+      const entry = { name: config.name, ifName: `eth${i}`, config, result: { cniVersion: config.cniVersion } as CniResult };
+      attachment.networks.push(entry);
+      entry.result = await runChain('ADD', attachment, entry);
+      await saveAttachment(options.stateFile, attachment);
+    }
+  } catch (err) {
+    await teardownAttachment(attachment, options.stateFile).catch(() => undefined);
+    throw err;
+  }
+  return attachment;
+}
+
+/** DELs every network in reverse, removes the namespace and the state file; nothing to do if there is no file. */
+export async function teardownNetwork(stateFile: string): Promise<void> {
+  const attachment = await readAttachment(stateFile);
+  if (attachment) await teardownAttachment(attachment, stateFile);
+}
+
+/** The persisted attachment, or undefined when the container has none. */
+export async function readAttachment(stateFile: string): Promise<NetworkAttachment | undefined> {
+  try {
+    return JSON.parse(await readFile(stateFile, 'utf8')) as NetworkAttachment;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+}
+
+async function teardownAttachment(attachment: NetworkAttachment, stateFile: string): Promise<void> {
+  let firstError: unknown;
+  for (const entry of [...attachment.networks].reverse()) {
+    await runChain('DEL', attachment, entry).catch((err) => { firstError ??= err; });
+  }
+  await removeNetns(attachment.netns).catch((err) => { firstError ??= err; });
+  if (firstError !== undefined) throw firstError;
+  await rm(stateFile, { force: true });
+}
+
+/**
+ * ADD runs the plugins in order, each given the previous one's result; DEL
+ * runs them in reverse, each given the whole ADD's result (CNI 0.4.0+).
+ * A DEL keeps going past a failing plugin so the others still release what
+ * they hold (leases, iptables chains); the first error is thrown at the end.
+ */
+async function runChain(command: CniCommand, attachment: NetworkAttachment, entry: NetworkAttachment['networks'][number]): Promise<CniResult> {
+  const plugins = command === 'DEL' ? [...entry.config.plugins].reverse() : entry.config.plugins;
+  let result: CniResult | undefined = command === 'DEL' && entry.result.ips ? entry.result : undefined;
+  let firstError: unknown;
+  for (const plugin of plugins) {
+    const invocation = {
+      command, containerId: attachment.containerId, netns: attachment.netns, ifName: entry.ifName,
+      pluginDirs: attachment.pluginDirs, networkName: entry.name, cniVersion: entry.config.cniVersion,
+      plugin, prevResult: result, capabilityArgs: { portMappings: attachment.portMappings },
+    };
+    if (command !== 'DEL') {
+      result = await invokePlugin(invocation) ?? result;
+      continue;
+    }
+    // A plugin that is not installed cannot hold anything to release.
+    await invokePlugin(invocation).catch((err) => { if (!isNetworkError(err, 'plugin-missing')) firstError ??= err; });
+  }
+  if (firstError !== undefined) throw firstError;
+  return result ?? entry.result;
+}
+
+async function saveAttachment(stateFile: string, attachment: NetworkAttachment): Promise<void> {
+  await mkdir(dirname(stateFile), { recursive: true });
+  const tmp = `${stateFile}.tmp`;
+  await writeFile(tmp, JSON.stringify(attachment));
+  await rename(tmp, stateFile);
+}

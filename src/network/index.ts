@@ -1,0 +1,13 @@
+// Container networking through CNI plugins, as podman's CNI backend and
+// CRI-O do it: conflists, the plugin chain, namespaces, published ports.
+
+export { NetworkError, isNetworkError, type NetworkErrorCode } from './errors.js';
+export {
+  bridgeConflist, findNetwork, loadNetworks, writeConflist,
+  DEFAULT_BRIDGE, DEFAULT_NETWORK, DEFAULT_SUBNET,
+  type BridgeNetworkOptions, type NetworkConfigList, type PluginConfig,
+} from './conflist.js';
+export { invokePlugin, type CniCommand, type CniResult, type PluginInvocation, type PortMapping } from './plugin.js';
+export { createNetns, removeNetns } from './netns.js';
+export { readAttachment, setupNetwork, teardownNetwork, type NetworkAttachment, type NetworkSetupOptions } from './attach.js';
+export { formatPortMapping, parsePublish } from './ports.js';

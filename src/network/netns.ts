@@ -1,0 +1,38 @@
+// Named network namespaces for containers, made and removed with iproute2's
+// `ip netns` (it bind-mounts /proc/self/ns/net of a short child under
+// /run/netns/NAME), so the namespace outlives every process and Berth.
+
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { promisify } from 'node:util';
+import { NetworkError } from './errors.js';
+
+const execFileAsync = promisify(execFile);
+const NETNS_DIR = '/run/netns';
+
+/** Makes a namespace berth-<random> (loopback up) and returns its path. */
+export async function createNetns(): Promise<string> {
+  const name = `berth-${randomBytes(8).toString('hex')}`;
+  try {
+    await execFileAsync('ip', ['netns', 'add', name]);
+    await execFileAsync('ip', ['-n', name, 'link', 'set', 'lo', 'up']);
+  } catch (cause) {
+    await execFileAsync('ip', ['netns', 'delete', name]).catch(() => undefined);
+    throw new NetworkError('netns-failed', `network namespace ${name} could not be made: ${(cause as Error).message}`, { netns: name }, { cause });
+  }
+  return `${NETNS_DIR}/${name}`;
+}
+
+/** Unmounts and removes the namespace; one already gone is not an error. */
+export async function removeNetns(path: string): Promise<void> {
+  const name = path.slice(NETNS_DIR.length + 1);
+  if (!path.startsWith(`${NETNS_DIR}/berth-`) || name.includes('/')) {
+    throw new NetworkError('netns-failed', `network namespace ${path} is not one Berth made`, { netns: path });
+  }
+  try {
+    await execFileAsync('ip', ['netns', 'delete', name]);
+  } catch (cause) {
+    if (/No such file|Invalid argument/.test((cause as { stderr?: string }).stderr ?? '')) return;
+    throw new NetworkError('netns-failed', `network namespace ${path} could not be removed: ${(cause as Error).message}`, { netns: path }, { cause });
+  }
+}
