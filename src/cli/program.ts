@@ -20,7 +20,8 @@ export async function runProgram(argv: readonly string[]): Promise<number> {
     .option('--runroot <dir>', 'storage run root (storage.conf runroot)')
     .option('--storage-driver <driver>', 'storage driver: overlay or vfs')
     .option('--storage-opt <option>', 'storage driver option (repeatable)', (value: string, previous: string[] = []) => [...previous, value])
-    .option('--runtime <name>', 'default OCI runtime handler (crun, runc, or one from berth.conf)');
+    .option('--runtime <name>', 'default OCI runtime handler (crun, runc, or one from berth.conf)')
+    .option('--cni-config-dir <dir>', 'CNI network configs (default /etc/cni/net.d)');
   program
     .command('storage')
     .description('the containers-storage verbs on a store (berth storage --help lists them)')

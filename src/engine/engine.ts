@@ -18,12 +18,15 @@ import { readLog, type LogReadOptions } from './logs.js';
 import { copyIn, copyOut } from './copy.js';
 import { containerMetadata } from './metadata.js';
 import { processRows, type ProcessRow } from './top.js';
+import { readAttachment, setupNetwork, teardownNetwork, type NetworkAttachment, type PortMapping } from '../network/index.js';
 
 export interface EngineOptions {
   store: Store;
   runtimeConfig: RuntimeConfig;
   /** The cgroup every container's own cgroup goes under (podman's --cgroup-parent); default `/berth`. */
   cgroupParent?: string;
+  /** CNI conflists and plugins for containers created with `networks`. */
+  cni?: { configDir: string; pluginDirs: string[] };
 }
 
 export interface CreateOptions extends Omit<SpecOptions, 'id' | 'rootfs'> {
@@ -40,6 +43,10 @@ export interface CreateOptions extends Omit<SpecOptions, 'id' | 'rootfs'> {
   logSizeMax?: number;
   /** Keep stdin open for an attach client (podman's -i). */
   interactive?: boolean;
+  /** CNI networks to attach (podman's --network bridge|NAME); none: no CNI. */
+  networks?: string[];
+  /** Published ports (-p), given to portmap. */
+  portMappings?: PortMapping[];
 }
 
 /** A container as `ps` and `inspect` show it. */
@@ -65,10 +72,12 @@ export class ContainerEngine {
   readonly store: Store;
   readonly runtime: Runtime;
   readonly cgroupParent: string;
+  readonly cni: EngineOptions['cni'];
 
   constructor(options: EngineOptions) {
     this.store = options.store;
     this.cgroupParent = options.cgroupParent ?? '/berth';
+    this.cni = options.cni;
     if (!this.cgroupParent.startsWith('/') || this.cgroupParent.split('/').includes('..')) {
       throw new EngineError('invalid-option', `cgroup parent ${JSON.stringify(this.cgroupParent)} must be an absolute path without ..`, { cgroupParent: this.cgroupParent });
     }
@@ -107,7 +116,8 @@ export class ContainerEngine {
       const rootfs = await this.store.mount(id);
       const persistDir = await this.store.containerDirectory(id);
       const bundlePath = await this.store.containerRunDirectory(id);
-      const spec = generateSpec(imageConfig, { cgroupsPath: `${this.cgroupParent}/berth-${id}`, ...options, id, rootfs });
+      const netns = options.networks?.length ? (await this.#setupNetwork(id, persistDir, options)).netns : undefined;
+      const spec = generateSpec(imageConfig, { cgroupsPath: `${this.cgroupParent}/berth-${id}`, ...options, id, rootfs, networkNamespacePath: netns });
       const container = new Container({
         id,
         name,
@@ -368,6 +378,19 @@ export class ContainerEngine {
     };
   }
 
+  /** The container's CNI attachment (namespace, IPs, published ports), if it has one. */
+  async networkAttachment(container: Container): Promise<NetworkAttachment | undefined> {
+    return readAttachment(networkStateFile(container.config.persistDir));
+  }
+
+  async #setupNetwork(id: string, persistDir: string, options: CreateOptions): Promise<NetworkAttachment> {
+    if (!this.cni) throw new EngineError('invalid-option', 'CNI networking is not configured for this engine', { networks: options.networks });
+    return setupNetwork({
+      containerId: id, networks: options.networks ?? [], portMappings: options.portMappings,
+      configDir: this.cni.configDir, pluginDirs: this.cni.pluginDirs, stateFile: networkStateFile(persistDir),
+    });
+  }
+
   async #unmount(id: string): Promise<void> {
     try {
       if ((await this.store.mounted(id)) > 0) await this.store.unmount(id, { force: true });
@@ -378,6 +401,9 @@ export class ContainerEngine {
 
   /** Unmounts and deletes the store container (its RW layer and directories go with it). */
   async #removeStoreContainer(id: string): Promise<void> {
+    // The CNI DEL needs the attachment kept in the container's directory, so it goes first.
+    const persistDir = await this.store.containerDirectory(id).catch(() => undefined);
+    if (persistDir) await teardownNetwork(networkStateFile(persistDir));
     await this.#unmount(id);
     let runDir: string | undefined;
     try {
@@ -390,6 +416,11 @@ export class ContainerEngine {
     });
     if (runDir) rmSync(runDir, { recursive: true, force: true });
   }
+}
+
+/** Beside the container's records, so that a later Berth process can DEL what this one ADDed. */
+function networkStateFile(persistDir: string): string {
+  return join(persistDir, 'network.json');
 }
 
 /** `name:/path` → its parts; a host path (absolute, relative, or with no colon) → undefined. */

@@ -44,6 +44,8 @@ export interface SpecOptions {
   /** `destination[:options]`. */
   tmpfs?: string[];
   network?: 'private' | 'none' | 'host';
+  /** A network namespace made beforehand (CNI): joined instead of a new one. */
+  networkNamespacePath?: string;
   memoryBytes?: number;
   /** CPUs (1.5 = 150000 quota per 100000 period). */
   cpus?: number;
@@ -104,7 +106,7 @@ export function generateSpec(image: ImageRunConfig, options: SpecOptions): OciSp
     mounts: [...defaultMounts(options), ...volumeMounts(options.volumes ?? []), ...tmpfsMounts(options.tmpfs ?? [])],
     annotations: options.annotations,
     linux: {
-      namespaces: namespaces(options.network ?? 'private'),
+      namespaces: namespaces(options.network ?? 'private', options.networkNamespacePath),
       resources: resources(options),
       devices: options.devices?.length ? options.devices.map(deviceNode) : undefined,
       cgroupsPath: options.cgroupsPath ?? `/berth/berth-${options.id}`,
@@ -237,9 +239,9 @@ function tmpfsMounts(entries: string[]): OciMount[] {
   });
 }
 
-function namespaces(network: 'private' | 'none' | 'host'): Array<{ type: string }> {
-  const list = [{ type: 'pid' }, { type: 'ipc' }, { type: 'uts' }, { type: 'mount' }, { type: 'cgroup' }];
-  if (network !== 'host') list.splice(1, 0, { type: 'network' });
+function namespaces(network: 'private' | 'none' | 'host', networkPath: string | undefined): Array<{ type: string; path?: string }> {
+  const list: Array<{ type: string; path?: string }> = [{ type: 'pid' }, { type: 'ipc' }, { type: 'uts' }, { type: 'mount' }, { type: 'cgroup' }];
+  if (network !== 'host') list.splice(1, 0, networkPath ? { type: 'network', path: networkPath } : { type: 'network' });
   return list;
 }
 

@@ -12,6 +12,7 @@ export interface GlobalOptions {
   runroot?: string;
   storageDriver?: string;
   storageOpt?: string[];
+  cniConfigDir?: string;
   runtime?: string;
 }
 
@@ -19,7 +20,9 @@ const SYSTEM_BERTH_CONF = '/etc/berth/berth.conf';
 
 export async function openEngine(globals: GlobalOptions, env: NodeJS.ProcessEnv = process.env): Promise<ContainerEngine> {
   const store = await openStore(await storeOptions(globals, env));
-  return new ContainerEngine({ store, runtimeConfig: runtimeConfig(globals, env) });
+  // podman's defaults: cni_config_dir and cni_plugin_dirs of containers.conf.
+  const cni = { configDir: globals.cniConfigDir ?? '/etc/cni/net.d', pluginDirs: ['/usr/local/libexec/cni', '/usr/libexec/cni', '/usr/local/lib/cni', '/usr/lib/cni', '/opt/cni/bin'] };
+  return new ContainerEngine({ store, runtimeConfig: runtimeConfig(globals, env), cni });
 }
 
 async function storeOptions(globals: GlobalOptions, env: NodeJS.ProcessEnv): Promise<StoreOptions> {

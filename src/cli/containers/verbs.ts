@@ -1,5 +1,5 @@
 // podman's container verbs on `berth`: run, create, start, stop, kill,
-// restart, rm, ps, logs, inspect, wait, exec, pause, unpause, stats, update,
+// restart, rm, ps, logs, inspect, port, wait, exec, pause, unpause, stats, update,
 // and `container checkpoint|restore|prune`, with podman's names and flags.
 
 import type { Command } from 'commander';
@@ -9,6 +9,7 @@ import type { LogRecord, OciLinuxResources } from '../../oci/index.js';
 import { openEngine, type GlobalOptions } from './context.js';
 import { psJson, psTable } from './format.js';
 import { collect, environment, parseFilters, parsePositive, parseSize } from './options.js';
+import { DEFAULT_NETWORK, formatPortMapping, parsePublish, type NetworkAttachment } from '../../network/index.js';
 
 /** Each verb's action resolves to the process's exit code. */
 type Exit = (code: number) => void;
@@ -127,10 +128,27 @@ export function registerContainerVerbs(program: Command, setExit: Exit): void {
     .option('-f, --format <format>', '`json` (default) or `{{.State.Status}}`-style field paths')
     .action(act(async (engine, refs: string[], opts: { format?: string }) => {
       const documents = [];
-      for (const ref of refs) documents.push(inspectDocument(engine, await engine.get(ref)));
+      for (const ref of refs) {
+        const container = await engine.get(ref);
+        documents.push(inspectDocument(engine, container, await engine.networkAttachment(container)));
+      }
       if (opts.format && opts.format !== 'json') {
         for (const doc of documents) process.stdout.write(`${goTemplateField(doc, opts.format)}\n`);
       } else process.stdout.write(`${JSON.stringify(documents, null, 4)}\n`);
+    }));
+
+  program.command('port').description('list the published ports of a container').argument('<container>').argument('[port]')
+    .action(act(async (engine, ref: string, port: string | undefined) => {
+      const mappings = (await engine.networkAttachment(await engine.get(ref)))?.portMappings ?? [];
+      if (port === undefined) {
+        for (const m of mappings) process.stdout.write(`${formatPortMapping(m)}\n`);
+        return;
+      }
+      // podman: `port CTR 80` (tcp assumed) prints only the host side.
+      const [number, protocol = 'tcp'] = port.split('/');
+      const found = mappings.filter((m) => String(m.containerPort) === number && m.protocol === protocol);
+      if (found.length === 0) throw new EngineError('invalid-option', `failed to find published port "${number}/${protocol}"`, { port });
+      for (const m of found) process.stdout.write(`${m.hostIP ?? '0.0.0.0'}:${m.hostPort}\n`);
     }));
 
   program.command('top').description('show the processes of a running container').argument('<container>')
@@ -258,6 +276,7 @@ interface RunFlags {
   capDrop: string[];
   privileged?: boolean;
   network?: string;
+  publish: string[];
   hostname?: string;
   stopSignal?: string;
   stopTimeout?: string;
@@ -292,7 +311,8 @@ function createFlags(command: Command): Command {
     .option('--cap-add <capability>', 'add a capability', collect, [])
     .option('--cap-drop <capability>', 'drop a capability', collect, [])
     .option('--privileged', 'all capabilities, no seccomp, no masked paths')
-    .option('--network <mode>', 'none, host or private (a network namespace with loopback only)')
+    .option('--network <mode>', 'bridge (podman\'s default CNI network), a CNI network name, none, host or private (loopback only; the default)')
+    .option('-p, --publish <port>', 'publish [ip:]hostPort:containerPort[/proto] (on a CNI network)', collect, [])
     .option('--hostname <name>', 'hostname inside the container')
     .option('--stop-signal <signal>', 'signal that stops the container')
     .option('--stop-timeout <seconds>', 'seconds to wait before SIGKILL on stop')
@@ -312,9 +332,9 @@ function createOptions(image: string, command: string[], opts: RunFlags): Create
   if (opts.pull && opts.pull !== 'never' && opts.pull !== 'missing') {
     throw new EngineError('invalid-option', `--pull ${opts.pull}: only never and missing are supported until berth pull exists`, { pull: opts.pull });
   }
-  const network = opts.network === undefined || opts.network === 'private' || opts.network === 'bridge' ? 'private' : opts.network;
-  if (network !== 'private' && network !== 'none' && network !== 'host') {
-    throw new EngineError('invalid-option', `--network ${opts.network}: want none, host or private`, { network: opts.network });
+  const { network, networks } = networkMode(opts.network ?? (opts.publish.length ? 'bridge' : 'private'));
+  if (opts.publish.length && !networks) {
+    throw new EngineError('invalid-option', `--publish needs a CNI network, not --network ${opts.network}`, { network: opts.network });
   }
   return {
     image,
@@ -334,6 +354,8 @@ function createOptions(image: string, command: string[], opts: RunFlags): Create
     capDrop: opts.capDrop,
     privileged: opts.privileged,
     network,
+    networks,
+    portMappings: opts.publish.map(parsePublish),
     hostname: opts.hostname,
     stopSignal: opts.stopSignal,
     stopTimeout: opts.stopTimeout === undefined ? undefined : parsePositive(opts.stopTimeout, 'stop timeout'),
@@ -346,6 +368,12 @@ function createOptions(image: string, command: string[], opts: RunFlags): Create
     devices: opts.device,
     sysctls: opts.sysctl.length ? Object.fromEntries(opts.sysctl.map((s) => [s.split('=')[0]!, s.split('=').slice(1).join('=')])) : undefined,
   };
+}
+
+/** none, host and private are namespaces without CNI; bridge is podman's default network; anything else a CNI network's name. */
+function networkMode(value: string): { network: 'private' | 'none' | 'host'; networks?: string[] } {
+  if (value === 'private' || value === 'none' || value === 'host') return { network: value };
+  return { network: 'private', networks: [value === 'bridge' ? DEFAULT_NETWORK : value] };
 }
 
 function logSizeMaxOf(logOpts: string[]): number | undefined {
@@ -464,7 +492,7 @@ function matchesFilters(info: ContainerInfo, filters: Map<string, string[]>): bo
 }
 
 /** podman inspect's main fields. */
-function inspectDocument(engine: ContainerEngine, container: Parameters<ContainerEngine['info']>[0]): Record<string, unknown> {
+function inspectDocument(engine: ContainerEngine, container: Parameters<ContainerEngine['info']>[0], network: NetworkAttachment | undefined): Record<string, unknown> {
   const info = engine.info(container);
   const state = container.state;
   return {
@@ -491,6 +519,7 @@ function inspectDocument(engine: ContainerEngine, container: Parameters<Containe
     LogPath: info.logPath,
     StaticDir: container.config.persistDir,
     OCIConfigPath: `${container.config.bundlePath}/config.json`,
+    NetworkSettings: networkSettings(network),
     Config: {
       Hostname: container.config.spec.hostname ?? '',
       Env: container.config.spec.process.env,
@@ -502,6 +531,20 @@ function inspectDocument(engine: ContainerEngine, container: Parameters<Containe
       Tty: container.config.spec.process.terminal === true,
     },
   };
+}
+
+/** podman inspect's NetworkSettings: the first network's address, every network by name, the published ports. */
+function networkSettings(network: NetworkAttachment | undefined): Record<string, unknown> {
+  const ports: Record<string, Array<{ HostIp: string; HostPort: string }>> = {};
+  for (const m of network?.portMappings ?? []) {
+    (ports[`${m.containerPort}/${m.protocol}`] ??= []).push({ HostIp: m.hostIP ?? '', HostPort: String(m.hostPort) });
+  }
+  const networks = Object.fromEntries((network?.networks ?? []).map((n) => {
+    const ip = n.result.ips?.[0];
+    return [n.name, { IPAddress: ip?.address.split('/')[0] ?? '', IPPrefixLen: Number(ip?.address.split('/')[1] ?? 0), Gateway: ip?.gateway ?? '' }];
+  }));
+  const first = Object.values(networks)[0];
+  return { SandboxKey: network?.netns ?? '', IPAddress: first?.IPAddress ?? '', IPPrefixLen: first?.IPPrefixLen ?? 0, Gateway: first?.Gateway ?? '', Ports: ports, Networks: networks };
 }
 
 /** `{{.State.Status}}` → that field of the document. */

@@ -1,0 +1,116 @@
+// Containers on a CNI bridge through bin/berth.cjs, with the real plugins:
+// an IP from the network's subnet, a published port reached from the host
+// through portmap, `berth port`, and nothing left after rm or a failed create.
+
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { readdirSync, rmSync } from 'node:fs';
+import { connect } from 'node:net';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { bridgeConflist, writeConflist } from '../../src/network/index.js';
+import { BERTH_BIN } from '../helpers/berth.js';
+import { runTool, type ToolResult } from '../helpers/run-tool.js';
+import { openEngineFixture, type EngineFixture } from './engine-fixture.js';
+
+// portmap DNATs connections made on this host in OUTPUT, but only to a
+// non-loopback address: 127.0.0.1 would need net.ipv4.conf.*.route_localnet=1.
+const HOST_IP = execFileSync('ip', ['-4', '-o', 'route', 'get', '1.1.1.1']).toString().match(/src (\S+)/)![1]!;
+
+describe('berth run on a CNI network (bin/berth.cjs)', () => {
+  let fx: EngineFixture;
+  const net = `berth-cli-${process.pid}`;
+  const bridge = `bc${process.pid}`.slice(0, 15);
+  const octet = Math.floor(Math.random() * 200 + 20);
+  let configDir: string;
+  let ipamDir: string;
+
+  before(async () => {
+    fx = await openEngineFixture();
+    configDir = join(fx.temp.dir, 'net.d');
+    ipamDir = join(fx.temp.dir, 'ipam');
+    await writeConflist(configDir, `${net}.conflist`, bridgeConflist({ name: net, bridge, subnet: `10.198.${octet}.0/24`, ipamDataDir: ipamDir }));
+    const broken = bridgeConflist({ name: `${net}-broken`, bridge, subnet: `10.198.${octet}.0/24`, ipamDataDir: ipamDir });
+    broken.plugins.push({ type: 'no-such-cni-plugin' });
+    await writeConflist(configDir, `${net}-broken.conflist`, broken);
+  });
+  after(async () => {
+    await fx.dispose();
+    try { execFileSync('ip', ['link', 'delete', bridge], { stdio: 'ignore' }); } catch { /* never made */ }
+    rmSync(configDir, { recursive: true, force: true });
+  });
+
+  const berth = (...args: string[]): Promise<ToolResult> =>
+    runTool(process.execPath, [BERTH_BIN, '--root', fx.temp.graphRoot, '--runroot', fx.temp.runRoot, '--storage-driver', 'overlay', '--cni-config-dir', configDir, ...args]);
+  const ok = async (...args: string[]): Promise<string> => {
+    const result = await berth(...args);
+    assert.equal(result.code, 0, `berth ${args.join(' ')}: ${result.stderr.toString()}`);
+    return result.stdout.toString();
+  };
+
+  it('publishes a port the host reaches, shows it in port and inspect, and rm leaves nothing', async () => {
+    const hostPort = 20000 + (process.pid % 20000) + 1;
+    const id = (await ok('run', '-d', '--name', 'web', '--network', net, '-p', `${hostPort}:80`, 'busybox', '/bin/busybox', 'nc', '-l', '-p', '80', '-e', '/bin/busybox', 'echo', 'hello-from-container')).trim();
+    assert.equal(await ok('port', 'web'), `80/tcp -> 0.0.0.0:${hostPort}\n`);
+    assert.equal(await ok('port', 'web', '80'), `0.0.0.0:${hostPort}\n`);
+    assert.notEqual((await berth('port', 'web', '81')).code, 0);
+    const [doc] = JSON.parse(await ok('inspect', 'web')) as Array<{ NetworkSettings: { IPAddress: string; SandboxKey: string; Ports: Record<string, unknown> } }>;
+    const ip = doc!.NetworkSettings.IPAddress;
+    assert.match(ip, new RegExp(`^10\\.198\\.${octet}\\.\\d+$`));
+    assert.deepEqual(doc!.NetworkSettings.Ports, { '80/tcp': [{ HostIp: '', HostPort: String(hostPort) }] });
+    assert.ok(readdirSync(join(ipamDir, net)).includes(ip));
+    assert.equal(await readFrom(HOST_IP, hostPort), 'hello-from-container\n');
+
+    const other = (await ok('create', '--network', net, 'busybox', '/bin/sh', '-c', 'true')).trim();
+    const [doc2] = JSON.parse(await ok('inspect', other)) as Array<{ NetworkSettings: { IPAddress: string } }>;
+    assert.match(doc2!.NetworkSettings.IPAddress, new RegExp(`^10\\.198\\.${octet}\\.\\d+$`));
+    assert.notEqual(doc2!.NetworkSettings.IPAddress, ip, 'two containers, two IPs');
+    await ok('rm', other);
+
+    await ok('rm', '-f', 'web');
+    assert.ok(!readdirSync('/run/netns').includes(doc!.NetworkSettings.SandboxKey.split('/').pop()!), 'no namespace');
+    assert.deepEqual(readdirSync(join(ipamDir, net)).filter((f) => /^\d/.test(f)), [], 'every lease freed');
+    assert.doesNotMatch(execFileSync('iptables-save').toString(), new RegExp(id), 'no iptables rule names the container');
+    assert.deepEqual(readdirSync(`/sys/class/net/${bridge}/brif`), [], 'no veth on the bridge');
+  });
+
+  it('run --rm on the network exits with the container’s code and leaves no lease', async () => {
+    const result = await berth('run', '--rm', '--network', net, 'busybox', '/bin/sh', '-c', 'busybox ip -4 addr show eth0 | busybox grep -q "inet 10.198." && exit 5');
+    assert.equal(result.code, 5, result.stderr.toString());
+    assert.deepEqual(readdirSync(join(ipamDir, net)).filter((f) => /^\d/.test(f)), []);
+  });
+
+  it('a missing plugin fails the create with its name and leaves no container, namespace or lease', async () => {
+    const namespaces = readdirSync('/run/netns').sort();
+    const result = await berth('run', '--network', `${net}-broken`, '-p', '8089:80', 'busybox', '/bin/sh', '-c', 'true');
+    assert.notEqual(result.code, 0);
+    assert.match(result.stderr.toString(), /no-such-cni-plugin/);
+    assert.equal(await ok('ps', '-a', '-q'), '');
+    assert.deepEqual(readdirSync('/run/netns').sort(), namespaces);
+    assert.deepEqual(readdirSync(join(ipamDir, `${net}-broken`)).filter((f) => /^\d/.test(f)), []);
+    assert.doesNotMatch(execFileSync('iptables-save').toString(), /8089/);
+  });
+
+  it('refuses --publish with --network none and an unknown network by name', async () => {
+    assert.match((await berth('run', '--network', 'none', '-p', '8080:80', 'busybox', '/bin/sh', '-c', 'true')).stderr.toString(), /--publish needs a CNI network/);
+    assert.match((await berth('run', '--network', 'nope', 'busybox', '/bin/sh', '-c', 'true')).stderr.toString(), /network "nope"/);
+    assert.equal(await ok('ps', '-a', '-q'), '');
+  });
+});
+
+function readFrom(host: string, port: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const deadline = Date.now() + 5000;
+    const attempt = (): void => {
+      const socket = connect({ host, port });
+      let data = '';
+      socket.on('data', (b) => { data += b.toString(); });
+      socket.on('end', () => resolve(data));
+      socket.on('error', (err) => {
+        if (Date.now() > deadline) reject(err);
+        else setTimeout(attempt, 50);
+      });
+    };
+    attempt();
+  });
+}
