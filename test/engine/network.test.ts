@@ -5,17 +5,14 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { readdirSync, rmSync } from 'node:fs';
-import { connect } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { HOST_IP, readFrom } from '../helpers/tcp.js';
 import { bridgeConflist, writeConflist } from '../../src/network/index.js';
 import { BERTH_BIN } from '../helpers/berth.js';
 import { runTool, type ToolResult } from '../helpers/run-tool.js';
 import { openEngineFixture, type EngineFixture } from './engine-fixture.js';
 
-// portmap DNATs connections made on this host in OUTPUT, but only to a
-// non-loopback address: 127.0.0.1 would need net.ipv4.conf.*.route_localnet=1.
-const HOST_IP = execFileSync('ip', ['-4', '-o', 'route', 'get', '1.1.1.1']).toString().match(/src (\S+)/)![1]!;
 
 describe('berth run on a CNI network (bin/berth.cjs)', () => {
   let fx: EngineFixture;
@@ -97,20 +94,3 @@ describe('berth run on a CNI network (bin/berth.cjs)', () => {
     assert.equal(await ok('ps', '-a', '-q'), '');
   });
 });
-
-function readFrom(host: string, port: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const deadline = Date.now() + 5000;
-    const attempt = (): void => {
-      const socket = connect({ host, port });
-      let data = '';
-      socket.on('data', (b) => { data += b.toString(); });
-      socket.on('end', () => resolve(data));
-      socket.on('error', (err) => {
-        if (Date.now() > deadline) reject(err);
-        else setTimeout(attempt, 50);
-      });
-    };
-    attempt();
-  });
-}

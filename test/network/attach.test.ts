@@ -5,19 +5,16 @@
 import assert from 'node:assert/strict';
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { HOST_IP, readFrom } from '../helpers/tcp.js';
 import {
-  bridgeConflist, formatPortMapping, isNetworkError, loadNetworks, parsePublish, readAttachment,
+  bridgeConflist, findNetwork, formatPortMapping, isNetworkError, loadNetworks, parsePublish, readAttachment,
   setupNetwork, teardownNetwork, writeConflist,
 } from '../../src/network/index.js';
 
 const PLUGIN_DIRS = ['/usr/lib/cni'];
-// The host's own non-loopback address: portmap DNATs locally made connections
-// to it in OUTPUT; 127.0.0.1 would need route_localnet on the host.
-const HOST_IP = execFileSync('ip', ['-4', '-o', 'route', 'get', '1.1.1.1']).toString().match(/src (\S+)/)![1]!;
 
 describe('a container network through CNI', () => {
   const tag = Math.floor(Math.random() * 200 + 20);
@@ -112,7 +109,6 @@ describe('a container network through CNI', () => {
   it('names an unknown network and makes podman’s default one when asked for it', async () => {
     await assert.rejects(setupNetwork(options('cz', { networks: ['nope'] })), (err) => isNetworkError(err, 'network-unknown'));
     const other = join(dir, 'empty.d');
-    const { findNetwork } = await import('../../src/network/index.js');
     const made = await findNetwork(other, 'podman');
     assert.equal(made.file, join(other, '87-podman-bridge.conflist'));
     assert.equal((await loadNetworks(other)).get('podman')?.plugins[0]?.bridge, 'cni-podman0');
@@ -126,23 +122,6 @@ describe('a container network through CNI', () => {
     assert.throws(() => parsePublish('70000:80'), (err) => isNetworkError(err, 'invalid-port'));
   });
 });
-
-function readFrom(host: string, port: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const deadline = Date.now() + 5000;
-    const attempt = (): void => {
-      const socket = connect({ host, port });
-      let data = '';
-      socket.on('data', (b) => { data += b.toString(); });
-      socket.on('end', () => resolve(data));
-      socket.on('error', (err) => {
-        if (Date.now() > deadline) reject(err);
-        else setTimeout(attempt, 50);
-      });
-    };
-    attempt();
-  });
-}
 
 function iptablesRules(): string {
   return execFileSync('iptables-save').toString();
