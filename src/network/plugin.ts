@@ -55,6 +55,10 @@ export async function invokePlugin(inv: PluginInvocation): Promise<CniResult | u
 }
 
 async function findPlugin(type: string, dirs: string[]): Promise<string> {
+  // A conflist names a plugin, not a path: `../../bin/sh` must not run.
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(type)) {
+    throw new NetworkError('config-invalid', `CNI plugin type ${JSON.stringify(type)} is not a plain executable name`, { plugin: type });
+  }
   for (const dir of dirs) {
     const candidate = join(dir, type);
     try {

@@ -98,6 +98,17 @@ describe('a container network through CNI', () => {
     assert.equal(vethsOn(bridge), 0);
   });
 
+  it('refuses a plugin type that is a path, before running anything', async () => {
+    const escaping = `${net}-escaping`;
+    const list = bridgeConflist({ name: escaping, bridge, subnet, ipamDataDir: ipamDir });
+    list.plugins.unshift({ type: '../../../bin/true' });
+    await writeConflist(configDir, `${escaping}.conflist`, list);
+    const before = new Set(readdirSync('/run/netns'));
+    await assert.rejects(setupNetwork(options(`cw${process.pid}`, { networks: [escaping] })),
+      (err) => isNetworkError(err, 'config-invalid') && err.detail.plugin === '../../../bin/true');
+    assert.deepEqual(new Set(readdirSync('/run/netns')), before);
+  });
+
   it('reports a plugin error with the plugin and its message', async () => {
     const bad = `${net}-bad`;
     const list = bridgeConflist({ name: bad, bridge, subnet: '10.199.300.0/24', ipamDataDir: ipamDir });
