@@ -19,6 +19,7 @@ export const IMAGE_ERROR_CODES = [
   'image-multiply-tagged',
   'image-unknown',
   'image-used',
+  'invalid-option',
   'invalid-reference',
   'invalid-transport',
   'layout-invalid',

@@ -19,7 +19,7 @@ export {
 export {
   loadRegistriesConfig, mergeRegistriesFile, emptyRegistriesConfig, registriesConfigFiles, shortNameAliasCacheFile, authFiles, loginAuthFile,
   certsDirRoots, findRegistry, pullSources, pushTarget, resolveShortName, loadShortNameAliasCache, findCredentials,
-  runCredentialHelper, loadRegistryTls, saveCredentials, removeCredentials,
+  runCredentialHelper, loadRegistryTls, saveCredentials, removeCredentials, removeAllCredentials,
   type RegistriesConfig, type RegistriesConfigFiles, type RegistryEntry, type RegistryMirror, type ShortNameMode,
   type UserEnvironment, type AuthFileLocation, type PullSource, type ShortNameResolution, type ShortNameOptions,
   type Credentials, type CredentialLookup, type RegistryTls,

@@ -24,6 +24,8 @@ export interface CopyOptions {
   onEvent?: CopyEventListener;
   /** Drop the source's signatures instead of refusing to copy them onto a changed manifest. */
   removeSignatures?: boolean;
+  /** How to compress a layer the destination wants compressed and the source has plain (default gzip; zstd makes the manifest OCI). */
+  compressionFormat?: 'gzip' | 'zstd';
 }
 
 export interface CopyResult {
@@ -91,7 +93,7 @@ export async function chooseManifest(source: ImageSource, platform: Partial<Plat
 async function copyChosen(source: ImageSource, destination: ImageDestination, chosen: ChosenManifest, options: CopyOptions, abort: AbortController): Promise<CopyResult> {
   const { signal } = abort;
   const { parsed } = chosen;
-  const targetType = manifestTypeFor(destination, chosen.manifest.mediaType);
+  const targetType = manifestTypeFor(destination, chosen.manifest.mediaType, options.compressionFormat);
   const served = (await source.layerInfosForCopy?.(chosen.instanceDigest, { signal })) ?? parsed.layers;
   if (served.length !== parsed.layers.length) {
     throw new ImageError('manifest-invalid', `the source serves ${served.length} layers for a manifest of ${parsed.layers.length}`, {});
@@ -121,9 +123,10 @@ async function copyChosen(source: ImageSource, destination: ImageDestination, ch
   return { manifestDigest, configDigest: configInfo.digest, manifest };
 }
 
-/** The manifest type the destination takes: the source's, else its OCI/Docker twin. */
-function manifestTypeFor(destination: ImageDestination, sourceType: string): string {
+/** The manifest type the destination takes: the source's, else its OCI/Docker twin; OCI for zstd layers (Docker schema2 has no zstd type). */
+function manifestTypeFor(destination: ImageDestination, sourceType: string, compressionFormat?: 'gzip' | 'zstd'): string {
   const supported = destination.supportedManifestMediaTypes;
+  if (compressionFormat === 'zstd' && sourceType === DOCKER_MANIFEST && destination.desiredLayerCompression === 'compress' && (supported.length === 0 || supported.includes(OCI_MANIFEST))) return OCI_MANIFEST;
   if (supported.length === 0 || supported.includes(sourceType)) return sourceType;
   const twin = sourceType === OCI_MANIFEST ? DOCKER_MANIFEST : OCI_MANIFEST;
   if (supported.includes(twin)) return twin;
@@ -189,7 +192,8 @@ async function copyBlob(source: ImageSource, destination: ImageDestination, info
     const reused = await destination.tryReusingBlob(info, putOptions);
     if (reused) {
       options.onEvent?.({ type: 'blob-skipped', digest: info.digest, size: info.size, kind });
-      return { ...reused, mediaType: layerMediaType(copy.targetType as string, layerCompressionOf(info.mediaType)) };
+      // A destination may reuse a compressed twin of the blob (a registry that has the layer as pulled).
+      return { ...reused, mediaType: layerMediaType(copy.targetType as string, layerCompressionOf(reused.mediaType ?? info.mediaType)) };
     }
   }
   options.onEvent?.({ type: 'blob-start', digest: info.digest, size: info.size, kind });
@@ -204,7 +208,7 @@ async function copyBlob(source: ImageSource, destination: ImageDestination, info
   raw.once('error', (err) => verified.destroy(err));
   raw.pipe(verified);
   try {
-    const { stream, mediaType, transformed } = kind === 'layer' ? await recompressFor(destination, verified, info, copy.targetType as string) : { stream: verified as Readable, mediaType: info.mediaType, transformed: false };
+    const { stream, mediaType, transformed } = kind === 'layer' ? await recompressFor(destination, verified, info, copy.targetType as string, options.compressionFormat ?? 'gzip') : { stream: verified as Readable, mediaType: info.mediaType, transformed: false };
     const expected = transformed ? { ...info, digest: '', size: -1, mediaType } : { ...info, mediaType };
     const stored = await destination.putBlob(stream, expected, putOptions);
     options.onEvent?.({ type: 'blob-done', digest: info.digest, bytes: arrived, kind });
@@ -215,17 +219,18 @@ async function copyBlob(source: ImageSource, destination: ImageDestination, info
 }
 
 /**
- * The layer as the destination wants it: gzip for one that compresses and
- * a layer that is a plain tar, the plain tar for one that decompresses,
- * else untouched. The media type follows (in the target manifest's family).
+ * The layer as the destination wants it: compressed (gzip, or zstd when
+ * asked) for one that compresses and a layer that is a plain tar, the plain
+ * tar for one that decompresses, else untouched. The media type follows (in
+ * the target manifest's family).
  */
-async function recompressFor(destination: ImageDestination, verified: Readable, info: BlobInfo, targetType: string): Promise<{ stream: Readable; mediaType: string; transformed: boolean }> {
+async function recompressFor(destination: ImageDestination, verified: Readable, info: BlobInfo, targetType: string, format: 'gzip' | 'zstd'): Promise<{ stream: Readable; mediaType: string; transformed: boolean }> {
   const wish = destination.desiredLayerCompression ?? 'preserve';
   const compression = layerCompressionOf(info.mediaType);
   if (wish === 'compress' && compression === 'none') {
-    const gzip = createCompressor(Compression.Gzip);
-    verified.once('error', (err) => gzip.destroy(err));
-    return { stream: verified.pipe(gzip), mediaType: layerMediaType(targetType, 'gzip'), transformed: true };
+    const compressor = createCompressor(format === 'zstd' ? Compression.Zstd : Compression.Gzip);
+    verified.once('error', (err) => compressor.destroy(err));
+    return { stream: verified.pipe(compressor), mediaType: layerMediaType(targetType, format), transformed: true };
   }
   if (wish === 'decompress' && compression !== 'none') {
     const { stream } = await openDecompressed(verified);

@@ -29,6 +29,17 @@ export async function removeCredentials(path: string, key: string): Promise<bool
   return true;
 }
 
+/** Empties `auths` and `credHelpers` (podman logout --all); false when there was nothing to remove. */
+export async function removeAllCredentials(path: string): Promise<boolean> {
+  const content = await readAuthFileForUpdate(path);
+  const had = Object.keys((content.auths ?? {}) as object).length + Object.keys((content.credHelpers ?? {}) as object).length > 0;
+  if (!had) return false;
+  content.auths = {};
+  if (content.credHelpers !== undefined) content.credHelpers = {};
+  await writeFileAtomic(path, JSON.stringify(content, null, '\t') + '\n', { mode: 0o600 });
+  return true;
+}
+
 async function readAuthFileForUpdate(path: string): Promise<Record<string, unknown>> {
   let text: string;
   try {

@@ -14,4 +14,4 @@ export { findRegistry, pullSources, pushTarget, isInsecureRegistry, type PullSou
 export { resolveShortName, loadShortNameAliasCache, type ShortNameResolution, type ShortNameOptions } from './short-names.js';
 export { findCredentials, runCredentialHelper, type Credentials, type CredentialLookup, type CredentialHelperRunner } from './credentials.js';
 export { loadRegistryTls, type RegistryTls } from './certs.js';
-export { saveCredentials, removeCredentials } from './auth-file-write.js';
+export { saveCredentials, removeCredentials, removeAllCredentials } from './auth-file-write.js';

@@ -5,6 +5,7 @@
 import { RegistryClient, type RegistryClientOptions, type RetryEvent, type RetryPolicy } from '../registry/index.js';
 import type { Credentials, RegistriesConfig, RegistryTls } from '../registries/index.js';
 import { isInsecureRegistry } from '../registries/index.js';
+import type { BlobInfo } from './types.js';
 
 export interface DockerTransportOptions {
   /** registries.conf settings: mirrors, prefixes, insecure and blocked registries. */
@@ -24,9 +25,17 @@ export interface DockerTransportOptions {
   uploadChunkSize?: number;
   /**
    * Repositories on the destination registry that may hold a blob already
-   * (a blob-info cache), tried with a cross-repository mount before uploading.
+   * (a blob-info cache), tried with a cross-repository mount before uploading;
+   * `host` is the destination registry's.
    */
-  mountCandidates?: (digest: string) => string[];
+  mountCandidates?: (digest: string, host?: string) => string[];
+  /**
+   * Compressed blobs known to hold the same layer as the uncompressed
+   * `digest` (a store knows each pulled layer's compressed digest): a push
+   * reuses one the registry has, or can mount, instead of compressing the
+   * layer anew, so the pushed digests stay those of the pull.
+   */
+  compressedVariants?: (digest: string) => BlobInfo[];
   /**
    * The lookaside signature location for a repository (`file:///…/repo` or
    * `https://…/repo`, from registries.d); signatures are read from

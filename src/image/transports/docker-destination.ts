@@ -13,6 +13,8 @@ import type { BlobInfo, ImageDestination, ImageReference, ManifestBytes, Transfe
 export class DockerImageDestination implements ImageDestination {
   readonly reference: ImageReference;
   readonly supportedManifestMediaTypes = [MEDIA_TYPE.ociManifest, MEDIA_TYPE.dockerManifest, MEDIA_TYPE.ociIndex, MEDIA_TYPE.dockerList];
+  /** Registries get compressed layers, as containers/image sends them. */
+  readonly desiredLayerCompression = 'compress' as const;
   readonly #target: DockerReference;
   readonly #client: RegistryClient;
   readonly #clients: RegistryClients;
@@ -31,12 +33,15 @@ export class DockerImageDestination implements ImageDestination {
     return new DockerImageDestination(reference, target, client, clients);
   }
 
+  /** The blob itself, else one of its compressed variants: already in the repository, or mounted from another. */
   async tryReusingBlob(info: BlobInfo, options: TransferOptions = {}): Promise<BlobInfo | undefined> {
-    const size = await this.#client.blobExists(this.#target.path, info.digest, options);
-    if (size !== undefined) return { ...info, size: size >= 0 ? size : info.size };
-    for (const from of this.#clients.options.mountCandidates?.(info.digest) ?? []) {
-      if (from === this.#target.path) continue;
-      if (await this.#client.mountBlob(this.#target.path, info.digest, from, options)) return info;
+    for (const candidate of [info, ...(this.#clients.options.compressedVariants?.(info.digest) ?? [])]) {
+      const size = await this.#client.blobExists(this.#target.path, candidate.digest, options);
+      if (size !== undefined) return { ...candidate, size: size >= 0 ? size : candidate.size };
+      for (const from of this.#clients.options.mountCandidates?.(candidate.digest, this.#target.domain) ?? []) {
+        if (from === this.#target.path) continue;
+        if (await this.#client.mountBlob(this.#target.path, candidate.digest, from, options)) return candidate;
+      }
     }
     return undefined;
   }
