@@ -40,7 +40,7 @@ export async function runProgram(argv: readonly string[]): Promise<number> {
     exitCode = code;
   });
   try {
-    await program.parseAsync([...argv], { from: 'user' });
+    await program.parseAsync(spellBooleans(program, argv), { from: 'user' });
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode;
     if (err instanceof BerthError) {
@@ -50,6 +50,37 @@ export async function runProgram(argv: readonly string[]): Promise<number> {
     throw err;
   }
   return exitCode;
+}
+
+/** Boolean flags podman also takes as `--flag=true|false` (commander only knows `--flag` / `--no-flag`). */
+const VALUED_BOOLEANS = new Set(['--tls-verify']);
+
+/**
+ * `--tls-verify=false` → `--no-tls-verify`, `=true` → `--tls-verify`, among
+ * the options of the command line only: not after `--`, nor in the command a
+ * container runs (after run's or create's image).
+ */
+export function spellBooleans(program: Command, argv: readonly string[]): string[] {
+  const out = [...argv];
+  let command = program;
+  for (let i = 0; i < out.length; i++) {
+    const token = out[i] as string;
+    if (token === '--') break;
+    const match = /^(--[a-z-]+)=(true|false)$/.exec(token);
+    if (match && VALUED_BOOLEANS.has(match[1] as string)) {
+      out[i] = match[2] === 'true' ? match[1] as string : `--no-${(match[1] as string).slice(2)}`;
+      continue;
+    }
+    if (token.startsWith('-')) {
+      const option = [...command.options, ...program.options].find((o) => o.long === token || o.short === token);
+      if (option && (option.required || option.optional) && !token.includes('=')) i++;
+      continue;
+    }
+    const sub = command.commands.find((c) => c.name() === token || c.aliases().includes(token));
+    if (sub) command = sub;
+    else if (command.name() === 'run' || command.name() === 'create') break;
+  }
+  return out;
 }
 
 async function packageVersion(): Promise<string> {

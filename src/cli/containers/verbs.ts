@@ -6,7 +6,10 @@ import type { Command } from 'commander';
 import type { ContainerEngine, ContainerInfo, CreateOptions } from '../../engine/index.js';
 import { EngineError } from '../../engine/index.js';
 import type { LogRecord, OciLinuxResources } from '../../oci/index.js';
+import { registryFlags } from '../image/commands.js';
+import type { RegistryCliFlags } from '../image/registry.js';
 import { openEngine, type GlobalOptions } from './context.js';
+import { imageForRun } from './pull-policy.js';
 import { psJson, psTable } from './format.js';
 import { collect, environment, parseFilters, parsePositive, parseSize } from './options.js';
 import { DEFAULT_NETWORK, formatPortMapping, parsePublish, type NetworkAttachment } from '../../network/index.js';
@@ -27,7 +30,7 @@ export function registerContainerVerbs(program: Command, setExit: Exit): void {
 
   createFlags(program.command('create').description('create a container without starting it'))
     .action(act(async (engine, image: string, command: string[], opts: RunFlags) => {
-      const container = await engine.create(createOptions(image, command, opts));
+      const container = await engine.create(createOptions(await imageForRun(engine, image, opts), command, opts));
       process.stdout.write(`${container.id}\n`);
     }));
 
@@ -259,7 +262,7 @@ export function registerContainerVerbs(program: Command, setExit: Exit): void {
     }));
 }
 
-interface RunFlags {
+interface RunFlags extends RegistryCliFlags {
   name?: string;
   env: string[];
   envFile: string[];
@@ -288,13 +291,14 @@ interface RunFlags {
   detach?: boolean;
   rm?: boolean;
   pull?: string;
+  quiet?: boolean;
   logOpt: string[];
   device: string[];
   sysctl: string[];
 }
 
 function createFlags(command: Command): Command {
-  return command
+  return registryFlags(command, { retry: false })
     .argument('<image>').argument('[command...]')
     .option('--name <name>', 'name of the container')
     .option('-e, --env <env>', 'set environment variables (KEY=VALUE, or KEY to pass the caller\'s)', collect, [])
@@ -321,7 +325,8 @@ function createFlags(command: Command): Command {
     .option('--ulimit <limit>', 'type=soft[:hard]', collect, [])
     .option('-i, --interactive', 'keep stdin open')
     .option('-t, --tty', 'allocate a terminal')
-    .option('--pull <policy>', 'never or missing (images come from the store)')
+    .option('--pull <policy>', 'always, missing (default), never or newer: when to pull the image first')
+    .option('-q, --quiet', 'no pull progress')
     .option('--log-opt <option>', 'max-size=SIZE: conmon truncates the log when it would pass SIZE', collect, [])
     .option('--device <device>', 'a host device: /dev/x[:/dev/y[:rwm]]', collect, [])
     .option('--sysctl <sysctl>', 'a namespaced kernel parameter: name=value', collect, [])
@@ -329,9 +334,6 @@ function createFlags(command: Command): Command {
 }
 
 function createOptions(image: string, command: string[], opts: RunFlags): CreateOptions {
-  if (opts.pull && opts.pull !== 'never' && opts.pull !== 'missing') {
-    throw new EngineError('invalid-option', `--pull ${opts.pull}: only never and missing are supported until berth pull exists`, { pull: opts.pull });
-  }
   const { network, networks } = networkMode(opts.network ?? (opts.publish.length ? 'bridge' : 'private'));
   if (opts.publish.length && !networks) {
     throw new EngineError('invalid-option', `--publish needs a CNI network, not --network ${opts.network}`, { network: opts.network });
@@ -397,7 +399,7 @@ function entrypointOf(text: string): string[] {
 }
 
 async function runContainer(engine: ContainerEngine, image: string, command: string[], opts: RunFlags): Promise<number> {
-  const container = await engine.create(createOptions(image, command, opts));
+  const container = await engine.create(createOptions(await imageForRun(engine, image, opts), command, opts));
   try {
     await engine.start(container.id);
   } catch (err) {

@@ -7,6 +7,22 @@ import type { GlobalImageOptions } from './store.js';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
+/** podman's registry flags (pull, push, login, search, run and create); the values reach RegistryCliFlags. */
+export function registryFlags(command: Command, options: { retry?: boolean } = { retry: true }): Command {
+  command
+    .option('--tls-verify', 'require HTTPS and verified certificates (also --tls-verify=true)')
+    .option('--no-tls-verify', 'allow plain HTTP and unverified TLS (also --tls-verify=false)')
+    .option('--creds <user:password>', 'credentials for the registry')
+    .option('--authfile <file>', 'auth file (default: REGISTRY_AUTH_FILE, else the usual ones)')
+    .option('--cert-dir <dir>', 'CA and client certificates (*.crt, *.cert, *.key) for the registry');
+  if (options.retry) {
+    command
+      .option('--retry <n>', 'retries after a failed request (default 3)')
+      .option('--retry-delay <duration>', 'fixed delay between retries (default: back-off from 2s)');
+  }
+  return command;
+}
+
 /**
  * Adds the image verbs (the program declares podman's global store options);
  * `setExit` receives each verb's exit code. Top-level `inspect` is the
@@ -31,13 +47,15 @@ export function addImageCommands(program: Command, setExit: (code: number) => vo
   const image = program.command('image').description('manage images (prune, exists, tree, and the image verbs)');
 
   for (const parent of [program, image]) {
-    platformFlags(parent.command('pull').description('copy an image into the store').argument('<image>', 'transport:reference or name')
+    platformFlags(registryFlags(parent.command('pull').description('copy an image into the store').argument('<image>', 'transport:reference or name')))
       .option('-q, --quiet', 'no progress output').option('--progress <mode>', 'progress output: json for one JSON event per line')
-      .option('--jobs <n>', 'layers copied at once'))
+      .option('--jobs <n>', 'layers copied at once')
       .action((name: string, flags) => run(async () => (await import('./verbs/pull.js')).pull(globals(), name, flags))());
-    parent.command('push').description('copy an image of the store to a transport or registry').argument('<image>').argument('[destination]')
+    registryFlags(parent.command('push').description('copy an image of the store to a transport or registry').argument('<image>').argument('[destination]'))
       .option('-q, --quiet', 'no progress output').option('--progress <mode>', 'json: one JSON event per line')
       .option('--remove-signatures', 'do not copy signatures')
+      .option('--compression-format <format>', 'gzip (default) or zstd, for layers that are compressed on the way')
+      .option('--digestfile <file>', 'write the digest of the pushed manifest to this file')
       .action((name: string, destination: string | undefined, flags) => run(async () => (await import('./verbs/transfer.js')).push(globals(), name, destination, flags))());
     const list = parent.command(parent === program ? 'images' : 'list').description('list images');
     if (parent === image) list.alias('ls');
@@ -75,4 +93,15 @@ export function addImageCommands(program: Command, setExit: (code: number) => vo
     .action((name: string) => run(async () => (await import('./verbs/manage.js')).exists(globals(), name))());
   image.command('tree').description('show an image\'s layers').argument('<image>')
     .action((name: string) => run(async () => (await import('./verbs/inspect.js')).tree(globals(), name))());
+  registryFlags(program.command('login').description('check credentials with a registry and keep them in the auth file').argument('[registry]'), { retry: false })
+    .option('-u, --username <user>', 'user name').option('-p, --password <password>', 'password (prefer --password-stdin)')
+    .option('--password-stdin', 'read the password from stdin').option('--get-login', 'print the user name logged in with, if any')
+    .action((registry: string | undefined, flags) => run(async () => (await import('./verbs/login.js')).login(registry, flags))());
+  program.command('logout').description('remove a registry\'s credentials from the auth file').argument('[registry]')
+    .option('-a, --all', 'remove the credentials of every registry').option('--authfile <file>', 'auth file (default: REGISTRY_AUTH_FILE, else the usual one)')
+    .action((registry: string | undefined, flags) => run(async () => (await import('./verbs/login.js')).logout(registry, flags))());
+  registryFlags(program.command('search').description('search a registry for repositories').argument('<term>', '[registry/]name'), { retry: false })
+    .option('--limit <n>', 'results per registry (default 25)').option('--list-tags', 'list the tags of one repository')
+    .option('--format <format>', 'json or table').option('--no-trunc', 'do not shorten descriptions')
+    .action((term: string, flags) => run(async () => (await import('./verbs/search.js')).search(term, { ...flags, noTrunc: flags.trunc === false }))());
 }

@@ -1,13 +1,24 @@
 // One ImageServer per command, on the store the global options name, closed
-// however the verb ends.
+// however the verb ends; verbs that reach registries pass their registry
+// flags and get the docker:// transport and short-name resolution too.
 
-import { ImageServer, type ImageServerOptions } from '../../image/index.js';
+import { ImageServer } from '../../image/index.js';
+import { pushHintsFrom } from './push-hints.js';
+import { openRegistryAccess, type RegistryCliFlags } from './registry.js';
 import { openCliStore, type GlobalImageOptions } from './store.js';
 
-export async function withImageServer<T>(globals: GlobalImageOptions, run: (server: ImageServer) => Promise<T>, options: ImageServerOptions = {}): Promise<T> {
+/** Registry flags, and whether the verb pushes (then the store's layers tell which blobs a registry may have). */
+export type RegistryUse = RegistryCliFlags & { forPush?: boolean };
+
+export async function withImageServer<T>(globals: GlobalImageOptions, run: (server: ImageServer) => Promise<T>, registry?: RegistryUse): Promise<T> {
   const store = await openCliStore(globals);
   try {
-    return await run(new ImageServer(store, options));
+    const access = registry ? await openRegistryAccess(registry, registry.forPush ? await pushHintsFrom(store) : {}) : undefined;
+    try {
+      return await run(new ImageServer(store, access?.serverOptions ?? {}));
+    } finally {
+      await access?.close();
+    }
   } finally {
     await store.close();
   }

@@ -1,0 +1,45 @@
+// podman's `--pull` for run and create: the image comes from the store, or is
+// pulled first through the same registry path as `berth pull` (registry
+// flags, registries.conf short names), as the policy says.
+
+import type { ContainerEngine } from '../../engine/index.js';
+import { EngineError, isEngineError } from '../../engine/index.js';
+import type { RegistryCliFlags } from '../image/registry.js';
+
+const POLICIES = ['always', 'missing', 'never', 'newer'] as const;
+
+/**
+ * The image name to create the container from: `image` itself when the store
+ * has it (or the policy forbids pulling), else the name the pulled image got.
+ * `newer` pulls like `always`: a pull of an unchanged image fetches only its
+ * manifest and config, and reuses every layer.
+ */
+export async function imageForRun(engine: ContainerEngine, image: string, flags: RegistryCliFlags & { pull?: string; quiet?: boolean }): Promise<string> {
+  const policy = flags.pull ?? 'missing';
+  if (!(POLICIES as readonly string[]).includes(policy)) {
+    throw new EngineError('invalid-option', `--pull ${policy}: want one of ${POLICIES.join(', ')}`, { pull: policy });
+  }
+  if (policy === 'never') return image;
+  if (policy === 'missing') {
+    try {
+      await engine.findImage(image);
+      return image;
+    } catch (err) {
+      if (!isEngineError(err, 'image-unknown')) throw err;
+    }
+  }
+  const [{ ImageServer, ImageError, isImageError }, { openRegistryAccess }, { progressListener }] = await Promise.all([
+    import('../../image/index.js'), import('../image/registry.js'), import('../image/progress-view.js'),
+  ]);
+  const access = await openRegistryAccess(flags);
+  try {
+    const pulled = await new ImageServer(engine.store, access.serverOptions).pullImage(image, { onEvent: progressListener(flags.quiet ? 'quiet' : 'auto') });
+    return pulled.name;
+  } catch (err) {
+    if (!isImageError(err)) throw err;
+    const why = policy === 'missing' ? `image "${image}" is not in the store, and pulling it failed` : `pulling image "${image}"`;
+    throw new ImageError(err.code, `${why}: ${err.message}`, { ...err.detail, image }, { cause: err });
+  } finally {
+    await access.close();
+  }
+}
