@@ -1,9 +1,10 @@
 // Issue 12's pull benchmark: a 5-layer image (~38 MB of gzip per layer, ~100 MB
-// of files each) copied from an OCI layout into a fresh store on disk by
-// `berth pull`, `skopeo copy` and `podman pull`, each timed from process start
-// to exit, the same run printing all figures and the ratios. The layout is
-// built once into BENCH_CACHE_DIR. (From a registry once the registry harness
-// is in: the same image, pushed to a local docker-registry.)
+// of files each) pulled from a docker-registry on loopback into a fresh store
+// on disk by `berth pull`, `skopeo copy docker://… containers-storage:…` and
+// `podman pull`, each timed from process start to exit, the same run printing
+// all figures and the ratios. The image is built once into BENCH_CACHE_DIR as
+// an OCI layout and pushed once into a registry storage kept beside it; each
+// bench run serves that storage with its own registry process.
 
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -12,6 +13,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { BERTH_BIN } from '../test/helpers/berth.js';
+import { pushWithSkopeo } from '../test/helpers/registry-images.js';
+import { startRegistry, type RegistryServer } from '../test/helpers/registry-server.js';
 import { removeTree } from '../test/helpers/temp-store.js';
 import { BENCH_CACHE_DIR } from './cache-dir.js';
 import { writeTree, type TreeShape } from './layer-fixture.js';
@@ -24,39 +27,62 @@ const LAYERS = 5;
 const SHAPE: TreeShape = { topDirs: 20, subDirs: 10, filesPerDir: 50, largeFiles: 50 };
 const RUNS = Number(process.env.BENCH_PULL_RUNS ?? 3);
 const TAG = 'v1';
+const REPOSITORY = 'bench/five';
+const CONTENDERS = ['berth', 'skopeo', 'podman'] as const;
 
 async function main(): Promise<void> {
   const layout = await pullFixture();
+  const registry = await registryWith(layout);
+  const image = `${registry.host}/${REPOSITORY}:${TAG}`;
   const work = join(process.env.BENCH_PULL_DIR ?? tmpdir(), `berth-bench-pull-${process.pid}`);
   await mkdir(work, { recursive: true });
   const samples: Record<string, number[]> = { berth: [], skopeo: [], podman: [] };
   try {
     for (let i = 0; i < RUNS; i++) {
-      for (const who of ['berth', 'skopeo', 'podman'] as const) {
+      // The order rotates, so that no contender always follows the same one.
+      for (const who of [...CONTENDERS.slice(i % 3), ...CONTENDERS.slice(0, i % 3)]) {
         const dir = join(work, `${who}-${i}`);
         const graph = join(dir, 'graph');
         const runRoot = join(dir, 'run');
         await run('sync');
         const ms = who === 'berth'
-          ? await timeCommand(process.execPath, [BERTH_BIN, '--root', graph, '--runroot', runRoot, '--storage-driver', 'overlay', 'pull', '-q', `oci:${layout}:${TAG}`])
+          ? await timeCommand(process.execPath, [BERTH_BIN, '--root', graph, '--runroot', runRoot, '--storage-driver', 'overlay', 'pull', '-q', '--tls-verify=false', image])
           : who === 'skopeo'
-            ? await timeCommand('skopeo', ['copy', '--quiet', `oci:${layout}:${TAG}`, `containers-storage:[overlay@${graph}+${runRoot}]localhost/bench/five:${TAG}`])
-            : await timeCommand('podman', ['--root', graph, '--runroot', runRoot, '--storage-driver', 'overlay', 'pull', '-q', `oci:${layout}:${TAG}`]);
+            ? await timeCommand('skopeo', ['copy', '--quiet', '--src-tls-verify=false', `docker://${image}`, `containers-storage:[overlay@${graph}+${runRoot}]${image}`])
+            : await timeCommand('podman', ['--root', graph, '--runroot', runRoot, '--storage-driver', 'overlay', 'pull', '-q', '--tls-verify=false', image]);
         samples[who]!.push(ms);
         await removeTree(dir);
       }
     }
   } finally {
+    await registry.stop();
     await removeTree(work);
   }
   const compressed = await layoutBlobBytes(layout);
-  console.log(`image: ${LAYERS} gzip layers, ${(compressed / 1e6).toFixed(0)} MB compressed; ${RUNS} runs each, median; fresh store under ${process.env.BENCH_PULL_DIR ?? tmpdir()}`);
+  console.log(`image: ${LAYERS} gzip layers, ${(compressed / 1e6).toFixed(0)} MB compressed, from docker-registry on ${registry.host}; ${RUNS} runs each, median; fresh store under ${process.env.BENCH_PULL_DIR ?? tmpdir()}`);
   const berth = median(samples.berth!);
-  printTable(['contender', 'median', 'runs', 'berth / it'], ['berth', 'skopeo', 'podman'].map((who) => {
+  printTable(['contender', 'median', 'runs', 'berth / it'], CONTENDERS.map((who) => {
     const m = median(samples[who]!);
-    return [`${who} (oci: layout → containers-storage)`, formatMs(m), samples[who]!.map(formatMs).join(', '), who === 'berth' ? '' : formatRatio(berth / m)];
+    return [`${who} (docker:// → containers-storage)`, formatMs(m), samples[who]!.map(formatMs).join(', '), who === 'berth' ? '' : formatRatio(berth / m)];
   }));
   console.log(`target: berth <= 0.4x skopeo; measured ${formatRatio(berth / median(samples.skopeo!))}`);
+}
+
+/** A registry serving the bench image: its storage is filled once (skopeo push) and kept in the cache. */
+async function registryWith(layout: string): Promise<RegistryServer> {
+  const dir = join(BENCH_CACHE_DIR, `pull-v${FIXTURE_VERSION}`, 'registry');
+  const pushed = join(dir, 'pushed');
+  const registry = await startRegistry({ dir });
+  try {
+    if (!(await access(pushed).then(() => true, () => false))) {
+      await pushWithSkopeo(`oci:${layout}:${TAG}`, `${REPOSITORY}:${TAG}`, { host: registry.host });
+      await writeFile(pushed, '');
+    }
+  } catch (err) {
+    await registry.stop();
+    throw err;
+  }
+  return registry;
 }
 
 /** The OCI layout of the bench image, built once (a few minutes) and cached. */
