@@ -1,7 +1,8 @@
 // The top level of `berth`: version, help, unknown commands, and routing to `berth storage`.
 
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { it } from 'node:test';
 import { BERTH_BIN, REPO_ROOT } from '../helpers/berth.js';
@@ -44,4 +45,23 @@ it('the executable runs the CLI bundle with the build\'s V8 code cache, and this
   const result = await runTool(process.execPath, ['-e', probe]);
   assert.equal(result.code, 0, result.stderr);
   assert.deepEqual(JSON.parse(result.stdout.toString()), { cache: true, rejected: false, main: 'function' });
+});
+
+it('--storage-driver drops storage.conf\'s driver options for the container and image verbs, as podman does', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'berth-driver-flag-'));
+  try {
+    const conf = join(dir, 'storage.conf');
+    await writeFile(conf, '[storage]\ndriver = "overlay"\n[storage.options.overlay]\nmountopt = "nodev"\n');
+    const env = { ...process.env, CONTAINERS_STORAGE_CONF: conf };
+    for (const verb of [['ps', '-a'], ['images']]) {
+      const result = await runTool(process.execPath, [BERTH_BIN, '--root', join(dir, 'graph'), '--runroot', join(dir, 'run'), '--storage-driver', 'vfs', ...verb], { env });
+      assert.equal(result.code, 0, `${verb.join(' ')}: ${result.stderr}`);
+      assert.equal(result.stderr, '');
+    }
+    const opted = await runTool(process.execPath, [BERTH_BIN, '--root', join(dir, 'graph'), '--runroot', join(dir, 'run'), '--storage-driver', 'vfs', '--storage-opt', 'overlay.mountopt=nodev', 'ps'], { env });
+    assert.equal(opted.code, 125);
+    assert.match(opted.stderr, /vfs driver does not support overlay\.mountopt options/);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 });

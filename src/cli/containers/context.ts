@@ -5,13 +5,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { ContainerEngine } from '../../engine/index.js';
 import { defaultRuntimeConfig, parseRuntimeConfig, type RuntimeConfig } from '../../oci/index.js';
-import { loadStoreOptions, openStore, type StoreOptions } from '../../storage/index.js';
+import { openCliStore, type GlobalImageOptions } from '../image/store.js';
 
-export interface GlobalOptions {
-  root?: string;
-  runroot?: string;
-  storageDriver?: string;
-  storageOpt?: string[];
+export interface GlobalOptions extends GlobalImageOptions {
   cniConfigDir?: string;
   runtime?: string;
 }
@@ -19,23 +15,10 @@ export interface GlobalOptions {
 const SYSTEM_BERTH_CONF = '/etc/berth/berth.conf';
 
 export async function openEngine(globals: GlobalOptions, env: NodeJS.ProcessEnv = process.env): Promise<ContainerEngine> {
-  const store = await openStore(await storeOptions(globals, env));
+  const store = await openCliStore(globals, env);
   // podman's defaults: cni_config_dir and cni_plugin_dirs of containers.conf.
   const cni = { configDir: globals.cniConfigDir ?? '/etc/cni/net.d', pluginDirs: ['/usr/local/libexec/cni', '/usr/libexec/cni', '/usr/local/lib/cni', '/usr/lib/cni', '/opt/cni/bin'] };
   return new ContainerEngine({ store, runtimeConfig: runtimeConfig(globals, env), cni });
-}
-
-async function storeOptions(globals: GlobalOptions, env: NodeJS.ProcessEnv): Promise<StoreOptions> {
-  const loaded = await loadStoreOptions({ env });
-  for (const warning of loaded.warnings) process.stderr.write(`WARN[0000] ${warning}\n`);
-  const options = loaded.options;
-  return {
-    ...options,
-    graphRoot: globals.root ?? options.graphRoot,
-    runRoot: globals.runroot ?? options.runRoot,
-    driverName: (globals.storageDriver === 'overlay2' ? 'overlay' : globals.storageDriver ?? options.driverName) as StoreOptions['driverName'],
-    driverOptions: globals.storageOpt?.length ? globals.storageOpt : options.driverOptions,
-  };
 }
 
 function runtimeConfig(globals: GlobalOptions, env: NodeJS.ProcessEnv): RuntimeConfig {

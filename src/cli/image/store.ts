@@ -1,4 +1,4 @@
-// The store an image verb works on: podman's global options (--root,
+// The store an image or container verb works on: podman's global options (--root,
 // --runroot, --storage-driver, --storage-opt) over storage.conf and the
 // environment, read here at the edge and passed down as StoreOptions.
 
@@ -15,7 +15,7 @@ export interface GlobalImageOptions {
 /** As podman: each flag replaces its storage.conf setting; --storage-opt replaces the configured driver options. */
 export async function openCliStore(globals: GlobalImageOptions, env: NodeJS.ProcessEnv = process.env): Promise<Store> {
   const loaded = await loadStoreOptions({ env });
-  for (const warning of loaded.warnings) process.stderr.write(`WARN: ${warning}\n`);
+  for (const warning of loaded.warnings) process.stderr.write(`WARN[0000] ${warning}\n`);
   const base = loaded.options;
   const graphRoot = resolve(globals.root ?? base.graphRoot);
   const runRoot = resolve(globals.runroot ?? base.runRoot);
