@@ -29,6 +29,13 @@ const CACHE_RUNS = [
   ['delete-container', 'ctr'], ['delete-image', 'image'], ['shutdown'],
 ];
 
+/**
+ * The podman-style verbs' common path (commander, every verb's registration,
+ * the engine on a store, the image listing), which `berth run` and every other
+ * top-level verb start with.
+ */
+const PROGRAM_RUNS = [['ps', '-a'], ['ps', '-a', '--format', 'json'], ['images'], ['images', '--format', 'json']];
+
 await bundle();
 makeCodeCache();
 
@@ -48,6 +55,13 @@ async function bundle() {
     plugins: [moduleUrlPlugin(), builtinImportPlugin()],
     metafile: true,
     logLevel: 'warning',
+    // Half the bytes to read, decode and check against the code cache on every
+    // start (1.0 MB → 0.5 MB; about 9 ms less per process here); keepNames
+    // keeps every class's and function's .name, which errors and logs show.
+    minifyWhitespace: true,
+    minifySyntax: true,
+    minifyIdentifiers: true,
+    keepNames: true,
   });
   refuseDynamicImports(metafile);
   const [output] = outputFiles;
@@ -128,8 +142,10 @@ function makeCodeCache() {
   try {
     const temp = `${CODE_CACHE}.tmp-${process.pid}`;
     const drivers = process.getuid?.() === 0 ? ['vfs', 'overlay'] : ['vfs'];
-    const commandLines = drivers.flatMap((driver) => CACHE_RUNS.map((args) =>
-      ['storage', '--graph', path.join(store, driver, 'graph'), '--run', path.join(store, driver, 'run'), '--storage-driver', driver, ...args]));
+    const commandLines = drivers.flatMap((driver) => [
+      ...PROGRAM_RUNS.map((args) => ['--root', path.join(store, driver, 'graph'), '--runroot', path.join(store, driver, 'run'), '--storage-driver', driver, ...args]),
+      ...CACHE_RUNS.map((args) => ['storage', '--graph', path.join(store, driver, 'graph'), '--run', path.join(store, driver, 'run'), '--storage-driver', driver, ...args]),
+    ]);
     const child = `
       const { writeFileSync } = require('node:fs');
       const { loadCli } = require(${JSON.stringify(path.join(root, 'bin', 'berth.cjs'))});
