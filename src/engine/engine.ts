@@ -216,11 +216,15 @@ export class ContainerEngine {
     return found;
   }
 
-  /** Waits for the exit; the root filesystem is unmounted once it exited. */
-  async wait(ref: string, signal?: AbortSignal): Promise<number> {
+  /**
+   * Waits for the exit; the root filesystem is unmounted once it exited,
+   * unless `keepMounted` (a caller about to remove the container, which
+   * unmounts it then, saves a second unmount and records write).
+   */
+  async wait(ref: string, options: { signal?: AbortSignal; keepMounted?: boolean } = {}): Promise<number> {
     const container = await this.get(ref);
-    const code = await this.runtime.waitContainer(container, signal);
-    await this.#unmount(container.id);
+    const code = await this.runtime.waitContainer(container, options.signal);
+    if (!options.keepMounted) await this.#unmount(container.id);
     return code;
   }
 

@@ -45,7 +45,7 @@ export function registerContainerVerbs(program: Command, setExit: Exit): void {
           return attachToExit(engine, container.id, opts.interactive === true);
         }
         await engine.start(container.id);
-        return followToExit(engine, container.id);
+        return followToExit(engine, container.id, {});
       }
       for (const ref of refs) {
         await engine.start(ref);
@@ -410,7 +410,11 @@ async function runContainer(engine: ContainerEngine, image: string, command: str
     process.stdout.write(`${container.id}\n`);
     return 0;
   }
-  const code = opts.interactive || opts.tty ? await attachToExit(engine, container.id, opts.interactive === true) : await followToExit(engine, container.id);
+  // With --rm, remove unmounts the root filesystem: the wait leaves it mounted.
+  const waitOptions = { keepMounted: opts.rm === true };
+  const code = opts.interactive || opts.tty
+    ? await attachToExit(engine, container.id, opts.interactive === true, true, waitOptions)
+    : await followToExit(engine, container.id, waitOptions);
   if (opts.rm) await engine.remove(container.id, { force: true });
   return code;
 }
@@ -419,7 +423,7 @@ async function runContainer(engine: ContainerEngine, image: string, command: str
  * Attaches the caller's terminal (raw, sized, resized on SIGWINCH) or pipes
  * before starting the container, so no output is missed; resolves to the exit code.
  */
-async function attachToExit(engine: ContainerEngine, id: string, withStdin: boolean, start = true): Promise<number> {
+async function attachToExit(engine: ContainerEngine, id: string, withStdin: boolean, start = true, waitOptions: { keepMounted?: boolean } = {}): Promise<number> {
   const terminal = process.stdin.isTTY && process.stdout.isTTY;
   const { container, session } = await engine.attach(
     id,
@@ -444,13 +448,13 @@ async function attachToExit(engine: ContainerEngine, id: string, withStdin: bool
     process.stdin.pause();
     process.stdin.unref?.();
   }
-  return engine.wait(id);
+  return engine.wait(id, waitOptions);
 }
 
 /** The container's output as it comes (from its log), then its exit code. */
-async function followToExit(engine: ContainerEngine, id: string): Promise<number> {
+async function followToExit(engine: ContainerEngine, id: string, waitOptions: { keepMounted?: boolean }): Promise<number> {
   for await (const record of engine.logs(id, { follow: true })) writeRecord(record, false);
-  return engine.wait(id);
+  return engine.wait(id, waitOptions);
 }
 
 function writeRecord(record: LogRecord, timestamps: boolean): void {
