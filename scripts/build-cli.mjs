@@ -1,7 +1,8 @@
 // Builds what bin/berth.cjs runs: the compiled CLI (dist/src/cli/main.js and
 // everything it imports, lazily or not) as one CommonJS bundle with no dynamic
-// import() left in it, and the V8 code cache of that bundle, so a start compiles
-// next to nothing. Runs after tsc; `npm run build` calls it.
+// import() left in it, the storage verbs alone (storage-main.js) as another,
+// and the V8 code cache of each, so a start compiles next to nothing. Runs
+// after tsc; `npm run build` calls it.
 
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
@@ -13,10 +14,10 @@ import { build } from 'esbuild';
 
 const root = path.resolve(fileURLToPath(import.meta.url), '..', '..');
 const require = createRequire(import.meta.url);
-const { BUNDLE, CODE_CACHE } = require(path.join(root, 'bin', 'berth.cjs'));
+const { BUNDLES, codeCacheOf } = require(path.join(root, 'bin', 'berth.cjs'));
 
 /**
- * The command lines the code cache is made from, each on a fresh store of each
+ * The command lines the storage bundle's code cache is made from, each on a fresh store of each
  * driver: the functions they run are compiled ahead, so a verb's start only
  * compiles what is its own alone. Listing, creating, inspecting, mounting and
  * deleting cover the start-up path of every verb (store, locks, records,
@@ -30,19 +31,31 @@ const CACHE_RUNS = [
 ];
 
 /**
- * The podman-style verbs' common path (commander, every verb's registration,
- * the engine on a store, the image listing), which `berth run` and every other
- * top-level verb start with.
+ * The program bundle's: the podman-style verbs' common path (commander, every
+ * verb's registration, the engine on a store, the image listing), which
+ * `berth run` and every other top-level verb start with.
  */
 const PROGRAM_RUNS = [['ps', '-a'], ['ps', '-a', '--format', 'json'], ['images'], ['images', '--format', 'json']];
 
-await bundle();
-makeCodeCache();
+/**
+ * The bundles bin/berth.cjs chooses from, each with the command lines its code
+ * cache is made from. The program's runs end with a storage shutdown, which
+ * unmounts what the overlay runs mounted.
+ */
+const TARGETS = [
+  { bundle: BUNDLES.storage, entry: 'storage-main.js', runs: (store) => CACHE_RUNS.map((args) => store.storage(args)) },
+  { bundle: BUNDLES.program, entry: 'main.js', runs: (store) => [...PROGRAM_RUNS.map((args) => store.program(args)), store.storage(['shutdown'])] },
+];
 
-async function bundle() {
+for (const target of TARGETS) {
+  await bundle(target);
+  makeCodeCache(target);
+}
+
+async function bundle({ bundle: outfile, entry }) {
   const { metafile, outputFiles } = await build({
-    entryPoints: [path.join(root, 'dist', 'src', 'cli', 'main.js')],
-    outfile: BUNDLE,
+    entryPoints: [path.join(root, 'dist', 'src', 'cli', entry)],
+    outfile,
     write: false,
     bundle: true,
     platform: 'node',
@@ -52,7 +65,7 @@ async function bundle() {
     charset: 'ascii',
     // A native addon package: loaded from node_modules at run time.
     external: ['zstd-napi'],
-    plugins: [moduleUrlPlugin(), builtinImportPlugin()],
+    plugins: [moduleUrlPlugin(outfile), builtinImportPlugin()],
     metafile: true,
     logLevel: 'warning',
     // Half the bytes to read, decode and check against the code cache on every
@@ -66,8 +79,8 @@ async function bundle() {
   refuseDynamicImports(metafile);
   const [output] = outputFiles;
   // esbuild made the directory when it wrote the file; with write: false a fresh checkout has none.
-  mkdirSync(path.dirname(BUNDLE), { recursive: true });
-  writeFileSync(BUNDLE, asciiOnly(output.text));
+  mkdirSync(path.dirname(outfile), { recursive: true });
+  writeFileSync(outfile, asciiOnly(output.text));
 }
 
 /**
@@ -117,14 +130,14 @@ function refuseDynamicImports(metafile) {
  * paths next to themselves (addons, the apply worker, package.json): each one
  * gets its own compiled file's URL back, spelled relative to the bundle.
  */
-function moduleUrlPlugin() {
+function moduleUrlPlugin(outfile) {
   return {
     name: 'module-url',
     setup(builder) {
       builder.onLoad({ filter: /\.js$/ }, (args) => {
         const source = readFileSync(args.path, 'utf8');
         if (!source.includes('import.meta.url')) return undefined;
-        const fromBundle = JSON.stringify(path.relative(path.dirname(BUNDLE), args.path));
+        const fromBundle = JSON.stringify(path.relative(path.dirname(outfile), args.path));
         const url = `require('node:url').pathToFileURL(require('node:path').join(__dirname, ${fromBundle})).href`;
         return { contents: source.replaceAll('import.meta.url', url), loader: 'js' };
       });
@@ -133,23 +146,29 @@ function moduleUrlPlugin() {
 }
 
 /**
- * Runs CACHE_RUNS in one child process (on vfs, and on overlay as root), then
- * stores V8's code cache of the bundle with a temp file and a rename.
+ * Runs the target's command lines in one child process (on vfs, and on
+ * overlay as root), then stores V8's code cache of its bundle with a temp file
+ * and a rename.
  */
-function makeCodeCache() {
-  rmSync(CODE_CACHE, { force: true });
+function makeCodeCache({ bundle, runs }) {
+  const cacheFile = codeCacheOf(bundle);
+  rmSync(cacheFile, { force: true });
   const store = mkdtempSync(path.join(tmpdir(), 'berth-code-cache-'));
   try {
-    const temp = `${CODE_CACHE}.tmp-${process.pid}`;
+    const temp = `${cacheFile}.tmp-${process.pid}`;
     const drivers = process.getuid?.() === 0 ? ['vfs', 'overlay'] : ['vfs'];
-    const commandLines = drivers.flatMap((driver) => [
-      ...PROGRAM_RUNS.map((args) => ['--root', path.join(store, driver, 'graph'), '--runroot', path.join(store, driver, 'run'), '--storage-driver', driver, ...args]),
-      ...CACHE_RUNS.map((args) => ['storage', '--graph', path.join(store, driver, 'graph'), '--run', path.join(store, driver, 'run'), '--storage-driver', driver, ...args]),
-    ]);
+    const commandLines = drivers.flatMap((driver) => {
+      const graph = path.join(store, driver, 'graph');
+      const run = path.join(store, driver, 'run');
+      return runs({
+        storage: (args) => ['storage', '--graph', graph, '--run', run, '--storage-driver', driver, ...args],
+        program: (args) => ['--root', graph, '--runroot', run, '--storage-driver', driver, ...args],
+      });
+    });
     const child = `
       const { writeFileSync } = require('node:fs');
       const { loadCli } = require(${JSON.stringify(path.join(root, 'bin', 'berth.cjs'))});
-      const { cli, script } = loadCli(undefined);
+      const { cli, script } = loadCli(${JSON.stringify(bundle)}, undefined);
       (async () => {
         for (const argv of ${JSON.stringify(commandLines)}) {
           const status = await cli.main(argv);
@@ -158,7 +177,7 @@ function makeCodeCache() {
         writeFileSync(${JSON.stringify(temp)}, script.createCachedData());
       })().catch((err) => { console.error(err.message); process.exit(1); });`;
     execFileSync(process.execPath, ['-e', child], { stdio: ['ignore', 'ignore', 'pipe'] });
-    renameSync(temp, CODE_CACHE);
+    renameSync(temp, cacheFile);
   } finally {
     rmSync(store, { recursive: true, force: true });
   }

@@ -36,15 +36,20 @@ it('berth storage --help lists the verbs, as containers-storage --help does', as
   assert.match(result.stdout.toString(), /^ {2}layers {24}List layers$/m);
 });
 
-it('the executable runs the CLI bundle with the build\'s V8 code cache, and this Node takes the cache', async () => {
+it('the executable runs each CLI bundle (the whole CLI, the storage verbs) with the build\'s V8 code cache, and this Node takes the caches', async () => {
   const probe = `
-    const { loadCli, readCodeCache } = require(${JSON.stringify(BERTH_BIN)});
-    const cache = readCodeCache();
-    const { cli, script } = loadCli(cache);
-    console.log(JSON.stringify({ cache: cache !== undefined, rejected: script.cachedDataRejected, main: typeof cli.main }));`;
+    const { loadCli, readCodeCache, BUNDLES } = require(${JSON.stringify(BERTH_BIN)});
+    console.log(JSON.stringify(Object.entries(BUNDLES).map(([name, bundle]) => {
+      const cache = readCodeCache(bundle);
+      const { cli, script } = loadCli(bundle, cache);
+      return { name, cache: cache !== undefined, rejected: script.cachedDataRejected, main: typeof cli.main };
+    })));`;
   const result = await runTool(process.execPath, ['-e', probe]);
   assert.equal(result.code, 0, result.stderr);
-  assert.deepEqual(JSON.parse(result.stdout.toString()), { cache: true, rejected: false, main: 'function' });
+  assert.deepEqual(JSON.parse(result.stdout.toString()), [
+    { name: 'program', cache: true, rejected: false, main: 'function' },
+    { name: 'storage', cache: true, rejected: false, main: 'function' },
+  ]);
 });
 
 it('--storage-driver drops storage.conf\'s driver options for the container and image verbs, as podman does', async () => {
