@@ -1,0 +1,152 @@
+// Reads a whole file into a JavaScript string without copying it onto the V8
+// heap: an all-ASCII file (the store's JSON records nearly always are) becomes
+// an external Latin-1 string over the bytes read, which V8 frees with the
+// string. A 3 MB containers.json is then read, checked and handed to
+// JSON.parse without Node's Buffer, its Latin-1 copy and the garbage of both.
+// Built with NAPI_EXPERIMENTAL for node_api_create_external_string_latin1
+// (Node 20.4+), so it is an addon of its own: the others stay on NAPI 8.
+#define NAPI_EXPERIMENTAL
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <node_api.h>
+#include "napi-util.h"
+
+#define PATH_BUF 4352
+
+static napi_value throw_errno(napi_env env, int err, const char *syscall, const char *path) {
+  char text[PATH_BUF + 128];
+  snprintf(text, sizeof text, "%s, %s '%s'", strerror(err), syscall, path);
+  return throw_system_error(env, err, text, syscall, path);
+}
+
+// Files this large are read into an anonymous mapping made with MAP_POPULATE:
+// one call maps every page, where malloc's fresh pages fault in one by one as
+// read() fills them (5 of the 16 ms a 3 MB containers.json took here).
+#define MAPPED_FROM 65536
+
+struct text {
+  char *bytes;
+  size_t length;
+  // The mapping's size, or 0 when the bytes come from malloc.
+  size_t mapped;
+};
+
+static bool text_reserve(struct text *text, size_t capacity) {
+  if (text->mapped == 0 && capacity < MAPPED_FROM) {
+    char *bigger = realloc(text->bytes, capacity);
+    if (!bigger) return false;
+    text->bytes = bigger;
+    return true;
+  }
+  void *area = text->mapped
+      ? mremap(text->bytes, text->mapped, capacity, MREMAP_MAYMOVE)
+      : mmap(NULL, capacity, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+  if (area == MAP_FAILED) return false;
+  if (!text->mapped && text->length) memcpy(area, text->bytes, text->length);
+  if (!text->mapped) free(text->bytes);
+  text->bytes = area;
+  text->mapped = capacity;
+  return true;
+}
+
+static void text_free(char *bytes, size_t mapped) {
+  if (mapped) munmap(bytes, mapped);
+  else free(bytes);
+}
+
+static void free_text(node_api_basic_env env, void *data, void *hint) {
+  (void)env;
+  text_free(data, (size_t)(uintptr_t)hint);
+}
+
+// Eight bytes at a time: a byte above 0x7f anywhere sets a high bit in the OR.
+static bool all_ascii(const unsigned char *bytes, size_t length) {
+  uint64_t seen = 0;
+  size_t i = 0;
+  for (; i + 8 <= length; i += 8) {
+    uint64_t word;
+    memcpy(&word, bytes + i, 8);
+    seen |= word;
+  }
+  for (; i < length; i++) seen |= bytes[i];
+  return (seen & 0x8080808080808080ULL) == 0;
+}
+
+// Reads what the file holds now (it may grow or shrink while it is read: the
+// store's files are replaced by rename, never rewritten in place). Returns an
+// errno, or 0 with `text` filled.
+static int read_all(int fd, struct text *text) {
+  struct stat st;
+  if (fstat(fd, &st) < 0) return errno;
+  // One byte more than the size, so that the read that finds the end needs no growth.
+  size_t capacity = st.st_size > 0 ? (size_t)st.st_size + 1 : 4096;
+  *text = (struct text){NULL, 0, 0};
+  if (!text_reserve(text, capacity)) return ENOMEM;
+  for (;;) {
+    if (text->length == capacity) {
+      capacity *= 2;
+      if (!text_reserve(text, capacity)) {
+        text_free(text->bytes, text->mapped);
+        return ENOMEM;
+      }
+    }
+    ssize_t got = read(fd, text->bytes + text->length, capacity - text->length);
+    if (got < 0) {
+      if (errno == EINTR) continue;
+      int err = errno;
+      text_free(text->bytes, text->mapped);
+      return err;
+    }
+    if (got == 0) return 0;
+    text->length += (size_t)got;
+  }
+}
+
+// readAscii(path): the file's text when every byte is ASCII, else null (the
+// caller decodes it as UTF-8 itself); throws Node-style errors (ENOENT, …).
+static napi_value read_ascii(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  char path[PATH_BUF];
+  size_t path_length = 0;
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  if (argc < 1 || napi_get_value_string_utf8(env, argv[0], path, sizeof path, &path_length) != napi_ok) {
+    napi_throw_type_error(env, NULL, "readAscii(path): path must be a string");
+    return NULL;
+  }
+  if (path_length >= sizeof path - 1) return throw_errno(env, ENAMETOOLONG, "open", path);
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return throw_errno(env, errno, "open", path);
+  struct text text;
+  int err = read_all(fd, &text);
+  close(fd);
+  if (err) return throw_errno(env, err, "read", path);
+  napi_value result;
+  if (!all_ascii((const unsigned char *)text.bytes, text.length)) {
+    text_free(text.bytes, text.mapped);
+    napi_get_null(env, &result);
+    return result;
+  }
+  bool copied = false;
+  if (node_api_create_external_string_latin1(env, text.bytes, text.length, free_text, (void *)(uintptr_t)text.mapped, &result, &copied) != napi_ok) {
+    text_free(text.bytes, text.mapped);
+    napi_throw_error(env, NULL, "readAscii: V8 refused the string");
+    return NULL;
+  }
+  // V8 copies short strings onto its heap and leaves the bytes to us.
+  if (copied) text_free(text.bytes, text.mapped);
+  return result;
+}
+
+NAPI_MODULE_INIT() {
+  napi_property_descriptor methods[] = {ADDON_METHOD("readAscii", read_ascii)};
+  napi_define_properties(env, exports, sizeof methods / sizeof methods[0], methods);
+  return exports;
+}
