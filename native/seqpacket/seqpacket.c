@@ -63,21 +63,35 @@ static napi_value js_connect_seqpacket(napi_env env, napi_callback_info info) {
   return result;
 }
 
-/* shutdownWrite(fd): half-close, so conmon sees the end of the client's input. */
-static napi_value js_shutdown_write(napi_env env, napi_callback_info info) {
+static napi_value shutdown_fd(napi_env env, napi_callback_info info, int how) {
   size_t argc = 1;
   napi_value argv[1];
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
   int32_t fd = -1;
   napi_get_value_int32(env, argv[0], &fd);
-  if (shutdown(fd, SHUT_WR) < 0) return throw_system_error(env, errno, strerror(errno), "shutdown", NULL);
+  if (shutdown(fd, how) < 0) return throw_system_error(env, errno, strerror(errno), "shutdown", NULL);
   return NULL;
+}
+
+/* shutdownWrite(fd): half-close, so conmon sees the end of the client's input. */
+static napi_value js_shutdown_write(napi_env env, napi_callback_info info) {
+  return shutdown_fd(env, info, SHUT_WR);
+}
+
+/*
+ * shutdownRead(fd): wakes a read blocked on the socket (it returns 0) without
+ * telling conmon that the client's input ended, as a detach needs; closing the
+ * fd alone would leave that read, and the process, waiting.
+ */
+static napi_value js_shutdown_read(napi_env env, napi_callback_info info) {
+  return shutdown_fd(env, info, SHUT_RD);
 }
 
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor methods[] = {
       ADDON_METHOD("connectSeqpacket", js_connect_seqpacket),
       ADDON_METHOD("shutdownWrite", js_shutdown_write),
+      ADDON_METHOD("shutdownRead", js_shutdown_read),
   };
   napi_define_properties(env, exports, sizeof methods / sizeof methods[0], methods);
   return exports;

@@ -6,11 +6,13 @@ import { closeSync, constants, openSync, read, write, writeSync } from 'node:fs'
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
+import { DetachKeyFilter } from './detach-keys.js';
 import { OciError } from './errors.js';
 
 interface SeqpacketAddon {
   connectSeqpacket(path: string): number;
   shutdownWrite(fd: number): void;
+  shutdownRead(fd: number): void;
 }
 
 // Compiled, this file lives in dist/src/oci/; the addon is built in the package root.
@@ -28,11 +30,15 @@ export interface AttachStreams {
   stdin?: Readable;
   stdout: Writable;
   stderr: Writable;
+  /** Typed into stdin, these bytes end the session and leave the container running (parseDetachKeys); none: no detaching. */
+  detachKeys?: Buffer;
 }
 
+/** How a session ended: conmon closed the socket (the container exited) or it was closed; or the detach keys were typed. */
+export type AttachEnd = 'closed' | 'detached';
+
 export interface AttachSession {
-  /** Resolves when conmon closes the socket (the container exited) or the session was closed. */
-  done: Promise<void>;
+  done: Promise<AttachEnd>;
   close(): void;
 }
 
@@ -49,6 +55,7 @@ export function attachSocket(socketPath: string, streams: AttachStreams): Attach
     throw new OciError('invalid-state', `cannot attach: ${(err as Error).message}`, { socketPath }, { cause: err });
   }
   let closed = false;
+  let detached = false;
   const close = (): void => {
     if (closed) return;
     closed = true;
@@ -63,15 +70,27 @@ export function attachSocket(socketPath: string, streams: AttachStreams): Attach
       if (target && !target.write(Buffer.from(buffer.subarray(1, n)))) await new Promise((resolve) => target.once('drain', resolve));
     }
   })();
-  if (streams.stdin) void copyInput(fd, streams.stdin, () => closed);
-  return { done: output.finally(close), close };
+  if (streams.stdin) {
+    void copyInput(fd, streams.stdin, new DetachKeyFilter(streams.detachKeys ?? Buffer.alloc(0)), () => closed, () => {
+      detached = true;
+      // Ends the output loop's read without telling conmon the input ended (which would close the container's stdin).
+      addon.shutdownRead(fd);
+    });
+  }
+  const done = output.then((): AttachEnd => (detached ? 'detached' : 'closed')).finally(close);
+  return { done, close };
 }
 
-async function copyInput(fd: number, stdin: Readable, isClosed: () => boolean): Promise<void> {
+async function copyInput(fd: number, stdin: Readable, keys: DetachKeyFilter, isClosed: () => boolean, onDetach: () => void): Promise<void> {
   try {
-    for await (const chunk of stdin as AsyncIterable<Buffer>) {
+    for await (const raw of stdin as AsyncIterable<Buffer>) {
+      const { data: chunk, detach } = keys.filter(raw);
       for (let at = 0; at < chunk.length && !isClosed(); at += INPUT_PACKET) {
         await writePacket(fd, chunk.subarray(at, at + INPUT_PACKET));
+      }
+      if (detach) {
+        onDetach();
+        return;
       }
       if (isClosed()) return;
     }

@@ -25,7 +25,9 @@ export type OciErrorCode =
   /** The spec could not be made from the image and options. */
   | 'invalid-spec'
   /** A container record on disk could not be read. */
-  | 'state-corrupt';
+  | 'state-corrupt'
+  /** An option's value is not one it takes (detach keys). */
+  | 'invalid-option';
 
 export class OciError extends BerthError<OciErrorCode> {}
 

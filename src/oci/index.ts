@@ -11,4 +11,5 @@ export { parseSignal, signalName } from './signals.js';
 export { parseCriLog, readCriLog, type LogRecord } from './log.js';
 export type { ContainerStats } from './stats.js';
 export { procStat, isSameLiveProcess } from './proc.js';
-export type { AttachStreams, AttachSession } from './attach.js';
+export type { AttachStreams, AttachSession, AttachEnd } from './attach.js';
+export { DEFAULT_DETACH_KEYS, DetachKeyFilter, parseDetachKeys } from './detach-keys.js';

@@ -5,7 +5,7 @@
 import type { Command } from 'commander';
 import type { ContainerEngine, ContainerInfo, CreateOptions } from '../../engine/index.js';
 import { EngineError } from '../../engine/index.js';
-import type { LogRecord, OciLinuxResources } from '../../oci/index.js';
+import { DEFAULT_DETACH_KEYS, parseDetachKeys, type LogRecord, type OciLinuxResources } from '../../oci/index.js';
 import { registryFlags } from '../image/commands.js';
 import type { RegistryCliFlags } from '../image/registry.js';
 import { openEngine, type GlobalOptions } from './context.js';
@@ -37,12 +37,14 @@ export function registerContainerVerbs(program: Command, setExit: Exit): void {
   program.command('start').description('start one or more containers').argument('<containers...>')
     .option('-a, --attach', 'attach to the container output until it exits')
     .option('-i, --interactive', 'with -a: send stdin to the container')
-    .action(act(async (engine, refs: string[], opts: { attach?: boolean; interactive?: boolean }) => {
+    .option('--detach-keys <keys>', `with -a: keys that detach and leave the container running (default ${DEFAULT_DETACH_KEYS}; "" for none)`)
+    .action(act(async (engine, refs: string[], opts: { attach?: boolean; interactive?: boolean; detachKeys?: string }) => {
       if (opts.attach) {
         if (refs.length !== 1) throw new EngineError('invalid-option', 'you cannot start and attach multiple containers at once', {});
+        const detachKeys = parseDetachKeys(opts.detachKeys ?? DEFAULT_DETACH_KEYS);
         const container = await engine.get(refs[0]!);
         if (container.state.status === 'created' && (container.config.stdin || container.config.spec.process.terminal)) {
-          return attachToExit(engine, container.id, opts.interactive === true);
+          return exitCodeOf(await attachToExit(engine, container.id, { stdin: opts.interactive === true, start: true, detachKeys }));
         }
         await engine.start(container.id);
         return followToExit(engine, container.id, {});
@@ -55,7 +57,9 @@ export function registerContainerVerbs(program: Command, setExit: Exit): void {
 
   program.command('attach').description('attach to a running container\'s terminal or stdio').argument('<container>')
     .option('--no-stdin', 'do not send stdin to the container')
-    .action(act(async (engine, ref: string, opts: { stdin?: boolean }) => attachToExit(engine, ref, opts.stdin !== false, false)));
+    .option('--detach-keys <keys>', `keys that detach and leave the container running (default ${DEFAULT_DETACH_KEYS}; "" for none)`)
+    .action(act(async (engine, ref: string, opts: { stdin?: boolean; detachKeys?: string }) =>
+      exitCodeOf(await attachToExit(engine, ref, { stdin: opts.stdin !== false, start: false, detachKeys: parseDetachKeys(opts.detachKeys ?? DEFAULT_DETACH_KEYS) }))));
 
   program.command('stop').description('stop one or more containers').argument('<containers...>')
     .option('-t, --time <seconds>', 'seconds to wait before killing the container')
@@ -177,6 +181,7 @@ export function registerContainerVerbs(program: Command, setExit: Exit): void {
     .argument('<container>').argument('<command...>')
     .option('-i, --interactive', 'keep stdin open')
     .option('-t, --tty', 'allocate a terminal')
+    .option('--detach-keys <keys>', `with -i or -t: keys that detach and leave the container running (default ${DEFAULT_DETACH_KEYS}; "" for none)`)
     .option('-e, --env <env>', 'set environment variables', collect, [])
     .option('-u, --user <user>', 'user[:group] to run as')
     .option('-w, --workdir <dir>', 'working directory')
@@ -295,6 +300,7 @@ interface RunFlags extends RegistryCliFlags {
   logOpt: string[];
   device: string[];
   sysctl: string[];
+  detachKeys?: string;
 }
 
 function createFlags(command: Command): Command {
@@ -325,6 +331,7 @@ function createFlags(command: Command): Command {
     .option('--ulimit <limit>', 'type=soft[:hard]', collect, [])
     .option('-i, --interactive', 'keep stdin open')
     .option('-t, --tty', 'allocate a terminal')
+    .option('--detach-keys <keys>', `with -i or -t: keys that detach and leave the container running (default ${DEFAULT_DETACH_KEYS}; "" for none)`)
     .option('--pull <policy>', 'always, missing (default), never or newer: when to pull the image first')
     .option('-q, --quiet', 'no pull progress')
     .option('--log-opt <option>', 'max-size=SIZE: conmon truncates the log when it would pass SIZE', collect, [])
@@ -399,35 +406,54 @@ function entrypointOf(text: string): string[] {
 }
 
 async function runContainer(engine: ContainerEngine, image: string, command: string[], opts: RunFlags): Promise<number> {
+  const detachKeys = parseDetachKeys(opts.detachKeys ?? DEFAULT_DETACH_KEYS);
   const container = await engine.create(createOptions(await imageForRun(engine, image, opts), command, opts));
+  // With --rm, remove unmounts the root filesystem: the wait leaves it mounted.
+  const waitOptions = { keepMounted: opts.rm === true };
+  let code: number | 'detached';
   try {
-    await engine.start(container.id);
+    if (!opts.detach && (opts.interactive || opts.tty)) {
+      // Attached before it starts: conmon does not replay what a container printed before a client came.
+      code = await attachToExit(engine, container.id, { stdin: opts.interactive === true, start: true, detachKeys, ...waitOptions });
+    } else {
+      await engine.start(container.id);
+      if (opts.detach) {
+        process.stdout.write(`${container.id}\n`);
+        return 0;
+      }
+      code = await followToExit(engine, container.id, waitOptions);
+    }
   } catch (err) {
     if (opts.rm) await engine.remove(container.id, { force: true }).catch(() => undefined);
     throw err;
   }
-  if (opts.detach) {
-    process.stdout.write(`${container.id}\n`);
-    return 0;
-  }
-  // With --rm, remove unmounts the root filesystem: the wait leaves it mounted.
-  const waitOptions = { keepMounted: opts.rm === true };
-  const code = opts.interactive || opts.tty
-    ? await attachToExit(engine, container.id, opts.interactive === true, true, waitOptions)
-    : await followToExit(engine, container.id, waitOptions);
+  // Detached by the keys: the container runs on (with --rm too, as podman leaves it to its cleanup).
+  if (code === 'detached') return 0;
   if (opts.rm) await engine.remove(container.id, { force: true });
   return code;
 }
 
+interface AttachOptions {
+  /** Send the caller's stdin. */
+  stdin: boolean;
+  /** Start the container once attached, when it is only created. */
+  start: boolean;
+  /** parseDetachKeys' bytes; empty: none. */
+  detachKeys: Buffer;
+  /** Leave the root filesystem mounted after the exit (a remove follows). */
+  keepMounted?: boolean;
+}
+
 /**
  * Attaches the caller's terminal (raw, sized, resized on SIGWINCH) or pipes
- * before starting the container, so no output is missed; resolves to the exit code.
+ * before starting the container, so no output is missed; resolves to the exit
+ * code, or to 'detached' when the detach keys were typed (the container runs on).
  */
-async function attachToExit(engine: ContainerEngine, id: string, withStdin: boolean, start = true, waitOptions: { keepMounted?: boolean } = {}): Promise<number> {
+async function attachToExit(engine: ContainerEngine, id: string, options: AttachOptions): Promise<number | 'detached'> {
   const terminal = process.stdin.isTTY && process.stdout.isTTY;
   const { container, session } = await engine.attach(
     id,
-    { stdin: withStdin ? process.stdin : undefined, stdout: process.stdout, stderr: process.stderr },
+    { stdin: options.stdin ? process.stdin : undefined, stdout: process.stdout, stderr: process.stderr, detachKeys: options.detachKeys },
     terminal ? { rows: process.stdout.rows, cols: process.stdout.columns } : {},
   );
   const tty = container.config.spec.process.terminal === true;
@@ -436,9 +462,10 @@ async function attachToExit(engine: ContainerEngine, id: string, withStdin: bool
     process.stdin.setRawMode(true);
     process.on('SIGWINCH', onResize);
   }
+  let end;
   try {
-    if (start && container.state.status === 'created') await engine.start(id);
-    await session.done;
+    if (options.start && container.state.status === 'created') await engine.start(id);
+    end = await session.done;
   } finally {
     if (tty && terminal) {
       process.stdin.setRawMode(false);
@@ -448,7 +475,13 @@ async function attachToExit(engine: ContainerEngine, id: string, withStdin: bool
     process.stdin.pause();
     process.stdin.unref?.();
   }
-  return engine.wait(id, waitOptions);
+  if (end === 'detached') return 'detached';
+  return engine.wait(id, { keepMounted: options.keepMounted });
+}
+
+/** A detached session leaves the caller's command successful, as podman's does. */
+function exitCodeOf(result: number | 'detached'): number {
+  return result === 'detached' ? 0 : result;
 }
 
 /** The container's output as it comes (from its log), then its exit code. */
