@@ -15,6 +15,7 @@ import { dedupe } from './id-index.js';
 import type { StoreParts } from './store-parts.js';
 import { findReadOnlyImage, findReadOnlyLayer } from './store-readonly.js';
 import { layerMappings } from './layer-store.js';
+import { naiveDiffSize } from './store-layers.js';
 import type { AutoUserNsOptions, Container, CreateContainerOptions, IDMap, Image, Layer } from './types.js';
 import { validateId, validateNames } from './validate.js';
 
@@ -318,7 +319,7 @@ export async function containerSize(parts: StoreParts, ref: string): Promise<num
       const container = requireContainer(parts, ref);
       const layer = layers.index.get(container.layerId);
       if (!layer) throw new StorageError('layer-unknown', `locating layer with ID ${JSON.stringify(container.layerId)}`, { id: container.layerId });
-      let size = await parts.driver.diffSize(layer.id, layer.parent);
+      let size = await naiveDiffSize(parts, layer);
       for (const key of container.bigDataNames) size += container.bigDataSizes[key] ?? 0;
       return size + (await treeSize(graphDir)) + (await treeSize(runDir));
     }),

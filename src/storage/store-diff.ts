@@ -46,8 +46,8 @@ export async function changes(parts: StoreParts, fromRef: string | undefined, to
 export async function diffSize(parts: StoreParts, fromRef: string | undefined, toRef: string): Promise<number> {
   const layers = await storeHolding(parts, toRef);
   return layers.read(() => {
-    const { to, from } = resolvePair(layers, fromRef, toRef);
-    return parts.driver.diffSize(to.id, from);
+    const { to, from, mappings } = resolvePair(layers, fromRef, toRef);
+    return parts.driver.diffSize(to.id, from, mappings);
   });
 }
 

@@ -133,7 +133,17 @@ export async function layerSize(parts: StoreParts, ref: string): Promise<number>
 
 export async function knownSizeOrDiffSize(parts: StoreParts, layer: Layer): Promise<number> {
   if (layer.uncompressedDigest && layer.uncompressedSize !== undefined) return layer.uncompressedSize;
-  return parts.driver.diffSize(layer.id, layer.parent);
+  return naiveDiffSize(parts, layer);
+}
+
+/**
+ * What the driver counts as the layer's changes against its parent, owners
+ * compared through both layers' ID mappings (Go passes both to DiffSize); the
+ * parent may be in an additional store.
+ */
+export async function naiveDiffSize(parts: StoreParts, layer: Layer): Promise<number> {
+  const parent = layer.parent ? parts.layers().index.get(layer.parent) ?? (await findReadOnlyLayer(parts, layer.parent))?.layer : undefined;
+  return parts.driver.diffSize(layer.id, layer.parent, { new: layerMappings(layer), old: layerMappings(parent ?? {}) });
 }
 
 export async function layersByDigest(parts: StoreParts, digest: string, which: 'compressed' | 'uncompressed'): Promise<Layer[]> {

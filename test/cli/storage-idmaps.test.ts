@@ -154,6 +154,29 @@ for (const driver of ['overlay', 'vfs'] as const) {
       assert.equal((await berthStorageTry(temp, ['layer', mappedLayers[0]!])).code, 1, 'the mapped copy goes with its image');
     });
 
+    it('a container with other maps than an image of a read-only store: its own layer is mapped (root included), and its size compares owners through the maps', async () => {
+      const ro = { ...(await makeTempStore(`berth-cli-idmaps-ro-${driver}-`)), driver };
+      try {
+        const base = firstLine(await berthStorage(ro, ['import-layer', '--hostuidmap', '--hostgidmap', '-f', tarFile]));
+        const image = firstLine(await berthStorage(ro, ['create-image', base]));
+        await berthStorage(ro, ['shutdown']);
+        const withRo = (args: string[]) => ['--storage-opt', `${driver}.imagestore=${ro.graphRoot}`, ...args];
+        const container = firstLine(await berthStorage(temp, withRo(['create-container', '--uidmap', '0:500000:65536', '--gidmap', '0:600000:65536', image])));
+        const root = firstLine(await berthStorage(temp, withRo(['mount', container])));
+        try {
+          assert.equal(owner(root), '500000:600000');
+          assert.equal(owner(join(root, 'etc', 'owned')), '500001:600002');
+        } finally {
+          await berthStorage(temp, withRo(['unmount', container]));
+        }
+        assert.match((await berthStorage(temp, withRo(['container', container]))).stdout.toString(), /^Size: 0$/m);
+        await berthStorage(temp, withRo(['delete-container', container]));
+        await berthStorage(temp, ['shutdown']);
+      } finally {
+        await ro.dispose();
+      }
+    });
+
     it('a malformed map or an ID the map lacks is refused and leaves no layer', async () => {
       const before = (await berthStorage(temp, ['layers'])).stdout.toString();
       const malformed = await berthStorageTry(temp, ['create-layer', '--uidmap', '0:100000']);

@@ -304,12 +304,12 @@ export class OverlayDriver implements Driver {
     mkdirOwned(diff, mode, root);
   }
 
-  async diffSize(id: string, parent: string | undefined): Promise<number> {
+  async diffSize(id: string, parent: string | undefined, mappings?: TreeMappings): Promise<number> {
     const { changesSize, directorySize } = await archiveModule();
     if ((await this.useNativeDiff()) && (await this.isParent(id, parent))) {
       return directorySize(this.layerFilesDir(id));
     }
-    const changes = await this.naiveChanges(id, parent);
+    const changes = await this.naiveChanges(id, parent, mappings);
     return this.withMounted(id, undefined, (root) => changesSize(root, changes));
   }
 

@@ -97,7 +97,8 @@ export interface Driver {
    */
   updateLayerIdMap(id: string, from: IdMappings, to: IdMappings, mountLabel?: string): Promise<void>;
   changes(id: string, parent: string | undefined, mappings?: TreeMappings): Promise<Change[]>;
-  diffSize(id: string, parent: string | undefined): Promise<number>;
+  /** Bytes of the changes against `parent`, owners compared through `mappings` as changes() does. */
+  diffSize(id: string, parent: string | undefined, mappings?: TreeMappings): Promise<number>;
 
   /** `[key, value]` lines for `Store.status()` (Backing Filesystem, Supports d_type, …). */
   status(): Promise<Array<[string, string]>>;

@@ -1,7 +1,7 @@
 // The vfs graph driver: every layer is a full copy of its parent
 // (`<graphRoot>/vfs/dir/<id>`) with its own diff applied on top; no mounts.
 
-import { existsSync } from 'node:fs';
+import { chownSync, existsSync } from 'node:fs';
 import { chown, mkdir, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
@@ -152,6 +152,9 @@ export class VfsDriver implements Driver {
     statLayer(dir, id);
     const { chownTreeByMaps } = await archiveModule();
     chownTreeByMaps(dir, from, to);
+    // The tree walk leaves the layer's root alone; Go's vfs then gives it the new maps' root.
+    const root = to.toHost({ uid: 0, gid: 0 });
+    chownSync(dir, root.uid, root.gid);
   }
 
   async changes(id: string, parent: string | undefined, mappings?: TreeMappings): Promise<Change[]> {
@@ -164,8 +167,8 @@ export class VfsDriver implements Driver {
     return changesDirs(dir, parentDir, mappings);
   }
 
-  async diffSize(id: string, parent: string | undefined): Promise<number> {
-    const changes = await this.changes(id, parent);
+  async diffSize(id: string, parent: string | undefined, mappings?: TreeMappings): Promise<number> {
+    const changes = await this.changes(id, parent, mappings);
     const { changesSize } = await archiveModule();
     return changesSize(this.layerFilesDir(id), changes);
   }
