@@ -129,9 +129,10 @@ function overflowId(kind: 'uid' | 'gid'): number {
 
 /**
  * Go's ParseIDMap for the CLI's `--uidmap 0:100000:65536` (container:host:size
- * triples, several joined by colons: `0:1000:1:1:100000:65535`).
+ * triples, several joined by colons: `0:1000:1:1:100000:65535`) and
+ * storage.conf's `remap-uids`; `setting` names the input in the error.
  */
-export function parseIdMapSpecs(specs: readonly string[], setting: 'uid' | 'gid'): IDMap[] {
+export function parseIdMapSpecs(specs: readonly string[], setting: string): IDMap[] {
   const maps: IDMap[] = [];
   const malformed = () => new IdMappingError(`initializing ID mappings: ${setting} setting is malformed expected ["uint32:uint32:uint32"]: ${JSON.stringify(specs)}`, Number.NaN);
   for (const spec of specs) {

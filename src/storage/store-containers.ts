@@ -69,9 +69,11 @@ async function createContainerLocked(parts: StoreParts, options: CreateContainer
     if (layerId !== undefined && layers.index.get(layerId)) throw new StorageError('duplicate-id', `layer ${JSON.stringify(layerId)}`, { id: layerId });
     const parent = image && topLayer ? await imageTopLayerForMapping(parts, image, ownImage, wanted) : undefined;
     const layerOptions = { volatile };
+    // Without maps of its own the layer takes the image's top layer's, or with no image the store's.
+    const inherited = imageRef ? parent : parts.options;
     const maps = {
-      uidMap: options.hostUidMapping ? undefined : wanted.uidMap ?? parent?.uidMap,
-      gidMap: options.hostGidMapping ? undefined : wanted.gidMap ?? parent?.gidMap,
+      uidMap: options.hostUidMapping ? undefined : wanted.uidMap ?? inherited?.uidMap,
+      gidMap: options.hostGidMapping ? undefined : wanted.gidMap ?? inherited?.gidMap,
     };
     return (await layers.create({ id: layerId, parent, names: [], mountLabel: options.mountLabel ?? '', options: layerOptions, storageOpt: options.storageOpt, ...maps })).layer;
   });

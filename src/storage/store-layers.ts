@@ -12,7 +12,7 @@ import { StorageError } from './errors.js';
 import { copyLayer } from './record-copy.js';
 import { dedupe } from './id-index.js';
 import type { StoreParts } from './store-parts.js';
-import type { CreateStorageLayerOptions, IDMap, IDMappingOptions, Layer, PutLayerOptions } from './types.js';
+import type { CreateStorageLayerOptions, IDMap, IDMappingOptions, Layer, PutLayerOptions, StoreOptions } from './types.js';
 import { findReadOnlyLayer, readOnlyLayers } from './store-readonly.js';
 import { validateId, validateNames } from './validate.js';
 
@@ -49,7 +49,7 @@ export async function putLayer(parts: StoreParts, options: PutLayerOptions, diff
         if (!parent) throw new StorageError('layer-unknown', `parent ${JSON.stringify(parentRef)}`, { parent: parentRef });
         if (parts.containers.withLayer(parent.id)) throw new StorageError('parent-is-container', `layer ${parent.id}`, { parent: parent.id });
       }
-      const result = await layers.create({ id, parent, names, mountLabel, options, diff, ...layerIdMaps(options, parent) });
+      const result = await layers.create({ id, parent, names, mountLabel, options, diff, ...layerIdMaps(options, parent, parts.options) });
       return { layer: publicLayer(result.layer), size: result.size };
     }),
   );
@@ -243,17 +243,18 @@ export async function listLayerBigData(parts: StoreParts, ref: string): Promise<
 
 /**
  * Go's putLayer: the host's IDs when asked, else the maps given, else the
- * parent's (a store-wide default map, storage.conf remap-*, would come next).
+ * parent's, or for a base layer the store's (storage.conf remap-*).
  */
-function layerIdMaps(options: IDMappingOptions, parent: Layer | undefined): { uidMap?: IDMap[]; gidMap?: IDMap[] } {
-  const pick = (host: boolean | undefined, given: IDMap[] | undefined, inherited: IDMap[] | undefined): IDMap[] | undefined => {
+function layerIdMaps(options: IDMappingOptions, parent: Layer | undefined, store: StoreOptions): { uidMap?: IDMap[]; gidMap?: IDMap[] } {
+  const inherited = parent ?? store;
+  const pick = (host: boolean | undefined, given: IDMap[] | undefined, fallback: IDMap[] | undefined): IDMap[] | undefined => {
     if (host) return undefined;
-    const maps = given?.length ? given : inherited;
+    const maps = given?.length ? given : fallback;
     return maps?.length ? maps.map((m) => ({ ...m })) : undefined;
   };
   return {
-    uidMap: pick(options.hostUidMapping, options.uidMap, parent?.uidMap),
-    gidMap: pick(options.hostGidMapping, options.gidMap, parent?.gidMap),
+    uidMap: pick(options.hostUidMapping, options.uidMap, inherited.uidMap),
+    gidMap: pick(options.hostGidMapping, options.gidMap, inherited.gidMap),
   };
 }
 

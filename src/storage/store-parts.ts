@@ -3,6 +3,7 @@
 
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { IdMappings } from '../idmap/index.js';
 import { getLockFile, getROLockFile, type LockFile } from '../lock/index.js';
 import { ContainerStore } from './container-store.js';
 import { createDriver, type Driver } from './drivers/index.js';
@@ -58,7 +59,8 @@ export async function openStoreParts(options: StoreOptions): Promise<StoreParts>
     mkdirSync(join(imageRoot, d), { recursive: true, mode: 0o700 });
     driverOptions = [...driverOptions, `${d === 'vfs' ? 'vfs.' : ''}imagestore=${graphRoot}`];
   }
-  const driver = await createDriver(d, { graphRoot: imageRoot, runRoot, options: driverOptions });
+  const idMappings = options.uidMap?.length || options.gidMap?.length ? new IdMappings(options.uidMap, options.gidMap) : undefined;
+  const driver = await createDriver(d, { graphRoot: imageRoot, runRoot, options: driverOptions, idMappings });
 
   const imagesDir = join(imageRoot, `${d}-images`);
   mkdirSync(imagesDir, { recursive: true, mode: 0o700 });

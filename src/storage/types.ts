@@ -295,6 +295,14 @@ export interface StoreOptions {
   autoNsMaxSize?: number;
   /** Other subordinate-ID files than /etc/subuid and /etc/subgid (tests, or a host that keeps them elsewhere). */
   subIdFiles?: { subuid: string; subgid: string };
+  /**
+   * The store's default ID maps (storage.conf `remap-uids`/`remap-gids`, or the
+   * `remap-user`/`remap-group` subordinate ranges): layers without a parent and
+   * containers without an image that are given no maps of their own get these,
+   * and the driver owns its run directory by their root (Go's StoreOptions.UIDMap).
+   */
+  uidMap?: IDMap[];
+  gidMap?: IDMap[];
 }
 
 export interface CreateStorageLayerOptions extends CallOptions {

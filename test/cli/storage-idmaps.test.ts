@@ -5,12 +5,13 @@
 
 import assert from 'node:assert/strict';
 import { chownSync, lstatSync, readdirSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { TarReader, type TarHeader } from '../../src/archive/index.js';
-import { berthStorage, berthStorageTry } from '../helpers/berth.js';
-import { goStorage, goStorageTry } from '../helpers/go-cli.js';
+import { BERTH_BIN, berthStorage, berthStorageTry } from '../helpers/berth.js';
+import { GO_STORAGE_CLI, goStorage, goStorageTry } from '../helpers/go-cli.js';
+import { runToolOk } from '../helpers/run-tool.js';
 import { TarBuilder } from '../helpers/tar-builder.js';
 import { makeTempStore, type TempStore } from '../helpers/temp-store.js';
 
@@ -189,3 +190,59 @@ for (const driver of ['overlay', 'vfs'] as const) {
     });
   });
 }
+
+// storage.conf's remap-uids/remap-gids: the store's default maps for layers and
+// containers made without maps of their own, as the Go CLI reads the same file.
+describe('berth storage: storage.conf remap-uids and remap-gids', () => {
+  let temp: TempStore;
+  let confEnv: (driver: 'overlay' | 'vfs') => Promise<NodeJS.ProcessEnv>;
+  const berthConf = (env: NodeJS.ProcessEnv, args: string[]) => runToolOk(process.execPath, [BERTH_BIN, 'storage', ...args], { env });
+  const goConf = (env: NodeJS.ProcessEnv, args: string[]) => runToolOk(GO_STORAGE_CLI, args, { env });
+
+  before(async () => {
+    temp = await makeTempStore('berth-cli-remap-');
+    confEnv = async (driver) => {
+      const conf = join(temp.dir, `${driver}.conf`);
+      await writeFile(conf, `[storage]\ndriver = "${driver}"\ngraphroot = "${join(temp.dir, driver, 'graph')}"\nrunroot = "${join(temp.dir, driver, 'run')}"\n[storage.options]\nremap-uids = "0:100000:65536"\nremap-gids = "0:200000:65536"\n`);
+      const env: NodeJS.ProcessEnv = { ...process.env, CONTAINERS_STORAGE_CONF: conf };
+      delete env.STORAGE_DRIVER;
+      delete env.STORAGE_OPTS;
+      return env;
+    };
+  });
+  after(async () => {
+    await goStorageTry({ graphRoot: join(temp.dir, 'vfs', 'graph'), runRoot: join(temp.dir, 'vfs', 'run'), driver: 'vfs' }, ['shutdown']);
+    await temp.dispose();
+  });
+
+  it('vfs: a base layer made by Berth gets the maps and owners the Go CLI gives one on the same file', async () => {
+    const env = await confEnv('vfs');
+    const goLayer = firstLine(await goConf(env, ['create-layer']));
+    const layer = firstLine(await berthConf(env, ['create-layer']));
+    const records = JSON.parse(await readFile(join(temp.dir, 'vfs', 'graph', 'vfs-layers', 'layers.json'), 'utf8')) as Array<Record<string, unknown>>;
+    const maps = (id: string) => records.filter((r) => r.id === id).map((r) => [r.uidmap, r.gidmap])[0];
+    assert.deepEqual(maps(layer), [UIDMAP, GIDMAP]);
+    assert.deepEqual(maps(layer), maps(goLayer));
+    const dir = join(temp.dir, 'vfs', 'graph', 'vfs', 'dir');
+    assert.deepEqual([owner(join(dir, layer)), owner(dir)], [owner(join(dir, goLayer)), '100000:200000']);
+    const stderr = (await runToolOk(process.execPath, [BERTH_BIN, 'storage', 'layers'], { env })).stderr;
+    assert.doesNotMatch(stderr, /not supported by Berth/);
+  });
+
+  it('overlay: import-layer stores the tar\'s owners shifted, the layer directory and run home belong to the mapped root, and the Go CLI reads the maps', async () => {
+    const env = await confEnv('overlay');
+    const tarFile = join(temp.dir, 'layer.tar');
+    await writeFile(tarFile, new TarBuilder().file('owned', 'by 1:2\n', { uid: 1, gid: 2 }).toBuffer());
+    const layer = firstLine(await berthConf(env, ['import-layer', '-f', tarFile]));
+    const home = join(temp.dir, 'overlay', 'graph', 'overlay');
+    assert.equal(owner(join(home, layer, 'diff', 'owned')), '100001:200002');
+    assert.deepEqual([owner(join(home, layer)), owner(join(home, layer, 'diff')), owner(join(temp.dir, 'overlay', 'run', 'overlay'))], ['100000:200000', '100000:200000', '100000:200000']);
+    const goRecord = layerJson(await goConf(env, ['layer', '--json', layer]));
+    assert.deepEqual([goRecord.uidmap, goRecord.gidmap], [UIDMAP, GIDMAP]);
+    // A layer given its own maps, or the host's, does not take the store's.
+    const own = layerJson(await berthConf(env, ['layer', '--json', firstLine(await berthConf(env, ['create-layer', '--uidmap', '0:300000:10', '--gidmap', '0:300000:10']))]));
+    assert.deepEqual(own.uidmap, [{ container_id: 0, host_id: 300000, size: 10 }]);
+    const host = layerJson(await berthConf(env, ['layer', '--json', firstLine(await berthConf(env, ['create-layer', '--hostuidmap', '--hostgidmap']))]));
+    assert.equal(host.uidmap, undefined);
+  });
+});

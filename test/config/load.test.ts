@@ -132,11 +132,31 @@ describe('loadStoreOptions() keys', () => {
     assert.deepEqual(warnings, []);
   });
 
-  it('warns about settings Berth cannot honour (ID remapping)', async () => {
-    const path = await confFile('remap.conf', '[storage]\ndriver = "vfs"\n[storage.options]\nremap-uids = "0:100000:65536"\n');
-    const { warnings } = await loadStoreOptions({ env: {}, configPath: path, uid: 0 });
-    assert.match(warnings.join('\n'), /not supported by Berth, ignored: remap-uids/);
+  it('reads remap-uids and remap-gids as the store\'s default maps, without a warning', async () => {
+    const path = await confFile('remap.conf', '[storage]\ndriver = "vfs"\n[storage.options]\nremap-uids = "0:100000:1000:1000:300000:64536"\nremap-gids = "0:200000:65536"\n');
+    const { options, warnings } = await loadStoreOptions({ env: {}, configPath: path, uid: 0 });
+    assert.deepEqual(warnings, []);
+    assert.deepEqual(options.uidMap, [{ containerId: 0, hostId: 100000, size: 1000 }, { containerId: 1000, hostId: 300000, size: 64536 }]);
+    assert.deepEqual(options.gidMap, [{ containerId: 0, hostId: 200000, size: 65536 }]);
   });
+
+  it('takes remap-user ranges from the subordinate-ID files, the user standing in for a missing group', async () => {
+    const subuid = await confFile('subuid', 'other:1:2\nbuilder:400000:1000\nbuilder:500000:2000\n');
+    const subgid = await confFile('subgid', 'builder:600000:65536\n');
+    const path = await confFile('remap-user.conf', '[storage]\ndriver = "vfs"\n[storage.options]\nremap-uids = "0:1:1"\nremap-user = "builder"\n');
+    const { options } = await loadStoreOptions({ env: {}, configPath: path, uid: 0, subIdFiles: { subuid, subgid } });
+    assert.deepEqual(options.uidMap, [{ containerId: 0, hostId: 400000, size: 1000 }, { containerId: 1000, hostId: 500000, size: 2000 }]);
+    assert.deepEqual(options.gidMap, [{ containerId: 0, hostId: 600000, size: 65536 }]);
+  });
+
+  it('refuses a malformed remap-uids or a remap-group without ranges with config-invalid', async () => {
+    const bad = await confFile('remap-bad.conf', '[storage]\ndriver = "vfs"\n[storage.options]\nremap-uids = "0:100000"\n');
+    await assert.rejects(loadStoreOptions({ env: {}, configPath: bad, uid: 0 }), (err) => isStorageError(err, 'config-invalid') && err.message.includes('remap-uids setting is malformed'));
+    const subuid = await confFile('subuid2', 'builder:400000:1000\n');
+    const none = await confFile('remap-none.conf', '[storage]\ndriver = "vfs"\n[storage.options]\nremap-group = "builder"\n');
+    await assert.rejects(loadStoreOptions({ env: {}, configPath: none, uid: 0, subIdFiles: { subuid, subgid: subuid.replace('subuid2', 'nosubgid') } }), (err) => isStorageError(err, 'config-invalid'));
+  });
+
 });
 
 describe('loadStoreOptions() environment', () => {

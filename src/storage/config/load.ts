@@ -22,6 +22,8 @@ export interface LoadStoreOptionsInput {
   configPath?: string;
   /** Whose defaults: 0 is root. Default: `_CONTAINERS_ROOTLESS_UID`, else the process's uid. */
   uid?: number;
+  /** Where `remap-user`/`remap-group` ranges are read: default /etc/subuid and /etc/subgid. */
+  subIdFiles?: { subuid: string; subgid: string };
 }
 
 export interface LoadedStoreOptions {
@@ -52,14 +54,14 @@ export async function loadStoreOptions(input: LoadStoreOptionsInput): Promise<Lo
   let settings: ConfSettings;
   let configFile = own ? choice.path : undefined;
   if (uid === 0 || own) {
-    settings = await settingsFromConf(own ?? {}, env, warnings);
+    settings = await settingsFromConf(own ?? {}, env, warnings, input.subIdFiles);
     const rootless = uid !== 0 ? rootlessRoots(env, uid) : undefined;
     settings.runRoot ||= rootless ? rootless.runRoot : DEFAULT_RUN_ROOT;
     settings.graphRoot ||= rootless ? settings.rootlessStoragePath || rootless.graphRoot : DEFAULT_GRAPH_ROOT;
   } else {
     const system = await readSystemConf(warnings);
     configFile = system?.path;
-    settings = rootlessFromSystem(await settingsFromConf(system?.conf ?? {}, {}, warnings), env, uid);
+    settings = rootlessFromSystem(await settingsFromConf(system?.conf ?? {}, {}, warnings, input.subIdFiles), env, uid);
   }
 
   const graphRoot = await expandPath(settings.graphRoot, uid, env);
@@ -69,7 +71,7 @@ export async function loadStoreOptions(input: LoadStoreOptionsInput): Promise<Lo
   if (settings.transientStore) options.transientStore = true;
   if (settings.imageStore) options.imageStore = await expandPath(settings.imageStore, uid, env);
   if (settings.pullOptions) options.pullOptions = settings.pullOptions;
-  Object.assign(options, settings.autoUserns);
+  Object.assign(options, settings.autoUserns, settings.remap);
   return configFile ? { options, configFile, warnings } : { options, warnings };
 }
 
@@ -89,13 +91,15 @@ interface ConfSettings {
   autoUserns: Pick<StoreOptions, 'autoUsernsUser' | 'autoNsMinSize' | 'autoNsMaxSize'>;
   /** `ignore_chown_errors` options from the file, which rootless users inherit. */
   chownOptions: string[];
+  /** `remap-uids`/`remap-gids` or `remap-user`/`remap-group`: the store's default maps. */
+  remap: Pick<StoreOptions, 'uidMap' | 'gidMap'>;
 }
 
 // ReloadConfigurationFile: STORAGE_DRIVER beats `driver`, `overlay2` means
 // `overlay`, and a set STORAGE_OPTS replaces every driver option of the file.
 // driver-options and schema load only here and in readStorageConf: CLI runs
 // with --graph/--run/--storage-driver never read a storage.conf.
-async function settingsFromConf(conf: StorageConf, env: Env, warnings: string[]): Promise<ConfSettings> {
+async function settingsFromConf(conf: StorageConf, env: Env, warnings: string[], subIdFiles?: LoadStoreOptionsInput['subIdFiles']): Promise<ConfSettings> {
   const { driverOptionsFromConf } = await import('./driver-options.js');
   const storage = table(conf.storage);
   const options = table(storage.options);
@@ -117,6 +121,7 @@ async function settingsFromConf(conf: StorageConf, env: Env, warnings: string[])
     imageStore: text(storage.imagestore),
     autoUserns: autoUsernsSettings(options),
     chownOptions,
+    remap: await remapSettings(options, subIdFiles),
   };
   if (options.pull_options) settings.pullOptions = { ...(options.pull_options as Record<string, string>) };
   return settings;
@@ -130,11 +135,34 @@ function autoUsernsSettings(options: StorageConf): ConfSettings['autoUserns'] {
   return settings;
 }
 
+/**
+ * ReloadConfigurationFile's maps: `remap-uids`/`remap-gids` in ParseIDMap's
+ * syntax, replaced by the subordinate ranges of `remap-user`/`remap-group`
+ * when either is set (each standing in for the other when alone).
+ * @throws StorageError `config-invalid` for a malformed map or a name with no ranges.
+ */
+async function remapSettings(options: StorageConf, subIdFiles?: LoadStoreOptionsInput['subIdFiles']): Promise<ConfSettings['remap']> {
+  const { IdMappingError, parseIdMapSpecs, subIdMappings } = await import('../../idmap/index.js');
+  let maps: ConfSettings['remap'];
+  try {
+    maps = { uidMap: parseIdMapSpecs([text(options['remap-uids'])], 'remap-uids'), gidMap: parseIdMapSpecs([text(options['remap-gids'])], 'remap-gids') };
+    const user = text(options['remap-user']) || text(options['remap-group']);
+    const group = text(options['remap-group']) || user;
+    if (user) maps = subIdMappings(user, group, subIdFiles);
+  } catch (err) {
+    if (!(err instanceof IdMappingError)) throw err;
+    throw new StorageError('config-invalid', err.message, { setting: 'remap' }, { cause: err });
+  }
+  const remap: ConfSettings['remap'] = {};
+  if (maps.uidMap?.length) remap.uidMap = maps.uidMap;
+  if (maps.gidMap?.length) remap.gidMap = maps.gidMap;
+  return remap;
+}
+
 // Settings Go honours that change what a store is, and Berth cannot do yet.
 function warnIgnored(options: StorageConf, warnings: string[]): void {
   const ignored: string[] = [];
   if (text(options.imagestore)) ignored.push('options.imagestore');
-  for (const key of ['remap-uids', 'remap-gids', 'remap-user', 'remap-group']) if (text(options[key])) ignored.push(key);
   if (options['disable-volatile'] === true) ignored.push('disable-volatile');
   if (ignored.length) warnings.push(`storage.conf settings not supported by Berth, ignored: ${ignored.join(', ')}`);
 }
@@ -150,6 +178,7 @@ function rootlessFromSystem(system: ConfSettings, env: Env, uid: number): ConfSe
   if (env.STORAGE_OPTS) driverOptions.push(...env.STORAGE_OPTS.split(','));
   return {
     ...system,
+    remap: {},
     driverName,
     runRoot: roots.runRoot,
     graphRoot: system.rootlessStoragePath || roots.graphRoot,

@@ -61,6 +61,11 @@ export class OverlayDriver implements Driver {
     mkdirSync(home, { recursive: true, mode: 0o700 });
     mkdirSync(path.join(home, LINK_DIR), { recursive: true, mode: 0o755 });
     mkdirSync(runHome, { recursive: true, mode: 0o700 });
+    // Go's MkdirAllAs chowns the run home to the store maps' root even when it
+    // exists (Go's rootless runs as root of its namespace; Berth's only chowns as root).
+    const runOwner = init.idMappings?.rootPair() ?? { uid: 0, gid: 0 };
+    const runStat = statSync(runHome);
+    if (process.getuid?.() === 0 && (runStat.uid !== runOwner.uid || runStat.gid !== runOwner.gid)) chownSync(runHome, runOwner.uid, runOwner.gid);
     ensureNoMountProgram(home);
     const backingFs = backingFsOf(home);
     if (backingFs.name === 'overlayfs' || backingFs.name === 'aufs' || backingFs.name === 'zfs' || backingFs.name === 'ecryptfs') {
@@ -93,14 +98,16 @@ export class OverlayDriver implements Driver {
       throw new DriverError('not-supported', "--storage-opt is supported only for overlay over xfs with 'pquota' mount option", { id });
     }
     const dir = path.join(this.home, id);
-    // Go: the root of the layer's mappings, or the parent's owner.
-    let owner = options?.idMappings?.rootPair() ?? { uid: 0, gid: 0 };
+    // Go: the layer dir belongs to the root of the layer's mappings; diff, work
+    // and empty to it too, or on a parent to the owner of the parent's diff.
+    const mappedRoot = options?.idMappings?.rootPair() ?? { uid: 0, gid: 0 };
+    let owner = mappedRoot;
     let diffMode = DEFAULT_DIFF_MODE;
     if (parent) {
-      // Go takes the owner from the parent's layer dir and the mode from its diff dir.
-      const parentDir = statLayer(this.layerDir(parent), parent);
-      owner = { uid: parentDir.uid, gid: parentDir.gid };
-      diffMode = statSync(path.join(this.layerDir(parent), 'diff')).mode & 0o7777;
+      statLayer(this.layerDir(parent), parent);
+      const parentDiff = statSync(path.join(this.layerDir(parent), 'diff'));
+      owner = { uid: parentDiff.uid, gid: parentDiff.gid };
+      diffMode = parentDiff.mode & 0o7777;
     }
     if (!makeDirIfAbsent(dir, 0o700)) {
       await this.remove(id); // Go warns and starts over
@@ -108,6 +115,7 @@ export class OverlayDriver implements Driver {
     }
     let shortName: string | undefined;
     try {
+      chownIfMapped(dir, mappedRoot);
       mkdirOwned(path.join(dir, 'diff'), diffMode, owner);
       shortName = this.makeShortLink(id);
       writeFileSync(path.join(dir, 'link'), shortName, { mode: 0o644 });
@@ -471,6 +479,11 @@ function makeDirIfAbsent(dir: string, mode: number): boolean {
 
 function mkdirOwned(dir: string, mode: number, owner: { uid: number; gid: number }): void {
   mkdirSync(dir, { mode });
+  chownIfMapped(dir, owner);
+}
+
+/** A directory root made is root's already: chown only for another owner. */
+function chownIfMapped(dir: string, owner: { uid: number; gid: number }): void {
   if (owner.uid !== 0 || owner.gid !== 0) chownSync(dir, owner.uid, owner.gid);
 }
 

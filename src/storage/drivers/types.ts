@@ -15,6 +15,8 @@ export interface DriverInitOptions {
   runRoot: string;
   /** Driver options as `key=value` strings (`overlay.mountopt=nodev`, `mountopt=nodev`, `skip_mount_home=true`, …). */
   options: string[];
+  /** The store's default maps (storage.conf remap-*): their root owns the driver's own directories, as Go's Init chowns them. */
+  idMappings?: IdMappings;
 }
 
 export interface DriverCreateOptions {

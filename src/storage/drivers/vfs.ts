@@ -2,7 +2,7 @@
 // (`<graphRoot>/vfs/dir/<id>`) with its own diff applied on top; no mounts.
 
 import { chownSync, existsSync } from 'node:fs';
-import { chown, mkdir, readdir, rm } from 'node:fs/promises';
+import { chown, mkdir, readdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import type { ApplyResult, Change, TreeMappings } from '../../archive/index.js';
@@ -36,6 +36,7 @@ export class VfsDriver implements Driver {
     const options = parseVfsOptions(init.options);
     const home = path.join(init.graphRoot, 'vfs');
     await mkdir(path.join(home, 'dir'), { recursive: true, mode: 0o700 });
+    await chownLayerRoot(home, init.idMappings);
     return new VfsDriver(home, options);
   }
 
@@ -45,6 +46,7 @@ export class VfsDriver implements Driver {
       throw new DriverError('not-supported', '--storage-opt is not supported for vfs', { id });
     }
     const dir = path.join(this.home, 'dir', id);
+    await chownLayerRoot(this.home, options?.idMappings);
     const parentStat = parent ? statLayer(this.layerFilesDir(parent), parent) : undefined;
     await mkdir(dir, { mode: parentStat ? parentStat.mode & 0o7777 : DEFAULT_ROOT_MODE });
     try {
@@ -196,4 +198,16 @@ async function copyTree(from: string, to: string): Promise<void> {
     const stderr = (err as { stderr?: string }).stderr?.trim() ?? '';
     throw new DriverError('copy-failed', `copying "${from}" to "${to}": ${stderr || (err as Error).message}`, { from, to }, { cause: err });
   }
+}
+
+/**
+ * Go's vfs Init and create MkdirAllAndChown `<home>/dir` to the root of the
+ * store's or the new layer's maps (0:0 without), existing or not. Only root
+ * chowns (Go's rootless runs as root of its namespace).
+ */
+async function chownLayerRoot(home: string, mappings: IdMappings | undefined): Promise<void> {
+  const dir = path.join(home, 'dir');
+  const owner = mappings?.rootPair() ?? { uid: 0, gid: 0 };
+  const st = await stat(dir);
+  if (process.getuid?.() === 0 && (st.uid !== owner.uid || st.gid !== owner.gid)) await chown(dir, owner.uid, owner.gid);
 }
