@@ -129,41 +129,81 @@ async function autoUserNamespace(parts: StoreParts, opts: AutoUserNsOptions, ima
   }
 }
 
-/** Go's getMaxSizeFromImage: one more than the highest owner of the image's layers, and the IDs of the passwd and group files given. */
+/**
+ * Go's getMaxSizeFromImage: one more than the highest owner of the image's
+ * layers, or the highest ID of its /etc/passwd and /etc/group (or the files
+ * given instead) if that is more, read through a temporary layer on the
+ * image's top layer that is mounted, read and deleted under the layers lock.
+ */
 async function sizeNeededBy(parts: StoreParts, image: Image, opts: AutoUserNsOptions): Promise<number> {
   let size = 0;
   const layers = parts.layers();
+  let top: Layer | undefined;
   for (let id = image.topLayer; id; ) {
     const layer = (await layers.read(() => layers.index.get(id!))) ?? (await findReadOnlyLayer(parts, id))?.layer;
     if (!layer) throw new StorageError('layer-unknown', `cannot find layer ${JSON.stringify(id)}`, { id });
+    top ??= layer;
     for (const owner of [...(layer.uidSet ?? []), ...(layer.gidSet ?? [])]) size = Math.max(size, owner + 1);
     id = layer.parent;
   }
-  for (const file of [opts.passwdFile, opts.groupFile]) {
-    if (file) size = Math.max(size, highestId(file));
-  }
-  return size;
+  if (!top) return Math.max(size, userFilesSize(undefined, opts));
+  const parent = top;
+  const fromFiles = await layers.write(async () => {
+    const { layer: scratch } = await layers.create({ id: undefined, parent, names: [], mountLabel: '', options: {} });
+    try {
+      const root = await layers.mount(scratch, {});
+      try {
+        return userFilesSize(root, opts);
+      } finally {
+        await layers.unmount(scratch, true);
+      }
+    } finally {
+      await layers.delete(scratch);
+    }
+  });
+  return Math.max(size, fromFiles);
 }
 
-/** Go's parseMountedFiles: the highest UID or GID of a passwd or group file, `nobody` left out. */
-function highestId(file: string): number {
+/**
+ * Go's parseMountedFiles: the highest UID or GID of the passwd file (users'
+ * UIDs and GIDs) and the group file (GIDs), `nobody` and 65534 left out;
+ * missing files count nothing. Go v1.50.2 joins its default group path onto
+ * the empty string, so it reads `etc/group` under its working directory;
+ * Berth reads the image's, as that code means to.
+ */
+function userFilesSize(root: string | undefined, opts: AutoUserNsOptions): number {
+  const passwd = opts.passwdFile ?? (root && join(root, 'etc/passwd'));
+  const group = opts.groupFile ?? (root && join(root, 'etc/group'));
+  let highest = 0;
+  for (const [file, idFields] of [[passwd, [2, 3]], [group, [2]]] as const) {
+    for (const fields of colonRecords(file)) {
+      if (fields[0] === 'nobody') continue;
+      for (const index of idFields) {
+        const id = goAtoi(fields[index]);
+        if (id !== NOBODY) highest = Math.max(highest, id);
+      }
+    }
+  }
+  return highest;
+}
+
+/** libcontainer's parse: each non-blank trimmed line split at colons; an unreadable file has none. */
+function colonRecords(file: string | undefined): string[][] {
+  if (!file) return [];
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch {
-    return 0;
+    return [];
   }
-  let highest = 0;
-  for (const line of text.split('\n')) {
-    const fields = line.split(':');
-    if (fields.length < 4 || fields[0] === 'nobody') continue;
-    // passwd: name:x:uid:gid:…, group: name:x:gid:members
-    for (const field of fields.length >= 7 ? [fields[2], fields[3]] : [fields[2]]) {
-      const id = Number(field);
-      if (Number.isSafeInteger(id) && id !== NOBODY) highest = Math.max(highest, id);
-    }
-  }
-  return highest;
+  return text.split('\n').map((line) => line.trim()).filter((line) => line !== '').map((line) => line.split(':'));
+}
+
+/** strconv.Atoi with its error ignored, as libcontainer reads IDs: 0 for anything not a decimal integer. */
+function goAtoi(field: string | undefined): number {
+  if (field === undefined || !/^[+-]?\d+$/.test(field)) return 0;
+  const value = Number(field);
+  return Number.isSafeInteger(value) ? value : 0;
 }
 
 /** The maps a container asks for: none with the host flags, else those given (empty: none). */

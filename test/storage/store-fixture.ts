@@ -4,7 +4,7 @@
 
 import { createHash } from 'node:crypto';
 import { lstatSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { openStore, type Store } from '../../src/storage/index.js';
 import { makeTempStore, type TempStore } from '../helpers/temp-store.js';
 import type { StoreRoots } from '../helpers/go-cli.js';
@@ -30,20 +30,25 @@ export async function addBaseImage(store: Store): Promise<string> {
 }
 
 /** sha256 over every path, type, mode, size and content (lock tokens included) under the roots. */
-export function fingerprint(roots: StoreRoots): string {
+export function fingerprint(roots: StoreRoots, options: { ignoreWriteMarks?: boolean } = {}): string {
   const hash = createHash('sha256');
-  for (const root of [roots.graphRoot, roots.runRoot]) walk(root, hash);
+  for (const root of [roots.graphRoot, roots.runRoot]) walk(root, hash, options.ignoreWriteMarks === true);
   return hash.digest('hex');
 }
 
-function walk(path: string, hash: ReturnType<typeof createHash>): void {
+// Write marks: the spare files atomic writes keep (`.tmp-layers.json-spare`) and
+// the writer tokens in `*.lock` change with every write and hold no state.
+function walk(path: string, hash: ReturnType<typeof createHash>, ignoreWriteMarks: boolean): void {
   const st = lstatSync(path);
   hash.update(`${path}\0${st.mode}\0${st.uid}\0`);
+  const name = basename(path);
   if (st.isDirectory()) {
-    for (const name of readdirSync(path).sort()) walk(join(path, name), hash);
+    for (const child of readdirSync(path).sort()) {
+      if (!(ignoreWriteMarks && child.startsWith('.tmp-') && child.endsWith('-spare'))) walk(join(path, child), hash, ignoreWriteMarks);
+    }
   } else if (st.isSymbolicLink()) {
     hash.update(readlinkSync(path));
-  } else if (st.isFile()) {
+  } else if (st.isFile() && !(ignoreWriteMarks && name.endsWith('.lock'))) {
     hash.update(readFileSync(path));
   }
 }
