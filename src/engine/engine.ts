@@ -6,7 +6,7 @@
 
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { isStorageError, type Image, type Store } from '../storage/index.js';
+import { isStorageError, type IDMap, type Image, type Store } from '../storage/index.js';
 import { generateRandomId } from '../util/index.js';
 import {
   Container, ContainerStatus, Runtime, generateSpec, parseSignal, resolveUser, runtimeHandler,
@@ -18,6 +18,7 @@ import { readLog, type LogReadOptions } from './logs.js';
 import { copyIn, copyOut } from './copy.js';
 import { containerMetadata } from './metadata.js';
 import { processRows, type ProcessRow } from './top.js';
+import { prepareUserNamespaceDirs } from './userns.js';
 import { readAttachment, setupNetwork, teardownNetwork, type NetworkAttachment, type PortMapping } from '../network/index.js';
 
 export interface EngineOptions {
@@ -29,7 +30,14 @@ export interface EngineOptions {
   cni?: { configDir: string; pluginDirs: string[] };
 }
 
-export interface CreateOptions extends Omit<SpecOptions, 'id' | 'rootfs'> {
+export interface CreateOptions extends Omit<SpecOptions, 'id' | 'rootfs' | 'idMaps'> {
+  /** The container's ID maps (podman's --uidmap/--gidmap): its files and a user namespace. */
+  uidMap?: IDMap[];
+  gidMap?: IDMap[];
+  /** podman's --userns=auto: maps from the store's automatic user namespaces. */
+  autoUserNs?: boolean;
+  /** `--userns=auto:size=N`: that many IDs instead of what the image needs. */
+  autoUserNsSize?: number;
   /** Image name, ID or ID prefix in the store. */
   image: string;
   name?: string;
@@ -99,13 +107,19 @@ export class ContainerEngine {
     // The ID is chosen here so that the name and metadata go into the one record write.
     const id = generateRandomId();
     const name = options.name ?? `berth-${id.slice(0, 12)}`;
+    let idMaps: SpecOptions['idMaps'];
     try {
-      await this.store.createContainer({
+      const made = await this.store.createContainer({
         id,
         image: image.id,
         names: [name],
         metadata: JSON.stringify(containerMetadata({ name, imageName: options.image, imageId: image.id, created })),
+        uidMap: options.uidMap,
+        gidMap: options.gidMap,
+        autoUserNs: options.autoUserNs,
+        autoUserNsOpts: options.autoUserNsSize ? { size: options.autoUserNsSize } : undefined,
       });
+      if (made.uidMap?.length || made.gidMap?.length) idMaps = { uidMap: made.uidMap ?? [], gidMap: made.gidMap ?? [] };
     } catch (err) {
       if (isStorageError(err, 'duplicate-name')) {
         throw new EngineError('name-in-use', `the container name ${JSON.stringify(name)} is already in use`, { name }, { cause: err });
@@ -116,8 +130,9 @@ export class ContainerEngine {
       const rootfs = await this.store.mount(id);
       const persistDir = await this.store.containerDirectory(id);
       const bundlePath = await this.store.containerRunDirectory(id);
+      if (idMaps) prepareUserNamespaceDirs({ rootfs, persistDir, bundlePath }, idMaps);
       const netns = options.networks?.length ? (await this.#setupNetwork(id, persistDir, options)).netns : undefined;
-      const spec = generateSpec(imageConfig, { cgroupsPath: `${this.cgroupParent}/berth-${id}`, ...options, id, rootfs, networkNamespacePath: netns });
+      const spec = generateSpec(imageConfig, { cgroupsPath: `${this.cgroupParent}/berth-${id}`, ...options, id, rootfs, networkNamespacePath: netns, idMaps });
       const container = new Container({
         id,
         name,

@@ -39,6 +39,8 @@ export interface OciLinuxResources {
 
 export interface OciLinux {
   namespaces: Array<{ type: string; path?: string }>;
+  uidMappings?: Array<{ containerID: number; hostID: number; size: number }>;
+  gidMappings?: Array<{ containerID: number; hostID: number; size: number }>;
   resources?: OciLinuxResources;
   cgroupsPath?: string;
   devices?: Array<{ path: string; type: string; major: number; minor: number; fileMode?: number; uid?: number; gid?: number }>;

@@ -5,6 +5,7 @@
 
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import type { IDMap } from '../idmap/index.js';
 import { OciError } from './errors.js';
 import type { OciLinuxResources, OciMount, OciSpec } from './spec-types.js';
 import { DEFAULT_SECCOMP } from './seccomp.js';
@@ -58,6 +59,8 @@ export interface SpecOptions {
   annotations?: Record<string, string>;
   /** Absolute; default `/berth/berth-<id>`. */
   cgroupsPath?: string;
+  /** The container's ID maps (its store container's): a user namespace with them. */
+  idMaps?: { uidMap: IDMap[]; gidMap: IDMap[] };
 }
 
 const DEFAULT_PATH = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
@@ -106,7 +109,8 @@ export function generateSpec(image: ImageRunConfig, options: SpecOptions): OciSp
     mounts: [...defaultMounts(options), ...volumeMounts(options.volumes ?? []), ...tmpfsMounts(options.tmpfs ?? [])],
     annotations: options.annotations,
     linux: {
-      namespaces: namespaces(options.network ?? 'private', options.networkNamespacePath),
+      namespaces: namespaces(options.network ?? 'private', options.networkNamespacePath, options.idMaps !== undefined),
+      ...(options.idMaps ? { uidMappings: ociIdMaps(options.idMaps.uidMap), gidMappings: ociIdMaps(options.idMaps.gidMap) } : {}),
       resources: resources(options),
       devices: options.devices?.length ? options.devices.map(deviceNode) : undefined,
       cgroupsPath: options.cgroupsPath ?? `/berth/berth-${options.id}`,
@@ -239,10 +243,15 @@ function tmpfsMounts(entries: string[]): OciMount[] {
   });
 }
 
-function namespaces(network: 'private' | 'none' | 'host', networkPath: string | undefined): Array<{ type: string; path?: string }> {
+function namespaces(network: 'private' | 'none' | 'host', networkPath: string | undefined, user: boolean): Array<{ type: string; path?: string }> {
   const list: Array<{ type: string; path?: string }> = [{ type: 'pid' }, { type: 'ipc' }, { type: 'uts' }, { type: 'mount' }, { type: 'cgroup' }];
   if (network !== 'host') list.splice(1, 0, networkPath ? { type: 'network', path: networkPath } : { type: 'network' });
+  if (user) list.push({ type: 'user' });
   return list;
+}
+
+function ociIdMaps(maps: readonly IDMap[]): Array<{ containerID: number; hostID: number; size: number }> {
+  return maps.map((m) => ({ containerID: m.containerId, hostID: m.hostId, size: m.size }));
 }
 
 function resources(options: SpecOptions): OciLinuxResources {

@@ -2,7 +2,7 @@
 // `berth --root R --runroot RR run|ps|logs|exec|stop|…`.
 
 import assert from 'node:assert/strict';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { BERTH_BIN } from '../helpers/berth.js';
@@ -29,6 +29,57 @@ describe('berth container verbs (bin/berth.cjs)', () => {
     assert.equal(result.stdout.toString(), 'out\n');
     assert.equal(result.stderr.toString(), 'err\n');
     assert.equal(await ok('ps', '-a', '-q'), '');
+  });
+
+  /** `<graph>/overlay/<layer>/diff/<path>`'s owner for a container of the store. */
+  const ownerInDiff = async (container: string, path: string): Promise<string> => {
+    const { layerId } = await fx.store.container(container);
+    const st = statSync(join(fx.temp.graphRoot, 'overlay', layerId, 'diff', path));
+    return `${st.uid}:${st.gid}`;
+  };
+  const mapLines = (out: string) => out.trim().split('\n').map((line) => line.trim().split(/\s+/).join(' '));
+
+  it('run --uidmap/--gidmap runs in a user namespace, its files stored with the mapped owners', async () => {
+    const script = 'cat /proc/self/uid_map /proc/self/gid_map; id -u; stat -c %u:%g /bin/busybox; echo x > /written';
+    const out = await ok('run', '--name', 'mapped', '--uidmap', '0:100000:65536', '--gidmap', '0:200000:65536', 'busybox', '/bin/sh', '-c', script);
+    assert.deepEqual(mapLines(out), ['0 100000 65536', '0 200000 65536', '0', '0:0']);
+    assert.equal(await ownerInDiff('mapped', 'written'), '100000:200000');
+    // podman's way down for the namespace's root: search permission on the store's 0700 dirs.
+    assert.equal(statSync(fx.temp.graphRoot).mode & 0o777, 0o711);
+    assert.equal(statSync(join(fx.temp.graphRoot, 'overlay')).mode & 0o777, 0o711);
+    await ok('rm', 'mapped');
+    const uidOnly = await ok('run', '--rm', '--uidmap', '0:100000:65536', 'busybox', '/bin/sh', '-c', 'cat /proc/self/gid_map');
+    assert.deepEqual(mapLines(uidOnly), ['0 100000 65536'], 'the GID map defaults to the UID map');
+    for (const [flags, message] of [
+      [['--userns', 'bogus'], /--userns bogus: want auto\[:size=N\] or host/],
+      [['--userns', 'auto:size=0'], /"size=0" is not size=N/],
+      [['--userns', 'auto', '--uidmap', '0:1:1'], /cannot be combined/],
+      [['--uidmap', '0:1'], /uid setting is malformed/],
+    ] as const) {
+      const bad = await berth('run', '--rm', ...flags, 'busybox', 'true');
+      assert.equal(bad.code, 125, flags.join(' '));
+      assert.match(bad.stderr.toString(), message);
+    }
+    assert.equal(await ok('ps', '-a', '-q'), '');
+  });
+
+  it('run --userns=auto[:size=N] takes free ranges of the containers user\'s subordinate IDs', async () => {
+    // The machine's /etc/subuid and /etc/subgid are podman's source too: a range for `containers`, restored after.
+    const saved = ['/etc/subuid', '/etc/subgid'].map((file) => [file, existsSync(file) ? readFileSync(file) : undefined] as const);
+    for (const [file, text] of saved) writeFileSync(file, `${text?.toString() ?? ''}containers:400000:100000\n`);
+    try {
+      const first = await ok('run', '--name', 'auto1', '--userns=auto', 'busybox', '/bin/sh', '-c', 'cat /proc/self/uid_map; echo x > /written');
+      assert.deepEqual(mapLines(first), ['0 400000 1024'], 'the minimum size: the image needs no more');
+      assert.equal(await ownerInDiff('auto1', 'written'), '400000:400000');
+      const sized = await ok('run', '--rm', '--userns=auto:size=2048', 'busybox', '/bin/sh', '-c', 'cat /proc/self/uid_map');
+      assert.deepEqual(mapLines(sized), ['0 401024 2048'], 'the next free range, of the size asked');
+      await ok('rm', 'auto1');
+    } finally {
+      for (const [file, text] of saved) {
+        if (text === undefined) rmSync(file, { force: true });
+        else writeFileSync(file, text);
+      }
+    }
   });
 
   it('run -d, ps, logs, exec, stop, inspect, wait, rm', async () => {

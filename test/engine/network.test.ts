@@ -45,6 +45,14 @@ describe('berth run on a CNI network (bin/berth.cjs)', () => {
     return result.stdout.toString();
   };
 
+  it('a container in a user namespace joins a CNI network', async () => {
+    const out = await ok('run', '--rm', '--network', net, '--uidmap', '0:100000:65536', 'busybox', '/bin/sh', '-c', 'cat /proc/self/uid_map /proc/net/dev');
+    assert.match(out, /^\s*0\s+100000\s+65536\n/);
+    // Its own network namespace: eth0 and lo, not the host's bridge.
+    assert.match(out, /^\s*eth0:/m);
+    assert.doesNotMatch(out, new RegExp(`^\\s*${bridge}:`, 'm'));
+  });
+
   it('publishes a port the host reaches, shows it in port and inspect, and rm leaves nothing', async () => {
     const hostPort = 20000 + (process.pid % 20000) + 1;
     const id = (await ok('run', '-d', '--name', 'web', '--network', net, '-p', `${hostPort}:80`, 'busybox', '/bin/busybox', 'nc', '-l', '-p', '80', '-e', '/bin/busybox', 'echo', 'hello-from-container')).trim();

@@ -8,6 +8,7 @@ import { EngineError } from '../../engine/index.js';
 import { DEFAULT_DETACH_KEYS, parseDetachKeys, type LogRecord, type OciLinuxResources } from '../../oci/index.js';
 import { registryFlags } from '../image/commands.js';
 import type { RegistryCliFlags } from '../image/registry.js';
+import { parseIdMapSpecs, type IDMap } from '../../idmap/index.js';
 import { openEngine, type GlobalOptions } from './context.js';
 import { imageForRun } from './pull-policy.js';
 import { psJson, psTable } from './format.js';
@@ -301,6 +302,9 @@ interface RunFlags extends RegistryCliFlags {
   device: string[];
   sysctl: string[];
   detachKeys?: string;
+  uidmap: string[];
+  gidmap: string[];
+  userns?: string;
 }
 
 function createFlags(command: Command): Command {
@@ -337,7 +341,52 @@ function createFlags(command: Command): Command {
     .option('--log-opt <option>', 'max-size=SIZE: conmon truncates the log when it would pass SIZE', collect, [])
     .option('--device <device>', 'a host device: /dev/x[:/dev/y[:rwm]]', collect, [])
     .option('--sysctl <sysctl>', 'a namespaced kernel parameter: name=value', collect, [])
+    .option('--uidmap <map>', 'run in a user namespace with this UID map: container:host:size', collect, [])
+    .option('--gidmap <map>', 'run in a user namespace with this GID map: container:host:size', collect, [])
+    .option('--userns <mode>', 'auto[:size=N]: a user namespace of free subordinate IDs of the containers user; host: none (the default)')
     .passThroughOptions();
+}
+
+/**
+ * podman's --uidmap/--gidmap (a GID map defaults to the UID map, and the
+ * reverse) and --userns=host|auto[:size=N].
+ */
+function userNamespaceOf(opts: RunFlags): Pick<CreateOptions, 'uidMap' | 'gidMap' | 'autoUserNs' | 'autoUserNsSize'> {
+  const [mode, settings] = splitOnce(opts.userns ?? 'host', ':');
+  if (mode !== 'host' && mode !== 'auto') throw new EngineError('invalid-option', `--userns ${opts.userns}: want auto[:size=N] or host`, { userns: opts.userns });
+  let uidMap: IDMap[];
+  let gidMap: IDMap[];
+  try {
+    uidMap = parseIdMapSpecs(opts.uidmap, 'uid');
+    gidMap = parseIdMapSpecs(opts.gidmap, 'gid');
+  } catch (err) {
+    throw new EngineError('invalid-option', (err as Error).message, { uidmap: opts.uidmap, gidmap: opts.gidmap });
+  }
+  if (mode === 'auto') {
+    if (uidMap.length || gidMap.length) throw new EngineError('invalid-option', '--userns=auto cannot be combined with --uidmap or --gidmap', {});
+    return { autoUserNs: true, ...autoUserNsSettings(opts.userns!, settings) };
+  }
+  if (settings !== undefined) throw new EngineError('invalid-option', `--userns ${opts.userns}: host takes no options`, { userns: opts.userns });
+  if (!uidMap.length && !gidMap.length) return {};
+  return { uidMap: uidMap.length ? uidMap : gidMap, gidMap: gidMap.length ? gidMap : uidMap };
+}
+
+/** `size=N` of `--userns=auto:size=N` (podman's other auto options, uidmapping= and gidmapping=, are not taken). */
+function autoUserNsSettings(userns: string, settings: string | undefined): Pick<CreateOptions, 'autoUserNsSize'> {
+  const out: Pick<CreateOptions, 'autoUserNsSize'> = {};
+  for (const setting of settings === undefined ? [] : settings.split(',')) {
+    const [key, value = ''] = splitOnce(setting, '=');
+    if (key !== 'size' || !/^[1-9]\d*$/.test(value) || Number(value) > 0xffffffff) {
+      throw new EngineError('invalid-option', `--userns ${userns}: ${JSON.stringify(setting)} is not size=N with N a positive 32-bit number`, { userns });
+    }
+    out.autoUserNsSize = Number(value);
+  }
+  return out;
+}
+
+function splitOnce(text: string, separator: string): [string, string | undefined] {
+  const at = text.indexOf(separator);
+  return at < 0 ? [text, undefined] : [text.slice(0, at), text.slice(at + 1)];
 }
 
 function createOptions(image: string, command: string[], opts: RunFlags): CreateOptions {
@@ -348,6 +397,7 @@ function createOptions(image: string, command: string[], opts: RunFlags): Create
   return {
     image,
     command,
+    ...userNamespaceOf(opts),
     name: opts.name,
     env: environment(opts.env, opts.envFile, process.env),
     volumes: opts.volume,
