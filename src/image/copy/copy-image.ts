@@ -13,6 +13,7 @@ import {
   OCI_CONFIG, OCI_MANIFEST, type Descriptor, type ImageManifest, type PlatformChoice,
 } from '../manifest/index.js';
 import { VerifyingStream, type BlobInfo, type ImageDestination, type ImageSource, type ManifestBytes } from '../transports/index.js';
+import { checkImageAllowed, type Policy } from '../signature/index.js';
 import type { CopyEventListener } from './progress.js';
 
 export interface CopyOptions {
@@ -26,6 +27,8 @@ export interface CopyOptions {
   removeSignatures?: boolean;
   /** How to compress a layer the destination wants compressed and the source has plain (default gzip; zstd makes the manifest OCI). */
   compressionFormat?: 'gzip' | 'zstd';
+  /** The signature policy the source must pass (checked before any blob is read); absent: no check. */
+  policy?: Policy;
 }
 
 export interface CopyResult {
@@ -47,8 +50,14 @@ export async function copyImage(source: ImageSource, destination: ImageDestinati
   const signal = abort.signal;
   try {
     const chosen = await chooseManifest(source, options.platform, signal, options.onEvent);
-    const result = await copyChosen(source, destination, chosen, options, abort);
-    return result;
+    const signatures = once(() => source.getSignatures(chosen.instanceDigest, { signal }));
+    if (options.policy) {
+      await checkImageAllowed(options.policy, {
+        reference: source.reference, manifest: chosen.manifest.bytes, signatures,
+        sigstoreSignatures: async () => (await source.getSigstoreSignatures?.(chosen.instanceDigest, { signal })) ?? [],
+      });
+    }
+    return await copyChosen(source, destination, chosen, signatures, options, abort);
   } catch (err) {
     abort.abort(err);
     throw err;
@@ -90,7 +99,15 @@ export async function chooseManifest(source: ImageSource, platform: Partial<Plat
   return { manifest: { bytes: instance.bytes, mediaType: type }, parsed: parseManifest(instance.bytes), instanceDigest: entry.digest, toplevel: { bytes: top.bytes, mediaType: topType } };
 }
 
-async function copyChosen(source: ImageSource, destination: ImageDestination, chosen: ChosenManifest, options: CopyOptions, abort: AbortController): Promise<CopyResult> {
+// The source's signatures read at most once: by the policy check, then again for the destination.
+function once<T>(read: () => Promise<T>): () => Promise<T> {
+  let result: Promise<T> | undefined;
+  return () => (result ??= read());
+}
+
+async function copyChosen(
+  source: ImageSource, destination: ImageDestination, chosen: ChosenManifest, sourceSignatures: () => Promise<Buffer[]>, options: CopyOptions, abort: AbortController,
+): Promise<CopyResult> {
   const { signal } = abort;
   const { parsed } = chosen;
   const targetType = manifestTypeFor(destination, chosen.manifest.mediaType, options.compressionFormat);
@@ -107,7 +124,7 @@ async function copyChosen(source: ImageSource, destination: ImageDestination, ch
   const manifest = changed ? rewriteManifest(parsed, targetType, configInfo, layerInfos) : chosen.manifest;
   const manifestDigest = sha256Digest(manifest.bytes);
 
-  let signatures = await source.getSignatures(chosen.instanceDigest, { signal });
+  let signatures = await sourceSignatures();
   if (changed && signatures.length > 0) {
     if (!options.removeSignatures) {
       throw new ImageError('not-supported', 'the image has signatures but copying it changes its manifest (use removeSignatures)', {});

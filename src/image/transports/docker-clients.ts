@@ -42,6 +42,8 @@ export interface DockerTransportOptions {
    * `<url>@<algorithm>=<hex>/signature-<n>`. Absent: the image has none.
    */
   lookaside?: (repository: string) => URL | undefined;
+  /** Whether sigstore attachments (`sha256-<hex>.sig` tags) are read for a repository (registries.d). Absent: never. */
+  useSigstoreAttachments?: (repository: string) => boolean;
 }
 
 export class RegistryClients {

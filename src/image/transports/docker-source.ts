@@ -10,7 +10,7 @@ import { manifestSelector, referenceString, type DockerReference } from '../refe
 import { pullSources, type PullSource } from '../registries/index.js';
 import type { FetchedManifest, RegistryClient } from '../registry/index.js';
 import type { RegistryClients } from './docker-clients.js';
-import type { BlobInfo, ImageReference, ImageSource, ManifestBytes, TransferOptions } from './types.js';
+import type { BlobInfo, ImageReference, ImageSource, ManifestBytes, SigstoreSignature, TransferOptions } from './types.js';
 
 export class DockerImageSource implements ImageSource {
   readonly reference: ImageReference;
@@ -87,6 +87,28 @@ export class DockerImageSource implements ImageSource {
       if (!signature) return signatures;
       signatures.push(signature);
     }
+  }
+
+  /**
+   * Sigstore signatures attached in the registry when registries.d enables them: the OCI manifest
+   * tagged `sha256-<hex>.sig`, one layer per signature (its bytes the payload, its annotations the signature).
+   */
+  async getSigstoreSignatures(instanceDigest?: string, options: TransferOptions = {}): Promise<SigstoreSignature[]> {
+    const repository = referenceString({ domain: this.pulledFrom.domain, path: this.pulledFrom.path });
+    if (!this.#clients.options.useSigstoreAttachments?.(repository)) return [];
+    const digest = instanceDigest ?? this.#top.digest;
+    let attachment: FetchedManifest;
+    try {
+      attachment = await this.#client.getManifest(this.pulledFrom.path, digest.replace(':', '-') + '.sig', options);
+    } catch (err) {
+      if (err instanceof ImageError && err.code === 'manifest-unknown') return [];
+      throw err;
+    }
+    const layers = (JSON.parse(attachment.bytes.toString('utf8')) as { layers?: BlobInfo[] }).layers ?? [];
+    return Promise.all(layers.map(async (layer) => ({
+      payload: await this.#client.getBlobBytes(this.pulledFrom.path, layer, options),
+      annotations: layer.annotations ?? {},
+    })));
   }
 
   async close(): Promise<void> {

@@ -17,6 +17,12 @@ export interface BlobInfo {
   annotations?: Record<string, string>;
 }
 
+/** A sigstore signature as a registry attachment holds it: the signed payload (a layer's bytes) and that layer's annotations. */
+export interface SigstoreSignature {
+  payload: Buffer;
+  annotations: Record<string, string>;
+}
+
 export interface ManifestBytes {
   bytes: Buffer;
   mediaType: string;
@@ -65,6 +71,8 @@ export interface ImageSource {
   getBlob(info: BlobInfo, options?: TransferOptions): Promise<Readable>;
   /** Simple-signing signatures of the manifest (empty when the transport has none). */
   getSignatures(instanceDigest?: string, options?: TransferOptions): Promise<Buffer[]>;
+  /** Sigstore signatures of the manifest (absent: the transport has none). */
+  getSigstoreSignatures?(instanceDigest?: string, options?: TransferOptions): Promise<SigstoreSignature[]>;
   /**
    * The layers getBlob serves in place of those the manifest lists, when they differ (a store
    * serves uncompressed diffs): the copy then rewrites the manifest. Absent or undefined: as listed.
