@@ -10,6 +10,7 @@ import {
   authFiles, certsDirRoots, findCredentials, loadRegistriesConfig, loadRegistryTls, loadShortNameAliasCache, registriesConfigFiles,
   shortNameAliasCacheFile, type Credentials, type RegistriesConfig, type UserEnvironment,
 } from '../registries/index.js';
+import { loadRegistriesD, registriesDDir, signatureSourceOptions } from '../signature/registries-d.js';
 import type { DockerTransportOptions } from './docker-clients.js';
 
 /** podman's registry flags. */
@@ -22,6 +23,8 @@ export interface RegistryFlags {
   tlsVerify?: boolean;
   /** `--creds user:password`: replaces every credential lookup. */
   creds?: string;
+  /** `--registries.d`: the directory of signature-location files (else the user's, else /etc/containers/registries.d). */
+  registriesD?: string;
 }
 
 export interface RegistryContext {
@@ -41,6 +44,7 @@ export async function loadRegistryContext(user: UserEnvironment, flags: Registry
   const fixed = flags.creds !== undefined ? parseCreds(flags.creds) : undefined;
   const files = authFiles(user, flags.authFile);
   const roots = certsDirRoots(user);
+  const signatureStorage = await loadRegistriesD(await registriesDDir(user, flags.registriesD));
   return {
     registries,
     aliasCache,
@@ -50,6 +54,7 @@ export async function loadRegistryContext(user: UserEnvironment, flags: Registry
       credentials: fixed ? async () => fixed : (repository) => findCredentials(repository, { files, helpers: registries.credentialHelpers }),
       tls: (host) => loadRegistryTls(host, flags.certDir ? { certDir: flags.certDir } : { roots }),
       ...(flags.tlsVerify !== undefined ? { tlsVerify: flags.tlsVerify } : {}),
+      ...signatureSourceOptions(signatureStorage, user),
     },
   };
 }
