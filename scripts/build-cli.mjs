@@ -127,14 +127,15 @@ function refuseDynamicImports(metafile) {
 
 /**
  * `import.meta.url` does not exist in CommonJS, and the modules use it for
- * paths next to themselves (addons, the apply worker, package.json): each one
+ * paths next to themselves (addons, the apply worker, package.json; openpgp's
+ * .mjs build for its createRequire): each one
  * gets its own compiled file's URL back, spelled relative to the bundle.
  */
 function moduleUrlPlugin(outfile) {
   return {
     name: 'module-url',
     setup(builder) {
-      builder.onLoad({ filter: /\.js$/ }, (args) => {
+      builder.onLoad({ filter: /\.m?js$/ }, (args) => {
         const source = readFileSync(args.path, 'utf8');
         if (!source.includes('import.meta.url')) return undefined;
         const fromBundle = JSON.stringify(path.relative(path.dirname(outfile), args.path));

@@ -49,11 +49,11 @@ export function addImageCommands(program: Command, setExit: (code: number) => vo
   for (const parent of [program, image]) {
     platformFlags(registryFlags(parent.command('pull').description('copy an image into the store').argument('<image>', 'transport:reference or name')))
       .option('-q, --quiet', 'no progress output').option('--progress <mode>', 'progress output: json for one JSON event per line')
-      .option('--jobs <n>', 'layers copied at once')
+      .option('--jobs <n>', 'layers copied at once').option('--signature-policy <file>', 'the policy.json the image must pass')
       .action((name: string, flags) => run(async () => (await import('./verbs/pull.js')).pull(globals(), name, flags))());
     registryFlags(parent.command('push').description('copy an image of the store to a transport or registry').argument('<image>').argument('[destination]'))
       .option('-q, --quiet', 'no progress output').option('--progress <mode>', 'json: one JSON event per line')
-      .option('--remove-signatures', 'do not copy signatures')
+      .option('--remove-signatures', 'do not copy signatures').option('--signature-policy <file>', 'the policy.json the image must pass')
       .option('--compression-format <format>', 'gzip (default) or zstd, for layers that are compressed on the way')
       .option('--digestfile <file>', 'write the digest of the pushed manifest to this file')
       .action((name: string, destination: string | undefined, flags) => run(async () => (await import('./verbs/transfer.js')).push(globals(), name, destination, flags))());

@@ -5,12 +5,13 @@
 
 import { readFile } from 'node:fs/promises';
 import { createPublicKey, verify as verifyRaw, type KeyObject } from 'node:crypto';
-import { readKeys, readMessage, verify as verifyOpenPgp, type Key } from 'openpgp';
+import type { Key } from 'openpgp';
 import { ImageError } from '../errors.js';
 import type { KeySource } from './policy.js';
 
 /** Every key of the requirement's files or data (armored or binary), each source read as one keyring. */
 export async function loadGpgKeys(source: KeySource): Promise<Key[]> {
+  const { readKeys } = await import('openpgp');
   const keys: Key[] = [];
   for (const { bytes, name } of await keyBytes(source)) {
     try {
@@ -25,6 +26,8 @@ export async function loadGpgKeys(source: KeySource): Promise<Key[]> {
 
 /** The signed payload when `signature` is an OpenPGP message validly signed by one of `keys`; else why not. */
 export async function verifyGpgSignature(signature: Buffer, keys: Key[]): Promise<{ payload: Uint8Array } | { problem: string }> {
+  // openpgp is loaded only when a signedBy requirement is evaluated.
+  const { readMessage, verify: verifyOpenPgp } = await import('openpgp');
   try {
     const message = await readMessage({ binaryMessage: signature });
     const result = await verifyOpenPgp({ message, verificationKeys: keys, format: 'binary', expectSigned: true });

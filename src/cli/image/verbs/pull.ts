@@ -12,6 +12,7 @@ import { archiveTransportOf } from '../../../image/index.js';
 import { progressListener, type ProgressMode } from '../progress-view.js';
 import type { RegistryCliFlags } from '../registry.js';
 import { platformOf, withImageServer } from '../server.js';
+import { cliSignaturePolicy } from '../signature-policy.js';
 import type { GlobalImageOptions } from '../store.js';
 
 export interface PullFlags extends RegistryCliFlags {
@@ -22,11 +23,14 @@ export interface PullFlags extends RegistryCliFlags {
   arch?: string;
   variant?: string;
   jobs?: string;
+  signaturePolicy?: string;
 }
 
 export async function pull(globals: GlobalImageOptions, image: string, flags: PullFlags): Promise<void> {
+  const policy = await cliSignaturePolicy(flags);
   await withImageServer(globals, async (server) => {
     const pulled = await server.pullImage(image, {
+      policy,
       platform: platformOf(flags),
       concurrency: flags.jobs ? Number(flags.jobs) : undefined,
       onEvent: progressListener(progressMode(flags)),

@@ -11,6 +11,7 @@ import { ImageError, isTransportName } from '../../../image/index.js';
 import { progressListener } from '../progress-view.js';
 import type { RegistryCliFlags } from '../registry.js';
 import { withImageServer } from '../server.js';
+import { cliSignaturePolicy } from '../signature-policy.js';
 import type { GlobalImageOptions } from '../store.js';
 import { progressMode } from './pull.js';
 
@@ -20,6 +21,7 @@ export interface PushFlags extends RegistryCliFlags {
   removeSignatures?: boolean;
   compressionFormat?: string;
   digestfile?: string;
+  signaturePolicy?: string;
 }
 
 export async function push(globals: GlobalImageOptions, image: string, destination: string | undefined, flags: PushFlags): Promise<void> {
@@ -27,6 +29,7 @@ export async function push(globals: GlobalImageOptions, image: string, destinati
   if (compressionFormat !== undefined && compressionFormat !== 'gzip' && compressionFormat !== 'zstd') {
     throw new ImageError('invalid-option', `--compression-format ${compressionFormat}: want gzip or zstd`, { compressionFormat });
   }
+  const policy = await cliSignaturePolicy(flags);
   await withImageServer(globals, async (server) => {
     const found = await server.lookup(image);
     const target = destination ?? `docker://${found.names.find((n) => n === image) ?? found.names[0] ?? image}`;
@@ -35,6 +38,7 @@ export async function push(globals: GlobalImageOptions, image: string, destinati
     const result = await server.pushImage(found.id, withTransport, {
       onEvent: progressListener(progressMode(flags)),
       removeSignatures: flags.removeSignatures,
+      policy,
       ...(compressionFormat ? { compressionFormat } : {}),
     });
     if (flags.digestfile) await writeFile(flags.digestfile, result.manifestDigest);
