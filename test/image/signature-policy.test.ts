@@ -12,7 +12,7 @@ import { after, before, describe, it } from 'node:test';
 import {
   copyImage, isImageError, openImageDestination, parseDockerReference, parseImageReference, type CopyResult,
 } from '../../src/image/index.js';
-import { loadRegistriesD, parsePolicy, signatureSourceOptions, SIGSTORE_SIGNATURE_ANNOTATION } from '../../src/image/signature/index.js';
+import { loadRegistriesD, parsePolicy, signatureSourceOptions, SIGSTORE_SIGNATURE_ANNOTATION, SIGSTORE_SIGNATURE_MEDIA_TYPE } from '../../src/image/signature/index.js';
 import type { Store } from '../../src/storage/index.js';
 import { openTestStore } from '../helpers/berth.js';
 import { buildOciImage, sha256Hex } from '../helpers/oci-image.js';
@@ -157,7 +157,7 @@ describe('signature policy: pulls from docker-registry', () => {
       critical: { identity: { 'docker-reference': `${host}/signed/app` }, image: { 'docker-manifest-digest': `sha256:${digestHex}` }, type: 'cosign container image signature' },
       optional: null,
     }));
-    const attach = async (signature: string, body = payload) => {
+    const attach = async (signature: string, body = payload, mediaType = SIGSTORE_SIGNATURE_MEDIA_TYPE) => {
       const { transport } = testTransport({ insecureHosts: [host] });
       try {
         const dest = await transport.openDestination(parseDockerReference(`//${host}/signed/app:sha256-${digestHex}.sig`));
@@ -168,7 +168,7 @@ describe('signature policy: pulls from docker-registry', () => {
           schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json',
           config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: `sha256:${sha256Hex(config)}`, size: config.length },
           layers: [{
-            mediaType: 'application/vnd.dev.cosign.simplesigning.v1+json', digest: `sha256:${sha256Hex(body)}`, size: body.length,
+            mediaType, digest: `sha256:${sha256Hex(body)}`, size: body.length,
             annotations: { [SIGSTORE_SIGNATURE_ANNOTATION]: signature },
           }],
         }));
@@ -189,6 +189,9 @@ describe('signature policy: pulls from docker-registry', () => {
     const tampered = Buffer.from(payload.toString().replace(digestHex, createHash('sha256').update('x').digest('hex')));
     await attach(sign('sha256', payload, privateKey).toString('base64'), tampered);
     await assertRefused('signed/app:1', policy, 'signature-invalid', /does not verify/);
+    // A valid signature in a layer of another media type does not count.
+    await attach(sign('sha256', payload, privateKey).toString('base64'), payload, 'application/octet-stream');
+    await assertRefused('signed/app:1', policy, 'signature-invalid', /media type/);
     // No attachment at all for an image without one.
     await assertRefused('signed/other:1', policy, 'policy-denied', /no signature exists/);
   });

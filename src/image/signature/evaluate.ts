@@ -24,6 +24,8 @@ export interface ImageToCheck {
 
 /** The cosign annotation holding the base64 signature of the layer's payload. */
 export const SIGSTORE_SIGNATURE_ANNOTATION = 'dev.cosignproject.cosign/signature';
+/** The media type of an attachment layer holding a signed payload. */
+export const SIGSTORE_SIGNATURE_MEDIA_TYPE = 'application/vnd.dev.cosign.simplesigning.v1+json';
 
 /**
  * Resolves when the policy accepts the image; else throws `policy-denied`
@@ -66,6 +68,7 @@ async function evaluate(requirement: PolicyRequirement, image: ImageToCheck): Pr
       const key = await loadSigstoreKey(requirement.keys);
       const signatures = await image.sigstoreSignatures();
       return firstAccepted(signatures, image, requirement.signedIdentity, async (signature) => {
+        if (signature.mediaType !== SIGSTORE_SIGNATURE_MEDIA_TYPE) return `the sigstore signature has media type ${JSON.stringify(signature.mediaType)}, not ${SIGSTORE_SIGNATURE_MEDIA_TYPE}`;
         const base64 = signature.annotations[SIGSTORE_SIGNATURE_ANNOTATION];
         if (base64 === undefined) return `the sigstore signature has no ${SIGSTORE_SIGNATURE_ANNOTATION} annotation`;
         if (!verifySigstoreSignature(signature.payload, base64, key)) return 'the sigstore signature does not verify with the trusted key';

@@ -5,7 +5,7 @@
 
 export { loadPolicy, parsePolicy, scopeProblem, type Policy, type PolicyRequirement, type SignedIdentity, type KeySource } from './policy.js';
 export { requirementsFor, policyScopes, dockerScopes, type PolicyImageReference } from './scopes.js';
-export { checkImageAllowed, SIGSTORE_SIGNATURE_ANNOTATION, type ImageToCheck } from './evaluate.js';
+export { checkImageAllowed, SIGSTORE_SIGNATURE_ANNOTATION, SIGSTORE_SIGNATURE_MEDIA_TYPE, type ImageToCheck } from './evaluate.js';
 export { identityProblem } from './identity.js';
 export { parsePayload, SIMPLE_SIGNING_TYPE, SIGSTORE_TYPE, type SignedClaims } from './payload.js';
 export {

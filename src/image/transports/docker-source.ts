@@ -106,6 +106,7 @@ export class DockerImageSource implements ImageSource {
     }
     const layers = (JSON.parse(attachment.bytes.toString('utf8')) as { layers?: BlobInfo[] }).layers ?? [];
     return Promise.all(layers.map(async (layer) => ({
+      mediaType: layer.mediaType ?? '',
       payload: await this.#client.getBlobBytes(this.pulledFrom.path, layer, options),
       annotations: layer.annotations ?? {},
     })));

@@ -17,8 +17,9 @@ export interface BlobInfo {
   annotations?: Record<string, string>;
 }
 
-/** A sigstore signature as a registry attachment holds it: the signed payload (a layer's bytes) and that layer's annotations. */
+/** A sigstore signature as a registry attachment holds it: the signed payload (a layer's bytes), that layer's media type and annotations. */
 export interface SigstoreSignature {
+  mediaType: string;
   payload: Buffer;
   annotations: Record<string, string>;
 }
