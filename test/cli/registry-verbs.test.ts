@@ -98,7 +98,7 @@ describe('berth registry verbs (bin/berth.cjs)', () => {
     assert.deepEqual(listed.map((i) => i.Names), [[`${registry.host}/demo/busybox:v1`]]);
   });
 
-  it('run --pull missing pulls from the registry and runs the image; --pull never refuses an absent image', async () => {
+  it('run --pull missing pulls from the registry and runs the image; --pull never refuses an absent image, a rejecting policy the pull', async () => {
     const store = await freshStore();
     const never = await berthIn(store, ['run', '--rm', '--pull', 'never', `${registry.host}/demo/busybox:v1`]);
     assert.notEqual(never.code, 0);
@@ -106,6 +106,11 @@ describe('berth registry verbs (bin/berth.cjs)', () => {
     const run = await berthIn(store, ['run', '--rm', '-q', '--tls-verify=false', `${registry.host}/demo/busybox:v1`]);
     assert.equal(run.code, 0, run.stderr);
     assert.equal(run.stdout.toString(), 'from the registry\n');
+    const rejecting = join(temp.dir, 'reject-policy.json');
+    await writeFile(rejecting, JSON.stringify({ default: [{ type: 'reject' }] }));
+    const refused = await berthIn(await freshStore(), ['run', '--rm', '-q', '--tls-verify=false', '--signature-policy', rejecting, `${registry.host}/demo/busybox:v1`]);
+    assert.equal(refused.code, 125);
+    assert.match(refused.stderr, /reject/i);
     const bad = await berthIn(store, ['run', '--rm', '--pull', 'sometimes', `${registry.host}/demo/busybox:v1`]);
     assert.equal(bad.code, 125);
     assert.match(bad.stderr, /--pull sometimes/);

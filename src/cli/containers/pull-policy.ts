@@ -14,7 +14,7 @@ const POLICIES = ['always', 'missing', 'never', 'newer'] as const;
  * `newer` pulls like `always`: a pull of an unchanged image fetches only its
  * manifest and config, and reuses every layer.
  */
-export async function imageForRun(engine: ContainerEngine, image: string, flags: RegistryCliFlags & { pull?: string; quiet?: boolean }): Promise<string> {
+export async function imageForRun(engine: ContainerEngine, image: string, flags: RegistryCliFlags & { pull?: string; quiet?: boolean; signaturePolicy?: string }): Promise<string> {
   const policy = flags.pull ?? 'missing';
   if (!(POLICIES as readonly string[]).includes(policy)) {
     throw new EngineError('invalid-option', `--pull ${policy}: want one of ${POLICIES.join(', ')}`, { pull: policy });
@@ -28,12 +28,13 @@ export async function imageForRun(engine: ContainerEngine, image: string, flags:
       if (!isEngineError(err, 'image-unknown')) throw err;
     }
   }
-  const [{ ImageServer, ImageError, isImageError }, { openRegistryAccess }, { progressListener }] = await Promise.all([
-    import('../../image/index.js'), import('../image/registry.js'), import('../image/progress-view.js'),
+  const [{ ImageServer, ImageError, isImageError }, { openRegistryAccess }, { progressListener }, { cliSignaturePolicy }] = await Promise.all([
+    import('../../image/index.js'), import('../image/registry.js'), import('../image/progress-view.js'), import('../image/signature-policy.js'),
   ]);
+  const signaturePolicy = await cliSignaturePolicy(flags);
   const access = await openRegistryAccess(flags);
   try {
-    const pulled = await new ImageServer(engine.store, access.serverOptions).pullImage(image, { onEvent: progressListener(flags.quiet ? 'quiet' : 'auto') });
+    const pulled = await new ImageServer(engine.store, access.serverOptions).pullImage(image, { policy: signaturePolicy, onEvent: progressListener(flags.quiet ? 'quiet' : 'auto') });
     return pulled.name;
   } catch (err) {
     if (!isImageError(err)) throw err;

@@ -298,6 +298,7 @@ interface RunFlags extends RegistryCliFlags {
   rm?: boolean;
   pull?: string;
   quiet?: boolean;
+  signaturePolicy?: string;
   logOpt: string[];
   device: string[];
   sysctl: string[];
@@ -338,6 +339,7 @@ function createFlags(command: Command): Command {
     .option('--detach-keys <keys>', `with -i or -t: keys that detach and leave the container running (default ${DEFAULT_DETACH_KEYS}; "" for none)`)
     .option('--pull <policy>', 'always, missing (default), never or newer: when to pull the image first')
     .option('-q, --quiet', 'no pull progress')
+    .option('--signature-policy <file>', 'the policy.json an image pulled first must pass')
     .option('--log-opt <option>', 'max-size=SIZE: conmon truncates the log when it would pass SIZE', collect, [])
     .option('--device <device>', 'a host device: /dev/x[:/dev/y[:rwm]]', collect, [])
     .option('--sysctl <sysctl>', 'a namespaced kernel parameter: name=value', collect, [])
