@@ -47,6 +47,13 @@ const TARGETS = [
   { bundle: BUNDLES.program, entry: 'main.js', runs: (store) => [...PROGRAM_RUNS.map((args) => store.program(args)), store.storage(['shutdown'])] },
 ];
 
+/**
+ * Packages the bundle leaves in node_modules, required only when a verb needs
+ * them: openpgp (0.45 MB, only for a signedBy policy) would almost double the
+ * bytes every `berth run` or `ps` reads and decodes at start.
+ */
+const LOADED_AT_RUN_TIME = ['openpgp'];
+
 for (const target of TARGETS) {
   await bundle(target);
   makeCodeCache(target);
@@ -64,7 +71,7 @@ async function bundle({ bundle: outfile, entry }) {
     // Strings and identifiers with non-ASCII characters as escapes (see asciiOnly).
     charset: 'ascii',
     // A native addon package: loaded from node_modules at run time.
-    external: ['zstd-napi'],
+    external: ['zstd-napi', ...LOADED_AT_RUN_TIME],
     plugins: [moduleUrlPlugin(outfile), builtinImportPlugin()],
     metafile: true,
     logLevel: 'warning',
@@ -96,17 +103,19 @@ function asciiOnly(text) {
 }
 
 /**
- * Lazily imported built-ins (`await import('node:stream')`) become lazy
- * require()s: esbuild keeps an external module's import() as it is, and the
- * bundle runs from a vm.Script compiled with a code cache, where V8 (Node 20)
- * drops the script's dynamic-import callback, so that import() would throw
- * "A dynamic import callback was not specified".
+ * Lazily imported built-ins (`await import('node:stream')`) and the
+ * LOADED_AT_RUN_TIME packages become lazy require()s: esbuild keeps an
+ * external module's import() as it is, and the bundle runs from a vm.Script
+ * compiled with a code cache, where V8 (Node 20) drops the script's
+ * dynamic-import callback, so that import() would throw "A dynamic import
+ * callback was not specified".
  */
 function builtinImportPlugin() {
+  const lazy = new RegExp(`^(node:.*|${LOADED_AT_RUN_TIME.join('|')})$`);
   return {
     name: 'builtin-import',
     setup(builder) {
-      builder.onResolve({ filter: /^node:/ }, (args) =>
+      builder.onResolve({ filter: lazy }, (args) =>
         args.kind === 'dynamic-import' ? { path: args.path, namespace: 'builtin-import' } : undefined);
       builder.onLoad({ filter: /.*/, namespace: 'builtin-import' }, (args) =>
         ({ contents: `module.exports = require(${JSON.stringify(args.path)});`, loader: 'js' }));
