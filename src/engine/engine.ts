@@ -15,7 +15,6 @@ import {
 import { EngineError } from './errors.js';
 import { imageRunConfig } from './image-config.js';
 import { readLog, type LogReadOptions } from './logs.js';
-import { copyIn, copyOut } from './copy.js';
 import { containerMetadata } from './metadata.js';
 import { processRows, type ProcessRow } from './top.js';
 import { prepareUserNamespaceDirs } from './userns.js';
@@ -290,6 +289,8 @@ export class ContainerEngine {
     const container = await this.get(side.ref);
     const root = await this.store.mount(container.id);
     try {
+      // The archive code (zlib, zstd, the apply worker) loads only for a copy: every other verb would pay for it at start.
+      const { copyIn, copyOut } = await import('./copy.js');
       if (from) await copyOut(root, from.path, target);
       else await copyIn(root, source, to!.path);
     } finally {
