@@ -182,7 +182,6 @@ export function registerContainerVerbs(program: Command, setExit: Exit): void {
     .argument('<container>').argument('<command...>')
     .option('-i, --interactive', 'keep stdin open')
     .option('-t, --tty', 'allocate a terminal')
-    .option('--detach-keys <keys>', `with -i or -t: keys that detach and leave the container running (default ${DEFAULT_DETACH_KEYS}; "" for none)`)
     .option('-e, --env <env>', 'set environment variables', collect, [])
     .option('-u, --user <user>', 'user[:group] to run as')
     .option('-w, --workdir <dir>', 'working directory')
