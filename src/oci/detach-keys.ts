@@ -13,9 +13,9 @@ const CONTROL_KEYS = ['@', ...'abcdefghijklmnopqrstuvwxyz', '[', '\\', ']', '^',
 /**
  * `ctrl-p,ctrl-q` → [0x10, 0x11]: each comma-separated key is one character,
  * `ctrl-<c>` or `DEL` (Docker's term.ToBytes). The empty string means no
- * detach keys.
+ * detach keys; none given, podman's default.
  */
-export function parseDetachKeys(spec: string): Buffer {
+export function parseDetachKeys(spec: string = DEFAULT_DETACH_KEYS): Buffer {
   if (spec === '') return Buffer.alloc(0);
   const bytes: number[] = [];
   for (const key of spec.split(',')) {

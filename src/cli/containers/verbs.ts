@@ -42,7 +42,7 @@ export function registerContainerVerbs(program: Command, setExit: Exit): void {
     .action(act(async (engine, refs: string[], opts: { attach?: boolean; interactive?: boolean; detachKeys?: string }) => {
       if (opts.attach) {
         if (refs.length !== 1) throw new EngineError('invalid-option', 'you cannot start and attach multiple containers at once', {});
-        const detachKeys = parseDetachKeys(opts.detachKeys ?? DEFAULT_DETACH_KEYS);
+        const detachKeys = parseDetachKeys(opts.detachKeys);
         const container = await engine.get(refs[0]!);
         if (container.state.status === 'created' && (container.config.stdin || container.config.spec.process.terminal)) {
           return exitCodeOf(await attachToExit(engine, container.id, { stdin: opts.interactive === true, start: true, detachKeys }));
@@ -60,7 +60,7 @@ export function registerContainerVerbs(program: Command, setExit: Exit): void {
     .option('--no-stdin', 'do not send stdin to the container')
     .option('--detach-keys <keys>', `keys that detach and leave the container running (default ${DEFAULT_DETACH_KEYS}; "" for none)`)
     .action(act(async (engine, ref: string, opts: { stdin?: boolean; detachKeys?: string }) =>
-      exitCodeOf(await attachToExit(engine, ref, { stdin: opts.stdin !== false, start: false, detachKeys: parseDetachKeys(opts.detachKeys ?? DEFAULT_DETACH_KEYS) }))));
+      exitCodeOf(await attachToExit(engine, ref, { stdin: opts.stdin !== false, start: false, detachKeys: parseDetachKeys(opts.detachKeys) }))));
 
   program.command('stop').description('stop one or more containers').argument('<containers...>')
     .option('-t, --time <seconds>', 'seconds to wait before killing the container')
@@ -457,7 +457,7 @@ function entrypointOf(text: string): string[] {
 }
 
 async function runContainer(engine: ContainerEngine, image: string, command: string[], opts: RunFlags): Promise<number> {
-  const detachKeys = parseDetachKeys(opts.detachKeys ?? DEFAULT_DETACH_KEYS);
+  const detachKeys = parseDetachKeys(opts.detachKeys);
   const container = await engine.create(createOptions(await imageForRun(engine, image, opts), command, opts));
   // With --rm, remove unmounts the root filesystem: the wait leaves it mounted.
   const waitOptions = { keepMounted: opts.rm === true };
