@@ -5,8 +5,8 @@
 
 import { homedir } from 'node:os';
 import {
-  DockerTransport, findRegistry, ImageError, loadRegistryContext, parseDockerReference, parseNormalizedReference, referenceString, resolveShortName,
-  type DockerTransportOptions, type ImageServerOptions, type RegistryContext, type RetryPolicy,
+  DockerTransport, findRegistry, ImageError, loadRegistryContext, parseDockerReference, parseNormalizedReference, referenceString, RegistryClient,
+  resolveShortName, type Credentials, type DockerTransportOptions, type ImageServerOptions, type RegistryContext, type RetryPolicy,
 } from '../../image/index.js';
 import { parseGoDuration } from '../storage/go-duration.js';
 
@@ -34,12 +34,7 @@ export interface RegistryAccess {
  * options the flags do not give (push hints from the store).
  */
 export async function openRegistryAccess(flags: RegistryCliFlags, extra: Partial<DockerTransportOptions> = {}, env: NodeJS.ProcessEnv = process.env): Promise<RegistryAccess> {
-  const context = await loadRegistryContext(userEnvironment(env), {
-    ...(flags.authfile !== undefined ? { authFile: flags.authfile } : {}),
-    ...(flags.certDir !== undefined ? { certDir: flags.certDir } : {}),
-    ...(flags.tlsVerify !== undefined ? { tlsVerify: flags.tlsVerify } : {}),
-    ...(flags.creds !== undefined ? { creds: flags.creds } : {}),
-  });
+  const context = await loadCliRegistryContext(flags, env);
   const retry = retryPolicyOf(flags);
   const transport = new DockerTransport({ ...context.transportOptions, ...extra, ...(retry ? { retry } : {}) });
   return {
@@ -61,12 +56,32 @@ export async function openRegistryAccess(flags: RegistryCliFlags, extra: Partial
   };
 }
 
+/** registries.conf, auth files and certs.d as podman reads them, with the command's flags over them. */
+export function loadCliRegistryContext(flags: RegistryCliFlags, env: NodeJS.ProcessEnv = process.env): Promise<RegistryContext> {
+  return loadRegistryContext(userEnvironment(env), {
+    ...(flags.authfile !== undefined ? { authFile: flags.authfile } : {}),
+    ...(flags.certDir !== undefined ? { certDir: flags.certDir } : {}),
+    ...(flags.tlsVerify !== undefined ? { tlsVerify: flags.tlsVerify } : {}),
+    ...(flags.creds !== undefined ? { creds: flags.creds } : {}),
+  });
+}
+
+/**
+ * A client for one registry host, for the verbs that speak to a registry
+ * itself (login, search): certs.d's TLS for the host, plain HTTP when
+ * --tls-verify=false or registries.conf's `insecure` allows it; the caller closes it.
+ */
+export async function registryClientFor(context: RegistryContext, host: string, tlsVerify: boolean | undefined, credentials?: Credentials): Promise<RegistryClient> {
+  const tls = await context.transportOptions.tls?.(host);
+  return new RegistryClient(host, { insecure: registryInsecure(context, host, tlsVerify), ...(tls ? { tls } : {}), ...(credentials ? { credentials } : {}) });
+}
+
 export function userEnvironment(env: NodeJS.ProcessEnv): { env: NodeJS.ProcessEnv; homeDir: string; uid: number } {
   return { env, homeDir: env.HOME || homedir(), uid: process.getuid?.() ?? 0 };
 }
 
 /** Whether plain HTTP and unverified TLS are allowed for `host`: --tls-verify wins over registries.conf's `insecure`. */
-export function registryInsecure(context: RegistryContext, host: string, tlsVerify: boolean | undefined): boolean {
+function registryInsecure(context: RegistryContext, host: string, tlsVerify: boolean | undefined): boolean {
   if (tlsVerify !== undefined) return !tlsVerify;
   return findRegistry(context.registries, parseNormalizedReference(`${host}/x`))?.insecure ?? false;
 }

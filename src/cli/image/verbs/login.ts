@@ -6,10 +6,9 @@
 import { createInterface } from 'node:readline';
 import { Writable } from 'node:stream';
 import {
-  authFiles, findCredentials, ImageError, isImageError, loginAuthFile, loadRegistryContext, RegistryClient, removeAllCredentials,
-  removeCredentials, saveCredentials, type Credentials,
+  authFiles, findCredentials, ImageError, isImageError, loginAuthFile, removeAllCredentials, removeCredentials, saveCredentials, type Credentials,
 } from '../../../image/index.js';
-import { registryInsecure, userEnvironment, type RegistryCliFlags } from '../registry.js';
+import { loadCliRegistryContext, registryClientFor, userEnvironment, type RegistryCliFlags } from '../registry.js';
 
 export interface LoginFlags extends Pick<RegistryCliFlags, 'tlsVerify' | 'authfile' | 'certDir'> {
   username?: string;
@@ -20,10 +19,7 @@ export interface LoginFlags extends Pick<RegistryCliFlags, 'tlsVerify' | 'authfi
 
 export async function login(registry: string | undefined, flags: LoginFlags, stdin: NodeJS.ReadStream = process.stdin): Promise<void> {
   const user = userEnvironment(process.env);
-  const context = await loadRegistryContext(user, {
-    ...(flags.authfile !== undefined ? { authFile: flags.authfile } : {}),
-    ...(flags.certDir !== undefined ? { certDir: flags.certDir } : {}),
-  });
+  const context = await loadCliRegistryContext(flags);
   const key = authKeyOf(registry ?? firstSearchRegistry(context.registries.unqualifiedSearchRegistries));
   const host = key.split('/', 1)[0] as string;
   const files = authFiles(user, flags.authfile);
@@ -35,8 +31,7 @@ export async function login(registry: string | undefined, flags: LoginFlags, std
   }
   if (flags.password !== undefined && flags.passwordStdin) throw new ImageError('invalid-option', 'cannot use --password and --password-stdin together', {});
   const credentials = await credentialsToTry(key, files, flags, stdin);
-  const tls = await context.transportOptions.tls?.(host);
-  const client = new RegistryClient(host, { insecure: registryInsecure(context, host, flags.tlsVerify), ...(tls ? { tls } : {}), credentials });
+  const client = await registryClientFor(context, host, flags.tlsVerify, credentials);
   try {
     await client.checkLogin();
   } catch (err) {

@@ -2,8 +2,8 @@
 // from the distribution API's `_catalog` (what containers/image asks a v2
 // registry), and `--list-tags` for one repository; podman's output.
 
-import { ImageError, isImageError, loadRegistryContext, parseNormalizedReference, RegistryClient, type RegistryContext } from '../../../image/index.js';
-import { registryInsecure, userEnvironment, type RegistryCliFlags } from '../registry.js';
+import { ImageError, isImageError, parseNormalizedReference, type RegistryClient, type RegistryContext } from '../../../image/index.js';
+import { loadCliRegistryContext, registryClientFor, type RegistryCliFlags } from '../registry.js';
 
 export interface SearchFlags extends Pick<RegistryCliFlags, 'tlsVerify' | 'authfile' | 'certDir' | 'creds'> {
   limit?: string;
@@ -31,11 +31,7 @@ export async function search(term: string, flags: SearchFlags): Promise<void> {
   if (flags.format !== undefined && flags.format !== 'json' && flags.format !== 'table') {
     throw new ImageError('invalid-option', `--format ${flags.format}: want json or table`, { format: flags.format });
   }
-  const context = await loadRegistryContext(userEnvironment(process.env), {
-    ...(flags.authfile !== undefined ? { authFile: flags.authfile } : {}),
-    ...(flags.certDir !== undefined ? { certDir: flags.certDir } : {}),
-    ...(flags.creds !== undefined ? { creds: flags.creds } : {}),
-  });
+  const context = await loadCliRegistryContext(flags);
   const rows = flags.listTags ? await tagRows(context, term, limit, flags) : await repositoryRows(context, term, limit, flags);
   if (flags.format === 'json') {
     process.stdout.write(`${JSON.stringify(rows, null, 4)}\n`);
@@ -77,9 +73,7 @@ async function tagRows(context: RegistryContext, term: string, limit: number, fl
 }
 
 async function withClient<T>(context: RegistryContext, host: string, flags: SearchFlags, use: (client: RegistryClient) => Promise<T>): Promise<T> {
-  const tls = await context.transportOptions.tls?.(host);
-  const credentials = await context.transportOptions.credentials?.(host);
-  const client = new RegistryClient(host, { insecure: registryInsecure(context, host, flags.tlsVerify), ...(tls ? { tls } : {}), ...(credentials ? { credentials } : {}) });
+  const client = await registryClientFor(context, host, flags.tlsVerify, await context.transportOptions.credentials?.(host));
   try {
     return await use(client);
   } catch (err) {
