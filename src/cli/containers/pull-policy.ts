@@ -28,19 +28,16 @@ export async function imageForRun(engine: ContainerEngine, image: string, flags:
       if (!isEngineError(err, 'image-unknown')) throw err;
     }
   }
-  const [{ ImageServer, ImageError, isImageError }, { openRegistryAccess }, { progressListener }, { cliSignaturePolicy }] = await Promise.all([
-    import('../../image/index.js'), import('../image/registry.js'), import('../image/progress-view.js'), import('../image/signature-policy.js'),
+  const [{ ImageError, isImageError }, { serveOn }, { progressListener }, { cliSignaturePolicy }] = await Promise.all([
+    import('../../image/index.js'), import('../image/server.js'), import('../image/progress-view.js'), import('../image/signature-policy.js'),
   ]);
   const signaturePolicy = await cliSignaturePolicy(flags);
-  const access = await openRegistryAccess(flags);
   try {
-    const pulled = await new ImageServer(engine.store, access.serverOptions).pullImage(image, { policy: signaturePolicy, onEvent: progressListener(flags.quiet ? 'quiet' : 'auto') });
+    const pulled = await serveOn(engine.store, (server) => server.pullImage(image, { policy: signaturePolicy, onEvent: progressListener(flags.quiet ? 'quiet' : 'auto') }), flags);
     return pulled.name;
   } catch (err) {
     if (!isImageError(err)) throw err;
     const why = policy === 'missing' ? `image "${image}" is not in the store, and pulling it failed` : `pulling image "${image}"`;
     throw new ImageError(err.code, `${why}: ${err.message}`, { ...err.detail, image }, { cause: err });
-  } finally {
-    await access.close();
   }
 }

@@ -3,6 +3,7 @@
 // flags and get the docker:// transport and short-name resolution too.
 
 import { ImageServer } from '../../image/index.js';
+import type { Store } from '../../storage/index.js';
 import { pushHintsFrom } from './push-hints.js';
 import { openRegistryAccess, type RegistryCliFlags } from './registry.js';
 import { openCliStore, type GlobalImageOptions } from './store.js';
@@ -13,14 +14,19 @@ export type RegistryUse = RegistryCliFlags & { forPush?: boolean };
 export async function withImageServer<T>(globals: GlobalImageOptions, run: (server: ImageServer) => Promise<T>, registry?: RegistryUse): Promise<T> {
   const store = await openCliStore(globals);
   try {
-    const access = registry ? await openRegistryAccess(registry, registry.forPush ? await pushHintsFrom(store) : {}) : undefined;
-    try {
-      return await run(new ImageServer(store, access?.serverOptions ?? {}));
-    } finally {
-      await access?.close();
-    }
+    return await serveOn(store, run, registry);
   } finally {
     await store.close();
+  }
+}
+
+/** An ImageServer on a store the caller holds open (a container verb's), with the registry flags' transport when given. */
+export async function serveOn<T>(store: Store, run: (server: ImageServer) => Promise<T>, registry?: RegistryUse): Promise<T> {
+  const access = registry ? await openRegistryAccess(registry, registry.forPush ? await pushHintsFrom(store) : {}) : undefined;
+  try {
+    return await run(new ImageServer(store, access?.serverOptions ?? {}));
+  } finally {
+    await access?.close();
   }
 }
 
