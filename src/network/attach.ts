@@ -3,8 +3,9 @@
 // the container's records so that DEL, even after Berth restarts, gets the
 // same config and prevResult that ADD made (as libcni's cache does).
 
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { writeFileAtomic } from '../util/index.js';
 import { findNetwork, type BridgeNetworkOptions, type NetworkConfigList } from './conflist.js';
 import { invokePlugin, type CniCommand, type CniResult, type PortMapping } from './plugin.js';
 import { createNetns, removeNetns } from './netns.js';
@@ -114,7 +115,5 @@ async function runChain(command: CniCommand, attachment: NetworkAttachment, entr
 
 async function saveAttachment(stateFile: string, attachment: NetworkAttachment): Promise<void> {
   await mkdir(dirname(stateFile), { recursive: true });
-  const tmp = `${stateFile}.tmp`;
-  await writeFile(tmp, JSON.stringify(attachment));
-  await rename(tmp, stateFile);
+  await writeFileAtomic(stateFile, JSON.stringify(attachment));
 }

@@ -2,8 +2,9 @@
 // default network, written as podman's 87-podman-bridge.conflist when no
 // network of that name exists yet.
 
-import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { writeFileAtomic } from '../util/index.js';
 import { NetworkError } from './errors.js';
 
 /** One plugin entry of a conflist: `type` names the executable; the rest is the plugin's own. */
@@ -87,13 +88,11 @@ export async function findNetwork(dir: string, name: string, defaults: BridgeNet
   return writeConflist(dir, '87-podman-bridge.conflist', bridgeConflist(defaults));
 }
 
-/** Writes a conflist atomically (rename) so that a concurrent reader sees all of it or none. */
+/** Writes a conflist atomically, so that a concurrent reader sees all of it or none. */
 export async function writeConflist(dir: string, fileName: string, list: Omit<NetworkConfigList, 'file'>): Promise<NetworkConfigList> {
   await mkdir(dir, { recursive: true });
   const file = join(dir, fileName);
-  const tmp = `${file}.${process.pid}.tmp`;
-  await writeFile(tmp, JSON.stringify(list, null, 2) + '\n', { mode: 0o644 });
-  await rename(tmp, file);
+  await writeFileAtomic(file, JSON.stringify(list, null, 2) + '\n', { mode: 0o644 });
   return { ...list, file };
 }
 
