@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import type { Store } from '../../src/storage/index.js';
-import { berthOn, berthOnOk, openTestStore } from '../helpers/berth.js';
+import { berthOn, berthOnOk, withTestStore } from '../helpers/berth.js';
 import { writeOciLayout, type OciImage } from '../helpers/oci-image.js';
 import type { ToolResult } from '../helpers/run-tool.js';
 import { makeTempStore, type TempStore } from '../helpers/temp-store.js';
@@ -22,14 +22,7 @@ describe('berth image verbs', () => {
   let id: string;
   const berth = (...args: string[]): Promise<ToolResult> => berthOn(temp, args);
   const ok = (...args: string[]): Promise<string> => berthOnOk(temp, args);
-  async function withStore<T>(fn: (store: Store) => Promise<T>): Promise<T> {
-    const store = await openTestStore(temp);
-    try {
-      return await fn(store);
-    } finally {
-      await store.close();
-    }
-  }
+  const withStore = <T>(fn: (store: Store) => Promise<T>): Promise<T> => withTestStore(temp, fn);
 
   before(async () => {
     temp = await makeTempStore('berth-cli-images-');

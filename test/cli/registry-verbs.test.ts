@@ -8,13 +8,12 @@ import assert from 'node:assert/strict';
 import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { Store } from '../../src/storage/index.js';
-import { BERTH_BIN, openTestStore } from '../helpers/berth.js';
+import { berthOn, berthOnOk, withTestStore } from '../helpers/berth.js';
 import { buildOciImage, writeOciLayout, type OciImage } from '../helpers/oci-image.js';
 import { layerWithFile } from '../helpers/registry-images.js';
 import { startRegistry, type RegistryServer } from '../helpers/registry-server.js';
 import { makeBusyboxRootfs, tarOfDirectory } from '../helpers/rootfs.js';
-import { runTool, runToolOk, type ToolOptions, type ToolResult } from '../helpers/run-tool.js';
+import { runToolOk } from '../helpers/run-tool.js';
 import { makeTempStore, type TempStore } from '../helpers/temp-store.js';
 import { makeTestPki, writeHtpasswd } from '../helpers/test-pki.js';
 
@@ -26,26 +25,10 @@ describe('berth registry verbs (bin/berth.cjs)', () => {
   let certDir: string;
   const stores: TempStore[] = [];
 
-  /** `berth` on `store` with podman's global options; env and stdin as given. */
-  const berthIn = (store: TempStore, args: string[], options: ToolOptions = {}): Promise<ToolResult> =>
-    runTool(process.execPath, [BERTH_BIN, '--root', store.graphRoot, '--runroot', store.runRoot, '--storage-driver', 'overlay', ...args], options);
-  const okIn = async (store: TempStore, args: string[], options: ToolOptions = {}): Promise<string> => {
-    const result = await berthIn(store, args, options);
-    assert.equal(result.code, 0, `berth ${args.join(' ')}: ${result.stderr}`);
-    return result.stdout.toString();
-  };
   async function freshStore(): Promise<TempStore> {
     const store = await makeTempStore('berth-cli-registry-store-');
     stores.push(store);
     return store;
-  }
-  async function withStore<T>(store: TempStore, fn: (s: Store) => Promise<T>): Promise<T> {
-    const opened = await openTestStore(store);
-    try {
-      return await fn(opened);
-    } finally {
-      await opened.close();
-    }
   }
 
   before(async () => {
@@ -62,8 +45,8 @@ describe('berth registry verbs (bin/berth.cjs)', () => {
     await makeBusyboxRootfs(join(temp.dir, 'rootfs'));
     image = buildOciImage([await tarOfDirectory(join(temp.dir, 'rootfs')), layerWithFile('etc/motd', 'from the registry\n')], { gzip: true, cmd: ['/bin/sh', '-c', 'cat /etc/motd'] });
     await writeOciLayout(join(temp.dir, 'layout'), image, 'v1');
-    await okIn(temp, ['pull', '-q', `oci:${join(temp.dir, 'layout')}:v1`]);
-    await okIn(temp, ['tag', image.configDigest.slice(7), 'localhost/demo/busybox:v1']);
+    await berthOnOk(temp, ['pull', '-q', `oci:${join(temp.dir, 'layout')}:v1`]);
+    await berthOnOk(temp, ['tag', image.configDigest.slice(7), 'localhost/demo/busybox:v1']);
   });
 
   after(async () => {
@@ -75,7 +58,7 @@ describe('berth registry verbs (bin/berth.cjs)', () => {
 
   it('push --tls-verify=false to a registry, --digestfile gets the manifest digest skopeo sees', async () => {
     const digestFile = join(temp.dir, 'digest');
-    await okIn(temp, ['push', '-q', '--tls-verify=false', '--digestfile', digestFile, 'localhost/demo/busybox:v1', `${registry.host}/demo/busybox:v1`]);
+    await berthOnOk(temp, ['push', '-q', '--tls-verify=false', '--digestfile', digestFile, 'localhost/demo/busybox:v1', `${registry.host}/demo/busybox:v1`]);
     const inspected = JSON.parse((await runToolOk('skopeo', ['inspect', '--tls-verify=false', `docker://${registry.host}/demo/busybox:v1`])).stdout.toString()) as { Digest: string; Layers: string[] };
     assert.equal(await readFile(digestFile, 'utf8'), inspected.Digest);
     assert.equal(inspected.Layers.length, 2);
@@ -83,9 +66,9 @@ describe('berth registry verbs (bin/berth.cjs)', () => {
 
   it('pull by full name into a fresh store prints the image ID and keeps the name', async () => {
     const store = await freshStore();
-    const out = await okIn(store, ['pull', '-q', '--tls-verify=false', `${registry.host}/demo/busybox:v1`]);
+    const out = await berthOnOk(store, ['pull', '-q', '--tls-verify=false', `${registry.host}/demo/busybox:v1`]);
     assert.equal(out, `${image.configDigest.slice(7)}\n`);
-    assert.deepEqual(await withStore(store, async (s) => (await s.image(image.configDigest.slice(7))).names), [`${registry.host}/demo/busybox:v1`]);
+    assert.deepEqual(await withTestStore(store, async (s) => (await s.image(image.configDigest.slice(7))).names), [`${registry.host}/demo/busybox:v1`]);
   });
 
   it('pull resolves a short name through registries.conf (unqualified-search-registries, insecure)', async () => {
@@ -93,88 +76,88 @@ describe('berth registry verbs (bin/berth.cjs)', () => {
     const conf = join(temp.dir, 'registries.conf');
     await writeFile(conf, `unqualified-search-registries = ["${registry.host}"]\n[[registry]]\nlocation = "${registry.host}"\ninsecure = true\n`);
     const env = { ...process.env, CONTAINERS_REGISTRIES_CONF: conf, HOME: temp.dir };
-    await okIn(store, ['pull', '-q', 'demo/busybox:v1'], { env });
-    const listed = JSON.parse(await okIn(store, ['images', '--format', 'json'], { env })) as Array<{ Names: string[] }>;
+    await berthOnOk(store, ['pull', '-q', 'demo/busybox:v1'], { env });
+    const listed = JSON.parse(await berthOnOk(store, ['images', '--format', 'json'], { env })) as Array<{ Names: string[] }>;
     assert.deepEqual(listed.map((i) => i.Names), [[`${registry.host}/demo/busybox:v1`]]);
   });
 
   it('run --pull missing pulls from the registry and runs the image; --pull never refuses an absent image, a rejecting policy the pull', async () => {
     const store = await freshStore();
-    const never = await berthIn(store, ['run', '--rm', '--pull', 'never', `${registry.host}/demo/busybox:v1`]);
+    const never = await berthOn(store, ['run', '--rm', '--pull', 'never', `${registry.host}/demo/busybox:v1`]);
     assert.notEqual(never.code, 0);
     assert.match(never.stderr, /busybox:v1/);
-    const run = await berthIn(store, ['run', '--rm', '-q', '--tls-verify=false', `${registry.host}/demo/busybox:v1`]);
+    const run = await berthOn(store, ['run', '--rm', '-q', '--tls-verify=false', `${registry.host}/demo/busybox:v1`]);
     assert.equal(run.code, 0, run.stderr);
     assert.equal(run.stdout.toString(), 'from the registry\n');
     const rejecting = join(temp.dir, 'reject-policy.json');
     await writeFile(rejecting, JSON.stringify({ default: [{ type: 'reject' }] }));
-    const refused = await berthIn(await freshStore(), ['run', '--rm', '-q', '--tls-verify=false', '--signature-policy', rejecting, `${registry.host}/demo/busybox:v1`]);
+    const refused = await berthOn(await freshStore(), ['run', '--rm', '-q', '--tls-verify=false', '--signature-policy', rejecting, `${registry.host}/demo/busybox:v1`]);
     assert.equal(refused.code, 125);
     assert.match(refused.stderr, /reject/i);
-    const bad = await berthIn(store, ['run', '--rm', '--pull', 'sometimes', `${registry.host}/demo/busybox:v1`]);
+    const bad = await berthOn(store, ['run', '--rm', '--pull', 'sometimes', `${registry.host}/demo/busybox:v1`]);
     assert.equal(bad.code, 125);
     assert.match(bad.stderr, /--pull sometimes/);
   });
 
   it('search lists matching repositories (table and json) and --list-tags the tags', async () => {
-    await okIn(temp, ['push', '-q', '--tls-verify=false', 'localhost/demo/busybox:v1', `${registry.host}/other/thing:2`]);
-    const table = await okIn(temp, ['search', '--tls-verify=false', `${registry.host}/busy`]);
+    await berthOnOk(temp, ['push', '-q', '--tls-verify=false', 'localhost/demo/busybox:v1', `${registry.host}/other/thing:2`]);
+    const table = await berthOnOk(temp, ['search', '--tls-verify=false', `${registry.host}/busy`]);
     assert.match(table, /^NAME\s+DESCRIPTION\n/);
     assert.match(table, new RegExp(`^${registry.host}/demo/busybox$`, 'm'));
     assert.doesNotMatch(table, /other\/thing/);
-    const json = JSON.parse(await okIn(temp, ['search', '--tls-verify=false', '--format', 'json', `${registry.host}/o`])) as Array<{ Name: string; Index: string }>;
+    const json = JSON.parse(await berthOnOk(temp, ['search', '--tls-verify=false', '--format', 'json', `${registry.host}/o`])) as Array<{ Name: string; Index: string }>;
     assert.deepEqual(json.map((r) => r.Name).sort(), [`${registry.host}/demo/busybox`, `${registry.host}/other/thing`]);
-    const tags = await okIn(temp, ['search', '--tls-verify=false', '--list-tags', `${registry.host}/other/thing`]);
+    const tags = await berthOnOk(temp, ['search', '--tls-verify=false', '--list-tags', `${registry.host}/other/thing`]);
     assert.match(tags, new RegExp(`^${registry.host}/other/thing\\s+2$`, 'm'));
-    const limit = await berthIn(temp, ['search', '--limit', '0', `${registry.host}/x`]);
+    const limit = await berthOn(temp, ['search', '--limit', '0', `${registry.host}/x`]);
     assert.equal(limit.code, 125);
     assert.match(limit.stderr, /--limit 0/);
   });
 
   it('login checks credentials (TLS with --cert-dir), writes the auth file, --get-login, pull with it, logout', async () => {
     const authFile = join(temp.dir, 'auth.json');
-    await okIn(temp, ['push', '-q', '--cert-dir', certDir, '--creds', 'alice:wonderland', 'localhost/demo/busybox:v1', `${secure.host}/secret/busybox:v1`]);
-    const wrong = await berthIn(temp, ['login', '--cert-dir', certDir, '--authfile', authFile, '-u', 'alice', '--password-stdin', secure.host], { input: 'queen\n' });
+    await berthOnOk(temp, ['push', '-q', '--cert-dir', certDir, '--creds', 'alice:wonderland', 'localhost/demo/busybox:v1', `${secure.host}/secret/busybox:v1`]);
+    const wrong = await berthOn(temp, ['login', '--cert-dir', certDir, '--authfile', authFile, '-u', 'alice', '--password-stdin', secure.host], { input: 'queen\n' });
     assert.equal(wrong.code, 125);
     assert.match(wrong.stderr, /invalid username\/password/);
     await assert.rejects(readFile(authFile), { code: 'ENOENT' });
 
-    assert.equal(await okIn(temp, ['login', '--cert-dir', certDir, '--authfile', authFile, '-u', 'alice', '--password-stdin', secure.host], { input: 'wonderland\n' }), 'Login Succeeded!\n');
+    assert.equal(await berthOnOk(temp, ['login', '--cert-dir', certDir, '--authfile', authFile, '-u', 'alice', '--password-stdin', secure.host], { input: 'wonderland\n' }), 'Login Succeeded!\n');
     const saved = JSON.parse(await readFile(authFile, 'utf8')) as { auths: Record<string, { auth: string }> };
     assert.equal(Buffer.from(saved.auths[secure.host]!.auth, 'base64').toString(), 'alice:wonderland');
-    assert.equal(await okIn(temp, ['login', '--get-login', '--authfile', authFile, secure.host]), 'alice\n');
+    assert.equal(await berthOnOk(temp, ['login', '--get-login', '--authfile', authFile, secure.host]), 'alice\n');
 
     const store = await freshStore();
-    await okIn(store, ['pull', '-q', '--cert-dir', certDir, '--authfile', authFile, `${secure.host}/secret/busybox:v1`]);
-    assert.equal(await okIn(temp, ['logout', '--authfile', authFile, secure.host]), `Removed login credentials for ${secure.host}\n`);
-    const denied = await berthIn(await freshStore(), ['pull', '-q', '--cert-dir', certDir, '--authfile', authFile, `${secure.host}/secret/busybox:v1`]);
+    await berthOnOk(store, ['pull', '-q', '--cert-dir', certDir, '--authfile', authFile, `${secure.host}/secret/busybox:v1`]);
+    assert.equal(await berthOnOk(temp, ['logout', '--authfile', authFile, secure.host]), `Removed login credentials for ${secure.host}\n`);
+    const denied = await berthOn(await freshStore(), ['pull', '-q', '--cert-dir', certDir, '--authfile', authFile, `${secure.host}/secret/busybox:v1`]);
     assert.equal(denied.code, 125);
     assert.match(denied.stderr, /unauthorized|authentication required/i);
-    const again = await berthIn(temp, ['logout', '--authfile', authFile, secure.host]);
+    const again = await berthOn(temp, ['logout', '--authfile', authFile, secure.host]);
     assert.equal(again.code, 125);
     assert.match(again.stderr, /not logged into/);
   });
 
   it('a pull that fails (unknown tag, bad --retry) leaves no image and no layer', async () => {
     const store = await freshStore();
-    const unknown = await berthIn(store, ['pull', '-q', '--tls-verify=false', '--retry', '0', `${registry.host}/demo/busybox:nope`]);
+    const unknown = await berthOn(store, ['pull', '-q', '--tls-verify=false', '--retry', '0', `${registry.host}/demo/busybox:nope`]);
     assert.equal(unknown.code, 125);
     assert.match(unknown.stderr, /nope/);
-    const retry = await berthIn(store, ['pull', '--retry', 'many', `${registry.host}/demo/busybox:v1`]);
+    const retry = await berthOn(store, ['pull', '--retry', 'many', `${registry.host}/demo/busybox:v1`]);
     assert.equal(retry.code, 125);
     assert.match(retry.stderr, /--retry many/);
-    await withStore(store, async (s) => {
+    await withTestStore(store, async (s) => {
       assert.deepEqual(await s.images(), []);
       assert.deepEqual(await s.layers(), []);
     });
   });
 
   it('save writes a docker-archive to stdout that load reads from stdin', async () => {
-    const saved = await berthIn(temp, ['save', 'localhost/demo/busybox:v1']);
+    const saved = await berthOn(temp, ['save', 'localhost/demo/busybox:v1']);
     assert.equal(saved.code, 0, saved.stderr);
     assert.ok(saved.stdout.includes(Buffer.from('manifest.json')));
     const store = await freshStore();
-    assert.equal(await okIn(store, ['load'], { input: saved.stdout }), 'Loaded image: localhost/demo/busybox:v1\n');
-    assert.equal((await okIn(store, ['run', '--rm', 'localhost/demo/busybox:v1'])), 'from the registry\n');
+    assert.equal(await berthOnOk(store, ['load'], { input: saved.stdout }), 'Loaded image: localhost/demo/busybox:v1\n');
+    assert.equal((await berthOnOk(store, ['run', '--rm', 'localhost/demo/busybox:v1'])), 'from the registry\n');
   });
 });

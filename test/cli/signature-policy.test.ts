@@ -7,8 +7,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { Store } from '../../src/storage/index.js';
-import { BERTH_BIN, berthOn, berthOnOk, openTestStore } from '../helpers/berth.js';
+import { BERTH_BIN, berthOn, berthOnOk, withTestStore } from '../helpers/berth.js';
 import { writeOciLayout, type OciImage } from '../helpers/oci-image.js';
 import { runTool, runToolOk } from '../helpers/run-tool.js';
 import { makeTempStore, type TempStore } from '../helpers/temp-store.js';
@@ -23,14 +22,8 @@ describe('berth pull/push --signature-policy', () => {
     await writeFile(file, JSON.stringify(policy));
     return file;
   };
-  async function storeContents(): Promise<{ images: number; layers: number }> {
-    const store: Store = await openTestStore(temp);
-    try {
-      return { images: (await store.images()).length, layers: (await store.layers()).length };
-    } finally {
-      await store.close();
-    }
-  }
+  const storeContents = (): Promise<{ images: number; layers: number }> =>
+    withTestStore(temp, async (store) => ({ images: (await store.images()).length, layers: (await store.layers()).length }));
 
   before(async () => {
     temp = await makeTempStore('berth-cli-policy-');

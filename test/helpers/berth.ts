@@ -14,6 +14,16 @@ export function openTestStore(roots: StoreRoots): Promise<Store> {
   return openStore({ graphRoot: roots.graphRoot, runRoot: roots.runRoot, driverName: roots.driver ?? 'overlay', driverOptions: [] });
 }
 
+/** `fn` on the store at `roots`, opened for it and closed after (a CLI test's look at what a command left). */
+export async function withTestStore<T>(roots: StoreRoots, fn: (store: Store) => Promise<T>): Promise<T> {
+  const store = await openTestStore(roots);
+  try {
+    return await fn(store);
+  } finally {
+    await store.close();
+  }
+}
+
 export function berthStorageArgs(roots: StoreRoots, args: string[]): string[] {
   return [BERTH_BIN, 'storage', '--graph', roots.graphRoot, '--run', roots.runRoot, '--storage-driver', roots.driver ?? 'overlay', ...args];
 }
@@ -39,13 +49,13 @@ export function checkProblems(report: CheckReport): string[] {
 }
 
 /** `berth <args>` (the top-level verbs) with podman's global store options for `roots`. */
-export function berthOn(roots: StoreRoots, args: string[]): Promise<ToolResult> {
-  return runTool(process.execPath, [BERTH_BIN, '--root', roots.graphRoot, '--runroot', roots.runRoot, '--storage-driver', roots.driver ?? 'overlay', ...args]);
+export function berthOn(roots: StoreRoots, args: string[], options?: ToolOptions): Promise<ToolResult> {
+  return runTool(process.execPath, [BERTH_BIN, '--root', roots.graphRoot, '--runroot', roots.runRoot, '--storage-driver', roots.driver ?? 'overlay', ...args], options);
 }
 
 /** berthOn, rejecting unless it exits 0; resolves to its stdout. */
-export async function berthOnOk(roots: StoreRoots, args: string[]): Promise<string> {
-  const result = await berthOn(roots, args);
+export async function berthOnOk(roots: StoreRoots, args: string[], options?: ToolOptions): Promise<string> {
+  const result = await berthOn(roots, args, options);
   if (result.code !== 0) throw new Error(`berth ${args.join(' ')} exited ${result.code}: ${result.stderr}`);
   return result.stdout.toString();
 }
