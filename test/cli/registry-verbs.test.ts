@@ -94,6 +94,11 @@ describe('berth registry verbs (bin/berth.cjs)', () => {
     const refused = await berthOn(await freshStore(), ['run', '--rm', '-q', '--tls-verify=false', '--signature-policy', rejecting, `${registry.host}/demo/busybox:v1`]);
     assert.equal(refused.code, 125);
     assert.match(refused.stderr, /reject/i);
+    const unpulled = await freshStore();
+    const badFlag = await berthOn(unpulled, ['run', '--rm', '-q', '--tls-verify=false', '--userns', 'bogus', `${registry.host}/demo/busybox:v1`]);
+    assert.equal(badFlag.code, 125);
+    assert.match(badFlag.stderr, /--userns bogus/);
+    assert.deepEqual(await withTestStore(unpulled, (s) => s.images()), [], 'a bad flag is refused before the pull');
     const bad = await berthOn(store, ['run', '--rm', '--pull', 'sometimes', `${registry.host}/demo/busybox:v1`]);
     assert.equal(bad.code, 125);
     assert.match(bad.stderr, /--pull sometimes/);

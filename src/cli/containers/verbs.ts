@@ -31,7 +31,7 @@ export function registerContainerVerbs(program: Command, setExit: Exit): void {
 
   createFlags(program.command('create').description('create a container without starting it'))
     .action(act(async (engine, image: string, command: string[], opts: RunFlags) => {
-      const container = await engine.create(createOptions(await imageForRun(engine, image, opts), command, opts));
+      const container = await engine.create(await checkedThenPulled(engine, image, command, opts));
       process.stdout.write(`${container.id}\n`);
     }));
 
@@ -430,6 +430,12 @@ function createOptions(image: string, command: string[], opts: RunFlags): Create
   };
 }
 
+/** The create options, checked before anything is pulled (a bad flag must not leave a pulled image behind), with the image as the pull named it. */
+async function checkedThenPulled(engine: ContainerEngine, image: string, command: string[], opts: RunFlags): Promise<CreateOptions> {
+  const options = createOptions(image, command, opts);
+  return { ...options, image: await imageForRun(engine, image, opts) };
+}
+
 /** none, host and private are namespaces without CNI; bridge is podman's default network; anything else a CNI network's name. */
 function networkMode(value: string): { network: 'private' | 'none' | 'host'; networks?: string[] } {
   if (value === 'private' || value === 'none' || value === 'host') return { network: value };
@@ -458,7 +464,7 @@ function entrypointOf(text: string): string[] {
 
 async function runContainer(engine: ContainerEngine, image: string, command: string[], opts: RunFlags): Promise<number> {
   const detachKeys = parseDetachKeys(opts.detachKeys);
-  const container = await engine.create(createOptions(await imageForRun(engine, image, opts), command, opts));
+  const container = await engine.create(await checkedThenPulled(engine, image, command, opts));
   // With --rm, remove unmounts the root filesystem: the wait leaves it mounted.
   const waitOptions = { keepMounted: opts.rm === true };
   let code: number | 'detached';
