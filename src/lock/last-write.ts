@@ -1,7 +1,7 @@
 // The LastWrite token exactly as containers/storage writes it (pkg/lockfile/lastwrite.go):
 // UnixNano, a per-process counter, the PID, then random bytes, all little-endian.
 
-import { randomFillSync } from 'node:crypto';
+import { fillRandom } from '../util/index.js';
 import { ofdlock } from './native.js';
 import type { LastWrite } from './types.js';
 
@@ -17,6 +17,6 @@ export function newLastWrite(): LastWrite {
   token.writeBigUInt64LE(BigInt.asUintN(64, ofdlock.nowNanos()), 0);
   token.writeBigUInt64LE(BigInt.asUintN(64, writeCounter), 8);
   token.writeUInt32LE(process.pid >>> 0, 16);
-  randomFillSync(token, 20);
+  fillRandom(token, 20);
   return token;
 }

@@ -2,10 +2,10 @@
 // AtomicWriteFile): write a `.tmp-<base>…` file in the same directory, chmod,
 // fsync, rename. A crash leaves either the old file or the new one.
 
-import { randomBytes } from 'node:crypto';
 import { closeSync, constants, fchmodSync, fstatSync, fsyncSync, ftruncateSync, linkSync, openSync, promises as fsp, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { isErrno } from './errors.js';
+import { randomBytes } from './random.js';
 
 export interface AtomicWriteOptions {
   /** File mode of the result (default 0o600, as Go writes the store's JSON). */

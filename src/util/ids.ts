@@ -2,7 +2,7 @@
 // randomid): 64 hex chars from 32 random bytes, and 26-char base32 short
 // links for overlay's l/ directory.
 
-import { randomBytes } from 'node:crypto';
+import { randomBytes } from './random.js';
 
 const HEX_ID = /^[a-f0-9]{64}$/;
 

@@ -5,6 +5,7 @@ export { BerthError, isErrno, type ErrorDetail } from './errors.js';
 export { writeFileAtomic, rewriteFileAtomicSync, type AtomicWriteOptions } from './atomic-write.js';
 export { goJsonStringify, goQuote, sortedMap, goTimeNow, goTimeOf, GO_ZERO_TIME } from './go-json.js';
 export { generateRandomId, generateShortLinkId, isFullHexId } from './ids.js';
+export { fillRandom, randomBytes } from './random.js';
 export { sha256Digest } from './digest.js';
 export { copyPlain } from './plain-copy.js';
 export { readTextSync } from './read-text.js';
