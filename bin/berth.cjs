@@ -48,13 +48,33 @@ function readCodeCache(bundle) {
   }
 }
 
-async function run() {
-  // A reader that went away (`berth storage layers | head -1`) ends the command
-  // quietly, as SIGPIPE ends the Go CLI.
-  process.stdout.on('error', (err) => {
-    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-    throw err;
+/**
+ * A reader that went away (`berth storage layers | head -1`) ends the command
+ * quietly, as SIGPIPE ends the Go CLI. The handler goes on process.stdout when
+ * something first looks it up: the getter builds the stream and loads
+ * node:stream (~2-4 ms here), which verbs that print nothing never pay.
+ */
+function endQuietlyOnEpipe() {
+  const { get, enumerable } = Object.getOwnPropertyDescriptor(process, 'stdout');
+  let stdout;
+  Object.defineProperty(process, 'stdout', {
+    configurable: true,
+    enumerable,
+    get() {
+      if (!stdout) {
+        stdout = get.call(process);
+        stdout.on('error', (err) => {
+          if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+          throw err;
+        });
+      }
+      return stdout;
+    },
   });
+}
+
+async function run() {
+  endQuietlyOnEpipe();
   const argv = process.argv.slice(2);
   const bundle = argv[0] === 'storage' ? BUNDLES.storage : BUNDLES.program;
   const { cli } = loadCli(bundle, readCodeCache(bundle));

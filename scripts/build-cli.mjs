@@ -54,6 +54,16 @@ const TARGETS = [
  */
 const LOADED_AT_RUN_TIME = ['openpgp'];
 
+/**
+ * Modules that most verbs never call, bound lazily: each becomes an object
+ * whose properties (the module's export names, read here at build time) load
+ * the real module on first use. esbuild hoists every import to the bundle's
+ * top, so without this each start paid for loading them on the way to
+ * `layers` (node:crypto alone ~3 ms here, node:stream ~2, node:fs/promises ~2),
+ * and `berth storage container` loaded zstd-napi with node:assert (~10 ms).
+ */
+const LAZY_MODULES = ['node:crypto', 'node:stream', 'node:stream/promises', 'node:fs/promises', 'node:zlib', 'node:child_process', 'node:worker_threads', 'zstd-napi'];
+
 for (const target of TARGETS) {
   await bundle(target);
   makeCodeCache(target);
@@ -72,7 +82,7 @@ async function bundle({ bundle: outfile, entry }) {
     charset: 'ascii',
     // A native addon package: loaded from node_modules at run time.
     external: ['zstd-napi', ...LOADED_AT_RUN_TIME],
-    plugins: [moduleUrlPlugin(outfile), builtinImportPlugin()],
+    plugins: [moduleUrlPlugin(outfile), builtinImportPlugin(), lazyModulePlugin()],
     metafile: true,
     logLevel: 'warning',
     // Half the bytes to read, decode and check against the code cache on every
@@ -119,6 +129,24 @@ function builtinImportPlugin() {
         args.kind === 'dynamic-import' ? { path: args.path, namespace: 'builtin-import' } : undefined);
       builder.onLoad({ filter: /.*/, namespace: 'builtin-import' }, (args) =>
         ({ contents: `module.exports = require(${JSON.stringify(args.path)});`, loader: 'js' }));
+    },
+  };
+}
+
+function lazyModulePlugin() {
+  const filter = new RegExp(`^(${LAZY_MODULES.join('|')})$`);
+  return {
+    name: 'lazy-module',
+    setup(builder) {
+      builder.onResolve({ filter }, (args) =>
+        args.namespace === 'lazy-module' ? undefined : { path: args.path, namespace: 'lazy-module' });
+      builder.onLoad({ filter: /.*/, namespace: 'lazy-module' }, (args) => {
+        const names = Object.keys(require(args.path)).filter((name) => name !== 'default');
+        const contents = `let real;
+const load = () => real ??= require(${JSON.stringify(args.path)});
+for (const name of ${JSON.stringify(names)}) Object.defineProperty(exports, name, { get: () => load()[name], enumerable: true });`;
+        return { contents, loader: 'js' };
+      });
     },
   };
 }

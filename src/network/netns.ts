@@ -7,7 +7,10 @@ import { randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
 import { NetworkError } from './errors.js';
 
-const execFileAsync = promisify(execFile);
+/** execFile as a promise, bound when called: node:child_process is loaded lazily in the CLI bundle (scripts/build-cli.mjs). */
+function execFileAsync(file: string, args: string[]): Promise<{ stdout: string; stderr: string }> {
+  return promisify(execFile)(file, args);
+}
 const NETNS_DIR = '/run/netns';
 
 /** Makes a namespace berth-<random> (loopback up) and returns its path. */

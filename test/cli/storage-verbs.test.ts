@@ -2,10 +2,10 @@
 // CLI on the same store: the same records give the same bytes on stdout.
 
 import assert from 'node:assert/strict';
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { BERTH_BIN, berthStorage, berthStorageTry } from '../helpers/berth.js';
+import { BERTH_BIN, berthStorage, berthStorageArgs, berthStorageTry } from '../helpers/berth.js';
 import { goStorage, goStorageTry } from '../helpers/go-cli.js';
 import { makeBusyboxRootfs, tarOfDirectory } from '../helpers/rootfs.js';
 import { runToolOk } from '../helpers/run-tool.js';
@@ -80,6 +80,17 @@ describe('berth storage metadata, names, data and exists', () => {
     for (const args of [['metadata', 'go/image:1', 'go-ctr'], ['metadata', '-q', 'go-ctr'], ['metadata', '--json', 'go/image:1', 'go-ctr']]) {
       assert.equal(text(await berthStorage(temp, args)), text(await goStorage(temp, args)), args.join(' '));
     }
+  });
+
+  it('a reader that goes away early ends the verb quietly with status 0, as SIGPIPE ends the Go CLI', async () => {
+    // 1 MB of metadata: far more than a pipe holds, so the write after `head` exits fails with EPIPE.
+    const metaFile = join(temp.dir, 'big-meta');
+    await writeFile(metaFile, 'm'.repeat(1 << 20));
+    await berthStorage(temp, ['set-metadata', '-f', metaFile, 'go-ctr']);
+    const berth = [process.execPath, ...berthStorageArgs(temp, ['metadata', '-q', 'go-ctr'])].map((arg) => `'${arg}'`).join(' ');
+    const result = await runToolOk('bash', ['-c', `${berth} 2>"$0" | head -c 5; echo " \${PIPESTATUS[0]}"`, join(temp.dir, 'stderr')]);
+    assert.equal(result.stdout.toString(), 'mmmmm 0\n');
+    assert.equal(await readFile(join(temp.dir, 'stderr'), 'utf8'), '');
   });
 
   it('set-metadata by Berth is read back by the Go CLI', async () => {
