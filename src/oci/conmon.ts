@@ -2,13 +2,13 @@
 // --api-version): create a container under its supervision, or run one exec
 // to completion. runtime-conmon.md §1, §2, §11 has the protocol facts.
 
-import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Readable, Writable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { OciError } from './errors.js';
 import type { RuntimeHandler } from './handlers.js';
 import { requireExecutable } from './runtime-command.js';
+import { spawnProcess, writeAndClose, type SpawnedProcess } from '../util/index.js';
 
 export interface ConmonCreateOptions {
   handler: RuntimeHandler;
@@ -63,18 +63,20 @@ export async function conmonCreate(options: ConmonCreateOptions): Promise<Conmon
   else if (options.stdin) args.push('-i');
   if (options.restoreDir) args.push('--restore', options.restoreDir);
   const child = spawnConmon(handler.monitorPath, args, options.bundle);
-  const syncLine = readLine(child.stdio[3] as Readable, options.timeoutMs ?? 240_000);
-  (child.stdio[4] as Writable).end(Buffer.from([0]));
-  const status = await exitOf(child);
+  const syncLine = readLine(child.sync, options.timeoutMs ?? 240_000);
+  writeAndClose(child.start, Buffer.from([0]));
+  const status = await exitCodeOf(child);
   if (status !== 0) {
     syncLine.catch(() => undefined);
-    throw new OciError('conmon-failed', `conmon exited ${status}: ${child.stderrText().trim() || 'no message'}`, { id: options.id, status });
+    const said = (await child.stderrText()).trim();
+    closePipes(child);
+    throw new OciError('conmon-failed', `conmon exited ${status}: ${said || 'no message'}`, { id: options.id, status });
   }
   let message: SyncMessage;
   try {
     message = JSON.parse(await syncLine) as SyncMessage;
   } finally {
-    closeSync(child);
+    closePipes(child);
   }
   const pid = typeof message.pid === 'number' ? message.pid : -1;
   if (pid <= 0) {
@@ -110,16 +112,17 @@ export async function conmonExecSync(options: ConmonExecOptions): Promise<{ exit
   if (options.timeoutSeconds !== undefined && options.timeoutSeconds > 0) args.push('-T', String(options.timeoutSeconds));
   args.push('--exec-process-spec', options.processSpecPath, '--runtime-arg', `--root=${handler.root}`);
   const child = spawnConmon(handler.monitorPath, args, undefined);
-  const syncLine = readLine(child.stdio[3] as Readable, 0);
-  (child.stdio[4] as Writable).end(Buffer.from([0]));
-  await exitOf(child);
+  const syncLine = readLine(child.sync, 0);
+  writeAndClose(child.start, Buffer.from([0]));
+  await exitCodeOf(child);
   let line: string;
   try {
     line = await syncLine;
   } catch (err) {
-    throw new OciError('conmon-failed', `conmon exec gave no result: ${child.stderrText().trim() || (err as Error).message}`, { id: options.id }, { cause: err });
+    const said = (await child.stderrText()).trim();
+    throw new OciError('conmon-failed', `conmon exec gave no result: ${said || (err as Error).message}`, { id: options.id }, { cause: err });
   } finally {
-    closeSync(child);
+    closePipes(child);
   }
   const message = JSON.parse(line) as SyncMessage;
   return { exitCode: typeof message.exit_code === 'number' ? message.exit_code : -1, message: message.message };
@@ -131,28 +134,55 @@ interface SyncMessage {
   message?: string;
 }
 
-type ConmonChild = ChildProcess & { stderrText(): string };
-
-function spawnConmon(path: string, args: string[], cwd: string | undefined): ConmonChild {
-  // fds 3 and 4 become AF_UNIX stream socketpairs: the sync and start pipes.
-  const child = spawn(path, args, {
-    cwd,
-    detached: true,
-    stdio: ['ignore', 'ignore', 'pipe', 'pipe', 'pipe'],
-    env: { PATH: process.env['PATH'] ?? '/usr/sbin:/usr/bin:/sbin:/bin', _OCI_SYNCPIPE: '3', _OCI_STARTPIPE: '4' },
-  }) as ConmonChild;
-  const stderr: Buffer[] = [];
-  child.stderr?.on('data', (chunk: Buffer) => stderr.push(chunk));
-  child.stderrText = () => Buffer.concat(stderr).toString();
-  return child;
+interface ConmonChild {
+  process: SpawnedProcess;
+  /** Our end of the sync pipe (conmon's fd 3): its report. */
+  sync: Readable;
+  /** Our end of the start pipe (conmon's fd 4): one byte lets it go on. */
+  start: number;
+  /** What conmon wrote to stderr, once the pipe ends (or after a short wait: its daemon may hold it). */
+  stderrText(): Promise<string>;
 }
 
-function exitOf(child: ChildProcess): Promise<number> {
-  return new Promise((resolve, reject) => {
-    child.once('error', (err) => reject(new OciError('binary-missing', `conmon: ${err.message}`, {}, { cause: err })));
-    // 'exit', not 'close': close waits for the sync socket's EOF, i.e. the container's exit.
-    child.once('exit', (code, signal) => resolve(code ?? 128 + (signal ? 1 : 0)));
+/** How long a failed conmon's stderr is waited for after its exit. */
+const STDERR_GRACE_MS = 500;
+
+function spawnConmon(path: string, args: string[], cwd: string | undefined): ConmonChild {
+  let child: SpawnedProcess;
+  try {
+    child = spawnProcess(path, args, {
+      cwd,
+      newSession: true,
+      fds: ['ignore', 'ignore', 'to-parent', 'to-parent', 'from-parent'],
+      env: { PATH: process.env['PATH'] ?? '/usr/sbin:/usr/bin:/sbin:/bin', _OCI_SYNCPIPE: '3', _OCI_STARTPIPE: '4' },
+    });
+  } catch (err) {
+    throw new OciError('binary-missing', `conmon: ${(err as Error).message}`, { path }, { cause: err });
+  }
+  const stderr = child.readers.get(2)!;
+  const chunks: Buffer[] = [];
+  stderr.on('data', (chunk: Buffer) => chunks.push(chunk));
+  const ended = new Promise<void>((resolve) => {
+    stderr.once('close', resolve);
+    stderr.once('error', () => resolve());
   });
+  return {
+    process: child,
+    sync: child.readers.get(3)!,
+    start: child.writers.get(4)!,
+    async stderrText() {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([ended, new Promise<void>((resolve) => { timer = setTimeout(resolve, STDERR_GRACE_MS); })]);
+      clearTimeout(timer);
+      return Buffer.concat(chunks).toString();
+    },
+  };
+}
+
+/** conmon's first process's exit status: it exits once the container is created (the daemon it forks stays). */
+async function exitCodeOf(child: ConmonChild): Promise<number> {
+  const { code, signal } = await child.process.exited;
+  return code ?? 128 + (signal ?? 0);
 }
 
 /** The first newline-terminated line of `stream`; rejects on EOF first, or after `timeoutMs` (0: none). */
@@ -178,7 +208,6 @@ function readLine(stream: Readable, timeoutMs: number): Promise<string> {
 }
 
 /** Our ends of the pipes go: conmon writes nothing more we wait for, and they would keep Node alive. */
-function closeSync(child: ChildProcess): void {
-  for (const stream of child.stdio) stream?.destroy();
-  child.unref();
+function closePipes(child: ConmonChild): void {
+  for (const stream of child.process.readers.values()) stream.destroy();
 }

@@ -1,10 +1,10 @@
 // One command of an OCI runtime's CLI (`runc --root R state <id>`, `crun …
 // kill <id> 15`), its output captured, its refusals typed: CRI-O's runtimeCmd.
 
-import { spawn } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { OciError } from './errors.js';
 import type { RuntimeHandler } from './handlers.js';
+import { readAll, spawnProcess } from '../util/index.js';
 
 export interface CommandResult {
   stdout: Buffer;
@@ -18,17 +18,10 @@ const NOT_FOUND = /container does not exist|container not running|invalid proces
 /** Runs `<runtime> --root <root> <args…>`; rejects with a typed error unless it exits 0. */
 export async function runtimeCommand(handler: RuntimeHandler, args: string[]): Promise<CommandResult> {
   requireExecutable(handler.path, `runtime ${handler.name}`);
-  const argv = ['--root', handler.root, ...args];
-  const child = spawn(handler.path, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
-  const stdout: Buffer[] = [];
-  const stderr: Buffer[] = [];
-  child.stdout!.on('data', (chunk: Buffer) => stdout.push(chunk));
-  child.stderr!.on('data', (chunk: Buffer) => stderr.push(chunk));
-  const code = await new Promise<number>((resolve, reject) => {
-    child.once('error', reject);
-    child.once('close', (status, signal) => resolve(status ?? 128 + (signal ? 9 : 0)));
-  });
-  const result = { stdout: Buffer.concat(stdout), stderr: Buffer.concat(stderr) };
+  const child = spawnProcess(handler.path, ['--root', handler.root, ...args], { fds: ['ignore', 'to-parent', 'to-parent'], env: process.env });
+  const [stdout, stderr, status] = await Promise.all([readAll(child.readers.get(1)!), readAll(child.readers.get(2)!), child.exited]);
+  const code = status.code ?? 128 + (status.signal ?? 0);
+  const result = { stdout, stderr };
   if (code === 0) return result;
   const said = runtimeMessage(result.stderr);
   const detail = { runtime: handler.name, args, exitCode: code, stderr: said };

@@ -1,0 +1,204 @@
+/* Process creation with posix_spawn (glibc: clone(CLONE_VM|CLONE_VFORK)) for the short-lived
+ * helpers Berth starts on every `run`: conmon, `crun start`, `crun delete`. Node's
+ * child_process forks, and the fork of a ~100 MB Node process blocks the caller for 5-10 ms
+ * here per child; posix_spawn shares the memory until the exec, so it costs what the exec costs.
+ * Also pipe2(O_CLOEXEC) for the child's pipes and a non-blocking waitpid for the caller's
+ * SIGCHLD handler (libuv reaps only the children it started itself). */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <node_api.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include "napi-util.h"
+
+/* A JS array of strings as a NULL-terminated, malloc'd vector; NULL (with a TypeError thrown) on a bad element. */
+static char **string_vector(napi_env env, napi_value array, const char *what) {
+  uint32_t count = 0;
+  if (napi_get_array_length(env, array, &count) != napi_ok) {
+    napi_throw_type_error(env, NULL, what);
+    return NULL;
+  }
+  char **vector = calloc(count + 1, sizeof *vector);
+  if (!vector) return NULL;
+  for (uint32_t i = 0; i < count; i++) {
+    napi_value item;
+    size_t len = 0;
+    napi_get_element(env, array, i, &item);
+    if (napi_get_value_string_utf8(env, item, NULL, 0, &len) != napi_ok) {
+      for (uint32_t j = 0; j < i; j++) free(vector[j]);
+      free(vector);
+      napi_throw_type_error(env, NULL, what);
+      return NULL;
+    }
+    vector[i] = malloc(len + 1);
+    napi_get_value_string_utf8(env, item, vector[i], len + 1, &len);
+  }
+  return vector;
+}
+
+static void free_vector(char **vector) {
+  if (!vector) return;
+  for (char **p = vector; *p; p++) free(*p);
+  free(vector);
+}
+
+/* spawn(file, args, env, cwd | null, fds, newSession) -> pid. fds[i] is the parent's fd that
+ * becomes the child's fd i, or -1 for /dev/null. The child starts with every signal at its
+ * default and none blocked (Node ignores SIGPIPE; a runtime must not inherit that), in a new
+ * session when asked (conmon outlives us). A file without a slash is looked up in PATH. */
+static napi_value js_spawn(napi_env env, napi_callback_info info) {
+  size_t argc = 6;
+  napi_value argv[6];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  if (argc < 6) {
+    napi_throw_type_error(env, NULL, "spawn(file, args, env, cwd, fds, newSession)");
+    return NULL;
+  }
+  char file[4096], cwd[4096];
+  size_t len = 0;
+  if (napi_get_value_string_utf8(env, argv[0], file, sizeof file, &len) != napi_ok || len == 0) {
+    napi_throw_type_error(env, NULL, "expected a file to run");
+    return NULL;
+  }
+  napi_valuetype cwd_type;
+  napi_typeof(env, argv[3], &cwd_type);
+  int has_cwd = cwd_type == napi_string;
+  if (has_cwd) napi_get_value_string_utf8(env, argv[3], cwd, sizeof cwd, &len);
+  bool new_session = false;
+  napi_get_value_bool(env, argv[5], &new_session);
+  uint32_t fd_count = 0;
+  napi_get_array_length(env, argv[4], &fd_count);
+  if (fd_count > 64) {
+    napi_throw_range_error(env, NULL, "at most 64 child fds");
+    return NULL;
+  }
+
+  char **args = string_vector(env, argv[1], "args must be strings");
+  char **envp = args ? string_vector(env, argv[2], "env must be strings") : NULL;
+  if (!args || !envp) {
+    free_vector(args);
+    return NULL;
+  }
+
+  /* Each source fd is first copied above every child fd number, so that dup2(source, i) never
+   * overwrites a source a later dup2 still needs (child fd 3 <- 4 and 4 <- 3). */
+  int sources[64];
+  int err = 0;
+  posix_spawn_file_actions_t actions;
+  posix_spawnattr_t attr;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawnattr_init(&attr);
+  uint32_t copied = 0;
+  for (; copied < fd_count; copied++) {
+    napi_value item;
+    int32_t fd = -1;
+    napi_get_element(env, argv[4], copied, &item);
+    napi_get_value_int32(env, item, &fd);
+    if (fd < 0) {
+      sources[copied] = -1;
+      err = posix_spawn_file_actions_addopen(&actions, (int)copied, "/dev/null", copied == 0 ? O_RDONLY : O_WRONLY, 0);
+    } else {
+      sources[copied] = fcntl(fd, F_DUPFD_CLOEXEC, (int)fd_count);
+      if (sources[copied] < 0) err = errno;
+      else err = posix_spawn_file_actions_adddup2(&actions, sources[copied], (int)copied);
+    }
+    if (err) {
+      copied++;
+      break;
+    }
+  }
+  if (!err && has_cwd) err = posix_spawn_file_actions_addchdir_np(&actions, cwd);
+
+  sigset_t all, none;
+  sigfillset(&all);
+  sigdelset(&all, SIGKILL);
+  sigdelset(&all, SIGSTOP);
+  /* sigfillset leaves out glibc's internal signals (32, 33: SIGCANCEL, SIGSETXID), and for those
+   * posix_spawn's child then sets SIG_IGN, which the exec keeps: programs that do not install
+   * their own handler (and what they start) would ignore them. libuv's children start with them
+   * at SIG_DFL; set their bits by hand so that ours do too. */
+  for (int sig = 32; sig < SIGRTMIN; sig++) all.__val[(sig - 1) / (8 * sizeof all.__val[0])] |= 1UL << ((sig - 1) % (8 * sizeof all.__val[0]));
+  sigemptyset(&none);
+  short flags = POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK | (new_session ? POSIX_SPAWN_SETSID : 0);
+  if (!err) err = posix_spawnattr_setsigdefault(&attr, &all);
+  if (!err) err = posix_spawnattr_setsigmask(&attr, &none);
+  if (!err) err = posix_spawnattr_setflags(&attr, flags);
+
+  pid_t pid = -1;
+  if (!err) {
+    err = strchr(file, '/') ? posix_spawn(&pid, file, &actions, &attr, args, envp)
+                            : posix_spawnp(&pid, file, &actions, &attr, args, envp);
+  }
+  for (uint32_t i = 0; i < copied; i++) {
+    if (sources[i] >= 0) close(sources[i]);
+  }
+  posix_spawn_file_actions_destroy(&actions);
+  posix_spawnattr_destroy(&attr);
+  free_vector(args);
+  free_vector(envp);
+  if (err) return throw_system_error(env, err, strerror(err), "posix_spawn", file);
+  napi_value result;
+  napi_create_int32(env, pid, &result);
+  return result;
+}
+
+/* pipe() -> [readFd, writeFd], both close-on-exec (the child gets its end through dup2). */
+static napi_value js_pipe(napi_env env, napi_callback_info info) {
+  int fds[2];
+  if (pipe2(fds, O_CLOEXEC) < 0) return throw_system_error(env, errno, strerror(errno), "pipe2", NULL);
+  napi_value result, value;
+  napi_create_array_with_length(env, 2, &result);
+  for (uint32_t i = 0; i < 2; i++) {
+    napi_create_int32(env, fds[i], &value);
+    napi_set_element(env, result, i, value);
+  }
+  return result;
+}
+
+/* reap(pid) -> null while it runs, else {code, signal} (one of them null), the child reaped. */
+static napi_value js_reap(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  int32_t pid = 0;
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  if (argc < 1 || napi_get_value_int32(env, argv[0], &pid) != napi_ok || pid <= 0) {
+    napi_throw_type_error(env, NULL, "expected a pid");
+    return NULL;
+  }
+  int status = 0;
+  pid_t done;
+  do {
+    done = waitpid(pid, &status, WNOHANG);
+  } while (done < 0 && errno == EINTR);
+  napi_value result, code, signal;
+  if (done < 0) return throw_system_error(env, errno, strerror(errno), "waitpid", NULL);
+  if (done == 0) {
+    napi_get_null(env, &result);
+    return result;
+  }
+  napi_create_object(env, &result);
+  napi_get_null(env, &code);
+  napi_get_null(env, &signal);
+  if (WIFEXITED(status)) napi_create_int32(env, WEXITSTATUS(status), &code);
+  else napi_create_int32(env, WTERMSIG(status), &signal);
+  napi_set_named_property(env, result, "code", code);
+  napi_set_named_property(env, result, "signal", signal);
+  return result;
+}
+
+static napi_value init(napi_env env, napi_value exports) {
+  napi_property_descriptor methods[] = {
+    ADDON_METHOD("spawn", js_spawn),
+    ADDON_METHOD("pipe", js_pipe),
+    ADDON_METHOD("reap", js_reap),
+  };
+  napi_define_properties(env, exports, sizeof methods / sizeof methods[0], methods);
+  return exports;
+}
+
+NAPI_MODULE(NODE_GYP_MODULE_NAME, init)
