@@ -19,6 +19,9 @@ import { runtimeCommand } from './runtime-command.js';
 import type { OciLinuxResources, OciProcess } from './spec-types.js';
 import { cgroupProcesses, readCgroupStats, type ContainerStats } from './stats.js';
 
+/** How long a container whose init is gone gets for conmon's exit file before the runtime is asked. */
+const EXIT_FILE_GRACE_MS = 250;
+
 export interface RuntimeOptions {
   config: RuntimeConfig;
   /** conmon writes `<id>` here when a container exits. */
@@ -105,7 +108,12 @@ export class Runtime {
     if (await this.#recordExit(container)) return;
     if (state.initPid > 0 && isSameLiveProcess(state.initPid, state.initStartTime)) return;
     if (state.initPid <= 0) return;
-    // The init is gone (or its PID was reused): the runtime agrees it stopped, or does not know it.
+    // The init is gone. conmon writes the exit file as soon as it has reaped it, so a short wait for
+    // it usually ends here: a short-lived container (`run --rm … true`) is often seen in that gap,
+    // and asking the runtime costs a process (~10-20 ms).
+    await this.exitOrTimeout(container, EXIT_FILE_GRACE_MS);
+    if (await this.#recordExit(container)) return;
+    // Still none (or the PID was reused): the runtime agrees it stopped, or does not know it.
     let runtimeStatus = 'stopped';
     try {
       const out = await runtimeCommand(this.handler(container), ['state', container.id]);
