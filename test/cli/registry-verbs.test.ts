@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { berthOn, berthOnOk, withTestStore } from '../helpers/berth.js';
 import { buildOciImage, writeOciLayout, type OciImage } from '../helpers/oci-image.js';
-import { layerWithFile } from '../helpers/registry-images.js';
+import { layerWithFile, pushAsBuilt } from '../helpers/registry-images.js';
 import { startRegistry, type RegistryServer } from '../helpers/registry-server.js';
 import { makeBusyboxRootfs, tarOfDirectory } from '../helpers/rootfs.js';
 import { runToolOk } from '../helpers/run-tool.js';
@@ -69,6 +69,32 @@ describe('berth registry verbs (bin/berth.cjs)', () => {
     const out = await berthOnOk(store, ['pull', '-q', '--tls-verify=false', `${registry.host}/demo/busybox:v1`]);
     assert.equal(out, `${image.configDigest.slice(7)}\n`);
     assert.deepEqual(await withTestStore(store, async (s) => (await s.image(image.configDigest.slice(7))).names), [`${registry.host}/demo/busybox:v1`]);
+  });
+
+  it('pull of an image whose layers are a plain tar, zstd and gzip, by tag and by digest: the store records each blob and the container sees every layer', async () => {
+    const mixed = buildOciImage([
+      await tarOfDirectory(join(temp.dir, 'rootfs')),
+      layerWithFile('etc/zstd-layer', 'from a zstd blob\n'),
+      layerWithFile('etc/gzip-layer', 'from a gzip blob\n'),
+    ], { layerFormats: ['tar', 'zstd', 'gzip'], cmd: ['/bin/sh', '-c', 'cat /etc/zstd-layer /etc/gzip-layer'] });
+    const manifestDigest = await pushAsBuilt(mixed, 'demo/mixed:v1', registry);
+    const inspected = JSON.parse((await runToolOk('skopeo', ['inspect', '--raw', '--tls-verify=false', `docker://${registry.host}/demo/mixed:v1`])).stdout.toString()) as { layers: Array<{ mediaType: string; digest: string }> };
+    assert.deepEqual(inspected.layers.map((l) => l.mediaType.replace(/.*\.tar/, 'tar')), ['tar', 'tar+zstd', 'tar+gzip'], 'the registry serves each blob as built');
+    for (const reference of [`${registry.host}/demo/mixed:v1`, `${registry.host}/demo/mixed@${manifestDigest}`]) {
+      const store = await freshStore();
+      assert.equal(await berthOnOk(store, ['pull', '-q', '--tls-verify=false', reference]), `${mixed.configDigest.slice(7)}\n`);
+      const layers = await withTestStore(store, async (s) => {
+        const top = (await s.image(mixed.configDigest.slice(7))).topLayer!;
+        const chain = [];
+        for (let id: string | undefined = top; id; id = (await s.layer(id)).parent) chain.unshift(await s.layer(id));
+        return chain;
+      });
+      assert.deepEqual(layers.map((l) => l.compressedDigest), mixed.layerBlobs.map((b) => b.digest), reference);
+      assert.deepEqual(layers.map((l) => l.uncompressedDigest), mixed.diffIds, reference);
+      const run = await berthOn(store, ['run', '--rm', reference]);
+      assert.equal(run.code, 0, run.stderr);
+      assert.equal(run.stdout.toString(), 'from a zstd blob\nfrom a gzip blob\n');
+    }
   });
 
   it('pull resolves a short name through registries.conf (unqualified-search-registries, insecure)', async () => {

@@ -7,6 +7,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
+import { compress as zstdCompress } from 'zstd-napi';
 import type { Store } from '../../src/storage/index.js';
 
 export interface OciImage {
@@ -21,12 +22,17 @@ export interface OciImage {
   layerBlobs: Array<{ data: Buffer; digest: string; mediaType: string }>;
 }
 
+/** A layer blob as stored in a registry: a plain tar, gzip or zstd. */
+export type LayerFormat = 'tar' | 'gzip' | 'zstd';
+
 export interface OciImageOptions {
   cmd?: string[];
   /** More fields of the config's `config` object (Entrypoint, StopSignal, User, …). */
   config?: Record<string, unknown>;
   /** Compress the layer blobs with gzip (default: uncompressed `tar` media type). */
   gzip?: boolean;
+  /** Each layer's own blob format, bottom first (overrides `gzip`). */
+  layerFormats?: LayerFormat[];
   /** The config's platform (default: this machine's, linux). */
   platform?: { architecture: string; os?: string; variant?: string };
 }
@@ -38,9 +44,10 @@ export function sha256Hex(data: Buffer | string): string {
 /** Config and manifest for `layerTars` (uncompressed, bottom first), as a build tool would write them. */
 export function buildOciImage(layerTars: Buffer[], options: OciImageOptions = {}): OciImage {
   const diffIds = layerTars.map((tar) => `sha256:${sha256Hex(tar)}`);
-  const layerBlobs = layerTars.map((tar) => {
-    const data = options.gzip ? gzipSync(tar) : tar;
-    const mediaType = options.gzip ? 'application/vnd.oci.image.layer.v1.tar+gzip' : 'application/vnd.oci.image.layer.v1.tar';
+  const layerBlobs = layerTars.map((tar, i) => {
+    const format = options.layerFormats?.[i] ?? (options.gzip ? 'gzip' : 'tar');
+    const data = format === 'gzip' ? gzipSync(tar) : format === 'zstd' ? zstdCompress(tar) : tar;
+    const mediaType = format === 'tar' ? 'application/vnd.oci.image.layer.v1.tar' : `application/vnd.oci.image.layer.v1.tar+${format}`;
     return { data, digest: `sha256:${sha256Hex(data)}`, mediaType };
   });
   const config = Buffer.from(JSON.stringify({

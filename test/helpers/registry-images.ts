@@ -99,3 +99,27 @@ export async function pushWithSkopeo(source: string, name: string, target: PushT
     await rm(scratch, { recursive: true, force: true });
   }
 }
+
+/**
+ * Puts `image` into a plain-HTTP registry through the distribution API itself,
+ * blobs exactly as built: skopeo compresses an uncompressed layer on every push
+ * to a registry, so an image with a plain `tar` layer gets there only this way.
+ * Returns the manifest digest.
+ */
+export async function pushAsBuilt(image: OciImage, name: string, target: PushTarget): Promise<string> {
+  const base = `http://${target.host}/v2/${name.split(':')[0]}`;
+  const tag = name.split(':')[1] ?? 'latest';
+  for (const blob of [{ data: image.config, digest: image.configDigest }, ...image.layerBlobs]) {
+    const started = await fetch(`${base}/blobs/uploads/`, { method: 'POST' });
+    if (started.status !== 202) throw new Error(`upload of ${blob.digest} not started: HTTP ${started.status}`);
+    const location = new URL(started.headers.get('location')!, base);
+    location.searchParams.set('digest', blob.digest);
+    const put = await fetch(location, { method: 'PUT', body: new Uint8Array(blob.data), headers: { 'content-type': 'application/octet-stream' } });
+    if (put.status !== 201) throw new Error(`upload of ${blob.digest} refused: HTTP ${put.status}`);
+  }
+  const manifest = await fetch(`${base}/manifests/${tag}`, {
+    method: 'PUT', body: new Uint8Array(image.manifest), headers: { 'content-type': 'application/vnd.oci.image.manifest.v1+json' },
+  });
+  if (manifest.status !== 201) throw new Error(`manifest refused: HTTP ${manifest.status} ${await manifest.text()}`);
+  return image.manifestDigest;
+}
