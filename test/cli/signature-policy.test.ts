@@ -1,4 +1,4 @@
-// --signature-policy on berth pull and push through the shipped executable,
+// --signature-policy on berth pull, push, save and load through the shipped executable,
 // and the default policy read from $HOME/.config/containers/policy.json:
 // a refused image leaves the store (or the push target) untouched.
 
@@ -13,7 +13,7 @@ import { runTool, runToolOk } from '../helpers/run-tool.js';
 import { makeTempStore, type TempStore } from '../helpers/temp-store.js';
 import { threeLayerImage } from '../image/helpers.js';
 
-describe('berth pull/push --signature-policy', () => {
+describe('berth pull/push/save/load --signature-policy', () => {
   let temp: TempStore;
   let image: OciImage;
   let layout: string;
@@ -97,5 +97,30 @@ describe('berth pull/push --signature-policy', () => {
     assert.notEqual(result.code, 0);
     assert.match(result.stderr, /rejected by policy/);
     assert.equal(existsSync(join(target, 'index.json')), false);
+  });
+
+  it('save --signature-policy refuses a store image the policy rejects and writes no archive; load refuses an archive the docker-archive transport rejects (it has only the "" scope)', async () => {
+    const rejectStorage = await policyFile('reject-storage-save.json', { default: [{ type: 'insecureAcceptAnything' }], transports: { 'containers-storage': { '': [{ type: 'reject' }] } } });
+    const refusedArchive = join(temp.dir, 'refused.tar');
+    const refused = await berthOn(temp, ['save', '-q', '--signature-policy', rejectStorage, '-o', refusedArchive, image.configDigest.slice(7)]);
+    assert.notEqual(refused.code, 0);
+    assert.match(refused.stderr, /rejected by policy/);
+    assert.equal(existsSync(refusedArchive), false);
+
+    const archive = join(temp.dir, 'saved.tar');
+    const accept = await policyFile('accept.json', { default: [{ type: 'insecureAcceptAnything' }] });
+    await berthOnOk(temp, ['save', '-q', '--signature-policy', accept, '-o', archive, image.configDigest.slice(7)]);
+    const other = await makeTempStore('berth-cli-policy-load-');
+    try {
+      const rejectArchive = await policyFile('reject-archive.json', { default: [{ type: 'insecureAcceptAnything' }], transports: { 'docker-archive': { '': [{ type: 'reject' }] } } });
+      const load = await berthOn(other, ['load', '-q', '--signature-policy', rejectArchive, '-i', archive]);
+      assert.notEqual(load.code, 0);
+      assert.match(load.stderr, /rejected by policy/);
+      assert.deepEqual(await withTestStore(other, async (store) => ({ images: (await store.images()).length, layers: (await store.layers()).length })), { images: 0, layers: 0 });
+      const loaded = await berthOnOk(other, ['load', '-q', '--signature-policy', accept, '-i', archive]);
+      assert.match(loaded, /^Loaded image: /);
+    } finally {
+      await other.dispose();
+    }
   });
 });

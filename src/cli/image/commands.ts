@@ -75,10 +75,11 @@ export function addImageCommands(program: Command, setExit: (code: number) => vo
       .action((name: string, flags) => run(async () => (await import('./verbs/inspect.js')).history(globals(), name, { ...flags, noTrunc: flags.trunc === false }))());
     parent.command('save').description('write an image to an archive').argument('<image>')
       .option('-o, --output <file>', 'archive to write').option('--format <format>', 'docker-archive (default), oci-archive, oci-dir, docker-dir')
-      .option('-q, --quiet', 'no progress output')
+      .option('-q, --quiet', 'no progress output').option('--signature-policy <file>', 'the policy.json the image must pass')
       .action((name: string, flags) => run(async () => (await import('./verbs/transfer.js')).save(globals(), name, flags))());
     parent.command('load').description('copy the image of an archive into the store')
       .option('-i, --input <file>', 'archive to read (docker-archive or oci-archive)').option('-q, --quiet', 'no progress output')
+      .option('--signature-policy <file>', 'the policy.json the image must pass')
       .action((flags) => run(async () => (await import('./verbs/pull.js')).load(globals(), flags))());
     platformFlags(parent.command('import').description('make a one-layer image from a root filesystem tarball').argument('<file>').argument('[name]')
       .option('-c, --change <instruction>', 'CMD=…, ENTRYPOINT=…, ENV=…, EXPOSE=…, LABEL=…, USER=…, VOLUME=…, WORKDIR=…, STOPSIGNAL=… (repeatable)', collect)

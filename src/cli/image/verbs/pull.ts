@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { archiveTransportOf } from '../../../image/index.js';
+import type { Policy } from '../../../image/signature/index.js';
 import { progressListener, type ProgressMode } from '../progress-view.js';
 import type { RegistryCliFlags } from '../registry.js';
 import { platformOf, withImageServer } from '../server.js';
@@ -40,9 +41,11 @@ export async function pull(globals: GlobalImageOptions, image: string, flags: Pu
 }
 
 /** From `--input`, else from stdin (podman: "Loaded image: NAME" on stdout). */
-export async function load(globals: GlobalImageOptions, flags: { input?: string; quiet?: boolean }, stdin: NodeJS.ReadStream = process.stdin): Promise<void> {
+export async function load(globals: GlobalImageOptions, flags: { input?: string; quiet?: boolean; signaturePolicy?: string }, stdin: NodeJS.ReadStream = process.stdin): Promise<void> {
+  // As podman's copier does, the archive's image must pass the policy (its transport's scope).
+  const policy = await cliSignaturePolicy(flags);
   if (flags.input) {
-    await loadFile(globals, flags.input, flags.quiet);
+    await loadFile(globals, flags.input, policy, flags.quiet);
     return;
   }
   if (stdin.isTTY) throw new Error('berth load needs --input FILE, or an archive on stdin (not a terminal)');
@@ -53,15 +56,15 @@ export async function load(globals: GlobalImageOptions, flags: { input?: string;
   try {
     const file = join(dir, 'archive.tar');
     await pipeline(stdin, createWriteStream(file, { mode: 0o600 }));
-    await loadFile(globals, file, flags.quiet);
+    await loadFile(globals, file, policy, flags.quiet);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
 }
 
-async function loadFile(globals: GlobalImageOptions, path: string, quiet?: boolean): Promise<void> {
+async function loadFile(globals: GlobalImageOptions, path: string, policy: Policy, quiet?: boolean): Promise<void> {
   await withImageServer(globals, async (server) => {
-    const pulled = await server.pullImage(`${await archiveTransportOf(path)}:${path}`, { onEvent: progressListener(quiet ? 'quiet' : 'auto') });
+    const pulled = await server.pullImage(`${await archiveTransportOf(path)}:${path}`, { policy, onEvent: progressListener(quiet ? 'quiet' : 'auto') });
     process.stdout.write(`Loaded image: ${pulled.name}\n`);
   });
 }

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { ImageError, isTransportName } from '../../../image/index.js';
+import type { Policy } from '../../../image/signature/index.js';
 import { progressListener } from '../progress-view.js';
 import type { RegistryCliFlags } from '../registry.js';
 import { withImageServer } from '../server.js';
@@ -48,12 +49,14 @@ export async function push(globals: GlobalImageOptions, image: string, destinati
 const SAVE_FORMATS: Record<string, string> = { 'docker-archive': 'docker-archive', 'oci-archive': 'oci-archive', 'oci-dir': 'oci', 'docker-dir': 'dir' };
 
 /** To `--output`, else to stdout when it is not a terminal (the archive formats only). */
-export async function save(globals: GlobalImageOptions, image: string, flags: { output?: string; format?: string; quiet?: boolean }, stdout: NodeJS.WriteStream = process.stdout): Promise<void> {
+export async function save(globals: GlobalImageOptions, image: string, flags: { output?: string; format?: string; quiet?: boolean; signaturePolicy?: string }, stdout: NodeJS.WriteStream = process.stdout): Promise<void> {
   const format = flags.format ?? 'docker-archive';
   const transport = SAVE_FORMATS[format];
   if (!transport) throw new ImageError('invalid-option', `unknown --format ${flags.format}: one of ${Object.keys(SAVE_FORMATS).join(', ')}`, { format });
+  // The store's image must pass the policy, as in every copy containers/image makes.
+  const policy = await cliSignaturePolicy(flags);
   if (flags.output) {
-    await saveTo(globals, image, transport, flags.output, flags.quiet);
+    await saveTo(globals, image, transport, flags.output, policy, flags.quiet);
     return;
   }
   if (stdout.isTTY) throw new ImageError('invalid-option', 'berth save refuses to write an archive to a terminal: use --output FILE or redirect stdout', {});
@@ -62,18 +65,18 @@ export async function save(globals: GlobalImageOptions, image: string, flags: { 
   const dir = await mkdtemp(join(tmpdir(), 'berth-save-'));
   try {
     const file = join(dir, 'archive.tar');
-    await saveTo(globals, image, transport, file, true);
+    await saveTo(globals, image, transport, file, policy, true);
     await pipeline(createReadStream(file), stdout, { end: false });
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
 }
 
-async function saveTo(globals: GlobalImageOptions, image: string, transport: string, output: string, quiet?: boolean): Promise<void> {
+async function saveTo(globals: GlobalImageOptions, image: string, transport: string, output: string, policy: Policy, quiet?: boolean): Promise<void> {
   await withImageServer(globals, async (server) => {
     const found = await server.lookup(image);
     const name = found.names.find((n) => n === image) ?? found.names.find((n) => !n.includes('@'));
     const suffix = transport === 'dir' ? '' : transport === 'docker-archive' ? (name ? `:${name}` : '') : name ? `:${name.slice(name.lastIndexOf(':') + 1)}` : '';
-    await server.pushImage(found.id, `${transport}:${output}${suffix}`, { onEvent: progressListener(quiet ? 'quiet' : 'auto'), removeSignatures: true });
+    await server.pushImage(found.id, `${transport}:${output}${suffix}`, { onEvent: progressListener(quiet ? 'quiet' : 'auto'), removeSignatures: true, policy });
   });
 }
