@@ -2,7 +2,9 @@
  * and a mount per container is too frequent to pay for a mount(8) process.
  * fs_mount() is the same through the new mount API (fsopen, fsconfig,
  * fsmount, move_mount): each parameter is its own call, so no page limit on
- * the whole mount data applies (overlay's `lowerdir+` per lower, Linux 6.8+). */
+ * the whole mount data applies (overlay's `lowerdir+` per lower, Linux 6.8+).
+ * userns_fd() and idmapped_bind() make the idmapped lowers of a container
+ * whose IDs the overlay driver shifts at mount time (Go's pkg/idmap). */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -10,7 +12,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
+#include <signal.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include "napi-util.h"
 
@@ -158,11 +166,105 @@ static napi_value js_fs_mount(napi_env env, napi_callback_info info) {
   return result;
 }
 
+/* Writes `text` to /proc/<pid>/<file> in one write(2), as the kernel wants a whole map at once. */
+static int write_proc_file(pid_t pid, const char *file, const char *text) {
+  char path[64];
+  snprintf(path, sizeof path, "/proc/%d/%s", (int)pid, file);
+  int fd = open(path, O_WRONLY | O_CLOEXEC);
+  if (fd < 0) return -1;
+  size_t len = strlen(text);
+  ssize_t n = write(fd, text, len);
+  int err = errno;
+  close(fd);
+  if (n == (ssize_t)len) return 0;
+  errno = n < 0 ? err : EIO;
+  return -1;
+}
+
+/* userns_fd(uidMap, gidMap): a file descriptor of a new user namespace whose
+ * maps are the given `/proc/PID/uid_map` texts ("container host size" lines).
+ * As Go's CreateUsernsProcess: a child made by a raw clone(CLONE_NEWUSER) (no
+ * glibc fork handlers: the child of a multithreaded process only pauses) gets
+ * its maps written by this process; its namespace is opened before the child
+ * is killed and reaped, and the fd alone keeps the namespace alive. */
+static napi_value js_userns_fd(napi_env env, napi_callback_info info) {
+  napi_value argv[2];
+  if (!get_args(env, info, 2, argv)) return NULL;
+  char *uid_map = get_string(env, argv[0], DATA_MAX_LEN);
+  char *gid_map = uid_map ? get_string(env, argv[1], DATA_MAX_LEN) : NULL;
+  if (!gid_map) { free(uid_map); return NULL; }
+  napi_value result = NULL;
+  const char *step = "clone";
+  int nsfd = -1;
+  pid_t pid = (pid_t)syscall(SYS_clone, (unsigned long)(CLONE_NEWUSER | SIGCHLD), NULL, NULL, NULL, NULL);
+  if (pid == 0) {
+    prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+    for (;;) pause();
+  }
+  int failed = pid < 0;
+  if (!failed) { step = "write uid_map"; failed = write_proc_file(pid, "uid_map", uid_map) != 0; }
+  if (!failed) { step = "write gid_map"; failed = write_proc_file(pid, "gid_map", gid_map) != 0; }
+  if (!failed) {
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/ns/user", (int)pid);
+    step = "open user namespace";
+    nsfd = open(path, O_RDONLY | O_CLOEXEC);
+    failed = nsfd < 0;
+  }
+  int err = errno;
+  if (pid > 0) {
+    kill(pid, SIGKILL);
+    while (waitpid(pid, NULL, 0) < 0 && errno == EINTR) {}
+  }
+  if (failed) {
+    char msg[128];
+    snprintf(msg, sizeof msg, "%s: %s", step, strerror(err));
+    throw_system_error(env, err, msg, step, NULL);
+  } else {
+    napi_create_int32(env, nsfd, &result);
+  }
+  free(uid_map); free(gid_map);
+  return result;
+}
+
+/* idmapped_bind(source, target, usernsFd): Go's CreateIDMappedMount: a clone
+ * of the mount at `source` (open_tree OPEN_TREE_CLONE), idmapped through the
+ * user namespace (mount_setattr MOUNT_ATTR_IDMAP), attached on `target`, which
+ * is made (0700) when missing. */
+static napi_value js_idmapped_bind(napi_env env, napi_callback_info info) {
+  napi_value argv[3];
+  if (!get_args(env, info, 3, argv)) return NULL;
+  char *source = get_string(env, argv[0], PATH_MAX_LEN);
+  char *target = source ? get_string(env, argv[1], PATH_MAX_LEN) : NULL;
+  if (!target) { free(source); return NULL; }
+  int32_t nsfd = -1;
+  napi_get_value_int32(env, argv[2], &nsfd);
+  napi_value result = NULL;
+  const char *step = "open_tree";
+  const char *where = source;
+  int treefd = open_tree(AT_FDCWD, source, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+  int failed = treefd < 0;
+  if (!failed) {
+    struct mount_attr attr = { .attr_set = MOUNT_ATTR_IDMAP, .userns_fd = (uint64_t)nsfd };
+    step = "mount_setattr";
+    failed = mount_setattr(treefd, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof attr) != 0;
+  }
+  if (!failed) { step = "mkdir"; where = target; failed = mkdir(target, 0700) != 0 && errno != EEXIST; }
+  if (!failed) { step = "move_mount"; failed = move_mount(treefd, "", AT_FDCWD, target, MOVE_MOUNT_F_EMPTY_PATH) != 0; }
+  if (failed) throw_errno(env, errno, step, where);
+  else napi_get_undefined(env, &result);
+  if (treefd >= 0) close(treefd);
+  free(source); free(target);
+  return result;
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
     ADDON_METHOD("mount", js_mount),
     ADDON_METHOD("umount2", js_umount2),
     ADDON_METHOD("fsMount", js_fs_mount),
+    ADDON_METHOD("usernsFd", js_userns_fd),
+    ADDON_METHOD("idmappedBind", js_idmapped_bind),
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   return exports;

@@ -88,6 +88,20 @@ export class IdMappings {
   }
 }
 
+/**
+ * Go's IsContiguous: the ranges, in host order, follow one another with no
+ * gap, and so do they in container order (one ID space shifted by one
+ * offset, which an idmapped mount can express as the store needs it).
+ */
+export function isContiguous(maps: readonly IDMap[] | undefined): boolean {
+  if (!maps || maps.length < 2) return true;
+  const gapless = (key: 'hostId' | 'containerId') => {
+    const sorted = [...maps].sort((x, y) => x[key] - y[key]);
+    return sorted.every((m, i) => i === 0 || m[key] === sorted[i - 1]![key] + sorted[i - 1]!.size);
+  };
+  return gapless('hostId') && gapless('containerId');
+}
+
 function sameMaps(a: readonly IDMap[], b: readonly IDMap[]): boolean {
   return a.length === b.length && a.every((m, i) => m.containerId === b[i]!.containerId && m.hostId === b[i]!.hostId && m.size === b[i]!.size);
 }

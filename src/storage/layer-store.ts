@@ -8,7 +8,7 @@ import type { Readable } from 'node:stream';
 import type { LockFile, LastWrite } from '../lock/index.js';
 import { generateRandomId, goTimeOf, isErrno, writeFileAtomic, rewriteFileAtomicSync } from '../util/index.js';
 import { bigDataFileName } from './big-data-names.js';
-import type { Driver } from './drivers/index.js';
+import type { Driver, DriverMountOptions } from './drivers/index.js';
 import { refuseEmptyKey } from './big-data-items.js';
 import { StorageError } from './errors.js';
 import { applyNameOperation, type NameOperation } from './id-index.js';
@@ -339,20 +339,20 @@ export class LayerStore extends RecordStore<Layer> {
   /**
    * §7.3: a count > 0 whose path is still mounted is incremented; otherwise
    * the driver mounts and the count is incremented even if it was stale
-   * (Go keeps counting from a stale entry). Caller holds layers.lock W.
+   * (Go keeps counting from a stale entry). A container's maps other than
+   * the layer's own need a driver that shifts. Caller holds layers.lock W.
    */
-  async mount(layer: Layer, options: { mountLabel?: string; options?: string[]; volatile?: boolean }): Promise<string> {
+  async mount(layer: Layer, options: DriverMountOptions): Promise<string> {
     return this.withMountsLock(async () => {
       if (layer.mountCount > 0 && layer.mountPoint && (await this.driver.isMounted(layer.id))) {
         layer.mountCount++;
         this.saveMountsLocked();
         return layer.mountPoint;
       }
-      const path = await this.driver.mount(layer.id, {
-        mountLabel: options.mountLabel || layer.mountLabel,
-        options: options.options,
-        volatile: options.volatile,
-      });
+      if (options.idMappings && !options.idMappings.equals(layerMappings(layer)) && !(await this.driver.supportsShifting())) {
+        throw new StorageError('not-supported', `cannot mount layer ${layer.id}: shifting not enabled`, { id: layer.id });
+      }
+      const path = await this.driver.mount(layer.id, { ...options, mountLabel: options.mountLabel || layer.mountLabel });
       layer.mountPoint = path;
       layer.mountCount++;
       this.saveMountsLocked();

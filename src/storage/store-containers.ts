@@ -18,6 +18,7 @@ import { layerMappings } from './layer-store.js';
 import { naiveDiffSize } from './store-layers.js';
 import type { AutoUserNsOptions, Container, CreateContainerOptions, IDMap, Image, Layer } from './types.js';
 import { validateId, validateNames } from './validate.js';
+import { canUseShifting } from './shifting.js';
 
 /**
  * Go's CreateContainer: resolve the image (images read lock), make the RW
@@ -75,7 +76,9 @@ async function createContainerLocked(parts: StoreParts, options: CreateContainer
       uidMap: options.hostUidMapping ? undefined : wanted.uidMap ?? inherited?.uidMap,
       gidMap: options.hostGidMapping ? undefined : wanted.gidMap ?? inherited?.gidMap,
     };
-    return (await layers.create({ id: layerId, parent, names: [], mountLabel: options.mountLabel ?? '', options: layerOptions, storageOpt: options.storageOpt, ...maps })).layer;
+    // Go: a driver that shifts gets a layer without maps; the container's maps are applied when it is mounted.
+    const stored = (await canUseShifting(parts.driver, maps)) ? {} : maps;
+    return (await layers.create({ id: layerId, parent, names: [], mountLabel: options.mountLabel ?? '', options: layerOptions, storageOpt: options.storageOpt, ...stored })).layer;
   });
   try {
     return await parts.containers.write(async () => copyContainer(await parts.containers.create(id, names, imageId, layer.id, metadata, { ...options, volatile, uidMap: wanted.uidMap, gidMap: wanted.gidMap })));
@@ -216,27 +219,30 @@ function containerIdMaps(options: CreateContainerOptions): { uidMap?: IDMap[]; g
 
 /**
  * Go's imageTopLayerForMapping, under the layers write lock: the image's top
- * layer or one of its mapped copies whose maps are the container's; else, for
- * an image of this store, a new copy of the top layer with those maps, named
- * in the image's `mapped-layers` (an image of a read-only store gets none:
- * the container layer is remapped by itself).
+ * layer or one of its mapped copies whose maps are the container's (any
+ * layer without maps, when the driver shifts); else, for an image of this
+ * store, a new copy of the top layer with those maps (none when shifting),
+ * named in the image's `mapped-layers` (an image of a read-only store gets
+ * none: the container layer is remapped by itself).
  */
 async function imageTopLayerForMapping(parts: StoreParts, image: Image, ownImage: boolean, wanted: { uidMap?: IDMap[]; gidMap?: IDMap[] }): Promise<Layer> {
   const layers = parts.layers();
   const find = async (id: string) => layers.index.get(id) ?? (await findReadOnlyLayer(parts, id))?.layer;
   const wantedMappings = layerMappings(wanted);
+  const shifting = await canUseShifting(parts.driver, wanted);
   let top: Layer | undefined;
   for (const id of [image.topLayer!, ...(image.mappedTopLayers ?? [])]) {
     const candidate = await find(id);
     if (!candidate) continue;
     if (candidate.parent && !(await find(candidate.parent))) continue;
-    if (layerMappings(candidate).equals(wantedMappings)) return candidate;
+    const candidateMappings = layerMappings(candidate);
+    if ((shifting && candidateMappings.isIdentity) || candidateMappings.equals(wantedMappings)) return candidate;
     top ??= candidate;
   }
   if (!top) throw new StorageError('layer-unknown', `top layer ${image.topLayer} of image ${image.id}`, { id: image.topLayer });
   if (!ownImage) return top;
   const parent = top.parent ? await find(top.parent) : undefined;
-  const { layer: mapped } = await layers.create({ id: undefined, parent, names: [], mountLabel: top.mountLabel ?? '', options: {}, template: top, ...wanted });
+  const { layer: mapped } = await layers.create({ id: undefined, parent, names: [], mountLabel: top.mountLabel ?? '', options: {}, template: top, ...(shifting ? {} : wanted) });
   try {
     await parts.images.write(() => {
       const record = parts.images.index.get(image.id);

@@ -15,6 +15,7 @@ import type { StoreParts } from './store-parts.js';
 import type { CreateStorageLayerOptions, IDMap, IDMappingOptions, Layer, PutLayerOptions, StoreOptions } from './types.js';
 import { findReadOnlyLayer, readOnlyLayers } from './store-readonly.js';
 import { validateId, validateNames } from './validate.js';
+import { canUseShifting } from './shifting.js';
 
 /**
  * Go's putLayer: layers.lock W + containers.lock W. The parent may be given
@@ -49,7 +50,10 @@ export async function putLayer(parts: StoreParts, options: PutLayerOptions, diff
         if (!parent) throw new StorageError('layer-unknown', `parent ${JSON.stringify(parentRef)}`, { parent: parentRef });
         if (parts.containers.withLayer(parent.id)) throw new StorageError('parent-is-container', `layer ${parent.id}`, { parent: parent.id });
       }
-      const result = await layers.create({ id, parent, names, mountLabel, options, diff, ...layerIdMaps(options, parent, parts.options) });
+      const maps = layerIdMaps(options, parent, parts.options);
+      // Go's PutLayer: when the driver can shift them at mount time, layers keep the host's IDs and no maps.
+      const stored = (await canUseShifting(parts.driver, maps)) ? {} : maps;
+      const result = await layers.create({ id, parent, names, mountLabel, options, diff, ...stored });
       return { layer: publicLayer(result.layer), size: result.size };
     }),
   );

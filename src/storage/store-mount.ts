@@ -8,26 +8,42 @@ import type { Layer } from './types.js';
 import type { StoreParts } from './store-parts.js';
 import { requireImage } from './store-images.js';
 import { currentCallSignal } from './call-signal.js';
+import { IdMappings } from '../idmap/index.js';
+import { canUseShifting } from './shifting.js';
+
+/** What a mount asks of the layer store (Go's MountOpts). */
+interface MountRequest {
+  mountLabel?: string;
+  options?: string[];
+  volatile?: boolean;
+  idMappings?: IdMappings;
+  disableShifting?: boolean;
+}
 
 /**
- * A container ID/name mounts the container's layer with its MountOpts and
- * Volatile flag. Go holds storage.lock W across the whole mount, then
+ * A container ID/name mounts the container's layer with its MountOpts,
+ * Volatile flag and maps (a driver that shifts applies them: Go's store.Mount
+ * and mount). Go holds storage.lock W across the whole mount, then
  * layers.lock W (and mountpoints.lock W inside).
  */
 export async function mount(parts: StoreParts, ref: string, mountLabel: string): Promise<string> {
   const container = await parts.containers.read(() => parts.containers.lookup(ref));
-  const options: { mountLabel?: string; options?: string[]; volatile?: boolean } = { mountLabel };
+  const options: MountRequest = { mountLabel };
   let layerRef = ref;
   if (container) {
     layerRef = container.layerId;
     const mountOpts = container.flags?.[MOUNT_OPTS_FLAG];
     if (Array.isArray(mountOpts)) options.options = mountOpts.filter((o): o is string => typeof o === 'string');
     if (container.flags?.[VOLATILE_FLAG] === true) options.volatile = true;
+    if (container.uidMap?.length || container.gidMap?.length) {
+      options.idMappings = new IdMappings(container.uidMap, container.gidMap);
+      options.disableShifting = !(await canUseShifting(parts.driver, container));
+    }
   }
   return mountLayer(parts, layerRef, options);
 }
 
-async function mountLayer(parts: StoreParts, layerRef: string, options: { mountLabel?: string; options?: string[]; volatile?: boolean }): Promise<string> {
+async function mountLayer(parts: StoreParts, layerRef: string, options: MountRequest): Promise<string> {
   const layers = parts.layers();
   return parts.graphLock.withLock(() =>
     layers.write(async () => {

@@ -60,7 +60,7 @@ export async function openStoreParts(options: StoreOptions): Promise<StoreParts>
     driverOptions = [...driverOptions, `${d === 'vfs' ? 'vfs.' : ''}imagestore=${graphRoot}`];
   }
   const idMappings = options.uidMap?.length || options.gidMap?.length ? new IdMappings(options.uidMap, options.gidMap) : undefined;
-  const driver = await createDriver(d, { graphRoot: imageRoot, runRoot, options: driverOptions, idMappings });
+  const driver = await createDriver(d, { graphRoot: imageRoot, runRoot, options: driverOptions, idMappings, disableIdmappedMounts: options.disableIdmappedMounts });
 
   const imagesDir = join(imageRoot, `${d}-images`);
   mkdirSync(imagesDir, { recursive: true, mode: 0o700 });

@@ -303,6 +303,13 @@ export interface StoreOptions {
    */
   uidMap?: IDMap[];
   gidMap?: IDMap[];
+  /**
+   * Go's `_CONTAINERS_OVERLAY_DISABLE_IDMAP=yes` (loadStoreOptions and the CLI
+   * read that variable): overlay does not shift owners with idmapped mounts, so
+   * layers keep their maps and containers with maps get remapped copies of the
+   * image's top layer, as on vfs.
+   */
+  disableIdmappedMounts?: boolean;
 }
 
 export interface CreateStorageLayerOptions extends CallOptions {

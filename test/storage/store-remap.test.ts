@@ -15,13 +15,14 @@ import { makeTempStore, type TempStore } from '../helpers/temp-store.js';
 const UIDS = [{ containerId: 0, hostId: 100000, size: 65536 }];
 const GIDS = [{ containerId: 0, hostId: 200000, size: 65536 }];
 
+// On overlay with idmapped mounts turned off: layers stored shifted (the shifting layout: store-shifting.test.ts).
 for (const driver of ['overlay', 'vfs'] as const) {
-  describe(`a store with default maps (${driver})`, () => {
+  describe(`a store with default maps (${driver}, layers stored shifted)`, () => {
     let temp: TempStore;
     let store: Store;
     before(async () => {
       temp = await makeTempStore('berth-remap-');
-      store = await openStore({ graphRoot: temp.graphRoot, runRoot: temp.runRoot, driverName: driver, uidMap: UIDS, gidMap: GIDS });
+      store = await openStore({ graphRoot: temp.graphRoot, runRoot: temp.runRoot, driverName: driver, uidMap: UIDS, gidMap: GIDS, disableIdmappedMounts: true });
     });
     after(async () => {
       await store.close();

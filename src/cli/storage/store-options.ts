@@ -1,7 +1,7 @@
 // The StoreOptions the global flags and storage.conf produce for one command.
 
 import { resolve } from 'node:path';
-import { chooseDriver, loadStoreOptions, StorageError, type StoreOptions } from '../../storage/index.js';
+import { chooseDriver, idmappedMountsDisabled, loadStoreOptions, StorageError, type StoreOptions } from '../../storage/index.js';
 import { flagList, flagString, type ParsedFlags } from './flags.js';
 
 const STORE_FLAGS = ['graph', 'run', 'image-store', 'storage-driver', 'storage-opt'];
@@ -57,5 +57,7 @@ export async function resolveStoreOptions(beforeVerb: ParsedFlags, afterVerb: Pa
   const driverName = await chooseDriver(graphRoot, driver);
   const options: StoreOptions = { ...rest, graphRoot, runRoot, driverName, driverOptions };
   if (imageStore) options.imageStore = resolve(imageStore);
+  // Store flags leave storage.conf unread, not the environment the Go driver reads.
+  if (idmappedMountsDisabled(env)) options.disableIdmappedMounts = true;
   return { options, warnings };
 }

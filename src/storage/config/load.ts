@@ -72,6 +72,7 @@ export async function loadStoreOptions(input: LoadStoreOptionsInput): Promise<Lo
   if (settings.imageStore) options.imageStore = await expandPath(settings.imageStore, uid, env);
   if (settings.pullOptions) options.pullOptions = settings.pullOptions;
   Object.assign(options, settings.autoUserns, settings.remap);
+  if (idmappedMountsDisabled(env)) options.disableIdmappedMounts = true;
   return configFile ? { options, configFile, warnings } : { options, warnings };
 }
 
@@ -264,6 +265,11 @@ async function expandPath(path: string, uid: number, env: Env): Promise<string> 
   } catch {
     return absolute;
   }
+}
+
+/** Go's overlay driver reads `_CONTAINERS_OVERLAY_DISABLE_IDMAP` itself; the bats suite sets it. */
+export function idmappedMountsDisabled(env: Env): boolean {
+  return env._CONTAINERS_OVERLAY_DISABLE_IDMAP === 'yes';
 }
 
 function rootlessUid(env: Env): number {

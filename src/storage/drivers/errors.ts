@@ -14,6 +14,8 @@ export type DriverErrorCode =
   | 'layer-unknown'
   /** mount(2) or umount(2) failed. */
   | 'mount-failed'
+  /** A user namespace for ID maps or an idmapped mount of a lower layer could not be made. */
+  | 'idmap-failed'
   /** Copying a parent layer's tree (vfs) failed. */
   | 'copy-failed'
   /** A lower chain deeper than the driver allows. */

@@ -5,6 +5,7 @@
 import { createRequire } from 'node:module';
 import { readFileSync } from 'node:fs';
 import { statfs } from 'node:fs/promises';
+import type { IDMap, IdMappings } from '../../idmap/index.js';
 import { isErrno } from '../../util/index.js';
 import { DriverError } from './errors.js';
 
@@ -12,6 +13,8 @@ interface MountAddon {
   mount(source: string, target: string, fstype: string, flags: number, data: string): void;
   umount2(target: string, flags: number): void;
   fsMount(fstype: string, target: string, params: string[], attrs: number): void;
+  usernsFd(uidMap: string, gidMap: string): number;
+  idmappedBind(source: string, target: string, usernsFd: number): void;
 }
 
 // Compiled, this file lives in dist/src/storage/drivers/; the addon is built in the package root.
@@ -85,6 +88,29 @@ export function fsMountSyscall(fstype: string, target: string, params: string[],
     addon.fsMount(fstype, target, params, attrs);
   } catch (err) {
     throw new DriverError('mount-failed', `mounting ${fstype} on "${target}": ${(err as Error).message}`, { target, params }, { cause: err });
+  }
+}
+
+/**
+ * A file descriptor of a new user namespace with these maps (Go's
+ * CreateUsernsProcess; the helper process is gone when this returns). The
+ * caller closes it.
+ */
+export function userNamespaceFd(maps: IdMappings): number {
+  const text = (ranges: readonly IDMap[]) => ranges.map((m) => `${m.containerId} ${m.hostId} ${m.size}\n`).join('');
+  try {
+    return addon.usernsFd(text(maps.uids), text(maps.gids));
+  } catch (err) {
+    throw new DriverError('idmap-failed', `creating a user namespace for the maps: ${(err as Error).message}`, { uidMap: maps.uids, gidMap: maps.gids }, { cause: err });
+  }
+}
+
+/** Go's CreateIDMappedMount: `source`'s mount, cloned and idmapped through the namespace `usernsFd`, attached on `target` (made 0700). */
+export function idmappedBind(source: string, target: string, usernsFd: number): void {
+  try {
+    addon.idmappedBind(source, target, usernsFd);
+  } catch (err) {
+    throw new DriverError('idmap-failed', `creating an idmapped mount of "${source}" on "${target}": ${(err as Error).message}`, { source, target }, { cause: err });
   }
 }
 

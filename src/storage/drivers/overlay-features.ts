@@ -2,13 +2,14 @@
 // driver home and cached in `<runRoot>/overlay/<feature>-true|false` exactly as
 // the Go driver caches it, so both read each other's results.
 
-import { existsSync } from 'node:fs';
+import { closeSync, existsSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, rename, rm, rmdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { IdMappings } from '../../idmap/index.js';
 import { isErrno } from '../../util/index.js';
 import { archiveModule } from './archive-module.js';
 import { isDriverError } from './errors.js';
-import { detachMount, mountSyscall, parseMountOptions } from './mount-syscalls.js';
+import { detachMount, idmappedBind, mountSyscall, parseMountOptions, userNamespaceFd } from './mount-syscalls.js';
 
 /**
  * The cached answer for `feature`, or undefined when no process has probed it
@@ -99,6 +100,39 @@ export async function probeVolatile(home: string): Promise<boolean> {
   });
 }
 
+/**
+ * Go's supportsIdmappedLowerLayers: an overlay mounts on a lower that is an
+ * idmapped mount (through a namespace mapping 0 to 0). Any failure on the way
+ * (no user namespaces, no MOUNT_ATTR_IDMAP, an fs that refuses it) means no.
+ */
+export async function probeIdmappedLowers(home: string): Promise<boolean> {
+  return inScratchDir(home, 'compat', async (dir) => {
+    await makeDirs(dir, ['merged', 'lower', 'lower-mapped', 'upper', 'work'], 0o700);
+    const identity = [{ containerId: 0, hostId: 0, size: 1 }];
+    let usernsFd: number;
+    try {
+      usernsFd = userNamespaceFd(new IdMappings(identity, identity));
+    } catch (err) {
+      if (isDriverError(err, 'idmap-failed')) return false;
+      throw err;
+    }
+    const mapped = path.join(dir, 'lower-mapped');
+    try {
+      idmappedBind(path.join(dir, 'lower'), mapped, usernsFd);
+    } catch (err) {
+      if (isDriverError(err, 'idmap-failed')) return false;
+      throw err;
+    } finally {
+      closeSync(usernsFd);
+    }
+    try {
+      return await withTestMount(dir, 0, `lowerdir=${mapped},upperdir=${dir}/upper,workdir=${dir}/work`, async () => true, () => false);
+    } finally {
+      detachMount(mapped);
+    }
+  });
+}
+
 async function inScratchDir<T>(home: string, prefix: string, body: (dir: string) => Promise<T>): Promise<T> {
   const dir = await mkdtemp(path.join(home, prefix));
   try {
@@ -108,8 +142,8 @@ async function inScratchDir<T>(home: string, prefix: string, body: (dir: string)
   }
 }
 
-async function makeDirs(dir: string, names: string[]): Promise<void> {
-  for (const name of names) await mkdir(path.join(dir, name), { recursive: true, mode: 0o755 });
+async function makeDirs(dir: string, names: string[], mode = 0o755): Promise<void> {
+  for (const name of names) await mkdir(path.join(dir, name), { recursive: true, mode });
 }
 
 /** Mounts overlay on `<dir>/merged`, runs `body`, always unmounts; `onMountError` decides a refused mount. */

@@ -2,7 +2,7 @@
 // lays them out (store-format.md §1.3/1.4), kernel overlay mounts, and layer
 // diffs read from and written to the upper (`diff`) directory.
 
-import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, readlinkSync, renameSync, rmdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, closeSync, existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, renameSync, rmdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { mkdir, readdir, rm, rmdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
@@ -15,9 +15,9 @@ import { parseOverlayOptions, type OverlayOptions } from './options.js';
 import { applyWithOverlayWhiteouts, archiveModule } from './archive-module.js';
 import { backingFsOf } from './backing-fs.js';
 import { pathExists, statLayer } from './layer-stat.js';
-import { featureCheck, probeMetacopy, probeNativeDiff, probeOverlay, probeVolatile } from './overlay-features.js';
+import { featureCheck, probeIdmappedLowers, probeMetacopy, probeNativeDiff, probeOverlay, probeVolatile } from './overlay-features.js';
 import { homeOf, LINK_DIR, lowerChainForChildOf, lowerDiffDirs, lowerPath, readLowers, readShortName, recreateSymlinks } from './overlay-links.js';
-import { detachMount, isMountPoint, isOverlayMounted, mountSyscall, MS_BIND, MS_PRIVATE } from './mount-syscalls.js';
+import { detachMount, idmappedBind, isMountPoint, isOverlayMounted, mountSyscall, MS_BIND, MS_PRIVATE, userNamespaceFd } from './mount-syscalls.js';
 
 /** Mode of a base layer's `diff` (Go's defaultPerms). */
 const DEFAULT_DIFF_MODE = 0o555;
@@ -32,6 +32,7 @@ export class OverlayDriver implements Driver {
   readonly additionalImageStores: readonly string[];
   private nativeDiff: boolean | undefined;
   private supportsVolatile: boolean | undefined;
+  private idmappedLowers: boolean | undefined;
   /** The home, then `<store>/overlay` of each additional image store: where layers and `l/` links are found. */
   private readonly homes: readonly string[];
 
@@ -41,6 +42,7 @@ export class OverlayDriver implements Driver {
     private readonly options: OverlayOptions,
     private readonly backingFsName: string,
     private readonly usingMetacopy: boolean,
+    private readonly idmapDisabled: boolean,
   ) {
     this.additionalImageStores = options.imageStores;
     this.homes = [home, ...options.imageStores.map((store) => path.join(store, 'overlay'))];
@@ -76,7 +78,7 @@ export class OverlayDriver implements Driver {
     }
     const usingMetacopy = await featureCheck(runHome, `metacopy(${options.mountOptions})`, () => probeMetacopy(home, options.mountOptions));
     if (!options.skipMountHome) makePrivateMount(home);
-    const driver = new OverlayDriver(home, runHome, options, backingFs.name, usingMetacopy);
+    const driver = new OverlayDriver(home, runHome, options, backingFs.name, usingMetacopy, init.disableIdmappedMounts === true);
     // Go's Init evaluates useNaiveDiff() (in a debug log line), so the native-diff probe runs and is cached at init.
     await driver.useNativeDiff();
     return driver;
@@ -142,13 +144,13 @@ export class OverlayDriver implements Driver {
     if (shortName) rmSync(path.join(this.home, LINK_DIR, shortName), { force: true });
     const dir = path.join(this.home, id);
     // Go's Remove unmounts first: deleting through a live merged dir would be wasted work.
-    detachMount(path.join(dir, 'merged'));
+    detachLayerMounts(dir);
     try {
       rmSync(dir, { recursive: true, force: true });
     } catch (err) {
       if (!isErrno(err, 'EBUSY')) throw err;
       // Go's EnsureRemoveAll: something is still mounted inside; detach it and retry.
-      detachMount(path.join(dir, 'merged'));
+      detachLayerMounts(dir);
       rmSync(dir, { recursive: true, force: true });
     }
   }
@@ -166,6 +168,9 @@ export class OverlayDriver implements Driver {
    * Go's get(): mount options replace the configured ones when given; `ro`
    * mounts the layer's diff as a lower too; `merged/` is (re)created first.
    * A layer whose merged dir is already an overlay mount is not mounted twice.
+   * With a container's maps (and shifting), the lowers are idmapped mounts
+   * (see idmapLowers) and `diff` and `merged` belong to the maps' root, so
+   * that the container's root may write there; the upper dir keeps host IDs.
    */
   async mount(id: string, options: DriverMountOptions = {}): Promise<string> {
     const dir = this.layerDir(id);
@@ -178,12 +183,18 @@ export class OverlayDriver implements Driver {
     const chain = readLowers(homeOf(this.homes, id), id);
     if (chain.length > MAX_DEPTH) throw new DriverError('max-depth-exceeded', 'max depth exceeded', { id, depth: chain.length });
     const lowers = withRemappedDiffs(this.homes, id, chain);
+    const maps = options.idMappings && !options.idMappings.isIdentity ? options.idMappings : undefined;
+    // Go's MkdirAllAs/MkdirAs: the directories are chowned even when they exist.
+    const owner = maps?.rootPair();
     await mkdir(path.join(dir, 'diff'), { recursive: true, mode: DEFAULT_DIFF_MODE });
     await mkdir(merged, { recursive: true, mode: 0o700 });
+    if (owner) for (const made of [path.join(dir, 'diff'), merged]) chownSync(made, owner.uid, owner.gid);
     if (options.volatile && !optionList.includes('volatile') && (await this.volatileSupported())) optionList.push('volatile');
     // The kernel refuses a second mount of a volatile upper until this marker is gone.
     await rm(path.join(dir, 'work', 'work', 'incompat', 'volatile'), { recursive: true, force: true });
-    const request = { home: this.home, id, lowers, lowerPath: (lower: string) => lowerPath(this.homes, lower), readWrite, options: optionList };
+    const shift = maps !== undefined && maps.uids.length > 0 && maps.gids.length > 0 && !options.disableShifting && (await this.supportsShifting());
+    const idmapped = shift ? this.idmapLowers(id, lowers, maps) : undefined;
+    const request = { home: this.home, id, lowers: idmapped?.lowers ?? lowers, lowerPath: (lower: string) => lowerPath(this.homes, lower), readWrite, options: optionList };
     const { mountOverlayLayer } = await import('./overlay-mount.js'); // at first mount: most commands mount nothing
     try {
       await mountOverlayLayer(request);
@@ -192,13 +203,64 @@ export class OverlayDriver implements Driver {
       // A lost l/ link (crash, manual cleanup): Go rebuilds them from the link files and goes on.
       await recreateSymlinks(this.home);
       await mountOverlayLayer(request);
+    } finally {
+      // The overlay holds its own references to its lowers: the idmapped mounts can go now (Go detaches them here too).
+      idmapped?.release();
     }
     return merged;
   }
 
+  /**
+   * Go's SupportsShifting: not with `_CONTAINERS_OVERLAY_DISABLE_IDMAP=yes`,
+   * else whether an overlay mounts on an idmapped lower here (root only; probed
+   * once and cached in the run home as `idmapped-lower-dir-true|false`, the
+   * file Go reads and writes).
+   */
+  async supportsShifting(): Promise<boolean> {
+    if (this.idmapDisabled) return false;
+    this.idmappedLowers ??= process.getuid?.() === 0 && (await featureCheck(this.runHome, 'idmapped-lower-dir', () => probeIdmappedLowers(this.home)));
+    return this.idmappedLowers;
+  }
+
+  /**
+   * Go's get() when shifting: each directory that holds lowers (a home, for the
+   * `l/` links; a layer's directory, for its `diffN`) is cloned once as a mount
+   * idmapped through `maps`, on `<id>/mapped/<n>`, and the lowers are named
+   * through those clones (relative to the home, as lower entries are). The
+   * clones are detached by release(), once the overlay is mounted on them.
+   */
+  private idmapLowers(id: string, lowers: readonly string[], maps: IdMappings): { lowers: string[]; release: () => void } {
+    const mappedDir = path.join(this.home, id, 'mapped');
+    mkdirSync(mappedDir, { recursive: true, mode: 0o700 });
+    const clones = new Map<string, string>();
+    const release = () => {
+      for (const clone of clones.values()) detachMount(clone);
+    };
+    const usernsFd = userNamespaceFd(maps);
+    try {
+      const mapped = (lowers.length > 0 ? lowers : [path.join(id, 'empty')]).map((lower) => {
+        const absolute = lowerPath(this.homes, lower);
+        const source = mappedMountSource(absolute);
+        let clone = clones.get(source);
+        if (clone === undefined) {
+          clone = path.join(mappedDir, String(clones.size));
+          idmappedBind(source, clone, usernsFd);
+          clones.set(source, clone);
+        }
+        return path.relative(this.home, path.join(clone, path.relative(source, absolute)));
+      });
+      return { lowers: mapped, release };
+    } catch (err) {
+      release();
+      throw err;
+    } finally {
+      closeSync(usernsFd);
+    }
+  }
+
   async unmount(id: string): Promise<void> {
     const merged = path.join(this.layerDir(id), 'merged');
-    detachMount(merged);
+    detachLayerMounts(this.layerDir(id));
     await rmdir(merged).catch((err: unknown) => {
       if (!isErrno(err, 'ENOENT', 'EBUSY', 'ENOTEMPTY')) throw err;
     });
@@ -458,6 +520,30 @@ function hasAufsWhiteouts(dir: string): boolean {
     if (entry.isDirectory() && hasAufsWhiteouts(path.join(dir, entry.name))) return true;
   }
   return false;
+}
+
+/**
+ * Go's getMappedMountRoot: the directory to clone for a lower, the home for
+ * an `l/` link (its target, `../<id>/diff`, must resolve inside the clone).
+ */
+function mappedMountSource(lower: string): string {
+  const dir = path.dirname(lower);
+  return path.basename(dir) === LINK_DIR ? path.dirname(dir) : dir;
+}
+
+/**
+ * The layer's overlay on `merged` and, as Go's Put sweeps them, any idmapped
+ * lower left on `mapped/<n>` (a process killed between the two mounts).
+ */
+function detachLayerMounts(dir: string): void {
+  let clones: string[] = [];
+  try {
+    clones = readdirSync(path.join(dir, 'mapped'));
+  } catch (err) {
+    if (!isErrno(err, 'ENOENT', 'ENOTDIR')) throw err;
+  }
+  for (const clone of clones) detachMount(path.join(dir, 'mapped', clone));
+  detachMount(path.join(dir, 'merged'));
 }
 
 /** Go's mount.MakePrivate: bind the home onto itself if it is not a mount point, then MS_PRIVATE. */

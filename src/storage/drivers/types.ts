@@ -17,6 +17,8 @@ export interface DriverInitOptions {
   options: string[];
   /** The store's default maps (storage.conf remap-*): their root owns the driver's own directories, as Go's Init chowns them. */
   idMappings?: IdMappings;
+  /** Go's `_CONTAINERS_OVERLAY_DISABLE_IDMAP=yes`: overlay does not shift owners with idmapped mounts. */
+  disableIdmappedMounts?: boolean;
 }
 
 export interface DriverCreateOptions {
@@ -33,6 +35,14 @@ export interface DriverMountOptions {
   options?: string[];
   /** Container marked volatile: overlay adds `volatile` when the kernel supports it. */
   volatile?: boolean;
+  /**
+   * A container's maps (Go's MountOpts UidMaps/GidMaps): a driver that shifts
+   * shows the lower layers' owners through them (overlay: idmapped mounts of
+   * the lowers), and the upper directory belongs to their root.
+   */
+  idMappings?: IdMappings;
+  /** Go's DisableShifting: the maps are given but the layers were stored shifted (the maps are not contiguous). */
+  disableShifting?: boolean;
 }
 
 export interface DriverApplyOptions {
@@ -67,6 +77,12 @@ export interface Driver {
   unmount(id: string): Promise<void>;
   /** Whether `path` is currently a mount point of this layer (vfs: always true). */
   isMounted(id: string): Promise<boolean>;
+  /**
+   * Go's SupportsShifting: mount() can show a layer's files through a
+   * container's maps, so the store keeps no remapped copies of image layers
+   * (overlay when idmapped lowers work here; vfs never).
+   */
+  supportsShifting(): Promise<boolean>;
 
   /** The directory holding this layer's own files, which tar-split replay reads. */
   layerFilesDir(id: string): string;

@@ -93,6 +93,11 @@ export class VfsDriver implements Driver {
     return this.exists(id);
   }
 
+  /** Go's vfs (the naive ID-map updater): layers are stored shifted, never shown through maps. */
+  async supportsShifting(): Promise<boolean> {
+    return false;
+  }
+
   /** The layer's directory: in the home, or else in the first additional image store holding it (Go's dir2). */
   layerFilesDir(id: string): string {
     const own = path.join(this.home, 'dir', id);
