@@ -44,6 +44,10 @@ describe('berth container verbs (bin/berth.cjs)', () => {
     const out = await ok('run', '--name', 'mapped', '--uidmap', '0:100000:65536', '--gidmap', '0:200000:65536', 'busybox', '/bin/sh', '-c', script);
     assert.deepEqual(mapLines(out), ['0 100000 65536', '0 200000 65536', '0', '0:0']);
     assert.equal(await ownerInDiff('mapped', 'written'), '100000:200000');
+    // Overlay shifts here (idmapped lowers): the container's layer sits on the image's own top layer, no remapped copy.
+    const { layerId, imageId } = await fx.store.container('mapped');
+    const image = await fx.store.image(imageId);
+    assert.deepEqual([(await fx.store.layer(layerId)).parent, image.mappedTopLayers], [image.topLayer, undefined]);
     // podman's way down for the namespace's root: search permission on the store's 0700 dirs.
     assert.equal(statSync(fx.temp.graphRoot).mode & 0o777, 0o711);
     assert.equal(statSync(join(fx.temp.graphRoot, 'overlay')).mode & 0o777, 0o711);
