@@ -101,4 +101,13 @@ describe('berth storage: containers with maps on overlay that shifts, beside the
     assert.deepEqual(await layerMounts(), []);
     assert.deepEqual(readdirSync(join(home(), layer, 'mapped')), ['0']);
   });
+
+  it('with _CONTAINERS_OVERLAY_DISABLE_IDMAP=yes (store flags given) the container gets a chowned copy of the image\'s layer', async () => {
+    const env = { env: { ...process.env, _CONTAINERS_OVERLAY_DISABLE_IDMAP: 'yes' } };
+    const copied = firstLine(await berthStorage(temp, ['create-container', ...MAP_FLAGS, image], env));
+    const layer = record(await berthStorage(temp, ['layer', '--json', record(await berthStorage(temp, ['container', '--json', copied])).layer as string]));
+    assert.deepEqual([layer.uidmap, layer.gidmap], [UIDMAP, GIDMAP]);
+    assert.deepEqual(record(await berthStorage(temp, ['image', '--json', image]))['mapped-layers'], [layer.parent]);
+    await berthStorage(temp, ['delete-container', copied]);
+  });
 });

@@ -178,6 +178,14 @@ describe('loadStoreOptions() environment', () => {
     const { options } = await loadStoreOptions({ env: { STORAGE_OPTS: '' }, configPath: path, uid: 0 });
     assert.deepEqual(options.driverOptions, []);
   });
+
+  it('turns overlay\'s idmapped mounts off only for _CONTAINERS_OVERLAY_DISABLE_IDMAP=yes, as Go\'s driver reads it', async () => {
+    const path = await confFile('idmap.conf', '[storage]\ndriver = "overlay"\n');
+    for (const [value, disabled] of [['yes', true], ['1', undefined], [undefined, undefined]] as const) {
+      const { options } = await loadStoreOptions({ env: value === undefined ? {} : { _CONTAINERS_OVERLAY_DISABLE_IDMAP: value }, configPath: path, uid: 0 });
+      assert.equal(options.disableIdmappedMounts, disabled, String(value));
+    }
+  });
 });
 
 describe('loadStoreOptions() driver choice', () => {
