@@ -352,7 +352,10 @@ export class LayerStore extends RecordStore<Layer> {
       if (options.idMappings && !options.idMappings.equals(layerMappings(layer)) && !(await this.driver.supportsShifting())) {
         throw new StorageError('not-supported', `cannot mount layer ${layer.id}: shifting not enabled`, { id: layer.id });
       }
-      const path = await this.driver.mount(layer.id, { ...options, mountLabel: options.mountLabel || layer.mountLabel });
+      // A layer with maps of its own was stored shifted (made with idmapped mounts turned off):
+      // shifting it again would show its files as nobody. Go v1.50.2 shifts it anyway; Berth does not.
+      const disableShifting = options.disableShifting === true || !layerMappings(layer).isIdentity;
+      const path = await this.driver.mount(layer.id, { ...options, disableShifting, mountLabel: options.mountLabel || layer.mountLabel });
       layer.mountPoint = path;
       layer.mountCount++;
       this.saveMountsLocked();

@@ -102,12 +102,19 @@ describe('berth storage: containers with maps on overlay that shifts, beside the
     assert.deepEqual(readdirSync(join(home(), layer, 'mapped')), ['0']);
   });
 
-  it('with _CONTAINERS_OVERLAY_DISABLE_IDMAP=yes (store flags given) the container gets a chowned copy of the image\'s layer', async () => {
+  it('with _CONTAINERS_OVERLAY_DISABLE_IDMAP=yes (store flags given) the container gets a chowned copy of the image\'s layer, which a shifting store mounts as it is', async () => {
     const env = { env: { ...process.env, _CONTAINERS_OVERLAY_DISABLE_IDMAP: 'yes' } };
     const copied = firstLine(await berthStorage(temp, ['create-container', ...MAP_FLAGS, image], env));
     const layer = record(await berthStorage(temp, ['layer', '--json', record(await berthStorage(temp, ['container', '--json', copied])).layer as string]));
     assert.deepEqual([layer.uidmap, layer.gidmap], [UIDMAP, GIDMAP]);
     assert.deepEqual(record(await berthStorage(temp, ['image', '--json', image]))['mapped-layers'], [layer.parent]);
+    // Mounted where the store shifts, its files already carry host IDs and are not shifted twice (Go v1.50.2 would).
+    const root = firstLine(await berthStorage(temp, ['mount', copied]));
+    try {
+      assert.deepEqual([owner(join(root, 'etc', 'f')), owner(join(root, 'home', 'u'))], ['100000:200000', '101000:201000']);
+    } finally {
+      await berthStorage(temp, ['unmount', copied]);
+    }
     await berthStorage(temp, ['delete-container', copied]);
   });
 });
