@@ -6,13 +6,14 @@
 
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { getLockFile, type LockFile } from '../lock/index.js';
 import { isStorageError, type IDMap, type Image, type Store } from '../storage/index.js';
 import { generateRandomId } from '../util/index.js';
 import {
   Container, ContainerStatus, Runtime, generateSpec, parseSignal, resolveUser, runtimeHandler,
-  type AttachSession, type AttachStreams, type ContainerStats, type ExecSyncResult, type LogRecord, type OciLinuxResources, type RuntimeConfig, type SpecOptions,
+  type AttachSession, type AttachStreams, type ContainerStats, type ExecSyncResult, type ExitCommand, type LogRecord, type OciLinuxResources, type RuntimeConfig, type SpecOptions,
 } from '../oci/index.js';
-import { EngineError } from './errors.js';
+import { EngineError, isEngineError } from './errors.js';
 import { imageRunConfig } from './image-config.js';
 import { readLog, type LogReadOptions } from './logs.js';
 import { containerMetadata } from './metadata.js';
@@ -27,6 +28,13 @@ export interface EngineOptions {
   cgroupParent?: string;
   /** CNI conflists and plugins for containers created with `networks`. */
   cni?: { configDir: string; pluginDirs: string[] };
+  /**
+   * What conmon runs once a container this engine creates has exited
+   * (podman's cleanup process), given its ID and whether it is to be
+   * removed. Without it, only a Berth process that waits for the exit
+   * cleans up after it.
+   */
+  exitCommand?: (id: string, remove: boolean) => ExitCommand;
 }
 
 export interface CreateOptions extends Omit<SpecOptions, 'id' | 'rootfs' | 'idMaps'> {
@@ -54,6 +62,8 @@ export interface CreateOptions extends Omit<SpecOptions, 'id' | 'rootfs' | 'idMa
   networks?: string[];
   /** Published ports (-p), given to portmap. */
   portMappings?: PortMapping[];
+  /** podman's --rm: the exit command removes the container once it has exited. */
+  autoRemove?: boolean;
 }
 
 /** A container as `ps` and `inspect` show it. */
@@ -80,16 +90,20 @@ export class ContainerEngine {
   readonly runtime: Runtime;
   readonly cgroupParent: string;
   readonly cni: EngineOptions['cni'];
+  readonly #exitCommand: EngineOptions['exitCommand'];
+  readonly #lockDir: string;
 
   constructor(options: EngineOptions) {
     this.store = options.store;
     this.cgroupParent = options.cgroupParent ?? '/berth';
     this.cni = options.cni;
+    this.#exitCommand = options.exitCommand;
     if (!this.cgroupParent.startsWith('/') || this.cgroupParent.split('/').includes('..')) {
       throw new EngineError('invalid-option', `cgroup parent ${JSON.stringify(this.cgroupParent)} must be an absolute path without ..`, { cgroupParent: this.cgroupParent });
     }
     const base = join(options.store.runRoot, 'berth');
     this.runtime = new Runtime({ config: options.runtimeConfig, exitDir: join(base, 'exits'), socketDir: join(base, 'socket') });
+    this.#lockDir = join(base, 'locks');
   }
 
   /**
@@ -107,6 +121,7 @@ export class ContainerEngine {
     const id = generateRandomId();
     const name = options.name ?? `berth-${id.slice(0, 12)}`;
     let idMaps: SpecOptions['idMaps'];
+    let dirs: { persistDir: string; bundlePath: string } | undefined;
     try {
       const made = await this.store.createContainer({
         id,
@@ -129,6 +144,7 @@ export class ContainerEngine {
       const rootfs = await this.store.mount(id);
       const persistDir = await this.store.containerDirectory(id);
       const bundlePath = await this.store.containerRunDirectory(id);
+      dirs = { persistDir, bundlePath };
       if (idMaps) prepareUserNamespaceDirs({ rootfs, persistDir, bundlePath }, idMaps);
       const netns = options.networks?.length ? (await this.#setupNetwork(id, persistDir, options)).netns : undefined;
       const spec = generateSpec(imageConfig, { cgroupsPath: `${this.cgroupParent}/berth-${id}`, ...options, id, rootfs, networkNamespacePath: netns, idMaps });
@@ -149,12 +165,13 @@ export class ContainerEngine {
         createdAt: created.toISOString(),
         logSizeMax: options.logSizeMax ?? -1,
         stdin: options.interactive === true,
+        exitCommand: this.#exitCommand?.(id, options.autoRemove === true),
       });
       await container.save();
       await this.runtime.createContainer(container);
       return container;
     } catch (err) {
-      await this.#removeStoreContainer(id);
+      await this.#removeStoreContainer(id, dirs);
       throw err;
     }
   }
@@ -182,7 +199,7 @@ export class ContainerEngine {
   /** Starts a created container; an exited one runs again from the same record (as podman start does). */
   async start(ref: string): Promise<Container> {
     const container = await this.get(ref);
-    if (container.state.status === ContainerStatus.Stopped) await this.#prepareRerun(container);
+    if (container.state.status === ContainerStatus.Stopped) return this.#rerun(container.id);
     await this.runtime.startContainer(container);
     return container;
   }
@@ -192,42 +209,136 @@ export class ContainerEngine {
     if (container.state.status !== ContainerStatus.Stopped && container.state.status !== ContainerStatus.Created) {
       await this.runtime.stopContainer(container, timeoutSeconds);
     }
-    if (container.state.status === ContainerStatus.Stopped) await this.#prepareRerun(container);
+    if (container.state.status === ContainerStatus.Stopped) return this.#rerun(container.id);
     await this.runtime.startContainer(container);
     return container;
   }
 
-  /** Its root filesystem mounted again, the runtime's container made anew. */
-  async #prepareRerun(container: Container): Promise<void> {
-    await this.store.mount(container.id);
-    await this.runtime.recreateContainer(container);
+  /**
+   * An exited container started again: its root filesystem mounted, the
+   * runtime's container made anew. Under its lock, so that the cleanup
+   * process of its last run cannot unmount it midway (it comes after and
+   * finds it running, or before and leaves it for this to mount).
+   */
+  async #rerun(id: string): Promise<Container> {
+    return this.#lock(id).withLock(async () => {
+      const container = await this.#load(id);
+      if (container.state.status === ContainerStatus.Stopped) {
+        await this.store.mount(container.id);
+        await this.runtime.recreateContainer(container);
+      }
+      await this.runtime.startContainer(container);
+      return container;
+    });
   }
 
   /** The container by name, ID or unique ID prefix, its state brought up to date. */
   async get(ref: string): Promise<Container> {
-    let id: string;
-    try {
-      id = (await this.store.container(ref)).id;
-    } catch (err) {
-      if (isStorageError(err, 'container-unknown')) throw new EngineError('container-unknown', `no container with name or ID ${JSON.stringify(ref)} found`, { ref }, { cause: err });
-      throw err;
-    }
-    const container = Container.fromDisk(await this.store.containerDirectory(id));
-    if (!container) throw new EngineError('container-unknown', `container ${id} was not made by berth (no runtime record)`, { ref, id });
-    await this.runtime.updateContainerStatus(container);
-    return container;
+    return this.#load(await this.#idOf(ref));
   }
 
-  /** Every container Berth made in this store, with its true state. */
+  /** Every container Berth made in this store, with its true state (one removed meanwhile is left out). */
   async list(): Promise<Container[]> {
     const found: Container[] = [];
     for (const stored of await this.store.containers()) {
-      const container = Container.fromDisk(await this.store.containerDirectory(stored.id));
-      if (!container) continue;
-      await this.runtime.updateContainerStatus(container);
-      found.push(container);
+      try {
+        found.push(await this.#load(stored.id));
+      } catch (err) {
+        if (!isEngineError(err, 'container-unknown', 'not-berth')) throw err;
+      }
     }
     return found;
+  }
+
+  async #idOf(ref: string): Promise<string> {
+    try {
+      return (await this.store.container(ref)).id;
+    } catch (err) {
+      if (isStorageError(err, 'container-unknown')) throw unknownContainer(ref, err);
+      throw err;
+    }
+  }
+
+  /**
+   * The container's record with its state brought up to date. A failure
+   * while another process removes the container (its files go from under
+   * the read) is `container-unknown`, as the container is then.
+   */
+  async #load(id: string): Promise<Container> {
+    let container: Container | undefined;
+    try {
+      container = Container.fromDisk(await this.store.containerDirectory(id));
+      if (container) await this.runtime.updateContainerStatus(container);
+    } catch (err) {
+      if (isStorageError(err, 'container-unknown') || !(await this.store.exists(id))) throw unknownContainer(id, err);
+      throw err;
+    }
+    if (!container) throw new EngineError('not-berth', `container ${id} was not made by berth (no runtime record)`, { id });
+    return container;
+  }
+
+  /**
+   * The lock that orders the ends of a container's life across processes:
+   * its cleanup process, rm, a foreground run that removes it, a rerun. A
+   * file per container beside the exit files; removing the container
+   * removes it (a process still waiting for it then finds no container).
+   */
+  #lock(id: string): LockFile {
+    return getLockFile(join(this.#lockDir, id));
+  }
+
+  /**
+   * Runs `fn`, a caller following the container to its exit that then
+   * cleans up or removes it itself, with the container's lock shared: its
+   * cleanup process waits until `fn` is done, so the container and its exit
+   * code are still there for `fn`. `fn` must not take the lock itself
+   * (remove, cleanup, start of an exited container).
+   */
+  async watch<T>(id: string, fn: () => Promise<T>): Promise<T> {
+    return this.#lock(id).withRLock(fn);
+  }
+
+  /**
+   * podman's `container cleanup`, what conmon's exit command runs once the
+   * container has exited: the exit code recorded, the network torn down, the
+   * root filesystem unmounted; with `remove`, the container removed as rm
+   * does. Under the container's lock, so that of it and a concurrent rm,
+   * foreground run or second cleanup, the second finds nothing to do.
+   * `stoppedOnly` (the exit command's): a container already removed or
+   * running again is nothing to do rather than an error. Resolves to the
+   * container's ID, or undefined when there was nothing to do.
+   */
+  async cleanup(ref: string, options: { remove?: boolean; stoppedOnly?: boolean } = {}): Promise<string | undefined> {
+    const gone = (err: unknown): undefined => {
+      if (options.stoppedOnly && isEngineError(err, 'container-unknown')) return undefined;
+      throw err;
+    };
+    let id: string;
+    try {
+      id = await this.#idOf(ref);
+    } catch (err) {
+      return gone(err);
+    }
+    return this.#lock(id).withLock(async () => {
+      let container: Container;
+      try {
+        container = await this.#load(id);
+      } catch (err) {
+        return gone(err);
+      }
+      const { status } = container.state;
+      if (status !== ContainerStatus.Stopped) {
+        if (options.stoppedOnly) return undefined;
+        throw new EngineError('invalid-state', `container ${id} is ${status}, refusing to clean up: only an exited container is cleaned up`, { id, status });
+      }
+      if (options.remove) {
+        await this.#removeLocked(container);
+      } else {
+        await teardownNetwork(networkStateFile(container.config.persistDir));
+        await this.#unmount(id);
+      }
+      return id;
+    });
   }
 
   /**
@@ -366,15 +477,37 @@ export class ContainerEngine {
    * killed first), then the runtime's record, the mount, the store container.
    */
   async remove(ref: string, options: { force?: boolean } = {}): Promise<string> {
-    const container = await this.get(ref);
+    const { id } = await this.#stopForRemoval(await this.get(ref), options.force);
+    await this.#lock(id).withLock(async () => {
+      let container: Container;
+      try {
+        container = await this.#load(id);
+      } catch (err) {
+        // Its cleanup process removed it (run --rm) while this one waited for the lock.
+        if (isEngineError(err, 'container-unknown')) return;
+        throw err;
+      }
+      await this.#removeLocked(await this.#stopForRemoval(container, options.force));
+    });
+    return id;
+  }
+
+  /** Refuses a running or paused container, or with `force` kills it; done before the lock too (a foreground run holds it until the exit). */
+  async #stopForRemoval(container: Container, force: boolean | undefined): Promise<Container> {
     const { status } = container.state;
-    if ((status === ContainerStatus.Running || status === ContainerStatus.Paused) && !options.force) {
+    if (status !== ContainerStatus.Running && status !== ContainerStatus.Paused) return container;
+    if (!force) {
       throw new EngineError('container-running', `cannot remove container ${container.id} as it is ${status} - running or paused containers cannot be removed without force`, { id: container.id, status });
     }
-    if (status === ContainerStatus.Running || status === ContainerStatus.Paused) await this.runtime.stopContainer(container, 0);
+    await this.runtime.stopContainer(container, 0);
+    return container;
+  }
+
+  /** The runtime's container, the network, the mount, the store container, and last the lock file; the caller holds the lock. */
+  async #removeLocked(container: Container): Promise<void> {
     await this.runtime.deleteContainer(container);
-    await this.#removeStoreContainer(container.id);
-    return container.id;
+    await this.#removeStoreContainer(container.id, container.config);
+    rmSync(this.#lock(container.id).path, { force: true });
   }
 
   info(container: Container): ContainerInfo {
@@ -419,23 +552,25 @@ export class ContainerEngine {
     }
   }
 
-  /** Unmounts and deletes the store container (its RW layer and directories go with it). */
-  async #removeStoreContainer(id: string): Promise<void> {
+  /**
+   * Unmounts and deletes the store container (its RW layer and directories
+   * go with it). `dirs`: the container's directories as its config has them
+   * (none when creation failed before they were made).
+   */
+  async #removeStoreContainer(id: string, dirs: { persistDir: string; bundlePath: string } | undefined): Promise<void> {
     // The CNI DEL needs the attachment kept in the container's directory, so it goes first.
-    const persistDir = await this.store.containerDirectory(id).catch(() => undefined);
-    if (persistDir) await teardownNetwork(networkStateFile(persistDir));
+    if (dirs) await teardownNetwork(networkStateFile(dirs.persistDir));
     await this.#unmount(id);
-    let runDir: string | undefined;
-    try {
-      runDir = await this.store.containerRunDirectory(id);
-    } catch {
-      runDir = undefined;
-    }
     await this.store.deleteContainer(id).catch((err: unknown) => {
       if (!isStorageError(err, 'not-a-container', 'container-unknown')) throw err;
     });
-    if (runDir) rmSync(runDir, { recursive: true, force: true });
+    // The store removes the run directory with the container; this one is Berth's bundle even if the store had lost the record.
+    if (dirs) rmSync(dirs.bundlePath, { recursive: true, force: true });
   }
+}
+
+function unknownContainer(ref: string, cause: unknown): EngineError {
+  return new EngineError('container-unknown', `no container with name or ID ${JSON.stringify(ref)} found`, { ref }, { cause });
 }
 
 /** Beside the container's records, so that a later Berth process can DEL what this one ADDed. */

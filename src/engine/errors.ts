@@ -5,6 +5,10 @@ import { BerthError } from '../util/index.js';
 export type EngineErrorCode =
   /** No container has that name, ID or ID prefix. */
   | 'container-unknown'
+  /** The store container has no Berth record (another tool made it). */
+  | 'not-berth'
+  /** The container is not in the state the operation needs (cleanup of one still running). */
+  | 'invalid-state'
   /** The name is already used by another container. */
   | 'name-in-use'
   /** No image has that name or ID in the store. */

@@ -32,6 +32,21 @@ export interface ConmonCreateOptions {
   timeoutMs?: number;
   /** Restore from this checkpoint directory instead of creating (`--restore`). */
   restoreDir?: string;
+  /** What conmon runs once the container has exited and its exit files are written. */
+  exitCommand?: ExitCommand;
+}
+
+/**
+ * conmon's `--exit-command` (an absolute path: conmon execv()s it, no PATH
+ * search) with its `--exit-command-arg`s. It inherits conmon's environment,
+ * which is Berth's minimal one plus `env`, and /dev/null as stdin, stdout and
+ * stderr; conmon waits for it before it exits itself.
+ */
+export interface ExitCommand {
+  path: string;
+  args: string[];
+  /** Added to conmon's environment (the runtime sees them too, as CRI-O's monitor_env). */
+  env?: Record<string, string>;
 }
 
 export interface ConmonCreated {
@@ -62,7 +77,11 @@ export async function conmonCreate(options: ConmonCreateOptions): Promise<Conmon
   if (options.terminal) args.push('-t');
   else if (options.stdin) args.push('-i');
   if (options.restoreDir) args.push('--restore', options.restoreDir);
-  const child = spawnConmon(handler.monitorPath, args, options.bundle);
+  if (options.exitCommand) {
+    args.push('--exit-command', options.exitCommand.path);
+    for (const arg of options.exitCommand.args) args.push('--exit-command-arg', arg);
+  }
+  const child = spawnConmon(handler.monitorPath, args, options.bundle, options.exitCommand?.env);
   const syncLine = readLine(child.sync, options.timeoutMs ?? 240_000);
   writeAndClose(child.start, Buffer.from([0]));
   const status = await exitCodeOf(child);
@@ -111,7 +130,7 @@ export async function conmonExecSync(options: ConmonExecOptions): Promise<{ exit
   if (options.terminal) args.push('-t');
   if (options.timeoutSeconds !== undefined && options.timeoutSeconds > 0) args.push('-T', String(options.timeoutSeconds));
   args.push('--exec-process-spec', options.processSpecPath, '--runtime-arg', `--root=${handler.root}`);
-  const child = spawnConmon(handler.monitorPath, args, undefined);
+  const child = spawnConmon(handler.monitorPath, args, undefined, undefined);
   const syncLine = readLine(child.sync, 0);
   writeAndClose(child.start, Buffer.from([0]));
   await exitCodeOf(child);
@@ -147,14 +166,14 @@ interface ConmonChild {
 /** How long a failed conmon's stderr is waited for after its exit. */
 const STDERR_GRACE_MS = 500;
 
-function spawnConmon(path: string, args: string[], cwd: string | undefined): ConmonChild {
+function spawnConmon(path: string, args: string[], cwd: string | undefined, env: Record<string, string> | undefined): ConmonChild {
   let child: SpawnedProcess;
   try {
     child = spawnProcess(path, args, {
       cwd,
       newSession: true,
       fds: ['ignore', 'ignore', 'to-parent', 'to-parent', 'from-parent'],
-      env: { PATH: process.env['PATH'] ?? '/usr/sbin:/usr/bin:/sbin:/bin', _OCI_SYNCPIPE: '3', _OCI_STARTPIPE: '4' },
+      env: { ...env, PATH: process.env['PATH'] ?? '/usr/sbin:/usr/bin:/sbin:/bin', _OCI_SYNCPIPE: '3', _OCI_STARTPIPE: '4' },
     });
   } catch (err) {
     throw new OciError('binary-missing', `conmon: ${(err as Error).message}`, { path }, { cause: err });

@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isErrno, writeFileAtomic } from '../util/index.js';
 import { OciError } from './errors.js';
+import type { ExitCommand } from './conmon.js';
 import type { OciSpec } from './spec-types.js';
 
 export const ContainerStatus = {
@@ -44,6 +45,8 @@ export interface ContainerConfig {
   logSizeMax: number;
   /** Keep stdin open for attach clients (conmon `-i`); a terminal always has input. */
   stdin?: boolean;
+  /** Run by conmon after each exit (podman's cleanup process), whoever started the container. */
+  exitCommand?: ExitCommand;
 }
 
 /** Seed 000's ContainerState: the OCI state plus what the manager learned. */

@@ -70,6 +70,7 @@ export class Runtime {
         terminal: config.spec.process.terminal === true,
         stdin: config.stdin === true,
         restoreDir,
+        exitCommand: config.exitCommand,
       });
       await container.setState({
         status: ContainerStatus.Created,

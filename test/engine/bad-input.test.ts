@@ -6,7 +6,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { ContainerEngine, isEngineError } from '../../src/engine/index.js';
 import { defaultRuntimeConfig, isOciError, parseRuntimeConfig } from '../../src/oci/index.js';
-import { BUSYBOX_IMAGE, addBusyboxVariant, openEngineFixture, type EngineFixture } from './engine-fixture.js';
+import { BUSYBOX_IMAGE, addBusyboxVariant, conmonsOf, openEngineFixture, type EngineFixture } from './engine-fixture.js';
 
 describe('bad input to the engine', () => {
   let fx: EngineFixture;
@@ -32,14 +32,7 @@ describe('bad input to the engine', () => {
   async function leftovers(): Promise<string> {
     const containers = (await fx.store.containers()).map((c) => c.id).sort();
     const mounts = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter((l) => l.includes(fx.temp.graphRoot)).length;
-    const conmons = readdirSync('/proc').filter((pid) => /^\d+$/.test(pid)).filter((pid) => {
-      try {
-        const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-        return cmdline.startsWith('/usr/bin/conmon') && cmdline.includes(fx.temp.dir);
-      } catch {
-        return false;
-      }
-    }).length;
+    const conmons = conmonsOf(fx.temp.dir).length;
     const parent = `/sys/fs/cgroup/memory${fx.engine.cgroupParent}`;
     const cgroups = existsSync(parent) ? readdirSync(parent).filter((name) => name.startsWith('berth-')).sort() : [];
     return JSON.stringify({ containers, mounts, conmons, cgroups });

@@ -1,7 +1,7 @@
 // A store with busybox images and a container engine on it, for the engine's
 // integration tests (root, real conmon, runc and crun).
 
-import { readdirSync, rmdirSync } from 'node:fs';
+import { readFileSync, readdirSync, rmdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { ContainerEngine } from '../../src/engine/index.js';
 import { defaultRuntimeConfig, type RuntimeConfig } from '../../src/oci/index.js';
@@ -37,6 +37,10 @@ export async function openEngineFixture(runtimeConfig: RuntimeConfig = defaultRu
     for (const container of await engine.list().catch(() => [])) {
       await engine.remove(container.id, { force: true }).catch(() => undefined);
     }
+    // A conmon lives on until the exit command it runs is done: that would find the store gone.
+    for (const deadline = Date.now() + 10_000; conmonsOf(temp.dir).length > 0 && Date.now() < deadline;) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
     // The runtimes remove each container's cgroup, not the parent made for this fixture.
     for (const controller of readdirSync('/sys/fs/cgroup')) {
       try {
@@ -48,6 +52,18 @@ export async function openEngineFixture(runtimeConfig: RuntimeConfig = defaultRu
     await temp.dispose();
   };
   return { temp, store, engine, dispose };
+}
+
+/** PIDs of the conmon processes of containers under `dir` (a fixture's temp dir). */
+export function conmonsOf(dir: string): number[] {
+  return readdirSync('/proc').filter((pid) => /^\d+$/.test(pid)).filter((pid) => {
+    try {
+      const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+      return cmdline.startsWith('/usr/bin/conmon') && cmdline.includes(dir);
+    } catch {
+      return false;
+    }
+  }).map(Number);
 }
 
 /** Adds an image on the same busybox layer with more config fields (StopSignal, Entrypoint, …). */

@@ -2,7 +2,8 @@
 // restart, rm, ps, logs, inspect, port, wait, exec, pause, unpause, stats, update,
 // and `container checkpoint|restore|prune`, with podman's names and flags.
 
-import type { Command } from 'commander';
+import { existsSync } from 'node:fs';
+import { Option, type Command } from 'commander';
 import type { ContainerEngine, ContainerInfo, CreateOptions } from '../../engine/index.js';
 import { EngineError } from '../../engine/index.js';
 import { DEFAULT_DETACH_KEYS, parseDetachKeys, type LogRecord, type OciLinuxResources } from '../../oci/index.js';
@@ -258,6 +259,21 @@ export function registerContainerVerbs(program: Command, setExit: Exit): void {
         process.stdout.write(`${ref}\n`);
       }
     }));
+  container.command('cleanup').description('clean up the mount and network of exited containers (what conmon runs when one exits)')
+    .argument('<containers...>')
+    .option('--rm', 'remove the container as well')
+    .addOption(new Option('--stopped-only', 'a container gone or running again is nothing to do (the exit command\'s)').hideHelp())
+    .action(async (refs: string[], opts: { rm?: boolean; stoppedOnly?: boolean }) => {
+      // The exit command of a container whose store was deleted since (a temporary one): opening it would make it anew.
+      const { root, runroot } = globals();
+      if (opts.stoppedOnly && [root, runroot].some((dir) => dir !== undefined && !existsSync(dir))) return;
+      await act(async (engine) => {
+        for (const ref of refs) {
+          const id = await engine.cleanup(ref, { remove: opts.rm, stoppedOnly: opts.stoppedOnly });
+          if (id) process.stdout.write(`${id}\n`);
+        }
+      })();
+    });
   container.command('prune').description('remove all stopped containers')
     .option('-f, --force', 'do not ask for confirmation')
     .action(act(async (engine) => {
@@ -464,29 +480,33 @@ function entrypointOf(text: string): string[] {
 
 async function runContainer(engine: ContainerEngine, image: string, command: string[], opts: RunFlags): Promise<number> {
   const detachKeys = parseDetachKeys(opts.detachKeys);
-  const container = await engine.create(await checkedThenPulled(engine, image, command, opts));
-  // With --rm, remove unmounts the root filesystem: the wait leaves it mounted.
+  // With --rm, conmon's exit command removes the container: a detached one, or one whose `run` was killed.
+  const container = await engine.create({ ...await checkedThenPulled(engine, image, command, opts), autoRemove: opts.rm === true });
+  // With --rm, the cleanup below unmounts the root filesystem: the wait leaves it mounted.
   const waitOptions = { keepMounted: opts.rm === true };
   let code: number | 'detached';
   try {
-    if (!opts.detach && (opts.interactive || opts.tty)) {
-      // Attached before it starts: conmon does not replay what a container printed before a client came.
-      code = await attachToExit(engine, container.id, { stdin: opts.interactive === true, start: true, detachKeys, ...waitOptions });
-    } else {
+    if (opts.detach) {
       await engine.start(container.id);
-      if (opts.detach) {
-        process.stdout.write(`${container.id}\n`);
-        return 0;
-      }
-      code = await followToExit(engine, container.id, waitOptions);
+      process.stdout.write(`${container.id}\n`);
+      return 0;
     }
+    // Watched: the exit command waits until the output and exit code are read here; then one of the two removes it.
+    code = await engine.watch(container.id, async () => {
+      if (opts.interactive || opts.tty) {
+        // Attached before it starts: conmon does not replay what a container printed before a client came.
+        return attachToExit(engine, container.id, { stdin: opts.interactive === true, start: true, detachKeys, ...waitOptions });
+      }
+      await engine.start(container.id);
+      return followToExit(engine, container.id, waitOptions);
+    });
   } catch (err) {
     if (opts.rm) await engine.remove(container.id, { force: true }).catch(() => undefined);
     throw err;
   }
-  // Detached by the keys: the container runs on (with --rm too, as podman leaves it to its cleanup).
+  // Detached by the keys: the container runs on (with --rm too: its exit command removes it).
   if (code === 'detached') return 0;
-  if (opts.rm) await engine.remove(container.id, { force: true });
+  if (opts.rm) await engine.cleanup(container.id, { remove: true, stoppedOnly: true });
   return code;
 }
 

@@ -1,0 +1,149 @@
+// Containers that end while no Berth process waits for them: conmon runs
+// Berth's exit command (`berth … container cleanup --stopped-only [--rm] ID`),
+// which records the exit, unmounts the root filesystem and, for --rm, removes
+// the container, as podman's cleanup process does. Through bin/berth.cjs as a
+// user types it, with the real conmon and crun/runc.
+
+import assert from 'node:assert/strict';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { BERTH_BIN } from '../helpers/berth.js';
+import { runTool, type ToolResult } from '../helpers/run-tool.js';
+import { conmonsOf, openEngineFixture, type EngineFixture } from './engine-fixture.js';
+
+describe('berth container cleanup and conmon\'s exit command (bin/berth.cjs)', () => {
+  let fx: EngineFixture;
+  before(async () => { fx = await openEngineFixture(); });
+  after(async () => fx.dispose());
+
+  const berth = (args: string[], env?: NodeJS.ProcessEnv): Promise<ToolResult> =>
+    runTool(process.execPath, [BERTH_BIN, '--root', fx.temp.graphRoot, '--runroot', fx.temp.runRoot, '--storage-driver', 'overlay', ...args], { env });
+  const ok = async (...args: string[]): Promise<string> => {
+    const result = await berth(args);
+    assert.equal(result.code, 0, `berth ${args.join(' ')}: ${result.stderr}`);
+    assert.equal(result.stderr, '', `berth ${args.join(' ')} prints no warning`);
+    return result.stdout.toString();
+  };
+
+  /** Polls `check` until it holds, failing after `ms` with what it last saw. */
+  async function eventually<T>(what: string, probe: () => Promise<T> | T, check: (value: T) => boolean, ms = 8000): Promise<T> {
+    const deadline = Date.now() + ms;
+    for (;;) {
+      const value = await probe();
+      if (check(value)) return value;
+      if (Date.now() > deadline) assert.fail(`${what}: still ${JSON.stringify(value)} after ${ms} ms`);
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+  }
+
+  /** Container root filesystems mounted from the store (the driver's own private bind mount of its home is not one). */
+  const mountsOfStore = (): string[] => readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter((line) => line.includes(fx.temp.graphRoot) && line.includes('/merged'));
+  const lockFiles = (): string[] => {
+    const dir = join(fx.temp.runRoot, 'berth', 'locks');
+    return existsSync(dir) ? readdirSync(dir) : [];
+  };
+  /** What a removed container may leave: store records, mounts, conmons (still running its exit command), lock files. */
+  const leftovers = async () => ({
+    containers: (await fx.store.containers()).map((c) => c.id),
+    mounts: mountsOfStore().length,
+    conmons: conmonsOf(fx.temp.dir).length,
+    locks: lockFiles(),
+  });
+  const nothingLeft = (seen: Awaited<ReturnType<typeof leftovers>>): boolean =>
+    seen.containers.length === 0 && seen.mounts === 0 && seen.conmons === 0 && seen.locks.length === 0;
+
+  it('run -d --rm: the container is removed when it exits, with nothing left behind', async () => {
+    const id = (await ok('run', '-d', '--rm', 'busybox', '/bin/busybox', 'sleep', '0.3')).trim();
+    assert.match(id, /^[0-9a-f]{64}$/);
+    assert.match(await ok('ps', '-q', '--no-trunc'), new RegExp(id), 'running at first');
+    await eventually('ps -a after the exit', () => ok('ps', '-a', '-q', '--no-trunc'), (out) => out === '');
+    await eventually('store, mounts, conmon, lock', leftovers, nothingLeft);
+  });
+
+  it('run -d: the exited container shows Exited (0), its root filesystem unmounted; it can start again', async () => {
+    const id = (await ok('run', '-d', '--name', 'quick', 'busybox', '/bin/busybox', 'true')).trim();
+    const { layerId } = await fx.store.container(id);
+    await eventually('ps -a', () => ok('ps', '-a'), (out) => /quick/.test(out) && /Exited \(0\)/.test(out));
+    await eventually('the mount count', () => fx.store.mounted(id), (count) => count === 0);
+    await eventually('conmon', () => conmonsOf(fx.temp.dir).length, (n) => n === 0);
+    assert.deepEqual(mountsOfStore().filter((line) => line.includes(layerId)), [], 'no mount of its layer in /proc/self/mountinfo');
+    assert.equal(await ok('inspect', '--format', '{{.State.ExitCode}}', 'quick'), '0\n');
+    // Cleaning up a cleaned-up container again is nothing new.
+    assert.equal(await ok('container', 'cleanup', 'quick'), `${id}\n`);
+    // The next run mounts it again, and its own exit command unmounts it again.
+    await ok('start', 'quick');
+    await eventually('the mount count after the second run', () => fx.store.mounted(id), (count) => count === 0);
+    assert.match(await ok('ps', '-a'), /Exited \(0\)/);
+    await ok('rm', 'quick');
+    await eventually('store, mounts, conmon, lock', leftovers, nothingLeft);
+  });
+
+  it('the exit command is this berth, with the store spelled out and the environment that chooses berth.conf', async () => {
+    const conf = join(fx.temp.dir, 'berth.conf');
+    writeFileSync(conf, '[berth.runtime.runtimes.myrunc]\nruntime_path = "/usr/sbin/runc"\nruntime_root = "/run/runc"\n');
+    const env = { ...process.env, BERTH_CONF: conf };
+    const run = await berth(['run', '-d', '--rm', '--runtime', 'myrunc', 'busybox', '/bin/busybox', 'sleep', '30'], env);
+    assert.equal(run.code, 0, run.stderr);
+    const id = run.stdout.toString().trim();
+    const [conmon] = conmonsOf(fx.temp.dir);
+    const argv = readFileSync(`/proc/${conmon}/cmdline`, 'utf8').split('\0');
+    const exitArgs = argv.flatMap((arg, i) => (argv[i - 1] === '--exit-command-arg' ? [arg] : []));
+    assert.equal(argv[argv.indexOf('--exit-command') + 1], process.execPath);
+    assert.deepEqual(exitArgs, [
+      BERTH_BIN, '--root', fx.temp.graphRoot, '--runroot', fx.temp.runRoot, '--storage-driver', 'overlay',
+      'container', 'cleanup', '--stopped-only', '--rm', id,
+    ]);
+    assert.ok(readFileSync(`/proc/${conmon}/environ`, 'utf8').split('\0').includes(`BERTH_CONF=${conf}`));
+    // The cleanup process finds the handler berth.conf names: it removes the container once killed.
+    assert.equal((await berth(['kill', id], env)).code, 0);
+    await eventually('store, mounts, conmon, lock', leftovers, nothingLeft);
+  });
+
+  it('container cleanup refuses a running container and names an unknown one', async () => {
+    const id = (await ok('run', '-d', '--name', 'busy', 'busybox', '/bin/busybox', 'sleep', '30')).trim();
+    const running = await berth(['container', 'cleanup', 'busy']);
+    assert.equal(running.code, 125);
+    assert.equal(running.stderr, `Error: container ${id} is running, refusing to clean up: only an exited container is cleaned up\n`);
+    assert.equal(await fx.store.mounted(id), 1, 'still mounted');
+    const unknown = await berth(['container', 'cleanup', '--rm', 'nosuch']);
+    assert.equal(unknown.code, 125);
+    assert.equal(unknown.stderr, 'Error: no container with name or ID "nosuch" found\n');
+    // The exit command's form: a container gone or running again is nothing to do.
+    assert.equal(await ok('container', 'cleanup', '--stopped-only', 'nosuch'), '');
+    assert.equal(await ok('container', 'cleanup', '--stopped-only', '--rm', 'busy'), '');
+    await ok('rm', '-f', 'busy');
+    // Nor does a store deleted since (a temporary one) come back by being opened.
+    const goneRoot = join(fx.temp.dir, 'deleted-graph');
+    const late = await runTool(process.execPath, [BERTH_BIN, '--root', goneRoot, '--runroot', join(fx.temp.dir, 'deleted-run'), 'container', 'cleanup', '--stopped-only', '--rm', id]);
+    assert.deepEqual([late.code, late.stderr, existsSync(goneRoot)], [0, '', false]);
+    await eventually('store, mounts, conmon, lock', leftovers, nothingLeft);
+  });
+
+  it('foreground run --rm gives the output and exit code, and it and the exit command leave nothing', async () => {
+    for (let i = 0; i < 4; i++) {
+      const result = await berth(['run', '--rm', 'busybox', 'sh', '-c', `echo run ${i}; exit ${i + 3}`]);
+      assert.deepEqual([result.code, result.stdout.toString(), result.stderr], [i + 3, `run ${i}\n`, '']);
+      // Removed before `run` returned; the exit command, which waited for it, found nothing to do.
+      assert.deepEqual((await fx.store.containers()).map((c) => c.id), []);
+    }
+    await eventually('store, mounts, conmon, lock', leftovers, nothingLeft);
+  });
+
+  it('cleanup --rm, a second one and rm at once on one exited container: one removes it, none fails', async () => {
+    const id = (await ok('run', '-d', 'busybox', '/bin/busybox', 'true')).trim();
+    await eventually('ps -a', () => ok('ps', '-a', '-q', '--no-trunc'), (out) => out === `${id}\n`);
+    await eventually('exited', () => ok('inspect', '--format', '{{.State.Status}}', id), (out) => out === 'exited\n');
+    const results = await Promise.all([
+      berth(['container', 'cleanup', '--stopped-only', '--rm', id]),
+      berth(['container', 'cleanup', '--stopped-only', '--rm', id]),
+      berth(['rm', id]),
+    ]);
+    for (const result of results.slice(0, 2)) assert.deepEqual([result.code, result.stderr], [0, '']);
+    // A user's rm that comes after the removal finds no container, as podman's does.
+    const rm = results[2]!;
+    if (rm.code === 0) assert.equal(rm.stdout.toString(), `${id}\n`);
+    else assert.deepEqual([rm.code, rm.stderr], [125, `Error: no container with name or ID "${id}" found\n`]);
+    await eventually('store, mounts, conmon, lock', leftovers, nothingLeft);
+  });
+});
