@@ -64,6 +64,12 @@ export interface CreateOptions extends Omit<SpecOptions, 'id' | 'rootfs' | 'idMa
   portMappings?: PortMapping[];
   /** podman's --rm: the exit command removes the container once it has exited. */
   autoRemove?: boolean;
+  /**
+   * Seconds conmon waits before it runs the exit command: a foreground run
+   * cleans up itself, and its exit command, only there for when that process
+   * dies, should not compete with it for the CPU.
+   */
+  exitCommandDelay?: number;
 }
 
 /** A container as `ps` and `inspect` show it. */
@@ -165,7 +171,7 @@ export class ContainerEngine {
         createdAt: created.toISOString(),
         logSizeMax: options.logSizeMax ?? -1,
         stdin: options.interactive === true,
-        exitCommand: this.#exitCommand?.(id, options.autoRemove === true),
+        exitCommand: this.#exitCommand && { ...this.#exitCommand(id, options.autoRemove === true), delaySeconds: options.exitCommandDelay },
       });
       await container.save();
       await this.runtime.createContainer(container);

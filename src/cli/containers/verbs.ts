@@ -480,8 +480,13 @@ function entrypointOf(text: string): string[] {
 
 async function runContainer(engine: ContainerEngine, image: string, command: string[], opts: RunFlags): Promise<number> {
   const detachKeys = parseDetachKeys(opts.detachKeys);
-  // With --rm, conmon's exit command removes the container: a detached one, or one whose `run` was killed.
-  const container = await engine.create({ ...await checkedThenPulled(engine, image, command, opts), autoRemove: opts.rm === true });
+  // With --rm, conmon's exit command removes the container: a detached one, or one whose `run` was killed
+  // (a second later then: the foreground run, which cleans up itself, goes first without sharing the CPU with it).
+  const container = await engine.create({
+    ...await checkedThenPulled(engine, image, command, opts),
+    autoRemove: opts.rm === true,
+    exitCommandDelay: opts.detach ? undefined : 1,
+  });
   // With --rm, the cleanup below unmounts the root filesystem: the wait leaves it mounted.
   const waitOptions = { keepMounted: opts.rm === true };
   let code: number | 'detached';
