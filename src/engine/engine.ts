@@ -172,6 +172,7 @@ export class ContainerEngine {
         logSizeMax: options.logSizeMax ?? -1,
         stdin: options.interactive === true,
         exitCommand: this.#exitCommand && { ...this.#exitCommand(id, options.autoRemove === true), delaySeconds: options.exitCommandDelay },
+        ...(options.networks?.length ? { networks: options.networks, portMappings: options.portMappings } : {}),
       });
       await container.save();
       await this.runtime.createContainer(container);
@@ -230,12 +231,21 @@ export class ContainerEngine {
     return this.#lock(id).withLock(async () => {
       const container = await this.#load(id);
       if (container.state.status === ContainerStatus.Stopped) {
-        await this.store.mount(container.id);
+        await this.#prepareRerun(container);
         await this.runtime.recreateContainer(container);
       }
       await this.runtime.startContainer(container);
       return container;
     });
+  }
+
+  /** What its cleanup undid: the root filesystem mounted, the CNI networks set up again (in the namespace its spec names). */
+  async #prepareRerun(container: Container): Promise<void> {
+    await this.store.mount(container.id);
+    const { networks, persistDir } = container.config;
+    if (networks?.length && !(await readAttachment(networkStateFile(persistDir)))) {
+      await this.#setupNetwork(container.id, persistDir, container.config);
+    }
   }
 
   /** The container by name, ID or unique ID prefix, its state brought up to date. */
@@ -474,7 +484,7 @@ export class ContainerEngine {
     if (container.state.status !== ContainerStatus.Stopped) {
       throw new EngineError('invalid-option', `container ${container.id} is ${container.state.status}: only a stopped, checkpointed container can be restored`, { id: container.id });
     }
-    await this.store.mount(container.id);
+    await this.#prepareRerun(container);
     await this.runtime.restoreContainer(container, join(container.config.persistDir, 'checkpoint'));
   }
 
@@ -542,7 +552,7 @@ export class ContainerEngine {
     return readAttachment(networkStateFile(container.config.persistDir));
   }
 
-  async #setupNetwork(id: string, persistDir: string, options: CreateOptions): Promise<NetworkAttachment> {
+  async #setupNetwork(id: string, persistDir: string, options: Pick<CreateOptions, 'networks' | 'portMappings'>): Promise<NetworkAttachment> {
     if (!this.cni) throw new EngineError('invalid-option', 'CNI networking is not configured for this engine', { networks: options.networks });
     return setupNetwork({
       containerId: id, networks: options.networks ?? [], portMappings: options.portMappings,

@@ -39,7 +39,7 @@ export async function setupNetwork(options: NetworkSetupOptions): Promise<Networ
   for (const name of options.networks) configs.push(await findNetwork(options.configDir, name, options.defaults));
   const attachment: NetworkAttachment = {
     containerId: options.containerId,
-    netns: await createNetns(),
+    netns: await createNetns(options.containerId),
     portMappings: options.portMappings ?? [],
     pluginDirs: options.pluginDirs,
     networks: [],

@@ -3,7 +3,6 @@
 // /run/netns/NAME), so the namespace outlives every process and Berth.
 
 import { execFile } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
 import { NetworkError } from './errors.js';
 
@@ -13,9 +12,14 @@ function execFileAsync(file: string, args: string[]): Promise<{ stdout: string; 
 }
 const NETNS_DIR = '/run/netns';
 
-/** Makes a namespace berth-<random> (loopback up) and returns its path. */
-export async function createNetns(): Promise<string> {
-  const name = `berth-${randomBytes(8).toString('hex')}`;
+/**
+ * Makes the namespace berth-<owner> (loopback up) and returns its path: the
+ * same path each time for one container, so that its spec, which names the
+ * path, holds when an exited container's network is set up again.
+ */
+export async function createNetns(owner: string): Promise<string> {
+  if (!/^[\w.-]+$/.test(owner)) throw new NetworkError('netns-failed', `network namespace owner ${JSON.stringify(owner)} is not a plain name`, { owner });
+  const name = `berth-${owner}`;
   try {
     await execFileAsync('ip', ['netns', 'add', name]);
     await execFileAsync('ip', ['-n', name, 'link', 'set', 'lo', 'up']);

@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isErrno, writeFileAtomic } from '../util/index.js';
 import { OciError } from './errors.js';
+import type { PortMapping } from '../network/index.js';
 import type { ExitCommand } from './conmon.js';
 import type { OciSpec } from './spec-types.js';
 
@@ -47,6 +48,9 @@ export interface ContainerConfig {
   stdin?: boolean;
   /** Run by conmon after each exit (podman's cleanup process), whoever started the container. */
   exitCommand?: ExitCommand;
+  /** CNI networks it joins and the ports it publishes on them, set up again for each run after the cleanup tore them down. */
+  networks?: string[];
+  portMappings?: PortMapping[];
 }
 
 /** Seed 000's ContainerState: the OCI state plus what the manager learned. */

@@ -37,6 +37,16 @@ describe('berth run on a CNI network (bin/berth.cjs)', () => {
     rmSync(configDir, { recursive: true, force: true });
   });
 
+  /** Polls `probe` until `check` holds, failing after `ms` with what it last saw. */
+  async function eventually<T>(what: string, probe: () => Promise<T>, check: (value: T) => boolean, ms = 8000): Promise<void> {
+    for (const deadline = Date.now() + ms; ;) {
+      const value = await probe();
+      if (check(value)) return;
+      if (Date.now() > deadline) assert.fail(`${what}: still ${JSON.stringify(value)} after ${ms} ms`);
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+  }
+
   const berth = (...args: string[]): Promise<ToolResult> =>
     runTool(process.execPath, [BERTH_BIN, '--root', fx.temp.graphRoot, '--runroot', fx.temp.runRoot, '--storage-driver', 'overlay', '--cni-config-dir', configDir, ...args]);
   const ok = async (...args: string[]): Promise<string> => {
@@ -83,6 +93,21 @@ describe('berth run on a CNI network (bin/berth.cjs)', () => {
     const result = await berth('run', '--rm', '--network', net, 'busybox', '/bin/sh', '-c', 'busybox ip -4 addr show eth0 | busybox grep -q "inet 10.198." && exit 5');
     assert.equal(result.code, 5, result.stderr.toString());
     assert.deepEqual(readdirSync(join(ipamDir, net)).filter((f) => /^\d/.test(f)), []);
+  });
+
+  it('an exited container\'s network is torn down by its cleanup and set up again when it starts again', async () => {
+    const leases = () => readdirSync(join(ipamDir, net)).filter((f) => /^\d/.test(f));
+    const id = (await ok('run', '-d', '--name', 'again', '--network', net, 'busybox', '/bin/sh', '-c', 'busybox ip -4 addr show eth0 | busybox grep -q "inet 10.198." && exit 5')).trim();
+    const netns = `berth-${id}`;
+    for (const round of ['first run', 'second run']) {
+      await eventually(`${round}: exited, its lease and namespace gone`, async () => ({
+        state: await ok('inspect', '--format', '{{.State}}', 'again').then((out) => JSON.parse(out) as { Status: string; ExitCode: number }).then((st) => `${st.Status} ${st.ExitCode}`),
+        leases: leases(),
+        netns: readdirSync('/run/netns').includes(netns),
+      }), (seen) => seen.state === 'exited 5' && seen.leases.length === 0 && !seen.netns);
+      if (round === 'first run') await ok('start', 'again');
+    }
+    await ok('rm', 'again');
   });
 
   it('a missing plugin fails the create with its name and leaves no container, namespace or lease', async () => {
