@@ -325,6 +325,21 @@ export class ContainerEngine {
    * container's ID, or undefined when there was nothing to do.
    */
   async cleanup(ref: string, options: { remove?: boolean; stoppedOnly?: boolean } = {}): Promise<string | undefined> {
+    return (await this.#cleanup(ref, options))?.id;
+  }
+
+  /**
+   * The end of a foreground run, once the container has exited: what its
+   * exit command would do (cleanup, with `remove` the removal), done here,
+   * and that command ended while conmon still delays it, so that it costs
+   * nothing. Outside watch(): this takes the lock.
+   */
+  async finishRun(id: string, options: { remove?: boolean } = {}): Promise<void> {
+    const container = await this.#cleanup(id, { remove: options.remove, stoppedOnly: true });
+    if (container) this.runtime.cancelExitCommand(container);
+  }
+
+  async #cleanup(ref: string, options: { remove?: boolean; stoppedOnly?: boolean }): Promise<Container | undefined> {
     const gone = (err: unknown): undefined => {
       if (options.stoppedOnly && isEngineError(err, 'container-unknown')) return undefined;
       throw err;
@@ -353,7 +368,7 @@ export class ContainerEngine {
         await teardownNetwork(networkStateFile(container.config.persistDir));
         await this.#unmount(id);
       }
-      return id;
+      return container;
     });
   }
 

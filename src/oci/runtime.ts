@@ -5,7 +5,7 @@
 
 import { spawn, spawnSync } from 'node:child_process';
 import { constants } from 'node:os';
-import { mkdirSync, promises as fsp, rmSync, statSync, existsSync, watch } from 'node:fs';
+import { mkdirSync, promises as fsp, readFileSync, readlinkSync, rmSync, statSync, existsSync, watch } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { attachSocket, reopenLog, resizeTerminal, type AttachSession, type AttachStreams } from './attach.js';
@@ -336,6 +336,37 @@ export class Runtime {
     for (const name of ['exit', 'oom']) rmSync(join(container.config.persistDir, name), { force: true });
     await container.setState({ status: ContainerStatus.Created, pid: 0, initPid: 0, exitCode: undefined, finished: undefined, started: undefined, oomKilled: false, error: undefined });
     await this.createContainer(container);
+  }
+
+  /**
+   * Ends the exit command conmon is about to run for the container's last
+   * exit while it still sleeps out its `--exit-delay` in a child of conmon
+   * (a fork of conmon, not yet the command): for a caller that has already
+   * done what that command would do. Nothing happens when conmon is gone, has
+   * not forked yet, or the child already runs the command (which then finds
+   * nothing to do). Returns whether one was ended.
+   */
+  cancelExitCommand(container: Container): boolean {
+    const { conmonPid, conmonStartTime } = container.state;
+    if (!conmonPid || !isSameLiveProcess(conmonPid, conmonStartTime)) return false;
+    const monitor = this.handler(container).monitorPath;
+    let children: number[];
+    try {
+      children = readFileSync(`/proc/${conmonPid}/task/${conmonPid}/children`, 'latin1').trim().split(' ').filter(Boolean).map(Number);
+    } catch {
+      return false;
+    }
+    let ended = false;
+    for (const pid of children) {
+      try {
+        if (readlinkSync(`/proc/${pid}/exe`) !== monitor) continue;
+        process.kill(pid, 'SIGKILL');
+        ended = true;
+      } catch {
+        // Gone meanwhile.
+      }
+    }
+    return ended;
   }
 
   /** Removes the runtime's container (killing what is left) and the exit file and socket link. */

@@ -8,9 +8,11 @@ import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { ContainerEngine } from '../../src/engine/index.js';
+import { defaultRuntimeConfig } from '../../src/oci/index.js';
 import { BERTH_BIN } from '../helpers/berth.js';
 import { runTool, type ToolResult } from '../helpers/run-tool.js';
-import { conmonsOf, openEngineFixture, type EngineFixture } from './engine-fixture.js';
+import { BUSYBOX_IMAGE, conmonsOf, openEngineFixture, type EngineFixture } from './engine-fixture.js';
 
 describe('berth container cleanup and conmon\'s exit command (bin/berth.cjs)', () => {
   let fx: EngineFixture;
@@ -125,6 +127,25 @@ describe('berth container cleanup and conmon\'s exit command (bin/berth.cjs)', (
       assert.deepEqual([result.code, result.stdout.toString(), result.stderr], [i + 3, `run ${i}\n`, '']);
       // Removed before `run` returned; the exit command, which waited for it, found nothing to do.
       assert.deepEqual((await fx.store.containers()).map((c) => c.id), []);
+    }
+    await eventually('store, mounts, conmon, lock', leftovers, nothingLeft);
+  });
+
+  it('a foreground run\'s end (finishRun) ends the exit command conmon still delays; without it conmon runs the command', async () => {
+    // An engine whose exit command leaves a mark: /usr/bin/touch <marker>-<id>.
+    const marker = join(fx.temp.dir, 'exit-command-ran');
+    const engine = new ContainerEngine({
+      store: fx.store, runtimeConfig: defaultRuntimeConfig(), cgroupParent: fx.engine.cgroupParent,
+      exitCommand: (id) => ({ path: '/usr/bin/touch', args: [`${marker}-${id}`] }),
+    });
+    for (const finish of [true, false]) {
+      const { id } = await engine.create({ image: BUSYBOX_IMAGE, command: ['/bin/busybox', 'true'], exitCommandDelay: 1 });
+      await engine.start(id);
+      assert.equal(await engine.wait(id, { keepMounted: true }), 0);
+      if (finish) await engine.finishRun(id, { remove: true });
+      else await engine.remove(id);
+      await eventually('conmon', () => conmonsOf(fx.temp.dir).length, (n) => n === 0);
+      assert.equal(existsSync(`${marker}-${id}`), !finish, finish ? 'ended before it ran' : 'run after the delay');
     }
     await eventually('store, mounts, conmon, lock', leftovers, nothingLeft);
   });

@@ -478,17 +478,24 @@ function entrypointOf(text: string): string[] {
   return [text];
 }
 
+/**
+ * Seconds conmon waits before the exit command of a foreground run: long
+ * enough for the run, even on a loaded machine, to clean up and end it first;
+ * short enough that a killed run's container is cleaned up soon after.
+ */
+const FOREGROUND_EXIT_COMMAND_DELAY = 5;
+
 async function runContainer(engine: ContainerEngine, image: string, command: string[], opts: RunFlags): Promise<number> {
   const detachKeys = parseDetachKeys(opts.detachKeys);
-  // With --rm, conmon's exit command removes the container: a detached one, or one whose `run` was killed
-  // (a second later then: the foreground run, which cleans up itself, goes first without sharing the CPU with it).
+  // conmon's exit command cleans up (with --rm removes) a detached container, or one whose `run` was killed. A
+  // foreground run does that itself and ends the exit command during its delay, so that it costs nothing.
   const container = await engine.create({
     ...await checkedThenPulled(engine, image, command, opts),
     autoRemove: opts.rm === true,
-    exitCommandDelay: opts.detach ? undefined : 1,
+    exitCommandDelay: opts.detach ? undefined : FOREGROUND_EXIT_COMMAND_DELAY,
   });
-  // With --rm, the cleanup below unmounts the root filesystem: the wait leaves it mounted.
-  const waitOptions = { keepMounted: opts.rm === true };
+  // finishRun unmounts the root filesystem: the wait leaves it mounted.
+  const waitOptions = { keepMounted: true };
   let code: number | 'detached';
   try {
     if (opts.detach) {
@@ -496,7 +503,7 @@ async function runContainer(engine: ContainerEngine, image: string, command: str
       process.stdout.write(`${container.id}\n`);
       return 0;
     }
-    // Watched: the exit command waits until the output and exit code are read here; then one of the two removes it.
+    // Watched: an exit command that comes before finishRun waits until the output and exit code are read here.
     code = await engine.watch(container.id, async () => {
       if (opts.interactive || opts.tty) {
         // Attached before it starts: conmon does not replay what a container printed before a client came.
@@ -511,7 +518,7 @@ async function runContainer(engine: ContainerEngine, image: string, command: str
   }
   // Detached by the keys: the container runs on (with --rm too: its exit command removes it).
   if (code === 'detached') return 0;
-  if (opts.rm) await engine.cleanup(container.id, { remove: true, stoppedOnly: true });
+  await engine.finishRun(container.id, { remove: opts.rm });
   return code;
 }
 
