@@ -304,14 +304,15 @@ export class ContainerEngine {
   }
 
   /**
-   * Runs `fn`, a caller following the container to its exit that then
-   * cleans up or removes it itself, with the container's lock shared: its
-   * cleanup process waits until `fn` is done, so the container and its exit
-   * code are still there for `fn`. `fn` must not take the lock itself
-   * (remove, cleanup, start of an exited container).
+   * Runs `fn` on the container (given its ID), a caller following it to its
+   * exit (run, attach, wait, logs -f), with the container's lock shared: its
+   * cleanup process waits until `fn` is done, so that the container, its log
+   * and its exit code are still there for `fn` even with --rm. `fn` must not
+   * take the lock itself (remove, cleanup, start of an exited container).
    */
-  async watch<T>(id: string, fn: () => Promise<T>): Promise<T> {
-    return this.#lock(id).withRLock(fn);
+  async watch<T>(ref: string, fn: (id: string) => Promise<T>): Promise<T> {
+    const id = await this.#idOf(ref);
+    return this.#lock(id).withRLock(() => fn(id));
   }
 
   /**

@@ -62,6 +62,14 @@ describe('berth container cleanup and conmon\'s exit command (bin/berth.cjs)', (
     await eventually('store, mounts, conmon, lock', leftovers, nothingLeft);
   });
 
+  it('wait and logs -f on a run -d --rm container get its exit code and last line before its cleanup removes it', async () => {
+    const id = (await ok('run', '-d', '--rm', 'busybox', '/bin/sh', '-c', 'sleep 0.5; echo bye; exit 4')).trim();
+    const [waited, followed] = await Promise.all([berth(['wait', id]), berth(['logs', '-f', id])]);
+    assert.deepEqual([waited.code, waited.stdout.toString(), waited.stderr], [0, '4\n', '']);
+    assert.deepEqual([followed.code, followed.stdout.toString(), followed.stderr], [0, 'bye\n', '']);
+    await eventually('store, mounts, conmon, lock', leftovers, nothingLeft);
+  });
+
   it('run -d: the exited container shows Exited (0), its root filesystem unmounted; it can start again', async () => {
     const id = (await ok('run', '-d', '--name', 'quick', 'busybox', '/bin/busybox', 'true')).trim();
     const { layerId } = await fx.store.container(id);

@@ -61,7 +61,7 @@ export function registerContainerVerbs(program: Command, setExit: Exit): void {
     .option('--no-stdin', 'do not send stdin to the container')
     .option('--detach-keys <keys>', `keys that detach and leave the container running (default ${DEFAULT_DETACH_KEYS}; "" for none)`)
     .action(act(async (engine, ref: string, opts: { stdin?: boolean; detachKeys?: string }) =>
-      exitCodeOf(await attachToExit(engine, ref, { stdin: opts.stdin !== false, start: false, detachKeys: parseDetachKeys(opts.detachKeys) }))));
+      exitCodeOf(await engine.watch(ref, (id) => attachToExit(engine, id, { stdin: opts.stdin !== false, start: false, detachKeys: parseDetachKeys(opts.detachKeys) })))));
 
   program.command('stop').description('stop one or more containers').argument('<containers...>')
     .option('-t, --time <seconds>', 'seconds to wait before killing the container')
@@ -124,13 +124,17 @@ export function registerContainerVerbs(program: Command, setExit: Exit): void {
     .option('--tail <n>', 'only the last n lines')
     .option('-t, --timestamps', 'show timestamps')
     .action(act(async (engine, ref: string, opts: { follow?: boolean; since?: string; until?: string; tail?: string; timestamps?: boolean }) => {
-      const records = engine.logs(ref, {
-        follow: opts.follow,
-        since: opts.since ? pointInTime(opts.since) : undefined,
-        until: opts.until ? pointInTime(opts.until) : undefined,
-        tail: opts.tail === undefined ? undefined : parsePositive(opts.tail, 'tail'),
-      });
-      for await (const record of records) writeRecord(record, opts.timestamps === true);
+      const print = async (id: string): Promise<void> => {
+        const records = engine.logs(id, {
+          follow: opts.follow,
+          since: opts.since ? pointInTime(opts.since) : undefined,
+          until: opts.until ? pointInTime(opts.until) : undefined,
+          tail: opts.tail === undefined ? undefined : parsePositive(opts.tail, 'tail'),
+        });
+        for await (const record of records) writeRecord(record, opts.timestamps === true);
+      };
+      // Followed to the exit: a --rm container's cleanup waits until the last line is read.
+      await (opts.follow ? engine.watch(ref, print) : print(ref));
     }));
 
   program.command('inspect').description('show the configuration and state of containers').argument('<containers...>')
@@ -176,7 +180,7 @@ export function registerContainerVerbs(program: Command, setExit: Exit): void {
 
   program.command('wait').description('wait for containers to exit and print their exit codes').argument('<containers...>')
     .action(act(async (engine, refs: string[]) => {
-      for (const ref of refs) process.stdout.write(`${await engine.wait(ref)}\n`);
+      for (const ref of refs) process.stdout.write(`${await engine.watch(ref, (id) => engine.wait(id))}\n`);
     }));
 
   program.command('exec').description('run a command in a running container')
