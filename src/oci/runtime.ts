@@ -5,7 +5,7 @@
 
 import { spawn, spawnSync } from 'node:child_process';
 import { constants } from 'node:os';
-import { mkdirSync, promises as fsp, readFileSync, readlinkSync, rmSync, statSync, existsSync, watch } from 'node:fs';
+import { mkdirSync, promises as fsp, readFileSync, readlinkSync, realpathSync, rmSync, statSync, existsSync, watch } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { attachSocket, reopenLog, resizeTerminal, type AttachSession, type AttachStreams } from './attach.js';
@@ -344,29 +344,28 @@ export class Runtime {
    * (a fork of conmon, not yet the command): for a caller that has already
    * done what that command would do. Nothing happens when conmon is gone, has
    * not forked yet, or the child already runs the command (which then finds
-   * nothing to do). Returns whether one was ended.
+   * nothing to do).
    */
-  cancelExitCommand(container: Container): boolean {
+  cancelExitCommand(container: Container): void {
     const { conmonPid, conmonStartTime } = container.state;
-    if (!conmonPid || !isSameLiveProcess(conmonPid, conmonStartTime)) return false;
-    const monitor = this.handler(container).monitorPath;
+    if (!conmonPid || !isSameLiveProcess(conmonPid, conmonStartTime)) return;
+    let monitor: string;
     let children: number[];
     try {
+      // /proc/<pid>/exe names the binary itself, not a link to it.
+      monitor = realpathSync(this.handler(container).monitorPath);
       children = readFileSync(`/proc/${conmonPid}/task/${conmonPid}/children`, 'latin1').trim().split(' ').filter(Boolean).map(Number);
     } catch {
-      return false;
+      return;
     }
-    let ended = false;
     for (const pid of children) {
       try {
         if (readlinkSync(`/proc/${pid}/exe`) !== monitor) continue;
         process.kill(pid, 'SIGKILL');
-        ended = true;
       } catch {
         // Gone meanwhile.
       }
     }
-    return ended;
   }
 
   /** Removes the runtime's container (killing what is left) and the exit file and socket link. */
