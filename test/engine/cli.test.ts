@@ -56,6 +56,8 @@ describe('berth container verbs (bin/berth.cjs)', () => {
     assert.deepEqual(mapLines(uidOnly), ['0 100000 65536'], 'the GID map defaults to the UID map');
     for (const [flags, message] of [
       [['--userns', 'bogus'], /--userns bogus: want auto\[:size=N\] or host/],
+      [['--userns', 'keep-id'], /^Error: keep-id is only supported in rootless mode\n$/],
+      [['--userns', 'nomap'], /^Error: nomap is only supported in rootless mode\n$/],
       [['--userns', 'auto:size=0'], /"size=0" is not size=N/],
       [['--userns', 'auto', '--uidmap', '0:1:1'], /cannot be combined/],
       [['--uidmap', '0:1'], /uid setting is malformed/],

@@ -374,6 +374,8 @@ function createFlags(command: Command): Command {
  */
 function userNamespaceOf(opts: RunFlags): Pick<CreateOptions, 'uidMap' | 'gidMap' | 'autoUserNs' | 'autoUserNsSize'> {
   const [mode, settings] = splitOnce(opts.userns ?? 'host', ':');
+  // podman's words as root; Berth runs as root only.
+  if (mode === 'keep-id' || mode === 'nomap') throw new EngineError('invalid-option', `${mode} is only supported in rootless mode`, { userns: opts.userns });
   if (mode !== 'host' && mode !== 'auto') throw new EngineError('invalid-option', `--userns ${opts.userns}: want auto[:size=N] or host`, { userns: opts.userns });
   let uidMap: IDMap[];
   let gidMap: IDMap[];
