@@ -8,7 +8,7 @@ import type { Readable } from 'node:stream';
 import { OciError } from './errors.js';
 import type { RuntimeHandler } from './handlers.js';
 import { requireExecutable } from './runtime-command.js';
-import { spawnProcess, writeAndClose, type SpawnedProcess } from '../util/index.js';
+import { exitCodeOf, spawnProcess, writeAndClose, type SpawnedProcess } from '../util/index.js';
 
 export interface ConmonCreateOptions {
   handler: RuntimeHandler;
@@ -87,7 +87,8 @@ export async function conmonCreate(options: ConmonCreateOptions): Promise<Conmon
   const child = spawnConmon(handler.monitorPath, args, options.bundle, options.exitCommand?.env);
   const syncLine = readLine(child.sync, options.timeoutMs ?? 240_000);
   writeAndClose(child.start, Buffer.from([0]));
-  const status = await exitCodeOf(child);
+  // conmon's first process exits once the container is created; the daemon it forks stays.
+  const status = exitCodeOf(await child.process.exited);
   if (status !== 0) {
     syncLine.catch(() => undefined);
     const said = (await child.stderrText()).trim();
@@ -136,7 +137,7 @@ export async function conmonExecSync(options: ConmonExecOptions): Promise<{ exit
   const child = spawnConmon(handler.monitorPath, args, undefined, undefined);
   const syncLine = readLine(child.sync, 0);
   writeAndClose(child.start, Buffer.from([0]));
-  await exitCodeOf(child);
+  await child.process.exited;
   let line: string;
   try {
     line = await syncLine;
@@ -199,12 +200,6 @@ function spawnConmon(path: string, args: string[], cwd: string | undefined, env:
       return Buffer.concat(chunks).toString();
     },
   };
-}
-
-/** conmon's first process's exit status: it exits once the container is created (the daemon it forks stays). */
-async function exitCodeOf(child: ConmonChild): Promise<number> {
-  const { code, signal } = await child.process.exited;
-  return code ?? 128 + (signal ?? 0);
 }
 
 /** The first newline-terminated line of `stream`; rejects on EOF first, or after `timeoutMs` (0: none). */

@@ -4,7 +4,7 @@
 import { accessSync, constants } from 'node:fs';
 import { OciError } from './errors.js';
 import type { RuntimeHandler } from './handlers.js';
-import { readAll, spawnProcess } from '../util/index.js';
+import { exitCodeOf, readAll, spawnProcess } from '../util/index.js';
 
 export interface CommandResult {
   stdout: Buffer;
@@ -20,7 +20,7 @@ export async function runtimeCommand(handler: RuntimeHandler, args: string[]): P
   requireExecutable(handler.path, `runtime ${handler.name}`);
   const child = spawnProcess(handler.path, ['--root', handler.root, ...args], { fds: ['ignore', 'to-parent', 'to-parent'], env: process.env });
   const [stdout, stderr, status] = await Promise.all([readAll(child.readers.get(1)!), readAll(child.readers.get(2)!), child.exited]);
-  const code = status.code ?? 128 + (status.signal ?? 0);
+  const code = exitCodeOf(status);
   const result = { stdout, stderr };
   if (code === 0) return result;
   const said = runtimeMessage(result.stderr);

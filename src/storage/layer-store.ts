@@ -6,7 +6,7 @@ import { copyFileSync, mkdirSync, readFileSync, rmSync, unlinkSync } from 'node:
 import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { LockFile, LastWrite } from '../lock/index.js';
-import { generateRandomId, goTimeOf, isErrno, writeFileAtomic, rewriteFileAtomicSync } from '../util/index.js';
+import { generateRandomId, goTimeOf, isErrno, readAll, writeFileAtomic, rewriteFileAtomicSync } from '../util/index.js';
 import { bigDataFileName } from './big-data-names.js';
 import type { Driver, DriverMountOptions } from './drivers/index.js';
 import { refuseEmptyKey } from './big-data-items.js';
@@ -146,7 +146,7 @@ export class LayerStore extends RecordStore<Layer> {
     let size = -1;
     try {
       await this.commit('marker');
-      for (const item of spec.options.bigData ?? []) await this.writeBigData(layer, item.key, Buffer.isBuffer(item.data) ? item.data : await collect(item.data));
+      for (const item of spec.options.bigData ?? []) await this.writeBigData(layer, item.key, Buffer.isBuffer(item.data) ? item.data : await readAll(item.data));
       await this.createDriverLayer(layer, spec.parent, spec.storageOpt, spec.template);
       if (spec.diff) size = await this.applyDiff(layer, spec.diff, spec.options);
       if (spec.options.staged) size = await this.applyStaged(layer, spec.options.staged, spec.options);
@@ -315,7 +315,7 @@ export class LayerStore extends RecordStore<Layer> {
 
   async setBigData(layer: Layer, key: string, data: Readable | Buffer): Promise<void> {
     refuseEmptyKey('layer', key, layer.id);
-    const bytes = Buffer.isBuffer(data) ? data : await collect(data);
+    const bytes = Buffer.isBuffer(data) ? data : await readAll(data);
     await this.writeBigData(layer, key, bytes);
     await this.commit();
   }
@@ -487,12 +487,6 @@ function removeQuietly(path: string): void {
   } catch (err) {
     if (!isErrno(err, 'ENOENT')) throw err;
   }
-}
-
-async function collect(stream: Readable): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string));
-  return Buffer.concat(chunks);
 }
 
 /** Go's layerMappings: the layer's maps (none: the host's IDs). */

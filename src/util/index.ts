@@ -6,7 +6,8 @@ export { writeFileAtomic, rewriteFileAtomicSync, type AtomicWriteOptions } from 
 export { goJsonStringify, goQuote, sortedMap, goTimeNow, goTimeOf, GO_ZERO_TIME } from './go-json.js';
 export { generateRandomId, generateShortLinkId, isFullHexId } from './ids.js';
 export { fillRandom, randomBytes } from './random.js';
-export { spawnProcess, writeAndClose, readAll, type ChildFd, type ExitStatus, type SpawnOptions, type SpawnedProcess } from './spawn.js';
+export { spawnProcess, writeAndClose, exitCodeOf, type ChildFd, type ExitStatus, type SpawnOptions, type SpawnedProcess } from './spawn.js';
+export { readAll } from './read-all.js';
 export { sha256Digest } from './digest.js';
 export { copyPlain } from './plain-copy.js';
 export { readTextSync } from './read-text.js';

@@ -99,14 +99,9 @@ export function writeAndClose(fd: number, bytes: Uint8Array): void {
   }
 }
 
-/** Everything `stream` gives until its end. */
-export function readAll(stream: Readable): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    stream.on('data', (chunk: Buffer) => chunks.push(chunk));
-    stream.once('end', () => resolve(Buffer.concat(chunks)));
-    stream.once('error', reject);
-  });
+/** A shell's view of an exit: the code, or 128 plus the signal's number. */
+export function exitCodeOf({ code, signal }: ExitStatus): number {
+  return code ?? 128 + (signal ?? 0);
 }
 
 /** Children we wait for, with what settles each one's `exited`. */

@@ -16,12 +16,6 @@ export function inputStream(file: string): Readable {
   return file ? createReadStream(file, { highWaterMark: FILE_CHUNK }) : process.stdin;
 }
 
-export async function readAll(stream: Readable): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
-}
-
 /** The flags metadataOf() reads, for the verbs that take metadata. */
 export const METADATA_FLAGS: readonly FlagSpec[] = [
   { names: ['metadata', 'm'], kind: 'string', help: 'Metadata' },

@@ -5,7 +5,7 @@
 
 import { isStorageError, type Image, type Store } from '../../storage/index.js';
 import { chooseManifest, copyImage, type CopyOptions, type CopyResult } from '../copy/index.js';
-import { sha256Digest } from '../../util/index.js';
+import { readAll, sha256Digest } from '../../util/index.js';
 import { ImageError } from '../errors.js';
 import { parseConfig, type HistoryEntry, type ImageConfig } from '../manifest/index.js';
 import {
@@ -326,9 +326,7 @@ export class ImageServer {
 async function readImage(source: ImageSource, options: CallOptions & { platform?: CopyOptions['platform'] }) {
   const chosen = await chooseManifest(source, options.platform, options.signal);
   const configDigest = chosen.parsed.config.digest;
-  const chunks: Buffer[] = [];
-  for await (const chunk of (await source.getBlob(chosen.parsed.config, options)) as AsyncIterable<Buffer>) chunks.push(chunk);
-  const bytes = Buffer.concat(chunks);
+  const bytes = await readAll(await source.getBlob(chosen.parsed.config, options));
   if (sha256Digest(bytes) !== configDigest) throw new ImageError('blob-digest-mismatch', `config ${configDigest}: the content has another digest`, { digest: configDigest });
   return { manifest: chosen.manifest, manifestDigest: sha256Digest(chosen.manifest.bytes), config: parseConfig(bytes), configDigest };
 }

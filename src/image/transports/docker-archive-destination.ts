@@ -9,7 +9,7 @@ import { rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { sha256Digest } from '../../util/index.js';
+import { readAll, sha256Digest } from '../../util/index.js';
 import { ImageError } from '../errors.js';
 import { DOCKER_MANIFEST, parseConfig, type ImageConfig } from '../manifest/index.js';
 import type { DockerArchiveImage } from './docker-archive-source.js';
@@ -40,9 +40,7 @@ export class DockerArchiveDestination implements ImageDestination {
   /** Layers are named by their diffID, which the config (copied first) gives for each position. */
   async putBlob(stream: Readable, info: BlobInfo, options: PutBlobOptions = {}): Promise<BlobInfo> {
     if (options.isConfig) {
-      const chunks: Buffer[] = [];
-      for await (const chunk of stream as AsyncIterable<Buffer>) chunks.push(chunk);
-      const bytes = Buffer.concat(chunks);
+      const bytes = await readAll(stream);
       const digest = sha256Digest(bytes);
       this.config = { digest, parsed: parseConfig(bytes) };
       await this.tar.turn(() => this.tar.addFile(`${digest.slice(7)}.json`, bytes));

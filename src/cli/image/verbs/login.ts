@@ -8,6 +8,7 @@ import { Writable } from 'node:stream';
 import {
   authFiles, findCredentials, ImageError, isImageError, loginAuthFile, removeAllCredentials, removeCredentials, saveCredentials, type Credentials,
 } from '../../../image/index.js';
+import { readAll } from '../../../util/index.js';
 import { loadCliRegistryContext, registryClientFor, userEnvironment, type RegistryCliFlags } from '../registry.js';
 
 export interface LoginFlags extends Pick<RegistryCliFlags, 'tlsVerify' | 'authfile' | 'certDir'> {
@@ -76,9 +77,7 @@ function firstSearchRegistry(registries: string[]): string {
 async function credentialsToTry(key: string, files: ReturnType<typeof authFiles>, flags: LoginFlags, stdin: NodeJS.ReadStream): Promise<Credentials> {
   let password = flags.password;
   if (flags.passwordStdin) {
-    const chunks: Buffer[] = [];
-    for await (const chunk of stdin as AsyncIterable<Buffer>) chunks.push(chunk);
-    password = Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+    password = (await readAll(stdin)).toString('utf8').replace(/\r?\n$/, '');
   }
   let username = flags.username;
   if (username === undefined && password === undefined) {

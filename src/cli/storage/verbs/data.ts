@@ -6,9 +6,10 @@ import { writeFile } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Store } from '../../../storage/index.js';
+import { readAll } from '../../../util/index.js';
 import { flagBool, flagString, type FlagSpec } from '../flags.js';
 import { goSlice } from '../go-records.js';
-import { inputStream, readAll } from '../input.js';
+import { inputStream } from '../input.js';
 import { JSON_FLAG, type Verb, type VerbContext } from '../verb.js';
 
 const WRITE_FILE_FLAG: FlagSpec = { names: ['file', 'f'], kind: 'string', help: 'Write data to file' };
