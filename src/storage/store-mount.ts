@@ -4,21 +4,13 @@
 
 import { MOUNT_OPTS_FLAG, VOLATILE_FLAG } from './container-store.js';
 import { StorageError } from './errors.js';
+import type { DriverMountOptions } from './drivers/index.js';
 import type { Layer } from './types.js';
 import type { StoreParts } from './store-parts.js';
 import { requireImage } from './store-images.js';
 import { currentCallSignal } from './call-signal.js';
 import { IdMappings } from '../idmap/index.js';
 import { canUseShifting } from './shifting.js';
-
-/** What a mount asks of the layer store (Go's MountOpts). */
-interface MountRequest {
-  mountLabel?: string;
-  options?: string[];
-  volatile?: boolean;
-  idMappings?: IdMappings;
-  disableShifting?: boolean;
-}
 
 /**
  * A container ID/name mounts the container's layer with its MountOpts,
@@ -28,7 +20,7 @@ interface MountRequest {
  */
 export async function mount(parts: StoreParts, ref: string, mountLabel: string): Promise<string> {
   const container = await parts.containers.read(() => parts.containers.lookup(ref));
-  const options: MountRequest = { mountLabel };
+  const options: DriverMountOptions = { mountLabel };
   let layerRef = ref;
   if (container) {
     layerRef = container.layerId;
@@ -43,7 +35,7 @@ export async function mount(parts: StoreParts, ref: string, mountLabel: string):
   return mountLayer(parts, layerRef, options);
 }
 
-async function mountLayer(parts: StoreParts, layerRef: string, options: MountRequest): Promise<string> {
+async function mountLayer(parts: StoreParts, layerRef: string, options: DriverMountOptions): Promise<string> {
   const layers = parts.layers();
   return parts.graphLock.withLock(() =>
     layers.write(async () => {
