@@ -4,7 +4,7 @@
 // back, children that inherit or change the maps, and bad maps refused.
 
 import assert from 'node:assert/strict';
-import { chownSync, lstatSync, readdirSync } from 'node:fs';
+import { chownSync, readdirSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -13,7 +13,7 @@ import { BERTH_BIN, berthStorage, berthStorageTry } from '../helpers/berth.js';
 import { GO_STORAGE_CLI, goStorage, goStorageTry } from '../helpers/go-cli.js';
 import { runToolOk } from '../helpers/run-tool.js';
 import { TarBuilder } from '../helpers/tar-builder.js';
-import { makeTempStore, type TempStore } from '../helpers/temp-store.js';
+import { makeTempStore, ownerOf, type TempStore } from '../helpers/temp-store.js';
 
 const UIDMAP = [{ container_id: 0, host_id: 100000, size: 65536 }];
 const GIDMAP = [{ container_id: 0, host_id: 200000, size: 65536 }];
@@ -25,10 +25,7 @@ const layerJson = (result: { stdout: Buffer }) => (JSON.parse(result.stdout.toSt
 // maps (storage-shifting.test.ts), so turn that off as the bats suite does. The Go CLI 1.43 here
 // ignores this variable: its overlay driver always shifts.
 process.env._CONTAINERS_OVERLAY_DISABLE_IDMAP = 'yes';
-const owner = (file: string) => {
-  const st = lstatSync(file);
-  return `${st.uid}:${st.gid}`;
-};
+const owner = (file: string) => ownerOf(file, { noFollow: true });
 
 /** The owners a tar gives its entries, by name. */
 function tarOwners(tar: Buffer): Map<string, string> {

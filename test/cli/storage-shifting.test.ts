@@ -5,14 +5,14 @@
 // upper dir, and no mount left after unmount.
 
 import assert from 'node:assert/strict';
-import { chownSync, existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { chownSync, existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { berthStorage } from '../helpers/berth.js';
 import { goStorage } from '../helpers/go-cli.js';
 import { TarBuilder } from '../helpers/tar-builder.js';
-import { makeTempStore, mountPointsUnder, type TempStore } from '../helpers/temp-store.js';
+import { makeTempStore, mountPointsUnder, ownerOf, type TempStore } from '../helpers/temp-store.js';
 
 const MAP_FLAGS = ['--uidmap', '0:100000:65536', '--gidmap', '0:200000:65536'];
 const UIDMAP = [{ container_id: 0, host_id: 100000, size: 65536 }];
@@ -21,10 +21,6 @@ const GIDMAP = [{ container_id: 0, host_id: 200000, size: 65536 }];
 const firstLine = (result: { stdout: Buffer }) => result.stdout.toString().split('\n')[0]!;
 /** The one record `<verb> --json <id>` prints (a list of one). */
 const record = (result: { stdout: Buffer }) => (JSON.parse(result.stdout.toString()) as Array<Record<string, unknown>>)[0]!;
-const owner = (file: string) => {
-  const st = statSync(file);
-  return `${st.uid}:${st.gid}`;
-};
 
 describe('berth storage: containers with maps on overlay that shifts, beside the Go CLI', () => {
   let temp: TempStore;
@@ -62,7 +58,7 @@ describe('berth storage: containers with maps on overlay that shifts, beside the
     assert.equal(imageRecord['mapped-layers'], undefined, 'no remapped copy registered');
     const layers = JSON.parse((await berthStorage(temp, ['layers', '--json'])).stdout.toString()) as unknown[];
     assert.equal(layers.length, 3, 'the image\'s layer and two container layers');
-    assert.equal(owner(join(home(), topLayer, 'diff', 'home', 'u')), '1000:1000');
+    assert.equal(ownerOf(join(home(), topLayer, 'diff', 'home', 'u')), '1000:1000');
     assert.equal(existsSync(join(temp.runRoot, 'overlay', 'idmapped-lower-dir-true')), true);
   });
 
@@ -71,7 +67,7 @@ describe('berth storage: containers with maps on overlay that shifts, beside the
     for (const [tool, container] of tools) {
       const root = firstLine(await tool(temp, ['mount', container]));
       try {
-        assert.deepEqual([owner(join(root, 'etc', 'f')), owner(join(root, 'home', 'u'))], ['100000:200000', '101000:201000'], `${container} through ${tool.name}`);
+        assert.deepEqual([ownerOf(join(root, 'etc', 'f')), ownerOf(join(root, 'home', 'u'))], ['100000:200000', '101000:201000'], `${container} through ${tool.name}`);
         assert.deepEqual(await layerMounts(), [root]);
       } finally {
         await tool(temp, ['unmount', container]);
@@ -86,15 +82,15 @@ describe('berth storage: containers with maps on overlay that shifts, beside the
     try {
       writeFileSync(join(root, 'written'), 'x');
       chownSync(join(root, 'written'), 100033, 200033);
-      assert.equal(owner(join(home(), layer, 'diff', 'written')), '100033:200033');
-      assert.equal(owner(join(home(), layer, 'diff')), '100000:200000', 'the upper dir belongs to the maps\' root');
+      assert.equal(ownerOf(join(home(), layer, 'diff', 'written')), '100033:200033');
+      assert.equal(ownerOf(join(home(), layer, 'diff')), '100000:200000', 'the upper dir belongs to the maps\' root');
     } finally {
       await berthStorage(temp, ['unmount', berthContainer]);
     }
     // The Go CLI's mount shows the same file.
     const goRoot = firstLine(await goStorage(temp, ['mount', berthContainer]));
     try {
-      assert.equal(owner(join(goRoot, 'written')), '100033:200033');
+      assert.equal(ownerOf(join(goRoot, 'written')), '100033:200033');
     } finally {
       await goStorage(temp, ['unmount', berthContainer]);
     }
@@ -111,7 +107,7 @@ describe('berth storage: containers with maps on overlay that shifts, beside the
     // Mounted where the store shifts, its files already carry host IDs and are not shifted twice (Go v1.50.2 would).
     const root = firstLine(await berthStorage(temp, ['mount', copied]));
     try {
-      assert.deepEqual([owner(join(root, 'etc', 'f')), owner(join(root, 'home', 'u'))], ['100000:200000', '101000:201000']);
+      assert.deepEqual([ownerOf(join(root, 'etc', 'f')), ownerOf(join(root, 'home', 'u'))], ['100000:200000', '101000:201000']);
     } finally {
       await berthStorage(temp, ['unmount', copied]);
     }

@@ -5,21 +5,17 @@
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chownSync, closeSync, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chownSync, closeSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { IdMappings } from '../../src/idmap/index.js';
 import { createDriver, isDriverError, type Driver } from '../../src/storage/drivers/index.js';
 import { idmappedBind, userNamespaceFd } from '../../src/storage/drivers/mount-syscalls.js';
-import { makeTempStore, mountPointsUnder, type TempStore } from '../helpers/temp-store.js';
+import { makeTempStore, mountPointsUnder, ownerOf, type TempStore } from '../helpers/temp-store.js';
 import { buildTar } from './tar-builder.js';
 
 const MAPS = new IdMappings([{ containerId: 0, hostId: 100000, size: 65536 }], [{ containerId: 0, hostId: 200000, size: 65536 }]);
-const owner = (file: string) => {
-  const st = statSync(file);
-  return `${st.uid}:${st.gid}`;
-};
 /** This process's children that are still around (running or unreaped). */
 const children = () => readdirSync('/proc/self/task').flatMap((task) => readFileSync(`/proc/self/task/${task}/children`, 'utf8').split(' ').filter(Boolean));
 
@@ -64,24 +60,24 @@ describe('overlay shifting with idmapped lowers', () => {
   test('a mount with maps shows the lower files through them; diff and merged belong to the maps\' root; no idmapped mount outlives the overlay', async () => {
     const merged = await driver.mount(container, { idMappings: MAPS });
     try {
-      assert.equal(owner(path.join(merged, 'etc', 'f')), '100000:200000');
-      assert.equal(owner(path.join(merged, 'home', 'u')), '101000:201001');
-      assert.equal(owner(path.join(home, container, 'diff')), '100000:200000');
-      assert.equal(owner(merged), '100000:200000');
+      assert.equal(ownerOf(path.join(merged, 'etc', 'f')), '100000:200000');
+      assert.equal(ownerOf(path.join(merged, 'home', 'u')), '101000:201001');
+      assert.equal(ownerOf(path.join(home, container, 'diff')), '100000:200000');
+      assert.equal(ownerOf(merged), '100000:200000');
       // The lowers are idmapped clones of the home on <id>/mapped/0, already detached: only the overlay is mounted.
       assert.deepEqual(await layerMounts(), [merged]);
       const line = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').find((l) => l.split(' ')[4] === merged)!;
       assert.match(line, new RegExp(`lowerdir=${home}/${container}/mapped/0/l/[A-Z2-7]{26}[,\\s]`));
       assert.deepEqual(readdirSync(path.join(home, container, 'mapped')), ['0']);
       // The image layer's own files keep the host's owners on disk.
-      assert.equal(owner(path.join(home, base, 'diff', 'home', 'u')), '1000:1001');
+      assert.equal(ownerOf(path.join(home, base, 'diff', 'home', 'u')), '1000:1001');
       // Writes land in the upper dir with the host IDs they are given.
       writeFileSync(path.join(merged, 'new'), 'x');
       chownSync(path.join(merged, 'new'), 100007, 200007);
       chownSync(path.join(merged, 'etc', 'f'), 100005, 200005);
-      assert.equal(owner(path.join(home, container, 'diff', 'new')), '100007:200007');
-      assert.equal(owner(path.join(home, container, 'diff', 'etc', 'f')), '100005:200005');
-      assert.equal(owner(path.join(home, base, 'diff', 'etc', 'f')), '0:0', 'the copy-up leaves the lower alone');
+      assert.equal(ownerOf(path.join(home, container, 'diff', 'new')), '100007:200007');
+      assert.equal(ownerOf(path.join(home, container, 'diff', 'etc', 'f')), '100005:200005');
+      assert.equal(ownerOf(path.join(home, base, 'diff', 'etc', 'f')), '0:0', 'the copy-up leaves the lower alone');
     } finally {
       await driver.unmount(container);
     }
@@ -93,7 +89,7 @@ describe('overlay shifting with idmapped lowers', () => {
     for (const options of [{}, { idMappings: MAPS, disableShifting: true }]) {
       const merged = await driver.mount(base, options);
       try {
-        assert.equal(owner(path.join(merged, 'home', 'u')), '1000:1001');
+        assert.equal(ownerOf(path.join(merged, 'home', 'u')), '1000:1001');
         assert.equal(existsSync(path.join(home, base, 'mapped')), false);
       } finally {
         await driver.unmount(base);

@@ -3,6 +3,7 @@
 // podman or Berth left mounted under it before removing the tree.
 
 import { execFile } from 'node:child_process';
+import { lstatSync, statSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -65,4 +66,10 @@ export async function mountPointsUnder(dir: string): Promise<string[]> {
     if (target === dir || target.startsWith(prefix)) found.add(target);
   }
   return [...found];
+}
+
+/** `uid:gid` of `path` (of a symlink itself with `noFollow`), for checking owners on disk. */
+export function ownerOf(path: string, options: { noFollow?: boolean } = {}): string {
+  const st = (options.noFollow ? lstatSync : statSync)(path);
+  return `${st.uid}:${st.gid}`;
 }

@@ -5,20 +5,16 @@
 // store with idmapped mounts turned off, keep the chowned copies.
 
 import assert from 'node:assert/strict';
-import { chownSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { chownSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
 import { isStorageError, openStore, type Store } from '../../src/storage/index.js';
 import { TarBuilder } from '../helpers/tar-builder.js';
-import { makeTempStore, mountPointsUnder, type TempStore } from '../helpers/temp-store.js';
+import { makeTempStore, mountPointsUnder, ownerOf, type TempStore } from '../helpers/temp-store.js';
 
 const UIDS = [{ containerId: 0, hostId: 100000, size: 65536 }];
 const GIDS = [{ containerId: 0, hostId: 200000, size: 65536 }];
-const owner = (file: string) => {
-  const st = statSync(file);
-  return `${st.uid}:${st.gid}`;
-};
 
 describe('containers with maps on overlay that shifts', () => {
   let temp: TempStore;
@@ -50,7 +46,7 @@ describe('containers with maps on overlay that shifts', () => {
     assert.deepEqual((await store.layers()).map((l) => l.id).sort(), [topLayer, container.layerId].sort());
     // No chowned copy on disk: the layer dirs are the image's and the container's, the image's files as the tar had them.
     assert.deepEqual(readdirSync(overlayHome()).filter((name) => name.length === 64).sort(), [topLayer, container.layerId].sort());
-    assert.equal(owner(join(overlayHome(), topLayer, 'diff', 'owned')), '1000:7');
+    assert.equal(ownerOf(join(overlayHome(), topLayer, 'diff', 'owned')), '1000:7');
     await store.deleteContainer(container.id);
   });
 
@@ -58,11 +54,11 @@ describe('containers with maps on overlay that shifts', () => {
     const container = await store.createContainer({ image, uidMap: UIDS, gidMap: GIDS });
     const root = await store.mount(container.id);
     try {
-      assert.deepEqual([owner(join(root, 'owned')), owner(join(root, 'etc', 'f')), owner(root)], ['101000:200007', '100000:200000', '100000:200000']);
+      assert.deepEqual([ownerOf(join(root, 'owned')), ownerOf(join(root, 'etc', 'f')), ownerOf(root)], ['101000:200007', '100000:200000', '100000:200000']);
       writeFileSync(join(root, 'written'), 'y');
       chownSync(join(root, 'written'), 100001, 200001);
       const upper = join(overlayHome(), container.layerId, 'diff');
-      assert.equal(owner(join(upper, 'written')), '100001:200001');
+      assert.equal(ownerOf(join(upper, 'written')), '100001:200001');
       assert.deepEqual(await layerMounts(), [root]);
     } finally {
       await store.unmount(container.id);
@@ -71,7 +67,7 @@ describe('containers with maps on overlay that shifts', () => {
     // Mounting the image's layer itself (no container, no maps) shows the host's owners.
     const plain = await store.mount(topLayer);
     try {
-      assert.equal(owner(join(plain, 'owned')), '1000:7');
+      assert.equal(ownerOf(join(plain, 'owned')), '1000:7');
     } finally {
       await store.unmount(topLayer);
     }
@@ -86,10 +82,10 @@ describe('containers with maps on overlay that shifts', () => {
     const mapped = (await store.image(image)).mappedTopLayers;
     assert.equal(mapped?.length, 1);
     assert.equal(layer.parent, mapped![0]);
-    assert.equal(owner(join(overlayHome(), mapped![0]!, 'diff1', 'owned')), '400999:200007', 'a chowned copy (UpdateLayerIDMap keeps it as diff1)');
+    assert.equal(ownerOf(join(overlayHome(), mapped![0]!, 'diff1', 'owned')), '400999:200007', 'a chowned copy (UpdateLayerIDMap keeps it as diff1)');
     const root = await store.mount(container.id);
     try {
-      assert.equal(owner(join(root, 'owned')), '400999:200007', 'stored shifted, mounted as it is');
+      assert.equal(ownerOf(join(root, 'owned')), '400999:200007', 'stored shifted, mounted as it is');
     } finally {
       await store.unmount(container.id);
     }
@@ -100,7 +96,7 @@ describe('containers with maps on overlay that shifts', () => {
     const tar = new TarBuilder().file('one', '1', { uid: 1, gid: 2 }).toBuffer();
     const { layer } = await store.putLayer(Readable.from([tar]), { uidMap: UIDS, gidMap: GIDS });
     assert.deepEqual([layer.uidMap, layer.gidMap], [undefined, undefined]);
-    assert.equal(owner(join(overlayHome(), layer.id, 'diff', 'one')), '1:2');
+    assert.equal(ownerOf(join(overlayHome(), layer.id, 'diff', 'one')), '1:2');
     await store.deleteLayer(layer.id);
   });
 
