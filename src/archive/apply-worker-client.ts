@@ -1,8 +1,12 @@
-// The main-thread side of the writer worker: batches the parser's entry/data/
+// The main-thread side of the writer workers: batches the parser's entry/data/
 // end calls (encoded compactly, a batch per input chunk or per 512 KiB of small ones),
-// bounds the batches in flight, and reports the worker's first error. Idle
-// workers are kept (unref'd) for the next apply: starting one costs ~40 ms.
+// bounds the batches in flight, and reports the worker's first error. Workers
+// are pooled: a layer applied while others are goes to the least busy one
+// once as many exist as the machine has cores (starting one costs ~90 ms of
+// CPU, and more writers than cores only take turns), and idle ones are kept
+// (unref'd) for the next apply.
 
+import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { LayerWriterOptions } from './apply-writer.js';
 import { WriterBatchEncoder, type WorkerReply, type WorkerRequest } from './apply-worker-protocol.js';
@@ -22,8 +26,48 @@ const MAX_IN_FLIGHT_BYTES = 16 << 20;
  * on a busy machine each wake waits its turn for a core.
  */
 const MIN_BATCH_BYTES = 512 << 10;
-const MAX_IDLE_WORKERS = 2;
-const idleWorkers: Worker[] = [];
+/** Writer workers at most: one per core, and no more than four (a pull applies six layers at most at once). */
+const MAX_WORKERS = Math.max(1, Math.min(availableParallelism(), 4));
+
+/** A writer worker and the jobs (layers) it is writing now. */
+class PooledWorker {
+  readonly jobs = new Map<number, WriterClient>();
+
+  constructor(readonly worker: Worker) {
+    worker.on('message', (reply: WorkerReply) => this.jobs.get(reply.job)?.receive(reply));
+    worker.on('error', (err: Error) => {
+      workers.splice(workers.indexOf(this), 1);
+      const clients = [...this.jobs.values()];
+      this.jobs.clear();
+      for (const client of clients) client.crashed(err);
+    });
+    worker.unref();
+  }
+
+  attach(job: number, client: WriterClient): void {
+    if (this.jobs.size === 0) this.worker.ref();
+    this.jobs.set(job, client);
+  }
+
+  detach(job: number): void {
+    if (this.jobs.delete(job) && this.jobs.size === 0) this.worker.unref();
+  }
+}
+
+const workers: PooledWorker[] = [];
+let lastJob = 0;
+
+/** An idle worker, else a new one while there are fewer than MAX_WORKERS, else the least busy. */
+function pickWorker(): PooledWorker {
+  const idle = workers.find((w) => w.jobs.size === 0);
+  if (idle) return idle;
+  if (workers.length < MAX_WORKERS) {
+    const started = new PooledWorker(new Worker(new URL('./apply-worker.js', import.meta.url)));
+    workers.push(started);
+    return started;
+  }
+  return workers.reduce((a, b) => (b.jobs.size < a.jobs.size ? b : a));
+}
 
 export class WriterClient {
   private readonly batch = new WriterBatchEncoder();
@@ -35,23 +79,14 @@ export class WriterClient {
   private ended: ((reply: WorkerReply) => void) | undefined;
   private dead = false;
   private released = false;
-  private readonly onMessage = (reply: WorkerReply): void => this.receive(reply);
-  private readonly onCrash = (err: Error): void => {
-    this.dead = true;
-    this.receive({ kind: 'error', code: 'write-failed', message: `layer writer thread failed: ${err.message}`, detail: {} });
-    this.ended?.({ kind: 'aborted' });
-  };
 
-  private constructor(private readonly worker: Worker) {
-    worker.on('message', this.onMessage);
-    worker.on('error', this.onCrash);
+  private constructor(private readonly pooled: PooledWorker, private readonly job: number) {
+    pooled.attach(job, this);
   }
 
   static start(root: string, options: LayerWriterOptions): WriterClient {
-    const worker = idleWorkers.pop() ?? new Worker(new URL('./apply-worker.js', import.meta.url));
-    worker.ref();
-    const client = new WriterClient(worker);
-    client.post({ kind: 'start', root, options });
+    const client = new WriterClient(pickWorker(), ++lastJob);
+    client.post({ kind: 'start', job: client.job, root, options });
     return client;
   }
 
@@ -82,7 +117,7 @@ export class WriterClient {
       const batch = this.batch.take();
       const bytes = batch.bytes.buffer as ArrayBuffer;
       const size = bytes.byteLength + batch.numbers.byteLength;
-      this.post({ kind: 'batch', batch }, [batch.numbers.buffer as ArrayBuffer, bytes]);
+      this.post({ kind: 'batch', job: this.job, batch }, [batch.numbers.buffer as ArrayBuffer, bytes]);
       this.inFlight.push(size);
       this.inFlightBytes += size;
     }
@@ -93,7 +128,7 @@ export class WriterClient {
   /** Flushes, lets the worker set directory times, and hands the worker back to the pool. */
   async finish(): Promise<void> {
     await this.flush(true);
-    const reply = await this.request({ kind: 'finish' }, 'done');
+    const reply = await this.request({ kind: 'finish', job: this.job }, 'done');
     this.release();
     if (reply.kind === 'error') throw this.failure;
   }
@@ -101,7 +136,7 @@ export class WriterClient {
   /** Stops the worker's job (closing an open file) and hands the worker back. */
   async abort(): Promise<void> {
     if (this.released) return;
-    await this.request({ kind: 'abort' }, 'aborted');
+    await this.request({ kind: 'abort', job: this.job }, 'aborted');
     this.release();
   }
 
@@ -110,13 +145,21 @@ export class WriterClient {
       this.ended = (reply) => {
         if (reply.kind === until || (reply.kind === 'error' && until === 'done')) resolve(reply);
       };
-      if (this.dead) resolve({ kind: 'aborted' });
-      else if (this.failure && until === 'done') resolve({ kind: 'error', code: this.failure.code, message: this.failure.message, detail: this.failure.detail });
+      if (this.dead) resolve({ kind: 'aborted', job: this.job });
+      else if (this.failure && until === 'done') resolve({ kind: 'error', job: this.job, code: this.failure.code, message: this.failure.message, detail: this.failure.detail });
       else this.post(request);
     });
   }
 
-  private receive(reply: WorkerReply): void {
+  /** The worker thread died: this job fails, and a pending finish or abort ends. */
+  crashed(err: Error): void {
+    this.dead = true;
+    this.receive({ kind: 'error', job: this.job, code: 'write-failed', message: `layer writer thread failed: ${err.message}`, detail: {} });
+    this.ended?.({ kind: 'aborted', job: this.job });
+  }
+
+  /** A reply of this job's worker. */
+  receive(reply: WorkerReply): void {
     if (reply.kind === 'ack') {
       this.inFlightBytes -= this.inFlight.shift() ?? 0;
       this.batch.recycle(reply.bytes);
@@ -133,18 +176,11 @@ export class WriterClient {
   }
 
   private post(request: WorkerRequest, transfer: ArrayBuffer[] = []): void {
-    this.worker.postMessage(request, transfer);
+    this.pooled.worker.postMessage(request, transfer);
   }
 
   private release(): void {
     this.released = true;
-    this.worker.off('message', this.onMessage);
-    this.worker.off('error', this.onCrash);
-    if (!this.dead && idleWorkers.length < MAX_IDLE_WORKERS) {
-      this.worker.unref();
-      idleWorkers.push(this.worker);
-    } else {
-      void this.worker.terminate();
-    }
+    this.pooled.detach(this.job);
   }
 }

@@ -1,4 +1,4 @@
-// Messages between applyLayer (main thread) and its writer worker, and the
+// Messages between applyLayer (main thread) and a writer worker, and the
 // compact encoding of the parser's calls in a batch: numbers in one
 // Float64Array, strings in one array, bytes (content, xattr values) in one
 // buffer, all transferred or cheaply cloned. Against cloning a header object
@@ -18,19 +18,22 @@ export interface WriterBatch {
   bytes: Uint8Array;
 }
 
-export type WorkerRequest =
+/** Every message names its job: one worker writes several layers at once. */
+export type WorkerRequest = { job: number } & (
   | { kind: 'start'; root: string; options: LayerWriterOptions }
   /** The batch's buffers are transferred, not copied. */
   | { kind: 'batch'; batch: WriterBatch }
   | { kind: 'finish' }
-  | { kind: 'abort' };
+  | { kind: 'abort' }
+);
 
-export type WorkerReply =
+export type WorkerReply = { job: number } & (
   /** A batch was written; its bytes buffer comes back (transferred) for another batch. */
   | { kind: 'ack'; bytes: ArrayBuffer }
   | { kind: 'done' }
   | { kind: 'aborted' }
-  | { kind: 'error'; code: ArchiveErrorCode; message: string; detail: ErrorDetail };
+  | { kind: 'error'; code: ArchiveErrorCode; message: string; detail: ErrorDetail }
+);
 
 /**
  * The calls a batch replays, in order. Content comes as a range of the batch's bytes buffer: no
