@@ -86,8 +86,8 @@ async function readPassphraseLine(file: string): Promise<string> {
 }
 
 function gpgProblem(stderr: string): string {
-  const lines = stderr.split('\n').map((l) => l.trim()).filter((l) => l !== '');
-  return lines.join('; ') || 'gpg failed without a message';
+  const lines = new Set(stderr.split('\n').map((l) => l.trim()).filter((l) => l !== ''));
+  return [...lines].join('; ') || 'gpg failed without a message';
 }
 
 interface GpgResult {
