@@ -36,7 +36,7 @@ export { Compression, ChangeKind, type Change } from './archive/index.js';
 export {
   ImageServer, copyImage, openImageSource, openImageDestination, parseImageReference, ImageError, isImageError,
   DockerTransport, loadRegistryContext, parseDockerReference, parseNormalizedReference, referenceString, familiarString,
-  resolveShortName, parseManifest, parseIndex, chooseIndexEntry, hostPlatform, RegistryClient,
+  resolveShortName, parseManifest, parseIndex, chooseIndexEntry, hostPlatform, RegistryClient, GpgSigner, type ImageSigner,
   type ImageServerOptions, type ImageResult, type CopyOptions, type CopyResult, type CopyEvent, type ImageSource, type ImageDestination,
   type ParsedReference, type TransportContext, type ImageErrorCode, type RegistryContext, type RegistryFlags,
   type DockerTransportOptions, type DockerImageReference, type DockerReference, type BlobInfo, type Platform,

@@ -2,11 +2,11 @@
 // Only reached when the command is not `berth storage …`, which main.ts routes
 // directly: commander's import costs about as much as a whole storage verb.
 
-import { readFile } from 'node:fs/promises';
 import { Command, CommanderError } from 'commander';
 import { BerthError } from '../util/index.js';
 import { registerContainerVerbs } from './containers/index.js';
 import { addImageCommands } from './image/commands.js';
+import { packageVersion } from './package-version.js';
 
 /** Runs a `berth` command line other than `berth storage …`; resolves to the exit code. */
 export async function runProgram(argv: readonly string[]): Promise<number> {
@@ -81,10 +81,4 @@ export function spellBooleans(program: Command, argv: readonly string[]): string
     else if (command.name() === 'run' || command.name() === 'create') break;
   }
   return out;
-}
-
-async function packageVersion(): Promise<string> {
-  // dist/src/cli/program.js → the repository's package.json.
-  const text = await readFile(new URL('../../../package.json', import.meta.url), 'utf8');
-  return (JSON.parse(text) as { version: string }).version;
 }

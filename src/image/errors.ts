@@ -39,7 +39,10 @@ export const IMAGE_ERROR_CODES = [
   'short-name-ambiguous',
   'short-name-unresolvable',
   'signature-invalid',
+  'signature-store-failed',
   'signatures-unsupported',
+  'signing-failed',
+  'signing-key-unknown',
   'too-many-redirects',
   'unauthorized',
 ] as const;

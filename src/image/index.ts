@@ -11,6 +11,7 @@ export {
   type Descriptor, type ImageManifest, type ImageIndex, type ImageConfig, type HistoryEntry, type PlatformChoice,
 } from './manifest/index.js';
 export { ImageError, isImageError, IMAGE_ERROR_CODES, type ImageErrorCode } from './errors.js';
+export { GpgSigner, type GpgSignerOptions, type ImageSigner } from './signature/index.js';
 export * from './server/index.js';
 export {
   parseNormalizedReference, parseReference, isShortName, repositoryName, referenceString, familiarString,

@@ -19,6 +19,35 @@ function tempNameFor(path: string): string {
 }
 
 export async function writeFileAtomic(path: string, data: string | Uint8Array, options: AtomicWriteOptions = {}): Promise<void> {
+  const temp = await writeTempFor(path, data, options);
+  try {
+    await fsp.rename(temp, path);
+  } catch (err) {
+    await fsp.rm(temp, { force: true });
+    throw err;
+  }
+}
+
+/**
+ * Like writeFileAtomic, but never replaces an existing file: the complete
+ * temp file is hard-linked to `path`, which fails when the name is taken
+ * (also when another writer took it a moment ago). Returns false then.
+ */
+export async function writeNewFileAtomic(path: string, data: string | Uint8Array, options: AtomicWriteOptions = {}): Promise<boolean> {
+  const temp = await writeTempFor(path, data, options);
+  try {
+    await fsp.link(temp, path);
+    return true;
+  } catch (err) {
+    if (isErrno(err, 'EEXIST')) return false;
+    throw err;
+  } finally {
+    await fsp.rm(temp, { force: true });
+  }
+}
+
+// The data in a synced `.tmp-…` file beside `path`, ready to be renamed or linked into place.
+async function writeTempFor(path: string, data: string | Uint8Array, options: AtomicWriteOptions): Promise<string> {
   const temp = tempNameFor(path);
   const handle = await fsp.open(temp, 'wx', options.mode ?? 0o600);
   try {
@@ -31,12 +60,7 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array, o
     throw err;
   }
   await handle.close();
-  try {
-    await fsp.rename(temp, path);
-  } catch (err) {
-    await fsp.rm(temp, { force: true });
-    throw err;
-  }
+  return temp;
 }
 
 /**

@@ -2,7 +2,7 @@
 // Go-compatible JSON, IDs and digests.
 
 export { BerthError, isErrno, type ErrorDetail } from './errors.js';
-export { writeFileAtomic, rewriteFileAtomicSync, type AtomicWriteOptions } from './atomic-write.js';
+export { writeFileAtomic, writeNewFileAtomic, rewriteFileAtomicSync, type AtomicWriteOptions } from './atomic-write.js';
 export { goJsonStringify, goQuote, sortedMap, goTimeNow, goTimeOf, GO_ZERO_TIME } from './go-json.js';
 export { generateRandomId, generateShortLinkId, isFullHexId } from './ids.js';
 export { fillRandom, randomBytes } from './random.js';

@@ -86,6 +86,21 @@ describe('signature configuration files', () => {
     await assert.rejects(loadRegistriesD(dir), (err: unknown) => isImageError(err) && err.code === 'registries-d-invalid' && /c\.yaml: docker namespace "quay\.io" is configured in .*b\.yaml/.test(err.message));
   });
 
+  it('registries.d for writing: a scope\'s lookaside-staging before its lookaside, the first scope naming either wins', () => {
+    const config = parseRegistriesDFile([
+      'default-docker:', '  lookaside-staging: file:///stage/default', '  lookaside: https://read.example/default',
+      'docker:', '  quay.io:', '    lookaside: file:///read/quay', '  quay.io/ns:', '    sigstore-staging: file:///stage/ns', '    lookaside: https://read.example/ns', '',
+    ].join('\n'), '/r.d/w.yaml');
+    const user = { uid: 0, homeDir: '/root' };
+    const write = (ref: string) => lookasideFor(config, parseNormalizedReference(ref), user, { write: true }).href;
+    assert.equal(write('quay.io/ns/app:1'), 'file:///stage/ns/ns/app');
+    assert.equal(lookasideFor(config, parseNormalizedReference('quay.io/ns/app:1'), user).href, 'https://read.example/ns/ns/app');
+    // quay.io names only a lookaside: it is written there, default-docker's staging is not reached.
+    assert.equal(write('quay.io/other/app'), 'file:///read/quay/other/app');
+    assert.equal(write('example.com/app'), 'file:///stage/default/app');
+    assert.equal(lookasideFor({ docker: {} }, parseNormalizedReference('busybox'), user, { write: true }).href, 'file:///var/lib/containers/sigstore/library/busybox');
+  });
+
   it('registries.d: YAML outside the supported subset and wrong values are refused with the file and line', () => {
     const bad = (text: string, message: RegExp) => refused(() => parseRegistriesDFile(text, '/r.d/x.yaml'), 'registries-d-invalid', message);
     bad('docker:\n  - quay.io\n', /\/r\.d\/x\.yaml: line 2: sequences are not supported/);

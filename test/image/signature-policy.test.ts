@@ -12,27 +12,16 @@ import { after, before, describe, it } from 'node:test';
 import {
   copyImage, isImageError, openImageDestination, parseDockerReference, parseImageReference, type CopyResult,
 } from '../../src/image/index.js';
-import { loadRegistriesD, parsePolicy, signatureSourceOptions, SIGSTORE_SIGNATURE_ANNOTATION, SIGSTORE_SIGNATURE_MEDIA_TYPE } from '../../src/image/signature/index.js';
+import { loadRegistriesD, parsePolicy, signatureStorageOptions, SIGSTORE_SIGNATURE_ANNOTATION, SIGSTORE_SIGNATURE_MEDIA_TYPE } from '../../src/image/signature/index.js';
 import type { Store } from '../../src/storage/index.js';
 import { openTestStore } from '../helpers/berth.js';
+import { makeGpgKey, stopGpgAgent, type GpgKey } from '../helpers/gpg.js';
 import { buildOciImage, sha256Hex } from '../helpers/oci-image.js';
 import { layerWithFile, ociLayoutOf, pushWithSkopeo } from '../helpers/registry-images.js';
 import { startRegistry, type RegistryServer } from '../helpers/registry-server.js';
 import { runToolOk } from '../helpers/run-tool.js';
 import { makeTempStore, type TempStore } from '../helpers/temp-store.js';
 import { testTransport } from './registry-fixture.js';
-
-interface GpgKey { fingerprint: string; publicKeyFile: string }
-
-async function makeGpgKey(home: string, name: string, dir: string): Promise<GpgKey> {
-  const env = { ...process.env, GNUPGHOME: home };
-  await runToolOk('gpg', ['--batch', '--passphrase', '', '--quick-gen-key', `${name} <${name}@berth.test>`, 'ed25519', 'sign', 'never'], { env });
-  const listing = (await runToolOk('gpg', ['--batch', '--with-colons', '--list-keys', `${name}@berth.test`], { env })).stdout.toString();
-  const fingerprint = /^fpr:+([0-9A-F]{40}):/m.exec(listing)?.[1] as string;
-  const publicKeyFile = `${dir}/${name}.gpg`;
-  await writeFile(publicKeyFile, (await runToolOk('gpg', ['--batch', '--export', fingerprint], { env })).stdout);
-  return { fingerprint, publicKeyFile };
-}
 
 describe('signature policy: pulls from docker-registry', () => {
   let temp: TempStore;
@@ -72,13 +61,13 @@ describe('signature policy: pulls from docker-registry', () => {
   });
 
   after(async () => {
-    if (temp) await runToolOk('gpgconf', ['--kill', 'gpg-agent'], { env: { ...process.env, GNUPGHOME: gnupgHome() } });
+    if (temp) await stopGpgAgent(gnupgHome());
     await registry?.stop();
     await temp?.dispose();
   });
 
   async function pull(repoTag: string, policyJson: unknown): Promise<CopyResult> {
-    const signatureOptions = signatureSourceOptions(await loadRegistriesD(registriesD), { uid: 0, homeDir: temp.dir });
+    const signatureOptions = signatureStorageOptions(await loadRegistriesD(registriesD), { uid: 0, homeDir: temp.dir });
     const { transport } = testTransport({ insecureHosts: [registry.host], ...signatureOptions });
     try {
       const source = await transport.openSource(parseDockerReference(`//${registry.host}/${repoTag}`));

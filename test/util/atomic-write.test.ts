@@ -1,12 +1,13 @@
 // rewriteFileAtomicSync: the replaced inode is recycled as the next temp file,
 // and nothing a reader could still see is ever written in place.
+// writeNewFileAtomic: a complete file appears under a free name, never over a taken one.
 
 import assert from 'node:assert/strict';
 import { closeSync, linkSync, mkdtempSync, openSync, readFileSync, readSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, test } from 'node:test';
-import { rewriteFileAtomicSync } from '../../src/util/index.js';
+import { rewriteFileAtomicSync, writeNewFileAtomic } from '../../src/util/index.js';
 
 describe('rewriteFileAtomicSync', () => {
   let dir: string;
@@ -72,5 +73,29 @@ describe('rewriteFileAtomicSync', () => {
     write('content');
     assert.equal(readFileSync(outside, 'utf8'), 'untouched');
     assert.equal(readFileSync(file, 'utf8'), 'content');
+  });
+});
+
+describe('writeNewFileAtomic', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(path.join(tmpdir(), 'berth-new-file-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  test('creates the file with its mode and leaves no temp file', async () => {
+    const file = path.join(dir, 'signature-1');
+    assert.equal(await writeNewFileAtomic(file, Buffer.from('one'), { mode: 0o644 }), true);
+    assert.equal(readFileSync(file, 'utf8'), 'one');
+    assert.equal(statSync(file).mode & 0o7777, 0o644);
+    assert.deepEqual(readdirSync(dir), ['signature-1']);
+  });
+
+  test('refuses a taken name, keeps what is there, and leaves no temp file', async () => {
+    const file = path.join(dir, 'signature-1');
+    writeFileSync(file, 'first');
+    assert.equal(await writeNewFileAtomic(file, Buffer.from('second')), false);
+    assert.equal(readFileSync(file, 'utf8'), 'first');
+    assert.deepEqual(readdirSync(dir), ['signature-1']);
   });
 });

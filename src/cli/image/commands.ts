@@ -56,6 +56,8 @@ export function addImageCommands(program: Command, setExit: (code: number) => vo
       .option('--remove-signatures', 'do not copy signatures').option('--signature-policy <file>', 'the policy.json the image must pass')
       .option('--compression-format <format>', 'gzip (default) or zstd, for layers that are compressed on the way')
       .option('--digestfile <file>', 'write the digest of the pushed manifest to this file')
+      .option('--sign-by <fingerprint>', 'add a simple signing (GPG) signature made with this key')
+      .option('--sign-passphrase-file <file>', 'the first line of this file unlocks the --sign-by key')
       .action((name: string, destination: string | undefined, flags) => run(async () => (await import('./verbs/transfer.js')).push(globals(), name, destination, flags))());
     const list = parent.command(parent === program ? 'images' : 'list').description('list images');
     if (parent === image) list.alias('ls');

@@ -24,6 +24,7 @@ function plainLines(out: NodeJS.WriteStream): (event: CopyEvent) => void {
     if (event.type === 'blob-skipped') out.write(`Copying blob ${hex} skipped: already exists\n`);
     else if (event.type === 'blob-done') out.write(`Copying ${event.kind === 'config' ? 'config' : 'blob'} ${hex} done\n`);
     else if (event.type === 'writing-manifest') out.write('Writing manifest to image destination\n');
+    else if (event.type === 'creating-signature') out.write(`Creating signature: ${event.message}\n`);
     else if (event.type === 'done') out.write('Storing signatures\n');
   };
 }
@@ -86,6 +87,9 @@ function terminalBars(out: NodeJS.WriteStream): (event: CopyEvent) => void {
       case 'writing-manifest':
         out.write('Writing manifest to image destination\n');
         drawnLines = 0;
+        break;
+      case 'creating-signature':
+        out.write(`Creating signature: ${event.message}\n`);
         break;
       case 'done':
         out.write('Storing signatures\n');

@@ -2,7 +2,8 @@
 // import): manifest or index (a platform chosen), config, then the layers in
 // parallel, each streamed once from the source through verification (and a
 // compression change when the destination wants one) into the destination;
-// the manifest rewritten only when the layers changed; signatures carried.
+// the manifest rewritten only when the layers changed; signatures carried,
+// and new ones made of the written manifest when the caller signs.
 
 import type { Readable } from 'node:stream';
 import { Compression, createCompressor, openDecompressed } from '../../archive/index.js';
@@ -13,7 +14,7 @@ import {
   OCI_CONFIG, OCI_MANIFEST, type Descriptor, type ImageManifest, type PlatformChoice,
 } from '../manifest/index.js';
 import { VerifyingStream, type BlobInfo, type ImageDestination, type ImageSource, type ManifestBytes } from '../transports/index.js';
-import { checkImageAllowed, type Policy } from '../signature/index.js';
+import { checkImageAllowed, type ImageSigner, type Policy } from '../signature/index.js';
 import type { CopyEventListener } from './progress.js';
 
 export interface CopyOptions {
@@ -29,6 +30,11 @@ export interface CopyOptions {
   compressionFormat?: 'gzip' | 'zstd';
   /** The signature policy the source must pass (checked before any blob is read); absent: no check. */
   policy?: Policy;
+  /**
+   * Each adds a signature of the written manifest as the destination's docker
+   * reference (podman's `--sign-by`); checked before any blob is copied.
+   */
+  signers?: ImageSigner[];
 }
 
 export interface CopyResult {
@@ -49,6 +55,7 @@ export async function copyImage(source: ImageSource, destination: ImageDestinati
   if (options.signal?.aborted) onAbort();
   const signal = abort.signal;
   try {
+    const signing = await checkSigners(destination, options.signers ?? [], signal);
     const chosen = await chooseManifest(source, options.platform, signal, options.onEvent);
     const signatures = once(() => source.getSignatures(chosen.instanceDigest, { signal }));
     if (options.policy) {
@@ -57,7 +64,7 @@ export async function copyImage(source: ImageSource, destination: ImageDestinati
         sigstoreSignatures: async () => (await source.getSigstoreSignatures?.(chosen.instanceDigest, { signal })) ?? [],
       });
     }
-    return await copyChosen(source, destination, chosen, signatures, options, abort);
+    return await copyChosen(source, destination, chosen, signatures, options, signing, abort);
   } catch (err) {
     abort.abort(err);
     throw err;
@@ -106,7 +113,7 @@ function once<T>(read: () => Promise<T>): () => Promise<T> {
 }
 
 async function copyChosen(
-  source: ImageSource, destination: ImageDestination, chosen: ChosenManifest, sourceSignatures: () => Promise<Buffer[]>, options: CopyOptions, abort: AbortController,
+  source: ImageSource, destination: ImageDestination, chosen: ChosenManifest, sourceSignatures: () => Promise<Buffer[]>, options: CopyOptions, signing: Signing | undefined, abort: AbortController,
 ): Promise<CopyResult> {
   const { signal } = abort;
   const { parsed } = chosen;
@@ -133,11 +140,49 @@ async function copyChosen(
   }
   options.onEvent?.({ type: 'writing-manifest' });
   await destination.putManifest(manifest, undefined, { signal });
+  if (signing) signatures = [...signatures, ...await createSignatures(signing, destination, { bytes: manifest.bytes, digest: manifestDigest }, options, signal)];
   if (signatures.length > 0) options.onEvent?.({ type: 'storing-signatures', count: signatures.length });
   await destination.putSignatures(signatures, undefined, { signal });
   await destination.commit({ signal, toplevelManifest: changed ? undefined : chosen.toplevel });
   options.onEvent?.({ type: 'done', manifestDigest, configDigest: configInfo.digest });
   return { manifestDigest, configDigest: configInfo.digest, manifest };
+}
+
+/** Who signs, and the docker reference the signatures name. */
+interface Signing {
+  signers: ImageSigner[];
+  identity: string;
+}
+
+/**
+ * The destination's docker reference (what containers/image signs without
+ * --sign-identity), once every signer says it can sign; undefined: no signers.
+ */
+async function checkSigners(destination: ImageDestination, signers: ImageSigner[], signal: AbortSignal): Promise<Signing | undefined> {
+  if (signers.length === 0) return undefined;
+  const identity = destination.reference.dockerReference;
+  if (identity === undefined) {
+    const name = `${destination.reference.transport}:${destination.reference.text}`;
+    throw new ImageError('not-supported', `cannot sign: cannot determine canonical Docker reference for destination ${name}`, { destination: name });
+  }
+  for (const signer of signers) await signer.check(signal);
+  return { signers, identity };
+}
+
+// Before commit(): a signer that fails leaves the destination without the image (a registry has its blobs, not its manifest).
+async function createSignatures(signing: Signing, destination: ImageDestination, manifest: { bytes: Buffer; digest: string }, options: CopyOptions, signal: AbortSignal): Promise<Buffer[]> {
+  const created: Buffer[] = [];
+  for (const signer of signing.signers) {
+    options.onEvent?.({ type: 'creating-signature', message: signer.progressMessage });
+    try {
+      created.push(await signer.signImageManifest(manifest, signing.identity, signal));
+    } catch (err) {
+      if (!(err instanceof ImageError)) throw err;
+      const name = `${destination.reference.transport}:${destination.reference.text}`;
+      throw new ImageError(err.code, `${err.message}; the image was not written to ${name}`, { ...err.detail, destination: name }, { cause: err });
+    }
+  }
+  return created;
 }
 
 /** The manifest type the destination takes: the source's, else its OCI/Docker twin; OCI for zstd layers (Docker schema2 has no zstd type). */

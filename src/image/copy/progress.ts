@@ -8,6 +8,7 @@ export type CopyEvent =
   | { type: 'blob-skipped'; digest: string; size: number; kind: 'config' | 'layer' }
   | { type: 'blob-done'; digest: string; bytes: number; kind: 'config' | 'layer' }
   | { type: 'writing-manifest' }
+  | { type: 'creating-signature'; message: string }
   | { type: 'storing-signatures'; count: number }
   | { type: 'done'; manifestDigest: string; configDigest: string };
 

@@ -1,7 +1,8 @@
 // The JSON a signature signs: "simple signing" (GPG, `atomic container
 // signature`) and its sigstore twin (`cosign container image signature`),
 // read as strictly as containers/image reads them: the critical section has
-// exactly its three fields, each of the right type.
+// exactly its three fields, each of the right type; and a new one written as
+// containers/image writes it.
 
 import { createHash } from 'node:crypto';
 
@@ -40,6 +41,24 @@ export function parsePayload(bytes: Uint8Array, format: 'simple-signing' | 'sigs
   if (typeof manifestDigest !== 'string' || !/^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$/.test(manifestDigest)) return 'payload: docker-manifest-digest is not a digest';
   if (typeof dockerReference !== 'string') return 'payload: docker-reference is not a string';
   return { dockerReference, manifestDigest };
+}
+
+/**
+ * The payload a new simple signing signature signs, byte for byte as
+ * containers/image's newUntrustedSignature marshals it: Go's json.Marshal of
+ * maps, so every object's keys sorted (critical: identity, image, type;
+ * optional: creator, timestamp in whole seconds). A docker reference, a
+ * digest and the creator never hold `<`, `>` or `&`, which Go would escape.
+ */
+export function simpleSigningPayload(claims: SignedClaims, optional: { creator: string; timestamp: number }): Buffer {
+  return Buffer.from(JSON.stringify({
+    critical: {
+      identity: { 'docker-reference': claims.dockerReference },
+      image: { 'docker-manifest-digest': claims.manifestDigest },
+      type: SIMPLE_SIGNING_TYPE,
+    },
+    optional: { creator: optional.creator, timestamp: Math.floor(optional.timestamp) },
+  }));
 }
 
 /** Whether `manifest` has `digest` (sha256 or sha512, as the digest names). */

@@ -129,10 +129,12 @@ function checkedUrl(text: string, where: string, node: YamlNode, fail: (where: s
  * top-level URL (most specific scope first, then default-docker, else the
  * built-in `/var/lib/containers/sigstore`, or `~/.local/share/containers/sigstore`
  * for a non-root user) plus the repository path without the host. Signatures
- * are `<this>@sha256=<hex>/signature-<n>`.
+ * are `<this>@sha256=<hex>/signature-<n>`. For `write`, a scope's
+ * `lookaside-staging` comes before its `lookaside` (containers/image's
+ * signatureTopLevel: the first scope that names either wins).
  */
-export function lookasideFor(config: SignatureStorageConfig, repository: DockerReference, user: { uid: number; homeDir: string }): URL {
-  const top = firstOf(config, repository, (ns) => ns?.lookaside)
+export function lookasideFor(config: SignatureStorageConfig, repository: DockerReference, user: { uid: number; homeDir: string }, options: { write?: boolean } = {}): URL {
+  const top = firstOf(config, repository, (ns) => (options.write ? ns?.lookasideStaging : undefined) ?? ns?.lookaside)
     ?? (user.uid === 0 ? 'file:///var/lib/containers/sigstore' : new URL(`file://${join(user.homeDir, '.local/share/containers/sigstore')}`).href);
   const url = new URL(top);
   url.pathname = `${url.pathname.replace(/\/$/, '')}/${repository.path}`;
@@ -144,10 +146,11 @@ export function usesSigstoreAttachments(config: SignatureStorageConfig, reposito
   return firstOf(config, repository, (ns) => ns?.useSigstoreAttachments) ?? false;
 }
 
-/** The two DockerTransportOptions hooks for these settings (repositories given as `host/path`). */
-export function signatureSourceOptions(config: SignatureStorageConfig, user: { uid: number; homeDir: string }) {
+/** The DockerTransportOptions hooks for these settings (repositories given as `host/path`). */
+export function signatureStorageOptions(config: SignatureStorageConfig, user: { uid: number; homeDir: string }) {
   return {
     lookaside: (repository: string): URL => lookasideFor(config, parseNormalizedReference(repository), user),
+    lookasideStaging: (repository: string): URL => lookasideFor(config, parseNormalizedReference(repository), user, { write: true }),
     useSigstoreAttachments: (repository: string): boolean => usesSigstoreAttachments(config, parseNormalizedReference(repository)),
   };
 }

@@ -42,6 +42,12 @@ export interface DockerTransportOptions {
    * `<url>@<algorithm>=<hex>/signature-<n>`. Absent: the image has none.
    */
   lookaside?: (repository: string) => URL | undefined;
+  /**
+   * Where a push writes a repository's signatures (registries.d's
+   * `lookaside-staging`, else `lookaside`); only file:// is writable.
+   * Absent: a push with signatures is refused.
+   */
+  lookasideStaging?: (repository: string) => URL | undefined;
   /** Whether sigstore attachments (`sha256-<hex>.sig` tags) are read for a repository (registries.d). Absent: never. */
   useSigstoreAttachments?: (repository: string) => boolean;
 }

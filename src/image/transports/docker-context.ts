@@ -10,7 +10,7 @@ import {
   authFiles, certsDirRoots, findCredentials, loadRegistriesConfig, loadRegistryTls, loadShortNameAliasCache, registriesConfigFiles,
   shortNameAliasCacheFile, type Credentials, type RegistriesConfig, type UserEnvironment,
 } from '../registries/index.js';
-import { loadRegistriesD, registriesDDir, signatureSourceOptions } from '../signature/registries-d.js';
+import { loadRegistriesD, registriesDDir, signatureStorageOptions } from '../signature/registries-d.js';
 import type { DockerTransportOptions } from './docker-clients.js';
 
 /** podman's registry flags. */
@@ -54,7 +54,7 @@ export async function loadRegistryContext(user: UserEnvironment, flags: Registry
       credentials: fixed ? async () => fixed : (repository) => findCredentials(repository, { files, helpers: registries.credentialHelpers }),
       tls: (host) => loadRegistryTls(host, flags.certDir ? { certDir: flags.certDir } : { roots }),
       ...(flags.tlsVerify !== undefined ? { tlsVerify: flags.tlsVerify } : {}),
-      ...signatureSourceOptions(signatureStorage, user),
+      ...signatureStorageOptions(signatureStorage, user),
     },
   };
 }

@@ -1,13 +1,15 @@
 // An image pushed to a registry through the ImageDestination contract: blobs
 // are skipped when the repository has them, mounted from another repository
 // when one is known to, uploaded otherwise; child manifests go by digest at
-// once, the tagged manifest only in commit(), so nothing is visible before.
+// once, the tagged manifest only in commit(), so nothing is visible before;
+// its simple signing signatures go to the lookaside-staging location after it.
 
 import type { Readable } from 'node:stream';
 import { ImageError } from '../errors.js';
-import { manifestSelector, type DockerReference } from '../reference/index.js';
+import { manifestSelector, referenceString, type DockerReference } from '../reference/index.js';
 import { MEDIA_TYPE, type RegistryClient } from '../registry/index.js';
 import type { RegistryClients } from './docker-clients.js';
+import { appendLookasideSignatures, checkLookasideWritable } from './lookaside.js';
 import type { BlobInfo, ImageDestination, ImageReference, ManifestBytes, TransferOptions } from './types.js';
 
 export class DockerImageDestination implements ImageDestination {
@@ -19,6 +21,7 @@ export class DockerImageDestination implements ImageDestination {
   readonly #client: RegistryClient;
   readonly #clients: RegistryClients;
   #pendingManifest: ManifestBytes | undefined;
+  #pendingSignatures: { base: URL; signatures: Buffer[] } | undefined;
 
   private constructor(reference: ImageReference, target: DockerReference, client: RegistryClient, clients: RegistryClients) {
     this.reference = reference;
@@ -67,12 +70,19 @@ export class DockerImageDestination implements ImageDestination {
     this.#pendingManifest = manifest;
   }
 
+  /**
+   * Kept for commit(), which writes them after the manifest; a location that
+   * cannot be written is refused now, before the manifest is pushed.
+   */
   async putSignatures(signatures: Buffer[]): Promise<void> {
-    if (signatures.length > 0) {
-      throw new ImageError('signatures-unsupported', `pushing signatures to ${this.#target.domain} is not supported: no lookaside staging or sigstore attachments yet`, {
-        count: signatures.length,
-      });
+    if (signatures.length === 0) return;
+    const repository = referenceString({ domain: this.#target.domain, path: this.#target.path });
+    const base = this.#clients.options.lookasideStaging?.(repository);
+    if (!base) {
+      throw new ImageError('signatures-unsupported', `pushing signatures to ${repository} is not supported: no lookaside-staging location is configured`, { repository });
     }
+    checkLookasideWritable(base);
+    this.#pendingSignatures = { base, signatures };
   }
 
   /** PUTs the top manifest under the tag (or digest) the reference names. */
@@ -84,6 +94,21 @@ export class DockerImageDestination implements ImageDestination {
       throw new ImageError('blob-digest-mismatch', `manifest pushed as ${this.#target.digest} has digest ${digest}`, { expected: this.#target.digest, actual: digest });
     }
     this.#pendingManifest = undefined;
+    const pending = this.#pendingSignatures;
+    this.#pendingSignatures = undefined;
+    if (pending) await this.#storeSignatures(pending.base, digest, pending.signatures);
+  }
+
+  // The manifest is in the registry already: a failure here says so, the image stays pushed.
+  async #storeSignatures(base: URL, digest: string, signatures: Buffer[]): Promise<void> {
+    try {
+      await appendLookasideSignatures(base, digest, signatures);
+    } catch (err) {
+      const name = referenceString(this.#target);
+      throw new ImageError('signature-store-failed', `image ${name} was pushed (manifest ${digest}), but writing its signatures to ${base.href} failed: ${(err as Error).message}`, {
+        image: name, digest, url: base.href,
+      }, { cause: err });
+    }
   }
 
   async close(): Promise<void> {

@@ -3,13 +3,12 @@
 // primary) that has it, and every later read goes to that same place.
 
 import type { Readable } from 'node:stream';
-import { readFile } from 'node:fs/promises';
-import { isErrno } from '../../util/index.js';
 import { ImageError } from '../errors.js';
 import { manifestSelector, referenceString, type DockerReference } from '../reference/index.js';
 import { pullSources, type PullSource } from '../registries/index.js';
 import type { FetchedManifest, RegistryClient } from '../registry/index.js';
 import type { RegistryClients } from './docker-clients.js';
+import { readLookasideSignatures } from './lookaside.js';
 import type { BlobInfo, ImageReference, ImageSource, ManifestBytes, SigstoreSignature, TransferOptions } from './types.js';
 
 export class DockerImageSource implements ImageSource {
@@ -78,15 +77,7 @@ export class DockerImageSource implements ImageSource {
   async getSignatures(instanceDigest?: string, options: TransferOptions = {}): Promise<Buffer[]> {
     const base = this.#clients.options.lookaside?.(referenceString({ domain: this.pulledFrom.domain, path: this.pulledFrom.path }));
     if (!base) return [];
-    const digest = instanceDigest ?? this.#top.digest;
-    const [algorithm, hex] = digest.split(':') as [string, string];
-    const signatures: Buffer[] = [];
-    for (let n = 1; ; n++) {
-      const url = new URL(`${base.href.replace(/\/$/, '')}@${algorithm}=${hex}/signature-${n}`);
-      const signature = await readLookaside(url, options.signal);
-      if (!signature) return signatures;
-      signatures.push(signature);
-    }
+    return readLookasideSignatures(base, instanceDigest ?? this.#top.digest, options.signal);
   }
 
   /**
@@ -115,20 +106,4 @@ export class DockerImageSource implements ImageSource {
   async close(): Promise<void> {
     // The clients belong to the RegistryClients that opened this source.
   }
-}
-
-// One lookaside signature file; undefined when it does not exist (the list ends there).
-async function readLookaside(url: URL, signal?: AbortSignal): Promise<Buffer | undefined> {
-  if (url.protocol === 'file:') {
-    try {
-      return await readFile(url, signal ? { signal } : {});
-    } catch (err) {
-      if (isErrno(err, 'ENOENT')) return undefined;
-      throw err;
-    }
-  }
-  const res = await fetch(url, signal ? { signal } : {});
-  if (res.status === 404) return undefined;
-  if (!res.ok) throw new ImageError('registry-error', `reading signature ${url.href}: HTTP status ${res.status}`, { url: url.href });
-  return Buffer.from(await res.arrayBuffer());
 }

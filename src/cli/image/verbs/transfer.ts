@@ -1,6 +1,6 @@
 // `berth push` and `berth save`: an image of the store copied out through the
 // copy pipeline to any transport (a registry without one), or to an archive
-// file or stdout.
+// file or stdout; a push may sign what it writes (--sign-by).
 
 import { createReadStream } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { ImageError, isTransportName } from '../../../image/index.js';
-import type { Policy } from '../../../image/signature/index.js';
+import { GpgSigner, type ImageSigner, type Policy } from '../../../image/signature/index.js';
+import { packageVersion } from '../../package-version.js';
 import { progressListener } from '../progress-view.js';
 import type { RegistryCliFlags } from '../registry.js';
 import { withImageServer } from '../server.js';
@@ -23,6 +24,8 @@ export interface PushFlags extends RegistryCliFlags {
   compressionFormat?: string;
   digestfile?: string;
   signaturePolicy?: string;
+  signBy?: string;
+  signPassphraseFile?: string;
 }
 
 export async function push(globals: GlobalImageOptions, image: string, destination: string | undefined, flags: PushFlags): Promise<void> {
@@ -31,6 +34,7 @@ export async function push(globals: GlobalImageOptions, image: string, destinati
     throw new ImageError('invalid-option', `--compression-format ${compressionFormat}: want gzip or zstd`, { compressionFormat });
   }
   const policy = await cliSignaturePolicy(flags);
+  const signers = await signersOf(flags);
   await withImageServer(globals, async (server) => {
     const found = await server.lookup(image);
     const target = destination ?? `docker://${found.names.find((n) => n === image) ?? found.names[0] ?? image}`;
@@ -40,10 +44,25 @@ export async function push(globals: GlobalImageOptions, image: string, destinati
       onEvent: progressListener(progressMode(flags)),
       removeSignatures: flags.removeSignatures,
       policy,
+      signers,
       ...(compressionFormat ? { compressionFormat } : {}),
     });
     if (flags.digestfile) await writeFile(flags.digestfile, result.manifestDigest);
   }, { ...flags, forPush: true });
+}
+
+/** podman's `--sign-by` (GnuPG from the environment: GNUPGHOME, gpg-agent) and `--sign-passphrase-file`. */
+async function signersOf(flags: PushFlags): Promise<ImageSigner[]> {
+  if (flags.signBy === undefined) {
+    if (flags.signPassphraseFile !== undefined) throw new ImageError('invalid-option', '--sign-passphrase-file needs --sign-by', { file: flags.signPassphraseFile });
+    return [];
+  }
+  return [new GpgSigner({
+    keyFingerprint: flags.signBy,
+    creator: `berth ${await packageVersion()}`,
+    env: process.env,
+    ...(flags.signPassphraseFile !== undefined ? { passphraseFile: flags.signPassphraseFile } : {}),
+  })];
 }
 
 const SAVE_FORMATS: Record<string, string> = { 'docker-archive': 'docker-archive', 'oci-archive': 'oci-archive', 'oci-dir': 'oci', 'docker-dir': 'dir' };
