@@ -65,9 +65,22 @@ export interface CreateOptions extends Omit<SpecOptions, 'id' | 'rootfs' | 'idMa
   /** podman's --rm: the exit command removes the container once it has exited. */
   autoRemove?: boolean;
   /**
-   * Seconds conmon waits before it runs the exit command: a foreground run
-   * cleans up itself, and its exit command, only there for when that process
-   * dies, should not compete with it for the CPU.
+   * Seconds conmon waits before it runs the exit command after the first run
+   * (conmon is spawned here): a foreground run cleans up itself, and its exit
+   * command, only there for when that process dies, should not compete with
+   * it for the CPU. A later start of the exited container chooses its own
+   * (start's `exitCommandDelay`).
+   */
+  exitCommandDelay?: number;
+}
+
+export interface StartOptions {
+  /**
+   * For an exited container, whose start spawns a new conmon: seconds that
+   * conmon waits before the exit command, for a caller that follows this run
+   * and cleans up itself (finishRun). Default none: a detached start is
+   * cleaned up at once after the exit. A created container's conmon was
+   * spawned by create, with create's delay.
    */
   exitCommandDelay?: number;
 }
@@ -171,11 +184,12 @@ export class ContainerEngine {
         createdAt: created.toISOString(),
         logSizeMax: options.logSizeMax ?? -1,
         stdin: options.interactive === true,
-        exitCommand: this.#exitCommand && { ...this.#exitCommand(id, options.autoRemove === true), delaySeconds: options.exitCommandDelay },
+        exitCommand: this.#exitCommand?.(id, options.autoRemove === true),
+        autoRemove: options.autoRemove === true,
         ...(options.networks?.length ? { networks: options.networks, portMappings: options.portMappings } : {}),
       });
       await container.save();
-      await this.runtime.createContainer(container);
+      await this.runtime.createContainer(container, { exitDelaySeconds: options.exitCommandDelay });
       return container;
     } catch (err) {
       await this.#removeStoreContainer(id, dirs);
@@ -204,9 +218,9 @@ export class ContainerEngine {
   }
 
   /** Starts a created container; an exited one runs again from the same record (as podman start does). */
-  async start(ref: string): Promise<Container> {
+  async start(ref: string, options: StartOptions = {}): Promise<Container> {
     const container = await this.get(ref);
-    if (container.state.status === ContainerStatus.Stopped) return this.#rerun(container.id);
+    if (container.state.status === ContainerStatus.Stopped) return this.#rerun(container.id, options);
     await this.runtime.startContainer(container);
     return container;
   }
@@ -227,12 +241,12 @@ export class ContainerEngine {
    * process of its last run cannot unmount it midway (it comes after and
    * finds it running, or before and leaves it for this to mount).
    */
-  async #rerun(id: string): Promise<Container> {
+  async #rerun(id: string, options: StartOptions = {}): Promise<Container> {
     return this.#lock(id).withLock(async () => {
       const container = await this.#load(id);
       if (container.state.status === ContainerStatus.Stopped) {
         await this.#prepareRerun(container);
-        await this.runtime.recreateContainer(container);
+        await this.runtime.recreateContainer(container, { exitDelaySeconds: options.exitCommandDelay });
       }
       await this.runtime.startContainer(container);
       return container;

@@ -34,6 +34,11 @@ export interface ConmonCreateOptions {
   restoreDir?: string;
   /** What conmon runs once the container has exited and its exit files are written. */
   exitCommand?: ExitCommand;
+  /**
+   * Whole seconds conmon sleeps before it runs the exit command
+   * (`--exit-delay`): chosen for each start, by whoever follows that run.
+   */
+  exitDelaySeconds?: number;
 }
 
 /**
@@ -47,8 +52,6 @@ export interface ExitCommand {
   args: string[];
   /** Added to conmon's environment (the runtime sees them too, as CRI-O's monitor_env). */
   env?: Record<string, string>;
-  /** Whole seconds conmon sleeps before running it (`--exit-delay`). */
-  delaySeconds?: number;
 }
 
 export interface ConmonCreated {
@@ -82,7 +85,7 @@ export async function conmonCreate(options: ConmonCreateOptions): Promise<Conmon
   if (options.exitCommand) {
     args.push('--exit-command', options.exitCommand.path);
     for (const arg of options.exitCommand.args) args.push('--exit-command-arg', arg);
-    if (options.exitCommand.delaySeconds) args.push('--exit-delay', String(options.exitCommand.delaySeconds));
+    if (options.exitDelaySeconds) args.push('--exit-delay', String(options.exitDelaySeconds));
   }
   const child = spawnConmon(handler.monitorPath, args, options.bundle, options.exitCommand?.env);
   const syncLine = readLine(child.sync, options.timeoutMs ?? 240_000);

@@ -88,6 +88,46 @@ describe('berth container cleanup and conmon\'s exit command (bin/berth.cjs)', (
     await eventually('store, mounts, conmon, lock', leftovers, nothingLeft);
   });
 
+  /** The argv of the one conmon of this fixture's containers, once it is there. */
+  const conmonArgv = async (): Promise<string[]> => {
+    const [conmon] = await eventually('a conmon', () => conmonsOf(fx.temp.dir), (pids) => pids.length === 1);
+    return readFileSync(`/proc/${conmon}/cmdline`, 'utf8').split('\0');
+  };
+  const exitDelayOf = (argv: string[]): string | undefined => (argv.includes('--exit-delay') ? argv[argv.indexOf('--exit-delay') + 1] : undefined);
+
+  it('a container first run in the foreground, started again detached: no exit delay, cleaned up soon after it exits', async () => {
+    assert.equal(await ok('run', '--name', 'fg', 'busybox', '/bin/sh', '-c', 'sleep 0.5; echo once'), 'once\n');
+    const { id } = await fx.store.container('fg');
+    assert.deepEqual([await fx.store.mounted(id), conmonsOf(fx.temp.dir).length], [0, 0], 'the run cleaned up itself');
+    assert.equal(await ok('start', 'fg'), 'fg\n');
+    assert.equal(exitDelayOf(await conmonArgv()), undefined, 'the detached start\'s conmon runs the exit command at once');
+    // Well before the foreground's 5 s delay would end: the exit command unmounted it, and conmon is gone.
+    await eventually('the mount count', () => fx.store.mounted(id), (count) => count === 0, 3000);
+    await eventually('conmon', () => conmonsOf(fx.temp.dir).length, (n) => n === 0, 3000);
+    assert.equal(await ok('inspect', '--format', '{{.State.Status}}', 'fg'), 'exited\n');
+    // start -a follows the run itself: its conmon delays the exit command, which the start -a ends once it has cleaned up.
+    const attached = berth(['start', '-a', 'fg']);
+    assert.equal(exitDelayOf(await conmonArgv()), '5');
+    const result = await attached;
+    assert.deepEqual([result.code, result.stdout.toString(), result.stderr], [0, 'once\nonce\nonce\n', '']);
+    assert.equal(await fx.store.mounted(id), 0, 'unmounted by start -a');
+    await eventually('conmon', () => conmonsOf(fx.temp.dir).length, (n) => n === 0, 2000);
+    await ok('rm', 'fg');
+    await eventually('store, mounts, conmon, lock', leftovers, nothingLeft);
+  });
+
+  it('create --rm: a detached start is removed by its exit command, start -a removes it itself', async () => {
+    const detached = (await ok('create', '--rm', 'busybox', '/bin/sh', '-c', 'sleep 0.3; exit 3')).trim();
+    assert.equal(await ok('start', detached), `${detached}\n`);
+    assert.equal(exitDelayOf(await conmonArgv()), undefined);
+    await eventually('store, mounts, conmon, lock', leftovers, nothingLeft, 3000);
+    const followed = (await ok('create', '--rm', 'busybox', '/bin/sh', '-c', 'sleep 0.3; echo bye; exit 4')).trim();
+    const result = await berth(['start', '-a', followed]);
+    assert.deepEqual([result.code, result.stdout.toString(), result.stderr], [4, 'bye\n', '']);
+    assert.deepEqual((await fx.store.containers()).map((c) => c.id), [], 'removed before start -a returned');
+    await eventually('store, mounts, conmon, lock', leftovers, nothingLeft);
+  });
+
   it('the exit command is this berth, with the store spelled out and the environment that chooses berth.conf', async () => {
     const conf = join(fx.temp.dir, 'berth.conf');
     writeFileSync(conf, '[berth.runtime.runtimes.myrunc]\nruntime_path = "/usr/sbin/runc"\nruntime_root = "/run/runc"\n');
