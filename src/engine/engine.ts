@@ -262,6 +262,12 @@ export class ContainerEngine {
     }
   }
 
+  /** What #prepareRerun did, undone (a cleanup, a refused restore): the CNI networks torn down, the root filesystem unmounted. */
+  async #undoRerun(container: Container): Promise<void> {
+    await teardownNetwork(networkStateFile(container.config.persistDir));
+    await this.#unmount(container.id);
+  }
+
   /** The container by name, ID or unique ID prefix, its state brought up to date. */
   async get(ref: string): Promise<Container> {
     return this.#load(await this.#idOf(ref));
@@ -377,12 +383,8 @@ export class ContainerEngine {
         if (options.stoppedOnly) return undefined;
         throw new EngineError('invalid-state', `container ${id} is ${status}, refusing to clean up: only an exited container is cleaned up`, { id, status });
       }
-      if (options.remove) {
-        await this.#removeLocked(container);
-      } else {
-        await teardownNetwork(networkStateFile(container.config.persistDir));
-        await this.#unmount(id);
-      }
+      if (options.remove) await this.#removeLocked(container);
+      else await this.#undoRerun(container);
       return container;
     });
   }
@@ -509,13 +511,27 @@ export class ContainerEngine {
     await this.runtime.checkpointContainer(container, { imagePath, workPath: container.config.persistDir, leaveRunning: options.leaveRunning });
   }
 
+  /**
+   * Restores a stopped container from its checkpoint: a new run of it, so
+   * under its lock as a rerun is (its cleanup process, rm or a second start
+   * come before or after, not midway). A refused restore undoes what it
+   * prepared: the root filesystem is unmounted and the network torn down again.
+   */
   async restore(ref: string): Promise<void> {
-    const container = await this.get(ref);
-    if (container.state.status !== ContainerStatus.Stopped) {
-      throw new EngineError('invalid-option', `container ${container.id} is ${container.state.status}: only a stopped, checkpointed container can be restored`, { id: container.id });
-    }
-    await this.#prepareRerun(container);
-    await this.runtime.restoreContainer(container, join(container.config.persistDir, 'checkpoint'));
+    const id = await this.#idOf(ref);
+    await this.#lock(id).withLock(async () => {
+      const container = await this.#load(id);
+      if (container.state.status !== ContainerStatus.Stopped) {
+        throw new EngineError('invalid-option', `container ${id} is ${container.state.status}: only a stopped, checkpointed container can be restored`, { id });
+      }
+      await this.#prepareRerun(container);
+      try {
+        await this.runtime.restoreContainer(container, join(container.config.persistDir, 'checkpoint'));
+      } catch (err) {
+        await this.#undoRerun(container);
+        throw err;
+      }
+    });
   }
 
   /**

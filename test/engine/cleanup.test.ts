@@ -8,7 +8,9 @@ import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { setTimeout as delay } from 'node:timers/promises';
 import { ContainerEngine } from '../../src/engine/index.js';
+import { getLockFile } from '../../src/lock/index.js';
 import { defaultRuntimeConfig } from '../../src/oci/index.js';
 import { BERTH_BIN } from '../helpers/berth.js';
 import { runTool, type ToolResult } from '../helpers/run-tool.js';
@@ -195,6 +197,29 @@ describe('berth container cleanup and conmon\'s exit command (bin/berth.cjs)', (
       await eventually('conmon', () => conmonsOf(fx.temp.dir).length, (n) => n === 0);
       assert.equal(existsSync(`${marker}-${id}`), !finish, finish ? 'ended before it ran' : 'run after the delay');
     }
+    await eventually('store, mounts, conmon, lock', leftovers, nothingLeft);
+  });
+
+  it('container restore waits for the container\'s lock, then fails naming what is missing, and leaves it exited and unmounted', async () => {
+    await ok('run', '--name', 'saved', 'busybox', '/bin/busybox', 'true');
+    const { id } = await fx.store.container('saved');
+    // Held here as a cleanup process, rm or a rerun would hold it.
+    const lock = getLockFile(join(fx.temp.runRoot, 'berth', 'locks', id));
+    await lock.lock();
+    let restore: Promise<ToolResult>;
+    try {
+      restore = berth(['container', 'restore', 'saved']);
+      assert.equal(await Promise.race([restore.then(() => 'done'), delay(1500).then(() => 'waiting')]), 'waiting');
+      assert.equal(await fx.store.mounted(id), 0, 'nothing prepared while the lock is held');
+    } finally {
+      lock.unlock();
+    }
+    const result = await restore;
+    assert.equal(result.code, 125);
+    assert.match(result.stderr, /^Error: checkpoint: runtime crun \(\S+\) has no checkpoint command/);
+    assert.equal(await fx.store.mounted(id), 0, 'the root filesystem it mounted for the restore is unmounted again');
+    assert.equal(await ok('inspect', '--format', '{{.State.Status}}', 'saved'), 'exited\n');
+    await ok('rm', 'saved');
     await eventually('store, mounts, conmon, lock', leftovers, nothingLeft);
   });
 
