@@ -64,6 +64,8 @@ export interface CreateOptions extends Omit<SpecOptions, 'id' | 'rootfs' | 'idMa
   portMappings?: PortMapping[];
   /** podman's --rm: the exit command removes the container once it has exited. */
   autoRemove?: boolean;
+  /** podman's --cgroup-parent: the cgroup its own goes under, instead of the engine's. */
+  cgroupParent?: string;
   /**
    * Seconds conmon waits before it runs the exit command after the first run
    * (conmon is spawned here): a foreground run cleans up itself, and its exit
@@ -114,12 +116,9 @@ export class ContainerEngine {
 
   constructor(options: EngineOptions) {
     this.store = options.store;
-    this.cgroupParent = options.cgroupParent ?? '/berth';
+    this.cgroupParent = checkedCgroupParent(options.cgroupParent ?? '/berth');
     this.cni = options.cni;
     this.#exitCommand = options.exitCommand;
-    if (!this.cgroupParent.startsWith('/') || this.cgroupParent.split('/').includes('..')) {
-      throw new EngineError('invalid-option', `cgroup parent ${JSON.stringify(this.cgroupParent)} must be an absolute path without ..`, { cgroupParent: this.cgroupParent });
-    }
     const base = join(options.store.runRoot, 'berth');
     this.runtime = new Runtime({ config: options.runtimeConfig, exitDir: join(base, 'exits'), socketDir: join(base, 'socket') });
     this.#lockDir = join(base, 'locks');
@@ -132,6 +131,7 @@ export class ContainerEngine {
    */
   async create(options: CreateOptions): Promise<Container> {
     const handler = runtimeHandler(this.runtime.config, options.runtime);
+    const cgroupParent = options.cgroupParent === undefined ? this.cgroupParent : checkedCgroupParent(options.cgroupParent);
     const image = await this.findImage(options.image);
     const imageConfig = await imageRunConfig(this.store, image);
     const stopSignal = parseSignal(options.stopSignal ?? imageConfig.StopSignal ?? 'SIGTERM');
@@ -166,7 +166,7 @@ export class ContainerEngine {
       dirs = { persistDir, bundlePath };
       if (idMaps) prepareUserNamespaceDirs({ rootfs, persistDir, bundlePath }, idMaps);
       const netns = options.networks?.length ? (await this.#setupNetwork(id, persistDir, options)).netns : undefined;
-      const spec = generateSpec(imageConfig, { cgroupsPath: `${this.cgroupParent}/berth-${id}`, ...options, id, rootfs, networkNamespacePath: netns, idMaps });
+      const spec = generateSpec(imageConfig, { cgroupsPath: `${cgroupParent}/berth-${id}`, ...options, id, rootfs, networkNamespacePath: netns, idMaps });
       const container = new Container({
         id,
         name,
@@ -629,6 +629,14 @@ export class ContainerEngine {
     // The store removes the run directory with the container; this one is Berth's bundle even if the store had lost the record.
     if (dirs) rmSync(dirs.bundlePath, { recursive: true, force: true });
   }
+}
+
+/** An absolute cgroup path, with no way out of the hierarchy. */
+function checkedCgroupParent(path: string): string {
+  if (!path.startsWith('/') || path.split('/').includes('..')) {
+    throw new EngineError('invalid-option', `cgroup parent ${JSON.stringify(path)} must be an absolute path without ..`, { cgroupParent: path });
+  }
+  return path;
 }
 
 function unknownContainer(ref: string, cause: unknown): EngineError {

@@ -326,6 +326,7 @@ interface RunFlags extends RegistryCliFlags {
   uidmap: string[];
   gidmap: string[];
   userns?: string;
+  cgroupParent?: string;
 }
 
 function createFlags(command: Command): Command {
@@ -367,6 +368,7 @@ function createFlags(command: Command): Command {
     .option('--gidmap <map>', 'run in a user namespace with this GID map: container:host:size', collect, [])
     .option('--userns <mode>', 'auto[:size=N]: a user namespace of free subordinate IDs of the containers user; host: none (the default)')
     .option('--rm', 'remove the container when it exits')
+    .option('--cgroup-parent <path>', 'the cgroup the container\'s own goes under (default /berth)')
     .passThroughOptions();
 }
 
@@ -444,6 +446,7 @@ function createOptions(image: string, command: string[], opts: RunFlags): Create
     stopSignal: opts.stopSignal,
     stopTimeout: opts.stopTimeout === undefined ? undefined : parsePositive(opts.stopTimeout, 'stop timeout'),
     runtime: opts.runtime,
+    cgroupParent: opts.cgroupParent,
     terminal: opts.tty,
     interactive: opts.interactive,
     labels: Object.fromEntries(opts.label.map((l) => [l.split('=')[0]!, l.split('=').slice(1).join('=')])),
