@@ -8,12 +8,13 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { getLockFile, type LockFile } from '../lock/index.js';
 import { isStorageError, type IDMap, type Image, type Store } from '../storage/index.js';
-import { generateRandomId } from '../util/index.js';
+import { generateRandomId, writeFileAtomic } from '../util/index.js';
 import {
-  Container, ContainerStatus, Runtime, generateSpec, parseSignal, resolveUser, runtimeHandler,
+  Container, ContainerStatus, Runtime, formatRuntimeConfig, generateSpec, parseSignal, resolveUser, runtimeHandler,
   type AttachSession, type AttachStreams, type ContainerStats, type ExecSyncResult, type ExitCommand, type LogRecord, type OciLinuxResources, type RuntimeConfig, type SpecOptions,
 } from '../oci/index.js';
 import { EngineError, isEngineError } from './errors.js';
+import { berthExitCommand } from './exit-command.js';
 import { imageRunConfig } from './image-config.js';
 import { readLog, type LogReadOptions } from './logs.js';
 import { containerMetadata } from './metadata.js';
@@ -31,8 +32,11 @@ export interface EngineOptions {
   /**
    * What conmon runs once a container this engine creates has exited
    * (podman's cleanup process), given its ID and whether it is to be
-   * removed. Without it, only a Berth process that waits for the exit
-   * cleans up after it.
+   * removed. Default: this package's `berth container cleanup` (see
+   * berthExitCommand) on this engine's store, with a berth.conf of this
+   * engine's runtime handlers written beside the container's records, so
+   * that a container nobody waits for is cleaned up (with autoRemove
+   * removed) by a process that knows its runtime.
    */
   exitCommand?: (id: string, remove: boolean) => ExitCommand;
 }
@@ -184,7 +188,7 @@ export class ContainerEngine {
         createdAt: created.toISOString(),
         logSizeMax: options.logSizeMax ?? -1,
         stdin: options.interactive === true,
-        exitCommand: this.#exitCommand?.(id, options.autoRemove === true),
+        exitCommand: await this.#exitCommandFor(id, persistDir, options.autoRemove === true),
         autoRemove: options.autoRemove === true,
         ...(options.networks?.length ? { networks: options.networks, portMappings: options.portMappings } : {}),
       });
@@ -195,6 +199,14 @@ export class ContainerEngine {
       await this.#removeStoreContainer(id, dirs);
       throw err;
     }
+  }
+
+  /** The given exit command, or the default one with the engine's runtime handlers in a berth.conf in `persistDir`. */
+  async #exitCommandFor(id: string, persistDir: string, remove: boolean): Promise<ExitCommand> {
+    if (this.#exitCommand) return this.#exitCommand(id, remove);
+    const berthConf = join(persistDir, 'berth.conf');
+    await writeFileAtomic(berthConf, formatRuntimeConfig(this.runtime.config), { noSync: true });
+    return berthExitCommand(this.store, id, remove, { env: process.env, berthConf });
   }
 
   /**

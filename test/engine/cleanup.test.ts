@@ -11,7 +11,7 @@ import { after, before, describe, it } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
 import { ContainerEngine } from '../../src/engine/index.js';
 import { getLockFile } from '../../src/lock/index.js';
-import { defaultRuntimeConfig } from '../../src/oci/index.js';
+import { defaultRuntimeConfig, parseRuntimeConfig } from '../../src/oci/index.js';
 import { BERTH_BIN } from '../helpers/berth.js';
 import { runTool, type ToolResult } from '../helpers/run-tool.js';
 import { BUSYBOX_IMAGE, conmonsOf, openEngineFixture, type EngineFixture } from './engine-fixture.js';
@@ -220,6 +220,27 @@ describe('berth container cleanup and conmon\'s exit command (bin/berth.cjs)', (
     assert.equal(await fx.store.mounted(id), 0, 'the root filesystem it mounted for the restore is unmounted again');
     assert.equal(await ok('inspect', '--format', '{{.State.Status}}', 'saved'), 'exited\n');
     await ok('rm', 'saved');
+    await eventually('store, mounts, conmon, lock', leftovers, nothingLeft);
+  });
+
+  it('a library engine given no exit command: its detached autoRemove container, on a handler only its config names, is removed once it exits', async () => {
+    const runtimeConfig = parseRuntimeConfig('[berth.runtime]\ndefault_runtime = "librunc"\n[berth.runtime.runtimes.librunc]\nruntime_path = "/usr/sbin/runc"\nruntime_root = "/run/runc"\nallowed_annotations = ["io.example/a"]\n');
+    const engine = new ContainerEngine({ store: fx.store, runtimeConfig, cgroupParent: fx.engine.cgroupParent });
+    const container = await engine.create({ image: BUSYBOX_IMAGE, command: ['/bin/busybox', 'sleep', '1'], autoRemove: true });
+    await engine.start(container.id);
+    const argv = await conmonArgv();
+    const exitArgs = argv.flatMap((arg, i) => (argv[i - 1] === '--exit-command-arg' ? [arg] : []));
+    assert.equal(argv[argv.indexOf('--exit-command') + 1], process.execPath);
+    assert.deepEqual(exitArgs, [
+      BERTH_BIN, '--root', fx.temp.graphRoot, '--runroot', fx.temp.runRoot, '--storage-driver', 'overlay',
+      'container', 'cleanup', '--stopped-only', '--rm', container.id,
+    ]);
+    // The cleanup process reads the engine's handlers from the berth.conf beside the container's records.
+    const berthConf = join(container.config.persistDir, 'berth.conf');
+    assert.ok(readFileSync(`/proc/${conmonsOf(fx.temp.dir)[0]}/environ`, 'utf8').split('\0').includes(`BERTH_CONF=${berthConf}`));
+    const plain = (value: unknown): unknown => JSON.parse(JSON.stringify(value));
+    assert.deepEqual(plain(parseRuntimeConfig(readFileSync(berthConf, 'utf8'))), plain(runtimeConfig));
+    // No berth process waits for it: conmon's exit command removes it.
     await eventually('store, mounts, conmon, lock', leftovers, nothingLeft);
   });
 
