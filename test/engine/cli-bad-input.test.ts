@@ -79,6 +79,23 @@ describe('bad input to the container verbs (bin/berth.cjs): a clear error, a non
     assert.equal(await ok('inspect', '--format', '{{.State.Status}}', 'live'), 'running\n');
   });
 
+  it('other verbs in the wrong state', async () => {
+    const stoppedIs = (what: string): RegExp => new RegExp(`^Error: container ${stopped} is stopped: ${what}\n$`);
+    const runningIs = (what: string): RegExp => new RegExp(`^Error: container ${running} is running: ${what}\n$`);
+    await refused(['pause', 'taken'], stoppedIs('cannot pause it'));
+    await refused(['unpause', 'live'], runningIs('cannot unpause it'));
+    await refused(['attach', 'taken'], stoppedIs('cannot attach to it'));
+    await refused(['top', 'taken'], stoppedIs('cannot list the processes of it'));
+    await refused(['stats', '--no-stream', 'taken'], stoppedIs('cannot stats it'));
+    await refused(['update', '--memory', '64m', 'taken'], new RegExp(`^Error: container ${stopped} is not running: cannot update its resources\n$`));
+    await refused(['kill', 'taken'], new RegExp(`^Error: container ${stopped} is not running: cannot signal it\n$`));
+    await refused(['rm', 'live'], new RegExp(`^Error: cannot remove container ${running} as it is running - running or paused containers cannot be removed without force\n$`));
+    await refused(['container', 'checkpoint', 'taken'], stoppedIs('cannot checkpoint it'));
+    await refused(['container', 'restore', 'live'], runningIs('only a stopped, checkpointed container can be restored'));
+    await refused(['container', 'cleanup', 'live'], new RegExp(`^Error: container ${running} is running, refusing to clean up`));
+    assert.equal(await ok('inspect', '--format', '{{.State.Status}}', 'live'), 'running\n');
+  });
+
   it('an invalid signal', async () => {
     await refused(['kill', '-s', 'SIGFOO', 'live'], /^Error: invalid signal "SIGFOO"/);
     await refused(['run', '--stop-signal', 'SIGFOO', 'busybox'], /^Error: invalid signal "SIGFOO"/);
