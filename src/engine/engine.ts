@@ -274,8 +274,14 @@ export class ContainerEngine {
     }
   }
 
-  /** What #prepareRerun did, undone (a cleanup, a refused restore): the CNI networks torn down, the root filesystem unmounted. */
-  async #undoRerun(container: Container): Promise<void> {
+  /**
+   * An exited container's cleanup (its exit command's, or after a refused
+   * restore): the runtime's container deleted, and its cgroup with it, as
+   * podman's cleanupRuntime does (a start makes it anew), the CNI networks
+   * torn down, the root filesystem unmounted.
+   */
+  async #cleanUpExited(container: Container): Promise<void> {
+    await this.runtime.deleteContainer(container);
     await teardownNetwork(networkStateFile(container.config.persistDir));
     await this.#unmount(container.id);
   }
@@ -396,7 +402,7 @@ export class ContainerEngine {
         throw new EngineError('invalid-state', `container ${id} is ${status}, refusing to clean up: only an exited container is cleaned up`, { id, status });
       }
       if (options.remove) await this.#removeLocked(container);
-      else await this.#undoRerun(container);
+      else await this.#cleanUpExited(container);
       return container;
     });
   }
@@ -540,7 +546,7 @@ export class ContainerEngine {
       try {
         await this.runtime.restoreContainer(container, join(container.config.persistDir, 'checkpoint'));
       } catch (err) {
-        await this.#undoRerun(container);
+        await this.#cleanUpExited(container);
         throw err;
       }
     });

@@ -14,7 +14,7 @@ import { getLockFile } from '../../src/lock/index.js';
 import { defaultRuntimeConfig, parseRuntimeConfig } from '../../src/oci/index.js';
 import { BERTH_BIN } from '../helpers/berth.js';
 import { runTool, type ToolResult } from '../helpers/run-tool.js';
-import { BUSYBOX_IMAGE, conmonsOf, openEngineFixture, type EngineFixture } from './engine-fixture.js';
+import { BUSYBOX_IMAGE, cgroupDir, conmonsOf, openEngineFixture, type EngineFixture } from './engine-fixture.js';
 
 describe('berth container cleanup and conmon\'s exit command (bin/berth.cjs)', () => {
   let fx: EngineFixture;
@@ -72,13 +72,17 @@ describe('berth container cleanup and conmon\'s exit command (bin/berth.cjs)', (
     await eventually('store, mounts, conmon, lock', leftovers, nothingLeft);
   });
 
-  it('run -d: the exited container shows Exited (0), its root filesystem unmounted; it can start again', async () => {
-    const id = (await ok('run', '-d', '--name', 'quick', 'busybox', '/bin/busybox', 'true')).trim();
+  it('run -d: the exited container shows Exited (0), its root filesystem unmounted, its runtime container and cgroup gone; it can start again', async () => {
+    const id = (await ok('run', '-d', '--cgroup-parent', fx.engine.cgroupParent, '--name', 'quick', 'busybox', '/bin/busybox', 'sleep', '0.3')).trim();
     const { layerId } = await fx.store.container(id);
+    assert.ok(existsSync(cgroupDir(fx, 'memory', id)), 'crun made its cgroup');
     await eventually('ps -a', () => ok('ps', '-a'), (out) => /quick/.test(out) && /Exited \(0\)/.test(out));
     await eventually('the mount count', () => fx.store.mounted(id), (count) => count === 0);
     await eventually('conmon', () => conmonsOf(fx.temp.dir).length, (n) => n === 0);
     assert.deepEqual(mountsOfStore().filter((line) => line.includes(layerId)), [], 'no mount of its layer in /proc/self/mountinfo');
+    // As podman's cleanup: deleted in the runtime, which removes its cgroup.
+    assert.equal(existsSync(cgroupDir(fx, 'memory', id)), false, 'its cgroup is gone');
+    assert.match((await runTool('/usr/bin/crun', ['--root', '/run/crun', 'state', id])).stderr, /does not exist|No such file/);
     assert.equal(await ok('inspect', '--format', '{{.State.ExitCode}}', 'quick'), '0\n');
     // Cleaning up a cleaned-up container again is nothing new.
     assert.equal(await ok('container', 'cleanup', 'quick'), `${id}\n`);
