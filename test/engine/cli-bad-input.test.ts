@@ -29,9 +29,12 @@ describe('bad input to the container verbs (bin/berth.cjs): a clear error, a non
   before(async () => {
     fx = await openEngineFixture();
     await addBusyboxVariant(fx, 'localhost/berth/nocmd:latest', {});
-    // A runtime handler whose binary is not there.
+    // Runtime handlers whose runtime, or conmon, is not there.
     const conf = join(fx.temp.dir, 'berth.conf');
-    writeFileSync(conf, '[berth.runtime.runtimes.ghost]\nruntime_path = "/nonexistent/ghost"\n');
+    writeFileSync(conf, [
+      '[berth.runtime.runtimes.ghost]', 'runtime_path = "/nonexistent/ghost"',
+      '[berth.runtime.runtimes.nomon]', 'runtime_path = "/usr/bin/crun"', 'monitor_path = "/nonexistent/conmon"', '',
+    ].join('\n'));
     env = { ...process.env, BERTH_CONF: conf };
     await ok(...make('run', '--name', 'taken', 'busybox', '/bin/busybox', 'true'));
     stopped = (await fx.store.container('taken')).id;
@@ -102,11 +105,12 @@ describe('bad input to the container verbs (bin/berth.cjs): a clear error, a non
     assert.equal(await ok('inspect', '--format', '{{.State.Status}}', 'live'), 'running\n');
   });
 
-  it('a missing runtime binary, and an unknown runtime handler', async () => {
+  it('a missing runtime or conmon binary, and an unknown runtime handler', async () => {
     for (const flags of [[], ['-d'], ['--rm']]) {
       await refused(make('run', ...flags, '--runtime', 'ghost', 'busybox'), /^Error: runtime ghost: \/nonexistent\/ghost/);
     }
     await refused(make('create', '--runtime', 'ghost', 'busybox'), /\/nonexistent\/ghost/);
+    await refused(make('run', '-d', '--runtime', 'nomon', 'busybox'), /^Error: conmon: \/nonexistent\/conmon/);
     await refused(make('run', '--rm', '--runtime', 'kata', 'busybox'), /^Error: runtime handler "kata" is not configured/);
   });
 
