@@ -8,12 +8,13 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { getLockFile, type LockFile } from '../lock/index.js';
 import { isStorageError, type IDMap, type Image, type Store } from '../storage/index.js';
-import { generateRandomId } from '../util/index.js';
+import { generateRandomId, writeFileAtomic } from '../util/index.js';
 import {
-  Container, ContainerStatus, Runtime, generateSpec, parseSignal, resolveUser, runtimeHandler,
+  Container, ContainerStatus, Runtime, formatRuntimeConfig, generateSpec, parseSignal, resolveUser, runtimeHandler,
   type AttachSession, type AttachStreams, type ContainerStats, type ExecSyncResult, type ExitCommand, type LogRecord, type OciLinuxResources, type RuntimeConfig, type SpecOptions,
 } from '../oci/index.js';
 import { EngineError, isEngineError } from './errors.js';
+import { berthExitCommand } from './exit-command.js';
 import { imageRunConfig } from './image-config.js';
 import { readLog, type LogReadOptions } from './logs.js';
 import { containerMetadata } from './metadata.js';
@@ -31,8 +32,11 @@ export interface EngineOptions {
   /**
    * What conmon runs once a container this engine creates has exited
    * (podman's cleanup process), given its ID and whether it is to be
-   * removed. Without it, only a Berth process that waits for the exit
-   * cleans up after it.
+   * removed. Default: this package's `berth container cleanup` (see
+   * berthExitCommand) on this engine's store, with a berth.conf of this
+   * engine's runtime handlers written beside the container's records, so
+   * that a container nobody waits for is cleaned up (with autoRemove
+   * removed) by a process that knows its runtime.
    */
   exitCommand?: (id: string, remove: boolean) => ExitCommand;
 }
@@ -64,10 +68,25 @@ export interface CreateOptions extends Omit<SpecOptions, 'id' | 'rootfs' | 'idMa
   portMappings?: PortMapping[];
   /** podman's --rm: the exit command removes the container once it has exited. */
   autoRemove?: boolean;
+  /** podman's --cgroup-parent: the cgroup its own goes under, instead of the engine's. */
+  cgroupParent?: string;
   /**
-   * Seconds conmon waits before it runs the exit command: a foreground run
-   * cleans up itself, and its exit command, only there for when that process
-   * dies, should not compete with it for the CPU.
+   * Seconds conmon waits before it runs the exit command after the first run
+   * (conmon is spawned here): a foreground run cleans up itself, and its exit
+   * command, only there for when that process dies, should not compete with
+   * it for the CPU. A later start of the exited container chooses its own
+   * (start's `exitCommandDelay`).
+   */
+  exitCommandDelay?: number;
+}
+
+export interface StartOptions {
+  /**
+   * For an exited container, whose start spawns a new conmon: seconds that
+   * conmon waits before the exit command, for a caller that follows this run
+   * and cleans up itself (finishRun). Default none: a detached start is
+   * cleaned up at once after the exit. A created container's conmon was
+   * spawned by create, with create's delay.
    */
   exitCommandDelay?: number;
 }
@@ -101,12 +120,9 @@ export class ContainerEngine {
 
   constructor(options: EngineOptions) {
     this.store = options.store;
-    this.cgroupParent = options.cgroupParent ?? '/berth';
+    this.cgroupParent = checkedCgroupParent(options.cgroupParent ?? '/berth');
     this.cni = options.cni;
     this.#exitCommand = options.exitCommand;
-    if (!this.cgroupParent.startsWith('/') || this.cgroupParent.split('/').includes('..')) {
-      throw new EngineError('invalid-option', `cgroup parent ${JSON.stringify(this.cgroupParent)} must be an absolute path without ..`, { cgroupParent: this.cgroupParent });
-    }
     const base = join(options.store.runRoot, 'berth');
     this.runtime = new Runtime({ config: options.runtimeConfig, exitDir: join(base, 'exits'), socketDir: join(base, 'socket') });
     this.#lockDir = join(base, 'locks');
@@ -119,6 +135,7 @@ export class ContainerEngine {
    */
   async create(options: CreateOptions): Promise<Container> {
     const handler = runtimeHandler(this.runtime.config, options.runtime);
+    const cgroupParent = options.cgroupParent === undefined ? this.cgroupParent : checkedCgroupParent(options.cgroupParent);
     const image = await this.findImage(options.image);
     const imageConfig = await imageRunConfig(this.store, image);
     const stopSignal = parseSignal(options.stopSignal ?? imageConfig.StopSignal ?? 'SIGTERM');
@@ -153,7 +170,7 @@ export class ContainerEngine {
       dirs = { persistDir, bundlePath };
       if (idMaps) prepareUserNamespaceDirs({ rootfs, persistDir, bundlePath }, idMaps);
       const netns = options.networks?.length ? (await this.#setupNetwork(id, persistDir, options)).netns : undefined;
-      const spec = generateSpec(imageConfig, { cgroupsPath: `${this.cgroupParent}/berth-${id}`, ...options, id, rootfs, networkNamespacePath: netns, idMaps });
+      const spec = generateSpec(imageConfig, { cgroupsPath: `${cgroupParent}/berth-${id}`, ...options, id, rootfs, networkNamespacePath: netns, idMaps });
       const container = new Container({
         id,
         name,
@@ -171,16 +188,25 @@ export class ContainerEngine {
         createdAt: created.toISOString(),
         logSizeMax: options.logSizeMax ?? -1,
         stdin: options.interactive === true,
-        exitCommand: this.#exitCommand && { ...this.#exitCommand(id, options.autoRemove === true), delaySeconds: options.exitCommandDelay },
+        exitCommand: await this.#exitCommandFor(id, persistDir, options.autoRemove === true),
+        autoRemove: options.autoRemove === true,
         ...(options.networks?.length ? { networks: options.networks, portMappings: options.portMappings } : {}),
       });
       await container.save();
-      await this.runtime.createContainer(container);
+      await this.runtime.createContainer(container, { exitDelaySeconds: options.exitCommandDelay });
       return container;
     } catch (err) {
       await this.#removeStoreContainer(id, dirs);
       throw err;
     }
+  }
+
+  /** The given exit command, or the default one with the engine's runtime handlers in a berth.conf in `persistDir`. */
+  async #exitCommandFor(id: string, persistDir: string, remove: boolean): Promise<ExitCommand> {
+    if (this.#exitCommand) return this.#exitCommand(id, remove);
+    const berthConf = join(persistDir, 'berth.conf');
+    await writeFileAtomic(berthConf, formatRuntimeConfig(this.runtime.config), { noSync: true });
+    return berthExitCommand(this.store, id, remove, { env: process.env, berthConf });
   }
 
   /**
@@ -204,9 +230,9 @@ export class ContainerEngine {
   }
 
   /** Starts a created container; an exited one runs again from the same record (as podman start does). */
-  async start(ref: string): Promise<Container> {
+  async start(ref: string, options: StartOptions = {}): Promise<Container> {
     const container = await this.get(ref);
-    if (container.state.status === ContainerStatus.Stopped) return this.#rerun(container.id);
+    if (container.state.status === ContainerStatus.Stopped) return this.#rerun(container.id, options);
     await this.runtime.startContainer(container);
     return container;
   }
@@ -227,12 +253,12 @@ export class ContainerEngine {
    * process of its last run cannot unmount it midway (it comes after and
    * finds it running, or before and leaves it for this to mount).
    */
-  async #rerun(id: string): Promise<Container> {
+  async #rerun(id: string, options: StartOptions = {}): Promise<Container> {
     return this.#lock(id).withLock(async () => {
       const container = await this.#load(id);
       if (container.state.status === ContainerStatus.Stopped) {
         await this.#prepareRerun(container);
-        await this.runtime.recreateContainer(container);
+        await this.runtime.recreateContainer(container, { exitDelaySeconds: options.exitCommandDelay });
       }
       await this.runtime.startContainer(container);
       return container;
@@ -246,6 +272,18 @@ export class ContainerEngine {
     if (networks?.length && !(await readAttachment(networkStateFile(persistDir)))) {
       await this.#setupNetwork(container.id, persistDir, container.config);
     }
+  }
+
+  /**
+   * An exited container's cleanup (its exit command's, or after a refused
+   * restore): the runtime's container deleted, and its cgroup with it, as
+   * podman's cleanupRuntime does (a start makes it anew), the CNI networks
+   * torn down, the root filesystem unmounted.
+   */
+  async #cleanUpExited(container: Container): Promise<void> {
+    await this.runtime.deleteContainer(container);
+    await teardownNetwork(networkStateFile(container.config.persistDir));
+    await this.#unmount(container.id);
   }
 
   /** The container by name, ID or unique ID prefix, its state brought up to date. */
@@ -363,12 +401,8 @@ export class ContainerEngine {
         if (options.stoppedOnly) return undefined;
         throw new EngineError('invalid-state', `container ${id} is ${status}, refusing to clean up: only an exited container is cleaned up`, { id, status });
       }
-      if (options.remove) {
-        await this.#removeLocked(container);
-      } else {
-        await teardownNetwork(networkStateFile(container.config.persistDir));
-        await this.#unmount(id);
-      }
+      if (options.remove) await this.#removeLocked(container);
+      else await this.#cleanUpExited(container);
       return container;
     });
   }
@@ -495,13 +529,27 @@ export class ContainerEngine {
     await this.runtime.checkpointContainer(container, { imagePath, workPath: container.config.persistDir, leaveRunning: options.leaveRunning });
   }
 
+  /**
+   * Restores a stopped container from its checkpoint: a new run of it, so
+   * under its lock as a rerun is (its cleanup process, rm or a second start
+   * come before or after, not midway). A refused restore undoes what it
+   * prepared: the root filesystem is unmounted and the network torn down again.
+   */
   async restore(ref: string): Promise<void> {
-    const container = await this.get(ref);
-    if (container.state.status !== ContainerStatus.Stopped) {
-      throw new EngineError('invalid-option', `container ${container.id} is ${container.state.status}: only a stopped, checkpointed container can be restored`, { id: container.id });
-    }
-    await this.#prepareRerun(container);
-    await this.runtime.restoreContainer(container, join(container.config.persistDir, 'checkpoint'));
+    const id = await this.#idOf(ref);
+    await this.#lock(id).withLock(async () => {
+      const container = await this.#load(id);
+      if (container.state.status !== ContainerStatus.Stopped) {
+        throw new EngineError('invalid-option', `container ${id} is ${container.state.status}: only a stopped, checkpointed container can be restored`, { id });
+      }
+      await this.#prepareRerun(container);
+      try {
+        await this.runtime.restoreContainer(container, join(container.config.persistDir, 'checkpoint'));
+      } catch (err) {
+        await this.#cleanUpExited(container);
+        throw err;
+      }
+    });
   }
 
   /**
@@ -599,6 +647,14 @@ export class ContainerEngine {
     // The store removes the run directory with the container; this one is Berth's bundle even if the store had lost the record.
     if (dirs) rmSync(dirs.bundlePath, { recursive: true, force: true });
   }
+}
+
+/** An absolute cgroup path, with no way out of the hierarchy. */
+function checkedCgroupParent(path: string): string {
+  if (!path.startsWith('/') || path.split('/').includes('..')) {
+    throw new EngineError('invalid-option', `cgroup parent ${JSON.stringify(path)} must be an absolute path without ..`, { cgroupParent: path });
+  }
+  return path;
 }
 
 function unknownContainer(ref: string, cause: unknown): EngineError {

@@ -1,8 +1,9 @@
 // The container engine: podman's container verbs on a Berth store, run by
 // conmon and runc/crun through oci/.
 
-export { ContainerEngine, type EngineOptions, type CreateOptions, type ContainerInfo } from './engine.js';
+export { ContainerEngine, type EngineOptions, type CreateOptions, type StartOptions, type ContainerInfo } from './engine.js';
 export { EngineError, isEngineError, type EngineErrorCode } from './errors.js';
+export { berthExitCommand, type BerthExitCommandOptions } from './exit-command.js';
 export type { RuntimeContainerMetadata } from './metadata.js';
 export type { LogReadOptions } from './logs.js';
 export type { ProcessRow } from './top.js';

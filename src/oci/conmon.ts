@@ -2,7 +2,7 @@
 // --api-version): create a container under its supervision, or run one exec
 // to completion. runtime-conmon.md §1, §2, §11 has the protocol facts.
 
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { OciError } from './errors.js';
@@ -34,6 +34,11 @@ export interface ConmonCreateOptions {
   restoreDir?: string;
   /** What conmon runs once the container has exited and its exit files are written. */
   exitCommand?: ExitCommand;
+  /**
+   * Whole seconds conmon sleeps before it runs the exit command
+   * (`--exit-delay`): chosen for each start, by whoever follows that run.
+   */
+  exitDelaySeconds?: number;
 }
 
 /**
@@ -47,8 +52,6 @@ export interface ExitCommand {
   args: string[];
   /** Added to conmon's environment (the runtime sees them too, as CRI-O's monitor_env). */
   env?: Record<string, string>;
-  /** Whole seconds conmon sleeps before running it (`--exit-delay`). */
-  delaySeconds?: number;
 }
 
 export interface ConmonCreated {
@@ -69,9 +72,10 @@ export async function conmonCreate(options: ConmonCreateOptions): Promise<Conmon
   const { handler } = options;
   requireExecutable(handler.monitorPath, 'conmon');
   requireExecutable(handler.path, `runtime ${handler.name}`);
+  const pidFile = join(options.bundle, 'conmon-pidfile');
   const args = [
     '-b', options.bundle, '-c', options.id, '--exit-dir', options.exitDir, '-l', options.logPath,
-    '--log-level', 'error', '-n', options.name, '-P', join(options.bundle, 'conmon-pidfile'),
+    '--log-level', 'error', '-n', options.name, '-P', pidFile,
     '-p', join(options.bundle, 'pidfile'), '--persist-dir', options.persistDir, '-r', handler.path,
     '--runtime-arg', `--root=${handler.root}`, '--socket-dir-path', options.socketDir, '-u', options.id,
   ];
@@ -82,9 +86,23 @@ export async function conmonCreate(options: ConmonCreateOptions): Promise<Conmon
   if (options.exitCommand) {
     args.push('--exit-command', options.exitCommand.path);
     for (const arg of options.exitCommand.args) args.push('--exit-command-arg', arg);
-    if (options.exitCommand.delaySeconds) args.push('--exit-delay', String(options.exitCommand.delaySeconds));
+    if (options.exitDelaySeconds) args.push('--exit-delay', String(options.exitDelaySeconds));
   }
+  // One left by an earlier run's conmon would name a process long gone.
+  rmSync(pidFile, { force: true });
   const child = spawnConmon(handler.monitorPath, args, options.bundle, options.exitCommand?.env);
+  try {
+    const pid = await createdPid(child, options);
+    return { pid, conmonPid: Number(readFileSync(pidFile, 'utf8')) };
+  } catch (err) {
+    endConmonDaemon(pidFile, options.bundle);
+    throw err;
+  }
+}
+
+/** conmon's report of the runtime's create: the container's init PID, or why there is none. */
+async function createdPid(child: ConmonChild, options: ConmonCreateOptions): Promise<number> {
+  const { handler } = options;
   const syncLine = readLine(child.sync, options.timeoutMs ?? 240_000);
   writeAndClose(child.start, Buffer.from([0]));
   // conmon's first process exits once the container is created; the daemon it forks stays.
@@ -105,7 +123,24 @@ export async function conmonCreate(options: ConmonCreateOptions): Promise<Conmon
   if (pid <= 0) {
     throw new OciError('runtime-failed', `${handler.name} create failed: ${message.message?.trim() || 'no message'}`, { id: options.id, stderr: message.message ?? '' });
   }
-  return { pid, conmonPid: Number(readFileSync(join(options.bundle, 'conmon-pidfile'), 'utf8')) };
+  return pid;
+}
+
+/**
+ * After a failed create, conmon's daemon lives on to run the exit command
+ * (after its delay) for a container that never ran: it and that command (its
+ * process group: the daemon leads a session of its own) are ended, so that
+ * the refused create leaves no conmon. The PID is the daemon's only while its
+ * command line names this bundle.
+ */
+function endConmonDaemon(pidFile: string, bundle: string): void {
+  try {
+    const pid = Number(readFileSync(pidFile, 'utf8'));
+    if (!(pid > 0) || !readFileSync(`/proc/${pid}/cmdline`, 'latin1').split('\0').includes(bundle)) return;
+    process.kill(-pid, 'SIGKILL');
+  } catch {
+    // No daemon was made, or it is gone already.
+  }
 }
 
 export interface ConmonExecOptions {

@@ -46,8 +46,13 @@ export interface ContainerConfig {
   logSizeMax: number;
   /** Keep stdin open for attach clients (conmon `-i`); a terminal always has input. */
   stdin?: boolean;
-  /** Run by conmon after each exit (podman's cleanup process), whoever started the container. */
+  /**
+   * Run by conmon after each exit (podman's cleanup process), whoever started
+   * the container; how long conmon waits before it is chosen by each start.
+   */
   exitCommand?: ExitCommand;
+  /** podman's --rm: removed once it has exited (by its exit command, or by the caller that followed the run). */
+  autoRemove?: boolean;
   /** CNI networks it joins and the ports it publishes on them, set up again for each run after the cleanup tore them down. */
   networks?: string[];
   portMappings?: PortMapping[];

@@ -2,7 +2,7 @@
 // them, read from berth.conf's [berth.runtime.runtimes.NAME] tables; runc and
 // crun are there out of the box.
 
-import { parse as parseToml } from 'smol-toml';
+import { parse as parseToml, stringify as stringifyToml } from 'smol-toml';
 import { OciError } from './errors.js';
 
 export interface RuntimeHandler {
@@ -78,6 +78,15 @@ export function parseRuntimeConfig(text: string, source = 'berth.conf'): Runtime
     throw new OciError('runtime-handler-unknown', `${source}: default_runtime ${JSON.stringify(config.defaultRuntime)} is not a configured runtime`, { source });
   }
   return config;
+}
+
+/** `config` as a berth.conf that parseRuntimeConfig reads back as it is (the built-in handlers it names are replaced by its own). */
+export function formatRuntimeConfig(config: RuntimeConfig): string {
+  const runtimes = Object.fromEntries(Object.entries(config.runtimes).map(([name, h]) => [name, {
+    runtime_path: h.path, runtime_type: h.type, runtime_root: h.root, monitor_path: h.monitorPath,
+    allowed_annotations: h.allowedAnnotations, platform_runtime_paths: h.platformRuntimePaths,
+  }]));
+  return `${stringifyToml({ berth: { runtime: { default_runtime: config.defaultRuntime, runtimes } } })}\n`;
 }
 
 export function runtimeHandler(config: RuntimeConfig, name: string | undefined): RuntimeHandler {

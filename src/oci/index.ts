@@ -4,7 +4,7 @@
 export { Runtime, checkpointArgs, type RuntimeOptions, type ExecSyncResult } from './runtime.js';
 export { Container, ContainerStorer, ContainerStatus, type ContainerConfig, type ContainerState } from './container.js';
 export { OciError, ExecSyncError, isOciError, type OciErrorCode } from './errors.js';
-export { defaultRuntimeConfig, parseRuntimeConfig, runtimeHandler, type RuntimeConfig, type RuntimeHandler } from './handlers.js';
+export { defaultRuntimeConfig, formatRuntimeConfig, parseRuntimeConfig, runtimeHandler, type RuntimeConfig, type RuntimeHandler } from './handlers.js';
 export { generateSpec, resolveUser, hostHardLimits, DEFAULT_CAPABILITIES, type ImageRunConfig, type SpecOptions } from './spec.js';
 export type { OciSpec, OciProcess, OciMount, OciLinuxResources } from './spec-types.js';
 export { parseSignal, signalName } from './signals.js';

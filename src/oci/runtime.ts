@@ -52,8 +52,12 @@ export class Runtime {
     return runtimeHandler(this.config, container.config.runtimeHandler);
   }
 
-  /** conmon + `runtime create`: the container exists, its init waits for start. */
-  async createContainer(container: Container, restoreDir?: string): Promise<void> {
+  /**
+   * conmon + `runtime create`: the container exists, its init waits for
+   * start. `exitDelaySeconds`: how long this conmon waits before the
+   * container's exit command (a caller that follows the run cleans up itself).
+   */
+  async createContainer(container: Container, options: { restoreDir?: string; exitDelaySeconds?: number } = {}): Promise<void> {
     const { config } = container;
     await fsp.writeFile(join(config.bundlePath, 'config.json'), JSON.stringify(config.spec));
     try {
@@ -69,8 +73,9 @@ export class Runtime {
         logSizeMax: config.logSizeMax,
         terminal: config.spec.process.terminal === true,
         stdin: config.stdin === true,
-        restoreDir,
+        restoreDir: options.restoreDir,
         exitCommand: config.exitCommand,
+        exitDelaySeconds: options.exitDelaySeconds,
       });
       await container.setState({
         status: ContainerStatus.Created,
@@ -321,21 +326,21 @@ export class Runtime {
     await this.deleteContainer(container);
     for (const name of ['attach', 'ctl', 'winsz', 'oom']) rmSync(join(container.config.bundlePath, name), { force: true });
     rmSync(container.exitFile, { force: true });
-    await this.createContainer(container, imagePath);
+    await this.createContainer(container, { restoreDir: imagePath });
     await container.setState({ status: ContainerStatus.Running, started: new Date().toISOString(), exitCode: undefined, finished: undefined, oomKilled: false });
   }
 
   /**
    * Makes a stopped container ready to start again (podman's restart and
    * start of an exited container): the runtime's old container goes, conmon
-   * creates it anew from the same bundle.
+   * creates it anew from the same bundle, with this start's exit delay.
    */
-  async recreateContainer(container: Container): Promise<void> {
+  async recreateContainer(container: Container, options: { exitDelaySeconds?: number } = {}): Promise<void> {
     await this.deleteContainer(container);
     for (const name of ['oom']) rmSync(join(container.config.bundlePath, name), { force: true });
     for (const name of ['exit', 'oom']) rmSync(join(container.config.persistDir, name), { force: true });
     await container.setState({ status: ContainerStatus.Created, pid: 0, initPid: 0, exitCode: undefined, finished: undefined, started: undefined, oomKilled: false, error: undefined });
-    await this.createContainer(container);
+    await this.createContainer(container, options);
   }
 
   /**

@@ -19,6 +19,8 @@ describe('bad input to the engine', () => {
     await fx.engine.start(done.id);
     await fx.engine.wait(done.id);
     stopped = done.id;
+    // Its conmon lives on until the exit command it runs (the engine's default cleanup) is done: gone before the counts are taken.
+    for (const deadline = Date.now() + 10_000; conmonsOf(fx.temp.dir).length > 0 && Date.now() < deadline;) await new Promise((resolve) => setTimeout(resolve, 20));
     const live = await fx.engine.create({ image: BUSYBOX_IMAGE, command: ['/bin/sh', '-c', 'while :; do sleep 0.1; done'] });
     await fx.engine.start(live.id);
     running = live.id;

@@ -8,11 +8,13 @@ import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { setTimeout as delay } from 'node:timers/promises';
 import { ContainerEngine } from '../../src/engine/index.js';
-import { defaultRuntimeConfig } from '../../src/oci/index.js';
+import { getLockFile } from '../../src/lock/index.js';
+import { defaultRuntimeConfig, parseRuntimeConfig } from '../../src/oci/index.js';
 import { BERTH_BIN } from '../helpers/berth.js';
 import { runTool, type ToolResult } from '../helpers/run-tool.js';
-import { BUSYBOX_IMAGE, conmonsOf, openEngineFixture, type EngineFixture } from './engine-fixture.js';
+import { BUSYBOX_IMAGE, cgroupDir, conmonsOf, openEngineFixture, type EngineFixture } from './engine-fixture.js';
 
 describe('berth container cleanup and conmon\'s exit command (bin/berth.cjs)', () => {
   let fx: EngineFixture;
@@ -70,13 +72,17 @@ describe('berth container cleanup and conmon\'s exit command (bin/berth.cjs)', (
     await eventually('store, mounts, conmon, lock', leftovers, nothingLeft);
   });
 
-  it('run -d: the exited container shows Exited (0), its root filesystem unmounted; it can start again', async () => {
-    const id = (await ok('run', '-d', '--name', 'quick', 'busybox', '/bin/busybox', 'true')).trim();
+  it('run -d: the exited container shows Exited (0), its root filesystem unmounted, its runtime container and cgroup gone; it can start again', async () => {
+    const id = (await ok('run', '-d', '--cgroup-parent', fx.engine.cgroupParent, '--name', 'quick', 'busybox', '/bin/busybox', 'sleep', '0.3')).trim();
     const { layerId } = await fx.store.container(id);
+    assert.ok(existsSync(cgroupDir(fx, 'memory', id)), 'crun made its cgroup');
     await eventually('ps -a', () => ok('ps', '-a'), (out) => /quick/.test(out) && /Exited \(0\)/.test(out));
     await eventually('the mount count', () => fx.store.mounted(id), (count) => count === 0);
     await eventually('conmon', () => conmonsOf(fx.temp.dir).length, (n) => n === 0);
     assert.deepEqual(mountsOfStore().filter((line) => line.includes(layerId)), [], 'no mount of its layer in /proc/self/mountinfo');
+    // As podman's cleanup: deleted in the runtime, which removes its cgroup.
+    assert.equal(existsSync(cgroupDir(fx, 'memory', id)), false, 'its cgroup is gone');
+    assert.match((await runTool('/usr/bin/crun', ['--root', '/run/crun', 'state', id])).stderr, /does not exist|No such file/);
     assert.equal(await ok('inspect', '--format', '{{.State.ExitCode}}', 'quick'), '0\n');
     // Cleaning up a cleaned-up container again is nothing new.
     assert.equal(await ok('container', 'cleanup', 'quick'), `${id}\n`);
@@ -85,6 +91,46 @@ describe('berth container cleanup and conmon\'s exit command (bin/berth.cjs)', (
     await eventually('the mount count after the second run', () => fx.store.mounted(id), (count) => count === 0);
     assert.match(await ok('ps', '-a'), /Exited \(0\)/);
     await ok('rm', 'quick');
+    await eventually('store, mounts, conmon, lock', leftovers, nothingLeft);
+  });
+
+  /** The argv of the one conmon of this fixture's containers, once it is there. */
+  const conmonArgv = async (): Promise<string[]> => {
+    const [conmon] = await eventually('a conmon', () => conmonsOf(fx.temp.dir), (pids) => pids.length === 1);
+    return readFileSync(`/proc/${conmon}/cmdline`, 'utf8').split('\0');
+  };
+  const exitDelayOf = (argv: string[]): string | undefined => (argv.includes('--exit-delay') ? argv[argv.indexOf('--exit-delay') + 1] : undefined);
+
+  it('a container first run in the foreground, started again detached: no exit delay, cleaned up soon after it exits', async () => {
+    assert.equal(await ok('run', '--name', 'fg', 'busybox', '/bin/sh', '-c', 'sleep 0.5; echo once'), 'once\n');
+    const { id } = await fx.store.container('fg');
+    assert.deepEqual([await fx.store.mounted(id), conmonsOf(fx.temp.dir).length], [0, 0], 'the run cleaned up itself');
+    assert.equal(await ok('start', 'fg'), 'fg\n');
+    assert.equal(exitDelayOf(await conmonArgv()), undefined, 'the detached start\'s conmon runs the exit command at once');
+    // Well before the foreground's 5 s delay would end: the exit command unmounted it, and conmon is gone.
+    await eventually('the mount count', () => fx.store.mounted(id), (count) => count === 0, 3000);
+    await eventually('conmon', () => conmonsOf(fx.temp.dir).length, (n) => n === 0, 3000);
+    assert.equal(await ok('inspect', '--format', '{{.State.Status}}', 'fg'), 'exited\n');
+    // start -a follows the run itself: its conmon delays the exit command, which the start -a ends once it has cleaned up.
+    const attached = berth(['start', '-a', 'fg']);
+    assert.equal(exitDelayOf(await conmonArgv()), '5');
+    const result = await attached;
+    assert.deepEqual([result.code, result.stdout.toString(), result.stderr], [0, 'once\nonce\nonce\n', '']);
+    assert.equal(await fx.store.mounted(id), 0, 'unmounted by start -a');
+    await eventually('conmon', () => conmonsOf(fx.temp.dir).length, (n) => n === 0, 2000);
+    await ok('rm', 'fg');
+    await eventually('store, mounts, conmon, lock', leftovers, nothingLeft);
+  });
+
+  it('create --rm: a detached start is removed by its exit command, start -a removes it itself', async () => {
+    const detached = (await ok('create', '--rm', 'busybox', '/bin/sh', '-c', 'sleep 0.3; exit 3')).trim();
+    assert.equal(await ok('start', detached), `${detached}\n`);
+    assert.equal(exitDelayOf(await conmonArgv()), undefined);
+    await eventually('store, mounts, conmon, lock', leftovers, nothingLeft, 3000);
+    const followed = (await ok('create', '--rm', 'busybox', '/bin/sh', '-c', 'sleep 0.3; echo bye; exit 4')).trim();
+    const result = await berth(['start', '-a', followed]);
+    assert.deepEqual([result.code, result.stdout.toString(), result.stderr], [4, 'bye\n', '']);
+    assert.deepEqual((await fx.store.containers()).map((c) => c.id), [], 'removed before start -a returned');
     await eventually('store, mounts, conmon, lock', leftovers, nothingLeft);
   });
 
@@ -155,6 +201,50 @@ describe('berth container cleanup and conmon\'s exit command (bin/berth.cjs)', (
       await eventually('conmon', () => conmonsOf(fx.temp.dir).length, (n) => n === 0);
       assert.equal(existsSync(`${marker}-${id}`), !finish, finish ? 'ended before it ran' : 'run after the delay');
     }
+    await eventually('store, mounts, conmon, lock', leftovers, nothingLeft);
+  });
+
+  it('container restore waits for the container\'s lock, then fails naming what is missing, and leaves it exited and unmounted', async () => {
+    await ok('run', '--name', 'saved', 'busybox', '/bin/busybox', 'true');
+    const { id } = await fx.store.container('saved');
+    // Held here as a cleanup process, rm or a rerun would hold it.
+    const lock = getLockFile(join(fx.temp.runRoot, 'berth', 'locks', id));
+    await lock.lock();
+    let restore: Promise<ToolResult>;
+    try {
+      restore = berth(['container', 'restore', 'saved']);
+      assert.equal(await Promise.race([restore.then(() => 'done'), delay(1500).then(() => 'waiting')]), 'waiting');
+      assert.equal(await fx.store.mounted(id), 0, 'nothing prepared while the lock is held');
+    } finally {
+      lock.unlock();
+    }
+    const result = await restore;
+    assert.equal(result.code, 125);
+    assert.match(result.stderr, /^Error: checkpoint: runtime crun \(\S+\) has no checkpoint command/);
+    assert.equal(await fx.store.mounted(id), 0, 'the root filesystem it mounted for the restore is unmounted again');
+    assert.equal(await ok('inspect', '--format', '{{.State.Status}}', 'saved'), 'exited\n');
+    await ok('rm', 'saved');
+    await eventually('store, mounts, conmon, lock', leftovers, nothingLeft);
+  });
+
+  it('a library engine given no exit command: its detached autoRemove container, on a handler only its config names, is removed once it exits', async () => {
+    const runtimeConfig = parseRuntimeConfig('[berth.runtime]\ndefault_runtime = "librunc"\n[berth.runtime.runtimes.librunc]\nruntime_path = "/usr/sbin/runc"\nruntime_root = "/run/runc"\nallowed_annotations = ["io.example/a"]\n');
+    const engine = new ContainerEngine({ store: fx.store, runtimeConfig, cgroupParent: fx.engine.cgroupParent });
+    const container = await engine.create({ image: BUSYBOX_IMAGE, command: ['/bin/busybox', 'sleep', '1'], autoRemove: true });
+    await engine.start(container.id);
+    const argv = await conmonArgv();
+    const exitArgs = argv.flatMap((arg, i) => (argv[i - 1] === '--exit-command-arg' ? [arg] : []));
+    assert.equal(argv[argv.indexOf('--exit-command') + 1], process.execPath);
+    assert.deepEqual(exitArgs, [
+      BERTH_BIN, '--root', fx.temp.graphRoot, '--runroot', fx.temp.runRoot, '--storage-driver', 'overlay',
+      'container', 'cleanup', '--stopped-only', '--rm', container.id,
+    ]);
+    // The cleanup process reads the engine's handlers from the berth.conf beside the container's records.
+    const berthConf = join(container.config.persistDir, 'berth.conf');
+    assert.ok(readFileSync(`/proc/${conmonsOf(fx.temp.dir)[0]}/environ`, 'utf8').split('\0').includes(`BERTH_CONF=${berthConf}`));
+    const plain = (value: unknown): unknown => JSON.parse(JSON.stringify(value));
+    assert.deepEqual(plain(parseRuntimeConfig(readFileSync(berthConf, 'utf8'))), plain(runtimeConfig));
+    // No berth process waits for it: conmon's exit command removes it.
     await eventually('store, mounts, conmon, lock', leftovers, nothingLeft);
   });
 

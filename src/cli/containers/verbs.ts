@@ -26,13 +26,12 @@ export function registerContainerVerbs(program: Command, setExit: Exit): void {
 
   createFlags(program.command('run').description('run a command in a new container'))
     .option('-d, --detach', 'run in the background and print the container ID')
-    .option('--rm', 'remove the container when it exits')
     .option('-a, --attach <stream>', 'accepted for podman compatibility (stdout and stderr are always attached)', collect)
     .action(act(async (engine, image: string, command: string[], opts: RunFlags) => runContainer(engine, image, command, opts)));
 
   createFlags(program.command('create').description('create a container without starting it'))
     .action(act(async (engine, image: string, command: string[], opts: RunFlags) => {
-      const container = await engine.create(await checkedThenPulled(engine, image, command, opts));
+      const container = await engine.create({ ...await checkedThenPulled(engine, image, command, opts), autoRemove: opts.rm === true });
       process.stdout.write(`${container.id}\n`);
     }));
 
@@ -45,11 +44,13 @@ export function registerContainerVerbs(program: Command, setExit: Exit): void {
         if (refs.length !== 1) throw new EngineError('invalid-option', 'you cannot start and attach multiple containers at once', {});
         const detachKeys = parseDetachKeys(opts.detachKeys);
         const container = await engine.get(refs[0]!);
-        if (container.state.status === 'created' && (container.config.stdin || container.config.spec.process.terminal)) {
-          return exitCodeOf(await attachToExit(engine, container.id, { stdin: opts.interactive === true, start: true, detachKeys }));
-        }
-        await engine.start(container.id);
-        return followToExit(engine, container.id, {});
+        const { status } = container.state;
+        // An exited container's start spawns a new conmon, under the lock watch() holds shared: started first,
+        // with a foreground run's exit delay, since this start -a cleans up after it itself.
+        if (status === 'stopped') await engine.start(container.id, { exitCommandDelay: FOREGROUND_EXIT_COMMAND_DELAY });
+        const attach = status === 'created' && (container.config.stdin || container.config.spec.process.terminal) ? { stdin: opts.interactive === true, detachKeys } : undefined;
+        return followRun(engine, container.id, container.config.autoRemove === true, () =>
+          (status === 'stopped' ? followToExit(engine, container.id) : startAndFollow(engine, container.id, attach)));
       }
       for (const ref of refs) {
         await engine.start(ref);
@@ -325,6 +326,7 @@ interface RunFlags extends RegistryCliFlags {
   uidmap: string[];
   gidmap: string[];
   userns?: string;
+  cgroupParent?: string;
 }
 
 function createFlags(command: Command): Command {
@@ -365,6 +367,8 @@ function createFlags(command: Command): Command {
     .option('--uidmap <map>', 'run in a user namespace with this UID map: container:host:size', collect, [])
     .option('--gidmap <map>', 'run in a user namespace with this GID map: container:host:size', collect, [])
     .option('--userns <mode>', 'auto[:size=N]: a user namespace of free subordinate IDs of the containers user; host: none (the default)')
+    .option('--rm', 'remove the container when it exits')
+    .option('--cgroup-parent <path>', 'the cgroup the container\'s own goes under (default /berth)')
     .passThroughOptions();
 }
 
@@ -442,6 +446,7 @@ function createOptions(image: string, command: string[], opts: RunFlags): Create
     stopSignal: opts.stopSignal,
     stopTimeout: opts.stopTimeout === undefined ? undefined : parsePositive(opts.stopTimeout, 'stop timeout'),
     runtime: opts.runtime,
+    cgroupParent: opts.cgroupParent,
     terminal: opts.tty,
     interactive: opts.interactive,
     labels: Object.fromEntries(opts.label.map((l) => [l.split('=')[0]!, l.split('=').slice(1).join('=')])),
@@ -500,32 +505,44 @@ async function runContainer(engine: ContainerEngine, image: string, command: str
     autoRemove: opts.rm === true,
     exitCommandDelay: opts.detach ? undefined : FOREGROUND_EXIT_COMMAND_DELAY,
   });
-  // finishRun unmounts the root filesystem: the wait leaves it mounted.
-  const waitOptions = { keepMounted: true };
-  let code: number | 'detached';
   try {
     if (opts.detach) {
       await engine.start(container.id);
       process.stdout.write(`${container.id}\n`);
       return 0;
     }
-    // Watched: an exit command that comes before finishRun waits until the output and exit code are read here.
-    code = await engine.watch(container.id, async () => {
-      if (opts.interactive || opts.tty) {
-        // Attached before it starts: conmon does not replay what a container printed before a client came.
-        return attachToExit(engine, container.id, { stdin: opts.interactive === true, start: true, detachKeys, ...waitOptions });
-      }
-      await engine.start(container.id);
-      return followToExit(engine, container.id, waitOptions);
-    });
+    const attach = opts.interactive || opts.tty ? { stdin: opts.interactive === true, detachKeys } : undefined;
+    return await followRun(engine, container.id, opts.rm === true, () => startAndFollow(engine, container.id, attach));
   } catch (err) {
     if (opts.rm) await engine.remove(container.id, { force: true }).catch(() => undefined);
     throw err;
   }
-  // Detached by the keys: the container runs on (with --rm too: its exit command removes it).
+}
+
+/**
+ * A run followed in the foreground (run, start -a): `follow` under watch(),
+ * so that an exit command that comes first waits until the output and exit
+ * code are read here; then what that command would do (cleanup, with
+ * `remove` the removal), done here by finishRun. Detached by the keys, the
+ * container runs on and its exit command cleans up (removes, with --rm) after
+ * it; the command's exit code is then 0.
+ */
+async function followRun(engine: ContainerEngine, id: string, remove: boolean, follow: () => Promise<number | 'detached'>): Promise<number> {
+  const code = await engine.watch(id, follow);
   if (code === 'detached') return 0;
-  await engine.finishRun(container.id, { remove: opts.rm });
+  await engine.finishRun(id, { remove });
   return code;
+}
+
+/**
+ * Starts the created container and follows it to its exit: attached before
+ * the start when `attach` (conmon does not replay what a container printed
+ * before a client came), else through its log. The root filesystem stays
+ * mounted for finishRun, which unmounts it.
+ */
+function startAndFollow(engine: ContainerEngine, id: string, attach: Pick<AttachOptions, 'stdin' | 'detachKeys'> | undefined): Promise<number | 'detached'> {
+  if (attach) return attachToExit(engine, id, { ...attach, start: true, keepMounted: true });
+  return engine.start(id).then(() => followToExit(engine, id));
 }
 
 interface AttachOptions {
@@ -579,10 +596,10 @@ function exitCodeOf(result: number | 'detached'): number {
   return result === 'detached' ? 0 : result;
 }
 
-/** The container's output as it comes (from its log), then its exit code. */
-async function followToExit(engine: ContainerEngine, id: string, waitOptions: { keepMounted?: boolean }): Promise<number> {
+/** The container's output as it comes (from its log), then its exit code; its root filesystem stays mounted for finishRun. */
+async function followToExit(engine: ContainerEngine, id: string): Promise<number> {
   for await (const record of engine.logs(id, { follow: true })) writeRecord(record, false);
-  return engine.wait(id, waitOptions);
+  return engine.wait(id, { keepMounted: true });
 }
 
 function writeRecord(record: LogRecord, timestamps: boolean): void {

@@ -1,0 +1,43 @@
+// podman's exit command, for Berth: what conmon runs once a container has
+// exited (`container cleanup`), spelled as this package's own `berth`, as
+// podman gives conmon its own binary's path.
+
+import { fileURLToPath } from 'node:url';
+import type { ExitCommand } from '../oci/index.js';
+import type { Store } from '../storage/index.js';
+
+/** The executable users run (this file is dist/src/engine/exit-command.js, or inlined in dist/cli/berth.cjs with its URL kept). */
+const BERTH_SCRIPT = fileURLToPath(new URL('../../../bin/berth.cjs', import.meta.url));
+
+/** What chooses the configuration files, kept for the exit command: conmon runs it with only PATH set. */
+const CONFIG_ENV = ['BERTH_CONF', 'CONTAINERS_STORAGE_CONF', 'HOME', 'XDG_CONFIG_HOME', 'XDG_DATA_HOME', 'XDG_RUNTIME_DIR', '_CONTAINERS_ROOTLESS_UID'];
+
+export interface BerthExitCommandOptions {
+  /** The environment whose configuration variables (BERTH_CONF, CONTAINERS_STORAGE_CONF, HOME, XDG_*) the command keeps. */
+  env: NodeJS.ProcessEnv;
+  /** A berth.conf that replaces the one `env` names (a library engine's own runtime handlers). */
+  berthConf?: string;
+  /** Global options after the store's: the runtime and CNI choices a CLI user made. */
+  globalArgs?: string[];
+}
+
+/**
+ * `<node> <package>/bin/berth.cjs --root … --runroot … --storage-driver …
+ * [--storage-opt=…] <globalArgs> container cleanup --stopped-only [--rm] ID`:
+ * both paths absolute (conmon execv()s them without a PATH search or a
+ * shell), the store spelled out as `store` was opened (--storage-opt for each
+ * driver option, so none from storage.conf is added), and the configuration
+ * variables of `env` in conmon's environment.
+ */
+export function berthExitCommand(store: Store, id: string, remove: boolean, options: BerthExitCommandOptions): ExitCommand {
+  const args = [BERTH_SCRIPT, '--root', store.graphRoot, '--runroot', store.runRoot, '--storage-driver', store.graphDriverName];
+  for (const option of store.graphOptions) args.push(`--storage-opt=${option}`);
+  const env: Record<string, string> = {};
+  for (const name of CONFIG_ENV) if (options.env[name]) env[name] = options.env[name]!;
+  if (options.berthConf) env['BERTH_CONF'] = options.berthConf;
+  return {
+    path: process.execPath,
+    args: [...args, ...(options.globalArgs ?? []), 'container', 'cleanup', '--stopped-only', ...(remove ? ['--rm'] : []), id],
+    env,
+  };
+}
