@@ -19,7 +19,7 @@ import { removeTree } from '../test/helpers/temp-store.js';
 import { BENCH_CACHE_DIR } from './cache-dir.js';
 import { writeTree, type TreeShape } from './layer-fixture.js';
 import { formatMs, formatRatio, printTable } from './report.js';
-import { median, timeCommand } from './timing.js';
+import { median, settleDisk, timeCommand } from './timing.js';
 
 const run = promisify(execFile);
 const FIXTURE_VERSION = 1;
@@ -44,7 +44,7 @@ async function main(): Promise<void> {
         const dir = join(work, `${who}-${i}`);
         const graph = join(dir, 'graph');
         const runRoot = join(dir, 'run');
-        await run('sync');
+        settleDisk();
         const ms = who === 'berth'
           ? await timeCommand(process.execPath, [BERTH_BIN, '--root', graph, '--runroot', runRoot, '--storage-driver', 'overlay', 'pull', '-q', '--tls-verify=false', image])
           : who === 'skopeo'

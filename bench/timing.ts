@@ -1,8 +1,21 @@
 // Wall-clock measurement for the benchmarks: time a function or an external
 // command, and summarise samples (median, best, mean).
 
-import { spawn } from 'node:child_process';
-import { closeSync, openSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { closeSync, openSync, writeFileSync } from 'node:fs';
+
+/**
+ * Before a timed run that writes a lot: dirty data goes to disk, and as root
+ * the page cache is dropped, so that every contender starts from the same
+ * clean state. On this VM the host pages out cold guest memory (DAMON
+ * `pageout`), and kernel paths slow down as page cache piles up: the same
+ * five-layer apply took 7.5 s of CPU on a clean cache and 12.9 s after ~8 GB
+ * of cache from earlier runs, which fell on whichever contender ran later.
+ */
+export function settleDisk(): void {
+  execFileSync('sync');
+  if (process.getuid?.() === 0) writeFileSync('/proc/sys/vm/drop_caches', '3');
+}
 
 /** Milliseconds `fn` took. */
 export async function timeMs(fn: () => Promise<unknown>): Promise<number> {
