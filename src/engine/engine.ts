@@ -475,6 +475,24 @@ export class ContainerEngine {
     }
   }
 
+  /**
+   * `export`: the container's root filesystem as a tar, written to `output`.
+   * The root is mounted for the export (the container may be stopped) and
+   * unmounted after; `end: false` leaves `output` open (stdout).
+   */
+  async export(ref: string, output: NodeJS.WritableStream, options: { end?: boolean } = {}): Promise<void> {
+    const container = await this.get(ref);
+    const stored = await this.store.container(container.id);
+    const root = await this.store.mount(container.id);
+    try {
+      // Loaded only for an export, as copy.js is for a copy.
+      const { exportRoot } = await import('./export.js');
+      await exportRoot(root, stored, output, options.end ?? true);
+    } finally {
+      await this.store.unmount(container.id);
+    }
+  }
+
   async pause(ref: string): Promise<void> {
     await this.runtime.pauseContainer(await this.get(ref));
   }

@@ -2,7 +2,9 @@
 // restart, rm, ps, logs, inspect, port, wait, exec, pause, unpause, stats, update,
 // and `container checkpoint|restore|prune`, with podman's names and flags.
 
-import { existsSync } from 'node:fs';
+import { createWriteStream, existsSync } from 'node:fs';
+import { open, rename, rm } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 import { Option, type Command } from 'commander';
 import type { ContainerEngine, ContainerInfo, CreateOptions } from '../../engine/index.js';
 import { EngineError } from '../../engine/index.js';
@@ -179,6 +181,14 @@ export function registerContainerVerbs(program: Command, setExit: Exit): void {
       await engine.copy(source, target);
     }));
 
+  const exportVerb = (command: Command): Command => command.description("write a container's filesystem as a tar archive")
+    .argument('<container>')
+    .option('-o, --output <file>', 'write to a file (complete or not at all) instead of stdout')
+    .action(act(async (engine, ref: string, opts: { output?: string }) => {
+      await exportContainer(engine, ref, opts.output);
+    }));
+  exportVerb(program.command('export'));
+
   program.command('wait').description('wait for containers to exit and print their exit codes').argument('<containers...>')
     .action(act(async (engine, refs: string[]) => {
       for (const ref of refs) process.stdout.write(`${await engine.watch(ref, (id) => engine.wait(id))}\n`);
@@ -279,6 +289,7 @@ export function registerContainerVerbs(program: Command, setExit: Exit): void {
         }
       })();
     });
+  exportVerb(container.command('export'));
   container.command('prune').description('remove all stopped containers')
     .option('-f, --force', 'do not ask for confirmation')
     .action(act(async (engine) => {
@@ -286,6 +297,33 @@ export function registerContainerVerbs(program: Command, setExit: Exit): void {
         process.stdout.write(`${await engine.remove(stopped.id)}\n`);
       }
     }));
+}
+
+/**
+ * To `output` through a synced temp file renamed into place (a failed export
+ * leaves no partial archive), else to stdout when it is not a terminal.
+ */
+async function exportContainer(engine: ContainerEngine, ref: string, output: string | undefined): Promise<void> {
+  if (output === undefined) {
+    if (process.stdout.isTTY) throw new EngineError('invalid-option', 'berth export refuses to write an archive to a terminal: use --output FILE or redirect stdout', {});
+    await engine.export(ref, process.stdout, { end: false });
+    return;
+  }
+  const temp = join(dirname(output), `.tmp-${basename(output)}-${process.pid}`);
+  try {
+    await engine.export(ref, createWriteStream(temp, { flags: 'wx', mode: 0o644 }));
+    // fsync works on the file whatever the descriptor: the stream has closed its own.
+    const handle = await open(temp, 'r');
+    try {
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rename(temp, output);
+  } catch (err) {
+    await rm(temp, { force: true });
+    throw err;
+  }
 }
 
 interface RunFlags extends RegistryCliFlags {
