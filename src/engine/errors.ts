@@ -13,6 +13,8 @@ export type EngineErrorCode =
   | 'name-in-use'
   /** No image has that name or ID in the store. */
   | 'image-unknown'
+  /** Neither a container nor an image has that name or ID (`inspect`). */
+  | 'object-unknown'
   /** The image's config could not be found or read. */
   | 'image-config'
   /** A running container cannot be removed without force. */

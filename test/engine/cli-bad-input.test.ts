@@ -66,9 +66,11 @@ describe('bad input to the container verbs (bin/berth.cjs): a clear error, a non
   }
 
   it('an unknown container, for each verb that names one', async () => {
-    for (const verb of [['start'], ['start', '-a'], ['stop'], ['kill'], ['restart'], ['rm'], ['rm', '-f'], ['exec'], ['attach'], ['logs'], ['inspect'], ['wait'], ['pause'], ['unpause'], ['top'], ['port'], ['container', 'checkpoint'], ['container', 'restore'], ['container', 'cleanup']]) {
+    for (const verb of [['start'], ['start', '-a'], ['stop'], ['kill'], ['restart'], ['rm'], ['rm', '-f'], ['exec'], ['attach'], ['logs'], ['inspect', '--type', 'container'], ['wait'], ['pause'], ['unpause'], ['top'], ['port'], ['container', 'checkpoint'], ['container', 'restore'], ['container', 'cleanup']]) {
       await refused([...verb, 'nosuch', ...(verb[0] === 'exec' ? ['true'] : [])], /^Error: no container with name or ID "nosuch" found\n$/);
     }
+    // Plain inspect looks for an image too, and says podman's words when neither has the name.
+    await refused(['inspect', 'nosuch'], /^Error: no such object: "nosuch"\n$/);
   });
 
   it('exec in a stopped container', async () => {

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { BERTH_BIN } from '../helpers/berth.js';
 import { runTool, type ToolResult } from '../helpers/run-tool.js';
-import { openEngineFixture, type EngineFixture } from './engine-fixture.js';
+import { BUSYBOX_IMAGE, openEngineFixture, type EngineFixture } from './engine-fixture.js';
 
 describe('berth container verbs (bin/berth.cjs)', () => {
   let fx: EngineFixture;
@@ -110,6 +110,22 @@ describe('berth container verbs (bin/berth.cjs)', () => {
     assert.deepEqual([row!.Id, row!.State, row!.ExitCode], [id, 'exited', 137]);
     assert.equal(await ok('rm', 'web'), `${id}\n`);
     assert.equal(await ok('ps', '-a', '-q'), '');
+  });
+
+  it('inspect takes a container or an image by name, --type chooses', async () => {
+    await ok('create', '--name', 'inspected', 'busybox', '/bin/busybox', 'true');
+    const docs = JSON.parse(await ok('inspect', 'inspected', 'busybox')) as Array<{ Id: string; State?: unknown; RepoTags?: string[] }>;
+    assert.equal(docs.length, 2);
+    assert.ok(docs[0]!.State, 'the container first');
+    assert.deepEqual(docs[1]!.RepoTags, [BUSYBOX_IMAGE]);
+    const imageId = (await ok('images', '-q', '--no-trunc', BUSYBOX_IMAGE)).trim().replace(/^sha256:/, '');
+    assert.equal(await ok('inspect', '-f', '{{.Id}}', 'busybox'), `${imageId}\n`);
+    const onlyContainers = await berth('inspect', '--type', 'container', 'busybox');
+    assert.equal(onlyContainers.code, 125);
+    assert.match(onlyContainers.stderr, /no container with name or ID "busybox" found/);
+    const onlyImages = await berth('inspect', '--type', 'image', 'inspected');
+    assert.equal(onlyImages.code, 125);
+    await ok('rm', 'inspected');
   });
 
   it('create then start -a, kill -s, restart, pause/unpause, update, stats --no-stream, container prune', async () => {

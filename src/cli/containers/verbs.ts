@@ -7,6 +7,7 @@ import { open, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { Option, type Command } from 'commander';
 import type { ContainerEngine, ContainerInfo, CreateOptions } from '../../engine/index.js';
+import type { Image } from '../../storage/index.js';
 import { EngineError } from '../../engine/index.js';
 import { DEFAULT_DETACH_KEYS, parseDetachKeys, type LogRecord, type OciLinuxResources } from '../../oci/index.js';
 import { registryFlags } from '../image/commands.js';
@@ -140,14 +141,12 @@ export function registerContainerVerbs(program: Command, setExit: Exit): void {
       await (opts.follow ? engine.watch(ref, print) : print(ref));
     }));
 
-  program.command('inspect').description('show the configuration and state of containers').argument('<containers...>')
+  program.command('inspect').description('show the configuration and state of containers or images').argument('<names...>')
     .option('-f, --format <format>', '`json` (default) or `{{.State.Status}}`-style field paths')
-    .action(act(async (engine, refs: string[], opts: { format?: string }) => {
+    .addOption(new Option('-t, --type <type>', 'what the names are').choices(['container', 'image', 'all']).default('all'))
+    .action(act(async (engine, refs: string[], opts: { format?: string; type: 'container' | 'image' | 'all' }) => {
       const documents = [];
-      for (const ref of refs) {
-        const container = await engine.get(ref);
-        documents.push(inspectDocument(engine, container, await engine.networkAttachment(container)));
-      }
+      for (const ref of refs) documents.push(await inspectObject(engine, ref, opts.type));
       if (opts.format && opts.format !== 'json') {
         for (const doc of documents) process.stdout.write(`${goTemplateField(doc, opts.format)}\n`);
       } else process.stdout.write(`${JSON.stringify(documents, null, 4)}\n`);
@@ -297,6 +296,32 @@ export function registerContainerVerbs(program: Command, setExit: Exit): void {
         process.stdout.write(`${await engine.remove(stopped.id)}\n`);
       }
     }));
+}
+
+/**
+ * podman's `inspect`: a container by that name or ID, else (type `all`) an
+ * image; neither is podman's "no such object".
+ */
+async function inspectObject(engine: ContainerEngine, ref: string, type: 'container' | 'image' | 'all'): Promise<Record<string, unknown>> {
+  if (type !== 'image') {
+    try {
+      const container = await engine.get(ref);
+      return inspectDocument(engine, container, await engine.networkAttachment(container));
+    } catch (err) {
+      if (type === 'container' || !(err instanceof EngineError && err.code === 'container-unknown')) throw err;
+    }
+  }
+  // Short names resolve as for run (`busybox` is localhost/x/busybox:latest when that is the only match).
+  let image: Image;
+  try {
+    image = await engine.findImage(ref);
+  } catch (err) {
+    if (type === 'all' && err instanceof EngineError && err.code === 'image-unknown') throw new EngineError('object-unknown', `no such object: ${JSON.stringify(ref)}`, { ref }, { cause: err });
+    throw err;
+  }
+  // The image code loads only when a name is not a container's.
+  const [{ serveOn }, { imageInspectDocument }] = await Promise.all([import('../image/server.js'), import('../image/verbs/inspect.js')]);
+  return serveOn(engine.store, (server) => imageInspectDocument(server, image.id));
 }
 
 /**

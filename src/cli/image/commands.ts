@@ -26,7 +26,7 @@ export function registryFlags(command: Command, options: { retry?: boolean } = {
 /**
  * Adds the image verbs (the program declares podman's global store options);
  * `setExit` receives each verb's exit code. Top-level `inspect` is the
- * container verb's: images are inspected with `berth image inspect`.
+ * container verbs' (a container by that name, else an image).
  */
 export function addImageCommands(program: Command, setExit: (code: number) => void): void {
   const globals = (): GlobalImageOptions => program.opts<GlobalImageOptions>();

@@ -2,38 +2,42 @@
 // config say about an image, as podman prints it.
 
 import { humanSize, shortId, table, timeAgo } from '../format.js';
+import type { ImageServer } from '../../../image/index.js';
 import { withImageServer } from '../server.js';
 import type { GlobalImageOptions } from '../store.js';
 
 export async function inspect(globals: GlobalImageOptions, images: string[]): Promise<void> {
   await withImageServer(globals, async (server) => {
     const out = [];
-    for (const image of images) {
-      const i = await server.inspectImage(image);
-      out.push({
-        Id: i.id,
-        Digest: i.digest ?? '',
-        RepoTags: i.repoTags,
-        RepoDigests: i.repoDigests,
-        Created: i.ociConfig?.created ?? i.created,
-        Config: i.ociConfig?.config ?? {},
-        Version: '',
-        Author: i.ociConfig?.author ?? '',
-        Architecture: i.architecture ?? '',
-        Os: i.os ?? '',
-        Size: i.size ?? 0,
-        VirtualSize: i.size ?? 0,
-        Labels: Object.keys(i.labels).length > 0 ? i.labels : null,
-        RootFS: { Type: 'layers', Layers: i.layers },
-        History: i.history,
-        NamesHistory: i.namesHistory,
-        Digests: i.digests,
-        TopLayer: i.topLayer ?? '',
-        User: i.user,
-      });
-    }
+    for (const image of images) out.push(await imageInspectDocument(server, image));
     process.stdout.write(`${JSON.stringify(out, null, 4)}\n`);
   });
+}
+
+/** One image as podman's `image inspect` prints it (also what top-level `inspect` prints for an image). */
+export async function imageInspectDocument(server: ImageServer, image: string): Promise<Record<string, unknown>> {
+  const i = await server.inspectImage(image);
+  return {
+    Id: i.id,
+    Digest: i.digest ?? '',
+    RepoTags: i.repoTags,
+    RepoDigests: i.repoDigests,
+    Created: i.ociConfig?.created ?? i.created,
+    Config: i.ociConfig?.config ?? {},
+    Version: '',
+    Author: i.ociConfig?.author ?? '',
+    Architecture: i.architecture ?? '',
+    Os: i.os ?? '',
+    Size: i.size ?? 0,
+    VirtualSize: i.size ?? 0,
+    Labels: Object.keys(i.labels).length > 0 ? i.labels : null,
+    RootFS: { Type: 'layers', Layers: i.layers },
+    History: i.history,
+    NamesHistory: i.namesHistory,
+    Digests: i.digests,
+    TopLayer: i.topLayer ?? '',
+    User: i.user,
+  };
 }
 
 export async function history(globals: GlobalImageOptions, image: string, flags: { format?: string; quiet?: boolean; noTrunc?: boolean; human?: boolean }): Promise<void> {
