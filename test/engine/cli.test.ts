@@ -128,6 +128,23 @@ describe('berth container verbs (bin/berth.cjs)', () => {
     await ok('rm', 'inspected');
   });
 
+  it('image verbs find a short name among local names under any registry, as run does', async () => {
+    assert.equal(await ok('images', '-q', '--no-trunc', 'busybox'), await ok('images', '-q', '--no-trunc', BUSYBOX_IMAGE));
+    const repoTags = async (): Promise<string[]> => (JSON.parse(await ok('image', 'inspect', 'busybox')) as Array<{ RepoTags: string[] }>)[0]!.RepoTags;
+    assert.deepEqual(await repoTags(), [BUSYBOX_IMAGE]);
+    await ok('tag', 'busybox', 'localhost/short/names:1', 'localhost/short/names:2');
+    // As podman 4.3 here: untag takes the name as normalised (docker.io/library/names:1), not a match elsewhere.
+    const untag = await berth('untag', 'busybox', 'names:1');
+    assert.equal(untag.code, 125);
+    // An image with several names loses only the one a short name matches (podman: "Untagged: localhost/short/names:2").
+    await ok('rmi', 'names:2');
+    assert.deepEqual((await repoTags()).sort(), [BUSYBOX_IMAGE, 'localhost/short/names:1']);
+    await ok('untag', 'busybox', 'localhost/short/names:1');
+    assert.deepEqual(await repoTags(), [BUSYBOX_IMAGE]);
+    const unknown = await berth('rmi', 'no-such-image');
+    assert.equal(unknown.code, 125);
+  });
+
   it('create then start -a, kill -s, restart, pause/unpause, update, stats --no-stream, container prune', async () => {
     const id = (await ok('create', '--name', 'c1', 'busybox', '/bin/sh', '-c', 'echo started')).trim();
     assert.equal((await ok('ps', '-a', '--filter', 'status=created', '-q')).trim(), id.slice(0, 12));

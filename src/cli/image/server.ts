@@ -24,7 +24,8 @@ export async function withImageServer<T>(globals: GlobalImageOptions, run: (serv
 export async function serveOn<T>(store: Store, run: (server: ImageServer) => Promise<T>, registry?: RegistryUse): Promise<T> {
   const access = registry ? await openRegistryAccess(registry, registry.forPush ? await pushHintsFrom(store) : {}) : undefined;
   try {
-    return await run(new ImageServer(store, access?.serverOptions ?? {}));
+    // podman's verbs find `busybox` among local names under any registry, as `run` does (engine.findImage).
+    return await run(new ImageServer(store, { ...access?.serverOptions, localShortNames: true }));
   } finally {
     await access?.close();
   }

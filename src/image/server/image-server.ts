@@ -13,6 +13,7 @@ import {
   StorageDestination, type ParsedReference, type TransportContext,
 } from '../transports/index.js';
 import { imageResultOf, type ImageResult } from './image-result.js';
+import { imagesMatchingShortName, isShortName, nameMatchingShortName } from './local-short-name.js';
 
 export interface ImageServerOptions {
   /**
@@ -25,6 +26,12 @@ export interface ImageServerOptions {
   defaultTransport?: string;
   /** What openImageSource needs beyond the store (the docker:// transport). */
   transports?: Omit<TransportContext, 'store' | 'signal'>;
+  /**
+   * Also find a short name among stored names under any registry, as podman
+   * does (`busybox` → `localhost/x/busybox:latest` when it is the only
+   * match). Off for CRI-O's semantics, where `busybox` is docker.io's only.
+   */
+  localShortNames?: boolean;
 }
 
 export interface CallOptions {
@@ -157,8 +164,9 @@ export class ImageServer {
   /** Removes the name; an image left without names is removed (seed: UntagImage). */
   async untagImage(imageName: string, options: CallOptions = {}): Promise<void> {
     const image = await this.lookup(imageName, options);
-    const name = image.names.includes(imageName) ? imageName : safeNormalize(imageName);
-    if (!name || !image.names.includes(name)) {
+    // podman's untag takes a name as normalised, never a short name's match under another registry.
+    const name = this.nameOf(image, imageName, { shortNames: false });
+    if (!name) {
       if (image.id.startsWith(imageName.replace(/^sha256:/, ''))) throw new ImageError('invalid-reference', `${imageName} is an image ID, not a name`, { image: imageName });
       throw new ImageError('image-unknown', `image ${image.id} has no name ${imageName}`, { image: imageName });
     }
@@ -177,9 +185,8 @@ export class ImageServer {
    */
   async removeImage(idOrName: string, options: CallOptions & { force?: boolean } = {}): Promise<{ untagged: string[]; deleted?: string; layers: string[] }> {
     const image = await this.lookup(idOrName, options);
-    const byName = image.names.includes(idOrName) || image.names.includes(safeNormalize(idOrName) ?? '');
-    if (image.names.length > 1 && byName) {
-      const name = image.names.includes(idOrName) ? idOrName : (safeNormalize(idOrName) as string);
+    const name = this.nameOf(image, idOrName);
+    if (image.names.length > 1 && name) {
       await this.store.removeNames(image.id, [name], options);
       return { untagged: [name], layers: [] };
     }
@@ -295,8 +302,23 @@ export class ImageServer {
     if (/^sha256:[a-f0-9]{64}$/.test(ref)) {
       const found = await this.store.imagesByDigest(ref, options);
       if (found[0]) return found[0];
+    } else if (this.options.localShortNames && isShortName(ref)) {
+      const matches = imagesMatchingShortName(await this.store.images(options), ref);
+      if (matches.length === 1) return matches[0] as Image;
+      if (matches.length > 1) {
+        throw new ImageError('image-unknown', `short name ${JSON.stringify(ref)} matches several images: ${matches.map((m) => m.names[0]).join(', ')}`, { image: ref });
+      }
     }
     throw new ImageError('image-unknown', `${ref}: image not known`, { image: ref });
+  }
+
+  /** The name of `image` that `ref` gave: as it is, normalised, or (podman's lookup) a short name's match. */
+  private nameOf(image: Image, ref: string, options: { shortNames: boolean } = { shortNames: true }): string | undefined {
+    if (image.names.includes(ref)) return ref;
+    const normalized = safeNormalize(ref);
+    if (normalized && image.names.includes(normalized)) return normalized;
+    if (!options.shortNames || !this.options.localShortNames || !isShortName(ref)) return undefined;
+    return nameMatchingShortName(image.names, ref);
   }
 
   private withTransport(name: string): string {

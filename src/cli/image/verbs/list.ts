@@ -1,7 +1,7 @@
 // `berth images`: podman's table (REPOSITORY TAG IMAGE ID CREATED SIZE, and
 // DIGEST with --digests), `-q` IDs, `--format json`, `--filter`.
 
-import type { ImageResult } from '../../../image/index.js';
+import { isShortName, nameMatchingShortName, type ImageResult } from '../../../image/index.js';
 import { humanSize, shortId, splitRepoTag, table, timeAgo } from '../format.js';
 import { withImageServer } from '../server.js';
 import type { GlobalImageOptions } from '../store.js';
@@ -53,7 +53,10 @@ function applyFilter(list: ImageResult[], filter: string, used: Set<string>): Im
   switch (key) {
     case 'reference': {
       const pattern = globToRegExp(value);
-      return list.filter((i) => i.repoTags.some((tag) => pattern.test(tag) || pattern.test(splitRepoTag(tag)[0]) || pattern.test(familiar(tag)) || pattern.test(splitRepoTag(familiar(tag))[0])));
+      // As podman: a short name also lists the images it finds under any registry (`busybox` → localhost/x/busybox).
+      const short = isShortName(value);
+      return list.filter((i) => i.repoTags.some((tag) => pattern.test(tag) || pattern.test(splitRepoTag(tag)[0]) || pattern.test(familiar(tag)) || pattern.test(splitRepoTag(familiar(tag))[0]))
+        || (short && nameMatchingShortName(i.repoTags, value) !== undefined));
     }
     case 'id':
       return list.filter((i) => i.id.startsWith(value.replace(/^sha256:/, '')));
