@@ -463,16 +463,12 @@ export class ContainerEngine {
       throw new EngineError('invalid-option', 'copying needs exactly one side of the form CONTAINER:PATH', { source, target });
     }
     const side = (from ?? to)!;
-    const container = await this.get(side.ref);
-    const root = await this.store.mount(container.id);
-    try {
+    await this.#withRootMounted(side.ref, async (root) => {
       // The archive code (zlib, zstd, the apply worker) loads only for a copy: every other verb would pay for it at start.
       const { copyIn, copyOut } = await import('./copy.js');
       if (from) await copyOut(root, from.path, target);
       else await copyIn(root, source, to!.path);
-    } finally {
-      await this.store.unmount(container.id);
-    }
+    });
   }
 
   /**
@@ -481,16 +477,30 @@ export class ContainerEngine {
    * unmounted after; `end: false` leaves `output` open (stdout).
    */
   async export(ref: string, output: NodeJS.WritableStream, options: { end?: boolean } = {}): Promise<void> {
-    const container = await this.get(ref);
-    const stored = await this.store.container(container.id);
-    const root = await this.store.mount(container.id);
-    try {
+    await this.#withRootMounted(ref, async (root, id) => {
+      const stored = await this.store.container(id);
       // Loaded only for an export, as copy.js is for a copy.
       const { exportRoot } = await import('./export.js');
       await exportRoot(root, stored, output, options.end ?? true);
-    } finally {
-      await this.store.unmount(container.id);
-    }
+    });
+  }
+
+  /**
+   * `fn` on the container's mounted root, with the container's lock shared:
+   * the cleanup of a container that exits meanwhile (conmon's exit command
+   * unmounts with force) waits until `fn` is done.
+   */
+  async #withRootMounted(ref: string, fn: (root: string, id: string) => Promise<void>): Promise<void> {
+    const id = await this.#idOf(ref);
+    await this.#lock(id).withRLock(async () => {
+      const container = await this.#load(id);
+      const root = await this.store.mount(container.id);
+      try {
+        await fn(root, container.id);
+      } finally {
+        await this.store.unmount(container.id);
+      }
+    });
   }
 
   async pause(ref: string): Promise<void> {
