@@ -145,6 +145,19 @@ describe('berth container verbs (bin/berth.cjs)', () => {
     assert.equal(unknown.code, 125);
   });
 
+  it('the container verbs under `container` too, with ls/list and exists, as podman has them', async () => {
+    assert.equal(await ok('container', 'run', '--rm', 'busybox', '/bin/busybox', 'echo', 'grouped'), 'grouped\n');
+    await ok('container', 'create', '--name', 'grouped', 'busybox', '/bin/busybox', 'true');
+    for (const list of ['ls', 'list', 'ps']) assert.match(await ok('container', list, '-a', '--format', 'json'), /"grouped"/);
+    assert.equal((await berth('container', 'exists', 'grouped')).code, 0);
+    assert.equal((await berth('container', 'exists', 'not-there')).code, 1);
+    // Under `container`, inspect is for containers only.
+    assert.equal((await berth('container', 'inspect', 'busybox')).code, 125);
+    assert.match(await ok('container', 'inspect', '-f', '{{.State.Status}}', 'grouped'), /^(created|configured)\n$/);
+    await ok('container', 'rm', 'grouped');
+    assert.equal((await berth('container', 'exists', 'grouped')).code, 1);
+  });
+
   it('create then start -a, kill -s, restart, pause/unpause, update, stats --no-stream, container prune', async () => {
     const id = (await ok('create', '--name', 'c1', 'busybox', '/bin/sh', '-c', 'echo started')).trim();
     assert.equal((await ok('ps', '-a', '--filter', 'status=created', '-q')).trim(), id.slice(0, 12));

@@ -22,242 +22,265 @@ import { DEFAULT_NETWORK, formatPortMapping, parsePublish, type NetworkAttachmen
 /** Each verb's action resolves to the process's exit code. */
 type Exit = (code: number) => void;
 
-export function registerContainerVerbs(program: Command, setExit: Exit): void {
+/** `groupVerbs`: also register the top-level verbs under `container` (podman's `container run`, `container ls`, …). */
+export function registerContainerVerbs(program: Command, setExit: Exit, options: { groupVerbs: boolean } = { groupVerbs: true }): void {
   const globals = (): GlobalOptions => program.opts<GlobalOptions>();
   const act = <A extends unknown[]>(fn: (engine: ContainerEngine, ...args: A) => Promise<number | void>) =>
     async (...args: A): Promise<void> => setExit((await fn(await openEngine(globals()), ...args)) ?? 0);
 
-  createFlags(program.command('run').description('run a command in a new container'))
-    .option('-d, --detach', 'run in the background and print the container ID')
-    .option('-a, --attach <stream>', 'accepted for podman compatibility (stdout and stderr are always attached)', collect)
-    .action(act(async (engine, image: string, command: string[], opts: RunFlags) => runContainer(engine, image, command, opts)));
+  /**
+   * The container verbs, registered twice as podman has them: at the top
+   * (`berth run`) and under `container` (`berth container run`).
+   * `inspect` under `container` is for containers only.
+   */
+  const verbs = (parent: Command, inspectType: 'all' | 'container'): void => {
+    createFlags(parent.command('run').description('run a command in a new container'))
+      .option('-d, --detach', 'run in the background and print the container ID')
+      .option('-a, --attach <stream>', 'accepted for podman compatibility (stdout and stderr are always attached)', collect)
+      .action(act(async (engine, image: string, command: string[], opts: RunFlags) => runContainer(engine, image, command, opts)));
 
-  createFlags(program.command('create').description('create a container without starting it'))
-    .action(act(async (engine, image: string, command: string[], opts: RunFlags) => {
-      const container = await engine.create({ ...await checkedThenPulled(engine, image, command, opts), autoRemove: opts.rm === true });
-      process.stdout.write(`${container.id}\n`);
-    }));
-
-  program.command('start').description('start one or more containers').argument('<containers...>')
-    .option('-a, --attach', 'attach to the container output until it exits')
-    .option('-i, --interactive', 'with -a: send stdin to the container')
-    .option('--detach-keys <keys>', `with -a: keys that detach and leave the container running (default ${DEFAULT_DETACH_KEYS}; "" for none)`)
-    .action(act(async (engine, refs: string[], opts: { attach?: boolean; interactive?: boolean; detachKeys?: string }) => {
-      if (opts.attach) {
-        if (refs.length !== 1) throw new EngineError('invalid-option', 'you cannot start and attach multiple containers at once', {});
-        const detachKeys = parseDetachKeys(opts.detachKeys);
-        const container = await engine.get(refs[0]!);
-        const { status } = container.state;
-        // An exited container's start spawns a new conmon, under the lock watch() holds shared: started first,
-        // with a foreground run's exit delay, since this start -a cleans up after it itself.
-        if (status === 'stopped') await engine.start(container.id, { exitCommandDelay: FOREGROUND_EXIT_COMMAND_DELAY });
-        const attach = status === 'created' && (container.config.stdin || container.config.spec.process.terminal) ? { stdin: opts.interactive === true, detachKeys } : undefined;
-        return followRun(engine, container.id, container.config.autoRemove === true, () =>
-          (status === 'stopped' ? followToExit(engine, container.id) : startAndFollow(engine, container.id, attach)));
-      }
-      for (const ref of refs) {
-        await engine.start(ref);
-        process.stdout.write(`${ref}\n`);
-      }
-    }));
-
-  program.command('attach').description('attach to a running container\'s terminal or stdio').argument('<container>')
-    .option('--no-stdin', 'do not send stdin to the container')
-    .option('--detach-keys <keys>', `keys that detach and leave the container running (default ${DEFAULT_DETACH_KEYS}; "" for none)`)
-    .action(act(async (engine, ref: string, opts: { stdin?: boolean; detachKeys?: string }) =>
-      exitCodeOf(await engine.watch(ref, (id) => attachToExit(engine, id, { stdin: opts.stdin !== false, start: false, detachKeys: parseDetachKeys(opts.detachKeys) })))));
-
-  program.command('stop').description('stop one or more containers').argument('<containers...>')
-    .option('-t, --time <seconds>', 'seconds to wait before killing the container')
-    .action(act(async (engine, refs: string[], opts: { time?: string }) => {
-      for (const ref of refs) {
-        await engine.stop(ref, opts.time === undefined ? undefined : parsePositive(opts.time, 'timeout'));
-        process.stdout.write(`${ref}\n`);
-      }
-    }));
-
-  program.command('kill').description('send a signal to one or more containers').argument('<containers...>')
-    .option('-s, --signal <signal>', 'signal to send', 'KILL')
-    .action(act(async (engine, refs: string[], opts: { signal: string }) => {
-      for (const ref of refs) {
-        await engine.kill(ref, opts.signal);
-        process.stdout.write(`${ref}\n`);
-      }
-    }));
-
-  program.command('restart').description('stop and start one or more containers').argument('<containers...>')
-    .option('-t, --time <seconds>', 'seconds to wait before killing the container')
-    .action(act(async (engine, refs: string[], opts: { time?: string }) => {
-      for (const ref of refs) {
-        const container = await engine.restart(ref, opts.time === undefined ? undefined : parsePositive(opts.time, 'timeout'));
+    createFlags(parent.command('create').description('create a container without starting it'))
+      .action(act(async (engine, image: string, command: string[], opts: RunFlags) => {
+        const container = await engine.create({ ...await checkedThenPulled(engine, image, command, opts), autoRemove: opts.rm === true });
         process.stdout.write(`${container.id}\n`);
-      }
-    }));
+      }));
 
-  program.command('rm').description('remove one or more containers').argument('[containers...]')
-    .option('-f, --force', 'stop running containers first')
-    .option('-v, --volumes', 'accepted for podman compatibility (Berth has no named volumes)')
-    .option('-a, --all', 'remove all containers')
-    .action(act(async (engine, refs: string[], opts: { force?: boolean; all?: boolean }) => {
-      const targets = opts.all ? (await engine.list()).map((c) => c.id) : refs;
-      if (targets.length === 0) throw new EngineError('invalid-option', 'specify one or more containers to remove', {});
-      for (const ref of targets) process.stdout.write(`${await engine.remove(ref, { force: opts.force })}\n`);
-    }));
-
-  program.command('ps').description('list containers')
-    .option('-a, --all', 'show all containers, not only running ones')
-    .option('-q, --quiet', 'print only the container IDs')
-    .option('--no-trunc', 'do not truncate IDs')
-    .option('--format <format>', '`json` or a table')
-    .option('-f, --filter <filter>', 'filter by id, name, status, label, exited, ancestor', collect, [])
-    .action(act(async (engine, opts: { all?: boolean; quiet?: boolean; trunc?: boolean; format?: string; filter: string[] }) => {
-      const filters = parseFilters(opts.filter);
-      const infos = (await engine.list()).map((c) => engine.info(c))
-        .filter((info) => opts.all || filters.has('status') || info.status === 'running')
-        .filter((info) => matchesFilters(info, filters))
-        .sort((a, b) => Date.parse(b.created) - Date.parse(a.created));
-      if (opts.quiet) process.stdout.write(infos.map((i) => `${opts.trunc === false ? i.id : i.id.slice(0, 12)}\n`).join(''));
-      else if (opts.format === 'json') process.stdout.write(`${JSON.stringify(infos.map(psJson), null, 4)}\n`);
-      else process.stdout.write(psTable(infos));
-    }));
-
-  program.command('logs').description('print the logs of a container').argument('<container>')
-    .option('-f, --follow', 'follow the log until the container exits')
-    .option('--since <time>', 'only logs since this RFC 3339 time or duration (10m)')
-    .option('--until <time>', 'only logs before this RFC 3339 time or duration')
-    .option('--tail <n>', 'only the last n lines')
-    .option('-t, --timestamps', 'show timestamps')
-    .action(act(async (engine, ref: string, opts: { follow?: boolean; since?: string; until?: string; tail?: string; timestamps?: boolean }) => {
-      const print = async (id: string): Promise<void> => {
-        const records = engine.logs(id, {
-          follow: opts.follow,
-          since: opts.since ? pointInTime(opts.since) : undefined,
-          until: opts.until ? pointInTime(opts.until) : undefined,
-          tail: opts.tail === undefined ? undefined : parsePositive(opts.tail, 'tail'),
-        });
-        for await (const record of records) writeRecord(record, opts.timestamps === true);
-      };
-      // Followed to the exit: a --rm container's cleanup waits until the last line is read.
-      await (opts.follow ? engine.watch(ref, print) : print(ref));
-    }));
-
-  program.command('inspect').description('show the configuration and state of containers or images').argument('<names...>')
-    .option('-f, --format <format>', '`json` (default) or `{{.State.Status}}`-style field paths')
-    .addOption(new Option('-t, --type <type>', 'what the names are').choices(['container', 'image', 'all']).default('all'))
-    .action(act(async (engine, refs: string[], opts: { format?: string; type: 'container' | 'image' | 'all' }) => {
-      const documents = [];
-      for (const ref of refs) documents.push(await inspectObject(engine, ref, opts.type));
-      if (opts.format && opts.format !== 'json') {
-        for (const doc of documents) process.stdout.write(`${goTemplateField(doc, opts.format)}\n`);
-      } else process.stdout.write(`${JSON.stringify(documents, null, 4)}\n`);
-    }));
-
-  program.command('port').description('list the published ports of a container').argument('<container>').argument('[port]')
-    .action(act(async (engine, ref: string, port: string | undefined) => {
-      const mappings = (await engine.networkAttachment(await engine.get(ref)))?.portMappings ?? [];
-      if (port === undefined) {
-        for (const m of mappings) process.stdout.write(`${formatPortMapping(m)}\n`);
-        return;
-      }
-      // podman: `port CTR 80` (tcp assumed) prints only the host side.
-      const [number, protocol = 'tcp'] = port.split('/');
-      const found = mappings.filter((m) => String(m.containerPort) === number && m.protocol === protocol);
-      if (found.length === 0) throw new EngineError('invalid-option', `failed to find published port "${number}/${protocol}"`, { port });
-      for (const m of found) process.stdout.write(`${m.hostIP ?? '0.0.0.0'}:${m.hostPort}\n`);
-    }));
-
-  program.command('top').description('show the processes of a running container').argument('<container>')
-    .action(act(async (engine, ref: string) => {
-      const rows = await engine.top(ref);
-      const lines = ['PID      PPID     UID    TIME      COMMAND'];
-      for (const row of rows) lines.push(`${String(row.pid).padEnd(9)}${String(row.ppid).padEnd(9)}${String(row.uid).padEnd(7)}${`${row.cpuSeconds.toFixed(2)}s`.padEnd(10)}${row.command}`);
-      process.stdout.write(`${lines.join('\n')}\n`);
-    }));
-
-  program.command('cp').description('copy files between a container and the host (CONTAINER:PATH on one side)')
-    .argument('<source>').argument('<target>')
-    .action(act(async (engine, source: string, target: string) => {
-      await engine.copy(source, target);
-    }));
-
-  const exportVerb = (command: Command): Command => command.description("write a container's filesystem as a tar archive")
-    .argument('<container>')
-    .option('-o, --output <file>', 'write to a file (complete or not at all) instead of stdout')
-    .action(act(async (engine, ref: string, opts: { output?: string }) => {
-      await exportContainer(engine, ref, opts.output);
-    }));
-  exportVerb(program.command('export'));
-
-  program.command('wait').description('wait for containers to exit and print their exit codes').argument('<containers...>')
-    .action(act(async (engine, refs: string[]) => {
-      for (const ref of refs) process.stdout.write(`${await engine.watch(ref, (id) => engine.wait(id))}\n`);
-    }));
-
-  program.command('exec').description('run a command in a running container')
-    .argument('<container>').argument('<command...>')
-    .option('-i, --interactive', 'keep stdin open')
-    .option('-t, --tty', 'allocate a terminal')
-    .option('-e, --env <env>', 'set environment variables', collect, [])
-    .option('-u, --user <user>', 'user[:group] to run as')
-    .option('-w, --workdir <dir>', 'working directory')
-    .passThroughOptions()
-    .action(act(async (engine, ref: string, command: string[], opts: { interactive?: boolean; tty?: boolean; env: string[]; user?: string; workdir?: string }) => {
-      const env = environment(opts.env, [], process.env);
-      if (opts.interactive || opts.tty) return engine.execInteractive(ref, command, { tty: opts.tty, env, user: opts.user, cwd: opts.workdir });
-      const result = await engine.exec(ref, command, { env, user: opts.user, cwd: opts.workdir });
-      process.stdout.write(result.stdout);
-      process.stderr.write(result.stderr);
-      return result.exitCode;
-    }));
-
-  for (const [verb, description] of [['pause', 'pause all processes in containers'], ['unpause', 'unpause all processes in containers']] as const) {
-    program.command(verb).description(description).argument('<containers...>')
-      .action(act(async (engine, refs: string[]) => {
+    parent.command('start').description('start one or more containers').argument('<containers...>')
+      .option('-a, --attach', 'attach to the container output until it exits')
+      .option('-i, --interactive', 'with -a: send stdin to the container')
+      .option('--detach-keys <keys>', `with -a: keys that detach and leave the container running (default ${DEFAULT_DETACH_KEYS}; "" for none)`)
+      .action(act(async (engine, refs: string[], opts: { attach?: boolean; interactive?: boolean; detachKeys?: string }) => {
+        if (opts.attach) {
+          if (refs.length !== 1) throw new EngineError('invalid-option', 'you cannot start and attach multiple containers at once', {});
+          const detachKeys = parseDetachKeys(opts.detachKeys);
+          const container = await engine.get(refs[0]!);
+          const { status } = container.state;
+          // An exited container's start spawns a new conmon, under the lock watch() holds shared: started first,
+          // with a foreground run's exit delay, since this start -a cleans up after it itself.
+          if (status === 'stopped') await engine.start(container.id, { exitCommandDelay: FOREGROUND_EXIT_COMMAND_DELAY });
+          const attach = status === 'created' && (container.config.stdin || container.config.spec.process.terminal) ? { stdin: opts.interactive === true, detachKeys } : undefined;
+          return followRun(engine, container.id, container.config.autoRemove === true, () =>
+            (status === 'stopped' ? followToExit(engine, container.id) : startAndFollow(engine, container.id, attach)));
+        }
         for (const ref of refs) {
-          await (verb === 'pause' ? engine.pause(ref) : engine.unpause(ref));
+          await engine.start(ref);
           process.stdout.write(`${ref}\n`);
         }
       }));
-  }
 
-  program.command('stats').description('show CPU, memory and PIDs of running containers').argument('<containers...>')
-    .option('--no-stream', 'print one sample and exit')
-    .option('--format <format>', '`json` or a table')
-    .action(act(async (engine, refs: string[], opts: { stream?: boolean; format?: string }) => {
-      for (;;) {
-        const rows = [];
+    parent.command('attach').description('attach to a running container\'s terminal or stdio').argument('<container>')
+      .option('--no-stdin', 'do not send stdin to the container')
+      .option('--detach-keys <keys>', `keys that detach and leave the container running (default ${DEFAULT_DETACH_KEYS}; "" for none)`)
+      .action(act(async (engine, ref: string, opts: { stdin?: boolean; detachKeys?: string }) =>
+        exitCodeOf(await engine.watch(ref, (id) => attachToExit(engine, id, { stdin: opts.stdin !== false, start: false, detachKeys: parseDetachKeys(opts.detachKeys) })))));
+
+    parent.command('stop').description('stop one or more containers').argument('<containers...>')
+      .option('-t, --time <seconds>', 'seconds to wait before killing the container')
+      .action(act(async (engine, refs: string[], opts: { time?: string }) => {
         for (const ref of refs) {
-          const container = await engine.get(ref);
-          rows.push({ id: container.id, name: container.name, ...(await engine.stats(ref)) });
+          await engine.stop(ref, opts.time === undefined ? undefined : parsePositive(opts.time, 'timeout'));
+          process.stdout.write(`${ref}\n`);
         }
-        if (opts.format === 'json') process.stdout.write(`${JSON.stringify(rows, null, 4)}\n`);
-        else process.stdout.write(statsTable(rows));
-        if (opts.stream === false) return;
-        await new Promise((resolve) => setTimeout(resolve, 1000));
-      }
-    }));
+      }));
 
-  program.command('update').description('change the resource limits of containers').argument('<containers...>')
-    .option('-m, --memory <size>', 'memory limit (64m, 1g)')
-    .option('--cpus <n>', 'number of CPUs')
-    .option('--cpu-shares <n>', 'CPU shares')
-    .option('--pids-limit <n>', 'maximum number of processes')
-    .action(act(async (engine, refs: string[], opts: { memory?: string; cpus?: string; cpuShares?: string; pidsLimit?: string }) => {
-      const resources: OciLinuxResources = {};
-      if (opts.memory) resources.memory = { limit: parseSize(opts.memory) };
-      if (opts.cpus || opts.cpuShares) {
-        resources.cpu = {};
-        if (opts.cpus) Object.assign(resources.cpu, { quota: Math.round(parsePositive(opts.cpus, 'cpus') * 100_000), period: 100_000 });
-        if (opts.cpuShares) resources.cpu.shares = parsePositive(opts.cpuShares, 'cpu shares');
-      }
-      if (opts.pidsLimit) resources.pids = { limit: parsePositive(opts.pidsLimit, 'pids limit') };
-      for (const ref of refs) {
-        await engine.update(ref, resources);
-        process.stdout.write(`${(await engine.get(ref)).id}\n`);
-      }
-    }));
+    parent.command('kill').description('send a signal to one or more containers').argument('<containers...>')
+      .option('-s, --signal <signal>', 'signal to send', 'KILL')
+      .action(act(async (engine, refs: string[], opts: { signal: string }) => {
+        for (const ref of refs) {
+          await engine.kill(ref, opts.signal);
+          process.stdout.write(`${ref}\n`);
+        }
+      }));
+
+    parent.command('restart').description('stop and start one or more containers').argument('<containers...>')
+      .option('-t, --time <seconds>', 'seconds to wait before killing the container')
+      .action(act(async (engine, refs: string[], opts: { time?: string }) => {
+        for (const ref of refs) {
+          const container = await engine.restart(ref, opts.time === undefined ? undefined : parsePositive(opts.time, 'timeout'));
+          process.stdout.write(`${container.id}\n`);
+        }
+      }));
+
+    parent.command('rm').description('remove one or more containers').argument('[containers...]')
+      .option('-f, --force', 'stop running containers first')
+      .option('-v, --volumes', 'accepted for podman compatibility (Berth has no named volumes)')
+      .option('-a, --all', 'remove all containers')
+      .action(act(async (engine, refs: string[], opts: { force?: boolean; all?: boolean }) => {
+        const targets = opts.all ? (await engine.list()).map((c) => c.id) : refs;
+        if (targets.length === 0) throw new EngineError('invalid-option', 'specify one or more containers to remove', {});
+        for (const ref of targets) process.stdout.write(`${await engine.remove(ref, { force: opts.force })}\n`);
+      }));
+
+    parent.command('ps').description('list containers')
+      .option('-a, --all', 'show all containers, not only running ones')
+      .option('-q, --quiet', 'print only the container IDs')
+      .option('--no-trunc', 'do not truncate IDs')
+      .option('--format <format>', '`json` or a table')
+      .option('-f, --filter <filter>', 'filter by id, name, status, label, exited, ancestor', collect, [])
+      .action(act(async (engine, opts: { all?: boolean; quiet?: boolean; trunc?: boolean; format?: string; filter: string[] }) => {
+        const filters = parseFilters(opts.filter);
+        const infos = (await engine.list()).map((c) => engine.info(c))
+          .filter((info) => opts.all || filters.has('status') || info.status === 'running')
+          .filter((info) => matchesFilters(info, filters))
+          .sort((a, b) => Date.parse(b.created) - Date.parse(a.created));
+        if (opts.quiet) process.stdout.write(infos.map((i) => `${opts.trunc === false ? i.id : i.id.slice(0, 12)}\n`).join(''));
+        else if (opts.format === 'json') process.stdout.write(`${JSON.stringify(infos.map(psJson), null, 4)}\n`);
+        else process.stdout.write(psTable(infos));
+      }));
+
+    parent.command('logs').description('print the logs of a container').argument('<container>')
+      .option('-f, --follow', 'follow the log until the container exits')
+      .option('--since <time>', 'only logs since this RFC 3339 time or duration (10m)')
+      .option('--until <time>', 'only logs before this RFC 3339 time or duration')
+      .option('--tail <n>', 'only the last n lines')
+      .option('-t, --timestamps', 'show timestamps')
+      .action(act(async (engine, ref: string, opts: { follow?: boolean; since?: string; until?: string; tail?: string; timestamps?: boolean }) => {
+        const print = async (id: string): Promise<void> => {
+          const records = engine.logs(id, {
+            follow: opts.follow,
+            since: opts.since ? pointInTime(opts.since) : undefined,
+            until: opts.until ? pointInTime(opts.until) : undefined,
+            tail: opts.tail === undefined ? undefined : parsePositive(opts.tail, 'tail'),
+          });
+          for await (const record of records) writeRecord(record, opts.timestamps === true);
+        };
+        // Followed to the exit: a --rm container's cleanup waits until the last line is read.
+        await (opts.follow ? engine.watch(ref, print) : print(ref));
+      }));
+
+    parent.command('inspect').description('show the configuration and state of containers or images').argument('<names...>')
+      .option('-f, --format <format>', '`json` (default) or `{{.State.Status}}`-style field paths')
+      .addOption(new Option('-t, --type <type>', 'what the names are').choices(['container', 'image', 'all']).default(inspectType))
+      .action(act(async (engine, refs: string[], opts: { format?: string; type: 'container' | 'image' | 'all' }) => {
+        const documents = [];
+        for (const ref of refs) documents.push(await inspectObject(engine, ref, opts.type));
+        if (opts.format && opts.format !== 'json') {
+          for (const doc of documents) process.stdout.write(`${goTemplateField(doc, opts.format)}\n`);
+        } else process.stdout.write(`${JSON.stringify(documents, null, 4)}\n`);
+      }));
+
+    parent.command('port').description('list the published ports of a container').argument('<container>').argument('[port]')
+      .action(act(async (engine, ref: string, port: string | undefined) => {
+        const mappings = (await engine.networkAttachment(await engine.get(ref)))?.portMappings ?? [];
+        if (port === undefined) {
+          for (const m of mappings) process.stdout.write(`${formatPortMapping(m)}\n`);
+          return;
+        }
+        // podman: `port CTR 80` (tcp assumed) prints only the host side.
+        const [number, protocol = 'tcp'] = port.split('/');
+        const found = mappings.filter((m) => String(m.containerPort) === number && m.protocol === protocol);
+        if (found.length === 0) throw new EngineError('invalid-option', `failed to find published port "${number}/${protocol}"`, { port });
+        for (const m of found) process.stdout.write(`${m.hostIP ?? '0.0.0.0'}:${m.hostPort}\n`);
+      }));
+
+    parent.command('top').description('show the processes of a running container').argument('<container>')
+      .action(act(async (engine, ref: string) => {
+        const rows = await engine.top(ref);
+        const lines = ['PID      PPID     UID    TIME      COMMAND'];
+        for (const row of rows) lines.push(`${String(row.pid).padEnd(9)}${String(row.ppid).padEnd(9)}${String(row.uid).padEnd(7)}${`${row.cpuSeconds.toFixed(2)}s`.padEnd(10)}${row.command}`);
+        process.stdout.write(`${lines.join('\n')}\n`);
+      }));
+
+    parent.command('cp').description('copy files between a container and the host (CONTAINER:PATH on one side)')
+      .argument('<source>').argument('<target>')
+      .action(act(async (engine, source: string, target: string) => {
+        await engine.copy(source, target);
+      }));
+
+    const exportVerb = (command: Command): Command => command.description("write a container's filesystem as a tar archive")
+      .argument('<container>')
+      .option('-o, --output <file>', 'write to a file (complete or not at all) instead of stdout')
+      .action(act(async (engine, ref: string, opts: { output?: string }) => {
+        await exportContainer(engine, ref, opts.output);
+      }));
+    exportVerb(parent.command('export'));
+
+    parent.command('wait').description('wait for containers to exit and print their exit codes').argument('<containers...>')
+      .action(act(async (engine, refs: string[]) => {
+        for (const ref of refs) process.stdout.write(`${await engine.watch(ref, (id) => engine.wait(id))}\n`);
+      }));
+
+    parent.command('exec').description('run a command in a running container')
+      .argument('<container>').argument('<command...>')
+      .option('-i, --interactive', 'keep stdin open')
+      .option('-t, --tty', 'allocate a terminal')
+      .option('-e, --env <env>', 'set environment variables', collect, [])
+      .option('-u, --user <user>', 'user[:group] to run as')
+      .option('-w, --workdir <dir>', 'working directory')
+      .passThroughOptions()
+      .action(act(async (engine, ref: string, command: string[], opts: { interactive?: boolean; tty?: boolean; env: string[]; user?: string; workdir?: string }) => {
+        const env = environment(opts.env, [], process.env);
+        if (opts.interactive || opts.tty) return engine.execInteractive(ref, command, { tty: opts.tty, env, user: opts.user, cwd: opts.workdir });
+        const result = await engine.exec(ref, command, { env, user: opts.user, cwd: opts.workdir });
+        process.stdout.write(result.stdout);
+        process.stderr.write(result.stderr);
+        return result.exitCode;
+      }));
+
+    for (const [verb, description] of [['pause', 'pause all processes in containers'], ['unpause', 'unpause all processes in containers']] as const) {
+      parent.command(verb).description(description).argument('<containers...>')
+        .action(act(async (engine, refs: string[]) => {
+          for (const ref of refs) {
+            await (verb === 'pause' ? engine.pause(ref) : engine.unpause(ref));
+            process.stdout.write(`${ref}\n`);
+          }
+        }));
+    }
+
+    parent.command('stats').description('show CPU, memory and PIDs of running containers').argument('<containers...>')
+      .option('--no-stream', 'print one sample and exit')
+      .option('--format <format>', '`json` or a table')
+      .action(act(async (engine, refs: string[], opts: { stream?: boolean; format?: string }) => {
+        for (;;) {
+          const rows = [];
+          for (const ref of refs) {
+            const container = await engine.get(ref);
+            rows.push({ id: container.id, name: container.name, ...(await engine.stats(ref)) });
+          }
+          if (opts.format === 'json') process.stdout.write(`${JSON.stringify(rows, null, 4)}\n`);
+          else process.stdout.write(statsTable(rows));
+          if (opts.stream === false) return;
+          await new Promise((resolve) => setTimeout(resolve, 1000));
+        }
+      }));
+
+    parent.command('update').description('change the resource limits of containers').argument('<containers...>')
+      .option('-m, --memory <size>', 'memory limit (64m, 1g)')
+      .option('--cpus <n>', 'number of CPUs')
+      .option('--cpu-shares <n>', 'CPU shares')
+      .option('--pids-limit <n>', 'maximum number of processes')
+      .action(act(async (engine, refs: string[], opts: { memory?: string; cpus?: string; cpuShares?: string; pidsLimit?: string }) => {
+        const resources: OciLinuxResources = {};
+        if (opts.memory) resources.memory = { limit: parseSize(opts.memory) };
+        if (opts.cpus || opts.cpuShares) {
+          resources.cpu = {};
+          if (opts.cpus) Object.assign(resources.cpu, { quota: Math.round(parsePositive(opts.cpus, 'cpus') * 100_000), period: 100_000 });
+          if (opts.cpuShares) resources.cpu.shares = parsePositive(opts.cpuShares, 'cpu shares');
+        }
+        if (opts.pidsLimit) resources.pids = { limit: parsePositive(opts.pidsLimit, 'pids limit') };
+        for (const ref of refs) {
+          await engine.update(ref, resources);
+          process.stdout.write(`${(await engine.get(ref)).id}\n`);
+        }
+      }));
+  };
+  verbs(program, 'all');
 
   const container = program.command('container').description('manage containers');
+  if (options.groupVerbs) {
+    verbs(container, 'container');
+    container.commands.find((command) => command.name() === 'ps')?.alias('ls').alias('list');
+  }
+  container.command('exists').description('exit 0 when the container exists, 1 when not').argument('<container>')
+    .action(act(async (engine, ref: string) => {
+      try {
+        await engine.get(ref);
+        return 0;
+      } catch (err) {
+        if (err instanceof EngineError && err.code === 'container-unknown') return 1;
+        throw err;
+      }
+    }));
   container.command('checkpoint').description('checkpoint running containers (needs criu)').argument('<containers...>')
     .option('-R, --leave-running', 'leave the container running after the checkpoint')
     .action(act(async (engine, refs: string[], opts: { leaveRunning?: boolean }) => {
@@ -288,7 +311,6 @@ export function registerContainerVerbs(program: Command, setExit: Exit): void {
         }
       })();
     });
-  exportVerb(container.command('export'));
   container.command('prune').description('remove all stopped containers')
     .option('-f, --force', 'do not ask for confirmation')
     .action(act(async (engine) => {
