@@ -31,7 +31,7 @@ import { goStorageJson } from '../test/helpers/go-cli.js';
 import { makeTempStore, removeTree, type TempStore } from '../test/helpers/temp-store.js';
 import { layerFixture } from './layer-fixture.js';
 import { formatMs, formatRatio, printTable } from './report.js';
-import { best, timeCommand, timeMs } from './timing.js';
+import { best, settleDisk, timeCommand, timeMs } from './timing.js';
 
 const run = promisify(execFile);
 const RUNS = Number(process.env.BENCH_APPLY_RUNS ?? 3);
@@ -164,7 +164,7 @@ async function applyTimed(who: Contender, format: Format, parent: string): Promi
 async function berthApply(temp: TempStore, file: string): Promise<{ tree: Applied; ms: number }> {
   const store = await openTestStore(temp);
   try {
-    await run('sync');
+    settleDisk();
     let id = '';
     const ms = await timeMs(async () => {
       id = (await store.putLayer(createReadStream(file, { highWaterMark: 1 << 20 }))).layer.id;
@@ -179,7 +179,7 @@ async function berthApply(temp: TempStore, file: string): Promise<{ tree: Applie
 async function goApply(temp: TempStore, file: string): Promise<{ tree: Applied; ms: number }> {
   // Let the Go CLI create the store first, so only the import is timed.
   await timeCommand(GO_STORAGE_CLI, [...goStorageGlobalArgs(temp), 'layers']);
-  await run('sync');
+  settleDisk();
   const ms = await timeMs(async () => {
     await timeCommand(GO_STORAGE_CLI, [...goStorageGlobalArgs(temp), 'import-layer', '--file', file]);
     await run('sync');
@@ -191,7 +191,7 @@ async function goApply(temp: TempStore, file: string): Promise<{ tree: Applied; 
 async function tarExtract(temp: TempStore, format: Format): Promise<{ tree: Applied; ms: number }> {
   const into = join(temp.dir, 'root');
   await mkdir(into);
-  await run('sync');
+  settleDisk();
   const ms = await timeMs(async () => {
     await timeCommand('tar', [...format.tarArgs, format.file, '-C', into]);
     await run('sync');
