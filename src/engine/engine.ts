@@ -8,7 +8,7 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { getLockFile, type LockFile } from '../lock/index.js';
 import { isStorageError, type IDMap, type Image, type Store } from '../storage/index.js';
-import { generateRandomId, writeFileAtomic } from '../util/index.js';
+import { generateRandomId, nameMatchingShortName, writeFileAtomic } from '../util/index.js';
 import {
   Container, ContainerStatus, Runtime, formatRuntimeConfig, generateSpec, parseSignal, resolveUser, runtimeHandler,
   type AttachSession, type AttachStreams, type ContainerStats, type ExecSyncResult, type ExitCommand, type LogRecord, type OciLinuxResources, type RuntimeConfig, type SpecOptions,
@@ -220,8 +220,7 @@ export class ContainerEngine {
     } catch (err) {
       if (!isStorageError(err, 'image-unknown')) throw err;
     }
-    const wanted = /:[^/]+$/.test(ref) || ref.includes('@') ? ref : `${ref}:latest`;
-    const matches = (await this.store.images()).filter((image) => image.names.some((name) => name === wanted || name.endsWith(`/${wanted}`)));
+    const matches = (await this.store.images()).filter((image) => nameMatchingShortName(image.names, ref) !== undefined);
     if (matches.length === 1) return matches[0]!;
     if (matches.length > 1) {
       throw new EngineError('image-unknown', `short name ${JSON.stringify(ref)} matches several images: ${matches.map((m) => m.names[0]).join(', ')}`, { image: ref });

@@ -11,6 +11,7 @@ export { readAll } from './read-all.js';
 export { sha256Digest } from './digest.js';
 export { copyPlain } from './plain-copy.js';
 export { readTextSync } from './read-text.js';
+export { isShortName, nameMatchingShortName } from './short-names.js';
 export {
   decodeFileName, encodeFileName, hasEscapedBytes, fsPath, readdirNamesSync, readdirNames, readdirEntriesSync,
   readlinkNameSync, readlinkName, compareFileNames, type NamedDirent,

@@ -5,7 +5,7 @@
 
 import { isStorageError, type Image, type Store } from '../../storage/index.js';
 import { chooseManifest, copyImage, type CopyOptions, type CopyResult } from '../copy/index.js';
-import { readAll, sha256Digest } from '../../util/index.js';
+import { isShortName, nameMatchingShortName, readAll, sha256Digest } from '../../util/index.js';
 import { ImageError } from '../errors.js';
 import { parseConfig, type HistoryEntry, type ImageConfig } from '../manifest/index.js';
 import {
@@ -13,7 +13,6 @@ import {
   StorageDestination, type ParsedReference, type TransportContext,
 } from '../transports/index.js';
 import { imageResultOf, type ImageResult } from './image-result.js';
-import { imagesMatchingShortName, isShortName, nameMatchingShortName } from './local-short-name.js';
 
 export interface ImageServerOptions {
   /**
@@ -303,7 +302,7 @@ export class ImageServer {
       const found = await this.store.imagesByDigest(ref, options);
       if (found[0]) return found[0];
     } else if (this.options.localShortNames && isShortName(ref)) {
-      const matches = imagesMatchingShortName(await this.store.images(options), ref);
+      const matches = (await this.store.images(options)).filter((image) => nameMatchingShortName(image.names, ref) !== undefined);
       if (matches.length === 1) return matches[0] as Image;
       if (matches.length > 1) {
         throw new ImageError('image-unknown', `short name ${JSON.stringify(ref)} matches several images: ${matches.map((m) => m.names[0]).join(', ')}`, { image: ref });

@@ -2,4 +2,3 @@
 
 export { ImageServer, type ImageServerOptions, type PulledImage, type PreparedImage, type ImageInspect, type TreeLayer, type HistoryItem } from './image-server.js';
 export { imageResultOf, repositoryOf, type ImageResult } from './image-result.js';
-export { isShortName, nameMatchingShortName } from './local-short-name.js';

@@ -1,7 +1,8 @@
 // `berth images`: podman's table (REPOSITORY TAG IMAGE ID CREATED SIZE, and
 // DIGEST with --digests), `-q` IDs, `--format json`, `--filter`.
 
-import { isShortName, nameMatchingShortName, type ImageResult } from '../../../image/index.js';
+import type { ImageResult } from '../../../image/index.js';
+import { isShortName, nameMatchingShortName } from '../../../util/index.js';
 import { humanSize, shortId, splitRepoTag, table, timeAgo } from '../format.js';
 import { withImageServer } from '../server.js';
 import type { GlobalImageOptions } from '../store.js';
