@@ -18,7 +18,8 @@ function tempNameFor(path: string): string {
   return join(dirname(path), `.tmp-${basename(path)}${randomBytes(5).readUInt32BE(0)}`);
 }
 
-export async function writeFileAtomic(path: string, data: string | Uint8Array, options: AtomicWriteOptions = {}): Promise<void> {
+/** `data` may be a stream: a failed stream leaves no temp file and `path` as it was. */
+export async function writeFileAtomic(path: string, data: string | Uint8Array | AsyncIterable<Uint8Array>, options: AtomicWriteOptions = {}): Promise<void> {
   const temp = await writeTempFor(path, data, options);
   try {
     await fsp.rename(temp, path);
@@ -47,11 +48,11 @@ export async function writeNewFileAtomic(path: string, data: string | Uint8Array
 }
 
 // The data in a synced `.tmp-…` file beside `path`, ready to be renamed or linked into place.
-async function writeTempFor(path: string, data: string | Uint8Array, options: AtomicWriteOptions): Promise<string> {
+async function writeTempFor(path: string, data: string | Uint8Array | AsyncIterable<Uint8Array>, options: AtomicWriteOptions): Promise<string> {
   const temp = tempNameFor(path);
   const handle = await fsp.open(temp, 'wx', options.mode ?? 0o600);
   try {
-    await handle.writeFile(data);
+    await fsp.writeFile(handle, data);
     await handle.chmod(options.mode ?? 0o600);
     if (!options.noSync) await handle.sync();
   } catch (err) {

@@ -2,9 +2,8 @@
 // restart, rm, ps, logs, inspect, port, wait, exec, pause, unpause, stats, update,
 // and `container checkpoint|restore|prune`, with podman's names and flags.
 
-import { createWriteStream, existsSync } from 'node:fs';
-import { open, rename, rm } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { PassThrough } from 'node:stream';
 import { Option, type Command } from 'commander';
 import type { ContainerEngine, ContainerInfo, CreateOptions } from '../../engine/index.js';
 import type { Image } from '../../storage/index.js';
@@ -18,6 +17,7 @@ import { imageForRun } from './pull-policy.js';
 import { psJson, psTable } from './format.js';
 import { collect, environment, parseFilters, parsePositive, parseSize } from './options.js';
 import { DEFAULT_NETWORK, formatPortMapping, parsePublish, type NetworkAttachment } from '../../network/index.js';
+import { writeFileAtomic } from '../../util/index.js';
 
 /** Each verb's action resolves to the process's exit code. */
 type Exit = (code: number) => void;
@@ -347,8 +347,8 @@ async function inspectObject(engine: ContainerEngine, ref: string, type: 'contai
 }
 
 /**
- * To `output` through a synced temp file renamed into place (a failed export
- * leaves no partial archive), else to stdout when it is not a terminal.
+ * To `output` with writeFileAtomic (a failed export leaves no partial archive
+ * and an existing file as it was), else to stdout when it is not a terminal.
  */
 async function exportContainer(engine: ContainerEngine, ref: string, output: string | undefined): Promise<void> {
   if (output === undefined) {
@@ -356,21 +356,18 @@ async function exportContainer(engine: ContainerEngine, ref: string, output: str
     await engine.export(ref, process.stdout, { end: false });
     return;
   }
-  const temp = join(dirname(output), `.tmp-${basename(output)}-${process.pid}`);
-  try {
-    await engine.export(ref, createWriteStream(temp, { flags: 'wx', mode: 0o644 }));
-    // fsync works on the file whatever the descriptor: the stream has closed its own.
-    const handle = await open(temp, 'r');
-    try {
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await rename(temp, output);
-  } catch (err) {
-    await rm(temp, { force: true });
+  const tar = new PassThrough();
+  // An export refused before its first byte (an unknown container) must still end the stream the file waits
+  // on; destroyed without an error (the export's is the one to report), the write fails and removes its temp.
+  const exported = engine.export(ref, tar).catch((err: unknown) => {
+    tar.destroy();
     throw err;
-  }
+  });
+  const [exporting, writing] = await Promise.allSettled([exported, writeFileAtomic(output, tar, { mode: 0o644 })]);
+  // Whichever side failed first broke the stream for the other: report that one, not the premature close.
+  const prematureClose = (reason: unknown): boolean => (reason as NodeJS.ErrnoException).code === 'ERR_STREAM_PREMATURE_CLOSE';
+  if (exporting.status === 'rejected' && !(writing.status === 'rejected' && prematureClose(exporting.reason))) throw exporting.reason;
+  if (writing.status === 'rejected') throw writing.reason;
 }
 
 interface RunFlags extends RegistryCliFlags {
