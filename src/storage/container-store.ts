@@ -8,6 +8,7 @@ import { generateRandomId, goTimeNow, sha256Digest } from '../util/index.js';
 import { noteBigDataItem, refuseEmptyKey, writeBigDataFile } from './big-data-items.js';
 import { StorageError } from './errors.js';
 import { applyNameOperation, dedupe, type NameOperation } from './id-index.js';
+import { decodeContainerFile } from './lazy-container.js';
 import { decodeContainer, encodeContainer } from './record-json.js';
 import { RecordStore, type RecordFiles } from './record-store.js';
 import type { Container, CreateContainerOptions } from './types.js';
@@ -27,6 +28,16 @@ export class ContainerStore extends RecordStore<Container> {
 
   protected decode(raw: Record<string, unknown>, path: string): Container {
     return decodeContainer(raw, path);
+  }
+
+  /** Record by record, each decoded only as far as it is used (lazy-container.ts); whole when that reader declines. */
+  protected override decodeRecords(text: string, path: string, take: (container: Container) => void): void {
+    const records = decodeContainerFile(text, path);
+    if (!records) {
+      super.decodeRecords(text, path, take);
+      return;
+    }
+    for (let i = 0; i < records.length; i++) take(records[i]!);
   }
 
   protected encode(container: Container): string {

@@ -19,6 +19,11 @@ export class RecordIndex<R extends NamedRecord> {
     return this.byId.values();
   }
 
+  /** Each record in file order, without an iterator result per record (listings of 10,000). */
+  forEach(visit: (record: R) => void): void {
+    this.byId.forEach((record) => visit(record));
+  }
+
   ids(): IterableIterator<string> {
     return this.byId.keys();
   }
@@ -56,7 +61,8 @@ export class RecordIndex<R extends NamedRecord> {
   /** Adds a record whose names are already free (callers check or steal first). */
   add(record: R): void {
     this.byId.set(record.id, record);
-    for (const name of record.names) this.byName.set(name, record);
+    const { names } = record;
+    for (let i = 0; i < names.length; i++) this.byName.set(names[i]!, record);
   }
 
   remove(record: R): void {

@@ -34,14 +34,19 @@ export function copyImage(image: Image): Image {
   return copy;
 }
 
+/** Field by field, not by spread: a record loaded from disk reads most of its fields through getters. */
 export function copyContainer(container: Container): Container {
   const copy: Container = {
-    ...container,
+    id: container.id,
     names: container.names.slice(),
+    imageId: container.imageId,
+    layerId: container.layerId,
     bigDataNames: container.bigDataNames.slice(),
     bigDataSizes: { ...container.bigDataSizes },
     bigDataDigests: { ...container.bigDataDigests },
+    created: container.created,
   };
+  if (container.metadata !== undefined) copy.metadata = container.metadata;
   if (container.uidMap) copy.uidMap = copyIdMaps(container.uidMap);
   if (container.gidMap) copy.gidMap = copyIdMaps(container.gidMap);
   if (container.flags) copy.flags = copyPlain(container.flags);

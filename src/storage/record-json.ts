@@ -143,18 +143,32 @@ function sortDeep(value: unknown): unknown {
  */
 export function parseRecordArray(text: string, path: string): Array<Record<string, unknown>> {
   if (text.trim() === '') return [];
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (err) {
-    throw new StorageError('load-error', `loading "${path}": ${(err as Error).message}`, { path }, { cause: err });
-  }
+  const parsed = parseJson(text, path);
   if (parsed === null) return [];
   if (!Array.isArray(parsed)) throw loadError(path, 'top level is not an array');
   for (const item of parsed as unknown[]) {
-    if (item === null || typeof item !== 'object' || Array.isArray(item)) throw loadError(path, 'an entry is not an object');
+    if (!isPlainObject(item)) throw loadError(path, 'an entry is not an object');
   }
   return parsed as Array<Record<string, unknown>>;
+}
+
+/** One entry of a record file, split out of it by splitRecordArray. */
+export function parseRecordObject(text: string, path: string): Record<string, unknown> {
+  const parsed = parseJson(text, path);
+  if (!isPlainObject(parsed)) throw loadError(path, 'an entry is not an object');
+  return parsed;
+}
+
+function parseJson(text: string, path: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new StorageError('load-error', `loading "${path}": ${(err as Error).message}`, { path }, { cause: err });
+  }
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
 export function decodeLayer(raw: Record<string, unknown>, path: string): Layer {

@@ -212,22 +212,29 @@ export abstract class RecordStore<R extends NamedRecord> {
     let duplicateNames = false;
     for (const path of this.paths()) {
       const volatile = path !== this.files.stablePath;
-      const raws = parseRecordArray(readOptional(path), path);
-      for (let i = 0; i < raws.length; i++) {
-        const record = this.decode(raws[i]!, path);
-        // Let each parsed object go as soon as it is decoded: a young-generation
-        // collection during the load then copies only what is kept.
-        raws[i] = EMPTY_RAW;
-        if (this.index.get(record.id)) continue;
+      this.decodeRecords(readOptional(path), path, (record) => {
+        if (this.index.get(record.id)) return;
         if (volatile) this.volatileRecords.add(record);
         if (this.takeNamesFromEarlier(record)) duplicateNames = true;
         this.index.add(record);
-      }
+      });
     }
     const moreToRepair = this.afterLoad();
     this.repairPending = duplicateNames || moreToRepair;
     this.lastWrite = lastWrite;
     this.mtimes = mtimes;
+  }
+
+  /** Decodes the records of one file's text, passing each to `take` in file order. */
+  protected decodeRecords(text: string, path: string, take: (record: R) => void): void {
+    const raws = parseRecordArray(text, path);
+    for (let i = 0; i < raws.length; i++) {
+      const record = this.decode(raws[i]!, path);
+      // Let each parsed object go as soon as it is decoded: a young-generation
+      // collection during the load then copies only what is kept.
+      raws[i] = EMPTY_RAW;
+      take(record);
+    }
   }
 
   /**
@@ -238,7 +245,9 @@ export abstract class RecordStore<R extends NamedRecord> {
    */
   private takeNamesFromEarlier(record: R): boolean {
     let found = false;
-    for (const name of record.names) {
+    const { names } = record;
+    for (let i = 0; i < names.length; i++) {
+      const name = names[i]!;
       const earlier = this.index.withName(name);
       if (earlier && earlier !== record) {
         earlier.names = earlier.names.filter((n) => n !== name);

@@ -282,7 +282,7 @@ export async function listContainers(parts: StoreParts): Promise<Container[]> {
 
 export async function visitContainers(parts: StoreParts, visit: (container: Readonly<Container>) => void): Promise<void> {
   await parts.containers.read(() => {
-    for (const container of parts.containers.index.all()) visit(container);
+    parts.containers.index.forEach(visit);
   });
 }
 
