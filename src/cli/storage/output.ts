@@ -37,6 +37,48 @@ export class Output {
   }
 }
 
+const BLOCK_SIZE = 64 << 10;
+/** Pieces are joined as a string up to this many code units, then written into the block at once. */
+const PENDING_MAX = 8 << 10;
+
+/**
+ * Text gathered as bytes, in blocks, for a verb that prints a line or more per record: the
+ * listing of 10,000 containers built one string of them with `+=`, and those pieces lived on
+ * V8's heap, copied by every young-generation collection, until the string was printed. Here
+ * a piece lives until a few kilobytes of them are copied into a block (one Buffer#write per
+ * piece costs more than the piece). Nothing is written before `writeTo`: a verb prints after
+ * its store lock is released (a reader that stops reading would otherwise hold the lock).
+ */
+export class TextBlocks {
+  private readonly full: Buffer[] = [];
+  private block = Buffer.allocUnsafe(BLOCK_SIZE);
+  private used = 0;
+  private pending = '';
+
+  add(text: string): void {
+    this.pending += text;
+    if (this.pending.length >= PENDING_MAX) this.copyPending();
+  }
+
+  writeTo(output: Output): void {
+    this.copyPending();
+    for (const bytes of this.full) output.out(bytes);
+    output.out(this.block.subarray(0, this.used));
+  }
+
+  private copyPending(): void {
+    const text = this.pending;
+    this.pending = '';
+    // UTF-8 needs at most three bytes per UTF-16 code unit.
+    if (this.used + text.length * 3 > this.block.length) {
+      this.full.push(this.block.subarray(0, this.used));
+      this.block = Buffer.allocUnsafe(Math.max(BLOCK_SIZE, text.length * 3));
+      this.used = 0;
+    }
+    this.used += this.block.write(text, this.used);
+  }
+}
+
 /**
  * Writes to fd 1 directly, which needs no stream object (see the constructor);
  * what a non-blocking or failing descriptor leaves (EAGAIN, EPIPE) goes to

@@ -1,9 +1,10 @@
 // Listing verbs: layers (also as a tree), images, images-by-digest, containers.
 
 import type { Container, Image, Store } from '../../../storage/index.js';
+import { goJsonStringify } from '../../../util/index.js';
 import { flagBool, type FlagSpec, type ParsedFlags } from '../flags.js';
 import { goContainer, goImage, goLayer, goSlice } from '../go-records.js';
-import type { Output } from '../output.js';
+import { TextBlocks, type Output } from '../output.js';
 import { printTree, type TreeNode } from '../tree.js';
 import { JSON_FLAG, type Verb } from '../verb.js';
 
@@ -150,20 +151,27 @@ export const containers: Verb = {
   minArgs: 0,
   maxArgs: 0,
   async run({ store, flags, out }) {
-    // No copies of the records (eachContainer): this verb lists stores of thousands.
+    // No copies of the records (eachContainer), and the text made record by record into
+    // TextBlocks: this verb lists stores of thousands.
+    const text = new TextBlocks();
     if (flagBool(flags, 'json')) {
-      const records: unknown[] = [];
-      await store.eachContainer((container) => records.push(goContainer(container)));
-      out.json(records);
+      // Go's encoder writes a list compactly: the records' own encodings between commas.
+      let separator = '[';
+      await store.eachContainer((container) => {
+        text.add(separator);
+        text.add(goJsonStringify(goContainer(container)));
+        separator = ',';
+      });
+      text.add(separator === '[' ? '[]\n' : ']\n');
+      text.writeTo(out);
       return 0;
     }
-    let text = '';
-    await store.eachContainer((container) => {
-      text += `${container.id}\n`;
-      for (const name of container.names) text += `\tname: ${name}\n`;
-      for (const name of container.bigDataNames) text += `\tdata: ${name}\n`;
+    await store.eachContainer(({ id, names, bigDataNames }) => {
+      text.add(`${id}\n`);
+      for (let i = 0; i < names.length; i++) text.add(`\tname: ${names[i]}\n`);
+      for (let i = 0; i < bigDataNames.length; i++) text.add(`\tdata: ${bigDataNames[i]}\n`);
     });
-    out.out(text);
+    text.writeTo(out);
     return 0;
   },
 };
