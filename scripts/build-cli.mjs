@@ -38,16 +38,41 @@ const CACHE_RUNS = [
 const PROGRAM_RUNS = [['ps', '-a'], ['ps', '-a', '--format', 'json'], ['images'], ['images', '--format', 'json']];
 
 /**
- * The bundles bin/berth.cjs chooses from, each with the command lines its code
- * cache is made from. The program's runs end with a storage shutdown, which
- * unmounts what the overlay runs mounted.
+ * The bundles bin/berth.cjs chooses from, each with its code caches: the common one, and
+ * those of the verbs that start from a cache of their own (bin/berth.cjs VERB_CACHES). Each
+ * cache lists command lines in three phases on a fresh store of each driver: `setup` and
+ * `cleanup` run in child processes of their own, `cached` in the one whose compiled code
+ * becomes the cache, so a verb's cache holds what that verb runs and little else. The
+ * program's common runs end with a storage shutdown, which unmounts what overlay mounted.
  */
 const TARGETS = [
-  { bundle: BUNDLES.storage, entry: 'storage-main.js', runs: (store) => CACHE_RUNS.map((args) => store.storage(args)) },
+  {
+    bundle: BUNDLES.storage,
+    entry: 'storage-main.js',
+    caches: [
+      { cached: (store) => CACHE_RUNS.map((args) => store.storage(args)) },
+      {
+        name: 'container-writes',
+        setup: (store) => [['create-layer', '-n', 'base'], ['create-image', '-n', 'image', 'base']].map((args) => store.storage(args)),
+        cached: (store) => [['create-container', '-n', 'ctr', 'image'], ['delete-container', 'ctr']].map((args) => store.storage(args)),
+        cleanup: (store) => [store.storage(['shutdown'])],
+      },
+    ],
+  },
   {
     bundle: BUNDLES.program,
     entry: 'main.js',
-    runs: (store) => [...PROGRAM_RUNS.map((args) => store.program(args)), ...containerRuns(store), store.storage(['shutdown'])],
+    caches: [
+      { cached: (store) => [...PROGRAM_RUNS.map((args) => store.program(args)), ...containerRuns(store).flat(), store.storage(['shutdown'])] },
+      {
+        name: 'run',
+        // Only where a container can run; elsewhere `run` starts from the common cache.
+        when: (store) => containerRuns(store).length > 0,
+        setup: (store) => containerRuns(store)[0],
+        cached: (store) => containerRuns(store)[1],
+        cleanup: (store) => [...containerRuns(store)[2], store.storage(['shutdown'])],
+      },
+    ],
   },
 ];
 
@@ -56,17 +81,25 @@ const TARGETS = [
  * static busybox and a runtime that scripts/setup installs): the code cache
  * then holds the image import, the spec, conmon, the runtime commands and the
  * removal too, ~12 ms of CPU less per `run` here. Elsewhere, or when the run
- * fails, the cache is made from the other command lines alone.
+ * fails, the cache is made from the other command lines alone. Returns the
+ * command lines before the run, the run, and those after it; none where no
+ * container can run.
  */
 function containerRuns(store) {
   if (store.driver !== 'overlay' || !existsSync(BUSYBOX) || !['crun', 'runc'].some((name) => onPath(name))) return [];
-  const rootfs = path.join(store.dir, 'rootfs');
-  mkdirSync(path.join(rootfs, 'bin'), { recursive: true });
-  copyFileSync(BUSYBOX, path.join(rootfs, 'bin', 'busybox'));
   const tarball = path.join(store.dir, 'rootfs.tar');
-  execFileSync('tar', ['-C', rootfs, '-cf', tarball, '.']);
-  return [['import', '-q', tarball, 'code-cache-busybox'], ['run', '--rm', 'code-cache-busybox', '/bin/busybox', 'true'], ['rmi', 'code-cache-busybox']]
-    .map((args) => ({ ...store.program(args), optional: true }));
+  if (!existsSync(tarball)) {
+    const rootfs = path.join(store.dir, 'rootfs');
+    mkdirSync(path.join(rootfs, 'bin'), { recursive: true });
+    copyFileSync(BUSYBOX, path.join(rootfs, 'bin', 'busybox'));
+    execFileSync('tar', ['-C', rootfs, '-cf', tarball, '.']);
+  }
+  const optional = (args) => ({ ...store.program(args), optional: true });
+  return [
+    [optional(['import', '-q', tarball, 'code-cache-busybox'])],
+    [optional(['run', '--rm', 'code-cache-busybox', '/bin/busybox', 'true'])],
+    [optional(['rmi', 'code-cache-busybox'])],
+  ];
 }
 
 const BUSYBOX = '/bin/busybox';
@@ -94,7 +127,7 @@ const LAZY_MODULES = ['node:crypto', 'node:stream', 'node:stream/promises', 'nod
 
 for (const target of TARGETS) {
   await bundle(target);
-  makeCodeCache(target);
+  for (const cache of target.caches) makeCodeCache(target.bundle, cache);
 }
 
 async function bundle({ bundle: outfile, entry }) {
@@ -212,41 +245,55 @@ function moduleUrlPlugin(outfile) {
 }
 
 /**
- * Runs the target's command lines in one child process (on vfs, and on
- * overlay as root), then stores V8's code cache of its bundle with a temp file
- * and a rename.
+ * Runs a cache's command lines (on vfs, and on overlay as root), the cached
+ * ones in one child process, then stores V8's code cache of the bundle with a
+ * temp file and a rename. A cache whose `when` is false for every store is
+ * not made (and an old one is removed).
  */
-function makeCodeCache({ bundle, runs }) {
-  const cacheFile = codeCacheOf(bundle);
+function makeCodeCache(bundle, { name, when = () => true, setup = () => [], cached, cleanup = () => [] }) {
+  const cacheFile = codeCacheOf(bundle, name);
   rmSync(cacheFile, { force: true });
-  const store = mkdtempSync(path.join(tmpdir(), 'berth-code-cache-'));
+  const dir = mkdtempSync(path.join(tmpdir(), 'berth-code-cache-'));
   try {
-    const temp = `${cacheFile}.tmp-${process.pid}`;
     const drivers = process.getuid?.() === 0 ? ['vfs', 'overlay'] : ['vfs'];
-    const commandLines = drivers.flatMap((driver) => {
-      const graph = path.join(store, driver, 'graph');
-      const run = path.join(store, driver, 'run');
-      return runs({
+    const stores = drivers.map((driver) => {
+      const graph = path.join(dir, driver, 'graph');
+      const run = path.join(dir, driver, 'run');
+      mkdirSync(path.join(dir, driver), { recursive: true });
+      return {
         driver,
-        dir: path.join(store, driver),
+        dir: path.join(dir, driver),
         storage: (args) => ({ argv: ['storage', '--graph', graph, '--run', run, '--storage-driver', driver, ...args] }),
         program: (args) => ({ argv: ['--root', graph, '--runroot', run, '--storage-driver', driver, ...args] }),
-      });
-    });
-    const child = `
-      const { writeFileSync } = require('node:fs');
-      const { loadCli } = require(${JSON.stringify(path.join(root, 'bin', 'berth.cjs'))});
-      const { cli, script } = loadCli(${JSON.stringify(bundle)}, undefined);
-      (async () => {
-        for (const { argv, optional } of ${JSON.stringify(commandLines)}) {
-          const status = await cli.main(argv).catch(() => 1);
-          if (status !== 0 && !optional) throw new Error(\`berth \${argv.join(' ')} exited \${status}\`);
-        }
-        writeFileSync(${JSON.stringify(temp)}, script.createCachedData());
-      })().catch((err) => { console.error(err.message); process.exit(1); });`;
-    execFileSync(process.execPath, ['-e', child], { stdio: ['ignore', 'ignore', 'pipe'] });
+      };
+    }).filter((store) => when(store));
+    if (stores.length === 0) return;
+    const temp = `${cacheFile}.tmp-${process.pid}`;
+    try {
+      runCommandLines(bundle, stores.flatMap(setup));
+      runCommandLines(bundle, stores.flatMap(cached), temp);
+    } finally {
+      runCommandLines(bundle, stores.flatMap(cleanup));
+    }
     renameSync(temp, cacheFile);
   } finally {
-    rmSync(store, { recursive: true, force: true });
+    rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** Runs command lines with the bundle in one child process; then writes its code cache to `cacheFile` when given. */
+function runCommandLines(bundle, commandLines, cacheFile) {
+  if (commandLines.length === 0 && !cacheFile) return;
+  const child = `
+    const { writeFileSync } = require('node:fs');
+    const { loadCli } = require(${JSON.stringify(path.join(root, 'bin', 'berth.cjs'))});
+    const { cli, script } = loadCli(${JSON.stringify(bundle)}, undefined);
+    (async () => {
+      for (const { argv, optional } of ${JSON.stringify(commandLines)}) {
+        const status = await cli.main(argv).catch(() => 1);
+        if (status !== 0 && !optional) throw new Error(\`berth \${argv.join(' ')} exited \${status}\`);
+      }
+      ${cacheFile ? `writeFileSync(${JSON.stringify(cacheFile)}, script.createCachedData());` : ''}
+    })().catch((err) => { console.error(err.message); process.exit(1); });`;
+  execFileSync(process.execPath, ['-e', child], { stdio: ['ignore', 'ignore', 'pipe'] });
 }

@@ -18,6 +18,9 @@ const PROCESS_LABEL_FLAG = 'ProcessLabel';
 export const MOUNT_OPTS_FLAG = 'MountOpts';
 export const VOLATILE_FLAG = 'Volatile';
 
+/** containers.json from this size on (about 200 records) is read record by record. */
+const LAZY_FROM = 64 << 10;
+
 export class ContainerStore extends RecordStore<Container> {
   /** Containers by layer ID, made at the first lookup after a load: a listing never needs it. */
   private byLayerIndex: Map<string, Container> | undefined;
@@ -30,9 +33,13 @@ export class ContainerStore extends RecordStore<Container> {
     return decodeContainer(raw, path);
   }
 
-  /** Record by record, each decoded only as far as it is used (lazy-container.ts); whole when that reader declines. */
+  /**
+   * A large file record by record, each decoded only as far as it is used (lazy-container.ts);
+   * a small one, or one that reader declines, whole: compiling its regular expressions costs
+   * 1-4 ms, more than JSON.parse of a few hundred records.
+   */
   protected override decodeRecords(text: string, path: string, take: (container: Container) => void): void {
-    const records = decodeContainerFile(text, path);
+    const records = text.length >= LAZY_FROM ? decodeContainerFile(text, path) : undefined;
     if (!records) {
       super.decodeRecords(text, path, take);
       return;

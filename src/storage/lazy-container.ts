@@ -15,19 +15,26 @@ import type { Container, IDMap } from './types.js';
 
 /** A list of strings without escapes: split on `","` it gives back the strings. */
 const PLAIN_STRINGS = '"[^"\\\\]*"(?:,"[^"\\\\]*")*';
-const FLAT_OBJECT = jsonObjectPattern(0);
 /**
  * A whole record as Go writes it: its keys in Go's order, each once, all
- * lower case. Captures the ID, the names and the big-data names.
+ * lower case. Captures the ID, the names and the big-data names. Made at
+ * first use: every CLI start loads this module, few read a large file.
  */
-const GO_RECORD = new RegExp(
-  `\\{"id":"([^"\\\\]*)"(?:,"names":\\[(${PLAIN_STRINGS})?\\])?,"image":${JSON_STRING},"layer":${JSON_STRING}` +
-    `(?:,"metadata":${JSON_STRING})?(?:,"big-data-names":\\[(${PLAIN_STRINGS})?\\])?` +
-    `(?:,"big-data-sizes":${FLAT_OBJECT})?(?:,"big-data-digests":${FLAT_OBJECT})?,"created":${JSON_STRING}` +
-    `(?:,"uidmap":\\[(?:${FLAT_OBJECT}(?:,${FLAT_OBJECT})*)?\\])?(?:,"gidmap":\\[(?:${FLAT_OBJECT}(?:,${FLAT_OBJECT})*)?\\])?` +
-    `(?:,"flags":${jsonObjectPattern(3)})?\\}`,
-  'y',
-);
+let goRecord: RegExp | undefined;
+
+function goRecordPattern(): RegExp {
+  if (goRecord) return goRecord;
+  const flatObject = jsonObjectPattern(0);
+  const idMaps = `\\[(?:${flatObject}(?:,${flatObject})*)?\\]`;
+  goRecord = new RegExp(
+    `\\{"id":"([^"\\\\]*)"(?:,"names":\\[(${PLAIN_STRINGS})?\\])?,"image":${JSON_STRING},"layer":${JSON_STRING}` +
+      `(?:,"metadata":${JSON_STRING})?(?:,"big-data-names":\\[(${PLAIN_STRINGS})?\\])?` +
+      `(?:,"big-data-sizes":${flatObject})?(?:,"big-data-digests":${flatObject})?,"created":${JSON_STRING}` +
+      `(?:,"uidmap":${idMaps})?(?:,"gidmap":${idMaps})?(?:,"flags":${jsonObjectPattern(3)})?\\}`,
+    'y',
+  );
+  return goRecord;
+}
 
 /**
  * The records of containers.json's text, in file order, or undefined when
@@ -36,12 +43,13 @@ const GO_RECORD = new RegExp(
  */
 export function decodeContainerFile(text: string, path: string): Container[] | undefined {
   const records: Container[] = [];
+  const record = goRecordPattern();
   const whole = forEachArrayElement(text, (start) => {
-    GO_RECORD.lastIndex = start;
-    const match = GO_RECORD.exec(text);
+    record.lastIndex = start;
+    const match = record.exec(text);
     if (match) {
-      records.push(new LazyContainer(match[1]!, plainStrings(match[2]), plainStrings(match[3]), text, start, GO_RECORD.lastIndex, path));
-      return GO_RECORD.lastIndex;
+      records.push(new LazyContainer(match[1]!, plainStrings(match[2]), plainStrings(match[3]), text, start, record.lastIndex, path));
+      return record.lastIndex;
     }
     const end = objectEnd(text, start);
     if (end >= 0) records.push(decodeContainer(parseRecordObject(text.slice(start, end), path), path));

@@ -22,13 +22,14 @@ export function jsonObjectPattern(depth: number): string {
   return `\\{${members}\\}`;
 }
 
-/** An element with three levels inside: a record's ID maps need two, its flags may hold more. */
-const ELEMENT = new RegExp(jsonObjectPattern(3), 'y');
+/** An element with three levels inside: a record's ID maps need two, its flags may hold more. Made at first use. */
+let element: RegExp | undefined;
 
 /** The end of the object that starts at `start`, or -1 when there is none this splitter knows. */
 export function objectEnd(text: string, start: number): number {
-  ELEMENT.lastIndex = start;
-  return ELEMENT.test(text) ? ELEMENT.lastIndex : -1;
+  element ??= new RegExp(jsonObjectPattern(3), 'y');
+  element.lastIndex = start;
+  return element.test(text) ? element.lastIndex : -1;
 }
 
 /**
