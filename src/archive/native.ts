@@ -1,7 +1,7 @@
 // Loads the xattr addon (native/xattr): extended attributes on links, mknod,
 // and Go's CRC-64/ISO, none of which Node's fs offers.
 
-import { createRequire } from 'node:module';
+import { loadNativeAddon } from '../util/native-addon.js';
 
 /** A path or name as the addon takes it: a string (UTF-8) or its bytes (names that are not UTF-8). */
 type FsName = string | Buffer;
@@ -46,6 +46,4 @@ export interface XattrAddon {
   crc64Update(state: Buffer, data: Buffer): void;
 }
 
-// Compiled, this file lives in dist/src/archive/; the addon is built in the package root.
-const requireFromHere = createRequire(import.meta.url);
-export const xattrAddon = requireFromHere('../../../native/xattr/build/Release/xattr.node') as XattrAddon;
+export const xattrAddon = loadNativeAddon<XattrAddon>('xattr');

@@ -1,7 +1,7 @@
 // Loads the ofdlock addon (native/ofdlock) that provides whole-file Linux OFD
 // record locks and the pread/pwrite of the 64-byte LastWrite token.
 
-import { createRequire } from 'node:module';
+import { loadNativeAddon } from '../util/native-addon.js';
 
 export type LockKind = 'read' | 'write';
 
@@ -22,6 +22,4 @@ export interface OfdLockAddon {
   nowNanos(): bigint;
 }
 
-// Compiled, this file lives in dist/src/lock/; the addon is built in the package root.
-const requireFromHere = createRequire(import.meta.url);
-export const ofdlock = requireFromHere('../../../native/ofdlock/build/Release/ofdlock.node') as OfdLockAddon;
+export const ofdlock = loadNativeAddon<OfdLockAddon>('ofdlock');

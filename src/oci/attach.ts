@@ -3,9 +3,9 @@
 // resizing its terminal through the ctl FIFO. runtime-conmon.md §4, §5.
 
 import { closeSync, constants, openSync, read, write, writeSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
+import { loadNativeAddon } from '../util/native-addon.js';
 import { DetachKeyFilter } from './detach-keys.js';
 import { OciError } from './errors.js';
 
@@ -15,8 +15,7 @@ interface SeqpacketAddon {
   shutdownRead(fd: number): void;
 }
 
-// Compiled, this file lives in dist/src/oci/; the addon is built in the package root.
-const addon = createRequire(import.meta.url)('../../../native/seqpacket/build/Release/seqpacket.node') as SeqpacketAddon;
+const addon = loadNativeAddon<SeqpacketAddon>('seqpacket');
 
 const STDOUT = 2;
 const STDERR = 3;

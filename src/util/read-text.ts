@@ -1,15 +1,14 @@
 // Reading a whole file as text, fast for the common case of ASCII content.
 
-import { createRequire } from 'node:module';
 import { readFileSync } from 'node:fs';
+import { loadNativeAddon } from './native-addon.js';
 
 interface TextFileAddon {
   /** The file's text as an external Latin-1 string when every byte is ASCII, else null; throws fs-style errors. */
   readAscii(path: string): string | null;
 }
 
-// Compiled, this file lives in dist/src/util/; the addon is built in the package root.
-const textfile = createRequire(import.meta.url)('../../../native/textfile/build/Release/textfile.node') as TextFileAddon;
+const textfile = loadNativeAddon<TextFileAddon>('textfile');
 
 /**
  * The file's bytes as a UTF-8 string. An all-ASCII file (the record JSON files

@@ -5,9 +5,9 @@
 // reaps only the children it started), with a slow poll as a backstop.
 
 import { closeSync, writeSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { Socket } from 'node:net';
 import type { Readable } from 'node:stream';
+import { loadNativeAddon } from './native-addon.js';
 
 export interface ExitStatus {
   /** The exit code, or null when a signal ended the process. */
@@ -48,7 +48,7 @@ export interface SpawnedProcess {
 let addon: SpawnAddon | undefined;
 
 function spawnAddon(): SpawnAddon {
-  addon ??= createRequire(import.meta.url)('../../../native/spawn/build/Release/spawn.node') as SpawnAddon;
+  addon ??= loadNativeAddon<SpawnAddon>('spawn');
   return addon;
 }
 

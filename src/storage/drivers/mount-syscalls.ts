@@ -2,9 +2,9 @@
 // parsing (flag words become MS_* bits, the rest is fs data), and the
 // mount-table questions the drivers ask.
 
-import { createRequire } from 'node:module';
 import { readFileSync } from 'node:fs';
 import { statfs } from 'node:fs/promises';
+import { loadNativeAddon } from '../../util/native-addon.js';
 import type { IDMap, IdMappings } from '../../idmap/index.js';
 import { isErrno } from '../../util/index.js';
 import { DriverError } from './errors.js';
@@ -17,8 +17,7 @@ interface MountAddon {
   idmappedBind(source: string, target: string, usernsFd: number): void;
 }
 
-// Compiled, this file lives in dist/src/storage/drivers/; the addon is built in the package root.
-const addon = createRequire(import.meta.url)('../../../../native/mount/build/Release/mount.node') as MountAddon;
+const addon = loadNativeAddon<MountAddon>('mount');
 
 export const MS_RDONLY = 0x1;
 export const MS_BIND = 0x1000;
