@@ -17,17 +17,69 @@ const vm = require('node:vm');
 const DIR = path.join(__dirname, '..', 'dist', 'cli');
 /** The whole CLI, and the one `berth storage` runs from. */
 const BUNDLES = { program: path.join(DIR, 'berth.cjs'), storage: path.join(DIR, 'berth-storage.cjs') };
-const codeCacheOf = (bundle) => `${bundle}.v8cache`;
+
+/**
+ * Verbs that start from a code cache of their own, made from their runs alone (see
+ * scripts/build-cli.mjs): V8 deserialises every function a cache holds, and the bundle's
+ * common cache, made from many verbs, cost `berth run` ~15 ms and `storage create-container`
+ * ~5 ms more per start here than one of their own. Other verbs use the common cache.
+ */
+const VERB_CACHES = {
+  program: { run: 'run' },
+  storage: { 'create-container': 'container-writes', 'delete-container': 'container-writes' },
+};
+/** Flags before the verb that take a value as the next argument (either CLI's). */
+const VALUE_FLAGS = new Set(['--root', '--runroot', '--storage-driver', '--storage-opt', '--runtime', '--cni-config-dir', '--graph', '-g', '--run', '-R', '-s']);
+
+/** The code cache file of `bundle`: its verb cache `name`'s, or the common one. */
+const codeCacheOf = (bundle, name) => (name ? `${bundle}.${name}.v8cache` : `${bundle}.v8cache`);
+
+/**
+ * The verb of a command line (the first argument that is neither a flag nor a flag's value;
+ * `container VERB` counts as VERB), or undefined. A guess only chooses a cache: a wrong one
+ * costs time, never behaviour.
+ */
+function verbOf(argv) {
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg.startsWith('-')) {
+      if (!arg.includes('=') && VALUE_FLAGS.has(arg)) i++;
+      continue;
+    }
+    if (arg !== 'container' && arg !== 'storage') return arg;
+  }
+  return undefined;
+}
+
+/**
+ * The project's textfile addon (native/textfile), which the store loads anyway; undefined
+ * before a build made it. It reads the bundle and its code cache into huge pages, and hands
+ * the bundle to V8 as a string over those bytes: on this kind of VM, where touching 4 KiB
+ * pages is costly, reading and compiling the whole CLI took ~22 ms through fs, ~12 this way.
+ */
+function textfileAddon() {
+  const addon = { exports: {} };
+  try {
+    // By absolute path, as src/util/native-addon.ts loads the addons: require() would resolve it first.
+    process.dlopen(addon, path.join(__dirname, '..', 'native', 'textfile', 'build', 'Release', 'textfile.node'));
+    return addon.exports;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The bundle's text. The build writes it in ASCII: read as Latin-1, the same text without UTF-8 decoding. */
+function readBundle(bundle, addon) {
+  return addon?.readAscii(bundle) ?? readFileSync(bundle, 'latin1');
+}
 
 /**
  * Compiles `bundle` (with the code cache when one is given and V8 takes it)
  * and runs its module body; resolves its exports and the compiled script, whose
  * createCachedData() the build stores after a representative run.
  */
-function loadCli(bundle, cachedData) {
-  // The build writes the bundle in ASCII: read as Latin-1, the same text
-  // without the cost of UTF-8 decoding half a megabyte.
-  const script = new vm.Script(Module.wrap(readFileSync(bundle, 'latin1')), {
+function loadCli(bundle, cachedData, addon = textfileAddon()) {
+  const script = new vm.Script(Module.wrap(readBundle(bundle, addon)), {
     filename: bundle,
     cachedData,
     // No importModuleDynamically: the build leaves no import() in the bundle
@@ -39,13 +91,19 @@ function loadCli(bundle, cachedData) {
   return { cli: module.exports, script };
 }
 
-/** The build-time cache of `bundle`, or undefined when there is none (a stale one V8 rejects by itself). */
-function readCodeCache(bundle) {
-  try {
-    return readFileSync(codeCacheOf(bundle));
-  } catch {
-    return undefined;
+/**
+ * The build-time cache of `bundle`: verb cache `name`'s when given and built, else the
+ * common one; undefined when there is none (a stale one V8 rejects by itself).
+ */
+function readCodeCache(bundle, name, addon = textfileAddon()) {
+  for (const file of name ? [codeCacheOf(bundle, name), codeCacheOf(bundle)] : [codeCacheOf(bundle)]) {
+    try {
+      return addon ? addon.readBytes(file) : readFileSync(file);
+    } catch {
+      // the next one
+    }
   }
+  return undefined;
 }
 
 /**
@@ -76,13 +134,15 @@ function endQuietlyOnEpipe() {
 async function run() {
   endQuietlyOnEpipe();
   const argv = process.argv.slice(2);
-  const bundle = argv[0] === 'storage' ? BUNDLES.storage : BUNDLES.program;
-  const { cli } = loadCli(bundle, readCodeCache(bundle));
+  const which = argv[0] === 'storage' ? 'storage' : 'program';
+  const bundle = BUNDLES[which];
+  const addon = textfileAddon();
+  const { cli } = loadCli(bundle, readCodeCache(bundle, VERB_CACHES[which][verbOf(argv)], addon), addon);
   process.exitCode = await cli.main(argv);
 }
 
 if (require.main === module) {
   run();
 } else {
-  module.exports = { loadCli, readCodeCache, codeCacheOf, BUNDLES };
+  module.exports = { loadCli, readCodeCache, codeCacheOf, verbOf, BUNDLES, VERB_CACHES };
 }

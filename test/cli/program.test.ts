@@ -2,6 +2,7 @@
 
 import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { it } from 'node:test';
@@ -36,20 +37,28 @@ it('berth storage --help lists the verbs, as containers-storage --help does', as
   assert.match(result.stdout.toString(), /^ {2}layers {24}List layers$/m);
 });
 
-it('the executable runs each CLI bundle (the whole CLI, the storage verbs) with the build\'s V8 code cache, and this Node takes the caches', async () => {
+it('the executable runs each CLI bundle (the whole CLI, the storage verbs) with the build\'s V8 code caches (common and per verb), and this Node takes them', async () => {
   const probe = `
-    const { loadCli, readCodeCache, BUNDLES } = require(${JSON.stringify(BERTH_BIN)});
-    console.log(JSON.stringify(Object.entries(BUNDLES).map(([name, bundle]) => {
-      const cache = readCodeCache(bundle);
-      const { cli, script } = loadCli(bundle, cache);
-      return { name, cache: cache !== undefined, rejected: script.cachedDataRejected, main: typeof cli.main };
-    })));`;
+    const { loadCli, readCodeCache, BUNDLES, VERB_CACHES } = require(${JSON.stringify(BERTH_BIN)});
+    console.log(JSON.stringify(Object.entries(BUNDLES).flatMap(([name, bundle]) =>
+      [undefined, ...new Set(Object.values(VERB_CACHES[name]))].map((cacheName) => {
+        const cache = readCodeCache(bundle, cacheName);
+        const { cli, script } = loadCli(bundle, cache);
+        return { name, cacheName: cacheName ?? 'common', cache: cache !== undefined, rejected: script.cachedDataRejected, main: typeof cli.main };
+      }))));`;
   const result = await runTool(process.execPath, ['-e', probe]);
   assert.equal(result.code, 0, result.stderr);
-  assert.deepEqual(JSON.parse(result.stdout.toString()), [
-    { name: 'program', cache: true, rejected: false, main: 'function' },
-    { name: 'storage', cache: true, rejected: false, main: 'function' },
-  ]);
+  const loaded = JSON.parse(result.stdout.toString()) as Array<{ name: string; cacheName: string }>;
+  assert.deepEqual(loaded.map(({ name, cacheName }) => `${name}/${cacheName}`), ['program/common', 'program/run', 'storage/common', 'storage/container-writes']);
+  for (const entry of loaded) assert.deepEqual(entry, { ...entry, cache: true, rejected: false, main: 'function' });
+});
+
+it('the executable picks a verb\'s own code cache from the command line as typed', () => {
+  const { verbOf } = createRequire(import.meta.url)(BERTH_BIN) as { verbOf: (argv: string[]) => string | undefined };
+  assert.equal(verbOf(['--root', '/r', '--runroot', '/rr', '--storage-driver', 'overlay', 'run', '--rm', 'busybox']), 'run');
+  assert.equal(verbOf(['--root=/r', 'container', 'run', 'busybox']), 'run');
+  assert.equal(verbOf(['storage', '--graph', 'create-container', '-s', 'vfs', 'create-container', 'img']), 'create-container');
+  assert.equal(verbOf(['--runtime', 'crun']), undefined);
 });
 
 it('--storage-driver drops storage.conf\'s driver options for the container and image verbs, as podman does', async () => {
