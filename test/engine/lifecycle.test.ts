@@ -104,7 +104,13 @@ describe('container lifecycle (crun)', () => {
 
   it('top lists the container\'s processes; a rotated log is reopened by conmon', async () => {
     const id = await running(['/bin/sh', '-c', 'i=0; while :; do i=$((i+1)); echo line$i; sleep 0.05; done']);
-    const rows = await fx.engine.top(id);
+    // `start` returns once the runtime let the init go, which may still be inside its execve
+    // (no command line yet, shown as `[sh]` as ps shows it): ask again until it is past it.
+    let rows = await fx.engine.top(id);
+    for (let tries = 0; tries < 20 && !rows.some((r) => r.command.startsWith('/bin/sh -c')); tries++) {
+      await delay(50);
+      rows = await fx.engine.top(id);
+    }
     assert.ok(rows.some((r) => r.command.startsWith('/bin/sh -c')), JSON.stringify(rows));
     assert.ok(rows.every((r) => r.uid === 0));
     const container = await fx.engine.get(id);
