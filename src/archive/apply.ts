@@ -7,6 +7,7 @@ import { realpathSync } from 'node:fs';
 import { posix } from 'node:path';
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import { IdMappingError, type IdMappings } from '../idmap/index.js';
+import { verifiedBlobOf } from '../util/index.js';
 import { ArchiveError } from './errors.js';
 import { lastComponent } from './apply-confine.js';
 import { WHITEOUT_PREFIX } from './apply-writer.js';
@@ -25,14 +26,16 @@ import { Compression, type ApplyOptions, type ApplyResult } from './types.js';
  */
 export async function applyLayer(targetDir: string, input: Readable, options: ApplyOptions): Promise<ApplyResult> {
   const root = realpathSync(targetDir);
-  const counter = new HashingCounter();
+  // A blob that checks its own digest (an image copy's) is not hashed a second time here.
+  const verified = verifiedBlobOf(input);
+  const counter = verified ? undefined : new HashingCounter();
   let inputFailed = false;
   input.on('error', (err) => {
     inputFailed = true;
-    counter.destroy(err);
+    counter?.destroy(err);
   });
-  input.pipe(counter);
-  const { compression, stream } = await openDecompressed(counter);
+  if (counter) input.pipe(counter);
+  const { compression, stream } = await openDecompressed(counter ?? input);
   const tarSplit = options.tarSplitPath ? new TarSplitWriter(options.tarSplitPath) : undefined;
   // Files are written on a worker thread (syscall-bound) while this thread decompresses,
   // hashes, parses and records the tar-split (with its CRC-64s: ~7 GB/s with PCLMULQDQ, so
@@ -79,17 +82,19 @@ export async function applyLayer(targetDir: string, input: Readable, options: Ap
   } catch (err) {
     await writer.abort();
     stream.destroy();
-    input.unpipe(counter);
-    counter.destroy();
+    if (counter) {
+      input.unpipe(counter);
+      counter.destroy();
+    }
     await tarSplit?.abort();
     // The writer's own error comes first: a parse error may follow from a write that failed.
     throw writer.error ?? err;
   }
-  const compressedDigest = 'sha256:' + counter.hash.digest('hex');
+  const compressedDigest = counter ? 'sha256:' + counter.hash.digest('hex') : verified!.digest;
   return {
     compression,
     compressedDigest,
-    compressedSize: counter.size,
+    compressedSize: counter ? counter.size : verified!.size,
     uncompressedDigest: tarHash ? 'sha256:' + tarHash.digest('hex') : compressedDigest,
     uncompressedSize,
     uidSet: [...visitor.uids].sort((a, b) => a - b),

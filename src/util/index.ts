@@ -8,7 +8,7 @@ export { generateRandomId, generateShortLinkId, isFullHexId } from './ids.js';
 export { fillRandom, randomBytes } from './random.js';
 export { spawnProcess, writeAndClose, exitCodeOf, type ChildFd, type ExitStatus, type SpawnOptions, type SpawnedProcess } from './spawn.js';
 export { readAll } from './read-all.js';
-export { sha256Digest } from './digest.js';
+export { sha256Digest, verifiedBlobOf, type SelfVerifyingReadable, type VerifiedBlob } from './digest.js';
 export { copyPlain } from './plain-copy.js';
 export { readTextSync } from './read-text.js';
 export { isShortName, nameMatchingShortName } from './short-names.js';

@@ -8,6 +8,8 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { ArchiveError, applyLayer, Compression, createCompressor, createDecompressor, detectCompression } from '../../src/archive/index.js';
+import { ImageError } from '../../src/image/index.js';
+import { VerifyingStream } from '../../src/image/transports/index.js';
 import { runToolOk } from '../helpers/run-tool.js';
 import { readAll } from '../helpers/streams.js';
 import { TarBuilder } from '../helpers/tar-builder.js';
@@ -80,5 +82,20 @@ describe('compression', () => {
     mkdirSync(dir);
     await assert.rejects(applyLayer(dir, Readable.from([blob]), { whiteoutFormat: 'delete' }),
       (err) => err instanceof ArchiveError && (err.code === 'compression' || err.code === 'bad-tar'));
+  });
+
+  it('takes the digest of a blob that verifies itself (an image copy\'s), and fails when that check fails', async () => {
+    const blob = await compressWithTool(Compression.Gzip, tar);
+    const verifiedApply = (digest: string, name: string) => {
+      const dir = join(work, name);
+      mkdirSync(dir);
+      return applyLayer(dir, Readable.from([blob]).pipe(new VerifyingStream({ digest, size: blob.length })), { whiteoutFormat: 'delete' });
+    };
+    const result = await verifiedApply(sha256(blob), 'self-verified');
+    assert.equal(result.compressedDigest, sha256(blob));
+    assert.equal(result.compressedSize, blob.length);
+    assert.equal(result.uncompressedDigest, sha256(tar));
+    const wrong = sha256(Buffer.from('another blob'));
+    await assert.rejects(verifiedApply(wrong, 'self-verified-wrong'), (err) => err instanceof ImageError && err.code === 'blob-digest-mismatch');
   });
 });

@@ -4,16 +4,23 @@
 
 import { createHash, type Hash } from 'node:crypto';
 import { Transform, type TransformCallback } from 'node:stream';
+import type { SelfVerifyingReadable, VerifiedBlob } from '../../util/index.js';
 import { ImageError } from '../errors.js';
 import type { BlobInfo } from './types.js';
 
-export class VerifyingStream extends Transform {
+export class VerifyingStream extends Transform implements SelfVerifyingReadable {
   private readonly hash: Hash = createHash('sha256');
   /** Bytes that went through so far. */
   size = 0;
 
   constructor(private readonly expected: Pick<BlobInfo, 'digest' | 'size'>, private readonly onBytes?: (bytes: number) => void) {
     super({ highWaterMark: 1 << 20 });
+  }
+
+  /** The digest and size checked, when both are known and the digest is sha256 (a store layer's own). */
+  get verifiedBlob(): VerifiedBlob | undefined {
+    const { digest, size } = this.expected;
+    return size >= 0 && /^sha256:[0-9a-f]{64}$/.test(digest) ? { digest, size } : undefined;
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
