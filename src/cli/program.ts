@@ -44,13 +44,21 @@ export async function runProgram(argv: readonly string[]): Promise<number> {
     await program.parseAsync(spellBooleans(program, argv), { from: 'user' });
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode;
-    if (err instanceof BerthError) {
-      process.stderr.write(`Error: ${err.message}\n`);
+    // Berth's typed errors, and the system's (a full disk, a missing directory for --output) as podman
+    // reports them; anything else is a bug, and its stack is what to report.
+    if (err instanceof BerthError || isSystemError(err)) {
+      process.stderr.write(`Error: ${(err as Error).message}\n`);
       return 125;
     }
     throw err;
   }
   return exitCode;
+}
+
+/** An error of a system call (ENOSPC, ENOENT, …) as Node raises it. */
+function isSystemError(err: unknown): boolean {
+  const { code, syscall } = err as NodeJS.ErrnoException;
+  return err instanceof Error && typeof code === 'string' && /^E[A-Z0-9]+$/.test(code) && typeof syscall === 'string';
 }
 
 /** Boolean flags podman also takes as `--flag=true|false` (commander only knows `--flag` / `--no-flag`). */

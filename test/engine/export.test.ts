@@ -3,7 +3,7 @@
 // `import`.
 
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
@@ -87,5 +87,23 @@ describe('export', () => {
     // An export over an existing file replaces it only once complete.
     await runToolOk(process.execPath, cli('export', '-o', join(fx.temp.dir, 'keep.tar'), stopped));
     assert.equal(await tarMember(readFileSync(join(fx.temp.dir, 'keep.tar')), 'data/hello'), 'written inside\n');
+  });
+
+  it('onto a full filesystem: the disk\'s error, exit 125, no file or temp left, an old file kept, the root unmounted', async () => {
+    const full = join(fx.temp.dir, 'full');
+    mkdirSync(full);
+    await runToolOk('mount', ['-t', 'tmpfs', '-o', 'size=256k', 'tmpfs', full]);
+    try {
+      writeFileSync(join(full, 'keep.tar'), 'old');
+      const before = mountedRoots().filter((line) => !line.includes(full));
+      const result = await runTool(process.execPath, cli('export', '-o', join(full, 'keep.tar'), stopped));
+      assert.equal(result.code, 125, result.stderr);
+      assert.equal(result.stderr, 'Error: ENOSPC: no space left on device, write\n');
+      assert.deepEqual(readdirSync(full), ['keep.tar']);
+      assert.equal(readFileSync(join(full, 'keep.tar'), 'utf8'), 'old');
+      assert.deepEqual(mountedRoots().filter((line) => !line.includes(full)), before);
+    } finally {
+      await runToolOk('umount', [full]);
+    }
   });
 });

@@ -364,10 +364,17 @@ async function exportContainer(engine: ContainerEngine, ref: string, output: str
     throw err;
   });
   const [exporting, writing] = await Promise.allSettled([exported, writeFileAtomic(output, tar, { mode: 0o644 })]);
-  // Whichever side failed first broke the stream for the other: report that one, not the premature close.
-  const prematureClose = (reason: unknown): boolean => (reason as NodeJS.ErrnoException).code === 'ERR_STREAM_PREMATURE_CLOSE';
-  if (exporting.status === 'rejected' && !(writing.status === 'rejected' && prematureClose(exporting.reason))) throw exporting.reason;
+  // Whichever side failed first broke the stream for the other, which then fails with a premature
+  // close (the export gave up) or an abort (the file's write gave up, ENOSPC say): report the first.
+  if (writing.status === 'rejected' && !brokenStream(writing.reason)) throw writing.reason;
+  if (exporting.status === 'rejected') throw exporting.reason;
   if (writing.status === 'rejected') throw writing.reason;
+}
+
+/** The error a stream fails with when the other end of a pipe gave up, not a cause of its own. */
+function brokenStream(reason: unknown): boolean {
+  const { code } = reason as NodeJS.ErrnoException;
+  return code === 'ERR_STREAM_PREMATURE_CLOSE' || code === 'ABORT_ERR';
 }
 
 interface RunFlags extends RegistryCliFlags {
