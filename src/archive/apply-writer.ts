@@ -53,45 +53,65 @@ const EMPTY = Buffer.alloc(0);
 
 /**
  * A small file's content as it arrives. Usually one range of one batch buffer, kept as the
- * buffer and offsets (no slice object per file); content in several pieces is kept as slices.
+ * buffer and offsets (no slice object per file). Content in several pieces, or still held when
+ * its batch buffer goes back to be reused, is copied into the writer's scratch buffer: one
+ * buffer per writer, reused file after file, where a fresh copy per piece and a concat at the
+ * end made megabytes of new memory per layer (on this VM each fresh page costs a fault of
+ * ~12 µs: 18% of a pull's page faults were these copies).
  */
 class CollectedContent {
   private buffer: Buffer = EMPTY;
   private start = 0;
   private end = 0;
-  /** The pieces once there is more than one, and how many of them are copies. */
-  private pieces: Buffer[] | undefined;
-  private copied = 0;
+  private inScratch = false;
+
+  constructor(private readonly scratch: ScratchBuffer) {}
 
   add(bytes: Buffer, start: number, end: number): void {
-    if (this.pieces) {
-      this.pieces.push(bytes.subarray(start, end));
-    } else if (this.end === this.start) {
+    if (!this.inScratch && this.end === this.start) {
       this.buffer = bytes;
       this.start = start;
       this.end = end;
-    } else {
-      this.pieces = [this.buffer.subarray(this.start, this.end), bytes.subarray(start, end)];
+      return;
     }
+    this.moveToScratch();
+    this.scratch.append(bytes, start, end);
   }
 
-  /** Copies what still lies in buffers that are about to be reused. */
+  /** Copies what still lies in a buffer that is about to be reused. */
   copyHeld(): void {
-    if (this.pieces) {
-      for (let i = this.copied; i < this.pieces.length; i++) this.pieces[i] = Buffer.from(this.pieces[i] as Buffer);
-      this.copied = this.pieces.length;
-    } else if (this.end > this.start) {
-      this.buffer = Buffer.from(this.buffer.subarray(this.start, this.end));
-      this.start = 0;
-      this.end = this.buffer.length;
-    }
+    if (this.end > this.start) this.moveToScratch();
   }
 
   /** The whole content as one range: [buffer, start, end]. */
   range(): [Buffer, number, number] {
-    if (!this.pieces) return [this.buffer, this.start, this.end];
-    const whole = Buffer.concat(this.pieces);
-    return [whole, 0, whole.length];
+    return this.inScratch ? [this.scratch.bytes, 0, this.scratch.length] : [this.buffer, this.start, this.end];
+  }
+
+  private moveToScratch(): void {
+    if (this.inScratch) return;
+    this.scratch.length = 0;
+    this.scratch.append(this.buffer, this.start, this.end);
+    this.inScratch = true;
+    this.buffer = EMPTY;
+    this.start = this.end = 0;
+  }
+}
+
+/** A growable byte buffer a writer reuses for one file's content at a time. */
+class ScratchBuffer {
+  bytes: Buffer = EMPTY;
+  length = 0;
+
+  append(source: Buffer, start: number, end: number): void {
+    const needed = this.length + (end - start);
+    if (needed > this.bytes.length) {
+      const grown = Buffer.allocUnsafeSlow(Math.max(needed, 2 * this.bytes.length, 64 << 10));
+      this.bytes.copy(grown, 0, 0, this.length);
+      this.bytes = grown;
+    }
+    source.copy(this.bytes, this.length, start, end);
+    this.length = needed;
   }
 }
 
@@ -116,6 +136,8 @@ export class LayerWriter {
   private readonly resolver: RootResolver;
   private current: OpenFile | undefined;
   private pending: PendingFile | undefined;
+  /** Where the pending file's content is copied when it cannot stay where it arrived. */
+  private readonly scratch = new ScratchBuffer();
   /** Directories whose times are set after everything else (writing into them changes mtime). */
   private readonly dirs: Array<{ name: string; times: [number, number] }> = [];
   /** Host paths this layer wrote: an opaque whiteout keeps these (delete format only). */
@@ -296,7 +318,7 @@ export class LayerWriter {
 
   private openFile(resolved: ResolvedPath, header: TarHeader): void {
     if (header.size <= SMALL_FILE_MAX && header.xattrs.size === 0 && !header.sparse) {
-      this.pending = { header, resolved, content: new CollectedContent() };
+      this.pending = { header, resolved, content: new CollectedContent(this.scratch) };
       return;
     }
     let fd: number;
