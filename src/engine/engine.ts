@@ -8,7 +8,7 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { getLockFile, type LockFile } from '../lock/index.js';
 import { isStorageError, type IDMap, type Image, type Store } from '../storage/index.js';
-import { generateRandomId, nameMatchingShortName, writeFileAtomic } from '../util/index.js';
+import { generateRandomId, isoTime, nameMatchingShortName, writeFileAtomic } from '../util/index.js';
 import {
   Container, ContainerStatus, Runtime, formatRuntimeConfig, generateSpec, parseSignal, resolveUser, runtimeHandler,
   type AttachSession, type AttachStreams, type ContainerStats, type ExecSyncResult, type ExitCommand, type LogRecord, type OciLinuxResources, type RuntimeConfig, type SpecOptions,
@@ -185,7 +185,7 @@ export class ContainerEngine {
         stopSignal,
         stopTimeout: options.stopTimeout ?? 10,
         spec,
-        createdAt: created.toISOString(),
+        createdAt: isoTime(created.getTime()),
         logSizeMax: options.logSizeMax ?? -1,
         stdin: options.interactive === true,
         exitCommand: await this.#exitCommandFor(id, persistDir, options.autoRemove === true),

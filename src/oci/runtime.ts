@@ -8,6 +8,7 @@ import { constants } from 'node:os';
 import { mkdirSync, promises as fsp, readFileSync, readlinkSync, realpathSync, rmSync, statSync, existsSync, watch } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
+import { isoTime } from '../util/index.js';
 import { attachSocket, reopenLog, resizeTerminal, type AttachSession, type AttachStreams } from './attach.js';
 import { conmonCreate, conmonExecSync } from './conmon.js';
 import { Container, ContainerStatus } from './container.js';
@@ -100,7 +101,7 @@ export class Runtime {
       throw new OciError('invalid-state', `container ${container.id} is ${status}, not created: it cannot be started`, { id: container.id, status });
     }
     await runtimeCommand(this.handler(container), ['start', container.id]);
-    await container.setState({ status: ContainerStatus.Running, started: new Date().toISOString() });
+    await container.setState({ status: ContainerStatus.Running, started: isoTime() });
   }
 
   /**
@@ -133,7 +134,7 @@ export class Runtime {
       await delay(wait);
     }
     // No exit file: conmon died with it. CRI-O reports 255.
-    await container.setState({ status: ContainerStatus.Stopped, pid: 0, exitCode: 255, finished: new Date().toISOString(), error: 'exit code not recorded (conmon gone)' });
+    await container.setState({ status: ContainerStatus.Stopped, pid: 0, exitCode: 255, finished: isoTime(), error: 'exit code not recorded (conmon gone)' });
   }
 
   /** Waits until the container exits; resolves to its exit code. */
@@ -327,7 +328,7 @@ export class Runtime {
     for (const name of ['attach', 'ctl', 'winsz', 'oom']) rmSync(join(container.config.bundlePath, name), { force: true });
     rmSync(container.exitFile, { force: true });
     await this.createContainer(container, { restoreDir: imagePath });
-    await container.setState({ status: ContainerStatus.Running, started: new Date().toISOString(), exitCode: undefined, finished: undefined, oomKilled: false });
+    await container.setState({ status: ContainerStatus.Running, started: isoTime(), exitCode: undefined, finished: undefined, oomKilled: false });
   }
 
   /**
@@ -421,7 +422,7 @@ export class Runtime {
       status: ContainerStatus.Stopped,
       pid: 0,
       exitCode: Number.isNaN(code) ? 255 : code,
-      finished: finished.toISOString(),
+      finished: isoTime(finished.getTime()),
       oomKilled: existsSync(container.oomFile) || existsSync(join(container.config.persistDir, 'oom')),
     });
     return true;

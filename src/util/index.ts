@@ -3,7 +3,7 @@
 
 export { BerthError, isErrno, type ErrorDetail } from './errors.js';
 export { writeFileAtomic, writeNewFileAtomic, rewriteFileAtomicSync, type AtomicWriteOptions } from './atomic-write.js';
-export { goJsonStringify, goQuote, sortedMap, goTimeNow, goTimeOf, GO_ZERO_TIME } from './go-json.js';
+export { goJsonStringify, goQuote, sortedMap, goTimeNow, goTimeOf, isoTime, GO_ZERO_TIME } from './go-json.js';
 export { generateRandomId, generateShortLinkId, isFullHexId } from './ids.js';
 export { fillRandom, randomBytes } from './random.js';
 export { spawnProcess, writeAndClose, exitCodeOf, type ChildFd, type ExitStatus, type SpawnOptions, type SpawnedProcess } from './spawn.js';

@@ -6,7 +6,7 @@
 
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { goJsonStringify, sortedMap } from '../../src/util/index.js';
+import { goJsonStringify, goTimeOf, isoTime, sortedMap } from '../../src/util/index.js';
 
 describe('goJsonStringify', () => {
   test('plain records: insertion order, undefined members skipped, nil as null', () => {
@@ -47,5 +47,33 @@ describe('sortedMap', () => {
   test('keys in UTF-8 byte order: ASCII, then BMP, with U+E000 before a supplementary character', () => {
     const keys = ['\u{1f600}', '\ue000', 'b', 'B', 'é', 'a', 'ab'];
     assert.deepEqual(Object.keys(sortedMap(Object.fromEntries(keys.map((k) => [k, 1])))), ['B', 'a', 'ab', 'b', 'é', '\ue000', '\u{1f600}']);
+  });
+});
+
+describe('goTimeOf', () => {
+  test('writes UTC as RFC 3339 with nanoseconds, trailing zeros of the fraction trimmed, for any date Date can hold from year 1 to 9999', () => {
+    const samples = [
+      Date.UTC(1, 0, 1), Date.UTC(1969, 11, 31, 23, 59, 59, 999), Date.UTC(1970, 0, 1), Date.UTC(2000, 1, 29, 12, 0, 0, 100),
+      Date.UTC(2100, 1, 28, 23, 59, 59, 10), Date.UTC(2400, 1, 29), Date.UTC(9999, 11, 31, 23, 59, 59, 999),
+    ];
+    for (let i = 0; i < 2000; i++) samples.push(Date.UTC(1, 0, 1) + Math.floor(Math.random() * (Date.UTC(9999, 11, 31) - Date.UTC(1, 0, 1))));
+    for (const ms of samples) {
+      const iso = new Date(ms).toISOString();
+      const fraction = iso.slice(19, 23) === '.000' ? '' : iso.slice(19, 23).replace(/0+$/, '');
+      assert.equal(goTimeOf(new Date(ms)), `${iso.slice(0, 19)}${fraction}Z`, `${ms}`);
+    }
+    assert.match(goTimeOf(undefined), /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,9})?Z$/);
+    assert.equal(goTimeOf('2026-12-04T10:00:00Z'), '2026-12-04T10:00:00Z');
+  });
+});
+
+describe('isoTime', () => {
+  test('is what Date#toISOString gives, from year 1 to 9999', () => {
+    for (let i = 0; i < 2000; i++) {
+      const ms = Date.UTC(1, 0, 1) + Math.floor(Math.random() * (Date.UTC(9999, 11, 31) - Date.UTC(1, 0, 1)));
+      assert.equal(isoTime(ms), new Date(ms).toISOString(), `${ms}`);
+    }
+    assert.equal(isoTime(0), '1970-01-01T00:00:00.000Z');
+    assert.equal(isoTime(-1), '1969-12-31T23:59:59.999Z');
   });
 });
