@@ -39,23 +39,26 @@ const PROGRAM_RUNS = [['ps', '-a'], ['ps', '-a', '--format', 'json'], ['images']
 
 /**
  * The bundles bin/berth.cjs chooses from, each with its code caches: the common one, and
- * those of the verbs that start from a cache of their own (bin/berth.cjs VERB_CACHES). Each
- * cache lists command lines in three phases on a fresh store of each driver: `setup` and
- * `cleanup` run in child processes of their own, `cached` in the one whose compiled code
- * becomes the cache, so a verb's cache holds what that verb runs and little else. The
- * program's common runs end with a storage shutdown, which unmounts what overlay mounted.
+ * those of the verbs that start from a cache of their own (bin/berth.cjs VERB_CACHES). A
+ * cache gives, for a fresh store of each driver, its command lines in three phases (or none,
+ * to leave that store out): `setup` and `cleanup` run in child processes of their own,
+ * `cached` in the one whose compiled code becomes the cache, so a verb's cache holds what
+ * that verb runs and little else. The program's common runs end with a storage shutdown,
+ * which unmounts what overlay mounted.
  */
 const TARGETS = [
   {
     bundle: BUNDLES.storage,
     entry: 'storage-main.js',
     caches: [
-      { cached: (store) => CACHE_RUNS.map((args) => store.storage(args)) },
+      { phases: (store) => ({ cached: CACHE_RUNS.map((args) => store.storage(args)) }) },
       {
         name: 'container-writes',
-        setup: (store) => [['create-layer', '-n', 'base'], ['create-image', '-n', 'image', 'base']].map((args) => store.storage(args)),
-        cached: (store) => [['create-container', '-n', 'ctr', 'image'], ['delete-container', 'ctr']].map((args) => store.storage(args)),
-        cleanup: (store) => [store.storage(['shutdown'])],
+        phases: (store) => ({
+          setup: [['create-layer', '-n', 'base'], ['create-image', '-n', 'image', 'base']].map((args) => store.storage(args)),
+          cached: [['create-container', '-n', 'ctr', 'image'], ['delete-container', 'ctr']].map((args) => store.storage(args)),
+          cleanup: [store.storage(['shutdown'])],
+        }),
       },
     ],
   },
@@ -63,14 +66,20 @@ const TARGETS = [
     bundle: BUNDLES.program,
     entry: 'main.js',
     caches: [
-      { cached: (store) => [...PROGRAM_RUNS.map((args) => store.program(args)), ...containerRuns(store).flat(), store.storage(['shutdown'])] },
+      {
+        phases: (store) => {
+          const container = containerRuns(store);
+          const runs = container ? [...container.before, ...container.run, ...container.after] : [];
+          return { cached: [...PROGRAM_RUNS.map((args) => store.program(args)), ...runs, store.storage(['shutdown'])] };
+        },
+      },
       {
         name: 'run',
         // Only where a container can run; elsewhere `run` starts from the common cache.
-        when: (store) => containerRuns(store).length > 0,
-        setup: (store) => containerRuns(store)[0],
-        cached: (store) => containerRuns(store)[1],
-        cleanup: (store) => [...containerRuns(store)[2], store.storage(['shutdown'])],
+        phases: (store) => {
+          const container = containerRuns(store);
+          return container && { setup: container.before, cached: container.run, cleanup: [...container.after, store.storage(['shutdown'])] };
+        },
       },
     ],
   },
@@ -81,25 +90,23 @@ const TARGETS = [
  * static busybox and a runtime that scripts/setup installs): the code cache
  * then holds the image import, the spec, conmon, the runtime commands and the
  * removal too, ~12 ms of CPU less per `run` here. Elsewhere, or when the run
- * fails, the cache is made from the other command lines alone. Returns the
- * command lines before the run, the run, and those after it; none where no
+ * fails, the cache is made from the other command lines alone. The command
+ * lines before the run, the run, and those after it; undefined where no
  * container can run.
  */
 function containerRuns(store) {
-  if (store.driver !== 'overlay' || !existsSync(BUSYBOX) || !['crun', 'runc'].some((name) => onPath(name))) return [];
+  if (store.driver !== 'overlay' || !existsSync(BUSYBOX) || !['crun', 'runc'].some((name) => onPath(name))) return undefined;
+  const rootfs = path.join(store.dir, 'rootfs');
+  mkdirSync(path.join(rootfs, 'bin'), { recursive: true });
+  copyFileSync(BUSYBOX, path.join(rootfs, 'bin', 'busybox'));
   const tarball = path.join(store.dir, 'rootfs.tar');
-  if (!existsSync(tarball)) {
-    const rootfs = path.join(store.dir, 'rootfs');
-    mkdirSync(path.join(rootfs, 'bin'), { recursive: true });
-    copyFileSync(BUSYBOX, path.join(rootfs, 'bin', 'busybox'));
-    execFileSync('tar', ['-C', rootfs, '-cf', tarball, '.']);
-  }
+  execFileSync('tar', ['-C', rootfs, '-cf', tarball, '.']);
   const optional = (args) => ({ ...store.program(args), optional: true });
-  return [
-    [optional(['import', '-q', tarball, 'code-cache-busybox'])],
-    [optional(['run', '--rm', 'code-cache-busybox', '/bin/busybox', 'true'])],
-    [optional(['rmi', 'code-cache-busybox'])],
-  ];
+  return {
+    before: [optional(['import', '-q', tarball, 'code-cache-busybox'])],
+    run: [optional(['run', '--rm', 'code-cache-busybox', '/bin/busybox', 'true'])],
+    after: [optional(['rmi', 'code-cache-busybox'])],
+  };
 }
 
 const BUSYBOX = '/bin/busybox';
@@ -247,33 +254,34 @@ function moduleUrlPlugin(outfile) {
 /**
  * Runs a cache's command lines (on vfs, and on overlay as root), the cached
  * ones in one child process, then stores V8's code cache of the bundle with a
- * temp file and a rename. A cache whose `when` is false for every store is
- * not made (and an old one is removed).
+ * temp file and a rename. A cache that leaves out every store is not made
+ * (and an old one is removed).
  */
-function makeCodeCache(bundle, { name, when = () => true, setup = () => [], cached, cleanup = () => [] }) {
+function makeCodeCache(bundle, { name, phases }) {
   const cacheFile = codeCacheOf(bundle, name);
   rmSync(cacheFile, { force: true });
   const dir = mkdtempSync(path.join(tmpdir(), 'berth-code-cache-'));
   try {
     const drivers = process.getuid?.() === 0 ? ['vfs', 'overlay'] : ['vfs'];
-    const stores = drivers.map((driver) => {
+    const perStore = drivers.map((driver) => {
       const graph = path.join(dir, driver, 'graph');
       const run = path.join(dir, driver, 'run');
       mkdirSync(path.join(dir, driver), { recursive: true });
-      return {
+      return phases({
         driver,
         dir: path.join(dir, driver),
         storage: (args) => ({ argv: ['storage', '--graph', graph, '--run', run, '--storage-driver', driver, ...args] }),
         program: (args) => ({ argv: ['--root', graph, '--runroot', run, '--storage-driver', driver, ...args] }),
-      };
-    }).filter((store) => when(store));
-    if (stores.length === 0) return;
+      });
+    }).filter((lines) => lines !== undefined);
+    if (perStore.length === 0) return;
+    const phase = (key) => perStore.flatMap((lines) => lines[key] ?? []);
     const temp = `${cacheFile}.tmp-${process.pid}`;
     try {
-      runCommandLines(bundle, stores.flatMap(setup));
-      runCommandLines(bundle, stores.flatMap(cached), temp);
+      runCommandLines(bundle, phase('setup'));
+      runCommandLines(bundle, phase('cached'), temp);
     } finally {
-      runCommandLines(bundle, stores.flatMap(cleanup));
+      runCommandLines(bundle, phase('cleanup'));
     }
     renameSync(temp, cacheFile);
   } finally {
