@@ -90,12 +90,12 @@ export async function applyLayer(targetDir: string, input: Readable, options: Ap
     // The writer's own error comes first: a parse error may follow from a write that failed.
     throw writer.error ?? err;
   }
-  const compressedDigest = counter ? 'sha256:' + counter.hash.digest('hex') : verified!.digest;
+  const compressed = counter ? { digest: 'sha256:' + counter.hash.digest('hex'), size: counter.size } : verified!;
   return {
     compression,
-    compressedDigest,
-    compressedSize: counter ? counter.size : verified!.size,
-    uncompressedDigest: tarHash ? 'sha256:' + tarHash.digest('hex') : compressedDigest,
+    compressedDigest: compressed.digest,
+    compressedSize: compressed.size,
+    uncompressedDigest: tarHash ? 'sha256:' + tarHash.digest('hex') : compressed.digest,
     uncompressedSize,
     uidSet: [...visitor.uids].sort((a, b) => a - b),
     gidSet: [...visitor.gids].sort((a, b) => a - b),

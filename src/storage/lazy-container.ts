@@ -52,10 +52,15 @@ export function decodeContainerFile(text: string, path: string): Container[] | u
       return record.lastIndex;
     }
     const end = objectEnd(text, start);
-    if (end >= 0) records.push(decodeContainer(parseRecordObject(text.slice(start, end), path), path));
+    if (end >= 0) records.push(decodeContainerAt(text, start, end, path));
     return end;
   });
   return whole ? records : undefined;
+}
+
+/** The record text[start, end), decoded whole. */
+function decodeContainerAt(text: string, start: number, end: number, path: string): Container {
+  return decodeContainer(parseRecordObject(text.slice(start, end), path), path);
 }
 
 function plainStrings(list: string | undefined): string[] {
@@ -81,7 +86,7 @@ class LazyContainer implements Container {
 
   /** The record parsed whole; its ID, names and big-data names are ignored (these may have changed since). */
   #decoded(): Container {
-    this.#rest ??= decodeContainer(parseRecordObject(this.#text.slice(this.#start, this.#end), this.#path), this.#path);
+    this.#rest ??= decodeContainerAt(this.#text, this.#start, this.#end, this.#path);
     return this.#rest;
   }
 

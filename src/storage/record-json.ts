@@ -152,7 +152,7 @@ export function parseRecordArray(text: string, path: string): Array<Record<strin
   return parsed as Array<Record<string, unknown>>;
 }
 
-/** One entry of a record file, split out of it by splitRecordArray. */
+/** One entry of a record file, found in it by record-split.ts. */
 export function parseRecordObject(text: string, path: string): Record<string, unknown> {
   const parsed = parseJson(text, path);
   if (!isPlainObject(parsed)) throw loadError(path, 'an entry is not an object');
