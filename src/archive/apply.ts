@@ -2,12 +2,11 @@
 // as given, detect and decompress, hash and count the tar, parse it, write
 // the entries into the layer directory and record the tar-split.
 
-import { createHash, type Hash } from 'node:crypto';
 import { realpathSync } from 'node:fs';
 import { posix } from 'node:path';
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import { IdMappingError, type IdMappings } from '../idmap/index.js';
-import { verifiedBlobOf } from '../util/index.js';
+import { BackgroundSha256, verifiedBlobOf } from '../util/index.js';
 import { ArchiveError } from './errors.js';
 import { lastComponent } from './apply-confine.js';
 import { WHITEOUT_PREFIX } from './apply-writer.js';
@@ -50,7 +49,7 @@ export async function applyLayer(targetDir: string, input: Readable, options: Ap
   });
   const visitor = new ApplyVisitor(writer, tarSplit, options.idMappings?.isIdentity ? undefined : options.idMappings);
   const reader = new TarReader(visitor);
-  const tarHash = compression === Compression.None ? undefined : createHash('sha256');
+  const tarHash = compression === Compression.None ? undefined : new BackgroundSha256();
   const limit = options.maxUncompressedSize ?? Infinity;
   let uncompressedSize = 0;
   try {
@@ -90,12 +89,12 @@ export async function applyLayer(targetDir: string, input: Readable, options: Ap
     // The writer's own error comes first: a parse error may follow from a write that failed.
     throw writer.error ?? err;
   }
-  const compressed = counter ? { digest: 'sha256:' + counter.hash.digest('hex'), size: counter.size } : verified!;
+  const compressed = counter ? { digest: await counter.hash.digest(), size: counter.size } : verified!;
   return {
     compression,
     compressedDigest: compressed.digest,
     compressedSize: compressed.size,
-    uncompressedDigest: tarHash ? 'sha256:' + tarHash.digest('hex') : compressed.digest,
+    uncompressedDigest: tarHash ? await tarHash.digest() : compressed.digest,
     uncompressedSize,
     uidSet: [...visitor.uids].sort((a, b) => a - b),
     gidSet: [...visitor.gids].sort((a, b) => a - b),
@@ -106,9 +105,9 @@ export async function applyLayer(targetDir: string, input: Readable, options: Ap
 /** tar-split's read size for the bytes after the end-of-archive marker. */
 const TRAILING_READ_SIZE = 1 << 20;
 
-/** Passes bytes through while hashing and counting them (the blob as given). */
+/** Passes bytes through while hashing (off this thread) and counting them (the blob as given). */
 class HashingCounter extends Transform {
-  readonly hash: Hash = createHash('sha256');
+  readonly hash = new BackgroundSha256();
   size = 0;
 
   constructor() {

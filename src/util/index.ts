@@ -9,6 +9,7 @@ export { fillRandom, randomBytes } from './random.js';
 export { spawnProcess, writeAndClose, exitCodeOf, type ChildFd, type ExitStatus, type SpawnOptions, type SpawnedProcess } from './spawn.js';
 export { readAll } from './read-all.js';
 export { sha256Digest, verifiedBlobOf, type SelfVerifyingReadable, type VerifiedBlob } from './digest.js';
+export { BackgroundSha256 } from './background-sha256.js';
 export { copyPlain } from './plain-copy.js';
 export { readTextSync } from './read-text.js';
 export { isShortName, nameMatchingShortName } from './short-names.js';

@@ -2,14 +2,14 @@
 // stream, before its end reaches the consumer, when the digest or size is not
 // the expected one (size -1: any); it reports progress as bytes arrive.
 
-import { createHash, type Hash } from 'node:crypto';
 import { Transform, type TransformCallback } from 'node:stream';
-import type { SelfVerifyingReadable, VerifiedBlob } from '../../util/index.js';
+import { BackgroundSha256, type SelfVerifyingReadable, type VerifiedBlob } from '../../util/index.js';
 import { ImageError } from '../errors.js';
 import type { BlobInfo } from './types.js';
 
 export class VerifyingStream extends Transform implements SelfVerifyingReadable {
-  private readonly hash: Hash = createHash('sha256');
+  /** Hashed off the main thread, which decompresses and parses the same bytes meanwhile. */
+  private readonly hash = new BackgroundSha256();
   /** Bytes that went through so far. */
   size = 0;
 
@@ -39,11 +39,12 @@ export class VerifyingStream extends Transform implements SelfVerifyingReadable 
       callback(new ImageError('blob-size-mismatch', `blob ${this.expected.digest}: ${this.size} bytes, the manifest gives ${this.expected.size}`, { digest: this.expected.digest, size: this.size, expected: this.expected.size }));
       return;
     }
-    const digest = `sha256:${this.hash.digest('hex')}`;
-    if (digest !== this.expected.digest) {
-      callback(new ImageError('blob-digest-mismatch', `blob ${this.expected.digest}: the content has digest ${digest}`, { digest: this.expected.digest, got: digest }));
-      return;
-    }
-    callback();
+    this.hash.digest().then((digest) => {
+      if (digest !== this.expected.digest) {
+        callback(new ImageError('blob-digest-mismatch', `blob ${this.expected.digest}: the content has digest ${digest}`, { digest: this.expected.digest, got: digest }));
+        return;
+      }
+      callback();
+    }, callback);
   }
 }
