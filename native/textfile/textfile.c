@@ -213,8 +213,104 @@ static napi_value read_bytes(napi_env env, napi_callback_info info) {
   return result;
 }
 
+// readChunk(fd, position, length): Promise<Buffer>. On the libuv threadpool,
+// reads up to `length` bytes at `position` (fewer only at the end of the file)
+// into a fresh huge-page mapping and resolves with a Buffer over them, which the
+// mapping is unmapped with. A layer file read by fs.createReadStream went into
+// fresh malloc'd 1 MiB buffers: ~11,000 page faults per 178 MB here, 0.13 s of
+// CPU, where huge pages take one fault per 2 MiB.
+typedef struct {
+  napi_async_work work;
+  napi_deferred deferred;
+  int fd;
+  int64_t position;
+  size_t length, got, mapped;
+  char *bytes;
+  int err;
+} chunk_read;
+
+static void chunk_read_execute(napi_env env, void *data) {
+  (void)env;
+  chunk_read *job = data;
+  size_t size = job->length;
+  char *area = map_huge(&size);
+  if (area == MAP_FAILED) {
+    job->err = ENOMEM;
+    return;
+  }
+  job->bytes = area, job->mapped = size;
+  while (job->got < job->length) {
+    ssize_t n = pread(job->fd, area + job->got, job->length - job->got, job->position + (int64_t)job->got);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      job->err = errno;
+      return;
+    }
+    if (n == 0) break;
+    job->got += (size_t)n;
+  }
+}
+
+static void free_chunk(node_api_basic_env env, void *data, void *hint) {
+  size_t mapped = (size_t)(uintptr_t)hint;
+  munmap(data, mapped);
+  napi_adjust_external_memory(env, -(int64_t)mapped, NULL);
+}
+
+static void chunk_read_complete(napi_env env, napi_status status, void *data) {
+  chunk_read *job = data;
+  napi_value result;
+  if (status != napi_ok && !job->err) job->err = ECANCELED;
+  if (!job->err && napi_create_external_buffer(env, job->got, job->bytes, free_chunk, (void *)(uintptr_t)job->mapped, &result) != napi_ok) {
+    job->err = ENOMEM;
+  }
+  if (job->err) {
+    if (job->bytes) munmap(job->bytes, job->mapped);
+    char text[128];
+    snprintf(text, sizeof text, "%s, read", strerror(job->err));
+    throw_system_error(env, job->err, text, "read", NULL);
+    napi_get_and_clear_last_exception(env, &result);
+    napi_reject_deferred(env, job->deferred, result);
+  } else {
+    // V8 learns of the mapping, so that garbage chunks are collected in time.
+    napi_adjust_external_memory(env, (int64_t)job->mapped, NULL);
+    napi_resolve_deferred(env, job->deferred, result);
+  }
+  napi_delete_async_work(env, job->work);
+  free(job);
+}
+
+#define CHUNK_MAX (64 << 20)
+
+static napi_value read_chunk(napi_env env, napi_callback_info info) {
+  static const char usage[] = "readChunk(fd: number, position: number, length: number): length from 1 to 64 MiB";
+  size_t argc = 3;
+  napi_value argv[3], promise, name;
+  int32_t fd = -1;
+  int64_t position = -1, length = 0;
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  if (argc < 3 || napi_get_value_int32(env, argv[0], &fd) != napi_ok || napi_get_value_int64(env, argv[1], &position) != napi_ok
+      || napi_get_value_int64(env, argv[2], &length) != napi_ok || fd < 0 || position < 0 || length < 1 || length > CHUNK_MAX) {
+    napi_throw_type_error(env, NULL, usage);
+    return NULL;
+  }
+  chunk_read *job = calloc(1, sizeof *job);
+  if (!job) {
+    napi_throw_error(env, NULL, "readChunk: out of memory");
+    return NULL;
+  }
+  job->fd = fd, job->position = position, job->length = (size_t)length;
+  napi_create_promise(env, &job->deferred, &promise);
+  napi_create_string_utf8(env, "berth:readChunk", NAPI_AUTO_LENGTH, &name);
+  napi_create_async_work(env, NULL, name, chunk_read_execute, chunk_read_complete, job, &job->work);
+  napi_queue_async_work(env, job->work);
+  return promise;
+}
+
 NAPI_MODULE_INIT() {
-  napi_property_descriptor methods[] = {ADDON_METHOD("readAscii", read_ascii), ADDON_METHOD("readBytes", read_bytes)};
+  napi_property_descriptor methods[] = {
+    ADDON_METHOD("readAscii", read_ascii), ADDON_METHOD("readBytes", read_bytes), ADDON_METHOD("readChunk", read_chunk),
+  };
   napi_define_properties(env, exports, sizeof methods / sizeof methods[0], methods);
   return exports;
 }

@@ -7,9 +7,10 @@ import type { Change } from '../archive/index.js';
 import type { DriverName } from './drivers/index.js';
 import { openStoreParts, type StoreParts } from './store-parts.js';
 import { withCallSignal } from './call-signal.js';
+import { withDiffStream } from './diff-input.js';
 import type {
   CallOptions, CheckOptions, CreateStorageLayerOptions, CheckReport, Container, CreateContainerOptions, CreateImageOptions, CreateLayerOptions,
-  DeleteImageOptions, DiffOptions, Image, Layer, LayerDiffOptions, MountImageOptions, MountOptions, PutLayerOptions,
+  DeleteImageOptions, DiffOptions, Image, Layer, LayerDiff, LayerDiffOptions, MountImageOptions, MountOptions, PutLayerOptions,
   RepairOptions, SetImageBigDataOptions, StagedLayer, StageLayerOptions, Store, StoreOptions, UnmountOptions,
 } from './types.js';
 
@@ -77,11 +78,11 @@ class BerthStore implements Store {
   async createLayer(options: CreateLayerOptions = {}): Promise<Layer> {
     return withCallSignal(options.signal, async () => (await (await layersOps()).putLayer(this.parts, options)).layer);
   }
-  async putLayer(diff: Readable | undefined, options: PutLayerOptions = {}): Promise<{ layer: Layer; size: number }> {
-    return withCallSignal(options.signal, async () => (await layersOps()).putLayer(this.parts, options, diff));
+  async putLayer(diff: LayerDiff | undefined, options: PutLayerOptions = {}): Promise<{ layer: Layer; size: number }> {
+    return withCallSignal(options.signal, async () => withDiffStream(diff, async (stream) => (await layersOps()).putLayer(this.parts, options, stream)));
   }
-  async stageLayer(diff: Readable, options: StageLayerOptions = {}): Promise<StagedLayer> {
-    return withCallSignal(options.signal, async () => (await stagingOps()).stageLayer(this.parts.driver, diff, options));
+  async stageLayer(diff: LayerDiff, options: StageLayerOptions = {}): Promise<StagedLayer> {
+    return withCallSignal(options.signal, async () => withDiffStream(diff, async (stream) => (await stagingOps()).stageLayer(this.parts.driver, stream, options)));
   }
   async discardStagedLayer(staged: StagedLayer, options?: CallOptions): Promise<void> {
     return withCallSignal(options?.signal, async () => (await stagingOps()).discardStagedLayer(this.parts.driver, staged));
@@ -166,8 +167,8 @@ class BerthStore implements Store {
   async diff(id: string, options: DiffOptions = {}): Promise<Readable> {
     return withCallSignal(options.signal, async () => (await diffOps()).diff(this.parts, options.from, id, options));
   }
-  async applyDiff(id: string, diff: Readable, options?: CallOptions): Promise<number> {
-    return withCallSignal(options?.signal, async () => (await layersOps()).applyDiff(this.parts, id, diff));
+  async applyDiff(id: string, diff: LayerDiff, options?: CallOptions): Promise<number> {
+    return withCallSignal(options?.signal, async () => withDiffStream(diff, async (stream) => (await layersOps()).applyDiff(this.parts, id, stream)));
   }
 
   // Layers

@@ -325,6 +325,13 @@ export interface CreateStorageLayerOptions extends CallOptions {
  * whose fields are all optional. Every method is async because every one may
  * wait for a lock held by another process; every one takes `signal`.
  */
+/**
+ * A layer's tar (compressed or not) for putLayer, stageLayer and applyDiff: a stream, or the path
+ * of a file, which Berth then reads itself in 2 MiB huge-page chunks (faster than a stream from
+ * fs.createReadStream on machines where touching fresh memory is dear).
+ */
+export type LayerDiff = Readable | string;
+
 export interface Store {
   readonly runRoot: string;
   readonly graphRoot: string;
@@ -334,13 +341,13 @@ export interface Store {
   /** A new empty layer (on `parent` when given). */
   createLayer(options?: CreateLayerOptions): Promise<Layer>;
   /** A new layer holding `diff` (a tar, compressed or not) applied on `parent`; `size` is the uncompressed diff's size. */
-  putLayer(diff: Readable | undefined, options?: PutLayerOptions): Promise<{ layer: Layer; size: number }>;
+  putLayer(diff: LayerDiff | undefined, options?: PutLayerOptions): Promise<{ layer: Layer; size: number }>;
   /**
    * Applies `diff` into a staging directory without taking the layers lock (Go 1.50's
    * PrepareStagedLayer), so that several layers can be applied at once; digests, sizes,
    * owners and tar-split are recorded as putLayer records them.
    */
-  stageLayer(diff: Readable, options?: StageLayerOptions): Promise<StagedLayer>;
+  stageLayer(diff: LayerDiff, options?: StageLayerOptions): Promise<StagedLayer>;
   /** Removes a stage that will not become a layer. */
   discardStagedLayer(staged: StagedLayer, options?: CallOptions): Promise<void>;
   createImage(options?: CreateImageOptions): Promise<Image>;
@@ -372,7 +379,7 @@ export interface Store {
   diffSize(id: string, options?: LayerDiffOptions): Promise<number>;
   diff(id: string, options?: DiffOptions): Promise<Readable>;
   /** Applies a tar onto an existing layer; returns the uncompressed size. */
-  applyDiff(id: string, diff: Readable, options?: CallOptions): Promise<number>;
+  applyDiff(id: string, diff: LayerDiff, options?: CallOptions): Promise<number>;
 
   layersByCompressedDigest(digest: string, options?: CallOptions): Promise<Layer[]>;
   layersByUncompressedDigest(digest: string, options?: CallOptions): Promise<Layer[]>;

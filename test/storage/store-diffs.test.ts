@@ -6,8 +6,8 @@
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { gunzipSync, gzipSync } from 'node:zlib';
@@ -90,6 +90,25 @@ for (const driver of ['vfs', 'overlay'] as const) {
       assert.deepEqual(await readAll(await fx.store.diff('child')), diff);
       const record = JSON.parse(readFileSync(join(fx.roots.graphRoot, `${driver}-layers`, 'layers.json'), 'utf8')) as Array<{ id: string; 'diff-digest'?: string }>;
       assert.equal(record.find((r) => r.id === child.id)?.['diff-digest'], sha(diff));
+    });
+
+    test('putLayer and applyDiff read a file given by path, as from a stream', async () => {
+      // Big enough for several of the reader's 2 MiB chunks, and gzip, so both digests are checked.
+      const big = new TarBuilder({ prefixDotSlash: true }).file('blob', randomBytes(5 << 20)).file('small', 'y').toBuffer();
+      const file = join(fx.temp.dir, 'layer.tar.gz');
+      writeFileSync(file, gzipSync(big));
+      const { layer, size } = await fx.store.putLayer(file, { names: ['from-path'] });
+      assert.equal(size, big.length);
+      assert.equal(layer.compressedDigest, sha(readFileSync(file)));
+      assert.equal(layer.uncompressedDigest, sha(big));
+      assert.deepEqual(await readAll(await fx.store.diff(layer.id, { compression: Compression.None })), big);
+
+      const empty = await fx.store.createLayer({ names: ['filled-from-path'] });
+      assert.equal(await fx.store.applyDiff(empty.id, file), big.length);
+      assert.equal((await fx.store.layer(empty.id)).uncompressedDigest, sha(big));
+
+      await assert.rejects(fx.store.putLayer(join(fx.temp.dir, 'missing.tar')), (err: NodeJS.ErrnoException) => err.code === 'ENOENT');
+      assert.equal((await fx.store.layers()).length, 4, 'the failed putLayer left no layer');
     });
   });
 }

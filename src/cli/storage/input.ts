@@ -3,6 +3,7 @@
 import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
+import type { LayerDiff } from '../../storage/index.js';
 import { flagString, type FlagSpec, type ParsedFlags } from './flags.js';
 
 /**
@@ -14,6 +15,11 @@ const FILE_CHUNK = 1 << 20;
 /** stdin, or the file named by --file. */
 export function inputStream(file: string): Readable {
   return file ? createReadStream(file, { highWaterMark: FILE_CHUNK }) : process.stdin;
+}
+
+/** A layer's tar: the file named by --file (the store reads it in huge-page chunks), or stdin. */
+export function layerInput(file: string): LayerDiff {
+  return file || process.stdin;
 }
 
 /** The flags metadataOf() reads, for the verbs that take metadata. */

@@ -5,7 +5,7 @@ import { parseIdMapSpecs, subIdMappings } from '../../../idmap/index.js';
 import type { CreateLayerOptions, IDMappingOptions, Layer } from '../../../storage/index.js';
 import { flagBool, flagList, flagString, type FlagSpec, type ParsedFlags } from '../flags.js';
 import { goContainer, goImage, goLayer } from '../go-records.js';
-import { inputStream, METADATA_FLAGS, metadataOf } from '../input.js';
+import { layerInput, METADATA_FLAGS, metadataOf } from '../input.js';
 import type { Output } from '../output.js';
 import { JSON_FLAG, type Verb } from '../verb.js';
 
@@ -46,7 +46,7 @@ export const importLayer: Verb = {
   minArgs: 0,
   maxArgs: 1,
   async run({ store, args, flags, out }) {
-    const { layer } = await store.putLayer(inputStream(flagString(flags, 'file')), layerOptionsOf(args, flags));
+    const { layer } = await store.putLayer(layerInput(flagString(flags, 'file')), layerOptionsOf(args, flags));
     printLayer(layer, flags, out);
     return 0;
   },

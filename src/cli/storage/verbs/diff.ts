@@ -7,7 +7,7 @@ import { ChangeKind, Compression } from '../../../archive/index.js';
 import { flagBool, flagString, type ParsedFlags } from '../flags.js';
 import { goChange, goSlice } from '../go-records.js';
 import { goStrconvQuote } from '../go-quote.js';
-import { inputStream } from '../input.js';
+import { layerInput } from '../input.js';
 import { JSON_FLAG, type Verb } from '../verb.js';
 
 const COMPARE_HELP = '[options [...]] layerNameOrID [referenceLayerNameOrID]';
@@ -77,7 +77,7 @@ export const applyDiff: Verb = {
   minArgs: 1,
   maxArgs: 1,
   async run({ store, args, flags }) {
-    await store.applyDiff(args[0]!, inputStream(flagString(flags, 'file')));
+    await store.applyDiff(args[0]!, layerInput(flagString(flags, 'file')));
     return 0;
   },
 };
