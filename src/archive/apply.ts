@@ -6,7 +6,7 @@ import { realpathSync } from 'node:fs';
 import { posix } from 'node:path';
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import { IdMappingError, type IdMappings } from '../idmap/index.js';
-import { BackgroundSha256, verifiedBlobOf } from '../util/index.js';
+import { BackgroundSha256, streamChunks, verifiedBlobOf } from '../util/index.js';
 import { ArchiveError } from './errors.js';
 import { lastComponent } from './apply-confine.js';
 import { WHITEOUT_PREFIX } from './apply-writer.js';
@@ -53,7 +53,7 @@ export async function applyLayer(targetDir: string, input: Readable, options: Ap
   const limit = options.maxUncompressedSize ?? Infinity;
   let uncompressedSize = 0;
   try {
-    const chunks = (stream as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
+    const chunks = streamChunks(stream);
     for (;;) {
       let next: IteratorResult<Buffer>;
       try {

@@ -8,6 +8,7 @@ export { generateRandomId, generateShortLinkId, isFullHexId } from './ids.js';
 export { fillRandom, randomBytes } from './random.js';
 export { spawnProcess, writeAndClose, exitCodeOf, type ChildFd, type ExitStatus, type SpawnOptions, type SpawnedProcess } from './spawn.js';
 export { readAll } from './read-all.js';
+export { streamChunks } from './stream-chunks.js';
 export { sha256Digest, verifiedBlobOf, type SelfVerifyingReadable, type VerifiedBlob } from './digest.js';
 export { BackgroundSha256 } from './background-sha256.js';
 export { FileChunkStream, type FileChunkStreamOptions } from './file-chunk-stream.js';
