@@ -282,6 +282,31 @@ static void chunk_read_complete(napi_env env, napi_status status, void *data) {
 
 #define CHUNK_MAX (64 << 20)
 
+// hugeBuffer(length): a Buffer over a fresh huge-page mapping of at least `length`
+// bytes (whole huge pages: the Buffer spans the mapping), populated, unmapped with the
+// Buffer. For output that is written once and handed out in slices (zstd's), where a
+// fresh malloc'd buffer's pages each fault as they are first written.
+static napi_value huge_buffer(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1], result;
+  int64_t length = 0;
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  if (argc < 1 || napi_get_value_int64(env, argv[0], &length) != napi_ok || length < 1 || length > CHUNK_MAX) {
+    napi_throw_type_error(env, NULL, "hugeBuffer(length: number): length from 1 to 64 MiB");
+    return NULL;
+  }
+  size_t size = (size_t)length;
+  char *area = map_huge(&size);
+  if (area == MAP_FAILED) return throw_errno(env, errno, "mmap", "");
+  if (napi_create_external_buffer(env, size, area, free_chunk, (void *)(uintptr_t)size, &result) != napi_ok) {
+    munmap(area, size);
+    napi_throw_error(env, NULL, "hugeBuffer: V8 refused the buffer");
+    return NULL;
+  }
+  napi_adjust_external_memory(env, (int64_t)size, NULL);
+  return result;
+}
+
 static napi_value read_chunk(napi_env env, napi_callback_info info) {
   static const char usage[] = "readChunk(fd: number, position: number, length: number): length from 1 to 64 MiB";
   size_t argc = 3;
@@ -310,6 +335,7 @@ static napi_value read_chunk(napi_env env, napi_callback_info info) {
 NAPI_MODULE_INIT() {
   napi_property_descriptor methods[] = {
     ADDON_METHOD("readAscii", read_ascii), ADDON_METHOD("readBytes", read_bytes), ADDON_METHOD("readChunk", read_chunk),
+    ADDON_METHOD("hugeBuffer", huge_buffer),
   };
   napi_define_properties(env, exports, sizeof methods / sizeof methods[0], methods);
   return exports;

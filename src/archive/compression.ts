@@ -5,9 +5,10 @@
 import { spawn } from 'node:child_process';
 import { Duplex, PassThrough, type Readable, type Transform } from 'node:stream';
 import { createGunzip, createGzip, constants as zlibConstants } from 'node:zlib';
-import { CompressStream, DecompressStream } from 'zstd-napi';
+import { CompressStream } from 'zstd-napi';
 import { ArchiveError } from './errors.js';
 import { Compression } from './types.js';
+import { ZstdDecompressStream } from './zstd-decompress.js';
 
 /** Bytes needed to tell the formats apart (xz's magic is the longest). */
 export const COMPRESSION_MAGIC_LENGTH = 6;
@@ -33,7 +34,7 @@ export function createDecompressor(compression: Compression): Duplex {
     case Compression.Gzip:
       return createGunzip({ chunkSize: CHUNK_SIZE });
     case Compression.Zstd:
-      return new DecompressStream() as unknown as Transform;
+      return new ZstdDecompressStream();
     case Compression.Bzip2:
       return toolStream('bzip2', ['-dc']);
     case Compression.Xz:

@@ -6,13 +6,8 @@
 import { close, open } from 'node:fs';
 import { promisify } from 'node:util';
 import { Readable } from 'node:stream';
-import { loadNativeAddon } from './native-addon.js';
+import { readHugeChunk } from './huge-pages.js';
 
-interface ChunkReaderAddon {
-  readChunk(fd: number, position: number, length: number): Promise<Buffer>;
-}
-
-let addon: ChunkReaderAddon | undefined;
 const openFile = promisify(open);
 
 /** One huge page per chunk. */
@@ -45,7 +40,6 @@ export class FileChunkStream extends Readable {
     super({ highWaterMark: 2 * CHUNK_SIZE });
     this.position = options.start ?? 0;
     this.stop = options.end === undefined ? Infinity : options.end + 1;
-    addon ??= loadNativeAddon<ChunkReaderAddon>('textfile');
   }
 
   override _read(): void {
@@ -54,7 +48,7 @@ export class FileChunkStream extends Readable {
       this.push(null);
       return;
     }
-    this.reading = addon!.readChunk(this.fd, this.position, length).then((chunk) => {
+    this.reading = readHugeChunk(this.fd, this.position, length).then((chunk) => {
       this.reading = undefined;
       if (this.destroyed) return;
       this.position += chunk.length;

@@ -12,6 +12,7 @@ export { streamChunks } from './stream-chunks.js';
 export { sha256Digest, verifiedBlobOf, type SelfVerifyingReadable, type VerifiedBlob } from './digest.js';
 export { BackgroundSha256 } from './background-sha256.js';
 export { FileChunkStream, type FileChunkStreamOptions } from './file-chunk-stream.js';
+export { hugeBuffer } from './huge-pages.js';
 export { copyPlain } from './plain-copy.js';
 export { readTextSync } from './read-text.js';
 export { isShortName, nameMatchingShortName } from './short-names.js';

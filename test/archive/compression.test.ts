@@ -60,6 +60,26 @@ describe('compression', () => {
     });
   }
 
+  it('zstd: several frames, any chunking, and output past one 2 MiB buffer decompress exactly', async () => {
+    const big = Buffer.concat([tar, Buffer.alloc(5 << 20, 7), tar]);
+    const blob = Buffer.concat([await compressWithTool(Compression.Zstd, big), await compressWithTool(Compression.Zstd, tar)]);
+    for (const size of [1, 4096, 1 << 20, blob.length]) {
+      const chunks: Buffer[] = [];
+      for (let at = 0; at < blob.length; at += size) chunks.push(blob.subarray(at, at + size));
+      const plain = await readAll(Readable.from(chunks).pipe(createDecompressor(Compression.Zstd)));
+      assert.ok(plain.equals(Buffer.concat([big, tar])), `chunks of ${size}`);
+    }
+  });
+
+  it('zstd: input that ends inside a frame is an error', async () => {
+    const blob = await compressWithTool(Compression.Zstd, tar);
+    await assert.rejects(readAll(Readable.from([blob.subarray(0, blob.length - 10)]).pipe(createDecompressor(Compression.Zstd))), /ended inside a frame/);
+    const dir = join(work, 'zstd-truncated');
+    mkdirSync(dir);
+    await assert.rejects(applyLayer(dir, Readable.from([blob.subarray(0, blob.length - 10)]), { whiteoutFormat: 'delete' }),
+      (err) => err instanceof ArchiveError && (err.code === 'compression' || err.code === 'bad-tar'));
+  });
+
   it('reports garbage after a gzip member as a compression error', async () => {
     const blob = Buffer.concat([await compressWithTool(Compression.Gzip, tar), Buffer.from('junk after the member')]);
     const dir = join(work, 'gzip-junk');
