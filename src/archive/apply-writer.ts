@@ -16,6 +16,7 @@ import {
 import { posix } from 'node:path';
 import { fsPath, isErrno, readdirNamesSync } from '../util/index.js';
 import { lastComponent, RootResolver, type ResolvedPath } from './apply-confine.js';
+import { ContentPaths } from './content-paths.js';
 import { ArchiveError } from './errors.js';
 import { xattrAddon } from './native.js';
 import { TarEntryType, type SparseRegion, type TarHeader } from './tar/header.js';
@@ -142,12 +143,8 @@ export class LayerWriter {
   private readonly dirs: Array<{ name: string; times: [number, number] }> = [];
   /** Host paths this layer wrote: an opaque whiteout keeps these (delete format only). */
   private readonly unpacked: Set<string> | undefined;
-  /**
-   * Host paths of the regular files this layer wrote content to, and every directory above
-   * them: its tar-split reads those files back (diff, check), so nothing may remove them.
-   */
-  private readonly contentFiles = new Set<string>();
-  private readonly contentDirs = new Set<string>();
+  /** What this layer wrote content to: nothing may remove it (see ContentPaths). */
+  private readonly content: ContentPaths;
   /** The entry being written, for messages. */
   private entryName = '';
   /** The directory small files were last created in, open for createFile. */
@@ -155,6 +152,7 @@ export class LayerWriter {
 
   constructor(root: string, private readonly options: LayerWriterOptions) {
     this.resolver = new RootResolver(root);
+    this.content = new ContentPaths(this.resolver.root);
     this.unpacked = options.whiteoutFormat === 'delete' ? new Set() : undefined;
   }
 
@@ -330,7 +328,7 @@ export class LayerWriter {
       fd = openSync(resolved.fsFull, O_CREATE_FILE, 0o600);
     }
     this.unpacked?.add(resolved.full);
-    if (header.sparse ? header.sparse.realSize > 0 : header.size > 0) this.keepContent(resolved);
+    if (header.sparse ? header.sparse.realSize > 0 : header.size > 0) this.content.add(resolved);
     const sparse = header.sparse;
     this.current = { fd, header, path: resolved.fsFull, position: 0, regions: sparse?.regions, regionIndex: 0, regionLeft: 0 };
   }
@@ -350,25 +348,7 @@ export class LayerWriter {
     }
     this.recordOverrideStat(resolved.fsFull, header);
     this.unpacked?.add(resolved.full);
-    if (end > start) this.keepContent(resolved);
-  }
-
-  /**
-   * Records a file with content of this layer (see contentFiles), with the directories above it
-   * and the symlinks its name went through: replacing one of those, the name would no longer
-   * lead to the file.
-   */
-  private keepContent(resolved: ResolvedPath): void {
-    this.contentFiles.add(resolved.full);
-    this.keepDirectories(resolved.parent);
-    if (resolved.links) for (const link of resolved.links) this.keepDirectories(link);
-  }
-
-  /** `path` and the directories above it, up to the root, into contentDirs. */
-  private keepDirectories(path: string): void {
-    for (let dir = path; dir.length > this.resolver.root.length && !this.contentDirs.has(dir); dir = dir.slice(0, dir.lastIndexOf('/'))) {
-      this.contentDirs.add(dir);
-    }
+    if (end > start) this.content.add(resolved);
   }
 
   /**
@@ -509,7 +489,7 @@ export class LayerWriter {
 
   private removePath(path: string, fsFull: string | Buffer = fsPath(path)): void {
     // Go applies such a tar, and its layer then cannot be read back: `diff` and `check` fail.
-    if (this.contentFiles.has(path) || this.contentDirs.has(path)) {
+    if (this.content.has(path)) {
       const what = path.slice(this.resolver.root.length + 1);
       throw new ArchiveError('bad-tar', `tar entry "${this.entryName}" would remove "${what}", which this layer wrote before: the layer could not be read back`, { name: this.entryName, path: what });
     }

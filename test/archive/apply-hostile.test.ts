@@ -185,6 +185,20 @@ describe('applyLayer confines or refuses hostile entries', () => {
       assertArchiveError(error, 'bad-tar');
     });
 
+    it(`refuses a whiteout of a directory above a file the same layer wrote (${format})`, async () => {
+      const { error } = await applyHostile(new TarBuilder().dir('d').dir('d/e').file('d/e/f', 'x').symlink('s', '.').whiteout('s/d'), format);
+      assertArchiveError(error, 'bad-tar');
+    });
+
+    it(`still refuses, after an allowed removal, to remove a file written later (${format})`, async () => {
+      // The first removal (an empty file: nothing for tar-split to read back) is allowed; the
+      // files written after it are recorded as they come.
+      const tar = new TarBuilder().file('e', '').symlink('s', '.').whiteout('s/e').file('g', 'x').whiteout('s/g');
+      const { error } = await applyHostile(tar, format);
+      assertArchiveError(error, 'bad-tar');
+      assert.match(error!.message, /would remove "g"/);
+    });
+
     it(`refuses to replace a symlink that an earlier file of the layer was written through (${format})`, async () => {
       const tar = new TarBuilder().dir('tgt').dir('other').symlink('lnk', 'tgt').file('lnk/f', 'x').symlink('s', '.').symlink('s/lnk', 'other');
       const { error } = await applyHostile(tar, format);
