@@ -196,7 +196,7 @@ describe('applyLayer confines or refuses hostile entries', () => {
       const tar = new TarBuilder().file('e', '').symlink('s', '.').whiteout('s/e').file('g', 'x').whiteout('s/g');
       const { error } = await applyHostile(tar, format);
       assertArchiveError(error, 'bad-tar');
-      assert.match(error!.message, /would remove "g"/);
+      assert.match((error as Error).message, /would remove "g"/);
     });
 
     it(`refuses to replace a symlink that an earlier file of the layer was written through (${format})`, async () => {
