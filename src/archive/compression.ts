@@ -67,7 +67,9 @@ export async function openDecompressed(input: Readable): Promise<{ compression: 
   const compression = detectCompression(head);
   if (compression === Compression.None) return { compression, stream: input };
   const decompressor = createDecompressor(compression);
-  input.on('error', (err) => decompressor.destroy(err));
+  // The input may have failed while it was peeked at: its 'error' event has been emitted already.
+  if (input.errored) decompressor.destroy(input.errored);
+  else input.on('error', (err) => decompressor.destroy(err));
   input.pipe(decompressor);
   return { compression, stream: decompressor };
 }

@@ -4,7 +4,7 @@
 // layer was copied once more into fresh memory (~20,000 page faults for the
 // 178 MB zstd bench layer here, ~12 µs each).
 
-import type { Readable } from 'node:stream';
+import { finished, type Readable } from 'node:stream';
 
 /**
  * Iterates `stream`'s chunks without joining them, in flowing mode, pausing it while more than
@@ -28,17 +28,14 @@ export async function* streamChunks(stream: Readable, highWater = 4 << 20): Asyn
     if (queued > highWater) stream.pause();
     notify();
   };
-  const onEnd = (): void => {
-    ended = true;
-    notify();
-  };
-  const onError = (err: Error): void => {
-    failure = err;
-    notify();
-  };
   stream.on('data', onData);
-  stream.on('end', onEnd);
-  stream.on('error', onError);
+  // finished() also reports a stream that ended, failed or was destroyed before this was called
+  // (a premature close is an error, as for the stream's own iterator).
+  const stopWatching = finished(stream, { writable: false }, (err) => {
+    if (err) failure = err;
+    else ended = true;
+    notify();
+  });
   try {
     for (;;) {
       const chunk = queue.shift();
@@ -54,8 +51,7 @@ export async function* streamChunks(stream: Readable, highWater = 4 << 20): Asyn
     }
   } finally {
     stream.off('data', onData);
-    stream.off('end', onEnd);
-    stream.off('error', onError);
+    stopWatching();
     stream.pause();
   }
 }

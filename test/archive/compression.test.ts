@@ -3,13 +3,14 @@
 
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
-import { ArchiveError, applyLayer, Compression, createCompressor, createDecompressor, detectCompression } from '../../src/archive/index.js';
+import { ArchiveError, applyLayer, Compression, createCompressor, createDecompressor, detectCompression, openDecompressed } from '../../src/archive/index.js';
 import { ImageError } from '../../src/image/index.js';
 import { VerifyingStream } from '../../src/image/transports/index.js';
+import { FileChunkStream } from '../../src/util/index.js';
 import { runToolOk } from '../helpers/run-tool.js';
 import { readAll } from '../helpers/streams.js';
 import { TarBuilder } from '../helpers/tar-builder.js';
@@ -78,6 +79,18 @@ describe('compression', () => {
     mkdirSync(dir);
     await assert.rejects(applyLayer(dir, Readable.from([blob.subarray(0, blob.length - 10)]), { whiteoutFormat: 'delete' }),
       (err) => err instanceof ArchiveError && (err.code === 'compression' || err.code === 'bad-tar'));
+  });
+
+  it('a blob that fails while its magic is peeked at fails the decompressed stream, not hangs it', async () => {
+    // Read by path, a short blob arrives, ends and fails its size check in one step, before
+    // openDecompressed has its decompressor listening: the error must still reach it.
+    const file = join(work, 'short.gz');
+    writeFileSync(file, (await compressWithTool(Compression.Gzip, tar)).subarray(0, 100));
+    const verified = new VerifyingStream({ digest: sha256(tar), size: 5000 });
+    verified.on('error', () => { /* seen through the decompressed stream */ });
+    (await FileChunkStream.open(file)).pipe(verified);
+    const { stream } = await openDecompressed(verified);
+    await assert.rejects(readAll(stream), (err) => err instanceof ImageError && err.code === 'blob-size-mismatch');
   });
 
   it('reports garbage after a gzip member as a compression error', async () => {

@@ -40,6 +40,20 @@ describe('streamChunks', () => {
     assert.equal(rest, 64);
   });
 
+  test('a stream that failed or ended before the iteration began is not waited on forever', async () => {
+    const failed = new PassThrough();
+    failed.on('error', () => { /* seen below */ });
+    failed.destroy(new Error('failed early'));
+    await new Promise((resolve) => failed.once('close', resolve));
+    await assert.rejects(async () => { for await (const _ of streamChunks(failed)) { /* none */ } }, /failed early/);
+
+    const ended = new PassThrough();
+    ended.end(Buffer.from('last'));
+    const got: Buffer[] = [];
+    for await (const chunk of streamChunks(ended)) got.push(chunk);
+    assert.equal(Buffer.concat(got).toString(), 'last');
+  });
+
   test('throws the stream\'s error', async () => {
     const source = new Readable({ read() { this.destroy(new Error('disk went away')); } });
     await assert.rejects(async () => { for await (const _ of streamChunks(source)) { /* none */ } }, /disk went away/);
