@@ -3,12 +3,12 @@
 // into place; read back with a clear error when missing.
 
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createWriteStream } from 'node:fs';
 import { rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { isErrno } from '../../util/index.js';
+import { FileChunkStream, isErrno } from '../../util/index.js';
 import { ImageError } from '../errors.js';
 import type { BlobInfo } from './types.js';
 
@@ -44,14 +44,16 @@ export async function writeBlobFile(dir: string, stream: Readable, expected: Blo
   }
 }
 
-/** A stream of the file, opened now so that a missing blob fails here, named by `digest`. */
+/**
+ * A stream of the file (read in huge-page chunks: see FileChunkStream), opened now so that a
+ * missing blob fails here, named by `digest`.
+ */
 export async function openBlobFile(path: string, digest: string): Promise<Readable> {
-  const stream = createReadStream(path, { highWaterMark: 1 << 20 });
-  await new Promise<void>((resolve, reject) => {
-    stream.once('open', () => resolve());
-    stream.once('error', (err) => reject(isErrno(err, 'ENOENT') ? new ImageError('blob-unknown', `blob ${digest} is not in ${path}`, { digest, path }, { cause: err }) : err));
-  });
-  return stream;
+  try {
+    return await FileChunkStream.open(path);
+  } catch (err) {
+    throw isErrno(err, 'ENOENT') ? new ImageError('blob-unknown', `blob ${digest} is not in ${path}`, { digest, path }, { cause: err }) : err;
+  }
 }
 
 /** The file's size, or undefined when it does not exist. */
