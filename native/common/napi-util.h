@@ -1,5 +1,5 @@
-// N-API pieces every Berth addon (ofdlock, mount, xattr) needs: a Node-style system error and
-// the method-table row. Each addon's binding.gyp puts this folder on its include path; all is
+// N-API pieces every Berth addon (ofdlock, mount, xattr) needs: a Node-style system error,
+// the method-table row, and promised threadpool work. Each addon's binding.gyp puts this folder on its include path; all is
 // static inline, so an addon compiles only what it uses. Needs _GNU_SOURCE (strerrorname_np).
 #ifndef BERTH_NAPI_UTIL_H
 #define BERTH_NAPI_UTIL_H
@@ -31,6 +31,19 @@ static inline napi_value throw_system_error(napi_env env, int err, const char *m
   }
   napi_throw(env, error);
   return NULL;
+}
+
+// Queues `execute` on the libuv threadpool (then `complete` on the JS thread) and returns the
+// promise `complete` settles through `*deferred`. `name` shows in async hooks.
+static inline napi_value queue_promised_work(napi_env env, const char *name, napi_async_execute_callback execute,
+                                             napi_async_complete_callback complete, void *data, napi_async_work *work,
+                                             napi_deferred *deferred) {
+  napi_value promise, resource_name;
+  napi_create_promise(env, deferred, &promise);
+  napi_create_string_utf8(env, name, NAPI_AUTO_LENGTH, &resource_name);
+  napi_create_async_work(env, NULL, resource_name, execute, complete, data, work);
+  napi_queue_async_work(env, *work);
+  return promise;
 }
 
 #endif

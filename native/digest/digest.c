@@ -139,7 +139,10 @@ static napi_value js_construct(napi_env env, napi_callback_info info) {
   napi_value self;
   napi_get_cb_info(env, info, NULL, NULL, &self, NULL);
   hasher *h = calloc(1, sizeof *h);
-  if (!h) return throw_type(env, "sha256: out of memory");
+  if (!h) {
+    napi_throw_error(env, NULL, "sha256: out of memory");
+    return NULL;
+  }
   h->ctx = EVP_MD_CTX_new();
   if (!h->ctx || EVP_DigestInit_ex(h->ctx, EVP_sha256(), NULL) != 1) {
     EVP_MD_CTX_free(h->ctx);

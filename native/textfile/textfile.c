@@ -257,23 +257,31 @@ static void free_chunk(node_api_basic_env env, void *data, void *hint) {
   napi_adjust_external_memory(env, -(int64_t)mapped, NULL);
 }
 
+// A Buffer of `length` bytes over the mapping `area` of `mapped` bytes, unmapped with it. V8
+// learns of the mapping, so that garbage buffers are collected in time. On failure the mapping
+// is unmapped and false returned.
+static bool mapping_buffer(napi_env env, char *area, size_t length, size_t mapped, napi_value *result) {
+  if (napi_create_external_buffer(env, length, area, free_chunk, (void *)(uintptr_t)mapped, result) != napi_ok) {
+    munmap(area, mapped);
+    return false;
+  }
+  napi_adjust_external_memory(env, (int64_t)mapped, NULL);
+  return true;
+}
+
 static void chunk_read_complete(napi_env env, napi_status status, void *data) {
   chunk_read *job = data;
   napi_value result;
   if (status != napi_ok && !job->err) job->err = ECANCELED;
-  if (!job->err && napi_create_external_buffer(env, job->got, job->bytes, free_chunk, (void *)(uintptr_t)job->mapped, &result) != napi_ok) {
-    job->err = ENOMEM;
-  }
+  if (job->err && job->bytes) munmap(job->bytes, job->mapped);
+  if (!job->err && !mapping_buffer(env, job->bytes, job->got, job->mapped, &result)) job->err = ENOMEM;
   if (job->err) {
-    if (job->bytes) munmap(job->bytes, job->mapped);
     char text[128];
     snprintf(text, sizeof text, "%s, read", strerror(job->err));
     throw_system_error(env, job->err, text, "read", NULL);
     napi_get_and_clear_last_exception(env, &result);
     napi_reject_deferred(env, job->deferred, result);
   } else {
-    // V8 learns of the mapping, so that garbage chunks are collected in time.
-    napi_adjust_external_memory(env, (int64_t)job->mapped, NULL);
     napi_resolve_deferred(env, job->deferred, result);
   }
   napi_delete_async_work(env, job->work);
@@ -281,6 +289,27 @@ static void chunk_read_complete(napi_env env, napi_status status, void *data) {
 }
 
 #define CHUNK_MAX (64 << 20)
+
+static napi_value read_chunk(napi_env env, napi_callback_info info) {
+  static const char usage[] = "readChunk(fd: number, position: number, length: number): length from 1 to 64 MiB";
+  size_t argc = 3;
+  napi_value argv[3];
+  int32_t fd = -1;
+  int64_t position = -1, length = 0;
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  if (argc < 3 || napi_get_value_int32(env, argv[0], &fd) != napi_ok || napi_get_value_int64(env, argv[1], &position) != napi_ok
+      || napi_get_value_int64(env, argv[2], &length) != napi_ok || fd < 0 || position < 0 || length < 1 || length > CHUNK_MAX) {
+    napi_throw_type_error(env, NULL, usage);
+    return NULL;
+  }
+  chunk_read *job = calloc(1, sizeof *job);
+  if (!job) {
+    napi_throw_error(env, NULL, "readChunk: out of memory");
+    return NULL;
+  }
+  job->fd = fd, job->position = position, job->length = (size_t)length;
+  return queue_promised_work(env, "berth:readChunk", chunk_read_execute, chunk_read_complete, job, &job->work, &job->deferred);
+}
 
 // hugeBuffer(length): a Buffer over a fresh huge-page mapping of at least `length`
 // bytes (whole huge pages: the Buffer spans the mapping), populated, unmapped with the
@@ -298,38 +327,11 @@ static napi_value huge_buffer(napi_env env, napi_callback_info info) {
   size_t size = (size_t)length;
   char *area = map_huge(&size);
   if (area == MAP_FAILED) return throw_errno(env, errno, "mmap", "");
-  if (napi_create_external_buffer(env, size, area, free_chunk, (void *)(uintptr_t)size, &result) != napi_ok) {
-    munmap(area, size);
+  if (!mapping_buffer(env, area, size, size, &result)) {
     napi_throw_error(env, NULL, "hugeBuffer: V8 refused the buffer");
     return NULL;
   }
-  napi_adjust_external_memory(env, (int64_t)size, NULL);
   return result;
-}
-
-static napi_value read_chunk(napi_env env, napi_callback_info info) {
-  static const char usage[] = "readChunk(fd: number, position: number, length: number): length from 1 to 64 MiB";
-  size_t argc = 3;
-  napi_value argv[3], promise, name;
-  int32_t fd = -1;
-  int64_t position = -1, length = 0;
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  if (argc < 3 || napi_get_value_int32(env, argv[0], &fd) != napi_ok || napi_get_value_int64(env, argv[1], &position) != napi_ok
-      || napi_get_value_int64(env, argv[2], &length) != napi_ok || fd < 0 || position < 0 || length < 1 || length > CHUNK_MAX) {
-    napi_throw_type_error(env, NULL, usage);
-    return NULL;
-  }
-  chunk_read *job = calloc(1, sizeof *job);
-  if (!job) {
-    napi_throw_error(env, NULL, "readChunk: out of memory");
-    return NULL;
-  }
-  job->fd = fd, job->position = position, job->length = (size_t)length;
-  napi_create_promise(env, &job->deferred, &promise);
-  napi_create_string_utf8(env, "berth:readChunk", NAPI_AUTO_LENGTH, &name);
-  napi_create_async_work(env, NULL, name, chunk_read_execute, chunk_read_complete, job, &job->work);
-  napi_queue_async_work(env, job->work);
-  return promise;
 }
 
 NAPI_MODULE_INIT() {

@@ -551,7 +551,7 @@ static bool arg_typed(napi_env env, napi_value v, napi_typedarray_type want, voi
 static napi_value js_read_files(napi_env env, napi_callback_info info) {
   static const char usage[] = "readFiles(paths: string[], target: Buffer, spans: Float64Array, got: Uint32Array, crcs: Buffer)";
   size_t argc = 5;
-  napi_value argv[5], promise, name;
+  napi_value argv[5];
   void *target, *spans, *got, *crcs;
   size_t target_len, spans_count, got_count, crcs_len;
   uint32_t count = 0;
@@ -585,11 +585,7 @@ static napi_value js_read_files(napi_env env, napi_callback_info info) {
   }
   // The buffers stay referenced (alive) until the work completes.
   for (int i = 0; i < 3; i++) napi_create_reference(env, argv[i == 0 ? 1 : i + 2], 1, &batch->refs[i]);
-  napi_create_promise(env, &batch->deferred, &promise);
-  napi_create_string_utf8(env, "berth:readFiles", NAPI_AUTO_LENGTH, &name);
-  napi_create_async_work(env, NULL, name, read_batch_execute, read_batch_complete, batch, &batch->work);
-  napi_queue_async_work(env, batch->work);
-  return promise;
+  return queue_promised_work(env, "berth:readFiles", read_batch_execute, read_batch_complete, batch, &batch->work, &batch->deferred);
 }
 
 static napi_value init(napi_env env, napi_value exports) {
