@@ -11,43 +11,43 @@
 import type { ResolvedPath } from './apply-confine.js';
 
 export class ContentPaths {
-  /** Recorded, not yet indexed: full path, parent directory, links (or undefined), repeated. */
-  private pending: Array<string | string[] | undefined> = [];
-  private files: Set<string> | undefined;
-  private dirs: Set<string> | undefined;
+  /**
+   * Recorded, not yet indexed: full path, parent directory, links (or undefined), repeated.
+   * Undefined once the sets hold everything.
+   */
+  private pending: Array<string | string[] | undefined> | undefined = [];
+  private readonly files = new Set<string>();
+  private readonly dirs = new Set<string>();
 
   /** `root`: the layer root, above which no directory is recorded. */
   constructor(private readonly root: string) {}
 
   /** Records the file `resolved` names, with its directories and links. */
   add(resolved: ResolvedPath): void {
-    if (this.files) this.index(resolved.full, resolved.parent, resolved.links);
-    else this.pending.push(resolved.full, resolved.parent, resolved.links);
+    if (this.pending) this.pending.push(resolved.full, resolved.parent, resolved.links);
+    else this.index(resolved.full, resolved.parent, resolved.links);
   }
 
   /** Whether `path` is a recorded file, or a directory or link above one. */
   has(path: string): boolean {
-    if (!this.files) {
-      this.files = new Set();
-      this.dirs = new Set();
-      const pending = this.pending;
-      this.pending = [];
+    const pending = this.pending;
+    if (pending) {
+      this.pending = undefined;
       for (let i = 0; i < pending.length; i += 3) {
         this.index(pending[i] as string, pending[i + 1] as string, pending[i + 2] as string[] | undefined);
       }
     }
-    return this.files.has(path) || this.dirs!.has(path);
+    return this.files.has(path) || this.dirs.has(path);
   }
 
   private index(full: string, parent: string, links: string[] | undefined): void {
-    this.files!.add(full);
+    this.files.add(full);
     this.addDirectories(parent);
     if (links) for (const link of links) this.addDirectories(link);
   }
 
   /** `path` and the directories above it, up to the root. */
   private addDirectories(path: string): void {
-    const dirs = this.dirs!;
-    for (let dir = path; dir.length > this.root.length && !dirs.has(dir); dir = dir.slice(0, dir.lastIndexOf('/'))) dirs.add(dir);
+    for (let dir = path; dir.length > this.root.length && !this.dirs.has(dir); dir = dir.slice(0, dir.lastIndexOf('/'))) this.dirs.add(dir);
   }
 }
