@@ -320,18 +320,18 @@ export interface CreateStorageLayerOptions extends CallOptions {
 }
 
 /**
- * The `Store` of seed 002 in TypeScript's shape: the thing a call is about
- * first (an ID, name or prefix; a diff stream), then one options object
- * whose fields are all optional. Every method is async because every one may
- * wait for a lock held by another process; every one takes `signal`.
- */
-/**
  * A layer's tar (compressed or not) for putLayer, stageLayer and applyDiff: a stream, or the path
  * of a file, which Berth then reads itself in 2 MiB huge-page chunks (faster than a stream from
  * fs.createReadStream on machines where touching fresh memory is dear).
  */
 export type LayerDiff = Readable | string;
 
+/**
+ * The `Store` of seed 002 in TypeScript's shape: the thing a call is about
+ * first (an ID, name or prefix; a diff: a stream or a file's path), then one
+ * options object whose fields are all optional. Every method is async because
+ * every one may wait for a lock held by another process; every one takes `signal`.
+ */
 export interface Store {
   readonly runRoot: string;
   readonly graphRoot: string;
