@@ -43,8 +43,15 @@ export interface WriterCalls {
   entry(header: TarHeader): void;
   data(bytes: Buffer, start: number, end: number): void;
   entryEnd(): void;
+  /**
+   * Optional: writes whole entries straight from the batch, starting at `cursor` = [number index
+   * of an entry, string index of its name], and moves the cursor past them; false when it wrote
+   * none (the entry then comes through `entry`). See LayerWriter.smallFiles.
+   */
+  smallFiles?(numbers: Float64Array, strings: string[], bytes: Buffer, cursor: Float64Array): boolean;
 }
 
+// The layout is read by native code too: the xattr addon's createFiles (keep the two in step).
 const OP_ENTRY = 0;
 const OP_DATA = 1;
 const OP_END = 2;
@@ -182,9 +189,19 @@ export function replayBatch(batch: WriterBatch, target: WriterCalls): void {
   const n = batch.numbers;
   const strings = batch.strings;
   const bytes = Buffer.from(batch.bytes.buffer, batch.bytes.byteOffset, batch.bytes.byteLength);
+  const cursor = target.smallFiles ? new Float64Array(2) : undefined;
   let i = 0;
   let s = 0;
   while (i < n.length) {
+    if (cursor && n[i] === OP_ENTRY) {
+      cursor[0] = i;
+      cursor[1] = s;
+      if (target.smallFiles?.(n, strings, bytes, cursor)) {
+        i = cursor[0] as number;
+        s = cursor[1] as number;
+        continue;
+      }
+    }
     const op = n[i++];
     if (op === OP_DATA) {
       const offset = n[i++] as number;

@@ -73,6 +73,9 @@ function tracked(job: Job): Parameters<typeof replayBatch>[1] {
       writer.entryEnd();
       job.currentName = undefined;
     },
+    smallFiles(numbers, strings, bytes, cursor) {
+      return writer.smallFiles(numbers, strings, bytes, cursor);
+    },
   };
 }
 

@@ -8,6 +8,10 @@
 // its target). Measured for 10,000 2 KB files on tmpfs (open, write, fchown,
 // fchmod, futimes, close): sync 180-260 ms, fs.promises with 64 files in flight
 // 680-860 ms, one native createFile call per file 130-200 ms (used for small files).
+// Runs of small files in one directory go to the addon in one createFiles call
+// (smallFiles): for the applydiff bench's 30,000-file layer the writer thread,
+// the apply's critical path, spent ~0.1 s less in JS and GC, and the tmpfs apply
+// went from 1.46x to 1.22x of `tar -xf` (best of 5).
 
 import {
   closeSync, fchmodSync, fchownSync, futimesSync, ftruncateSync, linkSync, lchownSync, chmodSync,
@@ -122,6 +126,19 @@ class ScratchBuffer {
  */
 const SMALL_FILE_MAX = 1 << 20;
 
+/**
+ * Small files that follow in one directory: the directory part (slash included) of the name of
+ * the last one the writer resolved, as given (`./usr/lib/` of `./usr/lib/libc.so`), and what the
+ * resolver made of it. Further files named so are written by smallFiles.
+ */
+interface FileRun {
+  prefix: string;
+  /** The directory's host path with a trailing slash. */
+  fullPrefix: string;
+  parent: string;
+  links: string[] | undefined;
+}
+
 interface OpenFile {
   fd: number;
   header: TarHeader;
@@ -147,8 +164,13 @@ export class LayerWriter {
   private readonly content: ContentPaths;
   /** The entry being written, for messages. */
   private entryName = '';
-  /** The directory small files were last created in, open for createFile. */
-  private directory: { path: string; fd: number } | undefined;
+  /**
+   * The directory small files were last created in, open for createFile, with the run of files
+   * smallFiles may add to it. Closed when anything is removed, as the resolver forgets then.
+   */
+  private directory: { path: string; fd: number; run?: FileRun } | undefined;
+  /** smallFiles' per-file flags from createFiles (reused). */
+  private readonly hadContent = new Uint8Array(1024);
 
   constructor(root: string, private readonly options: LayerWriterOptions) {
     this.resolver = new RootResolver(root);
@@ -283,6 +305,28 @@ export class LayerWriter {
   }
 
   /**
+   * Writes the small files that follow at `cursor` in a batch (see WriterCalls.smallFiles) with one
+   * native call, while they are regular files of the directory the last small file went into, with
+   * names as plain as its name was: what entry() and writePending would do for each, without a
+   * header object or a path resolution per file. An entry it leaves (another directory, something
+   * in the way, any failure) comes through entry(), which deals with it or reports it.
+   */
+  smallFiles(numbers: Float64Array, strings: string[], bytes: Buffer, cursor: Float64Array): boolean {
+    const directory = this.directory;
+    const run = directory?.run;
+    if (!run) return false;
+    const first = cursor[1] as number;
+    const count = xattrAddon.createFiles(directory.fd, numbers, strings, bytes, cursor, run.prefix, SMALL_FILE_MAX,
+      this.options.ignoreChownErrors ?? false, this.hadContent);
+    for (let k = 0; k < count; k++) {
+      const full = run.fullPrefix + (strings[first + 2 * k] as string).slice(run.prefix.length);
+      this.unpacked?.add(full);
+      if (this.hadContent[k]) this.content.addFile(full, run.parent, run.links);
+    }
+    return count > 0;
+  }
+
+  /**
    * Copies the content collected for an unfinished small file: the buffers passed to `data` may
    * be reused for later input once this returns.
    */
@@ -349,6 +393,24 @@ export class LayerWriter {
     this.recordOverrideStat(resolved.fsFull, header);
     this.unpacked?.add(resolved.full);
     if (end > start) this.content.add(resolved);
+    if (this.directory) this.directory.run = this.runAfter(header.name, resolved);
+  }
+
+  /**
+   * The run of files that may follow `name`, just created as `resolved`: when its last
+   * component is a plain name as given (the resolver took the directory part as it was: see
+   * RootResolver.resolve) and nothing calls for per-file work createFiles does not do (force_mask's
+   * xattr, names that are not UTF-8).
+   */
+  private runAfter(name: string, resolved: ResolvedPath): FileRun | undefined {
+    const slash = name.lastIndexOf('/');
+    const base = name.slice(slash + 1);
+    if (base !== resolved.base || base === '.' || base === '..' || this.options.forceMask !== undefined || typeof resolved.fsFull !== 'string') {
+      return undefined;
+    }
+    const prefix = name.slice(0, slash + 1);
+    if (this.directory?.run?.prefix === prefix) return this.directory.run;
+    return { prefix, fullPrefix: resolved.full.slice(0, resolved.full.length - base.length), parent: resolved.parent, links: resolved.links };
   }
 
   /**

@@ -24,8 +24,13 @@ export class ContentPaths {
 
   /** Records the file `resolved` names, with its directories and links. */
   add(resolved: ResolvedPath): void {
-    if (this.pending) this.pending.push(resolved.full, resolved.parent, resolved.links);
-    else this.index(resolved.full, resolved.parent, resolved.links);
+    this.addFile(resolved.full, resolved.parent, resolved.links);
+  }
+
+  /** Records the file `full` in the directory `parent`, reached through `links`. */
+  addFile(full: string, parent: string, links: string[] | undefined): void {
+    if (this.pending) this.pending.push(full, parent, links);
+    else this.index(full, parent, links);
   }
 
   /** Whether `path` is a recorded file, or a directory or link above one. */

@@ -32,6 +32,17 @@ export interface XattrAddon {
   createFile(dirFd: number, name: FsName, content: Buffer, start: number, end: number, mode: number, uid: number, gid: number,
     atime: number, mtime: number, ignoreChownErrors: boolean): void;
   /**
+   * createFile for the run of small regular files that follows in a writer batch (layout in
+   * apply-worker-protocol.ts) from `cursor` = [number index of an entry, string index of its
+   * name], while each is named `prefix` + one plain component (no whiteout, UTF-8), has no xattrs,
+   * is not sparse, has at most `maxSize` bytes, all in the batch. Stops at the first other entry
+   * or the first failure of any kind, leaving it to the caller; moves `cursor` past the files
+   * written and returns their count (at most hadContent.length); hadContent[k] is 1 when file k
+   * had content.
+   */
+  createFiles(dirFd: number, numbers: Float64Array, strings: string[], bytes: Buffer, cursor: Float64Array, prefix: string,
+    maxSize: number, ignoreChownErrors: boolean, hadContent: Uint8Array): number;
+  /**
    * On the libuv threadpool: reads file i (O_NOFOLLOW) into `target` at `spans[2i]`, up to
    * `spans[2i+1]` bytes; `got[i]` gets the bytes read and `crcs[8i…8i+8]` the running CRC-64.
    * Rejects with a Node-style error for the first file that cannot be opened or read.

@@ -280,6 +280,64 @@ describe('applyLayer whiteouts in delete format (vfs on a copy of the parent)', 
   });
 });
 
+// After the first small file of a directory, the writer creates the files that follow in it with
+// one native call per run (LayerWriter.smallFiles); these cases start such runs and then break them.
+describe('applyLayer writes runs of small files of one directory natively, as entry by entry', () => {
+  it('with each file\'s content, mode bits, owner, times (atime when later than mtime) and tar-split', async () => {
+    const tar = new TarBuilder().dir('d');
+    for (let i = 0; i < 200; i++) {
+      tar.file(`d/f${i}`, i % 7 === 0 ? '' : { size: 1 + i * 37, seed: i }, {
+        mode: [0o644, 0o4755, 0o2750, 0o600][i % 4], uid: i % 3 === 0 ? 1000 + i : 0, gid: i % 5, mtime: 1600000000 + i,
+        ...(i % 10 === 1 ? { pax: { atime: String(1700000000 + i) } } : {}),
+      });
+    }
+    const bytes = tar.toBuffer();
+    const { dir, tarSplit } = await apply(bytes, 'overlay');
+    for (let i = 0; i < 200; i++) {
+      const stats = lstatSync(join(dir, `d/f${i}`));
+      assert.equal(stats.mode & 0o7777, [0o644, 0o4755, 0o2750, 0o600][i % 4], `mode of f${i}`);
+      assert.deepEqual([stats.uid, stats.gid], [i % 3 === 0 ? 1000 + i : 0, i % 5], `owner of f${i}`);
+      assert.equal(stats.mtimeMs, (1600000000 + i) * 1000, `mtime of f${i}`);
+      assert.equal(stats.atimeMs, (i % 10 === 1 ? 1700000000 + i : 1600000000 + i) * 1000, `atime of f${i}`);
+      assert.equal(stats.size, i % 7 === 0 ? 0 : 1 + i * 37, `size of f${i}`);
+    }
+    assert.equal(sha256(await readAll(tarSplitReplay(tarSplit, dir))), sha256(bytes));
+  });
+
+  it('through the symlink that replaced the run\'s directory, not into the removed directory', async () => {
+    // The empty files may be removed with their directory; the files after the link go to its target.
+    const tar = new TarBuilder().file('x/e1', '').file('x/e2', '').file('x/e3', '').dir('target')
+      .symlink('x', 'target').file('x/f1', 'one').file('x/f2', 'two').toBuffer();
+    const { dir } = await apply(tar, 'overlay');
+    assert.equal(readlinkSync(join(dir, 'x')), 'target');
+    assert.deepEqual(readdirSync(join(dir, 'target')).sort(), ['f1', 'f2']);
+    assert.equal(readFileSync(join(dir, 'target/f2'), 'utf8'), 'two');
+  });
+
+  it('replacing a file of the parent layer in the way, and refusing to remove one the run wrote', async () => {
+    const replacing = new TarBuilder().file('d/a', '').file('d/b', '').file('d/c', 'new c').file('d/e', '').toBuffer();
+    const { dir } = await apply(replacing, 'delete', (d) => {
+      mkdirSync(join(d, 'd'));
+      writeFileSync(join(d, 'd/c'), 'old c');
+    });
+    assert.deepEqual(readdirSync(join(dir, 'd')).sort(), ['a', 'b', 'c', 'e']);
+    assert.equal(readFileSync(join(dir, 'd/c'), 'utf8'), 'new c');
+    const refused = new TarBuilder().file('d/a', '1').file('d/b', '2').file('d/c', '3').whiteout('d/b').toBuffer();
+    await assert.rejects(apply(refused, 'delete'), (err) => err instanceof ArchiveError && err.code === 'bad-tar' && /would remove "d\/b"/.test(err.message));
+  });
+
+  it('leaving whiteouts and names that are not UTF-8 to the entry-by-entry writer', async () => {
+    const latin1 = (s: string): string => decodeFileName(Buffer.from(s, 'latin1'));
+    const tar = new TarBuilder().file('d/a', '').file('d/b', '').file('d/.wh.a', '').file(latin1('d/caf\xe9'), 'x')
+      .file(latin1('d/caf\xe8'), 'y').file('d/z', 'z').toBuffer();
+    const { dir, tarSplit } = await apply(tar, 'delete');
+    const names = readdirSync(join(dir, 'd'), { encoding: 'buffer' }).map((n) => n.toString('latin1')).sort();
+    assert.deepEqual(names, ['b', 'caf\xe8', 'caf\xe9', 'z']);
+    assert.equal(readFileSync(Buffer.from(`${dir}/d/caf\xe8`, 'latin1'), 'utf8'), 'y');
+    assert.equal(sha256(await readAll(tarSplitReplay(tarSplit, dir))), sha256(tar));
+  });
+});
+
 describe('applyLayer with force_mask', () => {
   it('gives files and directories the forced mode and keeps owner and mode in user.containers.override_stat', async () => {
     const dir = join(work, 'force-mask');
