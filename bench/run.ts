@@ -33,6 +33,8 @@ async function main(): Promise<void> {
     const floor = await bundleFloor(temp.dir, rootfs);
 
     const runBerth = () => timeCommand(process.execPath, berthArgs);
+    // What any Node CLI pays before its first line (here with this environment's NODE_OPTIONS and NODE_EXTRA_CA_CERTS, if set).
+    const runNode = () => timeCommand(process.execPath, ['-e', '0']);
     const runPodman = () => timeCommand('podman', podmanArgs, { env: pod.env });
     // One untimed run each warms caches (and podman's first-run setup).
     await runBerth();
@@ -40,8 +42,9 @@ async function main(): Promise<void> {
     await floor.conmonCrun();
     await floor.bareCrun();
 
-    const samples = { berth: [] as number[], podman: [] as number[], conmon: [] as number[], crun: [] as number[] };
+    const samples = { berth: [] as number[], podman: [] as number[], conmon: [] as number[], crun: [] as number[], node: [] as number[] };
     for (let i = 0; i < RUNS; i++) {
+      samples.node.push(await runNode());
       samples.berth.push(await runBerth());
       samples.podman.push(await runPodman());
       samples.conmon.push(await floor.conmonCrun());
@@ -53,14 +56,20 @@ async function main(): Promise<void> {
       conmon: await timeMs(() => Promise.all(Array.from({ length: PARALLEL }, floor.conmonCrun))),
     };
 
-    const m = { berth: median(samples.berth), podman: median(samples.podman), conmon: median(samples.conmon), crun: median(samples.crun) };
+    const m = {
+      berth: median(samples.berth), podman: median(samples.podman), conmon: median(samples.conmon), crun: median(samples.crun), node: median(samples.node),
+    };
     console.log(`busybox true, median of ${RUNS} interleaved runs (store on ${temp.dir})`);
     printTable(['what', 'median', 'ratio to podman', 'above conmon+crun'], [
       ['berth run --rm (CLI process)', formatMs(m.berth), formatRatio(m.berth / m.podman), formatMs(m.berth - m.conmon)],
       ['podman run --rm (crun)', formatMs(m.podman), '1.00x', formatMs(m.podman - m.conmon)],
       ['conmon + crun, driven in-process', formatMs(m.conmon), formatRatio(m.conmon / m.podman), '-'],
       ['bare crun run of the bundle', formatMs(m.crun), formatRatio(m.crun / m.podman), '-'],
+      ['node -e 0 (start of any Node CLI)', formatMs(m.node), formatRatio(m.node / m.podman), '-'],
     ]);
+    if (process.env.NODE_EXTRA_CA_CERTS) {
+      console.log('NODE_EXTRA_CA_CERTS is set: Node parses those certificates at every start, before any of the CLI runs');
+    }
     console.log(`${PARALLEL} containers started in parallel (wall time for all)`);
     printTable(['what', 'wall', 'ratio to podman'], [
       ['berth run --rm', formatMs(parallel.berth), formatRatio(parallel.berth / parallel.podman)],
