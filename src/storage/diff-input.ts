@@ -1,7 +1,7 @@
 // The diff a layer call is given (LayerDiff), as the stream the appliers read.
 
 import type { Readable } from 'node:stream';
-import { FileChunkStream } from '../util/index.js';
+import { openFileChunks } from '../util/index.js';
 import type { LayerDiff } from './types.js';
 
 /**
@@ -10,7 +10,7 @@ import type { LayerDiff } from './types.js';
  */
 export async function withDiffStream<T, D extends LayerDiff | undefined>(diff: D, use: (stream: Exclude<D, string>) => Promise<T>): Promise<T> {
   if (typeof diff !== 'string') return use(diff as Exclude<D, string>);
-  const stream = await FileChunkStream.open(diff);
+  const stream = await openFileChunks(diff);
   try {
     return await use(stream as Readable as Exclude<D, string>);
   } finally {

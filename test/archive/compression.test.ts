@@ -10,7 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import { ArchiveError, applyLayer, Compression, createCompressor, createDecompressor, detectCompression, openDecompressed } from '../../src/archive/index.js';
 import { ImageError } from '../../src/image/index.js';
 import { VerifyingStream } from '../../src/image/transports/index.js';
-import { FileChunkStream } from '../../src/util/index.js';
+import { openFileChunks } from '../../src/util/index.js';
 import { runToolOk } from '../helpers/run-tool.js';
 import { readAll } from '../helpers/streams.js';
 import { TarBuilder } from '../helpers/tar-builder.js';
@@ -88,7 +88,7 @@ describe('compression', () => {
     writeFileSync(file, (await compressWithTool(Compression.Gzip, tar)).subarray(0, 100));
     const verified = new VerifyingStream({ digest: sha256(tar), size: 5000 });
     verified.on('error', () => { /* seen through the decompressed stream */ });
-    (await FileChunkStream.open(file)).pipe(verified);
+    (await openFileChunks(file)).pipe(verified);
     const { stream } = await openDecompressed(verified);
     await assert.rejects(readAll(stream), (err) => err instanceof ImageError && err.code === 'blob-size-mismatch');
   });

@@ -8,7 +8,7 @@ import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
-import { FileChunkStream } from '../../src/util/index.js';
+import { openFileChunks, type FileChunkStream } from '../../src/util/index.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'berth-chunks-'));
 const CHUNK = 2 << 20;
@@ -31,7 +31,7 @@ describe('FileChunkStream', () => {
       const file = path.join(dir, `whole-${size}`);
       const content = randomBytes(size);
       writeFileSync(file, content);
-      assert.ok((await readAllOf(await FileChunkStream.open(file))).equals(content));
+      assert.ok((await readAllOf(await openFileChunks(file))).equals(content));
     });
   }
 
@@ -40,14 +40,14 @@ describe('FileChunkStream', () => {
     const content = randomBytes(5 * CHUNK);
     writeFileSync(file, content);
     for (const [start, end] of [[0, 0], [7, CHUNK + 6], [CHUNK, 3 * CHUNK - 1], [4 * CHUNK + 1, 9 * CHUNK]] as const) {
-      const got = await readAllOf(await FileChunkStream.open(file, { start, end }));
+      const got = await readAllOf(await openFileChunks(file, { start, end }));
       assert.ok(got.equals(content.subarray(start, end + 1)), `range ${start}-${end}`);
     }
   });
 
   test('a missing file fails with ENOENT naming it', async () => {
     const missing = path.join(dir, 'missing');
-    await assert.rejects(FileChunkStream.open(missing), (err: NodeJS.ErrnoException) => {
+    await assert.rejects(openFileChunks(missing), (err: NodeJS.ErrnoException) => {
       assert.equal(err.code, 'ENOENT');
       assert.equal(err.path, missing);
       return true;
@@ -55,7 +55,7 @@ describe('FileChunkStream', () => {
   });
 
   test('a directory fails with EISDIR naming it', async () => {
-    await assert.rejects(FileChunkStream.open(dir).then(readAllOf), (err: NodeJS.ErrnoException) => {
+    await assert.rejects(openFileChunks(dir).then(readAllOf), (err: NodeJS.ErrnoException) => {
       assert.equal(err.code, 'EISDIR');
       assert.match(err.message, new RegExp(dir));
       return true;
@@ -66,7 +66,7 @@ describe('FileChunkStream', () => {
     const file = path.join(dir, 'destroyed');
     writeFileSync(file, randomBytes(8 * CHUNK));
     const before = openDescriptors();
-    const stream = await FileChunkStream.open(file);
+    const stream = await openFileChunks(file);
     await new Promise((resolve) => stream.once('readable', resolve));
     stream.destroy();
     await new Promise((resolve) => stream.once('close', resolve));

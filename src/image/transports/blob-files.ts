@@ -8,7 +8,7 @@ import { rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { FileChunkStream, isErrno } from '../../util/index.js';
+import { isErrno, openFileChunks } from '../../util/index.js';
 import { ImageError } from '../errors.js';
 import type { BlobInfo } from './types.js';
 
@@ -50,7 +50,7 @@ export async function writeBlobFile(dir: string, stream: Readable, expected: Blo
  */
 export async function openBlobFile(path: string, digest: string): Promise<Readable> {
   try {
-    return await FileChunkStream.open(path);
+    return await openFileChunks(path);
   } catch (err) {
     throw isErrno(err, 'ENOENT') ? new ImageError('blob-unknown', `blob ${digest} is not in ${path}`, { digest, path }, { cause: err }) : err;
   }

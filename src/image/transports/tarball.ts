@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { Readable, Transform } from 'node:stream';
 import { Compression, openDecompressed } from '../../archive/index.js';
-import { FileChunkStream, goTimeNow, sha256Digest, streamChunks } from '../../util/index.js';
+import { goTimeNow, openFileChunks, sha256Digest, streamChunks } from '../../util/index.js';
 import { ImageError } from '../errors.js';
 import { applyConfigChanges, hostPlatform, OCI_CONFIG, OCI_LAYER_GZIP, OCI_LAYER_TAR, OCI_LAYER_ZSTD, OCI_MANIFEST, type ImageConfig, type PlatformChoice } from '../manifest/index.js';
 import type { BlobInfo, ImageReference, ImageSource, ManifestBytes } from './types.js';
@@ -49,7 +49,7 @@ export async function openTarballSource(path: string, options: TarballImageOptio
     async getBlob(info: BlobInfo): Promise<Readable> {
       if (info.digest === configInfo.digest) return Readable.from([configBytes]);
       if (info.digest !== layer.digest) throw new ImageError('blob-unknown', `blob ${info.digest} is not part of the tarball image`, { digest: info.digest });
-      const file = await FileChunkStream.open(path);
+      const file = await openFileChunks(path);
       return served ? file : (await openDecompressed(file)).stream;
     },
     async getSignatures(): Promise<Buffer[]> {
@@ -62,7 +62,7 @@ export async function openTarballSource(path: string, options: TarballImageOptio
 async function digestsOf(path: string): Promise<{ digest: string; size: number; compression: Compression; diffId: string; diffSize: number }> {
   const raw = createHash('sha256');
   let size = 0;
-  const counted = (await FileChunkStream.open(path)).pipe(new Transform({
+  const counted = (await openFileChunks(path)).pipe(new Transform({
     transform(chunk: Buffer, _encoding, callback) {
       raw.update(chunk);
       size += chunk.length;
