@@ -541,6 +541,9 @@ static napi_value js_create_files(napi_env env, napi_callback_info info) {
   uint8_t *had_content = had_data;
   uint32_t string_count = 0;
   napi_get_array_length(env, argv[2], &string_count);
+  if (!(cursor[0] >= 0 && cursor[0] <= (double)count_numbers && cursor[1] >= 0 && cursor[1] <= (double)string_count)) {
+    return throw_type(env, usage);
+  }
   size_t i = (size_t)cursor[0];
   uint32_t s = (uint32_t)cursor[1];
   uint32_t written = 0;
@@ -553,16 +556,17 @@ static napi_value js_create_files(napi_env env, napi_callback_info info) {
     }
     // Content: consecutive OP_DATA ranges, adjacent in `bytes`, then OP_END, all in this batch.
     size_t j = i + ENTRY_NUMBERS;
-    double from = -1, to = -1;
-    while (j + 3 <= count_numbers && n[j] == OP_DATA) {
-      if (from < 0) from = to = n[j + 1];
-      if (n[j + 1] != to) break;
+    double from = 0, to = 0;
+    bool ranges = true;
+    for (bool first = true; j + 3 <= count_numbers && n[j] == OP_DATA; j += 3, first = false) {
+      if (first) from = to = n[j + 1];
+      if (!(n[j + 1] == to && to >= 0 && n[j + 2] >= 0)) {
+        ranges = false;
+        break;
+      }
       to += n[j + 2];
-      j += 3;
     }
-    if (j >= count_numbers || n[j] != OP_END) break;
-    if (from < 0) from = to = 0;
-    if (to - from != size || to > (double)bytes_len) break;
+    if (!ranges || j >= count_numbers || n[j] != OP_END || to - from != size || to > (double)bytes_len) break;
     napi_value item;
     size_t name_len = 0;
     if (napi_get_element(env, argv[2], s, &item) != napi_ok

@@ -122,6 +122,15 @@ describe('createFiles', () => {
     assert.deepEqual(names, ['a']);
   });
 
+  it('refuses a cursor outside the batch', () => {
+    const batch = batchOf([{ name: 'a' }]);
+    const bytes = Buffer.from(batch.bytes.buffer, batch.bytes.byteOffset, batch.bytes.byteLength);
+    for (const cursor of [[-1, 0], [0, -2], [batch.numbers.length + 1, 0], [0, batch.strings.length + 1], [NaN, 0]]) {
+      assert.throws(() => xattrAddon.createFiles(0, batch.numbers, batch.strings, bytes, new Float64Array(cursor), '', 1 << 20, false, new Uint8Array(4)),
+        TypeError, `cursor ${cursor}`);
+    }
+  });
+
   it('writes no more files than hadContent has room for', () => {
     const batch = batchOf(Array.from({ length: 10 }, (_, i) => ({ name: `f${i}`, content: String(i) })));
     const { count, cursor, names } = create(batch, '', { capacity: 4 });
