@@ -11,7 +11,7 @@
 // Runs of small files in one directory go to the addon in one createFiles call
 // (smallFiles): for the applydiff bench's 30,000-file layer the writer thread,
 // the apply's critical path, spent ~0.1 s less in JS and GC, and the tmpfs apply
-// went from 1.46x to 1.22x of `tar -xf` (best of 5).
+// went from 1.46x to 1.22-1.41x of `tar -xf` (four bench runs, best of 5 each).
 
 import {
   closeSync, fchmodSync, fchownSync, futimesSync, ftruncateSync, linkSync, lchownSync, chmodSync,
