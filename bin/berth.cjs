@@ -107,38 +107,62 @@ function readCodeCache(bundle, name, addon = textfileAddon()) {
 }
 
 /**
- * A reader that went away (`berth storage layers | head -1`) ends the command
- * quietly, as SIGPIPE ends the Go CLI. The handler goes on process.stdout when
- * something first looks it up: the getter builds the stream and loads
- * node:stream (~2-4 ms here), which verbs that print nothing never pay.
+ * process.stdout and process.stderr as built so far: their getters build each
+ * stream when something first looks it up (stdout's loads node:stream, ~2-4 ms
+ * here), which verbs that print nothing, or print through fs.writeSync, never pay.
  */
-function endQuietlyOnEpipe() {
-  const { get, enumerable } = Object.getOwnPropertyDescriptor(process, 'stdout');
-  let stdout;
-  Object.defineProperty(process, 'stdout', {
-    configurable: true,
-    enumerable,
-    get() {
-      if (!stdout) {
-        stdout = get.call(process);
-        stdout.on('error', (err) => {
-          if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-          throw err;
-        });
-      }
-      return stdout;
-    },
-  });
+const builtStreams = [];
+
+/**
+ * Records each standard stream when it is built; stdout also gets the handler
+ * by which a reader that went away (`berth storage layers | head -1`) ends the
+ * command quietly, as SIGPIPE ends the Go CLI.
+ */
+function watchStandardStreams() {
+  for (const name of ['stdout', 'stderr']) {
+    const { get, enumerable } = Object.getOwnPropertyDescriptor(process, name);
+    let stream;
+    Object.defineProperty(process, name, {
+      configurable: true,
+      enumerable,
+      get() {
+        if (!stream) {
+          stream = get.call(process);
+          builtStreams.push(stream);
+          if (name === 'stdout') {
+            stream.on('error', (err) => {
+              if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+              throw err;
+            });
+          }
+        }
+        return stream;
+      },
+    });
+  }
+}
+
+/**
+ * Ends the process with `code` once the command is done. When nothing it wrote
+ * is still queued, it exits at once: Node's orderly teardown of the heap after
+ * the last callback cost each command ~3-5 ms here, and a resolved main() has
+ * nothing left running that the process must wait for (containers it started
+ * run under conmon, not under this process). Output still queued to a slow
+ * pipe keeps the process until it is written.
+ */
+function finish(code) {
+  process.exitCode = code;
+  if (builtStreams.every((stream) => stream.writableLength === 0)) process.exit(code);
 }
 
 async function run() {
-  endQuietlyOnEpipe();
+  watchStandardStreams();
   const argv = process.argv.slice(2);
   const which = argv[0] === 'storage' ? 'storage' : 'program';
   const bundle = BUNDLES[which];
   const addon = textfileAddon();
   const { cli } = loadCli(bundle, readCodeCache(bundle, VERB_CACHES[which][verbOf(argv)], addon), addon);
-  process.exitCode = await cli.main(argv);
+  finish(await cli.main(argv));
 }
 
 if (require.main === module) {

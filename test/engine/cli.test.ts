@@ -193,6 +193,17 @@ describe('berth container verbs (bin/berth.cjs)', () => {
     await ok('rm', 'small-log');
   });
 
+  it('logs to a reader slower than the output: every byte arrives before the command ends', async () => {
+    // 300,000 bytes: far more than a pipe holds, so most of it is still queued in
+    // process.stdout when the verb returns, and the process must not exit before it is written.
+    await ok('run', '--name', 'chatty', 'busybox', '/bin/sh', '-c', 'yes 12345 | head -n 50000');
+    const logs = [BERTH_BIN, '--root', fx.temp.graphRoot, '--runroot', fx.temp.runRoot, '--storage-driver', 'overlay', 'logs', 'chatty'];
+    const command = `'${process.execPath}' ${logs.map((arg) => `'${arg}'`).join(' ')} | { sleep 0.5; wc -c; }; echo "\${PIPESTATUS[0]}"`;
+    const result = await runTool('bash', ['-c', command]);
+    assert.equal(result.stdout.toString().split(/\s+/).join(' ').trim(), '300000 0');
+    await ok('rm', 'chatty');
+  });
+
   it('run options reach the container: -u, -w, -e, --hostname, -v, --tmpfs, --read-only, --device, --sysctl, --cap-drop, --network none, --entrypoint', async () => {
     const hostDir = join(fx.temp.dir, 'shared');
     mkdirSync(hostDir, { recursive: true });
