@@ -2,7 +2,7 @@
 // as Go's archive.ChangesDirs reports them: the vfs driver and overlay's naive path.
 
 import { lstatSync } from 'node:fs';
-import path from 'node:path';
+import { join, posix } from 'node:path';
 import type { BigIntStats } from 'node:fs';
 import { fsPath, readdirNamesSync } from '../util/index.js';
 import { IdMappings } from '../idmap/index.js';
@@ -87,10 +87,10 @@ function ownerChanged(a: BigIntStats, b: BigIntStats, mappings: TreeMappings): b
 
 /** One tree alone (no parent layer): every entry is registered. */
 async function collect(dir: string, node: FileNode, rel: string, pacer: WalkPacer): Promise<void> {
-  for (const name of readdirNamesSync(path.join(dir, rel))) {
-    const childRel = path.posix.join(rel, name);
-    const st = lstatSync(fsPath(path.join(dir, childRel)), { bigint: true });
-    const child = registerNode(node, name, st, path.join(dir, childRel));
+  for (const name of readdirNamesSync(join(dir, rel))) {
+    const childRel = posix.join(rel, name);
+    const st = lstatSync(fsPath(join(dir, childRel)), { bigint: true });
+    const child = registerNode(node, name, st, join(dir, childRel));
     await pacer.tick();
     if (st.isDirectory()) await collect(dir, child, childRel, pacer);
   }
@@ -106,18 +106,18 @@ async function collectPair(trees: TreePair, rel: string, oldStat: BigIntStats | 
   const oldIsDir = oldStat?.isDirectory() ?? false;
   const newIsDir = newStat?.isDirectory() ?? false;
   if (!oldIsDir && !newIsDir) return;
-  const oldNames = oldIsDir ? readdirNamesSync(path.join(oldTree.dir, rel)) : [];
-  const newNames = newIsDir ? readdirNamesSync(path.join(newTree.dir, rel)) : [];
+  const oldNames = oldIsDir ? readdirNamesSync(join(oldTree.dir, rel)) : [];
+  const newNames = newIsDir ? readdirNamesSync(join(newTree.dir, rel)) : [];
   const names = [...new Set([...oldNames, ...newNames])].sort(compareBytewise);
   const oldNode = lookUp(oldTree.root, rel);
   const newNode = lookUp(newTree.root, rel);
   for (const name of names) {
-    const childRel = path.posix.join(rel, name);
-    const oldChild = oldIsDir ? statIfExists(path.join(oldTree.dir, childRel), false) : null;
-    const newChild = newIsDir ? statIfExists(path.join(newTree.dir, childRel), false) : null;
+    const childRel = posix.join(rel, name);
+    const oldChild = oldIsDir ? statIfExists(join(oldTree.dir, childRel), false) : null;
+    const newChild = newIsDir ? statIfExists(join(newTree.dir, childRel), false) : null;
     if (oldChild !== null && newChild !== null && oldChild.ino === newChild.ino && oldChild.dev === newChild.dev) continue;
-    if (oldChild !== null && oldNode !== undefined) registerNode(oldNode, name, oldChild, path.join(oldTree.dir, childRel));
-    if (newChild !== null && newNode !== undefined) registerNode(newNode, name, newChild, path.join(newTree.dir, childRel));
+    if (oldChild !== null && oldNode !== undefined) registerNode(oldNode, name, oldChild, join(oldTree.dir, childRel));
+    if (newChild !== null && newNode !== undefined) registerNode(newNode, name, newChild, join(newTree.dir, childRel));
     await pacer.tick();
     await collectPair(trees, childRel, oldChild, newChild, pacer);
   }

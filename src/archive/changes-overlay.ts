@@ -2,7 +2,7 @@
 // archive.OverlayChanges reports them (the overlay driver's native path).
 
 import { lstatSync } from 'node:fs';
-import path from 'node:path';
+import { join, posix } from 'node:path';
 import type { BigIntStats } from 'node:fs';
 import { fsPath, readdirNamesSync } from '../util/index.js';
 import { ChangeKind, type Change } from './types.js';
@@ -35,10 +35,10 @@ class OverlayWalk {
   ) {}
 
   async descend(dir: string): Promise<void> {
-    const names = readdirNamesSync(path.join(this.upperDir, dir)).sort(compareBytewise);
+    const names = readdirNamesSync(join(this.upperDir, dir)).sort(compareBytewise);
     for (const name of names) {
-      const entry = path.posix.join(dir, name);
-      const st = lstatSync(fsPath(path.join(this.upperDir, entry)), { bigint: true });
+      const entry = posix.join(dir, name);
+      const st = lstatSync(fsPath(join(this.upperDir, entry)), { bigint: true });
       this.visit(entry, st);
       await this.pacer.tick();
       if (st.isDirectory()) await this.descend(entry);
@@ -69,13 +69,13 @@ class OverlayWalk {
   private deletedBy(entry: string, st: BigIntStats): boolean {
     if (isWhiteoutDevice(st)) return true;
     if (!st.isDirectory()) return false;
-    const opaque = readXattr(path.join(this.upperDir, entry), OVERLAY_OPAQUE_XATTR);
+    const opaque = readXattr(join(this.upperDir, entry), OVERLAY_OPAQUE_XATTR);
     if (opaque === null || opaque.length !== 1 || opaque[0] !== 0x79 /* 'y' */) return false;
     for (const layer of this.lowerDirs) {
-      const below = statIfExists(path.join(layer, entry), true);
+      const below = statIfExists(join(layer, entry), true);
       if (below !== null) return !isWhiteoutDevice(below);
       for (const parent of ancestors(entry)) {
-        const parentBelow = statIfExists(path.join(layer, parent), true);
+        const parentBelow = statIfExists(join(layer, parent), true);
         if (parentBelow !== null && isWhiteoutDevice(parentBelow)) return false;
       }
     }
@@ -93,7 +93,7 @@ class OverlayWalk {
       for (const parent of ancestors(entry)) {
         if (whitedOutIn(layer, parent)) return null;
       }
-      const below = statIfExists(path.join(layer, entry), true);
+      const below = statIfExists(join(layer, entry), true);
       if (below !== null) return below;
     }
     return null;
@@ -116,11 +116,11 @@ function sameDirMetadata(a: BigIntStats, b: BigIntStats): boolean {
 }
 
 function whitedOutIn(layer: string, entry: string): boolean {
-  const st = statIfExists(path.join(layer, entry), true);
+  const st = statIfExists(join(layer, entry), true);
   return st !== null && isWhiteoutDevice(st);
 }
 
 /** `/a/b/c` → `/a/b`, `/a` (never `/`). */
 function* ancestors(entry: string): Generator<string> {
-  for (let dir = path.posix.dirname(entry); dir !== '/'; dir = path.posix.dirname(dir)) yield dir;
+  for (let dir = posix.dirname(entry); dir !== '/'; dir = posix.dirname(dir)) yield dir;
 }

@@ -1,6 +1,6 @@
 // Sizes of layer contents as the Go drivers report them (DiffSize).
 
-import path from 'node:path';
+import { join } from 'node:path';
 import { readdirNamesSync } from '../util/index.js';
 import { ChangeKind, type Change } from './types.js';
 import { statIfExists, WalkPacer } from './changes-fs.js';
@@ -17,7 +17,7 @@ export async function changesSize(root: string, changes: Change[]): Promise<numb
   for (const change of changes) {
     if (change.kind === ChangeKind.Delete) continue;
     await pacer.tick();
-    const st = statIfExists(path.join(root, change.path), false);
+    const st = statIfExists(join(root, change.path), false);
     if (st === null || st.isDirectory()) continue;
     if (st.nlink > 1n) {
       if (seenInodes.has(st.ino)) continue;
@@ -49,10 +49,10 @@ export async function directorySize(dir: string): Promise<number> {
     }
     for (const name of names) {
       await pacer.tick();
-      const st = statIfExists(path.join(current, name), false);
+      const st = statIfExists(join(current, name), false);
       if (st === null || seenInodes.has(st.ino)) continue;
       seenInodes.add(st.ino);
-      if (st.isDirectory()) pending.push(path.join(current, name));
+      if (st.isDirectory()) pending.push(join(current, name));
       else size += Number(st.size);
     }
   }

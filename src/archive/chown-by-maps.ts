@@ -3,7 +3,7 @@
 // with other mappings than its parent's gets its parent's files.
 
 import { chmodSync, linkSync, lchownSync, lstatSync, unlinkSync } from 'node:fs';
-import path from 'node:path';
+import { join } from 'node:path';
 import { IdMappingError, type IdMappings } from '../idmap/index.js';
 import { fsPath, readdirEntriesSync } from '../util/index.js';
 import { ArchiveError } from './errors.js';
@@ -27,7 +27,7 @@ export function chownTreeByMaps(root: string, from: IdMappings, to: IdMappings):
   const firstNameOfInode = new Map<string, string>();
   const visit = (dir: string): void => {
     for (const entry of readdirEntriesSync(dir)) {
-      const file = path.join(dir, entry.name);
+      const file = join(dir, entry.name);
       const st = lstatSync(fsPath(file), { bigint: true });
       const inode = `${st.dev}:${st.ino}`;
       const first = firstNameOfInode.get(inode);

@@ -4,7 +4,7 @@
 
 import type { BigIntStats } from 'node:fs';
 import type { IdMappings } from '../idmap/index.js';
-import path from 'node:path';
+import { join, posix } from 'node:path';
 import { Readable } from 'node:stream';
 import { readdirEntriesSync } from '../util/index.js';
 import { ChangeKind, type Change } from './types.js';
@@ -49,10 +49,10 @@ function tarStream(entries: AsyncGenerator<Buffer>): Readable {
 }
 
 async function* walkTree(root: string, appender: TarAppender, rel = ''): AsyncGenerator<Buffer> {
-  const entries = readdirEntriesSync(path.join(root, rel)).sort((a, b) => compareBytewise(a.name, b.name));
+  const entries = readdirEntriesSync(join(root, rel)).sort((a, b) => compareBytewise(a.name, b.name));
   for (const entry of entries) {
     const childRel = rel === '' ? entry.name : `${rel}/${entry.name}`;
-    yield* appender.entry(path.join(root, childRel), childRel);
+    yield* appender.entry(join(root, childRel), childRel);
     if (entry.isDirectory()) yield* walkTree(root, appender, childRel);
   }
 }
@@ -63,21 +63,21 @@ async function* walkChanges(root: string, changes: Change[], idMappings?: IdMapp
   for (const change of sorted) {
     const name = change.path.slice(1);
     if (change.kind === ChangeKind.Delete) {
-      const dir = path.posix.dirname(name);
-      const whiteout = (dir === '.' ? '' : dir + '/') + WHITEOUT_PREFIX + path.posix.basename(name);
+      const dir = posix.dirname(name);
+      const whiteout = (dir === '.' ? '' : dir + '/') + WHITEOUT_PREFIX + posix.basename(name);
       // Go leaves the format open, so its writer rounds "now" to the nearest second.
       yield encodeGoHeader({ name: whiteout, type: TarEntryType.File, mode: 0, goMode: 0, mtime: Math.round(Date.now() / 1000) });
     } else {
-      yield* appender.entry(path.join(root, change.path), name, true);
+      yield* appender.entry(join(root, change.path), name, true);
     }
   }
 }
 
 async function convertOverlayWhiteouts(header: ExportHeader, file: string, st: BigIntStats, lowerDirs: string[]): Promise<ExportHeader | undefined> {
   if (isWhiteoutDevice(st)) {
-    const dir = path.posix.dirname(header.name);
+    const dir = posix.dirname(header.name);
     Object.assign(header, {
-      name: (dir === '.' ? '' : dir + '/') + WHITEOUT_PREFIX + path.posix.basename(header.name),
+      name: (dir === '.' ? '' : dir + '/') + WHITEOUT_PREFIX + posix.basename(header.name),
       type: TarEntryType.File, mode: 0, goMode: 0, size: 0,
     });
     return undefined;
@@ -103,10 +103,10 @@ async function convertOverlayWhiteouts(header: ExportHeader, file: string, st: B
  */
 function hidesLowerDirectory(rel: string, lowerDirs: string[]): boolean {
   for (const layer of lowerDirs) {
-    const below = statIfExists(path.join(layer, rel), true);
+    const below = statIfExists(join(layer, rel), true);
     if (below !== null) return !isWhiteoutDevice(below);
-    for (let dir = path.posix.dirname(rel); dir !== '.' && dir !== '/'; dir = path.posix.dirname(dir)) {
-      const parent = statIfExists(path.join(layer, dir), true);
+    for (let dir = posix.dirname(rel); dir !== '.' && dir !== '/'; dir = posix.dirname(dir)) {
+      const parent = statIfExists(join(layer, dir), true);
       if (parent !== null && isWhiteoutDevice(parent)) return false;
     }
   }

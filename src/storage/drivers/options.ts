@@ -2,7 +2,7 @@
 // parsed as the Go drivers parse them, into typed options.
 
 import { statSync } from 'node:fs';
-import path from 'node:path';
+import { isAbsolute, resolve } from 'node:path';
 import { DriverError } from './errors.js';
 
 export interface OverlayOptions {
@@ -96,7 +96,7 @@ export function parseVfsOptions(options: string[]): VfsOptions {
 function imageStoreList(value: string, driver: string): string[] {
   const stores = value.split(',').filter((store) => store !== '');
   for (const store of stores) {
-    if (!path.isAbsolute(store)) throw new DriverError('invalid-option', `${driver}: image store "${store}" is not an absolute path`, { store });
+    if (!isAbsolute(store)) throw new DriverError('invalid-option', `${driver}: image store "${store}" is not an absolute path`, { store });
     let isDir = false;
     try {
       isDir = statSync(store).isDirectory();
@@ -105,7 +105,7 @@ function imageStoreList(value: string, driver: string): string[] {
     }
     if (!isDir) throw new DriverError('invalid-option', `${driver}: image store "${store}" is not a directory`, { store });
   }
-  return stores.map((store) => path.resolve(store));
+  return stores.map((store) => resolve(store));
 }
 
 /** Go's parsers.ParseKeyValueOpt: split at the first `=`, both sides trimmed. */

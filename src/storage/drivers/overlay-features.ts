@@ -4,7 +4,7 @@
 
 import { closeSync, existsSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, rename, rm, rmdir, writeFile } from 'node:fs/promises';
-import path from 'node:path';
+import { join } from 'node:path';
 import { IdMappings } from '../../idmap/index.js';
 import { isErrno } from '../../util/index.js';
 import { archiveModule } from './archive-module.js';
@@ -16,14 +16,14 @@ import { detachMount, idmappedBind, mountSyscall, parseMountOptions, userNamespa
  * since boot. Synchronous, as the rest of the driver's start-up: see OverlayDriver.init.
  */
 export function cachedFeature(runHome: string, feature: string): boolean | undefined {
-  if (existsSync(path.join(runHome, `${feature}-true`))) return true;
-  if (existsSync(path.join(runHome, `${feature}-false`))) return false;
+  if (existsSync(join(runHome, `${feature}-true`))) return true;
+  if (existsSync(join(runHome, `${feature}-false`))) return false;
   return undefined;
 }
 
 /** Go's cachedFeatureRecord: an empty file (or the reason, for a `-false`), 0644 after umask. */
 export async function recordFeature(runHome: string, feature: string, supported: boolean, text = ''): Promise<void> {
-  await writeFile(path.join(runHome, `${feature}-${supported}`), text, { mode: 0o666 });
+  await writeFile(join(runHome, `${feature}-${supported}`), text, { mode: 0o666 });
 }
 
 /** The cached answer, else `probe()`'s, recorded for the next process. */
@@ -49,12 +49,12 @@ export async function probeMetacopy(home: string, mountOptions: string): Promise
   const { readXattr } = await archiveModule();
   return inScratchDir(home, 'metacopy-check', async (dir) => {
     await makeDirs(dir, ['l1', 'l2', 'work', 'merged']);
-    await writeFile(path.join(dir, 'l1', 'f'), Buffer.from([0xff]), { mode: 0o700 });
+    await writeFile(join(dir, 'l1', 'f'), Buffer.from([0xff]), { mode: 0o700 });
     const { flags, data } = parseMountOptions(mountOptions);
     const options = `lowerdir=${dir}/l1,upperdir=${dir}/l2,workdir=${dir}/work` + (data ? `,${data}` : '');
     return withTestMount(dir, flags, options, async () => {
-      await chmod(path.join(dir, 'merged', 'f'), 0o600);
-      return readXattr(path.join(dir, 'l2', 'f'), 'trusted.overlay.metacopy') !== null;
+      await chmod(join(dir, 'merged', 'f'), 0o600);
+      return readXattr(join(dir, 'l2', 'f'), 'trusted.overlay.metacopy') !== null;
     }, () => false);
   });
 }
@@ -71,22 +71,22 @@ export async function probeNativeDiff(home: string, mountOptions: string): Promi
   return inScratchDir(home, 'opaque-bug-check', async (dir) => {
     await makeDirs(dir, ['l0/d', 'l1/d', 'l1/d1', 'l2', 'l3', 'work0', 'work', 'merged']);
     await withTestMount(dir, 0, `lowerdir=${dir}/l0,upperdir=${dir}/l2,workdir=${dir}/work0`, async () => {
-      await rmdir(path.join(dir, 'merged', 'd'));
-      await mkdir(path.join(dir, 'merged', 'd'), 0o755);
+      await rmdir(join(dir, 'merged', 'd'));
+      await mkdir(join(dir, 'merged', 'd'), 0o755);
       return true;
     });
     const { flags, data } = parseMountOptions(mountOptions);
     const options = `lowerdir=${dir}/l2:${dir}/l1,upperdir=${dir}/l3,workdir=${dir}/work` + (data ? `,${data}` : '');
     return withTestMount(dir, flags, options, async () => {
-      await writeFile(path.join(dir, 'merged', 'd', 'f'), '');
-      if (readXattr(path.join(dir, 'l3', 'd'), 'trusted.overlay.opaque')?.toString() === 'y') return false;
+      await writeFile(join(dir, 'merged', 'd', 'f'), '');
+      if (readXattr(join(dir, 'l3', 'd'), 'trusted.overlay.opaque')?.toString() === 'y') return false;
       try {
-        await rename(path.join(dir, 'merged', 'd1'), path.join(dir, 'merged', 'd2'));
+        await rename(join(dir, 'merged', 'd1'), join(dir, 'merged', 'd2'));
       } catch (err) {
         if (isErrno(err, 'EXDEV')) return true;
         throw err;
       }
-      return readXattr(path.join(dir, 'l3', 'd2'), 'trusted.overlay.redirect')?.toString() !== 'd1';
+      return readXattr(join(dir, 'l3', 'd2'), 'trusted.overlay.redirect')?.toString() !== 'd1';
     });
   });
 }
@@ -116,9 +116,9 @@ export async function probeIdmappedLowers(home: string): Promise<boolean> {
       if (isDriverError(err, 'idmap-failed')) return false;
       throw err;
     }
-    const mapped = path.join(dir, 'lower-mapped');
+    const mapped = join(dir, 'lower-mapped');
     try {
-      idmappedBind(path.join(dir, 'lower'), mapped, usernsFd);
+      idmappedBind(join(dir, 'lower'), mapped, usernsFd);
     } catch (err) {
       if (isDriverError(err, 'idmap-failed')) return false;
       throw err;
@@ -134,7 +134,7 @@ export async function probeIdmappedLowers(home: string): Promise<boolean> {
 }
 
 async function inScratchDir<T>(home: string, prefix: string, body: (dir: string) => Promise<T>): Promise<T> {
-  const dir = await mkdtemp(path.join(home, prefix));
+  const dir = await mkdtemp(join(home, prefix));
   try {
     return await body(dir);
   } finally {
@@ -143,12 +143,12 @@ async function inScratchDir<T>(home: string, prefix: string, body: (dir: string)
 }
 
 async function makeDirs(dir: string, names: string[], mode = 0o755): Promise<void> {
-  for (const name of names) await mkdir(path.join(dir, name), { recursive: true, mode });
+  for (const name of names) await mkdir(join(dir, name), { recursive: true, mode });
 }
 
 /** Mounts overlay on `<dir>/merged`, runs `body`, always unmounts; `onMountError` decides a refused mount. */
 async function withTestMount(dir: string, flags: number, data: string, body: () => Promise<boolean>, onMountError?: () => boolean): Promise<boolean> {
-  const target = path.join(dir, 'merged');
+  const target = join(dir, 'merged');
   try {
     mountSyscall('overlay', target, 'overlay', flags, data);
   } catch (err) {

@@ -6,7 +6,7 @@
 
 import { existsSync, readFileSync } from 'node:fs';
 import { readdir, readlink, symlink, unlink, writeFile } from 'node:fs/promises';
-import path from 'node:path';
+import { dirname, join, posix, resolve } from 'node:path';
 import { isErrno } from '../../util/index.js';
 
 export const LINK_DIR = 'l';
@@ -17,7 +17,7 @@ export const LINK_DIR = 'l';
 /** `<id>/link`, or undefined when the file is missing. */
 export function readShortName(home: string, id: string): string | undefined {
   try {
-    return readFileSync(path.join(home, id, 'link'), 'utf8');
+    return readFileSync(join(home, id, 'link'), 'utf8');
   } catch (err) {
     if (isErrno(err, 'ENOENT')) return undefined;
     throw err;
@@ -27,7 +27,7 @@ export function readShortName(home: string, id: string): string | undefined {
 /** The `l/<name>` entries of `<id>/lower`, nearest parent first; [] for a base layer. */
 export function readLowers(home: string, id: string): string[] {
   try {
-    return readFileSync(path.join(home, id, 'lower'), 'utf8').split(':').filter((l) => l !== '');
+    return readFileSync(join(home, id, 'lower'), 'utf8').split(':').filter((l) => l !== '');
   } catch (err) {
     if (isErrno(err, 'ENOENT')) return [];
     throw err;
@@ -49,7 +49,7 @@ export async function lowerChainForChildOf(home: string, parent: string): Promis
 /** The home holding layer `id`: the first of `homes` with its directory, else the driver's own. */
 export function homeOf(homes: readonly string[], id: string): string {
   if (homes.length > 1) {
-    for (const home of homes) if (existsSync(path.join(home, id))) return home;
+    for (const home of homes) if (existsSync(join(home, id))) return home;
   }
   return homes[0]!;
 }
@@ -57,9 +57,9 @@ export function homeOf(homes: readonly string[], id: string): string {
 /** The absolute path of a lower entry (`l/<name>`): in the first home that has the link. */
 export function lowerPath(homes: readonly string[], lower: string): string {
   if (homes.length > 1) {
-    for (const home of homes) if (existsSync(path.join(home, lower))) return path.join(home, lower);
+    for (const home of homes) if (existsSync(join(home, lower))) return join(home, lower);
   }
-  return path.join(homes[0]!, lower);
+  return join(homes[0]!, lower);
 }
 
 /** The parents' diff directories, nearest first, resolved through their `l/` links. */
@@ -75,7 +75,7 @@ export async function lowerDiffDirs(homes: readonly string[], id: string): Promi
 }
 
 async function resolveLower(link: string): Promise<string> {
-  return path.resolve(path.dirname(link), await readlink(link));
+  return resolve(dirname(link), await readlink(link));
 }
 
 /**
@@ -89,20 +89,20 @@ export async function recreateSymlinks(home: string): Promise<void> {
     const short = readShortName(home, entry.name);
     if (short === undefined) continue;
     try {
-      await symlink(path.posix.join('..', entry.name, 'diff'), path.join(home, LINK_DIR, short.trim()));
+      await symlink(posix.join('..', entry.name, 'diff'), join(home, LINK_DIR, short.trim()));
     } catch (err) {
       if (!isErrno(err, 'EEXIST')) throw err;
     }
   }
-  for (const name of await readdir(path.join(home, LINK_DIR))) {
-    const link = path.join(home, LINK_DIR, name);
+  for (const name of await readdir(join(home, LINK_DIR))) {
+    const link = join(home, LINK_DIR, name);
     const parts = (await readlink(link)).split('/');
     if (parts.length !== 3 || parts[0] !== '..' || parts[2] !== 'diff') {
       await unlink(link);
       continue;
     }
     if (readShortName(home, parts[1]!) !== name) {
-      await writeFile(path.join(home, parts[1]!, 'link'), name, { mode: 0o644 }).catch((err: unknown) => {
+      await writeFile(join(home, parts[1]!, 'link'), name, { mode: 0o644 }).catch((err: unknown) => {
         if (!isErrno(err, 'ENOENT')) throw err;
       });
     }

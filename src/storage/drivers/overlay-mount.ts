@@ -4,7 +4,7 @@
 // kernels without it Go's fallback — relative `l/<name>` lowers resolved from
 // the driver home as the working directory.
 
-import path from 'node:path';
+import { join } from 'node:path';
 import { isErrno } from '../../util/index.js';
 import { DriverError } from './errors.js';
 import { fsMountSyscall, mountSyscall, parseMountOptions } from './mount-syscalls.js';
@@ -28,17 +28,17 @@ export interface OverlayMountRequest {
 /** Mounts the layer on `<home>/<id>/merged` and returns the mount data used. */
 export async function mountOverlayLayer(request: OverlayMountRequest): Promise<string> {
   const { home, id } = request;
-  const absolute = mountData(request, (p) => path.join(home, p), request.lowerPath);
+  const absolute = mountData(request, (p) => join(home, p), request.lowerPath);
   if (absolute.length < PAGE_SIZE) {
     const { flags, data } = parseMountOptions(absolute);
-    mountSyscall('overlay', path.join(home, id, 'merged'), 'overlay', flags, data);
+    mountSyscall('overlay', join(home, id, 'merged'), 'overlay', flags, data);
     return absolute;
   }
   if (newMountApi !== false) {
     try {
       const { flags, data } = parseMountOptions(request.options.filter((o) => o !== '').join(','));
-      const params = ['source=overlay', ...layerDirParams(request, (p) => path.join(home, p)), ...(data ? data.split(',') : [])];
-      fsMountSyscall('overlay', path.join(home, id, 'merged'), params, flags);
+      const params = ['source=overlay', ...layerDirParams(request, (p) => join(home, p)), ...(data ? data.split(',') : [])];
+      fsMountSyscall('overlay', join(home, id, 'merged'), params, flags);
       newMountApi = true;
       return params.join(',');
     } catch (err) {
@@ -54,7 +54,7 @@ export async function mountOverlayLayer(request: OverlayMountRequest): Promise<s
   if (relative.length >= PAGE_SIZE) {
     throw new DriverError('mount-data-too-large', `cannot mount layer "${id}", mount data too large ${relative.length} >= page size ${PAGE_SIZE}`, { id });
   }
-  await mountFromHome(home, path.join(id, 'merged'), relative);
+  await mountFromHome(home, join(id, 'merged'), relative);
   return relative;
 }
 
@@ -64,10 +64,10 @@ let newMountApi: boolean | undefined;
 /** The new mount API's parameters for the layer's directories: `lowerdir+` per lower, then upper and work. */
 function layerDirParams(request: OverlayMountRequest, place: (relative: string) => string): string[] {
   const { id, lowers, readWrite } = request;
-  const lowerDirs = lowers.length > 0 ? lowers.map(request.lowerPath) : [place(path.join(id, 'empty'))];
-  const diff = place(path.join(id, 'diff'));
+  const lowerDirs = lowers.length > 0 ? lowers.map(request.lowerPath) : [place(join(id, 'empty'))];
+  const diff = place(join(id, 'diff'));
   if (!readWrite) return [diff, ...lowerDirs].map((dir) => `lowerdir+=${dir}`);
-  return [...lowerDirs.map((dir) => `lowerdir+=${dir}`), `upperdir=${diff}`, `workdir=${place(path.join(id, 'work'))}`];
+  return [...lowerDirs.map((dir) => `lowerdir+=${dir}`), `upperdir=${diff}`, `workdir=${place(join(id, 'work'))}`];
 }
 
 /**
@@ -76,10 +76,10 @@ function layerDirParams(request: OverlayMountRequest, place: (relative: string) 
  */
 function mountData(request: OverlayMountRequest, place: (relative: string) => string, placeLower: (lower: string) => string): string {
   const { id, lowers, readWrite, options } = request;
-  const lowerDirs = lowers.length > 0 ? lowers.map(placeLower) : [place(path.join(id, 'empty'))];
-  const diff = place(path.join(id, 'diff'));
+  const lowerDirs = lowers.length > 0 ? lowers.map(placeLower) : [place(join(id, 'empty'))];
+  const diff = place(join(id, 'diff'));
   const base = readWrite
-    ? `lowerdir=${lowerDirs.join(':')},upperdir=${diff},workdir=${place(path.join(id, 'work'))}`
+    ? `lowerdir=${lowerDirs.join(':')},upperdir=${diff},workdir=${place(join(id, 'work'))}`
     : `lowerdir=${diff}:${lowerDirs.join(':')}`;
   const extra = options.filter((o) => o !== '');
   return extra.length > 0 ? `${base},${extra.join(',')}` : base;
@@ -96,6 +96,6 @@ async function mountFromHome(home: string, target: string, options: string): Pro
     await runProgram('mount', ['-t', 'overlay', '-o', options, 'overlay', target], { cwd: home });
   } catch (err) {
     const stderr = (err as { stderr?: string }).stderr?.trim() ?? '';
-    throw new DriverError('mount-failed', `mounting overlay on "${path.join(home, target)}" (relative lowers): ${stderr || (err as Error).message}`, { target }, { cause: err });
+    throw new DriverError('mount-failed', `mounting overlay on "${join(home, target)}" (relative lowers): ${stderr || (err as Error).message}`, { target }, { cause: err });
   }
 }

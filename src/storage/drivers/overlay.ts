@@ -4,7 +4,7 @@
 
 import { chmodSync, chownSync, closeSync, existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, renameSync, rmdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { mkdir, readdir, rm, rmdir } from 'node:fs/promises';
-import path from 'node:path';
+import { basename, dirname, join, posix, relative } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { ApplyResult, Change, TreeMappings } from '../../archive/index.js';
 import type { IdMappings } from '../../idmap/index.js';
@@ -45,7 +45,7 @@ export class OverlayDriver implements Driver {
     private readonly idmapDisabled: boolean,
   ) {
     this.additionalImageStores = options.imageStores;
-    this.homes = [home, ...options.imageStores.map((store) => path.join(store, 'overlay'))];
+    this.homes = [home, ...options.imageStores.map((store) => join(store, 'overlay'))];
   }
 
   /**
@@ -58,10 +58,10 @@ export class OverlayDriver implements Driver {
    */
   static async init(init: DriverInitOptions): Promise<OverlayDriver> {
     const options = parseOverlayOptions(init.options);
-    const home = path.join(init.graphRoot, 'overlay');
-    const runHome = path.join(init.runRoot, 'overlay');
+    const home = join(init.graphRoot, 'overlay');
+    const runHome = join(init.runRoot, 'overlay');
     mkdirSync(home, { recursive: true, mode: 0o700 });
-    mkdirSync(path.join(home, LINK_DIR), { recursive: true, mode: 0o755 });
+    mkdirSync(join(home, LINK_DIR), { recursive: true, mode: 0o755 });
     mkdirSync(runHome, { recursive: true, mode: 0o700 });
     // Go's MkdirAllAs chowns the run home to the store maps' root even when it
     // exists (Go's rootless runs as root of its namespace; Berth's only chowns as root).
@@ -99,7 +99,7 @@ export class OverlayDriver implements Driver {
     if (options?.storageOpt && Object.keys(options.storageOpt).length > 0) {
       throw new DriverError('not-supported', "--storage-opt is supported only for overlay over xfs with 'pquota' mount option", { id });
     }
-    const dir = path.join(this.home, id);
+    const dir = join(this.home, id);
     // Go: the layer dir belongs to the root of the layer's mappings; diff, work
     // and empty to it too, or on a parent to the owner of the parent's diff.
     const mappedRoot = options?.idMappings?.rootPair() ?? { uid: 0, gid: 0 };
@@ -107,7 +107,7 @@ export class OverlayDriver implements Driver {
     let diffMode = DEFAULT_DIFF_MODE;
     if (parent) {
       statLayer(this.layerDir(parent), parent);
-      const parentDiff = statSync(path.join(this.layerDir(parent), 'diff'));
+      const parentDiff = statSync(join(this.layerDir(parent), 'diff'));
       owner = { uid: parentDiff.uid, gid: parentDiff.gid };
       diffMode = parentDiff.mode & 0o7777;
     }
@@ -118,17 +118,17 @@ export class OverlayDriver implements Driver {
     let shortName: string | undefined;
     try {
       chownIfMapped(dir, mappedRoot);
-      mkdirOwned(path.join(dir, 'diff'), diffMode, owner);
+      mkdirOwned(join(dir, 'diff'), diffMode, owner);
       shortName = this.makeShortLink(id);
-      writeFileSync(path.join(dir, 'link'), shortName, { mode: 0o644 });
-      mkdirOwned(path.join(dir, 'work'), 0o700, owner);
+      writeFileSync(join(dir, 'link'), shortName, { mode: 0o644 });
+      mkdirOwned(join(dir, 'work'), 0o700, owner);
       if (!parent) {
-        mkdirOwned(path.join(dir, 'empty'), 0o700, owner);
+        mkdirOwned(join(dir, 'empty'), 0o700, owner);
       } else {
-        writeFileSync(path.join(dir, 'lower'), await lowerChainForChildOf(homeOf(this.homes, parent), parent), { mode: 0o666 });
+        writeFileSync(join(dir, 'lower'), await lowerChainForChildOf(homeOf(this.homes, parent), parent), { mode: 0o666 });
       }
     } catch (err) {
-      if (shortName) rmSync(path.join(this.home, LINK_DIR, shortName), { force: true });
+      if (shortName) rmSync(join(this.home, LINK_DIR, shortName), { force: true });
       rmSync(dir, { recursive: true, force: true });
       throw err;
     }
@@ -141,8 +141,8 @@ export class OverlayDriver implements Driver {
     } catch {
       // An unreadable link file: the layer dir goes anyway; recreateSymlinks drops a dangling l/ entry.
     }
-    if (shortName) rmSync(path.join(this.home, LINK_DIR, shortName), { force: true });
-    const dir = path.join(this.home, id);
+    if (shortName) rmSync(join(this.home, LINK_DIR, shortName), { force: true });
+    const dir = join(this.home, id);
     // Go's Remove unmounts first: deleting through a live merged dir would be wasted work.
     detachLayerMounts(dir);
     try {
@@ -175,7 +175,7 @@ export class OverlayDriver implements Driver {
   async mount(id: string, options: DriverMountOptions = {}): Promise<string> {
     const dir = this.layerDir(id);
     statLayer(dir, id);
-    const merged = path.join(dir, 'merged');
+    const merged = join(dir, 'merged');
     if (await isOverlayMounted(merged)) return merged;
     let optionList = options.options && options.options.length > 0 ? [...options.options] : this.options.mountOptions.split(',');
     if (!this.usingMetacopy) optionList = optionList.filter((o) => o !== 'metacopy=on');
@@ -186,12 +186,12 @@ export class OverlayDriver implements Driver {
     const maps = options.idMappings && !options.idMappings.isIdentity ? options.idMappings : undefined;
     // Go's MkdirAllAs/MkdirAs: the directories are chowned even when they exist.
     const owner = maps?.rootPair();
-    await mkdir(path.join(dir, 'diff'), { recursive: true, mode: DEFAULT_DIFF_MODE });
+    await mkdir(join(dir, 'diff'), { recursive: true, mode: DEFAULT_DIFF_MODE });
     await mkdir(merged, { recursive: true, mode: 0o700 });
-    if (owner) for (const made of [path.join(dir, 'diff'), merged]) chownSync(made, owner.uid, owner.gid);
+    if (owner) for (const made of [join(dir, 'diff'), merged]) chownSync(made, owner.uid, owner.gid);
     if (options.volatile && !optionList.includes('volatile') && (await this.volatileSupported())) optionList.push('volatile');
     // The kernel refuses a second mount of a volatile upper until this marker is gone.
-    await rm(path.join(dir, 'work', 'work', 'incompat', 'volatile'), { recursive: true, force: true });
+    await rm(join(dir, 'work', 'work', 'incompat', 'volatile'), { recursive: true, force: true });
     const shift = maps !== undefined && maps.uids.length > 0 && maps.gids.length > 0 && !options.disableShifting && (await this.supportsShifting());
     const idmapped = shift ? this.idmapLowers(id, lowers, maps) : undefined;
     const request = { home: this.home, id, lowers: idmapped?.lowers ?? lowers, lowerPath: (lower: string) => lowerPath(this.homes, lower), readWrite, options: optionList };
@@ -230,7 +230,7 @@ export class OverlayDriver implements Driver {
    * clones are detached by release(), once the overlay is mounted on them.
    */
   private idmapLowers(id: string, lowers: readonly string[], maps: IdMappings): { lowers: string[]; release: () => void } {
-    const mappedDir = path.join(this.home, id, 'mapped');
+    const mappedDir = join(this.home, id, 'mapped');
     mkdirSync(mappedDir, { recursive: true, mode: 0o700 });
     const clones = new Map<string, string>();
     const release = () => {
@@ -238,16 +238,16 @@ export class OverlayDriver implements Driver {
     };
     const usernsFd = userNamespaceFd(maps);
     try {
-      const mapped = (lowers.length > 0 ? lowers : [path.join(id, 'empty')]).map((lower) => {
+      const mapped = (lowers.length > 0 ? lowers : [join(id, 'empty')]).map((lower) => {
         const absolute = lowerPath(this.homes, lower);
         const source = mappedMountSource(absolute);
         let clone = clones.get(source);
         if (clone === undefined) {
-          clone = path.join(mappedDir, String(clones.size));
+          clone = join(mappedDir, String(clones.size));
           idmappedBind(source, clone, usernsFd);
           clones.set(source, clone);
         }
-        return path.relative(this.home, path.join(clone, path.relative(source, absolute)));
+        return relative(this.home, join(clone, relative(source, absolute)));
       });
       return { lowers: mapped, release };
     } catch (err) {
@@ -259,7 +259,7 @@ export class OverlayDriver implements Driver {
   }
 
   async unmount(id: string): Promise<void> {
-    const merged = path.join(this.layerDir(id), 'merged');
+    const merged = join(this.layerDir(id), 'merged');
     detachLayerMounts(this.layerDir(id));
     await rmdir(merged).catch((err: unknown) => {
       if (!isErrno(err, 'ENOENT', 'EBUSY', 'ENOTEMPTY')) throw err;
@@ -267,11 +267,11 @@ export class OverlayDriver implements Driver {
   }
 
   async isMounted(id: string): Promise<boolean> {
-    return isOverlayMounted(path.join(this.layerDir(id), 'merged'));
+    return isOverlayMounted(join(this.layerDir(id), 'merged'));
   }
 
   layerFilesDir(id: string): string {
-    return path.join(this.layerDir(id), 'diff');
+    return join(this.layerDir(id), 'diff');
   }
 
   remappedFilesDirs(id: string): string[] {
@@ -298,7 +298,7 @@ export class OverlayDriver implements Driver {
   }
 
   get stagingHome(): string {
-    return path.join(this.home, STAGING_DIR);
+    return join(this.home, STAGING_DIR);
   }
 
   stageDiff(dir: string, input: Readable, options: DriverApplyOptions = {}): Promise<ApplyResult> {
@@ -363,14 +363,14 @@ export class OverlayDriver implements Driver {
     const { chownTreeByMaps } = await archiveModule();
     await this.withMounted(id, undefined, async (root) => chownTreeByMaps(root, from, to));
     const dir = this.layerDir(id);
-    const diff = path.join(dir, 'diff');
+    const diff = join(dir, 'diff');
     const mode = statSync(diff).mode & 0o7777;
     let top = 0;
     while (existsSync(diffWithSuffix(diff, top))) top++;
     for (let n = top; n > 0; n--) renameSync(diffWithSuffix(diff, n - 1), diffWithSuffix(diff, n));
     const root = to.rootPair();
-    rmSync(path.join(dir, 'work'), { recursive: true, force: true });
-    mkdirOwned(path.join(dir, 'work'), 0o700, root);
+    rmSync(join(dir, 'work'), { recursive: true, force: true });
+    mkdirOwned(join(dir, 'work'), 0o700, root);
     mkdirOwned(diff, mode, root);
   }
 
@@ -398,7 +398,7 @@ export class OverlayDriver implements Driver {
 
   /** The layer's directory: in the home, or else in the first additional image store holding it. */
   private layerDir(id: string): string {
-    return path.join(homeOf(this.homes, id), id);
+    return join(homeOf(this.homes, id), id);
   }
 
   /** A fresh `l/<name>` → `../<id>/diff` link; a (vanishingly unlikely) name clash draws again. */
@@ -406,7 +406,7 @@ export class OverlayDriver implements Driver {
     for (;;) {
       const shortName = generateShortLinkId();
       try {
-        symlinkSync(path.posix.join('..', id, 'diff'), path.join(this.home, LINK_DIR, shortName));
+        symlinkSync(posix.join('..', id, 'diff'), join(this.home, LINK_DIR, shortName));
         return shortName;
       } catch (err) {
         if (!isErrno(err, 'EEXIST')) throw err;
@@ -457,7 +457,7 @@ export class OverlayDriver implements Driver {
 
   /** Mounts for the driver's own use; a mount someone else holds is used and left alone. */
   private async acquireMount(id: string, options: string[] | undefined, release: Array<() => Promise<void>>): Promise<string> {
-    if (await this.isMounted(id)) return path.join(this.layerDir(id), 'merged');
+    if (await this.isMounted(id)) return join(this.layerDir(id), 'merged');
     const root = await this.mount(id, { options });
     release.push(() => this.unmount(id));
     return root;
@@ -499,7 +499,7 @@ async function releaseAll(release: Array<() => Promise<void>>): Promise<void> {
  * Berth does not implement; otherwise the flag is written `false`.
  */
 function ensureNoMountProgram(home: string): void {
-  const flagFile = path.join(home, '.has-mount-program');
+  const flagFile = join(home, '.has-mount-program');
   let flag = '';
   try {
     flag = readFileSync(flagFile, 'utf8').trim();
@@ -517,7 +517,7 @@ function hasAufsWhiteouts(dir: string): boolean {
   // Names byte-exact: a layer's directory names need not be UTF-8.
   for (const entry of readdirEntriesSync(dir)) {
     if (entry.name.startsWith('.wh.')) return true;
-    if (entry.isDirectory() && hasAufsWhiteouts(path.join(dir, entry.name))) return true;
+    if (entry.isDirectory() && hasAufsWhiteouts(join(dir, entry.name))) return true;
   }
   return false;
 }
@@ -527,8 +527,8 @@ function hasAufsWhiteouts(dir: string): boolean {
  * an `l/` link (its target, `../<id>/diff`, must resolve inside the clone).
  */
 function mappedMountSource(lower: string): string {
-  const dir = path.dirname(lower);
-  return path.basename(dir) === LINK_DIR ? path.dirname(dir) : dir;
+  const dir = dirname(lower);
+  return basename(dir) === LINK_DIR ? dirname(dir) : dir;
 }
 
 /**
@@ -538,12 +538,12 @@ function mappedMountSource(lower: string): string {
 function detachLayerMounts(dir: string): void {
   let clones: string[] = [];
   try {
-    clones = readdirSync(path.join(dir, 'mapped'));
+    clones = readdirSync(join(dir, 'mapped'));
   } catch (err) {
     if (!isErrno(err, 'ENOENT', 'ENOTDIR')) throw err;
   }
-  for (const clone of clones) detachMount(path.join(dir, 'mapped', clone));
-  detachMount(path.join(dir, 'merged'));
+  for (const clone of clones) detachMount(join(dir, 'mapped', clone));
+  detachMount(join(dir, 'merged'));
 }
 
 /** Go's mount.MakePrivate: bind the home onto itself if it is not a mount point, then MS_PRIVATE. */
@@ -592,7 +592,7 @@ function withRemappedDiffs(homes: readonly string[], id: string, chain: readonly
     } catch {
       continue; // a lost link: the mount fails and recreateSymlinks runs, as before
     }
-    lowers.push(...remappedDiffs(homes, path.basename(path.dirname(target))));
+    lowers.push(...remappedDiffs(homes, basename(dirname(target))));
   }
   return lowers;
 }

@@ -3,7 +3,7 @@
 
 import { chownSync, existsSync } from 'node:fs';
 import { chown, mkdir, readdir, rm, stat } from 'node:fs/promises';
-import path from 'node:path';
+import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { ApplyResult, Change, TreeMappings } from '../../archive/index.js';
 import type { IdMappings } from '../../idmap/index.js';
@@ -29,13 +29,13 @@ export class VfsDriver implements Driver {
     private readonly options: VfsOptions,
   ) {
     this.additionalImageStores = options.imageStores;
-    this.layerRoots = [home, ...options.imageStores.map((store) => path.join(store, 'vfs'))].map((dir) => path.join(dir, 'dir'));
+    this.layerRoots = [home, ...options.imageStores.map((store) => join(store, 'vfs'))].map((dir) => join(dir, 'dir'));
   }
 
   static async init(init: DriverInitOptions): Promise<VfsDriver> {
     const options = parseVfsOptions(init.options);
-    const home = path.join(init.graphRoot, 'vfs');
-    await mkdir(path.join(home, 'dir'), { recursive: true, mode: 0o700 });
+    const home = join(init.graphRoot, 'vfs');
+    await mkdir(join(home, 'dir'), { recursive: true, mode: 0o700 });
     await chownLayerRoot(home, init.idMappings);
     return new VfsDriver(home, options);
   }
@@ -45,7 +45,7 @@ export class VfsDriver implements Driver {
     if (options?.storageOpt && Object.keys(options.storageOpt).length > 0) {
       throw new DriverError('not-supported', '--storage-opt is not supported for vfs', { id });
     }
-    const dir = path.join(this.home, 'dir', id);
+    const dir = join(this.home, 'dir', id);
     await chownLayerRoot(this.home, options?.idMappings);
     const parentStat = parent ? statLayer(this.layerFilesDir(parent), parent) : undefined;
     await mkdir(dir, { mode: parentStat ? parentStat.mode & 0o7777 : DEFAULT_ROOT_MODE });
@@ -61,7 +61,7 @@ export class VfsDriver implements Driver {
   }
 
   async remove(id: string): Promise<void> {
-    await rm(path.join(this.home, 'dir', id), { recursive: true, force: true });
+    await rm(join(this.home, 'dir', id), { recursive: true, force: true });
   }
 
   async exists(id: string): Promise<boolean> {
@@ -69,7 +69,7 @@ export class VfsDriver implements Driver {
   }
 
   async listLayers(): Promise<string[]> {
-    const entries = await readdir(path.join(this.home, 'dir'), { withFileTypes: true });
+    const entries = await readdir(join(this.home, 'dir'), { withFileTypes: true });
     return entries.filter((e) => e.isDirectory()).map((e) => e.name);
   }
 
@@ -100,10 +100,10 @@ export class VfsDriver implements Driver {
 
   /** The layer's directory: in the home, or else in the first additional image store holding it (Go's dir2). */
   layerFilesDir(id: string): string {
-    const own = path.join(this.home, 'dir', id);
+    const own = join(this.home, 'dir', id);
     if (this.layerRoots.length === 1 || existsSync(own)) return own;
     for (const root of this.layerRoots.slice(1)) {
-      if (existsSync(path.join(root, id))) return path.join(root, id);
+      if (existsSync(join(root, id))) return join(root, id);
     }
     return own;
   }
@@ -122,7 +122,7 @@ export class VfsDriver implements Driver {
   }
 
   get stagingHome(): string {
-    return path.join(this.home, 'staging');
+    return join(this.home, 'staging');
   }
 
   stageDiff(dir: string, input: Readable, options: DriverApplyOptions = {}): Promise<ApplyResult> {
@@ -211,7 +211,7 @@ async function copyTree(from: string, to: string): Promise<void> {
  * chowns (Go's rootless runs as root of its namespace).
  */
 async function chownLayerRoot(home: string, mappings: IdMappings | undefined): Promise<void> {
-  const dir = path.join(home, 'dir');
+  const dir = join(home, 'dir');
   const owner = mappings?.rootPair() ?? { uid: 0, gid: 0 };
   const st = await stat(dir);
   if (process.getuid?.() === 0 && (st.uid !== owner.uid || st.gid !== owner.gid)) await chown(dir, owner.uid, owner.gid);
