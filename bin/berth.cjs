@@ -26,7 +26,10 @@ const BUNDLES = { program: path.join(DIR, 'berth.cjs'), storage: path.join(DIR, 
  */
 const VERB_CACHES = {
   program: { run: 'run' },
-  storage: { 'create-container': 'container-writes', 'delete-container': 'container-writes' },
+  storage: {
+    'create-container': 'container-writes', 'delete-container': 'container-writes',
+    layers: 'listing', images: 'listing', containers: 'listing',
+  },
 };
 /** Flags before the verb that take a value as the next argument (either CLI's). */
 const VALUE_FLAGS = new Set(['--root', '--runroot', '--storage-driver', '--storage-opt', '--runtime', '--cni-config-dir', '--graph', '-g', '--run', '-R', '-s']);

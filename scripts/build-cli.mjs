@@ -30,6 +30,9 @@ const CACHE_RUNS = [
   ['delete-container', 'ctr'], ['delete-image', 'image'], ['shutdown'],
 ];
 
+/** The listing verbs, which start from a cache of their own (bin/berth.cjs VERB_CACHES). */
+const LISTING_RUNS = [['layers'], ['layers', '--json'], ['images'], ['images', '--json'], ['containers'], ['containers', '--json']];
+
 /**
  * The program bundle's: the podman-style verbs' common path (commander, every
  * verb's registration, the engine on a store, the image listing), which
@@ -52,6 +55,14 @@ const TARGETS = [
     entry: 'storage-main.js',
     caches: [
       { phases: (store) => ({ cached: CACHE_RUNS.map((args) => store.storage(args)) }) },
+      {
+        name: 'listing',
+        phases: (store) => ({
+          setup: [['create-layer', '-n', 'base'], ['create-image', '-n', 'image', 'base'], ['create-container', '-n', 'ctr', 'image']].map((args) => store.storage(args)),
+          cached: LISTING_RUNS.map((args) => store.storage(args)),
+          cleanup: [store.storage(['shutdown'])],
+        }),
+      },
       {
         name: 'container-writes',
         phases: (store) => ({
