@@ -49,7 +49,7 @@ it('the executable runs each CLI bundle (the whole CLI, the storage verbs) with 
   const result = await runTool(process.execPath, ['-e', probe]);
   assert.equal(result.code, 0, result.stderr);
   const loaded = JSON.parse(result.stdout.toString()) as Array<{ name: string; cacheName: string }>;
-  assert.deepEqual(loaded.map(({ name, cacheName }) => `${name}/${cacheName}`), ['program/common', 'program/run', 'storage/common', 'storage/container-writes']);
+  assert.deepEqual(loaded.map(({ name, cacheName }) => `${name}/${cacheName}`), ['program/common', 'program/run', 'storage/common', 'storage/container-writes', 'storage/listing']);
   for (const entry of loaded) assert.deepEqual(entry, { ...entry, cache: true, rejected: false, main: 'function' });
 });
 
