@@ -223,14 +223,27 @@ function lazyModulePlugin() {
       builder.onResolve({ filter }, (args) =>
         args.namespace === 'lazy-module' ? undefined : { path: args.path, namespace: 'lazy-module' });
       builder.onLoad({ filter: /.*/, namespace: 'lazy-module' }, (args) => {
-        const names = importedNames(sources, args.path) ?? Object.keys(require(args.path)).filter((name) => name !== 'default');
-        const contents = `let real;
-const load = () => real ??= require(${JSON.stringify(args.path)});
-for (const name of ${JSON.stringify(names)}) Object.defineProperty(exports, name, { get: () => load()[name], enumerable: true });`;
-        return { contents, loader: 'js' };
+        const real = require(args.path);
+        const names = importedNames(sources, args.path) ?? Object.keys(real).filter((name) => name !== 'default');
+        const load = `let real;\nconst load = () => real ??= require(${JSON.stringify(args.path)});\n`;
+        // Plain functions are forwarded from an ES module, which esbuild links straight to its importers.
+        if (names.every((name) => isPlainFunction(real[name]))) {
+          return { contents: load + names.map((name) => `export function ${name}(...args) { return load().${name}(...args); }`).join('\n'), loader: 'js' };
+        }
+        // Classes and other values are getters of a CommonJS module; each importer copies them (esbuild's __toESM).
+        return { contents: `${load}for (const name of ${JSON.stringify(names)}) Object.defineProperty(exports, name, { get: () => load()[name], enumerable: true });`, loader: 'js' };
       });
     },
   };
+}
+
+/**
+ * A function a forwarder can stand for: not a class (the sources would
+ * extend it or call it with new), and with no symbol-keyed properties
+ * (execFile's util.promisify.custom, which a forwarder would lose).
+ */
+function isPlainFunction(value) {
+  return typeof value === 'function' && /^[a-z]/.test(value.name) && Object.getOwnPropertySymbols(value).length === 0;
 }
 
 /** The text of every compiled module under `dir`. */

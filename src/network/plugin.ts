@@ -3,7 +3,8 @@
 // and runtimeConfig) on stdin, a result or an error as JSON on stdout.
 
 import { spawn } from 'node:child_process';
-import { access, constants } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { PluginConfig } from './conflist.js';
 import { NetworkError } from './errors.js';
