@@ -290,10 +290,11 @@ function refuseDynamicImports(metafile) {
 }
 
 /**
- * `import.meta.url` does not exist in CommonJS, and the modules use it for
- * paths next to themselves (addons, the apply worker, package.json; openpgp's
- * .mjs build for its createRequire): each one
- * gets its own compiled file's URL back, spelled relative to the bundle.
+ * `import.meta.url` and `import.meta.dirname` do not exist in CommonJS, and
+ * the modules use them for paths next to themselves (addons, the apply
+ * worker, package.json, bin/berth.cjs; openpgp's .mjs build for its
+ * createRequire): each one gets its own compiled file's URL or directory
+ * back, spelled relative to the bundle.
  */
 function moduleUrlPlugin(outfile) {
   return {
@@ -301,10 +302,12 @@ function moduleUrlPlugin(outfile) {
     setup(builder) {
       builder.onLoad({ filter: /\.m?js$/ }, (args) => {
         const source = readFileSync(args.path, 'utf8');
-        if (!source.includes('import.meta.url')) return undefined;
+        if (!source.includes('import.meta.')) return undefined;
         const fromBundle = JSON.stringify(path.relative(path.dirname(outfile), args.path));
+        const dirFromBundle = JSON.stringify(path.relative(path.dirname(outfile), path.dirname(args.path)));
         const url = `require('node:url').pathToFileURL(require('node:path').join(__dirname, ${fromBundle})).href`;
-        return { contents: source.replaceAll('import.meta.url', url), loader: 'js' };
+        const dirname = `require('node:path').join(__dirname, ${dirFromBundle})`;
+        return { contents: source.replaceAll('import.meta.url', url).replaceAll('import.meta.dirname', dirname), loader: 'js' };
       });
     },
   };

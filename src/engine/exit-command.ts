@@ -2,12 +2,12 @@
 // exited (`container cleanup`), spelled as this package's own `berth`, as
 // podman gives conmon its own binary's path.
 
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import type { ExitCommand } from '../oci/index.js';
 import type { Store } from '../storage/index.js';
 
-/** The executable users run (this file is dist/src/engine/exit-command.js, or inlined in dist/cli/berth.cjs with its URL kept). */
-const BERTH_SCRIPT = fileURLToPath(new URL('../../../bin/berth.cjs', import.meta.url));
+/** The executable users run (this file is dist/src/engine/exit-command.js, or inlined in dist/cli/berth.cjs with its directory kept). */
+const BERTH_SCRIPT = join(import.meta.dirname, '..', '..', '..', 'bin', 'berth.cjs');
 
 /** What chooses the configuration files, kept for the exit command: conmon runs it with only PATH set. */
 const CONFIG_ENV = ['BERTH_CONF', 'CONTAINERS_STORAGE_CONF', 'HOME', 'XDG_CONFIG_HOME', 'XDG_DATA_HOME', 'XDG_RUNTIME_DIR', '_CONTAINERS_ROOTLESS_UID'];
