@@ -141,7 +141,7 @@ const LOADED_AT_RUN_TIME = ['openpgp'];
  * `layers` (node:crypto alone ~3 ms here, node:stream ~2, node:fs/promises ~2),
  * and `berth storage container` loaded zstd-napi with node:assert (~10 ms).
  */
-const LAZY_MODULES = ['node:crypto', 'node:stream', 'node:stream/promises', 'node:fs/promises', 'node:zlib', 'node:child_process', 'node:worker_threads', 'zstd-napi'];
+const LAZY_MODULES = ['node:crypto', 'node:stream', 'node:stream/promises', 'node:fs/promises', 'node:zlib', 'node:child_process', 'node:worker_threads', 'node:net', 'node:readline', 'node:timers/promises', 'zstd-napi'];
 
 for (const target of TARGETS) {
   await bundle(target);
