@@ -13,7 +13,7 @@ export async function runProgram(argv: readonly string[]): Promise<number> {
   let exitCode = 0;
   const program = new Command('berth')
     .description('Daemonless container engine on the containers/storage on-disk store')
-    .version(await packageVersion(), '-v, --version')
+    .version(packageVersion(), '-v, --version')
     .exitOverride()
     .enablePositionalOptions()
     .option('--root <dir>', 'storage graph root (storage.conf graphroot)')

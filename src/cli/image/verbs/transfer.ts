@@ -59,7 +59,7 @@ async function signersOf(flags: PushFlags): Promise<ImageSigner[]> {
   }
   return [new GpgSigner({
     keyFingerprint: flags.signBy,
-    creator: `berth ${await packageVersion()}`,
+    creator: `berth ${packageVersion()}`,
     env: process.env,
     ...(flags.signPassphraseFile !== undefined ? { passphraseFile: flags.signPassphraseFile } : {}),
   })];
