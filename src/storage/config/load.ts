@@ -3,7 +3,7 @@
 // file search, key meanings, STORAGE_DRIVER / STORAGE_OPTS, root and rootless
 // defaults, and the choice of a driver when none is configured.
 
-import { readFile, realpath } from 'node:fs/promises';
+import { readFileSync, realpathSync } from 'node:fs';
 import { join, normalize, resolve } from 'node:path';
 import { isErrno } from '../../util/index.js';
 import type { DriverName } from '../drivers/types.js';
@@ -64,12 +64,12 @@ export async function loadStoreOptions(input: LoadStoreOptionsInput): Promise<Lo
     settings = rootlessFromSystem(await settingsFromConf(system?.conf ?? {}, {}, warnings, input.subIdFiles), env, uid);
   }
 
-  const graphRoot = await expandPath(settings.graphRoot, uid, env);
-  const runRoot = await expandPath(settings.runRoot, uid, env);
+  const graphRoot = expandPath(settings.graphRoot, uid, env);
+  const runRoot = expandPath(settings.runRoot, uid, env);
   const driverName = await chooseDriver(graphRoot, settings.driverName, settings.driverPriority, configFile);
   const options: StoreOptions = { runRoot, graphRoot, driverName, driverOptions: settings.driverOptions };
   if (settings.transientStore) options.transientStore = true;
-  if (settings.imageStore) options.imageStore = await expandPath(settings.imageStore, uid, env);
+  if (settings.imageStore) options.imageStore = expandPath(settings.imageStore, uid, env);
   if (settings.pullOptions) options.pullOptions = settings.pullOptions;
   Object.assign(options, settings.autoUserns, settings.remap);
   if (idmappedMountsDisabled(env)) options.disableIdmappedMounts = true;
@@ -204,7 +204,7 @@ async function readSystemConf(warnings: string[]): Promise<{ path: string; conf:
 async function readStorageConf(path: string, mustExist: boolean, warnings: string[]): Promise<StorageConf | undefined> {
   let text: string;
   try {
-    text = await readFile(path, 'utf8');
+    text = readFileSync(path, 'utf8');
   } catch (err) {
     if (!mustExist && isErrno(err, 'ENOENT', 'ENOTDIR')) return undefined;
     throw new StorageError('config-invalid', `reading ${path}: ${(err as Error).message}`, { file: path }, { cause: err });
@@ -241,7 +241,7 @@ export async function chooseDriver(graphRoot: string, configured = '', priority:
   if (configured) return supportedDriver(configured, configFile);
   const candidates = priority.length ? priority.map((name) => (name === 'overlay2' ? 'overlay' : name)) : ['overlay'];
   const found: string[] = [];
-  for (const name of candidates) if (await exists(join(graphRoot, name))) found.push(name);
+  for (const name of candidates) if (exists(join(graphRoot, name))) found.push(name);
   if (found.length > 1) {
     throw new StorageError('config-invalid', `${graphRoot} contains several valid graphdrivers: ${found.join(', ')}; cleanup or explicitly choose storage driver (-s <DRIVER>)`, { graphRoot, drivers: found });
   }
@@ -255,13 +255,13 @@ function supportedDriver(name: string, configFile: string | undefined): DriverNa
 }
 
 // expandEnvPath: `$UID`, then $VAR / ${VAR}; symlinks resolved when the path exists.
-async function expandPath(path: string, uid: number, env: Env): Promise<string> {
+function expandPath(path: string, uid: number, env: Env): string {
   const expanded = path
     .replaceAll('$UID', String(uid))
     .replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)/g, (_, braced: string | undefined, bare: string | undefined) => env[(braced ?? bare)!] ?? '');
   const absolute = resolve(normalize(expanded));
   try {
-    return await realpath(absolute);
+    return realpathSync(absolute);
   } catch {
     return absolute;
   }

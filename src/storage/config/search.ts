@@ -2,7 +2,7 @@
 // decides: CONTAINERS_STORAGE_CONF alone when set; root reads /etc, then the
 // distribution default in /usr/share; a rootless user reads their own file.
 
-import { stat } from 'node:fs/promises';
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { isErrno } from '../../util/index.js';
 
@@ -23,7 +23,7 @@ export async function findStorageConf(env: Env, uid: number): Promise<ConfigFile
   const fromEnv = env.CONTAINERS_STORAGE_CONF;
   if (fromEnv !== undefined) return { path: fromEnv, mustExist: true };
   if (uid === 0) {
-    if (await exists(OVERRIDE_CONFIG_FILE)) return { path: OVERRIDE_CONFIG_FILE, mustExist: false };
+    if (exists(OVERRIDE_CONFIG_FILE)) return { path: OVERRIDE_CONFIG_FILE, mustExist: false };
     return { path: SYSTEM_CONFIG_FILE, mustExist: false };
   }
   return { path: userConfigFile(env), mustExist: false };
@@ -35,10 +35,13 @@ export function userConfigFile(env: Env): string {
   return join(env.HOME || '/', '.config/containers/storage.conf');
 }
 
-export async function exists(path: string): Promise<boolean> {
+/**
+ * Whether `path` exists. Synchronous: every command start asks this, and the
+ * CLI's first use of node:fs/promises loads it with its streams (~2 ms here).
+ */
+export function exists(path: string): boolean {
   try {
-    await stat(path);
-    return true;
+    return statSync(path, { throwIfNoEntry: false }) !== undefined;
   } catch (err) {
     if (isErrno(err, 'ENOENT', 'ENOTDIR')) return false;
     throw err;
