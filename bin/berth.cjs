@@ -58,7 +58,8 @@ function verbOf(argv) {
 }
 
 /**
- * The project's textfile addon (native/textfile), which the store loads anyway; undefined
+ * The textfile part of the project's native addon (native/textfile, built into
+ * native/build/Release/berth.node), which the store loads anyway; undefined
  * before a build made it. It reads the bundle and its code cache into huge pages, and hands
  * the bundle to V8 as a string over those bytes: on this kind of VM, where touching 4 KiB
  * pages is costly, reading and compiling the whole CLI took ~22 ms through fs, ~12 this way.
@@ -66,9 +67,9 @@ function verbOf(argv) {
 function textfileAddon() {
   const addon = { exports: {} };
   try {
-    // By absolute path, as src/util/native-addon.ts loads the addons: require() would resolve it first.
-    process.dlopen(addon, path.join(__dirname, '..', 'native', 'textfile', 'build', 'Release', 'textfile.node'));
-    return addon.exports;
+    // By absolute path, as src/util/native-addon.ts loads the addon: require() would resolve it first.
+    process.dlopen(addon, path.join(__dirname, '..', 'native', 'build', 'Release', 'berth.node'));
+    return addon.exports.textfile;
   } catch {
     return undefined;
   }

@@ -1,6 +1,6 @@
-// N-API pieces every Berth addon (ofdlock, mount, xattr) needs: a Node-style system error,
-// the method-table row, and promised threadpool work. Each addon's binding.gyp puts this folder on its include path; all is
-// static inline, so an addon compiles only what it uses. Needs _GNU_SOURCE (strerrorname_np).
+// N-API pieces the parts of Berth's addon (ofdlock, mount, xattr, ...) need: a Node-style system error,
+// the method-table row, and promised threadpool work. native/binding.gyp puts this folder on the include path; all is
+// static inline, so a part compiles only what it uses. Needs _GNU_SOURCE (strerrorname_np; binding.gyp defines it).
 #ifndef BERTH_NAPI_UTIL_H
 #define BERTH_NAPI_UTIL_H
 

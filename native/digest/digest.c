@@ -12,6 +12,7 @@
 #include <node_api.h>
 #include <openssl/evp.h>
 #include "napi-util.h"
+#include "parts.h"
 
 // Chunks smaller than this wait for more before a threadpool job starts: a pull's network
 // chunks are 16-64 KiB, and a job per chunk would cost more in wake-ups than the hashing.
@@ -196,7 +197,7 @@ static napi_value js_digest(napi_env env, napi_callback_info info) {
   return promise;
 }
 
-static napi_value init(napi_env env, napi_value exports) {
+napi_value berth_init_digest(napi_env env, napi_value exports) {
   napi_property_descriptor methods[] = {
     ADDON_METHOD("update", js_update),
     ADDON_METHOD("digest", js_digest),
@@ -206,5 +207,3 @@ static napi_value init(napi_env env, napi_value exports) {
   napi_set_named_property(env, exports, "Sha256", constructor);
   return exports;
 }
-
-NAPI_MODULE(NODE_GYP_MODULE_NAME, init)

@@ -5,7 +5,6 @@
  * the whole mount data applies (overlay's `lowerdir+` per lower, Linux 6.8+).
  * userns_fd() and idmapped_bind() make the idmapped lowers of a container
  * whose IDs the overlay driver shifts at mount time (Go's pkg/idmap). */
-#define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <node_api.h>
@@ -21,6 +20,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include "napi-util.h"
+#include "parts.h"
 
 #define PATH_MAX_LEN 4096
 /* Mount data longer than a page fails in the kernel anyway; refuse early above this. */
@@ -258,7 +258,7 @@ static napi_value js_idmapped_bind(napi_env env, napi_callback_info info) {
   return result;
 }
 
-static napi_value init(napi_env env, napi_value exports) {
+napi_value berth_init_mount(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
     ADDON_METHOD("mount", js_mount),
     ADDON_METHOD("umount2", js_umount2),
@@ -269,5 +269,3 @@ static napi_value init(napi_env env, napi_value exports) {
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   return exports;
 }
-
-NAPI_MODULE(NODE_GYP_MODULE_NAME, init)

@@ -10,6 +10,7 @@
 #include <unistd.h>
 #include <node_api.h>
 #include "napi-util.h"
+#include "parts.h"
 
 #define TOKEN_SIZE 64
 
@@ -221,7 +222,7 @@ static napi_value js_now_nanos(napi_env env, napi_callback_info info) {
   return result;
 }
 
-static napi_value init(napi_env env, napi_value exports) {
+napi_value berth_init_ofdlock(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
     ADDON_METHOD("open", js_open),
     ADDON_METHOD("tryLock", js_try_lock),
@@ -234,5 +235,3 @@ static napi_value init(napi_env env, napi_value exports) {
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   return exports;
 }
-
-NAPI_MODULE(NODE_GYP_MODULE_NAME, init)

@@ -1,7 +1,6 @@
 /* connect(2) to an AF_UNIX SOCK_SEQPACKET socket (conmon's attach socket): Node's net module
  * opens only stream sockets, and `new net.Socket({fd})` refuses a seqpacket fd. The fd is
  * returned to JS, which reads and writes it with fs.read/fs.write (one packet per call). */
-#define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
@@ -13,6 +12,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 #include "napi-util.h"
+#include "parts.h"
 
 #define PATH_MAX_LEN 4096
 
@@ -87,7 +87,7 @@ static napi_value js_shutdown_read(napi_env env, napi_callback_info info) {
   return shutdown_fd(env, info, SHUT_RD);
 }
 
-static napi_value init(napi_env env, napi_value exports) {
+napi_value berth_init_seqpacket(napi_env env, napi_value exports) {
   napi_property_descriptor methods[] = {
       ADDON_METHOD("connectSeqpacket", js_connect_seqpacket),
       ADDON_METHOD("shutdownWrite", js_shutdown_write),
@@ -96,5 +96,3 @@ static napi_value init(napi_env env, napi_value exports) {
   napi_define_properties(env, exports, sizeof methods / sizeof methods[0], methods);
   return exports;
 }
-
-NAPI_MODULE(NODE_GYP_MODULE_NAME, init)

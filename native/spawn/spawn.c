@@ -4,7 +4,6 @@
  * here per child; posix_spawn shares the memory until the exec, so it costs what the exec costs.
  * Also pipe2(O_CLOEXEC) for the child's pipes and a non-blocking waitpid for the caller's
  * SIGCHLD handler (libuv reaps only the children it started itself). */
-#define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <node_api.h>
@@ -15,6 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include "napi-util.h"
+#include "parts.h"
 
 /* A JS array of strings as a NULL-terminated, malloc'd vector; NULL (with a TypeError thrown) on a bad element. */
 static char **string_vector(napi_env env, napi_value array, const char *what) {
@@ -191,7 +191,7 @@ static napi_value js_reap(napi_env env, napi_callback_info info) {
   return result;
 }
 
-static napi_value init(napi_env env, napi_value exports) {
+napi_value berth_init_spawn(napi_env env, napi_value exports) {
   napi_property_descriptor methods[] = {
     ADDON_METHOD("spawn", js_spawn),
     ADDON_METHOD("pipe", js_pipe),
@@ -200,5 +200,3 @@ static napi_value init(napi_env env, napi_value exports) {
   napi_define_properties(env, exports, sizeof methods / sizeof methods[0], methods);
   return exports;
 }
-
-NAPI_MODULE(NODE_GYP_MODULE_NAME, init)

@@ -17,6 +17,7 @@
 #include <unistd.h>
 #include <node_api.h>
 #include "napi-util.h"
+#include "parts.h"
 
 #define PATH_BUF 4352
 
@@ -334,7 +335,7 @@ static napi_value huge_buffer(napi_env env, napi_callback_info info) {
   return result;
 }
 
-NAPI_MODULE_INIT() {
+napi_value berth_init_textfile(napi_env env, napi_value exports) {
   napi_property_descriptor methods[] = {
     ADDON_METHOD("readAscii", read_ascii), ADDON_METHOD("readBytes", read_bytes), ADDON_METHOD("readChunk", read_chunk),
     ADDON_METHOD("hugeBuffer", huge_buffer),

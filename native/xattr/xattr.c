@@ -2,6 +2,7 @@
 // the link itself (lsetxattr/lgetxattr/llistxattr), mknod for devices and fifos,
 // a one-call small-file writer, a batched threadpool file reader, and the CRC-64/ISO
 // checksum tar-split records.
+#include <pthread.h>
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -16,6 +17,7 @@
 #include <sys/xattr.h>
 #include <node_api.h>
 #include "napi-util.h"
+#include "parts.h"
 
 #define PATH_BUF 4352
 #define NAME_BUF 512
@@ -704,8 +706,10 @@ static napi_value js_read_files(napi_env env, napi_callback_info info) {
   return queue_promised_work(env, "berth:readFiles", read_batch_execute, read_batch_complete, batch, &batch->work, &batch->deferred);
 }
 
-static napi_value init(napi_env env, napi_value exports) {
-  crc_init();
+napi_value berth_init_xattr(napi_env env, napi_value exports) {
+  // Once per process: every thread that loads the addon (the apply workers) initialises its parts.
+  static pthread_once_t crc_once = PTHREAD_ONCE_INIT;
+  pthread_once(&crc_once, crc_init);
   napi_property_descriptor props[] = {
     ADDON_METHOD("lsetxattr", js_lsetxattr),
     ADDON_METHOD("lgetxattr", js_lgetxattr),
@@ -722,5 +726,3 @@ static napi_value init(napi_env env, napi_value exports) {
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   return exports;
 }
-
-NAPI_MODULE(NODE_GYP_MODULE_NAME, init)
