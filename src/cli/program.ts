@@ -33,13 +33,14 @@ export async function runProgram(argv: readonly string[]): Promise<number> {
       const { runStorage } = await import('./storage/index.js');
       exitCode = await runStorage(args);
     });
-  // `berth container run|ls|…` repeat the top-level verbs: registered only when the command line may use them (~1.5 ms per start).
+  // `berth container run|ls|…` and `berth image pull|ls|…` repeat the top-level verbs: registered
+  // only when the command line may use them (~1.5 ms per start each; commander's options are costly).
   registerContainerVerbs(program, (code) => {
     exitCode = code;
   }, { groupVerbs: argv.includes('container') });
   addImageCommands(program, (code) => {
     exitCode = code;
-  });
+  }, { groupVerbs: argv.includes('image') });
   try {
     await program.parseAsync(spellBooleans(program, argv), { from: 'user' });
   } catch (err) {

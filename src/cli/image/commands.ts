@@ -26,9 +26,10 @@ export function registryFlags(command: Command, options: { retry?: boolean } = {
 /**
  * Adds the image verbs (the program declares podman's global store options);
  * `setExit` receives each verb's exit code. Top-level `inspect` is the
- * container verbs' (a container by that name, else an image).
+ * container verbs' (a container by that name, else an image). `groupVerbs`:
+ * also register them under `image` (podman's `image pull`, `image ls`, …).
  */
-export function addImageCommands(program: Command, setExit: (code: number) => void): void {
+export function addImageCommands(program: Command, setExit: (code: number) => void, options: { groupVerbs: boolean } = { groupVerbs: true }): void {
   const globals = (): GlobalImageOptions => program.opts<GlobalImageOptions>();
   const run = (action: () => Promise<number | void>) => async () => {
     try {
@@ -46,7 +47,7 @@ export function addImageCommands(program: Command, setExit: (code: number) => vo
 
   const image = program.command('image').description('manage images (prune, exists, tree, and the image verbs)');
 
-  for (const parent of [program, image]) {
+  for (const parent of options.groupVerbs ? [program, image] : [program]) {
     platformFlags(registryFlags(parent.command('pull').description('copy an image into the store').argument('<image>', 'transport:reference or name')))
       .option('-q, --quiet', 'no progress output').option('--progress <mode>', 'progress output: json for one JSON event per line')
       .option('--jobs <n>', 'layers copied at once').option('--signature-policy <file>', 'the policy.json the image must pass')
