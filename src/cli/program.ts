@@ -11,6 +11,30 @@ import { packageVersion } from './package-version.js';
 /** Runs a `berth` command line other than `berth storage …`; resolves to the exit code. */
 export async function runProgram(argv: readonly string[]): Promise<number> {
   let exitCode = 0;
+  const setExit = (code: number): void => {
+    exitCode = code;
+  };
+  // The verb the command line names, alone; every verb for help, an unknown verb, or none.
+  const verb = verbOf(argv);
+  let program = buildProgram(argv, setExit, verb);
+  if (verb !== undefined && !declares(program, verb)) program = buildProgram(argv, setExit, undefined);
+  try {
+    await program.parseAsync(spellBooleans(program, argv), { from: 'user' });
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode;
+    // Berth's typed errors, and the system's (a full disk, a missing directory for --output) as podman
+    // reports them; anything else is a bug, and its stack is what to report.
+    if (err instanceof BerthError || isSystemError(err)) {
+      process.stderr.write(`Error: ${(err as Error).message}\n`);
+      return 125;
+    }
+    throw err;
+  }
+  return exitCode;
+}
+
+/** The program with the global options and the verbs `only` selects (every verb when undefined). */
+function buildProgram(argv: readonly string[], setExit: (code: number) => void, only: string | undefined): Command {
   const program = new Command('berth')
     .description('Daemonless container engine on the containers/storage on-disk store')
     .version(packageVersion(), '-v, --version')
@@ -31,29 +55,35 @@ export async function runProgram(argv: readonly string[]): Promise<number> {
     .passThroughOptions()
     .action(async (args: string[]) => {
       const { runStorage } = await import('./storage/index.js');
-      exitCode = await runStorage(args);
+      setExit(await runStorage(args));
     });
   // `berth container run|ls|…` and `berth image pull|ls|…` repeat the top-level verbs: registered
   // only when the command line may use them (~1.5 ms per start each; commander's options are costly).
-  registerContainerVerbs(program, (code) => {
-    exitCode = code;
-  }, { groupVerbs: argv.includes('container') });
-  addImageCommands(program, (code) => {
-    exitCode = code;
-  }, { groupVerbs: argv.includes('image') });
-  try {
-    await program.parseAsync(spellBooleans(program, argv), { from: 'user' });
-  } catch (err) {
-    if (err instanceof CommanderError) return err.exitCode;
-    // Berth's typed errors, and the system's (a full disk, a missing directory for --output) as podman
-    // reports them; anything else is a bug, and its stack is what to report.
-    if (err instanceof BerthError || isSystemError(err)) {
-      process.stderr.write(`Error: ${(err as Error).message}\n`);
-      return 125;
+  registerContainerVerbs(program, setExit, { groupVerbs: argv.includes('container'), only });
+  addImageCommands(program, setExit, { groupVerbs: argv.includes('image'), only });
+  return program;
+}
+
+/** Global options that take the next argument as their value (unless written `--option=value`). */
+const VALUE_OPTIONS = new Set(['--root', '--runroot', '--storage-driver', '--storage-opt', '--runtime', '--cni-config-dir']);
+
+/** The verb of a command line: its first operand, or the one after `container` or `image`. */
+export function verbOf(argv: readonly string[]): string | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    if (arg.startsWith('-')) {
+      if (VALUE_OPTIONS.has(arg)) i++;
+      continue;
     }
-    throw err;
+    if (arg !== 'container' && arg !== 'image') return arg;
   }
-  return exitCode;
+  return undefined;
+}
+
+/** Whether `program` has a command (or a `container`/`image` group command) named `name`. */
+function declares(program: Command, name: string): boolean {
+  const named = (command: Command) => command.name() === name || command.aliases().includes(name);
+  return program.commands.some((command) => named(command) || command.commands.some(named));
 }
 
 /** An error of a system call (ENOSPC, ENOENT, …) as Node raises it. */

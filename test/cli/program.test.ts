@@ -30,6 +30,24 @@ it('berth with an unknown command exits 1 with an error', async () => {
   assert.match(result.stderr, /unknown command 'frobnicate'/);
 });
 
+it('a command line that names a verb gets that verb alone; help, none or an unknown one get every verb', async () => {
+  const { verbOf } = await import('../../src/cli/program.js');
+  assert.equal(verbOf(['--root', '/r', '--runroot=/rr', '--storage-driver', 'overlay', 'run', '--rm', 'busybox']), 'run');
+  assert.equal(verbOf(['--storage-opt', 'x=y', 'container', 'ls', '-a']), 'ls');
+  assert.equal(verbOf(['image', 'rm', 'busybox']), 'rm');
+  assert.equal(verbOf(['--help']), undefined);
+  // Only `run` is declared for `run --help`; `help run` and the full listing still see every verb.
+  const runHelp = await berth('run', '--help');
+  assert.equal(runHelp.code, 0);
+  assert.match(runHelp.stdout.toString(), /^Usage: berth run \[options\] <image> \[command\.\.\.\]/);
+  const helpRun = await berth('help', 'run');
+  assert.equal(helpRun.stdout.toString(), runHelp.stdout.toString());
+  const listing = (await berth('--help')).stdout.toString();
+  for (const verb of ['run', 'ps', 'exec', 'pull', 'images', 'login', 'container', 'image']) assert.match(listing, new RegExp(`^ {2}${verb}\\b`, 'm'), verb);
+  const groupListing = (await berth('container', '--help')).stdout.toString();
+  for (const verb of ['run', 'ps|ls', 'exists', 'cleanup']) assert.match(groupListing, new RegExp(`^ {2}${verb.replace('|', '\\|')}\\b`, 'm'), verb);
+});
+
 it('berth storage --help lists the verbs, as containers-storage --help does', async () => {
   const result = await berth('storage', '--help');
   assert.equal(result.code, 0);

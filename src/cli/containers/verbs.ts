@@ -22,8 +22,19 @@ import { writeFileAtomic } from '../../util/index.js';
 /** Each verb's action resolves to the process's exit code. */
 type Exit = (code: number) => void;
 
-/** `groupVerbs`: also register the top-level verbs under `container` (podman's `container run`, `container ls`, …). */
-export function registerContainerVerbs(program: Command, setExit: Exit, options: { groupVerbs: boolean } = { groupVerbs: true }): void {
+/** Which verbs a command line needs registered (see registerContainerVerbs). */
+export interface VerbSelection {
+  groupVerbs: boolean;
+  only?: string;
+}
+
+/**
+ * `groupVerbs`: also register the top-level verbs under `container` (podman's
+ * `container run`, `container ls`, …). `only`: register just that verb (and
+ * the group's own), for a command line that names it: commander builds each
+ * option as it is declared, and `run` and `create` alone declare ~60.
+ */
+export function registerContainerVerbs(program: Command, setExit: Exit, options: VerbSelection = { groupVerbs: true }): void {
   const globals = (): GlobalOptions => program.opts<GlobalOptions>();
   const act = <A extends unknown[]>(fn: (engine: ContainerEngine, ...args: A) => Promise<number | void>) =>
     async (...args: A): Promise<void> => setExit((await fn(await openEngine(globals()), ...args)) ?? 0);
@@ -34,18 +45,19 @@ export function registerContainerVerbs(program: Command, setExit: Exit, options:
    * `inspect` under `container` is for containers only.
    */
   const verbs = (parent: Command, inspectType: 'all' | 'container'): void => {
-    createFlags(parent.command('run').description('run a command in a new container'))
+    const wanted = (name: string): boolean => options.only === undefined || options.only === name || (name === 'ps' && parent !== program && (options.only === 'ls' || options.only === 'list'));
+    if (wanted('run')) createFlags(parent.command('run').description('run a command in a new container'))
       .option('-d, --detach', 'run in the background and print the container ID')
       .option('-a, --attach <stream>', 'accepted for podman compatibility (stdout and stderr are always attached)', collect)
       .action(act(async (engine, image: string, command: string[], opts: RunFlags) => runContainer(engine, image, command, opts)));
 
-    createFlags(parent.command('create').description('create a container without starting it'))
+    if (wanted('create')) createFlags(parent.command('create').description('create a container without starting it'))
       .action(act(async (engine, image: string, command: string[], opts: RunFlags) => {
         const container = await engine.create({ ...await checkedThenPulled(engine, image, command, opts), autoRemove: opts.rm === true });
         process.stdout.write(`${container.id}\n`);
       }));
 
-    parent.command('start').description('start one or more containers').argument('<containers...>')
+    if (wanted('start')) parent.command('start').description('start one or more containers').argument('<containers...>')
       .option('-a, --attach', 'attach to the container output until it exits')
       .option('-i, --interactive', 'with -a: send stdin to the container')
       .option('--detach-keys <keys>', `with -a: keys that detach and leave the container running (default ${DEFAULT_DETACH_KEYS}; "" for none)`)
@@ -68,13 +80,13 @@ export function registerContainerVerbs(program: Command, setExit: Exit, options:
         }
       }));
 
-    parent.command('attach').description('attach to a running container\'s terminal or stdio').argument('<container>')
+    if (wanted('attach')) parent.command('attach').description('attach to a running container\'s terminal or stdio').argument('<container>')
       .option('--no-stdin', 'do not send stdin to the container')
       .option('--detach-keys <keys>', `keys that detach and leave the container running (default ${DEFAULT_DETACH_KEYS}; "" for none)`)
       .action(act(async (engine, ref: string, opts: { stdin?: boolean; detachKeys?: string }) =>
         exitCodeOf(await engine.watch(ref, (id) => attachToExit(engine, id, { stdin: opts.stdin !== false, start: false, detachKeys: parseDetachKeys(opts.detachKeys) })))));
 
-    parent.command('stop').description('stop one or more containers').argument('<containers...>')
+    if (wanted('stop')) parent.command('stop').description('stop one or more containers').argument('<containers...>')
       .option('-t, --time <seconds>', 'seconds to wait before killing the container')
       .action(act(async (engine, refs: string[], opts: { time?: string }) => {
         for (const ref of refs) {
@@ -83,7 +95,7 @@ export function registerContainerVerbs(program: Command, setExit: Exit, options:
         }
       }));
 
-    parent.command('kill').description('send a signal to one or more containers').argument('<containers...>')
+    if (wanted('kill')) parent.command('kill').description('send a signal to one or more containers').argument('<containers...>')
       .option('-s, --signal <signal>', 'signal to send', 'KILL')
       .action(act(async (engine, refs: string[], opts: { signal: string }) => {
         for (const ref of refs) {
@@ -92,7 +104,7 @@ export function registerContainerVerbs(program: Command, setExit: Exit, options:
         }
       }));
 
-    parent.command('restart').description('stop and start one or more containers').argument('<containers...>')
+    if (wanted('restart')) parent.command('restart').description('stop and start one or more containers').argument('<containers...>')
       .option('-t, --time <seconds>', 'seconds to wait before killing the container')
       .action(act(async (engine, refs: string[], opts: { time?: string }) => {
         for (const ref of refs) {
@@ -101,7 +113,7 @@ export function registerContainerVerbs(program: Command, setExit: Exit, options:
         }
       }));
 
-    parent.command('rm').description('remove one or more containers').argument('[containers...]')
+    if (wanted('rm')) parent.command('rm').description('remove one or more containers').argument('[containers...]')
       .option('-f, --force', 'stop running containers first')
       .option('-v, --volumes', 'accepted for podman compatibility (Berth has no named volumes)')
       .option('-a, --all', 'remove all containers')
@@ -111,7 +123,7 @@ export function registerContainerVerbs(program: Command, setExit: Exit, options:
         for (const ref of targets) process.stdout.write(`${await engine.remove(ref, { force: opts.force })}\n`);
       }));
 
-    parent.command('ps').description('list containers')
+    if (wanted('ps')) parent.command('ps').description('list containers')
       .option('-a, --all', 'show all containers, not only running ones')
       .option('-q, --quiet', 'print only the container IDs')
       .option('--no-trunc', 'do not truncate IDs')
@@ -128,7 +140,7 @@ export function registerContainerVerbs(program: Command, setExit: Exit, options:
         else process.stdout.write(psTable(infos));
       }));
 
-    parent.command('logs').description('print the logs of a container').argument('<container>')
+    if (wanted('logs')) parent.command('logs').description('print the logs of a container').argument('<container>')
       .option('-f, --follow', 'follow the log until the container exits')
       .option('--since <time>', 'only logs since this RFC 3339 time or duration (10m)')
       .option('--until <time>', 'only logs before this RFC 3339 time or duration')
@@ -148,7 +160,7 @@ export function registerContainerVerbs(program: Command, setExit: Exit, options:
         await (opts.follow ? engine.watch(ref, print) : print(ref));
       }));
 
-    parent.command('inspect').description('show the configuration and state of containers or images').argument('<names...>')
+    if (wanted('inspect')) parent.command('inspect').description('show the configuration and state of containers or images').argument('<names...>')
       .option('-f, --format <format>', '`json` (default) or `{{.State.Status}}`-style field paths')
       .addOption(new Option('-t, --type <type>', 'what the names are').choices(['container', 'image', 'all']).default(inspectType))
       .action(act(async (engine, refs: string[], opts: { format?: string; type: 'container' | 'image' | 'all' }) => {
@@ -159,7 +171,7 @@ export function registerContainerVerbs(program: Command, setExit: Exit, options:
         } else process.stdout.write(`${JSON.stringify(documents, null, 4)}\n`);
       }));
 
-    parent.command('port').description('list the published ports of a container').argument('<container>').argument('[port]')
+    if (wanted('port')) parent.command('port').description('list the published ports of a container').argument('<container>').argument('[port]')
       .action(act(async (engine, ref: string, port: string | undefined) => {
         const mappings = (await engine.networkAttachment(await engine.get(ref)))?.portMappings ?? [];
         if (port === undefined) {
@@ -173,7 +185,7 @@ export function registerContainerVerbs(program: Command, setExit: Exit, options:
         for (const m of found) process.stdout.write(`${m.hostIP ?? '0.0.0.0'}:${m.hostPort}\n`);
       }));
 
-    parent.command('top').description('show the processes of a running container').argument('<container>')
+    if (wanted('top')) parent.command('top').description('show the processes of a running container').argument('<container>')
       .action(act(async (engine, ref: string) => {
         const rows = await engine.top(ref);
         const lines = ['PID      PPID     UID    TIME      COMMAND'];
@@ -181,7 +193,7 @@ export function registerContainerVerbs(program: Command, setExit: Exit, options:
         process.stdout.write(`${lines.join('\n')}\n`);
       }));
 
-    parent.command('cp').description('copy files between a container and the host (CONTAINER:PATH on one side)')
+    if (wanted('cp')) parent.command('cp').description('copy files between a container and the host (CONTAINER:PATH on one side)')
       .argument('<source>').argument('<target>')
       .action(act(async (engine, source: string, target: string) => {
         await engine.copy(source, target);
@@ -193,14 +205,14 @@ export function registerContainerVerbs(program: Command, setExit: Exit, options:
       .action(act(async (engine, ref: string, opts: { output?: string }) => {
         await exportContainer(engine, ref, opts.output);
       }));
-    exportVerb(parent.command('export'));
+    if (wanted('export')) exportVerb(parent.command('export'));
 
-    parent.command('wait').description('wait for containers to exit and print their exit codes').argument('<containers...>')
+    if (wanted('wait')) parent.command('wait').description('wait for containers to exit and print their exit codes').argument('<containers...>')
       .action(act(async (engine, refs: string[]) => {
         for (const ref of refs) process.stdout.write(`${await engine.watch(ref, (id) => engine.wait(id))}\n`);
       }));
 
-    parent.command('exec').description('run a command in a running container')
+    if (wanted('exec')) parent.command('exec').description('run a command in a running container')
       .argument('<container>').argument('<command...>')
       .option('-i, --interactive', 'keep stdin open')
       .option('-t, --tty', 'allocate a terminal')
@@ -218,6 +230,7 @@ export function registerContainerVerbs(program: Command, setExit: Exit, options:
       }));
 
     for (const [verb, description] of [['pause', 'pause all processes in containers'], ['unpause', 'unpause all processes in containers']] as const) {
+      if (!wanted(verb)) continue;
       parent.command(verb).description(description).argument('<containers...>')
         .action(act(async (engine, refs: string[]) => {
           for (const ref of refs) {
@@ -227,7 +240,7 @@ export function registerContainerVerbs(program: Command, setExit: Exit, options:
         }));
     }
 
-    parent.command('stats').description('show CPU, memory and PIDs of running containers').argument('<containers...>')
+    if (wanted('stats')) parent.command('stats').description('show CPU, memory and PIDs of running containers').argument('<containers...>')
       .option('--no-stream', 'print one sample and exit')
       .option('--format <format>', '`json` or a table')
       .action(act(async (engine, refs: string[], opts: { stream?: boolean; format?: string }) => {
@@ -244,7 +257,7 @@ export function registerContainerVerbs(program: Command, setExit: Exit, options:
         }
       }));
 
-    parent.command('update').description('change the resource limits of containers').argument('<containers...>')
+    if (wanted('update')) parent.command('update').description('change the resource limits of containers').argument('<containers...>')
       .option('-m, --memory <size>', 'memory limit (64m, 1g)')
       .option('--cpus <n>', 'number of CPUs')
       .option('--cpu-shares <n>', 'CPU shares')

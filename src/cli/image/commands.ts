@@ -3,6 +3,7 @@
 // prints them (`Error: …`, exit 125).
 
 import type { Command } from 'commander';
+import type { VerbSelection } from '../containers/verbs.js';
 import type { GlobalImageOptions } from './store.js';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
@@ -27,9 +28,10 @@ export function registryFlags(command: Command, options: { retry?: boolean } = {
  * Adds the image verbs (the program declares podman's global store options);
  * `setExit` receives each verb's exit code. Top-level `inspect` is the
  * container verbs' (a container by that name, else an image). `groupVerbs`:
- * also register them under `image` (podman's `image pull`, `image ls`, …).
+ * also register them under `image` (podman's `image pull`, `image ls`, …);
+ * `only`: just that verb (and the group's own), as for the container verbs.
  */
-export function addImageCommands(program: Command, setExit: (code: number) => void, options: { groupVerbs: boolean } = { groupVerbs: true }): void {
+export function addImageCommands(program: Command, setExit: (code: number) => void, options: VerbSelection = { groupVerbs: true }): void {
   const globals = (): GlobalImageOptions => program.opts<GlobalImageOptions>();
   const run = (action: () => Promise<number | void>) => async () => {
     try {
@@ -47,12 +49,13 @@ export function addImageCommands(program: Command, setExit: (code: number) => vo
 
   const image = program.command('image').description('manage images (prune, exists, tree, and the image verbs)');
 
+  const wanted = (name: string, alias?: string): boolean => options.only === undefined || options.only === name || options.only === alias;
   for (const parent of options.groupVerbs ? [program, image] : [program]) {
-    platformFlags(registryFlags(parent.command('pull').description('copy an image into the store').argument('<image>', 'transport:reference or name')))
+    if (wanted('pull')) platformFlags(registryFlags(parent.command('pull').description('copy an image into the store').argument('<image>', 'transport:reference or name')))
       .option('-q, --quiet', 'no progress output').option('--progress <mode>', 'progress output: json for one JSON event per line')
       .option('--jobs <n>', 'layers copied at once').option('--signature-policy <file>', 'the policy.json the image must pass')
       .action((name: string, flags) => run(async () => (await import('./verbs/pull.js')).pull(globals(), name, flags))());
-    registryFlags(parent.command('push').description('copy an image of the store to a transport or registry').argument('<image>').argument('[destination]'))
+    if (wanted('push')) registryFlags(parent.command('push').description('copy an image of the store to a transport or registry').argument('<image>').argument('[destination]'))
       .option('-q, --quiet', 'no progress output').option('--progress <mode>', 'json: one JSON event per line')
       .option('--remove-signatures', 'do not copy signatures').option('--signature-policy <file>', 'the policy.json the image must pass')
       .option('--compression-format <format>', 'gzip (default) or zstd, for layers that are compressed on the way')
@@ -60,31 +63,33 @@ export function addImageCommands(program: Command, setExit: (code: number) => vo
       .option('--sign-by <fingerprint>', 'add a simple signing (GPG) signature made with this key')
       .option('--sign-passphrase-file <file>', 'the first line of this file unlocks the --sign-by key')
       .action((name: string, destination: string | undefined, flags) => run(async () => (await import('./verbs/transfer.js')).push(globals(), name, destination, flags))());
-    const list = parent.command(parent === program ? 'images' : 'list').description('list images');
-    if (parent === image) list.alias('ls');
-    list.argument('[name]')
-      .option('--format <format>', 'json').option('-f, --filter <filter>', 'reference=, id=, dangling=, label=, before=, since= (repeatable)', collect)
-      .option('--digests', 'show digests').option('-q, --quiet', 'IDs only').option('--no-trunc', 'full IDs')
-      .action((name: string | undefined, flags) => run(async () => (await import('./verbs/list.js')).images(globals(), { ...flags, noTrunc: flags.trunc === false }, name))());
-    parent.command(parent === program ? 'rmi' : 'rm').description('remove images').argument('[images...]')
+    if (parent === program ? wanted('images') : wanted('list', 'ls')) {
+      const list = parent.command(parent === program ? 'images' : 'list').description('list images');
+      if (parent === image) list.alias('ls');
+      list.argument('[name]')
+        .option('--format <format>', 'json').option('-f, --filter <filter>', 'reference=, id=, dangling=, label=, before=, since= (repeatable)', collect)
+        .option('--digests', 'show digests').option('-q, --quiet', 'IDs only').option('--no-trunc', 'full IDs')
+        .action((name: string | undefined, flags) => run(async () => (await import('./verbs/list.js')).images(globals(), { ...flags, noTrunc: flags.trunc === false }, name))());
+    }
+    if (wanted(parent === program ? 'rmi' : 'rm')) parent.command(parent === program ? 'rmi' : 'rm').description('remove images').argument('[images...]')
       .option('-f, --force', 'also remove containers using the image, and all names of an image given by ID').option('-a, --all', 'remove all images')
       .action((names: string[], flags) => run(async () => (await import('./verbs/manage.js')).rmi(globals(), names, flags))());
-    parent.command('tag').description('add names to an image').argument('<image>').argument('<names...>')
+    if (wanted('tag')) parent.command('tag').description('add names to an image').argument('<image>').argument('<names...>')
       .action((name: string, names: string[]) => run(async () => (await import('./verbs/manage.js')).tag(globals(), name, names))());
-    parent.command('untag').description('remove names from an image (all without names)').argument('<image>').argument('[names...]')
+    if (wanted('untag')) parent.command('untag').description('remove names from an image (all without names)').argument('<image>').argument('[names...]')
       .action((name: string, names: string[]) => run(async () => (await import('./verbs/manage.js')).untag(globals(), name, names))());
-    parent.command('history').description('show an image\'s history').argument('<image>')
+    if (wanted('history')) parent.command('history').description('show an image\'s history').argument('<image>')
       .option('--format <format>', 'json').option('-q, --quiet', 'IDs only').option('--no-trunc', 'do not truncate')
       .action((name: string, flags) => run(async () => (await import('./verbs/inspect.js')).history(globals(), name, { ...flags, noTrunc: flags.trunc === false }))());
-    parent.command('save').description('write an image to an archive').argument('<image>')
+    if (wanted('save')) parent.command('save').description('write an image to an archive').argument('<image>')
       .option('-o, --output <file>', 'archive to write').option('--format <format>', 'docker-archive (default), oci-archive, oci-dir, docker-dir')
       .option('-q, --quiet', 'no progress output').option('--signature-policy <file>', 'the policy.json the image must pass')
       .action((name: string, flags) => run(async () => (await import('./verbs/transfer.js')).save(globals(), name, flags))());
-    parent.command('load').description('copy the image of an archive into the store')
+    if (wanted('load')) parent.command('load').description('copy the image of an archive into the store')
       .option('-i, --input <file>', 'archive to read (docker-archive or oci-archive)').option('-q, --quiet', 'no progress output')
       .option('--signature-policy <file>', 'the policy.json the image must pass')
       .action((flags) => run(async () => (await import('./verbs/pull.js')).load(globals(), flags))());
-    platformFlags(parent.command('import').description('make a one-layer image from a root filesystem tarball').argument('<file>').argument('[name]')
+    if (wanted('import')) platformFlags(parent.command('import').description('make a one-layer image from a root filesystem tarball').argument('<file>').argument('[name]')
       .option('-c, --change <instruction>', 'CMD=…, ENTRYPOINT=…, ENV=…, EXPOSE=…, LABEL=…, USER=…, VOLUME=…, WORKDIR=…, STOPSIGNAL=… (repeatable)', collect)
       .option('-m, --message <text>', 'history comment').option('-q, --quiet', 'no progress output'))
       .action((file: string, name: string | undefined, flags) => run(async () => (await import('./verbs/import.js')).importTarball(globals(), file, name, flags))());
@@ -97,14 +102,14 @@ export function addImageCommands(program: Command, setExit: (code: number) => vo
     .action((name: string) => run(async () => (await import('./verbs/manage.js')).exists(globals(), name))());
   image.command('tree').description('show an image\'s layers').argument('<image>')
     .action((name: string) => run(async () => (await import('./verbs/inspect.js')).tree(globals(), name))());
-  registryFlags(program.command('login').description('check credentials with a registry and keep them in the auth file').argument('[registry]'), { retry: false })
+  if (wanted('login')) registryFlags(program.command('login').description('check credentials with a registry and keep them in the auth file').argument('[registry]'), { retry: false })
     .option('-u, --username <user>', 'user name').option('-p, --password <password>', 'password (prefer --password-stdin)')
     .option('--password-stdin', 'read the password from stdin').option('--get-login', 'print the user name logged in with, if any')
     .action((registry: string | undefined, flags) => run(async () => (await import('./verbs/login.js')).login(registry, flags))());
-  program.command('logout').description('remove a registry\'s credentials from the auth file').argument('[registry]')
+  if (wanted('logout')) program.command('logout').description('remove a registry\'s credentials from the auth file').argument('[registry]')
     .option('-a, --all', 'remove the credentials of every registry').option('--authfile <file>', 'auth file (default: REGISTRY_AUTH_FILE, else the usual one)')
     .action((registry: string | undefined, flags) => run(async () => (await import('./verbs/login.js')).logout(registry, flags))());
-  registryFlags(program.command('search').description('search a registry for repositories').argument('<term>', '[registry/]name'), { retry: false })
+  if (wanted('search')) registryFlags(program.command('search').description('search a registry for repositories').argument('<term>', '[registry/]name'), { retry: false })
     .option('--limit <n>', 'results per registry (default 25)').option('--list-tags', 'list the tags of one repository')
     .option('--format <format>', 'json or table').option('--no-trunc', 'do not shorten descriptions')
     .action((term: string, flags) => run(async () => (await import('./verbs/search.js')).search(term, { ...flags, noTrunc: flags.trunc === false }))());
