@@ -69,10 +69,12 @@ function textfileAddon() {
   try {
     // By absolute path, as src/util/native-addon.ts loads the addon: require() would resolve it first.
     process.dlopen(addon, path.join(__dirname, '..', 'native', 'build', 'Release', 'berth.node'));
-    return addon.exports.textfile;
   } catch {
     return undefined;
   }
+  // Where src/util/native-addon.ts looks first: the CLI then uses this copy instead of initialising another.
+  process[Symbol.for('berth.native-addon')] = addon.exports;
+  return addon.exports.textfile;
 }
 
 /** The bundle's text. The build writes it in ASCII: read as Latin-1, the same text without UTF-8 decoding. */
