@@ -7,6 +7,7 @@ import { BerthError } from '../util/index.js';
 import { registerContainerVerbs } from './containers/index.js';
 import { addImageCommands } from './image/commands.js';
 import { packageVersion } from './package-version.js';
+import { verbOf } from './verb-selection.js';
 
 /** Runs a `berth` command line other than `berth storage …`; resolves to the exit code. */
 export async function runProgram(argv: readonly string[]): Promise<number> {
@@ -62,22 +63,6 @@ function buildProgram(argv: readonly string[], setExit: (code: number) => void, 
   registerContainerVerbs(program, setExit, { groupVerbs: argv.includes('container'), only });
   addImageCommands(program, setExit, { groupVerbs: argv.includes('image'), only });
   return program;
-}
-
-/** Global options that take the next argument as their value (unless written `--option=value`). */
-const VALUE_OPTIONS = new Set(['--root', '--runroot', '--storage-driver', '--storage-opt', '--runtime', '--cni-config-dir']);
-
-/** The verb of a command line: its first operand, or the one after `container` or `image`. */
-export function verbOf(argv: readonly string[]): string | undefined {
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i] as string;
-    if (arg.startsWith('-')) {
-      if (VALUE_OPTIONS.has(arg)) i++;
-      continue;
-    }
-    if (arg !== 'container' && arg !== 'image') return arg;
-  }
-  return undefined;
 }
 
 /** Whether `program` has a command (or a `container`/`image` group command) named `name`. */

@@ -31,7 +31,7 @@ it('berth with an unknown command exits 1 with an error', async () => {
 });
 
 it('a command line that names a verb gets that verb alone; help, none or an unknown one get every verb', async () => {
-  const { verbOf } = await import('../../src/cli/program.js');
+  const { verbOf } = await import('../../src/cli/verb-selection.js');
   assert.equal(verbOf(['--root', '/r', '--runroot=/rr', '--storage-driver', 'overlay', 'run', '--rm', 'busybox']), 'run');
   assert.equal(verbOf(['--storage-opt', 'x=y', 'container', 'ls', '-a']), 'ls');
   assert.equal(verbOf(['image', 'rm', 'busybox']), 'rm');

@@ -18,15 +18,13 @@ import { psJson, psTable } from './format.js';
 import { collect, environment, parseFilters, parsePositive, parseSize } from './options.js';
 import { DEFAULT_NETWORK, formatPortMapping, parsePublish, type NetworkAttachment } from '../../network/index.js';
 import { writeFileAtomic } from '../../util/index.js';
+import { selects, type VerbSelection } from '../verb-selection.js';
 
 /** Each verb's action resolves to the process's exit code. */
 type Exit = (code: number) => void;
 
-/** Which verbs a command line needs registered (see registerContainerVerbs). */
-export interface VerbSelection {
-  groupVerbs: boolean;
-  only?: string;
-}
+/** `container ps` is also `container ls` and `container list`, as in podman. */
+const PS_GROUP_ALIASES = ['ls', 'list'] as const;
 
 /**
  * `groupVerbs`: also register the top-level verbs under `container` (podman's
@@ -45,7 +43,7 @@ export function registerContainerVerbs(program: Command, setExit: Exit, options:
    * `inspect` under `container` is for containers only.
    */
   const verbs = (parent: Command, inspectType: 'all' | 'container'): void => {
-    const wanted = (name: string): boolean => options.only === undefined || options.only === name || (name === 'ps' && parent !== program && (options.only === 'ls' || options.only === 'list'));
+    const wanted = (name: string, aliases?: readonly string[]): boolean => selects(options, name, aliases);
     if (wanted('run')) createFlags(parent.command('run').description('run a command in a new container'))
       .option('-d, --detach', 'run in the background and print the container ID')
       .option('-a, --attach <stream>', 'accepted for podman compatibility (stdout and stderr are always attached)', collect)
@@ -123,7 +121,7 @@ export function registerContainerVerbs(program: Command, setExit: Exit, options:
         for (const ref of targets) process.stdout.write(`${await engine.remove(ref, { force: opts.force })}\n`);
       }));
 
-    if (wanted('ps')) parent.command('ps').description('list containers')
+    if (wanted('ps', parent === program ? [] : PS_GROUP_ALIASES)) parent.command('ps').description('list containers')
       .option('-a, --all', 'show all containers, not only running ones')
       .option('-q, --quiet', 'print only the container IDs')
       .option('--no-trunc', 'do not truncate IDs')
@@ -282,7 +280,8 @@ export function registerContainerVerbs(program: Command, setExit: Exit, options:
   const container = program.command('container').description('manage containers');
   if (options.groupVerbs) {
     verbs(container, 'container');
-    container.commands.find((command) => command.name() === 'ps')?.alias('ls').alias('list');
+    const ps = container.commands.find((command) => command.name() === 'ps');
+    for (const alias of PS_GROUP_ALIASES) ps?.alias(alias);
   }
   container.command('exists').description('exit 0 when the container exists, 1 when not').argument('<container>')
     .action(act(async (engine, ref: string) => {

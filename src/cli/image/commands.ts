@@ -3,7 +3,7 @@
 // prints them (`Error: …`, exit 125).
 
 import type { Command } from 'commander';
-import type { VerbSelection } from '../containers/verbs.js';
+import { selects, type VerbSelection } from '../verb-selection.js';
 import type { GlobalImageOptions } from './store.js';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
@@ -49,7 +49,7 @@ export function addImageCommands(program: Command, setExit: (code: number) => vo
 
   const image = program.command('image').description('manage images (prune, exists, tree, and the image verbs)');
 
-  const wanted = (name: string, alias?: string): boolean => options.only === undefined || options.only === name || options.only === alias;
+  const wanted = (name: string, aliases?: readonly string[]): boolean => selects(options, name, aliases);
   for (const parent of options.groupVerbs ? [program, image] : [program]) {
     if (wanted('pull')) platformFlags(registryFlags(parent.command('pull').description('copy an image into the store').argument('<image>', 'transport:reference or name')))
       .option('-q, --quiet', 'no progress output').option('--progress <mode>', 'progress output: json for one JSON event per line')
@@ -63,7 +63,7 @@ export function addImageCommands(program: Command, setExit: (code: number) => vo
       .option('--sign-by <fingerprint>', 'add a simple signing (GPG) signature made with this key')
       .option('--sign-passphrase-file <file>', 'the first line of this file unlocks the --sign-by key')
       .action((name: string, destination: string | undefined, flags) => run(async () => (await import('./verbs/transfer.js')).push(globals(), name, destination, flags))());
-    if (parent === program ? wanted('images') : wanted('list', 'ls')) {
+    if (parent === program ? wanted('images') : wanted('list', ['ls'])) {
       const list = parent.command(parent === program ? 'images' : 'list').description('list images');
       if (parent === image) list.alias('ls');
       list.argument('[name]')
