@@ -30,6 +30,9 @@ const CACHE_RUNS = [
   ['delete-container', 'ctr'], ['delete-image', 'image'], ['shutdown'],
 ];
 
+/** What the verb caches' stores start with: a layer and an image of it. */
+const IMAGE_SETUP = [['create-layer', '-n', 'base'], ['create-image', '-n', 'image', 'base']];
+
 /** The listing verbs, which start from a cache of their own (bin/berth.cjs VERB_CACHES). */
 const LISTING_RUNS = [['layers'], ['layers', '--json'], ['images'], ['images', '--json'], ['containers'], ['containers', '--json']];
 
@@ -58,7 +61,7 @@ const TARGETS = [
       {
         name: 'listing',
         phases: (store) => ({
-          setup: [['create-layer', '-n', 'base'], ['create-image', '-n', 'image', 'base'], ['create-container', '-n', 'ctr', 'image']].map((args) => store.storage(args)),
+          setup: [...IMAGE_SETUP, ['create-container', '-n', 'ctr', 'image']].map((args) => store.storage(args)),
           cached: LISTING_RUNS.map((args) => store.storage(args)),
           cleanup: [store.storage(['shutdown'])],
         }),
@@ -66,7 +69,7 @@ const TARGETS = [
       {
         name: 'container-writes',
         phases: (store) => ({
-          setup: [['create-layer', '-n', 'base'], ['create-image', '-n', 'image', 'base']].map((args) => store.storage(args)),
+          setup: IMAGE_SETUP.map((args) => store.storage(args)),
           cached: [['create-container', '-n', 'ctr', 'image'], ['delete-container', 'ctr']].map((args) => store.storage(args)),
           cleanup: [store.storage(['shutdown'])],
         }),
