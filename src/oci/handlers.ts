@@ -3,6 +3,7 @@
 // crun are there out of the box.
 
 import { parse as parseToml, stringify as stringifyToml } from 'smol-toml';
+import { blankTomlCommentLines } from '../util/index.js';
 import { OciError } from './errors.js';
 
 export interface RuntimeHandler {
@@ -52,7 +53,7 @@ function handler(name: string, fields: Partial<RuntimeHandler> & { path: string;
 export function parseRuntimeConfig(text: string, source = 'berth.conf'): RuntimeConfig {
   let doc: Record<string, unknown>;
   try {
-    doc = parseToml(text) as Record<string, unknown>;
+    doc = parseToml(blankTomlCommentLines(text)) as Record<string, unknown>;
   } catch (err) {
     throw new OciError('invalid-spec', `${source}: ${(err as Error).message}`, { source }, { cause: err });
   }

@@ -16,6 +16,7 @@ export { openFileChunks } from './file-chunks.js';
 export { hugeBuffer } from './huge-pages.js';
 export { copyPlain } from './plain-copy.js';
 export { readTextSync } from './read-text.js';
+export { blankTomlCommentLines } from './toml-text.js';
 export { isShortName, nameMatchingShortName } from './short-names.js';
 export {
   decodeFileName, encodeFileName, hasEscapedBytes, fsPath, readdirNamesSync, readdirNames, readdirEntriesSync,

@@ -5,7 +5,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse as parseToml } from 'smol-toml';
-import { isErrno } from '../../util/index.js';
+import { blankTomlCommentLines, isErrno } from '../../util/index.js';
 import { ImageError } from '../errors.js';
 import { isShortName, parseNormalizedReference } from '../reference/index.js';
 
@@ -81,7 +81,7 @@ export async function loadRegistriesConfig(files: RegistriesConfigFiles): Promis
 export function mergeRegistriesFile(config: RegistriesConfig, path: string, text: string, isDropIn = false): void {
   let table: Record<string, unknown>;
   try {
-    table = parseToml(text) as Record<string, unknown>;
+    table = parseToml(blankTomlCommentLines(text)) as Record<string, unknown>;
   } catch (err) {
     throw configError(path, (err as Error).message, err);
   }

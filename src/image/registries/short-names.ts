@@ -5,7 +5,7 @@
 
 import { readFile } from 'node:fs/promises';
 import { parse as parseToml } from 'smol-toml';
-import { isErrno } from '../../util/index.js';
+import { blankTomlCommentLines, isErrno } from '../../util/index.js';
 import { ImageError } from '../errors.js';
 import {
   isShortName, parseNormalizedReference, referenceString, withTagOrDigest, type DockerReference,
@@ -68,7 +68,7 @@ export async function loadShortNameAliasCache(path: string): Promise<Record<stri
   }
   let table: Record<string, unknown>;
   try {
-    table = parseToml(text) as Record<string, unknown>;
+    table = parseToml(blankTomlCommentLines(text)) as Record<string, unknown>;
   } catch (err) {
     throw new ImageError('registries-conf-invalid', `short-name alias cache "${path}": ${(err as Error).message}`, { path }, { cause: err });
   }

@@ -5,7 +5,7 @@
 
 import { readFileSync, realpathSync } from 'node:fs';
 import { join, normalize, resolve } from 'node:path';
-import { isErrno } from '../../util/index.js';
+import { blankTomlCommentLines, isErrno } from '../../util/index.js';
 import type { DriverName } from '../drivers/types.js';
 import { StorageError } from '../errors.js';
 import type { StoreOptions } from '../types.js';
@@ -213,7 +213,7 @@ async function readStorageConf(path: string, mustExist: boolean, warnings: strin
   const { parse } = await import('smol-toml');
   let doc: Record<string, unknown>;
   try {
-    doc = parse(text);
+    doc = parse(blankTomlCommentLines(text));
   } catch (err) {
     // smol-toml's message carries a multi-line code frame; keep its first line and the position.
     const { line, column } = err as { line?: number; column?: number };
