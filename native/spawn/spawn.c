@@ -2,8 +2,9 @@
  * helpers Berth starts on every `run`: conmon, `crun start`, `crun delete`. Node's
  * child_process forks, and the fork of a ~100 MB Node process blocks the caller for 5-10 ms
  * here per child; posix_spawn shares the memory until the exec, so it costs what the exec costs.
- * Also pipe2(O_CLOEXEC) for the child's pipes and a non-blocking waitpid for the caller's
- * SIGCHLD handler (libuv reaps only the children it started itself). */
+ * Also pipe2(O_CLOEXEC) for the child's pipes, memfd_create for output read after the child's
+ * exit, and a non-blocking waitpid for the caller's SIGCHLD handler (libuv reaps only the
+ * children it started itself). */
 #include <errno.h>
 #include <fcntl.h>
 #include <node_api.h>
@@ -11,6 +12,7 @@
 #include <spawn.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include "napi-util.h"
@@ -160,6 +162,17 @@ static napi_value js_pipe(napi_env env, napi_callback_info info) {
   return result;
 }
 
+/* memfd() -> fd of an anonymous in-memory file, close-on-exec: a child's output that is read once
+ * the child has exited, with no pipe to drain meanwhile and no name to clean up. */
+static napi_value js_memfd(napi_env env, napi_callback_info info) {
+  (void)info;
+  int fd = memfd_create("berth-output", MFD_CLOEXEC);
+  if (fd < 0) return throw_system_error(env, errno, strerror(errno), "memfd_create", NULL);
+  napi_value result;
+  napi_create_int32(env, fd, &result);
+  return result;
+}
+
 /* reap(pid) -> null while it runs, else {code, signal} (one of them null), the child reaped. */
 static napi_value js_reap(napi_env env, napi_callback_info info) {
   size_t argc = 1;
@@ -195,6 +208,7 @@ napi_value berth_init_spawn(napi_env env, napi_value exports) {
   napi_property_descriptor methods[] = {
     ADDON_METHOD("spawn", js_spawn),
     ADDON_METHOD("pipe", js_pipe),
+    ADDON_METHOD("memfd", js_memfd),
     ADDON_METHOD("reap", js_reap),
   };
   napi_define_properties(env, exports, sizeof methods / sizeof methods[0], methods);

@@ -8,7 +8,7 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { getLockFile, type LockFile } from '../lock/index.js';
 import { isStorageError, type IDMap, type Image, type Store } from '../storage/index.js';
-import { generateRandomId, isoTime, nameMatchingShortName, writeFileAtomic } from '../util/index.js';
+import { generateRandomId, isoTime, nameMatchingShortName, writeFileAtomicSync } from '../util/index.js';
 import {
   Container, ContainerStatus, Runtime, formatRuntimeConfig, generateSpec, parseSignal, resolveUser, runtimeHandler,
   type AttachSession, type AttachStreams, type ContainerStats, type ExecSyncResult, type ExitCommand, type LogRecord, type OciLinuxResources, type RuntimeConfig, type SpecOptions,
@@ -205,7 +205,7 @@ export class ContainerEngine {
   async #exitCommandFor(id: string, persistDir: string, remove: boolean): Promise<ExitCommand> {
     if (this.#exitCommand) return this.#exitCommand(id, remove);
     const berthConf = join(persistDir, 'berth.conf');
-    await writeFileAtomic(berthConf, formatRuntimeConfig(this.runtime.config), { noSync: true });
+    writeFileAtomicSync(berthConf, formatRuntimeConfig(this.runtime.config), { noSync: true });
     return berthExitCommand(this.store, id, remove, { env: process.env, berthConf });
   }
 

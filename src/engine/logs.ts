@@ -2,8 +2,7 @@
 // (when following) what conmon appends, until the container has exited and
 // the file holds nothing more.
 
-import { open, type FileHandle } from 'node:fs/promises';
-import { watch } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync, watch } from 'node:fs';
 import { parseCriLog, type LogRecord } from '../oci/index.js';
 
 export interface LogReadOptions {
@@ -26,31 +25,35 @@ export interface ExitWatch {
 }
 
 export async function* readLog(path: string, exit: ExitWatch, options: LogReadOptions = {}): AsyncGenerator<LogRecord> {
-  const handle = await open(path, 'r').catch(() => undefined);
-  if (!handle) return;
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch {
+    return;
+  }
   try {
     let offset = 0;
     let pending: Buffer = Buffer.alloc(0);
-    const drain = async (): Promise<LogRecord[]> => {
-      const chunk = await readFrom(handle, offset);
+    const drain = (): LogRecord[] => {
+      const chunk = readFrom(fd, offset);
       offset += chunk.length;
       const data = pending.length ? Buffer.concat([pending, chunk]) : chunk;
       const end = data.lastIndexOf(0x0a) + 1;
       pending = data.subarray(end);
       return parseCriLog(data.subarray(0, end)).filter((r) => inWindow(r, options));
     };
-    let first = await drain();
+    let first = drain();
     if (options.tail !== undefined && options.tail >= 0) first = options.tail === 0 ? [] : first.slice(-options.tail);
     yield* first;
     if (!options.follow) return;
     for (;;) {
       const done = await exit.exited();
-      yield* await drain();
+      yield* drain();
       if (done || options.signal?.aborted) return;
       await changeOrTimeout(path, exit, 250, options.signal);
     }
   } finally {
-    await handle.close();
+    closeSync(fd);
   }
 }
 
@@ -62,11 +65,12 @@ function inWindow(record: LogRecord, options: LogReadOptions): boolean {
   return true;
 }
 
-async function readFrom(handle: FileHandle, offset: number): Promise<Buffer> {
-  const { size } = await handle.stat();
+/** What the log holds past `offset`: read directly, as the store reads its files (a log read is a page-cache copy). */
+function readFrom(fd: number, offset: number): Buffer {
+  const { size } = fstatSync(fd);
   if (size <= offset) return Buffer.alloc(0);
   const buffer = Buffer.allocUnsafe(size - offset);
-  const { bytesRead } = await handle.read(buffer, 0, buffer.length, offset);
+  const bytesRead = readSync(fd, buffer, 0, buffer.length, offset);
   return buffer.subarray(0, bytesRead);
 }
 

@@ -3,9 +3,9 @@
 // the container's records so that DEL, even after Berth restarts, gets the
 // same config and prevResult that ADD made (as libcni's cache does).
 
-import { mkdir, readFile, rm } from 'node:fs/promises';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { writeFileAtomic } from '../util/index.js';
+import { writeFileAtomicSync } from '../util/index.js';
 import { findNetwork, type BridgeNetworkOptions, type NetworkConfigList } from './conflist.js';
 import { invokePlugin, type CniCommand, type CniResult, type PortMapping } from './plugin.js';
 import { createNetns, removeNetns } from './netns.js';
@@ -69,7 +69,7 @@ export async function teardownNetwork(stateFile: string): Promise<void> {
 /** The persisted attachment, or undefined when the container has none. */
 export async function readAttachment(stateFile: string): Promise<NetworkAttachment | undefined> {
   try {
-    return JSON.parse(await readFile(stateFile, 'utf8')) as NetworkAttachment;
+    return JSON.parse(readFileSync(stateFile, 'utf8')) as NetworkAttachment;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw err;
@@ -83,7 +83,7 @@ async function teardownAttachment(attachment: NetworkAttachment, stateFile: stri
   }
   await removeNetns(attachment.netns).catch((err) => { firstError ??= err; });
   if (firstError !== undefined) throw firstError;
-  await rm(stateFile, { force: true });
+  rmSync(stateFile, { force: true });
 }
 
 /**
@@ -114,6 +114,6 @@ async function runChain(command: CniCommand, attachment: NetworkAttachment, entr
 }
 
 async function saveAttachment(stateFile: string, attachment: NetworkAttachment): Promise<void> {
-  await mkdir(dirname(stateFile), { recursive: true });
-  await writeFileAtomic(stateFile, JSON.stringify(attachment));
+  mkdirSync(dirname(stateFile), { recursive: true });
+  writeFileAtomicSync(stateFile, JSON.stringify(attachment));
 }

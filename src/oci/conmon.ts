@@ -2,13 +2,12 @@
 // --api-version): create a container under its supervision, or run one exec
 // to completion. runtime-conmon.md §1, §2, §11 has the protocol facts.
 
-import { readFileSync, rmSync } from 'node:fs';
+import { closeSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Readable } from 'node:stream';
 import { OciError } from './errors.js';
 import type { RuntimeHandler } from './handlers.js';
 import { requireExecutable } from './runtime-command.js';
-import { exitCodeOf, spawnProcess, writeAndClose, type SpawnedProcess } from '../util/index.js';
+import { exitCodeOf, readLineFromPipe, readOutput, spawnProcess, writeAndClose, type SpawnedProcess } from '../util/index.js';
 
 export interface ConmonCreateOptions {
   handler: RuntimeHandler;
@@ -109,15 +108,15 @@ async function createdPid(child: ConmonChild, options: ConmonCreateOptions): Pro
   const status = exitCodeOf(await child.process.exited);
   if (status !== 0) {
     syncLine.catch(() => undefined);
-    const said = (await child.stderrText()).trim();
-    closePipes(child);
+    const said = child.stderrText().trim();
+    closeStderr(child);
     throw new OciError('conmon-failed', `conmon exited ${status}: ${said || 'no message'}`, { id: options.id, status });
   }
   let message: SyncMessage;
   try {
     message = JSON.parse(await syncLine) as SyncMessage;
   } finally {
-    closePipes(child);
+    closeStderr(child);
   }
   const pid = typeof message.pid === 'number' ? message.pid : -1;
   if (pid <= 0) {
@@ -177,10 +176,10 @@ export async function conmonExecSync(options: ConmonExecOptions): Promise<{ exit
   try {
     line = await syncLine;
   } catch (err) {
-    const said = (await child.stderrText()).trim();
+    const said = child.stderrText().trim();
     throw new OciError('conmon-failed', `conmon exec gave no result: ${said || (err as Error).message}`, { id: options.id }, { cause: err });
   } finally {
-    closePipes(child);
+    closeStderr(child);
   }
   const message = JSON.parse(line) as SyncMessage;
   return { exitCode: typeof message.exit_code === 'number' ? message.exit_code : -1, message: message.message };
@@ -194,16 +193,17 @@ interface SyncMessage {
 
 interface ConmonChild {
   process: SpawnedProcess;
-  /** Our end of the sync pipe (conmon's fd 3): its report. */
-  sync: Readable;
+  /** Our end of the sync pipe (conmon's fd 3): its report (readLine closes it). */
+  sync: number;
   /** Our end of the start pipe (conmon's fd 4): one byte lets it go on. */
   start: number;
-  /** What conmon wrote to stderr, once the pipe ends (or after a short wait: its daemon may hold it). */
-  stderrText(): Promise<string>;
+  /**
+   * What conmon wrote to stderr so far: a memory file, read after its first
+   * process has exited (it writes a refusal before it exits). Not a pipe: its
+   * daemon keeps stderr, and a pipe would be drained or ended on its account.
+   */
+  stderrText(): string;
 }
-
-/** How long a failed conmon's stderr is waited for after its exit. */
-const STDERR_GRACE_MS = 500;
 
 function spawnConmon(path: string, args: string[], cwd: string | undefined, env: Record<string, string> | undefined): ConmonChild {
   let child: SpawnedProcess;
@@ -211,55 +211,29 @@ function spawnConmon(path: string, args: string[], cwd: string | undefined, env:
     child = spawnProcess(path, args, {
       cwd,
       newSession: true,
-      fds: ['ignore', 'ignore', 'to-parent', 'to-parent', 'from-parent'],
+      fds: ['ignore', 'ignore', 'to-memory', 'to-parent', 'from-parent'],
       env: { ...env, PATH: process.env['PATH'] ?? '/usr/sbin:/usr/bin:/sbin:/bin', _OCI_SYNCPIPE: '3', _OCI_STARTPIPE: '4' },
     });
   } catch (err) {
     throw new OciError('binary-missing', `conmon: ${(err as Error).message}`, { path }, { cause: err });
   }
-  const stderr = child.readers.get(2)!;
-  const chunks: Buffer[] = [];
-  stderr.on('data', (chunk: Buffer) => chunks.push(chunk));
-  const ended = new Promise<void>((resolve) => {
-    stderr.once('close', resolve);
-    stderr.once('error', () => resolve());
-  });
   return {
     process: child,
     sync: child.readers.get(3)!,
     start: child.writers.get(4)!,
-    async stderrText() {
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([ended, new Promise<void>((resolve) => { timer = setTimeout(resolve, STDERR_GRACE_MS); })]);
-      clearTimeout(timer);
-      return Buffer.concat(chunks).toString();
-    },
+    stderrText: () => readOutput(child.outputs.get(2)!).toString(),
   };
 }
 
-/** The first newline-terminated line of `stream`; rejects on EOF first, or after `timeoutMs` (0: none). */
-function readLine(stream: Readable, timeoutMs: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let seen = '';
-    const timer = timeoutMs > 0 ? setTimeout(() => finish(new Error(`no report from conmon in ${timeoutMs} ms`)), timeoutMs) : undefined;
-    const finish = (err?: Error, line?: string): void => {
-      if (timer) clearTimeout(timer);
-      stream.removeAllListeners('data');
-      stream.removeAllListeners('end');
-      if (err) reject(new OciError('conmon-failed', err.message, {}));
-      else resolve(line!);
-    };
-    stream.on('data', (chunk: Buffer) => {
-      seen += chunk.toString();
-      const end = seen.indexOf('\n');
-      if (end >= 0) finish(undefined, seen.slice(0, end));
-    });
-    stream.on('end', () => finish(new Error('conmon closed its sync pipe without a report')));
-    stream.on('error', (err) => finish(err));
+/** The first newline-terminated line of the sync pipe; rejects on EOF first, or after `timeoutMs` (0: none). */
+function readLine(fd: number, timeoutMs: number): Promise<string> {
+  return readLineFromPipe(fd, timeoutMs).catch((err: Error) => {
+    const reason = err.message.startsWith('no line in') ? `no report from conmon in ${timeoutMs} ms` : `conmon closed its sync pipe without a report (${err.message})`;
+    throw new OciError('conmon-failed', reason, {}, { cause: err });
   });
 }
 
-/** Our ends of the pipes go: conmon writes nothing more we wait for, and they would keep Node alive. */
-function closePipes(child: ConmonChild): void {
-  for (const stream of child.process.readers.values()) stream.destroy();
+/** Our copy of conmon's stderr goes; its daemon keeps its own. */
+function closeStderr(child: ConmonChild): void {
+  closeSync(child.process.outputs.get(2)!);
 }

@@ -4,7 +4,7 @@
 
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { isErrno, writeFileAtomic } from '../util/index.js';
+import { isErrno, writeFileAtomicSync } from '../util/index.js';
 import { OciError } from './errors.js';
 import type { PortMapping } from '../network/index.js';
 import type { ExitCommand } from './conmon.js';
@@ -120,13 +120,13 @@ export class Container {
    */
   async setState(change: Partial<ContainerState>): Promise<void> {
     this.#state = { ...this.#state, ...change };
-    await writeFileAtomic(this.statePath, JSON.stringify(this.#state), { noSync: true });
+    writeFileAtomicSync(this.statePath, JSON.stringify(this.#state), { noSync: true });
   }
 
   /** Writes the config (once, at creation) and the initial state. */
   async save(): Promise<void> {
-    await writeFileAtomic(join(this.config.persistDir, CONFIG_FILE), JSON.stringify(this.config));
-    await writeFileAtomic(this.statePath, JSON.stringify(this.#state), { noSync: true });
+    writeFileAtomicSync(join(this.config.persistDir, CONFIG_FILE), JSON.stringify(this.config));
+    writeFileAtomicSync(this.statePath, JSON.stringify(this.#state), { noSync: true });
   }
 
   /** A container saved in `persistDir` by save(); undefined when none was. */

@@ -1,10 +1,10 @@
 // One command of an OCI runtime's CLI (`runc --root R state <id>`, `crun …
 // kill <id> 15`), its output captured, its refusals typed: CRI-O's runtimeCmd.
 
-import { accessSync, constants } from 'node:fs';
+import { accessSync, closeSync, constants } from 'node:fs';
 import { OciError } from './errors.js';
 import type { RuntimeHandler } from './handlers.js';
-import { exitCodeOf, readAll, spawnProcess } from '../util/index.js';
+import { exitCodeOf, readOutput, spawnProcess } from '../util/index.js';
 
 export interface CommandResult {
   stdout: Buffer;
@@ -18,10 +18,16 @@ const NOT_FOUND = /container does not exist|container not running|invalid proces
 /** Runs `<runtime> --root <root> <args…>`; rejects with a typed error unless it exits 0. */
 export async function runtimeCommand(handler: RuntimeHandler, args: string[]): Promise<CommandResult> {
   requireExecutable(handler.path, `runtime ${handler.name}`);
-  const child = spawnProcess(handler.path, ['--root', handler.root, ...args], { fds: ['ignore', 'to-parent', 'to-parent'], env: process.env });
-  const [stdout, stderr, status] = await Promise.all([readAll(child.readers.get(1)!), readAll(child.readers.get(2)!), child.exited]);
-  const code = exitCodeOf(status);
-  const result = { stdout, stderr };
+  // The runtime's output is small and wanted once it has exited: memory files, not pipes to drain meanwhile.
+  const child = spawnProcess(handler.path, ['--root', handler.root, ...args], { fds: ['ignore', 'to-memory', 'to-memory'], env: process.env });
+  let result: CommandResult;
+  let code: number;
+  try {
+    code = exitCodeOf(await child.exited);
+    result = { stdout: readOutput(child.outputs.get(1)!), stderr: readOutput(child.outputs.get(2)!) };
+  } finally {
+    for (const fd of child.outputs.values()) closeSync(fd);
+  }
   if (code === 0) return result;
   const said = runtimeMessage(result.stderr);
   const detail = { runtime: handler.name, args, exitCode: code, stderr: said };

@@ -5,7 +5,7 @@
 
 import { spawn, spawnSync } from 'node:child_process';
 import { constants } from 'node:os';
-import { mkdirSync, promises as fsp, readFileSync, readlinkSync, realpathSync, rmSync, statSync, existsSync, watch } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readlinkSync, realpathSync, rmSync, statSync, existsSync, watch, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { isoTime } from '../util/index.js';
@@ -60,7 +60,7 @@ export class Runtime {
    */
   async createContainer(container: Container, options: { restoreDir?: string; exitDelaySeconds?: number } = {}): Promise<void> {
     const { config } = container;
-    await fsp.writeFile(join(config.bundlePath, 'config.json'), JSON.stringify(config.spec));
+    writeFileSync(join(config.bundlePath, 'config.json'), JSON.stringify(config.spec));
     try {
       const created = await conmonCreate({
         handler: this.handler(container),
@@ -200,7 +200,7 @@ export class Runtime {
     }
     // A file, not `-`: Node's stdio pipes are socketpairs, and crun's open of /dev/stdin on a socket fails (ENXIO).
     const file = join(container.config.bundlePath, `resources-${process.pid}.json`);
-    await fsp.writeFile(file, JSON.stringify(resources));
+    writeFileSync(file, JSON.stringify(resources));
     try {
       await runtimeCommand(this.handler(container), ['update', '--resources', file, container.id]);
     } finally {
@@ -218,9 +218,9 @@ export class Runtime {
     if (status !== ContainerStatus.Running) {
       throw new OciError('invalid-state', `container ${container.id} is ${status}: exec needs a running container`, { id: container.id, status });
     }
-    const dir = await fsp.mkdtemp(join(container.config.bundlePath, 'exec-'));
+    const dir = mkdtempSync(join(container.config.bundlePath, 'exec-'));
     try {
-      await fsp.writeFile(join(dir, 'process.json'), JSON.stringify(execProcess(container, command, { ...options, tty: false })));
+      writeFileSync(join(dir, 'process.json'), JSON.stringify(execProcess(container, command, { ...options, tty: false })));
       const logPath = join(dir, 'exec.log');
       const result = await conmonExecSync({
         handler: this.handler(container),
@@ -232,7 +232,7 @@ export class Runtime {
         socketDir: this.socketDir,
         timeoutSeconds: options.timeoutSeconds,
       });
-      const output = existsSync(logPath) ? readCriLog(await fsp.readFile(logPath)) : { stdout: Buffer.alloc(0), stderr: Buffer.alloc(0) };
+      const output = existsSync(logPath) ? readCriLog(readFileSync(logPath)) : { stdout: Buffer.alloc(0), stderr: Buffer.alloc(0) };
       if (result.exitCode === -1 && result.message?.includes('timed out')) {
         throw new ExecSyncError(`command ${JSON.stringify(command)} in container ${container.id} timed out after ${options.timeoutSeconds} s`, { ...output, exitCode: -1 });
       }
@@ -251,9 +251,9 @@ export class Runtime {
    */
   async execContainer(container: Container, command: string[], options: ExecOptions = {}): Promise<number> {
     await this.#requireStatus(container, ContainerStatus.Running, 'exec in');
-    const dir = await fsp.mkdtemp(join(container.config.bundlePath, 'exec-'));
+    const dir = mkdtempSync(join(container.config.bundlePath, 'exec-'));
     try {
-      await fsp.writeFile(join(dir, 'process.json'), JSON.stringify(execProcess(container, command, options)));
+      writeFileSync(join(dir, 'process.json'), JSON.stringify(execProcess(container, command, options)));
       const handler = this.handler(container);
       const args = ['--root', handler.root, 'exec', ...(options.tty ? ['--tty'] : []), '--process', join(dir, 'process.json'), container.id];
       const child = spawn(handler.path, args, { stdio: 'inherit' });
@@ -412,7 +412,7 @@ export class Runtime {
     let text: string;
     let finished: Date;
     try {
-      text = await fsp.readFile(container.exitFile, 'utf8');
+      text = readFileSync(container.exitFile, 'utf8');
       finished = statSync(container.exitFile).ctime;
     } catch {
       return false;

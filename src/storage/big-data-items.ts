@@ -1,7 +1,7 @@
 // Big-data items of images and containers: the file next to the record and
 // the record's bookkeeping (names list in insertion order, size, digest).
 
-import { mkdirSync, promises as fsp } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isErrno, writeFileAtomic } from '../util/index.js';
 import { bigDataFileName } from './big-data-names.js';
@@ -49,7 +49,8 @@ export function recordedBigDataInfo(record: BigDataRecord, key: string, what: 's
 /** Reads an item; a missing file is Go's "locating item named …" error. */
 export async function readBigDataFile(recordDir: string, kind: 'image' | 'container', id: string, key: string): Promise<Buffer> {
   try {
-    return await fsp.readFile(bigDataPath(recordDir, key));
+    // Read whole and at once, as Go's store reads it into a []byte: items are manifests, configs and signatures.
+    return readFileSync(bigDataPath(recordDir, key));
   } catch (err) {
     if (!isErrno(err, 'ENOENT')) throw err;
     throw new StorageError(

@@ -3,10 +3,10 @@
 // blocked it for 5-10 ms here; `berth run` starts three such children (conmon,
 // `crun start`, `crun delete`). Children are reaped on SIGCHLD (libuv
 // reaps only the children it started), with a slow poll as a backstop.
+// Their output is read from raw fds, not through node:net sockets: loading
+// net and the streams behind it cost ~4 ms of every `berth run`'s start.
 
-import { closeSync, writeSync } from 'node:fs';
-import { Socket } from 'node:net';
-import type { Readable } from 'node:stream';
+import { closeSync, fstatSync, read, readSync, writeSync } from 'node:fs';
 import { loadNativeAddon } from './native-addon.js';
 
 export interface ExitStatus {
@@ -19,11 +19,16 @@ export interface ExitStatus {
 interface SpawnAddon {
   spawn(file: string, args: string[], env: string[], cwd: string | null, fds: number[], newSession: boolean): number;
   pipe(): [number, number];
+  memfd(): number;
   reap(pid: number): ExitStatus | null;
 }
 
-/** What the child's fd i is: /dev/null, a pipe the child writes and we read, or one we write and it reads. */
-export type ChildFd = 'ignore' | 'to-parent' | 'from-parent';
+/**
+ * What the child's fd i is: /dev/null; a pipe the child writes and we read
+ * (a report to wait for); one we write and it reads; or an anonymous memory
+ * file, read once the child has exited (output nobody waits on meanwhile).
+ */
+export type ChildFd = 'ignore' | 'to-parent' | 'from-parent' | 'to-memory';
 
 export interface SpawnOptions {
   /** The child's fds from 0 up. */
@@ -35,12 +40,15 @@ export interface SpawnOptions {
   newSession?: boolean;
 }
 
+/** Our fds are raw: the caller closes them (readLineFromPipe closes its own). */
 export interface SpawnedProcess {
   pid: number;
-  /** Our ends of the 'to-parent' pipes, by child fd. */
-  readers: Map<number, Readable>;
-  /** Our ends of the 'from-parent' pipes, by child fd: raw fds, see writeAndClose. */
+  /** Our ends of the 'to-parent' pipes, by child fd: see readLineFromPipe. */
+  readers: Map<number, number>;
+  /** Our ends of the 'from-parent' pipes, by child fd: see writeAndClose. */
   writers: Map<number, number>;
+  /** The 'to-memory' files, by child fd: see readOutput. */
+  outputs: Map<number, number>;
   /** Settles once the process has exited and is reaped. */
   exited: Promise<ExitStatus>;
 }
@@ -67,6 +75,13 @@ export function spawnProcess(file: string, args: string[], options: SpawnOptions
         childFds.push(-1);
         return;
       }
+      if (kind === 'to-memory') {
+        // One open file shared with the child: what it writes is there for us to read from offset 0.
+        const fd = native.memfd();
+        ours.push({ childFd, fd, kind });
+        childFds.push(fd);
+        return;
+      }
       const [readEnd, writeEnd] = native.pipe();
       const [mine, child] = kind === 'to-parent' ? [readEnd, writeEnd] : [writeEnd, readEnd];
       ours.push({ childFd, fd: mine, kind });
@@ -75,13 +90,8 @@ export function spawnProcess(file: string, args: string[], options: SpawnOptions
     });
     const env = Object.entries(options.env).filter(([, value]) => value !== undefined).map(([name, value]) => `${name}=${value}`);
     const pid = native.spawn(file, [file, ...args], env, options.cwd ?? null, childFds, options.newSession ?? false);
-    const readers = new Map<number, Readable>();
-    const writers = new Map<number, number>();
-    for (const { childFd, fd, kind } of ours) {
-      if (kind === 'to-parent') readers.set(childFd, new Socket({ fd, readable: true, writable: false }));
-      else writers.set(childFd, fd);
-    }
-    return { pid, readers, writers, exited: exitOf(pid) };
+    const byKind = (wanted: ChildFd) => new Map(ours.filter(({ kind }) => kind === wanted).map(({ childFd, fd }) => [childFd, fd]));
+    return { pid, readers: byKind('to-parent'), writers: byKind('from-parent'), outputs: byKind('to-memory'), exited: exitOf(pid) };
   } catch (err) {
     for (const { fd } of ours) closeSync(fd);
     throw err;
@@ -97,6 +107,49 @@ export function writeAndClose(fd: number, bytes: Uint8Array): void {
   } finally {
     closeSync(fd);
   }
+}
+
+/** Everything written to a 'to-memory' file so far, from its start; the fd stays open. */
+export function readOutput(fd: number): Buffer {
+  const buffer = Buffer.allocUnsafe(fstatSync(fd).size);
+  let filled = 0;
+  for (let got = -1; filled < buffer.length && got !== 0; filled += got) got = readSync(fd, buffer, filled, buffer.length - filled, filled);
+  return buffer.subarray(0, filled);
+}
+
+/**
+ * The first newline-terminated line from one of our 'to-parent' pipe ends
+ * (a child's report), read on libuv's thread pool; rejects on EOF before it,
+ * or after `timeoutMs` (0: none). The fd is closed once no read is pending on
+ * it: a read given up by the timeout ends when the writer goes (the caller
+ * ends the child), and only then may the fd's number be reused.
+ */
+export function readLineFromPipe(fd: number, timeoutMs: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let seen = '';
+    let settled = false;
+    const chunk = Buffer.allocUnsafe(4096);
+    const timer = timeoutMs > 0 ? setTimeout(() => settle(new Error(`no line in ${timeoutMs} ms`)), timeoutMs) : undefined;
+    const settle = (err?: Error, line?: string): void => {
+      if (settled) return;
+      settled = true;
+      if (timer) clearTimeout(timer);
+      if (err) reject(err);
+      else resolve(line!);
+    };
+    const next = (): void => read(fd, chunk, 0, chunk.length, null, (err, bytesRead) => {
+      if (!err && bytesRead > 0 && !settled) {
+        seen += chunk.toString('utf8', 0, bytesRead);
+        const end = seen.indexOf('\n');
+        if (end < 0) return next();
+        settle(undefined, seen.slice(0, end));
+      } else {
+        settle(err ?? new Error('the pipe closed before a whole line'));
+      }
+      closeSync(fd);
+    });
+    next();
+  });
 }
 
 /** A shell's view of an exit: the code, or 128 plus the signal's number. */

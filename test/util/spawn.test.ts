@@ -1,38 +1,57 @@
-// spawnProcess: posix_spawn with the child's fds mapped as asked, default
-// signal dispositions, its own session on request, and exits reaped on SIGCHLD.
+// spawnProcess: posix_spawn with the child's fds mapped as asked (pipes both
+// ways, memory files read after the exit), default signal dispositions, its
+// own session on request, and exits reaped on SIGCHLD.
 
 import assert from 'node:assert/strict';
-import { readdirSync } from 'node:fs';
+import { closeSync, readdirSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import { isErrno, readAll, spawnProcess, writeAndClose } from '../../src/util/index.js';
+import { isErrno, readLineFromPipe, readOutput, spawnProcess, writeAndClose, type SpawnedProcess } from '../../src/util/index.js';
 
 const sh = (script: string, fds: Parameters<typeof spawnProcess>[2]['fds'], extra: Partial<Parameters<typeof spawnProcess>[2]> = {}) =>
   spawnProcess('/bin/sh', ['-c', script], { fds, env: { PATH: '/usr/bin:/bin' }, ...extra });
 
 describe('spawnProcess', () => {
-  it('gives the child pipes on the fds asked for, in both directions, and reports its exit code', async () => {
+  it('gives the child pipes and memory files on the fds asked for, and reports its exit code', async () => {
     // fd 4 is read by the child, fd 3 written by it: a swap that naive dup2 ordering would clobber.
-    const child = sh('read line <&4; echo "got $line" >&3; echo out; echo err >&2; exit 7', ['ignore', 'to-parent', 'to-parent', 'to-parent', 'from-parent']);
+    const child = sh('read line <&4; echo "got $line" >&3; echo out; echo err >&2; exit 7', ['ignore', 'to-memory', 'to-memory', 'to-parent', 'from-parent']);
+    const line = readLineFromPipe(child.readers.get(3)!, 10_000);
     writeAndClose(child.writers.get(4)!, Buffer.from('hello\n'));
-    const [three, out, err, status] = await Promise.all([
-      readAll(child.readers.get(3)!), readAll(child.readers.get(1)!), readAll(child.readers.get(2)!), child.exited,
-    ]);
-    assert.equal(three.toString(), 'got hello\n');
-    assert.equal(out.toString(), 'out\n');
-    assert.equal(err.toString(), 'err\n');
-    assert.deepEqual(status, { code: 7, signal: null });
+    assert.equal(await line, 'got hello');
+    assert.deepEqual(await child.exited, { code: 7, signal: null });
+    assert.deepEqual(outputsOf(child), ['out\n', 'err\n']);
+  });
+
+  it('reads a line that comes in pieces, and rejects at EOF before a whole line, closing the pipe either way', async () => {
+    const before = openFds();
+    const pieces = sh("{ printf '{\"pid\": '; sleep 0.1; printf '42}\\nmore'; } >&3", ['ignore', 'ignore', 'ignore', 'to-parent']);
+    assert.equal(await readLineFromPipe(pieces.readers.get(3)!, 10_000), '{"pid": 42}');
+    const none = sh('printf partial >&3', ['ignore', 'ignore', 'ignore', 'to-parent']);
+    await assert.rejects(readLineFromPipe(none.readers.get(3)!, 10_000), /closed before a whole line/);
+    await Promise.all([pieces.exited, none.exited]);
+    assert.equal(openFds(), before);
+  });
+
+  it('gives up on a line after the timeout, and closes the pipe once its writer is gone', async () => {
+    const before = openFds();
+    const silent = sh('exec sleep 5', ['ignore', 'ignore', 'ignore', 'to-parent']);
+    await assert.rejects(readLineFromPipe(silent.readers.get(3)!, 100), /no line in 100 ms/);
+    process.kill(silent.pid, 'SIGKILL');
+    await silent.exited;
+    for (let i = 0; i < 50 && openFds() !== before; i++) await new Promise((resolve) => setTimeout(resolve, 20));
+    assert.equal(openFds(), before);
   });
 
   it('starts the child with no signal ignored or blocked (Node ignores SIGPIPE), with only the environment given', async () => {
-    const child = sh('grep -E "^Sig(Ign|Blk)" /proc/self/status; echo "PATH=$PATH HOME=${HOME-unset}"', ['ignore', 'to-parent', 'ignore']);
-    const [out] = await Promise.all([readAll(child.readers.get(1)!), child.exited]);
-    assert.equal(out.toString(), 'SigBlk:\t0000000000000000\nSigIgn:\t0000000000000000\nPATH=/usr/bin:/bin HOME=unset\n');
+    const child = sh('grep -E "^Sig(Ign|Blk)" /proc/self/status; echo "PATH=$PATH HOME=${HOME-unset}"', ['ignore', 'to-memory', 'ignore']);
+    await child.exited;
+    const [out] = outputsOf(child);
+    assert.equal(out, 'SigBlk:\t0000000000000000\nSigIgn:\t0000000000000000\nPATH=/usr/bin:/bin HOME=unset\n');
   });
 
   it('runs in the directory and the new session asked for', async () => {
-    const child = sh('pwd; ps -o sid= -p $$; echo $$', ['ignore', 'to-parent', 'ignore'], { cwd: '/usr', newSession: true });
-    const [out] = await Promise.all([readAll(child.readers.get(1)!), child.exited]);
-    const [cwd, sid, pid] = out.toString().trim().split('\n').map((line) => line.trim());
+    const child = sh('pwd; ps -o sid= -p $$; echo $$', ['ignore', 'to-memory', 'ignore'], { cwd: '/usr', newSession: true });
+    await child.exited;
+    const [cwd, sid, pid] = outputsOf(child)[0]!.trim().split('\n').map((line) => line.trim());
     assert.equal(cwd, '/usr');
     assert.equal(sid, pid);
   });
@@ -44,12 +63,21 @@ describe('spawnProcess', () => {
     assert.deepEqual((await Promise.all(quick.map((child) => child.exited))).map((status) => status.code), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
   });
 
-  it('throws ENOENT for a missing file and leaves no pipe open', () => {
+  it('throws ENOENT for a missing file and leaves no pipe or memory file open', () => {
     const before = openFds();
-    assert.throws(() => spawnProcess('/no/such/binary', [], { fds: ['ignore', 'to-parent', 'to-parent'], env: {} }), (err: unknown) => isErrno(err, 'ENOENT'));
+    assert.throws(() => spawnProcess('/no/such/binary', [], { fds: ['ignore', 'to-memory', 'to-parent', 'from-parent'], env: {} }), (err: unknown) => isErrno(err, 'ENOENT'));
     assert.equal(openFds(), before);
   });
 });
+
+/** The text of the child's memory files, in child fd order; they are closed. */
+function outputsOf(child: SpawnedProcess): string[] {
+  return [...child.outputs.values()].map((fd) => {
+    const text = readOutput(fd).toString();
+    closeSync(fd);
+    return text;
+  });
+}
 
 function openFds(): number {
   return readdirSync('/proc/self/fd').length;

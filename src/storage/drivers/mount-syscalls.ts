@@ -2,8 +2,7 @@
 // parsing (flag words become MS_* bits, the rest is fs data), and the
 // mount-table questions the drivers ask.
 
-import { readFileSync } from 'node:fs';
-import { statfs } from 'node:fs/promises';
+import { readFileSync, statfsSync } from 'node:fs';
 import { loadNativeAddon } from '../../util/native-addon.js';
 import type { IDMap, IdMappings } from '../../idmap/index.js';
 import { isErrno } from '../../util/index.js';
@@ -126,7 +125,7 @@ export function detachMount(target: string): void {
 /** Whether `dir` is the root of an overlay mount (statfs magic; a plain dir reports its backing fs). */
 export async function isOverlayMounted(dir: string): Promise<boolean> {
   try {
-    return (await statfs(dir)).type === OVERLAYFS_MAGIC;
+    return statfsSync(dir).type === OVERLAYFS_MAGIC;
   } catch (err) {
     if (isErrno(err, 'ENOENT', 'ENOTDIR')) return false;
     throw err;

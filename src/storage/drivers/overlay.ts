@@ -3,7 +3,7 @@
 // diffs read from and written to the upper (`diff`) directory.
 
 import { chmodSync, chownSync, closeSync, existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, renameSync, rmdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
-import { mkdir, readdir, rm, rmdir } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { basename, dirname, join, posix, relative } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { ApplyResult, Change, TreeMappings } from '../../archive/index.js';
@@ -186,12 +186,12 @@ export class OverlayDriver implements Driver {
     const maps = options.idMappings && !options.idMappings.isIdentity ? options.idMappings : undefined;
     // Go's MkdirAllAs/MkdirAs: the directories are chowned even when they exist.
     const owner = maps?.rootPair();
-    await mkdir(join(dir, 'diff'), { recursive: true, mode: DEFAULT_DIFF_MODE });
-    await mkdir(merged, { recursive: true, mode: 0o700 });
+    mkdirSync(join(dir, 'diff'), { recursive: true, mode: DEFAULT_DIFF_MODE });
+    mkdirSync(merged, { recursive: true, mode: 0o700 });
     if (owner) for (const made of [join(dir, 'diff'), merged]) chownSync(made, owner.uid, owner.gid);
     if (options.volatile && !optionList.includes('volatile') && (await this.volatileSupported())) optionList.push('volatile');
     // The kernel refuses a second mount of a volatile upper until this marker is gone.
-    await rm(join(dir, 'work', 'work', 'incompat', 'volatile'), { recursive: true, force: true });
+    rmSync(join(dir, 'work', 'work', 'incompat', 'volatile'), { recursive: true, force: true });
     const shift = maps !== undefined && maps.uids.length > 0 && maps.gids.length > 0 && !options.disableShifting && (await this.supportsShifting());
     const idmapped = shift ? this.idmapLowers(id, lowers, maps) : undefined;
     const request = { home: this.home, id, lowers: idmapped?.lowers ?? lowers, lowerPath: (lower: string) => lowerPath(this.homes, lower), readWrite, options: optionList };
@@ -261,9 +261,11 @@ export class OverlayDriver implements Driver {
   async unmount(id: string): Promise<void> {
     const merged = join(this.layerDir(id), 'merged');
     detachLayerMounts(this.layerDir(id));
-    await rmdir(merged).catch((err: unknown) => {
+    try {
+      rmdirSync(merged);
+    } catch (err) {
       if (!isErrno(err, 'ENOENT', 'EBUSY', 'ENOTEMPTY')) throw err;
-    });
+    }
   }
 
   async isMounted(id: string): Promise<boolean> {
