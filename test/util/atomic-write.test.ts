@@ -3,11 +3,11 @@
 // writeNewFileAtomic: a complete file appears under a free name, never over a taken one.
 
 import assert from 'node:assert/strict';
-import { closeSync, linkSync, mkdtempSync, openSync, readFileSync, readSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, linkSync, mkdirSync, mkdtempSync, openSync, readFileSync, readSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, test } from 'node:test';
-import { rewriteFileAtomicSync, writeNewFileAtomic } from '../../src/util/index.js';
+import { rewriteFileAtomicSync, writeFileAtomicSync, writeNewFileAtomic } from '../../src/util/index.js';
 
 describe('rewriteFileAtomicSync', () => {
   let dir: string;
@@ -73,6 +73,37 @@ describe('rewriteFileAtomicSync', () => {
     write('content');
     assert.equal(readFileSync(outside, 'utf8'), 'untouched');
     assert.equal(readFileSync(file, 'utf8'), 'content');
+  });
+});
+
+describe('writeFileAtomicSync', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(path.join(tmpdir(), 'berth-atomic-sync-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  test('replaces the file with a new inode of the content and mode, and leaves no temp file', () => {
+    const file = path.join(dir, 'state.json');
+    writeFileSync(file, 'old, longer content');
+    const before = statSync(file).ino;
+    writeFileAtomicSync(file, '{"status":"running"}', { noSync: true });
+    writeFileAtomicSync(path.join(dir, 'conf'), Buffer.from('[berth]\n'), { mode: 0o644 });
+    assert.equal(readFileSync(file, 'utf8'), '{"status":"running"}');
+    assert.notEqual(statSync(file).ino, before);
+    assert.equal(statSync(file).mode & 0o7777, 0o600);
+    assert.equal(statSync(path.join(dir, 'conf')).mode & 0o7777, 0o644);
+    assert.deepEqual(readdirSync(dir).sort(), ['conf', 'state.json']);
+  });
+
+  test('a rename that fails leaves the target as it was and no temp file', () => {
+    // A file cannot replace a directory: the rename fails after the temp file is complete.
+    const busy = path.join(dir, 'busy');
+    mkdirSync(busy);
+    writeFileSync(path.join(busy, 'inside'), 'kept');
+    assert.throws(() => writeFileAtomicSync(busy, 'new'), (err: unknown) => (err as NodeJS.ErrnoException).code === 'EISDIR');
+    assert.deepEqual(readdirSync(dir), ['busy']);
+    assert.equal(readFileSync(path.join(busy, 'inside'), 'utf8'), 'kept');
   });
 });
 
