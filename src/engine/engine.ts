@@ -155,6 +155,10 @@ export class ContainerEngine {
         gidMap: options.gidMap,
         autoUserNs: options.autoUserNs,
         autoUserNsOpts: options.autoUserNsSize ? { size: options.autoUserNsSize } : undefined,
+        // As podman does for --rm (and CRI-O for every container): a container that will not outlive
+        // its run is not worth an fsync. Its records go to the volatile files, written without one,
+        // and its overlay is mounted `volatile`, so that its unmount does not sync the upper's disk.
+        volatile: options.autoRemove === true,
       });
       if (made.uidMap?.length || made.gidMap?.length) idMaps = { uidMap: made.uidMap ?? [], gidMap: made.gidMap ?? [] };
     } catch (err) {

@@ -64,6 +64,28 @@ describe('berth container cleanup and conmon\'s exit command (bin/berth.cjs)', (
     await eventually('store, mounts, conmon, lock', leftovers, nothingLeft);
   });
 
+  it('run --rm makes a volatile container, as podman does: volatile records, an overlay mounted volatile; a plain run does not', async () => {
+    const records = (file: string): string[] => {
+      const path = join(fx.temp.graphRoot, 'overlay-containers', file);
+      return existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as Array<{ id: string }>).map((c) => c.id) : [];
+    };
+    const mountOptionsOf = (id: string): string => mountsOfStore().find((line) => line.includes(id)) ?? '';
+    const removed = (await ok('run', '-d', '--rm', 'busybox', '/bin/busybox', 'sleep', '5')).trim();
+    const kept = (await ok('run', '-d', 'busybox', '/bin/busybox', 'sleep', '5')).trim();
+    try {
+      const layerOf = async (id: string): Promise<string> => (await fx.store.container(id)).layerId;
+      assert.deepEqual([records('volatile-containers.json').includes(removed), records('containers.json').includes(removed)], [true, false]);
+      assert.deepEqual([records('volatile-containers.json').includes(kept), records('containers.json').includes(kept)], [false, true]);
+      // The kernel shows the option as `volatile` or, since 6.x, `fsync=volatile`.
+      assert.match(mountOptionsOf(await layerOf(removed)), /[,\s](fsync=)?volatile([,\s]|$)/);
+      assert.doesNotMatch(mountOptionsOf(await layerOf(kept)), /volatile/);
+    } finally {
+      await ok('rm', '-f', removed, kept);
+    }
+    assert.deepEqual([records('volatile-containers.json'), records('containers.json')], [[], []]);
+    await eventually('store, mounts, conmon, lock', leftovers, nothingLeft);
+  });
+
   it('wait and logs -f on a run -d --rm container get its exit code and last line before its cleanup removes it', async () => {
     const id = (await ok('run', '-d', '--rm', 'busybox', '/bin/sh', '-c', 'sleep 0.5; echo bye; exit 4')).trim();
     const [waited, followed] = await Promise.all([berth(['wait', id]), berth(['logs', '-f', id])]);
