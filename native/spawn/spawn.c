@@ -3,7 +3,7 @@
  * child_process forks, and the fork of a ~100 MB Node process blocks the caller for 5-10 ms
  * here per child; posix_spawn shares the memory until the exec, so it costs what the exec costs.
  * Also pipe2(O_CLOEXEC) for the child's pipes, memfd_create for output read after the child's
- * exit, and a non-blocking waitpid for the caller's SIGCHLD handler (libuv reaps only the
+ * exit and for sealed copies of a runtime binary, and a non-blocking waitpid for the caller's SIGCHLD handler (libuv reaps only the
  * children it started itself). */
 #include <errno.h>
 #include <fcntl.h>
@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/sendfile.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include "napi-util.h"
@@ -173,6 +175,42 @@ static napi_value js_memfd(napi_env env, napi_callback_info info) {
   return result;
 }
 
+/* sealedCopy(path) -> fd of a close-on-exec memfd holding the file's bytes, sealed against any
+ * change (write, grow, shrink, further seals). crun re-executes itself from such a copy at every
+ * start unless it already runs from one (its CVE-2019-5736 defence, as runc's cloned_binary):
+ * started from this fd (/proc/self/fd/N), it runs once instead of twice. */
+static napi_value js_sealed_copy(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  char path[4096];
+  size_t len = 0;
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  if (argc < 1 || napi_get_value_string_utf8(env, argv[0], path, sizeof path, &len) != napi_ok || len == 0) {
+    napi_throw_type_error(env, NULL, "expected a path");
+    return NULL;
+  }
+  int source = open(path, O_RDONLY | O_CLOEXEC);
+  if (source < 0) return throw_system_error(env, errno, strerror(errno), "open", path);
+  struct stat st;
+  int copy = -1, err = 0;
+  if (fstat(source, &st) < 0) err = errno;
+  if (!err && (copy = memfd_create("berth-runtime", MFD_CLOEXEC | MFD_ALLOW_SEALING)) < 0) err = errno;
+  for (off_t offset = 0; !err && offset < st.st_size;) {
+    ssize_t sent = sendfile(copy, source, &offset, (size_t)(st.st_size - offset));
+    if (sent < 0 && errno != EINTR) err = errno;
+    else if (sent == 0) err = EIO; /* the file shrank while it was copied */
+  }
+  if (!err && fcntl(copy, F_ADD_SEALS, F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE) < 0) err = errno;
+  close(source);
+  if (err) {
+    if (copy >= 0) close(copy);
+    return throw_system_error(env, err, strerror(err), "sealed copy", path);
+  }
+  napi_value result;
+  napi_create_int32(env, copy, &result);
+  return result;
+}
+
 /* reap(pid) -> null while it runs, else {code, signal} (one of them null), the child reaped. */
 static napi_value js_reap(napi_env env, napi_callback_info info) {
   size_t argc = 1;
@@ -209,6 +247,7 @@ napi_value berth_init_spawn(napi_env env, napi_value exports) {
     ADDON_METHOD("spawn", js_spawn),
     ADDON_METHOD("pipe", js_pipe),
     ADDON_METHOD("memfd", js_memfd),
+    ADDON_METHOD("sealedCopy", js_sealed_copy),
     ADDON_METHOD("reap", js_reap),
   };
   napi_define_properties(env, exports, sizeof methods / sizeof methods[0], methods);

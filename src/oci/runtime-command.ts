@@ -4,7 +4,7 @@
 import { accessSync, closeSync, constants } from 'node:fs';
 import { OciError } from './errors.js';
 import type { RuntimeHandler } from './handlers.js';
-import { exitCodeOf, readOutput, spawnProcess } from '../util/index.js';
+import { exitCodeOf, readOutput, sealedExecutable, spawnProcess } from '../util/index.js';
 
 export interface CommandResult {
   stdout: Buffer;
@@ -19,7 +19,7 @@ const NOT_FOUND = /container does not exist|container not running|invalid proces
 export async function runtimeCommand(handler: RuntimeHandler, args: string[]): Promise<CommandResult> {
   requireExecutable(handler.path, `runtime ${handler.name}`);
   // The runtime's output is small and wanted once it has exited: memory files, not pipes to drain meanwhile.
-  const child = spawnProcess(handler.path, ['--root', handler.root, ...args], { fds: ['ignore', 'to-memory', 'to-memory'], env: process.env });
+  const child = spawnProcess(executableOf(handler), ['--root', handler.root, ...args], { fds: ['ignore', 'to-memory', 'to-memory'], env: process.env, argv0: handler.path });
   let result: CommandResult;
   let code: number;
   try {
@@ -33,6 +33,17 @@ export async function runtimeCommand(handler: RuntimeHandler, args: string[]): P
   const detail = { runtime: handler.name, args, exitCode: code, stderr: said };
   if (NOT_FOUND.test(said)) throw new OciError('container-not-found', `${handler.name} ${args[0]}: ${said}`, detail);
   throw new OciError('runtime-failed', `${handler.name} ${args[0]} failed (exit ${code}): ${said}`, detail);
+}
+
+/** The path to start the handler's binary from: its sealed copy when it wants one and one can be made. */
+function executableOf(handler: RuntimeHandler): string {
+  if (!handler.execSealedCopy) return handler.path;
+  try {
+    return sealedExecutable(handler.path);
+  } catch {
+    // No memfd here (or the binary went): the runtime runs as it is, and makes its own copy.
+    return handler.path;
+  }
 }
 
 /** runc logs `time="…" level=error msg="…"`; crun prints the message plainly. */

@@ -6,7 +6,7 @@ export { writeFileAtomic, writeFileAtomicSync, writeNewFileAtomic, rewriteFileAt
 export { goJsonStringify, goQuote, sortedMap, goTimeNow, goTimeOf, isoTime, GO_ZERO_TIME } from './go-json.js';
 export { generateRandomId, generateShortLinkId, isFullHexId } from './ids.js';
 export { fillRandom, randomBytes } from './random.js';
-export { spawnProcess, writeAndClose, readOutput, readLineFromPipe, exitCodeOf, type ChildFd, type ExitStatus, type SpawnOptions, type SpawnedProcess } from './spawn.js';
+export { spawnProcess, writeAndClose, readOutput, readLineFromPipe, sealedExecutable, exitCodeOf, type ChildFd, type ExitStatus, type SpawnOptions, type SpawnedProcess } from './spawn.js';
 export { readAll } from './read-all.js';
 export { streamChunks } from './stream-chunks.js';
 export { sha256Digest, verifiedBlobOf, type SelfVerifyingReadable, type VerifiedBlob } from './digest.js';

@@ -6,7 +6,7 @@
 // Their output is read from raw fds, not through node:net sockets: loading
 // net and the streams behind it cost ~4 ms of every `berth run`'s start.
 
-import { closeSync, fstatSync, read, readSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, read, readSync, statSync, writeSync } from 'node:fs';
 import { loadNativeAddon } from './native-addon.js';
 
 export interface ExitStatus {
@@ -20,6 +20,7 @@ interface SpawnAddon {
   spawn(file: string, args: string[], env: string[], cwd: string | null, fds: number[], newSession: boolean): number;
   pipe(): [number, number];
   memfd(): number;
+  sealedCopy(path: string): number;
   reap(pid: number): ExitStatus | null;
 }
 
@@ -38,6 +39,8 @@ export interface SpawnOptions {
   cwd?: string;
   /** setsid(): the child (conmon) outlives us and our terminal. */
   newSession?: boolean;
+  /** The child's argv[0] when it is not `file` (a program started from a sealedExecutable). */
+  argv0?: string;
 }
 
 /** Our fds are raw: the caller closes them (readLineFromPipe closes its own). */
@@ -89,7 +92,7 @@ export function spawnProcess(file: string, args: string[], options: SpawnOptions
       childFds.push(child);
     });
     const env = Object.entries(options.env).filter(([, value]) => value !== undefined).map(([name, value]) => `${name}=${value}`);
-    const pid = native.spawn(file, [file, ...args], env, options.cwd ?? null, childFds, options.newSession ?? false);
+    const pid = native.spawn(file, [options.argv0 ?? file, ...args], env, options.cwd ?? null, childFds, options.newSession ?? false);
     const byKind = (wanted: ChildFd) => new Map(ours.filter(({ kind }) => kind === wanted).map(({ childFd, fd }) => [childFd, fd]));
     return { pid, readers: byKind('to-parent'), writers: byKind('from-parent'), outputs: byKind('to-memory'), exited: exitOf(pid) };
   } catch (err) {
@@ -107,6 +110,29 @@ export function writeAndClose(fd: number, bytes: Uint8Array): void {
   } finally {
     closeSync(fd);
   }
+}
+
+/** Sealed copies made by this process, by the binary's path, with the identity of the file copied. */
+const sealedCopies = new Map<string, { fd: number; identity: string }>();
+
+/**
+ * A path that runs a sealed in-memory copy of the binary at `path`
+ * (`/proc/self/fd/N`, for this process's children only), made once per
+ * process and again when the file at `path` is replaced. For programs that
+ * copy themselves into such a file at every start unless they already run
+ * from one (crun): they then run once instead of twice. Pass `path` as the
+ * child's argv0, so that it still knows its own name.
+ */
+export function sealedExecutable(path: string): string {
+  const stat = statSync(path);
+  const identity = `${stat.dev}:${stat.ino}:${stat.size}:${stat.mtimeMs}`;
+  let copy = sealedCopies.get(path);
+  if (copy?.identity !== identity) {
+    if (copy) closeSync(copy.fd);
+    copy = { fd: spawnAddon().sealedCopy(path), identity };
+    sealedCopies.set(path, copy);
+  }
+  return `/proc/self/fd/${copy.fd}`;
 }
 
 /** Everything written to a 'to-memory' file so far, from its start; the fd stays open. */

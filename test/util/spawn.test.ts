@@ -3,9 +3,11 @@
 // own session on request, and exits reaped on SIGCHLD.
 
 import assert from 'node:assert/strict';
-import { closeSync, readdirSync } from 'node:fs';
+import { closeSync, copyFileSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { isErrno, readLineFromPipe, readOutput, spawnProcess, writeAndClose, type SpawnedProcess } from '../../src/util/index.js';
+import { isErrno, readLineFromPipe, readOutput, sealedExecutable, spawnProcess, writeAndClose, type SpawnedProcess } from '../../src/util/index.js';
 
 const sh = (script: string, fds: Parameters<typeof spawnProcess>[2]['fds'], extra: Partial<Parameters<typeof spawnProcess>[2]> = {}) =>
   spawnProcess('/bin/sh', ['-c', script], { fds, env: { PATH: '/usr/bin:/bin' }, ...extra });
@@ -61,6 +63,30 @@ describe('spawnProcess', () => {
     const quick = Array.from({ length: 10 }, (_, i) => sh(`exit ${i}`, ['ignore', 'ignore', 'ignore']));
     assert.deepEqual(await killed.exited, { code: null, signal: 15 });
     assert.deepEqual((await Promise.all(quick.map((child) => child.exited))).map((status) => status.code), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+  });
+
+  it('starts a program from a sealed copy of its binary, made once and again when the file is replaced', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'berth-sealed-'));
+    try {
+      const binary = join(dir, 'busybox');
+      copyFileSync('/bin/busybox', binary);
+      const copy = sealedExecutable(binary);
+      assert.match(copy, /^\/proc\/self\/fd\/\d+$/);
+      assert.equal(sealedExecutable(binary), copy, 'one copy per process while the file stays');
+      assert.ok(readFileSync(copy).equals(readFileSync(binary)));
+      assert.throws(() => writeFileSync(copy, 'changed'), (err: unknown) => isErrno(err, 'EPERM'), 'sealed against writes');
+      // busybox picks its applet from argv[0]: the copy runs, with the name it was given.
+      const echo = spawnProcess(copy, ['from the copy'], { fds: ['ignore', 'to-memory', 'to-memory'], env: {}, argv0: 'echo' });
+      assert.deepEqual(await echo.exited, { code: 0, signal: null });
+      assert.deepEqual(outputsOf(echo), ['from the copy\n', '']);
+      // Replaced (a new inode, one byte longer): the next call copies the new file.
+      const longer = Buffer.concat([readFileSync('/bin/busybox'), Buffer.from([0])]);
+      rmSync(binary);
+      writeFileSync(binary, longer);
+      assert.ok(readFileSync(sealedExecutable(binary)).equals(longer));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('throws ENOENT for a missing file and leaves no pipe or memory file open', () => {

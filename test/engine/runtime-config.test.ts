@@ -1,0 +1,34 @@
+// berth.conf's runtime handlers: crun runs from a sealed copy of its binary
+// unless told otherwise, runc does not, and the setting survives the
+// berth.conf written for the exit command.
+
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { defaultRuntimeConfig, formatRuntimeConfig, isOciError, parseRuntimeConfig } from '../../src/oci/index.js';
+
+describe('runtime handlers: exec_sealed_copy', () => {
+  it('is on for crun and crun-* binaries and off for runc by default', () => {
+    const builtIn = defaultRuntimeConfig().runtimes;
+    assert.deepEqual([builtIn['crun']!.execSealedCopy, builtIn['runc']!.execSealedCopy], [true, false]);
+    const config = parseRuntimeConfig([
+      '[berth.runtime.runtimes.wasm]', 'runtime_path = "/usr/local/bin/crun-wasm"',
+      '[berth.runtime.runtimes.mine]', 'runtime_path = "/opt/bin/myruntime"',
+    ].join('\n'));
+    assert.deepEqual([config.runtimes['wasm']!.execSealedCopy, config.runtimes['mine']!.execSealedCopy], [true, false]);
+  });
+
+  it('is set per handler, kept by a handler that overrides a built-in one, and written back by formatRuntimeConfig', () => {
+    const config = parseRuntimeConfig([
+      '[berth.runtime.runtimes.crun]', 'exec_sealed_copy = false',
+      '[berth.runtime.runtimes.runc]', 'exec_sealed_copy = true',
+    ].join('\n'));
+    assert.deepEqual([config.runtimes['crun']!.execSealedCopy, config.runtimes['runc']!.execSealedCopy], [false, true]);
+    const plain = (value: unknown): unknown => JSON.parse(JSON.stringify(value));
+    assert.deepEqual(plain(parseRuntimeConfig(formatRuntimeConfig(config)).runtimes), plain(config.runtimes));
+  });
+
+  it('refuses a value that is not a boolean', () => {
+    assert.throws(() => parseRuntimeConfig('[berth.runtime.runtimes.crun]\nexec_sealed_copy = "yes"\n'),
+      (err: unknown) => isOciError(err, 'invalid-spec') && /exec_sealed_copy must be true or false/.test((err as Error).message));
+  });
+});
