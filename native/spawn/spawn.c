@@ -164,6 +164,13 @@ static napi_value js_pipe(napi_env env, napi_callback_info info) {
   return result;
 }
 
+/* The call's first argument in *value; false (nothing thrown yet) when there is none. */
+static bool first_argument(napi_env env, napi_callback_info info, napi_value *value) {
+  size_t argc = 1;
+  napi_get_cb_info(env, info, &argc, value, NULL, NULL);
+  return argc >= 1;
+}
+
 /* memfd() -> fd of an anonymous in-memory file, close-on-exec: a child's output that is read once
  * the child has exited, with no pipe to drain meanwhile and no name to clean up. */
 static napi_value js_memfd(napi_env env, napi_callback_info info) {
@@ -180,12 +187,10 @@ static napi_value js_memfd(napi_env env, napi_callback_info info) {
  * start unless it already runs from one (its CVE-2019-5736 defence, as runc's cloned_binary):
  * started from this fd (/proc/self/fd/N), it runs once instead of twice. */
 static napi_value js_sealed_copy(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
+  napi_value arg;
   char path[4096];
   size_t len = 0;
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  if (argc < 1 || napi_get_value_string_utf8(env, argv[0], path, sizeof path, &len) != napi_ok || len == 0) {
+  if (!first_argument(env, info, &arg) || napi_get_value_string_utf8(env, arg, path, sizeof path, &len) != napi_ok || len == 0) {
     napi_throw_type_error(env, NULL, "expected a path");
     return NULL;
   }
@@ -213,11 +218,9 @@ static napi_value js_sealed_copy(napi_env env, napi_callback_info info) {
 
 /* reap(pid) -> null while it runs, else {code, signal} (one of them null), the child reaped. */
 static napi_value js_reap(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
+  napi_value arg;
   int32_t pid = 0;
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  if (argc < 1 || napi_get_value_int32(env, argv[0], &pid) != napi_ok || pid <= 0) {
+  if (!first_argument(env, info, &arg) || napi_get_value_int32(env, arg, &pid) != napi_ok || pid <= 0) {
     napi_throw_type_error(env, NULL, "expected a pid");
     return NULL;
   }
