@@ -164,6 +164,13 @@ static napi_value js_pipe(napi_env env, napi_callback_info info) {
   return result;
 }
 
+/* MFD_EXEC (Linux 6.3+): an executable memfd even where vm.memfd_noexec makes memfds
+ * non-executable by default; older kernels refuse the unknown flag, and there every memfd is
+ * executable anyway. glibc 2.36 does not define it yet. */
+#ifndef MFD_EXEC
+#define MFD_EXEC 0x0010U
+#endif
+
 /* The call's first argument in *value; false (nothing thrown yet) when there is none. */
 static bool first_argument(napi_env env, napi_callback_info info, napi_value *value) {
   size_t argc = 1;
@@ -185,7 +192,8 @@ static napi_value js_memfd(napi_env env, napi_callback_info info) {
 /* sealedCopy(path) -> fd of a close-on-exec memfd holding the file's bytes, sealed against any
  * change (write, grow, shrink, further seals). crun re-executes itself from such a copy at every
  * start unless it already runs from one (its CVE-2019-5736 defence, as runc's cloned_binary):
- * started from this fd (/proc/self/fd/N), it runs once instead of twice. */
+ * started from this fd (/proc/self/fd/N), it runs once instead of twice. ELF binaries only
+ * (ENOEXEC otherwise): the interpreter of a script finds /proc/self/fd/N closed by the exec. */
 static napi_value js_sealed_copy(napi_env env, napi_callback_info info) {
   napi_value arg;
   char path[4096];
@@ -197,9 +205,15 @@ static napi_value js_sealed_copy(napi_env env, napi_callback_info info) {
   int source = open(path, O_RDONLY | O_CLOEXEC);
   if (source < 0) return throw_system_error(env, errno, strerror(errno), "open", path);
   struct stat st;
+  char magic[4];
   int copy = -1, err = 0;
   if (fstat(source, &st) < 0) err = errno;
-  if (!err && (copy = memfd_create("berth-runtime", MFD_CLOEXEC | MFD_ALLOW_SEALING)) < 0) err = errno;
+  if (!err && (pread(source, magic, sizeof magic, 0) != (ssize_t)sizeof magic || memcmp(magic, "\177ELF", 4) != 0)) err = ENOEXEC;
+  if (!err) {
+    copy = memfd_create("berth-runtime", MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_EXEC);
+    if (copy < 0 && errno == EINVAL) copy = memfd_create("berth-runtime", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+    if (copy < 0) err = errno;
+  }
   for (off_t offset = 0; !err && offset < st.st_size;) {
     ssize_t sent = sendfile(copy, source, &offset, (size_t)(st.st_size - offset));
     if (sent < 0 && errno != EINTR) err = errno;

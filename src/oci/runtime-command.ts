@@ -4,7 +4,7 @@
 import { accessSync, closeSync, constants } from 'node:fs';
 import { OciError } from './errors.js';
 import type { RuntimeHandler } from './handlers.js';
-import { exitCodeOf, readOutput, sealedExecutable, spawnProcess } from '../util/index.js';
+import { exitCodeOf, readOutput, sealedExecutable, spawnProcess, type SpawnOptions, type SpawnedProcess } from '../util/index.js';
 
 export interface CommandResult {
   stdout: Buffer;
@@ -18,8 +18,7 @@ const NOT_FOUND = /container does not exist|container not running|invalid proces
 /** Runs `<runtime> --root <root> <args…>`; rejects with a typed error unless it exits 0. */
 export async function runtimeCommand(handler: RuntimeHandler, args: string[]): Promise<CommandResult> {
   requireExecutable(handler.path, `runtime ${handler.name}`);
-  // The runtime's output is small and wanted once it has exited: memory files, not pipes to drain meanwhile.
-  const child = spawnProcess(executableOf(handler), ['--root', handler.root, ...args], { fds: ['ignore', 'to-memory', 'to-memory'], env: process.env, argv0: handler.path });
+  const child = spawnRuntime(handler, ['--root', handler.root, ...args]);
   let result: CommandResult;
   let code: number;
   try {
@@ -35,15 +34,22 @@ export async function runtimeCommand(handler: RuntimeHandler, args: string[]): P
   throw new OciError('runtime-failed', `${handler.name} ${args[0]} failed (exit ${code}): ${said}`, detail);
 }
 
-/** The path to start the handler's binary from: its sealed copy when it wants one and one can be made. */
-function executableOf(handler: RuntimeHandler): string {
-  if (!handler.execSealedCopy) return handler.path;
-  try {
-    return sealedExecutable(handler.path);
-  } catch {
-    // No memfd here (or the binary went): the runtime runs as it is, and makes its own copy.
-    return handler.path;
+/**
+ * The runtime started from its sealed copy when it wants one, else (or when
+ * no copy can be made or started: no memfd, a policy against executing one)
+ * from its path, where it makes its own copy. Its output is small and wanted
+ * once it has exited: memory files, not pipes to drain meanwhile.
+ */
+function spawnRuntime(handler: RuntimeHandler, args: string[]): SpawnedProcess {
+  const options: SpawnOptions = { fds: ['ignore', 'to-memory', 'to-memory'], env: process.env, argv0: handler.path };
+  if (handler.execSealedCopy) {
+    try {
+      return spawnProcess(sealedExecutable(handler.path), args, options);
+    } catch {
+      // As it is, below; its own error (a missing binary) comes from that start.
+    }
   }
+  return spawnProcess(handler.path, args, options);
 }
 
 /** runc logs `time="…" level=error msg="…"`; crun prints the message plainly. */

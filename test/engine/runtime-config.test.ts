@@ -3,8 +3,11 @@
 // berth.conf written for the exit command.
 
 import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { defaultRuntimeConfig, formatRuntimeConfig, isOciError, parseRuntimeConfig } from '../../src/oci/index.js';
+import { Container, Runtime, defaultRuntimeConfig, formatRuntimeConfig, generateSpec, isOciError, parseRuntimeConfig } from '../../src/oci/index.js';
 
 describe('runtime handlers: exec_sealed_copy', () => {
   it('is on for crun and crun-* binaries and off for runc by default', () => {
@@ -30,5 +33,25 @@ describe('runtime handlers: exec_sealed_copy', () => {
   it('refuses a value that is not a boolean', () => {
     assert.throws(() => parseRuntimeConfig('[berth.runtime.runtimes.crun]\nexec_sealed_copy = "yes"\n'),
       (err: unknown) => isOciError(err, 'invalid-spec') && /exec_sealed_copy must be true or false/.test((err as Error).message));
+  });
+
+  it('a runtime that cannot run from a sealed copy (a wrapper script named crun) runs from its path, with its own name as argv[0]', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'berth-wrapped-runtime-'));
+    try {
+      const wrapper = join(dir, 'crun');
+      writeFileSync(wrapper, `#!/bin/sh\necho "$0 $*" > ${dir}/called\n`, { mode: 0o755 });
+      const config = parseRuntimeConfig(`[berth.runtime.runtimes.wrapped]\nruntime_path = "${wrapper}"\nruntime_root = "${dir}/root"\n`);
+      assert.equal(config.runtimes['wrapped']!.execSealedCopy, true);
+      const runtime = new Runtime({ config, exitDir: join(dir, 'exits'), socketDir: join(dir, 'sockets') });
+      const id = 'a'.repeat(64);
+      const container = new Container({
+        id, name: 'wrapped', runtimeHandler: 'wrapped', bundlePath: dir, persistDir: dir, logPath: join(dir, 'log'), labels: {}, annotations: {},
+        stopSignal: 15, stopTimeout: 10, spec: generateSpec({ Cmd: ['/bin/true'] }, { id, rootfs: join(dir, 'rootfs') }), createdAt: new Date().toISOString(), logSizeMax: -1,
+      });
+      await runtime.deleteContainer(container);
+      assert.equal(readFileSync(join(dir, 'called'), 'utf8'), `${wrapper} --root ${dir}/root delete --force ${id}\n`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

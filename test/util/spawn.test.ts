@@ -84,6 +84,10 @@ describe('spawnProcess', () => {
       rmSync(binary);
       writeFileSync(binary, longer);
       assert.ok(readFileSync(sealedExecutable(binary)).equals(longer));
+      // A script is not copied: its interpreter would find /proc/self/fd/N closed by the exec.
+      const script = join(dir, 'crun');
+      writeFileSync(script, '#!/bin/sh\necho wrapped\n', { mode: 0o755 });
+      assert.throws(() => sealedExecutable(script), (err: unknown) => isErrno(err, 'ENOEXEC'));
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
