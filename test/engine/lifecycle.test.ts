@@ -114,6 +114,9 @@ describe('container lifecycle (crun)', () => {
     assert.ok(rows.some((r) => r.command.startsWith('/bin/sh -c')), JSON.stringify(rows));
     assert.ok(rows.every((r) => r.uid === 0));
     const container = await fx.engine.get(id);
+    // The shell may be past its execve and not yet past its first echo: rotate a log with a line in it.
+    const logged = (): string => readCriLog(readFileSync(container.config.logPath)).stdout.toString();
+    for (let tries = 0; tries < 40 && !/line\d+\n/.test(logged()); tries++) await delay(25);
     const rotated = `${container.config.logPath}.1`;
     renameSync(container.config.logPath, rotated);
     await fx.engine.reopenLog(id);
