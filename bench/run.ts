@@ -1,7 +1,8 @@
 // `berth run --rm busybox true` against `podman run --rm` on the same store,
-// with conmon + crun driven directly and a bare `crun run` of an unpacked
-// bundle as the floors; then 20 containers started in parallel by each.
-// Interleaved, median of N. Needs root, conmon, crun, podman.
+// with conmon + crun driven directly (as Berth drives them, and with crun's
+// commands started from its path, as any other caller would) and a bare
+// `crun run` of an unpacked bundle as the floors; then 20 containers started
+// in parallel by each. Interleaved, median of N. Needs root, conmon, crun, podman.
 
 import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -30,7 +31,8 @@ async function main(): Promise<void> {
     const pod = await preparePodman(temp.dir, { graphRoot: temp.graphRoot, runRoot: temp.runRoot, driver: 'overlay' });
     const berthArgs = [BERTH_BIN, '--root', temp.graphRoot, '--runroot', temp.runRoot, '--storage-driver', 'overlay', 'run', '--rm', '--runtime', 'crun', 'busybox', '/bin/busybox', 'true'];
     const podmanArgs = [...pod.args, '--runtime', 'crun', 'run', '--rm', IMAGE, '/bin/busybox', 'true'];
-    const floor = await bundleFloor(temp.dir, rootfs);
+    const floor = await bundleFloor(temp.dir, rootfs, true);
+    const plainFloor = await bundleFloor(temp.dir, rootfs, false);
 
     const runBerth = () => timeCommand(process.execPath, berthArgs);
     // What any Node CLI pays before its first line (here with this environment's NODE_OPTIONS and NODE_EXTRA_CA_CERTS, if set).
@@ -40,14 +42,16 @@ async function main(): Promise<void> {
     await runBerth();
     await runPodman();
     await floor.conmonCrun();
+    await plainFloor.conmonCrun();
     await floor.bareCrun();
 
-    const samples = { berth: [] as number[], podman: [] as number[], conmon: [] as number[], crun: [] as number[], node: [] as number[] };
+    const samples = { berth: [] as number[], podman: [] as number[], conmon: [] as number[], plainConmon: [] as number[], crun: [] as number[], node: [] as number[] };
     for (let i = 0; i < RUNS; i++) {
       samples.node.push(await runNode());
       samples.berth.push(await runBerth());
       samples.podman.push(await runPodman());
       samples.conmon.push(await floor.conmonCrun());
+      samples.plainConmon.push(await plainFloor.conmonCrun());
       samples.crun.push(await floor.bareCrun());
     }
     const parallel = {
@@ -57,13 +61,15 @@ async function main(): Promise<void> {
     };
 
     const m = {
-      berth: median(samples.berth), podman: median(samples.podman), conmon: median(samples.conmon), crun: median(samples.crun), node: median(samples.node),
+      berth: median(samples.berth), podman: median(samples.podman), conmon: median(samples.conmon), plainConmon: median(samples.plainConmon),
+      crun: median(samples.crun), node: median(samples.node),
     };
     console.log(`busybox true, median of ${RUNS} interleaved runs (store on ${temp.dir})`);
     printTable(['what', 'median', 'ratio to podman', 'above conmon+crun'], [
       ['berth run --rm (CLI process)', formatMs(m.berth), formatRatio(m.berth / m.podman), formatMs(m.berth - m.conmon)],
       ['podman run --rm (crun)', formatMs(m.podman), '1.00x', formatMs(m.podman - m.conmon)],
       ['conmon + crun, driven in-process', formatMs(m.conmon), formatRatio(m.conmon / m.podman), '-'],
+      ['the same, crun started from its path', formatMs(m.plainConmon), formatRatio(m.plainConmon / m.podman), '-'],
       ['bare crun run of the bundle', formatMs(m.crun), formatRatio(m.crun / m.podman), '-'],
       ['node -e 0 (start of any Node CLI)', formatMs(m.node), formatRatio(m.node / m.podman), '-'],
     ]);
@@ -82,12 +88,18 @@ async function main(): Promise<void> {
   }
 }
 
-/** An unpacked bundle (a copy of the rootfs, a spec for `busybox true`) and two ways to run it. */
-async function bundleFloor(dir: string, rootfs: string): Promise<{ conmonCrun: () => Promise<number>; bareCrun: () => Promise<number> }> {
-  const bundle = join(dir, 'bundle');
+/**
+ * An unpacked bundle (a copy of the rootfs, a spec for `busybox true`) and two
+ * ways to run it. `sealedCopy`: crun's commands start from Berth's sealed copy
+ * of its binary (the handler's default), else from its path.
+ */
+async function bundleFloor(dir: string, rootfs: string, sealedCopy: boolean): Promise<{ conmonCrun: () => Promise<number>; bareCrun: () => Promise<number> }> {
+  const bundle = join(dir, sealedCopy ? 'bundle' : 'bundle-plain');
   mkdirSync(bundle, { recursive: true });
   cpSync(rootfs, join(bundle, 'rootfs'), { recursive: true });
-  const runtime = new Runtime({ config: defaultRuntimeConfig(), exitDir: join(dir, 'floor-exits'), socketDir: join(dir, 'floor-sock') });
+  const config = defaultRuntimeConfig();
+  config.runtimes['crun'] = { ...config.runtimes['crun']!, execSealedCopy: sealedCopy };
+  const runtime = new Runtime({ config, exitDir: join(dir, 'floor-exits'), socketDir: join(dir, 'floor-sock') });
   const spec = (id: string) => generateSpec({ Cmd: ['/bin/busybox', 'true'] }, { id, rootfs: join(bundle, 'rootfs'), cgroupsPath: `/berth-bench/${id}` });
   return {
     conmonCrun: () => timeMs(async () => {
