@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { OciError } from './errors.js';
 import type { RuntimeHandler } from './handlers.js';
 import { requireExecutable } from './runtime-command.js';
-import { exitCodeOf, readLineFromPipe, readOutput, spawnProcess, writeAndClose, type SpawnedProcess } from '../util/index.js';
+import { exitCodeOf, isErrno, readLineFromPipe, readOutput, spawnProcess, writeAndClose, type SpawnedProcess } from '../util/index.js';
 
 export interface ConmonCreateOptions {
   handler: RuntimeHandler;
@@ -228,7 +228,7 @@ function spawnConmon(path: string, args: string[], cwd: string | undefined, env:
 /** The first newline-terminated line of the sync pipe; rejects on EOF first, or after `timeoutMs` (0: none). */
 function readLine(fd: number, timeoutMs: number): Promise<string> {
   return readLineFromPipe(fd, timeoutMs).catch((err: Error) => {
-    const reason = err.message.startsWith('no line in') ? `no report from conmon in ${timeoutMs} ms` : `conmon closed its sync pipe without a report (${err.message})`;
+    const reason = isErrno(err, 'ETIMEDOUT') ? `no report from conmon in ${timeoutMs} ms` : `conmon closed its sync pipe without a report (${err.message})`;
     throw new OciError('conmon-failed', reason, {}, { cause: err });
   });
 }

@@ -145,8 +145,9 @@ export function readOutput(fd: number): Buffer {
 
 /**
  * The first newline-terminated line from one of our 'to-parent' pipe ends
- * (a child's report), read on libuv's thread pool; rejects on EOF before it,
- * or after `timeoutMs` (0: none). The fd is closed once no read is pending on
+ * (a child's report), read on libuv's thread pool; rejects on EOF before it
+ * (code `EOF`, or the read's own error), or after `timeoutMs` (0: none; code
+ * `ETIMEDOUT`). The fd is closed once no read is pending on
  * it: a read given up by the timeout ends when the writer goes (the caller
  * ends the child), and only then may the fd's number be reused.
  */
@@ -155,7 +156,7 @@ export function readLineFromPipe(fd: number, timeoutMs: number): Promise<string>
     let seen = '';
     let settled = false;
     const chunk = Buffer.allocUnsafe(4096);
-    const timer = timeoutMs > 0 ? setTimeout(() => settle(new Error(`no line in ${timeoutMs} ms`)), timeoutMs) : undefined;
+    const timer = timeoutMs > 0 ? setTimeout(() => settle(codedError('ETIMEDOUT', `no line in ${timeoutMs} ms`)), timeoutMs) : undefined;
     const settle = (err?: Error, line?: string): void => {
       if (settled) return;
       settled = true;
@@ -170,12 +171,16 @@ export function readLineFromPipe(fd: number, timeoutMs: number): Promise<string>
         if (end < 0) return next();
         settle(undefined, seen.slice(0, end));
       } else {
-        settle(err ?? new Error('the pipe closed before a whole line'));
+        settle(err ?? codedError('EOF', 'the pipe closed before a whole line'));
       }
       closeSync(fd);
     });
     next();
   });
+}
+
+function codedError(code: string, message: string): NodeJS.ErrnoException {
+  return Object.assign(new Error(message), { code });
 }
 
 /** A shell's view of an exit: the code, or 128 plus the signal's number. */
