@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { after, afterEach, before, describe, it } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
 import { ContainerEngine } from '../../src/engine/index.js';
 import { getLockFile } from '../../src/lock/index.js';
@@ -20,6 +20,11 @@ describe('berth container cleanup and conmon\'s exit command (bin/berth.cjs)', (
   let fx: EngineFixture;
   before(async () => { fx = await openEngineFixture(); });
   after(async () => fx.dispose());
+  // A failed case must not fail the next ones through what it left behind.
+  afterEach(async () => {
+    const left = (await fx.store.containers()).map((c) => c.id);
+    if (left.length > 0) await berth(['rm', '-f', ...left]);
+  });
 
   const berth = (args: string[], env?: NodeJS.ProcessEnv): Promise<ToolResult> =>
     runTool(process.execPath, [BERTH_BIN, '--root', fx.temp.graphRoot, '--runroot', fx.temp.runRoot, '--storage-driver', 'overlay', ...args], { env });
@@ -116,10 +121,22 @@ describe('berth container cleanup and conmon\'s exit command (bin/berth.cjs)', (
     await eventually('store, mounts, conmon, lock', leftovers, nothingLeft);
   });
 
-  /** The argv of the one conmon of this fixture's containers, once it is there. */
+  /**
+   * The argv of the one conmon of this fixture's containers, once it is there.
+   * conmon forks to daemonize and its first process exits: seen at that moment,
+   * the one conmon is gone before its argv is read, so the probe reads it too.
+   */
   const conmonArgv = async (): Promise<string[]> => {
-    const [conmon] = await eventually('a conmon', () => conmonsOf(fx.temp.dir), (pids) => pids.length === 1);
-    return readFileSync(`/proc/${conmon}/cmdline`, 'utf8').split('\0');
+    const argvOfOnlyConmon = (): string[] | undefined => {
+      const pids = conmonsOf(fx.temp.dir);
+      if (pids.length !== 1) return undefined;
+      try {
+        return readFileSync(`/proc/${pids[0]}/cmdline`, 'utf8').split('\0');
+      } catch {
+        return undefined;
+      }
+    };
+    return (await eventually('a conmon', argvOfOnlyConmon, (argv) => argv !== undefined)) as string[];
   };
   const exitDelayOf = (argv: string[]): string | undefined => (argv.includes('--exit-delay') ? argv[argv.indexOf('--exit-delay') + 1] : undefined);
 
