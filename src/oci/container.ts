@@ -123,9 +123,13 @@ export class Container {
     writeFileAtomicSync(this.statePath, JSON.stringify(this.#state), { noSync: true });
   }
 
-  /** Writes the config (once, at creation) and the initial state. */
+  /**
+   * Writes the config (once, at creation) and the initial state. The config
+   * of an auto-removed container is not synced either: its store records are
+   * volatile (podman's --rm), so after a power loss it is gone as a whole.
+   */
   async save(): Promise<void> {
-    writeFileAtomicSync(join(this.config.persistDir, CONFIG_FILE), JSON.stringify(this.config));
+    writeFileAtomicSync(join(this.config.persistDir, CONFIG_FILE), JSON.stringify(this.config), { noSync: this.config.autoRemove === true });
     writeFileAtomicSync(this.statePath, JSON.stringify(this.#state), { noSync: true });
   }
 
