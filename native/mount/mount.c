@@ -258,6 +258,28 @@ static napi_value js_idmapped_bind(napi_env env, napi_callback_info info) {
   return result;
 }
 
+#ifndef STATX_ATTR_MOUNT_ROOT
+#define STATX_ATTR_MOUNT_ROOT 0x00002000
+#endif
+
+/* isMountRoot(path): whether the path (its symlinks followed) is the root of a mount, from
+ * statx's STATX_ATTR_MOUNT_ROOT (Linux 5.8+), as Go's mountinfo.Mounted asks the kernel
+ * first; null where the kernel does not report that attribute. Reading /proc/self/mountinfo
+ * instead costs a few ms on a host with a thousand mounts, at every store opened. */
+static napi_value js_is_mount_root(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  if (!get_args(env, info, 1, argv)) return NULL;
+  char *path = get_string(env, argv[0], PATH_MAX_LEN);
+  if (!path) return NULL;
+  struct statx stx;
+  napi_value result = NULL;
+  if (statx(AT_FDCWD, path, AT_NO_AUTOMOUNT, STATX_TYPE, &stx) != 0) throw_errno(env, errno, "statx", path);
+  else if (!(stx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT)) napi_get_null(env, &result);
+  else napi_get_boolean(env, (stx.stx_attributes & STATX_ATTR_MOUNT_ROOT) != 0, &result);
+  free(path);
+  return result;
+}
+
 napi_value berth_init_mount(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
     ADDON_METHOD("mount", js_mount),
@@ -265,6 +287,7 @@ napi_value berth_init_mount(napi_env env, napi_value exports) {
     ADDON_METHOD("fsMount", js_fs_mount),
     ADDON_METHOD("usernsFd", js_userns_fd),
     ADDON_METHOD("idmappedBind", js_idmapped_bind),
+    ADDON_METHOD("isMountRoot", js_is_mount_root),
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   return exports;

@@ -14,6 +14,7 @@ interface MountAddon {
   fsMount(fstype: string, target: string, params: string[], attrs: number): void;
   usernsFd(uidMap: string, gidMap: string): number;
   idmappedBind(source: string, target: string, usernsFd: number): void;
+  isMountRoot(path: string): boolean | null;
 }
 
 const addon = loadNativeAddon<MountAddon>('mount');
@@ -133,10 +134,18 @@ export async function isOverlayMounted(dir: string): Promise<boolean> {
 }
 
 /**
- * Whether `dir` appears as a mount point in /proc/self/mountinfo (octal
- * escapes decoded). Synchronous: asked at every overlay start-up (see OverlayDriver.init).
+ * Whether `dir` is a mount point: the kernel's answer (statx), else whether
+ * it appears as one in /proc/self/mountinfo (octal escapes decoded), where a
+ * kernel before 5.8 or a failed statx leaves the question. Synchronous: asked
+ * at every overlay start-up (see OverlayDriver.init).
  */
 export function isMountPoint(dir: string): boolean {
+  try {
+    const root = addon.isMountRoot(dir);
+    if (root !== null) return root;
+  } catch {
+    // The table below answers for a path statx cannot reach, as it always did.
+  }
   const table = readFileSync('/proc/self/mountinfo', 'utf8');
   for (const line of table.split('\n')) {
     const mountPoint = line.split(' ')[4];
