@@ -3,8 +3,8 @@
  * child_process forks, and the fork of a ~100 MB Node process blocks the caller for 5-10 ms
  * here per child; posix_spawn shares the memory until the exec, so it costs what the exec costs.
  * Also pipe2(O_CLOEXEC) for the child's pipes, memfd_create for output read after the child's
- * exit and for sealed copies of a runtime binary, and a non-blocking waitpid for the caller's SIGCHLD handler (libuv reaps only the
- * children it started itself). */
+ * exit and for sealed copies of a runtime binary, and a non-blocking waitpid for the caller's
+ * SIGCHLD handler (libuv reaps only the children it started itself). */
 #include <errno.h>
 #include <fcntl.h>
 #include <node_api.h>

@@ -2,8 +2,9 @@
 // (when following) what conmon appends, until the container has exited and
 // the file holds nothing more.
 
-import { closeSync, fstatSync, openSync, readSync, watch } from 'node:fs';
+import { closeSync, openSync, watch } from 'node:fs';
 import { parseCriLog, type LogRecord } from '../oci/index.js';
+import { readOutput } from '../util/index.js';
 
 export interface LogReadOptions {
   /** Keep reading as the container writes, until it exits. */
@@ -35,7 +36,7 @@ export async function* readLog(path: string, exit: ExitWatch, options: LogReadOp
     let offset = 0;
     let pending: Buffer = Buffer.alloc(0);
     const drain = (): LogRecord[] => {
-      const chunk = readFrom(fd, offset);
+      const chunk = readOutput(fd, offset);
       offset += chunk.length;
       const data = pending.length ? Buffer.concat([pending, chunk]) : chunk;
       const end = data.lastIndexOf(0x0a) + 1;
@@ -63,15 +64,6 @@ function inWindow(record: LogRecord, options: LogReadOptions): boolean {
   if (options.since && time < options.since.getTime()) return false;
   if (options.until && time >= options.until.getTime()) return false;
   return true;
-}
-
-/** What the log holds past `offset`: read directly, as the store reads its files (a log read is a page-cache copy). */
-function readFrom(fd: number, offset: number): Buffer {
-  const { size } = fstatSync(fd);
-  if (size <= offset) return Buffer.alloc(0);
-  const buffer = Buffer.allocUnsafe(size - offset);
-  const bytesRead = readSync(fd, buffer, 0, buffer.length, offset);
-  return buffer.subarray(0, bytesRead);
 }
 
 /** The log grew, the container exited, the caller gave up, or `ms` passed. */

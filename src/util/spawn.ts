@@ -135,11 +135,15 @@ export function sealedExecutable(path: string): string {
   return `/proc/self/fd/${copy.fd}`;
 }
 
-/** Everything written to a 'to-memory' file so far, from its start; the fd stays open. */
-export function readOutput(fd: number): Buffer {
-  const buffer = Buffer.allocUnsafe(fstatSync(fd).size);
+/**
+ * What an output file holds past `offset`, up to its end now: by default all
+ * that a 'to-memory' file got so far, or what a log grew by since the last
+ * read. The fd stays open.
+ */
+export function readOutput(fd: number, offset = 0): Buffer {
+  const buffer = Buffer.allocUnsafe(Math.max(0, fstatSync(fd).size - offset));
   let filled = 0;
-  for (let got = -1; filled < buffer.length && got !== 0; filled += got) got = readSync(fd, buffer, filled, buffer.length - filled, filled);
+  for (let got = -1; filled < buffer.length && got !== 0; filled += got) got = readSync(fd, buffer, filled, buffer.length - filled, offset + filled);
   return buffer.subarray(0, filled);
 }
 
