@@ -9,6 +9,7 @@ import { openStore, type Store } from '../../src/storage/index.js';
 import { buildOciImage, storeOciImage } from '../helpers/oci-image.js';
 import { makeBusyboxRootfs, tarOfDirectory } from '../helpers/rootfs.js';
 import { makeTempStore, type TempStore } from '../helpers/temp-store.js';
+import { preparePodman, type PodmanEnv } from '../helpers/podman.js';
 
 export interface EngineFixture {
   temp: TempStore;
@@ -70,4 +71,10 @@ export function conmonsOf(dir: string): number[] {
 export async function addBusyboxVariant(fx: EngineFixture, name: string, config: Record<string, unknown>): Promise<void> {
   const image = buildOciImage([await tarOfDirectory(join(fx.temp.dir, 'rootfs'))], { cmd: [], config });
   await storeOciImage(fx.store, image, name);
+}
+
+/** An engine fixture, and podman called on its store. */
+export async function openEngineFixtureWithPodman(): Promise<{ fx: EngineFixture; pod: PodmanEnv }> {
+  const fx = await openEngineFixture();
+  return { fx, pod: await preparePodman(fx.temp.dir, { graphRoot: fx.temp.graphRoot, runRoot: fx.temp.runRoot, driver: 'overlay' }) };
 }

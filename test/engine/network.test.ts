@@ -101,7 +101,7 @@ describe('berth run on a CNI network (bin/berth.cjs)', () => {
     const netns = `berth-${id}`;
     for (const round of ['first run', 'second run']) {
       await eventually(`${round}: exited, its lease and namespace gone`, async () => ({
-        state: await ok('inspect', '--format', '{{.State}}', 'again').then((out) => JSON.parse(out) as { Status: string; ExitCode: number }).then((st) => `${st.Status} ${st.ExitCode}`),
+        state: await ok('inspect', '--format', '{{json .State}}', 'again').then((out) => JSON.parse(out) as { Status: string; ExitCode: number }).then((st) => `${st.Status} ${st.ExitCode}`),
         leases: leases(),
         netns: readdirSync('/run/netns').includes(netns),
       }), (seen) => seen.state === 'exited 5' && seen.leases.length === 0 && !seen.netns);

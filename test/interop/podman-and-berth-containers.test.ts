@@ -6,17 +6,14 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { BERTH_BIN } from '../helpers/berth.js';
-import { podman, preparePodman, type PodmanEnv } from '../helpers/podman.js';
+import { podman, type PodmanEnv } from '../helpers/podman.js';
 import { runTool, runToolOk } from '../helpers/run-tool.js';
-import { openEngineFixture, BUSYBOX_IMAGE, type EngineFixture } from '../engine/engine-fixture.js';
+import { openEngineFixtureWithPodman, BUSYBOX_IMAGE, type EngineFixture } from '../engine/engine-fixture.js';
 
 describe('podman and Berth containers on one store', () => {
   let fx: EngineFixture;
   let pod: PodmanEnv;
-  before(async () => {
-    fx = await openEngineFixture();
-    pod = await preparePodman(fx.temp.dir, { graphRoot: fx.temp.graphRoot, runRoot: fx.temp.runRoot, driver: 'overlay' });
-  });
+  before(async () => ({ fx, pod } = await openEngineFixtureWithPodman()));
   after(async () => fx.dispose());
 
   const berth = (...args: string[]) => runTool(process.execPath, [BERTH_BIN, '--root', fx.temp.graphRoot, '--runroot', fx.temp.runRoot, '--storage-driver', 'overlay', ...args]);

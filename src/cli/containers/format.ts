@@ -2,6 +2,7 @@
 // inspect JSON fields, human durations.
 
 import type { ContainerInfo } from '../../engine/index.js';
+import { GoTime } from '../template/index.js';
 
 /** `Up 3 seconds`, `Exited (0) 2 minutes ago`, `Created`, `Paused`. */
 export function statusText(info: ContainerInfo, now = Date.now()): string {
@@ -28,27 +29,6 @@ export function duration(ms: number): string {
   return `${Math.round(hours / 24)} days`;
 }
 
-export function psTable(infos: ContainerInfo[], now = Date.now()): string {
-  const rows = [['CONTAINER ID', 'IMAGE', 'COMMAND', 'CREATED', 'STATUS', 'PORTS', 'NAMES']];
-  for (const info of infos) {
-    rows.push([
-      info.id.slice(0, 12),
-      info.image,
-      truncate(info.command.join(' '), 20),
-      `${duration(now - Date.parse(info.created))} ago`,
-      statusText(info, now),
-      '',
-      info.name,
-    ]);
-  }
-  const widths = rows[0]!.map((_, col) => Math.max(...rows.map((row) => row[col]!.length)));
-  return rows.map((row) => row.map((cell, col) => (col === row.length - 1 ? cell : cell.padEnd(widths[col]! + 2))).join('').trimEnd() + '\n').join('');
-}
-
-function truncate(text: string, max: number): string {
-  return text.length > max ? `${text.slice(0, max - 3)}...` : text;
-}
-
 /** podman ps --format json's field names. */
 export function psJson(info: ContainerInfo): Record<string, unknown> {
   return {
@@ -67,5 +47,43 @@ export function psJson(info: ContainerInfo): Record<string, unknown> {
     StartedAt: info.started ? Math.floor(Date.parse(info.started) / 1000) : 0,
     ExitedAt: info.finished ? Math.floor(Date.parse(info.finished) / 1000) : 0,
     Labels: info.labels,
+  };
+}
+
+/** podman ps's default columns, for a bare `--format table`. */
+export const PS_TABLE_FORMAT = 'table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.CreatedHuman}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}';
+
+/** Column headers of ps's template fields that are not the field's name in capitals. */
+export const PS_HEADERS: Record<string, string> = { ID: 'CONTAINER ID', CreatedHuman: 'CREATED', RunningFor: 'CREATED' };
+
+/** A row of `ps --format '{{…}}'`: the fields podman's ps templates see, as podman prints them. */
+export function psView(info: ContainerInfo, noTrunc: boolean, now = Date.now()): Record<string, unknown> {
+  const command = info.command.join(' ');
+  const created = `${duration(now - Date.parse(info.created))} ago`;
+  return {
+    ID: noTrunc ? info.id : info.id.slice(0, 12),
+    Image: info.image,
+    ImageID: info.imageId,
+    // podman cuts the command at 17 characters unless --no-trunc.
+    Command: noTrunc || command.length <= 17 ? command : `${command.slice(0, 17)}...`,
+    CreatedHuman: created,
+    RunningFor: created,
+    Created: new GoTime(info.created),
+    CreatedAt: new GoTime(info.created),
+    Status: statusText(info, now),
+    State: info.status === 'stopped' ? 'exited' : info.status,
+    Ports: '',
+    Names: info.name,
+    Labels: new Map(Object.entries(info.labels)),
+    ExitCode: info.exitCode ?? 0,
+    Exited: info.status === 'stopped',
+    ExitedAt: info.finished ? Math.floor(Date.parse(info.finished) / 1000) : 0,
+    StartedAt: info.started ? Math.floor(Date.parse(info.started) / 1000) : 0,
+    Pid: info.pid,
+    Mounts: [],
+    Networks: [],
+    Pod: '',
+    PodName: '',
+    IsInfra: false,
   };
 }

@@ -8,13 +8,14 @@ import { Option, type Command } from 'commander';
 import type { ContainerEngine, ContainerInfo, CreateOptions } from '../../engine/index.js';
 import type { Image } from '../../storage/index.js';
 import { EngineError } from '../../engine/index.js';
-import { DEFAULT_DETACH_KEYS, parseDetachKeys, type LogRecord, type OciLinuxResources } from '../../oci/index.js';
+import { DEFAULT_DETACH_KEYS, parseDetachKeys, type ContainerConfig, type LogRecord, type OciLinuxResources } from '../../oci/index.js';
 import { registryFlags } from '../image/commands.js';
 import type { RegistryCliFlags } from '../image/registry.js';
 import { parseIdMapSpecs, type IDMap } from '../../idmap/index.js';
 import { openEngine, type GlobalOptions } from './context.js';
 import { imageForRun } from './pull-policy.js';
-import { psJson, psTable } from './format.js';
+import { PS_HEADERS, PS_TABLE_FORMAT, psJson, psView } from './format.js';
+import { documentTemplateData, isTemplateFormat, renderReport } from '../template/index.js';
 import { collect, environment, parseFilters, parsePositive, parseSize } from './options.js';
 import { DEFAULT_NETWORK, formatPortMapping, parsePublish, type NetworkAttachment } from '../../network/index.js';
 import { writeFileAtomic } from '../../util/index.js';
@@ -125,7 +126,7 @@ export function registerContainerVerbs(program: Command, setExit: Exit, options:
       .option('-a, --all', 'show all containers, not only running ones')
       .option('-q, --quiet', 'print only the container IDs')
       .option('--no-trunc', 'do not truncate IDs')
-      .option('--format <format>', '`json` or a table')
+      .option('--format <format>', '`json`, or a Go template (`{{.ID}} {{.Names}}`, `table {{.Names}}\\t{{.Status}}`)')
       .option('-f, --filter <filter>', 'filter by id, name, status, label, exited, ancestor', collect, [])
       .action(act(async (engine, opts: { all?: boolean; quiet?: boolean; trunc?: boolean; format?: string; filter: string[] }) => {
         const filters = parseFilters(opts.filter);
@@ -135,7 +136,11 @@ export function registerContainerVerbs(program: Command, setExit: Exit, options:
           .sort((a, b) => Date.parse(b.created) - Date.parse(a.created));
         if (opts.quiet) process.stdout.write(infos.map((i) => `${opts.trunc === false ? i.id : i.id.slice(0, 12)}\n`).join(''));
         else if (opts.format === 'json') process.stdout.write(`${JSON.stringify(infos.map(psJson), null, 4)}\n`);
-        else process.stdout.write(psTable(infos));
+        else {
+          // No format is podman's default listing, a table made by the same template code.
+          const rows = infos.map((info) => psView(info, opts.trunc === false));
+          process.stdout.write(renderReport(isTemplateFormat(opts.format) ? opts.format : 'table', rows, { name: 'ps', headers: PS_HEADERS, defaultTable: PS_TABLE_FORMAT }));
+        }
       }));
 
     if (wanted('logs')) parent.command('logs').description('print the logs of a container').argument('<container>')
@@ -159,13 +164,13 @@ export function registerContainerVerbs(program: Command, setExit: Exit, options:
       }));
 
     if (wanted('inspect')) parent.command('inspect').description('show the configuration and state of containers or images').argument('<names...>')
-      .option('-f, --format <format>', '`json` (default) or `{{.State.Status}}`-style field paths')
+      .option('-f, --format <format>', '`json` (default) or a Go template (`{{.State.Status}}`)')
       .addOption(new Option('-t, --type <type>', 'what the names are').choices(['container', 'image', 'all']).default(inspectType))
       .action(act(async (engine, refs: string[], opts: { format?: string; type: 'container' | 'image' | 'all' }) => {
         const documents = [];
         for (const ref of refs) documents.push(await inspectObject(engine, ref, opts.type));
-        if (opts.format && opts.format !== 'json') {
-          for (const doc of documents) process.stdout.write(`${goTemplateField(doc, opts.format)}\n`);
+        if (isTemplateFormat(opts.format)) {
+          process.stdout.write(renderReport(opts.format, documents.map((doc) => documentTemplateData(doc)), { name: 'inspect' }));
         } else process.stdout.write(`${JSON.stringify(documents, null, 4)}\n`);
       }));
 
@@ -771,7 +776,11 @@ function inspectDocument(engine: ContainerEngine, container: Parameters<Containe
     LogPath: info.logPath,
     StaticDir: container.config.persistDir,
     OCIConfigPath: `${container.config.bundlePath}/config.json`,
+    Driver: engine.store.graphDriverName,
+    RestartCount: 0,
+    Mounts: userMounts(container.config),
     NetworkSettings: networkSettings(network),
+    HostConfig: hostConfig(container.config, network),
     Config: {
       Hostname: container.config.spec.hostname ?? '',
       Env: container.config.spec.process.env,
@@ -782,6 +791,51 @@ function inspectDocument(engine: ContainerEngine, container: Parameters<Containe
       StopTimeout: container.config.stopTimeout,
       Tty: container.config.spec.process.terminal === true,
     },
+  };
+}
+
+/** The binds the user asked for (-v), as podman inspect lists them: not the files Berth writes into the bundle. */
+function userMounts(config: ContainerConfig): Array<Record<string, unknown>> {
+  return config.spec.mounts
+    .filter((m) => m.type === 'bind' && m.source !== undefined && !m.source.startsWith(`${config.bundlePath}/`) && !m.source.startsWith(`${config.persistDir}/`))
+    .map((m) => ({
+      Type: 'bind',
+      Source: m.source,
+      Destination: m.destination,
+      Driver: '',
+      Mode: '',
+      Options: (m.options ?? []).filter((o) => o !== 'ro' && o !== 'rw'),
+      RW: !(m.options ?? []).includes('ro'),
+      Propagation: m.options?.find((o) => /^r?(private|shared|slave)$/.test(o)) ?? 'rprivate',
+    }));
+}
+
+/** podman inspect's HostConfig: the run options a container was made with that are facts of its spec and records. */
+function hostConfig(config: ContainerConfig, network: NetworkAttachment | undefined): Record<string, unknown> {
+  const { spec } = config;
+  const resources = spec.linux.resources;
+  const ownNetwork = spec.linux.namespaces.some((ns) => ns.type === 'network');
+  const portBindings: Record<string, Array<{ HostIp: string; HostPort: string }>> = {};
+  for (const m of network?.portMappings ?? config.portMappings ?? []) {
+    (portBindings[`${m.containerPort}/${m.protocol}`] ??= []).push({ HostIp: m.hostIP ?? '', HostPort: String(m.hostPort) });
+  }
+  return {
+    NetworkMode: !ownNetwork ? 'host' : (config.networks?.length ?? 0) > 0 ? 'bridge' : 'none',
+    PortBindings: portBindings,
+    Binds: userMounts(config).map((m) => `${m['Source']}:${m['Destination']}${m['RW'] ? '' : ':ro'}`),
+    AutoRemove: config.autoRemove === true,
+    ReadonlyRootfs: spec.root.readonly === true,
+    Memory: resources?.memory?.limit ?? 0,
+    MemorySwap: resources?.memory?.swap ?? 0,
+    CpuShares: resources?.cpu?.shares ?? 0,
+    CpuQuota: resources?.cpu?.quota ?? 0,
+    CpuPeriod: resources?.cpu?.period ?? 0,
+    CpusetCpus: resources?.cpu?.cpus ?? '',
+    PidsLimit: resources?.pids?.limit ?? 0,
+    Sysctls: spec.linux.sysctl ?? {},
+    Runtime: 'oci',
+    LogConfig: { Type: 'k8s-file', Path: config.logPath },
+    RestartPolicy: { Name: '', MaximumRetryCount: 0 },
   };
 }
 
@@ -797,15 +851,6 @@ function networkSettings(network: NetworkAttachment | undefined): Record<string,
   }));
   const first = Object.values(networks)[0];
   return { SandboxKey: network?.netns ?? '', IPAddress: first?.IPAddress ?? '', IPPrefixLen: first?.IPPrefixLen ?? 0, Gateway: first?.Gateway ?? '', Ports: ports, Networks: networks };
-}
-
-/** `{{.State.Status}}` → that field of the document. */
-function goTemplateField(doc: Record<string, unknown>, format: string): string {
-  const path = /^\{\{\s*((?:\.\w+)+)\s*\}\}$/.exec(format.trim())?.[1];
-  if (!path) throw new EngineError('invalid-option', `unsupported format ${JSON.stringify(format)}: want json or {{.Field.Path}}`, { format });
-  let value: unknown = doc;
-  for (const key of path.slice(1).split('.')) value = (value as Record<string, unknown> | undefined)?.[key];
-  return typeof value === 'object' ? JSON.stringify(value) : String(value ?? '<no value>');
 }
 
 function statsTable(rows: Array<{ id: string; name: string; cpuUsageNanos: number; memoryUsageBytes: number; memoryLimitBytes?: number; pids: number }>): string {

@@ -67,7 +67,7 @@ export function addImageCommands(program: Command, setExit: (code: number) => vo
       const list = parent.command(parent === program ? 'images' : 'list').description('list images');
       if (parent === image) list.alias('ls');
       list.argument('[name]')
-        .option('--format <format>', 'json').option('-f, --filter <filter>', 'reference=, id=, dangling=, label=, before=, since= (repeatable)', collect)
+        .option('--format <format>', 'json, or a Go template (`{{.Repository}}:{{.Tag}}`, `table {{.ID}}\\t{{.Size}}`)').option('-f, --filter <filter>', 'reference=, id=, dangling=, label=, before=, since= (repeatable)', collect)
         .option('--digests', 'show digests').option('-q, --quiet', 'IDs only').option('--no-trunc', 'full IDs')
         .action((name: string | undefined, flags) => run(async () => (await import('./verbs/list.js')).images(globals(), { ...flags, noTrunc: flags.trunc === false }, name))());
     }
@@ -79,7 +79,7 @@ export function addImageCommands(program: Command, setExit: (code: number) => vo
     if (wanted('untag')) parent.command('untag').description('remove names from an image (all without names)').argument('<image>').argument('[names...]')
       .action((name: string, names: string[]) => run(async () => (await import('./verbs/manage.js')).untag(globals(), name, names))());
     if (wanted('history')) parent.command('history').description('show an image\'s history').argument('<image>')
-      .option('--format <format>', 'json').option('-q, --quiet', 'IDs only').option('--no-trunc', 'do not truncate')
+      .option('--format <format>', 'json, or a Go template (`{{.ID}} {{.CreatedBy}}`)').option('-q, --quiet', 'IDs only').option('--no-trunc', 'do not truncate')
       .action((name: string, flags) => run(async () => (await import('./verbs/inspect.js')).history(globals(), name, { ...flags, noTrunc: flags.trunc === false }))());
     if (wanted('save')) parent.command('save').description('write an image to an archive').argument('<image>')
       .option('-o, --output <file>', 'archive to write').option('--format <format>', 'docker-archive (default), oci-archive, oci-dir, docker-dir')
@@ -95,7 +95,8 @@ export function addImageCommands(program: Command, setExit: (code: number) => vo
       .action((file: string, name: string | undefined, flags) => run(async () => (await import('./verbs/import.js')).importTarball(globals(), file, name, flags))());
   }
   image.command('inspect').description('show an image\'s configuration and records as JSON').argument('<images...>')
-    .action((names: string[]) => run(async () => (await import('./verbs/inspect.js')).inspect(globals(), names))());
+    .option('-f, --format <format>', 'json (default), or a Go template (`{{.Id}} {{.RepoTags}}`)')
+    .action((names: string[], flags) => run(async () => (await import('./verbs/inspect.js')).inspect(globals(), names, flags))());
   image.command('prune').description('remove images without names that no container uses').option('-a, --all', 'every unused image').option('-f, --force', 'do not ask')
     .action((flags) => run(async () => (await import('./verbs/manage.js')).prune(globals(), flags))());
   image.command('exists').description('exit 0 when the image exists, 1 when not').argument('<image>')

@@ -1,5 +1,5 @@
 // podman's ways of printing image facts: sizes in decimal units ("4.5 MB"),
-// times as "2 weeks ago", short IDs, and left-aligned tables.
+// times as "2 weeks ago", short IDs, names split into repository and tag.
 
 /** go-units HumanSize: 3 significant digits, decimal units. */
 export function humanSize(bytes: number): string {
@@ -35,13 +35,6 @@ export function timeAgo(created: string, now = Date.now()): string {
 
 export function shortId(id: string): string {
   return id.replace(/^sha256:/, '').slice(0, 12);
-}
-
-/** Columns padded to the widest cell plus two spaces (the last column unpadded). */
-export function table(header: string[], rows: string[][]): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd((widths[i] ?? 0) + 2))).join('').trimEnd();
-  return [line(header), ...rows.map(line)].join('\n') + '\n';
 }
 
 /** `repo:tag` → [repo, tag]; digests and untagged names give `<none>`. */

@@ -38,6 +38,8 @@ export async function imageResultOf(store: Store, image: Image, options: { withS
   const repositories = [...new Set(image.names.map(repositoryOf))];
   const repoDigests: string[] = [];
   for (const repository of repositories) for (const digest of image.digests) repoDigests.push(`${repository}@${digest}`);
+  // libimage sorts them (podman image inspect's RepoDigests).
+  repoDigests.sort();
   return {
     id: image.id,
     name: image.names[0],

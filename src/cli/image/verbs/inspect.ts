@@ -1,16 +1,18 @@
 // `berth inspect`, `history`, `image tree`: what the store and the image's
 // config say about an image, as podman prints it.
 
-import { humanSize, shortId, table, timeAgo } from '../format.js';
+import { documentTemplateData, GoTime, isTemplateFormat, renderReport } from '../../template/index.js';
+import { humanSize, shortId, timeAgo } from '../format.js';
 import type { ImageServer } from '../../../image/index.js';
 import { withImageServer } from '../server.js';
 import type { GlobalImageOptions } from '../store.js';
 
-export async function inspect(globals: GlobalImageOptions, images: string[]): Promise<void> {
+export async function inspect(globals: GlobalImageOptions, images: string[], flags: { format?: string } = {}): Promise<void> {
   await withImageServer(globals, async (server) => {
     const out = [];
     for (const image of images) out.push(await imageInspectDocument(server, image));
-    process.stdout.write(`${JSON.stringify(out, null, 4)}\n`);
+    if (isTemplateFormat(flags.format)) process.stdout.write(renderReport(flags.format, out.map((doc) => documentTemplateData(doc)), { name: 'inspect' }));
+    else process.stdout.write(`${JSON.stringify(out, null, 4)}\n`);
   });
 }
 
@@ -51,16 +53,20 @@ export async function history(globals: GlobalImageOptions, image: string, flags:
       process.stdout.write(`${JSON.stringify(items.map((i) => ({ id: i.id, created: i.created, createdBy: i.createdBy, size: i.size, comment: i.comment })), null, 4)}\n`);
       return;
     }
-    const rows = items.map((i) => [
-      flags.noTrunc || i.id === '<missing>' ? i.id : shortId(i.id),
-      i.created ? timeAgo(i.created) : '',
-      flags.noTrunc ? i.createdBy : truncate(i.createdBy, 45),
-      humanSize(i.size),
-      i.comment,
-    ]);
-    process.stdout.write(table(['ID', 'CREATED', 'CREATED BY', 'SIZE', 'COMMENT'], rows));
+    // No format is podman's default listing, a table made by the same template code.
+    const rows = items.map((i) => ({
+      ID: flags.noTrunc || i.id === '<missing>' ? i.id : shortId(i.id),
+      Created: i.created ? timeAgo(i.created) : '',
+      CreatedAt: i.created ? new GoTime(i.created) : '',
+      CreatedBy: flags.noTrunc ? i.createdBy : truncate(i.createdBy, 45),
+      Size: humanSize(i.size),
+      Comment: i.comment,
+    }));
+    process.stdout.write(renderReport(isTemplateFormat(flags.format) ? flags.format : 'table', rows, { name: 'history', defaultTable: HISTORY_TABLE_FORMAT }));
   });
 }
+
+const HISTORY_TABLE_FORMAT = 'table {{.ID}}\t{{.Created}}\t{{.CreatedBy}}\t{{.Size}}\t{{.Comment}}';
 
 /** podman's tree: the image, then its layers top-down with sizes and the tags on them. */
 export async function tree(globals: GlobalImageOptions, image: string): Promise<void> {

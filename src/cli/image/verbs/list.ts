@@ -3,7 +3,8 @@
 
 import type { ImageResult } from '../../../image/index.js';
 import { isShortName, nameMatchingShortName } from '../../../util/index.js';
-import { humanSize, shortId, splitRepoTag, table, timeAgo } from '../format.js';
+import { GoTime, isTemplateFormat, renderReport } from '../../template/index.js';
+import { humanSize, shortId, splitRepoTag, timeAgo } from '../format.js';
 import { withImageServer } from '../server.js';
 import type { GlobalImageOptions } from '../store.js';
 
@@ -20,7 +21,8 @@ export async function images(globals: GlobalImageOptions, flags: ImagesFlags, na
     let list = await server.listImages();
     const filters = [...(flags.filter ?? []), ...(name ? [`reference=${name}`] : [])];
     const containers = await server.getStore().containers();
-    const used = new Set(containers.map((c) => c.imageId));
+    const used = new Map<string, number>();
+    for (const c of containers) used.set(c.imageId, (used.get(c.imageId) ?? 0) + 1);
     for (const filter of filters) list = applyFilter(list, filter, used);
     list.sort((a, b) => Date.parse(b.created) - Date.parse(a.created));
     if (flags.quiet) {
@@ -28,25 +30,54 @@ export async function images(globals: GlobalImageOptions, flags: ImagesFlags, na
       return;
     }
     if (flags.format === 'json') {
-      process.stdout.write(`${JSON.stringify(list.map((i) => podmanJson(i, used.has(i.id) ? 1 : 0)), null, 4)}\n`);
+      process.stdout.write(`${JSON.stringify(list.map((i) => podmanJson(i, used.get(i.id) ?? 0)), null, 4)}\n`);
       return;
     }
-    if (flags.format) throw new Error(`--format ${flags.format}: only json is supported`);
-    const header = ['REPOSITORY', 'TAG', ...(flags.digests ? ['DIGEST'] : []), 'IMAGE ID', 'CREATED', 'SIZE'];
-    const rows: string[][] = [];
-    for (const image of list) {
-      const names = image.repoTags.length > 0 ? image.repoTags : ['<none>:<none>'];
-      for (const name of names) {
-        const [repository, tag] = name === '<none>:<none>' ? ['<none>', '<none>'] : splitRepoTag(name);
-        rows.push([repository, tag, ...(flags.digests ? [image.digest ?? '<none>'] : []), flags.noTrunc ? `sha256:${image.id}` : shortId(image.id), timeAgo(image.created), humanSize(image.size ?? 0)]);
-      }
-    }
-    process.stdout.write(table(header, rows));
+    // No format is podman's default listing, a table made by the same template code.
+    const format = isTemplateFormat(flags.format) ? flags.format : 'table';
+    const rows = list.flatMap((image) => namedRows(image).map(([repository, tag]) => imageView(image, repository, tag, used.get(image.id) ?? 0, flags.noTrunc === true)));
+    process.stdout.write(renderReport(format, rows, { name: 'images', headers: IMAGE_HEADERS, defaultTable: flags.digests ? IMAGES_DIGESTS_TABLE_FORMAT : IMAGES_TABLE_FORMAT }));
   });
 }
 
+/** An image's rows: one per name (repository and tag), or one of `<none>`s when it has none. */
+function namedRows(image: ImageResult): Array<[string, string]> {
+  if (image.repoTags.length === 0) return [['<none>', '<none>']];
+  return image.repoTags.map((name) => splitRepoTag(name));
+}
+
+const IMAGES_TABLE_FORMAT = 'table {{.Repository}}\t{{.Tag}}\t{{.ID}}\t{{.Created}}\t{{.Size}}';
+const IMAGES_DIGESTS_TABLE_FORMAT = 'table {{.Repository}}\t{{.Tag}}\t{{.Digest}}\t{{.ID}}\t{{.Created}}\t{{.Size}}';
+
+/** A row of `images --format '{{…}}'`: the fields podman's images templates see, as podman prints them. */
+function imageView(image: ImageResult, repository: string, tag: string, containers: number, noTrunc: boolean): Record<string, unknown> {
+  const created = timeAgo(image.created);
+  return {
+    ID: noTrunc ? `sha256:${image.id}` : shortId(image.id),
+    Repository: repository,
+    Tag: tag,
+    Digest: image.digest ?? '<none>',
+    Created: created,
+    CreatedSince: created,
+    // podman's image summary keeps whole seconds.
+    CreatedAt: new GoTime(new Date(Math.floor(Date.parse(image.created) / 1000) * 1000).toISOString().replace('.000Z', 'Z')),
+    Size: humanSize(image.size ?? 0),
+    VirtualSize: image.size ?? 0,
+    SharedSize: 0,
+    UniqueSize: image.size ?? 0,
+    Containers: containers,
+    Names: image.repoTags,
+    Labels: new Map(Object.entries(image.labels)),
+    Dangling: image.repoTags.length === 0 && containers === 0,
+    History: image.namesHistory.join(', '),
+  };
+}
+
+/** Column headers of the images template fields that are not the field's words in capitals. */
+const IMAGE_HEADERS = { ID: 'IMAGE ID', CreatedSince: 'CREATED' };
+
 /** podman's filters: reference=, id=, dangling=, label=, before=, since=. */
-function applyFilter(list: ImageResult[], filter: string, used: Set<string>): ImageResult[] {
+function applyFilter(list: ImageResult[], filter: string, used: ReadonlyMap<string, number>): ImageResult[] {
   const eq = filter.indexOf('=');
   if (eq < 0) throw new Error(`invalid filter ${JSON.stringify(filter)}: expected key=value`);
   const key = filter.slice(0, eq);

@@ -1,0 +1,94 @@
+// --format with Go templates through the shipped executable, as users type
+// them, against podman's output for the same templates on the same store.
+
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { berthOn } from '../helpers/berth.js';
+import type { StoreRoots } from '../helpers/go-cli.js';
+import { podman, type PodmanEnv } from '../helpers/podman.js';
+import type { ToolResult } from '../helpers/run-tool.js';
+import { openEngineFixtureWithPodman, BUSYBOX_IMAGE, type EngineFixture } from '../engine/engine-fixture.js';
+
+describe('--format templates (bin/berth.cjs, podman alongside)', () => {
+  let fx: EngineFixture;
+  let pod: PodmanEnv;
+  before(async () => ({ fx, pod } = await openEngineFixtureWithPodman()));
+  after(async () => fx.dispose());
+
+  const roots = (): StoreRoots => ({ graphRoot: fx.temp.graphRoot, runRoot: fx.temp.runRoot, driver: 'overlay' });
+  const berth = (...args: string[]): Promise<ToolResult> => berthOn(roots(), args);
+  /** berthOnOk, with nothing on stderr. */
+  const ok = async (...args: string[]): Promise<string> => {
+    const result = await berth(...args);
+    assert.deepEqual([result.code, result.stderr.toString()], [0, ''], `berth ${args.join(' ')}`);
+    return result.stdout.toString();
+  };
+  const podmanOk = async (...args: string[]): Promise<string> => {
+    const result = await podman(pod, args);
+    assert.equal(result.code, 0, `podman ${args.join(' ')}: ${result.stderr.toString()}`);
+    return result.stdout.toString();
+  };
+
+  it('images --format prints what podman prints for the same templates', async () => {
+    await ok('tag', 'busybox', 'localhost/other/name:v1');
+    for (const format of [
+      '{{.Repository}}:{{.Tag}}',
+      // Not .Created ("3 seconds ago"): the two commands may run on either side of a second.
+      '{{.ID}} {{.Size}} {{.Digest}} {{.CreatedAt}} {{.VirtualSize}} {{.Containers}}',
+      '{{json .Names}} {{.Names}} {{.Labels}} {{.Dangling}} {{.History}}',
+      'table {{.Repository}}\\t{{.Tag}}\\t{{.ID}}\\t{{.Size}}',
+      'table {{.Repository}} {{.Tag}}',
+      '{{if eq .Tag "v1"}}tagged {{.Repository}}{{else}}{{upper .Tag}}{{end}}',
+    ]) {
+      assert.equal(await ok('images', '--format', format), await podmanOk('images', '--format', format), format);
+    }
+    // A bare `table` is the default listing (podman 4.3 prints the word); the default is podman's, columns and all.
+    const ago = (text: string): string => text.replace(/\d+ seconds? ago|Less than a second ago/g, 'N seconds ago');
+    assert.equal(ago(await ok('images', '--format', 'table')), ago(await ok('images')));
+    assert.equal(ago(await ok('images')), ago(await podmanOk('images')));
+  });
+
+  it('inspect -f and image inspect --format print what podman prints for an image', async () => {
+    for (const format of [
+      '{{.Id}} {{.ID}} {{.RepoTags}} {{.Size}} {{.Created}}',
+      '{{.Architecture}}/{{.Os}} {{.Labels}} {{json .RepoDigests}} {{.RootFS.Layers}} {{len .History}}',
+      '{{.Config.Cmd}} {{.Config.Labels}} {{.Config.Env}} {{.Config.WorkingDir}}|{{json .Config.Cmd}}',
+      '{{range .RepoTags}}[{{.}}]{{end}}',
+    ]) {
+      const expected = await podmanOk('image', 'inspect', '--format', format, BUSYBOX_IMAGE);
+      assert.equal(await ok('inspect', '-f', format, 'busybox'), expected, format);
+      assert.equal(await ok('image', 'inspect', '--format', format, 'busybox'), expected, format);
+    }
+  });
+
+  it('ps --format, inspect -f of a container, history --format', async () => {
+    const id = (await ok('run', '-d', '--name', 'fmt', '-l', 'tier=web', '-v', '/tmp:/host:ro', 'busybox', '/bin/sh', '-c', 'while :; do sleep 0.1; done')).trim();
+    assert.equal(await ok('ps', '--format', '{{.ID}} {{.Names}} {{.State}} {{.Labels}} {{json .Labels}} {{.Labels.tier}}'), `${id.slice(0, 12)} fmt running map[tier:web] {"tier":"web"} web\n`);
+    assert.equal(await ok('ps', '--no-trunc', '--format', '{{.ID}}'), `${id}\n`);
+    const table = await ok('ps', '--format', 'table {{.ID}} {{.Names}} {{.Status}}');
+    assert.match(table, new RegExp(`^CONTAINER ID  NAMES       STATUS\\n${id.slice(0, 12)}  fmt         Up .+\\n$`));
+    // The two listings may be a second apart, and a column as wide as its widest time.
+    const up = (text: string): string => text.replace(/\d+ seconds?( ago)?|Less than a second( ago)?/g, 'N').replace(/ {2,}/g, '  ');
+    assert.equal(up(await ok('ps', '--format', 'table')), up(await ok('ps')));
+    const pid = Number(await ok('inspect', '-f', '{{.State.Pid}}', 'fmt'));
+    assert.ok(pid > 0);
+    assert.equal(await ok('inspect', '-f', '{{.State.Status}} {{.State.Running}} {{.Name}} {{.Config.Labels}} {{.HostConfig.NetworkMode}} {{.HostConfig.Binds}}', 'fmt'),
+      'running true fmt map[tier:web] none [/tmp:/host:ro]\n');
+    assert.equal(await ok('inspect', '-f', '{{range .Mounts}}{{.Source}} {{.Destination}} {{.RW}}{{end}}', 'fmt'), '/tmp /host false\n');
+    for (const args of [[], ['--format', '{{.ID}}|{{.CreatedBy}}|{{.Size}}|{{.Comment}}'], ['--format', 'table {{.ID}} {{.CreatedBy}}']]) {
+      assert.equal(await ok('history', ...args, 'busybox'), await podmanOk('history', ...args, BUSYBOX_IMAGE), args.join(' '));
+    }
+    await ok('rm', '-f', 'fmt');
+  });
+
+  it('a bad template is an error naming it, with exit code 125 as podman\'s', async () => {
+    for (const args of [['inspect', '-f', '{{.Nope}}', 'busybox'], ['images', '--format', '{{if .ID}}x'], ['ps', '-a', '--format', '{{nope .ID}}']]) {
+      await ok('create', '--name', 'listed', 'busybox');
+      const result = await berth(...args);
+      assert.equal(result.code, 125, args.join(' '));
+      assert.match(result.stderr.toString(), /^Error: template: \w+:\d+:\d+: /, args.join(' '));
+      assert.equal(result.stdout.toString(), '');
+      await ok('rm', 'listed');
+    }
+  });
+});
