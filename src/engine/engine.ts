@@ -7,6 +7,7 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { getLockFile, type LockFile } from '../lock/index.js';
+import type { Change } from '../archive/index.js';
 import { isStorageError, type IDMap, type Image, type Store } from '../storage/index.js';
 import { generateRandomId, isoTime, nameMatchingShortName, writeFileAtomicSync } from '../util/index.js';
 import {
@@ -142,7 +143,7 @@ export class ContainerEngine {
     const created = new Date();
     // The ID is chosen here so that the name and metadata go into the one record write.
     const id = generateRandomId();
-    const name = options.name ?? `berth-${id.slice(0, 12)}`;
+    const name = options.name === undefined ? `berth-${id.slice(0, 12)}` : checkedContainerName(options.name);
     let idMaps: SpecOptions['idMaps'];
     let dirs: { persistDir: string; bundlePath: string } | undefined;
     try {
@@ -529,6 +530,62 @@ export class ContainerEngine {
     });
   }
 
+  /**
+   * podman mount: the container's root mounted once more (the store counts
+   * the mounts), and its path. The container's own cleanup, after it exits,
+   * unmounts every mount of it.
+   */
+  async mount(ref: string): Promise<string> {
+    const id = await this.#idOf(ref);
+    return this.#lock(id).withRLock(() => this.store.mount(id));
+  }
+
+  /** podman unmount: one mount fewer (every one with force); whether the root is still mounted. */
+  async unmount(ref: string, options: { force?: boolean } = {}): Promise<boolean> {
+    const id = await this.#idOf(ref);
+    return this.#lock(id).withRLock(() => this.store.unmount(id, { force: options.force }));
+  }
+
+  /** podman diff: what the container's layer changed against its image's (an image: its top layer against the one below). */
+  async changes(ref: string): Promise<Change[]> {
+    let layer: string | undefined;
+    try {
+      layer = (await this.store.container(ref)).layerId;
+    } catch (err) {
+      if (!isStorageError(err, 'container-unknown')) throw err;
+      layer = (await this.findImage(ref).catch((cause: unknown) => {
+        throw new EngineError('object-unknown', `no such object: ${JSON.stringify(ref)}`, { ref }, { cause });
+      })).topLayer;
+    }
+    // podman leaves out the paths it mounts into every container, in an image's diff too.
+    return layer ? (await this.store.changes(layer)).filter((change) => !CONTAINER_MOUNTS.has(change.path)) : [];
+  }
+
+  /** podman rename: the container's new name, in the store's names, its metadata and its record. */
+  async rename(ref: string, newName: string): Promise<Container> {
+    checkedContainerName(newName);
+    const id = await this.#idOf(ref);
+    return this.#lock(id).withLock(async () => {
+      const container = await this.#load(id);
+      // The store's SetNames takes a name from the container that has it, as Go's does: the
+      // check is podman's own. (A container made with the name meanwhile by another process
+      // would lose it; create, which refuses a taken name, does not have that window.)
+      const holder = await this.store.container(newName).catch((err: unknown) => {
+        if (isStorageError(err, 'container-unknown')) return undefined;
+        throw err;
+      });
+      if (holder && holder.id !== id && holder.names.includes(newName)) {
+        throw new EngineError('name-in-use', `the container name ${JSON.stringify(newName)} is already in use`, { name: newName });
+      }
+      await this.store.setNames(id, [newName]);
+      const metadata = JSON.parse(await this.store.metadata(id) || '{}') as Record<string, unknown>;
+      await this.store.setMetadata(id, JSON.stringify({ ...metadata, name: newName, 'metadata-name': newName }));
+      container.config.name = newName;
+      await container.save();
+      return container;
+    });
+  }
+
   async pause(ref: string): Promise<void> {
     await this.runtime.pauseContainer(await this.get(ref));
   }
@@ -728,4 +785,17 @@ function splitContainerPath(spec: string): { ref: string; path: string } | undef
   const colon = spec.indexOf(':');
   if (colon <= 0 || spec.startsWith('/') || spec.startsWith('.')) return undefined;
   return { ref: spec.slice(0, colon), path: spec.slice(colon + 1) || '/' };
+}
+
+/** The paths podman's diff leaves out (libpod's containerMounts): what it mounts into each container. */
+const CONTAINER_MOUNTS = new Set(['/dev', '/etc/hostname', '/etc/hosts', '/etc/resolv.conf', '/proc', '/run', '/run/.containerenv', '/run/secrets', '/sys', '/etc/mtab']);
+
+/** podman's rule for container names (libpod's NameRegex), so that every tool that shows them can. */
+const CONTAINER_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
+
+function checkedContainerName(name: string): string {
+  if (!CONTAINER_NAME.test(name)) {
+    throw new EngineError('invalid-option', `names must match [a-zA-Z0-9][a-zA-Z0-9_.-]*: ${JSON.stringify(name)}`, { name });
+  }
+  return name;
 }

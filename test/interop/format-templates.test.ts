@@ -2,32 +2,12 @@
 // them, against podman's output for the same templates on the same store.
 
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { berthOn } from '../helpers/berth.js';
-import type { StoreRoots } from '../helpers/go-cli.js';
-import { podman, type PodmanEnv } from '../helpers/podman.js';
-import type { ToolResult } from '../helpers/run-tool.js';
-import { openEngineFixtureWithPodman, BUSYBOX_IMAGE, type EngineFixture } from '../engine/engine-fixture.js';
+import { describe, it } from 'node:test';
+import { BUSYBOX_IMAGE } from '../engine/engine-fixture.js';
+import { berthAndPodmanOnOneStore } from './shared-store.js';
 
 describe('--format templates (bin/berth.cjs, podman alongside)', () => {
-  let fx: EngineFixture;
-  let pod: PodmanEnv;
-  before(async () => ({ fx, pod } = await openEngineFixtureWithPodman()));
-  after(async () => fx.dispose());
-
-  const roots = (): StoreRoots => ({ graphRoot: fx.temp.graphRoot, runRoot: fx.temp.runRoot, driver: 'overlay' });
-  const berth = (...args: string[]): Promise<ToolResult> => berthOn(roots(), args);
-  /** berthOnOk, with nothing on stderr. */
-  const ok = async (...args: string[]): Promise<string> => {
-    const result = await berth(...args);
-    assert.deepEqual([result.code, result.stderr.toString()], [0, ''], `berth ${args.join(' ')}`);
-    return result.stdout.toString();
-  };
-  const podmanOk = async (...args: string[]): Promise<string> => {
-    const result = await podman(pod, args);
-    assert.equal(result.code, 0, `podman ${args.join(' ')}: ${result.stderr.toString()}`);
-    return result.stdout.toString();
-  };
+  const { berth, ok, podmanOk } = berthAndPodmanOnOneStore();
 
   it('images --format prints what podman prints for the same templates', async () => {
     await ok('tag', 'busybox', 'localhost/other/name:v1');

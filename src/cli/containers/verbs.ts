@@ -15,6 +15,7 @@ import { parseIdMapSpecs, type IDMap } from '../../idmap/index.js';
 import { openEngine, type GlobalOptions } from './context.js';
 import { imageForRun } from './pull-policy.js';
 import { PS_HEADERS, PS_TABLE_FORMAT, psJson, psView } from './format.js';
+import { registerRootfsVerbs } from './rootfs-verbs.js';
 import { documentTemplateData, isTemplateFormat, renderReport } from '../template/index.js';
 import { collect, environment, parseFilters, parsePositive, parseSize } from './options.js';
 import { DEFAULT_NETWORK, formatPortMapping, parsePublish, type NetworkAttachment } from '../../network/index.js';
@@ -209,6 +210,7 @@ export function registerContainerVerbs(program: Command, setExit: Exit, options:
         await exportContainer(engine, ref, opts.output);
       }));
     if (wanted('export')) exportVerb(parent.command('export'));
+    registerRootfsVerbs(parent, wanted, act);
 
     if (wanted('wait')) parent.command('wait').description('wait for containers to exit and print their exit codes').argument('<containers...>')
       .action(act(async (engine, refs: string[]) => {

@@ -1,0 +1,76 @@
+// podman's verbs on a container's root filesystem and name: `mount`,
+// `unmount` (`umount`), `diff` and `rename`.
+
+import type { Command } from 'commander';
+import { ChangeKind, type Change } from '../../archive/index.js';
+import type { ContainerEngine } from '../../engine/index.js';
+import { EngineError } from '../../engine/index.js';
+
+/** A verb's action, with the engine opened for it; resolves to the exit code. */
+type Act = <A extends unknown[]>(fn: (engine: ContainerEngine, ...args: A) => Promise<number | void>) => (...args: A) => Promise<void>;
+
+export function registerRootfsVerbs(parent: Command, wanted: (name: string, aliases?: readonly string[]) => boolean, act: Act): void {
+  if (wanted('mount')) parent.command('mount').description("mount containers' root filesystems and print where (none: list the mounted ones)")
+    .argument('[containers...]')
+    .option('--no-trunc', 'full IDs in the listing')
+    .action(act(async (engine, refs: string[], opts: { trunc?: boolean }) => {
+      if (refs.length === 1) {
+        process.stdout.write(`${await engine.mount(refs[0]!)}\n`);
+        return;
+      }
+      if (refs.length > 1) {
+        for (const ref of refs) process.stdout.write(`${(await engine.get(ref)).id} ${await engine.mount(ref)}\n`);
+        return;
+      }
+      for (const { id, mountPoint } of await mountedContainers(engine)) process.stdout.write(`${opts.trunc === false ? id : id.slice(0, 12)}  ${mountPoint}\n`);
+    }));
+
+  if (wanted('unmount', ['umount'])) parent.command('unmount').alias('umount').description("unmount containers' root filesystems")
+    .argument('[containers...]')
+    .option('-a, --all', 'every mounted container')
+    .option('-f, --force', 'unmount however many times it was mounted')
+    .action(act(async (engine, refs: string[], opts: { all?: boolean; force?: boolean }) => {
+      if (opts.all === (refs.length > 0)) throw new EngineError('invalid-option', 'give the containers to unmount, or --all', {});
+      const targets = opts.all ? (await mountedContainers(engine)).map((c) => c.id) : refs;
+      for (const ref of targets) {
+        await engine.unmount(ref, { force: opts.force === true || opts.all === true });
+        process.stdout.write(`${opts.all ? ref : (await engine.get(ref)).id}\n`);
+      }
+    }));
+
+  if (wanted('diff')) parent.command('diff').description("list what a container's (or an image's) layer changed: A added, C changed, D deleted")
+    .argument('<container-or-image>')
+    .option('--format <format>', 'json for {"changed","added","deleted"}')
+    .action(act(async (engine, ref: string, opts: { format?: string }) => {
+      const changes = await engine.changes(ref);
+      // Indented as podman's (Go's MarshalIndent with five spaces).
+      if (opts.format === 'json') process.stdout.write(`${JSON.stringify(changesReport(changes), null, 5)}\n`);
+      else if (opts.format !== undefined) throw new EngineError('invalid-option', `--format ${opts.format}: want json`, { format: opts.format });
+      else process.stdout.write(changes.map((c) => `${CHANGE_LETTER[c.kind]} ${c.path}\n`).join(''));
+    }));
+
+  if (wanted('rename')) parent.command('rename').description('give a container a new name').argument('<container>').argument('<name>')
+    .action(act(async (engine, ref: string, name: string) => {
+      await engine.rename(ref, name);
+    }));
+}
+
+const CHANGE_LETTER: Record<ChangeKind, string> = { [ChangeKind.Modify]: 'C', [ChangeKind.Add]: 'A', [ChangeKind.Delete]: 'D' };
+
+/** podman diff --format json: the paths by kind, in podman's key order, a kind with none left out. */
+function changesReport(changes: Change[]): Record<string, string[]> {
+  const byKind = (kind: ChangeKind): string[] => changes.filter((c) => c.kind === kind).map((c) => c.path);
+  const report = { changed: byKind(ChangeKind.Modify), added: byKind(ChangeKind.Add), deleted: byKind(ChangeKind.Delete) };
+  return Object.fromEntries(Object.entries(report).filter(([, paths]) => paths.length > 0));
+}
+
+/** The containers whose root is mounted, with where. */
+async function mountedContainers(engine: ContainerEngine): Promise<Array<{ id: string; mountPoint: string }>> {
+  const mounted = [];
+  for (const container of await engine.list()) {
+    const { layerId } = await engine.store.container(container.id);
+    const { mountPoint, mountCount } = await engine.store.layer(layerId);
+    if (mountPoint && mountCount > 0) mounted.push({ id: container.id, mountPoint });
+  }
+  return mounted;
+}
