@@ -16,6 +16,7 @@ import { openEngine, type GlobalOptions } from './context.js';
 import { imageForRun } from './pull-policy.js';
 import { PS_HEADERS, PS_TABLE_FORMAT, psJson, psView } from './format.js';
 import { registerRootfsVerbs } from './rootfs-verbs.js';
+import { registerSystemVerbs } from './system-verbs.js';
 import { documentTemplateData, isTemplateFormat, renderReport } from '../template/index.js';
 import { collect, environment, parseFilters, parsePositive, parseSize } from './options.js';
 import { DEFAULT_NETWORK, formatPortMapping, parsePublish, type NetworkAttachment } from '../../network/index.js';
@@ -283,6 +284,7 @@ export function registerContainerVerbs(program: Command, setExit: Exit, options:
       }));
   };
   verbs(program, 'all');
+  registerSystemVerbs(program, (name) => selects(options, name), act);
 
   const container = program.command('container').description('manage containers');
   if (options.groupVerbs) {

@@ -1,9 +1,9 @@
-// A JSON document (podman's inspect output) as the value a template runs on.
+// A JSON document (podman's inspect and info output) as the value a template runs on.
 
 import { GoTime } from './execute.js';
 
 /** Keys whose values are Go maps in podman's inspect documents (printed map[k:v], a missing key is empty). */
-const MAP_KEYS = new Set(['Labels', 'Annotations', 'Ports', 'PortBindings', 'Networks', 'Sysctls', 'ExposedPorts', 'Volumes']);
+const MAP_KEYS = new Set(['Labels', 'Annotations', 'Ports', 'PortBindings', 'Networks', 'Sysctls', 'ExposedPorts', 'Volumes', 'GraphOptions', 'GraphStatus']);
 /**
  * The fields of an image's (and a container's) Config that JSON leaves out
  * when empty but a template still finds, as zero values.
