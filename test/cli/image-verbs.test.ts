@@ -58,13 +58,13 @@ describe('berth image verbs', () => {
     assert.match(result.stderr, /^Error: .*"nope"/);
   });
 
-  it('tag adds normalised names; images lists them; -q, --digests, --format json and --filter agree', async () => {
-    await ok('tag', id.slice(0, 12), 'example/app:1', 'localhost/app:2');
+  it('tag adds names normalised as podman does (localhost/ for a name without a registry); images lists them; -q, --digests, --format json and --filter agree', async () => {
+    await ok('tag', id.slice(0, 12), 'example/app:1', 'localhost/app:2', 'docker.io/example/app:1');
     const names = await withStore(async (s) => (await s.image(id)).names);
-    assert.deepEqual(names.slice(0, 2).sort(), ['docker.io/example/app:1', 'localhost/app:2']);
+    assert.deepEqual(names.slice(0, 3).sort(), ['docker.io/example/app:1', 'localhost/app:2', 'localhost/example/app:1']);
     const tableOut = await ok('images');
     assert.match(tableOut, /^REPOSITORY\s+TAG\s+IMAGE ID\s+CREATED\s+SIZE$/m);
-    assert.match(tableOut, new RegExp(`^docker\\.io/example/app\\s+1\\s+${id.slice(0, 12)}\\s`, 'm'));
+    assert.match(tableOut, new RegExp(`^localhost/example/app\\s+1\\s+${id.slice(0, 12)}\\s`, 'm'));
     assert.equal(await ok('images', '-q'), `${id.slice(0, 12)}\n`);
     assert.match(await ok('images', '--digests'), new RegExp(image.manifestDigest));
     const json = JSON.parse(await ok('images', '--format', 'json')) as Array<{ Id: string; RepoTags: string[]; Digest: string }>;
@@ -92,8 +92,12 @@ describe('berth image verbs', () => {
   });
 
   it('untag removes one name; rmi by a name of a multi-named image only untags it; rmi by ID refuses without -f', async () => {
-    await ok('untag', id, 'example/app:1');
-    assert.ok(!(await withStore(async (s) => (await s.image(id)).names)).includes('docker.io/example/app:1'));
+    await ok('untag', id, 'example/app:1', 'docker.io/example/app:1');
+    const left = await withStore(async (s) => (await s.image(id)).names);
+    assert.ok(!left.includes('localhost/example/app:1') && !left.includes('docker.io/example/app:1'), left.join(' '));
+    const unknownTag = await berth('untag', id, 'example/app:1');
+    assert.equal(unknownTag.code, 125);
+    assert.match(unknownTag.stderr, /^Error: localhost\/example\/app:1: tag not known$/m);
     assert.match(await ok('rmi', 'localhost/app:2'), /^Untagged: localhost\/app:2$/m);
     assert.ok(await withStore((s) => s.exists(id)));
     await ok('tag', id, 'localhost/app:3');

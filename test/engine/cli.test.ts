@@ -133,7 +133,7 @@ describe('berth container verbs (bin/berth.cjs)', () => {
     const repoTags = async (): Promise<string[]> => (JSON.parse(await ok('image', 'inspect', 'busybox')) as Array<{ RepoTags: string[] }>)[0]!.RepoTags;
     assert.deepEqual(await repoTags(), [BUSYBOX_IMAGE]);
     await ok('tag', 'busybox', 'localhost/short/names:1', 'localhost/short/names:2');
-    // As podman 4.3 here: untag takes the name as normalised (docker.io/library/names:1), not a match elsewhere.
+    // As podman 4.3 here: untag takes the name as tag normalises it (localhost/names:1), not a match elsewhere.
     const untag = await berth('untag', 'busybox', 'names:1');
     assert.equal(untag.code, 125);
     // An image with several names loses only the one a short name matches (podman: "Untagged: localhost/short/names:2").

@@ -67,3 +67,15 @@ export function formatDockerName(name: DockerName): string {
 export function normalizeDockerName(text: string): string {
   return formatDockerName(parseDockerName(text));
 }
+
+/**
+ * podman's name for an image it makes or names locally (libimage's
+ * NormalizeName, for tag, import and commit): a name without a registry goes
+ * under `localhost/`, not docker.io, and gets `:latest` without a tag or digest.
+ */
+export function normalizeLocalName(text: string): string {
+  const slash = text.indexOf('/');
+  const first = slash < 0 ? '' : text.slice(0, slash);
+  const hasRegistry = first.includes('.') || first.includes(':') || first === 'localhost';
+  return normalizeDockerName(hasRegistry ? text : `localhost/${text}`);
+}

@@ -4,7 +4,7 @@
 export type * from './types.js';
 export { parseImageReference, isTransportName, type ParsedReference } from './reference.js';
 export { openImageSource, openImageDestination, type TransportContext } from './open.js';
-export { parseDockerName, formatDockerName, normalizeDockerName, type DockerName } from './docker-name.js';
+export { parseDockerName, formatDockerName, normalizeDockerName, normalizeLocalName, type DockerName } from './docker-name.js';
 export { layerIdsFor, imageIdFor } from './storage-layer-ids.js';
 export { VerifyingStream } from './verifying-stream.js';
 export { StorageDestination } from './storage-destination.js';

@@ -1,7 +1,7 @@
 // `berth import FILE [NAME]`: a root filesystem tarball made a one-layer
 // image, with `--change` edits to its config; the image ID on stdout.
 
-import { copyImage, openImageDestination, openTarballSource, parseImageReference, StorageDestination } from '../../../image/index.js';
+import { copyImage, normalizeLocalName, openImageDestination, openTarballSource, parseImageReference, StorageDestination } from '../../../image/index.js';
 import { progressListener } from '../progress-view.js';
 import { platformOf, withImageServer } from '../server.js';
 import type { GlobalImageOptions } from '../store.js';
@@ -12,7 +12,7 @@ export async function importTarball(globals: GlobalImageOptions, file: string, n
     const source = await openTarballSource(file, { changes: flags.change, message: flags.message, platform: platformOf(flags) });
     try {
       const destination = name
-        ? await openImageDestination(parseImageReference(`containers-storage:${name}`), { store })
+        ? await openImageDestination(parseImageReference(`containers-storage:${normalizeLocalName(name)}`), { store })
         : new StorageDestination({ transport: 'containers-storage', text: '' }, store, undefined);
       const result = await copyImage(source, destination, { onEvent: progressListener(flags.quiet ? 'quiet' : 'auto') });
       process.stdout.write(`${result.configDigest.slice(7)}\n`);

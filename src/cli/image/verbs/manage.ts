@@ -1,7 +1,7 @@
 // `berth rmi`, `tag`, `untag`, `image prune`, `image exists`: names and
 // removal through the ImageServer (the store's safety checks apply).
 
-import { isImageError } from '../../../image/index.js';
+import { isImageError, normalizeLocalName } from '../../../image/index.js';
 import { withImageServer } from '../server.js';
 import type { GlobalImageOptions } from '../store.js';
 
@@ -26,7 +26,8 @@ export async function rmi(globals: GlobalImageOptions, images: string[], flags: 
 export async function tag(globals: GlobalImageOptions, image: string, names: string[]): Promise<void> {
   if (names.length === 0) throw new Error('at least one new name is required');
   await withImageServer(globals, async (server) => {
-    for (const name of names) await server.tagImage(image, name);
+    // podman's names: `tag x new` names it localhost/new:latest (the ImageServer's own rule is CRI-O's, docker.io).
+    for (const name of names) await server.tagImage(image, normalizeLocalName(name));
   });
 }
 
@@ -41,8 +42,9 @@ export async function untag(globals: GlobalImageOptions, image: string, names: s
     }
     for (const name of names) {
       const current = await server.lookup(found.id);
-      const normalized = current.names.includes(name) ? name : (await server.resolveNames(name))[0] as string;
-      if (!current.names.includes(normalized)) throw new Error(`image ${found.id} has no name ${name}`);
+      // As podman's untag: the name as `tag` would have made it (example/app:1 is localhost/example/app:1).
+      const normalized = current.names.includes(name) ? name : normalizeLocalName(name);
+      if (!current.names.includes(normalized)) throw new Error(`${normalized}: tag not known`);
       await store.removeNames(found.id, [normalized]);
     }
   });
