@@ -8,6 +8,7 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { getLockFile, type LockFile } from '../lock/index.js';
 import type { Change } from '../archive/index.js';
+import type { CommitOptions } from './commit.js';
 import { isStorageError, type IDMap, type Image, type Store } from '../storage/index.js';
 import { generateRandomId, isoTime, nameMatchingShortName, writeFileAtomicSync } from '../util/index.js';
 import {
@@ -559,6 +560,24 @@ export class ContainerEngine {
     }
     // podman leaves out the paths it mounts into every container, in an image's diff too.
     return layer ? (await this.store.changes(layer)).filter((change) => !CONTAINER_MOUNTS.has(change.path)) : [];
+  }
+
+  /**
+   * podman commit: the container's root filesystem as a new image on its
+   * image; the new image's ID. `pause` stops the container's processes while
+   * its layer is read, so that the image holds one moment of it.
+   */
+  async commit(ref: string, options: CommitOptions & { pause?: boolean } = {}): Promise<string> {
+    const container = await this.get(ref);
+    // Loaded only for a commit: the image copy code (as copy.js for a copy).
+    const { commitContainer } = await import('./commit.js');
+    const pause = options.pause === true && container.state.status === 'running';
+    if (pause) await this.pause(container.id);
+    try {
+      return await commitContainer(this.store, container, options);
+    } finally {
+      if (pause) await this.unpause(container.id);
+    }
   }
 
   /** podman rename: the container's new name, in the store's names, its metadata and its record. */

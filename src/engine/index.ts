@@ -2,6 +2,7 @@
 // conmon and runc/crun through oci/.
 
 export { ContainerEngine, type EngineOptions, type CreateOptions, type StartOptions, type ContainerInfo } from './engine.js';
+export type { CommitOptions } from './commit.js';
 export { EngineError, isEngineError, type EngineErrorCode } from './errors.js';
 export { berthExitCommand, type BerthExitCommandOptions } from './exit-command.js';
 export type { RuntimeContainerMetadata } from './metadata.js';

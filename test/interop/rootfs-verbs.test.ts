@@ -1,5 +1,6 @@
-// `diff`, `mount`, `unmount` and `rename` through the shipped executable, as
-// users type them, with podman's view of the same store beside Berth's.
+// `diff`, `mount`, `unmount`, `commit` and `rename` through the shipped
+// executable, as users type them, with podman's view of the same store
+// beside Berth's.
 
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
@@ -8,7 +9,7 @@ import { describe, it } from 'node:test';
 import { BUSYBOX_IMAGE } from '../engine/engine-fixture.js';
 import { berthAndPodmanOnOneStore } from './shared-store.js';
 
-describe('diff, mount, unmount, rename (bin/berth.cjs, podman alongside)', () => {
+describe('diff, mount, unmount, commit, rename (bin/berth.cjs, podman alongside)', () => {
   const { berth, ok, podmanOk } = berthAndPodmanOnOneStore();
 
   it('diff lists what a container changed, as podman lists it, in text and JSON; an image\'s top layer too', async () => {
@@ -40,6 +41,26 @@ describe('diff, mount, unmount, rename (bin/berth.cjs, podman alongside)', () =>
     const both = await berth('unmount', '--all', 'mounted');
     assert.equal(both.code, 125);
     await ok('rm', 'mounted');
+  });
+
+  it('commit makes an image of what a container changed, with its settings and the --changes, that Berth and podman run', async () => {
+    await ok('run', '--name', 'tocommit', '-e', 'GREETING=hi', '-w', '/tmp', '-l', 'tier=db', 'busybox', '/bin/sh', '-c', 'echo committed > /data.txt');
+    const id = (await ok('commit', '-q', '-m', 'a message', '-a', 'someone', '-c', 'LABEL extra=1', 'tocommit', 'committed')).trim();
+    assert.match(id, /^[0-9a-f]{64}$/);
+    // A name without a registry is podman's localhost/NAME:latest, for commit as for tag.
+    await ok('tag', 'committed', 'again');
+    // Both names of the image, as podman lists an image a name finds.
+    assert.equal(await ok('images', '--format', '{{.ID}} {{.Repository}}:{{.Tag}}', 'committed'), `${id.slice(0, 12)} localhost/again:latest\n${id.slice(0, 12)} localhost/committed:latest\n`);
+    assert.equal(await ok('images', '-q', '--no-trunc', 'localhost/again:latest'), `sha256:${id}\n`);
+    const template = '{{.Id}} {{.Author}} {{json .Config.Env}} {{.Config.WorkingDir}} {{.Config.Labels}} {{json .Config.Cmd}} {{len .RootFS.Layers}}';
+    const seen = await ok('image', 'inspect', '--format', template, 'committed');
+    assert.match(seen, new RegExp(`^${id} someone \\["PATH=[^"]*","GREETING=hi"\\] /tmp map\\[extra:1 tier:db\\] \\["/bin/sh","-c","echo committed > /data.txt"\\] 2\\n$`));
+    assert.equal(seen, await podmanOk('image', 'inspect', '--format', template, 'localhost/committed:latest'));
+    assert.match(await ok('history', '--format', '{{.Comment}}', 'committed'), /^a message\n/);
+    assert.equal(await ok('run', '--rm', 'committed', '/bin/busybox', 'cat', '/data.txt'), 'committed\n');
+    assert.equal(await podmanOk('run', '--rm', 'localhost/committed:latest', '/bin/busybox', 'cat', '/data.txt'), 'committed\n');
+    await ok('rm', 'tocommit');
+    await ok('rmi', 'committed', 'again');
   });
 
   it('rename changes the name everywhere a name is shown; a bad or taken name is refused and changes nothing', async () => {

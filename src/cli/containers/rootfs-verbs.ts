@@ -1,10 +1,13 @@
 // podman's verbs on a container's root filesystem and name: `mount`,
-// `unmount` (`umount`), `diff` and `rename`.
+// `unmount` (`umount`), `diff`, `commit` and `rename`.
 
+import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { ChangeKind, type Change } from '../../archive/index.js';
 import type { ContainerEngine } from '../../engine/index.js';
 import { EngineError } from '../../engine/index.js';
+import { progressListener } from '../image/progress-view.js';
+import { collect } from './options.js';
 
 /** A verb's action, with the engine opened for it; resolves to the exit code. */
 type Act = <A extends unknown[]>(fn: (engine: ContainerEngine, ...args: A) => Promise<number | void>) => (...args: A) => Promise<void>;
@@ -47,6 +50,24 @@ export function registerRootfsVerbs(parent: Command, wanted: (name: string, alia
       if (opts.format === 'json') process.stdout.write(`${JSON.stringify(changesReport(changes), null, 5)}\n`);
       else if (opts.format !== undefined) throw new EngineError('invalid-option', `--format ${opts.format}: want json`, { format: opts.format });
       else process.stdout.write(changes.map((c) => `${CHANGE_LETTER[c.kind]} ${c.path}\n`).join(''));
+    }));
+
+  if (wanted('commit')) parent.command('commit').description("make an image of a container's root filesystem").argument('<container>').argument('[image]')
+    .option('-a, --author <author>', 'the image\'s author')
+    .option('-c, --change <instruction>', 'CMD=…, ENTRYPOINT=…, ENV=…, EXPOSE=…, LABEL=…, USER=…, VOLUME=…, WORKDIR=…, STOPSIGNAL=… (repeatable)', collect, [])
+    .option('-m, --message <text>', 'the history entry\'s comment')
+    .option('-p, --pause', 'pause the container while its files are read')
+    .option('-q, --quiet', 'no progress output')
+    .option('-f, --format <format>', 'the image format: oci (the only one)', 'oci')
+    .option('--iidfile <file>', 'also write the image ID to this file')
+    .action(act(async (engine, ref: string, image: string | undefined, opts: { author?: string; change: string[]; message?: string; pause?: boolean; quiet?: boolean; format: string; iidfile?: string }) => {
+      if (opts.format !== 'oci') throw new EngineError('invalid-option', `--format ${opts.format}: only oci images are made`, { format: opts.format });
+      const id = await engine.commit(ref, {
+        name: image, changes: opts.change, message: opts.message, author: opts.author, pause: opts.pause,
+        onEvent: progressListener(opts.quiet ? 'quiet' : 'auto'),
+      });
+      if (opts.iidfile) writeFileSync(opts.iidfile, `sha256:${id}`);
+      process.stdout.write(`${id}\n`);
     }));
 
   if (wanted('rename')) parent.command('rename').description('give a container a new name').argument('<container>').argument('<name>')
