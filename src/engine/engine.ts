@@ -646,6 +646,12 @@ export class ContainerEngine {
     yield* readLog(container.config.logPath, exit, options);
   }
 
+  /** podman exec -d: the command started in the container, not waited for; its PID (the host's). */
+  async execDetached(ref: string, command: string[], options: { env?: string[]; cwd?: string; user?: string } = {}): Promise<number> {
+    const container = await this.get(ref);
+    return this.runtime.execDetachedContainer(container, command, { ...options, user: this.#user(container, options.user) });
+  }
+
   /** Exec with the caller's stdio (and a terminal with `tty`); resolves to the process's status. */
   async execInteractive(ref: string, command: string[], options: { tty?: boolean; env?: string[]; cwd?: string; user?: string } = {}): Promise<number> {
     const container = await this.get(ref);

@@ -16,7 +16,7 @@ import { ExecSyncError, OciError, isOciError } from './errors.js';
 import { runtimeHandler, type RuntimeConfig, type RuntimeHandler } from './handlers.js';
 import { readCriLog } from './log.js';
 import { isSameLiveProcess, procStat } from './proc.js';
-import { runtimeCommand } from './runtime-command.js';
+import { runtimeCommand, runtimeMessage } from './runtime-command.js';
 import type { OciLinuxResources, OciProcess } from './spec-types.js';
 import { cgroupProcesses, readCgroupStats, type ContainerStats } from './stats.js';
 
@@ -261,6 +261,36 @@ export class Runtime {
         child.once('error', reject);
         child.once('close', (code, signal) => resolve(code ?? 128 + (signal ? constants.signals[signal] : 0)));
       });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
+  /**
+   * The runtime's `exec --detach`: the process starts with /dev/null for its
+   * stdio (nothing would read a pipe after the runtime returns) and is not
+   * waited for. The runtime's own errors go to its --log file, read if it
+   * fails. Resolves to the process's PID.
+   */
+  async execDetachedContainer(container: Container, command: string[], options: Omit<ExecOptions, 'tty'> = {}): Promise<number> {
+    await this.#requireStatus(container, ContainerStatus.Running, 'exec in');
+    const dir = mkdtempSync(join(container.config.bundlePath, 'exec-'));
+    try {
+      const processFile = join(dir, 'process.json');
+      const [pidFile, logFile] = [join(dir, 'pid'), join(dir, 'runtime.log')];
+      writeFileSync(processFile, JSON.stringify(execProcess(container, command, { ...options, tty: false })));
+      const handler = this.handler(container);
+      const args = ['--root', handler.root, '--log', logFile, 'exec', '--detach', '--pid-file', pidFile, '--process', processFile, container.id];
+      const child = spawn(handler.path, args, { stdio: 'ignore' });
+      const code = await new Promise<number>((resolve, reject) => {
+        child.once('error', reject);
+        child.once('close', (status, signal) => resolve(status ?? 128 + (signal ? constants.signals[signal] : 0)));
+      });
+      if (code !== 0) {
+        const said = existsSync(logFile) ? runtimeMessage(readFileSync(logFile)) : '';
+        throw new OciError('runtime-failed', `${handler.name} exec failed (exit ${code}): ${said}`, { runtime: handler.name, exitCode: code, stderr: said });
+      }
+      return Number(readFileSync(pidFile, 'utf8').trim());
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -182,6 +182,28 @@ describe('berth container verbs (bin/berth.cjs)', () => {
     assert.equal(await ok('ps', '-a', '-q'), '');
   });
 
+  it('exec -d starts a command and returns at once; ps -s shows what the container wrote and its whole root', async () => {
+    await ok('run', '-d', '--name', 'busy', 'busybox', '/bin/sh', '-c', 'while :; do sleep 0.1; done');
+    const started = Date.now();
+    assert.equal(await ok('exec', '-d', 'busy', '/bin/sh', '-c', 'sleep 1; head -c 5000 /dev/zero > /written; echo done > /detached'), '');
+    assert.ok(Date.now() - started < 1000, 'exec -d did not wait for the command');
+    assert.equal((await berth('exec', 'busy', '/bin/busybox', 'cat', '/detached')).code, 1, 'not yet written');
+    let done = '';
+    for (let i = 0; i < 50 && done !== 'done\n'; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      done = (await berth('exec', 'busy', '/bin/busybox', 'cat', '/detached')).stdout.toString();
+    }
+    assert.equal(done, 'done\n');
+    const sizes = await ok('ps', '-s', '--format', '{{.Names}} {{.Size}}');
+    assert.match(sizes, /^busy [56](\.\d+)? kB \(virtual [\d.]+ [kM]B\)\n$/);
+    assert.match(await ok('ps', '-s'), /\s+NAMES\s+SIZE\n/);
+    const noSize = await berth('ps', '--format', '{{.Size}}');
+    assert.equal(noSize.code, 125, 'Size needs --size, as podman says');
+    const refused = await berth('exec', '-d', '-t', 'busy', '/bin/true');
+    assert.equal(refused.code, 125);
+    await ok('rm', '-f', 'busy');
+  });
+
   it('top lists the processes; --log-opt max-size limits the log', async () => {
     await ok('run', '-d', '--name', 'topped', 'busybox', '/bin/sh', '-c', 'while :; do sleep 0.1; done');
     assert.match(await ok('top', 'topped'), /^PID\s+PPID\s+UID\s+TIME\s+COMMAND\n(.*\n)*\d+\s+\d+\s+0\s+[\d.]+s\s+\/bin\/sh -c while/);

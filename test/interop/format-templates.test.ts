@@ -55,6 +55,8 @@ describe('--format templates (bin/berth.cjs, podman alongside)', () => {
     assert.equal(await ok('inspect', '-f', '{{.State.Status}} {{.State.Running}} {{.Name}} {{.Config.Labels}} {{.HostConfig.NetworkMode}} {{.HostConfig.Binds}}', 'fmt'),
       'running true fmt map[tier:web] none [/tmp:/host:ro]\n');
     assert.equal(await ok('inspect', '-f', '{{range .Mounts}}{{.Source}} {{.Destination}} {{.RW}}{{end}}', 'fmt'), '/tmp /host false\n');
+    assert.match(await ok('stats', '--no-stream', '--format', '{{.Name}} {{.PIDs}} {{.CPUPerc}} {{.MemUsage}} {{.MemPerc}}', 'fmt'), /^fmt [1-9]\d* \d+\.\d\d% [\d.]+ [kMG]?B \/ [\d.]+ [kMGT]?B \d+\.\d\d%\n$/);
+    assert.match(await ok('stats', '--no-stream', '--format', 'table {{.Name}} {{.MemUsage}}', 'fmt'), /^NAME {8}MEM USAGE \/ LIMIT\nfmt {9}\S/);
     for (const args of [[], ['--format', '{{.ID}}|{{.CreatedBy}}|{{.Size}}|{{.Comment}}'], ['--format', 'table {{.ID}} {{.CreatedBy}}']]) {
       assert.equal(await ok('history', ...args, 'busybox'), await podmanOk('history', ...args, BUSYBOX_IMAGE), args.join(' '));
     }

@@ -1,7 +1,10 @@
 // How container verbs print: podman's `ps` table and status words, its
 // inspect JSON fields, human durations.
 
+import { readFileSync } from 'node:fs';
 import type { ContainerInfo } from '../../engine/index.js';
+import type { ContainerStats } from '../../oci/index.js';
+import { humanSize } from '../image/format.js';
 import { GoTime } from '../template/index.js';
 
 /** `Up 3 seconds`, `Exited (0) 2 minutes ago`, `Created`, `Paused`. */
@@ -86,4 +89,59 @@ export function psView(info: ContainerInfo, noTrunc: boolean, now = Date.now()):
     PodName: '',
     IsInfra: false,
   };
+}
+
+/** Column headers of stats' template fields that are not the field's name in capitals (podman's). */
+export const STATS_HEADERS: Record<string, string> = { CPUPerc: 'CPU %', AvgCPU: 'AVG CPU %', MemUsage: 'MEM USAGE / LIMIT', MemPerc: 'MEM %', CPU: 'CPU TIME', UpTime: 'UP TIME' };
+
+/**
+ * A row of `stats --format '{{…}}'`: podman's stats fields that the cgroup
+ * tells. CPU % is over the container's life so far (podman's first sample);
+ * the memory limit of an unlimited container is the host's memory, as podman shows it.
+ */
+export function statsView(row: ContainerStats & { id: string; name: string; started?: string }, hostMemory = totalMemory()): Record<string, unknown> {
+  const upMs = row.started ? Math.max(1, row.timestamp - Date.parse(row.started)) : 0;
+  const cpuPercent = upMs > 0 ? (row.cpuUsageNanos / 1e6 / upMs) * 100 : 0;
+  const limit = row.memoryLimitBytes ?? hostMemory;
+  const memPercent = limit > 0 ? (row.memoryUsageBytes / limit) * 100 : 0;
+  return {
+    ID: row.id.slice(0, 12),
+    Name: row.name,
+    CPUNano: row.cpuUsageNanos,
+    CPU: goDuration(row.cpuUsageNanos / 1e6),
+    CPUPerc: `${cpuPercent.toFixed(2)}%`,
+    AvgCPU: `${cpuPercent.toFixed(2)}%`,
+    MemUsage: `${humanSize(row.memoryUsageBytes)} / ${humanSize(limit)}`,
+    MemUsageBytes: `${humanBytes(row.memoryUsageBytes)} / ${humanBytes(limit)}`,
+    MemPerc: `${memPercent.toFixed(2)}%`,
+    PIDs: row.pids,
+    UpTime: goDuration(upMs),
+  };
+}
+
+function totalMemory(): number {
+  // os.totalmem, without loading node:os for every verb.
+  return Number(/^MemTotal:\s+(\d+)/m.exec(readFileSync('/proc/meminfo', 'utf8'))?.[1] ?? 0) * 1024;
+}
+
+/** go-units BytesSize: binary units (`1.5MiB`). */
+function humanBytes(bytes: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${Number(value.toPrecision(4))}${units[unit]}`;
+}
+
+/** Go's time.Duration printing, to the millisecond: `1m2.5s`, `340ms`. */
+function goDuration(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)}ms`;
+  const totalSeconds = ms / 1000;
+  const hours = Math.floor(totalSeconds / 3600);
+  const minutes = Math.floor((totalSeconds % 3600) / 60);
+  const seconds = Number((totalSeconds % 60).toFixed(3));
+  return `${hours ? `${hours}h` : ''}${hours || minutes ? `${minutes}m` : ''}${seconds}s`;
 }

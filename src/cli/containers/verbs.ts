@@ -10,11 +10,12 @@ import type { Image } from '../../storage/index.js';
 import { EngineError } from '../../engine/index.js';
 import { DEFAULT_DETACH_KEYS, parseDetachKeys, type ContainerConfig, type LogRecord, type OciLinuxResources } from '../../oci/index.js';
 import { registryFlags } from '../image/commands.js';
+import { humanSize } from '../image/format.js';
 import type { RegistryCliFlags } from '../image/registry.js';
 import { parseIdMapSpecs, type IDMap } from '../../idmap/index.js';
 import { openEngine, type GlobalOptions } from './context.js';
 import { imageForRun } from './pull-policy.js';
-import { PS_HEADERS, PS_TABLE_FORMAT, psJson, psView } from './format.js';
+import { PS_HEADERS, PS_TABLE_FORMAT, psJson, psView, STATS_HEADERS, statsView } from './format.js';
 import { registerRootfsVerbs } from './rootfs-verbs.js';
 import { registerSystemVerbs } from './system-verbs.js';
 import { documentTemplateData, isTemplateFormat, renderReport } from '../template/index.js';
@@ -130,7 +131,8 @@ export function registerContainerVerbs(program: Command, setExit: Exit, options:
       .option('--no-trunc', 'do not truncate IDs')
       .option('--format <format>', '`json`, or a Go template (`{{.ID}} {{.Names}}`, `table {{.Names}}\\t{{.Status}}`)')
       .option('-f, --filter <filter>', 'filter by id, name, status, label, exited, ancestor', collect, [])
-      .action(act(async (engine, opts: { all?: boolean; quiet?: boolean; trunc?: boolean; format?: string; filter: string[] }) => {
+      .option('-s, --size', 'show each container\'s size: its own layer, and the whole root filesystem (virtual)')
+      .action(act(async (engine, opts: { all?: boolean; quiet?: boolean; trunc?: boolean; format?: string; filter: string[]; size?: boolean }) => {
         const filters = parseFilters(opts.filter);
         const infos = (await engine.list()).map((c) => engine.info(c))
           .filter((info) => opts.all || filters.has('status') || info.status === 'running')
@@ -140,8 +142,10 @@ export function registerContainerVerbs(program: Command, setExit: Exit, options:
         else if (opts.format === 'json') process.stdout.write(`${JSON.stringify(infos.map(psJson), null, 4)}\n`);
         else {
           // No format is podman's default listing, a table made by the same template code.
-          const rows = infos.map((info) => psView(info, opts.trunc === false));
-          process.stdout.write(renderReport(isTemplateFormat(opts.format) ? opts.format : 'table', rows, { name: 'ps', headers: PS_HEADERS, defaultTable: PS_TABLE_FORMAT }));
+          const rows = [];
+          for (const info of infos) rows.push({ ...psView(info, opts.trunc === false), ...(opts.size ? { Size: await containerSize(engine, info.id) } : {}) });
+          const defaultTable = opts.size ? `${PS_TABLE_FORMAT}\t{{.Size}}` : PS_TABLE_FORMAT;
+          process.stdout.write(renderReport(isTemplateFormat(opts.format) ? opts.format : 'table', rows, { name: 'ps', headers: PS_HEADERS, defaultTable }));
         }
       }));
 
@@ -225,9 +229,15 @@ export function registerContainerVerbs(program: Command, setExit: Exit, options:
       .option('-e, --env <env>', 'set environment variables', collect, [])
       .option('-u, --user <user>', 'user[:group] to run as')
       .option('-w, --workdir <dir>', 'working directory')
+      .option('-d, --detach', 'start the command and return; its output goes nowhere')
       .passThroughOptions()
-      .action(act(async (engine, ref: string, command: string[], opts: { interactive?: boolean; tty?: boolean; env: string[]; user?: string; workdir?: string }) => {
+      .action(act(async (engine, ref: string, command: string[], opts: { interactive?: boolean; tty?: boolean; env: string[]; user?: string; workdir?: string; detach?: boolean }) => {
         const env = environment(opts.env, [], process.env);
+        if (opts.detach) {
+          if (opts.interactive || opts.tty) throw new EngineError('invalid-option', 'exec --detach takes no -i or -t: nothing would read or write its terminal', {});
+          await engine.execDetached(ref, command, { env, user: opts.user, cwd: opts.workdir });
+          return 0;
+        }
         if (opts.interactive || opts.tty) return engine.execInteractive(ref, command, { tty: opts.tty, env, user: opts.user, cwd: opts.workdir });
         const result = await engine.exec(ref, command, { env, user: opts.user, cwd: opts.workdir });
         process.stdout.write(result.stdout);
@@ -248,15 +258,16 @@ export function registerContainerVerbs(program: Command, setExit: Exit, options:
 
     if (wanted('stats')) parent.command('stats').description('show CPU, memory and PIDs of running containers').argument('<containers...>')
       .option('--no-stream', 'print one sample and exit')
-      .option('--format <format>', '`json` or a table')
+      .option('--format <format>', '`json`, or a Go template (`{{.Name}} {{.MemUsage}} {{.CPUPerc}}`)')
       .action(act(async (engine, refs: string[], opts: { stream?: boolean; format?: string }) => {
         for (;;) {
           const rows = [];
           for (const ref of refs) {
             const container = await engine.get(ref);
-            rows.push({ id: container.id, name: container.name, ...(await engine.stats(ref)) });
+            rows.push({ id: container.id, name: container.name, started: engine.info(container).started, ...(await engine.stats(ref)) });
           }
-          if (opts.format === 'json') process.stdout.write(`${JSON.stringify(rows, null, 4)}\n`);
+          if (opts.format === 'json') process.stdout.write(`${JSON.stringify(rows.map(({ started: _, ...row }) => row), null, 4)}\n`);
+          else if (isTemplateFormat(opts.format)) process.stdout.write(renderReport(opts.format, rows.map((row) => statsView(row)), { name: 'stats', headers: STATS_HEADERS }));
           else process.stdout.write(statsTable(rows));
           if (opts.stream === false) return;
           await new Promise((resolve) => setTimeout(resolve, 1000));
@@ -796,6 +807,14 @@ function inspectDocument(engine: ContainerEngine, container: Parameters<Containe
       Tty: container.config.spec.process.terminal === true,
     },
   };
+}
+
+/** podman ps --size: what the container's layer holds, and its whole root filesystem (`2.05kB (virtual 2.01MB)`). */
+async function containerSize(engine: ContainerEngine, id: string): Promise<string> {
+  const { layerId, imageId } = await engine.store.container(id);
+  const own = await engine.store.diffSize(layerId);
+  const image = await engine.store.imageSize(imageId).catch(() => 0);
+  return `${humanSize(own)} (virtual ${humanSize(own + image)})`;
 }
 
 /** The binds the user asked for (-v), as podman inspect lists them: not the files Berth writes into the bundle. */
