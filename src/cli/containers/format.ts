@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import type { ContainerInfo } from '../../engine/index.js';
 import type { ContainerStats } from '../../oci/index.js';
-import { humanSize } from '../image/format.js';
+import { humanBinarySize, humanSize } from '../image/format.js';
 import { GoTime } from '../template/index.js';
 
 /** `Up 3 seconds`, `Exited (0) 2 minutes ago`, `Created`, `Paused`. */
@@ -112,7 +112,7 @@ export function statsView(row: ContainerStats & { id: string; name: string; star
     CPUPerc: `${cpuPercent.toFixed(2)}%`,
     AvgCPU: `${cpuPercent.toFixed(2)}%`,
     MemUsage: `${humanSize(row.memoryUsageBytes)} / ${humanSize(limit)}`,
-    MemUsageBytes: `${humanBytes(row.memoryUsageBytes)} / ${humanBytes(limit)}`,
+    MemUsageBytes: `${humanBinarySize(row.memoryUsageBytes)} / ${humanBinarySize(limit)}`,
     MemPerc: `${memPercent.toFixed(2)}%`,
     PIDs: row.pids,
     UpTime: goDuration(upMs),
@@ -122,18 +122,6 @@ export function statsView(row: ContainerStats & { id: string; name: string; star
 function totalMemory(): number {
   // os.totalmem, without loading node:os for every verb.
   return Number(/^MemTotal:\s+(\d+)/m.exec(readFileSync('/proc/meminfo', 'utf8'))?.[1] ?? 0) * 1024;
-}
-
-/** go-units BytesSize: binary units (`1.5MiB`). */
-function humanBytes(bytes: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${Number(value.toPrecision(4))}${units[unit]}`;
 }
 
 /** Go's time.Duration printing, to the millisecond: `1m2.5s`, `340ms`. */

@@ -3,14 +3,22 @@
 
 /** go-units HumanSize: 3 significant digits, decimal units. */
 export function humanSize(bytes: number): string {
-  const units = ['B', 'kB', 'MB', 'GB', 'TB', 'PB'];
+  return scaled(bytes, 1000, ['B', 'kB', 'MB', 'GB', 'TB', 'PB'], 3, ' ');
+}
+
+/** go-units BytesSize: 4 significant digits, binary units (`1.5MiB`). */
+export function humanBinarySize(bytes: number): string {
+  return scaled(bytes, 1024, ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'], 4, '');
+}
+
+function scaled(bytes: number, step: number, units: string[], digits: number, separator: string): string {
   let value = bytes;
   let unit = 0;
-  while (value >= 1000 && unit < units.length - 1) {
-    value /= 1000;
+  while (value >= step && unit < units.length - 1) {
+    value /= step;
     unit++;
   }
-  return `${Number(value.toPrecision(3))} ${units[unit]}`;
+  return `${Number(value.toPrecision(digits))}${separator}${units[unit]}`;
 }
 
 /** go-units HumanDuration + " ago", as podman images prints CREATED. */
