@@ -10,15 +10,13 @@ import type { Image } from '../../storage/index.js';
 import { EngineError } from '../../engine/index.js';
 import { DEFAULT_DETACH_KEYS, parseDetachKeys, type ContainerConfig, type LogRecord, type OciLinuxResources } from '../../oci/index.js';
 import { registryFlags } from '../image/commands.js';
-import { humanSize } from '../image/format.js';
 import type { RegistryCliFlags } from '../image/registry.js';
 import { parseIdMapSpecs, type IDMap } from '../../idmap/index.js';
 import { openEngine, type GlobalOptions } from './context.js';
 import { imageForRun } from './pull-policy.js';
-import { PS_HEADERS, PS_TABLE_FORMAT, psJson, psView, STATS_HEADERS, statsView } from './format.js';
+import { psJson } from './format.js';
 import { registerRootfsVerbs } from './rootfs-verbs.js';
 import { registerSystemVerbs } from './system-verbs.js';
-import { documentTemplateData, isTemplateFormat, renderReport } from '../template/index.js';
 import { collect, environment, parseFilters, parsePositive, parseSize } from './options.js';
 import { DEFAULT_NETWORK, formatPortMapping, parsePublish, type NetworkAttachment } from '../../network/index.js';
 import { writeFileAtomic } from '../../util/index.js';
@@ -142,10 +140,7 @@ export function registerContainerVerbs(program: Command, setExit: Exit, options:
         else if (opts.format === 'json') process.stdout.write(`${JSON.stringify(infos.map(psJson), null, 4)}\n`);
         else {
           // No format is podman's default listing, a table made by the same template code.
-          const rows = [];
-          for (const info of infos) rows.push({ ...psView(info, opts.trunc === false), ...(opts.size ? { Size: await containerSize(engine, info.id) } : {}) });
-          const defaultTable = opts.size ? `${PS_TABLE_FORMAT}\t{{.Size}}` : PS_TABLE_FORMAT;
-          process.stdout.write(renderReport(isTemplateFormat(opts.format) ? opts.format : 'table', rows, { name: 'ps', headers: PS_HEADERS, defaultTable }));
+          process.stdout.write(await (await import('./listings.js')).psListing(engine, infos, opts));
         }
       }));
 
@@ -175,8 +170,8 @@ export function registerContainerVerbs(program: Command, setExit: Exit, options:
       .action(act(async (engine, refs: string[], opts: { format?: string; type: 'container' | 'image' | 'all' }) => {
         const documents = [];
         for (const ref of refs) documents.push(await inspectObject(engine, ref, opts.type));
-        if (isTemplateFormat(opts.format)) {
-          process.stdout.write(renderReport(opts.format, documents.map((doc) => documentTemplateData(doc)), { name: 'inspect' }));
+        if (opts.format && opts.format !== 'json') {
+          process.stdout.write((await import('./listings.js')).inspectListing(opts.format, documents));
         } else process.stdout.write(`${JSON.stringify(documents, null, 4)}\n`);
       }));
 
@@ -267,7 +262,7 @@ export function registerContainerVerbs(program: Command, setExit: Exit, options:
             rows.push({ id: container.id, name: container.name, started: engine.info(container).started, ...(await engine.stats(ref)) });
           }
           if (opts.format === 'json') process.stdout.write(`${JSON.stringify(rows.map(({ started: _, ...row }) => row), null, 4)}\n`);
-          else if (isTemplateFormat(opts.format)) process.stdout.write(renderReport(opts.format, rows.map((row) => statsView(row)), { name: 'stats', headers: STATS_HEADERS }));
+          else if (opts.format) process.stdout.write((await import('./listings.js')).statsListing(opts.format, rows));
           else process.stdout.write(statsTable(rows));
           if (opts.stream === false) return;
           await new Promise((resolve) => setTimeout(resolve, 1000));
@@ -807,14 +802,6 @@ function inspectDocument(engine: ContainerEngine, container: Parameters<Containe
       Tty: container.config.spec.process.terminal === true,
     },
   };
-}
-
-/** podman ps --size: what the container's layer holds, and its whole root filesystem (`2.05kB (virtual 2.01MB)`). */
-async function containerSize(engine: ContainerEngine, id: string): Promise<string> {
-  const { layerId, imageId } = await engine.store.container(id);
-  const own = await engine.store.diffSize(layerId);
-  const image = await engine.store.imageSize(imageId).catch(() => 0);
-  return `${humanSize(own)} (virtual ${humanSize(own + image)})`;
 }
 
 /** The binds the user asked for (-v), as podman inspect lists them: not the files Berth writes into the bundle. */
