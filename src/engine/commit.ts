@@ -9,13 +9,12 @@ import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Compression } from '../archive/index.js';
 import {
-  applyConfigChanges, copyImage, normalizeLocalName, openCommitSource, openImageDestination, parseImageReference, storedImageConfig, StorageDestination,
-  type CopyOptions, type ImageConfig,
+  applyConfigChanges, copyImage, normalizeLocalName, openCommitSource, openImageDestination, parseImageReference, StorageDestination,
+  type CopyOptions, type RunConfig,
 } from '../image/index.js';
 import type { Container } from '../oci/index.js';
 import type { Store } from '../storage/index.js';
-
-type RunConfig = NonNullable<ImageConfig['config']>;
+import { imageConfigDocument } from './image-config.js';
 
 export interface CommitOptions {
   /** The new image's name (`name` is localhost/name:latest, as podman names it); none: unnamed. */
@@ -35,13 +34,13 @@ const STAGING_DIR = process.env['TMPDIR'] || '/var/tmp';
 export async function commitContainer(store: Store, container: Container, options: CommitOptions): Promise<string> {
   const stored = await store.container(container.id);
   const base = await store.image(stored.imageId);
-  const baseConfig = await storedImageConfig(store, base);
+  const baseConfig = await imageConfigDocument(store, base);
   const runConfig = applyConfigChanges(committedRunConfig(baseConfig.config ?? {}, container), options.changes ?? []);
   const staging = mkdtempSync(join(STAGING_DIR, 'berth-commit-'));
   try {
     const layerFile = join(staging, 'layer.tar');
     await pipeline(await store.diff(stored.layerId, { compression: Compression.None }), createWriteStream(layerFile));
-    const source = await openCommitSource(store, base, layerFile, { runConfig, author: options.author, comment: options.message });
+    const source = await openCommitSource(store, base, layerFile, { baseConfig, runConfig, author: options.author, comment: options.message });
     const destination = options.name
       ? await openImageDestination(parseImageReference(`containers-storage:${normalizeLocalName(options.name)}`), { store })
       : new StorageDestination({ transport: 'containers-storage', text: '' }, store, undefined);

@@ -165,7 +165,7 @@ export class ContainerEngine {
       if (made.uidMap?.length || made.gidMap?.length) idMaps = { uidMap: made.uidMap ?? [], gidMap: made.gidMap ?? [] };
     } catch (err) {
       if (isStorageError(err, 'duplicate-name')) {
-        throw new EngineError('name-in-use', `the container name ${JSON.stringify(name)} is already in use`, { name }, { cause: err });
+        throw nameInUse(name, err);
       }
       throw err;
     }
@@ -571,7 +571,7 @@ export class ContainerEngine {
     const container = await this.get(ref);
     // Loaded only for a commit: the image copy code (as copy.js for a copy).
     const { commitContainer } = await import('./commit.js');
-    const pause = options.pause === true && container.state.status === 'running';
+    const pause = options.pause === true && container.state.status === ContainerStatus.Running;
     if (pause) await this.pause(container.id);
     try {
       return await commitContainer(this.store, container, options);
@@ -594,7 +594,7 @@ export class ContainerEngine {
         throw err;
       });
       if (holder && holder.id !== id && holder.names.includes(newName)) {
-        throw new EngineError('name-in-use', `the container name ${JSON.stringify(newName)} is already in use`, { name: newName });
+        throw nameInUse(newName);
       }
       await this.store.setNames(id, [newName]);
       const metadata = JSON.parse(await this.store.metadata(id) || '{}') as Record<string, unknown>;
@@ -817,6 +817,10 @@ const CONTAINER_MOUNTS = new Set(['/dev', '/etc/hostname', '/etc/hosts', '/etc/r
 
 /** podman's rule for container names (libpod's NameRegex), so that every tool that shows them can. */
 const CONTAINER_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
+
+function nameInUse(name: string, cause?: unknown): EngineError {
+  return new EngineError('name-in-use', `the container name ${JSON.stringify(name)} is already in use`, { name }, cause === undefined ? undefined : { cause });
+}
 
 function checkedContainerName(name: string): string {
   if (!CONTAINER_NAME.test(name)) {

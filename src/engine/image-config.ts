@@ -3,18 +3,22 @@
 // the manifest names it otherwise.
 
 import type { Image, Store } from '../storage/index.js';
+import type { ImageConfig } from '../image/index.js';
 import type { ImageRunConfig } from '../oci/index.js';
 import { EngineError } from './errors.js';
 
 export async function imageRunConfig(store: Store, image: Image): Promise<ImageRunConfig> {
+  return ((await imageConfigDocument(store, image)).config ?? {}) as ImageRunConfig;
+}
+
+/** The image's whole config blob (run config, rootfs diff IDs, history), parsed. */
+export async function imageConfigDocument(store: Store, image: Image): Promise<ImageConfig> {
   const key = await configKey(store, image);
-  let parsed: { config?: ImageRunConfig };
   try {
-    parsed = JSON.parse((await store.imageBigData(image.id, key)).toString()) as { config?: ImageRunConfig };
+    return JSON.parse((await store.imageBigData(image.id, key)).toString()) as ImageConfig;
   } catch (err) {
     throw new EngineError('image-config', `image ${image.id}: its config ${key} cannot be read: ${(err as Error).message}`, { image: image.id }, { cause: err });
   }
-  return parsed.config ?? {};
 }
 
 async function configKey(store: Store, image: Image): Promise<string> {

@@ -8,7 +8,7 @@ export * from './copy/index.js';
 export {
   choosePlatform, applyConfigChanges, isIndexType, isManifestType, layerMediaType, OCI_INDEX, OCI_MANIFEST, OCI_CONFIG, OCI_LAYER_TAR,
   OCI_LAYER_GZIP, OCI_LAYER_ZSTD, DOCKER_LIST, DOCKER_MANIFEST, DOCKER_CONFIG, DOCKER_LAYER_GZIP, DOCKER_LAYER_TAR,
-  type Descriptor, type ImageManifest, type ImageIndex, type ImageConfig, type HistoryEntry, type PlatformChoice,
+  type Descriptor, type ImageManifest, type ImageIndex, type ImageConfig, type RunConfig, type HistoryEntry, type PlatformChoice,
 } from './manifest/index.js';
 export { ImageError, isImageError, IMAGE_ERROR_CODES, type ImageErrorCode } from './errors.js';
 export { GpgSigner, type GpgSignerOptions, type ImageSigner } from './signature/index.js';

@@ -15,6 +15,9 @@ export interface GlobalOptions extends GlobalImageOptions {
 
 const SYSTEM_BERTH_CONF = '/etc/berth/berth.conf';
 
+/** A verb's action run with the engine opened for it, as registerContainerVerbs makes them; resolves once the exit code is set. */
+export type EngineAction = <A extends unknown[]>(fn: (engine: ContainerEngine, ...args: A) => Promise<number | void>) => (...args: A) => Promise<void>;
+
 export async function openEngine(globals: GlobalOptions, env: NodeJS.ProcessEnv = process.env): Promise<ContainerEngine> {
   const store = await openCliStore(globals, env);
   // podman's defaults: cni_config_dir and cni_plugin_dirs of containers.conf.

@@ -2,7 +2,7 @@
 // (podman's `--format`, and ps's default table): loaded only by those verbs,
 // so that `run` does not initialise the template code at every start.
 
-import { readFileSync } from 'node:fs';
+import { totalmem } from 'node:os';
 import type { ContainerEngine, ContainerInfo } from '../../engine/index.js';
 import type { ContainerStats } from '../../oci/index.js';
 import { humanBinarySize, humanSize } from '../image/format.js';
@@ -81,7 +81,7 @@ const STATS_HEADERS: Record<string, string> = { CPUPerc: 'CPU %', AvgCPU: 'AVG C
  * tells. CPU % is over the container's life so far (podman's first sample);
  * the memory limit of an unlimited container is the host's memory, as podman shows it.
  */
-function statsView(row: ContainerStats & { id: string; name: string; started?: string }, hostMemory = totalMemory()): Record<string, unknown> {
+function statsView(row: ContainerStats & { id: string; name: string; started?: string }, hostMemory = totalmem()): Record<string, unknown> {
   const upMs = row.started ? Math.max(1, row.timestamp - Date.parse(row.started)) : 0;
   const cpuPercent = upMs > 0 ? (row.cpuUsageNanos / 1e6 / upMs) * 100 : 0;
   const limit = row.memoryLimitBytes ?? hostMemory;
@@ -99,11 +99,6 @@ function statsView(row: ContainerStats & { id: string; name: string; started?: s
     PIDs: row.pids,
     UpTime: goDuration(upMs),
   };
-}
-
-function totalMemory(): number {
-  // os.totalmem, without loading node:os for every verb.
-  return Number(/^MemTotal:\s+(\d+)/m.exec(readFileSync('/proc/meminfo', 'utf8'))?.[1] ?? 0) * 1024;
 }
 
 /** Go's time.Duration printing, to the millisecond: `1m2.5s`, `340ms`. */

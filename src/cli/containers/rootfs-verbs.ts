@@ -5,13 +5,11 @@ import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import type { Change, ChangeKind } from '../../archive/index.js';
 import type { ContainerEngine } from '../../engine/index.js';
+import type { EngineAction } from './context.js';
 import { EngineError } from '../../engine/index.js';
 import { collect } from './options.js';
 
-/** A verb's action, with the engine opened for it; resolves to the exit code. */
-type Act = <A extends unknown[]>(fn: (engine: ContainerEngine, ...args: A) => Promise<number | void>) => (...args: A) => Promise<void>;
-
-export function registerRootfsVerbs(parent: Command, wanted: (name: string, aliases?: readonly string[]) => boolean, act: Act): void {
+export function registerRootfsVerbs(parent: Command, wanted: (name: string, aliases?: readonly string[]) => boolean, act: EngineAction): void {
   if (wanted('mount')) parent.command('mount').description("mount containers' root filesystems and print where (none: list the mounted ones)")
     .argument('[containers...]')
     .option('--no-trunc', 'full IDs in the listing')

@@ -2,12 +2,9 @@
 // system-info.ts's, loaded only when one of them runs.
 
 import type { Command } from 'commander';
-import type { ContainerEngine } from '../../engine/index.js';
+import type { EngineAction } from './context.js';
 
-/** A verb's action, with the engine opened for it; resolves to the exit code. */
-type Act = <A extends unknown[]>(fn: (engine: ContainerEngine, ...args: A) => Promise<number | void>) => (...args: A) => Promise<void>;
-
-export function registerSystemVerbs(program: Command, wanted: (name: string) => boolean, act: Act): void {
+export function registerSystemVerbs(program: Command, wanted: (name: string) => boolean, act: EngineAction): void {
   if (wanted('version')) program.command('version').description('show the versions of Berth and Node.js')
     .option('-f, --format <format>', 'json, or a Go template (`{{.Client.Version}}`)')
     .action(async (opts: { format?: string }) => {

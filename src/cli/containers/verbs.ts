@@ -12,13 +12,13 @@ import { DEFAULT_DETACH_KEYS, parseDetachKeys, type ContainerConfig, type LogRec
 import { registryFlags } from '../image/commands.js';
 import type { RegistryCliFlags } from '../image/registry.js';
 import { parseIdMapSpecs, type IDMap } from '../../idmap/index.js';
-import { openEngine, type GlobalOptions } from './context.js';
+import { openEngine, type EngineAction, type GlobalOptions } from './context.js';
 import { imageForRun } from './pull-policy.js';
 import { psJson } from './format.js';
 import { registerRootfsVerbs } from './rootfs-verbs.js';
 import { registerSystemVerbs } from './system-verbs.js';
 import { collect, environment, parseFilters, parsePositive, parseSize } from './options.js';
-import { DEFAULT_NETWORK, formatPortMapping, parsePublish, type NetworkAttachment } from '../../network/index.js';
+import { DEFAULT_NETWORK, formatPortMapping, parsePublish, type NetworkAttachment, type PortMapping } from '../../network/index.js';
 import { writeFileAtomic } from '../../util/index.js';
 import { selects, type VerbSelection } from '../verb-selection.js';
 
@@ -36,8 +36,7 @@ const PS_GROUP_ALIASES = ['ls', 'list'] as const;
  */
 export function registerContainerVerbs(program: Command, setExit: Exit, options: VerbSelection = { groupVerbs: true }): void {
   const globals = (): GlobalOptions => program.opts<GlobalOptions>();
-  const act = <A extends unknown[]>(fn: (engine: ContainerEngine, ...args: A) => Promise<number | void>) =>
-    async (...args: A): Promise<void> => setExit((await fn(await openEngine(globals()), ...args)) ?? 0);
+  const act: EngineAction = (fn) => async (...args) => setExit((await fn(await openEngine(globals()), ...args)) ?? 0);
 
   /**
    * The container verbs, registered twice as podman has them: at the top
@@ -762,6 +761,7 @@ function matchesFilters(info: ContainerInfo, filters: Map<string, string[]>): bo
 function inspectDocument(engine: ContainerEngine, container: Parameters<ContainerEngine['info']>[0], network: NetworkAttachment | undefined): Record<string, unknown> {
   const info = engine.info(container);
   const state = container.state;
+  const mounts = userMounts(container.config);
   return {
     Id: info.id,
     Created: info.created,
@@ -788,9 +788,9 @@ function inspectDocument(engine: ContainerEngine, container: Parameters<Containe
     OCIConfigPath: `${container.config.bundlePath}/config.json`,
     Driver: engine.store.graphDriverName,
     RestartCount: 0,
-    Mounts: userMounts(container.config),
+    Mounts: mounts,
     NetworkSettings: networkSettings(network),
-    HostConfig: hostConfig(container.config, network),
+    HostConfig: hostConfig(container.config, network, mounts),
     Config: {
       Hostname: container.config.spec.hostname ?? '',
       Env: container.config.spec.process.env,
@@ -821,18 +821,14 @@ function userMounts(config: ContainerConfig): Array<Record<string, unknown>> {
 }
 
 /** podman inspect's HostConfig: the run options a container was made with that are facts of its spec and records. */
-function hostConfig(config: ContainerConfig, network: NetworkAttachment | undefined): Record<string, unknown> {
+function hostConfig(config: ContainerConfig, network: NetworkAttachment | undefined, mounts: Array<Record<string, unknown>>): Record<string, unknown> {
   const { spec } = config;
   const resources = spec.linux.resources;
   const ownNetwork = spec.linux.namespaces.some((ns) => ns.type === 'network');
-  const portBindings: Record<string, Array<{ HostIp: string; HostPort: string }>> = {};
-  for (const m of network?.portMappings ?? config.portMappings ?? []) {
-    (portBindings[`${m.containerPort}/${m.protocol}`] ??= []).push({ HostIp: m.hostIP ?? '', HostPort: String(m.hostPort) });
-  }
   return {
     NetworkMode: !ownNetwork ? 'host' : (config.networks?.length ?? 0) > 0 ? 'bridge' : 'none',
-    PortBindings: portBindings,
-    Binds: userMounts(config).map((m) => `${m['Source']}:${m['Destination']}${m['RW'] ? '' : ':ro'}`),
+    PortBindings: portsByContainerPort(network?.portMappings ?? config.portMappings ?? []),
+    Binds: mounts.map((m) => `${m['Source']}:${m['Destination']}${m['RW'] ? '' : ':ro'}`),
     AutoRemove: config.autoRemove === true,
     ReadonlyRootfs: spec.root.readonly === true,
     Memory: resources?.memory?.limit ?? 0,
@@ -849,12 +845,16 @@ function hostConfig(config: ContainerConfig, network: NetworkAttachment | undefi
   };
 }
 
+/** podman inspect's `80/tcp: [{HostIp, HostPort}]` maps (NetworkSettings.Ports, HostConfig.PortBindings). */
+function portsByContainerPort(mappings: readonly PortMapping[]): Record<string, Array<{ HostIp: string; HostPort: string }>> {
+  const ports: Record<string, Array<{ HostIp: string; HostPort: string }>> = {};
+  for (const m of mappings) (ports[`${m.containerPort}/${m.protocol}`] ??= []).push({ HostIp: m.hostIP ?? '', HostPort: String(m.hostPort) });
+  return ports;
+}
+
 /** podman inspect's NetworkSettings: the first network's address, every network by name, the published ports. */
 function networkSettings(network: NetworkAttachment | undefined): Record<string, unknown> {
-  const ports: Record<string, Array<{ HostIp: string; HostPort: string }>> = {};
-  for (const m of network?.portMappings ?? []) {
-    (ports[`${m.containerPort}/${m.protocol}`] ??= []).push({ HostIp: m.hostIP ?? '', HostPort: String(m.hostPort) });
-  }
+  const ports = portsByContainerPort(network?.portMappings ?? []);
   const networks = Object.fromEntries((network?.networks ?? []).map((n) => {
     const ip = n.result.ips?.[0];
     return [n.name, { IPAddress: ip?.address.split('/')[0] ?? '', IPPrefixLen: Number(ip?.address.split('/')[1] ?? 0), Gateway: ip?.gateway ?? '' }];

@@ -5,7 +5,8 @@
 import { ImageError } from '../errors.js';
 import type { ImageConfig } from './manifest.js';
 
-type RunConfig = NonNullable<ImageConfig['config']>;
+/** An image config's `config`: what a container runs with. */
+export type RunConfig = NonNullable<ImageConfig['config']>;
 
 export function applyConfigChanges(config: RunConfig, changes: readonly string[]): RunConfig {
   const result: RunConfig = structuredClone(config);

@@ -1,7 +1,8 @@
 // An image made of a stored image and one more layer, as `commit` makes it
 // from a container: the stored image's layers as the store serves them, the
-// new layer from an uncompressed tar file, and the stored config with the new
-// diff ID, a history entry and the run config the caller gives.
+// new layer from an uncompressed tar file, and the stored image's config (the
+// caller read it) with the new diff ID, a history entry and the run config
+// the caller gives.
 
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
@@ -9,38 +10,24 @@ import { Readable } from 'node:stream';
 import type { Image, Store } from '../../storage/index.js';
 import { goTimeNow, sha256Digest, streamChunks } from '../../util/index.js';
 import { ImageError } from '../errors.js';
-import { OCI_CONFIG, OCI_LAYER_TAR, OCI_MANIFEST, type ImageConfig } from '../manifest/index.js';
-import { parseManifest } from '../registry/index.js';
+import { OCI_CONFIG, OCI_LAYER_TAR, OCI_MANIFEST, type ImageConfig, type RunConfig } from '../manifest/index.js';
 import { StorageSource } from './storage-source.js';
 import type { BlobInfo, ImageSource, ManifestBytes } from './types.js';
 
 export interface CommitSourceOptions {
-  /** The new image's run config, whole (the caller starts from baseRunConfig). */
-  runConfig: NonNullable<ImageConfig['config']>;
+  /** `base`'s config, which the new one extends. */
+  baseConfig: ImageConfig;
+  /** The new image's run config, whole. */
+  runConfig: RunConfig;
   author?: string;
   /** The history entry's comment (`commit -m`). */
   comment?: string;
 }
 
-/** The stored image's config (its manifest's config blob), which a commit builds on. */
-export async function storedImageConfig(store: Store, image: Image): Promise<ImageConfig> {
-  const source = storageSourceOf(store, image);
-  const manifest = await source.getManifest();
-  const { config } = parseManifest(manifest.bytes, manifest.mediaType);
-  const chunks: Buffer[] = [];
-  for await (const chunk of streamChunks(await source.getBlob(config))) chunks.push(chunk);
-  const bytes = Buffer.concat(chunks);
-  try {
-    return JSON.parse(bytes.toString()) as ImageConfig;
-  } catch (err) {
-    throw new ImageError('config-invalid', `image ${image.id}: its config is not JSON`, { id: image.id }, { cause: err });
-  }
-}
-
 /** `base` with the uncompressed layer tar in `layerFile` on top, as an image source for copyImage. */
 export async function openCommitSource(store: Store, base: Image, layerFile: string, options: CommitSourceOptions): Promise<ImageSource> {
-  const stored = storageSourceOf(store, base);
-  const baseConfig = await storedImageConfig(store, base);
+  const stored = new StorageSource({ transport: 'containers-storage', text: base.id }, store, base);
+  const { baseConfig } = options;
   const baseLayers = (await stored.layerInfosForCopy()) ?? [];
   const layer = await digestOf(layerFile);
   const created = goTimeNow();
@@ -71,10 +58,6 @@ export async function openCommitSource(store: Store, base: Image, layerFile: str
     },
     async close(): Promise<void> {},
   };
-}
-
-function storageSourceOf(store: Store, image: Image): StorageSource {
-  return new StorageSource({ transport: 'containers-storage', text: image.id }, store, image);
 }
 
 async function digestOf(file: string): Promise<BlobInfo> {

@@ -10,4 +10,4 @@ export { VerifyingStream } from './verifying-stream.js';
 export { StorageDestination } from './storage-destination.js';
 export { archiveTransportOf } from './tar-file.js';
 export { openTarballSource, type TarballImageOptions } from './tarball.js';
-export { openCommitSource, storedImageConfig, type CommitSourceOptions } from './commit.js';
+export { openCommitSource, type CommitSourceOptions } from './commit.js';
