@@ -90,7 +90,8 @@ function renameTransform(from: string, to: string): string {
   return `--transform=s,^${pattern},${replacement},`;
 }
 
-function exited(child: ReturnType<typeof spawn>, what: string): Promise<void> {
+/** Resolves when `child` exits 0; else rejects with its stderr, as `${what} failed: …`. */
+export function exited(child: ReturnType<typeof spawn>, what: string): Promise<void> {
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
   return new Promise((resolve, reject) => {

@@ -22,6 +22,8 @@ import { readLog, type LogReadOptions } from './logs.js';
 import { containerMetadata } from './metadata.js';
 import { processRows, type ProcessRow } from './top.js';
 import { prepareUserNamespaceDirs } from './userns.js';
+import { hasVolumes, type ImageVolumeMode } from './volume-specs.js';
+import type { AttachedVolumes, VolumeVerbs } from './volumes.js';
 import { readAttachment, setupNetwork, teardownNetwork, type NetworkAttachment, type PortMapping } from '../network/index.js';
 
 export interface EngineOptions {
@@ -80,6 +82,8 @@ export interface CreateOptions extends Omit<SpecOptions, 'id' | 'rootfs' | 'idMa
    * (start's `exitCommandDelay`).
    */
   exitCommandDelay?: number;
+  /** podman's --image-volume for the image's VOLUMEs: anonymous volumes (`bind`, the default), tmpfs, or none. */
+  imageVolumes?: ImageVolumeMode;
 }
 
 export interface StartOptions {
@@ -147,6 +151,7 @@ export class ContainerEngine {
     const name = options.name === undefined ? `berth-${id.slice(0, 12)}` : checkedContainerName(options.name);
     let idMaps: SpecOptions['idMaps'];
     let dirs: { persistDir: string; bundlePath: string } | undefined;
+    let madeVolumes: string[] = [];
     try {
       const made = await this.store.createContainer({
         id,
@@ -176,33 +181,47 @@ export class ContainerEngine {
       dirs = { persistDir, bundlePath };
       if (idMaps) prepareUserNamespaceDirs({ rootfs, persistDir, bundlePath }, idMaps);
       const netns = options.networks?.length ? (await this.#setupNetwork(id, persistDir, options)).netns : undefined;
-      const spec = generateSpec(imageConfig, { cgroupsPath: `${cgroupParent}/berth-${id}`, ...options, id, rootfs, networkNamespacePath: netns, idMaps });
-      const container = new Container({
-        id,
-        name,
-        runtimeHandler: handler.name,
-        bundlePath,
-        persistDir,
-        logPath: join(persistDir, 'ctr.log'),
-        imageId: image.id,
-        imageName: options.image,
-        labels: { ...(imageConfig.Labels ?? {}), ...(options.labels ?? {}) },
-        annotations: options.annotations ?? {},
-        stopSignal,
-        stopTimeout: options.stopTimeout ?? 10,
-        spec,
-        createdAt: isoTime(created.getTime()),
-        logSizeMax: options.logSizeMax ?? -1,
-        stdin: options.interactive === true,
-        exitCommand: await this.#exitCommandFor(id, persistDir, options.autoRemove === true),
-        autoRemove: options.autoRemove === true,
-        ...(options.networks?.length ? { networks: options.networks, portMappings: options.portMappings } : {}),
-      });
-      await container.save();
+      // The spec and the record, with the mounts of the container's volumes when it has any.
+      const record = async (attached?: AttachedVolumes): Promise<Container> => {
+        const mounts = attached ? { volumes: attached.binds, tmpfs: attached.tmpfs, mounts: attached.mounts } : {};
+        const spec = generateSpec(imageConfig, { cgroupsPath: `${cgroupParent}/berth-${id}`, ...options, ...mounts, id, rootfs, networkNamespacePath: netns, idMaps });
+        const made = new Container({
+          id,
+          name,
+          runtimeHandler: handler.name,
+          bundlePath,
+          persistDir,
+          logPath: join(persistDir, 'ctr.log'),
+          imageId: image.id,
+          imageName: options.image,
+          labels: { ...(imageConfig.Labels ?? {}), ...(options.labels ?? {}) },
+          annotations: options.annotations ?? {},
+          stopSignal,
+          stopTimeout: options.stopTimeout ?? 10,
+          spec,
+          createdAt: isoTime(created.getTime()),
+          logSizeMax: options.logSizeMax ?? -1,
+          stdin: options.interactive === true,
+          exitCommand: await this.#exitCommandFor(id, persistDir, options.autoRemove === true),
+          autoRemove: options.autoRemove === true,
+          ...(options.networks?.length ? { networks: options.networks, portMappings: options.portMappings } : {}),
+          ...(attached?.volumes.length ? { volumes: attached.volumes } : {}),
+        });
+        madeVolumes = attached?.made ?? [];
+        await made.save();
+        return made;
+      };
+      const imageVolumes = options.imageVolumes ?? 'bind';
+      const container = hasVolumes(options.volumes ?? [], imageConfig, imageVolumes)
+        ? await (await import('./volumes.js')).withVolumesAttached(this.store.graphRoot, {
+          specs: options.volumes ?? [], tmpfs: options.tmpfs ?? [], image: imageConfig, imageVolumes, rootfs, user: options.user ?? imageConfig.User ?? '', idMaps,
+        }, record)
+        : await record();
       await this.runtime.createContainer(container, { exitDelaySeconds: options.exitCommandDelay });
       return container;
     } catch (err) {
       await this.#removeStoreContainer(id, dirs);
+      await this.#removeVolumes(madeVolumes);
       throw err;
     }
   }
@@ -429,7 +448,8 @@ export class ContainerEngine {
         if (options.stoppedOnly) return undefined;
         throw new EngineError('invalid-state', `container ${id} is ${status}, refusing to clean up: only an exited container is cleaned up`, { id, status });
       }
-      if (options.remove) await this.#removeLocked(container);
+      // podman's --rm takes the container's anonymous volumes with it.
+      if (options.remove) await this.#removeLocked(container, { volumes: true });
       else await this.#cleanUpExited(container);
       return container;
     });
@@ -692,7 +712,7 @@ export class ContainerEngine {
    * Removes the container: refused while it runs unless `force` (then it is
    * killed first), then the runtime's record, the mount, the store container.
    */
-  async remove(ref: string, options: { force?: boolean } = {}): Promise<string> {
+  async remove(ref: string, options: { force?: boolean; volumes?: boolean } = {}): Promise<string> {
     const { id } = await this.#stopForRemoval(await this.get(ref), options.force);
     await this.#lock(id).withLock(async () => {
       let container: Container;
@@ -703,7 +723,7 @@ export class ContainerEngine {
         if (isEngineError(err, 'container-unknown')) return;
         throw err;
       }
-      await this.#removeLocked(await this.#stopForRemoval(container, options.force));
+      await this.#removeLocked(await this.#stopForRemoval(container, options.force), { volumes: options.volumes });
     });
     return id;
   }
@@ -724,9 +744,21 @@ export class ContainerEngine {
    * mount (at once, for an exited one), then the lock file; the caller holds
    * the lock.
    */
-  async #removeLocked(container: Container): Promise<void> {
+  async #removeLocked(container: Container, options: { volumes?: boolean }): Promise<void> {
     await this.#deleteInRuntimeWith(container, () => this.#removeStoreContainer(container.id, container.config));
+    if (options.volumes) await this.#removeVolumes((container.config.volumes ?? []).filter((v) => v.anonymous).map((v) => v.name));
     rmSync(this.#lock(container.id).path, { force: true });
+  }
+
+  /** Volumes by name: a removed container's anonymous ones (`rm -v`, `--rm`; its named ones stay), or those a failed create made. */
+  async #removeVolumes(names: string[]): Promise<void> {
+    if (names.length > 0) await (await import('./volumes.js')).removeVolumes(this.store.graphRoot, names);
+  }
+
+  /** The volume verbs on this engine's store, aware of which of its containers use which volume. */
+  async volumes(): Promise<VolumeVerbs> {
+    const { VolumeVerbs } = await import('./volumes.js');
+    return new VolumeVerbs(this.store.graphRoot, () => this.list(), (id) => this.remove(id, { force: true }));
   }
 
   info(container: Container): ContainerInfo {

@@ -8,3 +8,5 @@ export { berthExitCommand, type BerthExitCommandOptions } from './exit-command.j
 export type { RuntimeContainerMetadata } from './metadata.js';
 export type { LogReadOptions } from './logs.js';
 export type { ProcessRow } from './top.js';
+export type { VolumeVerbs } from './volumes.js';
+export type { ImageVolumeMode } from './volume-specs.js';

@@ -56,6 +56,15 @@ export interface ContainerConfig {
   /** CNI networks it joins and the ports it publishes on them, set up again for each run after the cleanup tore them down. */
   networks?: string[];
   portMappings?: PortMapping[];
+  /** The named and anonymous volumes it mounts (podman's NamedVolumes): a volume they name is in use. */
+  volumes?: ContainerVolume[];
+}
+
+/** A volume a container mounts, by name; `anonymous`: made for it, and removed with it by `rm -v` and `--rm`. */
+export interface ContainerVolume {
+  name: string;
+  destination: string;
+  anonymous?: boolean;
 }
 
 /** Seed 000's ContainerState: the OCI state plus what the manager learned. */

@@ -44,6 +44,8 @@ export interface SpecOptions {
   volumes?: string[];
   /** `destination[:options]`. */
   tmpfs?: string[];
+  /** Mounts made beforehand (named volumes), after the binds. */
+  mounts?: OciMount[];
   network?: 'private' | 'none' | 'host';
   /** A network namespace made beforehand (CNI): joined instead of a new one. */
   networkNamespacePath?: string;
@@ -106,7 +108,7 @@ export function generateSpec(image: ImageRunConfig, options: SpecOptions): OciSp
     },
     root: { path: options.rootfs, readonly: options.readOnly === true },
     hostname: options.network === 'host' ? undefined : options.hostname ?? options.id.slice(0, 12),
-    mounts: [...defaultMounts(options), ...volumeMounts(options.volumes ?? []), ...tmpfsMounts(options.tmpfs ?? [])],
+    mounts: [...defaultMounts(options), ...volumeMounts(options.volumes ?? []), ...(options.mounts ?? []), ...tmpfsMounts(options.tmpfs ?? [])],
     annotations: options.annotations,
     linux: {
       namespaces: namespaces(options.network ?? 'private', options.networkNamespacePath, options.idMaps !== undefined),

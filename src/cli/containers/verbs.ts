@@ -3,6 +3,7 @@
 // and `container checkpoint|restore|prune`, with podman's names and flags.
 
 import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { Option, type Command } from 'commander';
 import type { ContainerEngine, ContainerInfo, CreateOptions } from '../../engine/index.js';
@@ -17,6 +18,7 @@ import { imageForRun } from './pull-policy.js';
 import { psJson } from './format.js';
 import { registerRootfsVerbs } from './rootfs-verbs.js';
 import { registerSystemVerbs } from './system-verbs.js';
+import { registerVolumeVerbs } from './volume-verbs.js';
 import { collect, environment, parseFilters, parsePositive, parseSize } from './options.js';
 import { DEFAULT_NETWORK, formatPortMapping, parsePublish, type NetworkAttachment, type PortMapping } from '../../network/index.js';
 import { writeFileAtomic } from '../../util/index.js';
@@ -114,12 +116,12 @@ export function registerContainerVerbs(program: Command, setExit: Exit, options:
 
     if (wanted('rm')) parent.command('rm').description('remove one or more containers').argument('[containers...]')
       .option('-f, --force', 'stop running containers first')
-      .option('-v, --volumes', 'accepted for podman compatibility (Berth has no named volumes)')
+      .option('-v, --volumes', 'remove the containers\' anonymous volumes too')
       .option('-a, --all', 'remove all containers')
-      .action(act(async (engine, refs: string[], opts: { force?: boolean; all?: boolean }) => {
+      .action(act(async (engine, refs: string[], opts: { force?: boolean; all?: boolean; volumes?: boolean }) => {
         const targets = opts.all ? (await engine.list()).map((c) => c.id) : refs;
         if (targets.length === 0) throw new EngineError('invalid-option', 'specify one or more containers to remove', {});
-        for (const ref of targets) process.stdout.write(`${await engine.remove(ref, { force: opts.force })}\n`);
+        for (const ref of targets) process.stdout.write(`${await engine.remove(ref, { force: opts.force, volumes: opts.volumes })}\n`);
       }));
 
     if (wanted('ps', parent === program ? [] : PS_GROUP_ALIASES)) parent.command('ps').description('list containers')
@@ -290,6 +292,7 @@ export function registerContainerVerbs(program: Command, setExit: Exit, options:
   };
   verbs(program, 'all');
   registerSystemVerbs(program, (name) => selects(options, name), act);
+  if (selects(options, 'volume')) registerVolumeVerbs(program, act, setExit);
 
   const container = program.command('container').description('manage containers');
   if (options.groupVerbs) {
@@ -408,6 +411,7 @@ interface RunFlags extends RegistryCliFlags {
   env: string[];
   envFile: string[];
   volume: string[];
+  imageVolume?: 'bind' | 'tmpfs' | 'ignore';
   tmpfs: string[];
   workdir?: string;
   user?: string;
@@ -450,7 +454,8 @@ function createFlags(command: Command): Command {
     .option('--name <name>', 'name of the container')
     .option('-e, --env <env>', 'set environment variables (KEY=VALUE, or KEY to pass the caller\'s)', collect, [])
     .option('--env-file <file>', 'read environment variables from a file', collect, [])
-    .option('-v, --volume <volume>', 'bind mount /host:/container[:options]', collect, [])
+    .option('-v, --volume <volume>', 'a host path /host:/container[:options], a named volume name:/container[:options] (made if missing), or an anonymous volume /container', collect, [])
+    .addOption(new Option('--image-volume <mode>', 'what the image\'s VOLUMEs become: anonymous volumes (bind), tmpfs, or nothing (ignore)').choices(['bind', 'tmpfs', 'ignore']))
     .option('--tmpfs <tmpfs>', 'mount a tmpfs at /path[:options]', collect, [])
     .option('-w, --workdir <dir>', 'working directory inside the container')
     .option('-u, --user <user>', 'user[:group] to run as')
@@ -542,7 +547,8 @@ function createOptions(image: string, command: string[], opts: RunFlags): Create
     ...userNamespaceOf(opts),
     name: opts.name,
     env: environment(opts.env, opts.envFile, process.env),
-    volumes: opts.volume,
+    volumes: opts.volume.map(absoluteHostSource),
+    imageVolumes: opts.imageVolume,
     tmpfs: opts.tmpfs,
     workdir: opts.workdir,
     user: opts.user,
@@ -570,6 +576,12 @@ function createOptions(image: string, command: string[], opts: RunFlags): Create
     devices: opts.device,
     sysctls: opts.sysctl.length ? Object.fromEntries(opts.sysctl.map((s) => [s.split('=')[0]!, s.split('=').slice(1).join('=')])) : undefined,
   };
+}
+
+/** podman's `-v ./dir:/path`: a host path relative to the working directory, made absolute. */
+function absoluteHostSource(spec: string): string {
+  const colon = spec.indexOf(':');
+  return spec.startsWith('.') && colon > 0 ? `${resolve(spec.slice(0, colon))}${spec.slice(colon)}` : spec;
 }
 
 /** The create options, checked before anything is pulled (a bad flag must not leave a pulled image behind), with the image as the pull named it. */
@@ -804,21 +816,28 @@ function inspectDocument(engine: ContainerEngine, container: Parameters<Containe
   };
 }
 
-/** The binds the user asked for (-v), as podman inspect lists them: not the files Berth writes into the bundle. */
+/** The binds and volumes the user asked for (-v), as podman inspect lists them: not the files Berth writes into the bundle. */
 function userMounts(config: ContainerConfig): Array<Record<string, unknown>> {
+  const volumes = new Map((config.volumes ?? []).map((volume) => [volume.destination, volume.name]));
   return config.spec.mounts
     .filter((m) => m.type === 'bind' && m.source !== undefined && !m.source.startsWith(`${config.bundlePath}/`) && !m.source.startsWith(`${config.persistDir}/`))
-    .map((m) => ({
-      Type: 'bind',
-      Source: m.source,
-      Destination: m.destination,
-      Driver: '',
-      Mode: '',
-      Options: (m.options ?? []).filter((o) => o !== 'ro' && o !== 'rw'),
-      RW: !(m.options ?? []).includes('ro'),
-      Propagation: m.options?.find((o) => /^r?(private|shared|slave)$/.test(o)) ?? 'rprivate',
-    }));
+    .map((m) => {
+      const volume = volumes.get(m.destination);
+      return {
+        Type: volume === undefined ? 'bind' : 'volume',
+        ...(volume === undefined ? {} : { Name: volume }),
+        Source: m.source,
+        Destination: m.destination,
+        Driver: volume === undefined ? '' : 'local',
+        Mode: '',
+        Options: (m.options ?? []).filter((o) => o !== 'ro' && o !== 'rw' && !PROPAGATIONS.test(o)),
+        RW: !(m.options ?? []).includes('ro'),
+        Propagation: m.options?.find((o) => PROPAGATIONS.test(o)) ?? 'rprivate',
+      };
+    });
 }
+
+const PROPAGATIONS = /^r?(private|shared|slave)$/;
 
 /** podman inspect's HostConfig: the run options a container was made with that are facts of its spec and records. */
 function hostConfig(config: ContainerConfig, network: NetworkAttachment | undefined, mounts: Array<Record<string, unknown>>): Record<string, unknown> {
@@ -828,7 +847,7 @@ function hostConfig(config: ContainerConfig, network: NetworkAttachment | undefi
   return {
     NetworkMode: !ownNetwork ? 'host' : (config.networks?.length ?? 0) > 0 ? 'bridge' : 'none',
     PortBindings: portsByContainerPort(network?.portMappings ?? config.portMappings ?? []),
-    Binds: mounts.map((m) => `${m['Source']}:${m['Destination']}${m['RW'] ? '' : ':ro'}`),
+    Binds: mounts.map((m) => `${m['Name'] ?? m['Source']}:${m['Destination']}${m['RW'] ? '' : ':ro'}`),
     AutoRemove: config.autoRemove === true,
     ReadonlyRootfs: spec.root.readonly === true,
     Memory: resources?.memory?.limit ?? 0,

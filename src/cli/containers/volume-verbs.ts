@@ -1,0 +1,192 @@
+// podman's `volume` verbs: create, ls, inspect, rm, prune, exists. The
+// engine's volume code and the templates load only when one of them runs.
+
+import { readSync } from 'node:fs';
+import type { Command } from 'commander';
+import type { ContainerEngine } from '../../engine/index.js';
+import { EngineError } from '../../engine/index.js';
+import { BerthError } from '../../util/index.js';
+import type { Volume, VolumeErrorCode } from '../../volume/index.js';
+import type { EngineAction } from './context.js';
+import { collect, parseFilters } from './options.js';
+
+/** podman's exit codes for `volume rm`: 1 when there is no such volume, 2 when one is in use. */
+const RM_EXIT: Partial<Record<VolumeErrorCode, number>> = { 'volume-unknown': 1, 'volume-in-use': 2 };
+
+export function registerVolumeVerbs(program: Command, act: EngineAction, setExit: (code: number) => void): void {
+  const volume = program.command('volume').description('manage named volumes (create, ls, inspect, rm, prune, exists)');
+
+  volume.command('create').description('create a volume').argument('[name]')
+    .option('-d, --driver <driver>', 'volume driver (only local)', 'local')
+    .option('-l, --label <label>', 'set a label (key=value)', collect, [])
+    .option('-o, --opt <option>', 'a driver option (key=value)', collect, [])
+    .option('--ignore', 'an existing volume of that name is not an error')
+    .action(act(async (engine, name: string | undefined, opts: { driver: string; label: string[]; opt: string[]; ignore?: boolean }) => {
+      const created = await (await engine.volumes()).create({
+        name, driver: opts.driver, labels: keyValues(opts.label), options: keyValues(opts.opt), ignoreExisting: opts.ignore,
+      });
+      process.stdout.write(`${created.name}\n`);
+    }));
+
+  volume.command('ls').alias('list').description('list volumes')
+    .option('-q, --quiet', 'print the names only')
+    .option('--format <format>', 'json, or a Go template (`{{.Name}}`)')
+    .option('-f, --filter <filter>', 'name=, label=KEY[=VALUE], driver=, dangling=true|false', collect, [])
+    .action(act(async (engine, opts: { quiet?: boolean; format?: string; filter: string[] }) => {
+      const volumes = await filtered(engine, parseFilters(opts.filter));
+      if (opts.quiet) process.stdout.write(volumes.map((v) => `${v.name}\n`).join(''));
+      else if (opts.format === 'json') process.stdout.write(`${JSON.stringify(volumes.map(inspectData), null, 2)}\n`);
+      else process.stdout.write(await listing(opts.format ?? LS_TABLE, volumes));
+    }));
+
+  volume.command('inspect').description('show volumes\' details').argument('[names...]')
+    .option('-a, --all', 'every volume')
+    .option('-f, --format <format>', 'json (default), or a Go template (`{{.Mountpoint}}`)')
+    .action(act(async (engine, names: string[], opts: { all?: boolean; format?: string }) => {
+      const verbs = await engine.volumes();
+      if (!opts.all && names.length === 0) throw new EngineError('invalid-option', 'provide one or more volume names or use --all', {});
+      const volumes = opts.all ? verbs.list() : names.map((name) => verbs.get(name));
+      if (opts.format && opts.format !== 'json') process.stdout.write(await listing(opts.format, volumes));
+      else process.stdout.write(`${JSON.stringify(volumes.map(inspectData), null, 4)}\n`);
+    }));
+
+  volume.command('rm').alias('remove').description('remove volumes').argument('[names...]')
+    .option('-a, --all', 'every volume (those in use only with --force)')
+    .option('-f, --force', 'remove the containers that use them first')
+    .action(act(async (engine, names: string[], opts: { all?: boolean; force?: boolean }) => {
+      const verbs = await engine.volumes();
+      if (!opts.all && names.length === 0) throw new EngineError('invalid-option', 'choose either one or more volumes or all', {});
+      let code = 0;
+      for (const name of opts.all ? verbs.list().map((v) => v.name) : names) {
+        try {
+          await verbs.remove(name, { force: opts.force });
+          process.stdout.write(`${name}\n`);
+        } catch (err) {
+          // Tested by code: the volume module itself loads with the engine's volume code, not with every start.
+          const exit = err instanceof BerthError ? RM_EXIT[err.code as VolumeErrorCode] : undefined;
+          if (exit === undefined) throw err;
+          process.stderr.write(`Error: ${(err as Error).message}\n`);
+          code = exit;
+        }
+      }
+      return code;
+    }));
+
+  volume.command('prune').description('remove every volume no container uses')
+    .option('-f, --force', 'do not ask for confirmation')
+    .option('--filter <filter>', 'label=KEY[=VALUE]: prune only those volumes', collect, [])
+    .action(act(async (engine, opts: { force?: boolean; filter: string[] }) => {
+      const verbs = await engine.volumes();
+      const filters = parseFilters(opts.filter);
+      if (!opts.force) {
+        process.stdout.write('WARNING! This will remove all volumes not used by at least one container. The following volumes will be removed:\n');
+        const unused = new Set((await unusedVolumes(engine)).map((v) => v.name));
+        process.stdout.write(verbs.list().filter((v) => unused.has(v.name) && matches(v, filters, false)).map((v) => `${v.name}\n`).join(''));
+        process.stdout.write('Are you sure you want to continue? [y/N] ');
+        if (!/^y(es)?$/i.test(readAnswer())) return 0;
+      }
+      for (const name of await verbs.prune((v) => !matches(v, filters, false))) process.stdout.write(`${name}\n`);
+      return 0;
+    }));
+
+  volume.command('exists').description('exit 0 when the volume exists, 1 when not').argument('<name>')
+    .action(act(async (engine, name: string) => ((await engine.volumes()).exists(name) ? 0 : 1)));
+
+  volume.action(() => {
+    volume.outputHelp();
+    setExit(125);
+  });
+}
+
+/** podman's default `volume ls` columns. */
+const LS_TABLE = 'table {{.Driver}}\t{{.Name}}';
+
+/** The volumes that pass every filter; dangling (no container uses it) is asked of the containers only when filtered on. */
+async function filtered(engine: ContainerEngine, filters: Map<string, string[]>): Promise<Volume[]> {
+  const volumes = (await engine.volumes()).list();
+  if (!filters.has('dangling')) return volumes.filter((v) => matches(v, filters, false));
+  const unused = new Set((await unusedVolumes(engine)).map((v) => v.name));
+  return volumes.filter((v) => matches(v, filters, unused.has(v.name)));
+}
+
+async function unusedVolumes(engine: ContainerEngine): Promise<Volume[]> {
+  const used = new Set((await engine.list()).flatMap((c) => (c.config.volumes ?? []).map((v) => v.name)));
+  return (await engine.volumes()).list().filter((v) => !used.has(v.name));
+}
+
+/** podman's volume filters: several values of one key are alternatives, the keys all apply. */
+function matches(volume: Volume, filters: Map<string, string[]>, dangling: boolean): boolean {
+  for (const [key, values] of filters) {
+    const ok = values.some((value) => {
+      switch (key) {
+        case 'name':
+          return volume.name.includes(value);
+        case 'driver':
+          return volume.driver === value;
+        case 'label': {
+          const eq = value.indexOf('=');
+          return eq < 0 ? Object.hasOwn(volume.labels, value) : volume.labels[value.slice(0, eq)] === value.slice(eq + 1);
+        }
+        case 'dangling':
+          if (value !== 'true' && value !== 'false') throw new EngineError('invalid-option', `invalid dangling filter value ${JSON.stringify(value)}: want true or false`, { filter: value });
+          return dangling === (value === 'true');
+        default:
+          throw new EngineError('invalid-option', `invalid filter ${JSON.stringify(key)}: volumes take name, label, driver and dangling`, { filter: key });
+      }
+    });
+    if (!ok) return false;
+  }
+  return true;
+}
+
+/** podman volume inspect's fields. */
+function inspectData(volume: Volume): Record<string, unknown> {
+  return {
+    Name: volume.name,
+    Driver: volume.driver,
+    Mountpoint: volume.mountpoint,
+    CreatedAt: volume.createdAt,
+    Labels: volume.labels,
+    Scope: 'local',
+    Options: volume.options,
+    MountCount: 0,
+    ...(volume.needsCopyUp ? { NeedsCopyUp: true } : {}),
+    ...(volume.needsChown ? { NeedsChown: true } : {}),
+    ...(volume.anonymous ? { Anonymous: true } : {}),
+  };
+}
+
+async function listing(format: string, volumes: Volume[]): Promise<string> {
+  const { documentTemplateData, renderReport } = await import('../template/index.js');
+  return renderReport(format, volumes.map((v) => documentTemplateData(inspectData(v))), { name: 'volume', headers: { Name: 'VOLUME NAME' }, defaultTable: LS_TABLE });
+}
+
+function keyValues(entries: string[]): Record<string, string> {
+  return Object.fromEntries(entries.map((entry) => {
+    const eq = entry.indexOf('=');
+    return eq < 0 ? [entry, ''] : [entry.slice(0, eq), entry.slice(eq + 1)];
+  }));
+}
+
+/** One line from stdin, as podman reads the answer to its prompt; none at all (end of input) is podman's `EOF` error. */
+function readAnswer(): string {
+  const byte = Buffer.alloc(1);
+  let line = '';
+  for (;;) {
+    let n: number;
+    try {
+      n = readSync(0, byte, 0, 1, null);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') throw err;
+      // A non-blocking stdin with nothing yet: wait a little rather than spin.
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
+      continue;
+    }
+    if (n === 0) {
+      if (line === '') throw new EngineError('invalid-option', 'EOF', {});
+      return line;
+    }
+    if (byte[0] === 0x0a) return line;
+    line += String.fromCharCode(byte[0]!);
+  }
+}

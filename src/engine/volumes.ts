@@ -1,0 +1,298 @@
+// Named volumes in containers, as podman has them: `-v NAME:/path[:opts]`
+// mounts the volume NAME (made if missing), `-v /path` and each VOLUME of the
+// image an anonymous one made for the container. The first container to
+// mount a volume gives it the files and owner of its mount point in the
+// image (podman's copy-up and chown). `rm -v` and `--rm` take a container's
+// anonymous volumes with it; a volume in use is not removed without force.
+// Loaded only by containers and verbs that have volumes.
+
+import { spawn } from 'node:child_process';
+import { chmodSync, chownSync, lstatSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { dirname, join, posix } from 'node:path';
+import { idToHost, type IDMap } from '../idmap/index.js';
+import { resolveUser, type Container, type ContainerVolume, type ImageRunConfig, type OciMount } from '../oci/index.js';
+import { VolumeError, VolumeStore, isVolumeError, type Volume, type VolumeCreateOptions, type VolumeWriter } from '../volume/index.js';
+import { exited, resolveInRoot } from './copy.js';
+import { isBindSpec, type ImageVolumeMode } from './volume-specs.js';
+import { randomBytes } from '../util/index.js';
+import { EngineError } from './errors.js';
+
+/** A volume a container asks for: named, or anonymous (`name` undefined). */
+interface VolumeRequest {
+  name?: string;
+  destination: string;
+  /** The mount's own options (ro, propagation, noexec…); nocopy and U are the engine's. */
+  options: string[];
+  copyUp: boolean;
+  chown: boolean;
+}
+
+/** What a container's create needs of its volumes: the bind specs left for the spec, and the volume mounts. */
+export interface AttachedVolumes {
+  binds: string[];
+  tmpfs: string[];
+  mounts: OciMount[];
+  volumes: ContainerVolume[];
+  /** The volumes made for this container (named ones that did not exist, and the anonymous): a create that fails removes them. */
+  made: string[];
+}
+
+export interface VolumeAttachOptions {
+  /** `-v` as given: host binds (`/src:/dst[:opts]`), named (`name:/dst[:opts]`) and anonymous (`/dst`) volumes. */
+  specs: string[];
+  tmpfs: string[];
+  image: ImageRunConfig;
+  imageVolumes: ImageVolumeMode;
+  /** The container's mounted root filesystem and its process user, for copy-up and chown. */
+  rootfs: string;
+  user: string;
+  idMaps?: { uidMap: IDMap[]; gidMap: IDMap[] };
+}
+
+/**
+ * Under the volumes' lock: the container's volumes made or found, filled
+ * and owned as their first container needs, then `fn` (the rest of the
+ * container's create, up to its record) run with their mounts, so that no
+ * `volume rm` comes between a volume's check and the record naming it.
+ * Volumes made here are removed again if `fn` fails.
+ */
+export function withVolumesAttached<T>(graphRoot: string, options: VolumeAttachOptions, fn: (attached: AttachedVolumes) => Promise<T>): Promise<T> {
+  const { binds, tmpfs, requests } = volumeRequests(options);
+  return new VolumeStore(graphRoot).write(async (writer) => {
+    const made: string[] = [];
+    try {
+      const attached: AttachedVolumes = { binds, tmpfs, mounts: [], volumes: [], made };
+      for (const request of requests) {
+        const volume = volumeFor(writer, request, made);
+        await prepareFirstUse(writer, volume, request, options);
+        attached.mounts.push({ destination: request.destination, type: 'bind', source: volume.mountpoint, options: request.options });
+        attached.volumes.push({ name: volume.name, destination: request.destination, ...(volume.anonymous ? { anonymous: true } : {}) });
+      }
+      return await fn(attached);
+    } catch (err) {
+      for (const name of made) writer.remove(name);
+      throw err;
+    }
+  });
+}
+
+/** Removes the named volumes (those already gone are skipped): a removed container's anonymous ones, a failed create's new ones. */
+export async function removeVolumes(graphRoot: string, names: readonly string[]): Promise<void> {
+  if (names.length === 0) return;
+  await new VolumeStore(graphRoot).write((writer) => {
+    for (const name of names) {
+      try {
+        writer.remove(name);
+      } catch (err) {
+        if (!isVolumeError(err, 'volume-unknown')) throw err;
+      }
+    }
+  });
+}
+
+/** The volume verbs (`volume create|ls|inspect|rm|prune|exists`), knowing which containers use which volume. */
+export class VolumeVerbs {
+  readonly #store: VolumeStore;
+  readonly #containers: () => Promise<Container[]>;
+  readonly #removeContainer: (id: string) => Promise<unknown>;
+
+  constructor(graphRoot: string, containers: () => Promise<Container[]>, removeContainer: (id: string) => Promise<unknown>) {
+    this.#store = new VolumeStore(graphRoot);
+    this.#containers = containers;
+    this.#removeContainer = removeContainer;
+  }
+
+  create(options: VolumeCreateOptions): Promise<Volume> {
+    return this.#store.write((writer) => writer.create(options));
+  }
+
+  list(): Volume[] {
+    return this.#store.list();
+  }
+
+  get(name: string): Volume {
+    return this.#store.get(name);
+  }
+
+  exists(name: string): boolean {
+    return this.#store.exists(name);
+  }
+
+  /** The IDs of the containers (of Berth's) whose records name the volume. */
+  async users(name: string): Promise<string[]> {
+    return (await this.#containers()).filter((c) => c.config.volumes?.some((v) => v.name === name)).map((c) => c.id);
+  }
+
+  /**
+   * Removes the volume; one in use is refused, or with `force` its
+   * containers are removed first (outside the volumes' lock: a container's
+   * removal may take it for its own anonymous volumes).
+   */
+  async remove(name: string, options: { force?: boolean } = {}): Promise<void> {
+    this.#store.get(name);
+    if (options.force) for (const id of await this.users(name)) await this.#removeContainer(id);
+    await this.#store.write(async (writer) => {
+      const users = await this.users(name);
+      if (users.length > 0) {
+        throw new VolumeError('volume-in-use', `volume ${name} is being used by the following container(s): ${users.join(', ')}: volume is being used`, { name, containers: users });
+      }
+      writer.remove(name);
+    });
+  }
+
+  /** Removes every volume no container uses; resolves to their names. */
+  async prune(keep: (volume: Volume) => boolean = () => false): Promise<string[]> {
+    return this.#store.write(async (writer) => {
+      const used = new Set((await this.#containers()).flatMap((c) => (c.config.volumes ?? []).map((v) => v.name)));
+      const removed: string[] = [];
+      for (const volume of this.#store.list()) {
+        if (used.has(volume.name) || keep(volume)) continue;
+        writer.remove(volume.name);
+        removed.push(volume.name);
+      }
+      return removed;
+    });
+  }
+}
+
+/** The `-v` specs sorted into host binds and volume requests, with the image's VOLUMEs not already covered. */
+function volumeRequests(options: VolumeAttachOptions): { binds: string[]; tmpfs: string[]; requests: VolumeRequest[] } {
+  const binds: string[] = [];
+  const tmpfs = [...options.tmpfs];
+  const requests: VolumeRequest[] = [];
+  const destinations = new Set<string>();
+  const claim = (destination: string, spec: string): string => {
+    const clean = posix.normalize(destination);
+    if (!clean.startsWith('/')) throw new EngineError('invalid-option', `volume ${JSON.stringify(spec)}: the destination must be an absolute path`, { volume: spec });
+    if (destinations.has(clean)) throw new EngineError('invalid-option', `${clean}: duplicate mount destination`, { destination: clean });
+    destinations.add(clean);
+    return clean;
+  };
+  for (const entry of options.tmpfs) claim(entry.split(':', 1)[0]!, entry);
+  for (const spec of options.specs) {
+    const parts = spec.split(':');
+    if (parts.length > 3 || parts.some((part, i) => part === '' && i < 2)) {
+      throw new EngineError('invalid-option', `volume ${JSON.stringify(spec)}: want /host:/container[:options], name:/container[:options] or /container`, { volume: spec });
+    }
+    if (isBindSpec(spec)) {
+      claim(parts[1]!, spec);
+      binds.push(spec);
+      continue;
+    }
+    const [first, second, flags] = parts as [string, string | undefined, string | undefined];
+    const named = second !== undefined;
+    requests.push(volumeRequest(named ? first : undefined, claim(named ? second : first, spec), flags, spec));
+  }
+  for (const path of Object.keys(options.image.Volumes ?? {})) {
+    if (options.imageVolumes === 'ignore' || destinations.has(posix.normalize(path))) continue;
+    const destination = claim(path, path);
+    if (options.imageVolumes === 'tmpfs') tmpfs.push(destination);
+    else requests.push(volumeRequest(undefined, destination, undefined, path));
+  }
+  return { binds, tmpfs, requests };
+}
+
+const PROPAGATION = new Set(['private', 'rprivate', 'shared', 'rshared', 'slave', 'rslave']);
+
+/** podman's volume mount options: `rw|ro`, a propagation (rprivate), nosuid, nodev, rbind; exec and suid/dev when asked. */
+function volumeRequest(name: string | undefined, destination: string, flags: string | undefined, spec: string): VolumeRequest {
+  const given = (flags ?? '').split(',').filter(Boolean);
+  let access = 'rw';
+  let propagation = 'rprivate';
+  let copyUp = true;
+  let chown = false;
+  const extra = new Set(['nosuid', 'nodev']);
+  for (const flag of given) {
+    if (flag === 'ro' || flag === 'rw') access = flag;
+    else if (PROPAGATION.has(flag)) propagation = flag;
+    else if (flag === 'nocopy' || flag === 'copy') copyUp = flag === 'copy';
+    else if (flag === 'U') chown = true;
+    else if (flag === 'z' || flag === 'Z') continue; // SELinux relabelling: this host has no SELinux.
+    else if (flag === 'suid' || flag === 'dev') extra.delete(`no${flag}`);
+    else if (flag === 'exec' || flag === 'noexec' || flag === 'nosuid' || flag === 'nodev') {
+      if (flag === 'noexec') extra.add(flag);
+      else if (flag === 'exec') extra.delete('noexec');
+    } else throw new EngineError('invalid-option', `volume ${JSON.stringify(spec)}: invalid option ${JSON.stringify(flag)}`, { volume: spec, option: flag });
+  }
+  return { name, destination, options: [access, propagation, ...extra, 'rbind'], copyUp, chown };
+}
+
+/** The named volume (made, as podman does, when there is none of that name) or a new anonymous one; those made are added to `made`. */
+function volumeFor(writer: VolumeWriter, request: VolumeRequest, made: string[]): Volume {
+  const existing = request.name === undefined ? undefined : writer.find(request.name);
+  if (existing) return existing;
+  const volume = writer.create({ name: request.name });
+  made.push(volume.name);
+  return volume;
+}
+
+/**
+ * podman's first use of a volume: an empty one takes a copy of what the
+ * image has at the mount point (owners, modes, links, xattrs, times kept),
+ * and on its first mount `_data` takes that directory's owner and mode, or,
+ * with nothing there, the container user's owner (`U`: every time).
+ */
+async function prepareFirstUse(writer: VolumeWriter, volume: Volume, request: VolumeRequest, options: VolumeAttachOptions): Promise<void> {
+  const inImage = resolveInRoot(options.rootfs, request.destination);
+  const imageDir = isDirectory(inImage) ? inImage : undefined;
+  let changed = false;
+  if (volume.needsCopyUp && request.copyUp && imageDir && isEmpty(volume.mountpoint)) {
+    await copyInto(imageDir, volume.mountpoint);
+    volume.needsCopyUp = false;
+    volume.needsChown = false;
+    changed = true;
+  }
+  if (volume.needsChown || request.chown) {
+    if (imageDir) {
+      const st = statSync(imageDir);
+      chownSync(volume.mountpoint, st.uid, st.gid);
+      chmodSync(volume.mountpoint, st.mode & 0o7777);
+    } else {
+      const user = resolveUser(options.rootfs, options.user);
+      chownSync(volume.mountpoint, idToHost(user.uid, options.idMaps?.uidMap), idToHost(user.gid, options.idMaps?.gidMap));
+    }
+    changed ||= volume.needsChown;
+    volume.needsChown = false;
+  }
+  if (changed) writer.update(volume);
+}
+
+/**
+ * The image's tree copied in as `_data`: copied whole beside it, then
+ * renamed over the empty `_data` in one step, so that a crash midway leaves
+ * the volume empty (and still to be filled) rather than half filled.
+ */
+async function copyInto(imageDir: string, mountpoint: string): Promise<void> {
+  const volumeDir = dirname(mountpoint);
+  for (const name of readdirSync(volumeDir)) {
+    if (name.startsWith(COPY_PREFIX)) rmSync(join(volumeDir, name), { recursive: true, force: true });
+  }
+  const staging = join(volumeDir, `${COPY_PREFIX}${randomBytes(8).toString('hex')}`);
+  try {
+    await copyTree(imageDir, staging);
+    renameSync(staging, mountpoint);
+  } catch (err) {
+    rmSync(staging, { recursive: true, force: true });
+    throw err;
+  }
+}
+
+/** What a copy-up in progress is called beside `_data` (a crashed one's leftover is cleared by the next). */
+const COPY_PREFIX = '.copyup-';
+
+/** `cp -a SRC/. DST`: a new DST with SRC's contents and its own owner, mode and times (links, xattrs kept). */
+function copyTree(source: string, target: string): Promise<void> {
+  return exited(spawn('cp', ['-a', '--', `${source}/.`, target], { stdio: ['ignore', 'ignore', 'pipe'] }), `copying the image's ${source} into a volume (cp -a)`);
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return lstatSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+function isEmpty(dir: string): boolean {
+  return readdirSync(dir).length === 0;
+}
