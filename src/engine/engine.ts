@@ -4,7 +4,7 @@
 // container's directories. Daemonless: every process finds the containers
 // again from those records, the exit files and the runtime.
 
-import { mkdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { getLockFile, type LockFile } from '../lock/index.js';
 import type { Change } from '../archive/index.js';
@@ -13,7 +13,7 @@ import { isStorageError, type IDMap, type Image, type Store } from '../storage/i
 import { generateRandomId, isoTime, nameMatchingShortName, writeFileAtomicSync } from '../util/index.js';
 import {
   Container, ContainerStatus, Runtime, formatRuntimeConfig, generateSpec, parseSignal, resolveUser, runtimeHandler,
-  type AttachSession, type AttachStreams, type ContainerStats, type ExecSyncResult, type ExitCommand, type LogRecord, type OciLinuxResources, type RuntimeConfig, type SpecOptions,
+  type AttachSession, type AttachStreams, type ContainerStats, type RestartPolicy, type ExecSyncResult, type ExitCommand, type LogRecord, type OciLinuxResources, type RuntimeConfig, type SpecOptions,
 } from '../oci/index.js';
 import { EngineError, isEngineError } from './errors.js';
 import { berthExitCommand } from './exit-command.js';
@@ -84,6 +84,8 @@ export interface CreateOptions extends Omit<SpecOptions, 'id' | 'rootfs' | 'idMa
   exitCommandDelay?: number;
   /** podman's --image-volume for the image's VOLUMEs: anonymous volumes (`bind`, the default), tmpfs, or none. */
   imageVolumes?: ImageVolumeMode;
+  /** podman's --restart: run again by its cleanup when it exits (not with autoRemove). */
+  restartPolicy?: RestartPolicy;
 }
 
 export interface StartOptions {
@@ -141,6 +143,9 @@ export class ContainerEngine {
    */
   async create(options: CreateOptions): Promise<Container> {
     const handler = runtimeHandler(this.runtime.config, options.runtime);
+    if (options.autoRemove && options.restartPolicy && options.restartPolicy.name !== 'no') {
+      throw new EngineError('invalid-option', 'the --rm option conflicts with --restart, when the restartPolicy is not "" and "no"', { restart: options.restartPolicy.name });
+    }
     const cgroupParent = options.cgroupParent === undefined ? this.cgroupParent : checkedCgroupParent(options.cgroupParent);
     const image = await this.findImage(options.image);
     const imageConfig = await imageRunConfig(this.store, image);
@@ -206,6 +211,7 @@ export class ContainerEngine {
           autoRemove: options.autoRemove === true,
           ...(options.networks?.length ? { networks: options.networks, portMappings: options.portMappings } : {}),
           ...(attached?.volumes.length ? { volumes: attached.volumes } : {}),
+          ...(options.restartPolicy && options.restartPolicy.name !== 'no' ? { restartPolicy: options.restartPolicy } : {}),
         });
         madeVolumes = attached?.made ?? [];
         await made.save();
@@ -257,6 +263,7 @@ export class ContainerEngine {
   async start(ref: string, options: StartOptions = {}): Promise<Container> {
     const container = await this.get(ref);
     if (container.state.status === ContainerStatus.Stopped) return this.#rerun(container.id, options);
+    await startedByHand(container);
     await this.runtime.startContainer(container);
     return container;
   }
@@ -264,9 +271,10 @@ export class ContainerEngine {
   async restart(ref: string, timeoutSeconds?: number): Promise<Container> {
     const container = await this.get(ref);
     if (container.state.status !== ContainerStatus.Stopped && container.state.status !== ContainerStatus.Created) {
-      await this.runtime.stopContainer(container, timeoutSeconds);
+      await this.#stopByUser(container, { timeoutSeconds });
     }
     if (container.state.status === ContainerStatus.Stopped) return this.#rerun(container.id);
+    await startedByHand(container);
     await this.runtime.startContainer(container);
     return container;
   }
@@ -284,6 +292,7 @@ export class ContainerEngine {
         await this.#prepareRerun(container);
         await this.runtime.recreateContainer(container, { exitDelaySeconds: options.exitCommandDelay });
       }
+      await startedByHand(container);
       await this.runtime.startContainer(container);
       return container;
     });
@@ -411,7 +420,7 @@ export class ContainerEngine {
    * container's ID, or undefined when there was nothing to do.
    */
   async cleanup(ref: string, options: { remove?: boolean; stoppedOnly?: boolean } = {}): Promise<string | undefined> {
-    return (await this.#cleanup(ref, options))?.id;
+    return (await this.#cleanup(ref, options))?.container.id;
   }
 
   /**
@@ -421,11 +430,12 @@ export class ContainerEngine {
    * nothing. Outside watch(): this takes the lock.
    */
   async finishRun(id: string, options: { remove?: boolean } = {}): Promise<void> {
-    const container = await this.#cleanup(id, { remove: options.remove, stoppedOnly: true });
-    if (container) this.runtime.cancelExitCommand(container);
+    const done = await this.#cleanup(id, { remove: options.remove, stoppedOnly: true });
+    // A container its restart policy ran again has a new conmon; the old one's command then finds it running.
+    if (done && !done.restarted) this.runtime.cancelExitCommand(done.container);
   }
 
-  async #cleanup(ref: string, options: { remove?: boolean; stoppedOnly?: boolean }): Promise<Container | undefined> {
+  async #cleanup(ref: string, options: { remove?: boolean; stoppedOnly?: boolean }): Promise<{ container: Container; restarted: boolean } | undefined> {
     const gone = (err: unknown): undefined => {
       if (options.stoppedOnly && isEngineError(err, 'container-unknown')) return undefined;
       throw err;
@@ -448,10 +458,47 @@ export class ContainerEngine {
         if (options.stoppedOnly) return undefined;
         throw new EngineError('invalid-state', `container ${id} is ${status}, refusing to clean up: only an exited container is cleaned up`, { id, status });
       }
+      if (!options.remove && restartsAfter(container)) {
+        await this.#restartByPolicy(container);
+        return { container, restarted: true };
+      }
       // podman's --rm takes the container's anonymous volumes with it.
       if (options.remove) await this.#removeLocked(container, { volumes: true });
       else await this.#cleanUpExited(container);
-      return container;
+      return { container, restarted: false };
+    });
+  }
+
+  /** podman's handleRestartPolicy: the exited container run again at once, its restart counted (the caller holds its lock). */
+  async #restartByPolicy(container: Container): Promise<void> {
+    await this.#prepareRerun(container);
+    await this.runtime.recreateContainer(container);
+    await container.setState({ restartCount: (container.state.restartCount ?? 0) + 1 });
+    await this.runtime.startContainer(container);
+  }
+
+  /**
+   * stop, kill, restart and rm -f. A container with a restart policy is
+   * marked first (a file of its own: state.json is rewritten whole by every
+   * process that updates it), so that its cleanup does not run it again;
+   * and as its cleanup may have been running it again just then, it is
+   * looked at once more after that cleanup (which holds its lock) is done.
+   */
+  async #stopByUser(container: Container, how: { timeoutSeconds?: number; signal?: number; locked?: boolean } = {}): Promise<void> {
+    const halt = async (target: Container): Promise<void> => {
+      if (how.signal === undefined) await this.runtime.stopContainer(target, how.timeoutSeconds);
+      else await this.runtime.signalContainer(target, how.signal);
+    };
+    if (!container.config.restartPolicy) return halt(container);
+    writeFileAtomicSync(stoppedByUserFile(container), '', { noSync: true });
+    // Between two runs (exited, or made again by its cleanup and not yet started) the mark alone ends the restarts: there is no process to signal.
+    const { status } = container.state;
+    if (status === ContainerStatus.Running || status === ContainerStatus.Paused) await halt(container);
+    // Under its lock already (rm's second look), no cleanup can run it again meanwhile.
+    if (how.locked) return;
+    await this.#lock(container.id).withRLock(async () => {
+      const now = await this.#load(container.id);
+      if (now.state.status === ContainerStatus.Running || now.state.status === ContainerStatus.Paused) await halt(now);
     });
   }
 
@@ -467,9 +514,47 @@ export class ContainerEngine {
     return code;
   }
 
+  /**
+   * Waits until the container is in one of `statuses` (podman's wait
+   * --condition), looking every `intervalMs`; resolves to its exit code
+   * when that is exited, else to -1, as podman prints. A container removed
+   * meanwhile is `container-unknown`.
+   */
+  async waitFor(ref: string, statuses: ReadonlySet<ContainerStatus>, intervalMs: number, signal?: AbortSignal): Promise<number> {
+    const id = await this.#idOf(ref);
+    for (;;) {
+      const { status, exitCode } = (await this.#load(id)).state;
+      if (statuses.has(status)) return status === ContainerStatus.Stopped ? exitCode ?? 0 : -1;
+      signal?.throwIfAborted();
+      await new Promise((resolve) => setTimeout(resolve, intervalMs));
+    }
+  }
+
+  /**
+   * podman's `container init`: ready to start. An exited container gets its
+   * root filesystem and runtime container again (as a start would, without
+   * starting it); a created one has them already. A running or paused one
+   * is refused, as podman refuses it.
+   */
+  async init(ref: string): Promise<Container> {
+    const id = await this.#idOf(ref);
+    return this.#lock(id).withLock(async () => {
+      const container = await this.#load(id);
+      const { status } = container.state;
+      if (status === ContainerStatus.Running || status === ContainerStatus.Paused) {
+        throw new EngineError('invalid-state', `container ${id} has already been created in runtime: container state improper`, { id, status });
+      }
+      if (status === ContainerStatus.Stopped) {
+        await this.#prepareRerun(container);
+        await this.runtime.recreateContainer(container);
+      }
+      return container;
+    });
+  }
+
   async stop(ref: string, timeoutSeconds?: number): Promise<Container> {
     const container = await this.get(ref);
-    await this.runtime.stopContainer(container, timeoutSeconds);
+    await this.#stopByUser(container, { timeoutSeconds });
     await this.#unmount(container.id);
     return container;
   }
@@ -477,7 +562,7 @@ export class ContainerEngine {
   async kill(ref: string, signal: string | number = 'SIGKILL'): Promise<Container> {
     const number = parseSignal(signal);
     const container = await this.get(ref);
-    await this.runtime.signalContainer(container, number);
+    await this.#stopByUser(container, { signal: number });
     return container;
   }
 
@@ -713,7 +798,7 @@ export class ContainerEngine {
    * killed first), then the runtime's record, the mount, the store container.
    */
   async remove(ref: string, options: { force?: boolean; volumes?: boolean } = {}): Promise<string> {
-    const { id } = await this.#stopForRemoval(await this.get(ref), options.force);
+    const { id } = await this.#stopForRemoval(await this.get(ref), options.force, false);
     await this.#lock(id).withLock(async () => {
       let container: Container;
       try {
@@ -723,19 +808,19 @@ export class ContainerEngine {
         if (isEngineError(err, 'container-unknown')) return;
         throw err;
       }
-      await this.#removeLocked(await this.#stopForRemoval(container, options.force), { volumes: options.volumes });
+      await this.#removeLocked(await this.#stopForRemoval(container, options.force, true), { volumes: options.volumes });
     });
     return id;
   }
 
   /** Refuses a running or paused container, or with `force` kills it; done before the lock too (a foreground run holds it until the exit). */
-  async #stopForRemoval(container: Container, force: boolean | undefined): Promise<Container> {
+  async #stopForRemoval(container: Container, force: boolean | undefined, locked: boolean): Promise<Container> {
     const { status } = container.state;
     if (status !== ContainerStatus.Running && status !== ContainerStatus.Paused) return container;
     if (!force) {
       throw new EngineError('container-running', `cannot remove container ${container.id} as it is ${status} - running or paused containers cannot be removed without force`, { id: container.id, status });
     }
-    await this.runtime.stopContainer(container, 0);
+    await this.#stopByUser(container, { timeoutSeconds: 0, locked });
     return container;
   }
 
@@ -818,6 +903,27 @@ export class ContainerEngine {
     // The store removes the run directory with the container; this one is Berth's bundle even if the store had lost the record.
     if (dirs) rmSync(dirs.bundlePath, { recursive: true, force: true });
   }
+}
+
+/** Whether the exited container's restart policy runs it again (podman's: never after a user stopped it; on-failure only after a failure, up to its retries). */
+function restartsAfter(container: Container): boolean {
+  const policy = container.config.restartPolicy;
+  const state = container.state;
+  if (!policy || policy.name === 'no' || existsSync(stoppedByUserFile(container))) return false;
+  if (policy.name !== 'on-failure') return true;
+  return (state.exitCode ?? 0) !== 0 && (!policy.maxRetries || (state.restartCount ?? 0) < policy.maxRetries);
+}
+
+/** A start by hand: the restart count begins again, and a user's earlier stop no longer holds (nothing to do for a container without a restart policy: a run's start is hot). */
+async function startedByHand(container: Container): Promise<void> {
+  if (!container.config.restartPolicy) return;
+  rmSync(stoppedByUserFile(container), { force: true });
+  if (container.state.restartCount) await container.setState({ restartCount: 0 });
+}
+
+/** Beside its records while a user's stop holds: its restart policy leaves it exited (podman's StoppedByUser). */
+function stoppedByUserFile(container: Container): string {
+  return join(container.config.persistDir, 'stopped-by-user');
 }
 
 /** An absolute cgroup path, with no way out of the hierarchy. */

@@ -58,6 +58,14 @@ export interface ContainerConfig {
   portMappings?: PortMapping[];
   /** The named and anonymous volumes it mounts (podman's NamedVolumes): a volume they name is in use. */
   volumes?: ContainerVolume[];
+  /** podman's --restart: what its cleanup does when it exits (none: it stays exited). */
+  restartPolicy?: RestartPolicy;
+}
+
+/** podman's restart policies; `maxRetries` (on-failure:N) bounds on-failure's restarts, 0 for none. */
+export interface RestartPolicy {
+  name: 'no' | 'on-failure' | 'always' | 'unless-stopped';
+  maxRetries?: number;
 }
 
 /** A volume a container mounts, by name; `anonymous`: made for it, and removed with it by `rm -v` and `--rm`. */
@@ -86,6 +94,8 @@ export interface ContainerState {
   error?: string;
   /** PIDs of execs in flight. */
   execPids: number[];
+  /** Restarts by its restart policy since it was last started by hand. */
+  restartCount?: number;
 }
 
 const CONFIG_FILE = 'berth-container.json';

@@ -9,7 +9,7 @@ import { Option, type Command } from 'commander';
 import type { ContainerEngine, ContainerInfo, CreateOptions } from '../../engine/index.js';
 import type { Image } from '../../storage/index.js';
 import { EngineError } from '../../engine/index.js';
-import { DEFAULT_DETACH_KEYS, parseDetachKeys, type ContainerConfig, type LogRecord, type OciLinuxResources } from '../../oci/index.js';
+import { ContainerStatus, DEFAULT_DETACH_KEYS, parseDetachKeys, type ContainerConfig, type LogRecord, type OciLinuxResources, type RestartPolicy } from '../../oci/index.js';
 import { registryFlags } from '../image/commands.js';
 import type { RegistryCliFlags } from '../image/registry.js';
 import { parseIdMapSpecs, type IDMap } from '../../idmap/index.js';
@@ -213,9 +213,17 @@ export function registerContainerVerbs(program: Command, setExit: Exit, options:
     if (wanted('export')) exportVerb(parent.command('export'));
     registerRootfsVerbs(parent, wanted, act);
 
-    if (wanted('wait')) parent.command('wait').description('wait for containers to exit and print their exit codes').argument('<containers...>')
-      .action(act(async (engine, refs: string[]) => {
-        for (const ref of refs) process.stdout.write(`${await engine.watch(ref, (id) => engine.wait(id))}\n`);
+    if (wanted('wait')) parent.command('wait').description('wait for containers to exit (or reach a --condition) and print their exit codes').argument('<containers...>')
+      .option('--condition <state>', 'created, running, paused, stopped or exited (repeatable: any of them); default stopped', collect, [])
+      .option('-i, --interval <duration>', 'how often to look, for a condition other than stopped (250ms, 1s)', '250ms')
+      .action(act(async (engine, refs: string[], opts: { condition: string[]; interval: string }) => {
+        const wanted = waitConditions(opts.condition);
+        const interval = parseDuration(opts.interval, 'interval');
+        for (const ref of refs) {
+          // The exit alone: followed to it (its cleanup waits for the exit code to be read); other conditions are looked for.
+          if (wanted.size === 1 && wanted.has(ContainerStatus.Stopped)) process.stdout.write(`${await engine.watch(ref, (id) => engine.wait(id))}\n`);
+          else process.stdout.write(`${await engine.waitFor(ref, wanted, interval)}\n`);
+        }
       }));
 
     if (wanted('exec')) parent.command('exec').description('run a command in a running container')
@@ -308,6 +316,14 @@ export function registerContainerVerbs(program: Command, setExit: Exit, options:
       } catch (err) {
         if (err instanceof EngineError && err.code === 'container-unknown') return 1;
         throw err;
+      }
+    }));
+  container.command('init').description('make containers ready to start: an exited one gets its runtime container again (a created one already has it)')
+    .argument('<containers...>')
+    .action(act(async (engine, refs: string[]) => {
+      for (const ref of refs) {
+        await engine.init(ref);
+        process.stdout.write(`${ref}\n`);
       }
     }));
   container.command('checkpoint').description('checkpoint running containers (needs criu)').argument('<containers...>')
@@ -412,6 +428,7 @@ interface RunFlags extends RegistryCliFlags {
   envFile: string[];
   volume: string[];
   imageVolume?: 'bind' | 'tmpfs' | 'ignore';
+  restart?: string;
   tmpfs: string[];
   workdir?: string;
   user?: string;
@@ -488,6 +505,7 @@ function createFlags(command: Command): Command {
     .option('--gidmap <map>', 'run in a user namespace with this GID map: container:host:size', collect, [])
     .option('--userns <mode>', 'auto[:size=N]: a user namespace of free subordinate IDs of the containers user; host: none (the default)')
     .option('--rm', 'remove the container when it exits')
+    .option('--restart <policy>', 'no, on-failure[:max-retries], always or unless-stopped: run it again when it exits (not after stop or kill)')
     .option('--cgroup-parent <path>', 'the cgroup the container\'s own goes under (default /berth)')
     .passThroughOptions();
 }
@@ -549,6 +567,7 @@ function createOptions(image: string, command: string[], opts: RunFlags): Create
     env: environment(opts.env, opts.envFile, process.env),
     volumes: opts.volume.map(absoluteHostSource),
     imageVolumes: opts.imageVolume,
+    restartPolicy: opts.restart === undefined ? undefined : restartPolicyOf(opts.restart),
     tmpfs: opts.tmpfs,
     workdir: opts.workdir,
     user: opts.user,
@@ -576,6 +595,39 @@ function createOptions(image: string, command: string[], opts: RunFlags): Create
     devices: opts.device,
     sysctls: opts.sysctl.length ? Object.fromEntries(opts.sysctl.map((s) => [s.split('=')[0]!, s.split('=').slice(1).join('=')])) : undefined,
   };
+}
+
+/** podman wait's --condition words, as the container statuses they mean (none: stopped). Health conditions need healthchecks, which Berth has not. */
+function waitConditions(conditions: string[]): Set<ContainerStatus> {
+  const statuses: Record<string, ContainerStatus> = {
+    configured: ContainerStatus.Created, created: ContainerStatus.Created, initialized: ContainerStatus.Created,
+    running: ContainerStatus.Running, paused: ContainerStatus.Paused, stopped: ContainerStatus.Stopped, exited: ContainerStatus.Stopped,
+  };
+  return new Set((conditions.length ? conditions : ['stopped']).map((condition) => {
+    const status = statuses[condition];
+    if (!status) throw new EngineError('invalid-option', `unknown container state: ${condition}: invalid argument`, { condition });
+    return status;
+  }));
+}
+
+/** Go's durations as podman's flags take them: `250ms`, `1s`, `1m30s`, `1.5s`. */
+function parseDuration(text: string, what: string): number {
+  const units: Record<string, number> = { ns: 1e-6, us: 1e-3, µs: 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+  const parts = [...text.matchAll(/(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/g)];
+  if (parts.length === 0 || parts.map((p) => p[0]).join('') !== text) throw new EngineError('invalid-option', `invalid ${what} ${JSON.stringify(text)}: want a duration such as 250ms or 1s`, { value: text });
+  return parts.reduce((ms, p) => ms + Number(p[1]) * units[p[2]!]!, 0);
+}
+
+/** podman's --restart: `no`, `always`, `unless-stopped`, `on-failure[:max-retries]`. */
+function restartPolicyOf(text: string): RestartPolicy {
+  const [name, retries] = splitOnce(text, ':');
+  if (name !== 'no' && name !== 'on-failure' && name !== 'always' && name !== 'unless-stopped') {
+    throw new EngineError('invalid-option', `invalid restart policy ${JSON.stringify(text)}: want no, on-failure[:max-retries], always or unless-stopped`, { restart: text });
+  }
+  if (retries === undefined) return { name };
+  if (name !== 'on-failure') throw new EngineError('invalid-option', 'restart policy retries can only be specified with on-failure', { restart: text });
+  if (!/^\d+$/.test(retries)) throw new EngineError('invalid-option', `invalid restart policy ${JSON.stringify(text)}: the retries must be a number`, { restart: text });
+  return { name, maxRetries: Number(retries) };
 }
 
 /** podman's `-v ./dir:/path`: a host path relative to the working directory, made absolute. */
@@ -799,7 +851,7 @@ function inspectDocument(engine: ContainerEngine, container: Parameters<Containe
     StaticDir: container.config.persistDir,
     OCIConfigPath: `${container.config.bundlePath}/config.json`,
     Driver: engine.store.graphDriverName,
-    RestartCount: 0,
+    RestartCount: state.restartCount ?? 0,
     Mounts: mounts,
     NetworkSettings: networkSettings(network),
     HostConfig: hostConfig(container.config, network, mounts),
@@ -860,7 +912,7 @@ function hostConfig(config: ContainerConfig, network: NetworkAttachment | undefi
     Sysctls: spec.linux.sysctl ?? {},
     Runtime: 'oci',
     LogConfig: { Type: 'k8s-file', Path: config.logPath },
-    RestartPolicy: { Name: '', MaximumRetryCount: 0 },
+    RestartPolicy: { Name: config.restartPolicy?.name ?? '', MaximumRetryCount: config.restartPolicy?.maxRetries ?? 0 },
   };
 }
 
