@@ -813,6 +813,22 @@ export class ContainerEngine {
     return id;
   }
 
+  /** podman's container prune: removes every container that is neither running nor paused (created ones too); resolves to their IDs. */
+  async prune(): Promise<string[]> {
+    const removed: string[] = [];
+    for (const container of await this.list()) {
+      const { status } = container.state;
+      if (status === ContainerStatus.Running || status === ContainerStatus.Paused) continue;
+      try {
+        removed.push(await this.remove(container.id));
+      } catch (err) {
+        // Started meanwhile (a start, its restart policy) or removed by another process: not for this prune.
+        if (!isEngineError(err, 'container-running', 'container-unknown')) throw err;
+      }
+    }
+    return removed;
+  }
+
   /** Refuses a running or paused container, or with `force` kills it; done before the lock too (a foreground run holds it until the exit). */
   async #stopForRemoval(container: Container, force: boolean | undefined, locked: boolean): Promise<Container> {
     const { status } = container.state;

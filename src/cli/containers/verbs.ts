@@ -19,6 +19,7 @@ import { psJson } from './format.js';
 import { registerRootfsVerbs } from './rootfs-verbs.js';
 import { registerSystemVerbs } from './system-verbs.js';
 import { registerVolumeVerbs } from './volume-verbs.js';
+import { confirmed } from './confirm.js';
 import { collect, environment, parseFilters, parsePositive, parseSize } from './options.js';
 import { DEFAULT_NETWORK, formatPortMapping, parsePublish, type NetworkAttachment, type PortMapping } from '../../network/index.js';
 import { writeFileAtomic } from '../../util/index.js';
@@ -356,12 +357,11 @@ export function registerContainerVerbs(program: Command, setExit: Exit, options:
         }
       })();
     });
-  container.command('prune').description('remove all stopped containers')
+  container.command('prune').description('remove every container that is not running (exited and created ones)')
     .option('-f, --force', 'do not ask for confirmation')
-    .action(act(async (engine) => {
-      for (const stopped of (await engine.list()).filter((c) => c.state.status === 'stopped')) {
-        process.stdout.write(`${await engine.remove(stopped.id)}\n`);
-      }
+    .action(act(async (engine, opts: { force?: boolean }) => {
+      if (!opts.force && !confirmed('WARNING! This will remove all non running containers.\nAre you sure you want to continue? [y/N] ')) return;
+      for (const id of await engine.prune()) process.stdout.write(`${id}\n`);
     }));
 }
 

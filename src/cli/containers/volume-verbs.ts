@@ -1,12 +1,12 @@
 // podman's `volume` verbs: create, ls, inspect, rm, prune, exists. The
 // engine's volume code and the templates load only when one of them runs.
 
-import { readSync } from 'node:fs';
 import type { Command } from 'commander';
 import type { ContainerEngine } from '../../engine/index.js';
 import { EngineError } from '../../engine/index.js';
 import { BerthError } from '../../util/index.js';
 import type { Volume, VolumeErrorCode } from '../../volume/index.js';
+import { confirmed } from './confirm.js';
 import type { EngineAction } from './context.js';
 import { collect, parseFilters } from './options.js';
 
@@ -82,8 +82,7 @@ export function registerVolumeVerbs(program: Command, act: EngineAction, setExit
         process.stdout.write('WARNING! This will remove all volumes not used by at least one container. The following volumes will be removed:\n');
         const unused = new Set((await unusedVolumes(engine)).map((v) => v.name));
         process.stdout.write(verbs.list().filter((v) => unused.has(v.name) && matches(v, filters, false)).map((v) => `${v.name}\n`).join(''));
-        process.stdout.write('Are you sure you want to continue? [y/N] ');
-        if (!/^y(es)?$/i.test(readAnswer())) return 0;
+        if (!confirmed('Are you sure you want to continue? [y/N] ')) return 0;
       }
       for (const name of await verbs.prune((v) => !matches(v, filters, false))) process.stdout.write(`${name}\n`);
       return 0;
@@ -166,27 +165,4 @@ function keyValues(entries: string[]): Record<string, string> {
     const eq = entry.indexOf('=');
     return eq < 0 ? [entry, ''] : [entry.slice(0, eq), entry.slice(eq + 1)];
   }));
-}
-
-/** One line from stdin, as podman reads the answer to its prompt; none at all (end of input) is podman's `EOF` error. */
-function readAnswer(): string {
-  const byte = Buffer.alloc(1);
-  let line = '';
-  for (;;) {
-    let n: number;
-    try {
-      n = readSync(0, byte, 0, 1, null);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') throw err;
-      // A non-blocking stdin with nothing yet: wait a little rather than spin.
-      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
-      continue;
-    }
-    if (n === 0) {
-      if (line === '') throw new EngineError('invalid-option', 'EOF', {});
-      return line;
-    }
-    if (byte[0] === 0x0a) return line;
-    line += String.fromCharCode(byte[0]!);
-  }
 }

@@ -6,6 +6,11 @@ export function humanSize(bytes: number): string {
   return scaled(bytes, 1000, ['B', 'kB', 'MB', 'GB', 'TB', 'PB'], 3, ' ');
 }
 
+/** go-units HumanSize: 4 significant digits, decimal units (`2.008MB`), as podman's system df prints sizes. */
+export function unitsHumanSize(bytes: number): string {
+  return scaled(bytes, 1000, ['B', 'kB', 'MB', 'GB', 'TB', 'PB'], 4, '');
+}
+
 /** go-units BytesSize: 4 significant digits, binary units (`1.5MiB`). */
 export function humanBinarySize(bytes: number): string {
   return scaled(bytes, 1024, ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'], 4, '');
