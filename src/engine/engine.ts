@@ -20,7 +20,7 @@ import { berthExitCommand } from './exit-command.js';
 import { imageRunConfig } from './image-config.js';
 import { readLog, type LogReadOptions } from './logs.js';
 import { containerMetadata } from './metadata.js';
-import { processRows, type ProcessRow } from './top.js';
+import { topTable, type TopTable } from './top.js';
 import { prepareUserNamespaceDirs } from './userns.js';
 import { hasVolumes, type ImageVolumeMode } from './volume-specs.js';
 import type { AttachedVolumes, VolumeVerbs } from './volumes.js';
@@ -577,8 +577,11 @@ export class ContainerEngine {
   }
 
   /** The container's processes (its cgroup's members, read from /proc). */
-  async top(ref: string): Promise<ProcessRow[]> {
-    return processRows(await this.runtime.containerProcesses(await this.get(ref)));
+  async top(ref: string, descriptors: readonly string[]): Promise<TopTable> {
+    const container = await this.get(ref);
+    const { root, linux } = container.config.spec;
+    const idMap = (maps?: Array<{ containerID: number; hostID: number; size: number }>) => maps?.map((m) => ({ containerId: m.containerID, hostId: m.hostID, size: m.size }));
+    return topTable(await this.runtime.containerProcesses(container), descriptors, { rootfs: root.path, uidMap: idMap(linux.uidMappings), gidMap: idMap(linux.gidMappings) });
   }
 
   /** conmon starts a new log file; the caller renamed the old one first (rotation). */

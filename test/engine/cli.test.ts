@@ -206,7 +206,12 @@ describe('berth container verbs (bin/berth.cjs)', () => {
 
   it('top lists the processes; --log-opt max-size limits the log', async () => {
     await ok('run', '-d', '--name', 'topped', 'busybox', '/bin/sh', '-c', 'while :; do sleep 0.1; done');
-    assert.match(await ok('top', 'topped'), /^PID\s+PPID\s+UID\s+TIME\s+COMMAND\n(.*\n)*\d+\s+\d+\s+0\s+[\d.]+s\s+\/bin\/sh -c while/);
+    // podman's default columns: the init is PID 1 of its namespace, its parent (outside) 0, its user root's number (busybox has no /etc/passwd).
+    assert.match(await ok('top', 'topped'), /^USER {8}PID {9}PPID {8}%CPU {8}ELAPSED +TTY +TIME +COMMAND\n0 +1 +0 +\d+\.\d{3} +[\d.]+m?s +\? +\d[\d.]*m?s +\/bin\/sh -c while/);
+    assert.match(await ok('top', 'topped', 'pid,comm', '%U', 'hpid'), /^PID {9}COMMAND {5}USER {8}HPID\n1 +sh +0 +\d+\n/);
+    const bad = await berth('top', 'topped', 'pid', 'bogus');
+    assert.equal(bad.code, 125);
+    assert.match(bad.stderr, /^Error: unknown descriptor: bogus/);
     await ok('rm', '-f', 'topped');
     await ok('run', '--name', 'small-log', '--log-opt', 'max-size=300', 'busybox', '/bin/sh', '-c', 'for i in 1 2 3 4 5 6 7 8 9 10; do echo line$i; done');
     const kept = (await ok('logs', 'small-log')).trim().split('\n');

@@ -106,13 +106,18 @@ describe('container lifecycle (crun)', () => {
     const id = await running(['/bin/sh', '-c', 'i=0; while :; do i=$((i+1)); echo line$i; sleep 0.05; done']);
     // `start` returns once the runtime let the init go, which may still be inside its execve
     // (no command line yet, shown as `[sh]` as ps shows it): ask again until it is past it.
-    let rows = await fx.engine.top(id);
-    for (let tries = 0; tries < 20 && !rows.some((r) => r.command.startsWith('/bin/sh -c')); tries++) {
+    const top = () => fx.engine.top(id, ['pid', 'uid', 'hpid', 'args']);
+    let table = await top();
+    for (let tries = 0; tries < 20 && !table.rows.some((r) => r[3]!.startsWith('/bin/sh -c')); tries++) {
       await delay(50);
-      rows = await fx.engine.top(id);
+      table = await top();
     }
-    assert.ok(rows.some((r) => r.command.startsWith('/bin/sh -c')), JSON.stringify(rows));
-    assert.ok(rows.every((r) => r.uid === 0));
+    assert.deepEqual(table.headers, ['PID', 'UID', 'HPID', 'COMMAND']);
+    const shell = table.rows.find((r) => r[3]!.startsWith('/bin/sh -c'));
+    assert.ok(shell, JSON.stringify(table));
+    assert.equal(shell[0], '1', 'PID 1 of the container\'s namespace');
+    assert.equal(shell[2], String((await fx.engine.get(id)).state.pid), 'the init as the host numbers it');
+    assert.ok(table.rows.every((r) => r[1] === '0'));
     const container = await fx.engine.get(id);
     // The shell may be past its execve and not yet past its first echo: rotate a log with a line in it.
     const logged = (): string => readCriLog(readFileSync(container.config.logPath)).stdout.toString();

@@ -3,7 +3,7 @@
 // so that `run` does not initialise the template code at every start.
 
 import { totalmem } from 'node:os';
-import type { ContainerEngine, ContainerInfo } from '../../engine/index.js';
+import { goDuration, type ContainerEngine, type ContainerInfo, type TopTable } from '../../engine/index.js';
 import type { ContainerStats } from '../../oci/index.js';
 import { humanBinarySize, humanSize } from '../image/format.js';
 import { documentTemplateData, GoTime, isTemplateFormat, renderReport } from '../template/index.js';
@@ -90,23 +90,25 @@ function statsView(row: ContainerStats & { id: string; name: string; started?: s
     ID: row.id.slice(0, 12),
     Name: row.name,
     CPUNano: row.cpuUsageNanos,
-    CPU: goDuration(row.cpuUsageNanos / 1e6),
+    CPU: goDurationMs(row.cpuUsageNanos / 1e6),
     CPUPerc: `${cpuPercent.toFixed(2)}%`,
     AvgCPU: `${cpuPercent.toFixed(2)}%`,
     MemUsage: `${humanSize(row.memoryUsageBytes)} / ${humanSize(limit)}`,
     MemUsageBytes: `${humanBinarySize(row.memoryUsageBytes)} / ${humanBinarySize(limit)}`,
     MemPerc: `${memPercent.toFixed(2)}%`,
     PIDs: row.pids,
-    UpTime: goDuration(upMs),
+    UpTime: goDurationMs(upMs),
   };
 }
 
 /** Go's time.Duration printing, to the millisecond: `1m2.5s`, `340ms`. */
-function goDuration(ms: number): string {
-  if (ms < 1000) return `${Math.round(ms)}ms`;
-  const totalSeconds = ms / 1000;
-  const hours = Math.floor(totalSeconds / 3600);
-  const minutes = Math.floor((totalSeconds % 3600) / 60);
-  const seconds = Number((totalSeconds % 60).toFixed(3));
-  return `${hours ? `${hours}h` : ''}${hours || minutes ? `${minutes}m` : ''}${seconds}s`;
+function goDurationMs(ms: number): string {
+  return goDuration(Math.round(ms) * 1e6);
+}
+
+/** `top`: podman's aligned columns of the descriptors' header and values. */
+export function topListing(table: TopTable): string {
+  const fields = table.headers.map((_, i) => `c${i}`);
+  const rows = table.rows.map((row) => Object.fromEntries(row.map((cell, i) => [`c${i}`, cell])));
+  return renderReport(`table ${fields.map((f) => `{{.${f}}}`).join('\t')}`, rows, { name: 'top', headers: Object.fromEntries(table.headers.map((h, i) => [`c${i}`, h])) });
 }

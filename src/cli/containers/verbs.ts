@@ -8,7 +8,7 @@ import { PassThrough } from 'node:stream';
 import { Option, type Command } from 'commander';
 import type { ContainerEngine, ContainerInfo, CreateOptions } from '../../engine/index.js';
 import type { Image } from '../../storage/index.js';
-import { EngineError } from '../../engine/index.js';
+import { EngineError, topDescriptors } from '../../engine/index.js';
 import { ContainerStatus, DEFAULT_DETACH_KEYS, parseDetachKeys, type ContainerConfig, type LogRecord, type OciLinuxResources, type RestartPolicy } from '../../oci/index.js';
 import { registryFlags } from '../image/commands.js';
 import type { RegistryCliFlags } from '../image/registry.js';
@@ -191,12 +191,11 @@ export function registerContainerVerbs(program: Command, setExit: Exit, options:
         for (const m of found) process.stdout.write(`${m.hostIP ?? '0.0.0.0'}:${m.hostPort}\n`);
       }));
 
-    if (wanted('top')) parent.command('top').description('show the processes of a running container').argument('<container>')
-      .action(act(async (engine, ref: string) => {
-        const rows = await engine.top(ref);
-        const lines = ['PID      PPID     UID    TIME      COMMAND'];
-        for (const row of rows) lines.push(`${String(row.pid).padEnd(9)}${String(row.ppid).padEnd(9)}${String(row.uid).padEnd(7)}${`${row.cpuSeconds.toFixed(2)}s`.padEnd(10)}${row.command}`);
-        process.stdout.write(`${lines.join('\n')}\n`);
+    if (wanted('top')) parent.command('top').description('show the processes of a running container (podman\'s descriptors: user pid ppid pcpu etime tty time args by default)')
+      .argument('<container>').argument('[descriptors...]')
+      .action(act(async (engine, ref: string, requested: string[]) => {
+        const table = await engine.top(ref, topDescriptors(requested));
+        process.stdout.write((await import('./listings.js')).topListing(table));
       }));
 
     if (wanted('cp')) parent.command('cp').description('copy files between a container and the host (CONTAINER:PATH on one side)')
