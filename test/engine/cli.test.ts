@@ -4,24 +4,14 @@
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { BERTH_BIN } from '../helpers/berth.js';
-import { runTool, type ToolResult } from '../helpers/run-tool.js';
-import { BUSYBOX_IMAGE, openEngineFixture, type EngineFixture } from './engine-fixture.js';
+import { runTool } from '../helpers/run-tool.js';
+import { engineCli } from './engine-cli.js';
+import { BUSYBOX_IMAGE } from './engine-fixture.js';
 
 describe('berth container verbs (bin/berth.cjs)', () => {
-  let fx: EngineFixture;
-  before(async () => { fx = await openEngineFixture(); });
-  after(async () => fx.dispose());
-
-  const berth = (...args: string[]): Promise<ToolResult> =>
-    runTool(process.execPath, [BERTH_BIN, '--root', fx.temp.graphRoot, '--runroot', fx.temp.runRoot, '--storage-driver', 'overlay', ...args]);
-  const ok = async (...args: string[]): Promise<string> => {
-    const result = await berth(...args);
-    assert.equal(result.code, 0, `berth ${args.join(' ')}: ${result.stderr.toString()}`);
-    assert.equal(result.stderr.toString(), '', 'no warnings on a normal run');
-    return result.stdout.toString();
-  };
+  const { fixture, berth, ok } = engineCli();
 
   it('run prints the output and exits with the container\'s code; --rm leaves nothing', async () => {
     const result = await berth('run', '--rm', 'busybox', '/bin/sh', '-c', 'echo out; echo err >&2; exit 7');
@@ -33,8 +23,8 @@ describe('berth container verbs (bin/berth.cjs)', () => {
 
   /** `<graph>/overlay/<layer>/diff/<path>`'s owner for a container of the store. */
   const ownerInDiff = async (container: string, path: string): Promise<string> => {
-    const { layerId } = await fx.store.container(container);
-    const st = statSync(join(fx.temp.graphRoot, 'overlay', layerId, 'diff', path));
+    const { layerId } = await fixture().store.container(container);
+    const st = statSync(join(fixture().temp.graphRoot, 'overlay', layerId, 'diff', path));
     return `${st.uid}:${st.gid}`;
   };
   const mapLines = (out: string) => out.trim().split('\n').map((line) => line.trim().split(/\s+/).join(' '));
@@ -45,12 +35,12 @@ describe('berth container verbs (bin/berth.cjs)', () => {
     assert.deepEqual(mapLines(out), ['0 100000 65536', '0 200000 65536', '0', '0:0']);
     assert.equal(await ownerInDiff('mapped', 'written'), '100000:200000');
     // Overlay shifts here (idmapped lowers): the container's layer sits on the image's own top layer, no remapped copy.
-    const { layerId, imageId } = await fx.store.container('mapped');
-    const image = await fx.store.image(imageId);
-    assert.deepEqual([(await fx.store.layer(layerId)).parent, image.mappedTopLayers], [image.topLayer, undefined]);
+    const { layerId, imageId } = await fixture().store.container('mapped');
+    const image = await fixture().store.image(imageId);
+    assert.deepEqual([(await fixture().store.layer(layerId)).parent, image.mappedTopLayers], [image.topLayer, undefined]);
     // podman's way down for the namespace's root: search permission on the store's 0700 dirs.
-    assert.equal(statSync(fx.temp.graphRoot).mode & 0o777, 0o711);
-    assert.equal(statSync(join(fx.temp.graphRoot, 'overlay')).mode & 0o777, 0o711);
+    assert.equal(statSync(fixture().temp.graphRoot).mode & 0o777, 0o711);
+    assert.equal(statSync(join(fixture().temp.graphRoot, 'overlay')).mode & 0o777, 0o711);
     await ok('rm', 'mapped');
     const uidOnly = await ok('run', '--rm', '--uidmap', '0:100000:65536', 'busybox', '/bin/sh', '-c', 'cat /proc/self/gid_map');
     assert.deepEqual(mapLines(uidOnly), ['0 100000 65536'], 'the GID map defaults to the UID map');
@@ -224,7 +214,7 @@ describe('berth container verbs (bin/berth.cjs)', () => {
     // 300,000 bytes: far more than a pipe holds, so most of it is still queued in
     // process.stdout when the verb returns, and the process must not exit before it is written.
     await ok('run', '--name', 'chatty', 'busybox', '/bin/sh', '-c', 'yes 12345 | head -n 50000');
-    const logs = [BERTH_BIN, '--root', fx.temp.graphRoot, '--runroot', fx.temp.runRoot, '--storage-driver', 'overlay', 'logs', 'chatty'];
+    const logs = [BERTH_BIN, '--root', fixture().temp.graphRoot, '--runroot', fixture().temp.runRoot, '--storage-driver', 'overlay', 'logs', 'chatty'];
     const command = `'${process.execPath}' ${logs.map((arg) => `'${arg}'`).join(' ')} | { sleep 0.5; wc -c; }; echo "\${PIPESTATUS[0]}"`;
     const result = await runTool('bash', ['-c', command]);
     assert.equal(result.stdout.toString().split(/\s+/).join(' ').trim(), '300000 0');
@@ -232,7 +222,7 @@ describe('berth container verbs (bin/berth.cjs)', () => {
   });
 
   it('run options reach the container: -u, -w, -e, --hostname, -v, --tmpfs, --read-only, --device, --sysctl, --cap-drop, --network none, --entrypoint', async () => {
-    const hostDir = join(fx.temp.dir, 'shared');
+    const hostDir = join(fixture().temp.dir, 'shared');
     mkdirSync(hostDir, { recursive: true });
     writeFileSync(join(hostDir, 'in.txt'), 'from host\n');
     const script = [
@@ -253,10 +243,8 @@ describe('berth container verbs (bin/berth.cjs)', () => {
 });
 
 describe('berth run -i / -it (bin/berth.cjs)', () => {
-  let fx: EngineFixture;
-  before(async () => { fx = await openEngineFixture(); });
-  after(async () => fx.dispose());
-  const args = (): string[] => [BERTH_BIN, '--root', fx.temp.graphRoot, '--runroot', fx.temp.runRoot, '--storage-driver', 'overlay'];
+  const { fixture } = engineCli();
+  const args = (): string[] => [BERTH_BIN, '--root', fixture().temp.graphRoot, '--runroot', fixture().temp.runRoot, '--storage-driver', 'overlay'];
 
   it('run -i sends piped stdin to the container; its end is EOF', async () => {
     const result = await runTool(process.execPath, [...args(), 'run', '--rm', '-i', 'busybox', '/bin/sh', '-c', 'while read l; do echo got:$l; done; exit 4'], { input: Buffer.from('a\nb\n') });

@@ -3,23 +3,12 @@
 // and leaves alone a container a user stopped or killed.
 
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { BERTH_BIN } from '../helpers/berth.js';
-import { runTool, type ToolResult } from '../helpers/run-tool.js';
-import { conmonsOf, openEngineFixture, type EngineFixture } from './engine-fixture.js';
+import { describe, it } from 'node:test';
+import { conmonsOf } from './engine-fixture.js';
+import { engineCli } from './engine-cli.js';
 
 describe('berth run --restart (bin/berth.cjs)', () => {
-  let fx: EngineFixture;
-  before(async () => { fx = await openEngineFixture(); });
-  after(async () => fx.dispose());
-
-  const berth = (...args: string[]): Promise<ToolResult> =>
-    runTool(process.execPath, [BERTH_BIN, '--root', fx.temp.graphRoot, '--runroot', fx.temp.runRoot, '--storage-driver', 'overlay', ...args]);
-  const ok = async (...args: string[]): Promise<string> => {
-    const result = await berth(...args);
-    assert.equal(result.code, 0, `berth ${args.join(' ')}: ${result.stderr}`);
-    return result.stdout.toString();
-  };
+  const { fixture, berth, ok } = engineCli();
   /** `Status RestartCount` of the container, as inspect shows them. */
   const stateOf = async (name: string): Promise<string> => (await ok('inspect', '--format', '{{.State.Status}} {{.RestartCount}}', name)).trim();
   const eventually = async (what: string, check: () => Promise<boolean>, ms = 20_000): Promise<void> => {
@@ -61,7 +50,7 @@ describe('berth run --restart (bin/berth.cjs)', () => {
     }
     await ok('rm', '-f', 'loop');
     assert.equal(await ok('ps', '-a', '-q'), '');
-    await eventually('no conmon left', async () => conmonsOf(fx.temp.dir).length === 0);
+    await eventually('no conmon left', async () => conmonsOf(fixture().temp.dir).length === 0);
   });
 
   it('a foreground run returns the first exit code; the policy still runs it again', async () => {
@@ -85,6 +74,6 @@ describe('berth run --restart (bin/berth.cjs)', () => {
     }
     assert.equal(await ok('run', '--rm', '--restart', 'no', 'busybox', '/bin/sh', '-c', 'echo fine'), 'fine\n');
     assert.equal(await ok('ps', '-a', '-q'), '');
-    assert.equal((await fx.store.containers()).length, 0);
+    assert.equal((await fixture().store.containers()).length, 0);
   });
 });

@@ -1,23 +1,11 @@
 // podman's `wait --condition` and `container init` through the shipped executable.
 
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { BERTH_BIN } from '../helpers/berth.js';
-import { runTool, type ToolResult } from '../helpers/run-tool.js';
-import { openEngineFixture, type EngineFixture } from './engine-fixture.js';
+import { describe, it } from 'node:test';
+import { engineCli } from './engine-cli.js';
 
 describe('berth wait --condition and container init (bin/berth.cjs)', () => {
-  let fx: EngineFixture;
-  before(async () => { fx = await openEngineFixture(); });
-  after(async () => fx.dispose());
-
-  const berth = (...args: string[]): Promise<ToolResult> =>
-    runTool(process.execPath, [BERTH_BIN, '--root', fx.temp.graphRoot, '--runroot', fx.temp.runRoot, '--storage-driver', 'overlay', ...args]);
-  const ok = async (...args: string[]): Promise<string> => {
-    const result = await berth(...args);
-    assert.equal(result.code, 0, `berth ${args.join(' ')}: ${result.stderr}`);
-    return result.stdout.toString();
-  };
+  const { berth, ok } = engineCli();
   const status = async (name: string): Promise<string> => (await ok('inspect', '--format', '{{.State.Status}}', name)).trim();
 
   it('wait --condition running returns -1 once a start makes it run; exited (the default) returns the exit code', async () => {

@@ -2,14 +2,14 @@
 // restart, rm, ps, logs, inspect, port, wait, exec, pause, unpause, stats, update,
 // and `container checkpoint|restore|prune`, with podman's names and flags.
 
-import { existsSync } from 'node:fs';
+import { closeSync, existsSync, openSync, rmSync, writeSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { Option, type Command } from 'commander';
 import type { ContainerEngine, ContainerInfo, CreateOptions } from '../../engine/index.js';
 import type { Image } from '../../storage/index.js';
-import { EngineError, topDescriptors } from '../../engine/index.js';
-import { ContainerStatus, DEFAULT_DETACH_KEYS, parseDetachKeys, type ContainerConfig, type LogRecord, type OciLinuxResources, type RestartPolicy } from '../../oci/index.js';
+import { EngineError, isEngineError, topDescriptors } from '../../engine/index.js';
+import { ContainerStatus, DEFAULT_DETACH_KEYS, parseDetachKeys, type Container, type ContainerConfig, type LogRecord, type OciLinuxResources, type RestartPolicy } from '../../oci/index.js';
 import { registryFlags } from '../image/commands.js';
 import type { RegistryCliFlags } from '../image/registry.js';
 import { parseIdMapSpecs, type IDMap } from '../../idmap/index.js';
@@ -20,6 +20,7 @@ import { registerRootfsVerbs } from './rootfs-verbs.js';
 import { registerSystemVerbs } from './system-verbs.js';
 import { registerVolumeVerbs } from './volume-verbs.js';
 import { confirmed } from './confirm.js';
+import { targetOptions, targetsOf, type TargetFlags } from './targets.js';
 import { collect, environment, parseFilters, parsePositive, parseSize } from './options.js';
 import { DEFAULT_NETWORK, formatPortMapping, parsePublish, type NetworkAttachment, type PortMapping } from '../../network/index.js';
 import { writeFileAtomic } from '../../util/index.js';
@@ -55,15 +56,20 @@ export function registerContainerVerbs(program: Command, setExit: Exit, options:
 
     if (wanted('create')) createFlags(parent.command('create').description('create a container without starting it'))
       .action(act(async (engine, image: string, command: string[], opts: RunFlags) => {
-        const container = await engine.create({ ...await checkedThenPulled(engine, image, command, opts), autoRemove: opts.rm === true });
+        const options = await checkedThenPulled(engine, image, command, opts);
+        const container = await withCidFile(opts.cidfile, () => engine.create({ ...options, autoRemove: opts.rm === true }));
         process.stdout.write(`${container.id}\n`);
       }));
 
-    if (wanted('start')) parent.command('start').description('start one or more containers').argument('<containers...>')
+    if (wanted('start')) parent.command('start').description('start one or more containers').argument('[containers...]')
+      .option('--all', 'every container that is not running')
+      .option('-l, --latest', 'the container made last')
+      .option('--cidfile <file>', 'read the container ID from a file (as run --cidfile wrote it)', collect)
       .option('-a, --attach', 'attach to the container output until it exits')
       .option('-i, --interactive', 'with -a: send stdin to the container')
       .option('--detach-keys <keys>', `with -a: keys that detach and leave the container running (default ${DEFAULT_DETACH_KEYS}; "" for none)`)
-      .action(act(async (engine, refs: string[], opts: { attach?: boolean; interactive?: boolean; detachKeys?: string }) => {
+      .action(act(async (engine, given: string[], opts: TargetFlags & { attach?: boolean; interactive?: boolean; detachKeys?: string }) => {
+        const refs = await targetsOf(engine, given, opts, (c) => c.state.status !== 'running' && c.state.status !== 'paused');
         if (opts.attach) {
           if (refs.length !== 1) throw new EngineError('invalid-option', 'you cannot start and attach multiple containers at once', {});
           const detachKeys = parseDetachKeys(opts.detachKeys);
@@ -88,28 +94,36 @@ export function registerContainerVerbs(program: Command, setExit: Exit, options:
       .action(act(async (engine, ref: string, opts: { stdin?: boolean; detachKeys?: string }) =>
         exitCodeOf(await engine.watch(ref, (id) => attachToExit(engine, id, { stdin: opts.stdin !== false, start: false, detachKeys: parseDetachKeys(opts.detachKeys) })))));
 
-    if (wanted('stop')) parent.command('stop').description('stop one or more containers').argument('<containers...>')
+    if (wanted('stop')) targetOptions(parent.command('stop').description('stop one or more containers').argument('[containers...]'), 'every running container')
       .option('-t, --time <seconds>', 'seconds to wait before killing the container')
-      .action(act(async (engine, refs: string[], opts: { time?: string }) => {
-        for (const ref of refs) {
-          await engine.stop(ref, opts.time === undefined ? undefined : parsePositive(opts.time, 'timeout'));
+      .option('-i, --ignore', 'a container that does not exist is not an error')
+      .action(act(async (engine, given: string[], opts: TargetFlags & { time?: string; ignore?: boolean }) => {
+        const timeout = opts.time === undefined ? undefined : parsePositive(opts.time, 'timeout');
+        for (const ref of await targetsOf(engine, given, opts, (c) => c.state.status === 'running' || c.state.status === 'paused')) {
+          try {
+            await engine.stop(ref, timeout);
+          } catch (err) {
+            if (opts.ignore && isEngineError(err, 'container-unknown')) continue;
+            throw err;
+          }
           process.stdout.write(`${ref}\n`);
         }
       }));
 
-    if (wanted('kill')) parent.command('kill').description('send a signal to one or more containers').argument('<containers...>')
+    if (wanted('kill')) targetOptions(parent.command('kill').description('send a signal to one or more containers').argument('[containers...]'), 'every running container')
       .option('-s, --signal <signal>', 'signal to send', 'KILL')
-      .action(act(async (engine, refs: string[], opts: { signal: string }) => {
-        for (const ref of refs) {
+      .action(act(async (engine, given: string[], opts: TargetFlags & { signal: string }) => {
+        for (const ref of await targetsOf(engine, given, opts, (c) => c.state.status === 'running' || c.state.status === 'paused')) {
           await engine.kill(ref, opts.signal);
           process.stdout.write(`${ref}\n`);
         }
       }));
 
-    if (wanted('restart')) parent.command('restart').description('stop and start one or more containers').argument('<containers...>')
+    if (wanted('restart')) targetOptions(parent.command('restart').description('stop and start one or more containers').argument('[containers...]'), 'every container')
       .option('-t, --time <seconds>', 'seconds to wait before killing the container')
-      .action(act(async (engine, refs: string[], opts: { time?: string }) => {
-        for (const ref of refs) {
+      .option('--running', 'with --all: only the running containers')
+      .action(act(async (engine, given: string[], opts: TargetFlags & { time?: string; running?: boolean }) => {
+        for (const ref of await targetsOf(engine, given, opts, (c) => !opts.running || c.state.status === 'running')) {
           const container = await engine.restart(ref, opts.time === undefined ? undefined : parsePositive(opts.time, 'timeout'));
           process.stdout.write(`${container.id}\n`);
         }
@@ -119,10 +133,17 @@ export function registerContainerVerbs(program: Command, setExit: Exit, options:
       .option('-f, --force', 'stop running containers first')
       .option('-v, --volumes', 'remove the containers\' anonymous volumes too')
       .option('-a, --all', 'remove all containers')
-      .action(act(async (engine, refs: string[], opts: { force?: boolean; all?: boolean; volumes?: boolean }) => {
-        const targets = opts.all ? (await engine.list()).map((c) => c.id) : refs;
-        if (targets.length === 0) throw new EngineError('invalid-option', 'specify one or more containers to remove', {});
-        for (const ref of targets) process.stdout.write(`${await engine.remove(ref, { force: opts.force, volumes: opts.volumes })}\n`);
+      .option('-l, --latest', 'the container made last')
+      .option('--cidfile <file>', 'read the container ID from a file (as run --cidfile wrote it)', collect)
+      .option('-i, --ignore', 'a container that does not exist is not an error')
+      .action(act(async (engine, given: string[], opts: TargetFlags & { force?: boolean; volumes?: boolean; ignore?: boolean }) => {
+        for (const ref of await targetsOf(engine, given, opts)) {
+          try {
+            process.stdout.write(`${await engine.remove(ref, { force: opts.force, volumes: opts.volumes })}\n`);
+          } catch (err) {
+            if (!(opts.ignore && isEngineError(err, 'container-unknown'))) throw err;
+          }
+        }
       }));
 
     if (wanted('ps', parent === program ? [] : PS_GROUP_ALIASES)) parent.command('ps').description('list containers')
@@ -251,9 +272,9 @@ export function registerContainerVerbs(program: Command, setExit: Exit, options:
 
     for (const [verb, description] of [['pause', 'pause all processes in containers'], ['unpause', 'unpause all processes in containers']] as const) {
       if (!wanted(verb)) continue;
-      parent.command(verb).description(description).argument('<containers...>')
-        .action(act(async (engine, refs: string[]) => {
-          for (const ref of refs) {
+      targetOptions(parent.command(verb).description(description).argument('[containers...]'), verb === 'pause' ? 'every running container' : 'every paused container')
+        .action(act(async (engine, given: string[], opts: TargetFlags) => {
+          for (const ref of await targetsOf(engine, given, opts, (c) => c.state.status === (verb === 'pause' ? 'running' : 'paused'))) {
             await (verb === 'pause' ? engine.pause(ref) : engine.unpause(ref));
             process.stdout.write(`${ref}\n`);
           }
@@ -428,6 +449,7 @@ interface RunFlags extends RegistryCliFlags {
   volume: string[];
   imageVolume?: 'bind' | 'tmpfs' | 'ignore';
   restart?: string;
+  cidfile?: string;
   tmpfs: string[];
   workdir?: string;
   user?: string;
@@ -504,6 +526,7 @@ function createFlags(command: Command): Command {
     .option('--gidmap <map>', 'run in a user namespace with this GID map: container:host:size', collect, [])
     .option('--userns <mode>', 'auto[:size=N]: a user namespace of free subordinate IDs of the containers user; host: none (the default)')
     .option('--rm', 'remove the container when it exits')
+    .option('--cidfile <file>', 'write the container ID to the file (which must not exist yet)')
     .option('--restart <policy>', 'no, on-failure[:max-retries], always or unless-stopped: run it again when it exits (not after stop or kill)')
     .option('--cgroup-parent <path>', 'the cgroup the container\'s own goes under (default /berth)')
     .passThroughOptions();
@@ -554,6 +577,10 @@ function splitOnce(text: string, separator: string): [string, string | undefined
 }
 
 function createOptions(image: string, command: string[], opts: RunFlags): CreateOptions {
+  // Checked again when the file is made; here before any pull, which a taken path must not cost.
+  if (opts.cidfile !== undefined && existsSync(opts.cidfile)) {
+    throw new EngineError('invalid-option', `container id file exists. Ensure another container is not using it or delete ${opts.cidfile}`, { cidfile: opts.cidfile });
+  }
   const { network, networks } = networkMode(opts.network ?? (opts.publish.length ? 'bridge' : 'private'));
   if (opts.publish.length && !networks) {
     throw new EngineError('invalid-option', `--publish needs a CNI network, not --network ${opts.network}`, { network: opts.network });
@@ -629,6 +656,34 @@ function restartPolicyOf(text: string): RestartPolicy {
   return { name, maxRetries: Number(retries) };
 }
 
+/**
+ * podman's --cidfile: the file made (empty, and only if it does not exist)
+ * before the container, so that a taken path costs nothing, then given the
+ * container's ID; removed again if the create fails.
+ */
+async function withCidFile(file: string | undefined, create: () => Promise<Container>): Promise<Container> {
+  if (file === undefined) return create();
+  let fd: number;
+  try {
+    fd = openSync(file, 'wx', 0o644);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') {
+      throw new EngineError('invalid-option', `container id file exists. Ensure another container is not using it or delete ${file}`, { cidfile: file });
+    }
+    throw new EngineError('invalid-option', `opening CIDFile ${file}: ${(err as Error).message}`, { cidfile: file }, { cause: err });
+  }
+  try {
+    const container = await create();
+    writeSync(fd, container.id);
+    return container;
+  } catch (err) {
+    rmSync(file, { force: true });
+    throw err;
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /** podman's `-v ./dir:/path`: a host path relative to the working directory, made absolute. */
 function absoluteHostSource(spec: string): string {
   const colon = spec.indexOf(':');
@@ -678,11 +733,12 @@ async function runContainer(engine: ContainerEngine, image: string, command: str
   const detachKeys = parseDetachKeys(opts.detachKeys);
   // conmon's exit command cleans up (with --rm removes) a detached container, or one whose `run` was killed. A
   // foreground run does that itself and ends the exit command during its delay, so that it costs nothing.
-  const container = await engine.create({
-    ...await checkedThenPulled(engine, image, command, opts),
+  const options = await checkedThenPulled(engine, image, command, opts);
+  const container = await withCidFile(opts.cidfile, () => engine.create({
+    ...options,
     autoRemove: opts.rm === true,
     exitCommandDelay: opts.detach ? undefined : FOREGROUND_EXIT_COMMAND_DELAY,
-  });
+  }));
   try {
     if (opts.detach) {
       await engine.start(container.id);

@@ -1,0 +1,55 @@
+// Which containers a verb acts on, as podman's verbs choose them: the names
+// and IDs given, or --all (every container the verb applies to), --latest
+// (the one made last), --cidfile (the IDs `run --cidfile` wrote).
+
+import { readFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { EngineError, type ContainerEngine } from '../../engine/index.js';
+import type { Container } from '../../oci/index.js';
+import { collect } from './options.js';
+
+export interface TargetFlags {
+  all?: boolean;
+  latest?: boolean;
+  cidfile?: string[];
+}
+
+/** Adds podman's -a/--all (described as `all`), -l/--latest and --cidfile to a verb. */
+export function targetOptions(command: Command, all: string): Command {
+  return command
+    .option('-a, --all', all)
+    .option('-l, --latest', 'the container made last')
+    .option('--cidfile <file>', 'read the container ID from a file (as run --cidfile wrote it)', collect);
+}
+
+/**
+ * The names or IDs to act on, in order: `refs` as given, the IDs of the
+ * --cidfile files, or with --all the containers `applies` takes (by age),
+ * with --latest the newest. Exactly one of the four ways is allowed.
+ */
+export async function targetsOf(engine: ContainerEngine, refs: readonly string[], flags: TargetFlags, applies: (container: Container) => boolean = () => true): Promise<string[]> {
+  const ways = [refs.length > 0, flags.all === true, flags.latest === true, (flags.cidfile?.length ?? 0) > 0].filter(Boolean).length;
+  if (ways === 0) throw new EngineError('invalid-option', 'you must provide at least one container name or ID', {});
+  if (ways > 1) throw new EngineError('invalid-option', '--all, --latest, --cidfile and container names cannot be used together', {});
+  if (refs.length) return [...refs];
+  if (flags.cidfile?.length) return flags.cidfile.map(idFromFile);
+  const containers = (await engine.list()).sort((a, b) => Date.parse(a.state.created) - Date.parse(b.state.created));
+  if (flags.latest) {
+    const latest = containers.at(-1);
+    if (!latest) throw new EngineError('container-unknown', 'no containers to act on: there is no latest container', {});
+    return [latest.id];
+  }
+  return containers.filter(applies).map((c) => c.id);
+}
+
+function idFromFile(file: string): string {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new EngineError('invalid-option', `reading CIDFile ${file}: ${(err as Error).message}`, { file }, { cause: err });
+  }
+  const id = text.trim();
+  if (!/^[0-9a-f]{64}$/.test(id)) throw new EngineError('invalid-option', `CIDFile ${file} does not hold a container ID`, { file });
+  return id;
+}

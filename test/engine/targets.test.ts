@@ -1,0 +1,62 @@
+// podman's ways of naming the containers a verb acts on, through the shipped
+// executable: --all (each verb's own set), --latest, --cidfile (written by
+// run/create --cidfile), stop/rm --ignore.
+
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { engineCli } from './engine-cli.js';
+
+describe('berth --all, --latest, --cidfile (bin/berth.cjs)', () => {
+  const { fixture, berth, ok } = engineCli();
+  const states = async (): Promise<string> => (await ok('ps', '-a', '--format', '{{.Names}}={{.State}}')).split('\n').filter(Boolean).sort().join(' ');
+  const idOf = async (name: string): Promise<string> => (await ok('inspect', '--format', '{{.Id}}', name)).trim();
+
+  it('run --cidfile writes the ID, refuses a taken path before anything is made, and verbs read it back', async () => {
+    const cidfile = join(fixture().temp.dir, 'web.cid');
+    await ok('run', '-d', '--cidfile', cidfile, '--name', 'web', 'busybox', '/bin/busybox', 'sleep', '100');
+    const id = await idOf('web');
+    assert.equal(readFileSync(cidfile, 'utf8'), id);
+    const taken = await berth('create', '--cidfile', cidfile, '--name', 'other', 'busybox');
+    assert.equal(taken.code, 125);
+    assert.equal(taken.stderr, `Error: container id file exists. Ensure another container is not using it or delete ${cidfile}\n`);
+    assert.equal(await states(), 'web=running', 'nothing was made');
+    assert.equal(await ok('stop', '-t', '0', '--cidfile', cidfile), `${id}\n`);
+    // A create that fails takes its new file back.
+    const failed = join(fixture().temp.dir, 'failed.cid');
+    assert.equal((await berth('create', '--cidfile', failed, '--name', 'web', 'busybox')).code, 125, 'the name is taken');
+    assert.equal(existsSync(failed), false);
+    writeFileSync(join(fixture().temp.dir, 'junk.cid'), 'not an id');
+    assert.match((await berth('rm', '--cidfile', join(fixture().temp.dir, 'junk.cid'))).stderr, /does not hold a container ID/);
+    assert.equal(await ok('rm', '--cidfile', cidfile), `${id}\n`);
+    assert.equal(await states(), '');
+  });
+
+  it('--all takes each verb\'s own set; --latest the container made last', async () => {
+    await ok('run', '-d', '--name', 'one', 'busybox', '/bin/busybox', 'sleep', '100');
+    await ok('create', '--name', 'two', 'busybox', '/bin/busybox', 'sleep', '100');
+    await ok('run', '-d', '--name', 'three', 'busybox', '/bin/busybox', 'sleep', '100');
+    assert.equal((await ok('pause', '--all')).trim().split('\n').length, 2, 'the running ones');
+    assert.equal(await states(), 'one=paused three=paused two=created');
+    assert.equal(await ok('unpause', '-a'), `${await idOf('one')}\n${await idOf('three')}\n`, 'by age');
+    assert.equal(await ok('stop', '-l', '-t', '0'), `${await idOf('three')}\n`);
+    assert.equal(await states(), 'one=running three=exited two=created');
+    assert.equal((await ok('start', '--all')).trim().split('\n').length, 2, 'the ones not running');
+    assert.equal(await states(), 'one=running three=running two=running');
+    assert.equal((await ok('kill', '--all')).trim().split('\n').length, 3);
+    assert.equal(await ok('stop', '-i', 'nosuch'), '');
+    assert.equal(await ok('rm', '-i', 'nosuch'), '');
+    for (const [args, message] of [
+      [['stop'], /^Error: you must provide at least one container name or ID\n$/],
+      [['kill', '-a', 'one'], /cannot be used together/],
+      [['stop', 'nosuch'], /no container with name or ID "nosuch" found/],
+    ] as const) {
+      const refused = await berth(...args);
+      assert.equal(refused.code, 125, args.join(' '));
+      assert.match(refused.stderr, message);
+    }
+    await ok('rm', '-a');
+    assert.equal(await states(), '');
+  });
+});
