@@ -18,6 +18,8 @@ export interface NetworkConfigList {
   cniVersion: string;
   name: string;
   plugins: PluginConfig[];
+  /** Free-form data for the tools that manage it (podman keeps its labels in `podman_labels`). */
+  args?: Record<string, unknown>;
   /** The file it was read from. */
   file: string;
 }
@@ -108,7 +110,8 @@ function parseConflist(file: string, text: string): NetworkConfigList {
     || list.plugins.some((p) => typeof p?.type !== 'string')) {
     throw new NetworkError('config-invalid', `conflist ${file} lacks a name or a plugins list with types`, { file });
   }
-  return { cniVersion: typeof list.cniVersion === 'string' ? list.cniVersion : '0.4.0', name: list.name, plugins: list.plugins, file };
+  const args = typeof list.args === 'object' && list.args !== null ? { args: list.args } : {};
+  return { cniVersion: typeof list.cniVersion === 'string' ? list.cniVersion : '0.4.0', name: list.name, plugins: list.plugins, ...args, file };
 }
 
 function firstHost(subnet: string): string {

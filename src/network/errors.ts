@@ -6,6 +6,8 @@ import { BerthError } from '../util/index.js';
 export type NetworkErrorCode =
   /** No conflist in the config dir has that network name. */
   | 'network-unknown'
+  /** A network of that name, or a network on that subnet or bridge, already exists. */
+  | 'network-exists'
   /** A conflist file could not be parsed or lacks `name`/`plugins`. */
   | 'config-invalid'
   /** The plugin's executable is in none of the CNI_PATH dirs. */

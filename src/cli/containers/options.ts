@@ -52,3 +52,23 @@ export function parseFilters(filters: string[]): Map<string, string[]> {
   }
   return out;
 }
+
+/**
+ * podman's --filter semantics: several values of one key are alternatives,
+ * and every key given must pass. `tests` says what each key means for a
+ * `what` (containers, volumes, networks); another key is an error.
+ */
+export function passesFilters<T>(item: T, filters: Map<string, string[]>, tests: Record<string, (item: T, value: string) => boolean>, what: string): boolean {
+  for (const [key, values] of filters) {
+    const test = tests[key];
+    if (!test) throw new EngineError('invalid-option', `invalid filter ${JSON.stringify(key)}: ${what} take ${Object.keys(tests).join(', ')}`, { filter: key });
+    if (!values.some((value) => test(item, value))) return false;
+  }
+  return true;
+}
+
+/** A `label=` filter's value: `KEY` (the label is set, to anything) or `KEY=VALUE`. */
+export function hasLabel(labels: Readonly<Record<string, string>>, filter: string): boolean {
+  const eq = filter.indexOf('=');
+  return eq < 0 ? Object.hasOwn(labels, filter) : labels[filter.slice(0, eq)] === filter.slice(eq + 1);
+}

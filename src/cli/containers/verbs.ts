@@ -19,9 +19,10 @@ import { psJson } from './format.js';
 import { registerRootfsVerbs } from './rootfs-verbs.js';
 import { registerSystemVerbs } from './system-verbs.js';
 import { registerVolumeVerbs } from './volume-verbs.js';
+import { registerNetworkVerbs } from './network-verbs.js';
 import { confirmed } from './confirm.js';
 import { targetOptions, targetsOf, type TargetFlags } from './targets.js';
-import { collect, environment, parseFilters, parsePositive, parseSize } from './options.js';
+import { collect, environment, hasLabel, parseFilters, parsePositive, parseSize, passesFilters } from './options.js';
 import { DEFAULT_NETWORK, formatPortMapping, parsePublish, type NetworkAttachment, type PortMapping } from '../../network/index.js';
 import { writeFileAtomic } from '../../util/index.js';
 import { selects, type VerbSelection } from '../verb-selection.js';
@@ -322,6 +323,7 @@ export function registerContainerVerbs(program: Command, setExit: Exit, options:
   verbs(program, 'all');
   registerSystemVerbs(program, (name) => selects(options, name), act);
   if (selects(options, 'volume')) registerVolumeVerbs(program, act, setExit);
+  if (selects(options, 'network')) registerNetworkVerbs(program, act, setExit);
 
   const container = program.command('container').description('manage containers');
   if (options.groupVerbs) {
@@ -856,24 +858,14 @@ function pointInTime(text: string): Date {
 }
 
 function matchesFilters(info: ContainerInfo, filters: Map<string, string[]>): boolean {
-  for (const [key, values] of filters) {
-    const ok = values.some((value) => {
-      switch (key) {
-        case 'id': return info.id.startsWith(value);
-        case 'name': return new RegExp(value).test(info.name);
-        case 'status': return (info.status === 'stopped' ? 'exited' : info.status) === value;
-        case 'exited': return info.status === 'stopped' && String(info.exitCode) === value;
-        case 'ancestor': return info.image === value || info.imageId.startsWith(value);
-        case 'label': {
-          const [k, v] = [value.split('=')[0]!, value.includes('=') ? value.split('=').slice(1).join('=') : undefined];
-          return k in info.labels && (v === undefined || info.labels[k] === v);
-        }
-        default: throw new EngineError('invalid-option', `invalid filter ${JSON.stringify(key)}`, { filter: key });
-      }
-    });
-    if (!ok) return false;
-  }
-  return true;
+  return passesFilters(info, filters, {
+    id: (c, value) => c.id.startsWith(value),
+    name: (c, value) => new RegExp(value).test(c.name),
+    status: (c, value) => (c.status === 'stopped' ? 'exited' : c.status) === value,
+    exited: (c, value) => c.status === 'stopped' && String(c.exitCode) === value,
+    ancestor: (c, value) => c.image === value || c.imageId.startsWith(value),
+    label: (c, value) => hasLabel(c.labels, value),
+  }, 'containers');
 }
 
 /** podman inspect's main fields. */

@@ -4,11 +4,11 @@
 import type { Command } from 'commander';
 import type { ContainerEngine } from '../../engine/index.js';
 import { EngineError } from '../../engine/index.js';
-import { BerthError } from '../../util/index.js';
 import type { Volume, VolumeErrorCode } from '../../volume/index.js';
 import { confirmed } from './confirm.js';
+import { removeEach } from './remove-each.js';
 import type { EngineAction } from './context.js';
-import { collect, parseFilters } from './options.js';
+import { collect, hasLabel, parseFilters, passesFilters } from './options.js';
 
 /** podman's exit codes for `volume rm`: 1 when there is no such volume, 2 when one is in use. */
 const RM_EXIT: Partial<Record<VolumeErrorCode, number>> = { 'volume-unknown': 1, 'volume-in-use': 2 };
@@ -56,20 +56,10 @@ export function registerVolumeVerbs(program: Command, act: EngineAction, setExit
     .action(act(async (engine, names: string[], opts: { all?: boolean; force?: boolean }) => {
       const verbs = await engine.volumes();
       if (!opts.all && names.length === 0) throw new EngineError('invalid-option', 'choose either one or more volumes or all', {});
-      let code = 0;
-      for (const name of opts.all ? verbs.list().map((v) => v.name) : names) {
-        try {
-          await verbs.remove(name, { force: opts.force });
-          process.stdout.write(`${name}\n`);
-        } catch (err) {
-          // Tested by code: the volume module itself loads with the engine's volume code, not with every start.
-          const exit = err instanceof BerthError ? RM_EXIT[err.code as VolumeErrorCode] : undefined;
-          if (exit === undefined) throw err;
-          process.stderr.write(`Error: ${(err as Error).message}\n`);
-          code = exit;
-        }
-      }
-      return code;
+      return removeEach(opts.all ? verbs.list().map((v) => v.name) : names, async (name) => {
+        await verbs.remove(name, { force: opts.force });
+        return name;
+      }, RM_EXIT);
     }));
 
   volume.command('prune').description('remove every volume no container uses')
@@ -113,29 +103,17 @@ async function unusedVolumes(engine: ContainerEngine): Promise<Volume[]> {
   return (await engine.volumes()).list().filter((v) => !used.has(v.name));
 }
 
-/** podman's volume filters: several values of one key are alternatives, the keys all apply. */
+/** podman's volume filters; dangling (no container uses it) is given, as it needs the containers. */
 function matches(volume: Volume, filters: Map<string, string[]>, dangling: boolean): boolean {
-  for (const [key, values] of filters) {
-    const ok = values.some((value) => {
-      switch (key) {
-        case 'name':
-          return volume.name.includes(value);
-        case 'driver':
-          return volume.driver === value;
-        case 'label': {
-          const eq = value.indexOf('=');
-          return eq < 0 ? Object.hasOwn(volume.labels, value) : volume.labels[value.slice(0, eq)] === value.slice(eq + 1);
-        }
-        case 'dangling':
-          if (value !== 'true' && value !== 'false') throw new EngineError('invalid-option', `invalid dangling filter value ${JSON.stringify(value)}: want true or false`, { filter: value });
-          return dangling === (value === 'true');
-        default:
-          throw new EngineError('invalid-option', `invalid filter ${JSON.stringify(key)}: volumes take name, label, driver and dangling`, { filter: key });
-      }
-    });
-    if (!ok) return false;
-  }
-  return true;
+  return passesFilters(volume, filters, {
+    name: (v, value) => v.name.includes(value),
+    driver: (v, value) => v.driver === value,
+    label: (v, value) => hasLabel(v.labels, value),
+    dangling: (_v, value) => {
+      if (value !== 'true' && value !== 'false') throw new EngineError('invalid-option', `invalid dangling filter value ${JSON.stringify(value)}: want true or false`, { filter: value });
+      return dangling === (value === 'true');
+    },
+  }, 'volumes');
 }
 
 /** podman volume inspect's fields. */

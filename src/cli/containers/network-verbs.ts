@@ -1,0 +1,136 @@
+// podman's `network` verbs on the CNI config dir (--cni-config-dir, default
+// /etc/cni/net.d): create, ls, inspect, rm, prune, exists. The templates
+// load only when a listing needs them.
+
+import type { Command } from 'commander';
+import { EngineError, type ContainerEngine } from '../../engine/index.js';
+import { createNetwork, inspectNetwork, isNetworkError, listNetworks, removeNetwork, type NetworkInfo } from '../../network/index.js';
+import { confirmed } from './confirm.js';
+import { removeEach } from './remove-each.js';
+import type { EngineAction } from './context.js';
+import { collect, hasLabel, parseFilters, passesFilters } from './options.js';
+
+export function registerNetworkVerbs(program: Command, act: EngineAction, setExit: (code: number) => void): void {
+  const network = program.command('network').description('manage CNI networks (create, ls, inspect, rm, prune, exists)');
+
+  network.command('create').description('create a bridge network (a conflist in the CNI config dir)').argument('[name]')
+    .option('-d, --driver <driver>', 'only bridge', 'bridge')
+    .option('--subnet <cidr>', 'IPv4 subnet (default: the first free 10.89.N.0/24)')
+    .option('--gateway <ip>', 'the gateway in the subnet (default: its first address)')
+    .option('--interface-name <name>', 'the bridge (default: the first free cni-podmanN)')
+    .option('--label <label>', 'set a label (key=value)', collect, [])
+    .option('--internal', 'no route out: containers reach each other only')
+    .option('--disable-dns', 'accepted for podman compatibility (Berth\'s CNI networks have no DNS plugin)')
+    .action(act(async (engine, name: string | undefined, opts: { driver: string; subnet?: string; gateway?: string; interfaceName?: string; label: string[]; internal?: boolean }) => {
+      const labels = Object.fromEntries(opts.label.map((l) => [l.split('=')[0]!, l.split('=').slice(1).join('=')]));
+      const made = await createNetwork(configDir(engine), { name, driver: opts.driver, subnet: opts.subnet, gateway: opts.gateway, interfaceName: opts.interfaceName, labels, internal: opts.internal });
+      process.stdout.write(`${made.name}\n`);
+    }));
+
+  network.command('ls').alias('list').description('list networks')
+    .option('-q, --quiet', 'print the names only')
+    .option('--format <format>', 'json, or a Go template (`{{.Name}} {{.NetworkInterface}}`)')
+    .option('-f, --filter <filter>', 'name=, id=, driver=, label=KEY[=VALUE]', collect, [])
+    .option('--no-trunc', 'the whole network ID')
+    .action(act(async (engine, opts: { quiet?: boolean; format?: string; filter: string[]; trunc?: boolean }) => {
+      const filters = parseFilters(opts.filter);
+      const networks = (await listNetworks(configDir(engine))).filter((n) => matches(n, filters));
+      if (opts.quiet) process.stdout.write(networks.map((n) => `${n.name}\n`).join(''));
+      else if (opts.format === 'json') process.stdout.write(`${JSON.stringify(networks, null, 2)}\n`);
+      else process.stdout.write(await listing(opts.format ?? LS_TABLE, networks, opts.trunc !== false));
+    }));
+
+  network.command('inspect').description('show networks\' details').argument('<names...>')
+    .option('-f, --format <format>', 'json (default), or a Go template (`{{.NetworkInterface}}`)')
+    .action(act(async (engine, refs: string[], opts: { format?: string }) => {
+      const networks = [];
+      for (const ref of refs) networks.push(await inspectNetwork(configDir(engine), ref));
+      if (opts.format && opts.format !== 'json') process.stdout.write(await listing(opts.format, networks, false));
+      else process.stdout.write(`${JSON.stringify(networks, null, 5)}\n`);
+    }));
+
+  network.command('rm').alias('remove').description('remove networks').argument('<names...>')
+    .option('-f, --force', 'remove the containers that use them first')
+    .action(act(async (engine, names: string[], opts: { force?: boolean }) => {
+      return removeEach(names, async (ref) => {
+        const { name } = await inspectNetwork(configDir(engine), ref);
+        const users = await usersOf(engine, name);
+        if (users.length && !opts.force) {
+          throw new EngineError('invalid-state', `"${name}" has associated containers with it. Use -f to forcibly delete containers and pods: network is being used`, { network: name, containers: users });
+        }
+        for (const id of users) await engine.remove(id, { force: true });
+        await removeNetwork(configDir(engine), name);
+        return name;
+      }, RM_EXIT);
+    }));
+
+  network.command('prune').description('remove every network no container uses (not the default one)')
+    .option('-f, --force', 'do not ask for confirmation')
+    .action(act(async (engine, opts: { force?: boolean }) => {
+      if (!opts.force && !confirmed('WARNING! This will remove all networks not used by at least one container.\nAre you sure you want to continue? [y/N] ')) return;
+      const used = new Set((await engine.list()).flatMap((c) => c.config.networks ?? []));
+      for (const { name } of await listNetworks(configDir(engine))) {
+        if (name === 'podman' || used.has(name)) continue;
+        await removeNetwork(configDir(engine), name);
+        process.stdout.write(`${name}\n`);
+      }
+    }));
+
+  network.command('exists').description('exit 0 when the network exists, 1 when not').argument('<name>')
+    .action(act(async (engine, name: string) => {
+      try {
+        await inspectNetwork(configDir(engine), name);
+        return 0;
+      } catch (err) {
+        if (isNetworkError(err, 'network-unknown')) return 1;
+        throw err;
+      }
+    }));
+
+  network.action(() => {
+    network.outputHelp();
+    setExit(125);
+  });
+}
+
+/** podman's exit codes for `network rm`: 1 for no such network, 2 for one in use. */
+const RM_EXIT: Record<string, number> = { 'network-unknown': 1, 'invalid-state': 2 };
+
+const LS_TABLE = 'table {{.ID}}\t{{.Name}}\t{{.Driver}}';
+
+function configDir(engine: ContainerEngine): string {
+  if (!engine.cni) throw new EngineError('invalid-option', 'CNI networking is not configured', {});
+  return engine.cni.configDir;
+}
+
+async function usersOf(engine: ContainerEngine, name: string): Promise<string[]> {
+  return (await engine.list()).filter((c) => c.config.networks?.includes(name)).map((c) => c.id);
+}
+
+function matches(network: NetworkInfo, filters: Map<string, string[]>): boolean {
+  return passesFilters(network, filters, {
+    name: (n, value) => n.name.includes(value),
+    id: (n, value) => n.id.startsWith(value),
+    driver: (n, value) => n.driver === value,
+    label: (n, value) => hasLabel(n.labels ?? {}, value),
+  }, 'networks');
+}
+
+/** Rows with podman's Go field names for templates (its network ls and inspect templates see these). */
+async function listing(format: string, networks: NetworkInfo[], truncate: boolean): Promise<string> {
+  const { GoTime, renderReport } = await import('../template/index.js');
+  const rows = networks.map((n) => ({
+    Name: n.name,
+    ID: truncate ? n.id.slice(0, 12) : n.id,
+    Driver: n.driver,
+    NetworkInterface: n.network_interface,
+    Created: new GoTime(n.created),
+    Subnets: n.subnets.map((s) => ({ Subnet: s.subnet, Gateway: s.gateway ?? '' })),
+    IPv6Enabled: n.ipv6_enabled,
+    Internal: n.internal,
+    DNSEnabled: n.dns_enabled,
+    Labels: new Map(Object.entries(n.labels ?? {})),
+    IPAMOptions: new Map(Object.entries(n.ipam_options)),
+  }));
+  return renderReport(format, rows, { name: 'network', headers: { ID: 'NETWORK ID' }, defaultTable: LS_TABLE });
+}

@@ -1,0 +1,192 @@
+// podman's network verbs on a CNI config dir (its CNI backend): networks
+// made as podman writes them (<name>.conflist, a free cni-podmanN bridge, a
+// free 10.89.N.0/24 subnet, labels in args.podman_labels), listed and
+// inspected with podman's fields, and removed with their bridge.
+
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { rm, stat } from 'node:fs/promises';
+import { bridgeConflist, DEFAULT_BRIDGE, DEFAULT_NETWORK, DEFAULT_SUBNET, loadNetworks, writeConflist, type NetworkConfigList, type PluginConfig } from './conflist.js';
+import { NetworkError } from './errors.js';
+
+/** A network as podman's `network inspect` shows it. */
+export interface NetworkInfo {
+  name: string;
+  id: string;
+  driver: string;
+  network_interface: string;
+  created: string;
+  subnets: Array<{ subnet: string; gateway?: string }>;
+  ipv6_enabled: boolean;
+  internal: boolean;
+  dns_enabled: boolean;
+  labels?: Record<string, string>;
+  ipam_options: { driver: string };
+}
+
+export interface NetworkCreateOptions {
+  /** podman's rule `[a-zA-Z0-9][a-zA-Z0-9_.-]*`; default the first free podmanN. */
+  name?: string;
+  /** Only `bridge`. */
+  driver?: string;
+  /** IPv4 CIDR; default the first free 10.89.N.0/24. */
+  subnet?: string;
+  gateway?: string;
+  /** The bridge's name; default the first free cni-podmanN. */
+  interfaceName?: string;
+  labels?: Record<string, string>;
+  /** No gateway and no masquerading: containers reach each other only. */
+  internal?: boolean;
+}
+
+const NETWORK_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
+const INTERFACE_NAME = /^[a-zA-Z0-9_.-]{1,15}$/;
+
+/** Every network of the dir, podman's default one included when no file defines it, by name. */
+export async function listNetworks(dir: string): Promise<NetworkInfo[]> {
+  const networks = await loadNetworks(dir);
+  const infos = await Promise.all([...networks.values()].map(networkInfo));
+  if (!networks.has(DEFAULT_NETWORK)) infos.push(defaultNetworkInfo());
+  return infos.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
+/** A network by name, or by ID or unique ID prefix, as podman finds one. */
+export async function inspectNetwork(dir: string, ref: string): Promise<NetworkInfo> {
+  const all = await listNetworks(dir);
+  const found = all.find((n) => n.name === ref) ?? uniquePrefix(all, ref);
+  if (!found) throw new NetworkError('network-unknown', `unable to find network with name or ID ${ref}: network not found`, { network: ref });
+  return found;
+}
+
+/** Writes `<name>.conflist` as podman's CNI backend does; a taken name or subnet is refused. */
+export async function createNetwork(dir: string, options: NetworkCreateOptions): Promise<NetworkInfo> {
+  if (options.driver !== undefined && options.driver !== 'bridge') {
+    throw new NetworkError('config-invalid', `unsupported driver ${options.driver}: only bridge`, { driver: options.driver });
+  }
+  const existing = await loadNetworks(dir);
+  const taken = [...existing.values()];
+  const name = options.name ?? firstFree((n) => `podman${n}`, (candidate) => !existing.has(candidate) && candidate !== DEFAULT_NETWORK, 1);
+  if (!NETWORK_NAME.test(name)) throw new NetworkError('config-invalid', `network name ${JSON.stringify(name)} must match [a-zA-Z0-9][a-zA-Z0-9_.-]*`, { network: name });
+  if (existing.has(name) || name === DEFAULT_NETWORK) throw new NetworkError('network-exists', `network name ${name} already used: network already exists`, { network: name });
+  const bridges = new Set([DEFAULT_BRIDGE, ...taken.map(bridgeOf).filter((b): b is string => b !== undefined)]);
+  const bridge = options.interfaceName ?? firstFree((n) => `cni-podman${n}`, (candidate) => !bridges.has(candidate), 1);
+  if (!INTERFACE_NAME.test(bridge)) throw new NetworkError('config-invalid', `interface name ${JSON.stringify(bridge)} is not a valid Linux interface name`, { interfaceName: bridge });
+  if (options.interfaceName !== undefined && bridges.has(bridge)) throw new NetworkError('network-exists', `bridge name ${bridge} already in use`, { interfaceName: bridge });
+  const used = [DEFAULT_SUBNET, ...taken.flatMap(subnetsOf)].map(parseCidr);
+  const subnet = options.subnet === undefined
+    ? firstFree((n) => `10.89.${n}.0/24`, (candidate) => !used.some((u) => overlaps(u, parseCidr(candidate))), 0, 255)
+    : checkedSubnet(options.subnet, used);
+  if (options.gateway !== undefined && !overlaps(parseCidr(`${options.gateway}/32`), parseCidr(subnet))) {
+    throw new NetworkError('config-invalid', `gateway ${options.gateway} is not in subnet ${subnet}`, { gateway: options.gateway, subnet });
+  }
+  const list = bridgeConflist({ name, bridge, subnet, gateway: options.gateway });
+  const bridgePlugin = list.plugins[0]!;
+  bridgePlugin['capabilities'] = { ips: true };
+  if (options.internal) {
+    bridgePlugin['isGateway'] = false;
+    delete bridgePlugin['ipMasq'];
+  }
+  const firewall = list.plugins.find((p) => p.type === 'firewall');
+  if (firewall) firewall['backend'] = '';
+  const labels = options.labels && Object.keys(options.labels).length ? { args: { podman_labels: options.labels } } : {};
+  return networkInfo(await writeConflist(dir, `${name}.conflist`, { ...list, ...labels }));
+}
+
+/** Removes the network's conflist and, if it exists, its bridge (as podman does); the default network cannot go. */
+export async function removeNetwork(dir: string, name: string): Promise<void> {
+  if (name === DEFAULT_NETWORK) throw new NetworkError('config-invalid', `default network ${DEFAULT_NETWORK} cannot be removed`, { network: name });
+  const list = (await loadNetworks(dir)).get(name);
+  if (!list) throw new NetworkError('network-unknown', `unable to find network with name or ID ${name}: network not found`, { network: name });
+  await rm(list.file, { force: true });
+  const bridge = bridgeOf(list);
+  if (!bridge) return;
+  try {
+    execFileSync('ip', ['link', 'delete', bridge], { stdio: 'ignore' });
+  } catch {
+    // Never made (no container joined the network yet), or gone already.
+  }
+}
+
+async function networkInfo(list: NetworkConfigList): Promise<NetworkInfo> {
+  const bridge = list.plugins.find((p) => p.type === 'bridge');
+  const ipam = bridge?.['ipam'] as { type?: string } | undefined;
+  const labels = list.args?.['podman_labels'] as Record<string, string> | undefined;
+  return {
+    name: list.name,
+    id: networkId(list.name),
+    driver: bridge ? 'bridge' : list.plugins[0]!.type,
+    network_interface: bridgeOf(list) ?? '',
+    created: (await stat(list.file)).mtime.toISOString(),
+    subnets: rangesOf(list).map(({ subnet, gateway }) => ({ subnet, ...(gateway ? { gateway } : {}) })),
+    ipv6_enabled: subnetsOf(list).some((s) => s.includes(':')),
+    internal: bridge !== undefined && bridge['isGateway'] !== true,
+    dns_enabled: list.plugins.some((p) => p.type === 'dnsname'),
+    ...(labels && Object.keys(labels).length ? { labels } : {}),
+    ipam_options: { driver: ipam?.type ?? '' },
+  };
+}
+
+/** podman's default network as it shows it without a conflist (made on its first use). */
+function defaultNetworkInfo(): NetworkInfo {
+  const [{ subnet, gateway }] = rangesOf({ plugins: bridgeConflist().plugins } as NetworkConfigList);
+  return {
+    name: DEFAULT_NETWORK, id: networkId(DEFAULT_NETWORK), driver: 'bridge', network_interface: DEFAULT_BRIDGE, created: new Date().toISOString(),
+    subnets: [{ subnet: subnet!, gateway }], ipv6_enabled: false, internal: false, dns_enabled: false, ipam_options: { driver: 'host-local' },
+  };
+}
+
+/** podman's CNI network ID: the sha256 of the name. */
+function networkId(name: string): string {
+  return createHash('sha256').update(name).digest('hex');
+}
+
+function uniquePrefix(all: NetworkInfo[], ref: string): NetworkInfo | undefined {
+  const matches = /^[0-9a-f]+$/.test(ref) ? all.filter((n) => n.id.startsWith(ref)) : [];
+  return matches.length === 1 ? matches[0] : undefined;
+}
+
+function bridgeOf(list: NetworkConfigList): string | undefined {
+  const bridge = list.plugins.find((p: PluginConfig) => p.type === 'bridge')?.['bridge'];
+  return typeof bridge === 'string' ? bridge : undefined;
+}
+
+/** host-local's ranges (or its older single `subnet`) of the bridge plugin. */
+function rangesOf(list: NetworkConfigList): Array<{ subnet: string; gateway?: string }> {
+  const ipam = list.plugins.find((p) => p.type === 'bridge')?.['ipam'] as { ranges?: Array<Array<{ subnet?: string; gateway?: string }>>; subnet?: string; gateway?: string } | undefined;
+  if (!ipam) return [];
+  const ranges = ipam.ranges?.flat() ?? (ipam.subnet ? [{ subnet: ipam.subnet, gateway: ipam.gateway }] : []);
+  return ranges.filter((r): r is { subnet: string; gateway?: string } => typeof r.subnet === 'string');
+}
+
+function subnetsOf(list: NetworkConfigList): string[] {
+  return rangesOf(list).map((r) => r.subnet).filter((s) => !s.includes(':'));
+}
+
+function firstFree(candidate: (n: number) => string, free: (name: string) => boolean, from: number, to = 10_000): string {
+  for (let n = from; n <= to; n++) if (free(candidate(n))) return candidate(n);
+  throw new NetworkError('config-invalid', 'no free name, bridge or subnet is left for a new network', {});
+}
+
+interface Cidr { base: number; bits: number }
+
+function parseCidr(text: string): Cidr {
+  const match = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(text);
+  const octets = match?.slice(1, 5).map(Number);
+  const bits = Number(match?.[5]);
+  if (!match || octets!.some((o) => o > 255) || bits > 32) throw new NetworkError('config-invalid', `invalid subnet ${JSON.stringify(text)}: want an IPv4 CIDR such as 10.89.7.0/24`, { subnet: text });
+  const address = octets!.reduce((value, octet) => value * 256 + octet, 0);
+  const size = 2 ** (32 - bits);
+  return { base: address - (address % size), bits };
+}
+
+function overlaps(a: Cidr, b: Cidr): boolean {
+  const aEnd = a.base + 2 ** (32 - a.bits);
+  const bEnd = b.base + 2 ** (32 - b.bits);
+  return a.base < bEnd && b.base < aEnd;
+}
+
+function checkedSubnet(subnet: string, used: Cidr[]): string {
+  const wanted = parseCidr(subnet);
+  if (used.some((u) => overlaps(u, wanted))) throw new NetworkError('network-exists', `subnet ${subnet} is already used on the host or by another config`, { subnet });
+  return subnet;
+}

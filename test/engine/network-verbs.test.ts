@@ -1,0 +1,94 @@
+// podman's network verbs through the shipped executable on a CNI config dir
+// of the test's own: the conflist `network create` writes is podman's own
+// (podman writes one in another dir to compare), and a container runs on it.
+
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { podman, preparePodman } from '../helpers/podman.js';
+import { engineCli } from './engine-cli.js';
+
+describe('berth network create|ls|inspect|rm|prune|exists (bin/berth.cjs)', () => {
+  const { fixture, berth: berthAt } = engineCli();
+  const configDir = (): string => join(fixture().temp.dir, 'net.d');
+  const berth = (...args: string[]) => berthAt('--cni-config-dir', configDir(), ...args);
+  const ok = async (...args: string[]): Promise<string> => {
+    const result = await berth(...args);
+    assert.equal(result.code, 0, `berth ${args.join(' ')}: ${result.stderr}`);
+    assert.equal(result.stderr, '');
+    return result.stdout.toString();
+  };
+  const refused = async (code: number, message: RegExp, ...args: string[]): Promise<void> => {
+    const result = await berth(...args);
+    assert.equal(result.code, code, `berth ${args.join(' ')}: ${result.stderr}`);
+    assert.match(result.stderr, message);
+  };
+  const conflist = (dir: string, name: string): unknown => JSON.parse(readFileSync(join(dir, `${name}.conflist`), 'utf8'));
+
+  it('create writes the conflist podman writes, on the first free bridge and subnet, and ls and inspect show podman\'s fields', async () => {
+    assert.equal(await ok('network', 'create', 'first'), 'first\n');
+    assert.equal(await ok('network', 'create', '--label', 'tier=web', '--label', 'x', 'second'), 'second\n');
+    // podman's own create of the same networks, in a config dir of its own.
+    const podmanDir = join(fixture().temp.dir, 'podman-net.d');
+    const pod = await preparePodman(fixture().temp.dir, { graphRoot: fixture().temp.graphRoot, runRoot: fixture().temp.runRoot, driver: 'overlay' });
+    for (const args of [['first'], ['--label', 'tier=web', '--label', 'x', 'second']]) {
+      const made = await podman(pod, ['--network-config-dir', podmanDir, 'network', 'create', ...args]);
+      assert.equal(made.code, 0, made.stderr);
+    }
+    assert.deepEqual(conflist(configDir(), 'first'), conflist(podmanDir, 'first'));
+    assert.deepEqual(conflist(configDir(), 'second'), conflist(podmanDir, 'second'));
+    assert.equal(await ok('network', 'ls'), 'NETWORK ID    NAME        DRIVER\n'
+      + `${sha('first').slice(0, 12)}  first       bridge\n${sha('podman').slice(0, 12)}  podman      bridge\n${sha('second').slice(0, 12)}  second      bridge\n`);
+    assert.equal(await ok('network', 'ls', '--filter', 'label=tier=web', '--format', '{{.Name}} {{.NetworkInterface}} {{.Subnets}} {{.Labels}}'), 'second cni-podman2 [{10.89.1.0/24 10.89.1.1}] map[tier:web x:]\n');
+    const [doc] = JSON.parse(await ok('network', 'inspect', 'first')) as Array<Record<string, unknown>>;
+    assert.deepEqual({ ...doc, created: undefined }, {
+      name: 'first', id: sha('first'), driver: 'bridge', network_interface: 'cni-podman1', created: undefined,
+      subnets: [{ subnet: '10.89.0.0/24', gateway: '10.89.0.1' }], ipv6_enabled: false, internal: false, dns_enabled: false, ipam_options: { driver: 'host-local' },
+    });
+    assert.equal(await ok('network', 'inspect', '--format', '{{.ID}}', sha('second').slice(0, 10)), `${sha('second')}\n`, 'by ID prefix');
+    assert.equal((await berth('network', 'exists', 'first')).code, 0);
+    assert.equal((await berth('network', 'exists', 'none')).code, 1);
+  });
+
+  it('refuses a taken name or subnet, a bad name, a gateway outside the subnet and another driver, writing nothing', async () => {
+    await refused(125, /^Error: network name first already used: network already exists\n$/, 'network', 'create', 'first');
+    await refused(125, /subnet 10\.89\.0\.128\/25 is already used/, 'network', 'create', '--subnet', '10.89.0.128/25', 'third');
+    await refused(125, /invalid subnet "10\.1\.2\.300\/24"/, 'network', 'create', '--subnet', '10.1.2.300/24', 'third');
+    await refused(125, /gateway 10\.7\.0\.1 is not in subnet 10\.8\.0\.0\/24/, 'network', 'create', '--subnet', '10.8.0.0/24', '--gateway', '10.7.0.1', 'third');
+    await refused(125, /must match/, 'network', 'create', '../escape');
+    await refused(125, /only bridge/, 'network', 'create', '-d', 'macvlan', 'third');
+    assert.equal(existsSync(join(configDir(), 'third.conflist')), false);
+    await refused(1, /^Error: unable to find network with name or ID none: network not found\n$/, 'network', 'rm', 'none');
+    await refused(125, /default network podman cannot be removed/, 'network', 'rm', 'podman');
+  });
+
+  it('a container runs on a new network; rm refuses it in use (exit 2), -f removes the container, the network and its bridge', async () => {
+    const octet = Math.floor(Math.random() * 200 + 20);
+    const bridge = `bv${process.pid}`.slice(0, 15);
+    await ok('network', 'create', '--subnet', `10.197.${octet}.0/24`, '--interface-name', bridge, 'runnet');
+    try {
+      assert.match(await ok('run', '--rm', '--network', 'runnet', 'busybox', '/bin/busybox', 'ip', '-4', 'addr', 'show', 'eth0'), new RegExp(`inet 10\\.197\\.${octet}\\.\\d+/24`));
+      await ok('run', '-d', '--name', 'on-net', '--network', 'runnet', 'busybox', '/bin/busybox', 'sleep', '100');
+      await refused(2, /^Error: "runnet" has associated containers with it\. Use -f to forcibly delete containers and pods: network is being used\n$/, 'network', 'rm', 'runnet');
+      assert.equal(await ok('network', 'rm', '-f', 'runnet'), 'runnet\n');
+      assert.equal(await ok('ps', '-a', '-q'), '');
+      assert.equal(existsSync(join(configDir(), 'runnet.conflist')), false);
+      assert.throws(() => execFileSync('ip', ['link', 'show', bridge], { stdio: 'ignore' }), 'the bridge is gone');
+    } finally {
+      try { execFileSync('ip', ['link', 'delete', bridge], { stdio: 'ignore' }); } catch { /* removed by the test */ }
+    }
+  });
+
+  it('prune asks first, then removes the networks no container uses, never the default', async () => {
+    const answer = await berthAt('--cni-config-dir', configDir(), 'network', 'prune');
+    assert.equal(answer.code, 125, 'no answer on stdin');
+    assert.equal(await ok('network', 'prune', '-f'), 'first\nsecond\n');
+    assert.equal(await ok('network', 'ls', '-q'), 'podman\n');
+  });
+});
+
+function sha(text: string): string {
+  return execFileSync('sha256sum', { input: text }).toString().split(' ')[0]!;
+}
