@@ -5,6 +5,7 @@
 // again from those records, the exit files and the runtime.
 
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { hostname as osHostname } from 'node:os';
 import { join } from 'node:path';
 import { getLockFile, type LockFile } from '../lock/index.js';
 import type { Change } from '../archive/index.js';
@@ -13,15 +14,16 @@ import { isStorageError, type IDMap, type Image, type Store } from '../storage/i
 import { generateRandomId, isoTime, nameMatchingShortName, writeFileAtomicSync } from '../util/index.js';
 import {
   Container, ContainerStatus, Runtime, formatRuntimeConfig, generateSpec, parseSignal, resolveUser, runtimeHandler,
-  type AttachSession, type AttachStreams, type ContainerStats, type RestartPolicy, type ExecSyncResult, type ExitCommand, type LogRecord, type OciLinuxResources, type RuntimeConfig, type SpecOptions,
+  type AttachSession, type AttachStreams, type ContainerStats, type HostsAndDns, type OciMount, type RestartPolicy, type ExecSyncResult, type ExitCommand, type LogRecord, type OciLinuxResources, type RuntimeConfig, type SpecOptions,
 } from '../oci/index.js';
 import { EngineError, isEngineError } from './errors.js';
 import { berthExitCommand } from './exit-command.js';
 import { imageRunConfig } from './image-config.js';
 import { readLog, type LogReadOptions } from './logs.js';
 import { containerMetadata } from './metadata.js';
-import { topTable, type TopTable } from './top.js';
+import type { TopTable } from './top.js';
 import { prepareUserNamespaceDirs } from './userns.js';
+import { checkNetworkFileOptions, writeContainerFiles } from './container-files.js';
 import { hasVolumes, type ImageVolumeMode } from './volume-specs.js';
 import type { AttachedVolumes, VolumeVerbs } from './volumes.js';
 import { readAttachment, setupNetwork, teardownNetwork, type NetworkAttachment, type PortMapping } from '../network/index.js';
@@ -86,6 +88,8 @@ export interface CreateOptions extends Omit<SpecOptions, 'id' | 'rootfs' | 'idMa
   imageVolumes?: ImageVolumeMode;
   /** podman's --restart: run again by its cleanup when it exits (not with autoRemove). */
   restartPolicy?: RestartPolicy;
+  /** --add-host, --dns, --dns-search, --dns-option, --no-hosts. */
+  hostsAndDns?: HostsAndDns;
 }
 
 export interface StartOptions {
@@ -147,6 +151,7 @@ export class ContainerEngine {
       throw new EngineError('invalid-option', 'the --rm option conflicts with --restart, when the restartPolicy is not "" and "no"', { restart: options.restartPolicy.name });
     }
     const cgroupParent = options.cgroupParent === undefined ? this.cgroupParent : checkedCgroupParent(options.cgroupParent);
+    if (options.hostsAndDns) checkNetworkFileOptions(options.hostsAndDns);
     const image = await this.findImage(options.image);
     const imageConfig = await imageRunConfig(this.store, image);
     const stopSignal = parseSignal(options.stopSignal ?? imageConfig.StopSignal ?? 'SIGTERM');
@@ -185,10 +190,15 @@ export class ContainerEngine {
       const bundlePath = await this.store.containerRunDirectory(id);
       dirs = { persistDir, bundlePath };
       if (idMaps) prepareUserNamespaceDirs({ rootfs, persistDir, bundlePath }, idMaps);
-      const netns = options.networks?.length ? (await this.#setupNetwork(id, persistDir, options)).netns : undefined;
+      const attachment = options.networks?.length ? await this.#setupNetwork(id, persistDir, options) : undefined;
+      const netns = attachment?.netns;
+      const hostname = options.hostname ?? (options.network === 'host' ? osHostname() : id.slice(0, 12));
+      const claimed = new Set([...(options.volumes ?? []).map((v) => v.split(':')[1] ?? v), ...(options.tmpfs ?? []).map((t) => t.split(':')[0])]);
+      const fileMounts = containerFileMounts({ id, name, hostname, bundlePath, network: options.network, networks: options.networks, hostsAndDns: options.hostsAndDns }, attachment)
+        .filter((m) => !claimed.has(m.destination));
       // The spec and the record, with the mounts of the container's volumes when it has any.
       const record = async (attached?: AttachedVolumes): Promise<Container> => {
-        const mounts = attached ? { volumes: attached.binds, tmpfs: attached.tmpfs, mounts: attached.mounts } : {};
+        const mounts = attached ? { volumes: attached.binds, tmpfs: attached.tmpfs, mounts: [...fileMounts, ...attached.mounts] } : { mounts: fileMounts };
         const spec = generateSpec(imageConfig, { cgroupsPath: `${cgroupParent}/berth-${id}`, ...options, ...mounts, id, rootfs, networkNamespacePath: netns, idMaps });
         const made = new Container({
           id,
@@ -212,6 +222,7 @@ export class ContainerEngine {
           ...(options.networks?.length ? { networks: options.networks, portMappings: options.portMappings } : {}),
           ...(attached?.volumes.length ? { volumes: attached.volumes } : {}),
           ...(options.restartPolicy && options.restartPolicy.name !== 'no' ? { restartPolicy: options.restartPolicy } : {}),
+          ...(options.hostsAndDns ? { hostsAndDns: options.hostsAndDns } : {}),
         });
         madeVolumes = attached?.made ?? [];
         await made.save();
@@ -301,10 +312,12 @@ export class ContainerEngine {
   /** What its cleanup undid: the root filesystem mounted, the CNI networks set up again (in the namespace its spec names). */
   async #prepareRerun(container: Container): Promise<void> {
     await this.store.mount(container.id);
-    const { networks, persistDir } = container.config;
-    if (networks?.length && !(await readAttachment(networkStateFile(persistDir)))) {
-      await this.#setupNetwork(container.id, persistDir, container.config);
-    }
+    const { networks, persistDir, spec, bundlePath, hostsAndDns } = container.config;
+    let attachment = networks?.length ? await readAttachment(networkStateFile(persistDir)) : undefined;
+    if (networks?.length && !attachment) attachment = await this.#setupNetwork(container.id, persistDir, container.config);
+    // Written again: a new run may have new addresses (and a run directory on tmpfs is gone after a reboot).
+    const ownNetwork = spec.linux.namespaces.some((ns) => ns.type === 'network');
+    containerFileMounts({ id: container.id, name: container.name, hostname: spec.hostname ?? osHostname(), bundlePath, network: ownNetwork ? 'private' : 'host', networks, hostsAndDns }, attachment);
   }
 
   /**
@@ -577,7 +590,14 @@ export class ContainerEngine {
   }
 
   /** The container's processes (its cgroup's members, read from /proc). */
-  async top(ref: string, descriptors: readonly string[]): Promise<TopTable> {
+  /**
+   * The container's processes under podman's descriptors (names or AIX
+   * codes, comma-separated or not; none: the default), checked before
+   * anything is read.
+   */
+  async top(ref: string, requested: readonly string[]): Promise<TopTable> {
+    const { topDescriptors, topTable } = await import('./top.js');
+    const descriptors = topDescriptors(requested);
     const container = await this.get(ref);
     const { root, linux } = container.config.spec;
     const idMap = (maps?: Array<{ containerID: number; hostID: number; size: number }>) => maps?.map((m) => ({ containerId: m.containerID, hostId: m.hostID, size: m.size }));
@@ -922,6 +942,18 @@ export class ContainerEngine {
     // The store removes the run directory with the container; this one is Berth's bundle even if the store had lost the record.
     if (dirs) rmSync(dirs.bundlePath, { recursive: true, force: true });
   }
+}
+
+/** Writes the container's /etc/hosts, /etc/resolv.conf, /etc/hostname and /run/.containerenv into its run directory; their mounts. */
+function containerFileMounts(
+  what: { id: string; name: string; hostname: string; bundlePath: string; network?: 'private' | 'none' | 'host'; networks?: string[]; hostsAndDns?: HostsAndDns },
+  attachment: NetworkAttachment | undefined,
+): OciMount[] {
+  const ips = attachment?.networks.flatMap((n) => n.result.ips ?? []) ?? [];
+  return writeContainerFiles({
+    dir: what.bundlePath, id: what.id, name: what.name, hostname: what.hostname,
+    network: what.networks?.length ? 'cni' : what.network ?? 'private', ips, ...what.hostsAndDns,
+  });
 }
 
 /** Whether the exited container's restart policy runs it again (podman's: never after a user stopped it; on-failure only after a failure, up to its retries). */

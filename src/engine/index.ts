@@ -7,6 +7,6 @@ export { EngineError, isEngineError, type EngineErrorCode } from './errors.js';
 export { berthExitCommand, type BerthExitCommandOptions } from './exit-command.js';
 export type { RuntimeContainerMetadata } from './metadata.js';
 export type { LogReadOptions } from './logs.js';
-export { topDescriptors, goDuration, DEFAULT_TOP_DESCRIPTORS, type TopTable } from './top.js';
+export type { TopTable } from './top.js';
 export type { VolumeVerbs } from './volumes.js';
 export type { ImageVolumeMode } from './volume-specs.js';

@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { idToContainer, type IDMap } from '../idmap/index.js';
 import { resolveInRoot } from './copy.js';
+import { goDuration } from '../util/index.js';
 import { EngineError } from './errors.js';
 
 /** psgo's default, `ps -ef`'s columns. */
@@ -229,24 +230,6 @@ function securityLabel(pid: number): string {
   } catch {
     return '?';
   }
-}
-
-/** Go's time.Duration String: `340ms`, `1.518483039s`, `2m3.5s`, `1h0m0s`. */
-export function goDuration(nanos: number): string {
-  const ns = Math.round(nanos);
-  if (ns === 0) return '0s';
-  if (ns < 1e3) return `${ns}ns`;
-  if (ns < 1e6) return `${trimFraction(ns / 1e3)}µs`;
-  if (ns < 1e9) return `${trimFraction(ns / 1e6)}ms`;
-  const hours = Math.floor(ns / 3.6e12);
-  const minutes = Math.floor((ns % 3.6e12) / 6e10);
-  const seconds = (ns % 6e10) / 1e9;
-  return `${hours ? `${hours}h` : ''}${hours || minutes ? `${minutes}m` : ''}${trimFraction(seconds)}s`;
-}
-
-/** Up to nine decimals, trailing zeros dropped (Go prints a duration's fraction so). */
-function trimFraction(value: number): string {
-  return value.toFixed(9).replace(/\.?0+$/, '');
 }
 
 /** Go's time.Time String in UTC, to the second as psgo reckons a start time: `2026-12-05 03:40:01 +0000 UTC`. */

@@ -60,6 +60,17 @@ export interface ContainerConfig {
   volumes?: ContainerVolume[];
   /** podman's --restart: what its cleanup does when it exits (none: it stays exited). */
   restartPolicy?: RestartPolicy;
+  /** --add-host, --dns…, --no-hosts: what its /etc/hosts and /etc/resolv.conf are made of again at each run. */
+  hostsAndDns?: HostsAndDns;
+}
+
+/** The run options behind a container's /etc/hosts and /etc/resolv.conf. */
+export interface HostsAndDns {
+  addHosts?: string[];
+  dnsServers?: string[];
+  dnsSearch?: string[];
+  dnsOptions?: string[];
+  noHosts?: boolean;
 }
 
 /** podman's restart policies; `maxRetries` (on-failure:N) bounds on-failure's restarts, 0 for none. */

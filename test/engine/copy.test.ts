@@ -55,10 +55,14 @@ describe('cp', () => {
     await fx.engine.copy(join(fx.temp.dir, 'payload'), `${id}:/escape${marker}`);
     assert.equal(existsSync(`${marker}/payload`) || (existsSync(marker) && readFileSync(marker, 'utf8') === 'payload\n'), false, 'nothing written on the host');
     assert.equal(await cat(marker), 'payload\n');
-    // /up -> ../../../.. reads the container's /etc/passwd-less root, not the host's /etc/hostname.
+    // /up -> ../../../.. reads the container's own root: its /etc/hostname is the empty file its hostname is
+    // bind-mounted on (as podman's), not the host's /etc/hostname; its /etc/shadow does not exist.
     const out = join(fx.temp.dir, 'read-back');
-    await assert.rejects(fx.engine.copy(`${id}:/up/etc/hostname`, out), /does not exist in the container/);
-    assert.equal(existsSync(out), false);
+    await fx.engine.copy(`${id}:/up/etc/hostname`, out);
+    assert.equal(readFileSync(out, 'utf8'), '');
+    const shadow = join(fx.temp.dir, 'shadow-back');
+    await assert.rejects(fx.engine.copy(`${id}:/up/etc/shadow`, shadow), /does not exist in the container/);
+    assert.equal(existsSync(shadow), false);
   });
 
   it('through bin/berth.cjs', async () => {

@@ -69,7 +69,13 @@ describe('berth network create|ls|inspect|rm|prune|exists (bin/berth.cjs)', () =
     const bridge = `bv${process.pid}`.slice(0, 15);
     await ok('network', 'create', '--subnet', `10.197.${octet}.0/24`, '--interface-name', bridge, 'runnet');
     try {
-      assert.match(await ok('run', '--rm', '--network', 'runnet', 'busybox', '/bin/busybox', 'ip', '-4', 'addr', 'show', 'eth0'), new RegExp(`inet 10\\.197\\.${octet}\\.\\d+/24`));
+      const inside = await ok('run', '--rm', '--name', 'netted', '--hostname', 'nh', '--network', 'runnet', 'busybox', '/bin/busybox', 'sh', '-c', 'ip -4 addr show eth0; cat /etc/hosts /etc/resolv.conf');
+      const ip = new RegExp(`inet (10\\.197\\.${octet}\\.\\d+)/24`).exec(inside)?.[1];
+      assert.ok(ip, inside);
+      // podman's /etc/hosts on a CNI network: the gateway as host.containers.internal, the container's address under its names.
+      assert.match(inside, new RegExp(`\\n10\\.197\\.${octet}\\.1\\thost\\.containers\\.internal\\n${ip.replace(/\./g, '\\.')}\\tnh netted\\n`));
+      assert.doesNotMatch(inside, /nameserver 127\./, 'no loopback resolver, which the container\'s network cannot reach');
+      assert.match(inside, /nameserver /);
       await ok('run', '-d', '--name', 'on-net', '--network', 'runnet', 'busybox', '/bin/busybox', 'sleep', '100');
       await refused(2, /^Error: "runnet" has associated containers with it\. Use -f to forcibly delete containers and pods: network is being used\n$/, 'network', 'rm', 'runnet');
       assert.equal(await ok('network', 'rm', '-f', 'runnet'), 'runnet\n');

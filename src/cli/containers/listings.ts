@@ -3,7 +3,8 @@
 // so that `run` does not initialise the template code at every start.
 
 import { totalmem } from 'node:os';
-import { goDuration, type ContainerEngine, type ContainerInfo, type TopTable } from '../../engine/index.js';
+import type { ContainerEngine, ContainerInfo, TopTable } from '../../engine/index.js';
+import { goDuration } from '../../util/index.js';
 import type { ContainerStats } from '../../oci/index.js';
 import { humanBinarySize, humanSize } from '../image/format.js';
 import { documentTemplateData, GoTime, isTemplateFormat, renderReport } from '../template/index.js';

@@ -8,7 +8,7 @@ import { PassThrough } from 'node:stream';
 import { Option, type Command } from 'commander';
 import type { ContainerEngine, ContainerInfo, CreateOptions } from '../../engine/index.js';
 import type { Image } from '../../storage/index.js';
-import { EngineError, isEngineError, topDescriptors } from '../../engine/index.js';
+import { EngineError, isEngineError } from '../../engine/index.js';
 import { ContainerStatus, DEFAULT_DETACH_KEYS, parseDetachKeys, type Container, type ContainerConfig, type LogRecord, type OciLinuxResources, type RestartPolicy } from '../../oci/index.js';
 import { registryFlags } from '../image/commands.js';
 import type { RegistryCliFlags } from '../image/registry.js';
@@ -20,7 +20,7 @@ import { registerRootfsVerbs } from './rootfs-verbs.js';
 import { registerSystemVerbs } from './system-verbs.js';
 import { registerVolumeVerbs } from './volume-verbs.js';
 import { registerNetworkVerbs } from './network-verbs.js';
-import { confirmed } from './confirm.js';
+import { registerContainerGroupVerbs } from './container-group-verbs.js';
 import { targetOptions, targetsOf, type TargetFlags } from './targets.js';
 import { collect, environment, hasLabel, parseFilters, parsePositive, parseSize, passesFilters } from './options.js';
 import { DEFAULT_NETWORK, formatPortMapping, parsePublish, type NetworkAttachment, type PortMapping } from '../../network/index.js';
@@ -216,7 +216,7 @@ export function registerContainerVerbs(program: Command, setExit: Exit, options:
     if (wanted('top')) parent.command('top').description('show the processes of a running container (podman\'s descriptors: user pid ppid pcpu etime tty time args by default)')
       .argument('<container>').argument('[descriptors...]')
       .action(act(async (engine, ref: string, requested: string[]) => {
-        const table = await engine.top(ref, topDescriptors(requested));
+        const table = await engine.top(ref, requested);
         process.stdout.write((await import('./listings.js')).topListing(table));
       }));
 
@@ -331,60 +331,7 @@ export function registerContainerVerbs(program: Command, setExit: Exit, options:
     const ps = container.commands.find((command) => command.name() === 'ps');
     for (const alias of PS_GROUP_ALIASES) ps?.alias(alias);
   }
-  container.command('exists').description('exit 0 when the container exists, 1 when not').argument('<container>')
-    .action(act(async (engine, ref: string) => {
-      try {
-        await engine.get(ref);
-        return 0;
-      } catch (err) {
-        if (err instanceof EngineError && err.code === 'container-unknown') return 1;
-        throw err;
-      }
-    }));
-  container.command('init').description('make containers ready to start: an exited one gets its runtime container again (a created one already has it)')
-    .argument('<containers...>')
-    .action(act(async (engine, refs: string[]) => {
-      for (const ref of refs) {
-        await engine.init(ref);
-        process.stdout.write(`${ref}\n`);
-      }
-    }));
-  container.command('checkpoint').description('checkpoint running containers (needs criu)').argument('<containers...>')
-    .option('-R, --leave-running', 'leave the container running after the checkpoint')
-    .action(act(async (engine, refs: string[], opts: { leaveRunning?: boolean }) => {
-      for (const ref of refs) {
-        await engine.checkpoint(ref, { leaveRunning: opts.leaveRunning });
-        process.stdout.write(`${ref}\n`);
-      }
-    }));
-  container.command('restore').description('restore checkpointed containers (needs criu)').argument('<containers...>')
-    .action(act(async (engine, refs: string[]) => {
-      for (const ref of refs) {
-        await engine.restore(ref);
-        process.stdout.write(`${ref}\n`);
-      }
-    }));
-  container.command('cleanup').description('clean up the mount and network of exited containers (what conmon runs when one exits)')
-    .argument('<containers...>')
-    .option('--rm', 'remove the container as well')
-    .addOption(new Option('--stopped-only', 'a container gone or running again is nothing to do (the exit command\'s)').hideHelp())
-    .action(async (refs: string[], opts: { rm?: boolean; stoppedOnly?: boolean }) => {
-      // The exit command of a container whose store was deleted since (a temporary one): opening it would make it anew.
-      const { root, runroot } = globals();
-      if (opts.stoppedOnly && [root, runroot].some((dir) => dir !== undefined && !existsSync(dir))) return;
-      await act(async (engine) => {
-        for (const ref of refs) {
-          const id = await engine.cleanup(ref, { remove: opts.rm, stoppedOnly: opts.stoppedOnly });
-          if (id) process.stdout.write(`${id}\n`);
-        }
-      })();
-    });
-  container.command('prune').description('remove every container that is not running (exited and created ones)')
-    .option('-f, --force', 'do not ask for confirmation')
-    .action(act(async (engine, opts: { force?: boolean }) => {
-      if (!opts.force && !confirmed('WARNING! This will remove all non running containers.\nAre you sure you want to continue? [y/N] ')) return;
-      for (const id of await engine.prune()) process.stdout.write(`${id}\n`);
-    }));
+  if (options.groupVerbs) registerContainerGroupVerbs(container, act, (name) => selects(options, name), globals);
 }
 
 /**
@@ -452,6 +399,11 @@ interface RunFlags extends RegistryCliFlags {
   imageVolume?: 'bind' | 'tmpfs' | 'ignore';
   restart?: string;
   cidfile?: string;
+  addHost: string[];
+  dns: string[];
+  dnsSearch: string[];
+  dnsOption: string[];
+  hosts?: boolean;
   tmpfs: string[];
   workdir?: string;
   user?: string;
@@ -529,6 +481,11 @@ function createFlags(command: Command): Command {
     .option('--userns <mode>', 'auto[:size=N]: a user namespace of free subordinate IDs of the containers user; host: none (the default)')
     .option('--rm', 'remove the container when it exits')
     .option('--cidfile <file>', 'write the container ID to the file (which must not exist yet)')
+    .option('--add-host <host:ip>', 'an /etc/hosts entry', collect, [])
+    .option('--dns <ip>', 'a nameserver for /etc/resolv.conf instead of the host\'s', collect, [])
+    .option('--dns-search <domain>', 'a search domain for /etc/resolv.conf', collect, [])
+    .option('--dns-option <option>', 'a resolver option for /etc/resolv.conf', collect, [])
+    .option('--no-hosts', 'keep the image\'s /etc/hosts rather than podman\'s')
     .option('--restart <policy>', 'no, on-failure[:max-retries], always or unless-stopped: run it again when it exits (not after stop or kill)')
     .option('--cgroup-parent <path>', 'the cgroup the container\'s own goes under (default /berth)')
     .passThroughOptions();
@@ -596,6 +553,7 @@ function createOptions(image: string, command: string[], opts: RunFlags): Create
     volumes: opts.volume.map(absoluteHostSource),
     imageVolumes: opts.imageVolume,
     restartPolicy: opts.restart === undefined ? undefined : restartPolicyOf(opts.restart),
+    hostsAndDns: hostsAndDnsOf(opts),
     tmpfs: opts.tmpfs,
     workdir: opts.workdir,
     user: opts.user,
@@ -644,6 +602,18 @@ function parseDuration(text: string, what: string): number {
   const parts = [...text.matchAll(/(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/g)];
   if (parts.length === 0 || parts.map((p) => p[0]).join('') !== text) throw new EngineError('invalid-option', `invalid ${what} ${JSON.stringify(text)}: want a duration such as 250ms or 1s`, { value: text });
   return parts.reduce((ms, p) => ms + Number(p[1]) * units[p[2]!]!, 0);
+}
+
+/** --add-host, --dns, --dns-search, --dns-option and --no-hosts, when any is given. */
+function hostsAndDnsOf(opts: RunFlags): CreateOptions['hostsAndDns'] {
+  const given = {
+    ...(opts.addHost.length ? { addHosts: opts.addHost } : {}),
+    ...(opts.dns.length ? { dnsServers: opts.dns } : {}),
+    ...(opts.dnsSearch.length ? { dnsSearch: opts.dnsSearch } : {}),
+    ...(opts.dnsOption.length ? { dnsOptions: opts.dnsOption } : {}),
+    ...(opts.hosts === false ? { noHosts: true } : {}),
+  };
+  return Object.keys(given).length ? given : undefined;
 }
 
 /** podman's --restart: `no`, `always`, `unless-stopped`, `on-failure[:max-retries]`. */

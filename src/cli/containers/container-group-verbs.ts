@@ -1,0 +1,65 @@
+// The verbs podman has only under `container` (exists, init, checkpoint,
+// restore, cleanup, prune): registered only for a command line that names
+// the group, each only when the command line may use it.
+
+import { existsSync } from 'node:fs';
+import { Option, type Command } from 'commander';
+import { EngineError } from '../../engine/index.js';
+import { confirmed } from './confirm.js';
+import type { EngineAction, GlobalOptions } from './context.js';
+
+export function registerContainerGroupVerbs(container: Command, act: EngineAction, wanted: (name: string) => boolean, globals: () => GlobalOptions): void {
+  if (wanted('exists')) container.command('exists').description('exit 0 when the container exists, 1 when not').argument('<container>')
+    .action(act(async (engine, ref: string) => {
+      try {
+        await engine.get(ref);
+        return 0;
+      } catch (err) {
+        if (err instanceof EngineError && err.code === 'container-unknown') return 1;
+        throw err;
+      }
+    }));
+  if (wanted('init')) container.command('init').description('make containers ready to start: an exited one gets its runtime container again (a created one already has it)')
+    .argument('<containers...>')
+    .action(act(async (engine, refs: string[]) => {
+      for (const ref of refs) {
+        await engine.init(ref);
+        process.stdout.write(`${ref}\n`);
+      }
+    }));
+  if (wanted('checkpoint')) container.command('checkpoint').description('checkpoint running containers (needs criu)').argument('<containers...>')
+    .option('-R, --leave-running', 'leave the container running after the checkpoint')
+    .action(act(async (engine, refs: string[], opts: { leaveRunning?: boolean }) => {
+      for (const ref of refs) {
+        await engine.checkpoint(ref, { leaveRunning: opts.leaveRunning });
+        process.stdout.write(`${ref}\n`);
+      }
+    }));
+  if (wanted('restore')) container.command('restore').description('restore checkpointed containers (needs criu)').argument('<containers...>')
+    .action(act(async (engine, refs: string[]) => {
+      for (const ref of refs) {
+        await engine.restore(ref);
+        process.stdout.write(`${ref}\n`);
+      }
+    }));
+  if (wanted('cleanup')) container.command('cleanup').description('clean up the mount and network of exited containers (what conmon runs when one exits)')
+    .argument('<containers...>')
+    .option('--rm', 'remove the container as well')
+    .addOption(new Option('--stopped-only', 'a container gone or running again is nothing to do (the exit command\'s)').hideHelp())
+    .action(async (refs: string[], opts: { rm?: boolean; stoppedOnly?: boolean }) => {
+      // The exit command of a container whose store was deleted since (a temporary one): opening it would make it anew.
+      const { root, runroot } = globals();
+      if (opts.stoppedOnly && [root, runroot].some((dir) => dir !== undefined && !existsSync(dir))) return;
+      await act(async (engine) => {
+        for (const ref of refs) {
+          const id = await engine.cleanup(ref, { remove: opts.rm, stoppedOnly: opts.stoppedOnly });
+          if (id) process.stdout.write(`${id}\n`);
+        }
+      })();
+    });
+  if (wanted('prune')) container.command('prune').description('remove every container that is not running (exited and created ones)')
+    .option('-f, --force', 'do not ask for confirmation')
+    .action(act(async (engine, opts: { force?: boolean }) => {
+      if (!opts.force && !confirmed('WARNING! This will remove all non running containers.\nAre you sure you want to continue? [y/N] ')) return;
+      for (const id of await engine.prune()) process.stdout.write(`${id}\n`);
+    }));}
