@@ -6,7 +6,7 @@ export { Container, ContainerStorer, ContainerStatus, type ContainerConfig, type
 export { OciError, ExecSyncError, isOciError, type OciErrorCode } from './errors.js';
 export { defaultRuntimeConfig, formatRuntimeConfig, parseRuntimeConfig, runtimeHandler, type RuntimeConfig, type RuntimeHandler } from './handlers.js';
 export { generateSpec, resolveUser, hostHardLimits, DEFAULT_CAPABILITIES, type ImageRunConfig, type SpecOptions } from './spec.js';
-export type { OciSpec, OciProcess, OciMount, OciLinuxResources } from './spec-types.js';
+export type { OciSpec, OciProcess, OciMount, OciLinuxResources, OciSeccomp } from './spec-types.js';
 export { parseSignal, signalName } from './signals.js';
 export { parseCriLog, readCriLog, type LogRecord } from './log.js';
 export type { ContainerStats } from './stats.js';

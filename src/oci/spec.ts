@@ -7,7 +7,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { IDMap } from '../idmap/index.js';
 import { OciError } from './errors.js';
-import type { OciLinuxResources, OciMount, OciSpec } from './spec-types.js';
+import type { OciLinux, OciLinuxResources, OciMount, OciSeccomp, OciSpec } from './spec-types.js';
 import { DEFAULT_SECCOMP } from './seccomp.js';
 
 /** The `config` object of an OCI image config (what `podman inspect` shows as Config). */
@@ -63,6 +63,24 @@ export interface SpecOptions {
   cgroupsPath?: string;
   /** The container's ID maps (its store container's): a user namespace with them. */
   idMaps?: { uidMap: IDMap[]; gidMap: IDMap[] };
+  /** `--group-add`: more groups for the process, by GID or by name in the image's /etc/group. */
+  groupAdd?: string[];
+  /** `--security-opt seccomp=`: the default profile, none (`unconfined`), or a profile of the user's (OCI LinuxSeccomp). */
+  seccomp?: 'default' | 'unconfined' | OciSeccomp;
+  /** `--security-opt no-new-privileges=false` turns it off (on by default, as podman's). */
+  noNewPrivileges?: boolean;
+  /** `--security-opt mask=` paths, masked besides the default ones. */
+  mask?: string[];
+  /** `--security-opt unmask=`: default masked or read-only paths left open (`ALL` for every one). */
+  unmask?: string[];
+  /** `--shm-size`: /dev/shm's size in bytes (default 64 MiB). */
+  shmSizeBytes?: number;
+  cpuShares?: number;
+  cpusetCpus?: string;
+  cpusetMems?: string;
+  /** Memory plus swap (-1: unlimited swap). */
+  memorySwapBytes?: number;
+  memoryReservationBytes?: number;
 }
 
 const DEFAULT_PATH = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
@@ -98,13 +116,13 @@ export function generateSpec(image: ImageRunConfig, options: SpecOptions): OciSp
     ociVersion: '1.0.2-dev',
     process: {
       terminal: options.terminal === true,
-      user: { uid: user.uid, gid: user.gid, ...(user.additionalGids.length ? { additionalGids: user.additionalGids } : {}) },
+      user: { uid: user.uid, gid: user.gid, ...additionalGidsOf(user.additionalGids, options.groupAdd ?? [], options.rootfs) },
       args,
       env,
       cwd: options.workdir || image.WorkingDir || '/',
       capabilities: { bounding: capabilities, effective: capabilities, permitted: capabilities },
       rlimits: clampRlimits(options.ulimits ?? []),
-      noNewPrivileges: !options.privileged,
+      noNewPrivileges: !options.privileged && options.noNewPrivileges !== false,
     },
     root: { path: options.rootfs, readonly: options.readOnly === true },
     hostname: options.network === 'host' ? undefined : options.hostname ?? options.id.slice(0, 12),
@@ -117,7 +135,7 @@ export function generateSpec(image: ImageRunConfig, options: SpecOptions): OciSp
       devices: options.devices?.length ? options.devices.map(deviceNode) : undefined,
       cgroupsPath: options.cgroupsPath ?? `/berth/berth-${options.id}`,
       sysctl: options.sysctls,
-      ...(options.privileged ? {} : { seccomp: DEFAULT_SECCOMP, maskedPaths: MASKED_PATHS, readonlyPaths: READONLY_PATHS }),
+      ...(options.privileged ? {} : confinement(options)),
     },
   };
   return spec;
@@ -211,7 +229,7 @@ function defaultMounts(options: SpecOptions): OciMount[] {
     { destination: '/dev', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'strictatime', 'mode=755', 'size=65536k'] },
     { destination: '/dev/pts', type: 'devpts', source: 'devpts', options: ['nosuid', 'noexec', 'newinstance', 'ptmxmode=0666', 'mode=0620', 'gid=5'] },
     { destination: '/dev/mqueue', type: 'mqueue', source: 'mqueue', options: ['nosuid', 'noexec', 'nodev'] },
-    { destination: '/dev/shm', type: 'tmpfs', source: 'shm', options: ['nosuid', 'noexec', 'nodev', 'mode=1777', 'size=65536k'] },
+    { destination: '/dev/shm', type: 'tmpfs', source: 'shm', options: ['nosuid', 'noexec', 'nodev', 'mode=1777', `size=${Math.ceil((options.shmSizeBytes ?? 64 * 1024 * 1024) / 1024)}k`] },
     options.network === 'host'
       ? { destination: '/sys', type: 'bind', source: '/sys', options: ['rbind', ...sysOptions] }
       : { destination: '/sys', type: 'sysfs', source: 'sysfs', options: sysOptions },
@@ -258,10 +276,55 @@ function ociIdMaps(maps: readonly IDMap[]): Array<{ containerID: number; hostID:
 
 function resources(options: SpecOptions): OciLinuxResources {
   const out: OciLinuxResources = { devices: [{ allow: false, access: 'rwm' }, ...(options.devices ?? []).map(deviceRule)] };
-  if (options.memoryBytes !== undefined) out.memory = { limit: options.memoryBytes };
-  if (options.cpus !== undefined) out.cpu = { quota: Math.round(options.cpus * 100_000), period: 100_000 };
+  const memory = {
+    ...(options.memoryBytes !== undefined ? { limit: options.memoryBytes } : {}),
+    ...(options.memoryReservationBytes !== undefined ? { reservation: options.memoryReservationBytes } : {}),
+    ...(options.memorySwapBytes !== undefined ? { swap: options.memorySwapBytes } : {}),
+  };
+  if (memory.swap !== undefined && memory.swap !== -1 && (memory.limit === undefined || memory.swap < memory.limit)) {
+    throw new OciError('invalid-spec', 'the memory swap limit must be set with a memory limit and be at least that large (-1: unlimited)', { memorySwap: memory.swap, memory: memory.limit });
+  }
+  if (Object.keys(memory).length) out.memory = memory;
+  const cpu = {
+    ...(options.cpus !== undefined ? { quota: Math.round(options.cpus * 100_000), period: 100_000 } : {}),
+    ...(options.cpuShares !== undefined ? { shares: options.cpuShares } : {}),
+    ...(options.cpusetCpus !== undefined ? { cpus: checkedCpuList(options.cpusetCpus, 'cpuset-cpus') } : {}),
+    ...(options.cpusetMems !== undefined ? { mems: checkedCpuList(options.cpusetMems, 'cpuset-mems') } : {}),
+  };
+  if (Object.keys(cpu).length) out.cpu = cpu;
   if (options.pidsLimit !== undefined) out.pids = { limit: options.pidsLimit };
   return out;
+}
+
+/** `0-3,5`: a list of CPUs or memory nodes as cpuset takes it. */
+function checkedCpuList(list: string, flag: string): string {
+  if (!/^\d+(-\d+)?(,\d+(-\d+)?)*$/.test(list)) throw new OciError('invalid-spec', `--${flag} ${JSON.stringify(list)}: want a list such as 0-2,4`, { [flag]: list });
+  return list;
+}
+
+/** Seccomp, masked and read-only paths for a container that is not privileged, with --security-opt's changes. */
+function confinement(options: SpecOptions): Pick<OciLinux, 'seccomp' | 'maskedPaths' | 'readonlyPaths'> {
+  const unmask = new Set(options.unmask ?? []);
+  const open = (path: string): boolean => unmask.has('ALL') || unmask.has(path);
+  const seccomp = options.seccomp === 'unconfined' ? undefined : options.seccomp === undefined || options.seccomp === 'default' ? DEFAULT_SECCOMP : options.seccomp;
+  return {
+    ...(seccomp ? { seccomp } : {}),
+    maskedPaths: [...MASKED_PATHS.filter((path) => !open(path)), ...(options.mask ?? [])],
+    readonlyPaths: READONLY_PATHS.filter((path) => !open(path)),
+  };
+}
+
+/** The user's own supplementary groups and --group-add's (a GID, or a group name the image's /etc/group knows). */
+function additionalGidsOf(own: number[], added: string[], rootfs: string): { additionalGids?: number[] } {
+  const groups = added.length ? readDatabase(join(rootfs, 'etc/group')) : [];
+  const gids = [...own, ...added.map((group) => {
+    if (/^\d+$/.test(group)) return Number(group);
+    const entry = groups.find((fields) => fields[0] === group);
+    if (!entry) throw new OciError('invalid-spec', `--group-add ${group}: no group of that name in the image's /etc/group`, { group });
+    return Number(entry[2]);
+  })];
+  const unique = [...new Set(gids)];
+  return unique.length ? { additionalGids: unique } : {};
 }
 
 interface DeviceSpec {

@@ -8,7 +8,7 @@ import { createNetwork, inspectNetwork, isNetworkError, listNetworks, removeNetw
 import { confirmed } from './confirm.js';
 import { removeEach } from './remove-each.js';
 import type { EngineAction } from './context.js';
-import { collect, hasLabel, parseFilters, passesFilters } from './options.js';
+import { collect, hasLabel, keyValues, parseFilters, passesFilters } from './options.js';
 
 export function registerNetworkVerbs(program: Command, act: EngineAction, setExit: (code: number) => void): void {
   const network = program.command('network').description('manage CNI networks (create, ls, inspect, rm, prune, exists)');
@@ -22,7 +22,7 @@ export function registerNetworkVerbs(program: Command, act: EngineAction, setExi
     .option('--internal', 'no route out: containers reach each other only')
     .option('--disable-dns', 'accepted for podman compatibility (Berth\'s CNI networks have no DNS plugin)')
     .action(act(async (engine, name: string | undefined, opts: { driver: string; subnet?: string; gateway?: string; interfaceName?: string; label: string[]; internal?: boolean }) => {
-      const labels = Object.fromEntries(opts.label.map((l) => [l.split('=')[0]!, l.split('=').slice(1).join('=')]));
+      const labels = keyValues(opts.label);
       const made = await createNetwork(configDir(engine), { name, driver: opts.driver, subnet: opts.subnet, gateway: opts.gateway, interfaceName: opts.interfaceName, labels, internal: opts.internal });
       process.stdout.write(`${made.name}\n`);
     }));

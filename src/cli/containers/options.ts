@@ -72,3 +72,11 @@ export function hasLabel(labels: Readonly<Record<string, string>>, filter: strin
   const eq = filter.indexOf('=');
   return eq < 0 ? Object.hasOwn(labels, filter) : labels[filter.slice(0, eq)] === filter.slice(eq + 1);
 }
+
+/** `KEY=VALUE` entries (labels, annotations, sysctls, driver options) as a map; `KEY` alone is an empty value; a later key wins. */
+export function keyValues(entries: readonly string[]): Record<string, string> {
+  return Object.fromEntries(entries.map((entry) => {
+    const eq = entry.indexOf('=');
+    return eq < 0 ? [entry, ''] : [entry.slice(0, eq), entry.slice(eq + 1)];
+  }));
+}

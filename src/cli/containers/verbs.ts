@@ -21,8 +21,9 @@ import { registerSystemVerbs } from './system-verbs.js';
 import { registerVolumeVerbs } from './volume-verbs.js';
 import { registerNetworkVerbs } from './network-verbs.js';
 import { registerContainerGroupVerbs } from './container-group-verbs.js';
+import { labelsOf, mountSpecs, securityOptions } from './run-options.js';
 import { targetOptions, targetsOf, type TargetFlags } from './targets.js';
-import { collect, environment, hasLabel, parseFilters, parsePositive, parseSize, passesFilters } from './options.js';
+import { collect, environment, hasLabel, keyValues, parseFilters, parsePositive, parseSize, passesFilters } from './options.js';
 import { DEFAULT_NETWORK, formatPortMapping, parsePublish, type NetworkAttachment, type PortMapping } from '../../network/index.js';
 import { writeFileAtomic } from '../../util/index.js';
 import { selects, type VerbSelection } from '../verb-selection.js';
@@ -404,6 +405,18 @@ interface RunFlags extends RegistryCliFlags {
   dnsSearch: string[];
   dnsOption: string[];
   hosts?: boolean;
+  mount: string[];
+  securityOpt: string[];
+  groupAdd: string[];
+  shmSize?: string;
+  cpuShares?: string;
+  cpusetCpus?: string;
+  cpusetMems?: string;
+  memorySwap?: string;
+  memoryReservation?: string;
+  envHost?: boolean;
+  labelFile: string[];
+  annotation: string[];
   tmpfs: string[];
   workdir?: string;
   user?: string;
@@ -486,6 +499,18 @@ function createFlags(command: Command): Command {
     .option('--dns-search <domain>', 'a search domain for /etc/resolv.conf', collect, [])
     .option('--dns-option <option>', 'a resolver option for /etc/resolv.conf', collect, [])
     .option('--no-hosts', 'keep the image\'s /etc/hosts rather than podman\'s')
+    .option('--mount <mount>', 'type=bind|volume|tmpfs,source=…,target=…[,readonly][,…] (as -v and --tmpfs)', collect, [])
+    .option('--security-opt <option>', 'seccomp=unconfined|FILE, no-new-privileges[=false], mask=PATHS, unmask=ALL|PATHS, label=…, apparmor=unconfined', collect, [])
+    .option('--group-add <group>', 'another group for the process (GID or name)', collect, [])
+    .option('--shm-size <size>', 'size of /dev/shm (default 64m)')
+    .option('--cpu-shares <n>', 'CPU shares (relative weight)')
+    .option('--cpuset-cpus <list>', 'CPUs it may run on (0-3,5)')
+    .option('--cpuset-mems <list>', 'memory nodes it may use')
+    .option('--memory-swap <size>', 'memory plus swap limit (-1: unlimited swap)')
+    .option('--memory-reservation <size>', 'memory soft limit')
+    .option('--env-host', 'pass the caller\'s whole environment')
+    .option('--label-file <file>', 'read labels from a file (KEY=VALUE lines)', collect, [])
+    .option('--annotation <annotation>', 'an OCI annotation (key=value)', collect, [])
     .option('--restart <policy>', 'no, on-failure[:max-retries], always or unless-stopped: run it again when it exits (not after stop or kill)')
     .option('--cgroup-parent <path>', 'the cgroup the container\'s own goes under (default /berth)')
     .passThroughOptions();
@@ -544,17 +569,28 @@ function createOptions(image: string, command: string[], opts: RunFlags): Create
   if (opts.publish.length && !networks) {
     throw new EngineError('invalid-option', `--publish needs a CNI network, not --network ${opts.network}`, { network: opts.network });
   }
+  // The rarely given options' code is left uncompiled (and out of run's code cache) when they are absent.
+  const mounts = opts.mount.length ? mountSpecs(opts.mount) : { volumes: [], tmpfs: [] };
   return {
     image,
     command,
     ...userNamespaceOf(opts),
     name: opts.name,
-    env: environment(opts.env, opts.envFile, process.env),
-    volumes: opts.volume.map(absoluteHostSource),
+    env: [...(opts.envHost ? hostEnvironment() : []), ...environment(opts.env, opts.envFile, process.env)],
+    volumes: [...opts.volume.map(absoluteHostSource), ...mounts.volumes],
     imageVolumes: opts.imageVolume,
     restartPolicy: opts.restart === undefined ? undefined : restartPolicyOf(opts.restart),
     hostsAndDns: hostsAndDnsOf(opts),
-    tmpfs: opts.tmpfs,
+    tmpfs: [...opts.tmpfs, ...mounts.tmpfs],
+    ...(opts.securityOpt.length ? securityOptions(opts.securityOpt) : {}),
+    groupAdd: opts.groupAdd.length ? opts.groupAdd : undefined,
+    shmSizeBytes: opts.shmSize === undefined ? undefined : parseSize(opts.shmSize),
+    cpuShares: opts.cpuShares === undefined ? undefined : parsePositive(opts.cpuShares, 'cpu shares'),
+    cpusetCpus: opts.cpusetCpus,
+    cpusetMems: opts.cpusetMems,
+    memorySwapBytes: opts.memorySwap === undefined ? undefined : opts.memorySwap === '-1' ? -1 : parseSize(opts.memorySwap),
+    memoryReservationBytes: opts.memoryReservation === undefined ? undefined : parseSize(opts.memoryReservation),
+    annotations: opts.annotation.length ? keyValues(opts.annotation) : undefined,
     workdir: opts.workdir,
     user: opts.user,
     entrypoint: opts.entrypoint === undefined ? undefined : entrypointOf(opts.entrypoint),
@@ -575,11 +611,11 @@ function createOptions(image: string, command: string[], opts: RunFlags): Create
     cgroupParent: opts.cgroupParent,
     terminal: opts.tty,
     interactive: opts.interactive,
-    labels: Object.fromEntries(opts.label.map((l) => [l.split('=')[0]!, l.split('=').slice(1).join('=')])),
+    labels: opts.labelFile.length ? labelsOf(opts.labelFile, opts.label) : keyValues(opts.label),
     ulimits: opts.ulimit,
     logSizeMax: logSizeMaxOf(opts.logOpt),
     devices: opts.device,
-    sysctls: opts.sysctl.length ? Object.fromEntries(opts.sysctl.map((s) => [s.split('=')[0]!, s.split('=').slice(1).join('=')])) : undefined,
+    sysctls: opts.sysctl.length ? keyValues(opts.sysctl) : undefined,
   };
 }
 
@@ -602,6 +638,11 @@ function parseDuration(text: string, what: string): number {
   const parts = [...text.matchAll(/(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/g)];
   if (parts.length === 0 || parts.map((p) => p[0]).join('') !== text) throw new EngineError('invalid-option', `invalid ${what} ${JSON.stringify(text)}: want a duration such as 250ms or 1s`, { value: text });
   return parts.reduce((ms, p) => ms + Number(p[1]) * units[p[2]!]!, 0);
+}
+
+/** podman's --env-host: the caller's environment as KEY=VALUE entries (before -e and --env-file, which win). */
+function hostEnvironment(): string[] {
+  return Object.entries(process.env).filter((entry): entry is [string, string] => entry[1] !== undefined).map(([key, value]) => `${key}=${value}`);
 }
 
 /** --add-host, --dns, --dns-search, --dns-option and --no-hosts, when any is given. */

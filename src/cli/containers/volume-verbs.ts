@@ -8,7 +8,7 @@ import type { Volume, VolumeErrorCode } from '../../volume/index.js';
 import { confirmed } from './confirm.js';
 import { removeEach } from './remove-each.js';
 import type { EngineAction } from './context.js';
-import { collect, hasLabel, parseFilters, passesFilters } from './options.js';
+import { collect, hasLabel, keyValues, parseFilters, passesFilters } from './options.js';
 
 /** podman's exit codes for `volume rm`: 1 when there is no such volume, 2 when one is in use. */
 const RM_EXIT: Partial<Record<VolumeErrorCode, number>> = { 'volume-unknown': 1, 'volume-in-use': 2 };
@@ -136,11 +136,4 @@ function inspectData(volume: Volume): Record<string, unknown> {
 async function listing(format: string, volumes: Volume[]): Promise<string> {
   const { documentTemplateData, renderReport } = await import('../template/index.js');
   return renderReport(format, volumes.map((v) => documentTemplateData(inspectData(v))), { name: 'volume', headers: { Name: 'VOLUME NAME' }, defaultTable: LS_TABLE });
-}
-
-function keyValues(entries: string[]): Record<string, string> {
-  return Object.fromEntries(entries.map((entry) => {
-    const eq = entry.indexOf('=');
-    return eq < 0 ? [entry, ''] : [entry.slice(0, eq), entry.slice(eq + 1)];
-  }));
 }

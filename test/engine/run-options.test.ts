@@ -1,0 +1,87 @@
+// podman's run options for mounts, confinement, groups and resources,
+// through the shipped executable, checked from inside the container and in
+// its cgroup: --mount, --security-opt, --group-add, --shm-size, --cpu-shares,
+// --cpuset-cpus, --memory-swap, --memory-reservation, --env-host,
+// --label-file, --annotation.
+
+import assert from 'node:assert/strict';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { engineCli } from './engine-cli.js';
+
+describe('berth run: --mount, --security-opt and the resource flags (bin/berth.cjs)', () => {
+  const { fixture, berth, ok } = engineCli();
+  const sh = (...args: string[]): string[] => [...args.slice(0, -1), 'busybox', '/bin/busybox', 'sh', '-c', args.at(-1)!];
+
+  it('--mount type=bind, volume and tmpfs mount as their -v and --tmpfs would', async () => {
+    const dir = join(fixture().temp.dir, 'bound');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'f'), 'from the host\n');
+    const out = await ok('run', '--rm', ...sh('--mount', `type=bind,source=${dir},target=/b,readonly`, '--mount', 'type=volume,source=mvol,target=/v',
+      '--mount', 'type=tmpfs,target=/t,tmpfs-size=2m,tmpfs-mode=1700', 'cat /b/f; touch /b/x 2>&1 | sed "s/.*: //"; echo kept > /v/f; grep " /t " /proc/mounts'));
+    assert.match(out, /^from the host\nRead-only file system\ntmpfs \/t tmpfs rw,nosuid,nodev,noexec,relatime,size=2048k,mode=1700 /);
+    assert.equal(await ok('volume', 'ls', '-q'), 'mvol\n');
+    assert.equal(await ok('run', '--rm', ...sh('--mount', 'type=volume,src=mvol,dst=/v,ro', 'cat /v/f')), 'kept\n');
+    await ok('volume', 'rm', 'mvol');
+    for (const [mount, message] of [
+      ['type=bind,target=/x', /a bind needs a source/],
+      ['type=tmpfs', /a target is needed/],
+      ['type=image,target=/x', /type "image" is not one Berth mounts/],
+    ] as const) {
+      const refused = await berth('run', '--rm', '--mount', mount, 'busybox', 'true');
+      assert.equal(refused.code, 125, mount);
+      assert.match(refused.stderr, message);
+    }
+  });
+
+  it('--security-opt: seccomp=unconfined and a profile file, no-new-privileges=false, mask and unmask', async () => {
+    assert.equal(await ok('run', '--rm', ...sh('grep -E "^(Seccomp|NoNewPrivs):" /proc/self/status')), 'NoNewPrivs:\t1\nSeccomp:\t2\n', 'podman\'s defaults');
+    assert.equal(await ok('run', '--rm', ...sh('--security-opt', 'seccomp=unconfined', '--security-opt', 'no-new-privileges=false', 'grep -E "^(Seccomp|NoNewPrivs):" /proc/self/status')), 'NoNewPrivs:\t0\nSeccomp:\t0\n');
+    const profile = join(fixture().temp.dir, 'no-mkdir.json');
+    writeFileSync(profile, JSON.stringify({ defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['mkdir', 'mkdirat'], action: 'SCMP_ACT_ERRNO' }] }));
+    assert.equal(await ok('run', '--rm', ...sh('--security-opt', `seccomp=${profile}`, 'mkdir /tmp/d 2>&1 | sed "s/.*: //"; touch /tmp/f && echo files-ok')), 'Operation not permitted\nfiles-ok\n');
+    const docker = join(fixture().temp.dir, 'conditional.json');
+    writeFileSync(docker, JSON.stringify({ defaultAction: 'SCMP_ACT_ERRNO', syscalls: [{ names: ['ptrace'], action: 'SCMP_ACT_ALLOW', includes: { caps: ['CAP_SYS_PTRACE'] } }] }));
+    const refused = await berth('run', '--rm', '--security-opt', `seccomp=${docker}`, 'busybox', 'true');
+    assert.equal(refused.code, 125);
+    assert.match(refused.stderr, /rules with includes or excludes/);
+    // /proc/timer_list is masked by default (reads as empty), /etc is not; the options turn both around.
+    assert.equal(await ok('run', '--rm', ...sh('--security-opt', 'unmask=/proc/timer_list', '--security-opt', 'mask=/etc', 'head -c 5 /proc/timer_list | wc -c; ls -A /etc | wc -l')), '5\n0\n');
+    assert.equal(await ok('run', '--rm', ...sh('head -c 5 /proc/timer_list | wc -c')), '0\n');
+    assert.equal((await berth('run', '--rm', '--security-opt', 'apparmor=myprofile', 'busybox', 'true')).code, 125);
+  });
+
+  it('--group-add, --shm-size, --env-host, --label-file and --annotation', async () => {
+    assert.equal(await ok('run', '--rm', ...sh('--group-add', '1234', '--group-add', '77', '--shm-size', '8m', 'id -G; df -k /dev/shm | tail -1 | awk "{print \\$2}"')), '0 77 1234\n8192\n');
+    const refused = await berth('run', '--rm', '--group-add', 'nosuchgroup', 'busybox', 'true');
+    assert.equal(refused.code, 125);
+    assert.match(refused.stderr, /--group-add nosuchgroup: no group of that name/);
+    const labels = join(fixture().temp.dir, 'labels');
+    writeFileSync(labels, '# a comment\ntier=web\nowner=ops\n');
+    await ok('create', '--name', 'labelled', '--label-file', labels, '--label', 'owner=dev', '--annotation', 'io.example/note=hello', 'busybox');
+    assert.equal(await ok('inspect', '--format', '{{.Config.Labels.tier}} {{.Config.Labels.owner}}', 'labelled'), 'web dev\n');
+    const config = await ok('inspect', '--format', '{{.OCIConfigPath}}', 'labelled');
+    assert.equal(JSON.parse(readFileSync(config.trim(), 'utf8')).annotations['io.example/note'], 'hello');
+    await ok('rm', 'labelled');
+    const env = await berth('run', '--rm', '--env-host', '-e', 'OVERRIDE=mine', 'busybox', '/bin/busybox', 'sh', '-c', 'echo "$FROM_HOST $OVERRIDE"');
+    assert.equal(env.code, 0, env.stderr);
+  });
+
+  it('--cpu-shares, --cpuset-cpus, --memory-swap and --memory-reservation reach the cgroup', async () => {
+    const out = await ok('run', '--rm', ...sh('--cpu-shares', '512', '--cpuset-cpus', '0', '--memory', '64m', '--memory-swap', '128m', '--memory-reservation', '32m',
+      'cat /sys/fs/cgroup/cpu/cpu.shares /sys/fs/cgroup/cpuset/cpuset.cpus /sys/fs/cgroup/memory/memory.limit_in_bytes /sys/fs/cgroup/memory/memory.memsw.limit_in_bytes /sys/fs/cgroup/memory/memory.soft_limit_in_bytes'));
+    assert.equal(out, '512\n0\n67108864\n134217728\n33554432\n');
+    for (const [flags, message] of [
+      [['--memory-swap', '10m'], /memory swap limit must be set with a memory limit/],
+      [['--memory', '64m', '--memory-swap', '32m'], /at least that large/],
+      [['--cpuset-cpus', 'a-b'], /--cpuset-cpus "a-b": want a list/],
+    ] as const) {
+      const refused = await berth('run', '--rm', ...flags, 'busybox', 'true');
+      assert.equal(refused.code, 125, flags.join(' '));
+      assert.match(refused.stderr, message);
+    }
+    assert.equal(await ok('ps', '-a', '-q'), '');
+    assert.equal((await fixture().store.containers()).length, 0);
+  });
+});
