@@ -159,6 +159,7 @@ describe('berth container verbs (bin/berth.cjs)', () => {
     await ok('unpause', 'loop');
     await ok('update', '--memory', '64m', '--pids-limit', '50', 'loop');
     const [stats] = JSON.parse(await ok('stats', '--no-stream', '--format', 'json', 'loop')) as Array<{ memoryLimitBytes: number; pids: number }>;
+    assert.equal(await ok('stats', '--no-stream', '--format', '{{.Name}}'), 'loop\n', 'without names: every running container');
     assert.equal(stats!.memoryLimitBytes, 64 * 1024 * 1024);
     assert.ok(stats!.pids >= 1);
     await ok('kill', '-s', 'TERM', 'loop');

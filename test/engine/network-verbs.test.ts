@@ -48,6 +48,8 @@ describe('berth network create|ls|inspect|rm|prune|exists (bin/berth.cjs)', () =
       subnets: [{ subnet: '10.89.0.0/24', gateway: '10.89.0.1' }], ipv6_enabled: false, internal: false, dns_enabled: false, ipam_options: { driver: 'host-local' },
     });
     assert.equal(await ok('network', 'inspect', '--format', '{{.ID}}', sha('second').slice(0, 10)), `${sha('second')}\n`, 'by ID prefix');
+    assert.equal(await ok('inspect', '--type', 'network', '--format', '{{.NetworkInterface}} {{.IPAMOptions.driver}}', 'first'), 'cni-podman1 host-local\n');
+    assert.deepEqual(JSON.parse(await ok('inspect', 'second'))[0].labels, { tier: 'web', x: '' }, 'inspect finds a network by its name last');
     assert.equal((await berth('network', 'exists', 'first')).code, 0);
     assert.equal((await berth('network', 'exists', 'none')).code, 1);
   });

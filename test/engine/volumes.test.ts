@@ -47,6 +47,9 @@ describe('berth volume verbs and container volumes (bin/berth.cjs)', () => {
     );
     assert.match(String(doc['CreatedAt']), /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z$/);
     assert.equal(await ok('volume', 'inspect', '--format', '{{.Name}} {{.Labels.tier}} {{.Scope}}', 'data'), 'data db local\n');
+    // podman's inspect finds a volume by its name when no container or image has it, and with --type volume.
+    assert.deepEqual(JSON.parse(await ok('inspect', 'data')), [doc]);
+    assert.equal(await ok('inspect', '--type', 'volume', '--format', '{{.Mountpoint}}', 'data'), `${join(volumesDir, 'data', '_data')}\n`);
     assert.equal(JSON.parse(await ok('volume', 'ls', '--format', 'json'))[0].Name, 'data');
     assert.equal(await ok('volume', 'ls', '--filter', 'label=tier=db', '--format', '{{.Name}}'), 'data\n');
     assert.equal(await ok('volume', 'ls', '--filter', 'label=tier=web', '-q'), '');

@@ -23,7 +23,7 @@ export function registerNetworkVerbs(program: Command, act: EngineAction, setExi
     .option('--disable-dns', 'accepted for podman compatibility (Berth\'s CNI networks have no DNS plugin)')
     .action(act(async (engine, name: string | undefined, opts: { driver: string; subnet?: string; gateway?: string; interfaceName?: string; label: string[]; internal?: boolean }) => {
       const labels = keyValues(opts.label);
-      const made = await createNetwork(configDir(engine), { name, driver: opts.driver, subnet: opts.subnet, gateway: opts.gateway, interfaceName: opts.interfaceName, labels, internal: opts.internal });
+      const made = await createNetwork(cniConfigDir(engine), { name, driver: opts.driver, subnet: opts.subnet, gateway: opts.gateway, interfaceName: opts.interfaceName, labels, internal: opts.internal });
       process.stdout.write(`${made.name}\n`);
     }));
 
@@ -34,7 +34,7 @@ export function registerNetworkVerbs(program: Command, act: EngineAction, setExi
     .option('--no-trunc', 'the whole network ID')
     .action(act(async (engine, opts: { quiet?: boolean; format?: string; filter: string[]; trunc?: boolean }) => {
       const filters = parseFilters(opts.filter);
-      const networks = (await listNetworks(configDir(engine))).filter((n) => matches(n, filters));
+      const networks = (await listNetworks(cniConfigDir(engine))).filter((n) => matches(n, filters));
       if (opts.quiet) process.stdout.write(networks.map((n) => `${n.name}\n`).join(''));
       else if (opts.format === 'json') process.stdout.write(`${JSON.stringify(networks, null, 2)}\n`);
       else process.stdout.write(await listing(opts.format ?? LS_TABLE, networks, opts.trunc !== false));
@@ -44,7 +44,7 @@ export function registerNetworkVerbs(program: Command, act: EngineAction, setExi
     .option('-f, --format <format>', 'json (default), or a Go template (`{{.NetworkInterface}}`)')
     .action(act(async (engine, refs: string[], opts: { format?: string }) => {
       const networks = [];
-      for (const ref of refs) networks.push(await inspectNetwork(configDir(engine), ref));
+      for (const ref of refs) networks.push(await inspectNetwork(cniConfigDir(engine), ref));
       if (opts.format && opts.format !== 'json') process.stdout.write(await listing(opts.format, networks, false));
       else process.stdout.write(`${JSON.stringify(networks, null, 5)}\n`);
     }));
@@ -53,13 +53,13 @@ export function registerNetworkVerbs(program: Command, act: EngineAction, setExi
     .option('-f, --force', 'remove the containers that use them first')
     .action(act(async (engine, names: string[], opts: { force?: boolean }) => {
       return removeEach(names, async (ref) => {
-        const { name } = await inspectNetwork(configDir(engine), ref);
+        const { name } = await inspectNetwork(cniConfigDir(engine), ref);
         const users = await usersOf(engine, name);
         if (users.length && !opts.force) {
           throw new EngineError('invalid-state', `"${name}" has associated containers with it. Use -f to forcibly delete containers and pods: network is being used`, { network: name, containers: users });
         }
         for (const id of users) await engine.remove(id, { force: true });
-        await removeNetwork(configDir(engine), name);
+        await removeNetwork(cniConfigDir(engine), name);
         return name;
       }, RM_EXIT);
     }));
@@ -69,9 +69,9 @@ export function registerNetworkVerbs(program: Command, act: EngineAction, setExi
     .action(act(async (engine, opts: { force?: boolean }) => {
       if (!opts.force && !confirmed('WARNING! This will remove all networks not used by at least one container.\nAre you sure you want to continue? [y/N] ')) return;
       const used = new Set((await engine.list()).flatMap((c) => c.config.networks ?? []));
-      for (const { name } of await listNetworks(configDir(engine))) {
+      for (const { name } of await listNetworks(cniConfigDir(engine))) {
         if (name === 'podman' || used.has(name)) continue;
-        await removeNetwork(configDir(engine), name);
+        await removeNetwork(cniConfigDir(engine), name);
         process.stdout.write(`${name}\n`);
       }
     }));
@@ -79,7 +79,7 @@ export function registerNetworkVerbs(program: Command, act: EngineAction, setExi
   network.command('exists').description('exit 0 when the network exists, 1 when not').argument('<name>')
     .action(act(async (engine, name: string) => {
       try {
-        await inspectNetwork(configDir(engine), name);
+        await inspectNetwork(cniConfigDir(engine), name);
         return 0;
       } catch (err) {
         if (isNetworkError(err, 'network-unknown')) return 1;
@@ -98,7 +98,8 @@ const RM_EXIT: Record<string, number> = { 'network-unknown': 1, 'invalid-state':
 
 const LS_TABLE = 'table {{.ID}}\t{{.Name}}\t{{.Driver}}';
 
-function configDir(engine: ContainerEngine): string {
+/** The CNI config dir the engine was opened with (--cni-config-dir). */
+export function cniConfigDir(engine: ContainerEngine): string {
   if (!engine.cni) throw new EngineError('invalid-option', 'CNI networking is not configured', {});
   return engine.cni.configDir;
 }
@@ -118,19 +119,28 @@ function matches(network: NetworkInfo, filters: Map<string, string[]>): boolean 
 
 /** Rows with podman's Go field names for templates (its network ls and inspect templates see these). */
 async function listing(format: string, networks: NetworkInfo[], truncate: boolean): Promise<string> {
-  const { GoTime, renderReport } = await import('../template/index.js');
-  const rows = networks.map((n) => ({
+  const { documentTemplateData, renderReport } = await import('../template/index.js');
+  return renderReport(format, networks.map((n) => documentTemplateData(networkGoDocument(n, truncate))), { name: 'network', headers: { ID: 'NETWORK ID' }, defaultTable: LS_TABLE });
+}
+
+/** A network with the Go field names podman's templates use (`{{.NetworkInterface}}`), for documentTemplateData. */
+export function networkGoDocument(n: NetworkInfo, truncate = false): Record<string, unknown> {
+  return {
     Name: n.name,
     ID: truncate ? n.id.slice(0, 12) : n.id,
     Driver: n.driver,
     NetworkInterface: n.network_interface,
-    Created: new GoTime(n.created),
-    Subnets: n.subnets.map((s) => ({ Subnet: s.subnet, Gateway: s.gateway ?? '' })),
+    Created: n.created,
+    Subnets: n.subnets.map((sub) => ({ Subnet: sub.subnet, Gateway: sub.gateway ?? '' })),
     IPv6Enabled: n.ipv6_enabled,
     Internal: n.internal,
     DNSEnabled: n.dns_enabled,
-    Labels: new Map(Object.entries(n.labels ?? {})),
-    IPAMOptions: new Map(Object.entries(n.ipam_options)),
-  }));
-  return renderReport(format, rows, { name: 'network', headers: { ID: 'NETWORK ID' }, defaultTable: LS_TABLE });
+    Labels: n.labels ?? {},
+    IPAMOptions: n.ipam_options,
+  };
+}
+
+/** Whether an inspect document is a network's (its JSON names). */
+export function isNetworkDocument(value: object): value is NetworkInfo {
+  return 'network_interface' in value && 'ipam_options' in value;
 }

@@ -18,13 +18,13 @@ import { imageForRun } from './pull-policy.js';
 import { psJson } from './format.js';
 import { registerRootfsVerbs } from './rootfs-verbs.js';
 import { registerSystemVerbs } from './system-verbs.js';
-import { registerVolumeVerbs } from './volume-verbs.js';
-import { registerNetworkVerbs } from './network-verbs.js';
+import { registerVolumeVerbs, volumeDocument } from './volume-verbs.js';
+import { cniConfigDir, isNetworkDocument, networkGoDocument, registerNetworkVerbs } from './network-verbs.js';
 import { registerContainerGroupVerbs } from './container-group-verbs.js';
 import { labelsOf, mountSpecs, securityOptions } from './run-options.js';
 import { targetOptions, targetsOf, type TargetFlags } from './targets.js';
 import { collect, environment, hasLabel, keyValues, parseFilters, parsePositive, parseSize, passesFilters } from './options.js';
-import { DEFAULT_NETWORK, formatPortMapping, parsePublish, type NetworkAttachment, type PortMapping } from '../../network/index.js';
+import { DEFAULT_NETWORK, formatPortMapping, inspectNetwork, isNetworkError, parsePublish, type NetworkAttachment, type PortMapping } from '../../network/index.js';
 import { writeFileAtomic } from '../../util/index.js';
 import { selects, type VerbSelection } from '../verb-selection.js';
 
@@ -191,12 +191,13 @@ export function registerContainerVerbs(program: Command, setExit: Exit, options:
 
     if (wanted('inspect')) parent.command('inspect').description('show the configuration and state of containers or images').argument('<names...>')
       .option('-f, --format <format>', '`json` (default) or a Go template (`{{.State.Status}}`)')
-      .addOption(new Option('-t, --type <type>', 'what the names are').choices(['container', 'image', 'all']).default(inspectType))
-      .action(act(async (engine, refs: string[], opts: { format?: string; type: 'container' | 'image' | 'all' }) => {
+      .addOption(new Option('-t, --type <type>', 'what the names are').choices(['container', 'image', 'volume', 'network', 'all']).default(inspectType))
+      .action(act(async (engine, refs: string[], opts: { format?: string; type: InspectType }) => {
         const documents = [];
         for (const ref of refs) documents.push(await inspectObject(engine, ref, opts.type));
         if (opts.format && opts.format !== 'json') {
-          process.stdout.write((await import('./listings.js')).inspectListing(opts.format, documents));
+          // A network's template sees podman's Go names (its JSON has others).
+          process.stdout.write((await import('./listings.js')).inspectListing(opts.format, documents.map((d) => (isNetworkDocument(d) ? networkGoDocument(d) : d))));
         } else process.stdout.write(`${JSON.stringify(documents, null, 4)}\n`);
       }));
 
@@ -283,12 +284,14 @@ export function registerContainerVerbs(program: Command, setExit: Exit, options:
         }));
     }
 
-    if (wanted('stats')) parent.command('stats').description('show CPU, memory and PIDs of running containers').argument('<containers...>')
+    if (wanted('stats')) parent.command('stats').description('show CPU, memory and PIDs of running containers (none named: every running one)').argument('[containers...]')
       .option('--no-stream', 'print one sample and exit')
       .option('--format <format>', '`json`, or a Go template (`{{.Name}} {{.MemUsage}} {{.CPUPerc}}`)')
-      .action(act(async (engine, refs: string[], opts: { stream?: boolean; format?: string }) => {
+      .action(act(async (engine, given: string[], opts: { stream?: boolean; format?: string }) => {
         for (;;) {
           const rows = [];
+          // As podman's: without names, the containers running at each sample.
+          const refs = given.length ? given : (await engine.list()).filter((c) => c.state.status === 'running').map((c) => c.id);
           for (const ref of refs) {
             const container = await engine.get(ref);
             rows.push({ id: container.id, name: container.name, started: engine.info(container).started, ...(await engine.stats(ref)) });
@@ -339,7 +342,11 @@ export function registerContainerVerbs(program: Command, setExit: Exit, options:
  * podman's `inspect`: a container by that name or ID, else (type `all`) an
  * image; neither is podman's "no such object".
  */
-async function inspectObject(engine: ContainerEngine, ref: string, type: 'container' | 'image' | 'all'): Promise<Record<string, unknown>> {
+type InspectType = 'container' | 'image' | 'volume' | 'network' | 'all';
+
+async function inspectObject(engine: ContainerEngine, ref: string, type: InspectType): Promise<object> {
+  if (type === 'volume') return volumeDocument((await engine.volumes()).get(ref));
+  if (type === 'network') return inspectNetwork(cniConfigDir(engine), ref);
   if (type !== 'image') {
     try {
       const container = await engine.get(ref);
@@ -353,12 +360,26 @@ async function inspectObject(engine: ContainerEngine, ref: string, type: 'contai
   try {
     image = await engine.findImage(ref);
   } catch (err) {
-    if (type === 'all' && err instanceof EngineError && err.code === 'image-unknown') throw new EngineError('object-unknown', `no such object: ${JSON.stringify(ref)}`, { ref }, { cause: err });
+    if (type === 'all' && err instanceof EngineError && err.code === 'image-unknown') return otherObject(engine, ref, err);
     throw err;
   }
   // The image code loads only when a name is not a container's.
   const [{ serveOn }, { imageInspectDocument }] = await Promise.all([import('../image/server.js'), import('../image/verbs/inspect.js')]);
   return serveOn(engine.store, (server) => imageInspectDocument(server, image.id));
+}
+
+/** podman inspect's last places to look for a name that is no container's or image's: a volume, then a network. */
+async function otherObject(engine: ContainerEngine, ref: string, cause: unknown): Promise<object> {
+  const volumes = await engine.volumes();
+  if (volumes.exists(ref)) return volumeDocument(volumes.get(ref));
+  if (engine.cni) {
+    try {
+      return await inspectNetwork(engine.cni.configDir, ref);
+    } catch (err) {
+      if (!isNetworkError(err, 'network-unknown')) throw err;
+    }
+  }
+  throw new EngineError('object-unknown', `no such object: ${JSON.stringify(ref)}`, { ref }, { cause });
 }
 
 /**

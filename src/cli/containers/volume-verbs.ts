@@ -35,7 +35,7 @@ export function registerVolumeVerbs(program: Command, act: EngineAction, setExit
     .action(act(async (engine, opts: { quiet?: boolean; format?: string; filter: string[] }) => {
       const volumes = await filtered(engine, parseFilters(opts.filter));
       if (opts.quiet) process.stdout.write(volumes.map((v) => `${v.name}\n`).join(''));
-      else if (opts.format === 'json') process.stdout.write(`${JSON.stringify(volumes.map(inspectData), null, 2)}\n`);
+      else if (opts.format === 'json') process.stdout.write(`${JSON.stringify(volumes.map(volumeDocument), null, 2)}\n`);
       else process.stdout.write(await listing(opts.format ?? LS_TABLE, volumes));
     }));
 
@@ -47,7 +47,7 @@ export function registerVolumeVerbs(program: Command, act: EngineAction, setExit
       if (!opts.all && names.length === 0) throw new EngineError('invalid-option', 'provide one or more volume names or use --all', {});
       const volumes = opts.all ? verbs.list() : names.map((name) => verbs.get(name));
       if (opts.format && opts.format !== 'json') process.stdout.write(await listing(opts.format, volumes));
-      else process.stdout.write(`${JSON.stringify(volumes.map(inspectData), null, 4)}\n`);
+      else process.stdout.write(`${JSON.stringify(volumes.map(volumeDocument), null, 4)}\n`);
     }));
 
   volume.command('rm').alias('remove').description('remove volumes').argument('[names...]')
@@ -117,7 +117,7 @@ function matches(volume: Volume, filters: Map<string, string[]>, dangling: boole
 }
 
 /** podman volume inspect's fields. */
-function inspectData(volume: Volume): Record<string, unknown> {
+export function volumeDocument(volume: Volume): Record<string, unknown> {
   return {
     Name: volume.name,
     Driver: volume.driver,
@@ -135,5 +135,5 @@ function inspectData(volume: Volume): Record<string, unknown> {
 
 async function listing(format: string, volumes: Volume[]): Promise<string> {
   const { documentTemplateData, renderReport } = await import('../template/index.js');
-  return renderReport(format, volumes.map((v) => documentTemplateData(inspectData(v))), { name: 'volume', headers: { Name: 'VOLUME NAME' }, defaultTable: LS_TABLE });
+  return renderReport(format, volumes.map((v) => documentTemplateData(volumeDocument(v))), { name: 'volume', headers: { Name: 'VOLUME NAME' }, defaultTable: LS_TABLE });
 }

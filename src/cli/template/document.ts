@@ -3,7 +3,7 @@
 import { GoTime } from './execute.js';
 
 /** Keys whose values are Go maps in podman's inspect documents (printed map[k:v], a missing key is empty). */
-const MAP_KEYS = new Set(['Labels', 'Annotations', 'Ports', 'PortBindings', 'Networks', 'Sysctls', 'ExposedPorts', 'Volumes', 'GraphOptions', 'GraphStatus']);
+const MAP_KEYS = new Set(['Labels', 'Annotations', 'Ports', 'PortBindings', 'Networks', 'Sysctls', 'ExposedPorts', 'Volumes', 'GraphOptions', 'GraphStatus', 'IPAMOptions']);
 /**
  * The fields of an image's (and a container's) Config that JSON leaves out
  * when empty but a template still finds, as zero values.
