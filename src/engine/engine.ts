@@ -25,6 +25,7 @@ import type { TopTable } from './top.js';
 import { prepareUserNamespaceDirs } from './userns.js';
 import { checkNetworkFileOptions, writeContainerFiles } from './container-files.js';
 import { hasVolumes, type ImageVolumeMode } from './volume-specs.js';
+import { userMountsOf } from './user-mounts.js';
 import type { AttachedVolumes, VolumeVerbs } from './volumes.js';
 import { readAttachment, setupNetwork, teardownNetwork, type NetworkAttachment, type PortMapping } from '../network/index.js';
 
@@ -120,6 +121,12 @@ export interface ContainerInfo {
   runtime: string;
   logPath: string;
   labels: Record<string, string>;
+  /** Where the user's binds and volumes are mounted (podman ps's Mounts). */
+  mounts: string[];
+  /** The named and anonymous volumes it mounts. */
+  volumes: string[];
+  /** The CNI networks it joins. */
+  networks: string[];
 }
 
 export class ContainerEngine {
@@ -903,6 +910,9 @@ export class ContainerEngine {
       runtime: container.config.runtimeHandler,
       logPath: container.config.logPath,
       labels: container.config.labels,
+      mounts: userMountsOf(container.config).map((m) => m.destination),
+      volumes: (container.config.volumes ?? []).map((v) => v.name),
+      networks: container.config.networks ?? [],
     };
   }
 

@@ -10,3 +10,4 @@ export type { LogReadOptions } from './logs.js';
 export type { TopTable } from './top.js';
 export type { VolumeVerbs } from './volumes.js';
 export type { ImageVolumeMode } from './volume-specs.js';
+export { userMountsOf } from './user-mounts.js';

@@ -209,6 +209,14 @@ describe('berth container verbs (bin/berth.cjs)', () => {
     assert.equal(kept.at(-1), 'line10');
     assert.ok(!kept.includes('line1'));
     await ok('rm', 'small-log');
+    // Several containers' logs, as podman prints them: each line after the container's short ID, or with -n its name.
+    await ok('run', '--name', 'log-a', 'busybox', '/bin/sh', '-c', 'echo one; echo two');
+    await ok('run', '--name', 'log-b', 'busybox', '/bin/sh', '-c', 'echo three');
+    const [a, b] = [(await ok('inspect', '-f', '{{.Id}}', 'log-a')).slice(0, 12), (await ok('inspect', '-f', '{{.Id}}', 'log-b')).slice(0, 12)];
+    assert.equal(await ok('logs', 'log-a', 'log-b'), `${a} one\n${a} two\n${b} three\n`);
+    assert.equal(await ok('logs', '-n', '--tail', '1', 'log-a', 'log-b'), 'log-a two\nlog-b three\n');
+    assert.equal(await ok('logs', 'log-b'), 'three\n');
+    await ok('rm', 'log-a', 'log-b');
   });
 
   it('logs to a reader slower than the output: every byte arrives before the command ends', async () => {

@@ -79,6 +79,8 @@ describe('berth network create|ls|inspect|rm|prune|exists (bin/berth.cjs)', () =
       assert.doesNotMatch(inside, /nameserver 127\./, 'no loopback resolver, which the container\'s network cannot reach');
       assert.match(inside, /nameserver /);
       await ok('run', '-d', '--name', 'on-net', '--network', 'runnet', 'busybox', '/bin/busybox', 'sleep', '100');
+      assert.equal(await ok('ps', '--filter', 'network=runnet', '--format', '{{.Names}} {{.Networks}}'), 'on-net [runnet]\n');
+      assert.equal(await ok('ps', '-q', '--filter', 'network=podman'), '');
       await refused(2, /^Error: "runnet" has associated containers with it\. Use -f to forcibly delete containers and pods: network is being used\n$/, 'network', 'rm', 'runnet');
       assert.equal(await ok('network', 'rm', '-f', 'runnet'), 'runnet\n');
       assert.equal(await ok('ps', '-a', '-q'), '');

@@ -84,6 +84,10 @@ describe('berth volume verbs and container volumes (bin/berth.cjs)', () => {
       Options: ['nosuid', 'nodev', 'rbind'], RW: false, Propagation: 'rprivate',
     });
     assert.equal(await ok('inspect', '--format', '{{.HostConfig.Binds}}', 'holder'), '[shared:/data:ro]\n');
+    // ps: the container's mounts, and podman's volume filter by name or by where it is mounted.
+    assert.equal(await ok('ps', '-a', '--format', '{{.Names}} {{.Mounts}}'), 'holder [/data]\n');
+    assert.equal(await ok('ps', '-a', '-q', '--filter', 'volume=shared'), await ok('ps', '-a', '-q', '--filter', 'volume=/data'));
+    assert.equal(await ok('ps', '-a', '-q', '--filter', 'volume=other'), '');
     const config = JSON.parse(readFileSync(join(fx.temp.runRoot, 'overlay-containers', (await fx.store.container('holder')).id, 'userdata', 'config.json'), 'utf8'));
     assert.deepEqual(config.mounts.find((m: { destination: string }) => m.destination === '/data').options, ['ro', 'rprivate', 'nosuid', 'nodev', 'rbind'], 'podman\'s options');
 
@@ -192,9 +196,11 @@ describe('berth volume verbs and container volumes (bin/berth.cjs)', () => {
         for (let f = 0; f < 100; f++) writeFileSync(join(data, `d${d}`, `f${f}`), 'x');
       }
       const child = spawn(process.execPath, [BERTH_BIN, ...globals(), 'volume', 'rm', 'big'], { stdio: 'ignore' });
+      // Listened for at once: the rm may be over before the kill comes.
+      const closed = new Promise((resolve) => child.once('close', resolve));
       await new Promise((resolve) => setTimeout(resolve, 60 + round * 25));
       child.kill('SIGKILL');
-      await new Promise((resolve) => child.once('close', resolve));
+      await closed;
       const listed = await names();
       outcomes.add(listed.includes('big') ? 'whole' : 'gone');
       if (listed.includes('big')) {

@@ -46,5 +46,7 @@ export function psJson(info: ContainerInfo): Record<string, unknown> {
     StartedAt: info.started ? Math.floor(Date.parse(info.started) / 1000) : 0,
     ExitedAt: info.finished ? Math.floor(Date.parse(info.finished) / 1000) : 0,
     Labels: info.labels,
+    Mounts: info.mounts,
+    Networks: info.networks,
   };
 }

@@ -8,7 +8,7 @@ import { PassThrough } from 'node:stream';
 import { Option, type Command } from 'commander';
 import type { ContainerEngine, ContainerInfo, CreateOptions } from '../../engine/index.js';
 import type { Image } from '../../storage/index.js';
-import { EngineError, isEngineError } from '../../engine/index.js';
+import { EngineError, isEngineError, userMountsOf } from '../../engine/index.js';
 import { ContainerStatus, DEFAULT_DETACH_KEYS, parseDetachKeys, type Container, type ContainerConfig, type LogRecord, type OciLinuxResources, type RestartPolicy } from '../../oci/index.js';
 import { registryFlags } from '../image/commands.js';
 import type { RegistryCliFlags } from '../image/registry.js';
@@ -153,7 +153,7 @@ export function registerContainerVerbs(program: Command, setExit: Exit, options:
       .option('-q, --quiet', 'print only the container IDs')
       .option('--no-trunc', 'do not truncate IDs')
       .option('--format <format>', '`json`, or a Go template (`{{.ID}} {{.Names}}`, `table {{.Names}}\\t{{.Status}}`)')
-      .option('-f, --filter <filter>', 'filter by id, name, status, label, exited, ancestor', collect, [])
+      .option('-f, --filter <filter>', 'filter by id, name, status, label, exited, ancestor, volume, network', collect, [])
       .option('-s, --size', 'show each container\'s size: its own layer, and the whole root filesystem (virtual)')
       .action(act(async (engine, opts: { all?: boolean; quiet?: boolean; trunc?: boolean; format?: string; filter: string[]; size?: boolean }) => {
         const filters = parseFilters(opts.filter);
@@ -169,24 +169,32 @@ export function registerContainerVerbs(program: Command, setExit: Exit, options:
         }
       }));
 
-    if (wanted('logs')) parent.command('logs').description('print the logs of a container').argument('<container>')
+    if (wanted('logs')) parent.command('logs').description('print the logs of containers (of several: each line after its container\'s ID)').argument('<containers...>')
       .option('-f, --follow', 'follow the log until the container exits')
       .option('--since <time>', 'only logs since this RFC 3339 time or duration (10m)')
       .option('--until <time>', 'only logs before this RFC 3339 time or duration')
       .option('--tail <n>', 'only the last n lines')
       .option('-t, --timestamps', 'show timestamps')
-      .action(act(async (engine, ref: string, opts: { follow?: boolean; since?: string; until?: string; tail?: string; timestamps?: boolean }) => {
-        const print = async (id: string): Promise<void> => {
-          const records = engine.logs(id, {
-            follow: opts.follow,
-            since: opts.since ? pointInTime(opts.since) : undefined,
-            until: opts.until ? pointInTime(opts.until) : undefined,
-            tail: opts.tail === undefined ? undefined : parsePositive(opts.tail, 'tail'),
-          });
-          for await (const record of records) writeRecord(record, opts.timestamps === true);
+      .option('-n, --names', 'with several containers: each line after its container\'s name instead')
+      .action(act(async (engine, refs: string[], opts: { follow?: boolean; since?: string; until?: string; tail?: string; timestamps?: boolean; names?: boolean }) => {
+        const read = {
+          follow: opts.follow,
+          since: opts.since ? pointInTime(opts.since) : undefined,
+          until: opts.until ? pointInTime(opts.until) : undefined,
+          tail: opts.tail === undefined ? undefined : parsePositive(opts.tail, 'tail'),
         };
-        // Followed to the exit: a --rm container's cleanup waits until the last line is read.
-        await (opts.follow ? engine.watch(ref, print) : print(ref));
+        // As podman's: one container's lines bare, several's each after the container's short ID (or name, -n).
+        const print = async (id: string): Promise<void> => {
+          const prefix = refs.length === 1 ? '' : `${opts.names ? (await engine.get(id)).name : id.slice(0, 12)} `;
+          let lineStart = true;
+          for await (const record of engine.logs(id, read)) {
+            writeRecord(record, opts.timestamps === true, lineStart ? prefix : '');
+            lineStart = record.full;
+          }
+        };
+        // Followed to the exit (a --rm container's cleanup waits until the last line is read), several side by side; else one after another.
+        if (opts.follow) await Promise.all(refs.map((ref) => engine.watch(ref, print)));
+        else for (const ref of refs) await print((await engine.get(ref)).id);
       }));
 
     if (wanted('inspect')) parent.command('inspect').description('show the configuration and state of containers or images').argument('<names...>')
@@ -870,8 +878,9 @@ async function followToExit(engine: ContainerEngine, id: string): Promise<number
   return engine.wait(id, { keepMounted: true });
 }
 
-function writeRecord(record: LogRecord, timestamps: boolean): void {
+function writeRecord(record: LogRecord, timestamps: boolean, prefix = ''): void {
   const out = record.stream === 'stdout' ? process.stdout : process.stderr;
+  if (prefix) out.write(prefix);
   if (timestamps) out.write(`${record.time} `);
   out.write(record.content);
   if (record.full) out.write('\n');
@@ -897,6 +906,9 @@ function matchesFilters(info: ContainerInfo, filters: Map<string, string[]>): bo
     exited: (c, value) => c.status === 'stopped' && String(c.exitCode) === value,
     ancestor: (c, value) => c.image === value || c.imageId.startsWith(value),
     label: (c, value) => hasLabel(c.labels, value),
+    // A volume by name, or any mount by where it is mounted, as podman's.
+    volume: (c, value) => c.volumes.includes(value) || c.mounts.includes(value),
+    network: (c, value) => c.networks.includes(value),
   }, 'containers');
 }
 
@@ -950,8 +962,7 @@ function inspectDocument(engine: ContainerEngine, container: Parameters<Containe
 /** The binds and volumes the user asked for (-v), as podman inspect lists them: not the files Berth writes into the bundle. */
 function userMounts(config: ContainerConfig): Array<Record<string, unknown>> {
   const volumes = new Map((config.volumes ?? []).map((volume) => [volume.destination, volume.name]));
-  return config.spec.mounts
-    .filter((m) => m.type === 'bind' && m.source !== undefined && !m.source.startsWith(`${config.bundlePath}/`) && !m.source.startsWith(`${config.persistDir}/`))
+  return userMountsOf(config)
     .map((m) => {
       const volume = volumes.get(m.destination);
       return {

@@ -1,0 +1,10 @@
+// Which of a container's mounts the user asked for (-v binds and volumes):
+// not the files Berth itself mounts from the container's own directories
+// (/etc/hosts and the rest), nor the kernel filesystems of every container.
+
+import type { ContainerConfig, OciMount } from '../oci/index.js';
+
+export function userMountsOf(config: Pick<ContainerConfig, 'spec' | 'bundlePath' | 'persistDir'>): OciMount[] {
+  return config.spec.mounts.filter((m) => m.type === 'bind' && m.source !== undefined
+    && !m.source.startsWith(`${config.bundlePath}/`) && !m.source.startsWith(`${config.persistDir}/`));
+}
