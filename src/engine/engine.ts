@@ -199,10 +199,7 @@ export class ContainerEngine {
       if (idMaps) prepareUserNamespaceDirs({ rootfs, persistDir, bundlePath }, idMaps);
       const attachment = options.networks?.length ? await this.#setupNetwork(id, persistDir, options) : undefined;
       const netns = attachment?.netns;
-      const hostname = options.hostname ?? (options.network === 'host' ? osHostname() : id.slice(0, 12));
-      const claimed = new Set([...(options.volumes ?? []).map((v) => v.split(':')[1] ?? v), ...(options.tmpfs ?? []).map((t) => t.split(':')[0])]);
-      const fileMounts = containerFileMounts({ id, name, hostname, bundlePath, network: options.network, networks: options.networks, hostsAndDns: options.hostsAndDns }, attachment)
-        .filter((m) => !claimed.has(m.destination));
+      const fileMounts = newContainerFileMounts(options, { id, name, bundlePath }, attachment);
       // The spec and the record, with the mounts of the container's volumes when it has any.
       const record = async (attached?: AttachedVolumes): Promise<Container> => {
         const mounts = attached ? { volumes: attached.binds, tmpfs: attached.tmpfs, mounts: [...fileMounts, ...attached.mounts] } : { mounts: fileMounts };
@@ -952,6 +949,14 @@ export class ContainerEngine {
     // The store removes the run directory with the container; this one is Berth's bundle even if the store had lost the record.
     if (dirs) rmSync(dirs.bundlePath, { recursive: true, force: true });
   }
+}
+
+/** A new container's /etc/hosts and the rest, written; their mounts, except where the user mounts something of their own (-v, --tmpfs). */
+function newContainerFileMounts(options: CreateOptions, what: { id: string; name: string; bundlePath: string }, attachment: NetworkAttachment | undefined): OciMount[] {
+  const hostname = options.hostname ?? (options.network === 'host' ? osHostname() : what.id.slice(0, 12));
+  const claimed = new Set([...(options.volumes ?? []).map((v) => v.split(':')[1] ?? v), ...(options.tmpfs ?? []).map((t) => t.split(':')[0])]);
+  return containerFileMounts({ ...what, hostname, network: options.network, networks: options.networks, hostsAndDns: options.hostsAndDns }, attachment)
+    .filter((m) => !claimed.has(m.destination));
 }
 
 /** Writes the container's /etc/hosts, /etc/resolv.conf, /etc/hostname and /run/.containerenv into its run directory; their mounts. */
