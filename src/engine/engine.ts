@@ -24,6 +24,7 @@ import { containerMetadata } from './metadata.js';
 import type { TopTable } from './top.js';
 import { prepareUserNamespaceDirs } from './userns.js';
 import { checkNetworkFileOptions, writeContainerFiles } from './container-files.js';
+import { EventLog } from './events.js';
 import { hasVolumes, type ImageVolumeMode } from './volume-specs.js';
 import { userMountsOf } from './user-mounts.js';
 import type { AttachedVolumes, VolumeVerbs } from './volumes.js';
@@ -136,6 +137,8 @@ export class ContainerEngine {
   readonly cni: EngineOptions['cni'];
   readonly #exitCommand: EngineOptions['exitCommand'];
   readonly #lockDir: string;
+  /** podman's events of this store's containers and volumes (its file logger's format). */
+  readonly events: EventLog;
 
   constructor(options: EngineOptions) {
     this.store = options.store;
@@ -145,6 +148,7 @@ export class ContainerEngine {
     const base = join(options.store.runRoot, 'berth');
     this.runtime = new Runtime({ config: options.runtimeConfig, exitDir: join(base, 'exits'), socketDir: join(base, 'socket') });
     this.#lockDir = join(base, 'locks');
+    this.events = new EventLog(options.store.runRoot);
   }
 
   /**
@@ -234,17 +238,25 @@ export class ContainerEngine {
       };
       const imageVolumes = options.imageVolumes ?? 'bind';
       const container = hasVolumes(options.volumes ?? [], imageConfig, imageVolumes)
-        ? await (await import('./volumes.js')).withVolumesAttached(this.store.graphRoot, {
+        ? await (await import('./volumes.js')).withVolumesAttached(this.store.graphRoot, this.events, {
           specs: options.volumes ?? [], tmpfs: options.tmpfs ?? [], image: imageConfig, imageVolumes, rootfs, user: options.user ?? imageConfig.User ?? '', idMaps,
         }, record)
         : await record();
       await this.runtime.createContainer(container, { exitDelaySeconds: options.exitCommandDelay });
+      // podman's create and init: Berth's create makes the runtime's container too.
+      this.#event(container, 'create');
+      this.#event(container, 'init');
       return container;
     } catch (err) {
       await this.#removeStoreContainer(id, dirs);
       await this.#removeVolumes(madeVolumes);
       throw err;
     }
+  }
+
+  /** Records a container's event, with podman's attributes (its labels) and its image and name. */
+  #event(container: Container, status: string, extra: { ContainerExitCode?: number } = {}): void {
+    this.events.record({ ID: container.id, Image: container.config.imageName ?? '', Name: container.name, Status: status, Type: 'container', Attributes: container.config.labels, ...extra });
   }
 
   /** The given exit command, or the default one with the engine's runtime handlers in a berth.conf in `persistDir`. */
@@ -280,6 +292,7 @@ export class ContainerEngine {
     if (container.state.status === ContainerStatus.Stopped) return this.#rerun(container.id, options);
     await startedByHand(container);
     await this.runtime.startContainer(container);
+    this.#event(container, 'start');
     return container;
   }
 
@@ -288,9 +301,15 @@ export class ContainerEngine {
     if (container.state.status !== ContainerStatus.Stopped && container.state.status !== ContainerStatus.Created) {
       await this.#stopByUser(container, { timeoutSeconds });
     }
-    if (container.state.status === ContainerStatus.Stopped) return this.#rerun(container.id);
+    const restarted = container.state.status === ContainerStatus.Stopped ? await this.#rerun(container.id) : await this.#startCreated(container);
+    this.#event(restarted, 'restart');
+    return restarted;
+  }
+
+  async #startCreated(container: Container): Promise<Container> {
     await startedByHand(container);
     await this.runtime.startContainer(container);
+    this.#event(container, 'start');
     return container;
   }
 
@@ -306,10 +325,9 @@ export class ContainerEngine {
       if (container.state.status === ContainerStatus.Stopped) {
         await this.#prepareRerun(container);
         await this.runtime.recreateContainer(container, { exitDelaySeconds: options.exitCommandDelay });
+        this.#event(container, 'init');
       }
-      await startedByHand(container);
-      await this.runtime.startContainer(container);
-      return container;
+      return this.#startCreated(container);
     });
   }
 
@@ -475,6 +493,7 @@ export class ContainerEngine {
         if (options.stoppedOnly) return undefined;
         throw new EngineError('invalid-state', `container ${id} is ${status}, refusing to clean up: only an exited container is cleaned up`, { id, status });
       }
+      this.#event(container, 'died', { ContainerExitCode: container.state.exitCode ?? 0 });
       if (!options.remove && restartsAfter(container)) {
         await this.#restartByPolicy(container);
         return { container, restarted: true };
@@ -492,6 +511,7 @@ export class ContainerEngine {
     await this.runtime.recreateContainer(container);
     await container.setState({ restartCount: (container.state.restartCount ?? 0) + 1 });
     await this.runtime.startContainer(container);
+    this.#event(container, 'restart');
   }
 
   /**
@@ -564,6 +584,7 @@ export class ContainerEngine {
       if (status === ContainerStatus.Stopped) {
         await this.#prepareRerun(container);
         await this.runtime.recreateContainer(container);
+        this.#event(container, 'init');
       }
       return container;
     });
@@ -573,6 +594,7 @@ export class ContainerEngine {
     const container = await this.get(ref);
     await this.#stopByUser(container, { timeoutSeconds });
     await this.#unmount(container.id);
+    this.#event(container, 'stop');
     return container;
   }
 
@@ -580,6 +602,7 @@ export class ContainerEngine {
     const number = parseSignal(signal);
     const container = await this.get(ref);
     await this.#stopByUser(container, { signal: number });
+    this.#event(container, 'kill');
     return container;
   }
 
@@ -733,16 +756,21 @@ export class ContainerEngine {
       await this.store.setMetadata(id, JSON.stringify({ ...metadata, name: newName, 'metadata-name': newName }));
       container.config.name = newName;
       await container.save();
+      this.#event(container, 'rename');
       return container;
     });
   }
 
   async pause(ref: string): Promise<void> {
-    await this.runtime.pauseContainer(await this.get(ref));
+    const container = await this.get(ref);
+    await this.runtime.pauseContainer(container);
+    this.#event(container, 'pause');
   }
 
   async unpause(ref: string): Promise<void> {
-    await this.runtime.unpauseContainer(await this.get(ref));
+    const container = await this.get(ref);
+    await this.runtime.unpauseContainer(container);
+    this.#event(container, 'unpause');
   }
 
   async update(ref: string, resources: OciLinuxResources): Promise<void> {
@@ -876,17 +904,18 @@ export class ContainerEngine {
     await this.#deleteInRuntimeWith(container, () => this.#removeStoreContainer(container.id, container.config));
     if (options.volumes) await this.#removeVolumes((container.config.volumes ?? []).filter((v) => v.anonymous).map((v) => v.name));
     rmSync(this.#lock(container.id).path, { force: true });
+    this.#event(container, 'remove');
   }
 
   /** Volumes by name: a removed container's anonymous ones (`rm -v`, `--rm`; its named ones stay), or those a failed create made. */
   async #removeVolumes(names: string[]): Promise<void> {
-    if (names.length > 0) await (await import('./volumes.js')).removeVolumes(this.store.graphRoot, names);
+    if (names.length > 0) await (await import('./volumes.js')).removeVolumes(this.store.graphRoot, names, this.events);
   }
 
   /** The volume verbs on this engine's store, aware of which of its containers use which volume. */
   async volumes(): Promise<VolumeVerbs> {
     const { VolumeVerbs } = await import('./volumes.js');
-    return new VolumeVerbs(this.store.graphRoot, () => this.list(), (id) => this.remove(id, { force: true }));
+    return new VolumeVerbs(this.store.graphRoot, this.events, () => this.list(), (id) => this.remove(id, { force: true }));
   }
 
   info(container: Container): ContainerInfo {

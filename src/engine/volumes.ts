@@ -16,6 +16,7 @@ import { exited, resolveInRoot } from './copy.js';
 import { isBindSpec, type ImageVolumeMode } from './volume-specs.js';
 import { randomBytes } from '../util/index.js';
 import { EngineError } from './errors.js';
+import type { EventLog } from './events.js';
 
 /** A volume a container asks for: named, or anonymous (`name` undefined). */
 interface VolumeRequest {
@@ -56,7 +57,7 @@ export interface VolumeAttachOptions {
  * `volume rm` comes between a volume's check and the record naming it.
  * Volumes made here are removed again if `fn` fails.
  */
-export function withVolumesAttached<T>(graphRoot: string, options: VolumeAttachOptions, fn: (attached: AttachedVolumes) => Promise<T>): Promise<T> {
+export function withVolumesAttached<T>(graphRoot: string, events: EventLog, options: VolumeAttachOptions, fn: (attached: AttachedVolumes) => Promise<T>): Promise<T> {
   const { binds, tmpfs, requests } = volumeRequests(options);
   return new VolumeStore(graphRoot).write(async (writer) => {
     const made: string[] = [];
@@ -68,7 +69,9 @@ export function withVolumesAttached<T>(graphRoot: string, options: VolumeAttachO
         attached.mounts.push({ destination: request.destination, type: 'bind', source: volume.mountpoint, options: request.options });
         attached.volumes.push({ name: volume.name, destination: request.destination, ...(volume.anonymous ? { anonymous: true } : {}) });
       }
-      return await fn(attached);
+      const result = await fn(attached);
+      for (const name of made) volumeEvent(events, name, 'create');
+      return result;
     } catch (err) {
       for (const name of made) writer.remove(name);
       throw err;
@@ -77,12 +80,13 @@ export function withVolumesAttached<T>(graphRoot: string, options: VolumeAttachO
 }
 
 /** Removes the named volumes (those already gone are skipped): a removed container's anonymous ones, a failed create's new ones. */
-export async function removeVolumes(graphRoot: string, names: readonly string[]): Promise<void> {
+export async function removeVolumes(graphRoot: string, names: readonly string[], events: EventLog): Promise<void> {
   if (names.length === 0) return;
   await new VolumeStore(graphRoot).write((writer) => {
     for (const name of names) {
       try {
         writer.remove(name);
+        volumeEvent(events, name, 'remove');
       } catch (err) {
         if (!isVolumeError(err, 'volume-unknown')) throw err;
       }
@@ -93,17 +97,22 @@ export async function removeVolumes(graphRoot: string, names: readonly string[])
 /** The volume verbs (`volume create|ls|inspect|rm|prune|exists`), knowing which containers use which volume. */
 export class VolumeVerbs {
   readonly #store: VolumeStore;
+  readonly #events: EventLog;
   readonly #containers: () => Promise<Container[]>;
   readonly #removeContainer: (id: string) => Promise<unknown>;
 
-  constructor(graphRoot: string, containers: () => Promise<Container[]>, removeContainer: (id: string) => Promise<unknown>) {
+  constructor(graphRoot: string, events: EventLog, containers: () => Promise<Container[]>, removeContainer: (id: string) => Promise<unknown>) {
     this.#store = new VolumeStore(graphRoot);
+    this.#events = events;
     this.#containers = containers;
     this.#removeContainer = removeContainer;
   }
 
-  create(options: VolumeCreateOptions): Promise<Volume> {
-    return this.#store.write((writer) => writer.create(options));
+  async create(options: VolumeCreateOptions): Promise<Volume> {
+    const existed = options.name !== undefined && this.#store.exists(options.name);
+    const volume = await this.#store.write((writer) => writer.create(options));
+    if (!existed) volumeEvent(this.#events, volume.name, 'create');
+    return volume;
   }
 
   list(): Volume[] {
@@ -137,6 +146,7 @@ export class VolumeVerbs {
         throw new VolumeError('volume-in-use', `volume ${name} is being used by the following container(s): ${users.join(', ')}: volume is being used`, { name, containers: users });
       }
       writer.remove(name);
+      volumeEvent(this.#events, name, 'remove');
     });
   }
 
@@ -148,6 +158,7 @@ export class VolumeVerbs {
       for (const volume of this.#store.list()) {
         if (used.has(volume.name) || keep(volume)) continue;
         writer.remove(volume.name);
+        volumeEvent(this.#events, volume.name, 'prune');
         removed.push(volume.name);
       }
       return removed;
@@ -279,6 +290,11 @@ async function copyInto(imageDir: string, mountpoint: string): Promise<void> {
 
 /** What a copy-up in progress is called beside `_data` (a crashed one's leftover is cleared by the next). */
 const COPY_PREFIX = '.copyup-';
+
+/** A volume's event, as podman records them (by name, no attributes). */
+function volumeEvent(events: EventLog, name: string, status: string): void {
+  events.record({ Name: name, Status: status, Type: 'volume', Attributes: null });
+}
 
 /** `cp -a SRC/. DST`: a new DST with SRC's contents and its own owner, mode and times (links, xattrs kept). */
 function copyTree(source: string, target: string): Promise<void> {

@@ -24,6 +24,7 @@ export function registerNetworkVerbs(program: Command, act: EngineAction, setExi
     .action(act(async (engine, name: string | undefined, opts: { driver: string; subnet?: string; gateway?: string; interfaceName?: string; label: string[]; internal?: boolean }) => {
       const labels = keyValues(opts.label);
       const made = await createNetwork(cniConfigDir(engine), { name, driver: opts.driver, subnet: opts.subnet, gateway: opts.gateway, interfaceName: opts.interfaceName, labels, internal: opts.internal });
+      networkEvent(engine, made.name, 'create');
       process.stdout.write(`${made.name}\n`);
     }));
 
@@ -60,6 +61,7 @@ export function registerNetworkVerbs(program: Command, act: EngineAction, setExi
         }
         for (const id of users) await engine.remove(id, { force: true });
         await removeNetwork(cniConfigDir(engine), name);
+        networkEvent(engine, name, 'remove');
         return name;
       }, RM_EXIT);
     }));
@@ -72,6 +74,7 @@ export function registerNetworkVerbs(program: Command, act: EngineAction, setExi
       for (const { name } of await listNetworks(cniConfigDir(engine))) {
         if (name === 'podman' || used.has(name)) continue;
         await removeNetwork(cniConfigDir(engine), name);
+        networkEvent(engine, name, 'remove');
         process.stdout.write(`${name}\n`);
       }
     }));
@@ -97,6 +100,11 @@ export function registerNetworkVerbs(program: Command, act: EngineAction, setExi
 const RM_EXIT: Record<string, number> = { 'network-unknown': 1, 'invalid-state': 2 };
 
 const LS_TABLE = 'table {{.ID}}\t{{.Name}}\t{{.Driver}}';
+
+/** A network's event, as podman records them (by name). */
+function networkEvent(engine: ContainerEngine, name: string, status: string): void {
+  engine.events.record({ Name: name, Status: status, Type: 'network', Attributes: null });
+}
 
 /** The CNI config dir the engine was opened with (--cni-config-dir). */
 export function cniConfigDir(engine: ContainerEngine): string {

@@ -80,3 +80,15 @@ export function keyValues(entries: readonly string[]): Record<string, string> {
     return eq < 0 ? [entry, ''] : [entry.slice(0, eq), entry.slice(eq + 1)];
   }));
 }
+
+/** RFC 3339, or a duration back from now (`10m`, `2h`, `30s`). */
+export function pointInTime(text: string): Date {
+  const relative = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/.exec(text);
+  if (relative) {
+    const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[relative[2] as 'ms' | 's' | 'm' | 'h'];
+    return new Date(Date.now() - Number(relative[1]) * unit);
+  }
+  const time = Date.parse(text);
+  if (Number.isNaN(time)) throw new EngineError('invalid-option', `invalid time ${JSON.stringify(text)}: want RFC 3339 or a duration like 10m`, { value: text });
+  return new Date(time);
+}

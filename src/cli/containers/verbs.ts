@@ -21,9 +21,10 @@ import { registerSystemVerbs } from './system-verbs.js';
 import { registerVolumeVerbs, volumeDocument } from './volume-verbs.js';
 import { cniConfigDir, isNetworkDocument, networkGoDocument, registerNetworkVerbs } from './network-verbs.js';
 import { registerContainerGroupVerbs } from './container-group-verbs.js';
+import { registerEventsVerb } from './events-verbs.js';
 import { labelsOf, mountSpecs, securityOptions } from './run-options.js';
 import { targetOptions, targetsOf, type TargetFlags } from './targets.js';
-import { collect, environment, hasLabel, keyValues, parseFilters, parsePositive, parseSize, passesFilters } from './options.js';
+import { collect, environment, hasLabel, keyValues, parseFilters, parsePositive, parseSize, passesFilters, pointInTime } from './options.js';
 import { DEFAULT_NETWORK, formatPortMapping, inspectNetwork, isNetworkError, parsePublish, type NetworkAttachment, type PortMapping } from '../../network/index.js';
 import { writeFileAtomic } from '../../util/index.js';
 import { selects, type VerbSelection } from '../verb-selection.js';
@@ -336,6 +337,7 @@ export function registerContainerVerbs(program: Command, setExit: Exit, options:
   registerSystemVerbs(program, (name) => selects(options, name), act);
   if (selects(options, 'volume')) registerVolumeVerbs(program, act, setExit);
   if (selects(options, 'network')) registerNetworkVerbs(program, act, setExit);
+  if (selects(options, 'events')) registerEventsVerb(program, act);
 
   const container = program.command('container').description('manage containers');
   if (options.groupVerbs) {
@@ -884,18 +886,6 @@ function writeRecord(record: LogRecord, timestamps: boolean, prefix = ''): void 
   if (timestamps) out.write(`${record.time} `);
   out.write(record.content);
   if (record.full) out.write('\n');
-}
-
-/** RFC 3339, or a duration back from now (`10m`, `2h`, `30s`). */
-function pointInTime(text: string): Date {
-  const relative = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/.exec(text);
-  if (relative) {
-    const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[relative[2] as 'ms' | 's' | 'm' | 'h'];
-    return new Date(Date.now() - Number(relative[1]) * unit);
-  }
-  const time = Date.parse(text);
-  if (Number.isNaN(time)) throw new EngineError('invalid-option', `invalid time ${JSON.stringify(text)}: want RFC 3339 or a duration like 10m`, { value: text });
-  return new Date(time);
 }
 
 function matchesFilters(info: ContainerInfo, filters: Map<string, string[]>): boolean {

@@ -1,0 +1,99 @@
+// `berth events`: the events of the store's containers, volumes and networks
+// as podman prints them (its text, `--format json`, or a template), those
+// recorded so far and, unless --stream=false or --until, those to come.
+
+import { closeSync, openSync, readSync } from 'node:fs';
+import type { Command } from 'commander';
+import type { BerthEvent, ContainerEngine } from '../../engine/index.js';
+import type { EngineAction } from './context.js';
+import { collect, hasLabel, parseFilters, passesFilters, pointInTime } from './options.js';
+
+export function registerEventsVerb(program: Command, act: EngineAction): void {
+  program.command('events').description('show the events of containers, volumes and networks (followed until interrupted)')
+    .option('--since <time>', 'only events since this RFC 3339 time or duration (10m)')
+    .option('--until <time>', 'only events before this time; the stream ends there')
+    .option('-f, --filter <filter>', 'container=, event=, image=, label=, type=, volume=, network=', collect, [])
+    .option('--format <format>', 'json, or a Go template (`{{.Status}} {{.Name}}`)')
+    .option('--stream', 'follow the events to come (the default)')
+    .option('--no-stream', 'print the events recorded so far and exit')
+    .action(act(async (engine, opts: { since?: string; until?: string; filter: string[]; format?: string; stream?: boolean }) => {
+      const since = opts.since === undefined ? undefined : pointInTime(opts.since).getTime();
+      const until = opts.until === undefined ? undefined : pointInTime(opts.until).getTime();
+      const filters = parseFilters(opts.filter);
+      const printer = await printerFor(opts.format);
+      const show = (event: BerthEvent): void => {
+        const at = Date.parse(event.Time);
+        if ((since !== undefined && at < since) || (until !== undefined && at >= until) || !matches(event, filters)) return;
+        process.stdout.write(printer(event));
+      };
+      const offset = engine.events.size();
+      engine.events.read().forEach(show);
+      if (opts.stream === false || (until !== undefined && until <= Date.now())) return;
+      await follow(engine, offset, show, until);
+    }));
+}
+
+/** Polls the log for what is appended after `offset`, until `until` (if any) or the process is interrupted. */
+async function follow(engine: ContainerEngine, start: number, show: (event: BerthEvent) => void, until: number | undefined): Promise<void> {
+  let offset = start;
+  let pending = '';
+  for (;;) {
+    const size = engine.events.size();
+    // Rotated: the new file starts from nothing.
+    if (size < offset) offset = 0;
+    if (size > offset) {
+      const fd = openSync(engine.events.path, 'r');
+      try {
+        const bytes = Buffer.alloc(size - offset);
+        const read = readSync(fd, bytes, 0, bytes.length, offset);
+        offset += read;
+        pending += bytes.subarray(0, read).toString('utf8');
+      } finally {
+        closeSync(fd);
+      }
+      const lines = pending.split('\n');
+      pending = lines.pop() ?? '';
+      for (const line of lines) {
+        try {
+          show(JSON.parse(line) as BerthEvent);
+        } catch {
+          // A line cut short by a crash.
+        }
+      }
+    }
+    if (until !== undefined && Date.now() >= until) return;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+/** podman's event filters; several values of one key are alternatives. */
+function matches(event: BerthEvent, filters: Map<string, string[]>): boolean {
+  return passesFilters(event, filters, {
+    container: (e, value) => e.Type === 'container' && (e.Name === value || (e.ID ?? '').startsWith(value)),
+    event: (e, value) => e.Status === value,
+    status: (e, value) => e.Status === value,
+    image: (e, value) => e.Image === value || (e.Type === 'image' && e.Name === value),
+    label: (e, value) => hasLabel(e.Attributes ?? {}, value),
+    type: (e, value) => e.Type === value,
+    volume: (e, value) => e.Type === 'volume' && e.Name === value,
+    network: (e, value) => e.Type === 'network' && e.Name === value,
+  }, 'events');
+}
+
+/** podman's text line, its JSON line, or a template over the event. */
+async function printerFor(format: string | undefined): Promise<(event: BerthEvent) => string> {
+  if (format === 'json') return (event) => `${JSON.stringify(event)}\n`;
+  if (format) {
+    const { documentTemplateData, renderReport } = await import('../template/index.js');
+    return (event) => renderReport(format, [documentTemplateData(event)], { name: 'events' });
+  }
+  return textLine;
+}
+
+/** `2026-12-05 04:21:58.31652547 +0000 UTC container start ID (image=…, name=…, label=…)`. */
+function textLine(event: BerthEvent): string {
+  const time = event.Time.replace('T', ' ').replace(/Z$/, ' +0000 UTC');
+  if (event.Type !== 'container') return `${time} ${event.Type} ${event.Status} ${event.Name}\n`;
+  const attributes = Object.entries(event.Attributes ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([k, v]) => `, ${k}=${v}`).join('');
+  return `${time} container ${event.Status} ${event.ID ?? ''} (image=${event.Image ?? ''}, name=${event.Name}${attributes})\n`;
+}
