@@ -254,6 +254,19 @@ export class ContainerEngine {
     }
   }
 
+  /**
+   * The died event of the container's last exit, once: the caller holds its
+   * lock, and a second cleanup of the same exit (a foreground run's, then
+   * its exit command's) finds it recorded. A container about to be removed
+   * needs no note of it (no second cleanup finds it).
+   */
+  async #recordDied(container: Container, note: boolean): Promise<void> {
+    const { finished, exitCode, diedEventFor } = container.state;
+    if (finished !== undefined && diedEventFor === finished) return;
+    this.#event(container, 'died', { ContainerExitCode: exitCode ?? 0 });
+    if (note) await container.setState({ diedEventFor: finished });
+  }
+
   /** Records a container's event, with podman's attributes (its labels) and its image and name. */
   #event(container: Container, status: string, extra: { ContainerExitCode?: number } = {}): void {
     this.events.record({ ID: container.id, Image: container.config.imageName ?? '', Name: container.name, Status: status, Type: 'container', Attributes: container.config.labels, ...extra });
@@ -493,7 +506,7 @@ export class ContainerEngine {
         if (options.stoppedOnly) return undefined;
         throw new EngineError('invalid-state', `container ${id} is ${status}, refusing to clean up: only an exited container is cleaned up`, { id, status });
       }
-      this.#event(container, 'died', { ContainerExitCode: container.state.exitCode ?? 0 });
+      await this.#recordDied(container, options.remove !== true);
       if (!options.remove && restartsAfter(container)) {
         await this.#restartByPolicy(container);
         return { container, restarted: true };

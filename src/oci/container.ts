@@ -107,6 +107,8 @@ export interface ContainerState {
   execPids: number[];
   /** Restarts by its restart policy since it was last started by hand. */
   restartCount?: number;
+  /** The exit (its `finished` time) whose died event is recorded: a second cleanup of the same exit records none. */
+  diedEventFor?: string;
 }
 
 const CONFIG_FILE = 'berth-container.json';

@@ -18,10 +18,15 @@ describe('berth events (bin/berth.cjs)', () => {
     await ok('rename', 'lived', 'renamed');
     await ok('rm', 'renamed');
     assert.deepEqual(await statuses('type=container'), ['create', 'init', 'start', 'died', 'rename', 'remove']);
-    const lines = (await ok('events', '--stream=false', '--filter', 'event=create')).split('\n').filter(Boolean);
+    // Its exit cleaned up once more (what its exit command would do, had the run not ended it): no second died.
+    await ok('run', '--name', 'twice', 'busybox', '/bin/busybox', 'true');
+    await ok('container', 'cleanup', 'twice');
+    assert.deepEqual(await statuses('container=twice'), ['create', 'init', 'start', 'died']);
+    await ok('rm', 'twice');
+    const lines = (await ok('events', '--stream=false', '--filter', 'event=create', '--filter', 'container=lived')).split('\n').filter(Boolean);
     assert.equal(lines.length, 1);
     assert.match(lines[0]!, /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(\.\d+)? \+0000 UTC container create [0-9a-f]{64} \(image=busybox, name=lived, tier=web\)$/);
-    const [died] = (await ok('events', '--stream=false', '--format', 'json', '--filter', 'event=died')).split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+    const [died] = (await ok('events', '--stream=false', '--format', 'json', '--filter', 'event=died', '--filter', 'container=lived')).split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
     assert.deepEqual(Object.keys(died!), ['ID', 'Image', 'Name', 'Status', 'Time', 'Type', 'Attributes', 'ContainerExitCode'], 'podman\'s fields, in its order');
     assert.deepEqual([died!['Name'], died!['ContainerExitCode'], died!['Attributes']], ['lived', 3, { tier: 'web' }]);
   });
