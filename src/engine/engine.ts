@@ -541,15 +541,25 @@ export class ContainerEngine {
     };
     if (!container.config.restartPolicy) return halt(container);
     writeFileAtomicSync(stoppedByUserFile(container), '', { noSync: true });
-    // Between two runs (exited, or made again by its cleanup and not yet started) the mark alone ends the restarts: there is no process to signal.
-    const { status } = container.state;
-    if (status === ContainerStatus.Running || status === ContainerStatus.Paused) await halt(container);
+    // Between two runs (exited, or made again by its cleanup and not yet started) the mark alone ends the restarts:
+    // there is no process to signal, also when its process exits just as the signal goes.
+    const stillRuns = async (target: Container): Promise<boolean> => {
+      const { status } = (await this.#load(target.id)).state;
+      return status === ContainerStatus.Running || status === ContainerStatus.Paused;
+    };
+    const haltIfRunning = async (target: Container): Promise<void> => {
+      const { status } = target.state;
+      if (status !== ContainerStatus.Running && status !== ContainerStatus.Paused) return;
+      try {
+        await halt(target);
+      } catch (err) {
+        if (await stillRuns(target)) throw err;
+      }
+    };
+    await haltIfRunning(container);
     // Under its lock already (rm's second look), no cleanup can run it again meanwhile.
     if (how.locked) return;
-    await this.#lock(container.id).withRLock(async () => {
-      const now = await this.#load(container.id);
-      if (now.state.status === ContainerStatus.Running || now.state.status === ContainerStatus.Paused) await halt(now);
-    });
+    await this.#lock(container.id).withRLock(async () => haltIfRunning(await this.#load(container.id)));
   }
 
   /**
