@@ -3,7 +3,7 @@
 // write by whichever process acted, read back by `berth events`. An event
 // that cannot be recorded is a warning, never the failure of what it tells.
 
-import { closeSync, openSync, readFileSync, renameSync, statSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync, renameSync, statSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { goTimeNow } from '../util/index.js';
 
@@ -24,9 +24,12 @@ const ROTATE_AT = 1 << 20;
 
 export class EventLog {
   readonly path: string;
+  /** Where the log goes once it is large; the one before it is dropped. */
+  readonly rotatedPath: string;
 
   constructor(runRoot: string) {
     this.path = join(runRoot, 'berth', 'events.log');
+    this.rotatedPath = `${this.path}.1`;
   }
 
   record(event: Omit<BerthEvent, 'Time'>): void {
@@ -45,39 +48,57 @@ export class EventLog {
     }
   }
 
-  /** Every event recorded (the rotated file's first), oldest first; lines that are not events are skipped. */
-  read(): BerthEvent[] {
-    const events: BerthEvent[] = [];
-    for (const file of [`${this.path}.1`, this.path]) {
-      let text: string;
-      try {
-        text = readFileSync(file, 'utf8');
-      } catch {
-        continue;
+  #rotateIfLarge(): void {
+    let size = 0;
+    try {
+      size = statSync(this.path).size;
+    } catch {
+      return;
+    }
+    if (size > ROTATE_AT) renameSync(this.path, this.rotatedPath);
+  }
+}
+
+/** The events appended to the log since the last call (from its start at the first), a line cut short kept for the next. */
+export class EventTail {
+  readonly #path: string;
+  #offset = 0;
+  #pending = '';
+
+  constructor(path: string) {
+    this.#path = path;
+  }
+
+  next(): BerthEvent[] {
+    let fd: number;
+    try {
+      fd = openSync(this.#path, 'r');
+    } catch {
+      return [];
+    }
+    let text = '';
+    try {
+      // Rotated: the new file starts from nothing.
+      if (fstatSync(fd).size < this.#offset) this.#offset = 0;
+      const chunk = Buffer.alloc(1 << 16);
+      for (let read = readSync(fd, chunk, 0, chunk.length, this.#offset); read > 0; read = readSync(fd, chunk, 0, chunk.length, this.#offset)) {
+        this.#offset += read;
+        text += chunk.subarray(0, read).toString('utf8');
       }
-      for (const line of text.split('\n')) {
-        if (!line) continue;
-        try {
-          events.push(JSON.parse(line) as BerthEvent);
-        } catch {
-          // A line cut short by a crash or a full disk.
-        }
+    } finally {
+      closeSync(fd);
+    }
+    const lines = (this.#pending + text).split('\n');
+    this.#pending = lines.pop() ?? '';
+    const events: BerthEvent[] = [];
+    for (const line of lines) {
+      try {
+        events.push(JSON.parse(line) as BerthEvent);
+      } catch {
+        // A line cut short by a crash.
       }
     }
     return events;
-  }
-
-  /** The bytes recorded so far (where a follower goes on from). */
-  size(): number {
-    try {
-      return statSync(this.path).size;
-    } catch {
-      return 0;
-    }
-  }
-
-  #rotateIfLarge(): void {
-    if (this.size() > ROTATE_AT) renameSync(this.path, `${this.path}.1`);
   }
 }
 

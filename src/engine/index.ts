@@ -11,4 +11,4 @@ export type { TopTable } from './top.js';
 export type { VolumeVerbs } from './volumes.js';
 export type { ImageVolumeMode } from './volume-specs.js';
 export { userMountsOf } from './user-mounts.js';
-export type { BerthEvent, EventLog } from './events.js';
+export { EventTail, type BerthEvent, type EventLog } from './events.js';

@@ -2,9 +2,8 @@
 // as podman prints them (its text, `--format json`, or a template), those
 // recorded so far and, unless --stream=false or --until, those to come.
 
-import { closeSync, openSync, readSync } from 'node:fs';
 import type { Command } from 'commander';
-import type { BerthEvent, ContainerEngine } from '../../engine/index.js';
+import { EventTail, type BerthEvent } from '../../engine/index.js';
 import type { EngineAction } from './context.js';
 import { collect, hasLabel, parseFilters, passesFilters, pointInTime } from './options.js';
 
@@ -26,44 +25,17 @@ export function registerEventsVerb(program: Command, act: EngineAction): void {
         if ((since !== undefined && at < since) || (until !== undefined && at >= until) || !matches(event, filters)) return;
         process.stdout.write(printer(event));
       };
-      const offset = engine.events.size();
-      engine.events.read().forEach(show);
+      // The history and then what comes, read from one offset on: no event twice, none lost between the two.
+      new EventTail(engine.events.rotatedPath).next().forEach(show);
+      const reader = new EventTail(engine.events.path);
+      reader.next().forEach(show);
       if (opts.stream === false || (until !== undefined && until <= Date.now())) return;
-      await follow(engine, offset, show, until);
+      for (;;) {
+        reader.next().forEach(show);
+        if (until !== undefined && Date.now() >= until) return;
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
     }));
-}
-
-/** Polls the log for what is appended after `offset`, until `until` (if any) or the process is interrupted. */
-async function follow(engine: ContainerEngine, start: number, show: (event: BerthEvent) => void, until: number | undefined): Promise<void> {
-  let offset = start;
-  let pending = '';
-  for (;;) {
-    const size = engine.events.size();
-    // Rotated: the new file starts from nothing.
-    if (size < offset) offset = 0;
-    if (size > offset) {
-      const fd = openSync(engine.events.path, 'r');
-      try {
-        const bytes = Buffer.alloc(size - offset);
-        const read = readSync(fd, bytes, 0, bytes.length, offset);
-        offset += read;
-        pending += bytes.subarray(0, read).toString('utf8');
-      } finally {
-        closeSync(fd);
-      }
-      const lines = pending.split('\n');
-      pending = lines.pop() ?? '';
-      for (const line of lines) {
-        try {
-          show(JSON.parse(line) as BerthEvent);
-        } catch {
-          // A line cut short by a crash.
-        }
-      }
-    }
-    if (until !== undefined && Date.now() >= until) return;
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
 }
 
 /** podman's event filters; several values of one key are alternatives. */
