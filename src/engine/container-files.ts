@@ -5,6 +5,7 @@
 // /etc/hostname and /run/.containerenv.
 
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import type { OciMount } from '../oci/index.js';
@@ -38,10 +39,10 @@ const FALLBACK_NAMESERVERS = ['8.8.8.8', '8.8.4.4'];
 export function checkNetworkFileOptions(options: Pick<ContainerFilesOptions, 'addHosts' | 'dnsServers'>): void {
   for (const entry of options.addHosts ?? []) {
     const colon = entry.indexOf(':');
-    if (colon <= 0 || !isIp(entry.slice(colon + 1))) throw new EngineError('invalid-option', `invalid --add-host ${JSON.stringify(entry)}: want HOST:IP`, { addHost: entry });
+    if (colon <= 0 || isIP(entry.slice(colon + 1)) === 0) throw new EngineError('invalid-option', `invalid --add-host ${JSON.stringify(entry)}: want HOST:IP`, { addHost: entry });
   }
   for (const server of options.dnsServers ?? []) {
-    if (!isIp(server)) throw new EngineError('invalid-option', `invalid --dns ${JSON.stringify(server)}: want an IP address`, { dns: server });
+    if (isIP(server) === 0) throw new EngineError('invalid-option', `invalid --dns ${JSON.stringify(server)}: want an IP address`, { dns: server });
   }
 }
 
@@ -133,8 +134,4 @@ function firstHostAddress(): string | undefined {
     if (found) return found.address;
   }
   return undefined;
-}
-
-function isIp(text: string): boolean {
-  return /^(\d{1,3})(\.\d{1,3}){3}$/.test(text) && text.split('.').every((octet) => Number(octet) <= 255) || /^[0-9a-fA-F:]+$/.test(text) && text.includes(':');
 }

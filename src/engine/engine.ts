@@ -26,7 +26,7 @@ import { prepareUserNamespaceDirs } from './userns.js';
 import { checkNetworkFileOptions, writeContainerFiles } from './container-files.js';
 import { EventLog } from './events.js';
 import { hasVolumes, type ImageVolumeMode } from './volume-specs.js';
-import { userMountsOf } from './user-mounts.js';
+import { userMountsOf, volumeNamesOf } from './user-mounts.js';
 import type { AttachedVolumes, VolumeVerbs } from './volumes.js';
 import { readAttachment, setupNetwork, teardownNetwork, type NetworkAttachment, type PortMapping } from '../network/index.js';
 
@@ -960,7 +960,7 @@ export class ContainerEngine {
       logPath: container.config.logPath,
       labels: container.config.labels,
       mounts: userMountsOf(container.config).map((m) => m.destination),
-      volumes: (container.config.volumes ?? []).map((v) => v.name),
+      volumes: volumeNamesOf(container),
       networks: container.config.networks ?? [],
     };
   }

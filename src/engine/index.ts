@@ -10,5 +10,5 @@ export type { LogReadOptions } from './logs.js';
 export type { TopTable } from './top.js';
 export type { VolumeVerbs } from './volumes.js';
 export type { ImageVolumeMode } from './volume-specs.js';
-export { userMountsOf } from './user-mounts.js';
+export { userMountsOf, volumeNamesOf } from './user-mounts.js';
 export { EventTail, type BerthEvent, type EventLog } from './events.js';

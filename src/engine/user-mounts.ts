@@ -4,6 +4,11 @@
 
 import type { ContainerConfig, OciMount } from '../oci/index.js';
 
+/** The names of the volumes (named and anonymous) a container mounts: while it exists, they are in use. */
+export function volumeNamesOf(container: { config: Pick<ContainerConfig, 'volumes'> }): string[] {
+  return (container.config.volumes ?? []).map((v) => v.name);
+}
+
 export function userMountsOf(config: Pick<ContainerConfig, 'spec' | 'bundlePath' | 'persistDir'>): OciMount[] {
   return config.spec.mounts.filter((m) => m.type === 'bind' && m.source !== undefined
     && !m.source.startsWith(`${config.bundlePath}/`) && !m.source.startsWith(`${config.persistDir}/`));

@@ -14,6 +14,7 @@ import { resolveUser, type Container, type ContainerVolume, type ImageRunConfig,
 import { VolumeError, VolumeStore, isVolumeError, type Volume, type VolumeCreateOptions, type VolumeWriter } from '../volume/index.js';
 import { exited, resolveInRoot } from './copy.js';
 import { isBindSpec, type ImageVolumeMode } from './volume-specs.js';
+import { volumeNamesOf } from './user-mounts.js';
 import { randomBytes } from '../util/index.js';
 import { EngineError } from './errors.js';
 import type { EventLog } from './events.js';
@@ -129,7 +130,7 @@ export class VolumeVerbs {
 
   /** The IDs of the containers (of Berth's) whose records name the volume. */
   async users(name: string): Promise<string[]> {
-    return (await this.#containers()).filter((c) => c.config.volumes?.some((v) => v.name === name)).map((c) => c.id);
+    return (await this.#containers()).filter((c) => volumeNamesOf(c).includes(name)).map((c) => c.id);
   }
 
   /**
@@ -153,7 +154,7 @@ export class VolumeVerbs {
   /** Removes every volume no container uses; resolves to their names. */
   async prune(keep: (volume: Volume) => boolean = () => false): Promise<string[]> {
     return this.#store.write(async (writer) => {
-      const used = new Set((await this.#containers()).flatMap((c) => (c.config.volumes ?? []).map((v) => v.name)));
+      const used = new Set((await this.#containers()).flatMap(volumeNamesOf));
       const removed: string[] = [];
       for (const volume of this.#store.list()) {
         if (used.has(volume.name) || keep(volume)) continue;

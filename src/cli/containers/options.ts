@@ -24,17 +24,20 @@ export function environment(entries: string[], files: string[], env: NodeJS.Proc
     if (entry.includes('=')) out.push(entry);
     else if (env[entry] !== undefined) out.push(`${entry}=${env[entry]}`);
   };
-  for (const file of files) {
-    let text: string;
-    try {
-      text = readFileSync(file, 'utf8');
-    } catch (err) {
-      throw new EngineError('invalid-option', `env file ${file}: ${(err as Error).message}`, { file }, { cause: err });
-    }
-    for (const line of text.split('\n')) if (line.trim() && !line.trimStart().startsWith('#')) add(line.trim());
-  }
+  for (const file of files) entryLines(file, 'env file').forEach(add);
   entries.forEach(add);
   return out;
+}
+
+/** The entries of an --env-file or --label-file: its lines, trimmed, without blank lines and # comments. */
+export function entryLines(file: string, what: string): string[] {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new EngineError('invalid-option', `${what} ${file}: ${(err as Error).message}`, { file }, { cause: err });
+  }
+  return text.split('\n').map((line) => line.trim()).filter((line) => line && !line.startsWith('#'));
 }
 
 export function collect(value: string, previous: string[] = []): string[] {

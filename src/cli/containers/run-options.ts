@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { EngineError, type CreateOptions } from '../../engine/index.js';
 import type { OciSeccomp } from '../../oci/index.js';
-import { keyValues, parseSize } from './options.js';
+import { entryLines, keyValues, parseSize } from './options.js';
 
 /** `--mount type=bind|volume|tmpfs,…` as the -v and --tmpfs specs they mean. */
 export function mountSpecs(mounts: readonly string[]): { volumes: string[]; tmpfs: string[] } {
@@ -113,13 +113,5 @@ function seccompProfile(file: string, bad: (why: string) => EngineError): OciSec
 
 /** `--label-file` lines (KEY=VALUE; # comments) then `--label`s, later ones winning. */
 export function labelsOf(files: readonly string[], labels: readonly string[]): Record<string, string> {
-  const lines: string[] = [];
-  for (const file of files) {
-    try {
-      lines.push(...readFileSync(file, 'utf8').split('\n').map((line) => line.trim()).filter((line) => line && !line.startsWith('#')));
-    } catch (err) {
-      throw new EngineError('invalid-option', `label file ${file}: ${(err as Error).message}`, { file }, { cause: err });
-    }
-  }
-  return keyValues([...lines, ...labels]);
+  return keyValues([...files.flatMap((file) => entryLines(file, 'label file')), ...labels]);
 }

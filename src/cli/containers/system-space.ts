@@ -4,8 +4,8 @@
 
 import { lstatSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ContainerEngine } from '../../engine/index.js';
-import { ContainerStatus } from '../../oci/index.js';
+import { volumeNamesOf, type ContainerEngine } from '../../engine/index.js';
+import { ContainerStatus, type Container } from '../../oci/index.js';
 import { unitsHumanSize } from '../image/format.js';
 import { isTemplateFormat, renderReport } from '../template/index.js';
 import { confirmed } from './confirm.js';
@@ -50,13 +50,12 @@ async function diskUsage(engine: ContainerEngine): Promise<SpaceRow[]> {
   const ctrs = { Type: 'Containers', Total: 0, Active: 0, RawSize: 0, RawReclaimable: 0 };
   for (const container of containers) {
     const size = await containerLayerSize(engine, container.id);
-    const running = container.state.status === ContainerStatus.Running || container.state.status === ContainerStatus.Paused;
     ctrs.Total++;
     ctrs.RawSize += size;
-    if (running) ctrs.Active++;
+    if (isRunning(container)) ctrs.Active++;
     else ctrs.RawReclaimable += size;
   }
-  const usedVolumes = new Set(containers.flatMap((c) => (c.config.volumes ?? []).map((v) => v.name)));
+  const usedVolumes = new Set(containers.flatMap(volumeNamesOf));
   const volumes = { Type: 'Local Volumes', Total: 0, Active: 0, RawSize: 0, RawReclaimable: 0 };
   for (const volume of (await engine.volumes()).list()) {
     const size = treeSize(volume.mountpoint);
@@ -66,6 +65,11 @@ async function diskUsage(engine: ContainerEngine): Promise<SpaceRow[]> {
     else volumes.RawReclaimable += size;
   }
   return [images, ctrs, volumes];
+}
+
+/** Running or paused: what prune leaves and df counts as active. */
+function isRunning(container: Container): boolean {
+  return container.state.status === ContainerStatus.Running || container.state.status === ContainerStatus.Paused;
 }
 
 async function containerLayerSize(engine: ContainerEngine, id: string): Promise<number> {
@@ -107,8 +111,11 @@ export async function systemPrune(engine: ContainerEngine, options: SystemPruneO
     ].join('\n');
     if (!confirmed(warning)) return;
   }
+  // Sized before they go: only those prune may remove (running ones stay, and their layers are not walked).
   const containerSizes = new Map<string, number>();
-  for (const container of await engine.list()) containerSizes.set(container.id, await containerLayerSize(engine, container.id));
+  for (const container of await engine.list()) {
+    if (!isRunning(container)) containerSizes.set(container.id, await containerLayerSize(engine, container.id));
+  }
   const removedContainers = await engine.prune();
   let reclaimed = removedContainers.reduce((sum, id) => sum + (containerSizes.get(id) ?? 0), 0);
   const removedVolumes: string[] = [];

@@ -2,8 +2,7 @@
 // engine's volume code and the templates load only when one of them runs.
 
 import type { Command } from 'commander';
-import type { ContainerEngine } from '../../engine/index.js';
-import { EngineError } from '../../engine/index.js';
+import { EngineError, volumeNamesOf, type ContainerEngine } from '../../engine/index.js';
 import type { Volume, VolumeErrorCode } from '../../volume/index.js';
 import { confirmed } from './confirm.js';
 import { removeEach } from './remove-each.js';
@@ -70,8 +69,8 @@ export function registerVolumeVerbs(program: Command, act: EngineAction, setExit
       const filters = parseFilters(opts.filter);
       if (!opts.force) {
         process.stdout.write('WARNING! This will remove all volumes not used by at least one container. The following volumes will be removed:\n');
-        const unused = new Set((await unusedVolumes(engine)).map((v) => v.name));
-        process.stdout.write(verbs.list().filter((v) => unused.has(v.name) && matches(v, filters, false)).map((v) => `${v.name}\n`).join(''));
+        const used = await usedVolumes(engine);
+        process.stdout.write(verbs.list().filter((v) => !used.has(v.name) && matches(v, filters, false)).map((v) => `${v.name}\n`).join(''));
         if (!confirmed('Are you sure you want to continue? [y/N] ')) return 0;
       }
       for (const name of await verbs.prune((v) => !matches(v, filters, false))) process.stdout.write(`${name}\n`);
@@ -94,13 +93,13 @@ const LS_TABLE = 'table {{.Driver}}\t{{.Name}}';
 async function filtered(engine: ContainerEngine, filters: Map<string, string[]>): Promise<Volume[]> {
   const volumes = (await engine.volumes()).list();
   if (!filters.has('dangling')) return volumes.filter((v) => matches(v, filters, false));
-  const unused = new Set((await unusedVolumes(engine)).map((v) => v.name));
-  return volumes.filter((v) => matches(v, filters, unused.has(v.name)));
+  const used = await usedVolumes(engine);
+  return volumes.filter((v) => matches(v, filters, !used.has(v.name)));
 }
 
-async function unusedVolumes(engine: ContainerEngine): Promise<Volume[]> {
-  const used = new Set((await engine.list()).flatMap((c) => (c.config.volumes ?? []).map((v) => v.name)));
-  return (await engine.volumes()).list().filter((v) => !used.has(v.name));
+/** The names of the volumes Berth's containers use. */
+async function usedVolumes(engine: ContainerEngine): Promise<Set<string>> {
+  return new Set((await engine.list()).flatMap(volumeNamesOf));
 }
 
 /** podman's volume filters; dangling (no container uses it) is given, as it needs the containers. */
