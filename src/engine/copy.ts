@@ -4,42 +4,12 @@
 // symlink the container planted cannot redirect a write to the host.
 
 import { spawn } from 'node:child_process';
-import { lstatSync, readlinkSync } from 'node:fs';
+import { lstatSync } from 'node:fs';
 import { basename, dirname, posix } from 'node:path';
 import type { Readable } from 'node:stream';
 import { applyLayer } from '../archive/index.js';
+import { resolveInRoot } from '../util/index.js';
 import { EngineError } from './errors.js';
-
-const MAX_SYMLINKS = 40;
-
-/** The host path of `path` inside `root`, following symlinks as a chroot would. */
-export function resolveInRoot(root: string, path: string): string {
-  let resolved: string[] = [];
-  let pending = posix.normalize(`/${path}`).split('/').filter(Boolean);
-  for (let links = 0; pending.length > 0; ) {
-    const name = pending.shift()!;
-    if (name === '.') continue;
-    if (name === '..') {
-      resolved.pop();
-      continue;
-    }
-    const host = posix.join(root, ...resolved, name);
-    let target: string | undefined;
-    try {
-      target = lstatSync(host).isSymbolicLink() ? readlinkSync(host) : undefined;
-    } catch {
-      target = undefined; // Does not exist (yet): the rest is taken literally.
-    }
-    if (target === undefined) {
-      resolved.push(name);
-      continue;
-    }
-    if (++links > MAX_SYMLINKS) throw new EngineError('invalid-option', `too many levels of symbolic links in ${path}`, { path });
-    if (target.startsWith('/')) resolved = [];
-    pending = [...target.split('/').filter(Boolean), ...pending];
-  }
-  return posix.join(root, ...resolved);
-}
 
 /** Copies the container's `path` (file or tree, symlinks kept as links) to `hostTarget` with tar. */
 export async function copyOut(root: string, path: string, hostTarget: string): Promise<void> {

@@ -5,8 +5,7 @@
 
 import { readFileSync } from 'node:fs';
 import { idToContainer, type IDMap } from '../idmap/index.js';
-import { resolveInRoot } from './copy.js';
-import { goDuration } from '../util/index.js';
+import { colonRecordsInRoot, goDuration } from '../util/index.js';
 import { EngineError } from './errors.js';
 
 /** psgo's default, `ps -ef`'s columns. */
@@ -122,10 +121,10 @@ export function topDescriptors(requested: readonly string[]): string[] {
 export function topTable(hostPids: readonly number[], descriptors: readonly string[], context: TopContext): TopTable {
   const procs = hostPids.map(readProc).filter((p): p is Proc => p !== undefined).sort((a, b) => a.pid - b.pid);
   const names: Names = {
-    containerUsers: nameDatabase(resolveInRoot(context.rootfs, '/etc/passwd')),
-    containerGroups: nameDatabase(resolveInRoot(context.rootfs, '/etc/group')),
-    hostUsers: nameDatabase('/etc/passwd'),
-    hostGroups: nameDatabase('/etc/group'),
+    containerUsers: namesById(colonRecordsInRoot(context.rootfs, '/etc/passwd')),
+    containerGroups: namesById(colonRecordsInRoot(context.rootfs, '/etc/group')),
+    hostUsers: namesById(colonRecordsInRoot('/', '/etc/passwd')),
+    hostGroups: namesById(colonRecordsInRoot('/', '/etc/group')),
     inContainer: new Map(procs.map((p) => [p.hostPid, p.pid])),
     uidMap: context.uidMap,
     gidMap: context.gidMap,
@@ -184,17 +183,10 @@ function named(database: Map<number, string>, id: string): string {
   return database.get(Number(id)) ?? id;
 }
 
-/** name:x:id:… lines (passwd or group) → id → name; none when the file is missing. */
-function nameDatabase(path: string): Map<number, string> {
+/** The first name each numeric ID has in a passwd or group file's records. */
+function namesById(records: string[][]): Map<number, string> {
   const names = new Map<number, string>();
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch {
-    return names;
-  }
-  for (const line of text.split('\n')) {
-    const [name, , id] = line.split(':');
+  for (const [name, , id] of records) {
     if (name && id !== undefined && /^\d+$/.test(id) && !names.has(Number(id))) names.set(Number(id), name);
   }
   return names;

@@ -12,10 +12,10 @@ import { dirname, join, posix } from 'node:path';
 import { idToHost, type IDMap } from '../idmap/index.js';
 import { resolveUser, type Container, type ContainerVolume, type ImageRunConfig, type OciMount } from '../oci/index.js';
 import { VolumeError, VolumeStore, isVolumeError, type Volume, type VolumeCreateOptions, type VolumeWriter } from '../volume/index.js';
-import { exited, resolveInRoot } from './copy.js';
+import { exited } from './copy.js';
 import { isBindSpec, type ImageVolumeMode } from './volume-specs.js';
 import { volumeNamesOf } from './user-mounts.js';
-import { randomBytes } from '../util/index.js';
+import { randomBytes, resolveInRoot } from '../util/index.js';
 import { EngineError } from './errors.js';
 import type { EventLog } from './events.js';
 

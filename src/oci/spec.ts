@@ -3,9 +3,9 @@
 // paths, a seccomp deny list) and this host's limits (rlimits clamped to the
 // hard limits root may not raise without CAP_SYS_RESOURCE).
 
-import { existsSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync, statSync } from 'node:fs';
 import type { IDMap } from '../idmap/index.js';
+import { colonRecordsInRoot } from '../util/index.js';
 import { OciError } from './errors.js';
 import type { OciLinux, OciLinuxResources, OciMount, OciSeccomp, OciSpec } from './spec-types.js';
 import { DEFAULT_SECCOMP } from './seccomp.js';
@@ -172,8 +172,8 @@ interface ResolvedUser {
 /** `user[:group]` against the image's /etc/passwd and /etc/group, as podman resolves it. */
 export function resolveUser(rootfs: string, spec: string): ResolvedUser {
   const [userPart = '', groupPart] = spec.split(':', 2);
-  const passwd = readDatabase(join(rootfs, 'etc/passwd'));
-  const groups = readDatabase(join(rootfs, 'etc/group'));
+  const passwd = colonRecordsInRoot(rootfs, '/etc/passwd');
+  const groups = colonRecordsInRoot(rootfs, '/etc/group');
   let uid = 0;
   let gid = 0;
   let name: string | undefined;
@@ -197,11 +197,6 @@ export function resolveUser(rootfs: string, spec: string): ResolvedUser {
   }
   const additionalGids = name === undefined ? [] : groups.filter((g) => (g[3] ?? '').split(',').includes(name!) && Number(g[2]) !== gid).map((g) => Number(g[2]));
   return { uid, gid, additionalGids, home: home || (uid === 0 ? '/root' : '/') };
-}
-
-function readDatabase(path: string): string[][] {
-  if (!existsSync(path)) return [];
-  return readFileSync(path, 'utf8').split('\n').filter((line) => line && !line.startsWith('#')).map((line) => line.split(':'));
 }
 
 function capabilitySet(add: string[], drop: string[]): string[] {
@@ -316,7 +311,7 @@ function confinement(options: SpecOptions): Pick<OciLinux, 'seccomp' | 'maskedPa
 
 /** The user's own supplementary groups and --group-add's (a GID, or a group name the image's /etc/group knows). */
 function additionalGidsOf(own: number[], added: string[], rootfs: string): { additionalGids?: number[] } {
-  const groups = added.length ? readDatabase(join(rootfs, 'etc/group')) : [];
+  const groups = added.length ? colonRecordsInRoot(rootfs, '/etc/group') : [];
   const gids = [...own, ...added.map((group) => {
     if (/^\d+$/.test(group)) return Number(group);
     const entry = groups.find((fields) => fields[0] === group);

@@ -2,12 +2,12 @@
 // delete with its layer and directories, directories and their file helpers,
 // big data and size.
 
-import { mkdirSync, promises as fsp, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, promises as fsp, rmSync } from 'node:fs';
 import { allocateUserNamespace, IdMappingError, subIdMappings } from '../idmap/index.js';
 import { getLockFile } from '../lock/index.js';
 import { currentCallSignal } from './call-signal.js';
 import { dirname, join, resolve, sep } from 'node:path';
-import { isErrno, writeFileAtomic } from '../util/index.js';
+import { colonRecordsInRoot, isErrno, writeFileAtomic } from '../util/index.js';
 import { readBigDataFile, recordedBigDataInfo } from './big-data-items.js';
 import { StorageError } from './errors.js';
 import { copyContainer } from './record-copy.js';
@@ -172,14 +172,15 @@ async function sizeNeededBy(parts: StoreParts, image: Image, opts: AutoUserNsOpt
  * UIDs and GIDs) and the group file (GIDs), `nobody` and 65534 left out;
  * missing files count nothing. Go v1.50.2 joins its default group path onto
  * the empty string, so it reads `etc/group` under its working directory;
- * Berth reads the image's, as that code means to.
+ * Berth reads the image's, as that code means to. Go joins the image's paths
+ * on the host; Berth follows their symlinks inside the image's root, so an
+ * image cannot have a host file read in their place.
  */
 function userFilesSize(root: string | undefined, opts: AutoUserNsOptions): number {
-  const passwd = opts.passwdFile ?? (root && join(root, 'etc/passwd'));
-  const group = opts.groupFile ?? (root && join(root, 'etc/group'));
   let highest = 0;
-  for (const [file, idFields] of [[passwd, [2, 3]], [group, [2]]] as const) {
-    for (const fields of colonRecords(file)) {
+  for (const [given, inRoot, idFields] of [[opts.passwdFile, '/etc/passwd', [2, 3]], [opts.groupFile, '/etc/group', [2]]] as const) {
+    const records = given ? colonRecordsInRoot('/', resolve(given)) : root ? colonRecordsInRoot(root, inRoot) : [];
+    for (const fields of records) {
       if (fields[0] === 'nobody') continue;
       for (const index of idFields) {
         const id = goAtoi(fields[index]);
@@ -188,18 +189,6 @@ function userFilesSize(root: string | undefined, opts: AutoUserNsOptions): numbe
     }
   }
   return highest;
-}
-
-/** libcontainer's parse: each non-blank trimmed line split at colons; an unreadable file has none. */
-function colonRecords(file: string | undefined): string[][] {
-  if (!file) return [];
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch {
-    return [];
-  }
-  return text.split('\n').map((line) => line.trim()).filter((line) => line !== '').map((line) => line.split(':'));
 }
 
 /** strconv.Atoi with its error ignored, as libcontainer reads IDs: 0 for anything not a decimal integer. */

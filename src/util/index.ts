@@ -23,3 +23,4 @@ export {
   decodeFileName, encodeFileName, hasEscapedBytes, fsPath, readdirNamesSync, readdirNames, readdirEntriesSync,
   readlinkNameSync, readlinkName, compareFileNames, type NamedDirent,
 } from './file-names.js';
+export { resolveInRoot, colonRecordsInRoot, RootPathError } from './root-path.js';
