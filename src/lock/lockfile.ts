@@ -13,17 +13,22 @@ import type { LastWrite, LockFile } from './types.js';
 // file would be a second open file description, which our own OFD lock would then exclude.
 const lockFiles = new Map<string, OfdLockFile>();
 
-/** The read-write lock file at `path` (created, with its directory, if missing). */
-export function getLockFile(path: string): LockFile {
-  return lockFileFor(path, false);
+/**
+ * The read-write lock file at `path`, created if missing, with its directory
+ * unless `createDirectory` is false: a lock inside a record's directory must
+ * not bring back the directory of a record removed meanwhile (the open then
+ * fails with a LockError whose cause is ENOENT).
+ */
+export function getLockFile(path: string, options: { createDirectory?: boolean } = {}): LockFile {
+  return lockFileFor(path, false, options.createDirectory ?? true);
 }
 
 /** The read-only lock file at `path` (additional stores): only read locks may be taken. */
 export function getROLockFile(path: string): LockFile {
-  return lockFileFor(path, true);
+  return lockFileFor(path, true, true);
 }
 
-function lockFileFor(path: string, readOnly: boolean): LockFile {
+function lockFileFor(path: string, readOnly: boolean, createDirectory: boolean): LockFile {
   const absolute = resolve(path);
   const existing = lockFiles.get(absolute);
   if (existing) {
@@ -34,17 +39,17 @@ function lockFileFor(path: string, readOnly: boolean): LockFile {
     }
     return existing;
   }
-  const created = new OfdLockFile(absolute, readOnly, openLockFd(absolute, readOnly));
+  const created = new OfdLockFile(absolute, readOnly, openLockFd(absolute, readOnly, createDirectory));
   lockFiles.set(absolute, created);
   return created;
 }
 
 // Go's openLock: if the directory is gone, create it (0700) and open again.
-function openLockFd(path: string, readOnly: boolean): number {
+function openLockFd(path: string, readOnly: boolean, createDirectory: boolean): number {
   try {
     return ofdlock.open(path, readOnly);
   } catch (err) {
-    if (!isErrno(err, 'ENOENT')) throw ioError('open', path, err);
+    if (!isErrno(err, 'ENOENT') || !createDirectory) throw ioError('open', path, err);
   }
   try {
     mkdirSync(dirname(path), { recursive: true, mode: 0o700 });

@@ -4,6 +4,7 @@
 
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { getLockFile, type LockFile } from '../lock/index.js';
 import { isErrno, writeFileAtomicSync } from '../util/index.js';
 import { OciError } from './errors.js';
 import type { PortMapping } from '../network/index.js';
@@ -113,6 +114,8 @@ export interface ContainerState {
 
 const CONFIG_FILE = 'berth-container.json';
 const STATE_FILE = 'state.json';
+/** Held while a process reads, changes and writes state.json. */
+const STATE_LOCK_FILE = 'state.lock';
 
 export class Container {
   readonly config: ContainerConfig;
@@ -144,15 +147,72 @@ export class Container {
   }
 
   /**
-   * Applies `change` and writes state.json atomically (temp file + rename)
-   * before returning. Without fsync: a state change happens several times per
-   * run, a crash of the process still leaves the old or the new file, and
-   * after a power loss the state is found again from conmon's exit files and
-   * the runtime, which is what recovery trusts anyway.
+   * Applies `change` to the state as state.json holds it and writes it back
+   * atomically (temp file + rename) before returning. Several processes
+   * update one container (its cleanup, a status refresh in `ps`, a verb):
+   * under the state's lock each reads the file afresh, so a field this
+   * process did not change (a restart count another process raised) is never
+   * written back from an older copy. Without fsync: a state change happens
+   * several times per run, a crash of the process still leaves the old or the
+   * new file, and after a power loss the state is found again from conmon's
+   * exit files and the runtime, which is what recovery trusts anyway.
    */
   async setState(change: Partial<ContainerState>): Promise<void> {
-    this.#state = { ...this.#state, ...change };
-    writeFileAtomicSync(this.statePath, JSON.stringify(this.#state), { noSync: true });
+    await this.#updateOnDisk((current) => ({ ...current, ...change }));
+  }
+
+  /**
+   * Records what a status refresh learned (`change`) about the run this
+   * object describes (its status and init process), unless the state on disk
+   * has moved on since this process read it: another process may have
+   * recorded the exit already, or run the container again (a restart
+   * policy), and an observation of the old run written over that would mark
+   * a running container stopped. Resolves to false when it did not apply;
+   * this object then holds the state on disk.
+   */
+  async recordObserved(change: Partial<ContainerState>): Promise<boolean> {
+    const seen = this.#state;
+    let applied = false;
+    await this.#updateOnDisk((current) => {
+      if (!sameRun(current, seen)) return undefined;
+      applied = true;
+      return { ...current, ...change };
+    });
+    return applied;
+  }
+
+  /**
+   * Whether state.json now tells of another run or status than this object
+   * (another process moved the container on); if so, this object takes it.
+   * A look without the lock, for a refresh that waits on a run that may be over.
+   */
+  movedOn(): boolean {
+    const current = readState(this.config.persistDir);
+    if (!current || sameRun(current, this.#state)) return false;
+    this.#state = current;
+    return true;
+  }
+
+  /**
+   * Under the state's lock, `update` of state.json's content (this object's
+   * own state if the file is missing) is written and kept; when it gives
+   * undefined, the content read is kept and nothing is written. The lock
+   * lives beside state.json and is never made with its directory: a
+   * container removed meanwhile fails here rather than leave a directory.
+   */
+  async #updateOnDisk(update: (current: ContainerState) => ContainerState | undefined): Promise<void> {
+    let lock: LockFile;
+    try {
+      lock = getLockFile(join(this.config.persistDir, STATE_LOCK_FILE), { createDirectory: false });
+    } catch (err) {
+      throw new OciError('container-not-found', `container ${this.id}: its records are gone (${this.config.persistDir})`, { id: this.id }, { cause: err });
+    }
+    await lock.withLock(() => {
+      const current = readState(this.config.persistDir) ?? this.#state;
+      const next = update(current);
+      if (next) writeFileAtomicSync(this.statePath, JSON.stringify(next), { noSync: true });
+      this.#state = next ?? current;
+    });
   }
 
   /**
@@ -176,12 +236,30 @@ export class Container {
     }
     try {
       const config = JSON.parse(configText) as ContainerConfig;
-      const state = JSON.parse(readFileSync(join(persistDir, STATE_FILE), 'utf8')) as ContainerState;
+      const state = readState(persistDir);
+      if (!state) throw new Error(`${STATE_FILE} is missing`);
       return new Container(config, state);
     } catch (err) {
       throw new OciError('state-corrupt', `container record in ${persistDir}: ${(err as Error).message}`, { persistDir }, { cause: err });
     }
   }
+}
+
+/** Whether two states tell of the same run (init process) in the same status. */
+function sameRun(a: ContainerState, b: ContainerState): boolean {
+  return a.status === b.status && a.initPid === b.initPid && a.initStartTime === b.initStartTime;
+}
+
+/** state.json in `persistDir`; undefined when there is none. */
+function readState(persistDir: string): ContainerState | undefined {
+  let text: string;
+  try {
+    text = readFileSync(join(persistDir, STATE_FILE), 'utf8');
+  } catch (err) {
+    if (isErrno(err, 'ENOENT')) return undefined;
+    throw err;
+  }
+  return JSON.parse(text) as ContainerState;
 }
 
 /** Seed 000's ContainerStorer: the containers one process holds, by ID. */

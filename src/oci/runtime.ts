@@ -22,6 +22,8 @@ import { cgroupProcesses, readCgroupStats, type ContainerStats } from './stats.j
 
 /** How long a container whose init is gone gets for conmon's exit file before the runtime is asked. */
 const EXIT_FILE_GRACE_MS = 250;
+/** How often a status refresh looks again after finding that another process moved the container on while it looked. */
+const REFRESH_ROUNDS = 4;
 
 export interface RuntimeOptions {
   config: RuntimeConfig;
@@ -107,19 +109,31 @@ export class Runtime {
   /**
    * CRI-O's status refresh without a runtime call in the common cases: the
    * exit file says the container exited; a live init with the recorded
-   * start time means the recorded status holds; anything else asks the runtime.
+   * start time means the recorded status holds; anything else asks the
+   * runtime. What it learns is written only while the state on disk is still
+   * the one it looked at (Container.recordObserved); when another process
+   * has moved the container on meanwhile (recorded its exit, run it again),
+   * it looks again from the state found there.
    */
   async updateContainerStatus(container: Container): Promise<void> {
+    for (let round = 0; round < REFRESH_ROUNDS; round++) {
+      if ((await this.#refreshOnce(container)) === 'done') return;
+    }
+  }
+
+  async #refreshOnce(container: Container): Promise<'done' | 'stale'> {
     const state = container.state;
-    if (state.status === ContainerStatus.Stopped && state.exitCode !== undefined) return;
-    if (await this.#recordExit(container)) return;
-    if (state.initPid > 0 && isSameLiveProcess(state.initPid, state.initStartTime)) return;
-    if (state.initPid <= 0) return;
+    if (state.status === ContainerStatus.Stopped && state.exitCode !== undefined) return 'done';
+    let exit = await this.#recordExit(container);
+    if (exit !== 'none') return exit;
+    if (state.initPid > 0 && isSameLiveProcess(state.initPid, state.initStartTime)) return 'done';
+    if (state.initPid <= 0) return 'done';
     // The init is gone. conmon writes the exit file as soon as it has reaped it, so a short wait for
     // it usually ends here: a short-lived container (`run --rm … true`) is often seen in that gap,
     // and asking the runtime costs a process (~10-20 ms).
     await this.exitOrTimeout(container, EXIT_FILE_GRACE_MS);
-    if (await this.#recordExit(container)) return;
+    if ((exit = await this.#recordExit(container)) !== 'none') return exit;
+    if (container.movedOn()) return 'stale';
     // Still none (or the PID was reused): the runtime agrees it stopped, or does not know it.
     let runtimeStatus = 'stopped';
     try {
@@ -128,13 +142,15 @@ export class Runtime {
     } catch (err) {
       if (!isOciError(err, 'container-not-found', 'runtime-failed')) throw err;
     }
-    if (runtimeStatus !== 'stopped' && isSameLiveProcess(state.initPid, state.initStartTime)) return;
+    if (runtimeStatus !== 'stopped' && isSameLiveProcess(state.initPid, state.initStartTime)) return 'done';
     for (let wait = 500, i = 0; i < 6; i++, wait *= 1.2) {
-      if (await this.#recordExit(container)) return;
+      if ((exit = await this.#recordExit(container)) !== 'none') return exit;
+      if (container.movedOn()) return 'stale';
       await delay(wait);
     }
     // No exit file: conmon died with it. CRI-O reports 255.
-    await container.setState({ status: ContainerStatus.Stopped, pid: 0, exitCode: 255, finished: isoTime(), error: 'exit code not recorded (conmon gone)' });
+    const gone = { status: ContainerStatus.Stopped, pid: 0, exitCode: 255, finished: isoTime(), error: 'exit code not recorded (conmon gone)' };
+    return (await container.recordObserved(gone)) ? 'done' : 'stale';
   }
 
   /** Waits until the container exits; resolves to its exit code. */
@@ -437,25 +453,29 @@ export class Runtime {
     return !existsSync(container.exitFile) && isSameLiveProcess(state.initPid, state.initStartTime);
   }
 
-  /** The persist dir's `exit` (written before the exit-dir trigger): code, and its ctime as finishedAt. */
-  async #recordExit(container: Container): Promise<boolean> {
+  /**
+   * The persist dir's `exit` (written before the exit-dir trigger): code, and
+   * its ctime as finishedAt. 'none' without the file; 'stale' when the state
+   * on disk had moved on and was taken instead.
+   */
+  async #recordExit(container: Container): Promise<'none' | 'done' | 'stale'> {
     let text: string;
     let finished: Date;
     try {
       text = readFileSync(container.exitFile, 'utf8');
       finished = statSync(container.exitFile).ctime;
     } catch {
-      return false;
+      return 'none';
     }
     const code = Number.parseInt(text.trim(), 10);
-    await container.setState({
+    const recorded = await container.recordObserved({
       status: ContainerStatus.Stopped,
       pid: 0,
       exitCode: Number.isNaN(code) ? 255 : code,
       finished: isoTime(finished.getTime()),
       oomKilled: existsSync(container.oomFile) || existsSync(join(container.config.persistDir, 'oom')),
     });
-    return true;
+    return recorded ? 'done' : 'stale';
   }
 
   /** Resolves when conmon writes the container's exit-dir trigger, or after `ms`. */
