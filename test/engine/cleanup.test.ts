@@ -23,7 +23,7 @@ describe('berth container cleanup and conmon\'s exit command (bin/berth.cjs)', (
   // A failed case must not fail the next ones through what it left behind.
   afterEach(async () => {
     const left = (await fx.store.containers()).map((c) => c.id);
-    if (left.length > 0) await berth(['rm', '-f', ...left]);
+    if (left.length > 0) await berth(['rm', '-f', '-t', '0', ...left]);
   });
 
   const berth = (args: string[], env?: NodeJS.ProcessEnv): Promise<ToolResult> =>
@@ -85,15 +85,19 @@ describe('berth container cleanup and conmon\'s exit command (bin/berth.cjs)', (
       assert.match(mountOptionsOf(await layerOf(removed)), /[,\s](fsync=)?volatile([,\s]|$)/);
       assert.doesNotMatch(mountOptionsOf(await layerOf(kept)), /volatile/);
     } finally {
-      await ok('rm', '-f', removed, kept);
+      await ok('rm', '-f', '-t', '0', removed, kept);
     }
     assert.deepEqual([records('volatile-containers.json'), records('containers.json')], [[], []]);
     await eventually('store, mounts, conmon, lock', leftovers, nothingLeft);
   });
 
   it('wait and logs -f on a run -d --rm container get its exit code and last line before its cleanup removes it', async () => {
-    const id = (await ok('run', '-d', '--rm', 'busybox', '/bin/sh', '-c', 'sleep 0.5; echo bye; exit 4')).trim();
-    const [waited, followed] = await Promise.all([berth(['wait', id]), berth(['logs', '-f', id])]);
+    // It ends when told (not after a fixed time): under load, `wait` and `logs -f` may take a second to start.
+    const id = (await ok('run', '-d', '--rm', 'busybox', '/bin/sh', '-c', 'while [ ! -e /go ]; do sleep 0.1; done; echo bye; exit 4')).trim();
+    const following = Promise.all([berth(['wait', id]), berth(['logs', '-f', id])]);
+    await new Promise((r) => setTimeout(r, 2000));
+    await ok('exec', id, '/bin/busybox', 'touch', '/go');
+    const [waited, followed] = await following;
     assert.deepEqual([waited.code, waited.stdout.toString(), waited.stderr], [0, '4\n', '']);
     assert.deepEqual([followed.code, followed.stdout.toString(), followed.stderr], [0, 'bye\n', '']);
     await eventually('store, mounts, conmon, lock', leftovers, nothingLeft);
@@ -206,7 +210,7 @@ describe('berth container cleanup and conmon\'s exit command (bin/berth.cjs)', (
     // The exit command's form: a container gone or running again is nothing to do.
     assert.equal(await ok('container', 'cleanup', '--stopped-only', 'nosuch'), '');
     assert.equal(await ok('container', 'cleanup', '--stopped-only', '--rm', 'busy'), '');
-    await ok('rm', '-f', 'busy');
+    await ok('rm', '-f', '-t', '0', 'busy');
     // Nor does a store deleted since (a temporary one) come back by being opened.
     const goneRoot = join(fx.temp.dir, 'deleted-graph');
     const late = await runTool(process.execPath, [BERTH_BIN, '--root', goneRoot, '--runroot', join(fx.temp.dir, 'deleted-run'), 'container', 'cleanup', '--stopped-only', '--rm', id]);
