@@ -24,7 +24,8 @@ import { containerMetadata } from './metadata.js';
 import type { TopTable } from './top.js';
 import { prepareUserNamespaceDirs } from './userns.js';
 import { checkNetworkFileOptions, writeContainerFiles } from './container-files.js';
-import { EventLog } from './events.js';
+import { EventLog } from '../events/index.js';
+import { clearExecSessions, liveExecSessions, recordExecSession } from './exec-sessions.js';
 import { hasVolumes, type ImageVolumeMode } from './volume-specs.js';
 import { userMountsOf, volumeNamesOf } from './user-mounts.js';
 import type { AttachedVolumes, VolumeVerbs } from './volumes.js';
@@ -363,6 +364,7 @@ export class ContainerEngine {
    * the delete).
    */
   async #cleanUpExited(container: Container): Promise<void> {
+    clearExecSessions(container.config.persistDir);
     const release = async (): Promise<void> => {
       await teardownNetwork(networkStateFile(container.config.persistDir));
       await this.#unmount(container.id);
@@ -807,7 +809,27 @@ export class ContainerEngine {
   /** Runs `command` to completion under conmon; `user` is `name[:group]` or `uid[:gid]` as in the image. */
   async exec(ref: string, command: string[], options: { timeoutSeconds?: number; env?: string[]; cwd?: string; user?: string } = {}): Promise<ExecSyncResult> {
     const container = await this.get(ref);
-    return this.runtime.execSyncContainer(container, command, { ...options, user: this.#user(container, options.user) });
+    const user = this.#user(container, options.user);
+    return this.#withExecEvents(container, () => this.runtime.execSyncContainer(container, command, { ...options, user }), (result) => result.exitCode);
+  }
+
+  /**
+   * podman's exec and exec_died events around an exec into a running
+   * container, with its exit code when it ran to its end (a timeout or a
+   * failure to run has none). In a container that is not running the
+   * runtime refuses the exec: no session, no events.
+   */
+  async #withExecEvents<T>(container: Container, run: () => Promise<T>, exitCodeOf: (result: T) => number): Promise<T> {
+    if (container.state.status !== ContainerStatus.Running) return run();
+    this.#event(container, 'exec');
+    let exitCode: number | undefined;
+    try {
+      const result = await run();
+      exitCode = exitCodeOf(result);
+      return result;
+    } finally {
+      this.#event(container, 'exec_died', exitCode === undefined ? {} : { ContainerExitCode: exitCode });
+    }
   }
 
   #user(container: Container, user: string | undefined): { uid: number; gid: number } | undefined {
@@ -829,16 +851,29 @@ export class ContainerEngine {
     yield* readLog(container.config.logPath, exit, options);
   }
 
-  /** podman exec -d: the command started in the container, not waited for; its PID (the host's). */
-  async execDetached(ref: string, command: string[], options: { env?: string[]; cwd?: string; user?: string } = {}): Promise<number> {
+  /**
+   * podman exec -d: the command started in the container, not waited for.
+   * Resolves to its session's ID (listed by execSessions while the process
+   * runs) and its PID (the host's).
+   */
+  async execDetached(ref: string, command: string[], options: { env?: string[]; cwd?: string; user?: string } = {}): Promise<{ sessionId: string; pid: number }> {
     const container = await this.get(ref);
-    return this.runtime.execDetachedContainer(container, command, { ...options, user: this.#user(container, options.user) });
+    const pid = await this.runtime.execDetachedContainer(container, command, { ...options, user: this.#user(container, options.user) });
+    const sessionId = recordExecSession(container.config.persistDir, pid);
+    this.#event(container, 'exec');
+    return { sessionId, pid };
+  }
+
+  /** The IDs of the container's detached exec sessions still running (podman inspect's ExecIDs). */
+  execSessions(container: Container): string[] {
+    return liveExecSessions(container.config.persistDir);
   }
 
   /** Exec with the caller's stdio (and a terminal with `tty`); resolves to the process's status. */
   async execInteractive(ref: string, command: string[], options: { tty?: boolean; env?: string[]; cwd?: string; user?: string } = {}): Promise<number> {
     const container = await this.get(ref);
-    return this.runtime.execContainer(container, command, { ...options, user: this.#user(container, options.user) });
+    const user = this.#user(container, options.user);
+    return this.#withExecEvents(container, () => this.runtime.execContainer(container, command, { ...options, user }), (status) => status);
   }
 
   async checkpoint(ref: string, options: { leaveRunning?: boolean } = {}): Promise<void> {
@@ -873,10 +908,12 @@ export class ContainerEngine {
 
   /**
    * Removes the container: refused while it runs unless `force` (then it is
-   * killed first), then the runtime's record, the mount, the store container.
+   * stopped first as stop does: its stop signal, SIGKILL after
+   * `timeoutSeconds`, by default its own stop timeout, as podman rm -f),
+   * then the runtime's record, the mount, the store container.
    */
-  async remove(ref: string, options: { force?: boolean; volumes?: boolean } = {}): Promise<string> {
-    const { id } = await this.#stopForRemoval(await this.get(ref), options.force, false);
+  async remove(ref: string, options: { force?: boolean; volumes?: boolean; timeoutSeconds?: number } = {}): Promise<string> {
+    const { id } = await this.#stopForRemoval(await this.get(ref), options, false);
     await this.#lock(id).withLock(async () => {
       let container: Container;
       try {
@@ -886,7 +923,7 @@ export class ContainerEngine {
         if (isEngineError(err, 'container-unknown')) return;
         throw err;
       }
-      await this.#removeLocked(await this.#stopForRemoval(container, options.force, true), { volumes: options.volumes });
+      await this.#removeLocked(await this.#stopForRemoval(container, options, true), { volumes: options.volumes });
     });
     return id;
   }
@@ -907,14 +944,14 @@ export class ContainerEngine {
     return removed;
   }
 
-  /** Refuses a running or paused container, or with `force` kills it; done before the lock too (a foreground run holds it until the exit). */
-  async #stopForRemoval(container: Container, force: boolean | undefined, locked: boolean): Promise<Container> {
+  /** Refuses a running or paused container, or with `force` stops it; done before the lock too (a foreground run holds it until the exit). */
+  async #stopForRemoval(container: Container, options: { force?: boolean; timeoutSeconds?: number }, locked: boolean): Promise<Container> {
     const { status } = container.state;
     if (status !== ContainerStatus.Running && status !== ContainerStatus.Paused) return container;
-    if (!force) {
+    if (!options.force) {
       throw new EngineError('container-running', `cannot remove container ${container.id} as it is ${status} - running or paused containers cannot be removed without force`, { id: container.id, status });
     }
-    await this.#stopByUser(container, { timeoutSeconds: 0, locked });
+    await this.#stopByUser(container, { timeoutSeconds: options.timeoutSeconds, locked });
     return container;
   }
 
@@ -938,7 +975,7 @@ export class ContainerEngine {
   /** The volume verbs on this engine's store, aware of which of its containers use which volume. */
   async volumes(): Promise<VolumeVerbs> {
     const { VolumeVerbs } = await import('./volumes.js');
-    return new VolumeVerbs(this.store.graphRoot, this.events, () => this.list(), (id) => this.remove(id, { force: true }));
+    return new VolumeVerbs(this.store.graphRoot, this.events, () => this.list(), (id, timeoutSeconds) => this.remove(id, { force: true, timeoutSeconds }));
   }
 
   info(container: Container): ContainerInfo {

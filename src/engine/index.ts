@@ -11,4 +11,4 @@ export type { TopTable } from './top.js';
 export type { VolumeVerbs } from './volumes.js';
 export type { ImageVolumeMode } from './volume-specs.js';
 export { userMountsOf, volumeNamesOf } from './user-mounts.js';
-export { EventTail, type BerthEvent, type EventLog } from './events.js';
+export { EventTail, type BerthEvent, type EventLog } from '../events/index.js';

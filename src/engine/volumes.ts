@@ -17,7 +17,7 @@ import { isBindSpec, type ImageVolumeMode } from './volume-specs.js';
 import { volumeNamesOf } from './user-mounts.js';
 import { randomBytes, resolveInRoot } from '../util/index.js';
 import { EngineError } from './errors.js';
-import type { EventLog } from './events.js';
+import type { EventLog } from '../events/index.js';
 
 /** A volume a container asks for: named, or anonymous (`name` undefined). */
 interface VolumeRequest {
@@ -100,9 +100,9 @@ export class VolumeVerbs {
   readonly #store: VolumeStore;
   readonly #events: EventLog;
   readonly #containers: () => Promise<Container[]>;
-  readonly #removeContainer: (id: string) => Promise<unknown>;
+  readonly #removeContainer: (id: string, timeoutSeconds?: number) => Promise<unknown>;
 
-  constructor(graphRoot: string, events: EventLog, containers: () => Promise<Container[]>, removeContainer: (id: string) => Promise<unknown>) {
+  constructor(graphRoot: string, events: EventLog, containers: () => Promise<Container[]>, removeContainer: (id: string, timeoutSeconds?: number) => Promise<unknown>) {
     this.#store = new VolumeStore(graphRoot);
     this.#events = events;
     this.#containers = containers;
@@ -136,11 +136,12 @@ export class VolumeVerbs {
   /**
    * Removes the volume; one in use is refused, or with `force` its
    * containers are removed first (outside the volumes' lock: a container's
-   * removal may take it for its own anonymous volumes).
+   * removal may take it for its own anonymous volumes), each running one
+   * stopped as `rm -f` stops it (`timeoutSeconds`, by default its own).
    */
-  async remove(name: string, options: { force?: boolean } = {}): Promise<void> {
+  async remove(name: string, options: { force?: boolean; timeoutSeconds?: number } = {}): Promise<void> {
     this.#store.get(name);
-    if (options.force) for (const id of await this.users(name)) await this.#removeContainer(id);
+    if (options.force) for (const id of await this.users(name)) await this.#removeContainer(id, options.timeoutSeconds);
     await this.#store.write(async (writer) => {
       const users = await this.users(name);
       if (users.length > 0) {

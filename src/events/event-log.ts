@@ -9,6 +9,7 @@ import { goTimeNow } from '../util/index.js';
 
 /** podman's event record (its JSON field names). */
 export interface BerthEvent {
+  ContainerExitCode?: number;
   ID?: string;
   Image?: string;
   Name: string;
@@ -16,13 +17,17 @@ export interface BerthEvent {
   Time: string;
   Type: 'container' | 'volume' | 'network' | 'image';
   Attributes: Record<string, string> | null;
-  ContainerExitCode?: number;
+}
+
+/** Where events go: an EventLog, or whatever a library user gives a component instead. */
+export interface EventRecorder {
+  record(event: Omit<BerthEvent, 'Time'>): void;
 }
 
 /** Past this size the log moves to events.log.1 (the one before it is dropped), as podman caps its own. */
 const ROTATE_AT = 1 << 20;
 
-export class EventLog {
+export class EventLog implements EventRecorder {
   readonly path: string;
   /** Where the log goes once it is large; the one before it is dropped. */
   readonly rotatedPath: string;
@@ -102,9 +107,14 @@ export class EventTail {
   }
 }
 
-/** The fields in podman's order (ID and Image only when the event has them, as podman leaves them out). */
+/**
+ * The fields in podman's order (its Event struct's), those podman tags
+ * omitempty left out when empty: ID and Image when the event has none, the
+ * exit code when it is 0.
+ */
 function inPodmanOrder(event: Omit<BerthEvent, 'Time'>, time: string): BerthEvent {
   return {
+    ...(event.ContainerExitCode ? { ContainerExitCode: event.ContainerExitCode } : {}),
     ...(event.ID !== undefined ? { ID: event.ID } : {}),
     ...(event.Image !== undefined ? { Image: event.Image } : {}),
     Name: event.Name,
@@ -112,6 +122,5 @@ function inPodmanOrder(event: Omit<BerthEvent, 'Time'>, time: string): BerthEven
     Time: time,
     Type: event.Type,
     Attributes: event.Attributes,
-    ...(event.ContainerExitCode !== undefined ? { ContainerExitCode: event.ContainerExitCode } : {}),
   };
 }

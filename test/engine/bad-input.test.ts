@@ -26,7 +26,7 @@ describe('bad input to the engine', () => {
     running = live.id;
   });
   after(async () => {
-    await fx.engine.remove(running, { force: true });
+    await fx.engine.remove(running, { force: true, timeoutSeconds: 0 });
     await fx.dispose();
   });
 
@@ -98,7 +98,7 @@ describe('bad input to the engine', () => {
       await assert.rejects(fx.engine.checkpoint(runc.id), (err) => isOciError(err, 'unsupported') && (err as { detail: Record<string, unknown> }).detail['missing'] === 'criu' && /criu/.test((err as Error).message));
       assert.equal((await fx.engine.get(runc.id)).state.status, 'running');
     } finally {
-      await fx.engine.remove(runc.id, { force: true });
+      await fx.engine.remove(runc.id, { force: true, timeoutSeconds: 0 });
     }
   });
 });

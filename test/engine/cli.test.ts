@@ -102,6 +102,20 @@ describe('berth container verbs (bin/berth.cjs)', () => {
     assert.equal(await ok('ps', '-a', '-q'), '');
   });
 
+  it('rm -f stops a running container as stop does (its stop signal first); -t 0 kills it at once', async () => {
+    const dir = join(fixture().temp.dir, 'rm-stop');
+    mkdirSync(dir, { recursive: true });
+    const trapping = ['/bin/sh', '-c', 'trap "echo got-term > /out/$NAME; exit 0" TERM; while :; do sleep 0.1; done'];
+    await ok('run', '-d', '--name', 'graceful', '-e', 'NAME=graceful', '-v', `${dir}:/out`, 'busybox', ...trapping);
+    await ok('run', '-d', '--name', 'killed', '-e', 'NAME=killed', '-v', `${dir}:/out`, 'busybox', ...trapping);
+    await new Promise((r) => setTimeout(r, 300)); // the shells set their traps
+    await ok('rm', '-f', 'graceful');
+    await ok('rm', '-f', '-t', '0', 'killed');
+    assert.equal(readFileSync(join(dir, 'graceful'), 'utf8'), 'got-term\n');
+    assert.ok(!existsSync(join(dir, 'killed')), '-t 0: SIGKILL, no trap ran');
+    assert.equal(await ok('ps', '-a', '-q'), '');
+  });
+
   it('inspect takes a container or an image by name, --type chooses', async () => {
     await ok('create', '--name', 'inspected', 'busybox', '/bin/busybox', 'true');
     const docs = JSON.parse(await ok('inspect', 'inspected', 'busybox')) as Array<{ Id: string; State?: unknown; RepoTags?: string[] }>;
@@ -173,11 +187,13 @@ describe('berth container verbs (bin/berth.cjs)', () => {
     assert.equal(await ok('ps', '-a', '-q'), '');
   });
 
-  it('exec -d starts a command and returns at once; ps -s shows what the container wrote and its whole root', async () => {
+  it('exec -d starts a command and returns at once with its session ID, listed while it runs; ps -s shows what the container wrote and its whole root', async () => {
     await ok('run', '-d', '--name', 'busy', 'busybox', '/bin/sh', '-c', 'while :; do sleep 0.1; done');
     const started = Date.now();
-    assert.equal(await ok('exec', '-d', 'busy', '/bin/sh', '-c', 'sleep 1; head -c 5000 /dev/zero > /written; echo done > /detached'), '');
+    const session = await ok('exec', '-d', 'busy', '/bin/sh', '-c', 'sleep 1; head -c 5000 /dev/zero > /written; echo done > /detached');
     assert.ok(Date.now() - started < 1000, 'exec -d did not wait for the command');
+    assert.match(session, /^[0-9a-f]{64}\n$/, 'podman prints the exec session\'s ID');
+    assert.equal(await ok('inspect', '-f', '{{.ExecIDs}}', 'busy'), `[${session.trim()}]\n`);
     assert.equal((await berth('exec', 'busy', '/bin/busybox', 'cat', '/detached')).code, 1, 'not yet written');
     let done = '';
     for (let i = 0; i < 50 && done !== 'done\n'; i++) {
@@ -185,6 +201,13 @@ describe('berth container verbs (bin/berth.cjs)', () => {
       done = (await berth('exec', 'busy', '/bin/busybox', 'cat', '/detached')).stdout.toString();
     }
     assert.equal(done, 'done\n');
+    // The command exits just after writing the file.
+    let sessions = '';
+    for (let i = 0; i < 50 && sessions !== '[]\n'; i++) {
+      sessions = await ok('inspect', '-f', '{{.ExecIDs}}', 'busy');
+      if (sessions !== '[]\n') await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.equal(sessions, '[]\n', 'its session ended with its process');
     const sizes = await ok('ps', '-s', '--format', '{{.Names}} {{.Size}}');
     assert.match(sizes, /^busy [56](\.\d+)? kB \(virtual [\d.]+ [kM]B\)\n$/);
     assert.match(await ok('ps', '-s'), /\s+NAMES\s+SIZE\n/);
@@ -192,7 +215,7 @@ describe('berth container verbs (bin/berth.cjs)', () => {
     assert.equal(noSize.code, 125, 'Size needs --size, as podman says');
     const refused = await berth('exec', '-d', '-t', 'busy', '/bin/true');
     assert.equal(refused.code, 125);
-    await ok('rm', '-f', 'busy');
+    await ok('rm', '-f', '-t', '0', 'busy');
   });
 
   it('top lists the processes; --log-opt max-size limits the log', async () => {
@@ -203,7 +226,7 @@ describe('berth container verbs (bin/berth.cjs)', () => {
     const bad = await berth('top', 'topped', 'pid', 'bogus');
     assert.equal(bad.code, 125);
     assert.match(bad.stderr, /^Error: unknown descriptor: bogus/);
-    await ok('rm', '-f', 'topped');
+    await ok('rm', '-f', '-t', '0', 'topped');
     await ok('run', '--name', 'small-log', '--log-opt', 'max-size=300', 'busybox', '/bin/sh', '-c', 'for i in 1 2 3 4 5 6 7 8 9 10; do echo line$i; done');
     const kept = (await ok('logs', 'small-log')).trim().split('\n');
     assert.equal(kept.at(-1), 'line10');

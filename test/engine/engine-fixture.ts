@@ -36,7 +36,7 @@ export async function openEngineFixture(runtimeConfig: RuntimeConfig = defaultRu
   const engine = new ContainerEngine({ store, runtimeConfig, cgroupParent: `/berth-test/${basename(temp.dir)}` });
   const dispose = async (): Promise<void> => {
     for (const container of await engine.list().catch(() => [])) {
-      await engine.remove(container.id, { force: true }).catch(() => undefined);
+      await engine.remove(container.id, { force: true, timeoutSeconds: 0 }).catch(() => undefined);
     }
     // A conmon lives on until the exit command it runs is done: that would find the store gone.
     for (const deadline = Date.now() + 10_000; conmonsOf(temp.dir).length > 0 && Date.now() < deadline;) {

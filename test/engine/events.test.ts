@@ -27,8 +27,27 @@ describe('berth events (bin/berth.cjs)', () => {
     assert.equal(lines.length, 1);
     assert.match(lines[0]!, /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(\.\d+)? \+0000 UTC container create [0-9a-f]{64} \(image=busybox, name=lived, tier=web\)$/);
     const [died] = (await ok('events', '--stream=false', '--format', 'json', '--filter', 'event=died', '--filter', 'container=lived')).split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
-    assert.deepEqual(Object.keys(died!), ['ID', 'Image', 'Name', 'Status', 'Time', 'Type', 'Attributes', 'ContainerExitCode'], 'podman\'s fields, in its order');
+    // podman's Event struct's order; its omitempty exit code is left out when 0.
+    assert.deepEqual(Object.keys(died!), ['ContainerExitCode', 'ID', 'Image', 'Name', 'Status', 'Time', 'Type', 'Attributes'], 'podman\'s fields, in its order');
     assert.deepEqual([died!['Name'], died!['ContainerExitCode'], died!['Attributes']], ['lived', 3, { tier: 'web' }]);
+    const [diedOk] = (await ok('events', '--stream=false', '--format', 'json', '--filter', 'event=died', '--filter', 'container=twice')).split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+    assert.deepEqual(Object.keys(diedOk!), ['ID', 'Image', 'Name', 'Status', 'Time', 'Type', 'Attributes']);
+  });
+
+  it('exec, exec_died with the exit code when not 0, and a detached exec', async () => {
+    await ok('run', '-d', '--name', 'execd', 'busybox', '/bin/busybox', 'sleep', '100');
+    await ok('exec', 'execd', '/bin/busybox', 'true');
+    assert.equal((await berth('exec', 'execd', '/bin/sh', '-c', 'exit 3')).code, 3);
+    await ok('exec', '-d', 'execd', '/bin/busybox', 'true');
+    await ok('rm', '-f', '-t', '0', 'execd');
+    const events = (await ok('events', '--stream=false', '--format', 'json', '--filter', 'container=execd')).split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+    const execs = events.filter((e) => String(e['Status']).startsWith('exec'));
+    assert.deepEqual(execs.map((e) => [e['Status'], e['ContainerExitCode']]), [['exec', undefined], ['exec_died', undefined], ['exec', undefined], ['exec_died', 3], ['exec', undefined]]);
+    // Not running: refused, and no event.
+    await ok('create', '--name', 'idle', 'busybox', '/bin/busybox', 'true');
+    assert.notEqual((await berth('exec', 'idle', '/bin/busybox', 'true')).code, 0);
+    assert.deepEqual(await statuses('container=idle'), ['create', 'init']);
+    await ok('rm', 'idle');
   });
 
   it('stop, kill, pause, unpause and restart, volumes, and the filters', async () => {
@@ -37,7 +56,7 @@ describe('berth events (bin/berth.cjs)', () => {
     await ok('unpause', 'busy');
     await ok('restart', '-t', '0', 'busy');
     await ok('kill', 'busy');
-    await ok('rm', '-f', 'busy');
+    await ok('rm', '-f', '-t', '0', 'busy');
     await ok('volume', 'create', 'evol');
     await ok('volume', 'rm', 'evol');
     // Its exits' died events come from its cleanup processes, whenever they run: left out of the order.

@@ -82,7 +82,7 @@ describe('berth network create|ls|inspect|rm|prune|exists (bin/berth.cjs)', () =
       assert.equal(await ok('ps', '--filter', 'network=runnet', '--format', '{{.Names}} {{.Networks}}'), 'on-net [runnet]\n');
       assert.equal(await ok('ps', '-q', '--filter', 'network=podman'), '');
       await refused(2, /^Error: "runnet" has associated containers with it\. Use -f to forcibly delete containers and pods: network is being used\n$/, 'network', 'rm', 'runnet');
-      assert.equal(await ok('network', 'rm', '-f', 'runnet'), 'runnet\n');
+      assert.equal(await ok('network', 'rm', '-f', '-t', '0', 'runnet'), 'runnet\n');
       assert.equal(await ok('ps', '-a', '-q'), '');
       assert.equal(existsSync(join(configDir(), 'runnet.conflist')), false);
       assert.throws(() => execFileSync('ip', ['link', 'show', bridge], { stdio: 'ignore' }), 'the bridge is gone');

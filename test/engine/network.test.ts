@@ -82,7 +82,7 @@ describe('berth run on a CNI network (bin/berth.cjs)', () => {
     assert.notEqual(doc2!.NetworkSettings.IPAddress, ip, 'two containers, two IPs');
     await ok('rm', other);
 
-    await ok('rm', '-f', 'web');
+    await ok('rm', '-f', '-t', '0', 'web');
     assert.ok(!readdirSync('/run/netns').includes(doc!.NetworkSettings.SandboxKey.split('/').pop()!), 'no namespace');
     assert.deepEqual(readdirSync(join(ipamDir, net)).filter((f) => /^\d/.test(f)), [], 'every lease freed');
     assert.doesNotMatch(execFileSync('iptables-save').toString(), new RegExp(id), 'no iptables rule names the container');

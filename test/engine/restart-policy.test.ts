@@ -48,7 +48,7 @@ describe('berth run --restart (bin/berth.cjs)', () => {
       await eventually('a restart after start', async () => (await runs('loop')) > before + 1);
       assert.ok(Number((await stateOf('loop')).split(' ')[1]) < 10, 'the count began again');
     }
-    await ok('rm', '-f', 'loop');
+    await ok('rm', '-f', '-t', '0', 'loop');
     assert.equal(await ok('ps', '-a', '-q'), '');
     await eventually('no conmon left', async () => conmonsOf(fixture().temp.dir).length === 0);
   });

@@ -75,7 +75,7 @@ describe('berth system df|prune and container prune (bin/berth.cjs, podman along
     assert.equal(refused.stdout.toString(), 'WARNING! This will remove all non running containers.\nAre you sure you want to continue? [y/N] ');
     assert.equal((await ok('container', 'prune', '-f')).trim().split('\n').length, 2);
     assert.equal(await ok('ps', '-a', '--format', '{{.Names}}'), 'live\n');
-    await ok('rm', '-f', 'live');
+    await ok('rm', '-f', '-t', '0', 'live');
     await ok('volume', 'rm', 'kept');
   });
 });

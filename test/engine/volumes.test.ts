@@ -96,7 +96,7 @@ describe('berth volume verbs and container volumes (bin/berth.cjs)', () => {
     await failing(2, /^Error: volume shared is being used by the following container\(s\): [0-9a-f]{64}: volume is being used\n$/, 'volume', 'rm', 'shared');
     await failing(1, /^Error: no volume with name "nope" found: no such volume\n$/, 'volume', 'rm', 'nope');
     assert.equal(await ok('volume', 'ls', '--filter', 'dangling=false', '-q'), 'shared\n');
-    assert.equal(await ok('volume', 'rm', '-f', 'shared'), 'shared\n');
+    assert.equal(await ok('volume', 'rm', '-f', '-t', '0', 'shared'), 'shared\n');
     assert.equal(await ok('ps', '-a', '-q'), '');
     assert.deepEqual(await names(), []);
   });

@@ -45,6 +45,6 @@ describe('berth wait --condition and container init (bin/berth.cjs)', () => {
     const refused = await berth('container', 'init', 'busy');
     assert.equal(refused.code, 125);
     assert.match(refused.stderr, /has already been created in runtime: container state improper/);
-    await ok('rm', '-f', 'again', 'busy');
+    await ok('rm', '-f', '-t', '0', 'again', 'busy');
   });
 });

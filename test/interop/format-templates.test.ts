@@ -74,7 +74,7 @@ describe('--format templates (bin/berth.cjs, podman alongside)', () => {
     for (const args of [[], ['--format', '{{.ID}}|{{.CreatedBy}}|{{.Size}}|{{.Comment}}'], ['--format', 'table {{.ID}} {{.CreatedBy}}']]) {
       assert.equal(await ok('history', ...args, 'busybox'), await podmanOk('history', ...args, BUSYBOX_IMAGE), args.join(' '));
     }
-    await ok('rm', '-f', 'fmt');
+    await ok('rm', '-f', '-t', '0', 'fmt');
   });
 
   it('a bad template is an error naming it, with exit code 125 as podman\'s', async () => {

@@ -25,7 +25,7 @@ describe('podman and Berth containers on one store', () => {
     assert.equal(listed.code, 0, listed.stderr.toString());
     const lines = listed.stdout.toString().trim().split('\n').sort();
     assert.deepEqual(lines, [`${id.slice(0, 12)} ${BUSYBOX_IMAGE} berth-web`, `${done.slice(0, 12)} ${BUSYBOX_IMAGE} berth-made`].sort());
-    assert.equal((await berth('rm', '-f', 'berth-web', 'berth-made')).code, 0);
+    assert.equal((await berth('rm', '-f', '-t', '0', 'berth-web', 'berth-made')).code, 0);
   });
 
   it("Berth runs podman's image while podman runs Berth's", async () => {

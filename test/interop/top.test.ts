@@ -34,7 +34,7 @@ describe('berth top (bin/berth.cjs, podman top alongside)', () => {
     // The default columns, with the times masked.
     const masked = (text: string): string => text.replace(/\d+\.\d{3} +\S+ +\? +\S+/g, 'CPU ELAPSED ? TIME').replace(/^(\S+ +)\d+/gm, '$1PID').replace(/ {2,}/g, '  ');
     assert.equal(masked(await ok('top', 'b-top')), masked(await podmanOk('top', 'p-top')));
-    await ok('rm', '-f', 'b-top');
+    await ok('rm', '-f', '-t', '0', 'b-top');
     await podmanOk('rm', '-f', '-t', '0', 'p-top');
   });
 });

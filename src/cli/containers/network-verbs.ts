@@ -8,7 +8,7 @@ import { createNetwork, inspectNetwork, isNetworkError, listNetworks, removeNetw
 import { confirmed } from './confirm.js';
 import { removeEach } from './remove-each.js';
 import type { EngineAction } from './context.js';
-import { collect, hasLabel, keyValues, parseFilters, passesFilters } from './options.js';
+import { collect, hasLabel, keyValues, parseFilters, parsePositive, passesFilters } from './options.js';
 
 export function registerNetworkVerbs(program: Command, act: EngineAction, setExit: (code: number) => void): void {
   const network = program.command('network').description('manage CNI networks (create, ls, inspect, rm, prune, exists)');
@@ -52,14 +52,16 @@ export function registerNetworkVerbs(program: Command, act: EngineAction, setExi
 
   network.command('rm').alias('remove').description('remove networks').argument('<names...>')
     .option('-f, --force', 'remove the containers that use them first')
-    .action(act(async (engine, names: string[], opts: { force?: boolean }) => {
+    .option('-t, --time <seconds>', 'with -f: seconds to wait for running containers to stop before killing them (default: their stop timeout)')
+    .action(act(async (engine, names: string[], opts: { force?: boolean; time?: string }) => {
+      const timeoutSeconds = opts.time === undefined ? undefined : parsePositive(opts.time, 'timeout');
       return removeEach(names, async (ref) => {
         const { name } = await inspectNetwork(cniConfigDir(engine), ref);
         const users = await usersOf(engine, name);
         if (users.length && !opts.force) {
           throw new EngineError('invalid-state', `"${name}" has associated containers with it. Use -f to forcibly delete containers and pods: network is being used`, { network: name, containers: users });
         }
-        for (const id of users) await engine.remove(id, { force: true });
+        for (const id of users) await engine.remove(id, { force: true, timeoutSeconds });
         await removeNetwork(cniConfigDir(engine), name);
         networkEvent(engine, name, 'remove');
         return name;

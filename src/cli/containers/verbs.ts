@@ -139,10 +139,12 @@ export function registerContainerVerbs(program: Command, setExit: Exit, options:
       .option('-l, --latest', 'the container made last')
       .option('--cidfile <file>', 'read the container ID from a file (as run --cidfile wrote it)', collect)
       .option('-i, --ignore', 'a container that does not exist is not an error')
-      .action(act(async (engine, given: string[], opts: TargetFlags & { force?: boolean; volumes?: boolean; ignore?: boolean }) => {
+      .option('-t, --time <seconds>', 'with -f: seconds to wait for a running container to stop before killing it (default: its stop timeout)')
+      .action(act(async (engine, given: string[], opts: TargetFlags & { force?: boolean; volumes?: boolean; ignore?: boolean; time?: string }) => {
+        const timeoutSeconds = opts.time === undefined ? undefined : parsePositive(opts.time, 'timeout');
         for (const ref of await targetsOf(engine, given, opts)) {
           try {
-            process.stdout.write(`${await engine.remove(ref, { force: opts.force, volumes: opts.volumes })}\n`);
+            process.stdout.write(`${await engine.remove(ref, { force: opts.force, volumes: opts.volumes, timeoutSeconds })}\n`);
           } catch (err) {
             if (!(opts.ignore && isEngineError(err, 'container-unknown'))) throw err;
           }
@@ -272,7 +274,8 @@ export function registerContainerVerbs(program: Command, setExit: Exit, options:
         const env = environment(opts.env, [], process.env);
         if (opts.detach) {
           if (opts.interactive || opts.tty) throw new EngineError('invalid-option', 'exec --detach takes no -i or -t: nothing would read or write its terminal', {});
-          await engine.execDetached(ref, command, { env, user: opts.user, cwd: opts.workdir });
+          const { sessionId } = await engine.execDetached(ref, command, { env, user: opts.user, cwd: opts.workdir });
+          process.stdout.write(`${sessionId}\n`);
           return 0;
         }
         if (opts.interactive || opts.tty) return engine.execInteractive(ref, command, { tty: opts.tty, env, user: opts.user, cwd: opts.workdir });
@@ -792,7 +795,7 @@ async function runContainer(engine: ContainerEngine, image: string, command: str
     const attach = opts.interactive || opts.tty ? { stdin: opts.interactive === true, detachKeys } : undefined;
     return await followRun(engine, container.id, opts.rm === true, () => startAndFollow(engine, container.id, attach));
   } catch (err) {
-    if (opts.rm) await engine.remove(container.id, { force: true }).catch(() => undefined);
+    if (opts.rm) await engine.remove(container.id, { force: true, timeoutSeconds: 0 }).catch(() => undefined);
     throw err;
   }
 }
@@ -933,6 +936,7 @@ function inspectDocument(engine: ContainerEngine, container: Parameters<Containe
     OCIConfigPath: `${container.config.bundlePath}/config.json`,
     Driver: engine.store.graphDriverName,
     RestartCount: state.restartCount ?? 0,
+    ExecIDs: engine.execSessions(container),
     Mounts: mounts,
     NetworkSettings: networkSettings(network),
     HostConfig: hostConfig(container.config, network, mounts),

@@ -7,7 +7,7 @@ import type { Volume, VolumeErrorCode } from '../../volume/index.js';
 import { confirmed } from './confirm.js';
 import { removeEach } from './remove-each.js';
 import type { EngineAction } from './context.js';
-import { collect, hasLabel, keyValues, parseFilters, passesFilters } from './options.js';
+import { collect, hasLabel, keyValues, parseFilters, parsePositive, passesFilters } from './options.js';
 
 /** podman's exit codes for `volume rm`: 1 when there is no such volume, 2 when one is in use. */
 const RM_EXIT: Partial<Record<VolumeErrorCode, number>> = { 'volume-unknown': 1, 'volume-in-use': 2 };
@@ -52,11 +52,13 @@ export function registerVolumeVerbs(program: Command, act: EngineAction, setExit
   volume.command('rm').alias('remove').description('remove volumes').argument('[names...]')
     .option('-a, --all', 'every volume (those in use only with --force)')
     .option('-f, --force', 'remove the containers that use them first')
-    .action(act(async (engine, names: string[], opts: { all?: boolean; force?: boolean }) => {
+    .option('-t, --time <seconds>', 'with -f: seconds to wait for running containers to stop before killing them (default: their stop timeout)')
+    .action(act(async (engine, names: string[], opts: { all?: boolean; force?: boolean; time?: string }) => {
+      const timeoutSeconds = opts.time === undefined ? undefined : parsePositive(opts.time, 'timeout');
       const verbs = await engine.volumes();
       if (!opts.all && names.length === 0) throw new EngineError('invalid-option', 'choose either one or more volumes or all', {});
       return removeEach(opts.all ? verbs.list().map((v) => v.name) : names, async (name) => {
-        await verbs.remove(name, { force: opts.force });
+        await verbs.remove(name, { force: opts.force, timeoutSeconds });
         return name;
       }, RM_EXIT);
     }));
