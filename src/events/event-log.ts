@@ -3,9 +3,9 @@
 // write by whichever process acted, read back by `berth events`. An event
 // that cannot be recorded is a warning, never the failure of what it tells.
 
-import { closeSync, fstatSync, openSync, readSync, renameSync, statSync, writeSync } from 'node:fs';
-import { join } from 'node:path';
-import { goTimeNow } from '../util/index.js';
+import { closeSync, fstatSync, mkdirSync, openSync, readSync, renameSync, statSync, writeSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { goTimeNow, isErrno } from '../util/index.js';
 
 /** podman's event record (its JSON field names). */
 export interface BerthEvent {
@@ -42,7 +42,7 @@ export class EventLog implements EventRecorder {
     try {
       this.#rotateIfLarge();
       // One write with O_APPEND: writers in several processes do not interleave their lines.
-      const fd = openSync(this.path, 'a', 0o600);
+      const fd = this.#openForAppend();
       try {
         writeSync(fd, line);
       } finally {
@@ -51,6 +51,17 @@ export class EventLog implements EventRecorder {
     } catch (err) {
       process.stderr.write(`WARN[0000] recording the event ${event.Type} ${event.Status} ${event.Name}: ${(err as Error).message}\n`);
     }
+  }
+
+  /** The log opened for appending; its directory is made when missing (a run root only image verbs have used). */
+  #openForAppend(): number {
+    try {
+      return openSync(this.path, 'a', 0o600);
+    } catch (err) {
+      if (!isErrno(err, 'ENOENT')) throw err;
+    }
+    mkdirSync(dirname(this.path), { recursive: true, mode: 0o700 });
+    return openSync(this.path, 'a', 0o600);
   }
 
   #rotateIfLarge(): void {

@@ -1,4 +1,4 @@
-// `berth events`: the events of the store's containers, volumes and networks
+// `berth events`: the events of the store's containers, images, volumes and networks
 // as podman prints them (its text, `--format json`, or a template), those
 // recorded so far and, unless --stream=false or --until, those to come.
 
@@ -8,7 +8,7 @@ import type { EngineAction } from './context.js';
 import { collect, hasLabel, parseFilters, passesFilters, pointInTime } from './options.js';
 
 export function registerEventsVerb(program: Command, act: EngineAction): void {
-  program.command('events').description('show the events of containers, volumes and networks (followed until interrupted)')
+  program.command('events').description('show the events of containers, images, volumes and networks (followed until interrupted)')
     .option('--since <time>', 'only events since this RFC 3339 time or duration (10m)')
     .option('--until <time>', 'only events before this time; the stream ends there')
     .option('-f, --filter <filter>', 'container=, event=, image=, label=, type=, volume=, network=', collect, [])
@@ -62,9 +62,11 @@ async function printerFor(format: string | undefined): Promise<(event: BerthEven
   return textLine;
 }
 
-/** `2026-12-05 04:21:58.31652547 +0000 UTC container start ID (image=…, name=…, label=…)`. */
+/** `2026-12-05 04:21:58.31652547 +0000 UTC container start ID (image=…, name=…, label=…)`, and the shorter lines of the other types. */
 function textLine(event: BerthEvent): string {
   const time = event.Time.replace('T', ' ').replace(/Z$/, ' +0000 UTC');
+  // An image event's ID comes before its name, empty when it has none (pull, loadfromarchive), as podman prints it.
+  if (event.Type === 'image') return `${time} image ${event.Status} ${event.ID ?? ''} ${event.Name}\n`;
   if (event.Type !== 'container') return `${time} ${event.Type} ${event.Status} ${event.Name}\n`;
   const attributes = Object.entries(event.Attributes ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([k, v]) => `, ${k}=${v}`).join('');
   return `${time} container ${event.Status} ${event.ID ?? ''} (image=${event.Image ?? ''}, name=${event.Name}${attributes})\n`;

@@ -130,7 +130,7 @@ export async function systemPrune(engine: ContainerEngine, options: SystemPruneO
   const { ImageServer } = await import('../../image/index.js');
   const sizes = new Map<string, number>();
   for (const image of await engine.store.images()) sizes.set(image.id, await engine.store.imageSize(image.id));
-  const removedImages = await new ImageServer(engine.store).pruneImages({ all: options.all });
+  const removedImages = await new ImageServer(engine.store, { events: engine.events }).pruneImages({ all: options.all });
   for (const id of removedImages) reclaimed += sizes.get(id) ?? 0;
   const section = (title: string, ids: string[]): string => (ids.length ? `${title}\n${ids.map((id) => `${id}\n`).join('')}` : '');
   process.stdout.write(`${section('Deleted Containers', removedContainers)}${section('Deleted Volumes', removedVolumes)}${section('Deleted Images', removedImages)}Total reclaimed space: ${unitsHumanSize(reclaimed)}\n`);

@@ -2,6 +2,7 @@
 // however the verb ends; verbs that reach registries pass their registry
 // flags and get the docker:// transport and short-name resolution too.
 
+import { EventLog } from '../../events/index.js';
 import { ImageServer } from '../../image/index.js';
 import type { Store } from '../../storage/index.js';
 import { pushHintsFrom } from './push-hints.js';
@@ -25,7 +26,7 @@ export async function serveOn<T>(store: Store, run: (server: ImageServer) => Pro
   const access = registry ? await openRegistryAccess(registry, registry.forPush ? await pushHintsFrom(store) : {}) : undefined;
   try {
     // podman's verbs find `busybox` among local names under any registry, as `run` does (engine.findImage).
-    return await run(new ImageServer(store, { ...access?.serverOptions, localShortNames: true }));
+    return await run(new ImageServer(store, { ...access?.serverOptions, localShortNames: true, events: new EventLog(store.runRoot) }));
   } finally {
     await access?.close();
   }

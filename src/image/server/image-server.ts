@@ -12,6 +12,7 @@ import {
   isTransportName, normalizeDockerName, openImageDestination, openImageSource, parseImageReference, type ImageSource, type ManifestBytes,
   StorageDestination, type ParsedReference, type TransportContext,
 } from '../transports/index.js';
+import type { EventRecorder } from '../../events/index.js';
 import { imageResultOf, type ImageResult } from './image-result.js';
 
 export interface ImageServerOptions {
@@ -31,6 +32,8 @@ export interface ImageServerOptions {
    * match). Off for CRI-O's semantics, where `busybox` is docker.io's only.
    */
   localShortNames?: boolean;
+  /** Where the image events go (podman's: pull, push, tag, untag, remove, save, loadfromarchive); none without it. */
+  events?: EventRecorder;
 }
 
 export interface CallOptions {
@@ -128,6 +131,23 @@ export class ImageServer {
    * Candidates from resolveNames are tried in order; the error lists them all.
    */
   async pullImage(imageName: string, options: CopyOptions & { name?: string } = {}): Promise<PulledImage> {
+    const pulled = await this.#pull(imageName, options);
+    this.#event('pull', imageName);
+    return pulled;
+  }
+
+  /**
+   * podman load: the image of an archive (`docker-archive:PATH` or
+   * `oci-archive:PATH`) copied into the store, as pullImage copies it, and
+   * recorded as loaded from that file.
+   */
+  async loadImage(archive: string, options: CopyOptions = {}): Promise<PulledImage> {
+    const pulled = await this.#pull(archive, options);
+    this.#event('loadfromarchive', parseImageReference(archive).path ?? archive);
+    return pulled;
+  }
+
+  async #pull(imageName: string, options: CopyOptions & { name?: string }): Promise<PulledImage> {
     const candidates = await this.resolveNames(imageName);
     const failures: string[] = [];
     let lastError: unknown;
@@ -150,14 +170,41 @@ export class ImageServer {
 
   /** Copies an image of the store to `destination` (`transport:reference`). */
   async pushImage(idOrName: string, destination: string, options: CopyOptions = {}): Promise<CopyResult> {
+    const { image, result } = await this.#copyOut(idOrName, destination, options);
+    this.#event('push', destination, image.id);
+    return result;
+  }
+
+  /** podman save: pushImage to an archive or directory transport, recorded as saved to its path. */
+  async saveImage(idOrName: string, destination: string, options: CopyOptions = {}): Promise<CopyResult> {
+    const { image, result } = await this.#copyOut(idOrName, destination, options);
+    this.#event('save', parseImageReference(destination).path ?? destination, image.id);
+    return result;
+  }
+
+  async #copyOut(idOrName: string, destination: string, options: CopyOptions): Promise<{ image: Image; result: CopyResult }> {
     const image = await this.lookup(idOrName, options);
     const source = await openImageSource(parseImageReference(`containers-storage:@${image.id}`), { store: this.store, signal: options.signal });
     try {
       const target = await openImageDestination(parseImageReference(destination), { ...this.options.transports, store: this.store, signal: options.signal });
-      return await copyImage(source, target, options);
+      return { image, result: await copyImage(source, target, options) };
     } finally {
       await source.close();
     }
+  }
+
+  /**
+   * podman import: the image `source` gives (a root filesystem tarball's)
+   * copied into the store, named `name` (normalised as given) when there is one.
+   */
+  async importImage(source: ImageSource, name: string | undefined, options: CopyOptions = {}): Promise<CopyResult> {
+    const destination = name
+      ? await openImageDestination(parseImageReference(`containers-storage:${name}`), { store: this.store, signal: options.signal })
+      : new StorageDestination({ transport: 'containers-storage', text: '' }, this.store, undefined);
+    const result = await copyImage(source, destination, options);
+    // podman names an imported image by tagging it.
+    if (name) this.#event('tag', name, result.configDigest.slice('sha256:'.length));
+    return result;
   }
 
   /** Removes the name; an image left without names is removed (seed: UntagImage). */
@@ -174,6 +221,23 @@ export class ImageServer {
       return;
     }
     await this.store.removeNames(image.id, [name], options);
+    this.#event('untag', name, image.id);
+  }
+
+  /**
+   * podman untag: the names given go from the image, which stays (unnamed
+   * when none is left); without names, every name goes. A name given is
+   * taken as stored, else as `tag` would have made it (`normalize`).
+   */
+  async untagNames(idOrName: string, names: readonly string[], options: CallOptions & { normalize?: (name: string) => string } = {}): Promise<void> {
+    const image = await this.lookup(idOrName, options);
+    const normalize = options.normalize ?? normalizeDockerName;
+    const gone = names.length === 0 ? image.names : names.map((name) => (image.names.includes(name) ? name : normalize(name)));
+    const unknown = gone.find((name) => !image.names.includes(name));
+    if (unknown !== undefined) throw new ImageError('image-unknown', `${unknown}: tag not known`, { image: image.id, name: unknown });
+    if (gone.length === 0) return;
+    await this.store.removeNames(image.id, gone, options);
+    for (const name of gone) this.#event('untag', name, image.id);
   }
 
   /**
@@ -187,6 +251,9 @@ export class ImageServer {
     const name = this.nameOf(image, idOrName);
     if (image.names.length > 1 && name) {
       await this.store.removeNames(image.id, [name], options);
+      // podman records a removal here too, though the image stays under its other names.
+      this.#event('untag', name, image.id);
+      this.#event('remove', idOrName, image.id);
       return { untagged: [name], layers: [] };
     }
     if (image.names.length > 1 && !options.force) {
@@ -203,6 +270,8 @@ export class ImageServer {
       }
     }
     const layers = await this.store.deleteImage(image.id, options);
+    for (const untagged of image.names) this.#event('untag', untagged, image.id);
+    this.#event('remove', idOrName, image.id);
     return { untagged: image.names, deleted: image.id, layers };
   }
 
@@ -211,6 +280,7 @@ export class ImageServer {
     const image = await this.lookup(idOrName, options);
     const name = normalizeDockerName(newName);
     await this.store.addNames(image.id, [name], options);
+    this.#event('tag', name, image.id);
     return name;
   }
 
@@ -238,6 +308,8 @@ export class ImageServer {
       if (image.names.length > 0 && !options.all) continue;
       try {
         await this.store.deleteImage(image.id, options);
+        for (const untagged of image.names) this.#event('untag', untagged, image.id);
+        this.#event('remove', image.id, image.id);
         removed.push(image.id);
       } catch (err) {
         if (!isStorageError(err, 'image-used-by-container', 'image-unknown')) throw err;
@@ -309,6 +381,11 @@ export class ImageServer {
       }
     }
     throw new ImageError('image-unknown', `${ref}: image not known`, { image: ref });
+  }
+
+  /** Records an image event (podman's: the image's ID when it has one, and the name it concerns). */
+  #event(status: string, name: string, id?: string): void {
+    this.options.events?.record({ ...(id !== undefined ? { ID: id } : {}), Name: name, Status: status, Type: 'image', Attributes: null });
   }
 
   /** The name of `image` that `ref` gave: as it is, normalised, or (podman's lookup) a short name's match. */

@@ -1,20 +1,16 @@
 // `berth import FILE [NAME]`: a root filesystem tarball made a one-layer
 // image, with `--change` edits to its config; the image ID on stdout.
 
-import { copyImage, normalizeLocalName, openImageDestination, openTarballSource, parseImageReference, StorageDestination } from '../../../image/index.js';
+import { normalizeLocalName, openTarballSource } from '../../../image/index.js';
 import { progressListener } from '../progress-view.js';
 import { platformOf, withImageServer } from '../server.js';
 import type { GlobalImageOptions } from '../store.js';
 
 export async function importTarball(globals: GlobalImageOptions, file: string, name: string | undefined, flags: { change?: string[]; message?: string; quiet?: boolean; platform?: string; arch?: string; os?: string; variant?: string }): Promise<void> {
   await withImageServer(globals, async (server) => {
-    const store = server.getStore();
     const source = await openTarballSource(file, { changes: flags.change, message: flags.message, platform: platformOf(flags) });
     try {
-      const destination = name
-        ? await openImageDestination(parseImageReference(`containers-storage:${normalizeLocalName(name)}`), { store })
-        : new StorageDestination({ transport: 'containers-storage', text: '' }, store, undefined);
-      const result = await copyImage(source, destination, { onEvent: progressListener(flags.quiet ? 'quiet' : 'auto') });
+      const result = await server.importImage(source, name === undefined ? undefined : normalizeLocalName(name), { onEvent: progressListener(flags.quiet ? 'quiet' : 'auto') });
       process.stdout.write(`${result.configDigest.slice(7)}\n`);
     } finally {
       await source.close();

@@ -33,21 +33,8 @@ export async function tag(globals: GlobalImageOptions, image: string, names: str
 
 /** Without names: every name of the image goes (the image stays, unnamed), as podman untag does. */
 export async function untag(globals: GlobalImageOptions, image: string, names: string[]): Promise<void> {
-  await withImageServer(globals, async (server) => {
-    const found = await server.lookup(image);
-    const store = server.getStore();
-    if (names.length === 0) {
-      await store.setNames(found.id, []);
-      return;
-    }
-    for (const name of names) {
-      const current = await server.lookup(found.id);
-      // As podman's untag: the name as `tag` would have made it (example/app:1 is localhost/example/app:1).
-      const normalized = current.names.includes(name) ? name : normalizeLocalName(name);
-      if (!current.names.includes(normalized)) throw new Error(`${normalized}: tag not known`);
-      await store.removeNames(found.id, [normalized]);
-    }
-  });
+  // As podman's untag: a name as `tag` would have made it (example/app:1 is localhost/example/app:1).
+  await withImageServer(globals, (server) => server.untagNames(image, names, { normalize: normalizeLocalName }));
 }
 
 export async function prune(globals: GlobalImageOptions, flags: { all?: boolean; force?: boolean }): Promise<void> {

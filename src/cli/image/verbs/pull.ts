@@ -64,7 +64,7 @@ export async function load(globals: GlobalImageOptions, flags: { input?: string;
 
 async function loadFile(globals: GlobalImageOptions, path: string, policy: Policy, quiet?: boolean): Promise<void> {
   await withImageServer(globals, async (server) => {
-    const pulled = await server.pullImage(`${await archiveTransportOf(path)}:${path}`, { policy, onEvent: progressListener(quiet ? 'quiet' : 'auto') });
+    const pulled = await server.loadImage(`${await archiveTransportOf(path)}:${path}`, { policy, onEvent: progressListener(quiet ? 'quiet' : 'auto') });
     process.stdout.write(`Loaded image: ${pulled.name}\n`);
   });
 }

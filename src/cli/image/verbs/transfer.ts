@@ -96,6 +96,6 @@ async function saveTo(globals: GlobalImageOptions, image: string, transport: str
     const found = await server.lookup(image);
     const name = found.names.find((n) => n === image) ?? found.names.find((n) => !n.includes('@'));
     const suffix = transport === 'dir' ? '' : transport === 'docker-archive' ? (name ? `:${name}` : '') : name ? `:${name.slice(name.lastIndexOf(':') + 1)}` : '';
-    await server.pushImage(found.id, `${transport}:${output}${suffix}`, { onEvent: progressListener(quiet ? 'quiet' : 'auto'), removeSignatures: true, policy });
+    await server.saveImage(found.id, `${transport}:${output}${suffix}`, { onEvent: progressListener(quiet ? 'quiet' : 'auto'), removeSignatures: true, policy });
   });
 }
