@@ -12,7 +12,9 @@ export interface BerthEvent {
   ContainerExitCode?: number;
   ID?: string;
   Image?: string;
-  Name: string;
+  /** Empty for a network's events, which name the network in Network (podman's). */
+  Name?: string;
+  Network?: string;
   Status: string;
   Time: string;
   Type: 'container' | 'volume' | 'network' | 'image';
@@ -49,7 +51,7 @@ export class EventLog implements EventRecorder {
         closeSync(fd);
       }
     } catch (err) {
-      process.stderr.write(`WARN[0000] recording the event ${event.Type} ${event.Status} ${event.Name}: ${(err as Error).message}\n`);
+      process.stderr.write(`WARN[0000] recording the event ${event.Type} ${event.Status} ${event.Name ?? event.Network}: ${(err as Error).message}\n`);
     }
   }
 
@@ -120,15 +122,16 @@ export class EventTail {
 
 /**
  * The fields in podman's order (its Event struct's), those podman tags
- * omitempty left out when empty: ID and Image when the event has none, the
- * exit code when it is 0.
+ * omitempty left out when empty: ID, Image, Name and Network when the event
+ * has none, the exit code when it is 0.
  */
 function inPodmanOrder(event: Omit<BerthEvent, 'Time'>, time: string): BerthEvent {
   return {
     ...(event.ContainerExitCode ? { ContainerExitCode: event.ContainerExitCode } : {}),
     ...(event.ID !== undefined ? { ID: event.ID } : {}),
     ...(event.Image !== undefined ? { Image: event.Image } : {}),
-    Name: event.Name,
+    ...(event.Name ? { Name: event.Name } : {}),
+    ...(event.Network ? { Network: event.Network } : {}),
     Status: event.Status,
     Time: time,
     Type: event.Type,

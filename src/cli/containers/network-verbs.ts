@@ -105,7 +105,8 @@ const LS_TABLE = 'table {{.ID}}\t{{.Name}}\t{{.Driver}}';
 
 /** A network's event, as podman records them (by name). */
 function networkEvent(engine: ContainerEngine, name: string, status: string): void {
-  engine.events.record({ Name: name, Status: status, Type: 'network', Attributes: null });
+  // podman's network events name the network in Network (its own are a container's connect and disconnect, with its ID).
+  engine.events.record({ Network: name, Status: status, Type: 'network', Attributes: null });
 }
 
 /** The CNI config dir the engine was opened with (--cni-config-dir). */

@@ -1,6 +1,7 @@
-// Image events against podman's: the same image verbs run by each tool on one
-// store record the same events (status, image ID, name, in order) in each
-// tool's log; and podman, pointed at Berth's log, prints it as Berth does.
+// Events against podman's: the same image verbs run by each tool on one store
+// record the same events (status, image ID, name, in order) in each tool's
+// log; and podman, pointed at Berth's log, prints every event of it (images,
+// containers, volumes, networks) as `berth events` does.
 
 import assert from 'node:assert/strict';
 import { readFile, rm, writeFile } from 'node:fs/promises';
@@ -11,7 +12,7 @@ import { makeBusyboxRootfs, tarOfDirectory } from '../helpers/rootfs.js';
 import { BUSYBOX_IMAGE } from '../engine/engine-fixture.js';
 import { berthAndPodmanOnOneStore } from './shared-store.js';
 
-describe('image events (bin/berth.cjs, podman alongside)', () => {
+describe('events (bin/berth.cjs, podman alongside)', () => {
   const { fixture, ok, podmanOk } = berthAndPodmanOnOneStore();
 
   /** The image verbs, run by one tool; the files they write are removed first, as the names are at their end. */
@@ -51,12 +52,38 @@ describe('image events (bin/berth.cjs, podman alongside)', () => {
     assert.ok(mine.length >= 12, mine.join('\n'));
     assert.deepEqual(mine, await imageEvents(join(dir, 'events.log'), podmanImported));
 
-    // podman reads Berth's log and prints each event as `berth events` does.
+    await samePrintedByPodman();
+  });
+
+  it('podman prints the container, volume and network events of Berth\'s log as berth events does', async () => {
+    await ok('run', '-d', '--name', 'evc', '-l', 'tier=web', BUSYBOX_IMAGE, '/bin/busybox', 'sleep', '100');
+    await ok('exec', 'evc', '/bin/busybox', 'true');
+    await ok('exec', 'evc', '/bin/sh', '-c', 'exit 0');
+    await ok('exec', '-d', 'evc', '/bin/busybox', 'true');
+    await ok('pause', 'evc');
+    await ok('unpause', 'evc');
+    await ok('rm', '-f', '-t', '0', 'evc');
+    await ok('run', '--rm', '--name', 'evd', BUSYBOX_IMAGE, '/bin/busybox', 'true');
+    await ok('volume', 'create', 'evvol');
+    await ok('volume', 'rm', 'evvol');
+    await ok('network', 'create', 'evnet');
+    await ok('network', 'rm', 'evnet');
+    const printed = await samePrintedByPodman();
+    for (const status of ['create', 'exec', 'exec_died', 'pause', 'died', 'remove']) assert.match(printed, new RegExp(`container ${status} `));
+    assert.match(printed, /volume create evvol/);
+    assert.match(printed, /network create  \(container=, name=evnet\)/);
+  });
+
+  /** Asserts that podman, pointed at Berth's log, prints what `berth events` prints; returns that. */
+  async function samePrintedByPodman(): Promise<string> {
+    const { dir, graphRoot, runRoot } = fixture().temp;
     const conf = join(dir, 'containers-berth-events.conf');
+    const berthLog = join(runRoot, 'berth', 'events.log');
     await writeFile(conf, (await readFile(join(dir, 'containers.conf'), 'utf8')).replace(/events_logfile_path = .*/, `events_logfile_path = "${berthLog}"`));
-    const { graphRoot, runRoot } = fixture().temp;
     const theirs = await podman({ args: ['--root', graphRoot, '--runroot', runRoot, '--tmpdir', join(dir, 'podman-tmp')], env: { ...process.env, CONTAINERS_CONF: conf } }, ['events', '--stream=false']);
     assert.equal(theirs.code, 0, theirs.stderr.toString());
-    assert.equal(await ok('events', '--stream=false'), theirs.stdout.toString());
-  });
+    const mine = await ok('events', '--stream=false');
+    assert.equal(mine, theirs.stdout.toString());
+    return mine;
+  }
 });
