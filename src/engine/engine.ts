@@ -11,10 +11,10 @@ import { getLockFile, type LockFile } from '../lock/index.js';
 import type { Change } from '../archive/index.js';
 import type { CommitOptions } from './commit.js';
 import { isStorageError, type IDMap, type Image, type Store } from '../storage/index.js';
-import { generateRandomId, isoTime, nameMatchingShortName, writeFileAtomicSync } from '../util/index.js';
+import { generateRandomId, goTimeNow, isoTime, nameMatchingShortName, writeFileAtomicSync } from '../util/index.js';
 import {
-  Container, ContainerStatus, Runtime, formatRuntimeConfig, generateSpec, parseSignal, resolveUser, runtimeHandler,
-  type AttachSession, type AttachStreams, type ContainerStats, type HostsAndDns, type OciMount, type RestartPolicy, type ExecSyncResult, type ExitCommand, type LogRecord, type OciLinuxResources, type RuntimeConfig, type SpecOptions,
+  Container, ContainerStatus, ExecSyncError, Runtime, formatRuntimeConfig, generateSpec, parseSignal, resolveUser, runtimeHandler,
+  type HealthState, type AttachSession, type AttachStreams, type ContainerStats, type HostsAndDns, type OciMount, type RestartPolicy, type ExecSyncResult, type ExitCommand, type LogRecord, type OciLinuxResources, type RuntimeConfig, type SpecOptions,
 } from '../oci/index.js';
 import { EngineError, isEngineError } from './errors.js';
 import { berthExitCommand } from './exit-command.js';
@@ -26,6 +26,7 @@ import { prepareUserNamespaceDirs } from './userns.js';
 import { checkNetworkFileOptions, writeContainerFiles } from './container-files.js';
 import { EventLog } from '../events/index.js';
 import { clearExecSessions, liveExecSessions, recordExecSession } from './exec-sessions.js';
+import { healthAfter, healthCheckOf, healthCommand, startingHealth, type HealthCheckOptions } from './health.js';
 import { hasVolumes, type ImageVolumeMode } from './volume-specs.js';
 import { userMountsOf, volumeNamesOf } from './user-mounts.js';
 import type { AttachedVolumes, VolumeVerbs } from './volumes.js';
@@ -93,6 +94,8 @@ export interface CreateOptions extends Omit<SpecOptions, 'id' | 'rootfs' | 'idMa
   restartPolicy?: RestartPolicy;
   /** --add-host, --dns, --dns-search, --dns-option, --no-hosts. */
   hostsAndDns?: HostsAndDns;
+  /** --health-cmd and its flags, over the image's HEALTHCHECK; `disabled`: --no-healthcheck. */
+  healthCheck?: HealthCheckOptions;
 }
 
 export interface StartOptions {
@@ -129,6 +132,8 @@ export interface ContainerInfo {
   volumes: string[];
   /** The CNI networks it joins. */
   networks: string[];
+  /** Its health (starting, healthy, unhealthy) when it has a health check. */
+  health?: string;
 }
 
 export class ContainerEngine {
@@ -167,6 +172,7 @@ export class ContainerEngine {
     const image = await this.findImage(options.image);
     const imageConfig = await imageRunConfig(this.store, image);
     const stopSignal = parseSignal(options.stopSignal ?? imageConfig.StopSignal ?? 'SIGTERM');
+    const healthCheck = healthCheckOf(imageConfig.Healthcheck ?? undefined, options.healthCheck);
     const created = new Date();
     // The ID is chosen here so that the name and metadata go into the one record write.
     const id = generateRandomId();
@@ -232,6 +238,7 @@ export class ContainerEngine {
           ...(attached?.volumes.length ? { volumes: attached.volumes } : {}),
           ...(options.restartPolicy && options.restartPolicy.name !== 'no' ? { restartPolicy: options.restartPolicy } : {}),
           ...(options.hostsAndDns ? { hostsAndDns: options.hostsAndDns } : {}),
+          ...(healthCheck ? { healthCheck } : {}),
         });
         madeVolumes = attached?.made ?? [];
         await made.save();
@@ -269,7 +276,7 @@ export class ContainerEngine {
   }
 
   /** Records a container's event, with podman's attributes (its labels) and its image and name. */
-  #event(container: Container, status: string, extra: { ContainerExitCode?: number } = {}): void {
+  #event(container: Container, status: string, extra: { ContainerExitCode?: number; health_status?: string } = {}): void {
     this.events.record({ ID: container.id, Image: container.config.imageName ?? '', Name: container.name, Status: status, Type: 'container', Attributes: container.config.labels, ...extra });
   }
 
@@ -345,9 +352,10 @@ export class ContainerEngine {
     });
   }
 
-  /** What its cleanup undid: the root filesystem mounted, the CNI networks set up again (in the namespace its spec names). */
+  /** What its cleanup undid: the root filesystem mounted, the CNI networks set up again (in the namespace its spec names); its health starting again. */
   async #prepareRerun(container: Container): Promise<void> {
     await this.store.mount(container.id);
+    if (container.config.healthCheck) await container.updateState((current) => ({ health: startingHealth(current.health) }));
     const { networks, persistDir, spec, bundlePath, hostsAndDns } = container.config;
     let attachment = networks?.length ? await readAttachment(networkStateFile(persistDir)) : undefined;
     if (networks?.length && !attachment) attachment = await this.#setupNetwork(container.id, persistDir, container.config);
@@ -864,6 +872,39 @@ export class ContainerEngine {
     return { sessionId, pid };
   }
 
+  /**
+   * podman's healthcheck run: the container's check run once in it (with the
+   * check's timeout) and its result recorded in its health, as podman's
+   * timers would run it. Resolves to the result and the health after it.
+   */
+  async healthCheck(ref: string): Promise<{ healthy: boolean; health: HealthState }> {
+    const container = await this.get(ref);
+    const check = container.config.healthCheck;
+    if (!check) throw new EngineError('invalid-state', `container ${container.id} has no defined healthcheck`, { id: container.id });
+    if (container.state.status !== ContainerStatus.Running) {
+      throw new EngineError('invalid-state', `container ${container.id} is not running`, { id: container.id, status: container.state.status });
+    }
+    const start = goTimeNow();
+    const startedMs = Date.parse(container.state.started ?? '') || 0;
+    const inStartPeriod = Date.now() < startedMs + check.startPeriodNs / 1e6;
+    let exitCode: number;
+    let output: string;
+    try {
+      const result = await this.runtime.execSyncContainer(container, healthCommand(check.test), { timeoutSeconds: Math.max(1, Math.ceil(check.timeoutNs / 1e9)) });
+      exitCode = result.exitCode;
+      output = Buffer.concat([result.stdout, result.stderr]).toString();
+    } catch (err) {
+      if (!(err instanceof ExecSyncError)) throw err;
+      // Timed out, or could not run: a failure, as podman counts it.
+      exitCode = 1;
+      output = err.message;
+    }
+    let health: HealthState | undefined;
+    await container.updateState((current) => ({ health: (health = healthAfter(current.health, check, { start, exitCode, output, inStartPeriod })) }));
+    this.#event(container, 'health_status', { health_status: health!.status });
+    return { healthy: exitCode === 0, health: health! };
+  }
+
   /** The IDs of the container's detached exec sessions still running (podman inspect's ExecIDs). */
   execSessions(container: Container): string[] {
     return liveExecSessions(container.config.persistDir);
@@ -999,6 +1040,7 @@ export class ContainerEngine {
       mounts: userMountsOf(container.config).map((m) => m.destination),
       volumes: volumeNamesOf(container),
       networks: container.config.networks ?? [],
+      ...(container.config.healthCheck ? { health: state.health?.status ?? 'starting' } : {}),
     };
   }
 

@@ -12,3 +12,4 @@ export type { VolumeVerbs } from './volumes.js';
 export type { ImageVolumeMode } from './volume-specs.js';
 export { userMountsOf, volumeNamesOf } from './user-mounts.js';
 export { EventTail, type BerthEvent, type EventLog } from '../events/index.js';
+export { inspectHealth, inspectHealthcheck, type HealthCheckOptions } from './health.js';

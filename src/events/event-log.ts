@@ -18,6 +18,8 @@ export interface BerthEvent {
   Status: string;
   Time: string;
   Type: 'container' | 'volume' | 'network' | 'image';
+  /** A health_status event's result (podman's JSON key). */
+  health_status?: string;
   Attributes: Record<string, string> | null;
 }
 
@@ -135,6 +137,7 @@ function inPodmanOrder(event: Omit<BerthEvent, 'Time'>, time: string): BerthEven
     Status: event.Status,
     Time: time,
     Type: event.Type,
+    ...(event.health_status ? { health_status: event.health_status } : {}),
     Attributes: event.Attributes,
   };
 }

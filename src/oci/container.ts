@@ -63,6 +63,26 @@ export interface ContainerConfig {
   restartPolicy?: RestartPolicy;
   /** --add-host, --dns…, --no-hosts: what its /etc/hosts and /etc/resolv.conf are made of again at each run. */
   hostsAndDns?: HostsAndDns;
+  /** Its health check (the image's HEALTHCHECK or --health-cmd), when it has one. */
+  healthCheck?: HealthCheck;
+}
+
+/** podman's HealthConfig: the test (`CMD …`, `CMD-SHELL …`) and its timing, durations in nanoseconds as Go's. */
+export interface HealthCheck {
+  test: string[];
+  intervalNs: number;
+  timeoutNs: number;
+  /** Failures within this time after a start do not count. */
+  startPeriodNs: number;
+  /** Failures in a row that make it unhealthy. */
+  retries: number;
+}
+
+/** podman's HealthCheckResults: the status, the failures in a row and the last results. */
+export interface HealthState {
+  status: 'starting' | 'healthy' | 'unhealthy';
+  failingStreak: number;
+  log: Array<{ start: string; end: string; exitCode: number; output: string }>;
 }
 
 /** The run options behind a container's /etc/hosts and /etc/resolv.conf. */
@@ -110,6 +130,8 @@ export interface ContainerState {
   restartCount?: number;
   /** The exit (its `finished` time) whose died event is recorded: a second cleanup of the same exit records none. */
   diedEventFor?: string;
+  /** The results of its health check, once it has been checked (a container with a check starts as `starting`). */
+  health?: HealthState;
 }
 
 const CONFIG_FILE = 'berth-container.json';
@@ -159,6 +181,11 @@ export class Container {
    */
   async setState(change: Partial<ContainerState>): Promise<void> {
     await this.#updateOnDisk((current) => ({ ...current, ...change }));
+  }
+
+  /** Applies the change `update` makes from the state as state.json holds it, under the state's lock (as setState). */
+  async updateState(update: (current: ContainerState) => Partial<ContainerState>): Promise<void> {
+    await this.#updateOnDisk((current) => ({ ...current, ...update(current) }));
   }
 
   /**

@@ -2,7 +2,7 @@
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parseGoDuration } from '../../src/cli/storage/go-duration.js';
+import { parseGoDuration } from '../../src/util/index.js';
 import { goStrconvQuote } from '../../src/cli/storage/go-quote.js';
 import { printTree } from '../../src/cli/storage/tree.js';
 

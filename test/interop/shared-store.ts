@@ -4,9 +4,12 @@
 import assert from 'node:assert/strict';
 import { before } from 'node:test';
 import { podman, preparePodman, type PodmanEnv } from '../helpers/podman.js';
+import type { ToolResult } from '../helpers/run-tool.js';
 import { engineCli, type EngineCli } from '../engine/engine-cli.js';
 
 export interface SharedStore extends EngineCli {
+  /** `podman <args>` on the store: its exit code and output. */
+  podmanRun(...args: string[]): Promise<ToolResult>;
   /** `podman <args>` on the store, asserting exit 0; its stdout. */
   podmanOk(...args: string[]): Promise<string>;
 }
@@ -21,6 +24,7 @@ export function berthAndPodmanOnOneStore(): SharedStore {
   });
   return {
     ...cli,
+    podmanRun: (...args) => podman(pod, args),
     podmanOk: async (...args) => {
       const result = await podman(pod, args);
       assert.equal(result.code, 0, `podman ${args.join(' ')}: ${result.stderr.toString()}`);

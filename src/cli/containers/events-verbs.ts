@@ -57,7 +57,8 @@ async function printerFor(format: string | undefined): Promise<(event: BerthEven
   if (format === 'json') return (event) => `${JSON.stringify(event)}\n`;
   if (format) {
     const { documentTemplateData, renderReport } = await import('../template/index.js');
-    return (event) => renderReport(format, [documentTemplateData(event)], { name: 'events' });
+    // A template sees podman's Event struct: its health status as HealthStatus (the JSON key is health_status).
+    return (event) => renderReport(format, [documentTemplateData({ ...event, HealthStatus: event.health_status ?? '' })], { name: 'events' });
   }
   return textLine;
 }
@@ -70,5 +71,6 @@ function textLine(event: BerthEvent): string {
   if (event.Type === 'network') return `${time} network ${event.Status} ${event.ID ?? ''} (container=${event.ID ?? ''}, name=${event.Network ?? ''})\n`;
   if (event.Type !== 'container') return `${time} ${event.Type} ${event.Status} ${event.Name}\n`;
   const attributes = Object.entries(event.Attributes ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([k, v]) => `, ${k}=${v}`).join('');
-  return `${time} container ${event.Status} ${event.ID ?? ''} (image=${event.Image ?? ''}, name=${event.Name ?? ''}${attributes})\n`;
+  const health = event.health_status ? `, health_status=${event.health_status}` : '';
+  return `${time} container ${event.Status} ${event.ID ?? ''} (image=${event.Image ?? ''}, name=${event.Name ?? ''}${health}${attributes})\n`;
 }

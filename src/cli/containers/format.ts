@@ -3,11 +3,11 @@
 
 import type { ContainerInfo } from '../../engine/index.js';
 
-/** `Up 3 seconds`, `Exited (0) 2 minutes ago`, `Created`, `Paused`. */
+/** podman 4.3's words: `Up 3 seconds ago (healthy)`, `Exited (0) 2 minutes ago`, `Created`, `Paused`. */
 export function statusText(info: ContainerInfo, now = Date.now()): string {
   switch (info.status) {
     case 'running':
-      return `Up ${duration(now - Date.parse(info.started ?? info.created))}`;
+      return `Up ${duration(now - Date.parse(info.started ?? info.created))} ago${info.health ? ` (${info.health})` : ''}`;
     case 'paused':
       return 'Paused';
     case 'stopped':

@@ -8,7 +8,7 @@ import { PassThrough } from 'node:stream';
 import { Option, type Command } from 'commander';
 import type { ContainerEngine, ContainerInfo, CreateOptions } from '../../engine/index.js';
 import type { Image } from '../../storage/index.js';
-import { EngineError, isEngineError, userMountsOf } from '../../engine/index.js';
+import { EngineError, inspectHealth, inspectHealthcheck, isEngineError, userMountsOf } from '../../engine/index.js';
 import { ContainerStatus, DEFAULT_DETACH_KEYS, parseDetachKeys, type Container, type ContainerConfig, type LogRecord, type OciLinuxResources, type RestartPolicy } from '../../oci/index.js';
 import { registryFlags } from '../image/commands.js';
 import type { RegistryCliFlags } from '../image/registry.js';
@@ -22,11 +22,12 @@ import { registerVolumeVerbs, volumeDocument } from './volume-verbs.js';
 import { cniConfigDir, isNetworkDocument, networkGoDocument, registerNetworkVerbs } from './network-verbs.js';
 import { registerContainerGroupVerbs } from './container-group-verbs.js';
 import { registerEventsVerb } from './events-verbs.js';
+import { registerHealthcheckVerbs } from './healthcheck-verbs.js';
 import { labelsOf, mountSpecs, securityOptions } from './run-options.js';
 import { targetOptions, targetsOf, type TargetFlags } from './targets.js';
 import { collect, environment, hasLabel, keyValues, parseFilters, parsePositive, parseSize, passesFilters, pointInTime } from './options.js';
 import { DEFAULT_NETWORK, formatPortMapping, inspectNetwork, isNetworkError, parsePublish, type NetworkAttachment, type PortMapping } from '../../network/index.js';
-import { writeFileAtomic } from '../../util/index.js';
+import { parseGoDuration, writeFileAtomic } from '../../util/index.js';
 import { selects, type VerbSelection } from '../verb-selection.js';
 
 /** Each verb's action resolves to the process's exit code. */
@@ -341,6 +342,7 @@ export function registerContainerVerbs(program: Command, setExit: Exit, options:
   if (selects(options, 'volume')) registerVolumeVerbs(program, act, setExit);
   if (selects(options, 'network')) registerNetworkVerbs(program, act, setExit);
   if (selects(options, 'events')) registerEventsVerb(program, act);
+  if (selects(options, 'healthcheck')) registerHealthcheckVerbs(program, act);
 
   const container = program.command('container').description('manage containers');
   if (options.groupVerbs) {
@@ -428,6 +430,12 @@ function brokenStream(reason: unknown): boolean {
 
 interface RunFlags extends RegistryCliFlags {
   name?: string;
+  healthCmd?: string;
+  healthInterval?: string;
+  healthRetries?: string;
+  healthTimeout?: string;
+  healthStartPeriod?: string;
+  healthcheck?: boolean;
   env: string[];
   envFile: string[];
   volume: string[];
@@ -547,6 +555,12 @@ function createFlags(command: Command): Command {
     .option('--annotation <annotation>', 'an OCI annotation (key=value)', collect, [])
     .option('--restart <policy>', 'no, on-failure[:max-retries], always or unless-stopped: run it again when it exits (not after stop or kill)')
     .option('--cgroup-parent <path>', 'the cgroup the container\'s own goes under (default /berth)')
+    .option('--health-cmd <command>', 'its health check: a shell command, or a JSON array (["CMD", …]); "none" drops the image\'s')
+    .option('--health-interval <duration>', 'how often the check is to run (default 30s)')
+    .option('--health-retries <n>', 'failures in a row that make it unhealthy (default 3)')
+    .option('--health-timeout <duration>', 'how long one check may take (default 30s)')
+    .option('--health-start-period <duration>', 'time after a start in which failures do not count (default 0s)')
+    .option('--no-healthcheck', 'no health check, not even the image\'s')
     .passThroughOptions();
 }
 
@@ -615,6 +629,7 @@ function createOptions(image: string, command: string[], opts: RunFlags): Create
     imageVolumes: opts.imageVolume,
     restartPolicy: opts.restart === undefined ? undefined : restartPolicyOf(opts.restart),
     hostsAndDns: hostsAndDnsOf(opts),
+    healthCheck: healthCheckFlags(opts),
     tmpfs: [...opts.tmpfs, ...mounts.tmpfs],
     ...(opts.securityOpt.length ? securityOptions(opts.securityOpt) : {}),
     groupAdd: opts.groupAdd.length ? opts.groupAdd : undefined,
@@ -666,12 +681,33 @@ function waitConditions(conditions: string[]): Set<ContainerStatus> {
   }));
 }
 
-/** Go's durations as podman's flags take them: `250ms`, `1s`, `1m30s`, `1.5s`. */
+/** Go's durations as podman's flags take them (`250ms`, `1s`, `1m30s`, `1.5s`), in milliseconds; none below zero. */
 function parseDuration(text: string, what: string): number {
-  const units: Record<string, number> = { ns: 1e-6, us: 1e-3, µs: 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-  const parts = [...text.matchAll(/(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/g)];
-  if (parts.length === 0 || parts.map((p) => p[0]).join('') !== text) throw new EngineError('invalid-option', `invalid ${what} ${JSON.stringify(text)}: want a duration such as 250ms or 1s`, { value: text });
-  return parts.reduce((ms, p) => ms + Number(p[1]) * units[p[2]!]!, 0);
+  let ms: number;
+  try {
+    ms = parseGoDuration(text);
+  } catch {
+    ms = Number.NaN;
+  }
+  if (!(ms >= 0)) throw new EngineError('invalid-option', `invalid ${what} ${JSON.stringify(text)}: want a duration such as 250ms or 1s`, { value: text });
+  return ms;
+}
+
+/** --health-cmd and its flags, and --no-healthcheck, when any is given. */
+function healthCheckFlags(opts: RunFlags): CreateOptions['healthCheck'] {
+  if (opts.healthCmd === undefined && opts.healthInterval === undefined && opts.healthRetries === undefined
+    && opts.healthTimeout === undefined && opts.healthStartPeriod === undefined && opts.healthcheck !== false) return undefined;
+  const retries = opts.healthRetries === undefined ? undefined : Number(opts.healthRetries);
+  if (retries !== undefined && !Number.isInteger(retries)) throw new EngineError('invalid-option', `invalid --health-retries ${JSON.stringify(opts.healthRetries)}`, { value: opts.healthRetries });
+  const duration = (text: string | undefined, what: string): number | undefined => (text === undefined ? undefined : parseDuration(text, what));
+  return {
+    command: opts.healthCmd,
+    intervalMs: duration(opts.healthInterval, '--health-interval'),
+    timeoutMs: duration(opts.healthTimeout, '--health-timeout'),
+    startPeriodMs: duration(opts.healthStartPeriod, '--health-start-period'),
+    retries,
+    disabled: opts.healthcheck === false,
+  };
 }
 
 /** podman's --env-host: the caller's environment as KEY=VALUE entries (before -e and --env-file, which win). */
@@ -926,6 +962,7 @@ function inspectDocument(engine: ContainerEngine, container: Parameters<Containe
       Error: state.error ?? '',
       StartedAt: info.started ?? '0001-01-01T00:00:00Z',
       FinishedAt: info.finished ?? '0001-01-01T00:00:00Z',
+      Health: inspectHealth(state.health, container.config.healthCheck !== undefined),
     },
     Image: info.imageId,
     ImageName: info.image,
@@ -949,6 +986,7 @@ function inspectDocument(engine: ContainerEngine, container: Parameters<Containe
       StopSignal: container.config.stopSignal,
       StopTimeout: container.config.stopTimeout,
       Tty: container.config.spec.process.terminal === true,
+      ...(container.config.healthCheck ? { Healthcheck: inspectHealthcheck(container.config.healthCheck) } : {}),
     },
   };
 }

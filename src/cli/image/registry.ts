@@ -8,7 +8,7 @@ import {
   DockerTransport, findRegistry, ImageError, loadRegistryContext, parseDockerReference, parseNormalizedReference, referenceString, RegistryClient,
   resolveShortName, type Credentials, type DockerTransportOptions, type ImageServerOptions, type RegistryContext, type RetryPolicy,
 } from '../../image/index.js';
-import { parseGoDuration } from '../storage/go-duration.js';
+import { parseGoDuration } from '../../util/index.js';
 
 /** The registry flags as commander gives them. */
 export interface RegistryCliFlags {

@@ -5,7 +5,7 @@
 import { isStorageError, type CheckOptions, type CheckReport, type Store } from '../../../storage/index.js';
 import { errorText } from '../error-text.js';
 import { flagBool, flagString, type FlagSpec } from '../flags.js';
-import { parseGoDuration } from '../go-duration.js';
+import { parseGoDuration } from '../../../util/index.js';
 import type { Output } from '../output.js';
 import { JSON_FLAG, type Verb, type VerbContext } from '../verb.js';
 
