@@ -30,7 +30,7 @@ import { healthAfter, healthCheckOf, healthCommand, startingHealth, type HealthC
 import { hasVolumes, type ImageVolumeMode } from './volume-specs.js';
 import { userMountsOf, volumeNamesOf } from './user-mounts.js';
 import type { AttachedVolumes, VolumeVerbs } from './volumes.js';
-import { readAttachment, setupNetwork, teardownNetwork, type NetworkAttachment, type PortMapping } from '../network/index.js';
+import { connectNetwork, disconnectNetwork, inspectNetwork, readAttachment, setupNetwork, teardownNetwork, type NetworkAttachment, type PortMapping } from '../network/index.js';
 
 export interface EngineOptions {
   store: Store;
@@ -357,8 +357,9 @@ export class ContainerEngine {
     await this.store.mount(container.id);
     if (container.config.healthCheck) await container.updateState((current) => ({ health: startingHealth(current.health) }));
     const { networks, persistDir, spec, bundlePath, hostsAndDns } = container.config;
-    let attachment = networks?.length ? await readAttachment(networkStateFile(persistDir)) : undefined;
-    if (networks?.length && !attachment) attachment = await this.#setupNetwork(container.id, persistDir, container.config);
+    // A container made on CNI networks keeps its own namespace, also after it has left all of them (disconnect).
+    let attachment = networks ? await readAttachment(networkStateFile(persistDir)) : undefined;
+    if (networks && !attachment) attachment = await this.#setupNetwork(container.id, persistDir, container.config);
     // Written again: a new run may have new addresses (and a run directory on tmpfs is gone after a reboot).
     const ownNetwork = spec.linux.namespaces.some((ns) => ns.type === 'network');
     containerFileMounts({ id: container.id, name: container.name, hostname: spec.hostname ?? osHostname(), bundlePath, network: ownNetwork ? 'private' : 'host', networks, hostsAndDns }, attachment);
@@ -1047,6 +1048,56 @@ export class ContainerEngine {
   /** The container's CNI attachment (namespace, IPs, published ports), if it has one. */
   async networkAttachment(container: Container): Promise<NetworkAttachment | undefined> {
     return readAttachment(networkStateFile(container.config.persistDir));
+  }
+
+  /**
+   * podman network connect: the container joins CNI network `network`, at
+   * once when its namespace is set up (created or running: the network is
+   * ADDed on the next free ethN), and at each run from then on. Only a
+   * container that is on CNI networks already can join another.
+   */
+  async connectNetwork(ref: string, network: string): Promise<void> {
+    await this.#changeNetworks(ref, network, 'connect');
+  }
+
+  /** podman network disconnect: the container leaves `network` (DELeted from its namespace when set up). */
+  async disconnectNetwork(ref: string, network: string): Promise<void> {
+    await this.#changeNetworks(ref, network, 'disconnect');
+  }
+
+  /**
+   * The container's lock shared (a foreground run holding it too does not
+   * stand in the way; its cleanup, which tears the namespace down, does) and
+   * its network lock held, so that two changes do not rewrite the
+   * attachment and the config at once.
+   */
+  async #changeNetworks(ref: string, network: string, change: 'connect' | 'disconnect'): Promise<void> {
+    const cni = this.cni;
+    if (!cni) throw new EngineError('invalid-option', 'CNI networking is not configured for this engine', { network });
+    const id = await this.#idOf(ref);
+    await this.#lock(id).withRLock(async () => {
+      const container = await this.#load(id);
+      const { persistDir, networks } = container.config;
+      if (!networks) {
+        throw new EngineError('invalid-state', `container ${id} is not on a CNI network (its --network is none, host or private): it cannot ${change} one`, { id, network });
+      }
+      const networkLock = getLockFile(join(persistDir, 'network.lock'), { createDirectory: false });
+      await networkLock.withLock(async () => {
+        const current = container.config.networks ?? [];
+        const attached = existsSync(networkStateFile(persistDir));
+        if (change === 'connect') {
+          if (current.includes(network)) throw new EngineError('invalid-state', `container ${id} is already connected to network "${network}": network is already connected`, { id, network });
+          await inspectNetwork(cni.configDir, network); // podman's words for a network that does not exist
+          if (attached) await connectNetwork(networkStateFile(persistDir), network, { configDir: cni.configDir });
+          container.updateConfig({ networks: [...current, network] });
+        } else {
+          if (!current.includes(network)) throw new EngineError('invalid-state', `container ${container.name} is not connected to network ${network}`, { id, network });
+          if (attached) await disconnectNetwork(networkStateFile(persistDir), network);
+          container.updateConfig({ networks: current.filter((name) => name !== network) });
+        }
+      });
+      this.events.record({ ID: id, Name: container.name, network, Status: change, Type: 'network', Attributes: null });
+    });
   }
 
   async #setupNetwork(id: string, persistDir: string, options: Pick<CreateOptions, 'networks' | 'portMappings'>): Promise<NetworkAttachment> {

@@ -12,9 +12,10 @@ export interface BerthEvent {
   ContainerExitCode?: number;
   ID?: string;
   Image?: string;
-  /** Empty for a network's events, which name the network in Network (podman's). */
+  /** A network event's container name (a network's own create and remove have none). */
   Name?: string;
-  Network?: string;
+  /** A network event's network (podman's JSON key is lower-case). */
+  network?: string;
   Status: string;
   Time: string;
   Type: 'container' | 'volume' | 'network' | 'image';
@@ -53,7 +54,7 @@ export class EventLog implements EventRecorder {
         closeSync(fd);
       }
     } catch (err) {
-      process.stderr.write(`WARN[0000] recording the event ${event.Type} ${event.Status} ${event.Name ?? event.Network}: ${(err as Error).message}\n`);
+      process.stderr.write(`WARN[0000] recording the event ${event.Type} ${event.Status} ${event.Name ?? event.network}: ${(err as Error).message}\n`);
     }
   }
 
@@ -124,7 +125,7 @@ export class EventTail {
 
 /**
  * The fields in podman's order (its Event struct's), those podman tags
- * omitempty left out when empty: ID, Image, Name and Network when the event
+ * omitempty left out when empty: ID, Image, Name and network when the event
  * has none, the exit code when it is 0.
  */
 function inPodmanOrder(event: Omit<BerthEvent, 'Time'>, time: string): BerthEvent {
@@ -133,7 +134,7 @@ function inPodmanOrder(event: Omit<BerthEvent, 'Time'>, time: string): BerthEven
     ...(event.ID !== undefined ? { ID: event.ID } : {}),
     ...(event.Image !== undefined ? { Image: event.Image } : {}),
     ...(event.Name ? { Name: event.Name } : {}),
-    ...(event.Network ? { Network: event.Network } : {}),
+    ...(event.network ? { network: event.network } : {}),
     Status: event.Status,
     Time: time,
     Type: event.Type,

@@ -9,7 +9,7 @@ import { writeFileAtomicSync } from '../util/index.js';
 import { findNetwork, type BridgeNetworkOptions, type NetworkConfigList } from './conflist.js';
 import { invokePlugin, type CniCommand, type CniResult, type PortMapping } from './plugin.js';
 import { createNetns, removeNetns } from './netns.js';
-import { isNetworkError } from './errors.js';
+import { NetworkError, isNetworkError } from './errors.js';
 
 export interface NetworkSetupOptions {
   containerId: string;
@@ -64,6 +64,47 @@ export async function setupNetwork(options: NetworkSetupOptions): Promise<Networ
 export async function teardownNetwork(stateFile: string): Promise<void> {
   const attachment = await readAttachment(stateFile);
   if (attachment) await teardownAttachment(attachment, stateFile);
+}
+
+/**
+ * podman network connect of a running container: network `name` ADDed into
+ * the namespace its attachment holds, on the first free ethN, and kept in
+ * the attachment. Resolves to the attachment as it is now.
+ */
+export async function connectNetwork(stateFile: string, name: string, options: { configDir: string; defaults?: BridgeNetworkOptions }): Promise<NetworkAttachment> {
+  const attachment = await attachmentOf(stateFile);
+  const config = await findNetwork(options.configDir, name, options.defaults);
+  const taken = new Set(attachment.networks.map((entry) => entry.ifName));
+  let index = 0;
+  while (taken.has(`eth${index}`)) index++;
+  const entry = { name: config.name, ifName: `eth${index}`, config, result: { cniVersion: config.cniVersion } as CniResult };
+  entry.result = await runChain('ADD', attachment, entry);
+  attachment.networks.push(entry);
+  try {
+    await saveAttachment(stateFile, attachment);
+  } catch (err) {
+    // Not kept: nothing would DEL it later.
+    await runChain('DEL', attachment, entry).catch(() => undefined);
+    throw err;
+  }
+  return attachment;
+}
+
+/** podman network disconnect of a running container: network `name` DELeted from its namespace and its attachment. */
+export async function disconnectNetwork(stateFile: string, name: string): Promise<NetworkAttachment> {
+  const attachment = await attachmentOf(stateFile);
+  const entry = attachment.networks.find((candidate) => candidate.name === name);
+  if (!entry) throw new NetworkError('not-connected', `container ${attachment.containerId} is not connected to network ${name}`, { network: name });
+  await runChain('DEL', attachment, entry);
+  attachment.networks = attachment.networks.filter((candidate) => candidate !== entry);
+  await saveAttachment(stateFile, attachment);
+  return attachment;
+}
+
+async function attachmentOf(stateFile: string): Promise<NetworkAttachment> {
+  const attachment = await readAttachment(stateFile);
+  if (!attachment) throw new NetworkError('not-connected', `no network namespace of Berth's is set up for this container (${stateFile})`, { stateFile });
+  return attachment;
 }
 
 /** The persisted attachment, or undefined when the container has none. */

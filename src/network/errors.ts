@@ -10,6 +10,8 @@ export type NetworkErrorCode =
   | 'network-exists'
   /** A conflist file could not be parsed or lacks `name`/`plugins`. */
   | 'config-invalid'
+  /** The container is not on that network (disconnect), or has no namespace of Berth's to connect. */
+  | 'not-connected'
   /** The plugin's executable is in none of the CNI_PATH dirs. */
   | 'plugin-missing'
   /** The plugin ran and reported an error (its CNI error code and msg in detail). */

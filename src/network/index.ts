@@ -9,6 +9,6 @@ export {
 } from './conflist.js';
 export { invokePlugin, type CniCommand, type CniResult, type PluginInvocation, type PortMapping } from './plugin.js';
 export { createNetns, removeNetns } from './netns.js';
-export { readAttachment, setupNetwork, teardownNetwork, type NetworkAttachment, type NetworkSetupOptions } from './attach.js';
+export { connectNetwork, disconnectNetwork, readAttachment, setupNetwork, teardownNetwork, type NetworkAttachment, type NetworkSetupOptions } from './attach.js';
 export { formatPortMapping, parsePublish } from './ports.js';
 export { createNetwork, inspectNetwork, listNetworks, removeNetwork, type NetworkCreateOptions, type NetworkInfo } from './manage.js';

@@ -252,6 +252,16 @@ export class Container {
     writeFileAtomicSync(this.statePath, JSON.stringify(this.#state), { noSync: true });
   }
 
+  /**
+   * Changes what the container is made of after its creation (network
+   * connect and disconnect): the config written again atomically. The caller
+   * keeps other writers of the config out.
+   */
+  updateConfig(change: Partial<ContainerConfig>): void {
+    Object.assign(this.config, change);
+    writeFileAtomicSync(join(this.config.persistDir, CONFIG_FILE), JSON.stringify(this.config), { noSync: this.config.autoRemove === true });
+  }
+
   /** A container saved in `persistDir` by save(); undefined when none was. */
   static fromDisk(persistDir: string): Container | undefined {
     let configText: string;

@@ -10,7 +10,7 @@ import { describe, it } from 'node:test';
 import { podman, preparePodman } from '../helpers/podman.js';
 import { engineCli } from './engine-cli.js';
 
-describe('berth network create|ls|inspect|rm|prune|exists (bin/berth.cjs)', () => {
+describe('berth network create|ls|inspect|rm|prune|exists|connect|disconnect (bin/berth.cjs)', () => {
   const { fixture, berth: berthAt } = engineCli();
   const configDir = (): string => join(fixture().temp.dir, 'net.d');
   const berth = (...args: string[]) => berthAt('--cni-config-dir', configDir(), ...args);
@@ -88,6 +88,53 @@ describe('berth network create|ls|inspect|rm|prune|exists (bin/berth.cjs)', () =
       assert.throws(() => execFileSync('ip', ['link', 'show', bridge], { stdio: 'ignore' }), 'the bridge is gone');
     } finally {
       try { execFileSync('ip', ['link', 'delete', bridge], { stdio: 'ignore' }); } catch { /* removed by the test */ }
+    }
+  });
+
+  it('connect and disconnect a running container (its interfaces change at once), a stopped one (at its next run), and refuse what podman refuses', async () => {
+    const octet = Math.floor(Math.random() * 200 + 20);
+    const bridges = [`ba${process.pid}`.slice(0, 15), `bb${process.pid}`.slice(0, 15)];
+    await ok('network', 'create', '--subnet', `10.196.${octet}.0/24`, '--interface-name', bridges[0]!, 'neta');
+    await ok('network', 'create', '--subnet', `10.195.${octet}.0/24`, '--interface-name', bridges[1]!, 'netb');
+    const addresses = async (name: string): Promise<string> => (await ok('exec', name, '/bin/busybox', 'ip', '-4', '-o', 'addr'))
+      .split('\n').filter((line) => / eth\d /.test(line)).map((line) => line.split(/\s+/).slice(1, 4).join(' ')).join('\n');
+    try {
+      await ok('run', '-d', '--name', 'mover', '--network', 'neta', 'busybox', '/bin/busybox', 'sleep', '100');
+      assert.match(await addresses('mover'), new RegExp(`^eth0 inet 10\\.196\\.${octet}\\.\\d+/24$`));
+      assert.equal(await ok('network', 'connect', 'netb', 'mover'), '');
+      assert.match(await addresses('mover'), new RegExp(`^eth0 inet 10\\.196\\.${octet}\\.\\d+/24\neth1 inet 10\\.195\\.${octet}\\.\\d+/24$`));
+      assert.equal(await ok('ps', '--format', '{{.Networks}}', '--filter', 'name=mover'), '[neta netb]\n');
+      await refused(125, /is already connected to network "netb"/, 'network', 'connect', 'netb', 'mover');
+      await refused(125, /unable to find network with name or ID nothing/, 'network', 'connect', 'nothing', 'mover');
+      assert.equal(await ok('network', 'disconnect', 'netb', 'mover'), '');
+      assert.match(await addresses('mover'), new RegExp(`^eth0 inet 10\\.196\\.${octet}\\.\\d+/24$`));
+      await refused(125, /container mover is not connected to network netb/, 'network', 'disconnect', 'netb', 'mover');
+      // Stopped: joined at the next run. Left with no network at all: it still runs, on its own namespace.
+      await ok('stop', '-t', '0', 'mover');
+      await ok('network', 'connect', 'netb', 'mover');
+      await ok('start', 'mover');
+      assert.match(await addresses('mover'), /^eth0 inet 10\.196\..*\neth1 inet 10\.195\./);
+      await ok('network', 'disconnect', 'neta', 'mover');
+      await ok('network', 'disconnect', 'netb', 'mover');
+      assert.equal(await addresses('mover'), '');
+      await ok('restart', '-t', '0', 'mover');
+      assert.equal(await addresses('mover'), '');
+      await ok('network', 'connect', 'neta', 'mover');
+      assert.match(await addresses('mover'), /^eth0 inet 10\.196\./);
+      await ok('run', '-d', '--name', 'isolated', '--network', 'none', 'busybox', '/bin/busybox', 'sleep', '100');
+      await refused(125, /is not on a CNI network/, 'network', 'connect', 'neta', 'isolated');
+      const events = (await ok('events', '--stream=false', '--filter', 'type=network', '--format', 'json')).split('\n').filter(Boolean)
+        .map((line) => JSON.parse(line) as Record<string, unknown>).filter((e) => e['Status'] === 'connect' || e['Status'] === 'disconnect');
+      assert.deepEqual(events.map((e) => [e['Status'], e['network'], e['Name']]), [
+        ['connect', 'netb', 'mover'], ['disconnect', 'netb', 'mover'], ['connect', 'netb', 'mover'], ['disconnect', 'neta', 'mover'], ['disconnect', 'netb', 'mover'], ['connect', 'neta', 'mover'],
+      ]);
+      assert.deepEqual(Object.keys(events[0]!), ['ID', 'Name', 'network', 'Status', 'Time', 'Type', 'Attributes'], 'podman\'s keys, in its order');
+      await ok('rm', '-f', '-t', '0', 'mover', 'isolated');
+      await ok('network', 'rm', 'neta', 'netb');
+    } finally {
+      for (const bridge of bridges) {
+        try { execFileSync('ip', ['link', 'delete', bridge], { stdio: 'ignore' }); } catch { /* removed by the test */ }
+      }
     }
   });
 

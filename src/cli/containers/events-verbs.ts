@@ -48,7 +48,7 @@ function matches(event: BerthEvent, filters: Map<string, string[]>): boolean {
     label: (e, value) => hasLabel(e.Attributes ?? {}, value),
     type: (e, value) => e.Type === value,
     volume: (e, value) => e.Type === 'volume' && e.Name === value,
-    network: (e, value) => e.Type === 'network' && e.Network === value,
+    network: (e, value) => e.Type === 'network' && e.network === value,
   }, 'events');
 }
 
@@ -68,7 +68,7 @@ function textLine(event: BerthEvent): string {
   const time = event.Time.replace('T', ' ').replace(/Z$/, ' +0000 UTC');
   // An image event's ID comes before its name, empty when it has none (pull, loadfromarchive), as podman prints it.
   if (event.Type === 'image') return `${time} image ${event.Status} ${event.ID ?? ''} ${event.Name}\n`;
-  if (event.Type === 'network') return `${time} network ${event.Status} ${event.ID ?? ''} (container=${event.ID ?? ''}, name=${event.Network ?? ''})\n`;
+  if (event.Type === 'network') return `${time} network ${event.Status} ${event.ID ?? ''} (container=${event.ID ?? ''}, name=${event.network ?? ''})\n`;
   if (event.Type !== 'container') return `${time} ${event.Type} ${event.Status} ${event.Name}\n`;
   const attributes = Object.entries(event.Attributes ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([k, v]) => `, ${k}=${v}`).join('');
   const health = event.health_status ? `, health_status=${event.health_status}` : '';

@@ -1,5 +1,6 @@
 // podman's `network` verbs on the CNI config dir (--cni-config-dir, default
-// /etc/cni/net.d): create, ls, inspect, rm, prune, exists. The templates
+// /etc/cni/net.d): create, ls, inspect, rm, prune, exists, connect,
+// disconnect. The templates
 // load only when a listing needs them.
 
 import type { Command } from 'commander';
@@ -11,7 +12,7 @@ import type { EngineAction } from './context.js';
 import { collect, hasLabel, keyValues, parseFilters, parsePositive, passesFilters } from './options.js';
 
 export function registerNetworkVerbs(program: Command, act: EngineAction, setExit: (code: number) => void): void {
-  const network = program.command('network').description('manage CNI networks (create, ls, inspect, rm, prune, exists)');
+  const network = program.command('network').description('manage CNI networks (create, ls, inspect, rm, prune, exists, connect, disconnect)');
 
   network.command('create').description('create a bridge network (a conflist in the CNI config dir)').argument('[name]')
     .option('-d, --driver <driver>', 'only bridge', 'bridge')
@@ -68,6 +69,16 @@ export function registerNetworkVerbs(program: Command, act: EngineAction, setExi
       }, RM_EXIT);
     }));
 
+  network.command('connect').description('connect a container to a network (at once when it is running)').argument('<network>').argument('<container>')
+    .action(act(async (engine, name: string, container: string) => {
+      await engine.connectNetwork(container, name);
+    }));
+
+  network.command('disconnect').description('disconnect a container from a network').argument('<network>').argument('<container>')
+    .action(act(async (engine, name: string, container: string) => {
+      await engine.disconnectNetwork(container, name);
+    }));
+
   network.command('prune').description('remove every network no container uses (not the default one)')
     .option('-f, --force', 'do not ask for confirmation')
     .action(act(async (engine, opts: { force?: boolean }) => {
@@ -105,8 +116,8 @@ const LS_TABLE = 'table {{.ID}}\t{{.Name}}\t{{.Driver}}';
 
 /** A network's event, as podman records them (by name). */
 function networkEvent(engine: ContainerEngine, name: string, status: string): void {
-  // podman's network events name the network in Network (its own are a container's connect and disconnect, with its ID).
-  engine.events.record({ Network: name, Status: status, Type: 'network', Attributes: null });
+  // podman's network events name the network in `network` (its own are a container's connect and disconnect, with its ID and name).
+  engine.events.record({ network: name, Status: status, Type: 'network', Attributes: null });
 }
 
 /** The CNI config dir the engine was opened with (--cni-config-dir). */
