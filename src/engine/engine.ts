@@ -26,6 +26,7 @@ import { prepareUserNamespaceDirs } from './userns.js';
 import { checkNetworkFileOptions, writeContainerFiles } from './container-files.js';
 import { EventLog } from '../events/index.js';
 import { clearExecSessions, liveExecSessions, recordExecSession } from './exec-sessions.js';
+import { withContainerDefaults, type ContainerDefaults } from './containers-conf.js';
 import { healthAfter, healthCheckOf, healthCommand, startingHealth, type HealthCheckOptions } from './health.js';
 import { hasVolumes, type ImageVolumeMode } from './volume-specs.js';
 import { userMountsOf, volumeNamesOf } from './user-mounts.js';
@@ -49,6 +50,13 @@ export interface EngineOptions {
    * removed) by a process that knows its runtime.
    */
   exitCommand?: (id: string, remove: boolean) => ExitCommand;
+  /**
+   * What containers.conf gives the containers this engine creates (see
+   * loadContainerDefaults), or a function that reads it when the first is
+   * created (the verbs that create none never read it). Default: none, the
+   * built-in defaults.
+   */
+  containerDefaults?: ContainerDefaults | (() => ContainerDefaults);
 }
 
 export interface CreateOptions extends Omit<SpecOptions, 'id' | 'rootfs' | 'idMaps'> {
@@ -142,6 +150,7 @@ export class ContainerEngine {
   readonly cgroupParent: string;
   readonly cni: EngineOptions['cni'];
   readonly #exitCommand: EngineOptions['exitCommand'];
+  #containerDefaults: ContainerDefaults | (() => ContainerDefaults) | undefined;
   readonly #lockDir: string;
   /** podman's events of this store's containers and volumes (its file logger's format). */
   readonly events: EventLog;
@@ -151,6 +160,7 @@ export class ContainerEngine {
     this.cgroupParent = checkedCgroupParent(options.cgroupParent ?? '/berth');
     this.cni = options.cni;
     this.#exitCommand = options.exitCommand;
+    this.#containerDefaults = options.containerDefaults;
     const base = join(options.store.runRoot, 'berth');
     this.runtime = new Runtime({ config: options.runtimeConfig, exitDir: join(base, 'exits'), socketDir: join(base, 'socket') });
     this.#lockDir = join(base, 'locks');
@@ -162,7 +172,8 @@ export class ContainerEngine {
    * and bundle, and `runtime create` under conmon. Anything made is removed
    * again if a later step fails.
    */
-  async create(options: CreateOptions): Promise<Container> {
+  async create(given: CreateOptions): Promise<Container> {
+    const options = withContainerDefaults(given, this.#defaults());
     const handler = runtimeHandler(this.runtime.config, options.runtime);
     if (options.autoRemove && options.restartPolicy && options.restartPolicy.name !== 'no') {
       throw new EngineError('invalid-option', 'the --rm option conflicts with --restart, when the restartPolicy is not "" and "no"', { restart: options.restartPolicy.name });
@@ -278,6 +289,12 @@ export class ContainerEngine {
   /** Records a container's event, with podman's attributes (its labels) and its image and name. */
   #event(container: Container, status: string, extra: { ContainerExitCode?: number; health_status?: string } = {}): void {
     this.events.record({ ID: container.id, Image: container.config.imageName ?? '', Name: container.name, Status: status, Type: 'container', Attributes: container.config.labels, ...extra });
+  }
+
+  /** containers.conf's defaults, read once (at the first create) when given as a reader. */
+  #defaults(): ContainerDefaults {
+    if (typeof this.#containerDefaults === 'function') this.#containerDefaults = this.#containerDefaults();
+    return this.#containerDefaults ?? {};
   }
 
   /** The given exit command, or the default one with the engine's runtime handlers in a berth.conf in `persistDir`. */

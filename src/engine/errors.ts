@@ -20,7 +20,9 @@ export type EngineErrorCode =
   /** A running container cannot be removed without force. */
   | 'container-running'
   /** An option the engine cannot honour. */
-  | 'invalid-option';
+  | 'invalid-option'
+  /** containers.conf could not be read, or a value in it has the wrong type. */
+  | 'config-invalid';
 
 export class EngineError extends BerthError<EngineErrorCode> {}
 

@@ -13,3 +13,4 @@ export type { ImageVolumeMode } from './volume-specs.js';
 export { userMountsOf, volumeNamesOf } from './user-mounts.js';
 export { EventTail, type BerthEvent, type EventLog } from '../events/index.js';
 export { inspectHealth, inspectHealthcheck, type HealthCheckOptions } from './health.js';
+export { loadContainerDefaults, containersConfFiles, type ContainerDefaults } from './containers-conf.js';

@@ -83,6 +83,10 @@ export interface SpecOptions {
   /** Memory plus swap (-1: unlimited swap). */
   memorySwapBytes?: number;
   memoryReservationBytes?: number;
+  /** The capabilities --cap-add and --cap-drop start from (containers.conf default_capabilities; default podman's eleven). */
+  defaultCapabilities?: string[];
+  /** Variables before the image's and the user's (containers.conf env). */
+  defaultEnv?: string[];
 }
 
 const DEFAULT_PATH = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
@@ -112,8 +116,8 @@ const READONLY_PATHS = ['/proc/asound', '/proc/bus', '/proc/fs', '/proc/irq', '/
 export function generateSpec(image: ImageRunConfig, options: SpecOptions): OciSpec {
   const args = processArgs(image, options);
   const user = resolveUser(options.rootfs, options.user ?? image.User ?? '');
-  const env = mergeEnv([DEFAULT_PATH, ...(options.terminal ? ['TERM=xterm'] : []), `HOSTNAME=${options.hostname ?? options.id.slice(0, 12)}`, ...(image.Env ?? []), ...(user.home ? [`HOME=${user.home}`] : []), ...(options.env ?? [])]);
-  const capabilities = options.privileged ? ALL_CAPABILITIES : capabilitySet(options.capAdd ?? [], options.capDrop ?? []);
+  const env = mergeEnv([DEFAULT_PATH, ...(options.defaultEnv ?? []), ...(options.terminal ? ['TERM=xterm'] : []), `HOSTNAME=${options.hostname ?? options.id.slice(0, 12)}`, ...(image.Env ?? []), ...(user.home ? [`HOME=${user.home}`] : []), ...(options.env ?? [])]);
+  const capabilities = options.privileged ? ALL_CAPABILITIES : capabilitySet(options.defaultCapabilities ?? DEFAULT_CAPABILITIES, options.capAdd ?? [], options.capDrop ?? []);
   const spec: OciSpec = {
     ociVersion: '1.0.2-dev',
     process: {
@@ -201,9 +205,13 @@ export function resolveUser(rootfs: string, spec: string): ResolvedUser {
   return { uid, gid, additionalGids, home: home || (uid === 0 ? '/root' : '/') };
 }
 
-function capabilitySet(add: string[], drop: string[]): string[] {
+function capabilitySet(base: readonly string[], add: string[], drop: string[]): string[] {
   const normal = (name: string): string => (name.toUpperCase().startsWith('CAP_') ? name.toUpperCase() : `CAP_${name.toUpperCase()}`);
-  let set = new Set(DEFAULT_CAPABILITIES);
+  let set = new Set(base.map((cap) => {
+    const name = normal(cap);
+    if (!ALL_CAPABILITIES.includes(name)) throw new OciError('invalid-spec', `unknown capability ${JSON.stringify(cap)} in the default set`, { capability: cap });
+    return name;
+  }));
   for (const cap of drop) {
     if (cap.toUpperCase() === 'ALL') set = new Set();
     else set.delete(normal(cap));

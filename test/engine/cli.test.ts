@@ -190,13 +190,13 @@ describe('berth container verbs (bin/berth.cjs)', () => {
   it('exec -d starts a command and returns at once with its session ID, listed while it runs; ps -s shows what the container wrote and its whole root', async () => {
     await ok('run', '-d', '--name', 'busy', 'busybox', '/bin/sh', '-c', 'while :; do sleep 0.1; done');
     const started = Date.now();
-    const session = await ok('exec', '-d', 'busy', '/bin/sh', '-c', 'sleep 1; head -c 5000 /dev/zero > /written; echo done > /detached');
+    const session = await ok('exec', '-d', 'busy', '/bin/sh', '-c', 'sleep 3; head -c 5000 /dev/zero > /written; echo done > /detached');
     assert.ok(Date.now() - started < 1000, 'exec -d did not wait for the command');
     assert.match(session, /^[0-9a-f]{64}\n$/, 'podman prints the exec session\'s ID');
     assert.equal(await ok('inspect', '-f', '{{.ExecIDs}}', 'busy'), `[${session.trim()}]\n`);
     assert.equal((await berth('exec', 'busy', '/bin/busybox', 'cat', '/detached')).code, 1, 'not yet written');
     let done = '';
-    for (let i = 0; i < 50 && done !== 'done\n'; i++) {
+    for (let i = 0; i < 100 && done !== 'done\n'; i++) {
       await new Promise((r) => setTimeout(r, 100));
       done = (await berth('exec', 'busy', '/bin/busybox', 'cat', '/detached')).stdout.toString();
     }

@@ -1,9 +1,10 @@
 // What every container verb needs, from podman's global options: the store
 // (--root, --runroot, --storage-driver, --storage-opt over storage.conf) and
-// the runtime handlers (berth.conf: $BERTH_CONF, else /etc/berth/berth.conf).
+// the runtime handlers (berth.conf: $BERTH_CONF, else /etc/berth/berth.conf),
+// and what containers.conf gives the containers it creates.
 
 import { existsSync, readFileSync } from 'node:fs';
-import { ContainerEngine, berthExitCommand } from '../../engine/index.js';
+import { ContainerEngine, berthExitCommand, loadContainerDefaults } from '../../engine/index.js';
 import { defaultRuntimeConfig, parseRuntimeConfig, type ExitCommand, type RuntimeConfig } from '../../oci/index.js';
 import type { Store } from '../../storage/index.js';
 import { openCliStore, type GlobalImageOptions } from '../image/store.js';
@@ -22,7 +23,10 @@ export async function openEngine(globals: GlobalOptions, env: NodeJS.ProcessEnv 
   const store = await openCliStore(globals, env);
   // podman's defaults: cni_config_dir and cni_plugin_dirs of containers.conf.
   const cni = { configDir: globals.cniConfigDir ?? '/etc/cni/net.d', pluginDirs: ['/usr/local/libexec/cni', '/usr/libexec/cni', '/usr/local/lib/cni', '/usr/lib/cni', '/opt/cni/bin'] };
-  return new ContainerEngine({ store, runtimeConfig: runtimeConfig(globals, env), cni, exitCommand: exitCommandOf(store, globals, env) });
+  return new ContainerEngine({
+    store, runtimeConfig: runtimeConfig(globals, env), cni, exitCommand: exitCommandOf(store, globals, env),
+    containerDefaults: () => loadContainerDefaults(env),
+  });
 }
 
 /** podman's exit command: this berth on the store this process resolved, with the runtime and CNI choices the user made. */

@@ -1,0 +1,178 @@
+// containers.conf as podman reads it, for the settings that shape the
+// containers Berth makes: $CONTAINERS_CONF alone when set, else
+// /usr/share/containers/containers.conf, /etc/containers/containers.conf and
+// /etc/containers/containers.conf.d/*.conf in that order, a later file's key
+// replacing an earlier one's. Keys Berth has no use for are left alone, as
+// the file is shared with podman, buildah and skopeo.
+
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse as parseToml } from 'smol-toml';
+import { blankTomlCommentLines, isErrno } from '../util/index.js';
+import type { CreateOptions } from './engine.js';
+import { EngineError } from './errors.js';
+
+export const CONTAINERS_CONF_FILES = ['/usr/share/containers/containers.conf', '/etc/containers/containers.conf'];
+export const CONTAINERS_CONF_DIR = '/etc/containers/containers.conf.d';
+
+/** What containers.conf gives a container that its run options do not. */
+export interface ContainerDefaults {
+  /** [containers] default_capabilities: the set a container starts from (before --cap-add/--cap-drop). */
+  capabilities?: string[];
+  /** [containers] default_sysctls, `key=value`. */
+  sysctls?: string[];
+  /** [containers] default_ulimits, `type=soft:hard`. */
+  ulimits?: string[];
+  /** [containers] env: before the image's and the user's. */
+  env?: string[];
+  /** [containers] dns_servers, dns_searches, dns_options. */
+  dnsServers?: string[];
+  dnsSearches?: string[];
+  dnsOptions?: string[];
+  /** [containers] pids_limit (0: none). */
+  pidsLimit?: number;
+  /** [containers] no_hosts: no /etc/hosts of Berth's. */
+  noHosts?: boolean;
+  /** [engine] stop_timeout, in seconds. */
+  stopTimeout?: number;
+}
+
+/** The files podman would read, in order (those that do not exist are skipped when read). */
+export function containersConfFiles(env: NodeJS.ProcessEnv): string[] {
+  if (env['CONTAINERS_CONF']) return [env['CONTAINERS_CONF']];
+  let dropIns: string[] = [];
+  try {
+    dropIns = readdirSync(CONTAINERS_CONF_DIR).filter((name) => name.endsWith('.conf')).sort().map((name) => join(CONTAINERS_CONF_DIR, name));
+  } catch (err) {
+    if (!isErrno(err, 'ENOENT', 'ENOTDIR')) throw err;
+  }
+  return [...CONTAINERS_CONF_FILES, ...dropIns];
+}
+
+/**
+ * The container defaults of `files` (default: those podman reads). A file
+ * that does not exist is skipped, except $CONTAINERS_CONF, which podman
+ * requires; malformed TOML or a value of the wrong type is a typed error
+ * naming the file.
+ */
+export function loadContainerDefaults(env: NodeJS.ProcessEnv = process.env, files = containersConfFiles(env)): ContainerDefaults {
+  const defaults: ContainerDefaults = {};
+  for (const file of files) {
+    const doc = readConf(file, file === env['CONTAINERS_CONF']);
+    if (doc) Object.assign(defaults, defaultsOf(doc, file));
+  }
+  return defaults;
+}
+
+function readConf(file: string, mustExist: boolean): Record<string, unknown> | undefined {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    if (!mustExist && isErrno(err, 'ENOENT', 'ENOTDIR')) return undefined;
+    throw new EngineError('config-invalid', `reading ${file}: ${(err as Error).message}`, { file }, { cause: err });
+  }
+  try {
+    return parseToml(blankTomlCommentLines(text)) as Record<string, unknown>;
+  } catch (err) {
+    throw new EngineError('config-invalid', `parsing ${file}: ${(err as Error).message.split('\n')[0]}`, { file }, { cause: err });
+  }
+}
+
+/** The keys Berth uses from one file; only those the file sets. */
+function defaultsOf(doc: Record<string, unknown>, file: string): ContainerDefaults {
+  const containers = section(doc, 'containers', file);
+  const engine = section(doc, 'engine', file);
+  const found: ContainerDefaults = {
+    capabilities: strings(containers, 'default_capabilities', file),
+    sysctls: strings(containers, 'default_sysctls', file),
+    ulimits: strings(containers, 'default_ulimits', file),
+    env: strings(containers, 'env', file),
+    dnsServers: strings(containers, 'dns_servers', file),
+    dnsSearches: strings(containers, 'dns_searches', file),
+    dnsOptions: strings(containers, 'dns_options', file),
+    pidsLimit: integer(containers, 'pids_limit', file),
+    noHosts: boolean(containers, 'no_hosts', file),
+    stopTimeout: integer(engine, 'stop_timeout', file),
+  };
+  return Object.fromEntries(Object.entries(found).filter(([, value]) => value !== undefined)) as ContainerDefaults;
+}
+
+function section(doc: Record<string, unknown>, name: string, file: string): Record<string, unknown> {
+  const value = doc[name];
+  if (value === undefined) return {};
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw invalid(file, name, 'a table');
+  return value as Record<string, unknown>;
+}
+
+function strings(table: Record<string, unknown>, key: string, file: string): string[] | undefined {
+  const value = table[key];
+  if (value === undefined) return undefined;
+  if (!Array.isArray(value) || !value.every((item) => typeof item === 'string')) throw invalid(file, key, 'an array of strings');
+  return value as string[];
+}
+
+function integer(table: Record<string, unknown>, key: string, file: string): number | undefined {
+  const value = table[key];
+  if (value === undefined) return undefined;
+  const number = typeof value === 'bigint' ? Number(value) : value;
+  if (typeof number !== 'number' || !Number.isInteger(number)) throw invalid(file, key, 'an integer');
+  return number;
+}
+
+function boolean(table: Record<string, unknown>, key: string, file: string): boolean | undefined {
+  const value = table[key];
+  if (value === undefined) return undefined;
+  if (typeof value !== 'boolean') throw invalid(file, key, 'true or false');
+  return value;
+}
+
+function invalid(file: string, key: string, what: string): EngineError {
+  return new EngineError('config-invalid', `${file}: ${key} must be ${what}`, { file, key });
+}
+
+/**
+ * `options` with what containers.conf gives where they leave it open, as
+ * podman merges them: the user's ulimits and sysctls win per name, its DNS
+ * settings as a whole; network sysctls are left out for a container on the
+ * host's network, and for one in a user namespace on CNI networks (its
+ * namespace, made before the container, belongs to the host's user
+ * namespace, where the container may not write them).
+ */
+export function withContainerDefaults(options: CreateOptions, defaults: ContainerDefaults): CreateOptions {
+  const ulimitType = (ulimit: string): string => ulimit.slice(0, ulimit.indexOf('='));
+  const userUlimits = new Set((options.ulimits ?? []).map(ulimitType));
+  const sysctls: Record<string, string> = {};
+  for (const entry of defaults.sysctls ?? []) {
+    const eq = entry.indexOf('=');
+    if (eq <= 0) throw new EngineError('config-invalid', `containers.conf: default_sysctls entry ${JSON.stringify(entry)} is not key=value`, { sysctl: entry });
+    const key = entry.slice(0, eq);
+    // The host's network is not the container's to tune; nor is a namespace Berth made outside the container's user namespace.
+    const foreignNetwork = options.network === 'host' || (Boolean(options.networks?.length) && hasUserNamespace(options));
+    if (foreignNetwork && key.startsWith('net.')) continue;
+    sysctls[key] = entry.slice(eq + 1);
+  }
+  const dns = options.hostsAndDns ?? {};
+  const hostsAndDns = {
+    ...dns,
+    ...(!dns.dnsServers && defaults.dnsServers?.length ? { dnsServers: defaults.dnsServers } : {}),
+    ...(!dns.dnsSearch && defaults.dnsSearches?.length ? { dnsSearch: defaults.dnsSearches } : {}),
+    ...(!dns.dnsOptions && defaults.dnsOptions?.length ? { dnsOptions: defaults.dnsOptions } : {}),
+    ...(dns.noHosts === undefined && defaults.noHosts ? { noHosts: true } : {}),
+  };
+  const pidsLimit = options.pidsLimit ?? (defaults.pidsLimit && defaults.pidsLimit > 0 ? defaults.pidsLimit : undefined);
+  return {
+    ...options,
+    ulimits: [...(defaults.ulimits ?? []).filter((ulimit) => !userUlimits.has(ulimitType(ulimit))), ...(options.ulimits ?? [])],
+    sysctls: { ...sysctls, ...options.sysctls },
+    ...(Object.keys(hostsAndDns).length ? { hostsAndDns } : {}),
+    ...(pidsLimit !== undefined ? { pidsLimit } : {}),
+    stopTimeout: options.stopTimeout ?? defaults.stopTimeout,
+    defaultCapabilities: options.defaultCapabilities ?? defaults.capabilities,
+    defaultEnv: options.defaultEnv ?? defaults.env,
+  };
+}
+
+function hasUserNamespace(options: CreateOptions): boolean {
+  return Boolean(options.uidMap?.length || options.gidMap?.length || options.autoUserNs);
+}

@@ -1,0 +1,86 @@
+// containers.conf: the files podman reads, in its order, and what their
+// [containers] and [engine] settings give the containers `berth run` makes,
+// checked inside a running container and in its runtime spec.
+
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { containersConfFiles, loadContainerDefaults } from '../../src/engine/index.js';
+import { berthOn } from '../helpers/berth.js';
+import { engineCli } from './engine-cli.js';
+
+describe('containers.conf', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'berth-containers-conf-'));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+  const file = (name: string, text: string): string => {
+    writeFileSync(join(dir, name), text);
+    return join(dir, name);
+  };
+
+  it('reads $CONTAINERS_CONF alone when set, else the system files; a later file\'s key wins', () => {
+    assert.deepEqual(containersConfFiles({ CONTAINERS_CONF: '/x/y.conf' }), ['/x/y.conf']);
+    assert.deepEqual(containersConfFiles({}).slice(0, 2), ['/usr/share/containers/containers.conf', '/etc/containers/containers.conf']);
+    const first = file('a.conf', '[containers]\n# a comment\ndefault_capabilities = ["CHOWN"]\nenv = ["A=1"]\n[engine]\nstop_timeout = 4\n');
+    const second = file('b.conf', '[containers]\nenv = ["B=2"]\npids_limit = 50\nunknown_key = true\n[machine]\ncpus = 2\n');
+    assert.deepEqual(loadContainerDefaults({}, [first, second, join(dir, 'missing.conf')]), { capabilities: ['CHOWN'], env: ['B=2'], pidsLimit: 50, stopTimeout: 4 });
+  });
+
+  it('refuses malformed TOML, a value of the wrong type, and a $CONTAINERS_CONF that does not exist, naming the file', () => {
+    const broken = file('broken.conf', '[containers\n');
+    assert.throws(() => loadContainerDefaults({}, [broken]), (err: Error & { code?: string }) => err.code === 'config-invalid' && err.message.includes(broken));
+    const wrong = file('wrong.conf', '[containers]\ndefault_ulimits = "nofile=1:2"\n');
+    assert.throws(() => loadContainerDefaults({}, [wrong]), /wrong\.conf: default_ulimits must be an array of strings/);
+    assert.throws(() => loadContainerDefaults({ CONTAINERS_CONF: join(dir, 'none.conf') }), /reading .*none\.conf/);
+  });
+
+  describe('berth run (bin/berth.cjs)', () => {
+    const { fixture } = engineCli();
+    const run = async (conf: string | undefined, ...args: string[]): Promise<string> => {
+      const env = { ...process.env };
+      if (conf) env['CONTAINERS_CONF'] = conf;
+      else delete env['CONTAINERS_CONF'];
+      const result = await berthOn({ graphRoot: fixture().temp.graphRoot, runRoot: fixture().temp.runRoot, driver: 'overlay' }, args, { env });
+      assert.equal(result.code, 0, `berth ${args.join(' ')}: ${result.stderr}`);
+      return result.stdout.toString();
+    };
+    const probe = ['/bin/sh', '-c', 'grep CapEff /proc/self/status; cat /proc/sys/net/ipv4/ping_group_range; ulimit -n; echo "$FROMCONF"'];
+
+    it('gives a container its capabilities, sysctls, ulimits, environment, DNS, pids limit and stop timeout; the run options win', async () => {
+      const conf = file('run.conf', [
+        '[containers]',
+        'default_capabilities = ["CHOWN", "NET_RAW"]',
+        'default_sysctls = ["net.ipv4.ping_group_range=0 1000"]',
+        'default_ulimits = ["nofile=500:600"]',
+        'env = ["FROMCONF=yes"]',
+        'dns_servers = ["10.9.8.7"]',
+        'pids_limit = 123',
+        '[engine]',
+        'stop_timeout = 3',
+        '',
+      ].join('\n'));
+      // CAP_CHOWN (bit 0) and CAP_NET_RAW (bit 13).
+      assert.equal(await run(conf, 'run', '--rm', 'busybox', ...probe), 'CapEff:\t0000000000002001\n0\t1000\n500\nyes\n');
+      assert.equal(await run(conf, 'run', '--rm', '--cap-add', 'KILL', '--sysctl', 'net.ipv4.ping_group_range=0 7', '--ulimit', 'nofile=400:400', '-e', 'FROMCONF=mine', 'busybox', ...probe),
+        'CapEff:\t0000000000002021\n0\t7\n400\nmine\n');
+      // On the host's network its net.* sysctls are not the container's to set; its resolv.conf has the file's servers.
+      const resolv = ['busybox', '/bin/busybox', 'grep', 'nameserver', '/etc/resolv.conf'];
+      assert.equal(await run(conf, 'run', '--rm', '--network', 'host', ...resolv), 'nameserver 10.9.8.7\n');
+      assert.equal(await run(conf, 'run', '--rm', '--network', 'host', '--dns', '10.1.1.1', ...resolv), 'nameserver 10.1.1.1\n');
+      const id = (await run(conf, 'create', 'busybox', '/bin/busybox', 'true')).trim();
+      const spec = JSON.parse(readFileSync((await run(conf, 'inspect', '-f', '{{.OCIConfigPath}}', id)).trim(), 'utf8')) as { linux: { resources: { pids?: { limit: number } } } };
+      assert.equal(spec.linux.resources.pids?.limit, 123);
+      assert.equal(await run(conf, 'inspect', '-f', '{{.Config.StopTimeout}}', id), '3\n');
+      await run(conf, 'rm', id);
+    });
+
+    it('without $CONTAINERS_CONF, the system\'s file (podman\'s distribution defaults) applies', async () => {
+      const system = loadContainerDefaults({});
+      const out = await run(undefined, 'run', '--rm', 'busybox', '/bin/busybox', 'cat', '/proc/sys/net/ipv4/ping_group_range');
+      const wanted = system.sysctls?.find((entry) => entry.startsWith('net.ipv4.ping_group_range='))?.split('=')[1]?.replace(' ', '\t');
+      if (wanted) assert.equal(out, `${wanted}\n`);
+      else assert.equal(out, '1\t0\n', 'the kernel\'s default when no file sets it');
+    });
+  });
+});
