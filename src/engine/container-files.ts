@@ -36,7 +36,11 @@ export interface ContainerFilesOptions {
 const FALLBACK_NAMESERVERS = ['8.8.8.8', '8.8.4.4'];
 
 /** Checks the --add-host and --dns values before anything is made: each a clear error. */
-export function checkNetworkFileOptions(options: Pick<ContainerFilesOptions, 'addHosts' | 'dnsServers'>): void {
+export function checkNetworkFileOptions(options: Pick<ContainerFilesOptions, 'addHosts' | 'dnsServers' | 'dnsSearch' | 'dnsOptions'>, network: ContainerFilesOptions['network']): void {
+  // As podman refuses them with --network none: a namespace with loopback alone has no resolv.conf to put them in.
+  if ((network === 'none' || network === 'private') && (options.dnsServers?.length || options.dnsSearch?.length || options.dnsOptions?.length)) {
+    throw new EngineError('invalid-option', `conflicting options: dns and the network mode: ${network}`, { network });
+  }
   for (const entry of options.addHosts ?? []) {
     const colon = entry.indexOf(':');
     if (colon <= 0 || isIP(entry.slice(colon + 1)) === 0) throw new EngineError('invalid-option', `invalid --add-host ${JSON.stringify(entry)}: want HOST:IP`, { addHost: entry });

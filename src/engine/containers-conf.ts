@@ -153,11 +153,13 @@ export function withContainerDefaults(options: CreateOptions, defaults: Containe
     sysctls[key] = entry.slice(eq + 1);
   }
   const dns = options.hostsAndDns ?? {};
+  // Only a container with a resolver of its own gets the file's: one with loopback alone has no resolv.conf.
+  const resolves = options.network === 'host' || Boolean(options.networks?.length);
   const hostsAndDns = {
     ...dns,
-    ...(!dns.dnsServers && defaults.dnsServers?.length ? { dnsServers: defaults.dnsServers } : {}),
-    ...(!dns.dnsSearch && defaults.dnsSearches?.length ? { dnsSearch: defaults.dnsSearches } : {}),
-    ...(!dns.dnsOptions && defaults.dnsOptions?.length ? { dnsOptions: defaults.dnsOptions } : {}),
+    ...(resolves && !dns.dnsServers && defaults.dnsServers?.length ? { dnsServers: defaults.dnsServers } : {}),
+    ...(resolves && !dns.dnsSearch && defaults.dnsSearches?.length ? { dnsSearch: defaults.dnsSearches } : {}),
+    ...(resolves && !dns.dnsOptions && defaults.dnsOptions?.length ? { dnsOptions: defaults.dnsOptions } : {}),
     ...(dns.noHosts === undefined && defaults.noHosts ? { noHosts: true } : {}),
   };
   const pidsLimit = options.pidsLimit ?? (defaults.pidsLimit && defaults.pidsLimit > 0 ? defaults.pidsLimit : undefined);

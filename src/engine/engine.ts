@@ -179,7 +179,7 @@ export class ContainerEngine {
       throw new EngineError('invalid-option', 'the --rm option conflicts with --restart, when the restartPolicy is not "" and "no"', { restart: options.restartPolicy.name });
     }
     const cgroupParent = options.cgroupParent === undefined ? this.cgroupParent : checkedCgroupParent(options.cgroupParent);
-    if (options.hostsAndDns) checkNetworkFileOptions(options.hostsAndDns);
+    if (options.hostsAndDns) checkNetworkFileOptions(options.hostsAndDns, options.networks?.length ? 'cni' : options.network ?? 'private');
     const image = await this.findImage(options.image);
     const imageConfig = await imageRunConfig(this.store, image);
     const stopSignal = parseSignal(options.stopSignal ?? imageConfig.StopSignal ?? 'SIGTERM');

@@ -39,11 +39,14 @@ describe('/etc/hosts, /etc/resolv.conf, /etc/hostname and /run/.containerenv (bi
     assert.equal(await ok('run', '--rm', '-v', `${mineHosts}:/etc/hosts:ro`, BUSYBOX_IMAGE, '/bin/busybox', 'cat', '/etc/hosts'), readFileSync(mineHosts, 'utf8'));
   });
 
-  it('a bad --add-host or --dns is refused before anything is made', async () => {
+  it('a bad --add-host or --dns, or DNS settings without a network of its own, is refused before anything is made', async () => {
     for (const [flags, message] of [
       [['--add-host', 'nocolon'], /invalid --add-host "nocolon": want HOST:IP/],
       [['--add-host', 'db:not-an-ip'], /invalid --add-host "db:not-an-ip"/],
-      [['--dns', '300.1.1.1'], /invalid --dns "300\.1\.1\.1"/],
+      [['--network', 'host', '--dns', '300.1.1.1'], /invalid --dns "300\.1\.1\.1"/],
+      // podman's words for DNS settings where the container has no resolver of its own.
+      [['--dns', '1.1.1.1'], /^Error: conflicting options: dns and the network mode: private\n$/],
+      [['--network', 'none', '--dns-search', 'example.com'], /conflicting options: dns and the network mode: none/],
     ] as const) {
       const refused = await berth('run', '--rm', ...flags, BUSYBOX_IMAGE, '/bin/busybox', 'true');
       assert.equal(refused.code, 125, flags.join(' '));
