@@ -1,4 +1,4 @@
-// `berth version`, `berth info` and the `system` group (df, prune, info),
+// `berth version`, `berth info` and the `system` group (df, prune, reset, info),
 // registered; what they print is system-info.ts's and system-space.ts's,
 // loaded only when one of them runs.
 
@@ -22,7 +22,7 @@ export function registerSystemVerbs(program: Command, wanted: (name: string) => 
   if (wanted('info')) info(program);
 
   if (!wanted('system')) return;
-  const system = program.command('system').description('manage the store as a whole (df, prune, info)');
+  const system = program.command('system').description('manage the store as a whole (df, prune, reset, info)');
   info(system);
   system.command('df').description('show how much disk images, containers and volumes take, and how much of it is unused')
     .option('--format <format>', 'json, or a Go template (`{{.Type}} {{.Size}}`)')
@@ -35,5 +35,10 @@ export function registerSystemVerbs(program: Command, wanted: (name: string) => 
     .option('-f, --force', 'do not ask for confirmation')
     .action(act(async (engine, opts: { all?: boolean; volumes?: boolean; force?: boolean }) => {
       await (await import('./system-space.js')).systemPrune(engine, opts);
+    }));
+  system.command('reset').description('remove every container, image, volume and network, and the store\'s directories')
+    .option('-f, --force', 'do not ask for confirmation')
+    .action(act(async (engine, opts: { force?: boolean }) => {
+      await (await import('./system-reset.js')).systemReset(engine, opts);
     }));
 }
