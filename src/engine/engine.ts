@@ -917,8 +917,7 @@ export class ContainerEngine {
       exitCode = 1;
       output = err.message;
     }
-    let health: HealthState | undefined;
-    await container.updateState((current) => ({ health: (health = healthAfter(current.health, check, { start, exitCode, output, inStartPeriod })) }));
+    const { health } = await container.updateState((current) => ({ health: healthAfter(current.health, check, { start, exitCode, output, inStartPeriod }) }));
     this.#event(container, 'health_status', { health_status: health!.status });
     return { healthy: exitCode === 0, health: health! };
   }

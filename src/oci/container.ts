@@ -183,9 +183,10 @@ export class Container {
     await this.#updateOnDisk((current) => ({ ...current, ...change }));
   }
 
-  /** Applies the change `update` makes from the state as state.json holds it, under the state's lock (as setState). */
-  async updateState(update: (current: ContainerState) => Partial<ContainerState>): Promise<void> {
+  /** Applies the change `update` makes from the state as state.json holds it, under the state's lock (as setState); resolves to the new state. */
+  async updateState(update: (current: ContainerState) => Partial<ContainerState>): Promise<ContainerState> {
     await this.#updateOnDisk((current) => ({ ...current, ...update(current) }));
+    return this.state;
   }
 
   /**

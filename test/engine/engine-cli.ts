@@ -2,6 +2,7 @@
 // files: hooks for the enclosing describe(), and `berth …` on its store.
 
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
 import { after, before } from 'node:test';
 import { berthOn } from '../helpers/berth.js';
 import type { ToolResult } from '../helpers/run-tool.js';
@@ -15,12 +16,17 @@ export interface EngineCli {
   ok(...args: string[]): Promise<string>;
 }
 
-/** Call inside describe(): opens the fixture before its tests and disposes of it after. */
-export function engineCli(): EngineCli {
+/**
+ * Call inside describe(): opens the fixture before its tests and disposes of
+ * it after. `cniConfigDir`: every command gets `--cni-config-dir` on a
+ * directory of the fixture's own (`<temp>/net.d`), for the network verbs.
+ */
+export function engineCli(options: { cniConfigDir?: boolean } = {}): EngineCli {
   let fx: EngineFixture;
   before(async () => { fx = await openEngineFixture(); });
   after(async () => fx.dispose());
-  const berth = (...args: string[]): Promise<ToolResult> => berthOn({ graphRoot: fx.temp.graphRoot, runRoot: fx.temp.runRoot, driver: 'overlay' }, args);
+  const globalArgs = (): string[] => (options.cniConfigDir ? ['--cni-config-dir', cniConfigDirOf(fx)] : []);
+  const berth = (...args: string[]): Promise<ToolResult> => berthOn({ graphRoot: fx.temp.graphRoot, runRoot: fx.temp.runRoot, driver: 'overlay' }, [...globalArgs(), ...args]);
   return {
     fixture: () => fx,
     berth,
@@ -31,4 +37,9 @@ export function engineCli(): EngineCli {
       return result.stdout.toString();
     },
   };
+}
+
+/** The CNI config dir of engineCli({ cniConfigDir: true }). */
+export function cniConfigDirOf(fx: EngineFixture): string {
+  return join(fx.temp.dir, 'net.d');
 }

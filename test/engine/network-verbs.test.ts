@@ -8,18 +8,11 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { podman, preparePodman } from '../helpers/podman.js';
-import { engineCli } from './engine-cli.js';
+import { cniConfigDirOf, engineCli } from './engine-cli.js';
 
 describe('berth network create|ls|inspect|rm|prune|exists|connect|disconnect (bin/berth.cjs)', () => {
-  const { fixture, berth: berthAt } = engineCli();
-  const configDir = (): string => join(fixture().temp.dir, 'net.d');
-  const berth = (...args: string[]) => berthAt('--cni-config-dir', configDir(), ...args);
-  const ok = async (...args: string[]): Promise<string> => {
-    const result = await berth(...args);
-    assert.equal(result.code, 0, `berth ${args.join(' ')}: ${result.stderr}`);
-    assert.equal(result.stderr, '');
-    return result.stdout.toString();
-  };
+  const { fixture, berth, ok } = engineCli({ cniConfigDir: true });
+  const configDir = (): string => cniConfigDirOf(fixture());
   const refused = async (code: number, message: RegExp, ...args: string[]): Promise<void> => {
     const result = await berth(...args);
     assert.equal(result.code, code, `berth ${args.join(' ')}: ${result.stderr}`);
@@ -139,7 +132,7 @@ describe('berth network create|ls|inspect|rm|prune|exists|connect|disconnect (bi
   });
 
   it('prune asks first, then removes the networks no container uses, never the default', async () => {
-    const answer = await berthAt('--cni-config-dir', configDir(), 'network', 'prune');
+    const answer = await berth('network', 'prune');
     assert.equal(answer.code, 125, 'no answer on stdin');
     assert.equal(await ok('network', 'prune', '-f'), 'first\nsecond\n');
     assert.equal(await ok('network', 'ls', '-q'), 'podman\n');

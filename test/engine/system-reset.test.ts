@@ -5,19 +5,12 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { engineCli } from './engine-cli.js';
+import { cniConfigDirOf, engineCli } from './engine-cli.js';
 
 describe('berth system reset (bin/berth.cjs)', () => {
-  const { fixture, berth: berthAt } = engineCli();
-  const configDir = (): string => join(fixture().temp.dir, 'net.d');
-  const berth = (...args: string[]) => berthAt('--cni-config-dir', configDir(), ...args);
-  const ok = async (...args: string[]): Promise<string> => {
-    const result = await berth(...args);
-    assert.equal(result.code, 0, `berth ${args.join(' ')}: ${result.stderr}`);
-    return result.stdout.toString();
-  };
+  const { fixture, berth, ok } = engineCli({ cniConfigDir: true });
+  const configDir = (): string => cniConfigDirOf(fixture());
 
   it('asks first; then removes every container, network, volume and image, and the store\'s directories', async () => {
     const { graphRoot, runRoot } = fixture().temp;
