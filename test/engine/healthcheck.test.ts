@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { healthAfter, healthCheckOf, healthTest } from '../../src/engine/health.js';
 import { engineCli } from './engine-cli.js';
+import { addBusyboxVariant } from './engine-fixture.js';
 
 describe('health checks (bin/berth.cjs)', () => {
   const { berth, ok } = engineCli();
@@ -62,6 +63,30 @@ describe('health checks (bin/berth.cjs)', () => {
     assert.equal(bad.code, 125);
     assert.match(bad.stderr, /healthcheck-retries must be greater than 0/);
     await ok('rm', '-f', '-t', '0', 'slow', 'plain');
+  });
+});
+
+describe('an image\'s HEALTHCHECK (bin/berth.cjs)', () => {
+  const { berth, ok, fixture } = engineCli();
+
+  it('is the container\'s check, the flags over it; --no-healthcheck and --health-cmd none drop it', async () => {
+    await addBusyboxVariant(fixture(), 'localhost/berth/checked:1', {
+      Cmd: ['/bin/busybox', 'sleep', '100'],
+      Healthcheck: { Test: ['CMD', '/bin/busybox', 'test', '-e', '/ready'], Interval: 5e9, Retries: 1 },
+    });
+    await ok('run', '-d', '--name', 'from-image', 'localhost/berth/checked:1');
+    assert.deepEqual(JSON.parse(await ok('inspect', '-f', '{{json .Config.Healthcheck}}', 'from-image')),
+      { Test: ['CMD', '/bin/busybox', 'test', '-e', '/ready'], Interval: 5e9, Timeout: 30e9, Retries: 1 });
+    assert.equal((await berth('healthcheck', 'run', 'from-image')).code, 1);
+    assert.match(await ok('ps', '--format', '{{.Status}}', '--filter', 'name=from-image'), /\(unhealthy\)/, 'one failure of one allowed');
+    await ok('run', '-d', '--name', 'overridden', '--health-retries', '4', 'localhost/berth/checked:1');
+    assert.equal(JSON.parse(await ok('inspect', '-f', '{{json .Config.Healthcheck}}', 'overridden')).Retries, 4);
+    for (const flags of [['--no-healthcheck'], ['--health-cmd', 'none']]) {
+      await ok('run', '-d', '--name', 'unchecked', ...flags, 'localhost/berth/checked:1');
+      assert.match((await berth('healthcheck', 'run', 'unchecked')).stderr, /has no defined healthcheck/, flags.join(' '));
+      await ok('rm', '-f', '-t', '0', 'unchecked');
+    }
+    await ok('rm', '-f', '-t', '0', 'from-image', 'overridden');
   });
 });
 
