@@ -121,6 +121,8 @@ function readCodeCache(bundle, name, addon = textfileAddon()) {
  * here), which verbs that print nothing, or print through fs.writeSync, never pay.
  */
 const builtStreams = [];
+/** Whether process.stdin was built: reading it may have made the terminal raw or the fd non-blocking. */
+let stdinBuilt = false;
 
 /**
  * Records each standard stream when it is built; stdout also gets the handler
@@ -128,6 +130,15 @@ const builtStreams = [];
  * command quietly, as SIGPIPE ends the Go CLI.
  */
 function watchStandardStreams() {
+  const stdin = Object.getOwnPropertyDescriptor(process, 'stdin');
+  Object.defineProperty(process, 'stdin', {
+    configurable: true,
+    enumerable: stdin.enumerable,
+    get() {
+      stdinBuilt = true;
+      return stdin.get.call(process);
+    },
+  });
   for (const name of ['stdout', 'stderr']) {
     const { get, enumerable } = Object.getOwnPropertyDescriptor(process, name);
     let stream;
@@ -156,12 +167,19 @@ function watchStandardStreams() {
  * is still queued, it exits at once: Node's orderly teardown of the heap after
  * the last callback cost each command ~3-5 ms here, and a resolved main() has
  * nothing left running that the process must wait for (containers it started
- * run under conmon, not under this process). Output still queued to a slow
- * pipe keeps the process until it is written.
+ * run under conmon, not under this process). The addon's exitNow ends it as a
+ * Go program ends (_exit): process.exit still joins Node's platform threads and
+ * runs library destructors, ~4-5 ms of CPU and ~1-4 ms of wall time per command
+ * here. It also restores the terminal modes and fd flags of the standard streams
+ * as Node found them, which matters once stdin was read (`run -it`, `exec -i`):
+ * then process.exit ends it. Output still queued to a slow pipe keeps the process
+ * until it is written.
  */
 function finish(code) {
   process.exitCode = code;
-  if (builtStreams.every((stream) => stream.writableLength === 0)) process.exit(code);
+  if (!builtStreams.every((stream) => stream.writableLength === 0)) return;
+  if (!stdinBuilt) process[Symbol.for('berth.native-addon')]?.spawn.exitNow(code);
+  process.exit(code);
 }
 
 async function run() {

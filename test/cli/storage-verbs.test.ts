@@ -93,6 +93,19 @@ describe('berth storage metadata, names, data and exists', () => {
     assert.equal(await readFile(join(temp.dir, 'stderr'), 'utf8'), '');
   });
 
+  it('output a slow reader has not taken yet is all written before the verb exits, with its status', async () => {
+    // The CLI ends its process at once (_exit) only when nothing is queued: 1 MB waits in the pipe here.
+    const metaFile = join(temp.dir, 'big-meta');
+    await writeFile(metaFile, 'm'.repeat(1 << 20));
+    await berthStorage(temp, ['set-metadata', '-f', metaFile, 'go-ctr']);
+    const berth = [process.execPath, ...berthStorageArgs(temp, ['metadata', '-q', 'go-ctr'])].map((arg) => `'${arg}'`).join(' ');
+    const result = await runToolOk('bash', ['-c', `${berth} | { sleep 0.3; wc -c; }; echo "\${PIPESTATUS[0]}"`]);
+    assert.equal(result.stdout.toString(), `${(1 << 20) + 1}\n0\n`);
+    const missing = await berthStorageTry(temp, ['delete-container', 'no-such-container']);
+    assert.equal(missing.code, 1);
+    assert.match(missing.stderr, /no-such-container: identifier is not a container/);
+  });
+
   it('set-metadata by Berth is read back by the Go CLI', async () => {
     await berthStorage(temp, ['set-metadata', '-m', 'new meta', 'go-ctr']);
     assert.equal(text(await goStorage(temp, ['metadata', '-q', 'go-ctr'])), 'new meta\n');

@@ -879,7 +879,10 @@ interface AttachOptions {
  * code, or to 'detached' when the detach keys were typed (the container runs on).
  */
 async function attachToExit(engine: ContainerEngine, id: string, options: AttachOptions): Promise<number | 'detached'> {
-  const terminal = process.stdin.isTTY && process.stdout.isTTY;
+  // stdin is looked at only when it is read or stdout is a terminal: a process that built
+  // process.stdin ends through Node's exit, which restores the terminal (bin/berth.cjs).
+  const terminal = process.stdout.isTTY === true && process.stdin.isTTY === true;
+  const stdinUsed = options.stdin || process.stdout.isTTY === true;
   const { container, session } = await engine.attach(
     id,
     { stdin: options.stdin ? process.stdin : undefined, stdout: process.stdout, stderr: process.stderr, detachKeys: options.detachKeys },
@@ -900,9 +903,11 @@ async function attachToExit(engine: ContainerEngine, id: string, options: Attach
       process.stdin.setRawMode(false);
       process.off('SIGWINCH', onResize);
     }
-    // stdin may still be read by the input copy: let the process exit.
-    process.stdin.pause();
-    process.stdin.unref?.();
+    if (stdinUsed) {
+      // stdin may still be read by the input copy: let the process exit.
+      process.stdin.pause();
+      process.stdin.unref?.();
+    }
   }
   if (end === 'detached') return 'detached';
   return engine.wait(id, { keepMounted: options.keepMounted });
