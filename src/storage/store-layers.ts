@@ -135,6 +135,12 @@ export async function layerSize(parts: StoreParts, ref: string): Promise<number>
   });
 }
 
+/** The driver's Metadata of a layer (by ID or name). */
+export async function layerDriverMetadata(parts: StoreParts, ref: string): Promise<Record<string, string> | null> {
+  const layer = await parts.layers().read(() => requireLayer(parts, ref));
+  return parts.driver.metadata(layer.id);
+}
+
 export async function knownSizeOrDiffSize(parts: StoreParts, layer: Layer): Promise<number> {
   if (layer.uncompressedDigest && layer.uncompressedSize !== undefined) return layer.uncompressedSize;
   return naiveDiffSize(parts, layer);

@@ -181,6 +181,9 @@ class BerthStore implements Store {
   async layerSize(id: string, options?: CallOptions): Promise<number> {
     return withCallSignal(options?.signal, async () => (await layersOps()).layerSize(this.parts, id));
   }
+  async layerDriverMetadata(id: string, options?: CallOptions): Promise<Record<string, string> | null> {
+    return withCallSignal(options?.signal, async () => (await layersOps()).layerDriverMetadata(this.parts, id));
+  }
   async layerParentOwners(id: string, options?: CallOptions): Promise<{ uids: number[]; gids: number[] }> {
     return withCallSignal(options?.signal, async () => (await layersOps()).layerParentOwners(this.parts, id));
   }

@@ -384,6 +384,8 @@ export interface Store {
   layersByCompressedDigest(digest: string, options?: CallOptions): Promise<Layer[]>;
   layersByUncompressedDigest(digest: string, options?: CallOptions): Promise<Layer[]>;
   layerSize(id: string, options?: CallOptions): Promise<number>;
+  /** The graph driver's Metadata of the layer (Go: GraphDriver().Metadata): its directories by role; null for vfs. */
+  layerDriverMetadata(id: string, options?: CallOptions): Promise<Record<string, string> | null>;
   /** Owners of the parents' files that the layer's ID mappings cannot show. */
   layerParentOwners(id: string, options?: CallOptions): Promise<{ uids: number[]; gids: number[] }>;
   layers(options?: CallOptions): Promise<Layer[]>;

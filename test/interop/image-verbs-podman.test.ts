@@ -4,7 +4,7 @@
 // inspects what skopeo copied in.
 
 import assert from 'node:assert/strict';
-import { writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { berthOn, berthOnOk } from '../helpers/berth.js';
@@ -78,5 +78,26 @@ describe('images shared by Berth, podman and skopeo', () => {
     assert.deepEqual(inspected?.RootFS.Layers, image.diffIds);
     const history = await ok('history', '-q', 'localhost/skopeo/three:v1');
     assert.equal(history.trim().split('\n').length, 3);
+  });
+
+  it('berth image inspect prints what podman prints: parent, OCI config, graph driver, manifest type, health check', async () => {
+    // An OCI image from `berth import`, and a Docker-format child podman builds on it (a layer, a HEALTHCHECK).
+    await ok('import', '-q', '--change', 'CMD=["/bin/busybox","true"]', join(temp.dir, 'rootfs.tar'), 'localhost/berth/inspect-base:1');
+    const context = join(temp.dir, 'build');
+    await mkdir(context, { recursive: true });
+    await writeFile(join(context, 'added'), 'one more layer\n');
+    await writeFile(join(context, 'Containerfile'), 'FROM localhost/berth/inspect-base:1\nCOPY added /added\nHEALTHCHECK --interval=30s --retries=2 CMD /bin/busybox true\n');
+    await podOk('build', '-q', '--format', 'docker', '-t', 'localhost/podman/inspect-child:1', context);
+    for (const image of ['localhost/berth/inspect-base:1', 'localhost/podman/inspect-child:1']) {
+      assert.deepEqual(JSON.parse(await ok('image', 'inspect', image)), JSON.parse(await podOk('image', 'inspect', image)), image);
+    }
+    const [child] = JSON.parse(await ok('image', 'inspect', 'localhost/podman/inspect-child:1')) as Array<{ Parent: string; Healthcheck?: unknown; GraphDriver: { Data: Record<string, string> } }>;
+    const [base] = JSON.parse(await ok('image', 'inspect', 'localhost/berth/inspect-base:1')) as Array<{ Id: string; ManifestType: string }>;
+    // podman build keeps an image per step (--layers): the child's parent is the COPY step's, whose parent is the base.
+    const [step] = JSON.parse(await ok('image', 'inspect', child?.Parent ?? '')) as Array<{ Parent: string }>;
+    assert.equal(step?.Parent, base?.Id);
+    assert.equal(base?.ManifestType, 'application/vnd.oci.image.manifest.v1+json');
+    assert.deepEqual(child?.Healthcheck, { Test: ['CMD-SHELL', '/bin/busybox true'], Interval: 30_000_000_000, Retries: 2 });
+    assert.deepEqual(Object.keys(child?.GraphDriver.Data ?? {}), ['LowerDir', 'UpperDir', 'WorkDir']);
   });
 });

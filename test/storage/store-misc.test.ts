@@ -4,6 +4,7 @@
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { readAll } from '../helpers/streams.js';
 import { openFixture, type StoreFixture } from './store-fixture.js';
@@ -35,4 +36,25 @@ test('layerParentOwners has nothing to report without ID mappings, and knows the
 test('layer big data can be given as a stream', async () => {
   await fx.store.setLayerBigData('owners', 'streamed', Readable.from([Buffer.from('ab'), Buffer.from('cd')]));
   assert.equal((await readAll(await fx.store.layerBigData('owners', 'streamed'))).toString(), 'abcd');
+});
+
+test('layerDriverMetadata is Go\'s Metadata: null on vfs, the layer\'s directories on overlay, lowers resolved through l/', async () => {
+  assert.equal(await fx.store.layerDriverMetadata('owners'), null);
+  await assert.rejects(fx.store.layerDriverMetadata('nosuch'));
+  const overlay = await openFixture('overlay');
+  try {
+    const base = await overlay.store.createLayer({ names: ['base'] });
+    const middle = await overlay.store.createLayer({ parent: base.id });
+    const top = await overlay.store.createLayer({ parent: middle.id, names: ['top'] });
+    const home = join(overlay.roots.graphRoot, 'overlay');
+    assert.deepEqual(await overlay.store.layerDriverMetadata('base'), {
+      MergedDir: join(home, base.id, 'merged'), UpperDir: join(home, base.id, 'diff'), WorkDir: join(home, base.id, 'work'),
+    });
+    const data = await overlay.store.layerDriverMetadata('top');
+    assert.deepEqual(Object.keys(data ?? {}), ['LowerDir', 'MergedDir', 'UpperDir', 'WorkDir']);
+    assert.equal(data?.LowerDir, [middle.id, base.id].map((id) => join(home, id, 'diff')).join(':'));
+    assert.equal(data?.UpperDir, join(home, top.id, 'diff'));
+  } finally {
+    await overlay.temp.dispose();
+  }
 });

@@ -13,6 +13,7 @@ import {
   StorageDestination, type ParsedReference, type TransportContext,
 } from '../transports/index.js';
 import type { EventRecorder } from '../../events/index.js';
+import { imageInspectDetails, type ImageInspectDetails } from './image-inspect.js';
 import { imageResultOf, type ImageResult } from './image-result.js';
 
 export interface ImageServerOptions {
@@ -56,7 +57,7 @@ export interface PreparedImage {
   close(): Promise<void>;
 }
 
-export interface ImageInspect extends ImageResult {
+export interface ImageInspect extends ImageResult, ImageInspectDetails {
   digests: string[];
   topLayer?: string;
   /** diffIDs, base first. */
@@ -290,6 +291,7 @@ export class ImageServer {
     const config = result.ociConfig;
     return {
       ...result,
+      ...(await imageInspectDetails(this.store, image, config, options.signal)),
       digests: image.digests,
       topLayer: image.topLayer,
       layers: config?.rootfs.diff_ids ?? [],

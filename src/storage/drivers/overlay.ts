@@ -155,6 +155,14 @@ export class OverlayDriver implements Driver {
     }
   }
 
+  async metadata(id: string): Promise<Record<string, string>> {
+    const dir = this.layerDir(id);
+    statLayer(dir, id);
+    const lowers = await lowerDiffDirs(this.homes, id);
+    // In Go's map order (JSON sorts the keys).
+    return { ...(lowers.length > 0 ? { LowerDir: lowers.join(':') } : {}), MergedDir: join(dir, 'merged'), UpperDir: join(dir, 'diff'), WorkDir: join(dir, 'work') };
+  }
+
   async exists(id: string): Promise<boolean> {
     return pathExists(this.layerDir(id));
   }

@@ -68,6 +68,12 @@ export interface Driver {
   /** Removes the layer's directory (and overlay's l/ link); missing is not an error. */
   remove(id: string): Promise<void>;
   exists(id: string): Promise<boolean>;
+  /**
+   * Go's Metadata: the layer's directories by role (overlay: `LowerDir`, resolved
+   * through the `l/` links, nearest first; `MergedDir`, `UpperDir`, `WorkDir`);
+   * null for vfs. podman shows it as an image's or container's GraphDriver.Data.
+   */
+  metadata(id: string): Promise<Record<string, string> | null>;
   /** IDs of every layer directory in the home (for check's "unaccounted" test). */
   listLayers(): Promise<string[]>;
 

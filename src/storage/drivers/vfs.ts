@@ -68,6 +68,10 @@ export class VfsDriver implements Driver {
     return pathExists(this.layerFilesDir(id));
   }
 
+  async metadata(): Promise<null> {
+    return null;
+  }
+
   async listLayers(): Promise<string[]> {
     const entries = await readdir(join(this.home, 'dir'), { withFileTypes: true });
     return entries.filter((e) => e.isDirectory()).map((e) => e.name);

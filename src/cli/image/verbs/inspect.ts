@@ -16,7 +16,7 @@ export async function inspect(globals: GlobalImageOptions, images: string[], fla
   });
 }
 
-/** One image as podman's `image inspect` prints it (also what top-level `inspect` prints for an image). */
+/** One image as podman's `image inspect` prints it (libimage's ImageData; also what top-level `inspect` prints for an image). */
 export async function imageInspectDocument(server: ImageServer, image: string): Promise<Record<string, unknown>> {
   const i = await server.inspectImage(image);
   return {
@@ -24,22 +24,45 @@ export async function imageInspectDocument(server: ImageServer, image: string): 
     Digest: i.digest ?? '',
     RepoTags: i.repoTags,
     RepoDigests: i.repoDigests,
+    Parent: i.parent,
+    Comment: i.comment,
     Created: i.ociConfig?.created ?? i.created,
-    Config: i.ociConfig?.config ?? {},
+    Config: ociImageConfig(i.ociConfig?.config),
     Version: '',
     Author: i.ociConfig?.author ?? '',
     Architecture: i.architecture ?? '',
+    ...(i.ociConfig?.variant ? { Variant: i.ociConfig.variant } : {}),
     Os: i.os ?? '',
     Size: i.size ?? 0,
     VirtualSize: i.size ?? 0,
-    Labels: Object.keys(i.labels).length > 0 ? i.labels : null,
+    GraphDriver: { Name: i.graphDriver.name, Data: i.graphDriver.data },
     RootFS: { Type: 'layers', Layers: i.layers },
+    Labels: Object.keys(i.labels).length > 0 ? i.labels : null,
+    Annotations: i.annotations,
+    ManifestType: i.manifestType,
+    User: i.user,
     History: i.history,
     NamesHistory: i.namesHistory,
-    Digests: i.digests,
-    TopLayer: i.topLayer ?? '',
-    User: i.user,
+    ...(i.healthcheck ? { Healthcheck: i.healthcheck } : {}),
   };
+}
+
+/**
+ * The fields of the OCI image-spec's ImageConfig, in its order, as Go reads a
+ * config (also a Docker one) into that struct and prints it: the others
+ * (Hostname, Healthcheck, …) dropped, empty values omitted.
+ */
+const OCI_CONFIG_FIELDS = ['User', 'ExposedPorts', 'Env', 'Entrypoint', 'Cmd', 'Volumes', 'WorkingDir', 'Labels', 'StopSignal'] as const;
+
+function ociImageConfig(config: Record<string, unknown> | undefined): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const field of OCI_CONFIG_FIELDS) {
+    const value = config?.[field];
+    if (value === undefined || value === null || value === '') continue;
+    if (typeof value === 'object' && Object.keys(value).length === 0) continue;
+    out[field] = value;
+  }
+  return out;
 }
 
 export async function history(globals: GlobalImageOptions, image: string, flags: { format?: string; quiet?: boolean; noTrunc?: boolean; human?: boolean }): Promise<void> {

@@ -1,0 +1,109 @@
+// What podman's `image inspect` shows beyond the image's record and config
+// (containers/common libimage Inspect, podman 4.3): the parent image, the
+// manifest's type and annotations, the comment and health check that a Docker
+// config carries, and the graph driver's directories of the top layer.
+
+import type { Image, Store } from '../../storage/index.js';
+import { DOCKER_MANIFEST, manifestMediaType, OCI_MANIFEST, parseConfig, type HistoryEntry, type ImageConfig } from '../manifest/index.js';
+
+export interface ImageInspectDetails {
+  /** ID of the image this one was built on (libimage's layer tree), '' when none is stored. */
+  parent: string;
+  comment: string;
+  /** The media type of the image's manifest; '' when it has none. */
+  manifestType: string;
+  /** The OCI manifest's annotations; {} for other images, as podman prints them. */
+  annotations: Record<string, string>;
+  /** A Docker config's Healthcheck (its container_config's first); OCI configs have none. */
+  healthcheck?: Record<string, unknown>;
+  graphDriver: { name: string; data: Record<string, string> | null };
+}
+
+export async function imageInspectDetails(store: Store, image: Image, config: ImageConfig | undefined, signal?: AbortSignal): Promise<ImageInspectDetails> {
+  const manifest = await storedManifest(store, image, signal);
+  const raw = (config ?? {}) as RawConfig;
+  const details: ImageInspectDetails = {
+    parent: (await parentImage(store, image, config, signal))?.id ?? '',
+    comment: '',
+    manifestType: manifest?.mediaType ?? '',
+    annotations: {},
+    graphDriver: { name: store.graphDriverName, data: await topLayerData(store, image, signal) },
+  };
+  if (manifest?.mediaType === OCI_MANIFEST) {
+    details.annotations = (manifest.body.annotations as Record<string, string> | undefined) ?? {};
+    details.comment = config?.history?.[0]?.comment ?? '';
+  } else if (manifest?.mediaType === DOCKER_MANIFEST) {
+    details.comment = raw.comment ?? '';
+    const healthcheck = raw.container_config?.Healthcheck ?? raw.config?.Healthcheck;
+    if (healthcheck) details.healthcheck = healthcheck;
+  }
+  return details;
+}
+
+interface RawConfig {
+  comment?: string;
+  config?: { Healthcheck?: Record<string, unknown> | null };
+  container_config?: { Healthcheck?: Record<string, unknown> | null };
+}
+
+/**
+ * The image's `manifest` item: what Go's storage source reads for a reference by ID
+ * (the newest manifest stored, which need not be the one of the image's digest).
+ */
+async function storedManifest(store: Store, image: Image, signal?: AbortSignal): Promise<{ mediaType: string; body: Record<string, unknown> } | undefined> {
+  if (!image.bigDataNames.includes('manifest')) return undefined;
+  try {
+    const bytes = await store.imageBigData(image.id, 'manifest', { signal });
+    return { mediaType: manifestMediaType(bytes), body: JSON.parse(bytes.toString('utf8')) as Record<string, unknown> };
+  } catch {
+    return undefined; // a manifest Berth cannot read leaves the fields empty, as inspect still shows the image
+  }
+}
+
+/** libimage's GraphDriver: the top layer's directories; MergedDir only while it is mounted. */
+async function topLayerData(store: Store, image: Image, signal?: AbortSignal): Promise<Record<string, string> | null> {
+  if (!image.topLayer) return null;
+  const data = await store.layerDriverMetadata(image.topLayer, { signal });
+  if (data && (await store.mounted(image.topLayer, { signal })) === 0) delete data.MergedDir;
+  return data;
+}
+
+/**
+ * libimage's layer-tree parent: among the images whose top layer is this
+ * image's top layer or that layer's parent (in store order), the first whose
+ * diff IDs start this image's and whose history is this image's but its last entry.
+ */
+async function parentImage(store: Store, child: Image, childConfig: ImageConfig | undefined, signal?: AbortSignal): Promise<Image | undefined> {
+  if (!childConfig) return undefined;
+  const layers = child.topLayer ? [child.topLayer, (await store.layer(child.topLayer, { signal })).parent] : [undefined];
+  const images = await store.images({ signal });
+  const candidates = layers.flatMap((layer) => images.filter((image) => image.id !== child.id && image.topLayer === layer));
+  for (const candidate of candidates) {
+    const config = await configOf(store, candidate, signal);
+    if (config && areParentAndChild(config, childConfig)) return candidate;
+  }
+  return undefined;
+}
+
+async function configOf(store: Store, image: Image, signal?: AbortSignal): Promise<ImageConfig | undefined> {
+  const key = `sha256:${image.id}`;
+  if (!image.bigDataNames.includes(key)) return undefined;
+  try {
+    return parseConfig(await store.imageBigData(image.id, key, { signal }));
+  } catch {
+    return undefined;
+  }
+}
+
+function areParentAndChild(parent: ImageConfig, child: ImageConfig): boolean {
+  const [parentDiffs, childDiffs] = [parent.rootfs.diff_ids, child.rootfs.diff_ids];
+  if (parentDiffs.length > childDiffs.length || parentDiffs.some((diff, i) => diff !== childDiffs[i])) return false;
+  const [parentHistory, childHistory] = [parent.history ?? [], child.history ?? []];
+  return parentHistory.length + 1 === childHistory.length && parentHistory.every((entry, i) => sameHistoryEntry(entry, childHistory[i]!));
+}
+
+function sameHistoryEntry(a: HistoryEntry, b: HistoryEntry): boolean {
+  if ((a.created === undefined) !== (b.created === undefined)) return false;
+  if (a.created !== undefined && b.created !== undefined && a.created !== b.created && Date.parse(a.created) !== Date.parse(b.created)) return false;
+  return (a.created_by ?? '') === (b.created_by ?? '') && (a.author ?? '') === (b.author ?? '') && (a.comment ?? '') === (b.comment ?? '') && (a.empty_layer ?? false) === (b.empty_layer ?? false);
+}
