@@ -3,6 +3,7 @@
 // a container from an image podman made while podman runs one from Berth's.
 
 import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { BERTH_BIN } from '../helpers/berth.js';
@@ -38,5 +39,34 @@ describe('podman and Berth containers on one store', () => {
     ]);
     assert.deepEqual([ours.code, ours.stdout.toString()], [0, 'from a podman image\n'], ours.stderr.toString());
     assert.deepEqual([theirs.code, theirs.stdout.toString()], [0, 'podman ran a berth image\n'], theirs.stderr.toString());
+  });
+
+  it("berth inspect of a running container has podman's fields in podman's order, their values from the container", async () => {
+    const podmanMade = await podman(pod, ['run', '-d', '--net=none', '--name', 'podman-inspected', BUSYBOX_IMAGE, '/bin/sh', '-c', 'sleep 60']);
+    assert.equal(podmanMade.code, 0, podmanMade.stderr.toString());
+    const id = (await berth('run', '-d', '--network', 'none', '--name', 'berth-inspected', 'busybox', '/bin/sh', '-c', 'sleep 60')).stdout.toString().trim();
+    try {
+      const [theirs] = JSON.parse((await podman(pod, ['inspect', 'podman-inspected'])).stdout.toString()) as Array<Record<string, Record<string, unknown>>>;
+      const [ours] = JSON.parse((await berth('inspect', 'berth-inspected')).stdout.toString()) as Array<Record<string, Record<string, unknown> & { Data: Record<string, string> }>>;
+      const common = (a: object, b: object) => Object.keys(a).filter((key) => key in b);
+      // Berth adds LogPath (where its k8s-file log is); every field podman prints is there, in the same order.
+      assert.deepEqual(Object.keys(ours!).filter((key) => key !== 'LogPath'), Object.keys(theirs!));
+      assert.deepEqual(Object.keys(ours!.State!), Object.keys(theirs!.State!));
+      assert.deepEqual(common(ours!.Config!, theirs!.Config!), common(theirs!.Config!, ours!.Config!));
+      const spec = JSON.parse(readFileSync(String(ours!.OCIConfigPath), 'utf8')) as { linux: { cgroupsPath: string }; process: { capabilities: { effective: string[] } } };
+      assert.equal(ours!.State!.CgroupPath, spec.linux.cgroupsPath);
+      assert.deepEqual(ours!.EffectiveCaps, spec.process.capabilities.effective);
+      assert.match(readFileSync(String(ours!.HostsPath), 'utf8'), /berth-inspected/);
+      assert.equal(readFileSync(String(ours!.HostnamePath), 'utf8').trim(), id.slice(0, 12));
+      assert.equal(ours!.ImageDigest, theirs!.ImageDigest);
+      // The container's layer, mounted while it runs: the merged dir holds the image's files.
+      assert.equal(ours!.GraphDriver!.Name, 'overlay');
+      assert.ok(existsSync(join(ours!.GraphDriver!.Data.MergedDir!, 'bin', 'busybox')));
+      assert.ok(existsSync(ours!.GraphDriver!.Data.UpperDir!));
+      assert.equal(ours!.GraphDriver!.Data.LowerDir, (theirs!.GraphDriver as unknown as { Data: Record<string, string> }).Data.LowerDir);
+    } finally {
+      await berth('rm', '-f', '-t', '0', 'berth-inspected');
+      await podman(pod, ['rm', '-f', '-t', '0', 'podman-inspected']);
+    }
   });
 });

@@ -7,7 +7,7 @@ import { resolve } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { Option, type Command } from 'commander';
 import type { ContainerEngine, ContainerInfo, CreateOptions } from '../../engine/index.js';
-import type { Image } from '../../storage/index.js';
+import { graphDriverData, type Image } from '../../storage/index.js';
 import { EngineError, inspectHealth, inspectHealthcheck, isEngineError, userMountsOf } from '../../engine/index.js';
 import { ContainerStatus, DEFAULT_DETACH_KEYS, parseDetachKeys, type Container, type ContainerConfig, type LogRecord, type OciLinuxResources, type RestartPolicy } from '../../oci/index.js';
 import { registryFlags } from '../image/commands.js';
@@ -27,7 +27,7 @@ import { labelsOf, mountSpecs, securityOptions } from './run-options.js';
 import { targetOptions, targetsOf, type TargetFlags } from './targets.js';
 import { collect, environment, hasLabel, keyValues, parseFilters, parsePositive, parseSize, passesFilters, pointInTime } from './options.js';
 import { DEFAULT_NETWORK, formatPortMapping, inspectNetwork, isNetworkError, parsePublish, type NetworkAttachment, type PortMapping } from '../../network/index.js';
-import { parseGoDuration, writeFileAtomic } from '../../util/index.js';
+import { GO_ZERO_TIME, parseGoDuration, writeFileAtomic } from '../../util/index.js';
 import { selects, type VerbSelection } from '../verb-selection.js';
 
 /** Each verb's action resolves to the process's exit code. */
@@ -365,7 +365,7 @@ async function inspectObject(engine: ContainerEngine, ref: string, type: Inspect
   if (type !== 'image') {
     try {
       const container = await engine.get(ref);
-      return inspectDocument(engine, container, await engine.networkAttachment(container));
+      return await inspectDocument(engine, container, await engine.networkAttachment(container));
     } catch (err) {
       if (type === 'container' || !(err instanceof EngineError && err.code === 'container-unknown')) throw err;
     }
@@ -947,52 +947,86 @@ function matchesFilters(info: ContainerInfo, filters: Map<string, string[]>): bo
 }
 
 /** podman inspect's main fields. */
-function inspectDocument(engine: ContainerEngine, container: Parameters<ContainerEngine['info']>[0], network: NetworkAttachment | undefined): Record<string, unknown> {
+/** podman's container inspect document (libpod's InspectContainerData), in its order, with what Berth records. */
+async function inspectDocument(engine: ContainerEngine, container: Container, network: NetworkAttachment | undefined): Promise<Record<string, unknown>> {
   const info = engine.info(container);
   const state = container.state;
+  const { spec, bundlePath } = container.config;
   const mounts = userMounts(container.config);
+  const storeContainer = await engine.store.container(container.id).catch(() => undefined);
+  const image = info.imageId ? await engine.store.image(info.imageId).catch(() => undefined) : undefined;
+  // The /etc files Berth writes into the bundle and binds into the container (none of a user's -v).
+  const bundleFile = (destination: string): string => spec.mounts?.find((m) => m.destination === destination && m.source?.startsWith(`${bundlePath}/`))?.source ?? '';
   return {
     Id: info.id,
     Created: info.created,
     Path: info.command[0],
     Args: info.command.slice(1),
     State: {
+      OciVersion: spec.ociVersion,
       Status: info.status === 'stopped' ? 'exited' : info.status,
       Running: info.status === 'running',
       Paused: info.status === 'paused',
+      Restarting: false,
       OOMKilled: info.oomKilled,
+      Dead: false,
       Pid: info.pid,
       ConmonPid: state.conmonPid ?? 0,
       ExitCode: info.exitCode ?? 0,
       Error: state.error ?? '',
-      StartedAt: info.started ?? '0001-01-01T00:00:00Z',
-      FinishedAt: info.finished ?? '0001-01-01T00:00:00Z',
+      StartedAt: info.started ?? GO_ZERO_TIME,
+      FinishedAt: info.finished ?? GO_ZERO_TIME,
       Health: inspectHealth(state.health, container.config.healthCheck !== undefined),
+      CgroupPath: spec.linux?.cgroupsPath ?? '',
+      CheckpointedAt: GO_ZERO_TIME,
+      RestoredAt: GO_ZERO_TIME,
     },
     Image: info.imageId,
+    ImageDigest: image?.digest ?? '',
     ImageName: info.image,
-    Name: info.name,
+    Rootfs: '',
+    Pod: '',
+    ResolvConfPath: bundleFile('/etc/resolv.conf'),
+    HostnamePath: bundleFile('/etc/hostname'),
+    HostsPath: bundleFile('/etc/hosts'),
+    StaticDir: container.config.persistDir,
+    OCIConfigPath: `${bundlePath}/config.json`,
     OCIRuntime: info.runtime,
     LogPath: info.logPath,
-    StaticDir: container.config.persistDir,
-    OCIConfigPath: `${container.config.bundlePath}/config.json`,
-    Driver: engine.store.graphDriverName,
+    ConmonPidFile: `${bundlePath}/conmon-pidfile`,
+    PidFile: `${bundlePath}/pidfile`,
+    Name: info.name,
     RestartCount: state.restartCount ?? 0,
+    Driver: engine.store.graphDriverName,
+    MountLabel: '',
+    ProcessLabel: '',
+    AppArmorProfile: '',
+    EffectiveCaps: spec.process.capabilities?.effective ?? [],
+    BoundingCaps: spec.process.capabilities?.bounding ?? [],
     ExecIDs: engine.execSessions(container),
+    GraphDriver: storeContainer ? await graphDriverData(engine.store, storeContainer.layerId) : { Name: engine.store.graphDriverName, Data: null },
     Mounts: mounts,
+    Dependencies: [],
     NetworkSettings: networkSettings(network),
-    HostConfig: hostConfig(container.config, network, mounts),
+    Namespace: '',
+    IsInfra: false,
+    IsService: false,
     Config: {
-      Hostname: container.config.spec.hostname ?? '',
-      Env: container.config.spec.process.env,
+      Hostname: spec.hostname ?? '',
+      Domainname: '',
+      Tty: spec.process.terminal === true,
+      OpenStdin: container.config.stdin === true,
+      Env: spec.process.env,
       Cmd: info.command,
-      WorkingDir: container.config.spec.process.cwd,
+      Image: info.image,
+      WorkingDir: spec.process.cwd,
       Labels: info.labels,
+      Annotations: container.config.annotations,
       StopSignal: container.config.stopSignal,
-      StopTimeout: container.config.stopTimeout,
-      Tty: container.config.spec.process.terminal === true,
       ...(container.config.healthCheck ? { Healthcheck: inspectHealthcheck(container.config.healthCheck) } : {}),
+      StopTimeout: container.config.stopTimeout,
     },
+    HostConfig: hostConfig(container.config, network, mounts),
   };
 }
 

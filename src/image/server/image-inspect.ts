@@ -3,7 +3,7 @@
 // manifest's type and annotations, the comment and health check that a Docker
 // config carries, and the graph driver's directories of the top layer.
 
-import type { Image, Store } from '../../storage/index.js';
+import { graphDriverData, type GraphDriverData, type Image, type Store } from '../../storage/index.js';
 import { DOCKER_MANIFEST, manifestMediaType, OCI_MANIFEST, parseConfig, type HistoryEntry, type ImageConfig } from '../manifest/index.js';
 
 export interface ImageInspectDetails {
@@ -16,7 +16,7 @@ export interface ImageInspectDetails {
   annotations: Record<string, string>;
   /** A Docker config's Healthcheck (its container_config's first); OCI configs have none. */
   healthcheck?: Record<string, unknown>;
-  graphDriver: { name: string; data: Record<string, string> | null };
+  graphDriver: GraphDriverData;
 }
 
 export async function imageInspectDetails(store: Store, image: Image, config: ImageConfig | undefined, signal?: AbortSignal): Promise<ImageInspectDetails> {
@@ -27,7 +27,7 @@ export async function imageInspectDetails(store: Store, image: Image, config: Im
     comment: '',
     manifestType: manifest?.mediaType ?? '',
     annotations: {},
-    graphDriver: { name: store.graphDriverName, data: await topLayerData(store, image, signal) },
+    graphDriver: image.topLayer ? await graphDriverData(store, image.topLayer, { signal }) : { Name: store.graphDriverName, Data: null },
   };
   if (manifest?.mediaType === OCI_MANIFEST) {
     details.annotations = (manifest.body.annotations as Record<string, string> | undefined) ?? {};
@@ -58,14 +58,6 @@ async function storedManifest(store: Store, image: Image, signal?: AbortSignal):
   } catch {
     return undefined; // a manifest Berth cannot read leaves the fields empty, as inspect still shows the image
   }
-}
-
-/** libimage's GraphDriver: the top layer's directories; MergedDir only while it is mounted. */
-async function topLayerData(store: Store, image: Image, signal?: AbortSignal): Promise<Record<string, string> | null> {
-  if (!image.topLayer) return null;
-  const data = await store.layerDriverMetadata(image.topLayer, { signal });
-  if (data && (await store.mounted(image.topLayer, { signal })) === 0) delete data.MergedDir;
-  return data;
 }
 
 /**

@@ -35,7 +35,7 @@ export async function imageInspectDocument(server: ImageServer, image: string): 
     Os: i.os ?? '',
     Size: i.size ?? 0,
     VirtualSize: i.size ?? 0,
-    GraphDriver: { Name: i.graphDriver.name, Data: i.graphDriver.data },
+    GraphDriver: i.graphDriver,
     RootFS: { Type: 'layers', Layers: i.layers },
     Labels: Object.keys(i.labels).length > 0 ? i.labels : null,
     Annotations: i.annotations,
