@@ -85,11 +85,13 @@ export interface SpecOptions {
   memoryReservationBytes?: number;
   /** The capabilities --cap-add and --cap-drop start from (containers.conf default_capabilities; default podman's eleven). */
   defaultCapabilities?: string[];
-  /** Variables before the image's and the user's (containers.conf env). */
+  /** Variables before the image's and the user's (containers.conf env; default podman's PATH and TERM=xterm). */
   defaultEnv?: string[];
 }
 
 const DEFAULT_PATH = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+/** containers.conf's env when no file sets it (podman's compiled default). */
+const DEFAULT_ENV = [DEFAULT_PATH, 'TERM=xterm'];
 
 /** podman's default capability set (containers.conf default_capabilities). */
 export const DEFAULT_CAPABILITIES = [
@@ -116,7 +118,9 @@ const READONLY_PATHS = ['/proc/asound', '/proc/bus', '/proc/fs', '/proc/irq', '/
 export function generateSpec(image: ImageRunConfig, options: SpecOptions): OciSpec {
   const args = processArgs(image, options);
   const user = resolveUser(options.rootfs, options.user ?? image.User ?? '');
-  const env = mergeEnv([DEFAULT_PATH, ...(options.defaultEnv ?? []), ...(options.terminal ? ['TERM=xterm'] : []), `HOSTNAME=${options.hostname ?? options.id.slice(0, 12)}`, ...(image.Env ?? []), ...(user.home ? [`HOME=${user.home}`] : []), ...(options.env ?? [])]);
+  const env = mergeEnv([DEFAULT_PATH, ...(options.defaultEnv ?? DEFAULT_ENV), ...(options.terminal ? ['TERM=xterm'] : []), `HOSTNAME=${options.hostname ?? options.id.slice(0, 12)}`, ...(image.Env ?? []), ...(options.env ?? [])]);
+  // As podman: the user's home from the image's passwd only when no variable set HOME.
+  if (!env.some((entry) => entry.startsWith('HOME='))) env.push(`HOME=${user.home}`);
   const capabilities = options.privileged ? ALL_CAPABILITIES : capabilitySet(options.defaultCapabilities ?? DEFAULT_CAPABILITIES, options.capAdd ?? [], options.capDrop ?? []);
   const spec: OciSpec = {
     ociVersion: '1.0.2-dev',
@@ -172,7 +176,8 @@ interface ResolvedUser {
   uid: number;
   gid: number;
   additionalGids: number[];
-  home?: string;
+  /** From the passwd entry; `/` without one (libcontainer's default, which podman uses). */
+  home: string;
 }
 
 /** `user[:group]` against the image's /etc/passwd and /etc/group, as podman resolves it. */
@@ -202,7 +207,7 @@ export function resolveUser(rootfs: string, spec: string): ResolvedUser {
     }
   }
   const additionalGids = name === undefined ? [] : groups.filter((g) => (g[3] ?? '').split(',').includes(name!) && Number(g[2]) !== gid).map((g) => Number(g[2]));
-  return { uid, gid, additionalGids, home: home || (uid === 0 ? '/root' : '/') };
+  return { uid, gid, additionalGids, home: home || '/' };
 }
 
 function capabilitySet(base: readonly string[], add: string[], drop: string[]): string[] {

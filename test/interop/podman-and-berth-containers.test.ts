@@ -41,6 +41,23 @@ describe('podman and Berth containers on one store', () => {
     assert.deepEqual([theirs.code, theirs.stdout.toString()], [0, 'podman ran a berth image\n'], theirs.stderr.toString());
   });
 
+  it("a container's environment is podman's: its PATH and TERM=xterm, HOSTNAME, HOME from passwd (/ without an entry) unless a variable set it", async () => {
+    const envOf = (result: { stdout: Buffer }) => result.stdout.toString().trim().split('\n').filter((line) => !line.startsWith('HOSTNAME=') && line !== 'container=podman').sort();
+    const ours = await berth('run', '--rm', '--network', 'none', 'busybox', '/bin/sh', '-c', 'env');
+    const theirs = await podman(pod, ['run', '--rm', '--net=none', BUSYBOX_IMAGE, '/bin/sh', '-c', 'env']);
+    assert.equal(ours.code, 0, ours.stderr.toString());
+    assert.deepEqual(envOf(ours), envOf(theirs));
+    assert.ok(envOf(ours).includes('TERM=xterm') && envOf(ours).includes('HOME=/'), envOf(ours).join(' '));
+    // An image's HOME, and -e HOME, win over the passwd lookup, in both.
+    await runToolOk('tar', ['-C', join(fx.temp.dir, 'rootfs'), '-cf', join(fx.temp.dir, 'home.tar'), '.']);
+    assert.equal((await berth('import', '-q', '--change', 'ENV=HOME=/data', join(fx.temp.dir, 'home.tar'), 'localhost/home-set:1')).code, 0);
+    for (const [args, home] of [[[], 'HOME=/data'], [['-e', 'HOME=/given'], 'HOME=/given']] as const) {
+      const ourHome = envOf(await berth('run', '--rm', '--network', 'none', ...args, 'localhost/home-set:1', '/bin/sh', '-c', 'env')).filter((line) => line.startsWith('HOME='));
+      const theirHome = envOf(await podman(pod, ['run', '--rm', '--net=none', ...args, 'localhost/home-set:1', '/bin/sh', '-c', 'env'])).filter((line) => line.startsWith('HOME='));
+      assert.deepEqual([ourHome, theirHome], [[home], [home]]);
+    }
+  });
+
   it("berth inspect of a running container has podman's fields in podman's order, their values from the container", async () => {
     const podmanMade = await podman(pod, ['run', '-d', '--net=none', '--name', 'podman-inspected', BUSYBOX_IMAGE, '/bin/sh', '-c', 'sleep 60']);
     assert.equal(podmanMade.code, 0, podmanMade.stderr.toString());
