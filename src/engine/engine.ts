@@ -13,8 +13,8 @@ import type { CommitOptions } from './commit.js';
 import { isStorageError, type IDMap, type Image, type Store } from '../storage/index.js';
 import { generateRandomId, goTimeNow, isoTime, nameMatchingShortName, writeFileAtomicSync } from '../util/index.js';
 import {
-  Container, ContainerStatus, ExecSyncError, Runtime, formatRuntimeConfig, generateSpec, parseSignal, resolveUser, runtimeHandler,
-  type HealthState, type AttachSession, type AttachStreams, type ContainerStats, type HostsAndDns, type OciMount, type RestartPolicy, type ExecSyncResult, type ExitCommand, type LogRecord, type OciLinuxResources, type RuntimeConfig, type SpecOptions,
+  Container, ContainerStatus, ExecSyncError, capabilityName, Runtime, formatRuntimeConfig, generateSpec, parseSignal, resolveUser, runtimeHandler,
+  type HealthState, type AttachSession, type AttachStreams, type ContainerStats, type HostOptions, type HostsAndDns, type OciMount, type RestartPolicy, type ExecSyncResult, type ExitCommand, type LogRecord, type OciLinuxResources, type RuntimeConfig, type SpecOptions,
 } from '../oci/index.js';
 import { EngineError, isEngineError } from './errors.js';
 import { berthExitCommand } from './exit-command.js';
@@ -250,6 +250,7 @@ export class ContainerEngine {
           ...(options.restartPolicy && options.restartPolicy.name !== 'no' ? { restartPolicy: options.restartPolicy } : {}),
           ...(options.hostsAndDns ? { hostsAndDns: options.hostsAndDns } : {}),
           ...(healthCheck ? { healthCheck } : {}),
+          ...(hostOptionsOf(options) ?? {}),
         });
         madeVolumes = attached?.made ?? [];
         await made.save();
@@ -1170,6 +1171,18 @@ function containerFileMounts(
 }
 
 /** Whether the exited container's restart policy runs it again (podman's: never after a user stopped it; on-failure only after a failure, up to its retries). */
+/** The options podman's inspect shows as given, when any was (nothing recorded otherwise). */
+function hostOptionsOf(options: CreateOptions): { hostOptions: HostOptions } | undefined {
+  const hostOptions: HostOptions = {
+    capAdd: (options.capAdd ?? []).map(capabilityName),
+    capDrop: (options.capDrop ?? []).map(capabilityName),
+    privileged: options.privileged === true,
+    groupAdd: options.groupAdd ?? [],
+  };
+  const given = hostOptions.privileged || hostOptions.capAdd.length > 0 || hostOptions.capDrop.length > 0 || hostOptions.groupAdd.length > 0;
+  return given ? { hostOptions } : undefined;
+}
+
 function restartsAfter(container: Container): boolean {
   const policy = container.config.restartPolicy;
   const state = container.state;

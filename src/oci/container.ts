@@ -65,6 +65,16 @@ export interface ContainerConfig {
   hostsAndDns?: HostsAndDns;
   /** Its health check (the image's HEALTHCHECK or --health-cmd), when it has one. */
   healthCheck?: HealthCheck;
+  /** Run options podman's inspect shows as they were given (HostConfig), when any was. */
+  hostOptions?: HostOptions;
+}
+
+/** --cap-add and --cap-drop (as `CAP_…` names), --privileged, --group-add. */
+export interface HostOptions {
+  capAdd: string[];
+  capDrop: string[];
+  privileged: boolean;
+  groupAdd: string[];
 }
 
 /** podman's HealthConfig: the test (`CMD …`, `CMD-SHELL …`) and its timing, durations in nanoseconds as Go's. */

@@ -210,8 +210,13 @@ export function resolveUser(rootfs: string, spec: string): ResolvedUser {
   return { uid, gid, additionalGids, home: home || '/' };
 }
 
+/** A capability as the spec names it (`net_admin` → `CAP_NET_ADMIN`). */
+export function capabilityName(name: string): string {
+  return name.toUpperCase().startsWith('CAP_') ? name.toUpperCase() : `CAP_${name.toUpperCase()}`;
+}
+
 function capabilitySet(base: readonly string[], add: string[], drop: string[]): string[] {
-  const normal = (name: string): string => (name.toUpperCase().startsWith('CAP_') ? name.toUpperCase() : `CAP_${name.toUpperCase()}`);
+  const normal = capabilityName;
   let set = new Set(base.map((cap) => {
     const name = normal(cap);
     if (!ALL_CAPABILITIES.includes(name)) throw new OciError('invalid-spec', `unknown capability ${JSON.stringify(cap)} in the default set`, { capability: cap });

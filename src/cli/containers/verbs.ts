@@ -7,9 +7,9 @@ import { resolve } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { Option, type Command } from 'commander';
 import type { ContainerEngine, ContainerInfo, CreateOptions } from '../../engine/index.js';
-import { graphDriverData, type Image } from '../../storage/index.js';
-import { EngineError, inspectHealth, inspectHealthcheck, isEngineError, userMountsOf } from '../../engine/index.js';
-import { ContainerStatus, DEFAULT_DETACH_KEYS, parseDetachKeys, type Container, type ContainerConfig, type LogRecord, type OciLinuxResources, type RestartPolicy } from '../../oci/index.js';
+import type { Image } from '../../storage/index.js';
+import { EngineError, isEngineError } from '../../engine/index.js';
+import { ContainerStatus, DEFAULT_DETACH_KEYS, parseDetachKeys, type Container, type LogRecord, type OciLinuxResources, type RestartPolicy } from '../../oci/index.js';
 import { registryFlags } from '../image/commands.js';
 import type { RegistryCliFlags } from '../image/registry.js';
 import { parseIdMapSpecs, type IDMap } from '../../idmap/index.js';
@@ -23,11 +23,12 @@ import { cniConfigDir, isNetworkDocument, networkGoDocument, registerNetworkVerb
 import { registerContainerGroupVerbs } from './container-group-verbs.js';
 import { registerEventsVerb } from './events-verbs.js';
 import { registerHealthcheckVerbs } from './healthcheck-verbs.js';
+import { inspectDocument } from './inspect-container.js';
 import { labelsOf, mountSpecs, securityOptions } from './run-options.js';
 import { targetOptions, targetsOf, type TargetFlags } from './targets.js';
 import { collect, environment, hasLabel, keyValues, parseFilters, parsePositive, parseSize, passesFilters, pointInTime } from './options.js';
-import { DEFAULT_NETWORK, formatPortMapping, inspectNetwork, isNetworkError, parsePublish, type NetworkAttachment, type PortMapping } from '../../network/index.js';
-import { GO_ZERO_TIME, parseGoDuration, writeFileAtomic } from '../../util/index.js';
+import { DEFAULT_NETWORK, formatPortMapping, inspectNetwork, isNetworkError, parsePublish } from '../../network/index.js';
+import { parseGoDuration, writeFileAtomic } from '../../util/index.js';
 import { selects, type VerbSelection } from '../verb-selection.js';
 
 /** Each verb's action resolves to the process's exit code. */
@@ -944,155 +945,6 @@ function matchesFilters(info: ContainerInfo, filters: Map<string, string[]>): bo
     volume: (c, value) => c.volumes.includes(value) || c.mounts.includes(value),
     network: (c, value) => c.networks.includes(value),
   }, 'containers');
-}
-
-/** podman inspect's main fields. */
-/** podman's container inspect document (libpod's InspectContainerData), in its order, with what Berth records. */
-async function inspectDocument(engine: ContainerEngine, container: Container, network: NetworkAttachment | undefined): Promise<Record<string, unknown>> {
-  const info = engine.info(container);
-  const state = container.state;
-  const { spec, bundlePath } = container.config;
-  const mounts = userMounts(container.config);
-  const storeContainer = await engine.store.container(container.id).catch(() => undefined);
-  const image = info.imageId ? await engine.store.image(info.imageId).catch(() => undefined) : undefined;
-  // The /etc files Berth writes into the bundle and binds into the container (none of a user's -v).
-  const bundleFile = (destination: string): string => spec.mounts?.find((m) => m.destination === destination && m.source?.startsWith(`${bundlePath}/`))?.source ?? '';
-  return {
-    Id: info.id,
-    Created: info.created,
-    Path: info.command[0],
-    Args: info.command.slice(1),
-    State: {
-      OciVersion: spec.ociVersion,
-      Status: info.status === 'stopped' ? 'exited' : info.status,
-      Running: info.status === 'running',
-      Paused: info.status === 'paused',
-      Restarting: false,
-      OOMKilled: info.oomKilled,
-      Dead: false,
-      Pid: info.pid,
-      ConmonPid: state.conmonPid ?? 0,
-      ExitCode: info.exitCode ?? 0,
-      Error: state.error ?? '',
-      StartedAt: info.started ?? GO_ZERO_TIME,
-      FinishedAt: info.finished ?? GO_ZERO_TIME,
-      Health: inspectHealth(state.health, container.config.healthCheck !== undefined),
-      CgroupPath: spec.linux?.cgroupsPath ?? '',
-      CheckpointedAt: GO_ZERO_TIME,
-      RestoredAt: GO_ZERO_TIME,
-    },
-    Image: info.imageId,
-    ImageDigest: image?.digest ?? '',
-    ImageName: info.image,
-    Rootfs: '',
-    Pod: '',
-    ResolvConfPath: bundleFile('/etc/resolv.conf'),
-    HostnamePath: bundleFile('/etc/hostname'),
-    HostsPath: bundleFile('/etc/hosts'),
-    StaticDir: container.config.persistDir,
-    OCIConfigPath: `${bundlePath}/config.json`,
-    OCIRuntime: info.runtime,
-    LogPath: info.logPath,
-    ConmonPidFile: `${bundlePath}/conmon-pidfile`,
-    PidFile: `${bundlePath}/pidfile`,
-    Name: info.name,
-    RestartCount: state.restartCount ?? 0,
-    Driver: engine.store.graphDriverName,
-    MountLabel: '',
-    ProcessLabel: '',
-    AppArmorProfile: '',
-    EffectiveCaps: spec.process.capabilities?.effective ?? [],
-    BoundingCaps: spec.process.capabilities?.bounding ?? [],
-    ExecIDs: engine.execSessions(container),
-    GraphDriver: storeContainer ? await graphDriverData(engine.store, storeContainer.layerId) : { Name: engine.store.graphDriverName, Data: null },
-    Mounts: mounts,
-    Dependencies: [],
-    NetworkSettings: networkSettings(network),
-    Namespace: '',
-    IsInfra: false,
-    IsService: false,
-    Config: {
-      Hostname: spec.hostname ?? '',
-      Domainname: '',
-      Tty: spec.process.terminal === true,
-      OpenStdin: container.config.stdin === true,
-      Env: spec.process.env,
-      Cmd: info.command,
-      Image: info.image,
-      WorkingDir: spec.process.cwd,
-      Labels: info.labels,
-      Annotations: container.config.annotations,
-      StopSignal: container.config.stopSignal,
-      ...(container.config.healthCheck ? { Healthcheck: inspectHealthcheck(container.config.healthCheck) } : {}),
-      StopTimeout: container.config.stopTimeout,
-    },
-    HostConfig: hostConfig(container.config, network, mounts),
-  };
-}
-
-/** The binds and volumes the user asked for (-v), as podman inspect lists them: not the files Berth writes into the bundle. */
-function userMounts(config: ContainerConfig): Array<Record<string, unknown>> {
-  const volumes = new Map((config.volumes ?? []).map((volume) => [volume.destination, volume.name]));
-  return userMountsOf(config)
-    .map((m) => {
-      const volume = volumes.get(m.destination);
-      return {
-        Type: volume === undefined ? 'bind' : 'volume',
-        ...(volume === undefined ? {} : { Name: volume }),
-        Source: m.source,
-        Destination: m.destination,
-        Driver: volume === undefined ? '' : 'local',
-        Mode: '',
-        Options: (m.options ?? []).filter((o) => o !== 'ro' && o !== 'rw' && !PROPAGATIONS.test(o)),
-        RW: !(m.options ?? []).includes('ro'),
-        Propagation: m.options?.find((o) => PROPAGATIONS.test(o)) ?? 'rprivate',
-      };
-    });
-}
-
-const PROPAGATIONS = /^r?(private|shared|slave)$/;
-
-/** podman inspect's HostConfig: the run options a container was made with that are facts of its spec and records. */
-function hostConfig(config: ContainerConfig, network: NetworkAttachment | undefined, mounts: Array<Record<string, unknown>>): Record<string, unknown> {
-  const { spec } = config;
-  const resources = spec.linux.resources;
-  const ownNetwork = spec.linux.namespaces.some((ns) => ns.type === 'network');
-  return {
-    NetworkMode: !ownNetwork ? 'host' : (config.networks?.length ?? 0) > 0 ? 'bridge' : 'none',
-    PortBindings: portsByContainerPort(network?.portMappings ?? config.portMappings ?? []),
-    Binds: mounts.map((m) => `${m['Name'] ?? m['Source']}:${m['Destination']}${m['RW'] ? '' : ':ro'}`),
-    AutoRemove: config.autoRemove === true,
-    ReadonlyRootfs: spec.root.readonly === true,
-    Memory: resources?.memory?.limit ?? 0,
-    MemorySwap: resources?.memory?.swap ?? 0,
-    CpuShares: resources?.cpu?.shares ?? 0,
-    CpuQuota: resources?.cpu?.quota ?? 0,
-    CpuPeriod: resources?.cpu?.period ?? 0,
-    CpusetCpus: resources?.cpu?.cpus ?? '',
-    PidsLimit: resources?.pids?.limit ?? 0,
-    Sysctls: spec.linux.sysctl ?? {},
-    Runtime: 'oci',
-    LogConfig: { Type: 'k8s-file', Path: config.logPath },
-    RestartPolicy: { Name: config.restartPolicy?.name ?? '', MaximumRetryCount: config.restartPolicy?.maxRetries ?? 0 },
-  };
-}
-
-/** podman inspect's `80/tcp: [{HostIp, HostPort}]` maps (NetworkSettings.Ports, HostConfig.PortBindings). */
-function portsByContainerPort(mappings: readonly PortMapping[]): Record<string, Array<{ HostIp: string; HostPort: string }>> {
-  const ports: Record<string, Array<{ HostIp: string; HostPort: string }>> = {};
-  for (const m of mappings) (ports[`${m.containerPort}/${m.protocol}`] ??= []).push({ HostIp: m.hostIP ?? '', HostPort: String(m.hostPort) });
-  return ports;
-}
-
-/** podman inspect's NetworkSettings: the first network's address, every network by name, the published ports. */
-function networkSettings(network: NetworkAttachment | undefined): Record<string, unknown> {
-  const ports = portsByContainerPort(network?.portMappings ?? []);
-  const networks = Object.fromEntries((network?.networks ?? []).map((n) => {
-    const ip = n.result.ips?.[0];
-    return [n.name, { IPAddress: ip?.address.split('/')[0] ?? '', IPPrefixLen: Number(ip?.address.split('/')[1] ?? 0), Gateway: ip?.gateway ?? '' }];
-  }));
-  const first = Object.values(networks)[0];
-  return { SandboxKey: network?.netns ?? '', IPAddress: first?.IPAddress ?? '', IPPrefixLen: first?.IPPrefixLen ?? 0, Gateway: first?.Gateway ?? '', Ports: ports, Networks: networks };
 }
 
 function statsTable(rows: Array<{ id: string; name: string; cpuUsageNanos: number; memoryUsageBytes: number; memoryLimitBytes?: number; pids: number }>): string {

@@ -1,0 +1,228 @@
+// `berth inspect` of a container: podman 4.3's document (libpod's
+// InspectContainerData) in its field order, with what Berth records about the
+// container, its spec, its store layer and its network attachment.
+
+import { dirname } from 'node:path';
+import type { ContainerEngine } from '../../engine/index.js';
+import { inspectHealth, inspectHealthcheck, userMountsOf } from '../../engine/index.js';
+import type { NetworkAttachment, PortMapping } from '../../network/index.js';
+import type { Container, ContainerConfig } from '../../oci/index.js';
+import { graphDriverData } from '../../storage/index.js';
+import { GO_ZERO_TIME } from '../../util/index.js';
+import { unitsHumanSize } from '../image/format.js';
+
+/** podman's container inspect document (libpod's InspectContainerData), in its order, with what Berth records. */
+export async function inspectDocument(engine: ContainerEngine, container: Container, network: NetworkAttachment | undefined): Promise<Record<string, unknown>> {
+  const info = engine.info(container);
+  const state = container.state;
+  const { spec, bundlePath } = container.config;
+  const mounts = userMounts(container.config);
+  const storeContainer = await engine.store.container(container.id).catch(() => undefined);
+  const image = info.imageId ? await engine.store.image(info.imageId).catch(() => undefined) : undefined;
+  // The /etc files Berth writes into the bundle and binds into the container (none of a user's -v).
+  const bundleFile = (destination: string): string => spec.mounts?.find((m) => m.destination === destination && m.source?.startsWith(`${bundlePath}/`))?.source ?? '';
+  return {
+    Id: info.id,
+    Created: info.created,
+    Path: info.command[0],
+    Args: info.command.slice(1),
+    State: {
+      OciVersion: spec.ociVersion,
+      Status: info.status === 'stopped' ? 'exited' : info.status,
+      Running: info.status === 'running',
+      Paused: info.status === 'paused',
+      Restarting: false,
+      OOMKilled: info.oomKilled,
+      Dead: false,
+      Pid: info.pid,
+      ConmonPid: state.conmonPid ?? 0,
+      ExitCode: info.exitCode ?? 0,
+      Error: state.error ?? '',
+      StartedAt: info.started ?? GO_ZERO_TIME,
+      FinishedAt: info.finished ?? GO_ZERO_TIME,
+      Health: inspectHealth(state.health, container.config.healthCheck !== undefined),
+      CgroupPath: spec.linux?.cgroupsPath ?? '',
+      CheckpointedAt: GO_ZERO_TIME,
+      RestoredAt: GO_ZERO_TIME,
+    },
+    Image: info.imageId,
+    ImageDigest: image?.digest ?? '',
+    ImageName: info.image,
+    Rootfs: '',
+    Pod: '',
+    ResolvConfPath: bundleFile('/etc/resolv.conf'),
+    HostnamePath: bundleFile('/etc/hostname'),
+    HostsPath: bundleFile('/etc/hosts'),
+    StaticDir: container.config.persistDir,
+    OCIConfigPath: `${bundlePath}/config.json`,
+    OCIRuntime: info.runtime,
+    LogPath: info.logPath,
+    ConmonPidFile: `${bundlePath}/conmon-pidfile`,
+    PidFile: `${bundlePath}/pidfile`,
+    Name: info.name,
+    RestartCount: state.restartCount ?? 0,
+    Driver: engine.store.graphDriverName,
+    MountLabel: '',
+    ProcessLabel: '',
+    AppArmorProfile: '',
+    EffectiveCaps: spec.process.capabilities?.effective ?? [],
+    BoundingCaps: spec.process.capabilities?.bounding ?? [],
+    ExecIDs: engine.execSessions(container),
+    GraphDriver: storeContainer ? await graphDriverData(engine.store, storeContainer.layerId) : { Name: engine.store.graphDriverName, Data: null },
+    Mounts: mounts,
+    Dependencies: [],
+    NetworkSettings: networkSettings(network),
+    Namespace: '',
+    IsInfra: false,
+    IsService: false,
+    Config: {
+      Hostname: spec.hostname ?? '',
+      Domainname: '',
+      Tty: spec.process.terminal === true,
+      OpenStdin: container.config.stdin === true,
+      Env: spec.process.env,
+      Cmd: info.command,
+      Image: info.image,
+      WorkingDir: spec.process.cwd,
+      Labels: info.labels,
+      Annotations: container.config.annotations,
+      StopSignal: container.config.stopSignal,
+      ...(container.config.healthCheck ? { Healthcheck: inspectHealthcheck(container.config.healthCheck) } : {}),
+      StopTimeout: container.config.stopTimeout,
+    },
+    HostConfig: hostConfig(container.config, network, mounts),
+  };
+}
+
+/** The binds and volumes the user asked for (-v), as podman inspect lists them: not the files Berth writes into the bundle. */
+function userMounts(config: ContainerConfig): Array<Record<string, unknown>> {
+  const volumes = new Map((config.volumes ?? []).map((volume) => [volume.destination, volume.name]));
+  return userMountsOf(config)
+    .map((m) => {
+      const volume = volumes.get(m.destination);
+      return {
+        Type: volume === undefined ? 'bind' : 'volume',
+        ...(volume === undefined ? {} : { Name: volume }),
+        Source: m.source,
+        Destination: m.destination,
+        Driver: volume === undefined ? '' : 'local',
+        Mode: '',
+        Options: (m.options ?? []).filter((o) => o !== 'ro' && o !== 'rw' && !PROPAGATIONS.test(o)),
+        RW: !(m.options ?? []).includes('ro'),
+        Propagation: m.options?.find((o) => PROPAGATIONS.test(o)) ?? 'rprivate',
+      };
+    });
+}
+
+const PROPAGATIONS = /^r?(private|shared|slave)$/;
+
+/**
+ * podman inspect's HostConfig, in libpod's order: the run options a container was made
+ * with, from its spec and records (what Berth has no notion of has podman's empty value).
+ */
+function hostConfig(config: ContainerConfig, network: NetworkAttachment | undefined, mounts: Array<Record<string, unknown>>): Record<string, unknown> {
+  const { spec } = config;
+  const resources = spec.linux.resources;
+  const hasNamespace = (type: string): boolean => spec.linux.namespaces.some((ns) => ns.type === type);
+  const cpu = resources?.cpu;
+  const hostsAndDns = config.hostsAndDns ?? {};
+  const shm = spec.mounts.find((m) => m.destination === '/dev/shm');
+  return {
+    Binds: mounts.map((m) => `${m['Name'] ?? m['Source']}:${m['Destination']}${m['RW'] ? '' : ':ro'}`),
+    CgroupManager: 'cgroupfs',
+    CgroupMode: hasNamespace('cgroup') ? 'private' : 'host',
+    ContainerIDFile: '',
+    LogConfig: { Type: 'k8s-file', Config: null, Path: config.logPath, Tag: '', Size: config.logSizeMax > 0 ? unitsHumanSize(config.logSizeMax) : '0B' },
+    NetworkMode: !hasNamespace('network') ? 'host' : (config.networks?.length ?? 0) > 0 ? 'bridge' : 'none',
+    PortBindings: portsByContainerPort(network?.portMappings ?? config.portMappings ?? []),
+    RestartPolicy: { Name: config.restartPolicy?.name ?? '', MaximumRetryCount: config.restartPolicy?.maxRetries ?? 0 },
+    AutoRemove: config.autoRemove === true,
+    VolumeDriver: '',
+    VolumesFrom: null,
+    CapAdd: config.hostOptions?.capAdd ?? [],
+    CapDrop: config.hostOptions?.capDrop ?? [],
+    Dns: hostsAndDns.dnsServers ?? [],
+    DnsOptions: hostsAndDns.dnsOptions ?? [],
+    DnsSearch: hostsAndDns.dnsSearch ?? [],
+    ExtraHosts: hostsAndDns.addHosts ?? [],
+    GroupAdd: config.hostOptions?.groupAdd ?? [],
+    IpcMode: hasNamespace('ipc') ? 'shareable' : 'host',
+    Cgroup: '',
+    Cgroups: 'default',
+    Links: null,
+    OomScoreAdj: spec.process.oomScoreAdj ?? 0,
+    PidMode: hasNamespace('pid') ? 'private' : 'host',
+    Privileged: config.hostOptions?.privileged === true,
+    PublishAllPorts: false,
+    ReadonlyRootfs: spec.root.readonly === true,
+    SecurityOpt: [],
+    Tmpfs: Object.fromEntries(spec.mounts.filter((m) => m.type === 'tmpfs' && !STANDARD_TMPFS.has(m.destination)).map((m) => [m.destination, (m.options ?? []).join(',')])),
+    UTSMode: hasNamespace('uts') ? 'private' : 'host',
+    UsernsMode: hasNamespace('user') ? 'private' : '',
+    ShmSize: sizeOption(shm?.options),
+    Runtime: 'oci',
+    ConsoleSize: [0, 0],
+    Isolation: '',
+    CpuShares: cpu?.shares ?? 0,
+    Memory: resources?.memory?.limit ?? 0,
+    NanoCpus: cpu?.quota && cpu.period ? Math.round((cpu.quota * 1e9) / cpu.period) : 0,
+    CgroupParent: dirname(spec.linux.cgroupsPath ?? '/'),
+    BlkioWeight: 0,
+    BlkioWeightDevice: null,
+    BlkioDeviceReadBps: null,
+    BlkioDeviceWriteBps: null,
+    BlkioDeviceReadIOps: null,
+    BlkioDeviceWriteIOps: null,
+    CpuPeriod: cpu?.period ?? 0,
+    CpuQuota: cpu?.quota ?? 0,
+    CpuRealtimePeriod: 0,
+    CpuRealtimeRuntime: 0,
+    CpusetCpus: cpu?.cpus ?? '',
+    CpusetMems: cpu?.mems ?? '',
+    Devices: [],
+    DiskQuota: 0,
+    KernelMemory: 0,
+    MemoryReservation: resources?.memory?.reservation ?? 0,
+    MemorySwap: resources?.memory?.swap ?? 0,
+    MemorySwappiness: 0,
+    OomKillDisable: false,
+    PidsLimit: resources?.pids?.limit ?? 0,
+    Ulimits: (spec.process.rlimits ?? []).map((r) => ({ Name: r.type, Soft: r.soft, Hard: r.hard })),
+    CpuCount: 0,
+    CpuPercent: 0,
+    IOMaximumIOps: 0,
+    IOMaximumBandwidth: 0,
+    CgroupConf: null,
+    // Not in podman 4.3's document: the namespaced sysctls Berth set (--sysctl, containers.conf).
+    Sysctls: spec.linux.sysctl ?? {},
+  };
+}
+
+/** The tmpfs mounts of every container (/dev, /dev/shm): not the user's --tmpfs. */
+const STANDARD_TMPFS = new Set(['/dev', '/dev/shm']);
+
+/** The bytes of a tmpfs `size=` option (`size=65536k`), 0 without one. */
+function sizeOption(options: string[] | undefined): number {
+  const match = /^size=(\d+)([kmg]?)$/i.exec(options?.find((o) => o.startsWith('size=')) ?? '');
+  if (!match) return 0;
+  const unit = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[match[2]!.toLowerCase() as '' | 'k' | 'm' | 'g'];
+  return Number(match[1]) * unit;
+}
+
+/** podman inspect's `80/tcp: [{HostIp, HostPort}]` maps (NetworkSettings.Ports, HostConfig.PortBindings). */
+function portsByContainerPort(mappings: readonly PortMapping[]): Record<string, Array<{ HostIp: string; HostPort: string }>> {
+  const ports: Record<string, Array<{ HostIp: string; HostPort: string }>> = {};
+  for (const m of mappings) (ports[`${m.containerPort}/${m.protocol}`] ??= []).push({ HostIp: m.hostIP ?? '', HostPort: String(m.hostPort) });
+  return ports;
+}
+
+/** podman inspect's NetworkSettings: the first network's address, every network by name, the published ports. */
+function networkSettings(network: NetworkAttachment | undefined): Record<string, unknown> {
+  const ports = portsByContainerPort(network?.portMappings ?? []);
+  const networks = Object.fromEntries((network?.networks ?? []).map((n) => {
+    const ip = n.result.ips?.[0];
+    return [n.name, { IPAddress: ip?.address.split('/')[0] ?? '', IPPrefixLen: Number(ip?.address.split('/')[1] ?? 0), Gateway: ip?.gateway ?? '' }];
+  }));
+  const first = Object.values(networks)[0];
+  return { SandboxKey: network?.netns ?? '', IPAddress: first?.IPAddress ?? '', IPPrefixLen: first?.IPPrefixLen ?? 0, Gateway: first?.Gateway ?? '', Ports: ports, Networks: networks };
+}
