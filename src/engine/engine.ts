@@ -104,6 +104,8 @@ export interface CreateOptions extends Omit<SpecOptions, 'id' | 'rootfs' | 'idMa
   hostsAndDns?: HostsAndDns;
   /** --health-cmd and its flags, over the image's HEALTHCHECK; `disabled`: --no-healthcheck. */
   healthCheck?: HealthCheckOptions;
+  /** The command line that made it, as podman's inspect shows it (Config.CreateCommand). */
+  createCommand?: string[];
 }
 
 export interface StartOptions {
@@ -251,6 +253,8 @@ export class ContainerEngine {
           ...(options.hostsAndDns ? { hostsAndDns: options.hostsAndDns } : {}),
           ...(healthCheck ? { healthCheck } : {}),
           ...(hostOptionsOf(options) ?? {}),
+          ...((options.user ?? imageConfig.User) ? { user: options.user ?? imageConfig.User } : {}),
+          ...(options.createCommand ? { createCommand: options.createCommand } : {}),
         });
         madeVolumes = attached?.made ?? [];
         await made.save();

@@ -67,6 +67,10 @@ export interface ContainerConfig {
   healthCheck?: HealthCheck;
   /** Run options podman's inspect shows as they were given (HostConfig), when any was. */
   hostOptions?: HostOptions;
+  /** The user it runs as, as given (-u, else the image's USER), when either named one. */
+  user?: string;
+  /** The command line that made it (podman's CreateCommand). */
+  createCommand?: string[];
 }
 
 /** --cap-add and --cap-drop (as `CAP_…` names), --privileged, --group-add. */

@@ -90,6 +90,8 @@ describe('podman and Berth containers on one store', () => {
       assert.deepEqual(Object.keys(ours!).filter((key) => key !== 'LogPath'), Object.keys(theirs!));
       assert.deepEqual(Object.keys(ours!.State!), Object.keys(theirs!.State!));
       assert.deepEqual(common(ours!.Config!, theirs!.Config!), common(theirs!.Config!, ours!.Config!));
+      assert.deepEqual(ours!.Config!.CreateCommand, ['berth', '--root', fx.temp.graphRoot, '--runroot', fx.temp.runRoot, '--storage-driver', 'overlay', 'run', '-d', '--network', 'none', '--name', 'berth-inspected', 'busybox', '/bin/sh', '-c', 'sleep 60']);
+      assert.deepEqual([ours!.Config!.User, ours!.Config!.Umask], [theirs!.Config!.User, theirs!.Config!.Umask]);
       const spec = JSON.parse(readFileSync(String(ours!.OCIConfigPath), 'utf8')) as { linux: { cgroupsPath: string }; process: { capabilities: { effective: string[] } } };
       assert.equal(ours!.State!.CgroupPath, spec.linux.cgroupsPath);
       assert.deepEqual(ours!.EffectiveCaps, spec.process.capabilities.effective);

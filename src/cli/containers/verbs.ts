@@ -623,6 +623,7 @@ function createOptions(image: string, command: string[], opts: RunFlags): Create
   return {
     image,
     command,
+    createCommand: ['berth', ...process.argv.slice(2)],
     ...userNamespaceOf(opts),
     name: opts.name,
     env: [...(opts.envHost ? hostEnvironment() : []), ...environment(opts.env, opts.envFile, process.env)],
