@@ -29,7 +29,7 @@ export interface ContainerDefaults {
   dnsServers?: string[];
   dnsSearches?: string[];
   dnsOptions?: string[];
-  /** [containers] pids_limit (0: none). */
+  /** [containers] pids_limit (0 or less: none; podman's 2048 when no file sets it). */
   pidsLimit?: number;
   /** [containers] no_hosts: no /etc/hosts of Berth's. */
   noHosts?: boolean;
@@ -162,18 +162,22 @@ export function withContainerDefaults(options: CreateOptions, defaults: Containe
     ...(resolves && !dns.dnsOptions && defaults.dnsOptions?.length ? { dnsOptions: defaults.dnsOptions } : {}),
     ...(dns.noHosts === undefined && defaults.noHosts ? { noHosts: true } : {}),
   };
-  const pidsLimit = options.pidsLimit ?? (defaults.pidsLimit && defaults.pidsLimit > 0 ? defaults.pidsLimit : undefined);
+  // The run's --pids-limit, else the file's, else podman's compiled default; 0 or less is no limit.
+  const pidsLimit = options.pidsLimit ?? defaults.pidsLimit ?? DEFAULT_PIDS_LIMIT;
   return {
     ...options,
     ulimits: [...(defaults.ulimits ?? []).filter((ulimit) => !userUlimits.has(ulimitType(ulimit))), ...(options.ulimits ?? [])],
     sysctls: { ...sysctls, ...options.sysctls },
     ...(Object.keys(hostsAndDns).length ? { hostsAndDns } : {}),
-    ...(pidsLimit !== undefined ? { pidsLimit } : {}),
+    pidsLimit: pidsLimit > 0 ? pidsLimit : undefined,
     stopTimeout: options.stopTimeout ?? defaults.stopTimeout,
     defaultCapabilities: options.defaultCapabilities ?? defaults.capabilities,
     defaultEnv: options.defaultEnv ?? defaults.env,
   };
 }
+
+/** containers.conf's pids_limit when no file sets it (podman's compiled default). */
+const DEFAULT_PIDS_LIMIT = 2048;
 
 function hasUserNamespace(options: CreateOptions): boolean {
   return Boolean(options.uidMap?.length || options.gidMap?.length || options.autoUserNs);

@@ -82,5 +82,18 @@ describe('containers.conf', () => {
       if (wanted) assert.equal(out, `${wanted}\n`);
       else assert.equal(out, '1\t0\n', 'the kernel\'s default when no file sets it');
     });
+
+    it('without a pids_limit in any file, podman\'s 2048 applies; --pids-limit 0 or -1 is none', async () => {
+      const conf = file('no-pids.conf', '[containers]\nenv = ["A=1"]\n');
+      const pidsOf = async (...flags: string[]): Promise<number | undefined> => {
+        const id = (await run(conf, 'create', ...flags, 'busybox', '/bin/busybox', 'true')).trim();
+        const spec = JSON.parse(readFileSync((await run(conf, 'inspect', '-f', '{{.OCIConfigPath}}', id)).trim(), 'utf8')) as { linux: { resources: { pids?: { limit: number } } } };
+        await run(conf, 'rm', id);
+        return spec.linux.resources.pids?.limit;
+      };
+      assert.deepEqual([await pidsOf(), await pidsOf('--pids-limit', '-1'), await pidsOf('--pids-limit=0'), await pidsOf('--pids-limit', '77')], [2048, undefined, undefined, 77]);
+      // The limit is the container's cgroup's.
+      assert.equal(await run(conf, 'run', '--rm', 'busybox', '/bin/busybox', 'sh', '-c', 'cat /sys/fs/cgroup/pids/pids.max 2>/dev/null || cat /sys/fs/cgroup/pids.max'), '2048\n');
+    });
   });
 });

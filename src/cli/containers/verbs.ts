@@ -609,6 +609,11 @@ function splitOnce(text: string, separator: string): [string, string | undefined
   return at < 0 ? [text, undefined] : [text.slice(0, at), text.slice(at + 1)];
 }
 
+/** --pids-limit N: a positive limit, or 0 for none (podman takes -1 and 0 for none). */
+function pidsLimitOf(text: string): number {
+  return text.trim() === '-1' ? 0 : parsePositive(text, 'pids limit');
+}
+
 function createOptions(image: string, command: string[], opts: RunFlags): CreateOptions {
   // Checked again when the file is made; here before any pull, which a taken path must not cost.
   if (opts.cidfile !== undefined && existsSync(opts.cidfile)) {
@@ -647,7 +652,8 @@ function createOptions(image: string, command: string[], opts: RunFlags): Create
     entrypoint: opts.entrypoint === undefined ? undefined : entrypointOf(opts.entrypoint),
     memoryBytes: opts.memory ? parseSize(opts.memory) : undefined,
     cpus: opts.cpus ? parsePositive(opts.cpus, 'cpus') : undefined,
-    pidsLimit: opts.pidsLimit ? parsePositive(opts.pidsLimit, 'pids limit') : undefined,
+    // As podman's: 0 or -1 is no limit (over containers.conf's and the default 2048).
+    pidsLimit: opts.pidsLimit === undefined ? undefined : pidsLimitOf(opts.pidsLimit),
     readOnly: opts.readOnly,
     capAdd: opts.capAdd,
     capDrop: opts.capDrop,
