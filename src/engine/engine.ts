@@ -14,7 +14,7 @@ import { isStorageError, type IDMap, type Image, type Store } from '../storage/i
 import { generateRandomId, goTimeNow, isoTime, nameMatchingShortName, writeFileAtomicSync } from '../util/index.js';
 import {
   Container, ContainerStatus, ExecSyncError, capabilityName, Runtime, formatRuntimeConfig, generateSpec, parseSignal, resolveUser, runtimeHandler,
-  type HealthState, type AttachSession, type AttachStreams, type ContainerStats, type HostOptions, type HostsAndDns, type OciMount, type RestartPolicy, type ExecSyncResult, type ExitCommand, type LogRecord, type OciLinuxResources, type RuntimeConfig, type SpecOptions,
+  type HealthState, type ImageRunConfig, type AttachSession, type AttachStreams, type ContainerStats, type HostOptions, type HostsAndDns, type OciMount, type RestartPolicy, type ExecSyncResult, type ExitCommand, type LogRecord, type OciLinuxResources, type RuntimeConfig, type SpecOptions,
 } from '../oci/index.js';
 import { EngineError, isEngineError } from './errors.js';
 import { berthExitCommand } from './exit-command.js';
@@ -255,6 +255,7 @@ export class ContainerEngine {
           ...(hostOptionsOf(options) ?? {}),
           ...((options.user ?? imageConfig.User) ? { user: options.user ?? imageConfig.User } : {}),
           ...(options.createCommand ? { createCommand: options.createCommand } : {}),
+          ...(entrypointOf(options, imageConfig).length ? { entrypoint: entrypointOf(options, imageConfig) } : {}),
         });
         madeVolumes = attached?.made ?? [];
         await made.save();
@@ -1175,6 +1176,11 @@ function containerFileMounts(
 }
 
 /** Whether the exited container's restart policy runs it again (podman's: never after a user stopped it; on-failure only after a failure, up to its retries). */
+/** The entrypoint generateSpec puts before the command: --entrypoint, else the image's. */
+function entrypointOf(options: CreateOptions, image: ImageRunConfig): string[] {
+  return options.entrypoint ?? image.Entrypoint ?? [];
+}
+
 /** The options podman's inspect shows as given, when any was (nothing recorded otherwise). */
 function hostOptionsOf(options: CreateOptions): { hostOptions: HostOptions } | undefined {
   const hostOptions: HostOptions = {

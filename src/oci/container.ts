@@ -71,6 +71,8 @@ export interface ContainerConfig {
   user?: string;
   /** The command line that made it (podman's CreateCommand). */
   createCommand?: string[];
+  /** The entrypoint its process's arguments start with (--entrypoint, else the image's), when it has one. */
+  entrypoint?: string[];
 }
 
 /** --cap-add and --cap-drop (as `CAP_…` names), --privileged, --group-add. */

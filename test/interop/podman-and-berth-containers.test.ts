@@ -9,7 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import { BERTH_BIN } from '../helpers/berth.js';
 import { podman, type PodmanEnv } from '../helpers/podman.js';
 import { runTool, runToolOk } from '../helpers/run-tool.js';
-import { openEngineFixtureWithPodman, BUSYBOX_IMAGE, type EngineFixture } from '../engine/engine-fixture.js';
+import { addBusyboxVariant, openEngineFixtureWithPodman, BUSYBOX_IMAGE, type EngineFixture } from '../engine/engine-fixture.js';
 
 describe('podman and Berth containers on one store', () => {
   let fx: EngineFixture;
@@ -55,6 +55,26 @@ describe('podman and Berth containers on one store', () => {
       const ourHome = envOf(await berth('run', '--rm', '--network', 'none', ...args, 'localhost/home-set:1', '/bin/sh', '-c', 'env')).filter((line) => line.startsWith('HOME='));
       const theirHome = envOf(await podman(pod, ['run', '--rm', '--net=none', ...args, 'localhost/home-set:1', '/bin/sh', '-c', 'env'])).filter((line) => line.startsWith('HOME='));
       assert.deepEqual([ourHome, theirHome], [[home], [home]]);
+    }
+  });
+
+  it("inspect's Config.Entrypoint and Config.Cmd split the process's arguments as podman's do", async () => {
+    await addBusyboxVariant(fx, 'localhost/entry:1', { Entrypoint: ['/bin/sh', '-c'], Cmd: ['echo from cmd'] });
+    const cases: string[][] = [[], ['echo given'], ['--entrypoint', '/bin/busybox', 'echo', 'b']];
+    for (const [i, args] of cases.entries()) {
+      const entrypointFlags = args[0] === '--entrypoint' ? args.slice(0, 2) : [];
+      const command = args.slice(entrypointFlags.length);
+      const made = [
+        await berth('create', '--network', 'none', '--name', `berth-entry-${i}`, ...entrypointFlags, 'localhost/entry:1', ...command),
+        await podman(pod, ['create', '--net=none', '--name', `podman-entry-${i}`, ...entrypointFlags, 'localhost/entry:1', ...command]),
+      ];
+      assert.deepEqual(made.map((result) => result.code), [0, 0], made.map((result) => result.stderr.toString()).join('\n'));
+      const template = '{{json .Config.Entrypoint}} {{json .Config.Cmd}} {{.Path}} {{json .Args}}';
+      const ours = (await berth('inspect', '--format', template, `berth-entry-${i}`)).stdout.toString();
+      const theirs = (await podman(pod, ['inspect', '--format', template, `podman-entry-${i}`])).stdout.toString();
+      assert.equal(ours, theirs, args.join(' '));
+      await berth('rm', `berth-entry-${i}`);
+      await podman(pod, ['rm', `podman-entry-${i}`]);
     }
   });
 

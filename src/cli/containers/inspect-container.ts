@@ -83,10 +83,12 @@ export async function inspectDocument(engine: ContainerEngine, container: Contai
       OpenStdin: container.config.stdin === true,
       StdinOnce: false,
       Env: spec.process.env,
-      Cmd: info.command,
+      // podman's Cmd is the command after the entrypoint, and its Entrypoint one string.
+      Cmd: info.command.slice(container.config.entrypoint?.length ?? 0),
       Image: info.image,
       Volumes: null,
       WorkingDir: spec.process.cwd,
+      Entrypoint: (container.config.entrypoint ?? []).join(' '),
       OnBuild: null,
       Labels: info.labels,
       Annotations: container.config.annotations,
