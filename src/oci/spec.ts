@@ -69,7 +69,7 @@ export interface SpecOptions {
   groupAdd?: string[];
   /** `--security-opt seccomp=`: the default profile, none (`unconfined`), or a profile of the user's (OCI LinuxSeccomp). */
   seccomp?: 'default' | 'unconfined' | OciSeccomp;
-  /** `--security-opt no-new-privileges=false` turns it off (on by default, as podman's). */
+  /** `--security-opt no-new-privileges` turns it on (off by default, as podman's: setuid programs work). */
   noNewPrivileges?: boolean;
   /** `--security-opt mask=` paths, masked besides the default ones. */
   mask?: string[];
@@ -132,7 +132,7 @@ export function generateSpec(image: ImageRunConfig, options: SpecOptions): OciSp
       cwd: options.workdir || image.WorkingDir || '/',
       capabilities: { bounding: capabilities, effective: capabilities, permitted: capabilities },
       rlimits: clampRlimits(options.ulimits ?? []),
-      noNewPrivileges: !options.privileged && options.noNewPrivileges !== false,
+      noNewPrivileges: !options.privileged && options.noNewPrivileges === true,
     },
     root: { path: options.rootfs, readonly: options.readOnly === true },
     hostname: options.network === 'host' ? undefined : options.hostname ?? options.id.slice(0, 12),

@@ -35,9 +35,10 @@ describe('berth run: --mount, --security-opt and the resource flags (bin/berth.c
     }
   });
 
-  it('--security-opt: seccomp=unconfined and a profile file, no-new-privileges=false, mask and unmask', async () => {
-    assert.equal(await ok('run', '--rm', ...sh('grep -E "^(Seccomp|NoNewPrivs):" /proc/self/status')), 'NoNewPrivs:\t1\nSeccomp:\t2\n', 'podman\'s defaults');
-    assert.equal(await ok('run', '--rm', ...sh('--security-opt', 'seccomp=unconfined', '--security-opt', 'no-new-privileges=false', 'grep -E "^(Seccomp|NoNewPrivs):" /proc/self/status')), 'NoNewPrivs:\t0\nSeccomp:\t0\n');
+  it('--security-opt: seccomp=unconfined and a profile file, no-new-privileges, mask and unmask', async () => {
+    assert.equal(await ok('run', '--rm', ...sh('grep -E "^(Seccomp|NoNewPrivs):" /proc/self/status')), 'NoNewPrivs:\t0\nSeccomp:\t2\n', 'podman\'s defaults');
+    assert.equal(await ok('run', '--rm', ...sh('--security-opt', 'seccomp=unconfined', '--security-opt', 'no-new-privileges', 'grep -E "^(Seccomp|NoNewPrivs):" /proc/self/status')), 'NoNewPrivs:\t1\nSeccomp:\t0\n');
+    assert.equal(await ok('run', '--rm', ...sh('--security-opt', 'no-new-privileges=false', 'grep -E "^NoNewPrivs:" /proc/self/status')), 'NoNewPrivs:\t0\n');
     const profile = join(fixture().temp.dir, 'no-mkdir.json');
     writeFileSync(profile, JSON.stringify({ defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['mkdir', 'mkdirat'], action: 'SCMP_ACT_ERRNO' }] }));
     assert.equal(await ok('run', '--rm', ...sh('--security-opt', `seccomp=${profile}`, 'mkdir /tmp/d 2>&1 | sed "s/.*: //"; touch /tmp/f && echo files-ok')), 'Operation not permitted\nfiles-ok\n');

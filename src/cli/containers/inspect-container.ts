@@ -165,7 +165,11 @@ function hostConfig(config: ContainerConfig, network: NetworkAttachment | undefi
     Privileged: config.hostOptions?.privileged === true,
     PublishAllPorts: false,
     ReadonlyRootfs: spec.root.readonly === true,
-    SecurityOpt: [],
+    // What podman shows of --security-opt: no-new-privileges, and an unconfined seccomp (not for --privileged).
+    SecurityOpt: [
+      ...(spec.process.noNewPrivileges ? ['no-new-privileges'] : []),
+      ...(config.hostOptions?.privileged !== true && !spec.linux.seccomp ? ['seccomp=unconfined'] : []),
+    ],
     Tmpfs: Object.fromEntries(spec.mounts.filter((m) => m.type === 'tmpfs' && !STANDARD_TMPFS.has(m.destination)).map((m) => [m.destination, (m.options ?? []).join(',')])),
     UTSMode: hasNamespace('uts') ? 'private' : 'host',
     UsernsMode: hasNamespace('user') ? 'private' : '',
