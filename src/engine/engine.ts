@@ -13,8 +13,8 @@ import type { CommitOptions } from './commit.js';
 import { isStorageError, type IDMap, type Image, type Store } from '../storage/index.js';
 import { generateRandomId, goTimeNow, isoTime, nameMatchingShortName, writeFileAtomicSync } from '../util/index.js';
 import {
-  Container, ContainerStatus, ExecSyncError, capabilityName, Runtime, formatRuntimeConfig, generateSpec, parseSignal, resolveUser, runtimeHandler,
-  type HealthState, type ImageRunConfig, type AttachSession, type AttachStreams, type ContainerStats, type HostOptions, type HostsAndDns, type OciMount, type RestartPolicy, type ExecSyncResult, type ExitCommand, type LogRecord, type OciLinuxResources, type RuntimeConfig, type SpecOptions,
+  Container, ContainerStatus, ExecSyncError, capabilityName, entrypointOf, Runtime, formatRuntimeConfig, generateSpec, parseSignal, resolveUser, runtimeHandler,
+  type HealthState, type AttachSession, type AttachStreams, type ContainerStats, type HostOptions, type HostsAndDns, type OciMount, type RestartPolicy, type ExecSyncResult, type ExitCommand, type LogRecord, type OciLinuxResources, type RuntimeConfig, type SpecOptions,
 } from '../oci/index.js';
 import { EngineError, isEngineError } from './errors.js';
 import { berthExitCommand } from './exit-command.js';
@@ -186,6 +186,7 @@ export class ContainerEngine {
     const imageConfig = await imageRunConfig(this.store, image);
     const stopSignal = parseSignal(options.stopSignal ?? imageConfig.StopSignal ?? 'SIGTERM');
     const healthCheck = healthCheckOf(imageConfig.Healthcheck ?? undefined, options.healthCheck);
+    const entrypoint = entrypointOf(imageConfig, options);
     const created = new Date();
     // The ID is chosen here so that the name and metadata go into the one record write.
     const id = generateRandomId();
@@ -255,7 +256,7 @@ export class ContainerEngine {
           ...(hostOptionsOf(options) ?? {}),
           ...((options.user ?? imageConfig.User) ? { user: options.user ?? imageConfig.User } : {}),
           ...(options.createCommand ? { createCommand: options.createCommand } : {}),
-          ...(entrypointOf(options, imageConfig).length ? { entrypoint: entrypointOf(options, imageConfig) } : {}),
+          ...(entrypoint.length ? { entrypoint } : {}),
         });
         madeVolumes = attached?.made ?? [];
         await made.save();
@@ -1175,12 +1176,6 @@ function containerFileMounts(
   });
 }
 
-/** Whether the exited container's restart policy runs it again (podman's: never after a user stopped it; on-failure only after a failure, up to its retries). */
-/** The entrypoint generateSpec puts before the command: --entrypoint, else the image's. */
-function entrypointOf(options: CreateOptions, image: ImageRunConfig): string[] {
-  return options.entrypoint ?? image.Entrypoint ?? [];
-}
-
 /** The options podman's inspect shows as given, when any was (nothing recorded otherwise). */
 function hostOptionsOf(options: CreateOptions): { hostOptions: HostOptions } | undefined {
   const hostOptions: HostOptions = {
@@ -1193,6 +1188,7 @@ function hostOptionsOf(options: CreateOptions): { hostOptions: HostOptions } | u
   return given ? { hostOptions } : undefined;
 }
 
+/** Whether the exited container's restart policy runs it again (podman's: never after a user stopped it; on-failure only after a failure, up to its retries). */
 function restartsAfter(container: Container): boolean {
   const policy = container.config.restartPolicy;
   const state = container.state;

@@ -151,9 +151,14 @@ export function generateSpec(image: ImageRunConfig, options: SpecOptions): OciSp
   return spec;
 }
 
+/** The entrypoint the process's arguments start with: --entrypoint, else the image's. */
+export function entrypointOf(image: ImageRunConfig, options: Pick<SpecOptions, 'entrypoint'>): string[] {
+  return options.entrypoint ?? image.Entrypoint ?? [];
+}
+
 /** Docker's rule: Entrypoint + Cmd; a user command replaces Cmd; a user entrypoint also drops the image's Cmd. */
 function processArgs(image: ImageRunConfig, options: SpecOptions): string[] {
-  const entrypoint = options.entrypoint ?? image.Entrypoint ?? [];
+  const entrypoint = entrypointOf(image, options);
   const cmd = options.command && options.command.length > 0 ? options.command : options.entrypoint ? [] : image.Cmd ?? [];
   const args = [...entrypoint, ...cmd];
   if (args.length === 0) {
@@ -216,20 +221,19 @@ export function capabilityName(name: string): string {
 }
 
 function capabilitySet(base: readonly string[], add: string[], drop: string[]): string[] {
-  const normal = capabilityName;
   let set = new Set(base.map((cap) => {
-    const name = normal(cap);
+    const name = capabilityName(cap);
     if (!ALL_CAPABILITIES.includes(name)) throw new OciError('invalid-spec', `unknown capability ${JSON.stringify(cap)} in the default set`, { capability: cap });
     return name;
   }));
   for (const cap of drop) {
     if (cap.toUpperCase() === 'ALL') set = new Set();
-    else set.delete(normal(cap));
+    else set.delete(capabilityName(cap));
   }
   for (const cap of add) {
     if (cap.toUpperCase() === 'ALL') ALL_CAPABILITIES.forEach((c) => set.add(c));
     else {
-      const name = normal(cap);
+      const name = capabilityName(cap);
       if (!ALL_CAPABILITIES.includes(name)) throw new OciError('invalid-spec', `unknown capability ${JSON.stringify(cap)}`, { capability: cap });
       set.add(name);
     }

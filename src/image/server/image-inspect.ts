@@ -4,7 +4,8 @@
 // config carries, and the graph driver's directories of the top layer.
 
 import { graphDriverData, type GraphDriverData, type Image, type Store } from '../../storage/index.js';
-import { DOCKER_MANIFEST, manifestMediaType, OCI_MANIFEST, parseConfig, type HistoryEntry, type ImageConfig } from '../manifest/index.js';
+import { DOCKER_MANIFEST, manifestMediaType, OCI_MANIFEST, type HistoryEntry, type ImageConfig } from '../manifest/index.js';
+import { storedConfig } from './image-result.js';
 
 export interface ImageInspectDetails {
   /** ID of the image this one was built on (libimage's layer tree), '' when none is stored. */
@@ -71,20 +72,10 @@ async function parentImage(store: Store, child: Image, childConfig: ImageConfig 
   const images = await store.images({ signal });
   const candidates = layers.flatMap((layer) => images.filter((image) => image.id !== child.id && image.topLayer === layer));
   for (const candidate of candidates) {
-    const config = await configOf(store, candidate, signal);
+    const config = await storedConfig(store, candidate, signal);
     if (config && areParentAndChild(config, childConfig)) return candidate;
   }
   return undefined;
-}
-
-async function configOf(store: Store, image: Image, signal?: AbortSignal): Promise<ImageConfig | undefined> {
-  const key = `sha256:${image.id}`;
-  if (!image.bigDataNames.includes(key)) return undefined;
-  try {
-    return parseConfig(await store.imageBigData(image.id, key, { signal }));
-  } catch {
-    return undefined;
-  }
 }
 
 function areParentAndChild(parent: ImageConfig, child: ImageConfig): boolean {

@@ -26,14 +26,7 @@ export interface ImageResult {
 
 export async function imageResultOf(store: Store, image: Image, options: { withSize?: boolean; signal?: AbortSignal } = {}): Promise<ImageResult> {
   const configKey = `sha256:${image.id}`;
-  let config: ImageConfig | undefined;
-  if (image.bigDataNames.includes(configKey)) {
-    try {
-      config = parseConfig(await store.imageBigData(image.id, configKey, { signal: options.signal }));
-    } catch {
-      config = undefined; // an image whose config Berth cannot read is still listed
-    }
-  }
+  const config = await storedConfig(store, image, options.signal);
   const repoTags = image.names.filter((n) => !n.includes('@'));
   const repositories = [...new Set(image.names.map(repositoryOf))];
   const repoDigests: string[] = [];
@@ -55,6 +48,17 @@ export async function imageResultOf(store: Store, image: Image, options: { withS
     created: image.created,
     namesHistory: image.namesHistory ?? [],
   };
+}
+
+/** The image's config from its big data; undefined when it has none or Berth cannot read it (the image is still listed). */
+export async function storedConfig(store: Store, image: Image, signal?: AbortSignal): Promise<ImageConfig | undefined> {
+  const key = `sha256:${image.id}`;
+  if (!image.bigDataNames.includes(key)) return undefined;
+  try {
+    return parseConfig(await store.imageBigData(image.id, key, { signal }));
+  } catch {
+    return undefined;
+  }
 }
 
 /** `repo:tag` / `repo@digest` → `repo`. */
