@@ -175,6 +175,35 @@ export class ContainerEngine {
    * again if a later step fails.
    */
   async create(given: CreateOptions): Promise<Container> {
+    return this.#create(given, generateRandomId(), false);
+  }
+
+  /**
+   * podman's run without an attach (which must come before the start): the
+   * container created and started in one go, `runtime start` following
+   * conmon's report at once, then `follow` with it under watch()'s lock,
+   * taken before the start, so that the container's exit command cannot
+   * clean up after it before `follow` is done. An error of `follow` leaves
+   * the container as it is.
+   */
+  async run<T>(given: CreateOptions, follow: (container: Container) => Promise<T>): Promise<T> {
+    const id = generateRandomId();
+    const lock = this.#lock(id);
+    let created = false;
+    try {
+      return await lock.withRLock(async () => {
+        const container = await this.#create(given, id, true);
+        created = true;
+        return follow(container);
+      });
+    } finally {
+      // A create that failed leaves no container, nor its lock file.
+      if (!created) rmSync(lock.path, { force: true });
+    }
+  }
+
+  /** create() with its ID chosen by the caller (the name and metadata go into the store's one record write); `start`: run's. */
+  async #create(given: CreateOptions, id: string, start: boolean): Promise<Container> {
     const options = withContainerDefaults(given, this.#defaults());
     const handler = runtimeHandler(this.runtime.config, options.runtime);
     if (options.autoRemove && options.restartPolicy && options.restartPolicy.name !== 'no') {
@@ -188,8 +217,6 @@ export class ContainerEngine {
     const healthCheck = healthCheckOf(imageConfig.Healthcheck ?? undefined, options.healthCheck);
     const entrypoint = entrypointOf(imageConfig, options);
     const created = new Date();
-    // The ID is chosen here so that the name and metadata go into the one record write.
-    const id = generateRandomId();
     const name = options.name === undefined ? `berth-${id.slice(0, 12)}` : checkedContainerName(options.name);
     let idMaps: SpecOptions['idMaps'];
     let dirs: { persistDir: string; bundlePath: string } | undefined;
@@ -268,10 +295,11 @@ export class ContainerEngine {
           specs: options.volumes ?? [], tmpfs: options.tmpfs ?? [], image: imageConfig, imageVolumes, rootfs, user: options.user ?? imageConfig.User ?? '', idMaps,
         }, record)
         : await record();
-      await this.runtime.createContainer(container, { exitDelaySeconds: options.exitCommandDelay });
+      await this.runtime.createContainer(container, { exitDelaySeconds: options.exitCommandDelay, start });
       // podman's create and init: Berth's create makes the runtime's container too.
       this.#event(container, 'create');
       this.#event(container, 'init');
+      if (start) this.#event(container, 'start');
       return container;
     } catch (err) {
       await this.#removeStoreContainer(id, dirs);

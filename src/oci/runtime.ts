@@ -59,10 +59,14 @@ export class Runtime {
    * conmon + `runtime create`: the container exists, its init waits for
    * start. `exitDelaySeconds`: how long this conmon waits before the
    * container's exit command (a caller that follows the run cleans up itself).
+   * `start`: `runtime start` follows as soon as conmon reports the init (podman's
+   * run), and the created state is recorded while it runs: the container is
+   * running when this returns.
    */
-  async createContainer(container: Container, options: { restoreDir?: string; exitDelaySeconds?: number } = {}): Promise<void> {
+  async createContainer(container: Container, options: { restoreDir?: string; exitDelaySeconds?: number; start?: boolean } = {}): Promise<void> {
     const { config } = container;
     writeFileSync(join(config.bundlePath, 'config.json'), JSON.stringify(config.spec));
+    let started: Promise<unknown> | undefined;
     try {
       const created = await conmonCreate({
         handler: this.handler(container),
@@ -80,15 +84,23 @@ export class Runtime {
         exitCommand: config.exitCommand,
         exitDelaySeconds: options.exitDelaySeconds,
       });
+      const initStartTime = procStat(created.pid)?.startTime;
+      if (options.start) started = runtimeCommand(this.handler(container), ['start', container.id]);
       await container.setState({
         status: ContainerStatus.Created,
         pid: created.pid,
         initPid: created.pid,
-        initStartTime: procStat(created.pid)?.startTime,
+        initStartTime,
         conmonPid: created.conmonPid,
         conmonStartTime: procStat(created.conmonPid)?.startTime,
       });
+      if (started) {
+        await started;
+        await container.setState({ status: ContainerStatus.Running, started: isoTime() });
+      }
     } catch (err) {
+      // A start still running is waited for: the delete below must find its outcome, not race it.
+      await started?.catch(() => undefined);
       // Whatever the runtime made goes again (CRI-O: delete --force after a failed create).
       await runtimeCommand(this.handler(container), ['delete', '--force', container.id]).catch(() => undefined);
       this.#removeLinks(container);

@@ -2,7 +2,8 @@
 // output in the CRI log format, the store container and mount cleaned up.
 
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { readCriLog } from '../../src/oci/index.js';
 import { BUSYBOX_IMAGE, openEngineFixture, type EngineFixture } from './engine-fixture.js';
@@ -31,6 +32,21 @@ for (const runtime of ['crun', 'runc']) {
       assert.equal(done.state.exitCode, 3);
       assert.ok(done.state.finished);
       assert.equal(await fx.store.mounted(container.id), 0);
+    });
+
+    it('run() creates and starts in one go: running when followed, as state.json has it; a refused create (a name taken) leaves no lock file', async () => {
+      const code = await fx.engine.run({ image: BUSYBOX_IMAGE, runtime, name: `run-${runtime}`, command: ['/bin/sh', '-c', 'exit 4'] }, async (container) => {
+        assert.equal(container.state.status, 'running');
+        const onDisk = JSON.parse(readFileSync(container.statePath, 'utf8')) as { status: string; started?: string; initPid: number };
+        assert.equal(onDisk.status, 'running');
+        assert.ok(onDisk.started && onDisk.initPid > 0);
+        return fx.engine.wait(container.id);
+      });
+      assert.equal(code, 4);
+      await assert.rejects(fx.engine.run({ image: BUSYBOX_IMAGE, runtime, name: `run-${runtime}` }, async () => assert.fail('followed')),
+        (err: Error) => /already in use/.test(err.message));
+      // (Other containers' exit commands may add theirs meanwhile: each lock file must be an existing container's.)
+      for (const name of readdirSync(join(fx.store.runRoot, 'berth', 'locks'))) assert.ok(await fx.store.exists(name), `lock file ${name} of no container`);
     });
 
     it('removes what it made: runtime record, exit file, store container and layer', async () => {

@@ -62,7 +62,11 @@ export function registerContainerVerbs(program: Command, setExit: Exit, options:
     if (wanted('create')) createFlags(parent.command('create').description('create a container without starting it'))
       .action(act(async (engine, image: string, command: string[], opts: RunFlags) => {
         const options = await checkedThenPulled(engine, image, command, opts);
-        const container = await withCidFile(opts.cidfile, () => engine.create({ ...options, autoRemove: opts.rm === true }));
+        const container = await withCidFile(opts.cidfile, async (created) => {
+          const made = await engine.create({ ...options, autoRemove: opts.rm === true });
+          created(made);
+          return made;
+        });
         process.stdout.write(`${container.id}\n`);
       }));
 
@@ -752,9 +756,9 @@ function restartPolicyOf(text: string): RestartPolicy {
  * before the container, so that a taken path costs nothing, then given the
  * container's ID; removed again if the create fails.
  */
-async function withCidFile(file: string | undefined, create: () => Promise<Container>): Promise<Container> {
-  if (file === undefined) return create();
-  let fd: number;
+async function withCidFile<T>(file: string | undefined, make: (created: (container: Container) => string) => Promise<T>): Promise<T> {
+  if (file === undefined) return make((container) => container.id);
+  let fd: number | undefined;
   try {
     fd = openSync(file, 'wx', 0o644);
   } catch (err) {
@@ -763,15 +767,19 @@ async function withCidFile(file: string | undefined, create: () => Promise<Conta
     }
     throw new EngineError('invalid-option', `opening CIDFile ${file}: ${(err as Error).message}`, { cidfile: file }, { cause: err });
   }
+  const created = (container: Container): string => {
+    writeSync(fd!, container.id);
+    closeSync(fd!);
+    fd = undefined;
+    return container.id;
+  };
   try {
-    const container = await create();
-    writeSync(fd, container.id);
-    return container;
+    return await make(created);
   } catch (err) {
-    rmSync(file, { force: true });
+    if (fd !== undefined) rmSync(file, { force: true });
     throw err;
   } finally {
-    closeSync(fd);
+    if (fd !== undefined) closeSync(fd);
   }
 }
 
@@ -824,22 +832,31 @@ async function runContainer(engine: ContainerEngine, image: string, command: str
   const detachKeys = parseDetachKeys(opts.detachKeys);
   // conmon's exit command cleans up (with --rm removes) a detached container, or one whose `run` was killed. A
   // foreground run does that itself and ends the exit command during its delay, so that it costs nothing.
-  const options = await checkedThenPulled(engine, image, command, opts);
-  const container = await withCidFile(opts.cidfile, () => engine.create({
-    ...options,
+  const options: CreateOptions = {
+    ...await checkedThenPulled(engine, image, command, opts),
     autoRemove: opts.rm === true,
     exitCommandDelay: opts.detach ? undefined : FOREGROUND_EXIT_COMMAND_DELAY,
-  }));
+  };
+  let id: string | undefined;
   try {
-    if (opts.detach) {
-      await engine.start(container.id);
-      process.stdout.write(`${container.id}\n`);
-      return 0;
-    }
-    const attach = opts.interactive || opts.tty ? { stdin: opts.interactive === true, detachKeys } : undefined;
-    return await followRun(engine, container.id, opts.rm === true, () => startAndFollow(engine, container.id, attach));
+    return await withCidFile(opts.cidfile, async (created) => {
+      if (!opts.detach && (opts.interactive || opts.tty)) {
+        // Attached before the start: conmon does not replay what a container printed before a client came.
+        id = created(await engine.create(options));
+        const attach = { stdin: opts.interactive === true, detachKeys, start: true, keepMounted: true };
+        return followRun(engine, id, opts.rm === true, () => attachToExit(engine, id!, attach));
+      }
+      // Created and started in one go; followed to its exit (its root filesystem stays mounted for finishRun).
+      const code = await engine.run(options, async (container) => {
+        id = created(container);
+        return opts.detach ? 0 : followToExit(engine, container.id);
+      });
+      if (opts.detach) process.stdout.write(`${id}\n`);
+      else await engine.finishRun(id!, { remove: opts.rm === true });
+      return code;
+    });
   } catch (err) {
-    if (opts.rm) await engine.remove(container.id, { force: true, timeoutSeconds: 0 }).catch(() => undefined);
+    if (opts.rm && id) await engine.remove(id, { force: true, timeoutSeconds: 0 }).catch(() => undefined);
     throw err;
   }
 }
