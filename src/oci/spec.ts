@@ -75,7 +75,7 @@ export interface SpecOptions {
   mask?: string[];
   /** `--security-opt unmask=`: default masked or read-only paths left open (`ALL` for every one). */
   unmask?: string[];
-  /** `--shm-size`: /dev/shm's size in bytes (default 64 MiB). */
+  /** `--shm-size`: /dev/shm's size in bytes (default DEFAULT_SHM_SIZE_BYTES). */
   shmSizeBytes?: number;
   cpuShares?: number;
   cpusetCpus?: string;
@@ -241,6 +241,12 @@ function capabilitySet(base: readonly string[], add: string[], drop: string[]): 
   return [...set];
 }
 
+/**
+ * podman's /dev/shm without --shm-size: containers.conf's `shm_size = "65536k"`, which it
+ * reads in decimal units (go-units FromHumanSize): 65,536,000 bytes, as its inspect shows.
+ */
+const DEFAULT_SHM_SIZE_BYTES = 65_536_000;
+
 function defaultMounts(options: SpecOptions): OciMount[] {
   const sysOptions = ['nosuid', 'noexec', 'nodev', 'ro'];
   return [
@@ -248,7 +254,7 @@ function defaultMounts(options: SpecOptions): OciMount[] {
     { destination: '/dev', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'strictatime', 'mode=755', 'size=65536k'] },
     { destination: '/dev/pts', type: 'devpts', source: 'devpts', options: ['nosuid', 'noexec', 'newinstance', 'ptmxmode=0666', 'mode=0620', 'gid=5'] },
     { destination: '/dev/mqueue', type: 'mqueue', source: 'mqueue', options: ['nosuid', 'noexec', 'nodev'] },
-    { destination: '/dev/shm', type: 'tmpfs', source: 'shm', options: ['nosuid', 'noexec', 'nodev', 'mode=1777', `size=${Math.ceil((options.shmSizeBytes ?? 64 * 1024 * 1024) / 1024)}k`] },
+    { destination: '/dev/shm', type: 'tmpfs', source: 'shm', options: ['nosuid', 'noexec', 'nodev', 'mode=1777', `size=${Math.ceil((options.shmSizeBytes ?? DEFAULT_SHM_SIZE_BYTES) / 1024)}k`] },
     options.network === 'host'
       ? { destination: '/sys', type: 'bind', source: '/sys', options: ['rbind', ...sysOptions] }
       : { destination: '/sys', type: 'sysfs', source: 'sysfs', options: sysOptions },

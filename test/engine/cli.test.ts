@@ -232,6 +232,10 @@ describe('berth container verbs (bin/berth.cjs)', () => {
     assert.equal(kept.at(-1), 'line10');
     assert.ok(!kept.includes('line1'));
     await ok('rm', 'small-log');
+    // Decimal units, as podman's go-units FromHumanSize reads them: 10mb is 10,000,000 bytes.
+    await ok('create', '--name', 'mb-log', '--log-opt', 'max-size=10mb', 'busybox');
+    assert.equal(await ok('inspect', '-f', '{{.HostConfig.LogConfig.Size}}', 'mb-log'), '10MB\n');
+    await ok('rm', 'mb-log');
     // Several containers' logs, as podman prints them: each line after the container's short ID, or with -n its name.
     await ok('run', '--name', 'log-a', 'busybox', '/bin/sh', '-c', 'echo one; echo two');
     await ok('run', '--name', 'log-b', 'busybox', '/bin/sh', '-c', 'echo three');

@@ -55,6 +55,8 @@ describe('berth run: --mount, --security-opt and the resource flags (bin/berth.c
 
   it('--group-add, --shm-size, --env-host, --label-file and --annotation', async () => {
     assert.equal(await ok('run', '--rm', ...sh('--group-add', '1234', '--group-add', '77', '--shm-size', '8m', 'id -G; df -k /dev/shm | tail -1 | awk "{print \\$2}"')), '0 77 1234\n8192\n');
+    // podman's default: containers.conf's 65536k read in decimal units, 65,536,000 bytes.
+    assert.equal(await ok('run', '--rm', ...sh('df -k /dev/shm | tail -1 | awk "{print \\$2}"')), '64000\n');
     const refused = await berth('run', '--rm', '--group-add', 'nosuchgroup', 'busybox', 'true');
     assert.equal(refused.code, 125);
     assert.match(refused.stderr, /--group-add nosuchgroup: no group of that name/);

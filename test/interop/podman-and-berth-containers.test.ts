@@ -119,6 +119,8 @@ describe('podman and Berth containers on one store', () => {
       assert.match(readFileSync(String(ours!.HostsPath), 'utf8'), /berth-inspected/);
       assert.equal(readFileSync(String(ours!.HostnamePath), 'utf8').trim(), id.slice(0, 12));
       assert.equal(ours!.ImageDigest, theirs!.ImageDigest);
+      // /dev/shm without --shm-size: containers.conf's default, read as podman reads it.
+      assert.equal(ours!.HostConfig!.ShmSize, theirs!.HostConfig!.ShmSize);
       // The container's layer, mounted while it runs: the merged dir holds the image's files.
       assert.equal(ours!.GraphDriver!.Name, 'overlay');
       assert.ok(existsSync(join(ours!.GraphDriver!.Data.MergedDir!, 'bin', 'busybox')));

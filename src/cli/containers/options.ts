@@ -11,6 +11,17 @@ export function parseSize(text: string): number {
   return Math.round(Number(match[1]) * unit);
 }
 
+/**
+ * go-units' FromHumanSize, as podman reads `--log-opt max-size`: decimal units, so that
+ * `10mb` is 10,000,000 bytes (inspect then shows `10MB`); an `i` before the `b` changes nothing.
+ */
+export function parseHumanSize(text: string): number {
+  const match = /^(\d+(?:\.\d+)?) ?([kmgtp]?)i?b?$/i.exec(text);
+  if (!match) throw new EngineError('invalid-option', `invalid size: ${JSON.stringify(text)}`, { value: text });
+  const power = ' kmgtp'.indexOf(match[2]!.toLowerCase() || ' ');
+  return Math.round(Number(match[1]) * 1000 ** power);
+}
+
 export function parsePositive(text: string, what: string): number {
   const value = Number(text);
   if (!Number.isFinite(value) || value < 0) throw new EngineError('invalid-option', `invalid ${what} ${JSON.stringify(text)}`, { value: text });

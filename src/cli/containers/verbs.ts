@@ -26,7 +26,7 @@ import { registerHealthcheckVerbs } from './healthcheck-verbs.js';
 import { inspectDocument } from './inspect-container.js';
 import { labelsOf, mountSpecs, securityOptions } from './run-options.js';
 import { targetOptions, targetsOf, type TargetFlags } from './targets.js';
-import { collect, environment, hasLabel, keyValues, parseFilters, parsePositive, parseSize, passesFilters, pointInTime } from './options.js';
+import { collect, environment, hasLabel, keyValues, parseFilters, parseHumanSize, parsePositive, parseSize, passesFilters, pointInTime } from './options.js';
 import { DEFAULT_NETWORK, formatPortMapping, inspectNetwork, isNetworkError, parsePublish } from '../../network/index.js';
 import { parseGoDuration, writeFileAtomic } from '../../util/index.js';
 import { selects, type VerbSelection } from '../verb-selection.js';
@@ -805,7 +805,7 @@ function logSizeMaxOf(logOpts: string[]): number | undefined {
   let size: number | undefined;
   for (const opt of logOpts) {
     const [key, value] = [opt.split('=')[0], opt.split('=').slice(1).join('=')];
-    if (key === 'max-size' && value) size = parseSize(value);
+    if (key === 'max-size' && value) size = parseHumanSize(value);
     else throw new EngineError('invalid-option', `--log-opt ${opt}: only max-size=SIZE is supported (the log driver is k8s-file)`, { option: opt });
   }
   return size;
