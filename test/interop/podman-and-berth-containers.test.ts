@@ -111,6 +111,9 @@ describe('podman and Berth containers on one store', () => {
       assert.deepEqual(Object.keys(ours!).filter((key) => key !== 'LogPath'), Object.keys(theirs!));
       assert.deepEqual(Object.keys(ours!.State!), Object.keys(theirs!.State!));
       assert.deepEqual(common(ours!.Config!, theirs!.Config!), common(theirs!.Config!, ours!.Config!));
+      // Every Config field podman prints but two that tell of features Berth does not have (--passwd entries, sd_notify).
+      assert.deepEqual(Object.keys(theirs!.Config!).filter((key) => !(key in ours!.Config!)), ['Passwd', 'sdNotifyMode']);
+      assert.deepEqual([ours!.Config!.AttachStdin, ours!.Config!.AttachStdout, ours!.Config!.AttachStderr], [theirs!.Config!.AttachStdin, theirs!.Config!.AttachStdout, theirs!.Config!.AttachStderr]);
       assert.deepEqual(ours!.Config!.CreateCommand, ['berth', '--root', fx.temp.graphRoot, '--runroot', fx.temp.runRoot, '--storage-driver', 'overlay', 'run', '-d', '--network', 'none', '--name', 'berth-inspected', 'busybox', '/bin/sh', '-c', 'sleep 60']);
       assert.deepEqual([ours!.Config!.User, ours!.Config!.Umask], [theirs!.Config!.User, theirs!.Config!.Umask]);
       const spec = JSON.parse(readFileSync(String(ours!.OCIConfigPath), 'utf8')) as { linux: { cgroupsPath: string }; process: { capabilities: { effective: string[] } } };

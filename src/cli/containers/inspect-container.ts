@@ -79,6 +79,10 @@ export async function inspectDocument(engine: ContainerEngine, container: Contai
       Hostname: spec.hostname ?? '',
       Domainname: '',
       User: container.config.user ?? '',
+      // podman 4.3 prints these false whatever the run attached (its own inspect leaves them unset).
+      AttachStdin: false,
+      AttachStdout: false,
+      AttachStderr: false,
       Tty: spec.process.terminal === true,
       OpenStdin: container.config.stdin === true,
       StdinOnce: false,
