@@ -14,7 +14,7 @@ import { isStorageError, type IDMap, type Image, type Store } from '../storage/i
 import { generateRandomId, goTimeNow, isoTime, nameMatchingShortName, writeFileAtomicSync } from '../util/index.js';
 import {
   Container, ContainerStatus, ExecSyncError, capabilityName, entrypointOf, Runtime, formatRuntimeConfig, generateSpec, parseSignal, resolveUser, runtimeHandler,
-  type HealthState, type AttachSession, type AttachStreams, type ContainerStats, type HostOptions, type HostsAndDns, type OciMount, type RestartPolicy, type ExecSyncResult, type ExitCommand, type LogRecord, type OciLinuxResources, type RuntimeConfig, type SpecOptions,
+  type HealthState, type AttachSession, type AttachStreams, type ContainerStats, type HostOptions, type HostsAndDns, type OciMount, type PendingConmon, type RestartPolicy, type ExecSyncResult, type ExitCommand, type LogRecord, type OciLinuxResources, type RuntimeConfig, type SpecOptions,
 } from '../oci/index.js';
 import { EngineError, isEngineError } from './errors.js';
 import { berthExitCommand } from './exit-command.js';
@@ -243,11 +243,21 @@ export class ContainerEngine {
       }
       throw err;
     }
+    let monitor: PendingConmon | undefined;
     try {
-      const rootfs = await this.store.mount(id);
       const persistDir = await this.store.containerDirectory(id);
       const bundlePath = await this.store.containerRunDirectory(id);
       dirs = { persistDir, bundlePath };
+      const logPath = join(persistDir, 'ctr.log');
+      const logSizeMax = options.logSizeMax ?? -1;
+      const stdin = options.interactive === true;
+      const exitCommand = await this.#exitCommandFor(id, persistDir, options.autoRemove === true);
+      // conmon's own start (~10 ms here) goes on while the root filesystem, the spec and the records are made.
+      monitor = this.runtime.spawnMonitor(
+        { id, name, runtimeHandler: handler.name, bundlePath, persistDir, logPath, logSizeMax, stdin, exitCommand, terminal: options.terminal === true },
+        { exitDelaySeconds: options.exitCommandDelay },
+      );
+      const rootfs = await this.store.mount(id);
       if (idMaps) prepareUserNamespaceDirs({ rootfs, persistDir, bundlePath }, idMaps);
       const attachment = options.networks?.length ? await this.#setupNetwork(id, persistDir, options) : undefined;
       const netns = attachment?.netns;
@@ -262,7 +272,7 @@ export class ContainerEngine {
           runtimeHandler: handler.name,
           bundlePath,
           persistDir,
-          logPath: join(persistDir, 'ctr.log'),
+          logPath,
           imageId: image.id,
           imageName: options.image,
           labels: { ...(imageConfig.Labels ?? {}), ...(options.labels ?? {}) },
@@ -271,9 +281,9 @@ export class ContainerEngine {
           stopTimeout: options.stopTimeout ?? 10,
           spec,
           createdAt: isoTime(created.getTime()),
-          logSizeMax: options.logSizeMax ?? -1,
-          stdin: options.interactive === true,
-          exitCommand: await this.#exitCommandFor(id, persistDir, options.autoRemove === true),
+          logSizeMax,
+          stdin,
+          exitCommand,
           autoRemove: options.autoRemove === true,
           ...(options.networks?.length ? { networks: options.networks, portMappings: options.portMappings } : {}),
           ...(attached?.volumes.length ? { volumes: attached.volumes } : {}),
@@ -295,13 +305,14 @@ export class ContainerEngine {
           specs: options.volumes ?? [], tmpfs: options.tmpfs ?? [], image: imageConfig, imageVolumes, rootfs, user: options.user ?? imageConfig.User ?? '', idMaps,
         }, record)
         : await record();
-      await this.runtime.createContainer(container, { exitDelaySeconds: options.exitCommandDelay, start });
+      await this.runtime.createContainer(container, { start, monitor });
       // podman's create and init: Berth's create makes the runtime's container too.
       this.#event(container, 'create');
       this.#event(container, 'init');
       if (start) this.#event(container, 'start');
       return container;
     } catch (err) {
+      await monitor?.abandon();
       await this.#removeStoreContainer(id, dirs);
       await this.#removeVolumes(madeVolumes);
       throw err;

@@ -60,14 +60,28 @@ export interface ConmonCreated {
   conmonPid: number;
 }
 
+/** A conmon spawned for a create and waiting on its start pipe (spawnConmonCreate). */
+export interface PendingConmon {
+  /**
+   * Lets conmon go on (one byte on the start pipe; the bundle's config.json and root filesystem
+   * must be ready), waits for its first process to exit (a non-zero status is an option error),
+   * then reads one JSON line from the sync pipe: `{"pid": N}` or `{"pid": -1, "message"}`. The
+   * line comes once the runtime's `create` is done; the pipe's EOF only when the container
+   * exits, so it is not waited for.
+   */
+  start(): Promise<ConmonCreated>;
+  /** Ends the conmon that was never started (it has not forked yet), and closes our pipe ends. */
+  abandon(): Promise<void>;
+}
+
 /**
- * Spawns conmon, lets it start (one byte on the start pipe), waits for its
- * first process to exit (a non-zero status is an option error), then reads
- * one JSON line from the sync pipe: `{"pid": N}` or `{"pid": -1, "message"}`.
- * The line comes once the runtime's `create` is done; the pipe's EOF only
- * when the container exits, so it is not waited for.
+ * Spawns conmon for a create; PendingConmon.start lets it create. conmon's
+ * own start (exec, its libraries, its options, opening the log file: ~8-10
+ * ms here) happens before it reads its start pipe and needs only the bundle
+ * and persist directories: a caller spawns it as soon as those exist and
+ * gets the bundle ready meanwhile.
  */
-export async function conmonCreate(options: ConmonCreateOptions): Promise<ConmonCreated> {
+export function spawnConmonCreate(options: ConmonCreateOptions): PendingConmon {
   const { handler } = options;
   requireExecutable(handler.monitorPath, 'conmon');
   requireExecutable(handler.path, `runtime ${handler.name}`);
@@ -90,13 +104,30 @@ export async function conmonCreate(options: ConmonCreateOptions): Promise<Conmon
   // One left by an earlier run's conmon would name a process long gone.
   rmSync(pidFile, { force: true });
   const child = spawnConmon(handler.monitorPath, args, options.bundle, options.exitCommand?.env);
-  try {
-    const pid = await createdPid(child, options);
-    return { pid, conmonPid: Number(readFileSync(pidFile, 'utf8')) };
-  } catch (err) {
-    endConmonDaemon(pidFile, options.bundle);
-    throw err;
-  }
+  let settled = false;
+  return {
+    start: async () => {
+      settled = true;
+      try {
+        const pid = await createdPid(child, options);
+        return { pid, conmonPid: Number(readFileSync(pidFile, 'utf8')) };
+      } catch (err) {
+        endConmonDaemon(pidFile, options.bundle);
+        throw err;
+      }
+    },
+    abandon: async () => {
+      if (settled) return;
+      settled = true;
+      try {
+        process.kill(child.process.pid, 'SIGKILL');
+      } catch {
+        // Gone already (an option it refused).
+      }
+      await child.process.exited;
+      for (const fd of [child.sync, child.start, child.process.outputs.get(2)!]) closeSync(fd);
+    },
+  };
 }
 
 /** conmon's report of the runtime's create: the container's init PID, or why there is none. */

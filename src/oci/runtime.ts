@@ -10,8 +10,8 @@ import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { isoTime } from '../util/index.js';
 import { attachSocket, reopenLog, resizeTerminal, type AttachSession, type AttachStreams } from './attach.js';
-import { conmonCreate, conmonExecSync } from './conmon.js';
-import { Container, ContainerStatus } from './container.js';
+import { conmonExecSync, spawnConmonCreate, type ConmonCreateOptions, type PendingConmon } from './conmon.js';
+import { Container, ContainerStatus, type ContainerConfig } from './container.js';
 import { ExecSyncError, OciError, isOciError } from './errors.js';
 import { runtimeHandler, type RuntimeConfig, type RuntimeHandler } from './handlers.js';
 import { readCriLog } from './log.js';
@@ -39,6 +39,9 @@ export interface ExecSyncResult {
   exitCode: number;
 }
 
+/** The fields of a container's record that its conmon is given, and whether it has a terminal. */
+export type MonitoredFields = Pick<ContainerConfig, 'id' | 'name' | 'runtimeHandler' | 'bundlePath' | 'persistDir' | 'logPath' | 'logSizeMax' | 'stdin' | 'exitCommand'> & { terminal: boolean };
+
 export class Runtime {
   readonly config: RuntimeConfig;
   readonly exitDir: string;
@@ -56,34 +59,37 @@ export class Runtime {
   }
 
   /**
+   * The conmon of a create, spawned before the container's bundle is ready
+   * (spawnConmonCreate: conmon's own start overlaps the caller's work): it
+   * needs the bundle and persist directories to exist. `monitored` holds the
+   * fields of the container's record that conmon is given; createContainer
+   * with the result as `monitor` starts it.
+   */
+  spawnMonitor(monitored: MonitoredFields, options: { exitDelaySeconds?: number } = {}): PendingConmon {
+    return spawnConmonCreate(this.#conmonOptions(monitored, options));
+  }
+
+  /**
    * conmon + `runtime create`: the container exists, its init waits for
    * start. `exitDelaySeconds`: how long this conmon waits before the
    * container's exit command (a caller that follows the run cleans up itself).
    * `start`: `runtime start` follows as soon as conmon reports the init (podman's
    * run), and the created state is recorded while it runs: the container is
-   * running when this returns.
+   * running when this returns. `monitor`: spawnMonitor's conmon for this container,
+   * started here once config.json is written (it is ended if that fails).
    */
-  async createContainer(container: Container, options: { restoreDir?: string; exitDelaySeconds?: number; start?: boolean } = {}): Promise<void> {
+  async createContainer(container: Container, options: { restoreDir?: string; exitDelaySeconds?: number; start?: boolean; monitor?: PendingConmon } = {}): Promise<void> {
     const { config } = container;
-    writeFileSync(join(config.bundlePath, 'config.json'), JSON.stringify(config.spec));
+    try {
+      writeFileSync(join(config.bundlePath, 'config.json'), JSON.stringify(config.spec));
+    } catch (err) {
+      await options.monitor?.abandon();
+      throw err;
+    }
     let started: Promise<unknown> | undefined;
     try {
-      const created = await conmonCreate({
-        handler: this.handler(container),
-        id: container.id,
-        name: container.name,
-        bundle: config.bundlePath,
-        persistDir: config.persistDir,
-        exitDir: this.exitDir,
-        socketDir: this.socketDir,
-        logPath: config.logPath,
-        logSizeMax: config.logSizeMax,
-        terminal: config.spec.process.terminal === true,
-        stdin: config.stdin === true,
-        restoreDir: options.restoreDir,
-        exitCommand: config.exitCommand,
-        exitDelaySeconds: options.exitDelaySeconds,
-      });
+      const monitor = options.monitor ?? spawnConmonCreate(this.#conmonOptions({ ...config, terminal: config.spec.process.terminal === true }, options));
+      const created = await monitor.start();
       const initStartTime = procStat(created.pid)?.startTime;
       if (options.start) started = runtimeCommand(this.handler(container), ['start', container.id]);
       await container.setState({
@@ -106,6 +112,25 @@ export class Runtime {
       this.#removeLinks(container);
       throw err;
     }
+  }
+
+  #conmonOptions(monitored: MonitoredFields, options: { restoreDir?: string; exitDelaySeconds?: number }): ConmonCreateOptions {
+    return {
+      handler: runtimeHandler(this.config, monitored.runtimeHandler),
+      id: monitored.id,
+      name: monitored.name,
+      bundle: monitored.bundlePath,
+      persistDir: monitored.persistDir,
+      exitDir: this.exitDir,
+      socketDir: this.socketDir,
+      logPath: monitored.logPath,
+      logSizeMax: monitored.logSizeMax,
+      terminal: monitored.terminal,
+      stdin: monitored.stdin === true,
+      restoreDir: options.restoreDir,
+      exitCommand: monitored.exitCommand,
+      exitDelaySeconds: options.exitDelaySeconds,
+    };
   }
 
   async startContainer(container: Container): Promise<void> {
