@@ -75,8 +75,9 @@ export class Runtime {
    * container's exit command (a caller that follows the run cleans up itself).
    * `start`: `runtime start` follows as soon as conmon reports the init (podman's
    * run), and the created state is recorded while it runs: the container is
-   * running when this returns. `monitor`: spawnMonitor's conmon for this container,
-   * started here once config.json is written (it is ended if that fails).
+   * running when this returns. `monitor`: spawnMonitor's conmon for this container
+   * (with the exit delay given there), started here once config.json is written
+   * (ended if that fails).
    */
   async createContainer(container: Container, options: { restoreDir?: string; exitDelaySeconds?: number; start?: boolean; monitor?: PendingConmon } = {}): Promise<void> {
     const { config } = container;
