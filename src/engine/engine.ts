@@ -13,7 +13,7 @@ import type { CommitOptions } from './commit.js';
 import { isStorageError, type IDMap, type Image, type Store } from '../storage/index.js';
 import { generateRandomId, goTimeNow, isoTime, nameMatchingShortName, writeFileAtomicSync } from '../util/index.js';
 import {
-  Container, ContainerStatus, ExecSyncError, capabilityName, entrypointOf, Runtime, formatRuntimeConfig, generateSpec, parseSignal, resolveUser, runtimeHandler,
+  Container, ContainerStatus, ExecSyncError, capabilityName, devicePaths, entrypointOf, Runtime, formatRuntimeConfig, generateSpec, parseSignal, resolveUser, runtimeHandler,
   type HealthState, type AttachSession, type AttachStreams, type ContainerStats, type HostOptions, type HostsAndDns, type OciMount, type PendingConmon, type RestartPolicy, type ExecSyncResult, type ExitCommand, type LogRecord, type OciLinuxResources, type RuntimeConfig, type SpecOptions,
 } from '../oci/index.js';
 import { EngineError, isEngineError } from './errors.js';
@@ -1222,8 +1222,9 @@ function hostOptionsOf(options: CreateOptions): { hostOptions: HostOptions } | u
     capDrop: (options.capDrop ?? []).map(capabilityName),
     privileged: options.privileged === true,
     groupAdd: options.groupAdd ?? [],
+    ...(options.devices?.length ? { devices: options.devices.map(devicePaths).map(({ hostPath, path }) => ({ pathOnHost: hostPath, pathInContainer: path })) } : {}),
   };
-  const given = hostOptions.privileged || hostOptions.capAdd.length > 0 || hostOptions.capDrop.length > 0 || hostOptions.groupAdd.length > 0;
+  const given = hostOptions.privileged || hostOptions.capAdd.length > 0 || hostOptions.capDrop.length > 0 || hostOptions.groupAdd.length > 0 || hostOptions.devices !== undefined;
   return given ? { hostOptions } : undefined;
 }
 

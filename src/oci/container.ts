@@ -81,6 +81,8 @@ export interface HostOptions {
   capDrop: string[];
   privileged: boolean;
   groupAdd: string[];
+  /** --device's host paths and paths in the container (inspect's HostConfig.Devices); written when given. */
+  devices?: Array<{ pathOnHost: string; pathInContainer: string }>;
 }
 
 /** podman's HealthConfig: the test (`CMD …`, `CMD-SHELL …`) and its timing, durations in nanoseconds as Go's. */

@@ -363,9 +363,15 @@ interface DeviceSpec {
 }
 
 /** `--device /dev/x[:/dev/y[:rwm]]` against the host's device node. */
+/** A `--device` value's host path and its path in the container (`/dev/x[:/dev/y[:rwm]]`; `/dev/x:rwm` keeps the path). */
+export function devicePaths(spec: string): { hostPath: string; path: string } {
+  const [hostPath = '', second] = spec.split(':');
+  return { hostPath, path: second && second.startsWith('/') ? second : hostPath };
+}
+
 function parseDevice(spec: string): DeviceSpec {
-  const [hostPath = '', second, third] = spec.split(':');
-  const path = second && second.startsWith('/') ? second : hostPath;
+  const { hostPath, path } = devicePaths(spec);
+  const [, second, third] = spec.split(':');
   const access = third ?? (second && !second.startsWith('/') ? second : 'rwm');
   if (!/^[rwm]+$/.test(access)) throw new OciError('invalid-spec', `device ${JSON.stringify(spec)}: access must be made of r, w and m`, { device: spec });
   let info;

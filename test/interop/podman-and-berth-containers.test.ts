@@ -80,7 +80,7 @@ describe('podman and Berth containers on one store', () => {
 
   it("berth inspect's HostConfig has podman's fields in podman's order and the same values for the same run options", async () => {
     const flags = ['--cap-add', 'net_admin', '--cap-drop', 'CHOWN', '--group-add', '10', '--shm-size', '8m', '--memory', '100m', '--cpus', '0.5', '--pids-limit', '50', '--read-only',
-      '--security-opt', 'seccomp=unconfined', '--security-opt', 'no-new-privileges'];
+      '--security-opt', 'seccomp=unconfined', '--security-opt', 'no-new-privileges', '--device', '/dev/null:/dev/mynull:r', '--device', '/dev/zero'];
     const podmanMade = await podman(pod, ['create', '--net=none', '--name', 'podman-hostconfig', ...flags, BUSYBOX_IMAGE, '/bin/sh', '-c', 'true']);
     assert.equal(podmanMade.code, 0, podmanMade.stderr.toString());
     const berthMade = await berth('create', '--network', 'none', '--name', 'berth-hostconfig', ...flags, 'busybox', '/bin/sh', '-c', 'true');
@@ -90,7 +90,7 @@ describe('podman and Berth containers on one store', () => {
       const [ours] = JSON.parse((await berth('inspect', 'berth-hostconfig')).stdout.toString()) as Array<{ HostConfig: Record<string, unknown> }>;
       // Berth adds Sysctls (the namespaced sysctls it set), which podman 4.3 does not print.
       assert.deepEqual(Object.keys(ours!.HostConfig).filter((key) => key !== 'Sysctls'), Object.keys(theirs!.HostConfig));
-      const same = ['CapAdd', 'CapDrop', 'GroupAdd', 'Memory', 'NanoCpus', 'CpuPeriod', 'CpuQuota', 'PidsLimit', 'ReadonlyRootfs', 'ShmSize', 'IpcMode', 'PidMode', 'UTSMode', 'NetworkMode', 'Privileged', 'AutoRemove', 'Dns', 'ExtraHosts', 'SecurityOpt'];
+      const same = ['CapAdd', 'CapDrop', 'GroupAdd', 'Memory', 'NanoCpus', 'CpuPeriod', 'CpuQuota', 'PidsLimit', 'ReadonlyRootfs', 'ShmSize', 'IpcMode', 'PidMode', 'UTSMode', 'NetworkMode', 'Privileged', 'AutoRemove', 'Dns', 'ExtraHosts', 'SecurityOpt', 'Devices'];
       const pick = (config: Record<string, unknown>) => Object.fromEntries(same.map((key) => [key, config[key]]));
       assert.deepEqual(pick(ours!.HostConfig), pick(theirs!.HostConfig));
     } finally {

@@ -197,7 +197,8 @@ function hostConfig(config: ContainerConfig, network: NetworkAttachment | undefi
     CpuRealtimeRuntime: 0,
     CpusetCpus: cpu?.cpus ?? '',
     CpusetMems: cpu?.mems ?? '',
-    Devices: [],
+    // podman 4.3 prints no permissions here, whatever --device gave.
+    Devices: (config.hostOptions?.devices ?? []).map((d) => ({ PathOnHost: d.pathOnHost, PathInContainer: d.pathInContainer, CgroupPermissions: '' })),
     DiskQuota: 0,
     KernelMemory: 0,
     MemoryReservation: resources?.memory?.reservation ?? 0,
