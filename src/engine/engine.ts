@@ -17,7 +17,7 @@ import {
   type HealthState, type AttachSession, type AttachStreams, type ContainerStats, type HostOptions, type HostsAndDns, type OciMount, type PendingConmon, type RestartPolicy, type ExecSyncResult, type ExitCommand, type LogRecord, type OciLinuxResources, type RuntimeConfig, type SpecOptions,
 } from '../oci/index.js';
 import { EngineError, isEngineError } from './errors.js';
-import { berthExitCommand } from './exit-command.js';
+import { berthExitCommand, execExitCommand } from './exit-command.js';
 import { imageRunConfig } from './image-config.js';
 import { readLog, type LogReadOptions } from './logs.js';
 import { containerMetadata } from './metadata.js';
@@ -25,7 +25,7 @@ import type { TopTable } from './top.js';
 import { prepareUserNamespaceDirs } from './userns.js';
 import { checkNetworkFileOptions, writeContainerFiles } from './container-files.js';
 import { EventLog } from '../events/index.js';
-import { clearExecSessions, liveExecSessions, recordExecSession } from './exec-sessions.js';
+import { clearExecSessions, dropExecSession, liveExecSessions, recordExecSession } from './exec-sessions.js';
 import { withContainerDefaults, type ContainerDefaults } from './containers-conf.js';
 import { healthAfter, healthCheckOf, healthCommand, startingHealth, type HealthCheckOptions } from './health.js';
 import { hasVolumes, type ImageVolumeMode } from './volume-specs.js';
@@ -930,10 +930,33 @@ export class ContainerEngine {
    */
   async execDetached(ref: string, command: string[], options: { env?: string[]; cwd?: string; user?: string } = {}): Promise<{ sessionId: string; pid: number }> {
     const container = await this.get(ref);
-    const pid = await this.runtime.execDetachedContainer(container, command, { ...options, user: this.#user(container, options.user) });
-    const sessionId = recordExecSession(container.config.persistDir, pid);
+    const sessionId = generateRandomId();
+    const exitCommand = container.config.exitCommand && execExitCommand(container.config.exitCommand, sessionId, container.id);
+    const pid = await this.runtime.execDetachedContainer(container, sessionId, command, { ...options, user: this.#user(container, options.user), exitCommand });
+    recordExecSession(container.config.persistDir, sessionId, pid);
     this.#event(container, 'exec');
     return { sessionId, pid };
+  }
+
+  /**
+   * podman's `container cleanup --exec`, what a detached exec session's conmon
+   * runs once its process has exited: the exec_died event with its exit code,
+   * and the session's files and record gone.
+   * A container removed meanwhile, or a session already cleaned up, is nothing to do.
+   */
+  async cleanupExecSession(ref: string, sessionId: string): Promise<void> {
+    let container: Container;
+    try {
+      container = await this.get(ref);
+    } catch (err) {
+      if (isEngineError(err, 'container-unknown')) return;
+      throw err;
+    }
+    const exitCode = this.runtime.execSessionExit(container, sessionId);
+    if (exitCode === undefined) return;
+    rmSync(this.runtime.execSessionDir(container, sessionId), { recursive: true, force: true });
+    dropExecSession(container.config.persistDir, sessionId);
+    this.#event(container, 'exec_died', { ContainerExitCode: exitCode });
   }
 
   /**

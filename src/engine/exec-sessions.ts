@@ -6,19 +6,22 @@
 import { mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { isSameLiveProcess, procStat } from '../oci/index.js';
-import { generateRandomId, isErrno, writeFileAtomicSync } from '../util/index.js';
+import { isErrno, writeFileAtomicSync } from '../util/index.js';
 
 const SESSIONS_DIR = 'exec-sessions';
 
-/** Records the session of the detached exec `pid` in the container's `persistDir`; resolves to its ID (podman's: 64 hex digits). */
-export function recordExecSession(persistDir: string, pid: number): string {
+/** Records the detached exec session `id` (podman's: 64 hex digits) of the process `pid` in the container's `persistDir`. */
+export function recordExecSession(persistDir: string, id: string, pid: number): void {
   const dir = join(persistDir, SESSIONS_DIR);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const id = generateRandomId();
   const startTime = procStat(pid)?.startTime;
   // Without a start time the process has ended already: its session is over before it is listed.
   if (startTime !== undefined) writeFileAtomicSync(join(dir, id), JSON.stringify({ pid, startTime }), { noSync: true });
-  return id;
+}
+
+/** Drops the record of the session `id` (its process has exited). */
+export function dropExecSession(persistDir: string, id: string): void {
+  rmSync(join(persistDir, SESSIONS_DIR, id), { force: true });
 }
 
 /** The IDs of the container's detached sessions whose process still runs; the records of the others go. */

@@ -41,3 +41,15 @@ export function berthExitCommand(store: Store, id: string, remove: boolean, opti
     env,
   };
 }
+
+/**
+ * The exit command of a detached exec session's conmon: the container's own
+ * (the same berth, store, options and environment) with `container cleanup
+ * --exec SESSION ID` as its verb; undefined when the container's is not a
+ * `container cleanup` (a library engine's own command).
+ */
+export function execExitCommand(containerCommand: ExitCommand, sessionId: string, id: string): ExitCommand | undefined {
+  const at = containerCommand.args.lastIndexOf('cleanup');
+  if (at < 1 || containerCommand.args[at - 1] !== 'container') return undefined;
+  return { ...containerCommand, args: [...containerCommand.args.slice(0, at + 1), '--exec', sessionId, id] };
+}

@@ -216,9 +216,59 @@ export async function conmonExecSync(options: ConmonExecOptions): Promise<{ exit
   return { exitCode: typeof message.exit_code === 'number' ? message.exit_code : -1, message: message.message };
 }
 
+export interface ConmonExecDetachedOptions extends Omit<ConmonExecOptions, 'timeoutSeconds' | 'terminal'> {
+  /** The exec session's ID (conmon's `-u`). */
+  sessionId: string;
+  /** conmon writes the exit code to `<exitDir>/<container id>` when the process exits. */
+  exitDir: string;
+  /** What conmon runs after that (it records the session's end). */
+  exitCommand?: ExitCommand;
+}
+
+/**
+ * Starts one exec under a conmon of its own that outlives this call (podman's
+ * `exec -d`): conmon's exec API 1, whose sync pipe reports the process's PID
+ * (`{"data": N}`, or -1 with a message when the runtime refused it) before,
+ * much later, its exit code; this reads the first and closes the pipe. When
+ * the process exits conmon writes its exit file and runs the exit command.
+ * Resolves to the PID (the host's).
+ */
+export async function conmonExecDetached(options: ConmonExecDetachedOptions): Promise<number> {
+  const { handler } = options;
+  requireExecutable(handler.monitorPath, 'conmon');
+  const args = [
+    '--api-version', '1', '-c', options.id, '-u', options.sessionId, '-n', options.name, '-r', handler.path, '-p', options.pidFile,
+    '-e', '-l', options.logPath, '--socket-dir-path', options.socketDir, '--log-level', 'error', '--exit-dir', options.exitDir,
+    '--exec-process-spec', options.processSpecPath, '--runtime-arg', `--root=${handler.root}`,
+  ];
+  if (options.exitCommand) {
+    args.push('--exit-command', options.exitCommand.path);
+    for (const arg of options.exitCommand.args) args.push('--exit-command-arg', arg);
+  }
+  const child = spawnConmon(handler.monitorPath, args, undefined, options.exitCommand?.env);
+  const syncLine = readLine(child.sync, 0);
+  writeAndClose(child.start, Buffer.from([0]));
+  const status = exitCodeOf(await child.process.exited);
+  let message: SyncMessage;
+  try {
+    if (status !== 0) throw new OciError('conmon-failed', `conmon exited ${status}: ${child.stderrText().trim() || 'no message'}`, { id: options.id, status });
+    message = JSON.parse(await syncLine) as SyncMessage;
+  } finally {
+    syncLine.catch(() => undefined);
+    closeStderr(child);
+  }
+  const pid = typeof message.data === 'number' ? message.data : -1;
+  if (pid <= 0) {
+    throw new OciError('runtime-failed', `${handler.name} exec failed: ${message.message?.trim() || 'no message'}`, { id: options.id, stderr: message.message ?? '' });
+  }
+  return pid;
+}
+
 interface SyncMessage {
   pid?: number;
   exit_code?: number;
+  /** conmon's exec API 1 reports the PID, then the exit code, under this key. */
+  data?: number;
   message?: string;
 }
 

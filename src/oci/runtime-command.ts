@@ -53,7 +53,7 @@ function spawnRuntime(handler: RuntimeHandler, args: string[]): SpawnedProcess {
 }
 
 /** runc logs `time="…" level=error msg="…"`; crun prints the message plainly. */
-export function runtimeMessage(stderr: Buffer | string): string {
+function runtimeMessage(stderr: Buffer | string): string {
   const text = stderr.toString().trim();
   const logfmt = /msg="((?:[^"\\]|\\.)*)"/.exec(text);
   if (logfmt?.[1] !== undefined) return logfmt[1].replace(/\\(.)/g, '$1');

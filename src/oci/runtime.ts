@@ -8,15 +8,15 @@ import { constants } from 'node:os';
 import { mkdirSync, mkdtempSync, readFileSync, readlinkSync, realpathSync, rmSync, statSync, existsSync, watch, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { isoTime } from '../util/index.js';
+import { isErrno, isoTime } from '../util/index.js';
 import { attachSocket, reopenLog, resizeTerminal, type AttachSession, type AttachStreams } from './attach.js';
-import { conmonExecSync, spawnConmonCreate, type ConmonCreateOptions, type PendingConmon } from './conmon.js';
+import { conmonExecDetached, conmonExecSync, spawnConmonCreate, type ConmonCreateOptions, type ExitCommand, type PendingConmon } from './conmon.js';
 import { Container, ContainerStatus, type ContainerConfig } from './container.js';
 import { ExecSyncError, OciError, isOciError } from './errors.js';
 import { runtimeHandler, type RuntimeConfig, type RuntimeHandler } from './handlers.js';
 import { readCriLog } from './log.js';
 import { isSameLiveProcess, procStat } from './proc.js';
-import { runtimeCommand, runtimeMessage } from './runtime-command.js';
+import { runtimeCommand } from './runtime-command.js';
 import type { OciLinuxResources, OciProcess } from './spec-types.js';
 import { cgroupProcesses, readCgroupStats, type ContainerStats } from './stats.js';
 
@@ -321,32 +321,48 @@ export class Runtime {
   }
 
   /**
-   * The runtime's `exec --detach`: the process starts with /dev/null for its
-   * stdio (nothing would read a pipe after the runtime returns) and is not
-   * waited for. The runtime's own errors go to its --log file, read if it
-   * fails. Resolves to the process's PID.
+   * podman's `exec -d`: the process started under a conmon of its own, not
+   * waited for; its output goes to the session's log. When it exits, conmon
+   * writes its exit code (execSessionExit reads it) and runs `exitCommand`.
+   * The session's files are in execSessionDir, which a refused exec leaves
+   * removed. Resolves to the process's PID (the host's).
    */
-  async execDetachedContainer(container: Container, command: string[], options: Omit<ExecOptions, 'tty'> = {}): Promise<number> {
+  async execDetachedContainer(container: Container, sessionId: string, command: string[], options: Omit<ExecOptions, 'tty'> & { exitCommand?: ExitCommand } = {}): Promise<number> {
     await this.#requireStatus(container, ContainerStatus.Running, 'exec in');
-    const dir = mkdtempSync(join(container.config.bundlePath, 'exec-'));
+    const dir = this.execSessionDir(container, sessionId);
+    mkdirSync(join(dir, 'exit'), { recursive: true, mode: 0o700 });
     try {
-      const processFile = join(dir, 'process.json');
-      const [pidFile, logFile] = [join(dir, 'pid'), join(dir, 'runtime.log')];
-      writeFileSync(processFile, JSON.stringify(execProcess(container, command, { ...options, tty: false })));
-      const handler = this.handler(container);
-      const args = ['--root', handler.root, '--log', logFile, 'exec', '--detach', '--pid-file', pidFile, '--process', processFile, container.id];
-      const child = spawn(handler.path, args, { stdio: 'ignore' });
-      const code = await new Promise<number>((resolve, reject) => {
-        child.once('error', reject);
-        child.once('close', (status, signal) => resolve(status ?? 128 + (signal ? constants.signals[signal] : 0)));
+      writeFileSync(join(dir, 'process.json'), JSON.stringify(execProcess(container, command, { ...options, tty: false })));
+      return await conmonExecDetached({
+        handler: this.handler(container),
+        id: container.id,
+        name: container.name,
+        sessionId,
+        processSpecPath: join(dir, 'process.json'),
+        logPath: join(dir, 'exec.log'),
+        pidFile: join(dir, 'pid'),
+        socketDir: this.socketDir,
+        exitDir: join(dir, 'exit'),
+        exitCommand: options.exitCommand,
       });
-      if (code !== 0) {
-        const said = existsSync(logFile) ? runtimeMessage(readFileSync(logFile)) : '';
-        throw new OciError('runtime-failed', `${handler.name} exec failed (exit ${code}): ${said}`, { runtime: handler.name, exitCode: code, stderr: said });
-      }
-      return Number(readFileSync(pidFile, 'utf8').trim());
-    } finally {
+    } catch (err) {
       rmSync(dir, { recursive: true, force: true });
+      throw err;
+    }
+  }
+
+  /** Where a detached exec session's files are (its process, log, PID and exit files). */
+  execSessionDir(container: Container, sessionId: string): string {
+    return join(container.config.bundlePath, `exec-${sessionId}`);
+  }
+
+  /** A detached exec session's exit code, once its conmon has written it; undefined before. */
+  execSessionExit(container: Container, sessionId: string): number | undefined {
+    try {
+      return Number(readFileSync(join(this.execSessionDir(container, sessionId), 'exit', container.id), 'utf8').trim());
+    } catch (err) {
+      if (isErrno(err, 'ENOENT')) return undefined;
+      throw err;
     }
   }
 

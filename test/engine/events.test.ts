@@ -3,6 +3,8 @@
 
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { BERTH_BIN } from '../helpers/berth.js';
 import { engineCli } from './engine-cli.js';
@@ -34,15 +36,22 @@ describe('berth events (bin/berth.cjs)', () => {
     assert.deepEqual(Object.keys(diedOk!), ['ID', 'Image', 'Name', 'Status', 'Time', 'Type', 'Attributes']);
   });
 
-  it('exec, exec_died with the exit code when not 0, and a detached exec', async () => {
+  it('exec, exec_died with the exit code when not 0, and a detached exec, whose exec_died its conmon\'s exit command records', async () => {
     await ok('run', '-d', '--name', 'execd', 'busybox', '/bin/busybox', 'sleep', '100');
     await ok('exec', 'execd', '/bin/busybox', 'true');
     assert.equal((await berth('exec', 'execd', '/bin/sh', '-c', 'exit 3')).code, 3);
-    await ok('exec', '-d', 'execd', '/bin/busybox', 'true');
+    const session = (await ok('exec', '-d', 'execd', '/bin/sh', '-c', 'sleep 0.2; exit 4')).trim();
+    const execEvents = async (): Promise<Array<Record<string, unknown>>> =>
+      (await ok('events', '--stream=false', '--format', 'json', '--filter', 'container=execd')).split('\n').filter(Boolean)
+        .map((l) => JSON.parse(l) as Record<string, unknown>).filter((e) => String(e['Status']).startsWith('exec'));
+    for (const deadline = Date.now() + 10_000; (await execEvents()).length < 6 && Date.now() < deadline;) await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.deepEqual((await execEvents()).map((e) => [e['Status'], e['ContainerExitCode']]), [['exec', undefined], ['exec_died', undefined], ['exec', undefined], ['exec_died', 3], ['exec', undefined], ['exec_died', 4]]);
+    // The session's files went with it; a template sees the exit code, 0 where the JSON leaves it out, as podman's.
+    assert.equal(await ok('inspect', '-f', '{{.ExecIDs}}', 'execd'), '[]\n');
+    assert.ok(!existsSync(join(fixture().temp.runRoot, 'overlay-containers', await ok('inspect', '-f', '{{.Id}}', 'execd').then((id) => id.trim()), 'userdata', `exec-${session}`)));
+    assert.deepEqual(await statuses('container=execd', 'event=exec_died'), ['exec_died', 'exec_died', 'exec_died']);
+    assert.equal(await ok('events', '--stream=false', '--filter', 'container=execd', '--filter', 'event=exec_died', '--format', '{{.ContainerExitCode}}'), '0\n3\n4\n');
     await ok('rm', '-f', '-t', '0', 'execd');
-    const events = (await ok('events', '--stream=false', '--format', 'json', '--filter', 'container=execd')).split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
-    const execs = events.filter((e) => String(e['Status']).startsWith('exec'));
-    assert.deepEqual(execs.map((e) => [e['Status'], e['ContainerExitCode']]), [['exec', undefined], ['exec_died', undefined], ['exec', undefined], ['exec_died', 3], ['exec', undefined]]);
     // Not running: refused, and no event.
     await ok('create', '--name', 'idle', 'busybox', '/bin/busybox', 'true');
     assert.notEqual((await berth('exec', 'idle', '/bin/busybox', 'true')).code, 0);

@@ -46,11 +46,17 @@ export function registerContainerGroupVerbs(container: Command, act: EngineActio
     .argument('<containers...>')
     .option('--rm', 'remove the container as well')
     .addOption(new Option('--stopped-only', 'a container gone or running again is nothing to do (the exit command\'s)').hideHelp())
-    .action(async (refs: string[], opts: { rm?: boolean; stoppedOnly?: boolean }) => {
+    .option('--exec <session>', 'clean up this exec session of the container instead (what conmon runs when a detached exec exits)')
+    .action(async (refs: string[], opts: { rm?: boolean; stoppedOnly?: boolean; exec?: string }) => {
       // The exit command of a container whose store was deleted since (a temporary one): opening it would make it anew.
       const { root, runroot } = globals();
-      if (opts.stoppedOnly && [root, runroot].some((dir) => dir !== undefined && !existsSync(dir))) return;
+      if ((opts.stoppedOnly || opts.exec) && [root, runroot].some((dir) => dir !== undefined && !existsSync(dir))) return;
       await act(async (engine) => {
+        if (opts.exec) {
+          if (refs.length !== 1) throw new EngineError('invalid-option', '--exec takes exactly one container', {});
+          await engine.cleanupExecSession(refs[0]!, opts.exec);
+          return;
+        }
         for (const ref of refs) {
           const id = await engine.cleanup(ref, { remove: opts.rm, stoppedOnly: opts.stoppedOnly });
           if (id) process.stdout.write(`${id}\n`);

@@ -57,8 +57,9 @@ async function printerFor(format: string | undefined): Promise<(event: BerthEven
   if (format === 'json') return (event) => `${JSON.stringify(event)}\n`;
   if (format) {
     const { documentTemplateData, renderReport } = await import('../template/index.js');
-    // A template sees podman's Event struct: its health status as HealthStatus (the JSON key is health_status).
-    return (event) => renderReport(format, [documentTemplateData({ ...event, HealthStatus: event.health_status ?? '' })], { name: 'events' });
+    // A template sees podman's Event struct: its health status as HealthStatus (the JSON key is health_status),
+    // and an exit code (0 when the JSON leaves it out).
+    return (event) => renderReport(format, [documentTemplateData({ ...event, ContainerExitCode: event.ContainerExitCode ?? 0, HealthStatus: event.health_status ?? '' })], { name: 'events' });
   }
   return textLine;
 }
