@@ -945,6 +945,8 @@ export class ContainerEngine {
    * A container removed meanwhile, or a session already cleaned up, is nothing to do.
    */
   async cleanupExecSession(ref: string, sessionId: string): Promise<void> {
+    // It names a directory: an exec session's ID is 64 hex digits, as execDetached makes it.
+    if (!/^[0-9a-f]{64}$/.test(sessionId)) throw new EngineError('invalid-option', `invalid exec session ID ${JSON.stringify(sessionId)}`, { session: sessionId });
     let container: Container;
     try {
       container = await this.get(ref);

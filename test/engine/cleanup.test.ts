@@ -212,6 +212,15 @@ describe('berth container cleanup and conmon\'s exit command (bin/berth.cjs)', (
     // The exit command's form: a container gone or running again is nothing to do.
     assert.equal(await ok('container', 'cleanup', '--stopped-only', 'nosuch'), '');
     assert.equal(await ok('container', 'cleanup', '--stopped-only', '--rm', 'busy'), '');
+    // A detached exec's exit command: a session not ended (no exit file) or a container gone is nothing to do.
+    const session = 'f'.repeat(64);
+    assert.equal(await ok('container', 'cleanup', '--exec', session, 'busy'), '');
+    assert.equal(await ok('container', 'cleanup', '--exec', session, 'nosuch'), '');
+    const two = await berth(['container', 'cleanup', '--exec', session, 'busy', 'nosuch']);
+    assert.deepEqual([two.code, two.stderr], [125, 'Error: --exec takes exactly one container\n']);
+    // A session ID names a directory: anything but 64 hex digits is refused before it touches a path.
+    const sneaky = await berth(['container', 'cleanup', '--exec', '../../../x', 'busy']);
+    assert.deepEqual([sneaky.code, sneaky.stderr], [125, 'Error: invalid exec session ID "../../../x"\n']);
     await ok('rm', '-f', '-t', '0', 'busy');
     // Nor does a store deleted since (a temporary one) come back by being opened.
     const goneRoot = join(fx.temp.dir, 'deleted-graph');
