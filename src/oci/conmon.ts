@@ -96,11 +96,7 @@ export function spawnConmonCreate(options: ConmonCreateOptions): PendingConmon {
   if (options.terminal) args.push('-t');
   else if (options.stdin) args.push('-i');
   if (options.restoreDir) args.push('--restore', options.restoreDir);
-  if (options.exitCommand) {
-    args.push('--exit-command', options.exitCommand.path);
-    for (const arg of options.exitCommand.args) args.push('--exit-command-arg', arg);
-    if (options.exitDelaySeconds) args.push('--exit-delay', String(options.exitDelaySeconds));
-  }
+  args.push(...exitCommandArgs(options.exitCommand, options.exitDelaySeconds));
   // One left by an earlier run's conmon would name a process long gone.
   rmSync(pidFile, { force: true });
   const child = spawnConmon(handler.monitorPath, args, options.bundle, options.exitCommand?.env);
@@ -109,7 +105,7 @@ export function spawnConmonCreate(options: ConmonCreateOptions): PendingConmon {
     start: async () => {
       settled = true;
       try {
-        const pid = await createdPid(child, options);
+        const pid = await reportedPid(child, options.id, options.timeoutMs ?? 240_000, 'pid', `${handler.name} create`);
         return { pid, conmonPid: Number(readFileSync(pidFile, 'utf8')) };
       } catch (err) {
         endConmonDaemon(pidFile, options.bundle);
@@ -130,18 +126,23 @@ export function spawnConmonCreate(options: ConmonCreateOptions): PendingConmon {
   };
 }
 
-/** conmon's report of the runtime's create: the container's init PID, or why there is none. */
-async function createdPid(child: ConmonChild, options: ConmonCreateOptions): Promise<number> {
-  const { handler } = options;
-  const syncLine = readLine(child.sync, options.timeoutMs ?? 240_000);
+/**
+ * Lets conmon go on (one byte on the start pipe), waits for its first
+ * process to exit (a non-zero status is an option error), then reads its
+ * first report on the sync pipe: a PID under `key` (the legacy protocol's
+ * `pid`, exec API 1's `data`), or -1 with why the runtime refused `what`.
+ * Rejects after `timeoutMs` (0: none).
+ */
+async function reportedPid(child: ConmonChild, id: string, timeoutMs: number, key: 'pid' | 'data', what: string): Promise<number> {
+  const syncLine = readLine(child.sync, timeoutMs);
   writeAndClose(child.start, Buffer.from([0]));
-  // conmon's first process exits once the container is created; the daemon it forks stays.
+  // conmon's first process exits once the runtime is done; the daemon it forks stays.
   const status = exitCodeOf(await child.process.exited);
   if (status !== 0) {
     syncLine.catch(() => undefined);
     const said = child.stderrText().trim();
     closeStderr(child);
-    throw new OciError('conmon-failed', `conmon exited ${status}: ${said || 'no message'}`, { id: options.id, status });
+    throw new OciError('conmon-failed', `conmon exited ${status}: ${said || 'no message'}`, { id, status });
   }
   let message: SyncMessage;
   try {
@@ -149,11 +150,29 @@ async function createdPid(child: ConmonChild, options: ConmonCreateOptions): Pro
   } finally {
     closeStderr(child);
   }
-  const pid = typeof message.pid === 'number' ? message.pid : -1;
+  const pid = message[key] ?? -1;
   if (pid <= 0) {
-    throw new OciError('runtime-failed', `${handler.name} create failed: ${message.message?.trim() || 'no message'}`, { id: options.id, stderr: message.message ?? '' });
+    throw new OciError('runtime-failed', `${what} failed: ${message.message?.trim() || 'no message'}`, { id, stderr: message.message ?? '' });
   }
   return pid;
+}
+
+/** conmon's `--exit-command`, its arguments and its `--exit-delay`; none without a command. */
+function exitCommandArgs(command: ExitCommand | undefined, delaySeconds?: number): string[] {
+  if (!command) return [];
+  const args = ['--exit-command', command.path];
+  for (const arg of command.args) args.push('--exit-command-arg', arg);
+  if (delaySeconds) args.push('--exit-delay', String(delaySeconds));
+  return args;
+}
+
+/** The options of every exec under conmon, sync or detached. */
+function execArgs(options: ConmonExecOptions): string[] {
+  return [
+    '-c', options.id, '-n', options.name, '-r', options.handler.path, '-p', options.pidFile, '-e', '-l', options.logPath,
+    '--socket-dir-path', options.socketDir, '--log-level', 'error',
+    '--exec-process-spec', options.processSpecPath, '--runtime-arg', `--root=${options.handler.root}`,
+  ];
 }
 
 /**
@@ -192,13 +211,9 @@ export interface ConmonExecOptions {
 export async function conmonExecSync(options: ConmonExecOptions): Promise<{ exitCode: number; message?: string }> {
   const { handler } = options;
   requireExecutable(handler.monitorPath, 'conmon');
-  const args = [
-    '-c', options.id, '-n', options.name, '-r', handler.path, '-p', options.pidFile, '-e', '-l', options.logPath,
-    '--socket-dir-path', options.socketDir, '--log-level', 'error', '--sync', '--log-global-size-max', String(16 * 1024 * 1024),
-  ];
+  const args = [...execArgs(options), '--sync', '--log-global-size-max', String(16 * 1024 * 1024)];
   if (options.terminal) args.push('-t');
   if (options.timeoutSeconds !== undefined && options.timeoutSeconds > 0) args.push('-T', String(options.timeoutSeconds));
-  args.push('--exec-process-spec', options.processSpecPath, '--runtime-arg', `--root=${handler.root}`);
   const child = spawnConmon(handler.monitorPath, args, undefined, undefined);
   const syncLine = readLine(child.sync, 0);
   writeAndClose(child.start, Buffer.from([0]));
@@ -236,32 +251,9 @@ export interface ConmonExecDetachedOptions extends Omit<ConmonExecOptions, 'time
 export async function conmonExecDetached(options: ConmonExecDetachedOptions): Promise<number> {
   const { handler } = options;
   requireExecutable(handler.monitorPath, 'conmon');
-  const args = [
-    '--api-version', '1', '-c', options.id, '-u', options.sessionId, '-n', options.name, '-r', handler.path, '-p', options.pidFile,
-    '-e', '-l', options.logPath, '--socket-dir-path', options.socketDir, '--log-level', 'error', '--exit-dir', options.exitDir,
-    '--exec-process-spec', options.processSpecPath, '--runtime-arg', `--root=${handler.root}`,
-  ];
-  if (options.exitCommand) {
-    args.push('--exit-command', options.exitCommand.path);
-    for (const arg of options.exitCommand.args) args.push('--exit-command-arg', arg);
-  }
+  const args = ['--api-version', '1', '-u', options.sessionId, ...execArgs(options), '--exit-dir', options.exitDir, ...exitCommandArgs(options.exitCommand)];
   const child = spawnConmon(handler.monitorPath, args, undefined, options.exitCommand?.env);
-  const syncLine = readLine(child.sync, 0);
-  writeAndClose(child.start, Buffer.from([0]));
-  const status = exitCodeOf(await child.process.exited);
-  let message: SyncMessage;
-  try {
-    if (status !== 0) throw new OciError('conmon-failed', `conmon exited ${status}: ${child.stderrText().trim() || 'no message'}`, { id: options.id, status });
-    message = JSON.parse(await syncLine) as SyncMessage;
-  } finally {
-    syncLine.catch(() => undefined);
-    closeStderr(child);
-  }
-  const pid = typeof message.data === 'number' ? message.data : -1;
-  if (pid <= 0) {
-    throw new OciError('runtime-failed', `${handler.name} exec failed: ${message.message?.trim() || 'no message'}`, { id: options.id, stderr: message.message ?? '' });
-  }
-  return pid;
+  return reportedPid(child, options.id, 0, 'data', `${handler.name} exec`);
 }
 
 interface SyncMessage {

@@ -75,7 +75,7 @@ export interface ContainerConfig {
   entrypoint?: string[];
 }
 
-/** --cap-add and --cap-drop (as `CAP_…` names), --privileged, --group-add. */
+/** --cap-add and --cap-drop (as `CAP_…` names), --privileged, --group-add, --device. */
 export interface HostOptions {
   capAdd: string[];
   capDrop: string[];

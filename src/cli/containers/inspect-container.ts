@@ -10,6 +10,7 @@ import type { Container, ContainerConfig } from '../../oci/index.js';
 import { graphDriverData } from '../../storage/index.js';
 import { GO_ZERO_TIME } from '../../util/index.js';
 import { unitsHumanSize } from '../image/format.js';
+import { parseSize } from './options.js';
 
 /** podman's container inspect document (libpod's InspectContainerData), in its order, with what Berth records. */
 export async function inspectDocument(engine: ContainerEngine, container: Container, network: NetworkAttachment | undefined): Promise<Record<string, unknown>> {
@@ -220,12 +221,10 @@ function hostConfig(config: ContainerConfig, network: NetworkAttachment | undefi
 /** The tmpfs mounts of every container (/dev, /dev/shm): not the user's --tmpfs. */
 const STANDARD_TMPFS = new Set(['/dev', '/dev/shm']);
 
-/** The bytes of a tmpfs `size=` option (`size=65536k`), 0 without one. */
+/** The bytes of a tmpfs `size=` option (`size=64000k`, as the spec gives /dev/shm one), 0 without one. */
 function sizeOption(options: string[] | undefined): number {
-  const match = /^size=(\d+)([kmg]?)$/i.exec(options?.find((o) => o.startsWith('size=')) ?? '');
-  if (!match) return 0;
-  const unit = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[match[2]!.toLowerCase() as '' | 'k' | 'm' | 'g'];
-  return Number(match[1]) * unit;
+  const size = options?.find((o) => o.startsWith('size='))?.slice('size='.length);
+  return size ? parseSize(size) : 0;
 }
 
 /** podman inspect's `80/tcp: [{HostIp, HostPort}]` maps (NetworkSettings.Ports, HostConfig.PortBindings). */
