@@ -14,7 +14,7 @@ import { build } from 'esbuild';
 
 const root = path.resolve(fileURLToPath(import.meta.url), '..', '..');
 const require = createRequire(import.meta.url);
-const { BUNDLES, codeCacheOf } = require(path.join(root, 'bin', 'berth.cjs'));
+const { BUNDLES, BUNDLE_WRAPPER, codeCacheOf } = require(path.join(root, 'bin', 'berth.cjs'));
 
 /**
  * The command lines the storage bundle's code cache is made from, each on a fresh store of each
@@ -181,7 +181,8 @@ async function bundle({ bundle: outfile, entry }) {
   const [output] = outputFiles;
   // esbuild made the directory when it wrote the file; with write: false a fresh checkout has none.
   mkdirSync(path.dirname(outfile), { recursive: true });
-  writeFileSync(outfile, asciiOnly(output.text));
+  // Wrapped as bin/berth.cjs compiles it (see BUNDLE_WRAPPER there).
+  writeFileSync(outfile, `${BUNDLE_WRAPPER[0]}${asciiOnly(output.text)}${BUNDLE_WRAPPER[1]}`);
 }
 
 /**
