@@ -197,6 +197,8 @@ async function run() {
   const which = argv[0] === 'storage' ? 'storage' : 'program';
   const bundle = BUNDLES[which];
   const addon = textfileAddon();
+  // Before the bundle's code cache is deserialised into the heap pages V8 commits from now on.
+  process[Symbol.for('berth.native-addon')]?.prefault.heap();
   const { cli } = loadCli(bundle, readCodeCache(bundle, VERB_CACHES[which][verbOf(argv)], addon), addon);
   finish(await cli.main(argv));
 }

@@ -13,7 +13,7 @@ NAPI_MODULE_INIT() {
     napi_value (*init)(napi_env env, napi_value exports);
   } parts[] = {
     {"digest", berth_init_digest}, {"mount", berth_init_mount}, {"ofdlock", berth_init_ofdlock},
-    {"seqpacket", berth_init_seqpacket}, {"spawn", berth_init_spawn}, {"textfile", berth_init_textfile},
+    {"prefault", berth_init_prefault}, {"seqpacket", berth_init_seqpacket}, {"spawn", berth_init_spawn}, {"textfile", berth_init_textfile},
     {"xattr", berth_init_xattr},
   };
   for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++) {

@@ -7,6 +7,7 @@
         "digest/digest.c",
         "mount/mount.c",
         "ofdlock/ofdlock.c",
+        "prefault/prefault.c",
         "seqpacket/seqpacket.c",
         "spawn/spawn.c",
         "textfile/textfile.c",

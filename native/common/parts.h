@@ -8,6 +8,7 @@
 napi_value berth_init_digest(napi_env env, napi_value exports);
 napi_value berth_init_mount(napi_env env, napi_value exports);
 napi_value berth_init_ofdlock(napi_env env, napi_value exports);
+napi_value berth_init_prefault(napi_env env, napi_value exports);
 napi_value berth_init_seqpacket(napi_env env, napi_value exports);
 napi_value berth_init_spawn(napi_env env, napi_value exports);
 napi_value berth_init_textfile(napi_env env, napi_value exports);
