@@ -2,10 +2,11 @@
 // Only reached when the command is not `berth storage …`, which main.ts routes
 // directly: commander's import costs about as much as a whole storage verb.
 
-import { Command, CommanderError } from 'commander';
+import { CommanderError, type Command } from 'commander';
 import { BerthError } from '../util/index.js';
 import { registerContainerVerbs } from './containers/index.js';
 import { addImageCommands } from './image/commands.js';
+import { IndexedCommand } from './indexed-command.js';
 import { packageVersion } from './package-version.js';
 import { verbOf } from './verb-selection.js';
 
@@ -36,7 +37,7 @@ export async function runProgram(argv: readonly string[]): Promise<number> {
 
 /** The program with the global options and the verbs `only` selects (every verb when undefined). */
 function buildProgram(argv: readonly string[], setExit: (code: number) => void, only: string | undefined): Command {
-  const program = new Command('berth')
+  const program = new IndexedCommand('berth')
     .description('Daemonless container engine on the containers/storage on-disk store')
     .version(packageVersion(), '-v, --version')
     .exitOverride()
