@@ -57,8 +57,9 @@ static uintptr_t dynamic_address(const struct dl_phdr_info *info, ElfW(Addr) val
 }
 
 // Points the relocated slot of `mprotect` among `count` relocations at the
-// wrapper; true once done. The slot may sit in the RELRO segment (read-only
-// after loading): it is made writable for the store and read-only again.
+// wrapper; true once done. The slot may sit in a page of the RELRO segment
+// (read-only after loading): that page is made writable for the store and
+// read-only again.
 static bool patch_relocations(const struct dl_phdr_info *info, const ElfW(Rela) *relocations, size_t count,
                               const ElfW(Sym) *symbols, const char *names, uintptr_t relro_start, uintptr_t relro_end) {
   long page = sysconf(_SC_PAGESIZE);
@@ -90,8 +91,10 @@ static int patch_executable(struct dl_phdr_info *info, size_t size, void *done) 
     const ElfW(Phdr) *header = &info->dlpi_phdr[i];
     if (header->p_type == PT_DYNAMIC) dynamic = (const ElfW(Dyn) *)(info->dlpi_addr + header->p_vaddr);
     if (header->p_type == PT_GNU_RELRO) {
-      relro_start = info->dlpi_addr + header->p_vaddr;
-      relro_end = relro_start + header->p_memsz;
+      // The pages the loader made read-only: both ends rounded down, as glibc's _dl_protect_relro does.
+      uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+      relro_start = (info->dlpi_addr + header->p_vaddr) & ~(page - 1);
+      relro_end = (info->dlpi_addr + header->p_vaddr + header->p_memsz) & ~(page - 1);
     }
   }
   if (dynamic == NULL) return 1;
