@@ -35,6 +35,8 @@ export interface ContainerDefaults {
   noHosts?: boolean;
   /** [engine] stop_timeout, in seconds. */
   stopTimeout?: number;
+  /** [engine] runtime: the runtime handler of a container that names none, unless berth.conf or `--runtime` chose one. */
+  runtime?: string;
 }
 
 /** The files podman would read, in order (those that do not exist are skipped when read). */
@@ -94,6 +96,7 @@ function defaultsOf(doc: Record<string, unknown>, file: string): ContainerDefaul
     pidsLimit: integer(containers, 'pids_limit', file),
     noHosts: boolean(containers, 'no_hosts', file),
     stopTimeout: integer(engine, 'stop_timeout', file),
+    runtime: text(engine, 'runtime', file),
   };
   return Object.fromEntries(Object.entries(found).filter(([, value]) => value !== undefined)) as ContainerDefaults;
 }
@@ -110,6 +113,13 @@ function strings(table: Record<string, unknown>, key: string, file: string): str
   if (value === undefined) return undefined;
   if (!Array.isArray(value) || !value.every((item) => typeof item === 'string')) throw invalid(file, key, 'an array of strings');
   return value as string[];
+}
+
+function text(table: Record<string, unknown>, key: string, file: string): string | undefined {
+  const value = table[key];
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string') throw invalid(file, key, 'a string');
+  return value;
 }
 
 function integer(table: Record<string, unknown>, key: string, file: string): number | undefined {

@@ -204,8 +204,10 @@ export class ContainerEngine {
 
   /** create() with its ID chosen by the caller (the name and metadata go into the store's one record write); `start`: run's. */
   async #create(given: CreateOptions, id: string, start: boolean): Promise<Container> {
-    const options = withContainerDefaults(given, this.#defaults());
-    const handler = runtimeHandler(this.runtime.config, options.runtime);
+    const defaults = this.#defaults();
+    const options = withContainerDefaults(given, defaults);
+    const { config } = this.runtime;
+    const handler = runtimeHandler(config, options.runtime ?? (config.defaultRuntimeChosen ? undefined : defaults.runtime));
     if (options.autoRemove && options.restartPolicy && options.restartPolicy.name !== 'no') {
       throw new EngineError('invalid-option', 'the --rm option conflicts with --restart, when the restartPolicy is not "" and "no"', { restart: options.restartPolicy.name });
     }

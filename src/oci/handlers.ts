@@ -32,6 +32,11 @@ export interface RuntimeHandler {
 
 export interface RuntimeConfig {
   defaultRuntime: string;
+  /**
+   * Whether berth.conf's default_runtime or the caller (`--runtime`) chose defaultRuntime; else
+   * it is the built-in crun, and containers.conf's `[engine] runtime` comes first, as in podman.
+   */
+  defaultRuntimeChosen?: boolean;
   runtimes: Record<string, RuntimeHandler>;
 }
 
@@ -69,7 +74,10 @@ export function parseRuntimeConfig(text: string, source = 'berth.conf'): Runtime
   }
   const config = defaultRuntimeConfig();
   const runtime = table(table(doc, 'berth', source), 'runtime', source);
-  if (runtime['default_runtime'] !== undefined) config.defaultRuntime = stringField(runtime, 'default_runtime', source);
+  if (runtime['default_runtime'] !== undefined) {
+    config.defaultRuntime = stringField(runtime, 'default_runtime', source);
+    config.defaultRuntimeChosen = true;
+  }
   for (const [name, value] of Object.entries(table(runtime, 'runtimes', source))) {
     const entry = asTable(value, `runtimes.${name}`, source);
     const base = config.runtimes[name];

@@ -37,14 +37,18 @@ describe('containers.conf', () => {
 
   describe('berth run (bin/berth.cjs)', () => {
     const { fixture } = engineCli();
-    const run = async (conf: string | undefined, ...args: string[]): Promise<string> => {
+    /** berth with `conf` as $CONTAINERS_CONF (none: the system's files), and `berthConf` as $BERTH_CONF when given. */
+    const runWith = async (conf: string | undefined, berthConf: string | undefined, ...args: string[]): Promise<string> => {
       const env = { ...process.env };
       if (conf) env['CONTAINERS_CONF'] = conf;
       else delete env['CONTAINERS_CONF'];
+      if (berthConf) env['BERTH_CONF'] = berthConf;
+      else delete env['BERTH_CONF'];
       const result = await berthOn({ graphRoot: fixture().temp.graphRoot, runRoot: fixture().temp.runRoot, driver: 'overlay' }, args, { env });
       assert.equal(result.code, 0, `berth ${args.join(' ')}: ${result.stderr}`);
       return result.stdout.toString();
     };
+    const run = (conf: string | undefined, ...args: string[]): Promise<string> => runWith(conf, undefined, ...args);
     const probe = ['/bin/sh', '-c', 'grep CapEff /proc/self/status; cat /proc/sys/net/ipv4/ping_group_range; ulimit -n; echo "$FROMCONF"'];
 
     it('gives a container its capabilities, sysctls, ulimits, environment, DNS, pids limit and stop timeout; the run options win', async () => {
@@ -73,6 +77,29 @@ describe('containers.conf', () => {
       assert.equal(spec.linux.resources.pids?.limit, 123);
       assert.equal(await run(conf, 'inspect', '-f', '{{.Config.StopTimeout}}', id), '3\n');
       await run(conf, 'rm', id);
+    });
+
+    it('[engine] runtime is the runtime of a container that names none; berth.conf\'s default_runtime, --runtime and run --runtime win', async () => {
+      const conf = file('runtime.conf', '[engine]\nruntime = "runc"\n');
+      const berthConf = file('berth.conf', '[berth.runtime]\ndefault_runtime = "crun"\n');
+      const runtimeOf = async (berth: string | undefined, ...args: string[]): Promise<string> => {
+        const id = (await runWith(conf, berth, ...args, 'busybox', '/bin/busybox', 'true')).trim();
+        const runtime = (await runWith(conf, berth, 'inspect', '-f', '{{.OCIRuntime}}', id)).trim();
+        await runWith(conf, berth, 'rm', id);
+        return runtime;
+      };
+      assert.deepEqual([
+        await runtimeOf(undefined, 'create'),
+        await runtimeOf(berthConf, 'create'),
+        await runtimeOf(undefined, '--runtime', 'crun', 'create'),
+        await runtimeOf(undefined, 'create', '--runtime', 'crun'),
+      ], ['runc', 'crun', 'crun', 'crun']);
+      // And the container runs under it, to its exit.
+      assert.equal(await run(conf, 'run', '--rm', 'busybox', '/bin/busybox', 'echo', 'under runc'), 'under runc\n');
+      const unknown = file('unknown-runtime.conf', '[engine]\nruntime = "nosuch"\n');
+      const refused = await berthOn({ graphRoot: fixture().temp.graphRoot, runRoot: fixture().temp.runRoot, driver: 'overlay' }, ['run', '--rm', 'busybox', '/bin/busybox', 'true'], { env: { ...process.env, CONTAINERS_CONF: unknown } });
+      assert.equal(refused.code, 125);
+      assert.match(refused.stderr.toString(), /runtime handler "nosuch" is not configured/);
     });
 
     it('without $CONTAINERS_CONF, the system\'s file (podman\'s distribution defaults) applies', async () => {

@@ -40,6 +40,9 @@ function exitCommandOf(store: Store, globals: GlobalOptions, env: NodeJS.Process
 function runtimeConfig(globals: GlobalOptions, env: NodeJS.ProcessEnv): RuntimeConfig {
   const path = env['BERTH_CONF'] || (existsSync(SYSTEM_BERTH_CONF) ? SYSTEM_BERTH_CONF : undefined);
   const config = path ? parseRuntimeConfig(readFileSync(path, 'utf8'), path) : defaultRuntimeConfig();
-  if (globals.runtime) config.defaultRuntime = globals.runtime;
+  if (globals.runtime) {
+    config.defaultRuntime = globals.runtime;
+    config.defaultRuntimeChosen = true;
+  }
   return config;
 }
