@@ -32,6 +32,16 @@
 // V8's regular heap page (kRegularPageSize): what it commits one mprotect at a time.
 #define V8_HEAP_PAGE (256u << 10)
 
+// The relocations that fill a PLT or GOT slot with a function's address, on the architectures
+// this knows; elsewhere no slot is ever matched, and heap() only populates the committed pages.
+#if defined(__x86_64__)
+#define SLOT_RELOCATION(type) ((type) == R_X86_64_JUMP_SLOT || (type) == R_X86_64_GLOB_DAT)
+#elif defined(__aarch64__)
+#define SLOT_RELOCATION(type) ((type) == R_AARCH64_JUMP_SLOT || (type) == R_AARCH64_GLOB_DAT)
+#else
+#define SLOT_RELOCATION(type) ((void)(type), false)
+#endif
+
 static int (*system_mprotect)(void *, size_t, int);
 
 static bool is_heap_page_commit(size_t length, int prot) {
@@ -64,8 +74,7 @@ static bool patch_relocations(const struct dl_phdr_info *info, const ElfW(Rela) 
                               const ElfW(Sym) *symbols, const char *names, uintptr_t relro_start, uintptr_t relro_end) {
   long page = sysconf(_SC_PAGESIZE);
   for (size_t i = 0; i < count; i++) {
-    unsigned type = ELF64_R_TYPE(relocations[i].r_info);
-    if (type != R_X86_64_JUMP_SLOT && type != R_X86_64_GLOB_DAT) continue;
+    if (!SLOT_RELOCATION(ELF64_R_TYPE(relocations[i].r_info))) continue;
     if (strcmp(names + symbols[ELF64_R_SYM(relocations[i].r_info)].st_name, "mprotect") != 0) continue;
     void **slot = (void **)(info->dlpi_addr + relocations[i].r_offset);
     if (*slot == (void *)mprotect_populating) return true;
