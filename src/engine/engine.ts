@@ -25,7 +25,7 @@ import type { TopTable } from './top.js';
 import { prepareUserNamespaceDirs } from './userns.js';
 import { checkNetworkFileOptions, writeContainerFiles } from './container-files.js';
 import { EventLog } from '../events/index.js';
-import { clearExecSessions, dropExecSession, liveExecSessions, recordExecSession } from './exec-sessions.js';
+import { clearExecSessions, execSessionIds, recordExecSession } from './exec-sessions.js';
 import { withContainerDefaults, type ContainerDefaults } from './containers-conf.js';
 import { healthAfter, healthCheckOf, healthCommand, startingHealth, type HealthCheckOptions } from './health.js';
 import { hasVolumes, type ImageVolumeMode } from './volume-specs.js';
@@ -419,6 +419,8 @@ export class ContainerEngine {
 
   /** What its cleanup undid: the root filesystem mounted, the CNI networks set up again (in the namespace its spec names); its health starting again. */
   async #prepareRerun(container: Container): Promise<void> {
+    // The last run's detached exec sessions are no longer listed, as podman drops them at a start.
+    clearExecSessions(container.config.persistDir);
     await this.store.mount(container.id);
     if (container.config.healthCheck) await container.updateState((current) => ({ health: startingHealth(current.health) }));
     const { networks, persistDir, spec, bundlePath, hostsAndDns } = container.config;
@@ -438,7 +440,6 @@ export class ContainerEngine {
    * the delete).
    */
   async #cleanUpExited(container: Container): Promise<void> {
-    clearExecSessions(container.config.persistDir);
     const release = async (): Promise<void> => {
       await teardownNetwork(networkStateFile(container.config.persistDir));
       await this.#unmount(container.id);
@@ -958,8 +959,8 @@ export class ContainerEngine {
     }
     const exitCode = this.runtime.execSessionExit(container, sessionId);
     if (exitCode === undefined) return;
+    // Its files go; its record stays, listed in ExecIDs as podman lists an exited session.
     rmSync(this.runtime.execSessionDir(container, sessionId), { recursive: true, force: true });
-    dropExecSession(container.config.persistDir, sessionId);
     this.#event(container, 'exec_died', { ContainerExitCode: exitCode });
   }
 
@@ -995,9 +996,9 @@ export class ContainerEngine {
     return { healthy: exitCode === 0, health: health! };
   }
 
-  /** The IDs of the container's detached exec sessions still running (podman inspect's ExecIDs). */
+  /** The IDs of the container's detached exec sessions since it last started, running or exited (podman inspect's ExecIDs). */
   execSessions(container: Container): string[] {
-    return liveExecSessions(container.config.persistDir);
+    return execSessionIds(container.config.persistDir);
   }
 
   /** Exec with the caller's stdio (and a terminal with `tty`); resolves to the process's status. */

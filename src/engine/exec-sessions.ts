@@ -1,11 +1,13 @@
 // Detached exec sessions (`exec -d`), as podman lists them in inspect's
-// ExecIDs: a record per session beside the container's state, holding the
-// process's PID and /proc start time, so that a session is listed while that
-// very process runs (a reused PID never passes for it) and dropped after.
+// ExecIDs: a record per session beside the container's state, kept after the
+// session's process exits, through the container's own exit, until the
+// container runs again (podman 4.3 drops them at the next start), or is
+// removed with its directory. The record holds the process's PID and /proc
+// start time.
 
-import { mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { isSameLiveProcess, procStat } from '../oci/index.js';
+import { procStat } from '../oci/index.js';
 import { isErrno, writeFileAtomicSync } from '../util/index.js';
 
 const SESSIONS_DIR = 'exec-sessions';
@@ -14,41 +16,21 @@ const SESSIONS_DIR = 'exec-sessions';
 export function recordExecSession(persistDir: string, id: string, pid: number): void {
   const dir = join(persistDir, SESSIONS_DIR);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const startTime = procStat(pid)?.startTime;
-  // Without a start time the process has ended already: its session is over before it is listed.
-  if (startTime !== undefined) writeFileAtomicSync(join(dir, id), JSON.stringify({ pid, startTime }), { noSync: true });
+  // Without a start time the process has ended already; its session is listed all the same.
+  writeFileAtomicSync(join(dir, id), JSON.stringify({ pid, startTime: procStat(pid)?.startTime }), { noSync: true });
 }
 
-/** Drops the record of the session `id` (its process has exited). */
-export function dropExecSession(persistDir: string, id: string): void {
-  rmSync(join(persistDir, SESSIONS_DIR, id), { force: true });
-}
-
-/** The IDs of the container's detached sessions whose process still runs; the records of the others go. */
-export function liveExecSessions(persistDir: string): string[] {
-  const dir = join(persistDir, SESSIONS_DIR);
-  let ids: string[];
+/** The IDs of the container's detached sessions since it last started, running or not, in ID order. */
+export function execSessionIds(persistDir: string): string[] {
   try {
-    ids = readdirSync(dir).filter((name) => /^[0-9a-f]{64}$/.test(name));
+    return readdirSync(join(persistDir, SESSIONS_DIR)).filter((name) => /^[0-9a-f]{64}$/.test(name)).sort();
   } catch (err) {
     if (isErrno(err, 'ENOENT')) return [];
     throw err;
   }
-  return ids.filter((id) => {
-    const file = join(dir, id);
-    let record: { pid: number; startTime: string } | undefined;
-    try {
-      record = JSON.parse(readFileSync(file, 'utf8')) as typeof record;
-    } catch {
-      record = undefined; // Gone meanwhile (another process dropped it).
-    }
-    if (record && isSameLiveProcess(record.pid, record.startTime)) return true;
-    rmSync(file, { force: true });
-    return false;
-  });
 }
 
-/** Drops every session record: the container's processes have all ended (its cleanup, a new run). */
+/** Drops every session record: the container runs again. */
 export function clearExecSessions(persistDir: string): void {
   rmSync(join(persistDir, SESSIONS_DIR), { recursive: true, force: true });
 }
