@@ -197,8 +197,9 @@ async function run() {
   const which = argv[0] === 'storage' ? 'storage' : 'program';
   const bundle = BUNDLES[which];
   const addon = textfileAddon();
-  // Before the bundle's code cache is deserialised into the heap pages V8 commits from now on.
-  process[Symbol.for('berth.native-addon')]?.prefault.heap();
+  // V8's heap pages populated as committed (native/prefault), before the bundle's code cache is
+  // deserialised into them; an addon built before that part existed only costs the speed.
+  process[Symbol.for('berth.native-addon')]?.prefault?.heap();
   const { cli } = loadCli(bundle, readCodeCache(bundle, VERB_CACHES[which][verbOf(argv)], addon), addon);
   finish(await cli.main(argv));
 }
