@@ -936,7 +936,7 @@ export class ContainerEngine {
     const sessionId = generateRandomId();
     const exitCommand = container.config.exitCommand && execExitCommand(container.config.exitCommand, sessionId, container.id);
     const pid = await this.runtime.execDetachedContainer(container, sessionId, command, { ...options, user: this.#user(container, options.user), exitCommand });
-    recordExecSession(container.config.persistDir, sessionId, pid);
+    recordExecSession(container.config.persistDir, sessionId);
     this.#event(container, 'exec');
     return { sessionId, pid };
   }
@@ -944,7 +944,8 @@ export class ContainerEngine {
   /**
    * podman's `container cleanup --exec`, what a detached exec session's conmon
    * runs once its process has exited: the exec_died event with its exit code,
-   * and the session's files and record gone.
+   * and the session's files gone (its record stays listed until the container
+   * runs again).
    * A container removed meanwhile, or a session already cleaned up, is nothing to do.
    */
   async cleanupExecSession(ref: string, sessionId: string): Promise<void> {

@@ -2,22 +2,20 @@
 // ExecIDs: a record per session beside the container's state, kept after the
 // session's process exits, through the container's own exit, until the
 // container runs again (podman 4.3 drops them at the next start), or is
-// removed with its directory. The record holds the process's PID and /proc
-// start time.
+// removed with its directory. The record is an empty file named by the
+// session's ID: nothing reads more of it.
 
-import { mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { procStat } from '../oci/index.js';
-import { isErrno, writeFileAtomicSync } from '../util/index.js';
+import { isErrno } from '../util/index.js';
 
 const SESSIONS_DIR = 'exec-sessions';
 
-/** Records the detached exec session `id` (podman's: 64 hex digits) of the process `pid` in the container's `persistDir`. */
-export function recordExecSession(persistDir: string, id: string, pid: number): void {
+/** Records the detached exec session `id` (podman's: 64 hex digits) in the container's `persistDir`. */
+export function recordExecSession(persistDir: string, id: string): void {
   const dir = join(persistDir, SESSIONS_DIR);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
-  // Without a start time the process has ended already; its session is listed all the same.
-  writeFileAtomicSync(join(dir, id), JSON.stringify({ pid, startTime: procStat(pid)?.startTime }), { noSync: true });
+  closeSync(openSync(join(dir, id), 'w', 0o600));
 }
 
 /** The IDs of the container's detached sessions since it last started, running or not, in ID order. */

@@ -362,13 +362,13 @@ interface DeviceSpec {
   mode: number;
 }
 
-/** `--device /dev/x[:/dev/y[:rwm]]` against the host's device node. */
 /** A `--device` value's host path and its path in the container (`/dev/x[:/dev/y[:rwm]]`; `/dev/x:rwm` keeps the path). */
 export function devicePaths(spec: string): { hostPath: string; path: string } {
   const [hostPath = '', second] = spec.split(':');
   return { hostPath, path: second && second.startsWith('/') ? second : hostPath };
 }
 
+/** `--device /dev/x[:/dev/y[:rwm]]` against the host's device node. */
 function parseDevice(spec: string): DeviceSpec {
   const { hostPath, path } = devicePaths(spec);
   const [, second, third] = spec.split(':');
