@@ -134,8 +134,16 @@ export function spawnConmonCreate(options: ConmonCreateOptions): PendingConmon {
  * Rejects after `timeoutMs` (0: none).
  */
 async function reportedPid(child: ConmonChild, id: string, timeoutMs: number, key: 'pid' | 'data', what: string): Promise<number> {
+  // The byte first: the read below may be the process's first on libuv's threadpool, whose start
+  // (its threads, each waited for) took 2-5 ms here; conmon's create then goes on meanwhile.
+  // Its report cannot come before the byte, and the pipe keeps it until it is read.
+  try {
+    writeAndClose(child.start, Buffer.from([0]));
+  } catch (err) {
+    closeSync(child.sync);
+    throw err;
+  }
   const syncLine = readLine(child.sync, timeoutMs);
-  writeAndClose(child.start, Buffer.from([0]));
   // conmon's first process exits once the runtime is done; the daemon it forks stays.
   const status = exitCodeOf(await child.process.exited);
   if (status !== 0) {
