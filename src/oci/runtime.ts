@@ -476,10 +476,12 @@ export class Runtime {
 
   /** Removes the runtime's container (killing what is left) and the exit file and socket link. */
   async deleteContainer(container: Container): Promise<void> {
-    await runtimeCommand(this.handler(container), ['delete', '--force', container.id]).catch((err: unknown) => {
+    const deleting = runtimeCommand(this.handler(container), ['delete', '--force', container.id]);
+    // Conmon's files, which the runtime does not read: removed while it runs.
+    this.#removeLinks(container);
+    await deleting.catch((err: unknown) => {
       if (!isOciError(err, 'container-not-found')) throw err;
     });
-    this.#removeLinks(container);
   }
 
   #removeLinks(container: Container): void {

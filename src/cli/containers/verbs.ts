@@ -849,7 +849,7 @@ async function runContainer(engine: ContainerEngine, image: string, command: str
       // Created and started in one go; followed to its exit (its root filesystem stays mounted for finishRun).
       const code = await engine.run(options, async (container) => {
         id = created(container);
-        return opts.detach ? 0 : followToExit(engine, container.id);
+        return opts.detach ? 0 : followToExit(engine, container);
       });
       if (opts.detach) process.stdout.write(`${id}\n`);
       else await engine.finishRun(id!, { remove: opts.rm === true });
@@ -944,9 +944,9 @@ function exitCodeOf(result: number | 'detached'): number {
 }
 
 /** The container's output as it comes (from its log), then its exit code; its root filesystem stays mounted for finishRun. */
-async function followToExit(engine: ContainerEngine, id: string): Promise<number> {
-  for await (const record of engine.logs(id, { follow: true })) writeRecord(record, false);
-  return engine.wait(id, { keepMounted: true });
+async function followToExit(engine: ContainerEngine, target: string | Container): Promise<number> {
+  for await (const record of engine.logs(target, { follow: true })) writeRecord(record, false);
+  return engine.wait(target, { keepMounted: true });
 }
 
 function writeRecord(record: LogRecord, timestamps: boolean, prefix = ''): void {
