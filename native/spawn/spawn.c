@@ -4,7 +4,8 @@
  * here per child; posix_spawn shares the memory until the exec, so it costs what the exec costs.
  * Also pipe2(O_CLOEXEC) for the child's pipes, memfd_create for output read after the child's
  * exit and for sealed copies of a runtime binary, and a non-blocking waitpid for the caller's
- * SIGCHLD handler (libuv reaps only the children it started itself). */
+ * SIGCHLD handler (libuv reaps only the children it started itself); and a wait for a pipe to
+ * become readable on the event loop itself. */
 #include <errno.h>
 #include <fcntl.h>
 #include <node_api.h>
@@ -17,6 +18,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <uv.h>
 #include "napi-util.h"
 #include "parts.h"
 
@@ -275,6 +277,83 @@ static napi_value js_exit_now(napi_env env, napi_callback_info info) {
   _exit(code & 0xff);
 }
 
+/* A wait for an fd to become readable, on libuv's loop (epoll): handle first, so a
+ * uv_poll_t pointer is the job's. */
+typedef struct {
+  uv_poll_t handle;
+  napi_env env;
+  napi_deferred deferred;
+  napi_async_context context;
+  napi_ref resource;
+} readable_job;
+
+static void readable_closed(uv_handle_t *handle) {
+  free(handle);
+}
+
+/* Settles the promise inside a callback scope, whose close runs the microtasks it queued. */
+static void readable_settle(uv_poll_t *handle, int status, int events) {
+  (void)events;
+  readable_job *job = (readable_job *)handle;
+  uv_poll_stop(handle);
+  napi_env env = job->env;
+  napi_handle_scope handles;
+  napi_open_handle_scope(env, &handles);
+  napi_value resource, value;
+  napi_get_reference_value(env, job->resource, &resource);
+  napi_callback_scope scope;
+  napi_open_callback_scope(env, resource, job->context, &scope);
+  if (status < 0) {
+    napi_value code, message;
+    napi_create_string_utf8(env, uv_err_name(status), NAPI_AUTO_LENGTH, &code);
+    napi_create_string_utf8(env, uv_strerror(status), NAPI_AUTO_LENGTH, &message);
+    napi_create_error(env, code, message, &value);
+    napi_reject_deferred(env, job->deferred, value);
+  } else {
+    napi_get_undefined(env, &value);
+    napi_resolve_deferred(env, job->deferred, value);
+  }
+  napi_close_callback_scope(env, scope);
+  napi_async_destroy(env, job->context);
+  napi_delete_reference(env, job->resource);
+  napi_close_handle_scope(env, handles);
+  uv_close((uv_handle_t *)handle, readable_closed);
+}
+
+/* readable(fd) -> Promise<void>: settles once a read of the fd (a pipe) would not block, as it
+ * would at its end or on an error. On the event loop, not the threadpool: the first threadpool
+ * job of a process starts its threads and waits for each (1.3-5 ms here), on `berth run`'s way
+ * to its container. The fd stays open and is watched until then: the caller closes it after. */
+static napi_value js_readable(napi_env env, napi_callback_info info) {
+  napi_value arg, promise, name, resource;
+  int32_t fd = -1;
+  if (!first_argument(env, info, &arg) || napi_get_value_int32(env, arg, &fd) != napi_ok || fd < 0) {
+    napi_throw_type_error(env, NULL, "expected an fd");
+    return NULL;
+  }
+  uv_loop_t *loop;
+  if (napi_get_uv_event_loop(env, &loop) != napi_ok) return throw_system_error(env, EINVAL, "no event loop", "readable", NULL);
+  readable_job *job = calloc(1, sizeof *job);
+  if (!job) return throw_system_error(env, ENOMEM, strerror(ENOMEM), "readable", NULL);
+  int err = uv_poll_init(loop, &job->handle, fd);
+  if (err < 0) {
+    free(job);
+    return throw_system_error(env, -err, uv_strerror(err), "uv_poll_init", NULL);
+  }
+  err = uv_poll_start(&job->handle, UV_READABLE, readable_settle);
+  if (err < 0) {
+    uv_close((uv_handle_t *)&job->handle, readable_closed);
+    return throw_system_error(env, -err, uv_strerror(err), "uv_poll_start", NULL);
+  }
+  job->env = env;
+  napi_create_object(env, &resource);
+  napi_create_reference(env, resource, 1, &job->resource);
+  napi_create_string_utf8(env, "spawn.readable", NAPI_AUTO_LENGTH, &name);
+  napi_async_init(env, resource, name, &job->context);
+  napi_create_promise(env, &job->deferred, &promise);
+  return promise;
+}
+
 napi_value berth_init_spawn(napi_env env, napi_value exports) {
   napi_property_descriptor methods[] = {
     ADDON_METHOD("spawn", js_spawn),
@@ -282,6 +361,7 @@ napi_value berth_init_spawn(napi_env env, napi_value exports) {
     ADDON_METHOD("memfd", js_memfd),
     ADDON_METHOD("sealedCopy", js_sealed_copy),
     ADDON_METHOD("reap", js_reap),
+    ADDON_METHOD("readable", js_readable),
     ADDON_METHOD("exitNow", js_exit_now),
   };
   napi_define_properties(env, exports, sizeof methods / sizeof methods[0], methods);

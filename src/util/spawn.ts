@@ -6,7 +6,7 @@
 // Their output is read from raw fds, not through node:net sockets: loading
 // net and the streams behind it cost ~4 ms of every `berth run`'s start.
 
-import { closeSync, fstatSync, read, readSync, statSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, readSync, statSync, writeSync } from 'node:fs';
 import { loadNativeAddon } from './native-addon.js';
 
 export interface ExitStatus {
@@ -22,6 +22,7 @@ interface SpawnAddon {
   memfd(): number;
   sealedCopy(path: string): number;
   reap(pid: number): ExitStatus | null;
+  readable(fd: number): Promise<void>;
 }
 
 /**
@@ -149,11 +150,11 @@ export function readOutput(fd: number, offset = 0): Buffer {
 
 /**
  * The first newline-terminated line from one of our 'to-parent' pipe ends
- * (a child's report), read on libuv's thread pool; rejects on EOF before it
- * (code `EOF`, or the read's own error), or after `timeoutMs` (0: none; code
- * `ETIMEDOUT`). The fd is closed once no read is pending on
- * it: a read given up by the timeout ends when the writer goes (the caller
- * ends the child), and only then may the fd's number be reused.
+ * (a child's report), read as it comes; rejects on EOF before it (code
+ * `EOF`, or the read's own error), or after `timeoutMs` (0: none; code
+ * `ETIMEDOUT`). The fd is closed once the event loop no longer watches it:
+ * a wait given up by the timeout ends when the writer goes (the caller ends
+ * the child), and only then may the fd's number be reused.
  */
 export function readLineFromPipe(fd: number, timeoutMs: number): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -168,15 +169,29 @@ export function readLineFromPipe(fd: number, timeoutMs: number): Promise<string>
       if (err) reject(err);
       else resolve(line!);
     };
-    const next = (): void => read(fd, chunk, 0, chunk.length, null, (err, bytesRead) => {
-      if (!err && bytesRead > 0 && !settled) {
+    // Each read once the pipe is readable (it then does not block): waited for on the event
+    // loop, where fs.read would be the process's first threadpool job (see native/spawn).
+    const next = (): void => void spawnAddon().readable(fd).then(() => {
+      let bytesRead = 0;
+      let failure: Error | undefined;
+      if (!settled) {
+        try {
+          bytesRead = readSync(fd, chunk, 0, chunk.length, null);
+        } catch (err) {
+          failure = err as Error;
+        }
+      }
+      if (!failure && bytesRead > 0 && !settled) {
         seen += chunk.toString('utf8', 0, bytesRead);
         const end = seen.indexOf('\n');
         if (end < 0) return next();
         settle(undefined, seen.slice(0, end));
       } else {
-        settle(err ?? codedError('EOF', 'the pipe closed before a whole line'));
+        settle(failure ?? codedError('EOF', 'the pipe closed before a whole line'));
       }
+      closeSync(fd);
+    }, (err: Error) => {
+      settle(err);
       closeSync(fd);
     });
     next();

@@ -3,6 +3,7 @@
 // own session on request, and exits reaped on SIGCHLD.
 
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { closeSync, copyFileSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -41,6 +42,23 @@ describe('spawnProcess', () => {
     await silent.exited;
     for (let i = 0; i < 50 && openFds() !== before; i++) await new Promise((resolve) => setTimeout(resolve, 20));
     assert.equal(openFds(), before);
+  });
+
+  it('reads a line while every thread of libuv\'s pool is busy: it waits on the event loop, not on the pool', () => {
+    // A child node with a pool of one thread, taken by a read of a pipe nobody writes to.
+    const script = `
+      import { read } from 'node:fs';
+      const { readLineFromPipe, spawnProcess } = await import(${JSON.stringify(new URL('../../src/util/index.js', import.meta.url).href)});
+      const sh = (script) => spawnProcess('/bin/sh', ['-c', script], { fds: ['ignore', 'ignore', 'ignore', 'to-parent'], env: { PATH: '/usr/bin:/bin' } });
+      const silent = sh('exec sleep 5');
+      read(silent.readers.get(3), Buffer.alloc(1), 0, 1, null, () => undefined);
+      const talker = sh('sleep 0.1; echo ready >&3');
+      console.log(await readLineFromPipe(talker.readers.get(3), 3000));
+      process.kill(silent.pid, 'SIGKILL');
+      process.exit(0);
+    `;
+    const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { env: { ...process.env, UV_THREADPOOL_SIZE: '1' }, encoding: 'utf8' });
+    assert.equal(out, 'ready\n');
   });
 
   it('starts the child with no signal ignored or blocked (Node ignores SIGPIPE), with only the environment given', async () => {
