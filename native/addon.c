@@ -14,7 +14,7 @@ NAPI_MODULE_INIT() {
   } parts[] = {
     {"digest", berth_init_digest}, {"mount", berth_init_mount}, {"ofdlock", berth_init_ofdlock},
     {"prefault", berth_init_prefault}, {"seqpacket", berth_init_seqpacket}, {"spawn", berth_init_spawn}, {"textfile", berth_init_textfile},
-    {"xattr", berth_init_xattr},
+    {"tree", berth_init_tree}, {"xattr", berth_init_xattr},
   };
   for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++) {
     napi_value part;

@@ -11,6 +11,7 @@
         "seqpacket/seqpacket.c",
         "spawn/spawn.c",
         "textfile/textfile.c",
+        "tree/tree.c",
         "xattr/xattr.c"
       ],
       "include_dirs": ["common"],

@@ -12,6 +12,7 @@ napi_value berth_init_prefault(napi_env env, napi_value exports);
 napi_value berth_init_seqpacket(napi_env env, napi_value exports);
 napi_value berth_init_spawn(napi_env env, napi_value exports);
 napi_value berth_init_textfile(napi_env env, napi_value exports);
+napi_value berth_init_tree(napi_env env, napi_value exports);
 napi_value berth_init_xattr(napi_env env, napi_value exports);
 
 #endif

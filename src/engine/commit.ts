@@ -4,7 +4,7 @@
 // with the container's command, environment, working directory and labels,
 // then the caller's `--change`s.
 
-import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
+import { createWriteStream, mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Compression } from '../archive/index.js';
@@ -15,6 +15,7 @@ import {
 import type { Container } from '../oci/index.js';
 import type { Store } from '../storage/index.js';
 import { imageConfigDocument } from './image-config.js';
+import { removeTree } from '../util/index.js';
 
 export interface CommitOptions {
   /** The new image's name (`name` is localhost/name:latest, as podman names it); none: unnamed. */
@@ -47,7 +48,7 @@ export async function commitContainer(store: Store, container: Container, option
     const result = await copyImage(source, destination, { onEvent: options.onEvent });
     return result.configDigest.slice('sha256:'.length);
   } finally {
-    rmSync(staging, { recursive: true, force: true });
+    removeTree(staging);
   }
 }
 

@@ -11,7 +11,7 @@ import { getLockFile, type LockFile } from '../lock/index.js';
 import type { Change } from '../archive/index.js';
 import type { CommitOptions } from './commit.js';
 import { isStorageError, type IDMap, type Image, type Store } from '../storage/index.js';
-import { generateRandomId, goTimeNow, isoTime, nameMatchingShortName, writeFileAtomicSync } from '../util/index.js';
+import { generateRandomId, goTimeNow, isoTime, nameMatchingShortName, removeTree, writeFileAtomicSync } from '../util/index.js';
 import {
   Container, ContainerStatus, ExecSyncError, capabilityName, devicePaths, entrypointOf, Runtime, formatRuntimeConfig, generateSpec, parseSignal, resolveUser, runtimeHandler,
   type HealthState, type AttachSession, type AttachStreams, type ContainerStats, type HostOptions, type HostsAndDns, type OciMount, type PendingConmon, type RestartPolicy, type ExecSyncResult, type ExitCommand, type LogRecord, type OciLinuxResources, type RuntimeConfig, type SpecOptions,
@@ -1003,7 +1003,7 @@ export class ContainerEngine {
     const exitCode = this.runtime.execSessionExit(container, sessionId);
     if (exitCode === undefined) return;
     // Its files go; its record stays, listed in ExecIDs as podman lists an exited session.
-    rmSync(this.runtime.execSessionDir(container, sessionId), { recursive: true, force: true });
+    removeTree(this.runtime.execSessionDir(container, sessionId));
     this.#event(container, 'exec_died', { ContainerExitCode: exitCode });
   }
 
@@ -1262,7 +1262,7 @@ export class ContainerEngine {
       if (!isStorageError(err, 'not-a-container', 'container-unknown')) throw err;
     });
     // The store removes the run directory with the container; this one is Berth's bundle even if the store had lost the record.
-    if (dirs) rmSync(dirs.bundlePath, { recursive: true, force: true });
+    if (dirs) removeTree(dirs.bundlePath);
   }
 }
 

@@ -5,9 +5,9 @@
 // removed with its directory. The record is an empty file named by the
 // session's ID: nothing reads more of it.
 
-import { closeSync, mkdirSync, openSync, readdirSync, rmSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { isErrno } from '../util/index.js';
+import { isErrno, removeTree } from '../util/index.js';
 
 const SESSIONS_DIR = 'exec-sessions';
 
@@ -30,5 +30,5 @@ export function execSessionIds(persistDir: string): string[] {
 
 /** Drops every session record: the container runs again. */
 export function clearExecSessions(persistDir: string): void {
-  rmSync(join(persistDir, SESSIONS_DIR), { recursive: true, force: true });
+  removeTree(join(persistDir, SESSIONS_DIR));
 }

@@ -7,7 +7,7 @@
 // Loaded only by containers and verbs that have volumes.
 
 import { spawn } from 'node:child_process';
-import { chmodSync, chownSync, lstatSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, chownSync, lstatSync, readdirSync, renameSync, statSync } from 'node:fs';
 import { dirname, join, posix } from 'node:path';
 import { idToHost, type IDMap } from '../idmap/index.js';
 import { resolveUser, type Container, type ContainerVolume, type ImageRunConfig, type OciMount } from '../oci/index.js';
@@ -15,7 +15,7 @@ import { VolumeError, VolumeStore, isVolumeError, type Volume, type VolumeCreate
 import { exited } from './copy.js';
 import { isBindSpec, type ImageVolumeMode } from './volume-specs.js';
 import { volumeNamesOf } from './user-mounts.js';
-import { randomBytes, resolveInRoot } from '../util/index.js';
+import { randomBytes, removeTree, resolveInRoot } from '../util/index.js';
 import { EngineError } from './errors.js';
 import type { EventLog } from '../events/index.js';
 
@@ -278,14 +278,14 @@ async function prepareFirstUse(writer: VolumeWriter, volume: Volume, request: Vo
 async function copyInto(imageDir: string, mountpoint: string): Promise<void> {
   const volumeDir = dirname(mountpoint);
   for (const name of readdirSync(volumeDir)) {
-    if (name.startsWith(COPY_PREFIX)) rmSync(join(volumeDir, name), { recursive: true, force: true });
+    if (name.startsWith(COPY_PREFIX)) removeTree(join(volumeDir, name));
   }
   const staging = join(volumeDir, `${COPY_PREFIX}${randomBytes(8).toString('hex')}`);
   try {
     await copyTree(imageDir, staging);
     renameSync(staging, mountpoint);
   } catch (err) {
-    rmSync(staging, { recursive: true, force: true });
+    removeTree(staging);
     throw err;
   }
 }

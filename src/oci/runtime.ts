@@ -8,7 +8,7 @@ import { constants } from 'node:os';
 import { mkdirSync, mkdtempSync, readFileSync, readlinkSync, realpathSync, rmSync, statSync, existsSync, watch, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { isErrno, isoTime } from '../util/index.js';
+import { isErrno, isoTime, removeTree } from '../util/index.js';
 import { attachSocket, reopenLog, resizeTerminal, type AttachSession, type AttachStreams } from './attach.js';
 import { conmonExecDetached, conmonExecSync, spawnConmonCreate, type ConmonCreateOptions, type ExitCommand, type PendingConmon } from './conmon.js';
 import { Container, ContainerStatus, type ContainerConfig } from './container.js';
@@ -295,7 +295,7 @@ export class Runtime {
       }
       return { ...output, exitCode: result.exitCode };
     } finally {
-      rmSync(dir, { recursive: true, force: true });
+      removeTree(dir);
     }
   }
 
@@ -316,7 +316,7 @@ export class Runtime {
         child.once('close', (code, signal) => resolve(code ?? 128 + (signal ? constants.signals[signal] : 0)));
       });
     } finally {
-      rmSync(dir, { recursive: true, force: true });
+      removeTree(dir);
     }
   }
 
@@ -346,7 +346,7 @@ export class Runtime {
         exitCommand: options.exitCommand,
       });
     } catch (err) {
-      rmSync(dir, { recursive: true, force: true });
+      removeTree(dir);
       throw err;
     }
   }

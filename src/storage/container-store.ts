@@ -2,9 +2,8 @@
 // containers/storage's containerStore keeps them; lookups also match the
 // container's layer ID.
 
-import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { generateRandomId, goTimeNow, sha256Digest } from '../util/index.js';
+import { generateRandomId, goTimeNow, removeTree, sha256Digest } from '../util/index.js';
 import { noteBigDataItem, refuseEmptyKey, writeBigDataFile } from './big-data-items.js';
 import { StorageError } from './errors.js';
 import { applyNameOperation, dedupe, type NameOperation } from './id-index.js';
@@ -127,7 +126,7 @@ export class ContainerStore extends RecordStore<Container> {
         noteBigDataItem(container, item.key, item.data.length, sha256Digest(item.data));
       }
     } catch (err) {
-      rmSync(this.recordDir(container.id), { recursive: true, force: true });
+      removeTree(this.recordDir(container.id));
       throw err;
     }
     this.addRecord(container, options.volatile === true);

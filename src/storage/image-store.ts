@@ -1,9 +1,8 @@
 // images.json and image big data: records, names and names history,
 // digests, as containers/storage's imageStore keeps them.
 
-import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { generateRandomId, goTimeOf, sha256Digest } from '../util/index.js';
+import { generateRandomId, goTimeOf, removeTree, sha256Digest } from '../util/index.js';
 import { noteBigDataItem, refuseEmptyKey, writeBigDataFile } from './big-data-items.js';
 import { StorageError } from './errors.js';
 import { applyNameOperation, dedupe, type NameOperation } from './id-index.js';
@@ -86,7 +85,7 @@ export class ImageStore extends RecordStore<Image> {
         noteBigDataItem(image, item.key, item.data.length, item.digest ?? sha256Digest(item.data));
       }
     } catch (err) {
-      rmSync(this.recordDir(image.id), { recursive: true, force: true });
+      removeTree(this.recordDir(image.id));
       throw err;
     }
     recomputeDigests(image, options.digests);
@@ -98,7 +97,7 @@ export class ImageStore extends RecordStore<Image> {
   delete(image: Image): void {
     this.removeRecord(image);
     this.save();
-    rmSync(this.recordDir(image.id), { recursive: true, force: true });
+    removeTree(this.recordDir(image.id));
   }
 
   /**

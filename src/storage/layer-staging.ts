@@ -2,10 +2,10 @@
 // outside the layers lock, so a pull applies its layers in parallel and only
 // the final rename into a layer is serialised (Go 1.50's staged layers).
 
-import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
-import { isErrno } from '../util/index.js';
+import { isErrno, removeTree } from '../util/index.js';
 import type { Driver } from './drivers/index.js';
 import { StorageError } from './errors.js';
 import type { StagedLayer, StageLayerOptions } from './types.js';
@@ -43,7 +43,7 @@ export async function stageLayer(driver: Driver, diff: Readable, options: StageL
       rootEntry: result.rootEntry,
     };
   } catch (err) {
-    rmSync(directory, { recursive: true, force: true });
+    removeTree(directory);
     throw err;
   }
 }
@@ -59,7 +59,7 @@ export function stagedPaths(driver: Driver, staged: StagedLayer): { files: strin
 
 export function discardStagedLayer(driver: Driver, staged: StagedLayer): void {
   stagedPaths(driver, staged);
-  rmSync(staged.directory, { recursive: true, force: true });
+  removeTree(staged.directory);
 }
 
 /**
@@ -79,7 +79,7 @@ export function removeStaleStages(stagingHome: string): void {
     if (!name.startsWith(STAGE_PREFIX)) continue;
     const pid = Number.parseInt(name.slice(STAGE_PREFIX.length), 10);
     if (Number.isInteger(pid) && pid > 0 && processRuns(pid)) continue;
-    rmSync(join(stagingHome, name), { recursive: true, force: true });
+    removeTree(join(stagingHome, name));
   }
 }
 

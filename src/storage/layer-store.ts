@@ -2,11 +2,11 @@
 // records, their driver directories, tar-split files, big data and mount
 // counts, kept as containers/storage's layerStore keeps them.
 
-import { copyFileSync, mkdirSync, readFileSync, rmSync, unlinkSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, unlinkSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { LockFile, LastWrite } from '../lock/index.js';
-import { generateRandomId, goTimeOf, isErrno, readAll, writeFileAtomic, rewriteFileAtomicSync } from '../util/index.js';
+import { generateRandomId, goTimeOf, isErrno, readAll, removeTree, rewriteFileAtomicSync, writeFileAtomic } from '../util/index.js';
 import { bigDataFileName } from './big-data-names.js';
 import type { Driver, DriverMountOptions } from './drivers/index.js';
 import { refuseEmptyKey } from './big-data-items.js';
@@ -203,7 +203,7 @@ export class LayerStore extends RecordStore<Layer> {
     await this.driver.applyStaged(layer.id, layer.parent, paths.files, { rootEntry: staged.rootEntry, tarSplitPath: paths.tarSplit });
     // Copied, not renamed: overlay's home is a mount of its own, so the stage is on another mount than this dir.
     copyFileSync(paths.tarSplit, this.tarSplitPath(layer.id));
-    rmSync(staged.directory, { recursive: true, force: true });
+    removeTree(staged.directory);
     return size;
   }
 
@@ -301,7 +301,7 @@ export class LayerStore extends RecordStore<Layer> {
       if (!isErrno(err, 'ENOENT')) throw err;
     }
     removeQuietly(this.tarSplitPath(layer.id));
-    rmSync(this.bigDataDir(layer.id), { recursive: true, force: true });
+    removeTree(this.bigDataDir(layer.id));
     this.removeRecord(layer);
   }
 

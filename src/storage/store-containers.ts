@@ -2,12 +2,12 @@
 // delete with its layer and directories, directories and their file helpers,
 // big data and size.
 
-import { mkdirSync, promises as fsp, rmSync } from 'node:fs';
+import { mkdirSync, promises as fsp } from 'node:fs';
 import { allocateUserNamespace, IdMappingError, subIdMappings } from '../idmap/index.js';
 import { getLockFile } from '../lock/index.js';
 import { currentCallSignal } from './call-signal.js';
 import { dirname, join, resolve, sep } from 'node:path';
-import { colonRecordsInRoot, isErrno, writeFileAtomic } from '../util/index.js';
+import { colonRecordsInRoot, isErrno, removeTree, writeFileAtomic } from '../util/index.js';
 import { readBigDataFile, recordedBigDataInfo } from './big-data-items.js';
 import { StorageError } from './errors.js';
 import { copyContainer } from './record-copy.js';
@@ -259,8 +259,8 @@ export async function deleteContainer(parts: StoreParts, ref: string): Promise<v
       parts.containers.delete(container);
       // Sync: usually one lstat each (most containers have no directories);
       // the async calls' thread-pool round trips showed in the delete benchmark.
-      rmSync(join(parts.containers.dir, container.id), { recursive: true, force: true });
-      rmSync(join(parts.containerRunDir, container.id), { recursive: true, force: true });
+      removeTree(join(parts.containers.dir, container.id));
+      removeTree(join(parts.containerRunDir, container.id));
     }),
   );
 }

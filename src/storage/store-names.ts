@@ -1,7 +1,6 @@
 // Store-wide operations that try each record store in Go's order: lookup,
 // exists, names, metadata, delete (no safety checks) and wipe.
 
-import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { StorageError } from './errors.js';
 import { dedupe, type NameOperation } from './id-index.js';
@@ -9,6 +8,7 @@ import { readBigDataFile } from './big-data-items.js';
 import type { StoreParts } from './store-parts.js';
 import { findReadOnlyImage, findReadOnlyLayer } from './store-readonly.js';
 import { validateNames } from './validate.js';
+import { removeTree } from '../util/index.js';
 
 /** Layers, then images, then containers (Go's Lookup); unknown is `layer-unknown` as in Go. */
 export async function lookup(parts: StoreParts, ref: string): Promise<string> {
@@ -181,7 +181,7 @@ export async function wipe(parts: StoreParts): Promise<void> {
         parts.containers.save();
         for (const image of [...parts.images.index.all()]) {
           parts.images.removeRecord(image);
-          rmSync(parts.images.recordDir(image.id), { recursive: true, force: true });
+          removeTree(parts.images.recordDir(image.id));
         }
         parts.images.save();
         const newestFirst = [...layers.index.all()].sort((a, b) => sortableTime(b.created).localeCompare(sortableTime(a.created)));
@@ -193,8 +193,8 @@ export async function wipe(parts: StoreParts): Promise<void> {
 }
 
 function removeContainerDirs(parts: StoreParts, id: string): void {
-  rmSync(join(parts.containers.dir, id), { recursive: true, force: true });
-  rmSync(join(parts.containerRunDir, id), { recursive: true, force: true });
+  removeTree(join(parts.containers.dir, id));
+  removeTree(join(parts.containerRunDir, id));
 }
 
 /** RFC 3339 UTC with the fraction padded to nine digits, so that text order is time order. */

@@ -6,10 +6,10 @@
 // take the lock file in the volumes directory: what they check (a name free,
 // no container using a volume) still holds when they act on it.
 
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { getLockFile, type LockFile } from '../lock/index.js';
-import { generateRandomId, goTimeNow, isErrno, randomBytes, writeFileAtomicSync } from '../util/index.js';
+import { generateRandomId, goTimeNow, isErrno, randomBytes, removeTree, writeFileAtomicSync } from '../util/index.js';
 import { VolumeError } from './errors.js';
 
 export interface Volume {
@@ -134,7 +134,7 @@ export class VolumeStore {
       this.#writeRecord(temp, volume);
       renameSync(temp, join(this.root, name));
     } catch (err) {
-      rmSync(temp, { recursive: true, force: true });
+      removeTree(temp);
       if (isErrno(err, 'ENOTEMPTY', 'EEXIST')) {
         throw new VolumeError('volume-exists', `a directory named ${name} is already in ${this.root} (not a volume of Berth's)`, { name }, { cause: err });
       }
@@ -148,7 +148,7 @@ export class VolumeStore {
     if (!this.#read(checkedVolumeName(name))) throw unknownVolume(name);
     const trash = join(this.root, `.removing-${randomSuffix()}`);
     renameSync(join(this.root, name), trash);
-    rmSync(trash, { recursive: true, force: true });
+    removeTree(trash);
   }
 
   #read(name: string): Volume | undefined {
@@ -171,7 +171,7 @@ export class VolumeStore {
 
   #clearLeftovers(): void {
     for (const name of readdirSync(this.root)) {
-      if (name.startsWith('.tmp-') || name.startsWith('.removing-')) rmSync(join(this.root, name), { recursive: true, force: true });
+      if (name.startsWith('.tmp-') || name.startsWith('.removing-')) removeTree(join(this.root, name));
     }
   }
 }

@@ -8,7 +8,7 @@ import { basename, dirname, join, posix, relative } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { ApplyResult, Change, TreeMappings } from '../../archive/index.js';
 import type { IdMappings } from '../../idmap/index.js';
-import { generateShortLinkId, isErrno, readdirEntriesSync } from '../../util/index.js';
+import { generateShortLinkId, isErrno, readdirEntriesSync, removeTree } from '../../util/index.js';
 import type { Driver, DriverApplyOptions, DriverCreateOptions, DriverInitOptions, DriverMountOptions } from './types.js';
 import { DriverError } from './errors.js';
 import { parseOverlayOptions, type OverlayOptions } from './options.js';
@@ -129,7 +129,7 @@ export class OverlayDriver implements Driver {
       }
     } catch (err) {
       if (shortName) rmSync(join(this.home, LINK_DIR, shortName), { force: true });
-      rmSync(dir, { recursive: true, force: true });
+      removeTree(dir);
       throw err;
     }
   }
@@ -146,12 +146,12 @@ export class OverlayDriver implements Driver {
     // Go's Remove unmounts first: deleting through a live merged dir would be wasted work.
     detachLayerMounts(dir);
     try {
-      rmSync(dir, { recursive: true, force: true });
+      removeTree(dir);
     } catch (err) {
       if (!isErrno(err, 'EBUSY')) throw err;
       // Go's EnsureRemoveAll: something is still mounted inside; detach it and retry.
       detachLayerMounts(dir);
-      rmSync(dir, { recursive: true, force: true });
+      removeTree(dir);
     }
   }
 
@@ -199,7 +199,7 @@ export class OverlayDriver implements Driver {
     if (owner) for (const made of [join(dir, 'diff'), merged]) chownSync(made, owner.uid, owner.gid);
     if (options.volatile && !optionList.includes('volatile') && (await this.volatileSupported())) optionList.push('volatile');
     // The kernel refuses a second mount of a volatile upper until this marker is gone.
-    rmSync(join(dir, 'work', 'work', 'incompat', 'volatile'), { recursive: true, force: true });
+    removeTree(join(dir, 'work', 'work', 'incompat', 'volatile'));
     const shift = maps !== undefined && maps.uids.length > 0 && maps.gids.length > 0 && !options.disableShifting && (await this.supportsShifting());
     const idmapped = shift ? this.idmapLowers(id, lowers, maps) : undefined;
     const request = { home: this.home, id, lowers: idmapped?.lowers ?? lowers, lowerPath: (lower: string) => lowerPath(this.homes, lower), readWrite, options: optionList };
@@ -379,7 +379,7 @@ export class OverlayDriver implements Driver {
     while (existsSync(diffWithSuffix(diff, top))) top++;
     for (let n = top; n > 0; n--) renameSync(diffWithSuffix(diff, n - 1), diffWithSuffix(diff, n));
     const root = to.rootPair();
-    rmSync(join(dir, 'work'), { recursive: true, force: true });
+    removeTree(join(dir, 'work'));
     mkdirOwned(join(dir, 'work'), 0o700, root);
     mkdirOwned(diff, mode, root);
   }
