@@ -4,6 +4,7 @@
 #ifndef BERTH_NAPI_UTIL_H
 #define BERTH_NAPI_UTIL_H
 
+#include <stdbool.h>
 #include <string.h>
 #include <node_api.h>
 
@@ -31,6 +32,18 @@ static inline napi_value throw_system_error(napi_env env, int err, const char *m
   }
   napi_throw(env, error);
   return NULL;
+}
+
+// The call's first argument, a non-empty string, into `buffer` (NUL-terminated) and its length into
+// `*length`; false (nothing thrown) when there is none, it is not a string, it is empty or it does not
+// fit whole.
+static inline bool string_argument(napi_env env, napi_callback_info info, char *buffer, size_t size, size_t *length) {
+  size_t argc = 1;
+  napi_value argv[1];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  *length = 0;
+  return argc >= 1 && napi_get_value_string_utf8(env, argv[0], buffer, size, length) == napi_ok && *length > 0 &&
+         *length < size - 1;
 }
 
 // Queues `execute` on the libuv threadpool (then `complete` on the JS thread) and returns the

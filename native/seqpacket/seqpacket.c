@@ -19,12 +19,9 @@
 /* connectSeqpacket(path) -> fd. A path longer than sun_path (108 bytes) is reached through
  * /proc/self/fd/<dir fd>/<name>, as conmon binds it, so the socket's directory may be deep. */
 static napi_value js_connect_seqpacket(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
   char path[PATH_MAX_LEN];
   size_t len = 0;
-  if (argc < 1 || napi_get_value_string_utf8(env, argv[0], path, sizeof path, &len) != napi_ok) {
+  if (!string_argument(env, info, path, sizeof path, &len)) {
     napi_throw_type_error(env, NULL, "expected a socket path");
     return NULL;
   }

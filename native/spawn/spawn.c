@@ -197,10 +197,9 @@ static napi_value js_memfd(napi_env env, napi_callback_info info) {
  * started from this fd (/proc/self/fd/N), it runs once instead of twice. ELF binaries only
  * (ENOEXEC otherwise): the interpreter of a script finds /proc/self/fd/N closed by the exec. */
 static napi_value js_sealed_copy(napi_env env, napi_callback_info info) {
-  napi_value arg;
   char path[4096];
   size_t len = 0;
-  if (!first_argument(env, info, &arg) || napi_get_value_string_utf8(env, arg, path, sizeof path, &len) != napi_ok || len == 0) {
+  if (!string_argument(env, info, path, sizeof path, &len)) {
     napi_throw_type_error(env, NULL, "expected a path");
     return NULL;
   }

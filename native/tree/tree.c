@@ -74,12 +74,9 @@ static int remove_entry(int parent, const char *shown, const char *name, int is_
  * holds, symlinks removed and never followed); nothing there is no error, as fs.rmSync with
  * recursive and force. Throws a system error naming the path that could not be removed. */
 static napi_value js_remove_sync(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
   char path[PATH_MAX];
   size_t len = 0;
-  if (argc < 1 || napi_get_value_string_utf8(env, argv[0], path, sizeof path, &len) != napi_ok || len == 0 || len >= sizeof path - 1) {
+  if (!string_argument(env, info, path, sizeof path, &len)) {
     napi_throw_type_error(env, NULL, "expected a path");
     return NULL;
   }
