@@ -4,7 +4,7 @@
 // container's directories. Daemonless: every process finds the containers
 // again from those records, the exit files and the runtime.
 
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { hostname as osHostname } from 'node:os';
 import { join } from 'node:path';
 import { getLockFile, type LockFile } from '../lock/index.js';
@@ -206,7 +206,7 @@ export class ContainerEngine {
       });
     } finally {
       // A create that failed leaves no container, nor its lock file.
-      if (!created) rmSync(lock.path, { force: true });
+      if (!created) removeTree(lock.path);
     }
   }
 
@@ -1138,7 +1138,7 @@ export class ContainerEngine {
   async #removeLocked(container: Container, options: { volumes?: boolean }): Promise<void> {
     await this.#deleteInRuntimeWith(container, () => this.#removeStoreContainer(container.id, container.config));
     if (options.volumes) await this.#removeVolumes((container.config.volumes ?? []).filter((v) => v.anonymous).map((v) => v.name));
-    rmSync(this.#lock(container.id).path, { force: true });
+    removeTree(this.#lock(container.id).path);
     this.#event(container, 'remove');
   }
 
@@ -1311,7 +1311,7 @@ function restartsAfter(container: Container): boolean {
 /** A start by hand: the restart count begins again, and a user's earlier stop no longer holds (nothing to do for a container without a restart policy: a run's start is hot). */
 async function startedByHand(container: Container): Promise<void> {
   if (!container.config.restartPolicy) return;
-  rmSync(stoppedByUserFile(container), { force: true });
+  removeTree(stoppedByUserFile(container));
   if (container.state.restartCount) await container.setState({ restartCount: 0 });
 }
 

@@ -3,9 +3,9 @@
 // the container's records so that DEL, even after Berth restarts, gets the
 // same config and prevResult that ADD made (as libcni's cache does).
 
-import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { writeFileAtomicSync } from '../util/index.js';
+import { removeTree, writeFileAtomicSync } from '../util/index.js';
 import { findNetwork, type BridgeNetworkOptions, type NetworkConfigList } from './conflist.js';
 import { invokePlugin, type CniCommand, type CniResult, type PortMapping } from './plugin.js';
 import { createNetns, removeNetns } from './netns.js';
@@ -124,7 +124,7 @@ async function teardownAttachment(attachment: NetworkAttachment, stateFile: stri
   }
   await removeNetns(attachment.netns).catch((err) => { firstError ??= err; });
   if (firstError !== undefined) throw firstError;
-  rmSync(stateFile, { force: true });
+  removeTree(stateFile);
 }
 
 /**

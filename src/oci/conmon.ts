@@ -2,12 +2,12 @@
 // --api-version): create a container under its supervision, or run one exec
 // to completion. runtime-conmon.md §1, §2, §11 has the protocol facts.
 
-import { closeSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { OciError } from './errors.js';
 import type { RuntimeHandler } from './handlers.js';
 import { requireExecutable } from './runtime-command.js';
-import { exitCodeOf, isErrno, readLineFromPipe, readOutput, spawnProcess, writeAndClose, type SpawnedProcess } from '../util/index.js';
+import { exitCodeOf, isErrno, readLineFromPipe, readOutput, removeTree, spawnProcess, writeAndClose, type SpawnedProcess } from '../util/index.js';
 
 export interface ConmonCreateOptions {
   handler: RuntimeHandler;
@@ -98,7 +98,7 @@ export function spawnConmonCreate(options: ConmonCreateOptions): PendingConmon {
   if (options.restoreDir) args.push('--restore', options.restoreDir);
   args.push(...exitCommandArgs(options.exitCommand, options.exitDelaySeconds));
   // One left by an earlier run's conmon would name a process long gone.
-  rmSync(pidFile, { force: true });
+  removeTree(pidFile);
   const child = spawnConmon(handler.monitorPath, args, options.bundle, options.exitCommand?.env);
   let settled = false;
   return {

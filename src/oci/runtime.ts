@@ -5,7 +5,7 @@
 
 import { spawn, spawnSync } from 'node:child_process';
 import { constants } from 'node:os';
-import { mkdirSync, mkdtempSync, readFileSync, readlinkSync, realpathSync, rmSync, statSync, existsSync, watch, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readlinkSync, realpathSync, statSync, existsSync, watch, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { isErrno, isoTime, removeTree } from '../util/index.js';
@@ -264,7 +264,7 @@ export class Runtime {
     try {
       await runtimeCommand(this.handler(container), ['update', '--resources', file, container.id]);
     } finally {
-      rmSync(file, { force: true });
+      removeTree(file);
     }
   }
 
@@ -431,8 +431,8 @@ export class Runtime {
   async restoreContainer(container: Container, imagePath: string): Promise<void> {
     await requireCheckpointSupport(this.handler(container));
     await this.deleteContainer(container);
-    for (const name of ['attach', 'ctl', 'winsz', 'oom']) rmSync(join(container.config.bundlePath, name), { force: true });
-    rmSync(container.exitFile, { force: true });
+    for (const name of ['attach', 'ctl', 'winsz', 'oom']) removeTree(join(container.config.bundlePath, name));
+    removeTree(container.exitFile);
     await this.createContainer(container, { restoreDir: imagePath });
     await container.setState({ status: ContainerStatus.Running, started: isoTime(), exitCode: undefined, finished: undefined, oomKilled: false });
   }
@@ -444,8 +444,8 @@ export class Runtime {
    */
   async recreateContainer(container: Container, options: { exitDelaySeconds?: number } = {}): Promise<void> {
     await this.deleteContainer(container);
-    for (const name of ['oom']) rmSync(join(container.config.bundlePath, name), { force: true });
-    for (const name of ['exit', 'oom']) rmSync(join(container.config.persistDir, name), { force: true });
+    for (const name of ['oom']) removeTree(join(container.config.bundlePath, name));
+    for (const name of ['exit', 'oom']) removeTree(join(container.config.persistDir, name));
     await container.setState({ status: ContainerStatus.Created, pid: 0, initPid: 0, exitCode: undefined, finished: undefined, started: undefined, oomKilled: false, error: undefined });
     await this.createContainer(container, options);
   }
@@ -491,8 +491,8 @@ export class Runtime {
   }
 
   #removeLinks(container: Container): void {
-    rmSync(join(this.exitDir, container.id), { force: true });
-    rmSync(join(this.socketDir, container.id), { force: true });
+    removeTree(join(this.exitDir, container.id));
+    removeTree(join(this.socketDir, container.id));
   }
 
   async #requireStatus(container: Container, wanted: ContainerStatus | ContainerStatus[], verb: string): Promise<void> {

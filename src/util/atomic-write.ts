@@ -2,10 +2,11 @@
 // AtomicWriteFile): write a `.tmp-<base>…` file in the same directory, chmod,
 // fsync, rename. A crash leaves either the old file or the new one.
 
-import { closeSync, constants, fchmodSync, fstatSync, fsyncSync, ftruncateSync, linkSync, openSync, promises as fsp, renameSync, rmSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, constants, fchmodSync, fstatSync, fsyncSync, ftruncateSync, linkSync, openSync, promises as fsp, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { isErrno } from './errors.js';
 import { randomBytes } from './random.js';
+import { removeTree } from './remove-tree.js';
 
 export interface AtomicWriteOptions {
   /** File mode of the result (default 0o600, as Go writes the store's JSON). */
@@ -46,14 +47,14 @@ export function writeFileAtomicSync(path: string, data: string | Uint8Array, opt
     if (!options.noSync) fsyncSync(fd);
   } catch (err) {
     closeSync(fd);
-    rmSync(temp, { force: true });
+    removeTree(temp);
     throw err;
   }
   closeSync(fd);
   try {
     renameSync(temp, path);
   } catch (err) {
-    rmSync(temp, { force: true });
+    removeTree(temp);
     throw err;
   }
 }

@@ -2,7 +2,7 @@
 // restart, rm, ps, logs, inspect, port, wait, exec, pause, unpause, stats, update,
 // and `container checkpoint|restore|prune`, with podman's names and flags.
 
-import { closeSync, existsSync, openSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, openSync, writeSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { Option, type Command } from 'commander';
@@ -28,7 +28,7 @@ import { labelsOf, mountSpecs, securityOptions } from './run-options.js';
 import { targetOptions, targetsOf, type TargetFlags } from './targets.js';
 import { collect, environment, hasLabel, keyValues, parseFilters, parseHumanSize, parsePositive, parseSize, passesFilters, pointInTime } from './options.js';
 import { DEFAULT_NETWORK, formatPortMapping, inspectNetwork, isNetworkError, parsePublish } from '../../network/index.js';
-import { parseGoDuration, writeFileAtomic } from '../../util/index.js';
+import { parseGoDuration, removeTree, writeFileAtomic } from '../../util/index.js';
 import { selects, type VerbSelection } from '../verb-selection.js';
 
 /** Each verb's action resolves to the process's exit code. */
@@ -776,7 +776,7 @@ async function withCidFile<T>(file: string | undefined, make: (created: (contain
   try {
     return await make(created);
   } catch (err) {
-    if (fd !== undefined) rmSync(file, { force: true });
+    if (fd !== undefined) removeTree(file);
     throw err;
   } finally {
     if (fd !== undefined) closeSync(fd);

@@ -2,7 +2,7 @@
 // lays them out (store-format.md §1.3/1.4), kernel overlay mounts, and layer
 // diffs read from and written to the upper (`diff`) directory.
 
-import { chmodSync, chownSync, closeSync, existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, renameSync, rmdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, closeSync, existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, renameSync, rmdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { basename, dirname, join, posix, relative } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -128,7 +128,7 @@ export class OverlayDriver implements Driver {
         writeFileSync(join(dir, 'lower'), await lowerChainForChildOf(homeOf(this.homes, parent), parent), { mode: 0o666 });
       }
     } catch (err) {
-      if (shortName) rmSync(join(this.home, LINK_DIR, shortName), { force: true });
+      if (shortName) removeTree(join(this.home, LINK_DIR, shortName));
       removeTree(dir);
       throw err;
     }
@@ -141,7 +141,7 @@ export class OverlayDriver implements Driver {
     } catch {
       // An unreadable link file: the layer dir goes anyway; recreateSymlinks drops a dangling l/ entry.
     }
-    if (shortName) rmSync(join(this.home, LINK_DIR, shortName), { force: true });
+    if (shortName) removeTree(join(this.home, LINK_DIR, shortName));
     const dir = join(this.home, id);
     // Go's Remove unmounts first: deleting through a live merged dir would be wasted work.
     detachLayerMounts(dir);
