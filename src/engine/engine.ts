@@ -684,7 +684,8 @@ export class ContainerEngine {
   /**
    * Waits for the exit; the root filesystem is unmounted once it exited,
    * unless `keepMounted` (a caller about to remove the container, which
-   * unmounts it then, saves a second unmount and records write).
+   * unmounts it then, saves a second unmount and records write). `ref`: a
+   * name or ID, or the container run() handed its follower.
    */
   async wait(ref: string | Container, options: { signal?: AbortSignal; keepMounted?: boolean } = {}): Promise<number> {
     const container = await this.#given(ref);
@@ -955,7 +956,7 @@ export class ContainerEngine {
     return { uid, gid };
   }
 
-  /** The container's log records (CRI format), optionally followed until it exits. */
+  /** The container's log records (CRI format), optionally followed until it exits; `ref` as wait() takes it. */
   async *logs(ref: string | Container, options: LogReadOptions = {}): AsyncGenerator<LogRecord> {
     const container = await this.#given(ref);
     const exit = {
