@@ -3,7 +3,7 @@
 // JS writer, and that a stop changes nothing on disk.
 
 import assert from 'node:assert/strict';
-import { lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { WriterBatchEncoder, type WriterBatch } from '../../src/archive/apply-worker-protocol.js';
@@ -72,6 +72,29 @@ describe('createFiles', () => {
     assert.equal(lstatSync(join(dir, 'c')).atimeMs, 1700000000000);
     assert.equal(lstatSync(join(dir, 'b')).atimeMs, 1600000000000);
     assert.equal(readFileSync(join(dir, 'c'), 'utf8'), 'in three pieces');
+  });
+
+  it('gives each file the owner and mode asked for where the directory or the umask would not: a set-group-id directory, bits the umask masks', () => {
+    const batch = batchOf([
+      { name: 'd/root-group', content: 'x', header: { mode: 0o644, gid: 0 } },
+      { name: 'd/group-writable', content: 'y', header: { mode: 0o666, gid: 56 } },
+    ]);
+    const mask = process.umask(0o022);
+    try {
+      const { count, dir } = create(batch, 'd/', {
+        prepare: (made) => {
+          chownSync(made, 0, 56);
+          chmodSync(made, 0o2775);
+        },
+      });
+      assert.equal(count, 2);
+      const rootGroup = lstatSync(join(dir, 'root-group'));
+      assert.deepEqual([rootGroup.mode & 0o7777, rootGroup.uid, rootGroup.gid], [0o644, 0, 0]);
+      const groupWritable = lstatSync(join(dir, 'group-writable'));
+      assert.deepEqual([groupWritable.mode & 0o7777, groupWritable.uid, groupWritable.gid], [0o666, 0, 56]);
+    } finally {
+      process.umask(mask);
+    }
   });
 
   const stoppers: Array<[string, Entry]> = [
