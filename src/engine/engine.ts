@@ -11,7 +11,7 @@ import { getLockFile, type LockFile } from '../lock/index.js';
 import type { Change } from '../archive/index.js';
 import type { CommitOptions } from './commit.js';
 import { isStorageError, type IDMap, type Image, type Store } from '../storage/index.js';
-import { generateRandomId, goTimeNow, isoTime, nameMatchingShortName, removeTree, writeFileAtomicSync } from '../util/index.js';
+import { generateRandomId, goTimeNow, isoTime, nameMatchingShortName, removeFile, removeTree, writeFileAtomicSync } from '../util/index.js';
 import {
   Container, ContainerStatus, ExecSyncError, capabilityName, devicePaths, entrypointOf, Runtime, formatRuntimeConfig, generateSpec, parseSignal, resolveUser, runtimeHandler,
   type HealthState, type AttachSession, type AttachStreams, type ContainerStats, type HostOptions, type HostsAndDns, type OciMount, type PendingConmon, type RestartPolicy, type ExecSyncResult, type ExitCommand, type LogRecord, type OciLinuxResources, type RuntimeConfig, type SpecOptions,
@@ -206,7 +206,7 @@ export class ContainerEngine {
       });
     } finally {
       // A create that failed leaves no container, nor its lock file.
-      if (!created) removeTree(lock.path);
+      if (!created) removeFile(lock.path);
     }
   }
 
@@ -1139,7 +1139,7 @@ export class ContainerEngine {
   async #removeLocked(container: Container, options: { volumes?: boolean }): Promise<void> {
     await this.#deleteInRuntimeWith(container, () => this.#removeStoreContainer(container.id, container.config));
     if (options.volumes) await this.#removeVolumes((container.config.volumes ?? []).filter((v) => v.anonymous).map((v) => v.name));
-    removeTree(this.#lock(container.id).path);
+    removeFile(this.#lock(container.id).path);
     this.#event(container, 'remove');
   }
 
@@ -1312,7 +1312,7 @@ function restartsAfter(container: Container): boolean {
 /** A start by hand: the restart count begins again, and a user's earlier stop no longer holds (nothing to do for a container without a restart policy: a run's start is hot). */
 async function startedByHand(container: Container): Promise<void> {
   if (!container.config.restartPolicy) return;
-  removeTree(stoppedByUserFile(container));
+  removeFile(stoppedByUserFile(container));
   if (container.state.restartCount) await container.setState({ restartCount: 0 });
 }
 

@@ -5,7 +5,7 @@
 
 import { mkdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { removeTree, writeFileAtomicSync } from '../util/index.js';
+import { removeFile, writeFileAtomicSync } from '../util/index.js';
 import { findNetwork, type BridgeNetworkOptions, type NetworkConfigList } from './conflist.js';
 import { invokePlugin, type CniCommand, type CniResult, type PortMapping } from './plugin.js';
 import { createNetns, removeNetns } from './netns.js';
@@ -124,7 +124,7 @@ async function teardownAttachment(attachment: NetworkAttachment, stateFile: stri
   }
   await removeNetns(attachment.netns).catch((err) => { firstError ??= err; });
   if (firstError !== undefined) throw firstError;
-  removeTree(stateFile);
+  removeFile(stateFile);
 }
 
 /**

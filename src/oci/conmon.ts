@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { OciError } from './errors.js';
 import type { RuntimeHandler } from './handlers.js';
 import { requireExecutable } from './runtime-command.js';
-import { exitCodeOf, isErrno, readLineFromPipe, readOutput, removeTree, spawnProcess, writeAndClose, type SpawnedProcess } from '../util/index.js';
+import { exitCodeOf, isErrno, readLineFromPipe, readOutput, removeFile, spawnProcess, writeAndClose, type SpawnedProcess } from '../util/index.js';
 
 export interface ConmonCreateOptions {
   handler: RuntimeHandler;
@@ -98,7 +98,7 @@ export function spawnConmonCreate(options: ConmonCreateOptions): PendingConmon {
   if (options.restoreDir) args.push('--restore', options.restoreDir);
   args.push(...exitCommandArgs(options.exitCommand, options.exitDelaySeconds));
   // One left by an earlier run's conmon would name a process long gone.
-  removeTree(pidFile);
+  removeFile(pidFile);
   const child = spawnConmon(handler.monitorPath, args, options.bundle, options.exitCommand?.env);
   let settled = false;
   return {

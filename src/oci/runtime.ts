@@ -8,7 +8,7 @@ import { constants } from 'node:os';
 import { mkdirSync, mkdtempSync, readFileSync, readlinkSync, realpathSync, statSync, existsSync, watch, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { isErrno, isoTime, removeTree } from '../util/index.js';
+import { isErrno, isoTime, removeFile, removeTree } from '../util/index.js';
 import { attachSocket, reopenLog, resizeTerminal, type AttachSession, type AttachStreams } from './attach.js';
 import { conmonExecDetached, conmonExecSync, spawnConmonCreate, type ConmonCreateOptions, type ExitCommand, type PendingConmon } from './conmon.js';
 import { Container, ContainerStatus, type ContainerConfig } from './container.js';
@@ -264,7 +264,7 @@ export class Runtime {
     try {
       await runtimeCommand(this.handler(container), ['update', '--resources', file, container.id]);
     } finally {
-      removeTree(file);
+      removeFile(file);
     }
   }
 
@@ -431,8 +431,8 @@ export class Runtime {
   async restoreContainer(container: Container, imagePath: string): Promise<void> {
     await requireCheckpointSupport(this.handler(container));
     await this.deleteContainer(container);
-    for (const name of ['attach', 'ctl', 'winsz', 'oom']) removeTree(join(container.config.bundlePath, name));
-    removeTree(container.exitFile);
+    for (const name of ['attach', 'ctl', 'winsz', 'oom']) removeFile(join(container.config.bundlePath, name));
+    removeFile(container.exitFile);
     await this.createContainer(container, { restoreDir: imagePath });
     await container.setState({ status: ContainerStatus.Running, started: isoTime(), exitCode: undefined, finished: undefined, oomKilled: false });
   }
@@ -444,8 +444,8 @@ export class Runtime {
    */
   async recreateContainer(container: Container, options: { exitDelaySeconds?: number } = {}): Promise<void> {
     await this.deleteContainer(container);
-    for (const name of ['oom']) removeTree(join(container.config.bundlePath, name));
-    for (const name of ['exit', 'oom']) removeTree(join(container.config.persistDir, name));
+    for (const name of ['oom']) removeFile(join(container.config.bundlePath, name));
+    for (const name of ['exit', 'oom']) removeFile(join(container.config.persistDir, name));
     await container.setState({ status: ContainerStatus.Created, pid: 0, initPid: 0, exitCode: undefined, finished: undefined, started: undefined, oomKilled: false, error: undefined });
     await this.createContainer(container, options);
   }
@@ -491,8 +491,8 @@ export class Runtime {
   }
 
   #removeLinks(container: Container): void {
-    removeTree(join(this.exitDir, container.id));
-    removeTree(join(this.socketDir, container.id));
+    removeFile(join(this.exitDir, container.id));
+    removeFile(join(this.socketDir, container.id));
   }
 
   async #requireStatus(container: Container, wanted: ContainerStatus | ContainerStatus[], verb: string): Promise<void> {

@@ -2,11 +2,11 @@
 // records, their driver directories, tar-split files, big data and mount
 // counts, kept as containers/storage's layerStore keeps them.
 
-import { copyFileSync, mkdirSync, readFileSync, unlinkSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { LockFile, LastWrite } from '../lock/index.js';
-import { generateRandomId, goTimeOf, isErrno, readAll, removeTree, rewriteFileAtomicSync, writeFileAtomic } from '../util/index.js';
+import { generateRandomId, goTimeOf, isErrno, readAll, removeFile, removeTree, rewriteFileAtomicSync, writeFileAtomic } from '../util/index.js';
 import { bigDataFileName } from './big-data-names.js';
 import type { Driver, DriverMountOptions } from './drivers/index.js';
 import { refuseEmptyKey } from './big-data-items.js';
@@ -262,7 +262,7 @@ export class LayerStore extends RecordStore<Layer> {
    */
   private async emptyAfterFailedApply(layer: Layer): Promise<void> {
     try {
-      removeQuietly(this.tarSplitPath(layer.id));
+      removeFile(this.tarSplitPath(layer.id));
       await this.driver.remove(layer.id);
       await this.createDriverLayer(layer, layer.parent ? this.index.get(layer.parent) : undefined);
       for (const field of DIFF_FIELDS) delete layer[field];
@@ -300,7 +300,7 @@ export class LayerStore extends RecordStore<Layer> {
     } catch (err) {
       if (!isErrno(err, 'ENOENT')) throw err;
     }
-    removeQuietly(this.tarSplitPath(layer.id));
+    removeFile(this.tarSplitPath(layer.id));
     removeTree(this.bigDataDir(layer.id));
     this.removeRecord(layer);
   }
@@ -484,14 +484,6 @@ function isIncomplete(layer: Layer): boolean {
 function clearIncomplete(layer: Layer): void {
   delete layer.flags?.[INCOMPLETE_FLAG];
   if (layer.flags && Object.keys(layer.flags).length === 0) layer.flags = undefined;
-}
-
-function removeQuietly(path: string): void {
-  try {
-    unlinkSync(path);
-  } catch (err) {
-    if (!isErrno(err, 'ENOENT')) throw err;
-  }
 }
 
 /** Go's layerMappings: the layer's maps (none: the host's IDs). */

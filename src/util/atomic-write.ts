@@ -6,7 +6,7 @@ import { closeSync, constants, fchmodSync, fstatSync, fsyncSync, ftruncateSync, 
 import { basename, dirname, join } from 'node:path';
 import { isErrno } from './errors.js';
 import { randomBytes } from './random.js';
-import { removeTree } from './remove-tree.js';
+import { removeFile } from './remove-tree.js';
 
 export interface AtomicWriteOptions {
   /** File mode of the result (default 0o600, as Go writes the store's JSON). */
@@ -47,14 +47,14 @@ export function writeFileAtomicSync(path: string, data: string | Uint8Array, opt
     if (!options.noSync) fsyncSync(fd);
   } catch (err) {
     closeSync(fd);
-    removeTree(temp);
+    removeFile(temp);
     throw err;
   }
   closeSync(fd);
   try {
     renameSync(temp, path);
   } catch (err) {
-    removeTree(temp);
+    removeFile(temp);
     throw err;
   }
 }

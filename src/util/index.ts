@@ -16,7 +16,7 @@ export type { FileChunkStream, FileChunkStreamOptions } from './file-chunk-strea
 export { openFileChunks } from './file-chunks.js';
 export { hugeBuffer } from './huge-pages.js';
 export { copyPlain } from './plain-copy.js';
-export { removeTree } from './remove-tree.js';
+export { removeFile, removeTree } from './remove-tree.js';
 export { readTextSync } from './read-text.js';
 export { blankTomlCommentLines } from './toml-text.js';
 export { isShortName, nameMatchingShortName } from './short-names.js';

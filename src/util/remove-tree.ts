@@ -1,5 +1,7 @@
-// Removing a directory tree (or a file) in one native call: see native/tree.
+// Removing a directory tree in one native call (see native/tree), and a single file.
 
+import { unlinkSync } from 'node:fs';
+import { isErrno } from './errors.js';
 import { loadNativeAddon } from './native-addon.js';
 
 interface TreeAddon {
@@ -14,10 +16,21 @@ let addon: TreeAddon | undefined;
  * no error; in one addon call (openat/getdents/unlinkat), ~1.8x faster than
  * Node's walk in JS for the small trees a container leaves. Throws a system
  * error (code ENOTEMPTY, EBUSY, ...) whose `path` is what could not go.
- * Also for a single file or link (one unlinkat): fs.rmSync loads Node's
- * rimraf module at its first use, ~0.5 ms that `run` paid before conmon's spawn.
  */
 export function removeTree(path: string): void {
   addon ??= loadNativeAddon<TreeAddon>('tree');
   addon.removeSync(path);
+}
+
+/**
+ * What fs.rmSync(path, { force: true }) does to a file or link: removed, nothing
+ * there no error, a directory refused (EISDIR). One unlink: fs.rmSync loads Node's
+ * rimraf module at its first use, ~0.5 ms that `run` paid before conmon's spawn.
+ */
+export function removeFile(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch (err) {
+    if (!isErrno(err, 'ENOENT')) throw err;
+  }
 }

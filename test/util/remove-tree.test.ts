@@ -1,4 +1,4 @@
-// removeTree: fs.rmSync(recursive, force) in one native call.
+// removeTree: fs.rmSync(recursive, force) in one native call; removeFile: fs.rmSync(force) on a file.
 
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -6,7 +6,7 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, sym
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { isErrno, removeTree } from '../../src/util/index.js';
+import { isErrno, removeFile, removeTree } from '../../src/util/index.js';
 
 describe('removeTree', () => {
   const base = mkdtempSync(join(tmpdir(), 'berth-remove-tree-'));
@@ -57,5 +57,27 @@ describe('removeTree', () => {
     }
     removeTree(tree);
     assert.equal(existsSync(tree), false);
+  });
+});
+
+describe('removeFile', () => {
+  const base = mkdtempSync(join(tmpdir(), 'berth-remove-file-'));
+  after(() => rmSync(base, { recursive: true, force: true }));
+
+  it('removes a file and a symlink (not what it points to), is no error where nothing is, and refuses a directory', () => {
+    const file = join(base, 'file');
+    writeFileSync(file, 'x');
+    const link = join(base, 'link');
+    symlinkSync(file, link);
+    removeFile(link);
+    assert.equal(existsSync(link), false);
+    assert.equal(existsSync(file), true);
+    removeFile(file);
+    assert.equal(existsSync(file), false);
+    removeFile(file);
+    const dir = join(base, 'dir');
+    mkdirSync(join(dir, 'inside'), { recursive: true });
+    assert.throws(() => removeFile(dir), (err: unknown) => isErrno(err, 'EISDIR'));
+    assert.equal(existsSync(join(dir, 'inside')), true);
   });
 });

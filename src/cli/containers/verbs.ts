@@ -28,7 +28,7 @@ import { labelsOf, mountSpecs, securityOptions } from './run-options.js';
 import { targetOptions, targetsOf, type TargetFlags } from './targets.js';
 import { collect, environment, hasLabel, keyValues, parseFilters, parseHumanSize, parsePositive, parseSize, passesFilters, pointInTime } from './options.js';
 import { DEFAULT_NETWORK, formatPortMapping, inspectNetwork, isNetworkError, parsePublish } from '../../network/index.js';
-import { parseGoDuration, removeTree, writeFileAtomic } from '../../util/index.js';
+import { parseGoDuration, removeFile, writeFileAtomic } from '../../util/index.js';
 import { selects, type VerbSelection } from '../verb-selection.js';
 
 /** Each verb's action resolves to the process's exit code. */
@@ -776,7 +776,7 @@ async function withCidFile<T>(file: string | undefined, make: (created: (contain
   try {
     return await make(created);
   } catch (err) {
-    if (fd !== undefined) removeTree(file);
+    if (fd !== undefined) removeFile(file);
     throw err;
   } finally {
     if (fd !== undefined) closeSync(fd);

@@ -8,7 +8,7 @@ import { basename, dirname, join, posix, relative } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { ApplyResult, Change, TreeMappings } from '../../archive/index.js';
 import type { IdMappings } from '../../idmap/index.js';
-import { generateShortLinkId, isErrno, readdirEntriesSync, removeTree } from '../../util/index.js';
+import { generateShortLinkId, isErrno, readdirEntriesSync, removeFile, removeTree } from '../../util/index.js';
 import type { Driver, DriverApplyOptions, DriverCreateOptions, DriverInitOptions, DriverMountOptions } from './types.js';
 import { DriverError } from './errors.js';
 import { parseOverlayOptions, type OverlayOptions } from './options.js';
@@ -128,7 +128,7 @@ export class OverlayDriver implements Driver {
         writeFileSync(join(dir, 'lower'), await lowerChainForChildOf(homeOf(this.homes, parent), parent), { mode: 0o666 });
       }
     } catch (err) {
-      if (shortName) removeTree(join(this.home, LINK_DIR, shortName));
+      if (shortName) removeFile(join(this.home, LINK_DIR, shortName));
       removeTree(dir);
       throw err;
     }
@@ -141,7 +141,7 @@ export class OverlayDriver implements Driver {
     } catch {
       // An unreadable link file: the layer dir goes anyway; recreateSymlinks drops a dangling l/ entry.
     }
-    if (shortName) removeTree(join(this.home, LINK_DIR, shortName));
+    if (shortName) removeFile(join(this.home, LINK_DIR, shortName));
     const dir = join(this.home, id);
     // Go's Remove unmounts first: deleting through a live merged dir would be wasted work.
     detachLayerMounts(dir);
