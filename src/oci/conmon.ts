@@ -134,9 +134,8 @@ export function spawnConmonCreate(options: ConmonCreateOptions): PendingConmon {
  * Rejects after `timeoutMs` (0: none).
  */
 async function reportedPid(child: ConmonChild, id: string, timeoutMs: number, key: 'pid' | 'data', what: string): Promise<number> {
-  // The byte first: the read below may be the process's first on libuv's threadpool, whose start
-  // (its threads, each waited for) took 2-5 ms here; conmon's create then goes on meanwhile.
-  // Its report cannot come before the byte, and the pipe keeps it until it is read.
+  // The byte first, so that conmon's create goes on while the read below is set up: the report
+  // cannot come before the byte, and the pipe keeps it until it is read.
   try {
     writeAndClose(child.start, Buffer.from([0]));
   } catch (err) {

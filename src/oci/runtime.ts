@@ -482,12 +482,16 @@ export class Runtime {
 
   /** Removes the runtime's container (killing what is left) and the exit file and socket link. */
   async deleteContainer(container: Container): Promise<void> {
-    const deleting = runtimeCommand(this.handler(container), ['delete', '--force', container.id]);
-    // Conmon's files, which the runtime does not read: removed while it runs.
-    this.#removeLinks(container);
-    await deleting.catch((err: unknown) => {
+    const deleting = runtimeCommand(this.handler(container), ['delete', '--force', container.id]).catch((err: unknown) => {
       if (!isOciError(err, 'container-not-found')) throw err;
     });
+    try {
+      // Conmon's files, which the runtime does not read: removed while it runs.
+      this.#removeLinks(container);
+    } finally {
+      // Waited for even when a link could not go, so that the delete's outcome is never left unhandled.
+      await deleting;
+    }
   }
 
   #removeLinks(container: Container): void {
