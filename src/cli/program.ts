@@ -6,7 +6,7 @@ import { CommanderError, type Command } from 'commander';
 import { BerthError } from '../util/index.js';
 import { registerContainerVerbs } from './containers/index.js';
 import { addImageCommands } from './image/commands.js';
-import { IndexedCommand } from './indexed-command.js';
+import { flagsNamedIn, IndexedCommand } from './indexed-command.js';
 import { packageVersion } from './package-version.js';
 import { verbOf } from './verb-selection.js';
 
@@ -16,12 +16,8 @@ export async function runProgram(argv: readonly string[]): Promise<number> {
   const setExit = (code: number): void => {
     exitCode = code;
   };
-  // The verb the command line names, alone; every verb for help, an unknown verb, or none.
-  const verb = verbOf(argv);
-  let program = buildProgram(argv, setExit, verb);
-  if (verb !== undefined && !declares(program, verb)) program = buildProgram(argv, setExit, undefined);
   try {
-    await program.parseAsync(spellBooleans(program, argv), { from: 'user' });
+    await parseNamedFirst(argv, (selection) => buildProgram(argv, setExit, selection));
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode;
     // Berth's typed errors, and the system's (a full disk, a missing directory for --output) as podman
@@ -35,11 +31,47 @@ export async function runProgram(argv: readonly string[]): Promise<number> {
   return exitCode;
 }
 
-/** The program with the global options and the verbs `only` selects (every verb when undefined). */
-function buildProgram(argv: readonly string[], setExit: (code: number) => void, only: string | undefined): Command {
-  const program = new IndexedCommand('berth')
+/** What a program declares: the verb `only` (every verb when undefined) with the options `named` (every option when undefined). */
+export interface Selection {
+  only: string | undefined;
+  named: ReadonlySet<string> | undefined;
+  /** Where commander's error messages go (stderr when undefined). */
+  writeError?: (text: string) => void;
+}
+
+/**
+ * Parses `argv` with the program declaring what the command line names: its verb alone with
+ * the options it names. Every verb and option when it names no verb, one the program does not
+ * have, or help; and again with every option when it uses a flag none of the named ones has,
+ * so that commander's error suggests the option meant. The first program's error messages
+ * are written once they stand.
+ */
+async function parseNamedFirst(argv: readonly string[], build: (selection: Selection) => Command): Promise<void> {
+  const verb = verbOf(argv);
+  const named = verb === undefined ? undefined : flagsNamedIn(argv);
+  let errors = '';
+  let program = build({ only: verb, named, writeError: (text) => { errors += text; } });
+  if (verb !== undefined && !declares(program, verb)) program = build({ only: undefined, named: undefined });
+  try {
+    await program.parseAsync(spellBooleans(program, argv), { from: 'user' });
+  } catch (err) {
+    if (named !== undefined && err instanceof CommanderError && err.code === 'commander.unknownOption') {
+      const full = build({ only: verb, named: undefined });
+      return void (await full.parseAsync(spellBooleans(full, argv), { from: 'user' }));
+    }
+    if (errors) process.stderr.write(errors);
+    throw err;
+  }
+}
+
+/** The program with the global options and the verbs and options `selection` gives. */
+export function buildProgram(argv: readonly string[], setExit: (code: number) => void, selection: Selection): Command {
+  const { only, named, writeError } = selection;
+  const program = new IndexedCommand('berth', named);
+  if (writeError) program.configureOutput({ outputError: (text) => writeError(text) });
+  if (program.selects('-v, --version')) program.version(packageVersion(), '-v, --version');
+  program
     .description('Daemonless container engine on the containers/storage on-disk store')
-    .version(packageVersion(), '-v, --version')
     .exitOverride()
     .enablePositionalOptions()
     .option('--root <dir>', 'storage graph root (storage.conf graphroot)')

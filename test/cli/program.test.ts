@@ -97,3 +97,16 @@ it('--storage-driver drops storage.conf\'s driver options for the container and 
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+it('a verb declares the options its command line names: its errors, help and group listings still see every option', async () => {
+  const misspelt = await berth('run', '--nmae', 'web', 'busybox');
+  assert.equal(misspelt.code, 1);
+  assert.equal(misspelt.stderr, "error: unknown option '--nmae'\n(Did you mean --name?)\n");
+  const missing = await berth('run', '--rm', '--name');
+  assert.equal(missing.code, 1);
+  assert.equal(missing.stderr, "error: option '--name <name>' argument missing\n");
+  const help = (await berth('run', '--help')).stdout.toString();
+  for (const flag of ['--memory <size>', '--pids-limit <n>', '--no-hosts', '-e, --env <env>']) assert.ok(help.includes(flag), flag);
+  const group = (await berth('network')).stdout.toString();
+  assert.match(group, /^ {2}create \[options\] \[name\]/m);
+});
