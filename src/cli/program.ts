@@ -48,19 +48,24 @@ export interface Selection {
  */
 async function parseNamedFirst(argv: readonly string[], build: (selection: Selection) => Command): Promise<void> {
   const verb = verbOf(argv);
-  const named = verb === undefined ? undefined : flagsNamedIn(argv);
+  // The options named, while the program parsing declares only those.
+  let named = verb === undefined ? undefined : flagsNamedIn(argv);
   let errors = '';
   let program = build({ only: verb, named, writeError: (text) => { errors += text; } });
-  if (verb !== undefined && !declares(program, verb)) program = build({ only: undefined, named: undefined });
+  if (verb !== undefined && !declares(program, verb)) {
+    named = undefined;
+    program = build({ only: undefined, named });
+  }
   try {
     await program.parseAsync(spellBooleans(program, argv), { from: 'user' });
   } catch (err) {
-    if (named !== undefined && err instanceof CommanderError && err.code === 'commander.unknownOption') {
-      const full = build({ only: verb, named: undefined });
-      return void (await full.parseAsync(spellBooleans(full, argv), { from: 'user' }));
+    const flagNotDeclared = named !== undefined && err instanceof CommanderError && err.code === 'commander.unknownOption';
+    if (!flagNotDeclared) {
+      if (errors) process.stderr.write(errors);
+      throw err;
     }
-    if (errors) process.stderr.write(errors);
-    throw err;
+    const full = build({ only: verb, named: undefined });
+    await full.parseAsync(spellBooleans(full, argv), { from: 'user' });
   }
 }
 

@@ -107,6 +107,10 @@ it('a verb declares the options its command line names: its errors, help and gro
   assert.equal(missing.stderr, "error: option '--name <name>' argument missing\n");
   const help = (await berth('run', '--help')).stdout.toString();
   for (const flag of ['--memory <size>', '--pids-limit <n>', '--no-hosts', '-e, --env <env>']) assert.ok(help.includes(flag), flag);
+  // A verb the program does not have gets every verb and option at once: its error comes once.
+  const unknownVerb = await berth('--nope', 'frobnicate');
+  assert.equal(unknownVerb.code, 1);
+  assert.equal(unknownVerb.stderr, "error: unknown option '--nope'\n");
   const group = (await berth('network')).stdout.toString();
   assert.match(group, /^ {2}create \[options\] \[name\]/m);
 });
