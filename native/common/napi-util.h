@@ -35,15 +35,19 @@ static inline napi_value throw_system_error(napi_env env, int err, const char *m
 }
 
 // The call's first argument, a non-empty string, into `buffer` (NUL-terminated) and its length into
-// `*length`; false (nothing thrown) when there is none, it is not a string, it is empty or it does not
-// fit whole.
-static inline bool string_argument(napi_env env, napi_callback_info info, char *buffer, size_t size, size_t *length) {
+// `*length`; when there is none, it is not a string, it is empty or it does not fit whole, a
+// TypeError saying `expected` is thrown and false returned.
+static inline bool string_argument(napi_env env, napi_callback_info info, char *buffer, size_t size, size_t *length,
+                                   const char *expected) {
   size_t argc = 1;
   napi_value argv[1];
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
   *length = 0;
-  return argc >= 1 && napi_get_value_string_utf8(env, argv[0], buffer, size, length) == napi_ok && *length > 0 &&
-         *length < size - 1;
+  if (argc >= 1 && napi_get_value_string_utf8(env, argv[0], buffer, size, length) == napi_ok && *length > 0 &&
+      *length < size - 1)
+    return true;
+  napi_throw_type_error(env, NULL, expected);
+  return false;
 }
 
 // Queues `execute` on the libuv threadpool (then `complete` on the JS thread) and returns the

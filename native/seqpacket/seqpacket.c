@@ -21,10 +21,7 @@
 static napi_value js_connect_seqpacket(napi_env env, napi_callback_info info) {
   char path[PATH_MAX_LEN];
   size_t len = 0;
-  if (!string_argument(env, info, path, sizeof path, &len)) {
-    napi_throw_type_error(env, NULL, "expected a socket path");
-    return NULL;
-  }
+  if (!string_argument(env, info, path, sizeof path, &len, "expected a socket path")) return NULL;
   struct sockaddr_un addr = {.sun_family = AF_UNIX};
   int dirfd = -1;
   if (len < sizeof addr.sun_path) {

@@ -199,10 +199,7 @@ static napi_value js_memfd(napi_env env, napi_callback_info info) {
 static napi_value js_sealed_copy(napi_env env, napi_callback_info info) {
   char path[4096];
   size_t len = 0;
-  if (!string_argument(env, info, path, sizeof path, &len)) {
-    napi_throw_type_error(env, NULL, "expected a path");
-    return NULL;
-  }
+  if (!string_argument(env, info, path, sizeof path, &len, "expected a path")) return NULL;
   int source = open(path, O_RDONLY | O_CLOEXEC);
   if (source < 0) return throw_system_error(env, errno, strerror(errno), "open", path);
   struct stat st;

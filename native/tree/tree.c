@@ -76,10 +76,7 @@ static int remove_entry(int parent, const char *shown, const char *name, int is_
 static napi_value js_remove_sync(napi_env env, napi_callback_info info) {
   char path[PATH_MAX];
   size_t len = 0;
-  if (!string_argument(env, info, path, sizeof path, &len)) {
-    napi_throw_type_error(env, NULL, "expected a path");
-    return NULL;
-  }
+  if (!string_argument(env, info, path, sizeof path, &len, "expected a path")) return NULL;
   while (len > 1 && path[len - 1] == '/') path[--len] = '\0';
   /* The last component is removed relative to its parent, which is resolved as given. */
   char *slash = strrchr(path, '/');

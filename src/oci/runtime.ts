@@ -444,7 +444,7 @@ export class Runtime {
    */
   async recreateContainer(container: Container, options: { exitDelaySeconds?: number } = {}): Promise<void> {
     await this.deleteContainer(container);
-    for (const name of ['oom']) removeFile(join(container.config.bundlePath, name));
+    removeFile(join(container.config.bundlePath, 'oom'));
     for (const name of ['exit', 'oom']) removeFile(join(container.config.persistDir, name));
     await container.setState({ status: ContainerStatus.Created, pid: 0, initPid: 0, exitCode: undefined, finished: undefined, started: undefined, oomKilled: false, error: undefined });
     await this.createContainer(container, options);

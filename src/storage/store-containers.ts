@@ -257,12 +257,19 @@ export async function deleteContainer(parts: StoreParts, ref: string): Promise<v
       const layer = layers.index.get(container.layerId);
       if (layer) await layers.delete(layer);
       parts.containers.delete(container);
-      // Sync: usually one lstat each (most containers have no directories);
-      // the async calls' thread-pool round trips showed in the delete benchmark.
-      removeTree(join(parts.containers.dir, container.id));
-      removeTree(join(parts.containerRunDir, container.id));
+      removeContainerDirs(parts, container.id);
     }),
   );
+}
+
+/**
+ * The container's directory and its run directory, with all they hold. Sync, one native
+ * call each (most containers have no directories): the async calls' thread-pool round trips
+ * showed in the delete benchmark.
+ */
+export function removeContainerDirs(parts: StoreParts, id: string): void {
+  removeTree(join(parts.containers.dir, id));
+  removeTree(join(parts.containerRunDir, id));
 }
 
 export async function listContainers(parts: StoreParts): Promise<Container[]> {

@@ -1,13 +1,13 @@
 // Store-wide operations that try each record store in Go's order: lookup,
 // exists, names, metadata, delete (no safety checks) and wipe.
 
-import { join } from 'node:path';
 import { StorageError } from './errors.js';
 import { dedupe, type NameOperation } from './id-index.js';
 import { readBigDataFile } from './big-data-items.js';
 import type { StoreParts } from './store-parts.js';
 import { findReadOnlyImage, findReadOnlyLayer } from './store-readonly.js';
 import { validateNames } from './validate.js';
+import { removeContainerDirs } from './store-containers.js';
 import { removeTree } from '../util/index.js';
 
 /** Layers, then images, then containers (Go's Lookup); unknown is `layer-unknown` as in Go. */
@@ -190,11 +190,6 @@ export async function wipe(parts: StoreParts): Promise<void> {
       }),
     ),
   );
-}
-
-function removeContainerDirs(parts: StoreParts, id: string): void {
-  removeTree(join(parts.containers.dir, id));
-  removeTree(join(parts.containerRunDir, id));
 }
 
 /** RFC 3339 UTC with the fraction padded to nine digits, so that text order is time order. */
