@@ -85,8 +85,8 @@ export class IndexedCommand extends Command {
   #leaveOut(names: readonly string[], defaultValue: unknown): void {
     const flag = names.find((name) => name.startsWith('--')) ?? (names[0] as string);
     const negated = flag.startsWith('--no-');
-    const name = flag.replace(/^--?/, '');
-    const attribute = camelCase(negated ? name.slice('no-'.length) : name);
+    const bare = flag.replace(/^--?/, '');
+    const attribute = camelCase(negated ? bare.slice('no-'.length) : bare);
     if (negated) {
       if (!this.#given.has(`--${flag.slice('--no-'.length)}`)) this.setOptionValueWithSource(attribute, defaultValue ?? true, 'default');
     } else if (defaultValue !== undefined) {
