@@ -1,5 +1,5 @@
 // A file read as a stream of 2 MiB chunks, each read on the libuv threadpool
-// into fresh huge pages (the textfile addon's readChunk): the reader for layer
+// into huge pages (the textfile addon's readChunk): the reader for layer
 // blobs and archives given by path. fs.createReadStream reads into fresh
 // malloc'd buffers, whose 4 KiB pages cost ~12 µs each to touch on this VM.
 

@@ -16,15 +16,16 @@ function hugePages(): HugePageAddon {
 
 /**
  * Up to `length` bytes of the file at `position` (fewer only at its end), read on the libuv
- * threadpool into fresh huge pages; the Buffer owns them.
+ * threadpool into huge pages (the mapping of a collected chunk when the addon kept one); the
+ * Buffer owns them and spans only the bytes read.
  */
 export function readHugeChunk(fd: number, position: number, length: number): Promise<Buffer> {
   return hugePages().readChunk(fd, position, length);
 }
 
 /**
- * A Buffer of at least `length` bytes (whole 2 MiB pages: it spans them all) over fresh,
- * populated huge pages, unmapped when it is collected. Its content is undefined.
+ * A Buffer of at least `length` bytes (whole 2 MiB pages: it spans them all) over populated huge
+ * pages, released when it is collected. Its content is undefined (a kept mapping holds old bytes).
  */
 export function hugeBuffer(length: number): Buffer {
   return hugePages().hugeBuffer(length);
