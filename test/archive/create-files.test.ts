@@ -97,6 +97,53 @@ describe('createFiles', () => {
     }
   });
 
+  // createFiles learns from the first files of a run what a new file of the directory gets (owner,
+  // bits kept) and fstats only files asking for bits not seen yet: every file must still end as asked.
+  const modes = [0o644, 0o644, 0o755, 0o666, 0o664, 0o600, 0o777, 0o640, 0o2755, 0o644, 0o1777, 0o444];
+  const run = (gids: number[]): Entry[] => modes.map((mode, i) => ({ name: `d/f${i}`, content: `${i}`, header: { mode, gid: gids[i % gids.length], uid: i % 5 === 4 ? 7 : 0 } }));
+  const assertAsked = (dir: string, entries: Entry[]) => {
+    for (const { name, header } of entries) {
+      const st = lstatSync(join(dir, name.slice(2)));
+      assert.deepEqual([st.mode & 0o7777, st.uid, st.gid], [header!.mode, header!.uid, header!.gid], name);
+    }
+  };
+
+  it('gives every file of a run its mode and owner under a umask, in a set-group-id directory', () => {
+    for (const gids of [[0], [56], [0, 56, 56]]) {
+      const entries = run(gids);
+      const mask = process.umask(0o027);
+      try {
+        const { count, dir } = create(batchOf(entries), 'd/', {
+          prepare: (made) => {
+            chownSync(made, 0, 56);
+            chmodSync(made, 0o2775);
+          },
+        });
+        assert.equal(count, entries.length);
+        assertAsked(dir, entries);
+      } finally {
+        process.umask(mask);
+      }
+    }
+  });
+
+  it('gives every file of a run its mode and owner in a directory whose default ACL masks bits', () => {
+    // A default ACL user::rwx group::r-x other::--- (Linux's xattr form: version 2, then tag,
+    // permissions and id per entry): new files keep only those bits of the ones asked for.
+    const entry = (tag: number, perm: number) => [tag, perm, 0xffffffff];
+    const acl = Buffer.alloc(4 + 3 * 8);
+    acl.writeUInt32LE(2, 0);
+    [entry(0x01, 7), entry(0x04, 5), entry(0x20, 0)].forEach(([tag, perm, id], i) => {
+      acl.writeUInt16LE(tag!, 4 + 8 * i);
+      acl.writeUInt16LE(perm!, 6 + 8 * i);
+      acl.writeUInt32LE(id!, 8 + 8 * i);
+    });
+    const entries = run([0]);
+    const { count, dir } = create(batchOf(entries), 'd/', { prepare: (made) => xattrAddon.lsetxattr(made, 'system.posix_acl_default', acl) });
+    assert.equal(count, entries.length);
+    assertAsked(dir, entries);
+  });
+
   const stoppers: Array<[string, Entry]> = [
     ['a file of another directory', { name: 'other/x' }],
     ['a file below the prefix', { name: 'd/sub/x' }],
