@@ -7,13 +7,13 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { hostname as osHostname } from 'node:os';
 import { join } from 'node:path';
-import { getLockFile, type LockFile } from '../lock/index.js';
+import { getLockFile, releaseLockFile, type LockFile } from '../lock/index.js';
 import type { Change } from '../archive/index.js';
 import type { CommitOptions } from './commit.js';
 import { isStorageError, type IDMap, type Image, type Store } from '../storage/index.js';
 import { generateRandomId, goTimeNow, isoTime, nameMatchingShortName, removeFile, removeTree, writeFileAtomicSync } from '../util/index.js';
 import {
-  Container, ContainerStatus, ExecSyncError, capabilityName, devicePaths, entrypointOf, Runtime, formatRuntimeConfig, generateSpec, parseSignal, resolveUser, runtimeHandler,
+  Container, ContainerStatus, ExecSyncError, capabilityName, devicePaths, entrypointOf, Runtime, formatRuntimeConfig, generateSpec, parseSignal, releaseStateLock, resolveUser, runtimeHandler,
   type HealthState, type AttachSession, type AttachStreams, type ContainerStats, type HostOptions, type HostsAndDns, type OciMount, type PendingConmon, type RestartPolicy, type ExecSyncResult, type ExitCommand, type LogRecord, type OciLinuxResources, type RuntimeConfig, type SpecOptions,
 } from '../oci/index.js';
 import { EngineError, isEngineError } from './errors.js';
@@ -206,7 +206,7 @@ export class ContainerEngine {
       });
     } finally {
       // A create that failed leaves no container, nor its lock file.
-      if (!created) removeFile(lock.path);
+      if (!created) this.#removeLockFile(lock.path);
     }
   }
 
@@ -562,6 +562,12 @@ export class ContainerEngine {
    */
   #lock(id: string): LockFile {
     return getLockFile(join(this.#lockDir, id));
+  }
+
+  /** A removed container's lock file, and this process's descriptor of it once the lock is let go. */
+  #removeLockFile(path: string): void {
+    removeFile(path);
+    releaseLockFile(path);
   }
 
   /**
@@ -1139,7 +1145,7 @@ export class ContainerEngine {
   async #removeLocked(container: Container, options: { volumes?: boolean }): Promise<void> {
     await this.#deleteInRuntimeWith(container, () => this.#removeStoreContainer(container.id, container.config));
     if (options.volumes) await this.#removeVolumes((container.config.volumes ?? []).filter((v) => v.anonymous).map((v) => v.name));
-    removeFile(this.#lock(container.id).path);
+    this.#removeLockFile(this.#lock(container.id).path);
     this.#event(container, 'remove');
   }
 
@@ -1215,7 +1221,7 @@ export class ContainerEngine {
       if (!networks) {
         throw new EngineError('invalid-state', `container ${id} is not on a CNI network (its --network is none, host or private): it cannot ${change} one`, { id, network });
       }
-      const networkLock = getLockFile(join(persistDir, 'network.lock'), { createDirectory: false });
+      const networkLock = getLockFile(networkLockPath(persistDir), { createDirectory: false });
       await networkLock.withLock(async () => {
         const current = container.config.networks ?? [];
         const attached = existsSync(networkStateFile(persistDir));
@@ -1263,7 +1269,12 @@ export class ContainerEngine {
       if (!isStorageError(err, 'not-a-container', 'container-unknown')) throw err;
     });
     // The store removes the run directory with the container; this one is Berth's bundle even if the store had lost the record.
-    if (dirs) removeTree(dirs.bundlePath);
+    if (dirs) {
+      removeTree(dirs.bundlePath);
+      // The locks that lived in the records' directory: this process would keep their descriptors.
+      releaseStateLock(dirs.persistDir);
+      releaseLockFile(networkLockPath(dirs.persistDir));
+    }
   }
 }
 
@@ -1360,4 +1371,9 @@ function checkedContainerName(name: string): string {
     throw new EngineError('invalid-option', `names must match [a-zA-Z0-9][a-zA-Z0-9_.-]*: ${JSON.stringify(name)}`, { name });
   }
   return name;
+}
+
+/** The lock a container's network changes take, beside its records. */
+function networkLockPath(persistDir: string): string {
+  return join(persistDir, 'network.lock');
 }

@@ -12,7 +12,9 @@ export type LockErrorCode =
   | 'read-only'
   /** The same path was asked for both read-write and read-only in one process. */
   | 'mode-mismatch'
-  /** A system call on the lock file failed (open, fcntl, pread, pwrite). */
-  | 'io';
+  /** A system call on the lock file failed (open, fcntl, pread, pwrite, close). */
+  | 'io'
+  /** lock() or rLock() on a lock file object after releaseLockFile closed it. */
+  | 'released';
 
 export class LockError extends BerthError<LockErrorCode> {}

@@ -1,7 +1,7 @@
 // containers/storage-compatible lock files: one fd per path kept open for the process
 // lifetime, an in-process FIFO reader/writer queue, and one kernel OFD lock behind it.
 
-import { mkdirSync } from 'node:fs';
+import { closeSync, mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { isErrno } from '../util/index.js';
 import { LockError } from './errors.js';
@@ -26,6 +26,17 @@ export function getLockFile(path: string, options: { createDirectory?: boolean }
 /** The read-only lock file at `path` (additional stores): only read locks may be taken. */
 export function getROLockFile(path: string): LockFile {
   return lockFileFor(path, true, true);
+}
+
+/**
+ * Closes this process's descriptor of the lock file at `path` and forgets it, as soon as nobody
+ * here holds or waits for it (at once when idle). For the lock of a record that is removed (a
+ * container's): a long-lived process (a daemon) would otherwise keep one descriptor for every
+ * record it ever saw. A later getLockFile of the path opens it afresh; the released object
+ * refuses new holds. Nothing happens for a path this process has not opened.
+ */
+export function releaseLockFile(path: string): void {
+  lockFiles.get(resolve(path))?.release();
 }
 
 function lockFileFor(path: string, readOnly: boolean, createDirectory: boolean): LockFile {
@@ -75,9 +86,12 @@ interface Waiter {
 class OfdLockFile implements LockFile {
   readonly path: string;
   readonly readOnly: boolean;
-  // Never closed: closing would drop the kernel lock, and reopening per hold (as Go does with
-  // classic locks) would cost two syscalls per lock() for nothing.
+  // Open until released (releaseLockFile): closing drops the kernel lock, and reopening per
+  // hold (as Go does with classic locks) would cost two syscalls per lock() for nothing.
   readonly #fd: number;
+  /** release() was called: the descriptor closes once the lock is idle with no one waiting. */
+  #releasing = false;
+  #closed = false;
   // In-process state; the kernel lock of the same kind is held exactly while it is not idle.
   #state: 'idle' | LockKind = 'idle';
   #readers = 0;
@@ -170,8 +184,28 @@ class OfdLockFile implements LockFile {
     return !this.getLastWrite().equals(previous);
   }
 
+  /** See releaseLockFile. */
+  release(): void {
+    this.#releasing = true;
+    this.#closeIfReleased();
+  }
+
+  #closeIfReleased(): void {
+    if (!this.#releasing || this.#closed || this.#state !== 'idle' || this.#waiters.length > 0 || this.#blockingCallInFlight) return;
+    this.#closed = true;
+    if (lockFiles.get(this.path) === this) lockFiles.delete(this.path);
+    try {
+      closeSync(this.#fd);
+    } catch (err) {
+      throw ioError('close', this.path, err);
+    }
+  }
+
   #enqueue(kind: LockKind, signal: AbortSignal | undefined): Promise<void> {
     if (signal?.aborted) return Promise.reject(signal.reason);
+    if (this.#closed) {
+      return Promise.reject(new LockError('released', `lock file ${this.path} was released: get it again to lock it`, { path: this.path }));
+    }
     return new Promise<void>((resolve, reject) => {
       if (!signal) {
         this.#waiters.push({ kind, resolve, reject });
@@ -216,6 +250,7 @@ class OfdLockFile implements LockFile {
   // kernel lock for the head waiter (non-blocking first; the blocking call only when busy).
   #admitNext(): void {
     const head = this.#waiters[0];
+    if (!head) this.#closeIfReleased();
     if (!head || this.#blockingCallInFlight) return;
     if (this.#state === 'read' && head.kind === 'read') {
       this.#admitReaders();

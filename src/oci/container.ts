@@ -4,7 +4,7 @@
 
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { getLockFile, type LockFile } from '../lock/index.js';
+import { getLockFile, releaseLockFile, type LockFile } from '../lock/index.js';
 import { isErrno, writeFileAtomicSync } from '../util/index.js';
 import { OciError } from './errors.js';
 import type { PortMapping } from '../network/index.js';
@@ -156,6 +156,11 @@ const CONFIG_FILE = 'berth-container.json';
 const STATE_FILE = 'state.json';
 /** Held while a process reads, changes and writes state.json. */
 const STATE_LOCK_FILE = 'state.lock';
+
+/** Lets go of this process's descriptor of the state lock of the container whose records were in `persistDir` (removed). */
+export function releaseStateLock(persistDir: string): void {
+  releaseLockFile(join(persistDir, STATE_LOCK_FILE));
+}
 
 export class Container {
   readonly config: ContainerConfig;

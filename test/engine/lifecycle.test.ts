@@ -4,7 +4,7 @@
 // cgroup, stats that move, and an OOM kill reported as such.
 
 import assert from 'node:assert/strict';
-import { readFileSync, renameSync } from 'node:fs';
+import { readdirSync, readFileSync, renameSync } from 'node:fs';
 import { setTimeout as delay } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { ExecSyncError, procStat, readCriLog } from '../../src/oci/index.js';
@@ -28,6 +28,31 @@ describe('container lifecycle (crun)', () => {
     await fx.engine.start(container.id);
     return container.id;
   }
+
+  it('a removed container leaves no descriptor of its locks open in the engine\'s process (a daemon makes thousands)', async () => {
+    const openFds = () => readdirSync('/proc/self/fd').length;
+    // Containers started and removed by force, and a foreground --rm run removed by its own finishRun (as `berth run --rm` does).
+    const cycle = async (): Promise<void> => {
+      for (let i = 0; i < 3; i++) {
+        const container = await fx.engine.create({ image: BUSYBOX_IMAGE, command: LOOP });
+        await fx.engine.start(container.id);
+        await fx.engine.remove(container.id, { force: true, timeoutSeconds: 0 });
+      }
+      let ranId = '';
+      const code = await fx.engine.run({ image: BUSYBOX_IMAGE, command: ['/bin/busybox', 'true'], autoRemove: true }, (c) => {
+        ranId = c.id;
+        return fx.engine.wait(c.id);
+      });
+      assert.equal(code, 0);
+      await fx.engine.finishRun(ranId, { remove: true });
+      assert.deepEqual(await fx.engine.list(), []);
+    };
+    // The store's lock files and libuv's one inotify descriptor open in the first cycle; count from the second.
+    await cycle();
+    const before = openFds();
+    await cycle();
+    assert.equal(openFds(), before);
+  });
 
   it('stop sends the image STOPSIGNAL and the container exits by it', async () => {
     const container = await fx.engine.create({ image: 'localhost/berth/usr1:latest' });

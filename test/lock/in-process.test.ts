@@ -1,12 +1,13 @@
 // In-process behaviour of LockFile: writer/reader exclusion through the async queue,
-// FIFO fairness, read-only lock files, singletons and the typed errors.
+// FIFO fairness, read-only lock files, singletons, release and the typed errors.
 
 import assert from 'node:assert/strict';
+import { readdirSync, readlinkSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { getLockFile, getROLockFile, LockError } from '../../src/lock/index.js';
+import { getLockFile, getROLockFile, LockError, releaseLockFile } from '../../src/lock/index.js';
 
 let dir: string;
 before(async () => {
@@ -131,5 +132,55 @@ describe('LastWrite preconditions', () => {
     const lock = getLockFile(join(dir, 'get.lock'));
     assert.throws(() => lock.getLastWrite(), (err: unknown) => err instanceof LockError && err.code === 'not-locked');
     assert.throws(() => lock.modifiedSince(Buffer.alloc(0)), (err: unknown) => err instanceof LockError && err.code === 'not-locked');
+  });
+});
+
+/** How many of this process's descriptors are open on `path`. */
+function descriptorsOn(path: string): number {
+  return readdirSync('/proc/self/fd').filter((fd) => {
+    try {
+      return readlinkSync(`/proc/self/fd/${fd}`).startsWith(path);
+    } catch {
+      return false;
+    }
+  }).length;
+}
+
+describe('releaseLockFile', () => {
+  it('closes an idle lock file at once; the released object refuses holds, and getLockFile opens the path afresh', async () => {
+    const path = join(dir, 'idle-release.lock');
+    const lock = getLockFile(path);
+    await lock.withLock(() => undefined);
+    assert.equal(descriptorsOn(path), 1);
+    releaseLockFile(path);
+    assert.equal(descriptorsOn(path), 0);
+    await assert.rejects(lock.lock(), (err: unknown) => err instanceof LockError && err.code === 'released');
+    await assert.rejects(lock.rLock(), (err: unknown) => err instanceof LockError && err.code === 'released');
+    const again = getLockFile(path);
+    assert.notEqual(again, lock);
+    await again.withLock(() => undefined);
+    assert.equal(descriptorsOn(path), 1);
+    releaseLockFile(path);
+  });
+
+  it('waits for the holder and every waiter queued meanwhile, then closes', async () => {
+    const path = join(dir, 'busy-release.lock');
+    const lock = getLockFile(path);
+    await lock.lock();
+    const reader = track(lock.rLock());
+    releaseLockFile(path);
+    await settle();
+    assert.equal(descriptorsOn(path), 1);
+    lock.unlock();
+    await reader.promise;
+    // The reader got the lock from the same descriptor; it is still open while the reader holds it.
+    assert.equal(descriptorsOn(path), 1);
+    lock.unlock();
+    assert.equal(descriptorsOn(path), 0);
+  });
+
+  it('does nothing for a path this process never opened', () => {
+    releaseLockFile(join(dir, 'never-opened.lock'));
+    assert.equal(descriptorsOn(join(dir, 'never-opened.lock')), 0);
   });
 });
