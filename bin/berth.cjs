@@ -35,7 +35,7 @@ const VERB_CACHES = {
   },
 };
 /** Flags before the verb that take a value as the next argument (either CLI's). */
-const VALUE_FLAGS = new Set(['--root', '--runroot', '--storage-driver', '--storage-opt', '--runtime', '--cni-config-dir', '--graph', '-g', '--run', '-R', '-s']);
+const VALUE_FLAGS = new Set(['--root', '--runroot', '--storage-driver', '--storage-opt', '--runtime', '--network-config-dir', '--cni-config-dir', '--graph', '-g', '--run', '-R', '-s']);
 
 /** The code cache file of `bundle`: its verb cache `name`'s, or the common one. */
 const codeCacheOf = (bundle, name) => (name ? `${bundle}.${name}.v8cache` : `${bundle}.v8cache`);

@@ -2,7 +2,7 @@
 // Only reached when the command is not `berth storage …`, which main.ts routes
 // directly: commander's import costs about as much as a whole storage verb.
 
-import { CommanderError, type Command } from 'commander';
+import { CommanderError, Option, type Command } from 'commander';
 import { BerthError } from '../util/index.js';
 import { registerContainerVerbs } from './containers/index.js';
 import { addImageCommands } from './image/commands.js';
@@ -84,7 +84,9 @@ export function buildProgram(argv: readonly string[], setExit: (code: number) =>
     .option('--storage-driver <driver>', 'storage driver: overlay or vfs')
     .option('--storage-opt <option>', 'storage driver option (repeatable)', (value: string, previous: string[] = []) => [...previous, value])
     .option('--runtime <name>', 'default OCI runtime handler (crun, runc, or one from berth.conf)')
-    .option('--cni-config-dir <dir>', 'CNI network configs (default /etc/cni/net.d)');
+    .option('--network-config-dir <dir>', 'CNI network configs (default: containers.conf network_config_dir, else /etc/cni/net.d)')
+    // podman's older name of the same flag, still taken.
+    .addOption(new Option('--cni-config-dir <dir>').hideHelp());
   program
     .command('storage')
     .description('the containers-storage verbs on a store (berth storage --help lists them)')

@@ -18,7 +18,7 @@ export function selects(selection: VerbSelection, name: string, aliases: readonl
 }
 
 /** Global options that take the next argument as their value (unless written `--option=value`). */
-const VALUE_OPTIONS = new Set(['--root', '--runroot', '--storage-driver', '--storage-opt', '--runtime', '--cni-config-dir']);
+const VALUE_OPTIONS = new Set(['--root', '--runroot', '--storage-driver', '--storage-opt', '--runtime', '--network-config-dir', '--cni-config-dir']);
 
 /** The verb of a command line: its first operand, or the one after `container` or `image`. */
 export function verbOf(argv: readonly string[]): string | undefined {

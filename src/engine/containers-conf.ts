@@ -39,6 +39,14 @@ export interface ContainerDefaults {
   runtime?: string;
 }
 
+/** containers.conf's `[network]` keys for CNI networks, where the files set them. */
+export interface NetworkSettings {
+  /** network_config_dir: the CNI conflists (podman's default for CNI as root: /etc/cni/net.d). */
+  configDir?: string;
+  /** cni_plugin_dirs: where the plugins are looked for, in order. */
+  pluginDirs?: string[];
+}
+
 /** The files podman would read, in order (those that do not exist are skipped when read). */
 export function containersConfFiles(env: NodeJS.ProcessEnv): string[] {
   if (env['CONTAINERS_CONF']) return [env['CONTAINERS_CONF']];
@@ -58,12 +66,22 @@ export function containersConfFiles(env: NodeJS.ProcessEnv): string[] {
  * naming the file.
  */
 export function loadContainerDefaults(env: NodeJS.ProcessEnv = process.env, files = containersConfFiles(env)): ContainerDefaults {
-  const defaults: ContainerDefaults = {};
+  return merged(env, files, defaultsOf);
+}
+
+/** The `[network]` settings of `files` (default: those podman reads), read as loadContainerDefaults reads them. */
+export function loadNetworkSettings(env: NodeJS.ProcessEnv = process.env, files = containersConfFiles(env)): NetworkSettings {
+  return merged(env, files, networkSettingsOf);
+}
+
+/** What `pick` finds in each file, a later file's keys over an earlier one's. */
+function merged<T extends object>(env: NodeJS.ProcessEnv, files: string[], pick: (doc: Record<string, unknown>, file: string) => T): T {
+  const found = {} as T;
   for (const file of files) {
     const doc = readConf(file, file === env['CONTAINERS_CONF']);
-    if (doc) Object.assign(defaults, defaultsOf(doc, file));
+    if (doc) Object.assign(found, definedOnly(pick(doc, file)));
   }
-  return defaults;
+  return found;
 }
 
 function readConf(file: string, mustExist: boolean): Record<string, unknown> | undefined {
@@ -98,7 +116,17 @@ function defaultsOf(doc: Record<string, unknown>, file: string): ContainerDefaul
     stopTimeout: integer(engine, 'stop_timeout', file),
     runtime: text(engine, 'runtime', file),
   };
-  return Object.fromEntries(Object.entries(found).filter(([, value]) => value !== undefined)) as ContainerDefaults;
+  return found;
+}
+
+function networkSettingsOf(doc: Record<string, unknown>, file: string): NetworkSettings {
+  const network = section(doc, 'network', file);
+  return { configDir: text(network, 'network_config_dir', file), pluginDirs: strings(network, 'cni_plugin_dirs', file) };
+}
+
+/** Only the keys a file sets: an unset one must not hide an earlier file's. */
+function definedOnly<T extends object>(found: T): Partial<T> {
+  return Object.fromEntries(Object.entries(found).filter(([, value]) => value !== undefined)) as Partial<T>;
 }
 
 function section(doc: Record<string, unknown>, name: string, file: string): Record<string, unknown> {

@@ -38,8 +38,11 @@ export interface EngineOptions {
   runtimeConfig: RuntimeConfig;
   /** The cgroup every container's own cgroup goes under (podman's --cgroup-parent); default `/berth`. */
   cgroupParent?: string;
-  /** CNI conflists and plugins for containers created with `networks`. */
-  cni?: { configDir: string; pluginDirs: string[] };
+  /**
+   * CNI conflists and plugins for containers created with `networks` and the network verbs;
+   * given as a reader, it is read once, when first needed (the CLI's reads containers.conf).
+   */
+  cni?: CniSettings | (() => CniSettings);
   /**
    * What conmon runs once a container this engine creates has exited
    * (podman's cleanup process), given its ID and whether it is to be
@@ -146,11 +149,17 @@ export interface ContainerInfo {
   health?: string;
 }
 
+/** Where the CNI network configs are and the dirs searched for their plugins (CNI_PATH). */
+export interface CniSettings {
+  configDir: string;
+  pluginDirs: string[];
+}
+
 export class ContainerEngine {
   readonly store: Store;
   readonly runtime: Runtime;
   readonly cgroupParent: string;
-  readonly cni: EngineOptions['cni'];
+  #cni: EngineOptions['cni'];
   readonly #exitCommand: EngineOptions['exitCommand'];
   #containerDefaults: ContainerDefaults | (() => ContainerDefaults) | undefined;
   readonly #lockDir: string;
@@ -166,7 +175,7 @@ export class ContainerEngine {
   constructor(options: EngineOptions) {
     this.store = options.store;
     this.cgroupParent = checkedCgroupParent(options.cgroupParent ?? '/berth');
-    this.cni = options.cni;
+    this.#cni = options.cni;
     this.#exitCommand = options.exitCommand;
     this.#containerDefaults = options.containerDefaults;
     const base = join(options.store.runRoot, 'berth');
@@ -370,6 +379,12 @@ export class ContainerEngine {
   /** Records a container's event, with podman's attributes (its labels) and its image and name. */
   #event(container: Container, status: string, extra: { ContainerExitCode?: number; health_status?: string } = {}): void {
     this.events.record({ ID: container.id, Image: container.config.imageName ?? '', Name: container.name, Status: status, Type: 'container', Attributes: container.config.labels, ...extra });
+  }
+
+  /** The CNI settings, read once when given as a reader; undefined when the engine has none. */
+  get cni(): CniSettings | undefined {
+    if (typeof this.#cni === 'function') this.#cni = this.#cni();
+    return this.#cni;
   }
 
   /** containers.conf's defaults, read once (at the first create) when given as a reader. */

@@ -1,7 +1,7 @@
 // The container engine: podman's container verbs on a Berth store, run by
 // conmon and runc/crun through oci/.
 
-export { ContainerEngine, type EngineOptions, type CreateOptions, type StartOptions, type ContainerInfo } from './engine.js';
+export { ContainerEngine, type EngineOptions, type CreateOptions, type StartOptions, type ContainerInfo, type CniSettings } from './engine.js';
 export type { CommitOptions } from './commit.js';
 export { EngineError, isEngineError, type EngineErrorCode } from './errors.js';
 export { berthExitCommand, type BerthExitCommandOptions } from './exit-command.js';
@@ -13,4 +13,4 @@ export type { ImageVolumeMode } from './volume-specs.js';
 export { userMountsOf, volumeNamesOf } from './user-mounts.js';
 export { EventTail, type BerthEvent, type EventLog } from '../events/index.js';
 export { inspectHealth, inspectHealthcheck, type HealthCheckOptions } from './health.js';
-export { loadContainerDefaults, containersConfFiles, type ContainerDefaults } from './containers-conf.js';
+export { loadContainerDefaults, loadNetworkSettings, containersConfFiles, type ContainerDefaults, type NetworkSettings } from './containers-conf.js';

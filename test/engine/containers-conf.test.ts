@@ -1,13 +1,14 @@
 // containers.conf: the files podman reads, in its order, and what their
 // [containers] and [engine] settings give the containers `berth run` makes,
-// checked inside a running container and in its runtime spec.
+// checked inside a running container and in its runtime spec; its [network]
+// config dir and plugin dirs, as the network verbs and a run see them.
 
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { containersConfFiles, loadContainerDefaults } from '../../src/engine/index.js';
+import { containersConfFiles, loadContainerDefaults, loadNetworkSettings } from '../../src/engine/index.js';
 import { berthOn } from '../helpers/berth.js';
 import { engineCli } from './engine-cli.js';
 
@@ -25,6 +26,14 @@ describe('containers.conf', () => {
     const first = file('a.conf', '[containers]\n# a comment\ndefault_capabilities = ["CHOWN"]\nenv = ["A=1"]\n[engine]\nstop_timeout = 4\n');
     const second = file('b.conf', '[containers]\nenv = ["B=2"]\npids_limit = 50\nunknown_key = true\n[machine]\ncpus = 2\n');
     assert.deepEqual(loadContainerDefaults({}, [first, second, join(dir, 'missing.conf')]), { capabilities: ['CHOWN'], env: ['B=2'], pidsLimit: 50, stopTimeout: 4 });
+  });
+
+  it('reads [network] network_config_dir and cni_plugin_dirs, a later file\'s key winning; a wrong type is refused', () => {
+    const first = file('net-a.conf', '[network]\nnetwork_config_dir = "/a/net.d"\ncni_plugin_dirs = ["/a/bin"]\nnetwork_backend = "cni"\n');
+    const second = file('net-b.conf', '[network]\nnetwork_config_dir = "/b/net.d"\n[containers]\npids_limit = 5\n');
+    assert.deepEqual(loadNetworkSettings({}, [first, second]), { configDir: '/b/net.d', pluginDirs: ['/a/bin'] });
+    assert.deepEqual(loadNetworkSettings({}, [file('no-net.conf', '[containers]\nenv = []\n')]), {});
+    assert.throws(() => loadNetworkSettings({}, [file('net-wrong.conf', '[network]\ncni_plugin_dirs = "/x"\n')]), /net-wrong\.conf: cni_plugin_dirs must be an array of strings/);
   });
 
   it('refuses malformed TOML, a value of the wrong type, and a $CONTAINERS_CONF that does not exist, naming the file', () => {
@@ -121,6 +130,52 @@ describe('containers.conf', () => {
       assert.deepEqual([await pidsOf(), await pidsOf('--pids-limit', '-1'), await pidsOf('--pids-limit=0'), await pidsOf('--pids-limit', '77')], [2048, undefined, undefined, 77]);
       // The limit is the container's cgroup's.
       assert.equal(await run(conf, 'run', '--rm', 'busybox', '/bin/busybox', 'sh', '-c', 'cat /sys/fs/cgroup/pids/pids.max 2>/dev/null || cat /sys/fs/cgroup/pids.max'), '2048\n');
+    });
+  });
+
+  describe('[network] through bin/berth.cjs', () => {
+    const { fixture } = engineCli();
+    const berthWith = (conf: string, ...args: string[]) => berthOn({ graphRoot: fixture().temp.graphRoot, runRoot: fixture().temp.runRoot, driver: 'overlay' }, args, { env: { ...process.env, CONTAINERS_CONF: conf } });
+    const ok = async (conf: string, ...args: string[]): Promise<string> => {
+      const result = await berthWith(conf, ...args);
+      assert.equal(result.code, 0, `berth ${args.join(' ')}: ${result.stderr}`);
+      return result.stdout.toString();
+    };
+
+    it('the network verbs use network_config_dir; --network-config-dir and its older name --cni-config-dir win over it', async () => {
+      const fromConf = join(fixture().temp.dir, 'conf-net.d');
+      const fromFlag = join(fixture().temp.dir, 'flag-net.d');
+      const conf = file('net-dir.conf', `[network]\nnetwork_config_dir = "${fromConf}"\n`);
+      assert.equal(await ok(conf, 'network', 'create', 'viaconf'), 'viaconf\n');
+      assert.ok(existsSync(join(fromConf, 'viaconf.conflist')));
+      assert.match(await ok(conf, 'network', 'ls', '--format', '{{.Name}}'), /^viaconf$/m);
+      assert.equal(await ok(conf, '--network-config-dir', fromFlag, 'network', 'create', 'viaflag'), 'viaflag\n');
+      assert.ok(existsSync(join(fromFlag, 'viaflag.conflist')));
+      assert.ok(!existsSync(join(fromConf, 'viaflag.conflist')));
+      assert.match(await ok(conf, '--cni-config-dir', fromFlag, 'network', 'ls', '--format', '{{.Name}}'), /^viaflag$/m);
+      assert.doesNotMatch(await ok(conf, '--cni-config-dir', fromFlag, 'network', 'ls', '--format', '{{.Name}}'), /viaconf/);
+    });
+
+    it('a run on a network looks for the plugins in cni_plugin_dirs only', async () => {
+      const configDir = join(fixture().temp.dir, 'plugins-net.d');
+      const emptyDir = join(fixture().temp.dir, 'no-plugins');
+      mkdirSync(emptyDir, { recursive: true });
+      const without = file('no-plugins.conf', `[network]\nnetwork_config_dir = "${configDir}"\ncni_plugin_dirs = ["${emptyDir}"]\n`);
+      await ok(without, 'network', 'create', 'plugged');
+      const refused = await berthWith(without, 'run', '--rm', '--network', 'plugged', 'busybox', '/bin/busybox', 'true');
+      assert.notEqual(refused.code, 0);
+      assert.match(refused.stderr, /bridge/);
+      assert.match(refused.stderr, new RegExp(emptyDir));
+      // The same plugins, found through a dir of links that only this conf names.
+      const linked = join(fixture().temp.dir, 'linked-plugins');
+      mkdirSync(linked, { recursive: true });
+      const system = ['/usr/lib/cni', '/usr/libexec/cni', '/opt/cni/bin'].find((d) => existsSync(join(d, 'bridge')))!;
+      for (const plugin of ['bridge', 'host-local', 'portmap', 'firewall', 'tuning', 'loopback']) {
+        if (existsSync(join(system, plugin))) symlinkSync(join(system, plugin), join(linked, plugin));
+      }
+      const withLinks = file('linked-plugins.conf', `[network]\nnetwork_config_dir = "${configDir}"\ncni_plugin_dirs = ["${linked}"]\n`);
+      assert.match(await ok(withLinks, 'run', '--rm', '--network', 'plugged', 'busybox', '/bin/busybox', 'ip', '-4', 'addr', 'show', 'eth0'), /inet 10\.89\./);
+      await ok(withLinks, 'network', 'rm', 'plugged');
     });
   });
 });

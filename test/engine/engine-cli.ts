@@ -18,14 +18,14 @@ export interface EngineCli {
 
 /**
  * Call inside describe(): opens the fixture before its tests and disposes of
- * it after. `cniConfigDir`: every command gets `--cni-config-dir` on a
+ * it after. `cniConfigDir`: every command gets `--network-config-dir` on a
  * directory of the fixture's own (`<temp>/net.d`), for the network verbs.
  */
 export function engineCli(options: { cniConfigDir?: boolean } = {}): EngineCli {
   let fx: EngineFixture;
   before(async () => { fx = await openEngineFixture(); });
   after(async () => fx.dispose());
-  const globalArgs = (): string[] => (options.cniConfigDir ? ['--cni-config-dir', cniConfigDirOf(fx)] : []);
+  const globalArgs = (): string[] => (options.cniConfigDir ? ['--network-config-dir', cniConfigDirOf(fx)] : []);
   const berth = (...args: string[]): Promise<ToolResult> => berthOn({ graphRoot: fx.temp.graphRoot, runRoot: fx.temp.runRoot, driver: 'overlay' }, [...globalArgs(), ...args]);
   return {
     fixture: () => fx,

@@ -1,18 +1,24 @@
 // What every container verb needs, from podman's global options: the store
 // (--root, --runroot, --storage-driver, --storage-opt over storage.conf) and
 // the runtime handlers (berth.conf: $BERTH_CONF, else /etc/berth/berth.conf),
-// and what containers.conf gives the containers it creates.
+// the CNI dirs, and what containers.conf gives the containers it creates.
 
 import { existsSync, readFileSync } from 'node:fs';
-import { ContainerEngine, berthExitCommand, loadContainerDefaults } from '../../engine/index.js';
+import { ContainerEngine, berthExitCommand, loadContainerDefaults, loadNetworkSettings, type CniSettings } from '../../engine/index.js';
 import { defaultRuntimeConfig, parseRuntimeConfig, type ExitCommand, type RuntimeConfig } from '../../oci/index.js';
 import type { Store } from '../../storage/index.js';
 import { openCliStore, type GlobalImageOptions } from '../image/store.js';
 
 export interface GlobalOptions extends GlobalImageOptions {
+  /** podman's --network-config-dir, and its older name --cni-config-dir. */
+  networkConfigDir?: string;
   cniConfigDir?: string;
   runtime?: string;
 }
+
+/** podman's CNI defaults as root (containers.conf's commented-out values). */
+const DEFAULT_CNI_CONFIG_DIR = '/etc/cni/net.d';
+const DEFAULT_CNI_PLUGIN_DIRS = ['/usr/local/libexec/cni', '/usr/libexec/cni', '/usr/local/lib/cni', '/usr/lib/cni', '/opt/cni/bin'];
 
 const SYSTEM_BERTH_CONF = '/etc/berth/berth.conf';
 
@@ -21,19 +27,34 @@ export type EngineAction = <A extends unknown[]>(fn: (engine: ContainerEngine, .
 
 export async function openEngine(globals: GlobalOptions, env: NodeJS.ProcessEnv = process.env): Promise<ContainerEngine> {
   const store = await openCliStore(globals, env);
-  // podman's defaults: cni_config_dir and cni_plugin_dirs of containers.conf.
-  const cni = { configDir: globals.cniConfigDir ?? '/etc/cni/net.d', pluginDirs: ['/usr/local/libexec/cni', '/usr/libexec/cni', '/usr/local/lib/cni', '/usr/lib/cni', '/opt/cni/bin'] };
   return new ContainerEngine({
-    store, runtimeConfig: runtimeConfig(globals, env), cni, exitCommand: exitCommandOf(store, globals, env),
+    store, runtimeConfig: runtimeConfig(globals, env), cni: () => cniSettings(globals, env), exitCommand: exitCommandOf(store, globals, env),
     containerDefaults: () => loadContainerDefaults(env),
   });
+}
+
+/**
+ * As podman: the flag's config dir, else containers.conf's network_config_dir; its
+ * cni_plugin_dirs; else the defaults. Read when a verb first needs them.
+ */
+function cniSettings(globals: GlobalOptions, env: NodeJS.ProcessEnv): CniSettings {
+  const conf = loadNetworkSettings(env);
+  return {
+    configDir: flaggedConfigDir(globals) ?? conf.configDir ?? DEFAULT_CNI_CONFIG_DIR,
+    pluginDirs: conf.pluginDirs ?? DEFAULT_CNI_PLUGIN_DIRS,
+  };
+}
+
+function flaggedConfigDir(globals: GlobalOptions): string | undefined {
+  return globals.networkConfigDir ?? globals.cniConfigDir;
 }
 
 /** podman's exit command: this berth on the store this process resolved, with the runtime and CNI choices the user made. */
 function exitCommandOf(store: Store, globals: GlobalOptions, env: NodeJS.ProcessEnv): (id: string, remove: boolean) => ExitCommand {
   const globalArgs: string[] = [];
   if (globals.runtime) globalArgs.push(`--runtime=${globals.runtime}`);
-  if (globals.cniConfigDir) globalArgs.push(`--cni-config-dir=${globals.cniConfigDir}`);
+  const configDir = flaggedConfigDir(globals);
+  if (configDir) globalArgs.push(`--network-config-dir=${configDir}`);
   return (id, remove) => berthExitCommand(store, id, remove, { env, globalArgs });
 }
 

@@ -1,6 +1,6 @@
-// podman's `network` verbs on the CNI config dir (--cni-config-dir, default
-// /etc/cni/net.d): create, ls, inspect, rm, prune, exists, connect,
-// disconnect. The templates
+// podman's `network` verbs on the CNI config dir (--network-config-dir, else
+// containers.conf's network_config_dir, else /etc/cni/net.d): create, ls,
+// inspect, rm, prune, exists, connect, disconnect. The templates
 // load only when a listing needs them.
 
 import type { Command } from 'commander';
@@ -120,7 +120,7 @@ function networkEvent(engine: ContainerEngine, name: string, status: string): vo
   engine.events.record({ network: name, Status: status, Type: 'network', Attributes: null });
 }
 
-/** The CNI config dir the engine was opened with (--cni-config-dir). */
+/** The CNI config dir the engine was opened with (--network-config-dir, containers.conf). */
 export function cniConfigDir(engine: ContainerEngine): string {
   if (!engine.cni) throw new EngineError('invalid-option', 'CNI networking is not configured', {});
   return engine.cni.configDir;
