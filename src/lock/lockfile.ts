@@ -1,5 +1,6 @@
 // containers/storage-compatible lock files: one fd per path kept open for the process
-// lifetime, an in-process FIFO reader/writer queue, and one kernel OFD lock behind it.
+// lifetime (or until releaseLockFile lets go of a removed record's), an in-process FIFO
+// reader/writer queue, and one kernel OFD lock behind it.
 
 import { closeSync, mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
