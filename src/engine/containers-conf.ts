@@ -45,6 +45,10 @@ export interface NetworkSettings {
   configDir?: string;
   /** cni_plugin_dirs: where the plugins are looked for, in order. */
   pluginDirs?: string[];
+  /** default_subnet: the default network's subnet, when it is made. */
+  defaultSubnet?: string;
+  /** default_subnet_pools: where `network create` takes a free subnet from. */
+  subnetPools?: Array<{ base: string; size: number }>;
 }
 
 /** The files podman would read, in order (those that do not exist are skipped when read). */
@@ -121,7 +125,35 @@ function defaultsOf(doc: Record<string, unknown>, file: string): ContainerDefaul
 
 function networkSettingsOf(doc: Record<string, unknown>, file: string): NetworkSettings {
   const network = section(doc, 'network', file);
-  return { configDir: text(network, 'network_config_dir', file), pluginDirs: strings(network, 'cni_plugin_dirs', file) };
+  return {
+    configDir: text(network, 'network_config_dir', file),
+    pluginDirs: strings(network, 'cni_plugin_dirs', file),
+    defaultSubnet: ipv4Cidr(text(network, 'default_subnet', file), 'default_subnet', file),
+    subnetPools: subnetPools(network, 'default_subnet_pools', file),
+  };
+}
+
+/** An array of `{base = "CIDR", size = N}` tables. */
+function subnetPools(table: Record<string, unknown>, key: string, file: string): NetworkSettings['subnetPools'] {
+  const value = table[key];
+  if (value === undefined) return undefined;
+  if (!Array.isArray(value)) throw invalid(file, key, 'an array of {base, size} tables');
+  return value.map((pool: unknown) => {
+    if (typeof pool !== 'object' || pool === null || Array.isArray(pool)) throw invalid(file, key, 'an array of {base, size} tables');
+    const entry = pool as Record<string, unknown>;
+    const base = ipv4Cidr(text(entry, 'base', file), key, file);
+    const size = integer(entry, 'size', file);
+    if (base === undefined || size === undefined) throw invalid(file, key, 'an array of tables that each have a base and a size');
+    return { base, size };
+  });
+}
+
+/** `value` when it is an IPv4 CIDR (podman's CNI backend takes IPv4 subnets only). */
+function ipv4Cidr(value: string | undefined, key: string, file: string): string | undefined {
+  if (value === undefined) return undefined;
+  const match = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(value);
+  if (!match || match.slice(1, 5).some((octet) => Number(octet) > 255) || Number(match[5]) > 32) throw invalid(file, key, 'an IPv4 CIDR such as 10.88.0.0/16');
+  return value;
 }
 
 /** Only the keys a file sets: an unset one must not hide an earlier file's. */

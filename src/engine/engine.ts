@@ -31,7 +31,7 @@ import { healthAfter, healthCheckOf, healthCommand, startingHealth, type HealthC
 import { hasVolumes, type ImageVolumeMode } from './volume-specs.js';
 import { userMountsOf, volumeNamesOf } from './user-mounts.js';
 import type { AttachedVolumes, VolumeVerbs } from './volumes.js';
-import { connectNetwork, disconnectNetwork, inspectNetwork, readAttachment, setupNetwork, teardownNetwork, type NetworkAttachment, type PortMapping } from '../network/index.js';
+import { connectNetwork, disconnectNetwork, inspectNetwork, readAttachment, setupNetwork, teardownNetwork, type NetworkAttachment, type NetworkDefaults, type PortMapping } from '../network/index.js';
 
 export interface EngineOptions {
   store: Store;
@@ -149,10 +149,11 @@ export interface ContainerInfo {
   health?: string;
 }
 
-/** Where the CNI network configs are and the dirs searched for their plugins (CNI_PATH). */
+/** Where the CNI network configs are, the dirs searched for their plugins (CNI_PATH), and the default subnets. */
 export interface CniSettings {
   configDir: string;
   pluginDirs: string[];
+  defaults?: NetworkDefaults;
 }
 
 export class ContainerEngine {
@@ -1242,8 +1243,8 @@ export class ContainerEngine {
         const attached = existsSync(networkStateFile(persistDir));
         if (change === 'connect') {
           if (current.includes(network)) throw new EngineError('invalid-state', `container ${id} is already connected to network "${network}": network is already connected`, { id, network });
-          await inspectNetwork(cni.configDir, network); // podman's words for a network that does not exist
-          if (attached) await connectNetwork(networkStateFile(persistDir), network, { configDir: cni.configDir });
+          await inspectNetwork(cni.configDir, network, cni.defaults); // podman's words for a network that does not exist
+          if (attached) await connectNetwork(networkStateFile(persistDir), network, { configDir: cni.configDir, defaults: { subnet: cni.defaults?.subnet } });
           container.updateConfig({ networks: [...current, network] });
         } else {
           if (!current.includes(network)) throw new EngineError('invalid-state', `container ${container.name} is not connected to network ${network}`, { id, network });
@@ -1260,6 +1261,7 @@ export class ContainerEngine {
     return setupNetwork({
       containerId: id, networks: options.networks ?? [], portMappings: options.portMappings,
       configDir: this.cni.configDir, pluginDirs: this.cni.pluginDirs, stateFile: networkStateFile(persistDir),
+      defaults: { subnet: this.cni.defaults?.subnet },
     });
   }
 

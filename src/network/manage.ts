@@ -1,7 +1,8 @@
 // podman's network verbs on a CNI config dir (its CNI backend): networks
 // made as podman writes them (<name>.conflist, a free cni-podmanN bridge, a
-// free 10.89.N.0/24 subnet, labels in args.podman_labels), listed and
-// inspected with podman's fields, and removed with their bridge.
+// free subnet of containers.conf's default_subnet_pools, 10.89.N.0/24 first,
+// labels in args.podman_labels), listed and inspected with podman's fields,
+// and removed with their bridge.
 
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -29,7 +30,7 @@ export interface NetworkCreateOptions {
   name?: string;
   /** Only `bridge`. */
   driver?: string;
-  /** IPv4 CIDR; default the first free 10.89.N.0/24. */
+  /** IPv4 CIDR; default the first free one of the subnet pools. */
   subnet?: string;
   gateway?: string;
   /** The bridge's name; default the first free cni-podmanN. */
@@ -39,27 +40,47 @@ export interface NetworkCreateOptions {
   internal?: boolean;
 }
 
+/** containers.conf's [network] choices for the networks podman makes itself; its defaults where unset. */
+export interface NetworkDefaults {
+  /** default_subnet: the default network's, when it is made (podman's 10.88.0.0/16). */
+  subnet?: string;
+  /** default_subnet_pools: where `network create` takes a free subnet from, in order. */
+  subnetPools?: SubnetPool[];
+}
+
+/** A range of subnets: every /size block of base. */
+export interface SubnetPool {
+  base: string;
+  size: number;
+}
+
+/** podman's default_subnet_pools (containers/common's built-in list). */
+const DEFAULT_SUBNET_POOLS: SubnetPool[] = [
+  { base: '10.89.0.0/16', size: 24 }, { base: '10.90.0.0/15', size: 24 }, { base: '10.92.0.0/14', size: 24 },
+  { base: '10.96.0.0/11', size: 24 }, { base: '10.128.0.0/9', size: 24 },
+];
+
 const NETWORK_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
 const INTERFACE_NAME = /^[a-zA-Z0-9_.-]{1,15}$/;
 
 /** Every network of the dir, podman's default one included when no file defines it, by name. */
-export async function listNetworks(dir: string): Promise<NetworkInfo[]> {
+export async function listNetworks(dir: string, defaults: NetworkDefaults = {}): Promise<NetworkInfo[]> {
   const networks = await loadNetworks(dir);
   const infos = await Promise.all([...networks.values()].map(networkInfo));
-  if (!networks.has(DEFAULT_NETWORK)) infos.push(defaultNetworkInfo());
+  if (!networks.has(DEFAULT_NETWORK)) infos.push(defaultNetworkInfo(defaults.subnet));
   return infos.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 
 /** A network by name, or by ID or unique ID prefix, as podman finds one. */
-export async function inspectNetwork(dir: string, ref: string): Promise<NetworkInfo> {
-  const all = await listNetworks(dir);
+export async function inspectNetwork(dir: string, ref: string, defaults: NetworkDefaults = {}): Promise<NetworkInfo> {
+  const all = await listNetworks(dir, defaults);
   const found = all.find((n) => n.name === ref) ?? uniquePrefix(all, ref);
   if (!found) throw new NetworkError('network-unknown', `unable to find network with name or ID ${ref}: network not found`, { network: ref });
   return found;
 }
 
 /** Writes `<name>.conflist` as podman's CNI backend does; a taken name or subnet is refused. */
-export async function createNetwork(dir: string, options: NetworkCreateOptions): Promise<NetworkInfo> {
+export async function createNetwork(dir: string, options: NetworkCreateOptions, defaults: NetworkDefaults = {}): Promise<NetworkInfo> {
   if (options.driver !== undefined && options.driver !== 'bridge') {
     throw new NetworkError('config-invalid', `unsupported driver ${options.driver}: only bridge`, { driver: options.driver });
   }
@@ -72,10 +93,8 @@ export async function createNetwork(dir: string, options: NetworkCreateOptions):
   const bridge = options.interfaceName ?? firstFree((n) => `cni-podman${n}`, (candidate) => !bridges.has(candidate), 1);
   if (!INTERFACE_NAME.test(bridge)) throw new NetworkError('config-invalid', `interface name ${JSON.stringify(bridge)} is not a valid Linux interface name`, { interfaceName: bridge });
   if (options.interfaceName !== undefined && bridges.has(bridge)) throw new NetworkError('network-exists', `bridge name ${bridge} already in use`, { interfaceName: bridge });
-  const used = [DEFAULT_SUBNET, ...taken.flatMap(subnetsOf)].map(parseCidr);
-  const subnet = options.subnet === undefined
-    ? firstFree((n) => `10.89.${n}.0/24`, (candidate) => !used.some((u) => overlaps(u, parseCidr(candidate))), 0, 255)
-    : checkedSubnet(options.subnet, used);
+  const used = [defaults.subnet ?? DEFAULT_SUBNET, ...taken.flatMap(subnetsOf)].map(parseCidr);
+  const subnet = options.subnet === undefined ? firstFreeSubnet(defaults.subnetPools ?? DEFAULT_SUBNET_POOLS, used) : checkedSubnet(options.subnet, used);
   if (options.gateway !== undefined && !overlaps(parseCidr(`${options.gateway}/32`), parseCidr(subnet))) {
     throw new NetworkError('config-invalid', `gateway ${options.gateway} is not in subnet ${subnet}`, { gateway: options.gateway, subnet });
   }
@@ -126,9 +145,9 @@ async function networkInfo(list: NetworkConfigList): Promise<NetworkInfo> {
   };
 }
 
-/** podman's default network as it shows it without a conflist (made on its first use). */
-function defaultNetworkInfo(): NetworkInfo {
-  const [{ subnet, gateway }] = rangesOf({ plugins: bridgeConflist().plugins } as NetworkConfigList);
+/** podman's default network as it shows it without a conflist (made on its first use, on `subnet`). */
+function defaultNetworkInfo(defaultSubnet: string | undefined): NetworkInfo {
+  const [{ subnet, gateway }] = rangesOf({ plugins: bridgeConflist({ subnet: defaultSubnet }).plugins } as NetworkConfigList);
   return {
     name: DEFAULT_NETWORK, id: networkId(DEFAULT_NETWORK), driver: 'bridge', network_interface: DEFAULT_BRIDGE, created: new Date().toISOString(),
     subnets: [{ subnet: subnet!, gateway }], ipv6_enabled: false, internal: false, dns_enabled: false, ipam_options: { driver: 'host-local' },
@@ -162,12 +181,32 @@ function subnetsOf(list: NetworkConfigList): string[] {
   return rangesOf(list).map((r) => r.subnet).filter((s) => !s.includes(':'));
 }
 
-function firstFree(candidate: (n: number) => string, free: (name: string) => boolean, from: number, to = 10_000): string {
-  for (let n = from; n <= to; n++) if (free(candidate(n))) return candidate(n);
+function firstFree(candidate: (n: number) => string, free: (name: string) => boolean, from: number): string {
+  for (let n = from; n <= 10_000; n++) if (free(candidate(n))) return candidate(n);
   throw new NetworkError('config-invalid', 'no free name, bridge or subnet is left for a new network', {});
 }
 
+/** The first /size block of the pools, in order, that overlaps no used subnet. */
+function firstFreeSubnet(pools: SubnetPool[], used: Cidr[]): string {
+  for (const pool of pools) {
+    const range = parseCidr(pool.base);
+    if (!Number.isInteger(pool.size) || pool.size < range.bits || pool.size > 30) {
+      throw new NetworkError('config-invalid', `subnet pool ${pool.base} with size ${pool.size}: the size must be from ${range.bits} to 30`, { subnet: pool.base, size: pool.size });
+    }
+    const block = 2 ** (32 - pool.size);
+    for (let base = range.base; base < range.base + 2 ** (32 - range.bits); base += block) {
+      const candidate = { base, bits: pool.size };
+      if (!used.some((u) => overlaps(u, candidate))) return formatCidr(candidate);
+    }
+  }
+  throw new NetworkError('config-invalid', `no free subnet is left in the subnet pools (${pools.map((p) => `${p.base}/${p.size}`).join(', ')})`, {});
+}
+
 interface Cidr { base: number; bits: number }
+
+function formatCidr({ base, bits }: Cidr): string {
+  return `${[24, 16, 8, 0].map((shift) => Math.floor(base / 2 ** shift) % 256).join('.')}/${bits}`;
+}
 
 function parseCidr(text: string): Cidr {
   const match = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(text);

@@ -28,12 +28,24 @@ describe('containers.conf', () => {
     assert.deepEqual(loadContainerDefaults({}, [first, second, join(dir, 'missing.conf')]), { capabilities: ['CHOWN'], env: ['B=2'], pidsLimit: 50, stopTimeout: 4 });
   });
 
-  it('reads [network] network_config_dir and cni_plugin_dirs, a later file\'s key winning; a wrong type is refused', () => {
-    const first = file('net-a.conf', '[network]\nnetwork_config_dir = "/a/net.d"\ncni_plugin_dirs = ["/a/bin"]\nnetwork_backend = "cni"\n');
-    const second = file('net-b.conf', '[network]\nnetwork_config_dir = "/b/net.d"\n[containers]\npids_limit = 5\n');
-    assert.deepEqual(loadNetworkSettings({}, [first, second]), { configDir: '/b/net.d', pluginDirs: ['/a/bin'] });
+  it('reads [network] network_config_dir, cni_plugin_dirs, default_subnet and default_subnet_pools, a later file\'s key winning; a wrong type is refused', () => {
+    const first = file('net-a.conf', '[network]\nnetwork_config_dir = "/a/net.d"\ncni_plugin_dirs = ["/a/bin"]\nnetwork_backend = "cni"\ndefault_subnet = "10.77.0.0/16"\n');
+    const second = file('net-b.conf', '[network]\nnetwork_config_dir = "/b/net.d"\ndefault_subnet_pools = [{"base" = "10.200.0.0/23", "size" = 24}, {base = "172.30.0.0/16", size = 26}]\n[containers]\npids_limit = 5\n');
+    assert.deepEqual(loadNetworkSettings({}, [first, second]), {
+      configDir: '/b/net.d', pluginDirs: ['/a/bin'], defaultSubnet: '10.77.0.0/16',
+      subnetPools: [{ base: '10.200.0.0/23', size: 24 }, { base: '172.30.0.0/16', size: 26 }],
+    });
     assert.deepEqual(loadNetworkSettings({}, [file('no-net.conf', '[containers]\nenv = []\n')]), {});
-    assert.throws(() => loadNetworkSettings({}, [file('net-wrong.conf', '[network]\ncni_plugin_dirs = "/x"\n')]), /net-wrong\.conf: cni_plugin_dirs must be an array of strings/);
+    const refused: Array<[string, RegExp]> = [
+      ['cni_plugin_dirs = "/x"', /cni_plugin_dirs must be an array of strings/],
+      ['default_subnet = "10.88.0.0"', /default_subnet must be an IPv4 CIDR/],
+      ['default_subnet_pools = [{base = "10.1.0.0/16"}]', /default_subnet_pools must be an array of tables that each have a base and a size/],
+      ['default_subnet_pools = ["10.1.0.0/16"]', /default_subnet_pools must be an array of \{base, size\} tables/],
+      ['default_subnet_pools = [{base = "fd00::/64", size = 80}]', /default_subnet_pools must be an IPv4 CIDR/],
+    ];
+    for (const [line, message] of refused) {
+      assert.throws(() => loadNetworkSettings({}, [file('net-wrong.conf', `[network]\n${line}\n`)]), (err: Error) => message.test(err.message) && err.message.includes('net-wrong.conf'), line);
+    }
   });
 
   it('refuses malformed TOML, a value of the wrong type, and a $CONTAINERS_CONF that does not exist, naming the file', () => {
@@ -154,6 +166,24 @@ describe('containers.conf', () => {
       assert.ok(!existsSync(join(fromConf, 'viaflag.conflist')));
       assert.match(await ok(conf, '--cni-config-dir', fromFlag, 'network', 'ls', '--format', '{{.Name}}'), /^viaflag$/m);
       assert.doesNotMatch(await ok(conf, '--cni-config-dir', fromFlag, 'network', 'ls', '--format', '{{.Name}}'), /viaconf/);
+    });
+
+    it('network create takes the first free subnet of default_subnet_pools; the default network shows default_subnet', async () => {
+      const configDir = join(fixture().temp.dir, 'pools-net.d');
+      // Two /24 blocks in the first pool, then a pool of /26 blocks.
+      const conf = file('pools.conf', `[network]\nnetwork_config_dir = "${configDir}"\ndefault_subnet = "10.77.0.0/16"\n`
+        + 'default_subnet_pools = [{base = "10.200.0.0/23", size = 24}, {base = "172.30.7.0/24", size = 26}]\n');
+      await ok(conf, 'network', 'create', '--subnet', '10.200.1.0/24', 'taken');
+      const subnetOf = async (name: string): Promise<string> => JSON.parse(await ok(conf, 'network', 'inspect', name))[0].subnets[0].subnet;
+      await ok(conf, 'network', 'create', 'p1');
+      await ok(conf, 'network', 'create', 'p2');
+      await ok(conf, 'network', 'create', 'p3');
+      assert.deepEqual([await subnetOf('p1'), await subnetOf('p2'), await subnetOf('p3')], ['10.200.0.0/24', '172.30.7.0/26', '172.30.7.64/26']);
+      assert.equal(await subnetOf('podman'), '10.77.0.0/16');
+      // A subnet inside the default network's is refused as taken.
+      const clash = await berthWith(conf, 'network', 'create', '--subnet', '10.77.3.0/24', 'clash');
+      assert.equal(clash.code, 125);
+      assert.match(clash.stderr, /subnet 10\.77\.3\.0\/24 is already used/);
     });
 
     it('a run on a network looks for the plugins in cni_plugin_dirs only', async () => {

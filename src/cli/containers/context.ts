@@ -35,13 +35,15 @@ export async function openEngine(globals: GlobalOptions, env: NodeJS.ProcessEnv 
 
 /**
  * As podman: the flag's config dir, else containers.conf's network_config_dir; its
- * cni_plugin_dirs; else the defaults. Read when a verb first needs them.
+ * cni_plugin_dirs, default_subnet and default_subnet_pools; else the defaults. Read when a
+ * verb first needs them.
  */
 function cniSettings(globals: GlobalOptions, env: NodeJS.ProcessEnv): CniSettings {
   const conf = loadNetworkSettings(env);
   return {
     configDir: flaggedConfigDir(globals) ?? conf.configDir ?? DEFAULT_CNI_CONFIG_DIR,
     pluginDirs: conf.pluginDirs ?? DEFAULT_CNI_PLUGIN_DIRS,
+    defaults: { subnet: conf.defaultSubnet, subnetPools: conf.subnetPools },
   };
 }
 

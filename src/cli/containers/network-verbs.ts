@@ -4,7 +4,7 @@
 // load only when a listing needs them.
 
 import type { Command } from 'commander';
-import { EngineError, type ContainerEngine } from '../../engine/index.js';
+import { EngineError, type CniSettings, type ContainerEngine } from '../../engine/index.js';
 import { createNetwork, inspectNetwork, isNetworkError, listNetworks, removeNetwork, type NetworkInfo } from '../../network/index.js';
 import { confirmed } from './confirm.js';
 import { removeEach } from './remove-each.js';
@@ -16,7 +16,7 @@ export function registerNetworkVerbs(program: Command, act: EngineAction, setExi
 
   network.command('create').description('create a bridge network (a conflist in the CNI config dir)').argument('[name]')
     .option('-d, --driver <driver>', 'only bridge', 'bridge')
-    .option('--subnet <cidr>', 'IPv4 subnet (default: the first free 10.89.N.0/24)')
+    .option('--subnet <cidr>', 'IPv4 subnet (default: the first free one of containers.conf default_subnet_pools, 10.89.N.0/24 first)')
     .option('--gateway <ip>', 'the gateway in the subnet (default: its first address)')
     .option('--interface-name <name>', 'the bridge (default: the first free cni-podmanN)')
     .option('--label <label>', 'set a label (key=value)', collect, [])
@@ -24,7 +24,7 @@ export function registerNetworkVerbs(program: Command, act: EngineAction, setExi
     .option('--disable-dns', 'accepted for podman compatibility (Berth\'s CNI networks have no DNS plugin)')
     .action(act(async (engine, name: string | undefined, opts: { driver: string; subnet?: string; gateway?: string; interfaceName?: string; label: string[]; internal?: boolean }) => {
       const labels = keyValues(opts.label);
-      const made = await createNetwork(cniConfigDir(engine), { name, driver: opts.driver, subnet: opts.subnet, gateway: opts.gateway, interfaceName: opts.interfaceName, labels, internal: opts.internal });
+      const made = await createNetwork(cniOf(engine).configDir, { name, driver: opts.driver, subnet: opts.subnet, gateway: opts.gateway, interfaceName: opts.interfaceName, labels, internal: opts.internal }, cniOf(engine).defaults);
       networkEvent(engine, made.name, 'create');
       process.stdout.write(`${made.name}\n`);
     }));
@@ -36,7 +36,7 @@ export function registerNetworkVerbs(program: Command, act: EngineAction, setExi
     .option('--no-trunc', 'the whole network ID')
     .action(act(async (engine, opts: { quiet?: boolean; format?: string; filter: string[]; trunc?: boolean }) => {
       const filters = parseFilters(opts.filter);
-      const networks = (await listNetworks(cniConfigDir(engine))).filter((n) => matches(n, filters));
+      const networks = (await listNetworks(cniOf(engine).configDir, cniOf(engine).defaults)).filter((n) => matches(n, filters));
       if (opts.quiet) process.stdout.write(networks.map((n) => `${n.name}\n`).join(''));
       else if (opts.format === 'json') process.stdout.write(`${JSON.stringify(networks, null, 2)}\n`);
       else process.stdout.write(await listing(opts.format ?? LS_TABLE, networks, opts.trunc !== false));
@@ -46,7 +46,7 @@ export function registerNetworkVerbs(program: Command, act: EngineAction, setExi
     .option('-f, --format <format>', 'json (default), or a Go template (`{{.NetworkInterface}}`)')
     .action(act(async (engine, refs: string[], opts: { format?: string }) => {
       const networks = [];
-      for (const ref of refs) networks.push(await inspectNetwork(cniConfigDir(engine), ref));
+      for (const ref of refs) networks.push(await inspectNetwork(cniOf(engine).configDir, ref, cniOf(engine).defaults));
       if (opts.format && opts.format !== 'json') process.stdout.write(await listing(opts.format, networks, false));
       else process.stdout.write(`${JSON.stringify(networks, null, 5)}\n`);
     }));
@@ -57,13 +57,13 @@ export function registerNetworkVerbs(program: Command, act: EngineAction, setExi
     .action(act(async (engine, names: string[], opts: { force?: boolean; time?: string }) => {
       const timeoutSeconds = opts.time === undefined ? undefined : parsePositive(opts.time, 'timeout');
       return removeEach(names, async (ref) => {
-        const { name } = await inspectNetwork(cniConfigDir(engine), ref);
+        const { name } = await inspectNetwork(cniOf(engine).configDir, ref, cniOf(engine).defaults);
         const users = await usersOf(engine, name);
         if (users.length && !opts.force) {
           throw new EngineError('invalid-state', `"${name}" has associated containers with it. Use -f to forcibly delete containers and pods: network is being used`, { network: name, containers: users });
         }
         for (const id of users) await engine.remove(id, { force: true, timeoutSeconds });
-        await removeNetwork(cniConfigDir(engine), name);
+        await removeNetwork(cniOf(engine).configDir, name);
         networkEvent(engine, name, 'remove');
         return name;
       }, RM_EXIT);
@@ -84,9 +84,9 @@ export function registerNetworkVerbs(program: Command, act: EngineAction, setExi
     .action(act(async (engine, opts: { force?: boolean }) => {
       if (!opts.force && !confirmed('WARNING! This will remove all networks not used by at least one container.\nAre you sure you want to continue? [y/N] ')) return;
       const used = new Set((await engine.list()).flatMap((c) => c.config.networks ?? []));
-      for (const { name } of await listNetworks(cniConfigDir(engine))) {
+      for (const { name } of await listNetworks(cniOf(engine).configDir, cniOf(engine).defaults)) {
         if (name === 'podman' || used.has(name)) continue;
-        await removeNetwork(cniConfigDir(engine), name);
+        await removeNetwork(cniOf(engine).configDir, name);
         networkEvent(engine, name, 'remove');
         process.stdout.write(`${name}\n`);
       }
@@ -95,7 +95,7 @@ export function registerNetworkVerbs(program: Command, act: EngineAction, setExi
   network.command('exists').description('exit 0 when the network exists, 1 when not').argument('<name>')
     .action(act(async (engine, name: string) => {
       try {
-        await inspectNetwork(cniConfigDir(engine), name);
+        await inspectNetwork(cniOf(engine).configDir, name, cniOf(engine).defaults);
         return 0;
       } catch (err) {
         if (isNetworkError(err, 'network-unknown')) return 1;
@@ -120,10 +120,10 @@ function networkEvent(engine: ContainerEngine, name: string, status: string): vo
   engine.events.record({ network: name, Status: status, Type: 'network', Attributes: null });
 }
 
-/** The CNI config dir the engine was opened with (--network-config-dir, containers.conf). */
-export function cniConfigDir(engine: ContainerEngine): string {
+/** The CNI settings the engine was opened with (--network-config-dir, containers.conf). */
+export function cniOf(engine: ContainerEngine): CniSettings {
   if (!engine.cni) throw new EngineError('invalid-option', 'CNI networking is not configured', {});
-  return engine.cni.configDir;
+  return engine.cni;
 }
 
 async function usersOf(engine: ContainerEngine, name: string): Promise<string[]> {

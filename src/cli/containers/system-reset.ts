@@ -8,7 +8,7 @@ import { rm } from 'node:fs/promises';
 import type { ContainerEngine } from '../../engine/index.js';
 import { DEFAULT_NETWORK, listNetworks, removeNetwork } from '../../network/index.js';
 import { confirmed } from './confirm.js';
-import { cniConfigDir } from './network-verbs.js';
+import { cniOf } from './network-verbs.js';
 
 export async function systemReset(engine: ContainerEngine, options: { force?: boolean }): Promise<void> {
   const { graphRoot, runRoot } = engine.store;
@@ -29,7 +29,7 @@ export async function systemReset(engine: ContainerEngine, options: { force?: bo
   const ids: string[] = [];
   for (const container of await engine.list()) ids.push(await engine.remove(container.id, { force: true, volumes: true }));
   await processesGone(ids);
-  const configDir = cniConfigDir(engine);
+  const configDir = cniOf(engine).configDir;
   for (const network of await listNetworks(configDir)) {
     if (network.name !== DEFAULT_NETWORK) await removeNetwork(configDir, network.name);
   }

@@ -19,7 +19,7 @@ import { psJson } from './format.js';
 import { registerRootfsVerbs } from './rootfs-verbs.js';
 import { registerSystemVerbs } from './system-verbs.js';
 import { registerVolumeVerbs, volumeDocument } from './volume-verbs.js';
-import { cniConfigDir, isNetworkDocument, networkGoDocument, registerNetworkVerbs } from './network-verbs.js';
+import { cniOf, isNetworkDocument, networkGoDocument, registerNetworkVerbs } from './network-verbs.js';
 import { registerContainerGroupVerbs } from './container-group-verbs.js';
 import { registerEventsVerb } from './events-verbs.js';
 import { registerHealthcheckVerbs } from './healthcheck-verbs.js';
@@ -366,7 +366,7 @@ type InspectType = 'container' | 'image' | 'volume' | 'network' | 'all';
 
 async function inspectObject(engine: ContainerEngine, ref: string, type: InspectType): Promise<object> {
   if (type === 'volume') return volumeDocument((await engine.volumes()).get(ref));
-  if (type === 'network') return inspectNetwork(cniConfigDir(engine), ref);
+  if (type === 'network') return inspectNetwork(cniOf(engine).configDir, ref, cniOf(engine).defaults);
   if (type !== 'image') {
     try {
       const container = await engine.get(ref);
@@ -394,7 +394,7 @@ async function otherObject(engine: ContainerEngine, ref: string, cause: unknown)
   if (volumes.exists(ref)) return volumeDocument(volumes.get(ref));
   if (engine.cni) {
     try {
-      return await inspectNetwork(engine.cni.configDir, ref);
+      return await inspectNetwork(engine.cni.configDir, ref, engine.cni.defaults);
     } catch (err) {
       if (!isNetworkError(err, 'network-unknown')) throw err;
     }
