@@ -100,10 +100,20 @@ describe('berth run on a CNI network (bin/berth.cjs)', () => {
     assert.equal(await ok('port', 'web'), `80/tcp -> 0.0.0.0:${hostPort}\n`);
     assert.equal(await ok('port', 'web', '80'), `0.0.0.0:${hostPort}\n`);
     assert.notEqual((await berth('port', 'web', '81')).code, 0);
-    const [doc] = JSON.parse(await ok('inspect', 'web')) as Array<{ NetworkSettings: { IPAddress: string; SandboxKey: string; Ports: Record<string, unknown> } }>;
-    const ip = doc!.NetworkSettings.IPAddress;
+    const [doc] = JSON.parse(await ok('inspect', 'web')) as Array<{ NetworkSettings: Record<string, unknown> & { IPAddress: string; SandboxKey: string; Gateway: string; MacAddress: string; Ports: Record<string, unknown>; Networks: Record<string, Record<string, unknown>> } }>;
+    const settings = doc!.NetworkSettings;
+    const ip = settings.IPAddress;
     assert.match(ip, new RegExp(`^10\\.198\\.${octet}\\.\\d+$`));
-    assert.deepEqual(doc!.NetworkSettings.Ports, { '80/tcp': [{ HostIp: '', HostPort: String(hostPort) }] });
+    assert.deepEqual(settings.Ports, { '80/tcp': [{ HostIp: '', HostPort: String(hostPort) }] });
+    // podman 4.3's keys, in its order, and the endpoint as the container sees it.
+    assert.deepEqual(Object.keys(settings), ['EndpointID', 'Gateway', 'IPAddress', 'IPPrefixLen', 'IPv6Gateway', 'GlobalIPv6Address', 'GlobalIPv6PrefixLen',
+      'MacAddress', 'Bridge', 'SandboxID', 'HairpinMode', 'LinkLocalIPv6Address', 'LinkLocalIPv6PrefixLen', 'Ports', 'SandboxKey', 'Networks']);
+    const link = await ok('exec', 'web', '/bin/busybox', 'cat', '/sys/class/net/eth0/address');
+    assert.equal(settings.MacAddress, link.trim());
+    assert.deepEqual(settings.Networks[net], {
+      EndpointID: '', Gateway: settings.Gateway, IPAddress: ip, IPPrefixLen: 24, IPv6Gateway: '', GlobalIPv6Address: '', GlobalIPv6PrefixLen: 0,
+      MacAddress: settings.MacAddress, NetworkID: net, DriverOpts: null, IPAMConfig: null, Links: null, Aliases: [id.slice(0, 12)],
+    });
     assert.ok(readdirSync(join(ipamDir, net)).includes(ip));
     assert.equal(await readFrom(HOST_IP, hostPort), 'hello-from-container\n');
 
@@ -118,6 +128,17 @@ describe('berth run on a CNI network (bin/berth.cjs)', () => {
     assert.deepEqual(readdirSync(join(ipamDir, net)).filter((f) => /^\d/.test(f)), [], 'every lease freed');
     assert.doesNotMatch(execFileSync('iptables-save').toString(), new RegExp(id), 'no iptables rule names the container');
     assert.deepEqual(readdirSync(`/sys/class/net/${bridge}/brif`), [], 'no veth on the bridge');
+  });
+
+  it('a container on no CNI network shows the NetworkSettings podman shows for --network none', async () => {
+    const id = (await ok('create', '--network', 'none', 'busybox', '/bin/busybox', 'true')).trim();
+    const [doc] = JSON.parse(await ok('inspect', id)) as Array<{ NetworkSettings: unknown }>;
+    // podman 4.3's `podman inspect` of a `--network none` container on this machine, verbatim.
+    assert.deepEqual(doc!.NetworkSettings, {
+      EndpointID: '', Gateway: '', IPAddress: '', IPPrefixLen: 0, IPv6Gateway: '', GlobalIPv6Address: '', GlobalIPv6PrefixLen: 0, MacAddress: '',
+      Bridge: '', SandboxID: '', HairpinMode: false, LinkLocalIPv6Address: '', LinkLocalIPv6PrefixLen: 0, Ports: {}, SandboxKey: '',
+    });
+    await ok('rm', id);
   });
 
   it('run --rm on the network exits with the container’s code and leaves no lease', async () => {

@@ -5,7 +5,7 @@
 import { dirname } from 'node:path';
 import type { ContainerEngine } from '../../engine/index.js';
 import { inspectHealth, inspectHealthcheck, userMountsOf } from '../../engine/index.js';
-import type { NetworkAttachment, PortMapping } from '../../network/index.js';
+import type { CniResult, NetworkAttachment, PortMapping } from '../../network/index.js';
 import type { Container, ContainerConfig } from '../../oci/index.js';
 import { graphDriverData } from '../../storage/index.js';
 import { GO_ZERO_TIME } from '../../util/index.js';
@@ -72,7 +72,7 @@ export async function inspectDocument(engine: ContainerEngine, container: Contai
     GraphDriver: storeContainer ? await graphDriverData(engine.store, storeContainer.layerId) : { Name: engine.store.graphDriverName, Data: null },
     Mounts: mounts,
     Dependencies: [],
-    NetworkSettings: networkSettings(network),
+    NetworkSettings: networkSettings(container.id, network),
     Namespace: '',
     IsInfra: false,
     IsService: false,
@@ -234,13 +234,33 @@ function portsByContainerPort(mappings: readonly PortMapping[]): Record<string, 
   return ports;
 }
 
-/** podman inspect's NetworkSettings: the first network's address, every network by name, the published ports. */
-function networkSettings(network: NetworkAttachment | undefined): Record<string, unknown> {
-  const ports = portsByContainerPort(network?.portMappings ?? []);
-  const networks = Object.fromEntries((network?.networks ?? []).map((n) => {
-    const ip = n.result.ips?.[0];
-    return [n.name, { IPAddress: ip?.address.split('/')[0] ?? '', IPPrefixLen: Number(ip?.address.split('/')[1] ?? 0), Gateway: ip?.gateway ?? '' }];
-  }));
-  const first = Object.values(networks)[0];
-  return { SandboxKey: network?.netns ?? '', IPAddress: first?.IPAddress ?? '', IPPrefixLen: first?.IPPrefixLen ?? 0, Gateway: first?.Gateway ?? '', Ports: ports, Networks: networks };
+/**
+ * podman inspect's NetworkSettings, with its keys in its order: the first network's address,
+ * every network by name, the published ports. A container on no CNI network gets the keys empty
+ * and no Networks, as podman shows one with `--network none`.
+ */
+function networkSettings(id: string, network: NetworkAttachment | undefined): Record<string, unknown> {
+  const attached = network?.networks ?? [];
+  const endpoints = attached.map((n) => endpoint(n.result, n.ifName, network!.netns));
+  const networks = Object.fromEntries(attached.map((n, i) => [n.name, {
+    ...endpoints[i], NetworkID: n.name, DriverOpts: null, IPAMConfig: null, Links: null, Aliases: [id.slice(0, 12)],
+  }]));
+  return {
+    ...(endpoints[0] ?? endpoint(undefined, '', '')),
+    Bridge: '', SandboxID: '', HairpinMode: false, LinkLocalIPv6Address: '', LinkLocalIPv6PrefixLen: 0,
+    Ports: portsByContainerPort(network?.portMappings ?? []), SandboxKey: network?.netns ?? '',
+    ...(attached.length > 0 ? { Networks: networks } : {}),
+  };
+}
+
+/** podman's per-endpoint fields of a CNI result: the IPv4 address and gateway, the IPv6 ones, the interface's MAC. */
+function endpoint(result: CniResult | undefined, ifName: string, netns: string): Record<string, unknown> {
+  const v4 = result?.ips?.find((ip) => !ip.address.includes(':'));
+  const v6 = result?.ips?.find((ip) => ip.address.includes(':'));
+  const mac = result?.interfaces?.find((i) => i.name === ifName && i.sandbox === netns)?.mac ?? '';
+  return {
+    EndpointID: '', Gateway: v4?.gateway ?? '', IPAddress: v4?.address.split('/')[0] ?? '', IPPrefixLen: Number(v4?.address.split('/')[1] ?? 0),
+    IPv6Gateway: v6?.gateway ?? '', GlobalIPv6Address: v6?.address.split('/')[0] ?? '', GlobalIPv6PrefixLen: Number(v6?.address.split('/')[1] ?? 0),
+    MacAddress: mac,
+  };
 }
