@@ -8,6 +8,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseToml } from 'smol-toml';
+import { isIpv4Cidr } from '../network/index.js';
 import { blankTomlCommentLines, isErrno } from '../util/index.js';
 import type { CreateOptions } from './engine.js';
 import { EngineError } from './errors.js';
@@ -63,28 +64,38 @@ export function containersConfFiles(env: NodeJS.ProcessEnv): string[] {
   return [...CONTAINERS_CONF_FILES, ...dropIns];
 }
 
+/** containers.conf as read: each file's parsed document, in podman's order. */
+export type ContainersConf = ReadonlyArray<{ file: string; doc: Record<string, unknown> }>;
+
 /**
- * The container defaults of `files` (default: those podman reads). A file
- * that does not exist is skipped, except $CONTAINERS_CONF, which podman
- * requires; malformed TOML or a value of the wrong type is a typed error
- * naming the file.
+ * `files` (default: those podman reads), each read and parsed once, for the
+ * container defaults and the network settings alike. A file that does not
+ * exist is skipped, except $CONTAINERS_CONF, which podman requires; malformed
+ * TOML is a typed error naming the file.
  */
-export function loadContainerDefaults(env: NodeJS.ProcessEnv = process.env, files = containersConfFiles(env)): ContainerDefaults {
-  return merged(env, files, defaultsOf);
+export function readContainersConf(env: NodeJS.ProcessEnv = process.env, files = containersConfFiles(env)): ContainersConf {
+  const read: Array<{ file: string; doc: Record<string, unknown> }> = [];
+  for (const file of files) {
+    const doc = readConf(file, file === env['CONTAINERS_CONF']);
+    if (doc) read.push({ file, doc });
+  }
+  return read;
 }
 
-/** The `[network]` settings of `files` (default: those podman reads), read as loadContainerDefaults reads them. */
-export function loadNetworkSettings(env: NodeJS.ProcessEnv = process.env, files = containersConfFiles(env)): NetworkSettings {
-  return merged(env, files, networkSettingsOf);
+/** What `conf` gives the containers Berth makes; a value of the wrong type is a typed error naming its file. */
+export function containerDefaultsOf(conf: ContainersConf): ContainerDefaults {
+  return merged(conf, defaultsIn);
+}
+
+/** The `[network]` settings of `conf`, checked as containerDefaultsOf checks its keys. */
+export function networkSettingsOf(conf: ContainersConf): NetworkSettings {
+  return merged(conf, networkSettingsIn);
 }
 
 /** What `pick` finds in each file, a later file's keys over an earlier one's. */
-function merged<T extends object>(env: NodeJS.ProcessEnv, files: string[], pick: (doc: Record<string, unknown>, file: string) => T): T {
+function merged<T extends object>(conf: ContainersConf, pick: (doc: Record<string, unknown>, file: string) => T): T {
   const found = {} as T;
-  for (const file of files) {
-    const doc = readConf(file, file === env['CONTAINERS_CONF']);
-    if (doc) Object.assign(found, definedOnly(pick(doc, file)));
-  }
+  for (const { file, doc } of conf) Object.assign(found, definedOnly(pick(doc, file)));
   return found;
 }
 
@@ -104,7 +115,7 @@ function readConf(file: string, mustExist: boolean): Record<string, unknown> | u
 }
 
 /** The keys Berth uses from one file; only those the file sets. */
-function defaultsOf(doc: Record<string, unknown>, file: string): ContainerDefaults {
+function defaultsIn(doc: Record<string, unknown>, file: string): ContainerDefaults {
   const containers = section(doc, 'containers', file);
   const engine = section(doc, 'engine', file);
   const found: ContainerDefaults = {
@@ -123,7 +134,7 @@ function defaultsOf(doc: Record<string, unknown>, file: string): ContainerDefaul
   return found;
 }
 
-function networkSettingsOf(doc: Record<string, unknown>, file: string): NetworkSettings {
+function networkSettingsIn(doc: Record<string, unknown>, file: string): NetworkSettings {
   const network = section(doc, 'network', file);
   return {
     configDir: text(network, 'network_config_dir', file),
@@ -150,9 +161,7 @@ function subnetPools(table: Record<string, unknown>, key: string, file: string):
 
 /** `value` when it is an IPv4 CIDR (podman's CNI backend takes IPv4 subnets only). */
 function ipv4Cidr(value: string | undefined, key: string, file: string): string | undefined {
-  if (value === undefined) return undefined;
-  const match = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(value);
-  if (!match || match.slice(1, 5).some((octet) => Number(octet) > 255) || Number(match[5]) > 32) throw invalid(file, key, 'an IPv4 CIDR such as 10.88.0.0/16');
+  if (value !== undefined && !isIpv4Cidr(value)) throw invalid(file, key, 'an IPv4 CIDR such as 10.88.0.0/16');
   return value;
 }
 

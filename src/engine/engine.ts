@@ -55,7 +55,7 @@ export interface EngineOptions {
   exitCommand?: (id: string, remove: boolean) => ExitCommand;
   /**
    * What containers.conf gives the containers this engine creates (see
-   * loadContainerDefaults), or a function that reads it when the first is
+   * containerDefaultsOf), or a function that reads it when the first is
    * created (the verbs that create none never read it). Default: none, the
    * built-in defaults.
    */
@@ -216,7 +216,7 @@ export class ContainerEngine {
       });
     } finally {
       // A create that failed leaves no container, nor its lock file.
-      if (!created) this.#removeLockFile(lock.path);
+      if (!created) this.#removeLockFile(id);
     }
   }
 
@@ -577,11 +577,16 @@ export class ContainerEngine {
    * removes it (a process still waiting for it then finds no container).
    */
   #lock(id: string): LockFile {
-    return getLockFile(join(this.#lockDir, id));
+    return getLockFile(this.#lockPath(id));
+  }
+
+  #lockPath(id: string): string {
+    return join(this.#lockDir, id);
   }
 
   /** A removed container's lock file, and this process's descriptor of it once the lock is let go. */
-  #removeLockFile(path: string): void {
+  #removeLockFile(id: string): void {
+    const path = this.#lockPath(id);
     removeFile(path);
     releaseLockFile(path);
   }
@@ -1161,7 +1166,7 @@ export class ContainerEngine {
   async #removeLocked(container: Container, options: { volumes?: boolean }): Promise<void> {
     await this.#deleteInRuntimeWith(container, () => this.#removeStoreContainer(container.id, container.config));
     if (options.volumes) await this.#removeVolumes((container.config.volumes ?? []).filter((v) => v.anonymous).map((v) => v.name));
-    this.#removeLockFile(this.#lock(container.id).path);
+    this.#removeLockFile(container.id);
     this.#event(container, 'remove');
   }
 

@@ -208,11 +208,22 @@ function formatCidr({ base, bits }: Cidr): string {
   return `${[24, 16, 8, 0].map((shift) => Math.floor(base / 2 ** shift) % 256).join('.')}/${bits}`;
 }
 
+/** Whether `text` is an IPv4 CIDR (`10.89.7.0/24`), the only subnets podman's CNI backend takes. */
+export function isIpv4Cidr(text: string): boolean {
+  return cidrOf(text) !== undefined;
+}
+
 function parseCidr(text: string): Cidr {
+  const cidr = cidrOf(text);
+  if (!cidr) throw new NetworkError('config-invalid', `invalid subnet ${JSON.stringify(text)}: want an IPv4 CIDR such as 10.89.7.0/24`, { subnet: text });
+  return cidr;
+}
+
+function cidrOf(text: string): Cidr | undefined {
   const match = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(text);
   const octets = match?.slice(1, 5).map(Number);
   const bits = Number(match?.[5]);
-  if (!match || octets!.some((o) => o > 255) || bits > 32) throw new NetworkError('config-invalid', `invalid subnet ${JSON.stringify(text)}: want an IPv4 CIDR such as 10.89.7.0/24`, { subnet: text });
+  if (!match || octets!.some((o) => o > 255) || bits > 32) return undefined;
   const address = octets!.reduce((value, octet) => value * 256 + octet, 0);
   const size = 2 ** (32 - bits);
   return { base: address - (address % size), bits };

@@ -8,13 +8,15 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { containersConfFiles, loadContainerDefaults, loadNetworkSettings } from '../../src/engine/index.js';
+import { containerDefaultsOf, containersConfFiles, networkSettingsOf, readContainersConf } from '../../src/engine/index.js';
 import { berthOn } from '../helpers/berth.js';
 import { engineCli } from './engine-cli.js';
 
 describe('containers.conf', () => {
   const dir = mkdtempSync(join(tmpdir(), 'berth-containers-conf-'));
   after(() => rmSync(dir, { recursive: true, force: true }));
+  const loadContainerDefaults = (env: NodeJS.ProcessEnv, files?: string[]) => containerDefaultsOf(readContainersConf(env, files));
+  const loadNetworkSettings = (env: NodeJS.ProcessEnv, files?: string[]) => networkSettingsOf(readContainersConf(env, files));
   const file = (name: string, text: string): string => {
     writeFileSync(join(dir, name), text);
     return join(dir, name);

@@ -4,7 +4,7 @@
 // the CNI dirs, and what containers.conf gives the containers it creates.
 
 import { existsSync, readFileSync } from 'node:fs';
-import { ContainerEngine, berthExitCommand, loadContainerDefaults, loadNetworkSettings, type CniSettings } from '../../engine/index.js';
+import { ContainerEngine, berthExitCommand, containerDefaultsOf, networkSettingsOf, readContainersConf, type CniSettings, type ContainersConf, type NetworkSettings } from '../../engine/index.js';
 import { defaultRuntimeConfig, parseRuntimeConfig, type ExitCommand, type RuntimeConfig } from '../../oci/index.js';
 import type { Store } from '../../storage/index.js';
 import { openCliStore, type GlobalImageOptions } from '../image/store.js';
@@ -27,19 +27,20 @@ export type EngineAction = <A extends unknown[]>(fn: (engine: ContainerEngine, .
 
 export async function openEngine(globals: GlobalOptions, env: NodeJS.ProcessEnv = process.env): Promise<ContainerEngine> {
   const store = await openCliStore(globals, env);
+  // Read once, when a create or a network first needs it (a run on a network needs both).
+  let conf: ContainersConf | undefined;
+  const containersConf = (): ContainersConf => (conf ??= readContainersConf(env));
   return new ContainerEngine({
-    store, runtimeConfig: runtimeConfig(globals, env), cni: () => cniSettings(globals, env), exitCommand: exitCommandOf(store, globals, env),
-    containerDefaults: () => loadContainerDefaults(env),
+    store, runtimeConfig: runtimeConfig(globals, env), cni: () => cniSettings(globals, networkSettingsOf(containersConf())),
+    exitCommand: exitCommandOf(store, globals, env), containerDefaults: () => containerDefaultsOf(containersConf()),
   });
 }
 
 /**
  * As podman: the flag's config dir, else containers.conf's network_config_dir; its
- * cni_plugin_dirs, default_subnet and default_subnet_pools; else the defaults. Read when a
- * verb first needs them.
+ * cni_plugin_dirs, default_subnet and default_subnet_pools; else the defaults.
  */
-function cniSettings(globals: GlobalOptions, env: NodeJS.ProcessEnv): CniSettings {
-  const conf = loadNetworkSettings(env);
+function cniSettings(globals: GlobalOptions, conf: NetworkSettings): CniSettings {
   return {
     configDir: flaggedConfigDir(globals) ?? conf.configDir ?? DEFAULT_CNI_CONFIG_DIR,
     pluginDirs: conf.pluginDirs ?? DEFAULT_CNI_PLUGIN_DIRS,

@@ -24,7 +24,8 @@ export function registerNetworkVerbs(program: Command, act: EngineAction, setExi
     .option('--disable-dns', 'accepted for podman compatibility (Berth\'s CNI networks have no DNS plugin)')
     .action(act(async (engine, name: string | undefined, opts: { driver: string; subnet?: string; gateway?: string; interfaceName?: string; label: string[]; internal?: boolean }) => {
       const labels = keyValues(opts.label);
-      const made = await createNetwork(cniOf(engine).configDir, { name, driver: opts.driver, subnet: opts.subnet, gateway: opts.gateway, interfaceName: opts.interfaceName, labels, internal: opts.internal }, cniOf(engine).defaults);
+      const { configDir, defaults } = cniOf(engine);
+      const made = await createNetwork(configDir, { name, driver: opts.driver, subnet: opts.subnet, gateway: opts.gateway, interfaceName: opts.interfaceName, labels, internal: opts.internal }, defaults);
       networkEvent(engine, made.name, 'create');
       process.stdout.write(`${made.name}\n`);
     }));
@@ -36,7 +37,8 @@ export function registerNetworkVerbs(program: Command, act: EngineAction, setExi
     .option('--no-trunc', 'the whole network ID')
     .action(act(async (engine, opts: { quiet?: boolean; format?: string; filter: string[]; trunc?: boolean }) => {
       const filters = parseFilters(opts.filter);
-      const networks = (await listNetworks(cniOf(engine).configDir, cniOf(engine).defaults)).filter((n) => matches(n, filters));
+      const { configDir, defaults } = cniOf(engine);
+      const networks = (await listNetworks(configDir, defaults)).filter((n) => matches(n, filters));
       if (opts.quiet) process.stdout.write(networks.map((n) => `${n.name}\n`).join(''));
       else if (opts.format === 'json') process.stdout.write(`${JSON.stringify(networks, null, 2)}\n`);
       else process.stdout.write(await listing(opts.format ?? LS_TABLE, networks, opts.trunc !== false));
@@ -45,8 +47,9 @@ export function registerNetworkVerbs(program: Command, act: EngineAction, setExi
   network.command('inspect').description('show networks\' details').argument('<names...>')
     .option('-f, --format <format>', 'json (default), or a Go template (`{{.NetworkInterface}}`)')
     .action(act(async (engine, refs: string[], opts: { format?: string }) => {
+      const { configDir, defaults } = cniOf(engine);
       const networks = [];
-      for (const ref of refs) networks.push(await inspectNetwork(cniOf(engine).configDir, ref, cniOf(engine).defaults));
+      for (const ref of refs) networks.push(await inspectNetwork(configDir, ref, defaults));
       if (opts.format && opts.format !== 'json') process.stdout.write(await listing(opts.format, networks, false));
       else process.stdout.write(`${JSON.stringify(networks, null, 5)}\n`);
     }));
@@ -56,14 +59,15 @@ export function registerNetworkVerbs(program: Command, act: EngineAction, setExi
     .option('-t, --time <seconds>', 'with -f: seconds to wait for running containers to stop before killing them (default: their stop timeout)')
     .action(act(async (engine, names: string[], opts: { force?: boolean; time?: string }) => {
       const timeoutSeconds = opts.time === undefined ? undefined : parsePositive(opts.time, 'timeout');
+      const { configDir, defaults } = cniOf(engine);
       return removeEach(names, async (ref) => {
-        const { name } = await inspectNetwork(cniOf(engine).configDir, ref, cniOf(engine).defaults);
+        const { name } = await inspectNetwork(configDir, ref, defaults);
         const users = await usersOf(engine, name);
         if (users.length && !opts.force) {
           throw new EngineError('invalid-state', `"${name}" has associated containers with it. Use -f to forcibly delete containers and pods: network is being used`, { network: name, containers: users });
         }
         for (const id of users) await engine.remove(id, { force: true, timeoutSeconds });
-        await removeNetwork(cniOf(engine).configDir, name);
+        await removeNetwork(configDir, name);
         networkEvent(engine, name, 'remove');
         return name;
       }, RM_EXIT);
@@ -84,9 +88,10 @@ export function registerNetworkVerbs(program: Command, act: EngineAction, setExi
     .action(act(async (engine, opts: { force?: boolean }) => {
       if (!opts.force && !confirmed('WARNING! This will remove all networks not used by at least one container.\nAre you sure you want to continue? [y/N] ')) return;
       const used = new Set((await engine.list()).flatMap((c) => c.config.networks ?? []));
-      for (const { name } of await listNetworks(cniOf(engine).configDir, cniOf(engine).defaults)) {
+      const { configDir, defaults } = cniOf(engine);
+      for (const { name } of await listNetworks(configDir, defaults)) {
         if (name === 'podman' || used.has(name)) continue;
-        await removeNetwork(cniOf(engine).configDir, name);
+        await removeNetwork(configDir, name);
         networkEvent(engine, name, 'remove');
         process.stdout.write(`${name}\n`);
       }
@@ -94,8 +99,9 @@ export function registerNetworkVerbs(program: Command, act: EngineAction, setExi
 
   network.command('exists').description('exit 0 when the network exists, 1 when not').argument('<name>')
     .action(act(async (engine, name: string) => {
+      const { configDir, defaults } = cniOf(engine);
       try {
-        await inspectNetwork(cniOf(engine).configDir, name, cniOf(engine).defaults);
+        await inspectNetwork(configDir, name, defaults);
         return 0;
       } catch (err) {
         if (isNetworkError(err, 'network-unknown')) return 1;

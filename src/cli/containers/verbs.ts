@@ -366,7 +366,10 @@ type InspectType = 'container' | 'image' | 'volume' | 'network' | 'all';
 
 async function inspectObject(engine: ContainerEngine, ref: string, type: InspectType): Promise<object> {
   if (type === 'volume') return volumeDocument((await engine.volumes()).get(ref));
-  if (type === 'network') return inspectNetwork(cniOf(engine).configDir, ref, cniOf(engine).defaults);
+  if (type === 'network') {
+    const { configDir, defaults } = cniOf(engine);
+    return inspectNetwork(configDir, ref, defaults);
+  }
   if (type !== 'image') {
     try {
       const container = await engine.get(ref);
