@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { OciError } from './errors.js';
 import type { RuntimeHandler } from './handlers.js';
 import { requireExecutable } from './runtime-command.js';
-import { exitCodeOf, isErrno, readLineFromPipe, readOutput, removeFile, spawnProcess, writeAndClose, type SpawnedProcess } from '../util/index.js';
+import { exitCodeOf, isErrno, readLineFromPipe, readOutput, removeFile, sealedCopyOf, spawnProcess, writeAndClose, type ChildFd, type SpawnedProcess } from '../util/index.js';
 
 export interface ConmonCreateOptions {
   handler: RuntimeHandler;
@@ -89,8 +89,8 @@ export function spawnConmonCreate(options: ConmonCreateOptions): PendingConmon {
   const args = [
     '-b', options.bundle, '-c', options.id, '--exit-dir', options.exitDir, '-l', options.logPath,
     '--log-level', 'error', '-n', options.name, '-P', pidFile,
-    '-p', join(options.bundle, 'pidfile'), '--persist-dir', options.persistDir, '-r', handler.path,
-    '--runtime-arg', `--root=${handler.root}`, '--socket-dir-path', options.socketDir, '-u', options.id,
+    '-p', join(options.bundle, 'pidfile'), '--persist-dir', options.persistDir,
+    '--socket-dir-path', options.socketDir, '-u', options.id,
   ];
   if (options.logSizeMax !== undefined && options.logSizeMax >= 0) args.push('--log-size-max', String(options.logSizeMax));
   if (options.terminal) args.push('-t');
@@ -99,7 +99,7 @@ export function spawnConmonCreate(options: ConmonCreateOptions): PendingConmon {
   args.push(...exitCommandArgs(options.exitCommand, options.exitDelaySeconds));
   // One left by an earlier run's conmon would name a process long gone.
   removeFile(pidFile);
-  const child = spawnConmon(handler.monitorPath, args, options.bundle, options.exitCommand?.env);
+  const child = spawnConmon(handler, args, options.bundle, options.exitCommand?.env);
   let settled = false;
   return {
     start: async () => {
@@ -176,9 +176,8 @@ function exitCommandArgs(command: ExitCommand | undefined, delaySeconds?: number
 /** The options of every exec under conmon, sync or detached. */
 function execArgs(options: ConmonExecOptions): string[] {
   return [
-    '-c', options.id, '-n', options.name, '-r', options.handler.path, '-p', options.pidFile, '-e', '-l', options.logPath,
-    '--socket-dir-path', options.socketDir, '--log-level', 'error',
-    '--exec-process-spec', options.processSpecPath, '--runtime-arg', `--root=${options.handler.root}`,
+    '-c', options.id, '-n', options.name, '-p', options.pidFile, '-e', '-l', options.logPath,
+    '--socket-dir-path', options.socketDir, '--log-level', 'error', '--exec-process-spec', options.processSpecPath,
   ];
 }
 
@@ -221,7 +220,7 @@ export async function conmonExecSync(options: ConmonExecOptions): Promise<{ exit
   const args = [...execArgs(options), '--sync', '--log-global-size-max', String(16 * 1024 * 1024)];
   if (options.terminal) args.push('-t');
   if (options.timeoutSeconds !== undefined && options.timeoutSeconds > 0) args.push('-T', String(options.timeoutSeconds));
-  const child = spawnConmon(handler.monitorPath, args, undefined, undefined);
+  const child = spawnConmon(handler, args, undefined, undefined);
   const syncLine = readLine(child.sync, 0);
   writeAndClose(child.start, Buffer.from([0]));
   await child.process.exited;
@@ -259,7 +258,7 @@ export async function conmonExecDetached(options: ConmonExecDetachedOptions): Pr
   const { handler } = options;
   requireExecutable(handler.monitorPath, 'conmon');
   const args = ['--api-version', '1', '-u', options.sessionId, ...execArgs(options), '--exit-dir', options.exitDir, ...exitCommandArgs(options.exitCommand)];
-  const child = spawnConmon(handler.monitorPath, args, undefined, options.exitCommand?.env);
+  const child = spawnConmon(handler, args, undefined, options.exitCommand?.env);
   return reportedPid(child, options.id, 0, 'data', `${handler.name} exec`);
 }
 
@@ -285,13 +284,21 @@ interface ConmonChild {
   stderrText(): string;
 }
 
-function spawnConmon(path: string, args: string[], cwd: string | undefined, env: Record<string, string> | undefined): ConmonChild {
+/**
+ * Starts `handler`'s conmon with `args` and the handler's runtime (`-r`, with
+ * its `--root`), as conmonRuntime gives it.
+ */
+function spawnConmon(handler: RuntimeHandler, args: string[], cwd: string | undefined, env: Record<string, string> | undefined): ConmonChild {
+  const path = handler.monitorPath;
+  const runtime = conmonRuntime(handler);
+  const fds: ChildFd[] = ['ignore', 'ignore', 'to-memory', 'to-parent', 'from-parent'];
+  if (runtime.copy !== undefined) fds[RUNTIME_COPY_FD] = runtime.copy;
   let child: SpawnedProcess;
   try {
-    child = spawnProcess(path, args, {
+    child = spawnProcess(path, ['-r', runtime.path, '--runtime-arg', `--root=${handler.root}`, ...args], {
       cwd,
       newSession: true,
-      fds: ['ignore', 'ignore', 'to-memory', 'to-parent', 'from-parent'],
+      fds,
       env: { ...env, PATH: process.env['PATH'] ?? '/usr/sbin:/usr/bin:/sbin:/bin', _OCI_SYNCPIPE: '3', _OCI_STARTPIPE: '4' },
     });
   } catch (err) {
@@ -303,6 +310,33 @@ function spawnConmon(path: string, args: string[], cwd: string | undefined, env:
     start: child.writers.get(4)!,
     stderrText: () => readOutput(child.outputs.get(2)!).toString(),
   };
+}
+
+/**
+ * conmon's fd that holds the runtime's sealed copy, the first after its sync
+ * (3) and start (4) pipes. conmon keeps it open, and so does the runtime it
+ * starts, which closes it before the container's process runs (crun and runc
+ * close every fd but the preserved ones).
+ */
+const RUNTIME_COPY_FD = 5;
+
+/**
+ * The runtime as conmon is to start it (its create, exec, restore): when the
+ * handler wants a sealed copy (execSealedCopy), this process's copy, handed to
+ * conmon as its fd RUNTIME_COPY_FD and named `/proc/self/fd/5` there, which
+ * conmon's runtime child resolves to its own inherited fd: crun then runs once
+ * instead of copying itself and running again (~7 ms of every create here).
+ * Else, or when no copy can be made (no memfd), from its path.
+ */
+function conmonRuntime(handler: RuntimeHandler): { path: string; copy?: number } {
+  if (handler.execSealedCopy) {
+    try {
+      return { path: `/proc/self/fd/${RUNTIME_COPY_FD}`, copy: sealedCopyOf(handler.path) };
+    } catch {
+      // From its path, where crun makes its own copy.
+    }
+  }
+  return { path: handler.path };
 }
 
 /** The first newline-terminated line of the sync pipe; rejects on EOF first, or after `timeoutMs` (0: none). */

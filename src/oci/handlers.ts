@@ -22,10 +22,11 @@ export interface RuntimeHandler {
   platformRuntimePaths: Record<string, string>;
   /**
    * Berth's own (berth.conf `exec_sealed_copy`): run the runtime's commands
-   * (start, kill, delete…) from a sealed in-memory copy of its binary, made
-   * once per Berth process. crun makes such a copy of itself and runs again
-   * from it at every start unless it already runs from one (~5 ms per
-   * command here); runc does not. Default: on for a binary named crun or crun-*.
+   * (start, kill, delete…), and conmon's create and exec, from a sealed
+   * in-memory copy of its binary, made once per Berth process. crun makes
+   * such a copy of itself and runs again from it at every start unless it
+   * already runs from one (~5-7 ms per command here); runc does not.
+   * Default: on for a binary named crun or crun-*.
    */
   execSealedCopy: boolean;
 }

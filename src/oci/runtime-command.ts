@@ -35,20 +35,6 @@ export async function runtimeCommand(handler: RuntimeHandler, args: string[]): P
 }
 
 /**
- * Makes ahead what starting the handler's commands takes (its sealed copy,
- * ~0.3 ms), for a caller that can do it while it waits anyway (run's
- * create, before its start). A failure is left for the command to report.
- */
-export function prepareRuntimeCommands(handler: RuntimeHandler): void {
-  if (!handler.execSealedCopy) return;
-  try {
-    sealedExecutable(handler.path);
-  } catch {
-    // The command's own start reports it.
-  }
-}
-
-/**
  * The runtime started from its sealed copy when it wants one, else (or when
  * no copy can be made or started: no memfd, a policy against executing one)
  * from its path, where it makes its own copy. Its output is small and wanted

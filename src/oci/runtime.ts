@@ -16,7 +16,7 @@ import { ExecSyncError, OciError, isOciError } from './errors.js';
 import { runtimeHandler, type RuntimeConfig, type RuntimeHandler } from './handlers.js';
 import { readCriLog } from './log.js';
 import { isSameLiveProcess, procStat } from './proc.js';
-import { prepareRuntimeCommands, runtimeCommand } from './runtime-command.js';
+import { runtimeCommand } from './runtime-command.js';
 import type { OciLinuxResources, OciProcess } from './spec-types.js';
 import { cgroupProcesses, readCgroupStats, type ContainerStats } from './stats.js';
 
@@ -90,10 +90,7 @@ export class Runtime {
     let started: Promise<unknown> | undefined;
     try {
       const monitor = options.monitor ?? spawnConmonCreate(this.#conmonOptions({ ...config, terminal: config.spec.process.terminal === true }, options));
-      const creating = monitor.start();
-      // While conmon and the runtime create (~25 ms here), what the start needs is made.
-      if (options.start) prepareRuntimeCommands(this.handler(container));
-      const created = await creating;
+      const created = await monitor.start();
       if (options.start) started = runtimeCommand(this.handler(container), ['start', container.id]);
       // Read while the start runs: its init cannot have run, let alone exited, before the runtime's
       // own start (an exec, its libraries) has got that far; the start time is the process's, not

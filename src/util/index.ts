@@ -7,7 +7,7 @@ export { goJsonStringify, goQuote, sortedMap, goTimeNow, goTimeOf, isoTime, GO_Z
 export { goDuration, parseGoDuration } from './go-duration.js';
 export { generateRandomId, generateShortLinkId, isFullHexId } from './ids.js';
 export { fillRandom, randomBytes } from './random.js';
-export { spawnProcess, writeAndClose, readOutput, readLineFromPipe, sealedExecutable, exitCodeOf, type ChildFd, type ExitStatus, type SpawnOptions, type SpawnedProcess } from './spawn.js';
+export { spawnProcess, writeAndClose, readOutput, readLineFromPipe, sealedCopyOf, sealedExecutable, exitCodeOf, type ChildFd, type ExitStatus, type SpawnOptions, type SpawnedProcess } from './spawn.js';
 export { readAll } from './read-all.js';
 export { streamChunks } from './stream-chunks.js';
 export { sha256Digest, verifiedBlobOf, type SelfVerifyingReadable, type VerifiedBlob } from './digest.js';

@@ -27,10 +27,12 @@ interface SpawnAddon {
 
 /**
  * What the child's fd i is: /dev/null; a pipe the child writes and we read
- * (a report to wait for); one we write and it reads; or an anonymous memory
- * file, read once the child has exited (output nobody waits on meanwhile).
+ * (a report to wait for); one we write and it reads; an anonymous memory
+ * file, read once the child has exited (output nobody waits on meanwhile);
+ * or, given as a number, that fd of ours, shared (a sealed copy the child is
+ * to run, see sealedCopyOf).
  */
-export type ChildFd = 'ignore' | 'to-parent' | 'from-parent' | 'to-memory';
+export type ChildFd = 'ignore' | 'to-parent' | 'from-parent' | 'to-memory' | number;
 
 export interface SpawnOptions {
   /** The child's fds from 0 up. */
@@ -75,8 +77,8 @@ export function spawnProcess(file: string, args: string[], options: SpawnOptions
   const theirs: number[] = [];
   try {
     options.fds.forEach((kind, childFd) => {
-      if (kind === 'ignore') {
-        childFds.push(-1);
+      if (kind === 'ignore' || typeof kind === 'number') {
+        childFds.push(kind === 'ignore' ? -1 : kind);
         return;
       }
       if (kind === 'to-memory') {
@@ -117,14 +119,13 @@ export function writeAndClose(fd: number, bytes: Uint8Array): void {
 const sealedCopies = new Map<string, { fd: number; identity: string }>();
 
 /**
- * A path that runs a sealed in-memory copy of the binary at `path`
- * (`/proc/self/fd/N`, for this process's children only), made once per
- * process and again when the file at `path` is replaced. For programs that
- * copy themselves into such a file at every start unless they already run
- * from one (crun): they then run once instead of twice. Pass `path` as the
- * child's argv0, so that it still knows its own name.
+ * This process's fd of a sealed in-memory copy of the binary at `path`, made
+ * once per process and again when the file at `path` is replaced. For
+ * programs that copy themselves into such a file at every start unless they
+ * already run from one (crun): run from it, they run once instead of twice.
+ * The fd is close-on-exec: a child gets it only as one of its ChildFds.
  */
-export function sealedExecutable(path: string): string {
+export function sealedCopyOf(path: string): number {
   const stat = statSync(path);
   const identity = `${stat.dev}:${stat.ino}:${stat.size}:${stat.mtimeMs}`;
   let copy = sealedCopies.get(path);
@@ -133,7 +134,16 @@ export function sealedExecutable(path: string): string {
     copy = { fd: spawnAddon().sealedCopy(path), identity };
     sealedCopies.set(path, copy);
   }
-  return `/proc/self/fd/${copy.fd}`;
+  return copy.fd;
+}
+
+/**
+ * A path that runs sealedCopyOf(`path`) (`/proc/self/fd/N`, for this
+ * process's children only). Pass `path` as the child's argv0, so that it
+ * still knows its own name.
+ */
+export function sealedExecutable(path: string): string {
+  return `/proc/self/fd/${sealedCopyOf(path)}`;
 }
 
 /**
