@@ -8,7 +8,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseToml } from 'smol-toml';
-import { isIpv4Cidr } from '../network/index.js';
+import { isIpv4Cidr, isNetworkName } from '../network/index.js';
 import { blankTomlCommentLines, isErrno } from '../util/index.js';
 import type { CreateOptions } from './engine.js';
 import { EngineError } from './errors.js';
@@ -42,6 +42,8 @@ export interface ContainerDefaults {
 
 /** containers.conf's `[network]` keys for CNI networks, where the files set them. */
 export interface NetworkSettings {
+  /** default_network: the network `--network bridge` (and a published port) joins, made on first use. */
+  defaultNetwork?: string;
   /** network_config_dir: the CNI conflists (podman's default for CNI as root: /etc/cni/net.d). */
   configDir?: string;
   /** cni_plugin_dirs: where the plugins are looked for, in order. */
@@ -137,6 +139,7 @@ function defaultsIn(doc: Record<string, unknown>, file: string): ContainerDefaul
 function networkSettingsIn(doc: Record<string, unknown>, file: string): NetworkSettings {
   const network = section(doc, 'network', file);
   return {
+    defaultNetwork: networkName(text(network, 'default_network', file), 'default_network', file),
     configDir: text(network, 'network_config_dir', file),
     pluginDirs: strings(network, 'cni_plugin_dirs', file),
     defaultSubnet: ipv4Cidr(text(network, 'default_subnet', file), 'default_subnet', file),
@@ -162,6 +165,12 @@ function subnetPools(table: Record<string, unknown>, key: string, file: string):
 /** `value` when it is an IPv4 CIDR (podman's CNI backend takes IPv4 subnets only). */
 function ipv4Cidr(value: string | undefined, key: string, file: string): string | undefined {
   if (value !== undefined && !isIpv4Cidr(value)) throw invalid(file, key, 'an IPv4 CIDR such as 10.88.0.0/16');
+  return value;
+}
+
+/** `value` when it is a name podman takes for a network. */
+function networkName(value: string | undefined, key: string, file: string): string | undefined {
+  if (value !== undefined && !isNetworkName(value)) throw invalid(file, key, 'a network name ([a-zA-Z0-9][a-zA-Z0-9_.-]*)');
   return value;
 }
 

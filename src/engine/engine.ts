@@ -1249,7 +1249,7 @@ export class ContainerEngine {
         if (change === 'connect') {
           if (current.includes(network)) throw new EngineError('invalid-state', `container ${id} is already connected to network "${network}": network is already connected`, { id, network });
           await inspectNetwork(cni.configDir, network, cni.defaults); // podman's words for a network that does not exist
-          if (attached) await connectNetwork(networkStateFile(persistDir), network, { configDir: cni.configDir, defaults: { subnet: cni.defaults?.subnet } });
+          if (attached) await connectNetwork(networkStateFile(persistDir), network, { configDir: cni.configDir, defaults: cni.defaults });
           container.updateConfig({ networks: [...current, network] });
         } else {
           if (!current.includes(network)) throw new EngineError('invalid-state', `container ${container.name} is not connected to network ${network}`, { id, network });
@@ -1266,7 +1266,7 @@ export class ContainerEngine {
     return setupNetwork({
       containerId: id, networks: options.networks ?? [], portMappings: options.portMappings,
       configDir: this.cni.configDir, pluginDirs: this.cni.pluginDirs, stateFile: networkStateFile(persistDir),
-      defaults: { subnet: this.cni.defaults?.subnet },
+      defaults: this.cni.defaults,
     });
   }
 

@@ -81,13 +81,17 @@ export async function loadNetworks(dir: string): Promise<Map<string, NetworkConf
   return networks;
 }
 
-/** The named network, making podman's default one first when it is asked for and absent. */
+/**
+ * The named network, making the default one (`defaults.name`, else podman's) first when it
+ * is asked for and absent, in podman 3's file for it (87-podman-bridge.conflist, the name
+ * in place of `podman` for another default network).
+ */
 export async function findNetwork(dir: string, name: string, defaults: BridgeNetworkOptions = {}): Promise<NetworkConfigList> {
   const found = (await loadNetworks(dir)).get(name);
   if (found) return found;
   const defaultName = defaults.name ?? DEFAULT_NETWORK;
   if (name !== defaultName) throw new NetworkError('network-unknown', `network "${name}" is not in ${dir}`, { network: name, dir });
-  return writeConflist(dir, '87-podman-bridge.conflist', bridgeConflist(defaults));
+  return writeConflist(dir, `87-${defaultName}-bridge.conflist`, bridgeConflist(defaults));
 }
 
 /** Writes a conflist atomically, so that a concurrent reader sees all of it or none. */

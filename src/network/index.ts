@@ -11,4 +11,4 @@ export { invokePlugin, type CniCommand, type CniResult, type PluginInvocation, t
 export { createNetns, removeNetns } from './netns.js';
 export { connectNetwork, disconnectNetwork, readAttachment, setupNetwork, teardownNetwork, type NetworkAttachment, type NetworkSetupOptions } from './attach.js';
 export { formatPortMapping, parsePublish } from './ports.js';
-export { createNetwork, inspectNetwork, isIpv4Cidr, listNetworks, removeNetwork, type NetworkCreateOptions, type NetworkDefaults, type NetworkInfo, type SubnetPool } from './manage.js';
+export { createNetwork, defaultNetworkName, inspectNetwork, isIpv4Cidr, isNetworkName, listNetworks, removeNetwork, type NetworkCreateOptions, type NetworkDefaults, type NetworkInfo, type SubnetPool } from './manage.js';

@@ -42,6 +42,8 @@ export interface NetworkCreateOptions {
 
 /** containers.conf's [network] choices for the networks podman makes itself; its defaults where unset. */
 export interface NetworkDefaults {
+  /** default_network: the default network's name (podman's `podman`), made on first use with default_subnet. */
+  name?: string;
   /** default_subnet: the default network's, when it is made (podman's 10.88.0.0/16). */
   subnet?: string;
   /** default_subnet_pools: where `network create` takes a free subnet from, in order. */
@@ -61,13 +63,23 @@ const DEFAULT_SUBNET_POOLS: SubnetPool[] = [
 ];
 
 const NETWORK_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
+
+/** Whether `name` is one podman takes for a network. */
+export function isNetworkName(name: string): boolean {
+  return NETWORK_NAME.test(name);
+}
+
+/** The default network's name: containers.conf's default_network, else podman's. */
+export function defaultNetworkName(defaults: NetworkDefaults = {}): string {
+  return defaults.name ?? DEFAULT_NETWORK;
+}
 const INTERFACE_NAME = /^[a-zA-Z0-9_.-]{1,15}$/;
 
 /** Every network of the dir, podman's default one included when no file defines it, by name. */
 export async function listNetworks(dir: string, defaults: NetworkDefaults = {}): Promise<NetworkInfo[]> {
   const networks = await loadNetworks(dir);
   const infos = await Promise.all([...networks.values()].map(networkInfo));
-  if (!networks.has(DEFAULT_NETWORK)) infos.push(defaultNetworkInfo(defaults.subnet));
+  if (!networks.has(defaultNetworkName(defaults))) infos.push(defaultNetworkInfo(defaults));
   return infos.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 
@@ -86,9 +98,10 @@ export async function createNetwork(dir: string, options: NetworkCreateOptions, 
   }
   const existing = await loadNetworks(dir);
   const taken = [...existing.values()];
-  const name = options.name ?? firstFree((n) => `podman${n}`, (candidate) => !existing.has(candidate) && candidate !== DEFAULT_NETWORK, 1);
-  if (!NETWORK_NAME.test(name)) throw new NetworkError('config-invalid', `network name ${JSON.stringify(name)} must match [a-zA-Z0-9][a-zA-Z0-9_.-]*`, { network: name });
-  if (existing.has(name) || name === DEFAULT_NETWORK) throw new NetworkError('network-exists', `network name ${name} already used: network already exists`, { network: name });
+  const defaultName = defaultNetworkName(defaults);
+  const name = options.name ?? firstFree((n) => `podman${n}`, (candidate) => !existing.has(candidate) && candidate !== defaultName, 1);
+  if (!isNetworkName(name)) throw new NetworkError('config-invalid', `network name ${JSON.stringify(name)} must match [a-zA-Z0-9][a-zA-Z0-9_.-]*`, { network: name });
+  if (existing.has(name) || name === defaultName) throw new NetworkError('network-exists', `network name ${name} already used: network already exists`, { network: name });
   const bridges = new Set([DEFAULT_BRIDGE, ...taken.map(bridgeOf).filter((b): b is string => b !== undefined)]);
   const bridge = options.interfaceName ?? firstFree((n) => `cni-podman${n}`, (candidate) => !bridges.has(candidate), 1);
   if (!INTERFACE_NAME.test(bridge)) throw new NetworkError('config-invalid', `interface name ${JSON.stringify(bridge)} is not a valid Linux interface name`, { interfaceName: bridge });
@@ -112,8 +125,8 @@ export async function createNetwork(dir: string, options: NetworkCreateOptions, 
 }
 
 /** Removes the network's conflist and, if it exists, its bridge (as podman does); the default network cannot go. */
-export async function removeNetwork(dir: string, name: string): Promise<void> {
-  if (name === DEFAULT_NETWORK) throw new NetworkError('config-invalid', `default network ${DEFAULT_NETWORK} cannot be removed`, { network: name });
+export async function removeNetwork(dir: string, name: string, defaults: NetworkDefaults = {}): Promise<void> {
+  if (name === defaultNetworkName(defaults)) throw new NetworkError('config-invalid', `default network ${name} cannot be removed`, { network: name });
   const list = (await loadNetworks(dir)).get(name);
   if (!list) throw new NetworkError('network-unknown', `unable to find network with name or ID ${name}: network not found`, { network: name });
   await rm(list.file, { force: true });
@@ -145,11 +158,12 @@ async function networkInfo(list: NetworkConfigList): Promise<NetworkInfo> {
   };
 }
 
-/** podman's default network as it shows it without a conflist (made on its first use, on `subnet`). */
-function defaultNetworkInfo(defaultSubnet: string | undefined): NetworkInfo {
-  const [{ subnet, gateway }] = rangesOf({ plugins: bridgeConflist({ subnet: defaultSubnet }).plugins } as NetworkConfigList);
+/** podman's default network as it shows it without a conflist (made on its first use, on default_subnet). */
+function defaultNetworkInfo(defaults: NetworkDefaults): NetworkInfo {
+  const [{ subnet, gateway }] = rangesOf({ plugins: bridgeConflist({ subnet: defaults.subnet }).plugins } as NetworkConfigList);
+  const name = defaultNetworkName(defaults);
   return {
-    name: DEFAULT_NETWORK, id: networkId(DEFAULT_NETWORK), driver: 'bridge', network_interface: DEFAULT_BRIDGE, created: new Date().toISOString(),
+    name, id: networkId(name), driver: 'bridge', network_interface: DEFAULT_BRIDGE, created: new Date().toISOString(),
     subnets: [{ subnet: subnet!, gateway }], ipv6_enabled: false, internal: false, dns_enabled: false, ipam_options: { driver: 'host-local' },
   };
 }

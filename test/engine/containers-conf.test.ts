@@ -30,16 +30,17 @@ describe('containers.conf', () => {
     assert.deepEqual(loadContainerDefaults({}, [first, second, join(dir, 'missing.conf')]), { capabilities: ['CHOWN'], env: ['B=2'], pidsLimit: 50, stopTimeout: 4 });
   });
 
-  it('reads [network] network_config_dir, cni_plugin_dirs, default_subnet and default_subnet_pools, a later file\'s key winning; a wrong type is refused', () => {
-    const first = file('net-a.conf', '[network]\nnetwork_config_dir = "/a/net.d"\ncni_plugin_dirs = ["/a/bin"]\nnetwork_backend = "cni"\ndefault_subnet = "10.77.0.0/16"\n');
-    const second = file('net-b.conf', '[network]\nnetwork_config_dir = "/b/net.d"\ndefault_subnet_pools = [{"base" = "10.200.0.0/23", "size" = 24}, {base = "172.30.0.0/16", size = 26}]\n[containers]\npids_limit = 5\n');
+  it('reads [network] default_network, network_config_dir, cni_plugin_dirs, default_subnet and default_subnet_pools, a later file\'s key winning; a wrong type is refused', () => {
+    const first = file('net-a.conf', '[network]\nnetwork_config_dir = "/a/net.d"\ncni_plugin_dirs = ["/a/bin"]\nnetwork_backend = "cni"\ndefault_subnet = "10.77.0.0/16"\ndefault_network = "first"\n');
+    const second = file('net-b.conf', '[network]\nnetwork_config_dir = "/b/net.d"\ndefault_network = "second.net"\ndefault_subnet_pools = [{"base" = "10.200.0.0/23", "size" = 24}, {base = "172.30.0.0/16", size = 26}]\n[containers]\npids_limit = 5\n');
     assert.deepEqual(loadNetworkSettings({}, [first, second]), {
-      configDir: '/b/net.d', pluginDirs: ['/a/bin'], defaultSubnet: '10.77.0.0/16',
+      defaultNetwork: 'second.net', configDir: '/b/net.d', pluginDirs: ['/a/bin'], defaultSubnet: '10.77.0.0/16',
       subnetPools: [{ base: '10.200.0.0/23', size: 24 }, { base: '172.30.0.0/16', size: 26 }],
     });
     assert.deepEqual(loadNetworkSettings({}, [file('no-net.conf', '[containers]\nenv = []\n')]), {});
     const refused: Array<[string, RegExp]> = [
       ['cni_plugin_dirs = "/x"', /cni_plugin_dirs must be an array of strings/],
+      ['default_network = "../net"', /default_network must be a network name/],
       ['default_subnet = "10.88.0.0"', /default_subnet must be an IPv4 CIDR/],
       ['default_subnet_pools = [{base = "10.1.0.0/16"}]', /default_subnet_pools must be an array of tables that each have a base and a size/],
       ['default_subnet_pools = ["10.1.0.0/16"]', /default_subnet_pools must be an array of \{base, size\} tables/],
@@ -186,6 +187,29 @@ describe('containers.conf', () => {
       const clash = await berthWith(conf, 'network', 'create', '--subnet', '10.77.3.0/24', 'clash');
       assert.equal(clash.code, 125);
       assert.match(clash.stderr, /subnet 10\.77\.3\.0\/24 is already used/);
+    });
+
+    it('default_network names the default network: listed in podman\'s place, made on a bridge run\'s first use, never removed or created over', async () => {
+      const configDir = join(fixture().temp.dir, 'default-net.d');
+      const conf = file('default-net.conf', `[network]\nnetwork_config_dir = "${configDir}"\ndefault_network = "berthnet"\n`);
+      assert.equal(await ok(conf, 'network', 'ls', '--format', '{{.Name}}'), 'berthnet\n');
+      assert.equal(JSON.parse(await ok(conf, 'network', 'inspect', 'berthnet'))[0].subnets[0].subnet, '10.88.0.0/16');
+      const removal = await berthWith(conf, 'network', 'rm', 'berthnet');
+      assert.notEqual(removal.code, 0);
+      assert.match(removal.stderr, /default network berthnet cannot be removed/);
+      const creation = await berthWith(conf, 'network', 'create', 'berthnet');
+      assert.notEqual(creation.code, 0);
+      assert.match(creation.stderr, /network name berthnet already used/);
+      // `podman` is then an ordinary name: a network of that name can be made, and is not the default.
+      assert.equal(await ok(conf, 'network', 'create', 'podman'), 'podman\n');
+      // --network bridge joins the default network, made in its own file on the default bridge and subnet.
+      assert.match(await ok(conf, 'run', '--rm', '--network', 'bridge', 'busybox', '/bin/busybox', 'ip', '-4', 'addr', 'show', 'eth0'), /inet 10\.88\./);
+      const made = JSON.parse(readFileSync(join(configDir, '87-berthnet-bridge.conflist'), 'utf8'));
+      assert.equal(made.name, 'berthnet');
+      assert.equal(made.plugins[0].bridge, 'cni-podman0');
+      await ok(conf, 'network', 'rm', 'podman');
+      assert.equal(await ok(conf, 'network', 'prune', '-f'), '');
+      assert.equal(await ok(conf, 'network', 'ls', '--format', '{{.Name}}'), 'berthnet\n');
     });
 
     it('a run on a network looks for the plugins in cni_plugin_dirs only', async () => {

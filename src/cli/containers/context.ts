@@ -38,13 +38,13 @@ export async function openEngine(globals: GlobalOptions, env: NodeJS.ProcessEnv 
 
 /**
  * As podman: the flag's config dir, else containers.conf's network_config_dir; its
- * cni_plugin_dirs, default_subnet and default_subnet_pools; else the defaults.
+ * cni_plugin_dirs, default_network, default_subnet and default_subnet_pools; else the defaults.
  */
 function cniSettings(globals: GlobalOptions, conf: NetworkSettings): CniSettings {
   return {
     configDir: flaggedConfigDir(globals) ?? conf.configDir ?? DEFAULT_CNI_CONFIG_DIR,
     pluginDirs: conf.pluginDirs ?? DEFAULT_CNI_PLUGIN_DIRS,
-    defaults: { subnet: conf.defaultSubnet, subnetPools: conf.subnetPools },
+    defaults: { name: conf.defaultNetwork, subnet: conf.defaultSubnet, subnetPools: conf.subnetPools },
   };
 }
 

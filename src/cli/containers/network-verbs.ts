@@ -5,7 +5,7 @@
 
 import type { Command } from 'commander';
 import { EngineError, type CniSettings, type ContainerEngine } from '../../engine/index.js';
-import { createNetwork, inspectNetwork, isNetworkError, listNetworks, removeNetwork, type NetworkInfo } from '../../network/index.js';
+import { createNetwork, defaultNetworkName, inspectNetwork, isNetworkError, listNetworks, removeNetwork, type NetworkInfo } from '../../network/index.js';
 import { confirmed } from './confirm.js';
 import { removeEach } from './remove-each.js';
 import type { EngineAction } from './context.js';
@@ -67,7 +67,7 @@ export function registerNetworkVerbs(program: Command, act: EngineAction, setExi
           throw new EngineError('invalid-state', `"${name}" has associated containers with it. Use -f to forcibly delete containers and pods: network is being used`, { network: name, containers: users });
         }
         for (const id of users) await engine.remove(id, { force: true, timeoutSeconds });
-        await removeNetwork(configDir, name);
+        await removeNetwork(configDir, name, defaults);
         networkEvent(engine, name, 'remove');
         return name;
       }, RM_EXIT);
@@ -90,8 +90,8 @@ export function registerNetworkVerbs(program: Command, act: EngineAction, setExi
       const used = new Set((await engine.list()).flatMap((c) => c.config.networks ?? []));
       const { configDir, defaults } = cniOf(engine);
       for (const { name } of await listNetworks(configDir, defaults)) {
-        if (name === 'podman' || used.has(name)) continue;
-        await removeNetwork(configDir, name);
+        if (name === defaultNetworkName(defaults) || used.has(name)) continue;
+        await removeNetwork(configDir, name, defaults);
         networkEvent(engine, name, 'remove');
         process.stdout.write(`${name}\n`);
       }

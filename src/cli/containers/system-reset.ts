@@ -6,7 +6,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import type { ContainerEngine } from '../../engine/index.js';
-import { DEFAULT_NETWORK, listNetworks, removeNetwork } from '../../network/index.js';
+import { defaultNetworkName, listNetworks, removeNetwork } from '../../network/index.js';
 import { confirmed } from './confirm.js';
 import { cniOf } from './network-verbs.js';
 
@@ -29,9 +29,9 @@ export async function systemReset(engine: ContainerEngine, options: { force?: bo
   const ids: string[] = [];
   for (const container of await engine.list()) ids.push(await engine.remove(container.id, { force: true, volumes: true }));
   await processesGone(ids);
-  const configDir = cniOf(engine).configDir;
-  for (const network of await listNetworks(configDir)) {
-    if (network.name !== DEFAULT_NETWORK) await removeNetwork(configDir, network.name);
+  const { configDir, defaults } = cniOf(engine);
+  for (const network of await listNetworks(configDir, defaults)) {
+    if (network.name !== defaultNetworkName(defaults)) await removeNetwork(configDir, network.name, defaults);
   }
   // Every layer still mounted (other tools' containers on the store) unmounted before the directories go.
   await engine.store.shutdown({ force: true });

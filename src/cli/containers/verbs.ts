@@ -27,7 +27,7 @@ import { inspectDocument } from './inspect-container.js';
 import { labelsOf, mountSpecs, securityOptions } from './run-options.js';
 import { targetOptions, targetsOf, type TargetFlags } from './targets.js';
 import { collect, environment, hasLabel, keyValues, parseFilters, parseHumanSize, parsePositive, parseSize, passesFilters, pointInTime } from './options.js';
-import { DEFAULT_NETWORK, formatPortMapping, inspectNetwork, isNetworkError, parsePublish } from '../../network/index.js';
+import { defaultNetworkName, formatPortMapping, inspectNetwork, isNetworkError, parsePublish } from '../../network/index.js';
 import { parseGoDuration, removeFile, writeFileAtomic } from '../../util/index.js';
 import { selects, type VerbSelection } from '../verb-selection.js';
 
@@ -621,12 +621,13 @@ function pidsLimitOf(text: string): number {
   return text.trim() === '-1' ? 0 : parsePositive(text, 'pids limit');
 }
 
-function createOptions(image: string, command: string[], opts: RunFlags): CreateOptions {
+/** `defaultNetwork`: what `--network bridge` names (containers.conf's default_network, else podman's). */
+function createOptions(image: string, command: string[], opts: RunFlags, defaultNetwork: () => string): CreateOptions {
   // Checked again when the file is made; here before any pull, which a taken path must not cost.
   if (opts.cidfile !== undefined && existsSync(opts.cidfile)) {
     throw new EngineError('invalid-option', `container id file exists. Ensure another container is not using it or delete ${opts.cidfile}`, { cidfile: opts.cidfile });
   }
-  const { network, networks } = networkMode(opts.network ?? (opts.publish.length ? 'bridge' : 'private'));
+  const { network, networks } = networkMode(opts.network ?? (opts.publish.length ? 'bridge' : 'private'), defaultNetwork);
   if (opts.publish.length && !networks) {
     throw new EngineError('invalid-option', `--publish needs a CNI network, not --network ${opts.network}`, { network: opts.network });
   }
@@ -794,14 +795,14 @@ function absoluteHostSource(spec: string): string {
 
 /** The create options, checked before anything is pulled (a bad flag must not leave a pulled image behind), with the image as the pull named it. */
 async function checkedThenPulled(engine: ContainerEngine, image: string, command: string[], opts: RunFlags): Promise<CreateOptions> {
-  const options = createOptions(image, command, opts);
+  const options = createOptions(image, command, opts, () => defaultNetworkName(engine.cni?.defaults));
   return { ...options, image: await imageForRun(engine, image, opts) };
 }
 
-/** none, host and private are namespaces without CNI; bridge is podman's default network; anything else a CNI network's name. */
-function networkMode(value: string): { network: 'private' | 'none' | 'host'; networks?: string[] } {
+/** none, host and private are namespaces without CNI; bridge is the default network; anything else a CNI network's name. */
+function networkMode(value: string, defaultNetwork: () => string): { network: 'private' | 'none' | 'host'; networks?: string[] } {
   if (value === 'private' || value === 'none' || value === 'host') return { network: value };
-  return { network: 'private', networks: [value === 'bridge' ? DEFAULT_NETWORK : value] };
+  return { network: 'private', networks: [value === 'bridge' ? defaultNetwork() : value] };
 }
 
 function logSizeMaxOf(logOpts: string[]): number | undefined {
