@@ -42,6 +42,8 @@ export interface ContainerDefaults {
 
 /** containers.conf's `[network]` keys for CNI networks, where the files set them. */
 export interface NetworkSettings {
+  /** network_backend: podman's `cni`, `netavark`, or empty (whichever is installed). Berth speaks CNI. */
+  networkBackend?: '' | 'cni' | 'netavark';
   /** default_network: the network `--network bridge` (and a published port) joins, made on first use. */
   defaultNetwork?: string;
   /** network_config_dir: the CNI conflists (podman's default for CNI as root: /etc/cni/net.d). */
@@ -139,6 +141,7 @@ function defaultsIn(doc: Record<string, unknown>, file: string): ContainerDefaul
 function networkSettingsIn(doc: Record<string, unknown>, file: string): NetworkSettings {
   const network = section(doc, 'network', file);
   return {
+    networkBackend: networkBackend(text(network, 'network_backend', file), file),
     defaultNetwork: networkName(text(network, 'default_network', file), 'default_network', file),
     configDir: text(network, 'network_config_dir', file),
     pluginDirs: strings(network, 'cni_plugin_dirs', file),
@@ -165,6 +168,12 @@ function subnetPools(table: Record<string, unknown>, key: string, file: string):
 /** `value` when it is an IPv4 CIDR (podman's CNI backend takes IPv4 subnets only). */
 function ipv4Cidr(value: string | undefined, key: string, file: string): string | undefined {
   if (value !== undefined && !isIpv4Cidr(value)) throw invalid(file, key, 'an IPv4 CIDR such as 10.88.0.0/16');
+  return value;
+}
+
+/** `value` when it is one of podman's network backends. */
+function networkBackend(value: string | undefined, file: string): NetworkSettings['networkBackend'] {
+  if (value !== undefined && value !== '' && value !== 'cni' && value !== 'netavark') throw invalid(file, 'network_backend', '"cni", "netavark" or ""');
   return value;
 }
 

@@ -34,13 +34,14 @@ describe('containers.conf', () => {
     const first = file('net-a.conf', '[network]\nnetwork_config_dir = "/a/net.d"\ncni_plugin_dirs = ["/a/bin"]\nnetwork_backend = "cni"\ndefault_subnet = "10.77.0.0/16"\ndefault_network = "first"\n');
     const second = file('net-b.conf', '[network]\nnetwork_config_dir = "/b/net.d"\ndefault_network = "second.net"\ndefault_subnet_pools = [{"base" = "10.200.0.0/23", "size" = 24}, {base = "172.30.0.0/16", size = 26}]\n[containers]\npids_limit = 5\n');
     assert.deepEqual(loadNetworkSettings({}, [first, second]), {
-      defaultNetwork: 'second.net', configDir: '/b/net.d', pluginDirs: ['/a/bin'], defaultSubnet: '10.77.0.0/16',
+      networkBackend: 'cni', defaultNetwork: 'second.net', configDir: '/b/net.d', pluginDirs: ['/a/bin'], defaultSubnet: '10.77.0.0/16',
       subnetPools: [{ base: '10.200.0.0/23', size: 24 }, { base: '172.30.0.0/16', size: 26 }],
     });
     assert.deepEqual(loadNetworkSettings({}, [file('no-net.conf', '[containers]\nenv = []\n')]), {});
     const refused: Array<[string, RegExp]> = [
       ['cni_plugin_dirs = "/x"', /cni_plugin_dirs must be an array of strings/],
       ['default_network = "../net"', /default_network must be a network name/],
+      ['network_backend = "slirp"', /network_backend must be "cni", "netavark" or ""/],
       ['default_subnet = "10.88.0.0"', /default_subnet must be an IPv4 CIDR/],
       ['default_subnet_pools = [{base = "10.1.0.0/16"}]', /default_subnet_pools must be an array of tables that each have a base and a size/],
       ['default_subnet_pools = ["10.1.0.0/16"]', /default_subnet_pools must be an array of \{base, size\} tables/],
@@ -210,6 +211,21 @@ describe('containers.conf', () => {
       await ok(conf, 'network', 'rm', 'podman');
       assert.equal(await ok(conf, 'network', 'prune', '-f'), '');
       assert.equal(await ok(conf, 'network', 'ls', '--format', '{{.Name}}'), 'berthnet\n');
+    });
+
+    it('network_backend = "netavark" is refused where a network is used, and nothing is left; a run without one goes on', async () => {
+      const configDir = join(fixture().temp.dir, 'netavark-net.d');
+      const conf = file('netavark.conf', `[network]\nnetwork_backend = "netavark"\nnetwork_config_dir = "${configDir}"\n`);
+      const listing = await berthWith(conf, 'network', 'ls');
+      assert.equal(listing.code, 125);
+      assert.match(listing.stderr, /network_backend = "netavark": Berth sets up CNI networks only/);
+      const before = [await ok(conf, 'ps', '-a', '-q'), await ok(conf, 'storage', 'containers')];
+      const run = await berthWith(conf, 'run', '--rm', '--network', 'bridge', 'busybox', '/bin/busybox', 'true');
+      assert.notEqual(run.code, 0);
+      assert.match(run.stderr, /network_backend = "netavark"/);
+      assert.deepEqual([await ok(conf, 'ps', '-a', '-q'), await ok(conf, 'storage', 'containers')], before);
+      assert.ok(!existsSync(configDir), 'no network was made');
+      assert.equal(await ok(conf, 'run', '--rm', 'busybox', '/bin/sh', '-c', 'echo ran'), 'ran\n');
     });
 
     it('a run on a network looks for the plugins in cni_plugin_dirs only', async () => {

@@ -4,7 +4,7 @@
 // the CNI dirs, and what containers.conf gives the containers it creates.
 
 import { existsSync, readFileSync } from 'node:fs';
-import { ContainerEngine, berthExitCommand, containerDefaultsOf, networkSettingsOf, readContainersConf, type CniSettings, type ContainersConf, type NetworkSettings } from '../../engine/index.js';
+import { ContainerEngine, EngineError, berthExitCommand, containerDefaultsOf, networkSettingsOf, readContainersConf, type CniSettings, type ContainersConf, type NetworkSettings } from '../../engine/index.js';
 import { defaultRuntimeConfig, parseRuntimeConfig, type ExitCommand, type RuntimeConfig } from '../../oci/index.js';
 import type { Store } from '../../storage/index.js';
 import { openCliStore, type GlobalImageOptions } from '../image/store.js';
@@ -41,6 +41,9 @@ export async function openEngine(globals: GlobalOptions, env: NodeJS.ProcessEnv 
  * cni_plugin_dirs, default_network, default_subnet and default_subnet_pools; else the defaults.
  */
 function cniSettings(globals: GlobalOptions, conf: NetworkSettings): CniSettings {
+  if (conf.networkBackend === 'netavark') {
+    throw new EngineError('config-invalid', 'containers.conf sets network_backend = "netavark": Berth sets up CNI networks only (network_backend = "cni", or unset)', { key: 'network_backend' });
+  }
   return {
     configDir: flaggedConfigDir(globals) ?? conf.configDir ?? DEFAULT_CNI_CONFIG_DIR,
     pluginDirs: conf.pluginDirs ?? DEFAULT_CNI_PLUGIN_DIRS,
