@@ -261,7 +261,7 @@ static napi_value js_reap(napi_env env, napi_callback_info info) {
   return result;
 }
 
-/* The stack of the address space's keeper (keepAddressSpace): a few calls deep. */
+/* The stack of the keeper (see exitNow): a few calls deep. */
 static char keeper_stack[16384] __attribute__((aligned(64)));
 
 /* The keeper, a process sharing the caller's memory: drops its copy of every fd

@@ -24,9 +24,14 @@ export interface NetworkConfigList {
   file: string;
 }
 
-export const DEFAULT_NETWORK = 'podman';
+const DEFAULT_NETWORK = 'podman';
 export const DEFAULT_BRIDGE = 'cni-podman0';
 export const DEFAULT_SUBNET = '10.88.0.0/16';
+
+/** The default network's name: containers.conf's default_network, else podman's. */
+export function defaultNetworkName(defaults: { name?: string } = {}): string {
+  return defaults.name ?? DEFAULT_NETWORK;
+}
 
 export interface BridgeNetworkOptions {
   name?: string;
@@ -89,7 +94,7 @@ export async function loadNetworks(dir: string): Promise<Map<string, NetworkConf
 export async function findNetwork(dir: string, name: string, defaults: BridgeNetworkOptions = {}): Promise<NetworkConfigList> {
   const found = (await loadNetworks(dir)).get(name);
   if (found) return found;
-  const defaultName = defaults.name ?? DEFAULT_NETWORK;
+  const defaultName = defaultNetworkName(defaults);
   if (name !== defaultName) throw new NetworkError('network-unknown', `network "${name}" is not in ${dir}`, { network: name, dir });
   return writeConflist(dir, `87-${defaultName}-bridge.conflist`, bridgeConflist(defaults));
 }

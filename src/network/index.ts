@@ -4,11 +4,11 @@
 export { NetworkError, isNetworkError, type NetworkErrorCode } from './errors.js';
 export {
   bridgeConflist, findNetwork, loadNetworks, writeConflist,
-  DEFAULT_BRIDGE, DEFAULT_NETWORK, DEFAULT_SUBNET,
+  DEFAULT_BRIDGE, DEFAULT_SUBNET, defaultNetworkName,
   type BridgeNetworkOptions, type NetworkConfigList, type PluginConfig,
 } from './conflist.js';
 export { invokePlugin, type CniCommand, type CniResult, type PluginInvocation, type PortMapping } from './plugin.js';
 export { createNetns, removeNetns } from './netns.js';
 export { connectNetwork, disconnectNetwork, readAttachment, setupNetwork, teardownNetwork, type NetworkAttachment, type NetworkSetupOptions } from './attach.js';
 export { formatPortMapping, parsePublish } from './ports.js';
-export { createNetwork, defaultNetworkName, inspectNetwork, isIpv4Cidr, isNetworkName, listNetworks, removeNetwork, type NetworkCreateOptions, type NetworkDefaults, type NetworkInfo, type SubnetPool } from './manage.js';
+export { createNetwork, inspectNetwork, isIpv4Cidr, isNetworkName, listNetworks, removeNetwork, type NetworkCreateOptions, type NetworkDefaults, type NetworkInfo, type SubnetPool } from './manage.js';

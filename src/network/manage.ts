@@ -7,7 +7,7 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { rm, stat } from 'node:fs/promises';
-import { bridgeConflist, DEFAULT_BRIDGE, DEFAULT_NETWORK, DEFAULT_SUBNET, loadNetworks, writeConflist, type NetworkConfigList, type PluginConfig } from './conflist.js';
+import { bridgeConflist, DEFAULT_BRIDGE, DEFAULT_SUBNET, defaultNetworkName, loadNetworks, writeConflist, type NetworkConfigList, type PluginConfig } from './conflist.js';
 import { NetworkError } from './errors.js';
 
 /** A network as podman's `network inspect` shows it. */
@@ -63,17 +63,12 @@ const DEFAULT_SUBNET_POOLS: SubnetPool[] = [
 ];
 
 const NETWORK_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
+const INTERFACE_NAME = /^[a-zA-Z0-9_.-]{1,15}$/;
 
 /** Whether `name` is one podman takes for a network. */
 export function isNetworkName(name: string): boolean {
   return NETWORK_NAME.test(name);
 }
-
-/** The default network's name: containers.conf's default_network, else podman's. */
-export function defaultNetworkName(defaults: NetworkDefaults = {}): string {
-  return defaults.name ?? DEFAULT_NETWORK;
-}
-const INTERFACE_NAME = /^[a-zA-Z0-9_.-]{1,15}$/;
 
 /** Every network of the dir, podman's default one included when no file defines it, by name. */
 export async function listNetworks(dir: string, defaults: NetworkDefaults = {}): Promise<NetworkInfo[]> {

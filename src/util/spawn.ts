@@ -77,8 +77,12 @@ export function spawnProcess(file: string, args: string[], options: SpawnOptions
   const theirs: number[] = [];
   try {
     options.fds.forEach((kind, childFd) => {
-      if (kind === 'ignore' || typeof kind === 'number') {
-        childFds.push(kind === 'ignore' ? -1 : kind);
+      if (kind === 'ignore') {
+        childFds.push(-1);
+        return;
+      }
+      if (typeof kind === 'number') {
+        childFds.push(kind);
         return;
       }
       if (kind === 'to-memory') {
