@@ -38,6 +38,12 @@ export interface ContainerDefaults {
   stopTimeout?: number;
   /** [engine] runtime: the runtime handler of a container that names none, unless berth.conf or `--runtime` chose one. */
   runtime?: string;
+  /**
+   * [containers] netns: the network of a container made without one, as `--network` names it
+   * (private, none, host, bridge or a CNI network's name). Berth's `private` has loopback only,
+   * where podman's rootful `private` is its bridge.
+   */
+  netns?: string;
 }
 
 /** containers.conf's `[network]` keys for CNI networks, where the files set them. */
@@ -132,6 +138,7 @@ function defaultsIn(doc: Record<string, unknown>, file: string): ContainerDefaul
     dnsOptions: strings(containers, 'dns_options', file),
     pidsLimit: integer(containers, 'pids_limit', file),
     noHosts: boolean(containers, 'no_hosts', file),
+    netns: netns(text(containers, 'netns', file), file),
     stopTimeout: integer(engine, 'stop_timeout', file),
     runtime: text(engine, 'runtime', file),
   };
@@ -174,6 +181,17 @@ function ipv4Cidr(value: string | undefined, key: string, file: string): string 
 /** `value` when it is one of podman's network backends. */
 function networkBackend(value: string | undefined, file: string): NetworkSettings['networkBackend'] {
   if (value !== undefined && value !== '' && value !== 'cni' && value !== 'netavark') throw invalid(file, 'network_backend', '"cni", "netavark" or ""');
+  return value;
+}
+
+/**
+ * `value` when it is what `--network` takes. podman's rootless modes (slirp4netns, pasta) and
+ * its `ns:PATH` and `container:ID` are not Berth's: refused here, with the file's name, rather
+ * than taken for a CNI network that no run would find.
+ */
+function netns(value: string | undefined, file: string): string | undefined {
+  if (value === undefined || NETWORK_MODES.has(value)) return value;
+  if (value === 'slirp4netns' || value === 'pasta' || !isNetworkName(value)) throw invalid(file, 'netns', '"private", "none", "host", "bridge" or a CNI network\'s name');
   return value;
 }
 
@@ -228,6 +246,19 @@ function invalid(file: string, key: string, what: string): EngineError {
   return new EngineError('config-invalid', `${file}: ${key} must be ${what}`, { file, key });
 }
 
+/** The network modes that are namespaces made without CNI. */
+const NETWORK_MODES = new Set(['private', 'none', 'host']);
+
+/**
+ * What a `--network` value (or containers.conf's netns) means: none, host and
+ * private are namespaces without CNI; bridge joins the default network
+ * (`defaultNetwork()`'s name); anything else is a CNI network's name.
+ */
+export function networkMode(value: string, defaultNetwork: () => string): Pick<CreateOptions, 'network' | 'networks'> {
+  if (NETWORK_MODES.has(value)) return { network: value as 'private' | 'none' | 'host' };
+  return { network: 'private', networks: [value === 'bridge' ? defaultNetwork() : value] };
+}
+
 /**
  * `options` with what containers.conf gives where they leave it open, as
  * podman merges them: the user's ulimits and sysctls win per name, its DNS
@@ -236,7 +267,11 @@ function invalid(file: string, key: string, what: string): EngineError {
  * namespace, made before the container, belongs to the host's user
  * namespace, where the container may not write them).
  */
-export function withContainerDefaults(options: CreateOptions, defaults: ContainerDefaults): CreateOptions {
+export function withContainerDefaults(given: CreateOptions, defaults: ContainerDefaults, defaultNetwork: () => string): CreateOptions {
+  // The file's netns for a container made without a network; the sysctls and DNS below depend on it.
+  const options = given.network === undefined && !given.networks?.length && defaults.netns !== undefined
+    ? { ...given, ...networkMode(defaults.netns, defaultNetwork) }
+    : given;
   const ulimitType = (ulimit: string): string => ulimit.slice(0, ulimit.indexOf('='));
   const userUlimits = new Set((options.ulimits ?? []).map(ulimitType));
   const sysctls: Record<string, string> = {};

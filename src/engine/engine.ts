@@ -31,7 +31,7 @@ import { healthAfter, healthCheckOf, healthCommand, startingHealth, type HealthC
 import { hasVolumes, type ImageVolumeMode } from './volume-specs.js';
 import { userMountsOf, volumeNamesOf } from './user-mounts.js';
 import type { AttachedVolumes, VolumeVerbs } from './volumes.js';
-import { connectNetwork, disconnectNetwork, inspectNetwork, readAttachment, setupNetwork, teardownNetwork, type NetworkAttachment, type NetworkDefaults, type PortMapping } from '../network/index.js';
+import { connectNetwork, defaultNetworkName, disconnectNetwork, inspectNetwork, readAttachment, setupNetwork, teardownNetwork, type NetworkAttachment, type NetworkDefaults, type PortMapping } from '../network/index.js';
 
 export interface EngineOptions {
   store: Store;
@@ -83,7 +83,10 @@ export interface CreateOptions extends Omit<SpecOptions, 'id' | 'rootfs' | 'idMa
   logSizeMax?: number;
   /** Keep stdin open for an attach client (podman's -i). */
   interactive?: boolean;
-  /** CNI networks to attach (podman's --network bridge|NAME); none: no CNI. */
+  /**
+   * CNI networks to attach (podman's --network bridge|NAME); none: no CNI. With neither this
+   * nor `network`, containers.conf's netns chooses (networkMode), else a private namespace.
+   */
   networks?: string[];
   /** Published ports (-p), given to portmap. */
   portMappings?: PortMapping[];
@@ -248,7 +251,7 @@ export class ContainerEngine {
   /** create() with its ID chosen by the caller (the name and metadata go into the store's one record write); `start`: run's. */
   async #create(given: CreateOptions, id: string, start: boolean): Promise<Container> {
     const defaults = this.#defaults();
-    const options = withContainerDefaults(given, defaults);
+    const options = withContainerDefaults(given, defaults, () => defaultNetworkName(this.cni?.defaults));
     const { config } = this.runtime;
     const handler = runtimeHandler(config, options.runtime ?? (config.defaultRuntimeChosen ? undefined : defaults.runtime));
     if (options.autoRemove && options.restartPolicy && options.restartPolicy.name !== 'no') {

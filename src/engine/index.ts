@@ -13,4 +13,4 @@ export type { ImageVolumeMode } from './volume-specs.js';
 export { userMountsOf, volumeNamesOf } from './user-mounts.js';
 export { EventTail, type BerthEvent, type EventLog } from '../events/index.js';
 export { inspectHealth, inspectHealthcheck, type HealthCheckOptions } from './health.js';
-export { containerDefaultsOf, containersConfFiles, networkSettingsOf, readContainersConf, type ContainerDefaults, type ContainersConf, type NetworkSettings } from './containers-conf.js';
+export { containerDefaultsOf, containersConfFiles, networkMode, networkSettingsOf, readContainersConf, type ContainerDefaults, type ContainersConf, type NetworkSettings } from './containers-conf.js';

@@ -4,11 +4,11 @@
 // config dir and plugin dirs, as the network verbs and a run see them.
 
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { containerDefaultsOf, containersConfFiles, networkSettingsOf, readContainersConf } from '../../src/engine/index.js';
+import { containerDefaultsOf, containersConfFiles, networkMode, networkSettingsOf, readContainersConf } from '../../src/engine/index.js';
 import { berthOn } from '../helpers/berth.js';
 import { engineCli } from './engine-cli.js';
 
@@ -58,6 +58,19 @@ describe('containers.conf', () => {
     const wrong = file('wrong.conf', '[containers]\ndefault_ulimits = "nofile=1:2"\n');
     assert.throws(() => loadContainerDefaults({}, [wrong]), /wrong\.conf: default_ulimits must be an array of strings/);
     assert.throws(() => loadContainerDefaults({ CONTAINERS_CONF: join(dir, 'none.conf') }), /reading .*none\.conf/);
+  });
+
+  it('reads [containers] netns: private, none, host, bridge or a network\'s name; podman\'s rootless modes, ns: and container: are refused', () => {
+    for (const value of ['private', 'none', 'host', 'bridge', 'webnet']) {
+      assert.deepEqual(loadContainerDefaults({}, [file('netns.conf', `[containers]\nnetns = "${value}"\n`)]), { netns: value });
+    }
+    for (const value of ['slirp4netns', 'pasta', 'ns:/run/netns/x', 'container:abc']) {
+      assert.throws(() => loadContainerDefaults({}, [file('netns-wrong.conf', `[containers]\nnetns = "${value}"\n`)]),
+        (err: Error & { code?: string }) => err.code === 'config-invalid' && /netns-wrong\.conf: netns must be "private", "none", "host", "bridge" or a CNI network's name/.test(err.message), value);
+    }
+    assert.deepEqual(networkMode('host', () => 'podman'), { network: 'host' });
+    assert.deepEqual(networkMode('bridge', () => 'berthnet'), { network: 'private', networks: ['berthnet'] });
+    assert.deepEqual(networkMode('webnet', () => 'podman'), { network: 'private', networks: ['webnet'] });
   });
 
   describe('berth run (bin/berth.cjs)', () => {
@@ -211,6 +224,23 @@ describe('containers.conf', () => {
       await ok(conf, 'network', 'rm', 'podman');
       assert.equal(await ok(conf, 'network', 'prune', '-f'), '');
       assert.equal(await ok(conf, 'network', 'ls', '--format', '{{.Name}}'), 'berthnet\n');
+    });
+
+    it('[containers] netns is the network of a run that names none: host shares the host\'s, bridge joins the default network; --network wins', async () => {
+      const hostNet = readlinkSync('/proc/self/ns/net');
+      const netOf = ['busybox', '/bin/busybox', 'readlink', '/proc/self/ns/net'];
+      const onHost = file('netns-host.conf', '[containers]\nnetns = "host"\n');
+      assert.equal(await ok(onHost, 'run', '--rm', ...netOf), `${hostNet}\n`);
+      assert.notEqual(await ok(onHost, 'run', '--rm', '--network', 'private', ...netOf), `${hostNet}\n`);
+      const id = (await ok(onHost, 'create', 'busybox', '/bin/busybox', 'true')).trim();
+      assert.equal(await ok(onHost, 'inspect', '-f', '{{.HostConfig.NetworkMode}}', id), 'host\n');
+      await ok(onHost, 'rm', id);
+      const configDir = join(fixture().temp.dir, 'netns-bridge.d');
+      const onBridge = file('netns-bridge.conf', `[containers]\nnetns = "bridge"\n[network]\nnetwork_config_dir = "${configDir}"\ndefault_network = "netnsnet"\n`);
+      assert.match(await ok(onBridge, 'run', '--rm', 'busybox', '/bin/busybox', 'ip', '-4', 'addr', 'show', 'eth0'), /inet 10\.88\./);
+      assert.ok(existsSync(join(configDir, '87-netnsnet-bridge.conflist')), 'the default network was made for the run');
+      assert.equal(await ok(onBridge, 'run', '--rm', '--network', 'none', 'busybox', '/bin/busybox', 'ls', '/sys/class/net'), 'lo\n');
+      await ok(onBridge, 'network', 'prune', '-f');
     });
 
     it('network_backend = "netavark" is refused where a network is used, and nothing is left; a run without one goes on', async () => {

@@ -8,7 +8,7 @@ import { PassThrough } from 'node:stream';
 import { Option, type Command } from 'commander';
 import type { ContainerEngine, ContainerInfo, CreateOptions } from '../../engine/index.js';
 import type { Image } from '../../storage/index.js';
-import { EngineError, isEngineError } from '../../engine/index.js';
+import { EngineError, isEngineError, networkMode } from '../../engine/index.js';
 import { ContainerStatus, DEFAULT_DETACH_KEYS, parseDetachKeys, type Container, type LogRecord, type OciLinuxResources, type RestartPolicy } from '../../oci/index.js';
 import { registryFlags } from '../image/commands.js';
 import type { RegistryCliFlags } from '../image/registry.js';
@@ -627,7 +627,9 @@ function createOptions(image: string, command: string[], opts: RunFlags, default
   if (opts.cidfile !== undefined && existsSync(opts.cidfile)) {
     throw new EngineError('invalid-option', `container id file exists. Ensure another container is not using it or delete ${opts.cidfile}`, { cidfile: opts.cidfile });
   }
-  const { network, networks } = networkMode(opts.network ?? (opts.publish.length ? 'bridge' : 'private'), defaultNetwork);
+  // Neither given: containers.conf's netns chooses, when the engine makes the container.
+  const given = opts.network ?? (opts.publish.length ? 'bridge' : undefined);
+  const { network, networks } = given === undefined ? {} : networkMode(given, defaultNetwork);
   if (opts.publish.length && !networks) {
     throw new EngineError('invalid-option', `--publish needs a CNI network, not --network ${opts.network}`, { network: opts.network });
   }
@@ -799,11 +801,6 @@ async function checkedThenPulled(engine: ContainerEngine, image: string, command
   return { ...options, image: await imageForRun(engine, image, opts) };
 }
 
-/** none, host and private are namespaces without CNI; bridge is the default network; anything else a CNI network's name. */
-function networkMode(value: string, defaultNetwork: () => string): { network: 'private' | 'none' | 'host'; networks?: string[] } {
-  if (value === 'private' || value === 'none' || value === 'host') return { network: value };
-  return { network: 'private', networks: [value === 'bridge' ? defaultNetwork() : value] };
-}
 
 function logSizeMaxOf(logOpts: string[]): number | undefined {
   let size: number | undefined;
