@@ -30,6 +30,7 @@ import { collect, environment, hasLabel, keyValues, parseFilters, parseHumanSize
 import { defaultNetworkName, formatPortMapping, inspectNetwork, isNetworkError, parsePublish } from '../../network/index.js';
 import { parseGoDuration, removeFile, writeFileAtomic } from '../../util/index.js';
 import { selects, type VerbSelection } from '../verb-selection.js';
+import { withSignalsProxied } from './signal-proxy.js';
 
 /** Each verb's action resolves to the process's exit code. */
 type Exit = (code: number) => void;
@@ -57,6 +58,8 @@ export function registerContainerVerbs(program: Command, setExit: Exit, options:
     if (wanted('run')) createFlags(parent.command('run').description('run a command in a new container'))
       .option('-d, --detach', 'run in the background and print the container ID')
       .option('-a, --attach <stream>', 'accepted for podman compatibility (stdout and stderr are always attached)', collect)
+      .option('--sig-proxy', 'send the signals the command receives to the container (the default; also --sig-proxy=true)')
+      .option('--no-sig-proxy', 'let signals act on the command itself (also --sig-proxy=false)')
       .action(act(async (engine, image: string, command: string[], opts: RunFlags) => runContainer(engine, image, command, opts)));
 
     if (wanted('create')) createFlags(parent.command('create').description('create a container without starting it'))
@@ -77,7 +80,9 @@ export function registerContainerVerbs(program: Command, setExit: Exit, options:
       .option('-a, --attach', 'attach to the container output until it exits')
       .option('-i, --interactive', 'with -a: send stdin to the container')
       .option('--detach-keys <keys>', `with -a: keys that detach and leave the container running (default ${DEFAULT_DETACH_KEYS}; "" for none)`)
-      .action(act(async (engine, given: string[], opts: TargetFlags & { attach?: boolean; interactive?: boolean; detachKeys?: string }) => {
+      .option('--sig-proxy', 'with -a: send the signals the command receives to the container (the default; also --sig-proxy=true)')
+      .option('--no-sig-proxy', 'with -a: let signals act on the command itself (also --sig-proxy=false)')
+      .action(act(async (engine, given: string[], opts: TargetFlags & { attach?: boolean; interactive?: boolean; detachKeys?: string; sigProxy?: boolean }) => {
         const refs = await targetsOf(engine, given, opts, (c) => c.state.status !== 'running' && c.state.status !== 'paused');
         if (opts.attach) {
           if (refs.length !== 1) throw new EngineError('invalid-option', 'you cannot start and attach multiple containers at once', {});
@@ -88,8 +93,8 @@ export function registerContainerVerbs(program: Command, setExit: Exit, options:
           // with a foreground run's exit delay, since this start -a cleans up after it itself.
           if (status === 'stopped') await engine.start(container.id, { exitCommandDelay: FOREGROUND_EXIT_COMMAND_DELAY });
           const attach = status === 'created' && (container.config.stdin || container.config.spec.process.terminal) ? { stdin: opts.interactive === true, detachKeys } : undefined;
-          return followRun(engine, container.id, container.config.autoRemove === true, () =>
-            (status === 'stopped' ? followToExit(engine, container.id) : startAndFollow(engine, container.id, attach)));
+          return followRun(engine, container.id, container.config.autoRemove === true, () => withSignalsProxied(engine, container.id, opts.sigProxy !== false, () =>
+            (status === 'stopped' ? followToExit(engine, container.id) : startAndFollow(engine, container.id, attach))));
         }
         for (const ref of refs) {
           await engine.start(ref);
@@ -100,8 +105,11 @@ export function registerContainerVerbs(program: Command, setExit: Exit, options:
     if (wanted('attach')) parent.command('attach').description('attach to a running container\'s terminal or stdio').argument('<container>')
       .option('--no-stdin', 'do not send stdin to the container')
       .option('--detach-keys <keys>', `keys that detach and leave the container running (default ${DEFAULT_DETACH_KEYS}; "" for none)`)
-      .action(act(async (engine, ref: string, opts: { stdin?: boolean; detachKeys?: string }) =>
-        exitCodeOf(await engine.watch(ref, (id) => attachToExit(engine, id, { stdin: opts.stdin !== false, start: false, detachKeys: parseDetachKeys(opts.detachKeys) })))));
+      .option('--sig-proxy', 'send the signals the command receives to the container (the default; also --sig-proxy=true)')
+      .option('--no-sig-proxy', 'let signals act on the command itself (also --sig-proxy=false)')
+      .action(act(async (engine, ref: string, opts: { stdin?: boolean; detachKeys?: string; sigProxy?: boolean }) =>
+        exitCodeOf(await engine.watch(ref, (id) => withSignalsProxied(engine, id, opts.sigProxy !== false, () =>
+          attachToExit(engine, id, { stdin: opts.stdin !== false, start: false, detachKeys: parseDetachKeys(opts.detachKeys) }))))));
 
     if (wanted('stop')) targetOptions(parent.command('stop').description('stop one or more containers').argument('[containers...]'), 'every running container')
       .option('-t, --time <seconds>', 'seconds to wait before killing the container')
@@ -438,6 +446,8 @@ function brokenStream(reason: unknown): boolean {
 
 interface RunFlags extends RegistryCliFlags {
   name?: string;
+  /** run's --sig-proxy (undefined: given neither way, the default, true). */
+  sigProxy?: boolean;
   healthCmd?: string;
   healthInterval?: string;
   healthRetries?: string;
@@ -845,12 +855,12 @@ async function runContainer(engine: ContainerEngine, image: string, command: str
         // Attached before the start: conmon does not replay what a container printed before a client came.
         id = created(await engine.create(options));
         const attach = { stdin: opts.interactive === true, detachKeys, start: true, keepMounted: true };
-        return followRun(engine, id, opts.rm === true, () => attachToExit(engine, id!, attach));
+        return followRun(engine, id, opts.rm === true, () => withSignalsProxied(engine, id!, opts.sigProxy !== false, () => attachToExit(engine, id!, attach)));
       }
       // Created and started in one go; followed to its exit (its root filesystem stays mounted for finishRun).
       const code = await engine.run(options, async (container) => {
         id = created(container);
-        return opts.detach ? 0 : followToExit(engine, container);
+        return opts.detach ? 0 : withSignalsProxied(engine, container.id, opts.sigProxy !== false, () => followToExit(engine, container));
       });
       if (opts.detach) process.stdout.write(`${id}\n`);
       else await engine.finishRun(id!, { remove: opts.rm === true });
