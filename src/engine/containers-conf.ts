@@ -265,7 +265,8 @@ export function networkMode(value: string, defaultNetwork: () => string): Pick<C
  * settings as a whole; network sysctls are left out for a container on the
  * host's network, and for one in a user namespace on CNI networks (its
  * namespace, made before the container, belongs to the host's user
- * namespace, where the container may not write them).
+ * namespace, where the container may not write them); IPC and UTS ones for
+ * a container in the host's IPC or UTS namespace.
  */
 export function withContainerDefaults(given: CreateOptions, defaults: ContainerDefaults, defaultNetwork: () => string): CreateOptions {
   // The file's netns for a container made without a network; the sysctls and DNS below depend on it.
@@ -282,6 +283,8 @@ export function withContainerDefaults(given: CreateOptions, defaults: ContainerD
     // The host's network is not the container's to tune; nor is a namespace Berth made outside the container's user namespace.
     const foreignNetwork = options.network === 'host' || (Boolean(options.networks?.length) && hasUserNamespace(options));
     if (foreignNetwork && key.startsWith('net.')) continue;
+    if (options.ipc === 'host' && isIpcSysctl(key)) continue;
+    if (options.uts === 'host' && UTS_SYSCTLS.has(key)) continue;
     sysctls[key] = entry.slice(eq + 1);
   }
   const dns = options.hostsAndDns ?? {};
@@ -307,6 +310,14 @@ export function withContainerDefaults(given: CreateOptions, defaults: ContainerD
     defaultEnv: options.defaultEnv ?? defaults.env,
   };
 }
+
+/** The sysctls of the IPC namespace (kernel.msg*, kernel.sem, kernel.shm*, fs.mqueue.*): the host's own where it shares it. */
+function isIpcSysctl(key: string): boolean {
+  return /^kernel\.(msg|shm)/.test(key) || key === 'kernel.sem' || key.startsWith('fs.mqueue.');
+}
+
+/** The sysctls of the UTS namespace. */
+const UTS_SYSCTLS = new Set(['kernel.hostname', 'kernel.domainname']);
 
 /** containers.conf's pids_limit when no file sets it (podman's compiled default). */
 const DEFAULT_PIDS_LIMIT = 2048;

@@ -13,7 +13,7 @@ import type { CommitOptions } from './commit.js';
 import { isStorageError, type IDMap, type Image, type Store } from '../storage/index.js';
 import { generateRandomId, goTimeNow, isoTime, nameMatchingShortName, removeFile, removeTree, writeFileAtomicSync } from '../util/index.js';
 import {
-  Container, ContainerStatus, ExecSyncError, capabilityName, devicePaths, entrypointOf, Runtime, formatRuntimeConfig, generateSpec, parseSignal, releaseStateLock, resolveUser, runtimeHandler,
+  Container, ContainerStatus, ExecSyncError, capabilityName, containerHostname, devicePaths, entrypointOf, Runtime, formatRuntimeConfig, generateSpec, parseSignal, releaseStateLock, resolveUser, runtimeHandler,
   type HealthState, type AttachSession, type AttachStreams, type ContainerStats, type HostOptions, type HostsAndDns, type OciMount, type PendingConmon, type RestartPolicy, type ExecSyncResult, type ExitCommand, type LogRecord, type OciLinuxResources, type RuntimeConfig, type SpecOptions,
 } from '../oci/index.js';
 import { EngineError, isEngineError } from './errors.js';
@@ -259,6 +259,7 @@ export class ContainerEngine {
     }
     const cgroupParent = options.cgroupParent === undefined ? this.cgroupParent : checkedCgroupParent(options.cgroupParent);
     if (options.hostsAndDns) checkNetworkFileOptions(options.hostsAndDns, options.networks?.length ? 'cni' : options.network ?? 'private');
+    checkHostNamespaceOptions(options);
     const image = await this.findImage(options.image);
     const imageConfig = await imageRunConfig(this.store, image);
     const stopSignal = parseSignal(options.stopSignal ?? imageConfig.StopSignal ?? 'SIGTERM');
@@ -1303,9 +1304,19 @@ export class ContainerEngine {
   }
 }
 
+/** What cannot be set in the host's UTS or IPC namespace, refused as podman refuses it. */
+function checkHostNamespaceOptions(options: CreateOptions): void {
+  if (options.uts === 'host' && options.hostname !== undefined) {
+    throw new EngineError('invalid-option', 'cannot set hostname when running in the host UTS namespace', { hostname: options.hostname });
+  }
+  if (options.ipc === 'host' && options.shmSizeBytes !== undefined) {
+    throw new EngineError('invalid-option', 'cannot set shmsize when running in the host IPC namespace', { shmSize: options.shmSizeBytes });
+  }
+}
+
 /** A new container's /etc/hosts and the rest, written; their mounts, except where the user mounts something of their own (-v, --tmpfs). */
 function newContainerFileMounts(options: CreateOptions, what: { id: string; name: string; bundlePath: string }, attachment: NetworkAttachment | undefined): OciMount[] {
-  const hostname = options.hostname ?? (options.network === 'host' ? osHostname() : what.id.slice(0, 12));
+  const hostname = containerHostname({ ...options, id: what.id });
   const claimed = new Set([...(options.volumes ?? []).map((v) => v.split(':')[1] ?? v), ...(options.tmpfs ?? []).map((t) => t.split(':')[0])]);
   return containerFileMounts({ ...what, hostname, network: options.network, networks: options.networks, hostsAndDns: options.hostsAndDns }, attachment)
     .filter((m) => !claimed.has(m.destination));

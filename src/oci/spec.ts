@@ -4,6 +4,7 @@
 // hard limits root may not raise without CAP_SYS_RESOURCE).
 
 import { readFileSync, statSync } from 'node:fs';
+import { hostname as osHostname } from 'node:os';
 import type { IDMap } from '../idmap/index.js';
 import { colonRecordsInRoot } from '../util/index.js';
 import { OciError } from './errors.js';
@@ -49,6 +50,10 @@ export interface SpecOptions {
   /** Mounts made beforehand (named volumes), after the binds. */
   mounts?: OciMount[];
   network?: 'private' | 'none' | 'host';
+  /** The PID, IPC and UTS namespaces: the container's own (the default) or the host's (podman's --pid, --ipc, --uts host). */
+  pid?: NamespaceMode;
+  ipc?: NamespaceMode;
+  uts?: NamespaceMode;
   /** A network namespace made beforehand (CNI): joined instead of a new one. */
   networkNamespacePath?: string;
   memoryBytes?: number;
@@ -115,10 +120,22 @@ const MASKED_PATHS = [
 ];
 const READONLY_PATHS = ['/proc/asound', '/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger'];
 
+/** A namespace of the container's own, or the host's. */
+export type NamespaceMode = 'private' | 'host';
+
+/**
+ * The container's hostname as its processes see it: `--hostname`, else the
+ * host's where it shares the host's UTS namespace or network (podman's), else
+ * its ID's first 12 characters.
+ */
+export function containerHostname(options: Pick<SpecOptions, 'id' | 'hostname' | 'network' | 'uts'>): string {
+  return options.hostname ?? (options.uts === 'host' || options.network === 'host' ? osHostname() : options.id.slice(0, 12));
+}
+
 export function generateSpec(image: ImageRunConfig, options: SpecOptions): OciSpec {
   const args = processArgs(image, options);
   const user = resolveUser(options.rootfs, options.user ?? image.User ?? '');
-  const env = mergeEnv([DEFAULT_PATH, ...(options.defaultEnv ?? DEFAULT_ENV), ...(options.terminal ? ['TERM=xterm'] : []), `HOSTNAME=${options.hostname ?? options.id.slice(0, 12)}`, ...(image.Env ?? []), ...(options.env ?? [])]);
+  const env = mergeEnv([DEFAULT_PATH, ...(options.defaultEnv ?? DEFAULT_ENV), ...(options.terminal ? ['TERM=xterm'] : []), `HOSTNAME=${containerHostname(options)}`, ...(image.Env ?? []), ...(options.env ?? [])]);
   // As podman: the user's home from the image's passwd only when no variable set HOME.
   if (!env.some((entry) => entry.startsWith('HOME='))) env.push(`HOME=${user.home}`);
   const capabilities = options.privileged ? ALL_CAPABILITIES : capabilitySet(options.defaultCapabilities ?? DEFAULT_CAPABILITIES, options.capAdd ?? [], options.capDrop ?? []);
@@ -135,11 +152,12 @@ export function generateSpec(image: ImageRunConfig, options: SpecOptions): OciSp
       noNewPrivileges: !options.privileged && options.noNewPrivileges === true,
     },
     root: { path: options.rootfs, readonly: options.readOnly === true },
-    hostname: options.network === 'host' ? undefined : options.hostname ?? options.id.slice(0, 12),
+    // None to set in the host's UTS namespace; on the host's network, a namespace of its own with the host's name unless given one.
+    hostname: options.uts === 'host' || (options.network === 'host' && options.hostname === undefined) ? undefined : containerHostname(options),
     mounts: [...defaultMounts(options), ...volumeMounts(options.volumes ?? []), ...(options.mounts ?? []), ...tmpfsMounts(options.tmpfs ?? [])],
     annotations: options.annotations,
     linux: {
-      namespaces: namespaces(options.network ?? 'private', options.networkNamespacePath, options.idMaps !== undefined),
+      namespaces: namespaces(options),
       ...(options.idMaps ? { uidMappings: ociIdMaps(options.idMaps.uidMap), gidMappings: ociIdMaps(options.idMaps.gidMap) } : {}),
       resources: resources(options),
       devices: options.devices?.length ? options.devices.map(deviceNode) : undefined,
@@ -253,8 +271,12 @@ function defaultMounts(options: SpecOptions): OciMount[] {
     { destination: '/proc', type: 'proc', source: 'proc', options: ['nosuid', 'noexec', 'nodev'] },
     { destination: '/dev', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'strictatime', 'mode=755', 'size=65536k'] },
     { destination: '/dev/pts', type: 'devpts', source: 'devpts', options: ['nosuid', 'noexec', 'newinstance', 'ptmxmode=0666', 'mode=0620', 'gid=5'] },
+    // An mqueue file system shows the queues of the mounter's IPC namespace: the host's ones in the host's.
     { destination: '/dev/mqueue', type: 'mqueue', source: 'mqueue', options: ['nosuid', 'noexec', 'nodev'] },
-    { destination: '/dev/shm', type: 'tmpfs', source: 'shm', options: ['nosuid', 'noexec', 'nodev', 'mode=1777', `size=${Math.ceil((options.shmSizeBytes ?? DEFAULT_SHM_SIZE_BYTES) / 1024)}k`] },
+    // There, the host's shared memory too, as podman binds it.
+    options.ipc === 'host'
+      ? { destination: '/dev/shm', type: 'bind', source: '/dev/shm', options: ['rbind', 'nosuid', 'noexec', 'nodev'] }
+      : { destination: '/dev/shm', type: 'tmpfs', source: 'shm', options: ['nosuid', 'noexec', 'nodev', 'mode=1777', `size=${Math.ceil((options.shmSizeBytes ?? DEFAULT_SHM_SIZE_BYTES) / 1024)}k`] },
     options.network === 'host'
       ? { destination: '/sys', type: 'bind', source: '/sys', options: ['rbind', ...sysOptions] }
       : { destination: '/sys', type: 'sysfs', source: 'sysfs', options: sysOptions },
@@ -288,10 +310,14 @@ function tmpfsMounts(entries: string[]): OciMount[] {
   });
 }
 
-function namespaces(network: 'private' | 'none' | 'host', networkPath: string | undefined, user: boolean): Array<{ type: string; path?: string }> {
-  const list: Array<{ type: string; path?: string }> = [{ type: 'pid' }, { type: 'ipc' }, { type: 'uts' }, { type: 'mount' }, { type: 'cgroup' }];
-  if (network !== 'host') list.splice(1, 0, networkPath ? { type: 'network', path: networkPath } : { type: 'network' });
-  if (user) list.push({ type: 'user' });
+function namespaces(options: SpecOptions): Array<{ type: string; path?: string }> {
+  const list: Array<{ type: string; path?: string }> = [];
+  if (options.pid !== 'host') list.push({ type: 'pid' });
+  if (options.network !== 'host') list.push(options.networkNamespacePath ? { type: 'network', path: options.networkNamespacePath } : { type: 'network' });
+  if (options.ipc !== 'host') list.push({ type: 'ipc' });
+  if (options.uts !== 'host') list.push({ type: 'uts' });
+  list.push({ type: 'mount' }, { type: 'cgroup' });
+  if (options.idMaps !== undefined) list.push({ type: 'user' });
   return list;
 }
 

@@ -2,10 +2,11 @@
 // through the shipped executable, checked from inside the container and in
 // its cgroup: --mount, --security-opt, --group-add, --shm-size, --cpu-shares,
 // --cpuset-cpus, --memory-swap, --memory-reservation, --env-host,
-// --label-file, --annotation.
+// --label-file, --annotation, --pid, --ipc, --uts.
 
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { engineCli } from './engine-cli.js';
@@ -69,6 +70,38 @@ describe('berth run: --mount, --security-opt and the resource flags (bin/berth.c
     await ok('rm', 'labelled');
     const env = await berth('run', '--rm', '--env-host', '-e', 'OVERRIDE=mine', 'busybox', '/bin/busybox', 'sh', '-c', 'echo "$FROM_HOST $OVERRIDE"');
     assert.equal(env.code, 0, env.stderr);
+  });
+
+  it('--pid, --ipc and --uts host share the host\'s namespaces (and its /dev/shm and hostname); private is the default; what cannot go with them is refused', async () => {
+    const ns = (type: string): string => readlinkSync(`/proc/self/ns/${type}`);
+    const probe = 'for n in pid ipc uts; do readlink /proc/self/ns/$n; done; hostname; echo $HOSTNAME';
+    const shm = `/dev/shm/berth-ipc-host-${process.pid}`;
+    writeFileSync(shm, 'shared\n');
+    try {
+      const shared = await ok('run', '--rm', ...sh('--pid', 'host', '--ipc', 'host', '--uts', 'host', `${probe}; cat ${shm}`));
+      assert.equal(shared, `${ns('pid')}\n${ns('ipc')}\n${ns('uts')}\n${hostname()}\n${hostname()}\nshared\n`);
+      const own = (await ok('run', '--rm', ...sh('--pid', 'private', '--ipc', 'shareable', `${probe}; cat ${shm} 2>&1 | sed "s/.*: //"`))).split('\n');
+      assert.ok(own[0] !== ns('pid') && own[1] !== ns('ipc') && own[2] !== ns('uts'), own.join(' '));
+      assert.equal(own[3], own[4]);
+      assert.equal(own[5], 'No such file or directory');
+    } finally {
+      rmSync(shm, { force: true });
+    }
+    const id = (await ok('create', '--pid', 'host', '--ipc', 'host', '--uts', 'host', 'busybox', '/bin/busybox', 'true')).trim();
+    assert.equal(await ok('inspect', '-f', '{{.HostConfig.PidMode}} {{.HostConfig.IpcMode}} {{.HostConfig.UTSMode}}', id), 'host host host\n');
+    await ok('rm', id);
+    const before = await ok('ps', '-a', '-q');
+    for (const [args, message] of [
+      [['--pid', 'container:x'], /--pid "container:x": Berth takes host or private/],
+      [['--ipc', 'none'], /--ipc "none": Berth takes host or private or shareable/],
+      [['--uts', 'host', '--hostname', 'h'], /cannot set hostname when running in the host UTS namespace/],
+      [['--ipc', 'host', '--shm-size', '1m'], /cannot set shmsize when running in the host IPC namespace/],
+    ] as const) {
+      const refused = await berth('run', '--rm', ...args, 'busybox', '/bin/busybox', 'true');
+      assert.equal(refused.code, 125, args.join(' '));
+      assert.match(refused.stderr, message);
+    }
+    assert.equal(await ok('ps', '-a', '-q'), before, 'nothing was left');
   });
 
   it('--cpu-shares, --cpuset-cpus, --memory-swap and --memory-reservation reach the cgroup', async () => {

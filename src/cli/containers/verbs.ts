@@ -9,7 +9,7 @@ import { Option, type Command } from 'commander';
 import type { ContainerEngine, ContainerInfo, CreateOptions } from '../../engine/index.js';
 import type { Image } from '../../storage/index.js';
 import { EngineError, isEngineError, networkMode } from '../../engine/index.js';
-import { ContainerStatus, DEFAULT_DETACH_KEYS, parseDetachKeys, type Container, type LogRecord, type OciLinuxResources, type RestartPolicy } from '../../oci/index.js';
+import { ContainerStatus, DEFAULT_DETACH_KEYS, parseDetachKeys, type Container, type LogRecord, type NamespaceMode, type OciLinuxResources, type RestartPolicy } from '../../oci/index.js';
 import { registryFlags } from '../image/commands.js';
 import type { RegistryCliFlags } from '../image/registry.js';
 import { parseIdMapSpecs, type IDMap } from '../../idmap/index.js';
@@ -510,6 +510,9 @@ interface RunFlags extends RegistryCliFlags {
   uidmap: string[];
   gidmap: string[];
   userns?: string;
+  pid?: string;
+  ipc?: string;
+  uts?: string;
   cgroupParent?: string;
 }
 
@@ -552,6 +555,9 @@ function createFlags(command: Command): Command {
     .option('--uidmap <map>', 'run in a user namespace with this UID map: container:host:size', collect, [])
     .option('--gidmap <map>', 'run in a user namespace with this GID map: container:host:size', collect, [])
     .option('--userns <mode>', 'auto[:size=N]: a user namespace of free subordinate IDs of the containers user; host: none (the default)')
+    .option('--pid <mode>', 'host: the host\'s PID namespace; private: its own (the default)')
+    .option('--ipc <mode>', 'host: the host\'s IPC namespace, /dev/shm and /dev/mqueue; private or shareable: its own (the default)')
+    .option('--uts <mode>', 'host: the host\'s UTS namespace and hostname; private: its own (the default)')
     .option('--rm', 'remove the container when it exits')
     .option('--cidfile <file>', 'write the container ID to the file (which must not exist yet)')
     .option('--add-host <host:ip>', 'an /etc/hosts entry', collect, [])
@@ -626,6 +632,17 @@ function splitOnce(text: string, separator: string): [string, string | undefined
   return at < 0 ? [text, undefined] : [text.slice(0, at), text.slice(at + 1)];
 }
 
+/**
+ * --pid, --ipc, --uts: `host`, or one of `own` for the container's own namespace (podman's
+ * container:, ns: and none modes are not taken).
+ */
+function namespaceMode(flag: string, value: string | undefined, own: readonly string[]): NamespaceMode | undefined {
+  if (value === undefined) return undefined;
+  if (value === 'host') return 'host';
+  if (own.includes(value)) return 'private';
+  throw new EngineError('invalid-option', `--${flag} ${JSON.stringify(value)}: Berth takes host or ${own.join(' or ')}`, { [flag]: value });
+}
+
 /** --pids-limit N: a positive limit, or 0 for none (podman takes -1 and 0 for none). */
 function pidsLimitOf(text: string): number {
   return text.trim() === '-1' ? 0 : parsePositive(text, 'pids limit');
@@ -682,6 +699,9 @@ function createOptions(image: string, command: string[], opts: RunFlags, default
     networks,
     portMappings: opts.publish.map(parsePublish),
     hostname: opts.hostname,
+    pid: namespaceMode('pid', opts.pid, ['private']),
+    ipc: namespaceMode('ipc', opts.ipc, ['private', 'shareable']),
+    uts: namespaceMode('uts', opts.uts, ['private']),
     stopSignal: opts.stopSignal,
     stopTimeout: opts.stopTimeout === undefined ? undefined : parsePositive(opts.stopTimeout, 'stop timeout'),
     runtime: opts.runtime,
