@@ -102,6 +102,23 @@ describe('berth container verbs (bin/berth.cjs)', () => {
     assert.equal(await ok('ps', '-a', '-q'), '');
   });
 
+  it('run and create --replace remove a container of the name first (running or not); without --name it is refused; an ID prefix is not a name', async () => {
+    const first = (await ok('run', '-d', '--name', 'replaced', 'busybox', '/bin/sh', '-c', 'sleep 100')).trim();
+    const second = (await ok('run', '-d', '--replace', '--name', 'replaced', 'busybox', '/bin/sh', '-c', 'sleep 100')).trim();
+    assert.notEqual(second, first);
+    assert.equal(await ok('ps', '-a', '-q', '--no-trunc'), `${second}\n`);
+    const third = (await ok('create', '--replace', '--name', 'replaced', 'busybox', '/bin/sh', '-c', 'true')).trim();
+    assert.equal(await ok('ps', '-a', '-q', '--no-trunc'), `${third}\n`);
+    const refused = await berth('run', '--rm', '--replace', 'busybox', '/bin/sh', '-c', 'true');
+    assert.equal(refused.code, 125);
+    assert.match(refused.stderr, /cannot replace container without --name being set/);
+    // A name that is also the start of the other container's ID replaces nothing.
+    const prefix = third.slice(0, 6);
+    const fourth = (await ok('create', '--replace', '--name', prefix, 'busybox', '/bin/sh', '-c', 'true')).trim();
+    assert.deepEqual((await ok('ps', '-a', '-q', '--no-trunc')).trim().split('\n').sort(), [third, fourth].sort());
+    await ok('rm', third, fourth);
+  });
+
   it('rm -f stops a running container as stop does (its stop signal first); -t 0 kills it at once', async () => {
     const dir = join(fixture().temp.dir, 'rm-stop');
     mkdirSync(dir, { recursive: true });

@@ -500,6 +500,7 @@ interface RunFlags extends RegistryCliFlags {
   tty?: boolean;
   detach?: boolean;
   rm?: boolean;
+  replace?: boolean;
   pull?: string;
   quiet?: boolean;
   signaturePolicy?: string;
@@ -559,6 +560,7 @@ function createFlags(command: Command): Command {
     .option('--ipc <mode>', 'host: the host\'s IPC namespace, /dev/shm and /dev/mqueue; private or shareable: its own (the default)')
     .option('--uts <mode>', 'host: the host\'s UTS namespace and hostname; private: its own (the default)')
     .option('--rm', 'remove the container when it exits')
+    .option('--replace', 'with --name: first remove (stopping it) a container of that name')
     .option('--cidfile <file>', 'write the container ID to the file (which must not exist yet)')
     .option('--add-host <host:ip>', 'an /etc/hosts entry', collect, [])
     .option('--dns <ip>', 'a nameserver for /etc/resolv.conf instead of the host\'s', collect, [])
@@ -654,6 +656,7 @@ function createOptions(image: string, command: string[], opts: RunFlags, default
   if (opts.cidfile !== undefined && existsSync(opts.cidfile)) {
     throw new EngineError('invalid-option', `container id file exists. Ensure another container is not using it or delete ${opts.cidfile}`, { cidfile: opts.cidfile });
   }
+  if (opts.replace && opts.name === undefined) throw new EngineError('invalid-option', 'cannot replace container without --name being set', {});
   // Neither given: containers.conf's netns chooses, when the engine makes the container.
   const given = opts.network ?? (opts.publish.length ? 'bridge' : undefined);
   const { network, networks } = given === undefined ? {} : networkMode(given, defaultNetwork);
@@ -828,7 +831,25 @@ function absoluteHostSource(spec: string): string {
 /** The create options, checked before anything is pulled (a bad flag must not leave a pulled image behind), with the image as the pull named it. */
 async function checkedThenPulled(engine: ContainerEngine, image: string, command: string[], opts: RunFlags): Promise<CreateOptions> {
   const options = createOptions(image, command, opts, () => defaultNetworkName(engine.cni?.defaults));
-  return { ...options, image: await imageForRun(engine, image, opts) };
+  const pulled = { ...options, image: await imageForRun(engine, image, opts) };
+  if (opts.replace) await removeNamed(engine, opts.name!);
+  return pulled;
+}
+
+/**
+ * podman's --replace: the container named `name`, if there is one, removed as
+ * `rm -f` removes it (stopped first), once the new one's image is there. Only
+ * a container of that very name: one whose ID merely starts with it stays.
+ */
+async function removeNamed(engine: ContainerEngine, name: string): Promise<void> {
+  let existing: Container;
+  try {
+    existing = await engine.get(name);
+  } catch (err) {
+    if (isEngineError(err, 'container-unknown')) return;
+    throw err;
+  }
+  if (existing.name === name) await engine.remove(existing.id, { force: true });
 }
 
 
