@@ -947,8 +947,30 @@ export class ContainerEngine {
     this.#event(container, 'unpause');
   }
 
+  /**
+   * Changes a running container's resources (the runtime's update) and
+   * records them in its spec, so that inspect shows them and its next start
+   * keeps them, as podman's update does.
+   */
   async update(ref: string, resources: OciLinuxResources): Promise<void> {
-    await this.runtime.updateContainer(await this.get(ref), resources);
+    const id = await this.#idOf(ref);
+    await this.#lock(id).withRLock(async () => {
+      await this.runtime.updateContainer(await this.#load(id), resources);
+      await this.#rewriteConfig(id, async (container) => {
+        const { spec } = container.config;
+        container.updateConfig({ spec: { ...spec, linux: { ...spec.linux, resources: mergedResources(spec.linux.resources, resources) } } });
+      });
+    });
+  }
+
+  /**
+   * Runs `change` on the container as its records are now, under its config
+   * lock, so that two rewrites of its config (an update, a network change) do
+   * not lose one another's change. The caller holds the container's lock.
+   */
+  async #rewriteConfig<T>(id: string, change: (container: Container) => Promise<T>): Promise<T> {
+    const persistDir = await this.store.containerDirectory(id);
+    return getLockFile(configLockPath(persistDir), { createDirectory: false }).withLock(async () => change(await this.#load(id)));
   }
 
   async stats(ref: string): Promise<ContainerStats> {
@@ -1241,14 +1263,11 @@ export class ContainerEngine {
     if (!cni) throw new EngineError('invalid-option', 'CNI networking is not configured for this engine', { network });
     const id = await this.#idOf(ref);
     await this.#lock(id).withRLock(async () => {
-      const container = await this.#load(id);
-      const { persistDir, networks } = container.config;
-      if (!networks) {
-        throw new EngineError('invalid-state', `container ${id} is not on a CNI network (its --network is none, host or private): it cannot ${change} one`, { id, network });
-      }
-      const networkLock = getLockFile(networkLockPath(persistDir), { createDirectory: false });
-      await networkLock.withLock(async () => {
-        const current = container.config.networks ?? [];
+      const name = await this.#rewriteConfig(id, async (container) => {
+        const { persistDir, networks: current } = container.config;
+        if (!current) {
+          throw new EngineError('invalid-state', `container ${id} is not on a CNI network (its --network is none, host or private): it cannot ${change} one`, { id, network });
+        }
         const attached = existsSync(networkStateFile(persistDir));
         if (change === 'connect') {
           if (current.includes(network)) throw new EngineError('invalid-state', `container ${id} is already connected to network "${network}": network is already connected`, { id, network });
@@ -1260,8 +1279,9 @@ export class ContainerEngine {
           if (attached) await disconnectNetwork(networkStateFile(persistDir), network);
           container.updateConfig({ networks: current.filter((name) => name !== network) });
         }
+        return container.name;
       });
-      this.events.record({ ID: id, Name: container.name, network, Status: change, Type: 'network', Attributes: null });
+      this.events.record({ ID: id, Name: name, network, Status: change, Type: 'network', Attributes: null });
     });
   }
 
@@ -1299,7 +1319,7 @@ export class ContainerEngine {
       removeTree(dirs.bundlePath);
       // The locks that lived in the records' directory: this process would keep their descriptors.
       releaseStateLock(dirs.persistDir);
-      releaseLockFile(networkLockPath(dirs.persistDir));
+      releaseLockFile(configLockPath(dirs.persistDir));
     }
   }
 }
@@ -1409,7 +1429,21 @@ function checkedContainerName(name: string): string {
   return name;
 }
 
-/** The lock a container's network changes take, beside its records. */
-function networkLockPath(persistDir: string): string {
+/**
+ * The lock a rewrite of a container's config takes (#rewriteConfig), beside
+ * its records; named for its first use, network changes, which containers
+ * made before kept.
+ */
+function configLockPath(persistDir: string): string {
   return join(persistDir, 'network.lock');
+}
+
+/** `current` with what `change` sets, section by section (devices stay as they were). */
+function mergedResources(current: OciLinuxResources | undefined, change: OciLinuxResources): OciLinuxResources {
+  return {
+    ...current,
+    ...(change.memory ? { memory: { ...current?.memory, ...change.memory } } : {}),
+    ...(change.cpu ? { cpu: { ...current?.cpu, ...change.cpu } } : {}),
+    ...(change.pids ? { pids: change.pids } : {}),
+  };
 }

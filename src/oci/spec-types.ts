@@ -32,7 +32,7 @@ export interface OciMount {
 
 export interface OciLinuxResources {
   devices?: Array<{ allow: boolean; type?: string; major?: number; minor?: number; access?: string }>;
-  memory?: { limit?: number; reservation?: number; swap?: number };
+  memory?: { limit?: number; reservation?: number; swap?: number; swappiness?: number; disableOOMKiller?: boolean };
   cpu?: { shares?: number; quota?: number; period?: number; cpus?: string; mems?: string };
   pids?: { limit: number };
 }

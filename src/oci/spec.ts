@@ -83,11 +83,20 @@ export interface SpecOptions {
   /** `--shm-size`: /dev/shm's size in bytes (default DEFAULT_SHM_SIZE_BYTES). */
   shmSizeBytes?: number;
   cpuShares?: number;
+  /** CFS period and quota in microseconds (podman's --cpu-period, --cpu-quota); not with `cpus`, which sets both. */
+  cpuPeriod?: number;
+  cpuQuota?: number;
   cpusetCpus?: string;
   cpusetMems?: string;
   /** Memory plus swap (-1: unlimited swap). */
   memorySwapBytes?: number;
   memoryReservationBytes?: number;
+  /** 0-100: how readily the kernel swaps the container's memory out. */
+  memorySwappiness?: number;
+  /** The memory cgroup's OOM killer off: a process that would be killed waits for memory instead. */
+  oomKillDisable?: boolean;
+  /** -1000 to 1000: the OOM killer's bias for the container's processes. */
+  oomScoreAdj?: number;
   /** The capabilities --cap-add and --cap-drop start from (containers.conf default_capabilities; default podman's eleven). */
   defaultCapabilities?: string[];
   /** Variables before the image's and the user's (containers.conf env; default podman's PATH and TERM=xterm). */
@@ -150,6 +159,7 @@ export function generateSpec(image: ImageRunConfig, options: SpecOptions): OciSp
       capabilities: { bounding: capabilities, effective: capabilities, permitted: capabilities },
       rlimits: clampRlimits(options.ulimits ?? []),
       noNewPrivileges: !options.privileged && options.noNewPrivileges === true,
+      ...(options.oomScoreAdj !== undefined ? { oomScoreAdj: inRange(options.oomScoreAdj, 'oom score adj', -1000, 1000) } : {}),
     },
     root: { path: options.rootfs, readonly: options.readOnly === true },
     // None to set in the host's UTS namespace; on the host's network, a namespace of its own with the host's name unless given one.
@@ -331,13 +341,20 @@ function resources(options: SpecOptions): OciLinuxResources {
     ...(options.memoryBytes !== undefined ? { limit: options.memoryBytes } : {}),
     ...(options.memoryReservationBytes !== undefined ? { reservation: options.memoryReservationBytes } : {}),
     ...(options.memorySwapBytes !== undefined ? { swap: options.memorySwapBytes } : {}),
+    ...(options.memorySwappiness !== undefined ? { swappiness: inRange(options.memorySwappiness, 'memory swappiness', 0, 100) } : {}),
+    ...(options.oomKillDisable ? { disableOOMKiller: true } : {}),
   };
   if (memory.swap !== undefined && memory.swap !== -1 && (memory.limit === undefined || memory.swap < memory.limit)) {
     throw new OciError('invalid-spec', 'the memory swap limit must be set with a memory limit and be at least that large (-1: unlimited)', { memorySwap: memory.swap, memory: memory.limit });
   }
   if (Object.keys(memory).length) out.memory = memory;
+  for (const [given, flag] of [[options.cpuPeriod, '--cpu-period'], [options.cpuQuota, '--cpu-quota']] as const) {
+    if (given !== undefined && options.cpus !== undefined) throw new OciError('invalid-spec', `${flag} and --cpus cannot be set together`, { cpus: options.cpus });
+  }
   const cpu = {
     ...(options.cpus !== undefined ? { quota: Math.round(options.cpus * 100_000), period: 100_000 } : {}),
+    ...(options.cpuPeriod !== undefined ? { period: options.cpuPeriod } : {}),
+    ...(options.cpuQuota !== undefined ? { quota: options.cpuQuota } : {}),
     ...(options.cpuShares !== undefined ? { shares: options.cpuShares } : {}),
     ...(options.cpusetCpus !== undefined ? { cpus: checkedCpuList(options.cpusetCpus, 'cpuset-cpus') } : {}),
     ...(options.cpusetMems !== undefined ? { mems: checkedCpuList(options.cpusetMems, 'cpuset-mems') } : {}),
@@ -345,6 +362,12 @@ function resources(options: SpecOptions): OciLinuxResources {
   if (Object.keys(cpu).length) out.cpu = cpu;
   if (options.pidsLimit !== undefined) out.pids = { limit: options.pidsLimit };
   return out;
+}
+
+/** `value` when it is a whole number from `min` to `max`. */
+function inRange(value: number, what: string, min: number, max: number): number {
+  if (!Number.isInteger(value) || value < min || value > max) throw new OciError('invalid-spec', `invalid value: ${value}, valid ${what} range is ${min}-${max}`, { [what]: value });
+  return value;
 }
 
 /** `0-3,5`: a list of CPUs or memory nodes as cpuset takes it. */

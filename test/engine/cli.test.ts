@@ -188,7 +188,13 @@ describe('berth container verbs (bin/berth.cjs)', () => {
     await ok('pause', 'loop');
     assert.equal(await ok('inspect', '-f', '{{.State.Status}}', 'loop'), 'paused\n');
     await ok('unpause', 'loop');
-    await ok('update', '--memory', '64m', '--pids-limit', '50', 'loop');
+    await ok('update', '--memory', '64m', '--pids-limit', '50', '--cpu-period', '50000', '--cpu-quota', '25000', '--memory-swappiness', '20', 'loop');
+    // Recorded in its spec: inspect shows it, and the restart below keeps it.
+    const updated = '{{.HostConfig.Memory}} {{.HostConfig.PidsLimit}} {{.HostConfig.CpuPeriod}} {{.HostConfig.CpuQuota}} {{.HostConfig.MemorySwappiness}}';
+    assert.equal(await ok('inspect', '-f', updated, 'loop'), '67108864 50 50000 25000 20\n');
+    const updateRefused = await berth('update', '--cpus', '1', '--cpu-quota', '1000', 'loop');
+    assert.equal(updateRefused.code, 125);
+    assert.match(updateRefused.stderr, /--cpu-quota and --cpus cannot be set together/);
     const [stats] = JSON.parse(await ok('stats', '--no-stream', '--format', 'json', 'loop')) as Array<{ memoryLimitBytes: number; pids: number }>;
     assert.equal(await ok('stats', '--no-stream', '--format', '{{.Name}}'), 'loop\n', 'without names: every running container');
     assert.equal(stats!.memoryLimitBytes, 64 * 1024 * 1024);
@@ -197,6 +203,7 @@ describe('berth container verbs (bin/berth.cjs)', () => {
     assert.equal(await ok('inspect', '-f', '{{.State.Status}}', 'loop'), 'running\n', 'PID 1 ignores TERM');
     await ok('restart', '-t', '0', 'loop');
     assert.equal(await ok('inspect', '-f', '{{.State.Status}}', 'loop'), 'running\n');
+    assert.equal(await ok('exec', 'loop', '/bin/sh', '-c', 'cat /sys/fs/cgroup/memory/memory.limit_in_bytes /sys/fs/cgroup/pids/pids.max /sys/fs/cgroup/cpu/cpu.cfs_quota_us'), '67108864\n50\n25000\n', 'the update outlives a restart');
     await ok('kill', 'loop');
     assert.equal(await ok('wait', 'loop'), '137\n');
     const pruned = (await ok('container', 'prune', '-f')).trim().split('\n').sort();

@@ -1,7 +1,8 @@
 // podman's run options for mounts, confinement, groups and resources,
 // through the shipped executable, checked from inside the container and in
 // its cgroup: --mount, --security-opt, --group-add, --shm-size, --cpu-shares,
-// --cpuset-cpus, --memory-swap, --memory-reservation, --env-host,
+// --cpuset-cpus, --memory-swap, --memory-reservation, --memory-swappiness,
+// --oom-kill-disable, --oom-score-adj, --cpu-period, --cpu-quota, --env-host,
 // --label-file, --annotation, --pid, --ipc, --uts.
 
 import assert from 'node:assert/strict';
@@ -104,14 +105,20 @@ describe('berth run: --mount, --security-opt and the resource flags (bin/berth.c
     assert.equal(await ok('ps', '-a', '-q'), before, 'nothing was left');
   });
 
-  it('--cpu-shares, --cpuset-cpus, --memory-swap and --memory-reservation reach the cgroup', async () => {
+  it('--cpu-shares, --cpuset-cpus, --memory-swap, --memory-reservation, --cpu-period/--cpu-quota, --memory-swappiness, --oom-kill-disable and --oom-score-adj reach the cgroup and the process', async () => {
     const out = await ok('run', '--rm', ...sh('--cpu-shares', '512', '--cpuset-cpus', '0', '--memory', '64m', '--memory-swap', '128m', '--memory-reservation', '32m',
       'cat /sys/fs/cgroup/cpu/cpu.shares /sys/fs/cgroup/cpuset/cpuset.cpus /sys/fs/cgroup/memory/memory.limit_in_bytes /sys/fs/cgroup/memory/memory.memsw.limit_in_bytes /sys/fs/cgroup/memory/memory.soft_limit_in_bytes'));
     assert.equal(out, '512\n0\n67108864\n134217728\n33554432\n');
+    const more = await ok('run', '--rm', ...sh('--cpu-period', '50000', '--cpu-quota', '20000', '--memory-swappiness', '10', '--oom-kill-disable', '--oom-score-adj', '500',
+      'cat /sys/fs/cgroup/cpu/cpu.cfs_period_us /sys/fs/cgroup/cpu/cpu.cfs_quota_us /sys/fs/cgroup/memory/memory.swappiness /proc/self/oom_score_adj; grep oom_kill_disable /sys/fs/cgroup/memory/memory.oom_control'));
+    assert.equal(more, '50000\n20000\n10\n500\noom_kill_disable 1\n');
     for (const [flags, message] of [
       [['--memory-swap', '10m'], /memory swap limit must be set with a memory limit/],
       [['--memory', '64m', '--memory-swap', '32m'], /at least that large/],
       [['--cpuset-cpus', 'a-b'], /--cpuset-cpus "a-b": want a list/],
+      [['--cpus', '1', '--cpu-period', '50000'], /--cpu-period and --cpus cannot be set together/],
+      [['--memory-swappiness', '101'], /invalid value: 101, valid memory swappiness range is 0-100/],
+      [['--oom-score-adj', '1001'], /invalid value: 1001, valid oom score adj range is -1000-1000/],
     ] as const) {
       const refused = await berth('run', '--rm', ...flags, 'busybox', 'true');
       assert.equal(refused.code, 125, flags.join(' '));

@@ -28,6 +28,15 @@ export function parsePositive(text: string, what: string): number {
   return value;
 }
 
+/** A whole number from `min` to `max`, as podman's range checks word it. */
+export function parseInRange(text: string, what: string, min: number, max: number): number {
+  const value = Number(text);
+  if (!/^-?\d+$/.test(text.trim()) || value < min || value > max) {
+    throw new EngineError('invalid-option', `invalid value: ${text}, valid ${what} range is ${min}-${max}`, { value: text });
+  }
+  return value;
+}
+
 /** `-e KEY=VALUE`, or `-e KEY` for the caller's own value; `--env-file` lines the same way. */
 export function environment(entries: string[], files: string[], env: NodeJS.ProcessEnv): string[] {
   const out: string[] = [];

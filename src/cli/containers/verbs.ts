@@ -26,7 +26,7 @@ import { registerHealthcheckVerbs } from './healthcheck-verbs.js';
 import { inspectDocument } from './inspect-container.js';
 import { labelsOf, mountSpecs, securityOptions } from './run-options.js';
 import { targetOptions, targetsOf, type TargetFlags } from './targets.js';
-import { collect, environment, hasLabel, keyValues, parseFilters, parseHumanSize, parsePositive, parseSize, passesFilters, pointInTime } from './options.js';
+import { collect, environment, hasLabel, keyValues, parseFilters, parseHumanSize, parseInRange, parsePositive, parseSize, passesFilters, pointInTime } from './options.js';
 import { defaultNetworkName, formatPortMapping, inspectNetwork, isNetworkError, parsePublish } from '../../network/index.js';
 import { parseGoDuration, removeFile, writeFileAtomic } from '../../util/index.js';
 import { selects, type VerbSelection } from '../verb-selection.js';
@@ -334,14 +334,26 @@ export function registerContainerVerbs(program: Command, setExit: Exit, options:
       .option('-m, --memory <size>', 'memory limit (64m, 1g)')
       .option('--cpus <n>', 'number of CPUs')
       .option('--cpu-shares <n>', 'CPU shares')
+      .option('--cpu-period <us>', 'CFS period in microseconds (not with --cpus)')
+      .option('--cpu-quota <us>', 'CFS quota in microseconds per period (not with --cpus)')
+      .option('--memory-swappiness <n>', '0-100: how readily the kernel swaps its memory out')
       .option('--pids-limit <n>', 'maximum number of processes')
-      .action(act(async (engine, refs: string[], opts: { memory?: string; cpus?: string; cpuShares?: string; pidsLimit?: string }) => {
+      .action(act(async (engine, refs: string[], opts: { memory?: string; memorySwappiness?: string; cpus?: string; cpuShares?: string; cpuPeriod?: string; cpuQuota?: string; pidsLimit?: string }) => {
         const resources: OciLinuxResources = {};
-        if (opts.memory) resources.memory = { limit: parseSize(opts.memory) };
-        if (opts.cpus || opts.cpuShares) {
+        if (opts.memory || opts.memorySwappiness) {
+          resources.memory = {};
+          if (opts.memory) resources.memory.limit = parseSize(opts.memory);
+          if (opts.memorySwappiness) resources.memory.swappiness = parseInRange(opts.memorySwappiness, 'memory swappiness', 0, 100);
+        }
+        if (opts.cpus && (opts.cpuPeriod || opts.cpuQuota)) {
+          throw new EngineError('invalid-option', `${opts.cpuPeriod ? '--cpu-period' : '--cpu-quota'} and --cpus cannot be set together`, {});
+        }
+        if (opts.cpus || opts.cpuShares || opts.cpuPeriod || opts.cpuQuota) {
           resources.cpu = {};
           if (opts.cpus) Object.assign(resources.cpu, { quota: Math.round(parsePositive(opts.cpus, 'cpus') * 100_000), period: 100_000 });
           if (opts.cpuShares) resources.cpu.shares = parsePositive(opts.cpuShares, 'cpu shares');
+          if (opts.cpuPeriod) resources.cpu.period = parsePositive(opts.cpuPeriod, 'cpu period');
+          if (opts.cpuQuota) resources.cpu.quota = parsePositive(opts.cpuQuota, 'cpu quota');
         }
         if (opts.pidsLimit) resources.pids = { limit: parsePositive(opts.pidsLimit, 'pids limit') };
         for (const ref of refs) {
@@ -474,6 +486,11 @@ interface RunFlags extends RegistryCliFlags {
   cpusetMems?: string;
   memorySwap?: string;
   memoryReservation?: string;
+  memorySwappiness?: string;
+  oomKillDisable?: boolean;
+  oomScoreAdj?: string;
+  cpuPeriod?: string;
+  cpuQuota?: string;
   envHost?: boolean;
   labelFile: string[];
   annotation: string[];
@@ -576,6 +593,11 @@ function createFlags(command: Command): Command {
     .option('--cpuset-mems <list>', 'memory nodes it may use')
     .option('--memory-swap <size>', 'memory plus swap limit (-1: unlimited swap)')
     .option('--memory-reservation <size>', 'memory soft limit')
+    .option('--memory-swappiness <n>', '0-100: how readily the kernel swaps its memory out')
+    .option('--oom-kill-disable', 'no OOM kill: a process that would be killed waits for memory')
+    .option('--oom-score-adj <n>', '-1000 to 1000: the OOM killer\'s bias for its processes')
+    .option('--cpu-period <us>', 'CFS period in microseconds (not with --cpus)')
+    .option('--cpu-quota <us>', 'CFS quota in microseconds per period (not with --cpus)')
     .option('--env-host', 'pass the caller\'s whole environment')
     .option('--label-file <file>', 'read labels from a file (KEY=VALUE lines)', collect, [])
     .option('--annotation <annotation>', 'an OCI annotation (key=value)', collect, [])
@@ -686,6 +708,11 @@ function createOptions(image: string, command: string[], opts: RunFlags, default
     cpusetMems: opts.cpusetMems,
     memorySwapBytes: opts.memorySwap === undefined ? undefined : opts.memorySwap === '-1' ? -1 : parseSize(opts.memorySwap),
     memoryReservationBytes: opts.memoryReservation === undefined ? undefined : parseSize(opts.memoryReservation),
+    memorySwappiness: opts.memorySwappiness === undefined ? undefined : parseInRange(opts.memorySwappiness, 'memory swappiness', 0, 100),
+    oomKillDisable: opts.oomKillDisable,
+    oomScoreAdj: opts.oomScoreAdj === undefined ? undefined : parseInRange(opts.oomScoreAdj, 'oom score adj', -1000, 1000),
+    cpuPeriod: opts.cpuPeriod === undefined ? undefined : parsePositive(opts.cpuPeriod, 'cpu period'),
+    cpuQuota: opts.cpuQuota === undefined ? undefined : parsePositive(opts.cpuQuota, 'cpu quota'),
     annotations: opts.annotation.length ? keyValues(opts.annotation) : undefined,
     workdir: opts.workdir,
     user: opts.user,
