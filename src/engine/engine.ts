@@ -81,6 +81,8 @@ export interface CreateOptions extends Omit<SpecOptions, 'id' | 'rootfs' | 'idMa
   /** Seconds before SIGKILL on stop; default 10. */
   stopTimeout?: number;
   logSizeMax?: number;
+  /** podman's --timeout: seconds after each start at which conmon kills the container (exit 137); 0 or absent: never. */
+  timeout?: number;
   /** Keep stdin open for an attach client (podman's -i). */
   interactive?: boolean;
   /**
@@ -300,10 +302,11 @@ export class ContainerEngine {
       const logPath = join(persistDir, 'ctr.log');
       const logSizeMax = options.logSizeMax ?? -1;
       const stdin = options.interactive === true;
+      const timeout = options.timeout || undefined;
       const exitCommand = await this.#exitCommandFor(id, persistDir, options.autoRemove === true);
       // conmon's own start (~10 ms here) goes on while the root filesystem, the spec and the records are made.
       monitor = this.runtime.spawnMonitor(
-        { id, name, runtimeHandler: handler.name, bundlePath, persistDir, logPath, logSizeMax, stdin, exitCommand, terminal: options.terminal === true },
+        { id, name, runtimeHandler: handler.name, bundlePath, persistDir, logPath, logSizeMax, timeout, stdin, exitCommand, terminal: options.terminal === true },
         { exitDelaySeconds: options.exitCommandDelay },
       );
       const rootfs = await this.store.mount(id);
@@ -331,6 +334,7 @@ export class ContainerEngine {
           spec,
           createdAt: isoTime(created.getTime()),
           logSizeMax,
+          ...(timeout ? { timeout } : {}),
           stdin,
           exitCommand,
           autoRemove: options.autoRemove === true,

@@ -24,6 +24,8 @@ export interface ConmonCreateOptions {
   logPath: string;
   /** Truncate the log when it would pass this many bytes (conmon --log-size-max). */
   logSizeMax?: number;
+  /** Kill the container this many seconds after its start (conmon --timeout); absent or 0: never. */
+  killAfterSeconds?: number;
   terminal?: boolean;
   /** Keep stdin open through the attach socket. */
   stdin?: boolean;
@@ -93,6 +95,7 @@ export function spawnConmonCreate(options: ConmonCreateOptions): PendingConmon {
     '--socket-dir-path', options.socketDir, '-u', options.id,
   ];
   if (options.logSizeMax !== undefined && options.logSizeMax >= 0) args.push('--log-size-max', String(options.logSizeMax));
+  if (options.killAfterSeconds) args.push('--timeout', String(options.killAfterSeconds));
   if (options.terminal) args.push('-t');
   else if (options.stdin) args.push('-i');
   if (options.restoreDir) args.push('--restore', options.restoreDir);

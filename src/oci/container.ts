@@ -45,6 +45,8 @@ export interface ContainerConfig {
   createdAt: string;
   /** `--log-size-max`; -1: no limit. */
   logSizeMax: number;
+  /** podman's --timeout: seconds after each start at which conmon kills the container; absent: never. */
+  timeout?: number;
   /** Keep stdin open for attach clients (conmon `-i`); a terminal always has input. */
   stdin?: boolean;
   /**

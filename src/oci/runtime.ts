@@ -40,7 +40,7 @@ export interface ExecSyncResult {
 }
 
 /** The fields of a container's record that its conmon is given, and whether it has a terminal. */
-export type MonitoredFields = Pick<ContainerConfig, 'id' | 'name' | 'runtimeHandler' | 'bundlePath' | 'persistDir' | 'logPath' | 'logSizeMax' | 'stdin' | 'exitCommand'> & { terminal: boolean };
+export type MonitoredFields = Pick<ContainerConfig, 'id' | 'name' | 'runtimeHandler' | 'bundlePath' | 'persistDir' | 'logPath' | 'logSizeMax' | 'timeout' | 'stdin' | 'exitCommand'> & { terminal: boolean };
 
 export class Runtime {
   readonly config: RuntimeConfig;
@@ -129,6 +129,7 @@ export class Runtime {
       socketDir: this.socketDir,
       logPath: monitored.logPath,
       logSizeMax: monitored.logSizeMax,
+      killAfterSeconds: monitored.timeout,
       terminal: monitored.terminal,
       stdin: monitored.stdin === true,
       restoreDir: options.restoreDir,

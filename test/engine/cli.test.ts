@@ -119,6 +119,18 @@ describe('berth container verbs (bin/berth.cjs)', () => {
     await ok('rm', third, fourth);
   });
 
+  it('run --timeout: conmon kills the container that many seconds after each start, its exit code -1 (255) as podman\'s; inspect shows it', async () => {
+    const started = Date.now();
+    const ran = await berth('run', '--rm', '--timeout', '1', 'busybox', '/bin/sh', '-c', 'echo up; sleep 30');
+    assert.deepEqual([ran.code, ran.stdout.toString()], [255, 'up\n']);
+    assert.ok(Date.now() - started < 15_000, 'killed long before the sleep ended');
+    const id = (await ok('create', '--timeout', '1', 'busybox', '/bin/sh', '-c', 'sleep 30')).trim();
+    assert.equal(await ok('inspect', '-f', '{{.Config.Timeout}}', id), '1\n');
+    assert.equal((await berth('start', '-a', id)).code, 255);
+    assert.equal(await ok('inspect', '-f', '{{.State.ExitCode}} {{.State.Status}}', id), '-1 exited\n');
+    await ok('rm', id);
+  });
+
   it('rm -f stops a running container as stop does (its stop signal first); -t 0 kills it at once', async () => {
     const dir = join(fixture().temp.dir, 'rm-stop');
     mkdirSync(dir, { recursive: true });

@@ -34,7 +34,8 @@ describe('--sig-proxy (bin/berth.cjs)', () => {
 
   /**
    * Starts `berth ARGS`, sends it each of `signals` once its output has that
-   * signal's line, in order, and resolves to how it ended and what it printed.
+   * signal's line whole (its newline may come in a later write), in order, and
+   * resolves to how it ended and what it printed.
    */
   function signalled(args: string[], signals: Array<[NodeJS.Signals, string]>): Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string }> {
     const child = spawn(process.execPath, [BERTH_BIN, ...globals(), ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
@@ -43,7 +44,7 @@ describe('--sig-proxy (bin/berth.cjs)', () => {
     const lines = signals.map(([, after]) => after);
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
       stdout += chunk;
-      while (next < signals.length && stdout.split('\n').includes(lines[next]!)) child.kill(signals[next++]![0]);
+      while (next < signals.length && stdout.split('\n').slice(0, -1).includes(lines[next]!)) child.kill(signals[next++]![0]);
     });
     const deadline = setTimeout(() => child.kill('SIGKILL'), 20_000);
     return new Promise((resolve) => child.on('close', (code, signal) => {

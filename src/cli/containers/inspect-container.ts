@@ -102,7 +102,7 @@ export async function inspectDocument(engine: ContainerEngine, container: Contai
       HealthcheckOnFailureAction: 'none',
       CreateCommand: container.config.createCommand ?? [],
       Umask: (spec.process.user.umask ?? 0o022).toString(8).padStart(4, '0'),
-      Timeout: 0,
+      Timeout: container.config.timeout ?? 0,
       StopTimeout: container.config.stopTimeout,
     },
     HostConfig: hostConfig(container.config, network, mounts),

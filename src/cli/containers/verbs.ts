@@ -510,6 +510,7 @@ interface RunFlags extends RegistryCliFlags {
   hostname?: string;
   stopSignal?: string;
   stopTimeout?: string;
+  timeout?: string;
   runtime?: string;
   label: string[];
   ulimit: string[];
@@ -558,6 +559,7 @@ function createFlags(command: Command): Command {
     .option('--hostname <name>', 'hostname inside the container')
     .option('--stop-signal <signal>', 'signal that stops the container')
     .option('--stop-timeout <seconds>', 'seconds to wait before SIGKILL on stop')
+    .option('--timeout <seconds>', 'kill the container this many seconds after it starts (0: never, the default)')
     .option('--runtime <name>', 'runtime handler (crun, runc or one from berth.conf)')
     .option('-l, --label <label>', 'set a label (key=value)', collect, [])
     .option('--ulimit <limit>', 'type=soft[:hard]', collect, [])
@@ -734,6 +736,7 @@ function createOptions(image: string, command: string[], opts: RunFlags, default
     uts: namespaceMode('uts', opts.uts, ['private']),
     stopSignal: opts.stopSignal,
     stopTimeout: opts.stopTimeout === undefined ? undefined : parsePositive(opts.stopTimeout, 'stop timeout'),
+    timeout: opts.timeout === undefined ? undefined : Math.trunc(parsePositive(opts.timeout, 'timeout')),
     runtime: opts.runtime,
     cgroupParent: opts.cgroupParent,
     terminal: opts.tty,
