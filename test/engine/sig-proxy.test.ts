@@ -34,8 +34,8 @@ describe('--sig-proxy (bin/berth.cjs)', () => {
 
   /**
    * Starts `berth ARGS`, sends it each of `signals` once its output has that
-   * signal's line whole (its newline may come in a later write), in order, and
-   * resolves to how it ended and what it printed.
+   * signal's line whole, in order, and resolves to how it ended and what it
+   * printed.
    */
   function signalled(args: string[], signals: Array<[NodeJS.Signals, string]>): Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string }> {
     const child = spawn(process.execPath, [BERTH_BIN, ...globals(), ...args], { stdio: ['ignore', 'pipe', 'inherit'] });

@@ -1031,13 +1031,16 @@ async function followToExit(engine: ContainerEngine, target: string | Container)
   return engine.wait(target, { keepMounted: true });
 }
 
+/** One write per record: a line arrives whole (a reader never sees its text without its newline), and a long log costs a write a line. */
 function writeRecord(record: LogRecord, timestamps: boolean, prefix = ''): void {
   const out = record.stream === 'stdout' ? process.stdout : process.stderr;
-  if (prefix) out.write(prefix);
-  if (timestamps) out.write(`${record.time} `);
-  out.write(record.content);
-  if (record.full) out.write('\n');
+  const head = `${prefix}${timestamps ? `${record.time} ` : ''}`;
+  if (!head && !record.full) out.write(record.content);
+  else out.write(Buffer.concat([Buffer.from(head), record.content, record.full ? NEWLINE : EMPTY]));
 }
+
+const NEWLINE = Buffer.from('\n');
+const EMPTY = Buffer.alloc(0);
 
 function matchesFilters(info: ContainerInfo, filters: Map<string, string[]>): boolean {
   return passesFilters(info, filters, {
