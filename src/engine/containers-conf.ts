@@ -270,7 +270,7 @@ export function networkMode(value: string, defaultNetwork: () => string): Pick<C
  */
 export function withContainerDefaults(given: CreateOptions, defaults: ContainerDefaults, defaultNetwork: () => string): CreateOptions {
   // The file's netns for a container made without a network; the sysctls and DNS below depend on it.
-  const options = given.network === undefined && !given.networks?.length && defaults.netns !== undefined
+  const options = given.network === undefined && !given.networks?.length && given.joinContainers?.network === undefined && defaults.netns !== undefined
     ? { ...given, ...networkMode(defaults.netns, defaultNetwork) }
     : given;
   const ulimitType = (ulimit: string): string => ulimit.slice(0, ulimit.indexOf('='));

@@ -14,7 +14,7 @@ import { isStorageError, type IDMap, type Image, type Store } from '../storage/i
 import { generateRandomId, goTimeNow, isoTime, nameMatchingShortName, removeFile, removeTree, writeFileAtomicSync } from '../util/index.js';
 import {
   Container, ContainerStatus, ExecSyncError, capabilityName, containerHostname, devicePaths, entrypointOf, Runtime, formatRuntimeConfig, generateSpec, parseSignal, releaseStateLock, resolveUser, runtimeHandler,
-  type HealthState, type AttachSession, type AttachStreams, type ContainerStats, type HostOptions, type HostsAndDns, type OciMount, type PendingConmon, type RestartPolicy, type ExecSyncResult, type ExitCommand, type LogRecord, type OciLinuxResources, type RuntimeConfig, type SpecOptions,
+  type HealthState, type AttachSession, type AttachStreams, type ContainerStats, type HostOptions, type HostsAndDns, type OciMount, type PendingConmon, type RestartPolicy, type ExecSyncResult, type ExitCommand, type LogRecord, type OciLinuxResources, type RuntimeConfig, type SpecOptions, type JoinableNamespace,
 } from '../oci/index.js';
 import { EngineError, isEngineError } from './errors.js';
 import { berthExitCommand, execExitCommand } from './exit-command.js';
@@ -27,6 +27,7 @@ import { checkNetworkFileOptions, writeContainerFiles } from './container-files.
 import { EventLog } from '../events/index.js';
 import { clearExecSessions, execSessionIds, recordExecSession } from './exec-sessions.js';
 import { withContainerDefaults, type ContainerDefaults } from './containers-conf.js';
+import { checkNoDependents, joinedNamespacePath, joinedNamespacePaths, rejoinedSpec, sharedNetworkFileMounts, type JoinedContainers } from './joined-namespaces.js';
 import { healthAfter, healthCheckOf, healthCommand, startingHealth, type HealthCheckOptions } from './health.js';
 import { hasVolumes, type ImageVolumeMode } from './volume-specs.js';
 import { userMountsOf, volumeNamesOf } from './user-mounts.js';
@@ -81,8 +82,10 @@ export interface CreateOptions extends Omit<SpecOptions, 'id' | 'rootfs' | 'idMa
   /** Seconds before SIGKILL on stop; default 10. */
   stopTimeout?: number;
   logSizeMax?: number;
-  /** podman's --timeout: seconds after each start at which conmon kills the container (exit 137); 0 or absent: never. */
+  /** podman's --timeout: seconds after each start at which conmon kills the container (its exit code -1); 0 or absent: never. */
   timeout?: number;
+  /** podman's `--network container:REF` and the like: the running containers whose namespaces it joins, by namespace. */
+  joinContainers?: Partial<Record<JoinableNamespace, string>>;
   /** Keep stdin open for an attach client (podman's -i). */
   interactive?: boolean;
   /**
@@ -253,7 +256,11 @@ export class ContainerEngine {
   /** create() with its ID chosen by the caller (the name and metadata go into the store's one record write); `start`: run's. */
   async #create(given: CreateOptions, id: string, start: boolean): Promise<Container> {
     const defaults = this.#defaults();
-    const options = withContainerDefaults(given, defaults, () => defaultNetworkName(this.cni?.defaults));
+    checkJoinOptions(given);
+    const joined = await this.#joinedContainers(given.joinContainers);
+    // In another container's UTS namespace, its name is this one's too.
+    const named = joined.uts ? { ...given, hostname: joined.uts.config.spec.hostname ?? osHostname() } : given;
+    const options = withContainerDefaults(named, defaults, () => defaultNetworkName(this.cni?.defaults));
     const { config } = this.runtime;
     const handler = runtimeHandler(config, options.runtime ?? (config.defaultRuntimeChosen ? undefined : defaults.runtime));
     if (options.autoRemove && options.restartPolicy && options.restartPolicy.name !== 'no') {
@@ -295,6 +302,7 @@ export class ContainerEngine {
       throw err;
     }
     let monitor: PendingConmon | undefined;
+    const joinedIds = Object.keys(joined).length ? mapValues(joined, (target) => target.id) : undefined;
     try {
       const persistDir = await this.store.containerDirectory(id);
       const bundlePath = await this.store.containerRunDirectory(id);
@@ -313,11 +321,13 @@ export class ContainerEngine {
       if (idMaps) prepareUserNamespaceDirs({ rootfs, persistDir, bundlePath }, idMaps);
       const attachment = options.networks?.length ? await this.#setupNetwork(id, persistDir, options) : undefined;
       const netns = attachment?.netns;
-      const fileMounts = newContainerFileMounts(options, { id, name, bundlePath }, attachment);
+      const fileMounts = newContainerFileMounts(options, { id, name, bundlePath }, attachment, joined.network);
       // The spec and the record, with the mounts of the container's volumes when it has any.
       const record = async (attached?: AttachedVolumes): Promise<Container> => {
         const mounts = attached ? { volumes: attached.binds, tmpfs: attached.tmpfs, mounts: [...fileMounts, ...attached.mounts] } : { mounts: fileMounts };
-        const spec = generateSpec(imageConfig, { cgroupsPath: `${cgroupParent}/berth-${id}`, ...options, ...mounts, id, rootfs, networkNamespacePath: netns, idMaps });
+        const spec = generateSpec(imageConfig, {
+          cgroupsPath: `${cgroupParent}/berth-${id}`, ...options, ...mounts, id, rootfs, networkNamespacePath: netns, joinedNamespacePaths: joinedNamespacePaths(joined), idMaps,
+        });
         const made = new Container({
           id,
           name,
@@ -335,6 +345,7 @@ export class ContainerEngine {
           createdAt: isoTime(created.getTime()),
           logSizeMax,
           ...(timeout ? { timeout } : {}),
+          ...(joinedIds ? { joined: joinedIds } : {}),
           stdin,
           exitCommand,
           autoRemove: options.autoRemove === true,
@@ -358,6 +369,7 @@ export class ContainerEngine {
           specs: options.volumes ?? [], tmpfs: options.tmpfs ?? [], image: imageConfig, imageVolumes, rootfs, user: options.user ?? imageConfig.User ?? '', idMaps,
         }, record)
         : await record();
+      await this.#addDependent(id, joinedIds);
       await this.runtime.createContainer(container, { start, monitor });
       // podman's create and init: Berth's create makes the runtime's container too.
       this.#event(container, 'create');
@@ -366,6 +378,7 @@ export class ContainerEngine {
       return container;
     } catch (err) {
       await monitor?.abandon();
+      await this.#dropDependent(id, joinedIds);
       await this.#removeStoreContainer(id, dirs);
       await this.#removeVolumes(madeVolumes);
       throw err;
@@ -478,6 +491,9 @@ export class ContainerEngine {
   async #prepareRerun(container: Container): Promise<void> {
     // The last run's detached exec sessions are no longer listed, as podman drops them at a start.
     clearExecSessions(container.config.persistDir);
+    // The namespaces of the containers it joins, as their inits have them now (for this run's config.json).
+    const { joined } = container.config;
+    if (joined) Object.assign(container.config, { spec: rejoinedSpec(container.config.spec, await this.#joinedContainers(joined)) });
     await this.store.mount(container.id);
     if (container.config.healthCheck) await container.updateState((current) => ({ health: startingHealth(current.health) }));
     const { networks, persistDir, spec, bundlePath, hostsAndDns } = container.config;
@@ -969,8 +985,8 @@ export class ContainerEngine {
 
   /**
    * Runs `change` on the container as its records are now, under its config
-   * lock, so that two rewrites of its config (an update, a network change) do
-   * not lose one another's change. The caller holds the container's lock.
+   * lock, so that two rewrites of its config (an update, a network change, a
+   * dependent's coming or going) do not lose one another's change.
    */
   async #rewriteConfig<T>(id: string, change: (container: Container) => Promise<T>): Promise<T> {
     const persistDir = await this.store.containerDirectory(id);
@@ -1146,7 +1162,10 @@ export class ContainerEngine {
    * then the runtime's record, the mount, the store container.
    */
   async remove(ref: string, options: { force?: boolean; volumes?: boolean; timeoutSeconds?: number } = {}): Promise<string> {
-    const { id } = await this.#stopForRemoval(await this.get(ref), options, false);
+    const found = await this.get(ref);
+    // Before a stop: one that others join is refused whole, also with force (podman's).
+    await checkNoDependents(found, (id) => this.store.exists(id));
+    const { id } = await this.#stopForRemoval(found, options, false);
     await this.#lock(id).withLock(async () => {
       let container: Container;
       try {
@@ -1170,8 +1189,9 @@ export class ContainerEngine {
       try {
         removed.push(await this.remove(container.id));
       } catch (err) {
-        // Started meanwhile (a start, its restart policy) or removed by another process: not for this prune.
-        if (!isEngineError(err, 'container-running', 'container-unknown')) throw err;
+        // Started meanwhile (a start, its restart policy), removed by another process, or joined by a container
+        // that is still there (invalid-state): not for this prune.
+        if (!isEngineError(err, 'container-running', 'container-unknown', 'invalid-state')) throw err;
       }
     }
     return removed;
@@ -1194,7 +1214,9 @@ export class ContainerEngine {
    * the lock.
    */
   async #removeLocked(container: Container, options: { volumes?: boolean }): Promise<void> {
+    await checkNoDependents(container, (id) => this.store.exists(id));
     await this.#deleteInRuntimeWith(container, () => this.#removeStoreContainer(container.id, container.config));
+    await this.#dropDependent(container.id, container.config.joined);
     if (options.volumes) await this.#removeVolumes((container.config.volumes ?? []).filter((v) => v.anonymous).map((v) => v.name));
     this.#removeLockFile(container.id);
     this.#event(container, 'remove');
@@ -1203,6 +1225,34 @@ export class ContainerEngine {
   /** Volumes by name: a removed container's anonymous ones (`rm -v`, `--rm`; its named ones stay), or those a failed create made. */
   async #removeVolumes(names: string[]): Promise<void> {
     if (names.length > 0) await (await import('./volumes.js')).removeVolumes(this.store.graphRoot, names, this.events);
+  }
+
+  /** The containers `refs` names, by namespace: each one running (its namespace is joined at once, or refused). */
+  async #joinedContainers(refs: Partial<Record<JoinableNamespace, string>> | undefined): Promise<JoinedContainers> {
+    const joined: JoinedContainers = {};
+    for (const [type, ref] of Object.entries(refs ?? {}) as Array<[JoinableNamespace, string]>) {
+      const target = await this.get(ref);
+      joinedNamespacePath(target, type);
+      joined[type] = target;
+    }
+    return joined;
+  }
+
+  /** Records `id` among the dependents of each container it joins. */
+  async #addDependent(id: string, joined: Partial<Record<JoinableNamespace, string>> | undefined): Promise<void> {
+    for (const target of new Set(Object.values(joined ?? {}))) {
+      await this.#rewriteConfig(target, async (container) => container.updateConfig({ dependents: [...new Set([...(container.config.dependents ?? []), id])] }));
+    }
+  }
+
+  /** Takes `id` off the dependents of the containers it joined (those still there). */
+  async #dropDependent(id: string, joined: Partial<Record<JoinableNamespace, string>> | undefined): Promise<void> {
+    for (const target of new Set(Object.values(joined ?? {}))) {
+      await this.#rewriteConfig(target, async (container) => container.updateConfig({ dependents: (container.config.dependents ?? []).filter((d) => d !== id) }))
+        .catch((err: unknown) => {
+          if (!isEngineError(err, 'container-unknown') && !isStorageError(err, 'container-unknown')) throw err;
+        });
+    }
   }
 
   /** The volume verbs on this engine's store, aware of which of its containers use which volume. */
@@ -1328,6 +1378,28 @@ export class ContainerEngine {
   }
 }
 
+/** What cannot go with joining another container's namespaces, refused as podman refuses it. */
+function checkJoinOptions(options: CreateOptions): void {
+  const joins = options.joinContainers ?? {};
+  if (joins.uts !== undefined && options.hostname !== undefined) {
+    throw new EngineError('invalid-option', 'cannot set hostname when joining the container\'s UTS namespace', { hostname: options.hostname });
+  }
+  if (joins.network !== undefined && (options.networks?.length || options.network === 'host' || options.network === 'none')) {
+    throw new EngineError('invalid-option', `cannot join container ${joins.network}'s network namespace and have a network of its own`, { network: joins.network });
+  }
+  if (joins.network !== undefined && options.portMappings?.length) {
+    throw new EngineError('invalid-option', 'cannot set port bindings on an existing container network namespace', { network: joins.network });
+  }
+  for (const type of ['pid', 'ipc', 'uts'] as const) {
+    if (joins[type] !== undefined && options[type] === 'host') throw new EngineError('invalid-option', `--${type}: the host's namespace or a container's, not both`, { [type]: joins[type] });
+  }
+}
+
+/** `record`'s values through `map`. */
+function mapValues<K extends string, V, W>(record: Partial<Record<K, V>>, map: (value: V) => W): Partial<Record<K, W>> {
+  return Object.fromEntries(Object.entries(record).map(([key, value]) => [key, map(value as V)])) as Partial<Record<K, W>>;
+}
+
 /** What cannot be set in the host's UTS or IPC namespace, refused as podman refuses it. */
 function checkHostNamespaceOptions(options: CreateOptions): void {
   if (options.uts === 'host' && options.hostname !== undefined) {
@@ -1339,11 +1411,12 @@ function checkHostNamespaceOptions(options: CreateOptions): void {
 }
 
 /** A new container's /etc/hosts and the rest, written; their mounts, except where the user mounts something of their own (-v, --tmpfs). */
-function newContainerFileMounts(options: CreateOptions, what: { id: string; name: string; bundlePath: string }, attachment: NetworkAttachment | undefined): OciMount[] {
+function newContainerFileMounts(options: CreateOptions, what: { id: string; name: string; bundlePath: string }, attachment: NetworkAttachment | undefined, networkOf: Container | undefined): OciMount[] {
   const hostname = containerHostname({ ...options, id: what.id });
-  const claimed = new Set([...(options.volumes ?? []).map((v) => v.split(':')[1] ?? v), ...(options.tmpfs ?? []).map((t) => t.split(':')[0])]);
-  return containerFileMounts({ ...what, hostname, network: options.network, networks: options.networks, hostsAndDns: options.hostsAndDns }, attachment)
-    .filter((m) => !claimed.has(m.destination));
+  const shared = networkOf ? sharedNetworkFileMounts(networkOf) : [];
+  const claimed = new Set([...(options.volumes ?? []).map((v) => v.split(':')[1] ?? v), ...(options.tmpfs ?? []).map((t) => t.split(':')[0]), ...shared.map((m) => m.destination)]);
+  return [...containerFileMounts({ ...what, hostname, network: options.network, networks: options.networks, hostsAndDns: options.hostsAndDns }, attachment), ...shared]
+    .filter((m) => shared.includes(m) || !claimed.has(m.destination));
 }
 
 /** Writes the container's /etc/hosts, /etc/resolv.conf, /etc/hostname and /run/.containerenv into its run directory; their mounts. */

@@ -10,6 +10,7 @@ import { OciError } from './errors.js';
 import type { PortMapping } from '../network/index.js';
 import type { ExitCommand } from './conmon.js';
 import type { OciSpec } from './spec-types.js';
+import type { JoinableNamespace } from './spec.js';
 
 export const ContainerStatus = {
   Created: 'created',
@@ -47,6 +48,10 @@ export interface ContainerConfig {
   logSizeMax: number;
   /** podman's --timeout: seconds after each start at which conmon kills the container; absent: never. */
   timeout?: number;
+  /** The containers whose namespaces it joins (podman's `--network container:ID` and the like), by namespace. */
+  joined?: Partial<Record<JoinableNamespace, string>>;
+  /** The containers that join its namespaces: it is not removed while one of them exists. */
+  dependents?: string[];
   /** Keep stdin open for attach clients (conmon `-i`); a terminal always has input. */
   stdin?: boolean;
   /**

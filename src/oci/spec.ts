@@ -56,6 +56,8 @@ export interface SpecOptions {
   uts?: NamespaceMode;
   /** A network namespace made beforehand (CNI): joined instead of a new one. */
   networkNamespacePath?: string;
+  /** Namespaces of another container's, joined by their paths (`/proc/PID/ns/TYPE`) instead of new ones. */
+  joinedNamespacePaths?: Partial<Record<JoinableNamespace, string>>;
   memoryBytes?: number;
   /** CPUs (1.5 = 150000 quota per 100000 period). */
   cpus?: number;
@@ -132,6 +134,9 @@ const READONLY_PATHS = ['/proc/asound', '/proc/bus', '/proc/fs', '/proc/irq', '/
 /** A namespace of the container's own, or the host's. */
 export type NamespaceMode = 'private' | 'host';
 
+/** The namespaces a container can share with another container (podman's `container:ID` modes). */
+export type JoinableNamespace = 'network' | 'pid' | 'ipc' | 'uts';
+
 /**
  * The container's hostname as its processes see it: `--hostname`, else the
  * host's where it shares the host's UTS namespace or network (podman's), else
@@ -163,7 +168,8 @@ export function generateSpec(image: ImageRunConfig, options: SpecOptions): OciSp
     },
     root: { path: options.rootfs, readonly: options.readOnly === true },
     // None to set in the host's UTS namespace; on the host's network, a namespace of its own with the host's name unless given one.
-    hostname: options.uts === 'host' || (options.network === 'host' && options.hostname === undefined) ? undefined : containerHostname(options),
+    // Nor in another container's, whose name it shares.
+    hostname: options.uts === 'host' || options.joinedNamespacePaths?.uts !== undefined || (options.network === 'host' && options.hostname === undefined) ? undefined : containerHostname(options),
     mounts: [...defaultMounts(options), ...volumeMounts(options.volumes ?? []), ...(options.mounts ?? []), ...tmpfsMounts(options.tmpfs ?? [])],
     annotations: options.annotations,
     linux: {
@@ -321,11 +327,13 @@ function tmpfsMounts(entries: string[]): OciMount[] {
 }
 
 function namespaces(options: SpecOptions): Array<{ type: string; path?: string }> {
+  const joined = options.joinedNamespacePaths ?? {};
+  const own = (type: JoinableNamespace, path = joined[type]): { type: string; path?: string } => (path ? { type, path } : { type });
   const list: Array<{ type: string; path?: string }> = [];
-  if (options.pid !== 'host') list.push({ type: 'pid' });
-  if (options.network !== 'host') list.push(options.networkNamespacePath ? { type: 'network', path: options.networkNamespacePath } : { type: 'network' });
-  if (options.ipc !== 'host') list.push({ type: 'ipc' });
-  if (options.uts !== 'host') list.push({ type: 'uts' });
+  if (options.pid !== 'host') list.push(own('pid'));
+  if (options.network !== 'host') list.push(own('network', options.networkNamespacePath ?? joined.network));
+  if (options.ipc !== 'host') list.push(own('ipc'));
+  if (options.uts !== 'host') list.push(own('uts'));
   list.push({ type: 'mount' }, { type: 'cgroup' });
   if (options.idMaps !== undefined) list.push({ type: 'user' });
   return list;

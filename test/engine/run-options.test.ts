@@ -93,8 +93,8 @@ describe('berth run: --mount, --security-opt and the resource flags (bin/berth.c
     await ok('rm', id);
     const before = await ok('ps', '-a', '-q');
     for (const [args, message] of [
-      [['--pid', 'container:x'], /--pid "container:x": Berth takes host or private/],
-      [['--ipc', 'none'], /--ipc "none": Berth takes host or private or shareable/],
+      [['--pid', 'bogus'], /--pid "bogus": Berth takes host, private or container:NAME/],
+      [['--ipc', 'none'], /--ipc "none": Berth takes host, private, shareable or container:NAME/],
       [['--uts', 'host', '--hostname', 'h'], /cannot set hostname when running in the host UTS namespace/],
       [['--ipc', 'host', '--shm-size', '1m'], /cannot set shmsize when running in the host IPC namespace/],
     ] as const) {

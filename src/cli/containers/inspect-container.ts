@@ -6,7 +6,7 @@ import { dirname } from 'node:path';
 import type { ContainerEngine } from '../../engine/index.js';
 import { inspectHealth, inspectHealthcheck, userMountsOf } from '../../engine/index.js';
 import type { CniResult, NetworkAttachment, PortMapping } from '../../network/index.js';
-import type { Container, ContainerConfig } from '../../oci/index.js';
+import type { Container, ContainerConfig, JoinableNamespace } from '../../oci/index.js';
 import { graphDriverData } from '../../storage/index.js';
 import { GO_ZERO_TIME } from '../../util/index.js';
 import { unitsHumanSize } from '../image/format.js';
@@ -139,6 +139,8 @@ function hostConfig(config: ContainerConfig, network: NetworkAttachment | undefi
   const { spec } = config;
   const resources = spec.linux.resources;
   const hasNamespace = (type: string): boolean => spec.linux.namespaces.some((ns) => ns.type === type);
+  // podman's `container:ID` for a namespace joined, else `own` for one of its own and `host` for the host's.
+  const mode = (type: JoinableNamespace, own: string): string => (config.joined?.[type] ? `container:${config.joined[type]}` : hasNamespace(type) ? own : 'host');
   const cpu = resources?.cpu;
   const hostsAndDns = config.hostsAndDns ?? {};
   const shm = spec.mounts.find((m) => m.destination === '/dev/shm');
@@ -148,7 +150,7 @@ function hostConfig(config: ContainerConfig, network: NetworkAttachment | undefi
     CgroupMode: hasNamespace('cgroup') ? 'private' : 'host',
     ContainerIDFile: '',
     LogConfig: { Type: 'k8s-file', Config: null, Path: config.logPath, Tag: '', Size: config.logSizeMax > 0 ? unitsHumanSize(config.logSizeMax) : '0B' },
-    NetworkMode: !hasNamespace('network') ? 'host' : (config.networks?.length ?? 0) > 0 ? 'bridge' : 'none',
+    NetworkMode: mode('network', (config.networks?.length ?? 0) > 0 ? 'bridge' : 'none'),
     PortBindings: portsByContainerPort(network?.portMappings ?? config.portMappings ?? []),
     RestartPolicy: { Name: config.restartPolicy?.name ?? '', MaximumRetryCount: config.restartPolicy?.maxRetries ?? 0 },
     AutoRemove: config.autoRemove === true,
@@ -161,12 +163,12 @@ function hostConfig(config: ContainerConfig, network: NetworkAttachment | undefi
     DnsSearch: hostsAndDns.dnsSearch ?? [],
     ExtraHosts: hostsAndDns.addHosts ?? [],
     GroupAdd: config.hostOptions?.groupAdd ?? [],
-    IpcMode: hasNamespace('ipc') ? 'shareable' : 'host',
+    IpcMode: mode('ipc', 'shareable'),
     Cgroup: '',
     Cgroups: 'default',
     Links: null,
     OomScoreAdj: spec.process.oomScoreAdj ?? 0,
-    PidMode: hasNamespace('pid') ? 'private' : 'host',
+    PidMode: mode('pid', 'private'),
     Privileged: config.hostOptions?.privileged === true,
     PublishAllPorts: false,
     ReadonlyRootfs: spec.root.readonly === true,
@@ -176,7 +178,7 @@ function hostConfig(config: ContainerConfig, network: NetworkAttachment | undefi
       ...(config.hostOptions?.privileged !== true && !spec.linux.seccomp ? ['seccomp=unconfined'] : []),
     ],
     Tmpfs: Object.fromEntries(spec.mounts.filter((m) => m.type === 'tmpfs' && !STANDARD_TMPFS.has(m.destination)).map((m) => [m.destination, (m.options ?? []).join(',')])),
-    UTSMode: hasNamespace('uts') ? 'private' : 'host',
+    UTSMode: mode('uts', 'private'),
     UsernsMode: hasNamespace('user') ? 'private' : '',
     ShmSize: sizeOption(shm?.options),
     Runtime: 'oci',

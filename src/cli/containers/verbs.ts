@@ -9,7 +9,7 @@ import { Option, type Command } from 'commander';
 import type { ContainerEngine, ContainerInfo, CreateOptions } from '../../engine/index.js';
 import type { Image } from '../../storage/index.js';
 import { EngineError, isEngineError, networkMode } from '../../engine/index.js';
-import { ContainerStatus, DEFAULT_DETACH_KEYS, parseDetachKeys, type Container, type LogRecord, type NamespaceMode, type OciLinuxResources, type RestartPolicy } from '../../oci/index.js';
+import { ContainerStatus, DEFAULT_DETACH_KEYS, parseDetachKeys, type Container, type JoinableNamespace, type LogRecord, type NamespaceMode, type OciLinuxResources, type RestartPolicy } from '../../oci/index.js';
 import { registryFlags } from '../image/commands.js';
 import type { RegistryCliFlags } from '../image/registry.js';
 import { parseIdMapSpecs, type IDMap } from '../../idmap/index.js';
@@ -554,7 +554,7 @@ function createFlags(command: Command): Command {
     .option('--cap-add <capability>', 'add a capability', collect, [])
     .option('--cap-drop <capability>', 'drop a capability', collect, [])
     .option('--privileged', 'all capabilities, no seccomp, no masked paths')
-    .option('--network <mode>', 'bridge (podman\'s default CNI network), a CNI network name, none, host or private (loopback only; the default)')
+    .option('--network <mode>', 'bridge (podman\'s default CNI network), a CNI network name, none, host, private (loopback only; the default) or container:NAME (a running container\'s)')
     .option('-p, --publish <port>', 'publish [ip:]hostPort:containerPort[/proto] (on a CNI network)', collect, [])
     .option('--hostname <name>', 'hostname inside the container')
     .option('--stop-signal <signal>', 'signal that stops the container')
@@ -575,9 +575,9 @@ function createFlags(command: Command): Command {
     .option('--uidmap <map>', 'run in a user namespace with this UID map: container:host:size', collect, [])
     .option('--gidmap <map>', 'run in a user namespace with this GID map: container:host:size', collect, [])
     .option('--userns <mode>', 'auto[:size=N]: a user namespace of free subordinate IDs of the containers user; host: none (the default)')
-    .option('--pid <mode>', 'host: the host\'s PID namespace; private: its own (the default)')
-    .option('--ipc <mode>', 'host: the host\'s IPC namespace, /dev/shm and /dev/mqueue; private or shareable: its own (the default)')
-    .option('--uts <mode>', 'host: the host\'s UTS namespace and hostname; private: its own (the default)')
+    .option('--pid <mode>', 'host: the host\'s PID namespace; container:NAME: a running container\'s; private: its own (the default)')
+    .option('--ipc <mode>', 'host: the host\'s IPC namespace, /dev/shm and /dev/mqueue; container:NAME: a running container\'s; private or shareable: its own (the default)')
+    .option('--uts <mode>', 'host: the host\'s UTS namespace and hostname; container:NAME: a running container\'s; private: its own (the default)')
     .option('--rm', 'remove the container when it exits')
     .option('--replace', 'with --name: first remove (stopping it) a container of that name')
     .option('--cidfile <file>', 'write the container ID to the file (which must not exist yet)')
@@ -663,10 +663,23 @@ function splitOnce(text: string, separator: string): [string, string | undefined
  * container:, ns: and none modes are not taken).
  */
 function namespaceMode(flag: string, value: string | undefined, own: readonly string[]): NamespaceMode | undefined {
-  if (value === undefined) return undefined;
+  if (value === undefined || value.startsWith(CONTAINER_MODE)) return undefined;
   if (value === 'host') return 'host';
   if (own.includes(value)) return 'private';
-  throw new EngineError('invalid-option', `--${flag} ${JSON.stringify(value)}: Berth takes host or ${own.join(' or ')}`, { [flag]: value });
+  throw new EngineError('invalid-option', `--${flag} ${JSON.stringify(value)}: Berth takes host, ${own.join(', ')} or container:NAME`, { [flag]: value });
+}
+
+/** podman's `container:` mode: another container's namespace, joined. */
+const CONTAINER_MODE = 'container:';
+
+/** The containers named by `container:NAME` values of --network, --pid, --ipc and --uts, by namespace; undefined when none is. */
+function joinedContainerRefs(values: Partial<Record<JoinableNamespace, string>>): Partial<Record<JoinableNamespace, string>> | undefined {
+  const refs = Object.entries(values).filter(([, value]) => value?.startsWith(CONTAINER_MODE)).map(([type, value]) => {
+    const ref = value!.slice(CONTAINER_MODE.length);
+    if (ref === '') throw new EngineError('invalid-option', `--${type} container: needs a container's name or ID`, { [type]: value });
+    return [type, ref];
+  });
+  return refs.length ? Object.fromEntries(refs) as Partial<Record<JoinableNamespace, string>> : undefined;
 }
 
 /** --pids-limit N: a positive limit, or 0 for none (podman takes -1 and 0 for none). */
@@ -683,7 +696,8 @@ function createOptions(image: string, command: string[], opts: RunFlags, default
   if (opts.replace && opts.name === undefined) throw new EngineError('invalid-option', 'cannot replace container without --name being set', {});
   // Neither given: containers.conf's netns chooses, when the engine makes the container.
   const given = opts.network ?? (opts.publish.length ? 'bridge' : undefined);
-  const { network, networks } = given === undefined ? {} : networkMode(given, defaultNetwork);
+  const joinContainers = joinedContainerRefs({ network: given, pid: opts.pid, ipc: opts.ipc, uts: opts.uts });
+  const { network, networks } = given === undefined || joinContainers?.network !== undefined ? {} : networkMode(given, defaultNetwork);
   if (opts.publish.length && !networks) {
     throw new EngineError('invalid-option', `--publish needs a CNI network, not --network ${opts.network}`, { network: opts.network });
   }
@@ -731,6 +745,7 @@ function createOptions(image: string, command: string[], opts: RunFlags, default
     networks,
     portMappings: opts.publish.map(parsePublish),
     hostname: opts.hostname,
+    joinContainers,
     pid: namespaceMode('pid', opts.pid, ['private']),
     ipc: namespaceMode('ipc', opts.ipc, ['private', 'shareable']),
     uts: namespaceMode('uts', opts.uts, ['private']),

@@ -1,0 +1,66 @@
+// podman's `container:NAME` modes: a container that joins another's network,
+// PID, IPC and UTS namespaces (the same namespaces, read from inside each),
+// joined anew at each start; the container joined is not removed while one
+// joins it, and what cannot go with joining is refused with nothing left.
+// Through bin/berth.cjs, with the real conmon and crun.
+
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { engineCli } from './engine-cli.js';
+
+describe('berth run --network/--pid/--ipc/--uts container:NAME (bin/berth.cjs)', () => {
+  const { berth, ok } = engineCli();
+  const NAMESPACES = 'for n in net pid ipc uts; do readlink /proc/self/ns/$n; done; hostname';
+  const sh = (script: string): string[] => ['busybox', '/bin/busybox', 'sh', '-c', script];
+  const JOIN = ['--network', 'container:target', '--pid', 'container:target', '--ipc', 'container:target', '--uts', 'container:target'];
+
+  it('joins a running container\'s namespaces, again after both restart; the container joined is kept while it is joined', async () => {
+    const target = (await ok('run', '-d', '--name', 'target', ...sh('sleep 1000'))).trim();
+    const targetNamespaces = await ok('exec', 'target', '/bin/busybox', 'sh', '-c', NAMESPACES);
+    assert.equal(await ok('run', '--rm', ...JOIN, ...sh(NAMESPACES)), targetNamespaces);
+    // Its PID namespace: the target's sleep is there to see.
+    assert.match(await ok('run', '--rm', '--pid', 'container:target', ...sh('ps -o args')), /sleep 1000/);
+
+    const dependent = (await ok('create', '--name', 'dependent', ...JOIN, ...sh(NAMESPACES))).trim();
+    assert.equal(await ok('inspect', '-f', '{{.HostConfig.NetworkMode}} {{.HostConfig.PidMode}} {{.HostConfig.IpcMode}} {{.HostConfig.UTSMode}}', dependent),
+      `container:${target} container:${target} container:${target} container:${target}\n`);
+    const refused = await berth('rm', '-f', 'target');
+    assert.equal(refused.code, 125);
+    assert.match(refused.stderr, new RegExp(`container ${target} has dependent containers which must be removed before it: ${dependent}`));
+    assert.equal(await ok('inspect', '-f', '{{.State.Status}}', 'target'), 'running\n', 'refused before any stop');
+
+    // The target runs again with a new init (the kernel may give its namespaces the old numbers): the
+    // dependent's next start joins that one's namespaces, where the old init's /proc paths are gone.
+    const pid = await ok('inspect', '-f', '{{.State.Pid}}', 'target');
+    await ok('restart', '-t', '0', 'target');
+    assert.notEqual(await ok('inspect', '-f', '{{.State.Pid}}', 'target'), pid);
+    const restartedNamespaces = await ok('exec', 'target', '/bin/busybox', 'sh', '-c', NAMESPACES);
+    assert.equal((await berth('start', '-a', 'dependent')).stdout.toString(), restartedNamespaces);
+    await ok('stop', '-t', '0', 'target');
+    const stopped = await berth('start', 'dependent');
+    assert.equal(stopped.code, 125);
+    assert.match(stopped.stderr, new RegExp(`container ${target} is not running: cannot join its network namespace`));
+
+    await ok('rm', 'dependent');
+    await ok('rm', 'target');
+    assert.equal(await ok('ps', '-a', '-q'), '');
+  });
+
+  it('refuses an unknown or stopped container to join, a hostname or ports with it, and leaves nothing', async () => {
+    await ok('create', '--name', 'made', ...sh('true'));
+    const before = await ok('ps', '-a', '-q');
+    for (const [args, message] of [
+      [['--network', 'container:nosuch'], /no such container|nosuch/],
+      [['--network', 'container:made'], /is not running: cannot join its network namespace/],
+      [['--uts', 'container:made', '--hostname', 'h'], /cannot set hostname when joining the container's UTS namespace/],
+      [['--network', 'container:made', '-p', '8080:80'], /--publish needs a CNI network/],
+      [['--pid', 'container:'], /--pid container: needs a container's name or ID/],
+    ] as const) {
+      const refused = await berth('run', '--rm', ...args, ...sh('true'));
+      assert.equal(refused.code, 125, args.join(' '));
+      assert.match(refused.stderr, message, args.join(' '));
+    }
+    assert.equal(await ok('ps', '-a', '-q'), before);
+    await ok('rm', 'made');
+  });
+});
