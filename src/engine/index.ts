@@ -11,6 +11,7 @@ export type { TopTable } from './top.js';
 export type { VolumeVerbs } from './volumes.js';
 export type { ImageVolumeMode } from './volume-specs.js';
 export { userMountsOf, volumeNamesOf } from './user-mounts.js';
+export { dependentsFirst } from './joined-namespaces.js';
 export { EventTail, type BerthEvent, type EventLog } from '../events/index.js';
 export { inspectHealth, inspectHealthcheck, type HealthCheckOptions } from './health.js';
 export { containerDefaultsOf, containersConfFiles, networkMode, networkSettingsOf, readContainersConf, type ContainerDefaults, type ContainersConf, type NetworkSettings } from './containers-conf.js';

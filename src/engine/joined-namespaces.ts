@@ -58,3 +58,23 @@ export async function checkNoDependents(container: Container, exists: (id: strin
     throw new EngineError('invalid-state', `container ${container.id} has dependent containers which must be removed before it: ${live.join(', ')}`, { id: container.id, dependents: live });
   }
 }
+
+/**
+ * `containers` in an order that removes each one before any container it
+ * joins (a chain of joins, its far end first), so that removing them all,
+ * as `rm -a` and `system reset` do, is never refused for a dependent of the
+ * same set.
+ */
+export function dependentsFirst<T extends Container>(containers: readonly T[]): T[] {
+  const left = new Map(containers.map((c) => [c.id, c]));
+  const ordered: T[] = [];
+  while (left.size > 0) {
+    // Those that no container still left joins; if a cycle leaves none (it cannot be made), the rest as they are.
+    const free = [...left.values()].filter((c) => !(c.config.dependents ?? []).some((id) => left.has(id)));
+    for (const container of free.length ? free : [...left.values()]) {
+      ordered.push(container);
+      left.delete(container.id);
+    }
+  }
+  return ordered;
+}

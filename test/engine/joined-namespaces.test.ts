@@ -46,6 +46,17 @@ describe('berth run --network/--pid/--ipc/--uts container:NAME (bin/berth.cjs)',
     assert.equal(await ok('ps', '-a', '-q'), '');
   });
 
+  it('rm of several, or rm -a, removes the joining containers before the one they join, whatever the order given', async () => {
+    await ok('run', '-d', '--name', 'joined', ...sh('sleep 1000'));
+    await ok('run', '-d', '--name', 'joiner', '--network', 'container:joined', ...sh('sleep 1000'));
+    await ok('create', '--name', 'second', '--pid', 'container:joiner', ...sh('true'));
+    assert.equal((await ok('rm', '-f', '-t', '0', 'joined', 'joiner', 'second')).split('\n').filter(Boolean).length, 3);
+    await ok('run', '-d', '--name', 'joined', ...sh('sleep 1000'));
+    await ok('create', '--name', 'joiner', '--ipc', 'container:joined', ...sh('true'));
+    await ok('rm', '-fa', '-t', '0');
+    assert.equal(await ok('ps', '-a', '-q'), '');
+  });
+
   it('refuses an unknown or stopped container to join, a hostname or ports with it, and leaves nothing', async () => {
     await ok('create', '--name', 'made', ...sh('true'));
     const before = await ok('ps', '-a', '-q');

@@ -5,7 +5,7 @@
 
 import { readdirSync, readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
-import type { ContainerEngine } from '../../engine/index.js';
+import { dependentsFirst, type ContainerEngine } from '../../engine/index.js';
 import { defaultNetworkName, listNetworks, removeNetwork } from '../../network/index.js';
 import { confirmed } from './confirm.js';
 import { cniOf } from './network-verbs.js';
@@ -27,7 +27,7 @@ export async function systemReset(engine: ContainerEngine, options: { force?: bo
   }
   // Each stopped as rm -f stops it, so that its conmon, its cgroup, its network and its mount go too.
   const ids: string[] = [];
-  for (const container of await engine.list()) ids.push(await engine.remove(container.id, { force: true, volumes: true }));
+  for (const container of dependentsFirst(await engine.list())) ids.push(await engine.remove(container.id, { force: true, volumes: true }));
   await processesGone(ids);
   const { configDir, defaults } = cniOf(engine);
   for (const network of await listNetworks(configDir, defaults)) {

@@ -8,7 +8,7 @@ import { PassThrough } from 'node:stream';
 import { Option, type Command } from 'commander';
 import type { ContainerEngine, ContainerInfo, CreateOptions } from '../../engine/index.js';
 import type { Image } from '../../storage/index.js';
-import { EngineError, isEngineError, networkMode } from '../../engine/index.js';
+import { dependentsFirst, EngineError, isEngineError, networkMode } from '../../engine/index.js';
 import { ContainerStatus, DEFAULT_DETACH_KEYS, parseDetachKeys, type Container, type JoinableNamespace, type LogRecord, type NamespaceMode, type OciLinuxResources, type RestartPolicy } from '../../oci/index.js';
 import { registryFlags } from '../image/commands.js';
 import type { RegistryCliFlags } from '../image/registry.js';
@@ -156,7 +156,7 @@ export function registerContainerVerbs(program: Command, setExit: Exit, options:
       .option('-t, --time <seconds>', 'with -f: seconds to wait for a running container to stop before killing it (default: its stop timeout)')
       .action(act(async (engine, given: string[], opts: TargetFlags & { force?: boolean; volumes?: boolean; ignore?: boolean; time?: string }) => {
         const timeoutSeconds = opts.time === undefined ? undefined : parsePositive(opts.time, 'timeout');
-        for (const ref of await targetsOf(engine, given, opts)) {
+        for (const ref of await inRemovalOrder(engine, await targetsOf(engine, given, opts))) {
           try {
             process.stdout.write(`${await engine.remove(ref, { force: opts.force, volumes: opts.volumes, timeoutSeconds })}\n`);
           } catch (err) {
@@ -667,6 +667,14 @@ function namespaceMode(flag: string, value: string | undefined, own: readonly st
   if (value === 'host') return 'host';
   if (own.includes(value)) return 'private';
   throw new EngineError('invalid-option', `--${flag} ${JSON.stringify(value)}: Berth takes host, ${own.join(', ')} or container:NAME`, { [flag]: value });
+}
+
+/** Several containers to remove, each before any container it joins; one, as given (a missing one is rm's to report). */
+async function inRemovalOrder(engine: ContainerEngine, refs: string[]): Promise<string[]> {
+  if (refs.length < 2) return refs;
+  const found = await Promise.all(refs.map((ref) => engine.get(ref).catch(() => undefined)));
+  if (found.some((container) => container === undefined)) return refs;
+  return dependentsFirst(found as Container[]).map((container) => refs[found.indexOf(container)]!);
 }
 
 /** podman's `container:` mode: another container's namespace, joined. */
