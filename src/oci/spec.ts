@@ -34,6 +34,10 @@ export interface SpecOptions {
   /** Replaces the image's Entrypoint; `[]` clears it. */
   entrypoint?: string[];
   env?: string[];
+  /** podman's --unsetenv: variables left out of the defaults and the image's (`env` still sets them; HOSTNAME and HOME stay, as podman's). */
+  unsetEnv?: string[];
+  /** podman's --unsetenv-all: none of the defaults nor the image's variables, only `env` (and HOSTNAME and HOME, as podman's). */
+  unsetEnvAll?: boolean;
   workdir?: string;
   /** `name`, `uid`, `name:group`, `uid:gid`. */
   user?: string;
@@ -149,7 +153,7 @@ export function containerHostname(options: Pick<SpecOptions, 'id' | 'hostname' |
 export function generateSpec(image: ImageRunConfig, options: SpecOptions): OciSpec {
   const args = processArgs(image, options);
   const user = resolveUser(options.rootfs, options.user ?? image.User ?? '');
-  const env = mergeEnv([DEFAULT_PATH, ...(options.defaultEnv ?? DEFAULT_ENV), ...(options.terminal ? ['TERM=xterm'] : []), `HOSTNAME=${containerHostname(options)}`, ...(image.Env ?? []), ...(options.env ?? [])]);
+  const env = mergeEnv([...defaultEnv(image, options), ...(options.env ?? [])]);
   // As podman: the user's home from the image's passwd only when no variable set HOME.
   if (!env.some((entry) => entry.startsWith('HOME='))) env.push(`HOME=${user.home}`);
   const capabilities = options.privileged ? ALL_CAPABILITIES : capabilitySet(options.defaultCapabilities ?? DEFAULT_CAPABILITIES, options.capAdd ?? [], options.capDrop ?? []);
@@ -202,13 +206,32 @@ function processArgs(image: ImageRunConfig, options: SpecOptions): string[] {
 }
 
 /** Later entries win by variable name, order of first appearance kept. */
+/**
+ * The variables before the user's: containers.conf's (or podman's PATH and TERM), TERM with a
+ * terminal, `container` (podman's `container=podman`, which systemd and others read to learn they
+ * run in a container: here the manager's name), HOSTNAME, then the image's (its HOSTNAME wins);
+ * less --unsetenv's, or none with --unsetenv-all, but for HOSTNAME (podman sets it after those
+ * options have had their say).
+ */
+function defaultEnv(image: ImageRunConfig, options: SpecOptions): string[] {
+  const hostname = `HOSTNAME=${containerHostname(options)}`;
+  if (options.unsetEnvAll) return [hostname];
+  const unset = new Set(options.unsetEnv ?? []);
+  const kept = (entries: string[]): string[] => entries.filter((entry) => !unset.has(variableName(entry)));
+  return [...kept([DEFAULT_PATH, ...(options.defaultEnv ?? DEFAULT_ENV), ...(options.terminal ? ['TERM=xterm'] : []), 'container=berth']), hostname, ...kept(image.Env ?? [])];
+}
+
+/** `entries` with one per name, the last given winning, in the order names first came. */
 function mergeEnv(entries: string[]): string[] {
   const byName = new Map<string, string>();
-  for (const entry of entries) {
-    const eq = entry.indexOf('=');
-    byName.set(eq < 0 ? entry : entry.slice(0, eq), entry);
-  }
+  for (const entry of entries) byName.set(variableName(entry), entry);
   return [...byName.values()];
+}
+
+/** `NAME` of `NAME=value` (or of a bare `NAME`). */
+function variableName(entry: string): string {
+  const eq = entry.indexOf('=');
+  return eq < 0 ? entry : entry.slice(0, eq);
 }
 
 interface ResolvedUser {

@@ -3,6 +3,7 @@
 // its cgroup: --mount, --security-opt, --group-add, --shm-size, --cpu-shares,
 // --cpuset-cpus, --memory-swap, --memory-reservation, --memory-swappiness,
 // --oom-kill-disable, --oom-score-adj, --cpu-period, --cpu-quota, --env-host,
+// --unsetenv, --unsetenv-all,
 // --label-file, --annotation, --pid, --ipc, --uts.
 
 import assert from 'node:assert/strict';
@@ -71,6 +72,16 @@ describe('berth run: --mount, --security-opt and the resource flags (bin/berth.c
     await ok('rm', 'labelled');
     const env = await berth('run', '--rm', '--env-host', '-e', 'OVERRIDE=mine', 'busybox', '/bin/busybox', 'sh', '-c', 'echo "$FROM_HOST $OVERRIDE"');
     assert.equal(env.code, 0, env.stderr);
+  });
+
+  it('container=berth is in the environment as podman puts container=podman; --unsetenv leaves a default or image variable out, --unsetenv-all all of them but HOSTNAME and HOME', async () => {
+    // Less HOSTNAME, which differs from one container to the next.
+    const envOf = async (...flags: string[]): Promise<string[]> => (await ok('run', '--rm', ...flags, 'busybox', '/bin/busybox', 'env')).trim().split('\n').filter((line) => !line.startsWith('HOSTNAME=')).sort();
+    const all = await envOf();
+    assert.ok(all.includes('container=berth') && all.includes('TERM=xterm'), all.join(' '));
+    const without = await envOf('--unsetenv', 'container', '--unsetenv', 'TERM');
+    assert.deepEqual(without, all.filter((line) => line !== 'container=berth' && line !== 'TERM=xterm'));
+    assert.deepEqual((await ok('run', '--rm', '--unsetenv-all', '-e', 'A=1', 'busybox', '/bin/busybox', 'env')).trim().split('\n').map((line) => line.split('=')[0]).sort(), ['A', 'HOME', 'HOSTNAME']);
   });
 
   it('--pid, --ipc and --uts host share the host\'s namespaces (and its /dev/shm and hostname); private is the default; what cannot go with them is refused', async () => {

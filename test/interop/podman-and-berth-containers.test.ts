@@ -41,12 +41,14 @@ describe('podman and Berth containers on one store', () => {
     assert.deepEqual([theirs.code, theirs.stdout.toString()], [0, 'podman ran a berth image\n'], theirs.stderr.toString());
   });
 
-  it("a container's environment is podman's: its PATH and TERM=xterm, HOSTNAME, HOME from passwd (/ without an entry) unless a variable set it", async () => {
-    const envOf = (result: { stdout: Buffer }) => result.stdout.toString().trim().split('\n').filter((line) => !line.startsWith('HOSTNAME=') && line !== 'container=podman').sort();
+  it("a container's environment is podman's: its PATH and TERM=xterm, HOSTNAME, `container` naming the manager, HOME from passwd (/ without an entry) unless a variable set it", async () => {
+    const lines = (result: { stdout: Buffer }) => result.stdout.toString().trim().split('\n');
+    const envOf = (result: { stdout: Buffer }) => lines(result).filter((line) => !line.startsWith('HOSTNAME=') && !line.startsWith('container=')).sort();
     const ours = await berth('run', '--rm', '--network', 'none', 'busybox', '/bin/sh', '-c', 'env');
     const theirs = await podman(pod, ['run', '--rm', '--net=none', BUSYBOX_IMAGE, '/bin/sh', '-c', 'env']);
     assert.equal(ours.code, 0, ours.stderr.toString());
     assert.deepEqual(envOf(ours), envOf(theirs));
+    assert.deepEqual([lines(ours).filter((l) => l.startsWith('container=')), lines(theirs).filter((l) => l.startsWith('container='))], [['container=berth'], ['container=podman']]);
     assert.ok(envOf(ours).includes('TERM=xterm') && envOf(ours).includes('HOME=/'), envOf(ours).join(' '));
     // An image's HOME, and -e HOME, win over the passwd lookup, in both.
     await runToolOk('tar', ['-C', join(fx.temp.dir, 'rootfs'), '-cf', join(fx.temp.dir, 'home.tar'), '.']);

@@ -487,6 +487,8 @@ interface RunFlags extends RegistryCliFlags {
   memorySwap?: string;
   memoryReservation?: string;
   memorySwappiness?: string;
+  unsetenv: string[];
+  unsetenvAll?: boolean;
   oomKillDisable?: boolean;
   oomScoreAdj?: string;
   cpuPeriod?: string;
@@ -601,6 +603,8 @@ function createFlags(command: Command): Command {
     .option('--cpu-period <us>', 'CFS period in microseconds (not with --cpus)')
     .option('--cpu-quota <us>', 'CFS quota in microseconds per period (not with --cpus)')
     .option('--env-host', 'pass the caller\'s whole environment')
+    .option('--unsetenv <name>', 'leave a default or image variable out (container, TERM, PATH, …)', collect, [])
+    .option('--unsetenv-all', 'no default or image variables: only those -e and --env-file give')
     .option('--label-file <file>', 'read labels from a file (KEY=VALUE lines)', collect, [])
     .option('--annotation <annotation>', 'an OCI annotation (key=value)', collect, [])
     .option('--restart <policy>', 'no, on-failure[:max-retries], always or unless-stopped: run it again when it exits (not after stop or kill)')
@@ -718,6 +722,8 @@ function createOptions(image: string, command: string[], opts: RunFlags, default
     ...userNamespaceOf(opts),
     name: opts.name,
     env: [...(opts.envHost ? hostEnvironment() : []), ...environment(opts.env, opts.envFile, process.env)],
+    unsetEnv: opts.unsetenv.length ? opts.unsetenv : undefined,
+    unsetEnvAll: opts.unsetenvAll,
     volumes: [...opts.volume.map(absoluteHostSource), ...mounts.volumes],
     imageVolumes: opts.imageVolume,
     restartPolicy: opts.restart === undefined ? undefined : restartPolicyOf(opts.restart),
