@@ -44,6 +44,8 @@ export interface SpecOptions {
   hostname?: string;
   terminal?: boolean;
   readOnly?: boolean;
+  /** podman's --read-only-tmpfs (default true): with `readOnly`, writable tmpfs on /run, /tmp and /var/tmp. */
+  readOnlyTmpfs?: boolean;
   privileged?: boolean;
   capAdd?: string[];
   capDrop?: string[];
@@ -157,6 +159,7 @@ export function generateSpec(image: ImageRunConfig, options: SpecOptions): OciSp
   // As podman: the user's home from the image's passwd only when no variable set HOME.
   if (!env.some((entry) => entry.startsWith('HOME='))) env.push(`HOME=${user.home}`);
   const capabilities = options.privileged ? ALL_CAPABILITIES : capabilitySet(options.defaultCapabilities ?? DEFAULT_CAPABILITIES, options.capAdd ?? [], options.capDrop ?? []);
+  const userMounts = [...volumeMounts(options.volumes ?? []), ...(options.mounts ?? []), ...tmpfsMounts(options.tmpfs ?? [])];
   const spec: OciSpec = {
     ociVersion: '1.0.2-dev',
     process: {
@@ -174,7 +177,7 @@ export function generateSpec(image: ImageRunConfig, options: SpecOptions): OciSp
     // None to set in the host's UTS namespace; on the host's network, a namespace of its own with the host's name unless given one.
     // Nor in another container's, whose name it shares.
     hostname: options.uts === 'host' || options.joinedNamespacePaths?.uts !== undefined || (options.network === 'host' && options.hostname === undefined) ? undefined : containerHostname(options),
-    mounts: [...defaultMounts(options), ...volumeMounts(options.volumes ?? []), ...(options.mounts ?? []), ...tmpfsMounts(options.tmpfs ?? [])],
+    mounts: [...defaultMounts(options), ...readOnlyTmpfsMounts(options, userMounts), ...userMounts],
     annotations: options.annotations,
     linux: {
       namespaces: namespaces(options),
@@ -339,6 +342,21 @@ function volumeMounts(volumes: string[]): OciMount[] {
     const options = (flags ?? '').split(',').filter(Boolean);
     return { destination, type: 'bind', source, options: [isDir ? 'rbind' : 'bind', ...(options.length ? options : ['rw'])] };
   });
+}
+
+/** Where a read-only container still gets to write, as podman's --read-only-tmpfs mounts them. */
+const READ_ONLY_TMPFS = ['/run', '/tmp', '/var/tmp'];
+
+/**
+ * For a read-only root filesystem (unless --read-only-tmpfs=false), a tmpfs on each of
+ * READ_ONLY_TMPFS that none of `userMounts` covers, holding a copy of what the image has there
+ * (tmpcopyup).
+ */
+function readOnlyTmpfsMounts(options: SpecOptions, userMounts: OciMount[]): OciMount[] {
+  if (!options.readOnly || options.readOnlyTmpfs === false) return [];
+  const taken = new Set(userMounts.map((m) => m.destination));
+  return READ_ONLY_TMPFS.filter((destination) => !taken.has(destination))
+    .map((destination) => ({ destination, type: 'tmpfs', source: 'tmpfs', options: ['rw', 'rprivate', 'nosuid', 'nodev', 'tmpcopyup'] }));
 }
 
 function tmpfsMounts(entries: string[]): OciMount[] {

@@ -3,7 +3,7 @@
 // its cgroup: --mount, --security-opt, --group-add, --shm-size, --cpu-shares,
 // --cpuset-cpus, --memory-swap, --memory-reservation, --memory-swappiness,
 // --oom-kill-disable, --oom-score-adj, --cpu-period, --cpu-quota, --env-host,
-// --unsetenv, --unsetenv-all,
+// --unsetenv, --unsetenv-all, --read-only-tmpfs,
 // --label-file, --annotation, --pid, --ipc, --uts.
 
 import assert from 'node:assert/strict';
@@ -72,6 +72,17 @@ describe('berth run: --mount, --security-opt and the resource flags (bin/berth.c
     await ok('rm', 'labelled');
     const env = await berth('run', '--rm', '--env-host', '-e', 'OVERRIDE=mine', 'busybox', '/bin/busybox', 'sh', '-c', 'echo "$FROM_HOST $OVERRIDE"');
     assert.equal(env.code, 0, env.stderr);
+  });
+
+  it('--read-only: writable tmpfs on /run, /tmp and /var/tmp, as podman\'s --read-only-tmpfs (the default); =false leaves them out; a mount of the user\'s wins', async () => {
+    const probe = 'for d in /run /tmp /var/tmp; do touch $d/f 2>/dev/null && echo "$d writable"; done; touch /f 2>&1 | sed "s/.*: //"';
+    assert.equal(await ok('run', '--rm', ...sh('--read-only', probe)), '/run writable\n/tmp writable\n/var/tmp writable\nRead-only file system\n');
+    assert.equal(await ok('run', '--rm', ...sh('--read-only', '--read-only-tmpfs=false', probe)), 'Read-only file system\n');
+    assert.equal(await ok('run', '--rm', ...sh('--read-only', '--tmpfs', '/tmp:size=1m', 'grep " /tmp " /proc/mounts | grep -o size=1024k')), 'size=1024k\n');
+    const id = (await ok('create', '--read-only', 'busybox', '/bin/busybox', 'true')).trim();
+    assert.equal(await ok('inspect', '-f', '{{json .HostConfig.Tmpfs}} {{.HostConfig.ReadonlyRootfs}}', id),
+      '{"/run":"rw,rprivate,nosuid,nodev,tmpcopyup","/tmp":"rw,rprivate,nosuid,nodev,tmpcopyup","/var/tmp":"rw,rprivate,nosuid,nodev,tmpcopyup"} true\n', 'podman\'s inspect');
+    await ok('rm', id);
   });
 
   it('container=berth is in the environment as podman puts container=podman; --unsetenv leaves a default or image variable out, --unsetenv-all all of them but HOSTNAME and HOME', async () => {

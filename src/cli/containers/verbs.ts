@@ -504,6 +504,7 @@ interface RunFlags extends RegistryCliFlags {
   cpus?: string;
   pidsLimit?: string;
   readOnly?: boolean;
+  readOnlyTmpfs?: boolean;
   capAdd: string[];
   capDrop: string[];
   privileged?: boolean;
@@ -553,6 +554,8 @@ function createFlags(command: Command): Command {
     .option('--cpus <n>', 'number of CPUs')
     .option('--pids-limit <n>', 'maximum number of processes')
     .option('--read-only', 'mount the root filesystem read-only')
+    .option('--read-only-tmpfs', 'with --read-only: writable tmpfs on /run, /tmp and /var/tmp (the default; also --read-only-tmpfs=true)')
+    .option('--no-read-only-tmpfs', 'with --read-only: no writable tmpfs (also --read-only-tmpfs=false)')
     .option('--cap-add <capability>', 'add a capability', collect, [])
     .option('--cap-drop <capability>', 'drop a capability', collect, [])
     .option('--privileged', 'all capabilities, no seccomp, no masked paths')
@@ -752,6 +755,7 @@ function createOptions(image: string, command: string[], opts: RunFlags, default
     // As podman's: 0 or -1 is no limit (over containers.conf's and the default 2048).
     pidsLimit: opts.pidsLimit === undefined ? undefined : pidsLimitOf(opts.pidsLimit),
     readOnly: opts.readOnly,
+    readOnlyTmpfs: opts.readOnlyTmpfs,
     capAdd: opts.capAdd,
     capDrop: opts.capDrop,
     privileged: opts.privileged,
