@@ -144,7 +144,7 @@ const LOADED_AT_RUN_TIME = ['openpgp'];
  * `layers` (node:crypto alone ~3 ms here, node:stream ~2, node:fs/promises ~2),
  * and `berth storage container` loaded zstd-napi with node:assert (~10 ms).
  */
-const LAZY_MODULES = ['node:crypto', 'node:stream', 'node:stream/promises', 'node:fs/promises', 'node:zlib', 'node:child_process', 'node:worker_threads', 'node:net', 'node:readline', 'node:timers/promises', 'zstd-napi'];
+const LAZY_MODULES = ['node:crypto', 'node:stream', 'node:stream/promises', 'node:fs/promises', 'node:zlib', 'node:child_process', 'node:worker_threads', 'node:net', 'node:dgram', 'node:readline', 'node:timers/promises', 'zstd-napi'];
 
 for (const target of TARGETS) {
   await bundle(target);
@@ -224,8 +224,10 @@ function lazyModulePlugin() {
   return {
     name: 'lazy-module',
     setup(builder) {
+      // Not for lazy-module's own require of the real module, nor for builtinImportPlugin's: an import()
+      // wants the whole module, where the lazy one has only the names the sources import statically.
       builder.onResolve({ filter }, (args) =>
-        args.namespace === 'lazy-module' ? undefined : { path: args.path, namespace: 'lazy-module' });
+        args.namespace === 'lazy-module' || args.namespace === 'builtin-import' ? undefined : { path: args.path, namespace: 'lazy-module' });
       builder.onLoad({ filter: /.*/, namespace: 'lazy-module' }, (args) => {
         const real = require(args.path);
         const names = importedNames(sources, args.path) ?? Object.keys(real).filter((name) => name !== 'default');

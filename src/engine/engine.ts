@@ -14,7 +14,7 @@ import { isStorageError, type IDMap, type Image, type Store } from '../storage/i
 import { generateRandomId, goTimeNow, isoTime, nameMatchingShortName, removeFile, removeTree, writeFileAtomicSync } from '../util/index.js';
 import {
   Container, ContainerStatus, ExecSyncError, capabilityName, containerHostname, devicePaths, entrypointOf, Runtime, formatRuntimeConfig, generateSpec, parseSignal, releaseStateLock, resolveUser, runtimeHandler,
-  type HealthState, type AttachSession, type AttachStreams, type ContainerStats, type HostOptions, type HostsAndDns, type OciMount, type PendingConmon, type RestartPolicy, type ExecSyncResult, type ExitCommand, type LogRecord, type OciLinuxResources, type RuntimeConfig, type SpecOptions, type JoinableNamespace,
+  type HealthState, type AttachSession, type AttachStreams, type ContainerStats, type HostOptions, type HostsAndDns, type OciMount, type PendingConmon, type RestartPolicy, type ExecSyncResult, type ExitCommand, type LogRecord, type OciLinuxResources, type RuntimeConfig, type SpecOptions, type JoinableNamespace, type ImageRunConfig,
 } from '../oci/index.js';
 import { EngineError, isEngineError } from './errors.js';
 import { berthExitCommand, execExitCommand } from './exit-command.js';
@@ -32,7 +32,7 @@ import { healthAfter, healthCheckOf, healthCommand, startingHealth, type HealthC
 import { hasVolumes, type ImageVolumeMode } from './volume-specs.js';
 import { userMountsOf, volumeNamesOf } from './user-mounts.js';
 import type { AttachedVolumes, VolumeVerbs } from './volumes.js';
-import { connectNetwork, defaultNetworkName, disconnectNetwork, inspectNetwork, readAttachment, setupNetwork, teardownNetwork, type NetworkAttachment, type NetworkDefaults, type PortMapping } from '../network/index.js';
+import { connectNetwork, defaultNetworkName, disconnectNetwork, inspectNetwork, parseExposed, publishedOnFreePorts, readAttachment, setupNetwork, teardownNetwork, type NetworkAttachment, type NetworkDefaults, type PortMapping } from '../network/index.js';
 
 export interface EngineOptions {
   store: Store;
@@ -95,6 +95,10 @@ export interface CreateOptions extends Omit<SpecOptions, 'id' | 'rootfs' | 'idMa
   networks?: string[];
   /** Published ports (-p), given to portmap. */
   portMappings?: PortMapping[];
+  /** podman's -P: also publish the image's exposed ports and `expose`'s, each on a host port free at the create. */
+  publishAll?: boolean;
+  /** podman's --expose: `port[/proto]` or `first-last[/proto]`, published by `publishAll`. */
+  expose?: string[];
   /** podman's --rm: the exit command removes the container once it has exited. */
   autoRemove?: boolean;
   /** podman's --cgroup-parent: the cgroup its own goes under, instead of the engine's. */
@@ -271,6 +275,7 @@ export class ContainerEngine {
     checkHostNamespaceOptions(options);
     const image = await this.findImage(options.image);
     const imageConfig = await imageRunConfig(this.store, image);
+    const portMappings = await this.#portMappings(options, imageConfig);
     const stopSignal = parseSignal(options.stopSignal ?? imageConfig.StopSignal ?? 'SIGTERM');
     const healthCheck = healthCheckOf(imageConfig.Healthcheck ?? undefined, options.healthCheck);
     const entrypoint = entrypointOf(imageConfig, options);
@@ -319,7 +324,7 @@ export class ContainerEngine {
       );
       const rootfs = await this.store.mount(id);
       if (idMaps) prepareUserNamespaceDirs({ rootfs, persistDir, bundlePath }, idMaps);
-      const attachment = options.networks?.length ? await this.#setupNetwork(id, persistDir, options) : undefined;
+      const attachment = options.networks?.length ? await this.#setupNetwork(id, persistDir, { networks: options.networks, portMappings }) : undefined;
       const netns = attachment?.netns;
       const fileMounts = newContainerFileMounts(options, { id, name, bundlePath }, attachment, joined.network);
       // The spec and the record, with the mounts of the container's volumes when it has any.
@@ -349,7 +354,7 @@ export class ContainerEngine {
           stdin,
           exitCommand,
           autoRemove: options.autoRemove === true,
-          ...(options.networks?.length ? { networks: options.networks, portMappings: options.portMappings } : {}),
+          ...(options.networks?.length ? { networks: options.networks, portMappings } : {}),
           ...(attached?.volumes.length ? { volumes: attached.volumes } : {}),
           ...(options.restartPolicy && options.restartPolicy.name !== 'no' ? { restartPolicy: options.restartPolicy } : {}),
           ...(options.hostsAndDns ? { hostsAndDns: options.hostsAndDns } : {}),
@@ -1339,6 +1344,15 @@ export class ContainerEngine {
     });
   }
 
+  /** The ports to publish: -p's, and with -P each exposed port (the image's, --expose's) that -p leaves out, on a free host port. */
+  async #portMappings(options: CreateOptions, imageConfig: ImageRunConfig): Promise<PortMapping[] | undefined> {
+    if (!options.publishAll) return options.portMappings;
+    if (!options.networks?.length) throw new EngineError('invalid-option', '--publish-all needs a CNI network', { network: options.network });
+    const exposed = [...Object.keys(imageConfig.ExposedPorts ?? {}), ...(options.expose ?? [])].flatMap(parseExposed);
+    const given = options.portMappings ?? [];
+    return [...given, ...await publishedOnFreePorts(exposed, given)];
+  }
+
   async #setupNetwork(id: string, persistDir: string, options: Pick<CreateOptions, 'networks' | 'portMappings'>): Promise<NetworkAttachment> {
     if (!this.cni) throw new EngineError('invalid-option', 'CNI networking is not configured for this engine', { networks: options.networks });
     return setupNetwork({
@@ -1387,7 +1401,7 @@ function checkJoinOptions(options: CreateOptions): void {
   if (joins.network !== undefined && (options.networks?.length || options.network === 'host' || options.network === 'none')) {
     throw new EngineError('invalid-option', `cannot join container ${joins.network}'s network namespace and have a network of its own`, { network: joins.network });
   }
-  if (joins.network !== undefined && options.portMappings?.length) {
+  if (joins.network !== undefined && (options.portMappings?.length || options.publishAll)) {
     throw new EngineError('invalid-option', 'cannot set port bindings on an existing container network namespace', { network: joins.network });
   }
   for (const type of ['pid', 'ipc', 'uts'] as const) {
@@ -1439,8 +1453,9 @@ function hostOptionsOf(options: CreateOptions): { hostOptions: HostOptions } | u
     privileged: options.privileged === true,
     groupAdd: options.groupAdd ?? [],
     ...(options.devices?.length ? { devices: options.devices.map(devicePaths).map(({ hostPath, path }) => ({ pathOnHost: hostPath, pathInContainer: path })) } : {}),
+    ...(options.publishAll ? { publishAll: true } : {}),
   };
-  const given = hostOptions.privileged || hostOptions.capAdd.length > 0 || hostOptions.capDrop.length > 0 || hostOptions.groupAdd.length > 0 || hostOptions.devices !== undefined;
+  const given = hostOptions.privileged || hostOptions.capAdd.length > 0 || hostOptions.capDrop.length > 0 || hostOptions.groupAdd.length > 0 || hostOptions.devices !== undefined || hostOptions.publishAll === true;
   return given ? { hostOptions } : undefined;
 }
 

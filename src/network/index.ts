@@ -10,5 +10,5 @@ export {
 export { invokePlugin, type CniCommand, type CniResult, type PluginInvocation, type PortMapping } from './plugin.js';
 export { createNetns, removeNetns } from './netns.js';
 export { connectNetwork, disconnectNetwork, readAttachment, setupNetwork, teardownNetwork, type NetworkAttachment, type NetworkSetupOptions } from './attach.js';
-export { formatPortMapping, parsePublish } from './ports.js';
+export { formatPortMapping, parseExposed, parsePublish, publishedOnFreePorts } from './ports.js';
 export { createNetwork, inspectNetwork, isIpv4Cidr, isNetworkName, listNetworks, removeNetwork, type NetworkCreateOptions, type NetworkDefaults, type NetworkInfo, type SubnetPool } from './manage.js';

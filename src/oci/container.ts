@@ -90,6 +90,8 @@ export interface HostOptions {
   groupAdd: string[];
   /** --device's host paths and paths in the container (inspect's HostConfig.Devices); written when given. */
   devices?: Array<{ pathOnHost: string; pathInContainer: string }>;
+  /** -P: its exposed ports were published on free host ports; written when given. */
+  publishAll?: boolean;
 }
 
 /** podman's HealthConfig: the test (`CMD …`, `CMD-SHELL …`) and its timing, durations in nanoseconds as Go's. */

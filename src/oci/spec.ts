@@ -21,6 +21,8 @@ export interface ImageRunConfig {
   StopSignal?: string;
   Labels?: Record<string, string> | null;
   Volumes?: Record<string, unknown> | null;
+  /** `port/proto` keys (EXPOSE): what podman's -P publishes. */
+  ExposedPorts?: Record<string, unknown> | null;
   /** Docker's HEALTHCHECK (the test and its timing in nanoseconds); OCI configs have none. */
   Healthcheck?: { Test?: string[]; Interval?: number; Timeout?: number; StartPeriod?: number; Retries?: number } | null;
 }

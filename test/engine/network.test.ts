@@ -10,7 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import { HOST_IP, readFrom } from '../helpers/tcp.js';
 import { bridgeConflist, writeConflist } from '../../src/network/index.js';
 import { BERTH_BIN } from '../helpers/berth.js';
-import { runTool, type ToolResult } from '../helpers/run-tool.js';
+import { runTool, runToolOk, type ToolResult } from '../helpers/run-tool.js';
 import { openEngineFixture, type EngineFixture } from './engine-fixture.js';
 
 
@@ -128,6 +128,24 @@ describe('berth run on a CNI network (bin/berth.cjs)', () => {
     assert.deepEqual(readdirSync(join(ipamDir, net)).filter((f) => /^\d/.test(f)), [], 'every lease freed');
     assert.doesNotMatch(execFileSync('iptables-save').toString(), new RegExp(id), 'no iptables rule names the container');
     assert.deepEqual(readdirSync(`/sys/class/net/${bridge}/brif`), [], 'no veth on the bridge');
+  });
+
+  it('-P publishes the image\'s exposed ports and --expose\'s on free host ports, which port lists and the host reaches', async () => {
+    const tarball = join(fx.temp.dir, 'exposed.tar');
+    await runToolOk('tar', ['-C', join(fx.temp.dir, 'rootfs'), '-cf', tarball, '.']);
+    await ok('import', '-q', '--change', 'EXPOSE 80', tarball, 'localhost/exposed:1');
+    await ok('run', '-d', '--name', 'all', '--network', net, '-P', '--expose', '90/udp', 'localhost/exposed:1', '/bin/busybox', 'nc', '-l', '-p', '80', '-e', '/bin/busybox', 'echo', 'hello-from-P');
+    const ports = await ok('port', 'all');
+    const tcp = /^80\/tcp -> 0\.0\.0\.0:(\d+)$/m.exec(ports);
+    const udp = /^90\/udp -> 0\.0\.0\.0:(\d+)$/m.exec(ports);
+    assert.ok(tcp && udp && tcp[1] !== udp[1], ports);
+    assert.equal(await readFrom(HOST_IP, Number(tcp[1])), 'hello-from-P\n');
+    assert.equal(await ok('inspect', '-f', '{{.HostConfig.PublishAllPorts}}', 'all'), 'true\n');
+    await ok('rm', '-f', '-t', '0', 'all');
+    const refused = await berth('run', '--rm', '--network', net, '-P', '--expose', '70-60', 'busybox', '/bin/busybox', 'true');
+    assert.equal(refused.code, 125);
+    assert.match(refused.stderr.toString(), /--expose 70-60: want port\[\/tcp\|udp\|sctp\] or first-last/);
+    await ok('rmi', 'localhost/exposed:1');
   });
 
   it('a container on no CNI network shows the NetworkSettings podman shows for --network none', async () => {

@@ -170,7 +170,7 @@ function hostConfig(config: ContainerConfig, network: NetworkAttachment | undefi
     OomScoreAdj: spec.process.oomScoreAdj ?? 0,
     PidMode: mode('pid', 'private'),
     Privileged: config.hostOptions?.privileged === true,
-    PublishAllPorts: false,
+    PublishAllPorts: config.hostOptions?.publishAll === true,
     ReadonlyRootfs: spec.root.readonly === true,
     // What podman shows of --security-opt: no-new-privileges, and an unconfined seccomp (not for --privileged).
     SecurityOpt: [

@@ -27,7 +27,7 @@ import { inspectDocument } from './inspect-container.js';
 import { labelsOf, mountSpecs, securityOptions } from './run-options.js';
 import { targetOptions, targetsOf, type TargetFlags } from './targets.js';
 import { collect, environment, hasLabel, keyValues, parseFilters, parseHumanSize, parseInRange, parsePositive, parseSize, passesFilters, pointInTime } from './options.js';
-import { defaultNetworkName, formatPortMapping, inspectNetwork, isNetworkError, parsePublish } from '../../network/index.js';
+import { defaultNetworkName, formatPortMapping, inspectNetwork, isNetworkError, parseExposed, parsePublish } from '../../network/index.js';
 import { parseGoDuration, removeFile, writeFileAtomic } from '../../util/index.js';
 import { selects, type VerbSelection } from '../verb-selection.js';
 import { withSignalsProxied } from './signal-proxy.js';
@@ -510,6 +510,8 @@ interface RunFlags extends RegistryCliFlags {
   privileged?: boolean;
   network?: string;
   publish: string[];
+  publishAll?: boolean;
+  expose: string[];
   hostname?: string;
   stopSignal?: string;
   stopTimeout?: string;
@@ -561,6 +563,8 @@ function createFlags(command: Command): Command {
     .option('--privileged', 'all capabilities, no seccomp, no masked paths')
     .option('--network <mode>', 'bridge (podman\'s default CNI network), a CNI network name, none, host, private (loopback only; the default) or container:NAME (a running container\'s)')
     .option('-p, --publish <port>', 'publish [ip:]hostPort:containerPort[/proto] (on a CNI network)', collect, [])
+    .option('-P, --publish-all', 'publish every exposed port (the image\'s and --expose\'s) on a free host port')
+    .option('--expose <port>', 'expose port[/proto] or first-last[/proto] (published by -P)', collect, [])
     .option('--hostname <name>', 'hostname inside the container')
     .option('--stop-signal <signal>', 'signal that stops the container')
     .option('--stop-timeout <seconds>', 'seconds to wait before SIGKILL on stop')
@@ -710,10 +714,13 @@ function createOptions(image: string, command: string[], opts: RunFlags, default
   }
   if (opts.replace && opts.name === undefined) throw new EngineError('invalid-option', 'cannot replace container without --name being set', {});
   // Neither given: containers.conf's netns chooses, when the engine makes the container.
-  const given = opts.network ?? (opts.publish.length ? 'bridge' : undefined);
+  const publishes = opts.publish.length > 0 || opts.publishAll === true;
+  const given = opts.network ?? (publishes ? 'bridge' : undefined);
   const joinContainers = joinedContainerRefs({ network: given, pid: opts.pid, ipc: opts.ipc, uts: opts.uts });
   const { network, networks } = given === undefined || joinContainers?.network !== undefined ? {} : networkMode(given, defaultNetwork);
-  if (opts.publish.length && !networks) {
+  // Checked here, before any pull (the engine reads them again, with the image's).
+  for (const value of opts.expose) parseExposed(value);
+  if (publishes && !networks) {
     throw new EngineError('invalid-option', `--publish needs a CNI network, not --network ${opts.network}`, { network: opts.network });
   }
   // The rarely given options' code is left uncompiled (and out of run's code cache) when they are absent.
@@ -762,6 +769,8 @@ function createOptions(image: string, command: string[], opts: RunFlags, default
     network,
     networks,
     portMappings: opts.publish.map(parsePublish),
+    publishAll: opts.publishAll,
+    expose: opts.expose.length ? opts.expose : undefined,
     hostname: opts.hostname,
     joinContainers,
     pid: namespaceMode('pid', opts.pid, ['private']),
