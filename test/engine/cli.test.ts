@@ -119,6 +119,28 @@ describe('berth container verbs (bin/berth.cjs)', () => {
     await ok('rm', third, fourth);
   });
 
+  it('run --rmi removes the image (by the name run: a name of several only untagged) once the container is gone, unless another container uses it', async () => {
+    await ok('tag', 'busybox', 'localhost/rmi-test:1');
+    assert.equal(await ok('run', '--rmi', 'localhost/rmi-test:1', '/bin/sh', '-c', 'echo ran'), 'ran\n');
+    assert.equal(await ok('ps', '-a', '-q'), '', '--rmi implies --rm');
+    const names = await ok('images', '--format', '{{.Repository}}:{{.Tag}}');
+    assert.doesNotMatch(names, /rmi-test/);
+    assert.match(names, /localhost\/berth\/busybox:latest/);
+    // An image of one name that a container uses stays (rmi would refuse it); once unused, the next --rmi removes it.
+    const tarball = join(fixture().temp.dir, 'rmi.tar');
+    await runTool('tar', ['-C', join(fixture().temp.dir, 'rootfs'), '-cf', tarball, '.']);
+    await ok('import', '-q', tarball, 'localhost/rmi-kept:1');
+    const user = (await ok('create', 'localhost/rmi-kept:1', '/bin/sh', '-c', 'true')).trim();
+    assert.equal(await ok('run', '--rmi', 'localhost/rmi-kept:1', '/bin/sh', '-c', 'echo again'), 'again\n');
+    assert.match(await ok('images', '--format', '{{.Repository}}:{{.Tag}}'), /rmi-kept/, 'kept for the container that uses it');
+    await ok('rm', user);
+    assert.equal(await ok('run', '--rmi', 'localhost/rmi-kept:1', '/bin/sh', '-c', 'echo last'), 'last\n');
+    assert.doesNotMatch(await ok('images', '--format', '{{.Repository}}:{{.Tag}}'), /rmi-kept/);
+    const detached = await berth('run', '-d', '--rmi', 'busybox', '/bin/sh', '-c', 'true');
+    assert.equal(detached.code, 125);
+    assert.match(detached.stderr, /--rmi is taken for a run in the foreground only/);
+  });
+
   it('run --timeout: conmon kills the container that many seconds after each start, its exit code -1 (255) as podman\'s; inspect shows it', async () => {
     const started = Date.now();
     const ran = await berth('run', '--rm', '--timeout', '1', 'busybox', '/bin/sh', '-c', 'echo up; sleep 30');

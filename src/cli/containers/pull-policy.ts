@@ -14,6 +14,20 @@ const POLICIES = ['always', 'missing', 'never', 'newer'] as const;
  * `newer` pulls like `always`: a pull of an unchanged image fetches only its
  * manifest and config, and reuses every layer.
  */
+/**
+ * podman's run --rmi, once the container is gone: the image it ran removed (by
+ * the name it was run by, as rmi removes it: a name of several only untagged),
+ * unless another container still uses it, which keeps it quietly.
+ */
+export async function removeImageAfterRun(engine: ContainerEngine, image: string): Promise<void> {
+  const [{ isImageError }, { serveOn }] = await Promise.all([import('../../image/index.js'), import('../image/server.js')]);
+  try {
+    await serveOn(engine.store, (server) => server.removeImage(image));
+  } catch (err) {
+    if (!isImageError(err, 'image-used')) throw err;
+  }
+}
+
 export async function imageForRun(engine: ContainerEngine, image: string, flags: RegistryCliFlags & { pull?: string; quiet?: boolean; signaturePolicy?: string }): Promise<string> {
   const policy = flags.pull ?? 'missing';
   if (!(POLICIES as readonly string[]).includes(policy)) {

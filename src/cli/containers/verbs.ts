@@ -14,7 +14,7 @@ import { registryFlags } from '../image/commands.js';
 import type { RegistryCliFlags } from '../image/registry.js';
 import { parseIdMapSpecs, type IDMap } from '../../idmap/index.js';
 import { openEngine, type EngineAction, type GlobalOptions } from './context.js';
-import { imageForRun } from './pull-policy.js';
+import { imageForRun, removeImageAfterRun } from './pull-policy.js';
 import { psJson } from './format.js';
 import { registerRootfsVerbs } from './rootfs-verbs.js';
 import { registerSystemVerbs } from './system-verbs.js';
@@ -60,6 +60,7 @@ export function registerContainerVerbs(program: Command, setExit: Exit, options:
       .option('-a, --attach <stream>', 'accepted for podman compatibility (stdout and stderr are always attached)', collect)
       .option('--sig-proxy', 'send the signals the command receives to the container (the default; also --sig-proxy=true)')
       .option('--no-sig-proxy', 'let signals act on the command itself (also --sig-proxy=false)')
+      .option('--rmi', 'remove the image once the container is gone, unless another container uses it (implies --rm)')
       .action(act(async (engine, image: string, command: string[], opts: RunFlags) => runContainer(engine, image, command, opts)));
 
     if (wanted('create')) createFlags(parent.command('create').description('create a container without starting it'))
@@ -460,6 +461,8 @@ interface RunFlags extends RegistryCliFlags {
   name?: string;
   /** run's --sig-proxy (undefined: given neither way, the default, true). */
   sigProxy?: boolean;
+  /** run's --rmi. */
+  rmi?: boolean;
   healthCmd?: string;
   healthInterval?: string;
   healthRetries?: string;
@@ -954,13 +957,25 @@ const FOREGROUND_EXIT_COMMAND_DELAY = 5;
 
 async function runContainer(engine: ContainerEngine, image: string, command: string[], opts: RunFlags): Promise<number> {
   const detachKeys = parseDetachKeys(opts.detachKeys);
+  if (opts.rmi && opts.detach) {
+    throw new EngineError('invalid-option', '--rmi is taken for a run in the foreground only: a detached container\'s cleanup does not remove images', { rmi: true });
+  }
+  // podman's --rmi implies --rm.
+  const remove = opts.rm === true || opts.rmi === true;
   // conmon's exit command cleans up (with --rm removes) a detached container, or one whose `run` was killed. A
   // foreground run does that itself and ends the exit command during its delay, so that it costs nothing.
   const options: CreateOptions = {
     ...await checkedThenPulled(engine, image, command, opts),
-    autoRemove: opts.rm === true,
+    autoRemove: remove,
     exitCommandDelay: opts.detach ? undefined : FOREGROUND_EXIT_COMMAND_DELAY,
   };
+  const code = await runCreated(engine, options, opts, detachKeys, remove);
+  if (opts.rmi) await removeImageAfterRun(engine, options.image);
+  return code;
+}
+
+/** runContainer's run of the container `options` make, once they are checked and the image is there. */
+async function runCreated(engine: ContainerEngine, options: CreateOptions, opts: RunFlags, detachKeys: Buffer, remove: boolean): Promise<number> {
   let id: string | undefined;
   try {
     return await withCidFile(opts.cidfile, async (created) => {
@@ -968,7 +983,7 @@ async function runContainer(engine: ContainerEngine, image: string, command: str
         // Attached before the start: conmon does not replay what a container printed before a client came.
         id = created(await engine.create(options));
         const attach = { stdin: opts.interactive === true, detachKeys, start: true, keepMounted: true };
-        return followRun(engine, id, opts.rm === true, () => withSignalsProxied(engine, id!, opts.sigProxy !== false, () => attachToExit(engine, id!, attach)));
+        return followRun(engine, id, remove, () => withSignalsProxied(engine, id!, opts.sigProxy !== false, () => attachToExit(engine, id!, attach)));
       }
       // Created and started in one go; followed to its exit (its root filesystem stays mounted for finishRun).
       const code = await engine.run(options, async (container) => {
@@ -976,11 +991,11 @@ async function runContainer(engine: ContainerEngine, image: string, command: str
         return opts.detach ? 0 : withSignalsProxied(engine, container.id, opts.sigProxy !== false, () => followToExit(engine, container));
       });
       if (opts.detach) process.stdout.write(`${id}\n`);
-      else await engine.finishRun(id!, { remove: opts.rm === true });
+      else await engine.finishRun(id!, { remove });
       return code;
     });
   } catch (err) {
-    if (opts.rm && id) await engine.remove(id, { force: true, timeoutSeconds: 0 }).catch(() => undefined);
+    if (remove && id) await engine.remove(id, { force: true, timeoutSeconds: 0 }).catch(() => undefined);
     throw err;
   }
 }
