@@ -2,9 +2,9 @@
 // directory: /etc/hosts (the host's entries, --add-host's, the container's
 // own name, host.containers.internal), /etc/resolv.conf (the host's, without
 // loopback nameservers a container's own network cannot reach, or --dns's),
-// /etc/hostname and /run/.containerenv.
+// /etc/hostname and /run/.containerenv; with --tz, /etc/localtime.
 
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
@@ -30,6 +30,8 @@ export interface ContainerFilesOptions {
   dnsOptions?: string[];
   /** `--no-hosts`: the image's own /etc/hosts stays. */
   noHosts?: boolean;
+  /** `--tz`: the zone (`Area/City`, or `local` for the host's) whose file becomes its /etc/localtime. */
+  timezone?: string;
 }
 
 /** podman's fallback when the host has only loopback nameservers, which a container's own network cannot reach. */
@@ -50,15 +52,32 @@ export function checkNetworkFileOptions(options: Pick<ContainerFilesOptions, 'ad
   }
 }
 
+/**
+ * The host's file of zone `timezone`: `local` is the host's own /etc/localtime,
+ * anything else a file under /usr/share/zoneinfo; a name that is not one (or
+ * that would leave that directory) is refused.
+ */
+export function zoneFileOf(timezone: string): string {
+  const file = timezone === 'local' ? '/etc/localtime' : join(ZONEINFO, timezone);
+  if (timezone !== 'local' && (!/^[A-Za-z0-9_+-]+(\/[A-Za-z0-9_+-]+)*$/.test(timezone) || !statSync(file, { throwIfNoEntry: false })?.isFile())) {
+    throw new EngineError('invalid-option', `--tz ${JSON.stringify(timezone)}: not a time zone of ${ZONEINFO} (Area/City, or local)`, { timezone });
+  }
+  return file;
+}
+
+const ZONEINFO = '/usr/share/zoneinfo';
+
 /** Writes the files (without fsync: they are made again for each run) and returns their mounts, as podman's: bind, rprivate. */
 export function writeContainerFiles(options: ContainerFilesOptions): OciMount[] {
-  const files: Array<[string, string, string]> = [];
+  const files: Array<[string, string, string | Buffer]> = [];
   if (!options.noHosts) files.push(['hosts', '/etc/hosts', hostsText(options)]);
   const resolv = resolvText(options);
   if (resolv !== undefined) files.push(['resolv.conf', '/etc/resolv.conf', resolv]);
   files.push(['hostname', '/etc/hostname', options.hostname]);
   // As podman's for a container that is not privileged: present and empty, so that programs can tell they run in one.
   files.push(['.containerenv', '/run/.containerenv', '']);
+  // A copy, as podman's: the host's zone file may change or go while the container runs.
+  if (options.timezone !== undefined) files.push(['localtime', '/etc/localtime', readFileSync(zoneFileOf(options.timezone))]);
   return files.map(([name, destination, text]) => {
     const source = join(options.dir, name);
     writeFileAtomicSync(source, text, { mode: 0o644, noSync: true });

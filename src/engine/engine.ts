@@ -23,7 +23,7 @@ import { readLog, type LogReadOptions } from './logs.js';
 import { containerMetadata } from './metadata.js';
 import type { TopTable } from './top.js';
 import { prepareUserNamespaceDirs } from './userns.js';
-import { checkNetworkFileOptions, writeContainerFiles } from './container-files.js';
+import { checkNetworkFileOptions, writeContainerFiles, zoneFileOf } from './container-files.js';
 import { EventLog } from '../events/index.js';
 import { clearExecSessions, execSessionIds, recordExecSession } from './exec-sessions.js';
 import { withContainerDefaults, type ContainerDefaults } from './containers-conf.js';
@@ -84,6 +84,8 @@ export interface CreateOptions extends Omit<SpecOptions, 'id' | 'rootfs' | 'idMa
   logSizeMax?: number;
   /** podman's --timeout: seconds after each start at which conmon kills the container (its exit code -1); 0 or absent: never. */
   timeout?: number;
+  /** podman's --tz: the zone (`Area/City`, or `local`) whose file becomes its /etc/localtime. */
+  timezone?: string;
   /** podman's `--network container:REF` and the like: the running containers whose namespaces it joins, by namespace. */
   joinContainers?: Partial<Record<JoinableNamespace, string>>;
   /** Keep stdin open for an attach client (podman's -i). */
@@ -273,6 +275,7 @@ export class ContainerEngine {
     const cgroupParent = options.cgroupParent === undefined ? this.cgroupParent : checkedCgroupParent(options.cgroupParent);
     if (options.hostsAndDns) checkNetworkFileOptions(options.hostsAndDns, options.networks?.length ? 'cni' : options.network ?? 'private');
     checkHostNamespaceOptions(options);
+    if (options.timezone !== undefined) zoneFileOf(options.timezone);
     const image = await this.findImage(options.image);
     const imageConfig = await imageRunConfig(this.store, image);
     const portMappings = await this.#portMappings(options, imageConfig);
@@ -351,6 +354,7 @@ export class ContainerEngine {
           logSizeMax,
           ...(timeout ? { timeout } : {}),
           ...(joinedIds ? { joined: joinedIds } : {}),
+          ...(options.timezone !== undefined ? { timezone: options.timezone } : {}),
           stdin,
           exitCommand,
           autoRemove: options.autoRemove === true,
@@ -501,13 +505,13 @@ export class ContainerEngine {
     if (joined) Object.assign(container.config, { spec: rejoinedSpec(container.config.spec, await this.#joinedContainers(joined)) });
     await this.store.mount(container.id);
     if (container.config.healthCheck) await container.updateState((current) => ({ health: startingHealth(current.health) }));
-    const { networks, persistDir, spec, bundlePath, hostsAndDns } = container.config;
+    const { networks, persistDir, spec, bundlePath, hostsAndDns, timezone } = container.config;
     // A container made on CNI networks keeps its own namespace, also after it has left all of them (disconnect).
     let attachment = networks ? await readAttachment(networkStateFile(persistDir)) : undefined;
     if (networks && !attachment) attachment = await this.#setupNetwork(container.id, persistDir, container.config);
     // Written again: a new run may have new addresses (and a run directory on tmpfs is gone after a reboot).
     const ownNetwork = spec.linux.namespaces.some((ns) => ns.type === 'network');
-    containerFileMounts({ id: container.id, name: container.name, hostname: spec.hostname ?? osHostname(), bundlePath, network: ownNetwork ? 'private' : 'host', networks, hostsAndDns }, attachment);
+    containerFileMounts({ id: container.id, name: container.name, hostname: spec.hostname ?? osHostname(), bundlePath, network: ownNetwork ? 'private' : 'host', networks, hostsAndDns, timezone }, attachment);
   }
 
   /**
@@ -1429,19 +1433,19 @@ function newContainerFileMounts(options: CreateOptions, what: { id: string; name
   const hostname = containerHostname({ ...options, id: what.id });
   const shared = networkOf ? sharedNetworkFileMounts(networkOf) : [];
   const claimed = new Set([...(options.volumes ?? []).map((v) => v.split(':')[1] ?? v), ...(options.tmpfs ?? []).map((t) => t.split(':')[0]), ...shared.map((m) => m.destination)]);
-  return [...containerFileMounts({ ...what, hostname, network: options.network, networks: options.networks, hostsAndDns: options.hostsAndDns }, attachment), ...shared]
+  return [...containerFileMounts({ ...what, hostname, network: options.network, networks: options.networks, hostsAndDns: options.hostsAndDns, timezone: options.timezone }, attachment), ...shared]
     .filter((m) => shared.includes(m) || !claimed.has(m.destination));
 }
 
 /** Writes the container's /etc/hosts, /etc/resolv.conf, /etc/hostname and /run/.containerenv into its run directory; their mounts. */
 function containerFileMounts(
-  what: { id: string; name: string; hostname: string; bundlePath: string; network?: 'private' | 'none' | 'host'; networks?: string[]; hostsAndDns?: HostsAndDns },
+  what: { id: string; name: string; hostname: string; bundlePath: string; network?: 'private' | 'none' | 'host'; networks?: string[]; hostsAndDns?: HostsAndDns; timezone?: string },
   attachment: NetworkAttachment | undefined,
 ): OciMount[] {
   const ips = attachment?.networks.flatMap((n) => n.result.ips ?? []) ?? [];
   return writeContainerFiles({
     dir: what.bundlePath, id: what.id, name: what.name, hostname: what.hostname,
-    network: what.networks?.length ? 'cni' : what.network ?? 'private', ips, ...what.hostsAndDns,
+    network: what.networks?.length ? 'cni' : what.network ?? 'private', ips, ...what.hostsAndDns, timezone: what.timezone,
   });
 }
 

@@ -48,6 +48,8 @@ export interface ContainerConfig {
   logSizeMax: number;
   /** podman's --timeout: seconds after each start at which conmon kills the container; absent: never. */
   timeout?: number;
+  /** podman's --tz: the zone whose file is its /etc/localtime (`local`: the host's). */
+  timezone?: string;
   /** The containers whose namespaces it joins (podman's `--network container:ID` and the like), by namespace. */
   joined?: Partial<Record<JoinableNamespace, string>>;
   /** The containers that join its namespaces: it is not removed while one of them exists. */

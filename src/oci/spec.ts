@@ -62,6 +62,10 @@ export interface SpecOptions {
   pid?: NamespaceMode;
   ipc?: NamespaceMode;
   uts?: NamespaceMode;
+  /** podman's --cgroupns: its own cgroup namespace (the default here), or the host's. */
+  cgroupns?: NamespaceMode;
+  /** podman's --umask: the process's file mode creation mask (default 0022). */
+  umask?: number;
   /** A network namespace made beforehand (CNI): joined instead of a new one. */
   networkNamespacePath?: string;
   /** Namespaces of another container's, joined by their paths (`/proc/PID/ns/TYPE`) instead of new ones. */
@@ -166,7 +170,7 @@ export function generateSpec(image: ImageRunConfig, options: SpecOptions): OciSp
     ociVersion: '1.0.2-dev',
     process: {
       terminal: options.terminal === true,
-      user: { uid: user.uid, gid: user.gid, ...additionalGidsOf(user.additionalGids, options.groupAdd ?? [], options.rootfs) },
+      user: { uid: user.uid, gid: user.gid, ...additionalGidsOf(user.additionalGids, options.groupAdd ?? [], options.rootfs), ...(options.umask !== undefined ? { umask: checkedUmask(options.umask) } : {}) },
       args,
       env,
       cwd: options.workdir || image.WorkingDir || '/',
@@ -377,7 +381,8 @@ function namespaces(options: SpecOptions): Array<{ type: string; path?: string }
   if (options.network !== 'host') list.push(own('network', options.networkNamespacePath ?? joined.network));
   if (options.ipc !== 'host') list.push(own('ipc'));
   if (options.uts !== 'host') list.push(own('uts'));
-  list.push({ type: 'mount' }, { type: 'cgroup' });
+  list.push({ type: 'mount' });
+  if (options.cgroupns !== 'host') list.push({ type: 'cgroup' });
   if (options.idMaps !== undefined) list.push({ type: 'user' });
   return list;
 }
@@ -413,6 +418,12 @@ function resources(options: SpecOptions): OciLinuxResources {
   if (Object.keys(cpu).length) out.cpu = cpu;
   if (options.pidsLimit !== undefined) out.pids = { limit: options.pidsLimit };
   return out;
+}
+
+/** A umask: permission bits only. */
+function checkedUmask(umask: number): number {
+  if (!Number.isInteger(umask) || umask < 0 || umask > 0o777) throw new OciError('invalid-spec', `umask ${umask.toString(8)} is not a file mode mask (0 to 0777)`, { umask });
+  return umask;
 }
 
 /** `value` when it is a whole number from `min` to `max`. */

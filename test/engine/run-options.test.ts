@@ -3,10 +3,11 @@
 // its cgroup: --mount, --security-opt, --group-add, --shm-size, --cpu-shares,
 // --cpuset-cpus, --memory-swap, --memory-reservation, --memory-swappiness,
 // --oom-kill-disable, --oom-score-adj, --cpu-period, --cpu-quota, --env-host,
-// --unsetenv, --unsetenv-all, --read-only-tmpfs,
+// --unsetenv, --unsetenv-all, --read-only-tmpfs, --umask, --tz, --cgroupns,
 // --label-file, --annotation, --pid, --ipc, --uts.
 
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
@@ -83,6 +84,30 @@ describe('berth run: --mount, --security-opt and the resource flags (bin/berth.c
     assert.equal(await ok('inspect', '-f', '{{json .HostConfig.Tmpfs}} {{.HostConfig.ReadonlyRootfs}}', id),
       '{"/run":"rw,rprivate,nosuid,nodev,tmpcopyup","/tmp":"rw,rprivate,nosuid,nodev,tmpcopyup","/var/tmp":"rw,rprivate,nosuid,nodev,tmpcopyup"} true\n', 'podman\'s inspect');
     await ok('rm', id);
+  });
+
+  it('--umask, --tz (a copy of the zone\'s file, also after a restart) and --cgroupns host, as podman\'s; bad values refused', async () => {
+    assert.equal(await ok('run', '--rm', ...sh('--umask', '0027', 'umask')), '0027\n');
+    const zone = readFileSync('/usr/share/zoneinfo/Europe/Paris');
+    const id = (await ok('run', '-d', '--tz', 'Europe/Paris', '--cgroupns', 'host', 'busybox', '/bin/busybox', 'sh', '-c', 'sleep 1000')).trim();
+    const inside = async (): Promise<string> => ok('exec', id, '/bin/busybox', 'sh', '-c', 'md5sum /etc/localtime | cut -d" " -f1; readlink /proc/self/ns/cgroup');
+    const md5 = createHash('md5').update(zone).digest('hex');
+    assert.equal(await inside(), `${md5}\n${readlinkSync('/proc/self/ns/cgroup')}\n`);
+    assert.equal(await ok('inspect', '-f', '{{.Config.Timezone}} {{.HostConfig.CgroupMode}}', id), 'Europe/Paris host\n');
+    await ok('restart', '-t', '0', id);
+    assert.equal(await inside(), `${md5}\n${readlinkSync('/proc/self/ns/cgroup')}\n`, 'written again for the new run');
+    await ok('rm', '-f', '-t', '0', id);
+    for (const [flags, message] of [
+      [['--tz', '../../etc/passwd'], /--tz "..\/..\/etc\/passwd": not a time zone/],
+      [['--tz', 'Nowhere/Atlantis'], /not a time zone/],
+      [['--umask', '0999'], /invalid umask "0999"/],
+      [['--cgroupns', 'container:x'], /--cgroupns "container:x": Berth takes host or private/],
+    ] as const) {
+      const refused = await berth('run', '--rm', ...flags, 'busybox', '/bin/busybox', 'true');
+      assert.equal(refused.code, 125, flags.join(' '));
+      assert.match(refused.stderr, message);
+    }
+    assert.equal(await ok('ps', '-a', '-q'), '');
   });
 
   it('container=berth is in the environment as podman puts container=podman; --unsetenv leaves a default or image variable out, --unsetenv-all all of them but HOSTNAME and HOME', async () => {

@@ -101,6 +101,8 @@ export async function inspectDocument(engine: ContainerEngine, container: Contai
       ...(container.config.healthCheck ? { Healthcheck: inspectHealthcheck(container.config.healthCheck) } : {}),
       HealthcheckOnFailureAction: 'none',
       CreateCommand: container.config.createCommand ?? [],
+      // podman leaves it out when none was given (omitempty).
+      ...(container.config.timezone !== undefined ? { Timezone: container.config.timezone } : {}),
       Umask: (spec.process.user.umask ?? 0o022).toString(8).padStart(4, '0'),
       Timeout: container.config.timeout ?? 0,
       StopTimeout: container.config.stopTimeout,

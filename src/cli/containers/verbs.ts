@@ -540,6 +540,9 @@ interface RunFlags extends RegistryCliFlags {
   pid?: string;
   ipc?: string;
   uts?: string;
+  cgroupns?: string;
+  umask?: string;
+  tz?: string;
   cgroupParent?: string;
 }
 
@@ -589,6 +592,9 @@ function createFlags(command: Command): Command {
     .option('--userns <mode>', 'auto[:size=N]: a user namespace of free subordinate IDs of the containers user; host: none (the default)')
     .option('--pid <mode>', 'host: the host\'s PID namespace; container:NAME: a running container\'s; private: its own (the default)')
     .option('--ipc <mode>', 'host: the host\'s IPC namespace, /dev/shm and /dev/mqueue; container:NAME: a running container\'s; private or shareable: its own (the default)')
+    .option('--cgroupns <mode>', 'host: the host\'s cgroup namespace; private: its own (the default)')
+    .option('--umask <mask>', 'the file mode creation mask of its process (octal, default 0022)')
+    .option('--tz <zone>', 'its /etc/localtime: a zone of /usr/share/zoneinfo (Area/City), or local for the host\'s')
     .option('--uts <mode>', 'host: the host\'s UTS namespace and hostname; container:NAME: a running container\'s; private: its own (the default)')
     .option('--rm', 'remove the container when it exits')
     .option('--replace', 'with --name: first remove (stopping it) a container of that name')
@@ -673,14 +679,16 @@ function splitOnce(text: string, separator: string): [string, string | undefined
 }
 
 /**
- * --pid, --ipc, --uts: `host`, or one of `own` for the container's own namespace (podman's
- * container:, ns: and none modes are not taken).
+ * --pid, --ipc, --uts, --cgroupns: `host`, or one of `own` for the container's own namespace;
+ * `container:NAME` where `joinable` is left to joinedContainerRefs (podman's ns: and none modes
+ * are not taken, nor --cgroupns container:).
  */
-function namespaceMode(flag: string, value: string | undefined, own: readonly string[]): NamespaceMode | undefined {
-  if (value === undefined || value.startsWith(CONTAINER_MODE)) return undefined;
+function namespaceMode(flag: string, value: string | undefined, own: readonly string[], joinable = true): NamespaceMode | undefined {
+  if (value === undefined || (joinable && value.startsWith(CONTAINER_MODE))) return undefined;
   if (value === 'host') return 'host';
   if (own.includes(value)) return 'private';
-  throw new EngineError('invalid-option', `--${flag} ${JSON.stringify(value)}: Berth takes host, ${own.join(', ')} or container:NAME`, { [flag]: value });
+  const modes = ['host', ...own, ...(joinable ? ['container:NAME'] : [])];
+  throw new EngineError('invalid-option', `--${flag} ${JSON.stringify(value)}: Berth takes ${modes.slice(0, -1).join(', ')} or ${modes.at(-1)}`, { [flag]: value });
 }
 
 /** Several containers to remove, each before any container it joins; one, as given (a missing one is rm's to report). */
@@ -689,6 +697,12 @@ async function inRemovalOrder(engine: ContainerEngine, refs: string[]): Promise<
   const found = await Promise.all(refs.map((ref) => engine.get(ref).catch(() => undefined)));
   if (found.some((container) => container === undefined)) return refs;
   return dependentsFirst(found as Container[]).map((container) => refs[found.indexOf(container)]!);
+}
+
+/** --umask: an octal file mode mask. */
+function parseUmask(text: string): number {
+  if (!/^0?[0-7]{1,3}$/.test(text)) throw new EngineError('invalid-option', `invalid umask ${JSON.stringify(text)}: want an octal mask such as 0022`, { umask: text });
+  return parseInt(text, 8);
 }
 
 /** podman's `container:` mode: another container's namespace, joined. */
@@ -779,6 +793,9 @@ function createOptions(image: string, command: string[], opts: RunFlags, default
     pid: namespaceMode('pid', opts.pid, ['private']),
     ipc: namespaceMode('ipc', opts.ipc, ['private', 'shareable']),
     uts: namespaceMode('uts', opts.uts, ['private']),
+    cgroupns: namespaceMode('cgroupns', opts.cgroupns, ['private'], false),
+    umask: opts.umask === undefined ? undefined : parseUmask(opts.umask),
+    timezone: opts.tz,
     stopSignal: opts.stopSignal,
     stopTimeout: opts.stopTimeout === undefined ? undefined : parsePositive(opts.stopTimeout, 'stop timeout'),
     timeout: opts.timeout === undefined ? undefined : Math.trunc(parsePositive(opts.timeout, 'timeout')),
