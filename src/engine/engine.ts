@@ -17,7 +17,7 @@ import {
   type HealthState, type AttachSession, type AttachStreams, type ContainerStats, type HostOptions, type HostsAndDns, type OciMount, type PendingConmon, type RestartPolicy, type ExecSyncResult, type ExitCommand, type LogRecord, type OciLinuxResources, type RuntimeConfig, type SpecOptions, type JoinableNamespace, type ImageRunConfig,
 } from '../oci/index.js';
 import { EngineError, isEngineError } from './errors.js';
-import { berthExitCommand, execExitCommand } from './exit-command.js';
+import { berthExitCommand, execExitCommand, type ExitCleanup } from './exit-command.js';
 import { imageRunConfig } from './image-config.js';
 import { readLog, type LogReadOptions } from './logs.js';
 import { containerMetadata } from './metadata.js';
@@ -53,7 +53,7 @@ export interface EngineOptions {
    * that a container nobody waits for is cleaned up (with autoRemove
    * removed) by a process that knows its runtime.
    */
-  exitCommand?: (id: string, remove: boolean) => ExitCommand;
+  exitCommand?: (id: string, cleanup: ExitCleanup) => ExitCommand;
   /**
    * What containers.conf gives the containers this engine creates (see
    * containerDefaultsOf), or a function that reads it when the first is
@@ -84,6 +84,8 @@ export interface CreateOptions extends Omit<SpecOptions, 'id' | 'rootfs' | 'idMa
   logSizeMax?: number;
   /** podman's --timeout: seconds after each start at which conmon kills the container (its exit code -1); 0 or absent: never. */
   timeout?: number;
+  /** podman's --rmi (with autoRemove): its exit command removes its image too, once it has removed the container. */
+  removeImage?: boolean;
   /** podman's --tz: the zone (`Area/City`, or `local`) whose file becomes its /etc/localtime. */
   timezone?: string;
   /** podman's `--network container:REF` and the like: the running containers whose namespaces it joins, by namespace. */
@@ -319,7 +321,7 @@ export class ContainerEngine {
       const logSizeMax = options.logSizeMax ?? -1;
       const stdin = options.interactive === true;
       const timeout = options.timeout || undefined;
-      const exitCommand = await this.#exitCommandFor(id, persistDir, options.autoRemove === true);
+      const exitCommand = await this.#exitCommandFor(id, persistDir, { remove: options.autoRemove === true, removeImage: options.removeImage === true });
       // conmon's own start (~10 ms here) goes on while the root filesystem, the spec and the records are made.
       monitor = this.runtime.spawnMonitor(
         { id, name, runtimeHandler: handler.name, bundlePath, persistDir, logPath, logSizeMax, timeout, stdin, exitCommand, terminal: options.terminal === true },
@@ -425,11 +427,11 @@ export class ContainerEngine {
   }
 
   /** The given exit command, or the default one with the engine's runtime handlers in a berth.conf in `persistDir`. */
-  async #exitCommandFor(id: string, persistDir: string, remove: boolean): Promise<ExitCommand> {
-    if (this.#exitCommand) return this.#exitCommand(id, remove);
+  async #exitCommandFor(id: string, persistDir: string, cleanup: ExitCleanup): Promise<ExitCommand> {
+    if (this.#exitCommand) return this.#exitCommand(id, cleanup);
     const berthConf = join(persistDir, 'berth.conf');
     writeFileAtomicSync(berthConf, formatRuntimeConfig(this.runtime.config), { noSync: true });
-    return berthExitCommand(this.store, id, remove, { env: process.env, berthConf });
+    return berthExitCommand(this.store, id, cleanup, { env: process.env, berthConf });
   }
 
   /**

@@ -21,15 +21,21 @@ export interface BerthExitCommandOptions {
   globalArgs?: string[];
 }
 
+/** What the exit command does beyond the cleanup: podman's --rm (remove the container) and --rmi (then its image). */
+export interface ExitCleanup {
+  remove: boolean;
+  removeImage?: boolean;
+}
+
 /**
  * `<node> <package>/bin/berth.cjs --root … --runroot … --storage-driver …
- * [--storage-opt=…] <globalArgs> container cleanup --stopped-only [--rm] ID`:
+ * [--storage-opt=…] <globalArgs> container cleanup --stopped-only [--rm [--rmi]] ID`:
  * both paths absolute (conmon execv()s them without a PATH search or a
  * shell), the store spelled out as `store` was opened (--storage-opt for each
  * driver option, so none from storage.conf is added), and the configuration
  * variables of `env` in conmon's environment.
  */
-export function berthExitCommand(store: Store, id: string, remove: boolean, options: BerthExitCommandOptions): ExitCommand {
+export function berthExitCommand(store: Store, id: string, cleanup: ExitCleanup, options: BerthExitCommandOptions): ExitCommand {
   const args = [BERTH_SCRIPT, '--root', store.graphRoot, '--runroot', store.runRoot, '--storage-driver', store.graphDriverName];
   for (const option of store.graphOptions) args.push(`--storage-opt=${option}`);
   const env: Record<string, string> = {};
@@ -37,7 +43,7 @@ export function berthExitCommand(store: Store, id: string, remove: boolean, opti
   if (options.berthConf) env['BERTH_CONF'] = options.berthConf;
   return {
     path: process.execPath,
-    args: [...args, ...(options.globalArgs ?? []), 'container', 'cleanup', '--stopped-only', ...(remove ? ['--rm'] : []), id],
+    args: [...args, ...(options.globalArgs ?? []), 'container', 'cleanup', '--stopped-only', ...(cleanup.remove ? ['--rm'] : []), ...(cleanup.remove && cleanup.removeImage ? ['--rmi'] : []), id],
     env,
   };
 }

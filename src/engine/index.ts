@@ -4,7 +4,7 @@
 export { ContainerEngine, type EngineOptions, type CreateOptions, type StartOptions, type ContainerInfo, type CniSettings } from './engine.js';
 export type { CommitOptions } from './commit.js';
 export { EngineError, isEngineError, type EngineErrorCode } from './errors.js';
-export { berthExitCommand, type BerthExitCommandOptions } from './exit-command.js';
+export { berthExitCommand, type BerthExitCommandOptions, type ExitCleanup } from './exit-command.js';
 export type { RuntimeContainerMetadata } from './metadata.js';
 export type { LogReadOptions } from './logs.js';
 export type { TopTable } from './top.js';

@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import { Option, type Command } from 'commander';
 import { EngineError } from '../../engine/index.js';
 import { confirmed } from './confirm.js';
+import { removeImageAfterRun } from './pull-policy.js';
 import type { EngineAction, GlobalOptions } from './context.js';
 
 export function registerContainerGroupVerbs(container: Command, act: EngineAction, wanted: (name: string) => boolean, globals: () => GlobalOptions): void {
@@ -45,9 +46,10 @@ export function registerContainerGroupVerbs(container: Command, act: EngineActio
   if (wanted('cleanup')) container.command('cleanup').description('clean up the mount and network of exited containers (what conmon runs when one exits)')
     .argument('<containers...>')
     .option('--rm', 'remove the container as well')
+    .option('--rmi', 'with --rm: then remove its image, unless another container uses it')
     .addOption(new Option('--stopped-only', 'a container gone or running again is nothing to do (the exit command\'s)').hideHelp())
     .option('--exec <session>', 'clean up this exec session of the container instead (what conmon runs when a detached exec exits)')
-    .action(async (refs: string[], opts: { rm?: boolean; stoppedOnly?: boolean; exec?: string }) => {
+    .action(async (refs: string[], opts: { rm?: boolean; rmi?: boolean; stoppedOnly?: boolean; exec?: string }) => {
       // The exit command of a container whose store was deleted since (a temporary one): opening it would make it anew.
       const { root, runroot } = globals();
       if ((opts.stoppedOnly || opts.exec) && [root, runroot].some((dir) => dir !== undefined && !existsSync(dir))) return;
@@ -58,8 +60,11 @@ export function registerContainerGroupVerbs(container: Command, act: EngineActio
           return;
         }
         for (const ref of refs) {
+          // Its image's name as it ran by, read before the record goes.
+          const image = opts.rm && opts.rmi ? (await engine.get(ref).catch(() => undefined))?.config.imageName : undefined;
           const id = await engine.cleanup(ref, { remove: opts.rm, stoppedOnly: opts.stoppedOnly });
           if (id) process.stdout.write(`${id}\n`);
+          if (id && image) await removeImageAfterRun(engine, image);
         }
       })();
     });

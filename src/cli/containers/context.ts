@@ -4,7 +4,7 @@
 // the CNI dirs, and what containers.conf gives the containers it creates.
 
 import { existsSync, readFileSync } from 'node:fs';
-import { ContainerEngine, EngineError, berthExitCommand, containerDefaultsOf, networkSettingsOf, readContainersConf, type CniSettings, type ContainersConf, type NetworkSettings } from '../../engine/index.js';
+import { ContainerEngine, EngineError, berthExitCommand, containerDefaultsOf, networkSettingsOf, readContainersConf, type CniSettings, type ContainersConf, type ExitCleanup, type NetworkSettings } from '../../engine/index.js';
 import { defaultRuntimeConfig, parseRuntimeConfig, type ExitCommand, type RuntimeConfig } from '../../oci/index.js';
 import type { Store } from '../../storage/index.js';
 import { openCliStore, type GlobalImageOptions } from '../image/store.js';
@@ -56,12 +56,12 @@ function flaggedConfigDir(globals: GlobalOptions): string | undefined {
 }
 
 /** podman's exit command: this berth on the store this process resolved, with the runtime and CNI choices the user made. */
-function exitCommandOf(store: Store, globals: GlobalOptions, env: NodeJS.ProcessEnv): (id: string, remove: boolean) => ExitCommand {
+function exitCommandOf(store: Store, globals: GlobalOptions, env: NodeJS.ProcessEnv): (id: string, cleanup: ExitCleanup) => ExitCommand {
   const globalArgs: string[] = [];
   if (globals.runtime) globalArgs.push(`--runtime=${globals.runtime}`);
   const configDir = flaggedConfigDir(globals);
   if (configDir) globalArgs.push(`--network-config-dir=${configDir}`);
-  return (id, remove) => berthExitCommand(store, id, remove, { env, globalArgs });
+  return (id, cleanup) => berthExitCommand(store, id, cleanup, { env, globalArgs });
 }
 
 function runtimeConfig(globals: GlobalOptions, env: NodeJS.ProcessEnv): RuntimeConfig {

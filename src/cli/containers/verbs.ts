@@ -974,9 +974,6 @@ const FOREGROUND_EXIT_COMMAND_DELAY = 5;
 
 async function runContainer(engine: ContainerEngine, image: string, command: string[], opts: RunFlags): Promise<number> {
   const detachKeys = parseDetachKeys(opts.detachKeys);
-  if (opts.rmi && opts.detach) {
-    throw new EngineError('invalid-option', '--rmi is taken for a run in the foreground only: a detached container\'s cleanup does not remove images', { rmi: true });
-  }
   // podman's --rmi implies --rm.
   const remove = opts.rm === true || opts.rmi === true;
   // conmon's exit command cleans up (with --rm removes) a detached container, or one whose `run` was killed. A
@@ -984,10 +981,12 @@ async function runContainer(engine: ContainerEngine, image: string, command: str
   const options: CreateOptions = {
     ...await checkedThenPulled(engine, image, command, opts),
     autoRemove: remove,
+    // A detached container's exit command removes the image; a run in the foreground, itself.
+    removeImage: opts.rmi === true,
     exitCommandDelay: opts.detach ? undefined : FOREGROUND_EXIT_COMMAND_DELAY,
   };
   const code = await runCreated(engine, options, opts, detachKeys, remove);
-  if (opts.rmi) await removeImageAfterRun(engine, options.image);
+  if (opts.rmi && !opts.detach) await removeImageAfterRun(engine, options.image);
   return code;
 }
 
