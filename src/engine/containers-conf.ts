@@ -38,6 +38,8 @@ export interface ContainerDefaults {
   stopTimeout?: number;
   /** [engine] runtime: the runtime handler of a container that names none, unless berth.conf or `--runtime` chose one. */
   runtime?: string;
+  /** [containers] http_proxy: whether containers get the host's proxy variables (podman's default: true). */
+  httpProxy?: boolean;
   /**
    * [containers] netns: the network of a container made without one, as `--network` names it
    * (private, none, host, bridge or a CNI network's name). Berth's `private` has loopback only,
@@ -139,6 +141,7 @@ function defaultsIn(doc: Record<string, unknown>, file: string): ContainerDefaul
     pidsLimit: integer(containers, 'pids_limit', file),
     noHosts: boolean(containers, 'no_hosts', file),
     netns: netns(text(containers, 'netns', file), file),
+    httpProxy: boolean(containers, 'http_proxy', file),
     stopTimeout: integer(engine, 'stop_timeout', file),
     runtime: text(engine, 'runtime', file),
   };
@@ -299,8 +302,10 @@ export function withContainerDefaults(given: CreateOptions, defaults: ContainerD
   };
   // The run's --pids-limit, else the file's, else podman's compiled default; 0 or less is no limit.
   const pidsLimit = options.pidsLimit ?? defaults.pidsLimit ?? DEFAULT_PIDS_LIMIT;
+  const httpProxy = options.httpProxy ?? defaults.httpProxy ?? true;
   return {
     ...options,
+    proxyEnv: httpProxy ? proxyVariables(process.env) : undefined,
     ulimits: [...(defaults.ulimits ?? []).filter((ulimit) => !userUlimits.has(ulimitType(ulimit))), ...(options.ulimits ?? [])],
     sysctls: { ...sysctls, ...options.sysctls },
     ...(Object.keys(hostsAndDns).length ? { hostsAndDns } : {}),
@@ -310,6 +315,14 @@ export function withContainerDefaults(given: CreateOptions, defaults: ContainerD
     defaultEnv: options.defaultEnv ?? defaults.env,
   };
 }
+
+/** The proxy variables podman passes on, lower and upper case, as this process has them. */
+function proxyVariables(env: NodeJS.ProcessEnv): string[] | undefined {
+  const found = PROXY_VARIABLES.filter((name) => env[name] !== undefined).map((name) => `${name}=${env[name]}`);
+  return found.length ? found : undefined;
+}
+
+const PROXY_VARIABLES = ['http_proxy', 'HTTP_PROXY', 'https_proxy', 'HTTPS_PROXY', 'ftp_proxy', 'FTP_PROXY', 'no_proxy', 'NO_PROXY'];
 
 /** The sysctls of the IPC namespace (kernel.msg*, kernel.sem, kernel.shm*, fs.mqueue.*): the host's own where it shares it. */
 function isIpcSysctl(key: string): boolean {

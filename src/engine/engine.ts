@@ -84,6 +84,8 @@ export interface CreateOptions extends Omit<SpecOptions, 'id' | 'rootfs' | 'idMa
   logSizeMax?: number;
   /** podman's --timeout: seconds after each start at which conmon kills the container (its exit code -1); 0 or absent: never. */
   timeout?: number;
+  /** podman's --http-proxy: the host's proxy variables in its environment (default: containers.conf's http_proxy, else true). */
+  httpProxy?: boolean;
   /** podman's --rmi (with autoRemove): its exit command removes its image too, once it has removed the container. */
   removeImage?: boolean;
   /** podman's --tz: the zone (`Area/City`, or `local`) whose file becomes its /etc/localtime. */

@@ -36,6 +36,8 @@ export interface SpecOptions {
   /** Replaces the image's Entrypoint; `[]` clears it. */
   entrypoint?: string[];
   env?: string[];
+  /** The host's proxy variables (podman's --http-proxy, on by default): after the defaults, before the image's. */
+  proxyEnv?: string[];
   /** podman's --unsetenv: variables left out of the defaults and the image's (`env` still sets them; HOSTNAME and HOME stay, as podman's). */
   unsetEnv?: string[];
   /** podman's --unsetenv-all: none of the defaults nor the image's variables, only `env` (and HOSTNAME and HOME, as podman's). */
@@ -218,7 +220,8 @@ function processArgs(image: ImageRunConfig, options: SpecOptions): string[] {
 /**
  * The variables before the user's: containers.conf's (or podman's PATH and TERM), TERM with a
  * terminal, `container` (podman's `container=podman`, which systemd and others read to learn they
- * run in a container: here the manager's name), HOSTNAME, then the image's (its HOSTNAME wins);
+ * run in a container: here the manager's name), the host's proxy variables, HOSTNAME, then the
+ * image's (its HOSTNAME wins);
  * less --unsetenv's, or none with --unsetenv-all, but for HOSTNAME (podman sets it after those
  * options have had their say).
  */
@@ -227,7 +230,7 @@ function defaultEnv(image: ImageRunConfig, options: SpecOptions): string[] {
   if (options.unsetEnvAll) return [hostname];
   const unset = new Set(options.unsetEnv ?? []);
   const kept = (entries: string[]): string[] => entries.filter((entry) => !unset.has(variableName(entry)));
-  return [...kept([DEFAULT_PATH, ...(options.defaultEnv ?? DEFAULT_ENV), ...(options.terminal ? ['TERM=xterm'] : []), 'container=berth']), hostname, ...kept(image.Env ?? [])];
+  return [...kept([DEFAULT_PATH, ...(options.defaultEnv ?? DEFAULT_ENV), ...(options.terminal ? ['TERM=xterm'] : []), 'container=berth', ...(options.proxyEnv ?? [])]), hostname, ...kept(image.Env ?? [])];
 }
 
 /** `entries` with one per name, the last given winning, in the order names first came. */

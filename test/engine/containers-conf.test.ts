@@ -148,6 +148,21 @@ describe('containers.conf', () => {
       else assert.equal(out, '1\t0\n', 'the kernel\'s default when no file sets it');
     });
 
+    it('the host\'s proxy variables reach the container as podman passes them; --http-proxy=false and [containers] http_proxy = false keep them out, --http-proxy=true wins', async () => {
+      const proxies = async (conf: string | undefined, ...flags: string[]): Promise<string> => {
+        const env = { ...process.env, HTTP_PROXY: 'http://proxy.example:3128', no_proxy: 'localhost', ...(conf ? { CONTAINERS_CONF: conf } : {}) };
+        const result = await berthOn({ graphRoot: fixture().temp.graphRoot, runRoot: fixture().temp.runRoot, driver: 'overlay' }, ['run', '--rm', ...flags, 'busybox', '/bin/busybox', 'sh', '-c', 'env | grep -i _proxy= | sort'], { env });
+        assert.equal(result.code, 0, result.stderr.toString());
+        return result.stdout.toString();
+      };
+      assert.equal(await proxies(undefined), 'HTTP_PROXY=http://proxy.example:3128\nno_proxy=localhost\n');
+      assert.equal(await proxies(undefined, '--http-proxy=false'), '');
+      assert.equal(await proxies(undefined, '-e', 'HTTP_PROXY=http://mine:1'), 'HTTP_PROXY=http://mine:1\nno_proxy=localhost\n');
+      const off = file('no-proxy.conf', '[containers]\nhttp_proxy = false\n');
+      assert.equal(await proxies(off), '');
+      assert.equal(await proxies(off, '--http-proxy'), 'HTTP_PROXY=http://proxy.example:3128\nno_proxy=localhost\n');
+    });
+
     it('without a pids_limit in any file, podman\'s 2048 applies; --pids-limit 0 or -1 is none', async () => {
       const conf = file('no-pids.conf', '[containers]\nenv = ["A=1"]\n');
       const pidsOf = async (...flags: string[]): Promise<number | undefined> => {

@@ -491,6 +491,7 @@ interface RunFlags extends RegistryCliFlags {
   memoryReservation?: string;
   memorySwappiness?: string;
   unsetenv: string[];
+  httpProxy?: boolean;
   unsetenvAll?: boolean;
   oomKillDisable?: boolean;
   oomScoreAdj?: string;
@@ -619,6 +620,8 @@ function createFlags(command: Command): Command {
     .option('--cpu-period <us>', 'CFS period in microseconds (not with --cpus)')
     .option('--cpu-quota <us>', 'CFS quota in microseconds per period (not with --cpus)')
     .option('--env-host', 'pass the caller\'s whole environment')
+    .option('--http-proxy', 'pass the host\'s proxy variables (http_proxy, https_proxy, ftp_proxy, no_proxy) to it (the default; also --http-proxy=true)')
+    .option('--no-http-proxy', 'do not pass the host\'s proxy variables (also --http-proxy=false)')
     .option('--unsetenv <name>', 'leave a default or image variable out (container, TERM, PATH, …)', collect, [])
     .option('--unsetenv-all', 'no default or image variables: only those -e and --env-file give')
     .option('--label-file <file>', 'read labels from a file (KEY=VALUE lines)', collect, [])
@@ -750,6 +753,7 @@ function createOptions(image: string, command: string[], opts: RunFlags, default
     name: opts.name,
     env: [...(opts.envHost ? hostEnvironment() : []), ...environment(opts.env, opts.envFile, process.env)],
     unsetEnv: opts.unsetenv.length ? opts.unsetenv : undefined,
+    httpProxy: opts.httpProxy,
     unsetEnvAll: opts.unsetenvAll,
     volumes: [...opts.volume.map(absoluteHostSource), ...mounts.volumes],
     imageVolumes: opts.imageVolume,
