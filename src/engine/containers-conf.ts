@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { parse as parseToml } from 'smol-toml';
 import { isIpv4Cidr, isNetworkName } from '../network/index.js';
 import { blankTomlCommentLines, isErrno } from '../util/index.js';
+import type { NamespaceMode } from '../oci/index.js';
 import type { CreateOptions } from './engine.js';
 import { EngineError } from './errors.js';
 
@@ -40,6 +41,16 @@ export interface ContainerDefaults {
   runtime?: string;
   /** [containers] http_proxy: whether containers get the host's proxy variables (podman's default: true). */
   httpProxy?: boolean;
+  /** [containers] tz: the zone of a container's /etc/localtime (`local`: the host's); none: the image's. */
+  timezone?: string;
+  /** [containers] umask (octal in the file). */
+  umask?: number;
+  /** [containers] pidns, ipcns, utsns, cgroupns: `host` or the container's own (`private`; ipcns also `shareable`). */
+  namespaces?: Partial<Record<'pid' | 'ipc' | 'uts' | 'cgroupns', NamespaceMode>>;
+  /** [containers] read_only: a read-only root filesystem by default. */
+  readOnly?: boolean;
+  /** [containers] log_size_max: bytes the log may reach before conmon truncates it (-1: no limit). */
+  logSizeMax?: number;
   /**
    * [containers] netns: the network of a container made without one, as `--network` names it
    * (private, none, host, bridge or a CNI network's name). Berth's `private` has loopback only,
@@ -142,6 +153,11 @@ function defaultsIn(doc: Record<string, unknown>, file: string): ContainerDefaul
     noHosts: boolean(containers, 'no_hosts', file),
     netns: netns(text(containers, 'netns', file), file),
     httpProxy: boolean(containers, 'http_proxy', file),
+    timezone: text(containers, 'tz', file) || undefined,
+    umask: umask(text(containers, 'umask', file), file),
+    namespaces: namespaceModes(containers, file),
+    readOnly: boolean(containers, 'read_only', file),
+    logSizeMax: integer(containers, 'log_size_max', file),
     stopTimeout: integer(engine, 'stop_timeout', file),
     runtime: text(engine, 'runtime', file),
   };
@@ -196,6 +212,26 @@ function netns(value: string | undefined, file: string): string | undefined {
   if (value === undefined || NETWORK_MODES.has(value)) return value;
   if (value === 'slirp4netns' || value === 'pasta' || !isNetworkName(value)) throw invalid(file, 'netns', '"private", "none", "host", "bridge" or a CNI network\'s name');
   return value;
+}
+
+/** The file's umask, an octal string such as "0022". */
+function umask(value: string | undefined, file: string): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^0?[0-7]{1,3}$/.test(value)) throw invalid(file, 'umask', 'an octal mask such as "0022"');
+  return parseInt(value, 8);
+}
+
+/** pidns, ipcns, utsns, cgroupns: the modes Berth takes (podman's container: and ns: are not). */
+function namespaceModes(table: Record<string, unknown>, file: string): ContainerDefaults['namespaces'] {
+  const modes: NonNullable<ContainerDefaults['namespaces']> = {};
+  for (const [key, type] of [['pidns', 'pid'], ['ipcns', 'ipc'], ['utsns', 'uts'], ['cgroupns', 'cgroupns']] as const) {
+    const value = text(table, key, file);
+    if (value === undefined || value === '') continue;
+    if (value === 'host') modes[type] = 'host';
+    else if (value === 'private' || (type === 'ipc' && value === 'shareable')) modes[type] = 'private';
+    else throw invalid(file, key, type === 'ipc' ? '"host", "private" or "shareable"' : '"host" or "private"');
+  }
+  return Object.keys(modes).length ? modes : undefined;
 }
 
 /** `value` when it is a name podman takes for a network. */
@@ -303,8 +339,19 @@ export function withContainerDefaults(given: CreateOptions, defaults: ContainerD
   // The run's --pids-limit, else the file's, else podman's compiled default; 0 or less is no limit.
   const pidsLimit = options.pidsLimit ?? defaults.pidsLimit ?? DEFAULT_PIDS_LIMIT;
   const httpProxy = options.httpProxy ?? defaults.httpProxy ?? true;
+  const joins = options.joinContainers ?? {};
+  // The file's namespace modes where the run gave none of its own (nor joins another container's).
+  const modes = defaults.namespaces ?? {};
   return {
     ...options,
+    pid: options.pid ?? (joins.pid === undefined ? modes.pid : undefined),
+    ipc: options.ipc ?? (joins.ipc === undefined ? modes.ipc : undefined),
+    uts: options.uts ?? (joins.uts === undefined ? modes.uts : undefined),
+    cgroupns: options.cgroupns ?? modes.cgroupns,
+    timezone: options.timezone ?? defaults.timezone,
+    umask: options.umask ?? defaults.umask,
+    readOnly: options.readOnly ?? defaults.readOnly,
+    logSizeMax: options.logSizeMax ?? defaults.logSizeMax,
     proxyEnv: httpProxy ? proxyVariables(process.env) : undefined,
     ulimits: [...(defaults.ulimits ?? []).filter((ulimit) => !userUlimits.has(ulimitType(ulimit))), ...(options.ulimits ?? [])],
     sysctls: { ...sysctls, ...options.sysctls },

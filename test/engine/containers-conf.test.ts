@@ -148,6 +148,21 @@ describe('containers.conf', () => {
       else assert.equal(out, '1\t0\n', 'the kernel\'s default when no file sets it');
     });
 
+    it('[containers] tz, umask, pidns, ipcns, utsns, cgroupns, read_only and log_size_max are a run\'s defaults; the run\'s options win', async () => {
+      const conf = file('more.conf', '[containers]\ntz = "Europe/Paris"\numask = "0027"\npidns = "host"\nipcns = "shareable"\nutsns = "private"\ncgroupns = "host"\nread_only = true\nlog_size_max = 4096\n');
+      const script = 'umask; for n in pid cgroup; do readlink /proc/self/ns/$n; done; touch /f 2>&1 | sed "s/.*: //"';
+      const hostNs = `${readlinkSync('/proc/self/ns/pid')}\n${readlinkSync('/proc/self/ns/cgroup')}\n`;
+      assert.equal(await run(conf, 'run', '--rm', 'busybox', '/bin/sh', '-c', script), `0027\n${hostNs}Read-only file system\n`);
+      const id = (await run(conf, 'create', 'busybox', '/bin/sh', '-c', 'true')).trim();
+      assert.equal(await run(conf, 'inspect', '-f', '{{.Config.Timezone}} {{.HostConfig.LogConfig.Size}} {{.HostConfig.IpcMode}} {{.HostConfig.UTSMode}}', id), 'Europe/Paris 4.096kB shareable private\n');
+      await run(conf, 'rm', id);
+      const own = (await run(conf, 'run', '--rm', '--pid', 'private', '--umask', '0022', 'busybox', '/bin/sh', '-c', script)).split('\n');
+      assert.equal(own[0], '0022');
+      assert.notEqual(own[1], readlinkSync('/proc/self/ns/pid'));
+      assert.throws(() => loadContainerDefaults({}, [file('bad-ns.conf', '[containers]\npidns = "container:x"\n')]), /bad-ns\.conf: pidns must be "host" or "private"/);
+      assert.throws(() => loadContainerDefaults({}, [file('bad-umask.conf', '[containers]\numask = "999"\n')]), /bad-umask\.conf: umask must be an octal mask/);
+    });
+
     it('the host\'s proxy variables reach the container as podman passes them; --http-proxy=false and [containers] http_proxy = false keep them out, --http-proxy=true wins', async () => {
       const proxies = async (conf: string | undefined, ...flags: string[]): Promise<string> => {
         const env = { ...process.env, HTTP_PROXY: 'http://proxy.example:3128', no_proxy: 'localhost', ...(conf ? { CONTAINERS_CONF: conf } : {}) };
