@@ -9,7 +9,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseToml } from 'smol-toml';
 import { isIpv4Cidr, isNetworkName } from '../network/index.js';
-import { blankTomlCommentLines, isErrno } from '../util/index.js';
+import { blankTomlCommentLines, fromHumanSize, isErrno } from '../util/index.js';
 import type { NamespaceMode } from '../oci/index.js';
 import type { CreateOptions } from './engine.js';
 import { EngineError } from './errors.js';
@@ -51,6 +51,8 @@ export interface ContainerDefaults {
   readOnly?: boolean;
   /** [containers] log_size_max: bytes the log may reach before conmon truncates it (-1: no limit). */
   logSizeMax?: number;
+  /** [containers] shm_size (decimal units, as podman reads it): /dev/shm's size in bytes. */
+  shmSizeBytes?: number;
   /**
    * [containers] netns: the network of a container made without one, as `--network` names it
    * (private, none, host, bridge or a CNI network's name). Berth's `private` has loopback only,
@@ -158,6 +160,7 @@ function defaultsIn(doc: Record<string, unknown>, file: string): ContainerDefaul
     namespaces: namespaceModes(containers, file),
     readOnly: boolean(containers, 'read_only', file),
     logSizeMax: integer(containers, 'log_size_max', file),
+    shmSizeBytes: humanSize(text(containers, 'shm_size', file), 'shm_size', file),
     stopTimeout: integer(engine, 'stop_timeout', file),
     runtime: text(engine, 'runtime', file),
   };
@@ -212,6 +215,16 @@ function netns(value: string | undefined, file: string): string | undefined {
   if (value === undefined || NETWORK_MODES.has(value)) return value;
   if (value === 'slirp4netns' || value === 'pasta' || !isNetworkName(value)) throw invalid(file, 'netns', '"private", "none", "host", "bridge" or a CNI network\'s name');
   return value;
+}
+
+/** A size as podman reads the file's (go-units' FromHumanSize: `65536k` is 65,536,000 bytes). */
+function humanSize(value: string | undefined, key: string, file: string): number | undefined {
+  if (value === undefined) return undefined;
+  try {
+    return fromHumanSize(value);
+  } catch {
+    throw invalid(file, key, 'a size such as "64m"');
+  }
 }
 
 /** The file's umask, an octal string such as "0022". */
@@ -342,10 +355,13 @@ export function withContainerDefaults(given: CreateOptions, defaults: ContainerD
   const joins = options.joinContainers ?? {};
   // The file's namespace modes where the run gave none of its own (nor joins another container's).
   const modes = defaults.namespaces ?? {};
+  const ipc = options.ipc ?? (joins.ipc === undefined ? modes.ipc : undefined);
   return {
     ...options,
     pid: options.pid ?? (joins.pid === undefined ? modes.pid : undefined),
-    ipc: options.ipc ?? (joins.ipc === undefined ? modes.ipc : undefined),
+    ipc,
+    // The file's /dev/shm size for a /dev/shm of the container's own only (not the host's).
+    shmSizeBytes: options.shmSizeBytes ?? (ipc !== 'host' ? defaults.shmSizeBytes : undefined),
     uts: options.uts ?? (joins.uts === undefined ? modes.uts : undefined),
     cgroupns: options.cgroupns ?? modes.cgroupns,
     timezone: options.timezone ?? defaults.timezone,

@@ -5,6 +5,7 @@ export { BerthError, isErrno, type ErrorDetail } from './errors.js';
 export { writeFileAtomic, writeFileAtomicSync, writeNewFileAtomic, rewriteFileAtomicSync, type AtomicWriteOptions } from './atomic-write.js';
 export { goJsonStringify, goQuote, sortedMap, goTimeNow, goTimeOf, isoTime, GO_ZERO_TIME } from './go-json.js';
 export { goDuration, parseGoDuration } from './go-duration.js';
+export { fromHumanSize } from './go-units.js';
 export { generateRandomId, generateShortLinkId, isFullHexId } from './ids.js';
 export { fillRandom, randomBytes } from './random.js';
 export { spawnProcess, writeAndClose, readOutput, readLineFromPipe, sealedCopyOf, sealedExecutable, exitCodeOf, type ChildFd, type ExitStatus, type SpawnOptions, type SpawnedProcess } from './spawn.js';

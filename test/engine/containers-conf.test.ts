@@ -148,17 +148,20 @@ describe('containers.conf', () => {
       else assert.equal(out, '1\t0\n', 'the kernel\'s default when no file sets it');
     });
 
-    it('[containers] tz, umask, pidns, ipcns, utsns, cgroupns, read_only and log_size_max are a run\'s defaults; the run\'s options win', async () => {
-      const conf = file('more.conf', '[containers]\ntz = "Europe/Paris"\numask = "0027"\npidns = "host"\nipcns = "shareable"\nutsns = "private"\ncgroupns = "host"\nread_only = true\nlog_size_max = 4096\n');
+    it('[containers] tz, umask, pidns, ipcns, utsns, cgroupns, read_only, log_size_max and shm_size are a run\'s defaults; the run\'s options win', async () => {
+      const conf = file('more.conf', '[containers]\ntz = "Europe/Paris"\numask = "0027"\npidns = "host"\nipcns = "shareable"\nutsns = "private"\ncgroupns = "host"\nread_only = true\nlog_size_max = 4096\nshm_size = "64000k"\n');
       const script = 'umask; for n in pid cgroup; do readlink /proc/self/ns/$n; done; touch /f 2>&1 | sed "s/.*: //"';
       const hostNs = `${readlinkSync('/proc/self/ns/pid')}\n${readlinkSync('/proc/self/ns/cgroup')}\n`;
       assert.equal(await run(conf, 'run', '--rm', 'busybox', '/bin/sh', '-c', script), `0027\n${hostNs}Read-only file system\n`);
       const id = (await run(conf, 'create', 'busybox', '/bin/sh', '-c', 'true')).trim();
-      assert.equal(await run(conf, 'inspect', '-f', '{{.Config.Timezone}} {{.HostConfig.LogConfig.Size}} {{.HostConfig.IpcMode}} {{.HostConfig.UTSMode}}', id), 'Europe/Paris 4.096kB shareable private\n');
+      assert.equal(await run(conf, 'inspect', '-f', '{{.Config.Timezone}} {{.HostConfig.LogConfig.Size}} {{.HostConfig.IpcMode}} {{.HostConfig.UTSMode}} {{.HostConfig.ShmSize}}', id), 'Europe/Paris 4.096kB shareable private 64000000\n');
       await run(conf, 'rm', id);
-      const own = (await run(conf, 'run', '--rm', '--pid', 'private', '--umask', '0022', 'busybox', '/bin/sh', '-c', script)).split('\n');
+      const own = (await run(conf, 'run', '--rm', '--pid', 'private', '--umask', '0022', '--read-only=false', 'busybox', '/bin/sh', '-c', script)).split('\n');
       assert.equal(own[0], '0022');
       assert.notEqual(own[1], readlinkSync('/proc/self/ns/pid'));
+      assert.equal(own[3], '', 'writable: touch printed nothing');
+      // The file's shm_size is not for the host's /dev/shm.
+      await run(conf, 'run', '--rm', '--ipc', 'host', 'busybox', '/bin/sh', '-c', 'true');
       assert.throws(() => loadContainerDefaults({}, [file('bad-ns.conf', '[containers]\npidns = "container:x"\n')]), /bad-ns\.conf: pidns must be "host" or "private"/);
       assert.throws(() => loadContainerDefaults({}, [file('bad-umask.conf', '[containers]\numask = "999"\n')]), /bad-umask\.conf: umask must be an octal mask/);
     });

@@ -2,6 +2,7 @@
 
 import { readFileSync } from 'node:fs';
 import { EngineError } from '../../engine/index.js';
+import { fromHumanSize } from '../../util/index.js';
 
 /** `512`, `64k`, `64m`, `1g` (podman's units are powers of 1024). */
 export function parseSize(text: string): number {
@@ -11,15 +12,13 @@ export function parseSize(text: string): number {
   return Math.round(Number(match[1]) * unit);
 }
 
-/**
- * go-units' FromHumanSize, as podman reads `--log-opt max-size`: decimal units, so that
- * `10mb` is 10,000,000 bytes (inspect then shows `10MB`); an `i` before the `b` changes nothing.
- */
+/** `--log-opt max-size` as podman reads it (fromHumanSize: decimal units, so that inspect shows `10MB` for `10mb`). */
 export function parseHumanSize(text: string): number {
-  const match = /^(\d+(?:\.\d+)?) ?([kmgtp]?)i?b?$/i.exec(text);
-  if (!match) throw new EngineError('invalid-option', `invalid size: ${JSON.stringify(text)}`, { value: text });
-  const power = ' kmgtp'.indexOf(match[2]!.toLowerCase() || ' ');
-  return Math.round(Number(match[1]) * 1000 ** power);
+  try {
+    return fromHumanSize(text);
+  } catch (err) {
+    throw new EngineError('invalid-option', (err as Error).message, { value: text });
+  }
 }
 
 export function parsePositive(text: string, what: string): number {
