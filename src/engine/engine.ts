@@ -504,9 +504,13 @@ export class ContainerEngine {
   async #prepareRerun(container: Container): Promise<void> {
     // The last run's detached exec sessions are no longer listed, as podman drops them at a start.
     clearExecSessions(container.config.persistDir);
-    // The namespaces of the containers it joins, as their inits have them now (for this run's config.json).
+    // The namespaces of the containers it joins, as their inits have them now (for this run's config.json);
+    // one that does not run is started first, as podman starts a container's dependencies.
     const { joined } = container.config;
-    if (joined) Object.assign(container.config, { spec: rejoinedSpec(container.config.spec, await this.#joinedContainers(joined)) });
+    if (joined) {
+      for (const target of new Set(Object.values(joined))) await this.#startIfStopped(target);
+      Object.assign(container.config, { spec: rejoinedSpec(container.config.spec, await this.#joinedContainers(joined)) });
+    }
     await this.store.mount(container.id);
     if (container.config.healthCheck) await container.updateState((current) => ({ health: startingHealth(current.health) }));
     const { networks, persistDir, spec, bundlePath, hostsAndDns, timezone } = container.config;
@@ -1249,6 +1253,12 @@ export class ContainerEngine {
       joined[type] = target;
     }
     return joined;
+  }
+
+  /** Starts container `id` unless it runs (or is paused). */
+  async #startIfStopped(id: string): Promise<void> {
+    const { status } = (await this.get(id)).state;
+    if (status !== ContainerStatus.Running && status !== ContainerStatus.Paused) await this.start(id);
   }
 
   /** Records `id` among the dependents of each container it joins. */

@@ -6,7 +6,7 @@ export type { CommitOptions } from './commit.js';
 export { EngineError, isEngineError, type EngineErrorCode } from './errors.js';
 export { berthExitCommand, type BerthExitCommandOptions, type ExitCleanup } from './exit-command.js';
 export type { RuntimeContainerMetadata } from './metadata.js';
-export type { LogReadOptions } from './logs.js';
+export { logEnd, type LogReadOptions } from './logs.js';
 export type { TopTable } from './top.js';
 export type { VolumeVerbs } from './volumes.js';
 export type { ImageVolumeMode } from './volume-specs.js';

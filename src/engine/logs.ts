@@ -2,7 +2,7 @@
 // (when following) what conmon appends, until the container has exited and
 // the file holds nothing more.
 
-import { closeSync, openSync, watch } from 'node:fs';
+import { closeSync, fstatSync, openSync, statSync, watch } from 'node:fs';
 import { parseCriLog, type LogRecord } from '../oci/index.js';
 import { readOutput } from '../util/index.js';
 
@@ -15,6 +15,8 @@ export interface LogReadOptions {
   until?: Date;
   /** Only the last N records of what is already there. */
   tail?: number;
+  /** Where in the log file to begin (its size before a start: that run's records only); a log truncated below it since is read from its start. */
+  from?: number;
   signal?: AbortSignal;
 }
 
@@ -33,9 +35,11 @@ export async function* readLog(path: string, exit: ExitWatch, options: LogReadOp
     return;
   }
   try {
-    let offset = 0;
+    let offset = options.from ?? 0;
     let pending: Buffer = Buffer.alloc(0);
     const drain = (): LogRecord[] => {
+      // conmon truncates a log that reaches its --log-size-max, and writes on from its start.
+      if (fstatSync(fd).size < offset) offset = 0;
       const chunk = readOutput(fd, offset);
       offset += chunk.length;
       const data = pending.length ? Buffer.concat([pending, chunk]) : chunk;
@@ -81,4 +85,9 @@ function changeOrTimeout(path: string, exit: ExitWatch, ms: number, signal?: Abo
     signal?.addEventListener('abort', done, { once: true });
     exit.exitOrTimeout(ms).then(done, done);
   });
+}
+
+/** The log's size now (0 when there is none yet): where a follower of the next run begins (LogReadOptions.from). */
+export function logEnd(path: string): number {
+  return statSync(path, { throwIfNoEntry: false })?.size ?? 0;
 }

@@ -224,6 +224,9 @@ describe('berth container verbs (bin/berth.cjs)', () => {
     assert.equal((await ok('ps', '-a', '--filter', 'status=created', '-q')).trim(), id.slice(0, 12));
     const attached = await berth('start', '-a', 'c1');
     assert.deepEqual([attached.code, attached.stdout.toString()], [0, 'started\n']);
+    // Started again, attached: that run's output only, not its earlier runs' from the log.
+    const again = await berth('start', '-a', 'c1');
+    assert.deepEqual([again.code, again.stdout.toString()], [0, 'started\n']);
     await ok('run', '-d', '--name', 'loop', 'busybox', '/bin/sh', '-c', 'while :; do sleep 0.1; done');
     await ok('pause', 'loop');
     assert.equal(await ok('inspect', '-f', '{{.State.Status}}', 'loop'), 'paused\n');

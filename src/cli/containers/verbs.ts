@@ -8,7 +8,7 @@ import { PassThrough } from 'node:stream';
 import { Option, type Command } from 'commander';
 import type { ContainerEngine, ContainerInfo, CreateOptions } from '../../engine/index.js';
 import type { Image } from '../../storage/index.js';
-import { dependentsFirst, EngineError, isEngineError, networkMode } from '../../engine/index.js';
+import { dependentsFirst, EngineError, isEngineError, logEnd, networkMode } from '../../engine/index.js';
 import { ContainerStatus, DEFAULT_DETACH_KEYS, parseDetachKeys, type Container, type JoinableNamespace, type LogRecord, type NamespaceMode, type OciLinuxResources, type RestartPolicy } from '../../oci/index.js';
 import { registryFlags } from '../image/commands.js';
 import type { RegistryCliFlags } from '../image/registry.js';
@@ -91,11 +91,13 @@ export function registerContainerVerbs(program: Command, setExit: Exit, options:
           const container = await engine.get(refs[0]!);
           const { status } = container.state;
           // An exited container's start spawns a new conmon, under the lock watch() holds shared: started first,
-          // with a foreground run's exit delay, since this start -a cleans up after it itself.
+          // with a foreground run's exit delay, since this start -a cleans up after it itself; followed from
+          // where its log ends now, so that its earlier runs' output is not printed again.
+          const from = logEnd(container.config.logPath);
           if (status === 'stopped') await engine.start(container.id, { exitCommandDelay: FOREGROUND_EXIT_COMMAND_DELAY });
           const attach = status === 'created' && (container.config.stdin || container.config.spec.process.terminal) ? { stdin: opts.interactive === true, detachKeys } : undefined;
           return followRun(engine, container.id, container.config.autoRemove === true, () => withSignalsProxied(engine, container.id, opts.sigProxy !== false, () =>
-            (status === 'stopped' ? followToExit(engine, container.id) : startAndFollow(engine, container.id, attach))));
+            (status === 'stopped' ? followToExit(engine, container.id, from) : startAndFollow(engine, container.id, attach))));
         }
         for (const ref of refs) {
           await engine.start(ref);
@@ -1104,8 +1106,8 @@ function exitCodeOf(result: number | 'detached'): number {
 }
 
 /** The container's output as it comes (from its log), then its exit code; its root filesystem stays mounted for finishRun. */
-async function followToExit(engine: ContainerEngine, target: string | Container): Promise<number> {
-  for await (const record of engine.logs(target, { follow: true })) writeRecord(record, false);
+async function followToExit(engine: ContainerEngine, target: string | Container, from?: number): Promise<number> {
+  for await (const record of engine.logs(target, { follow: true, from })) writeRecord(record, false);
   return engine.wait(target, { keepMounted: true });
 }
 
