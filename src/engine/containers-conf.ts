@@ -321,10 +321,8 @@ export function networkMode(value: string, defaultNetwork: () => string): Pick<C
  * a container in the host's IPC or UTS namespace.
  */
 export function withContainerDefaults(given: CreateOptions, defaults: ContainerDefaults, defaultNetwork: () => string): CreateOptions {
-  // The file's netns for a container made without a network; the sysctls and DNS below depend on it.
-  const options = given.network === undefined && !given.networks?.length && given.joinContainers?.network === undefined && defaults.netns !== undefined
-    ? { ...given, ...networkMode(defaults.netns, defaultNetwork) }
-    : given;
+  // The sysctls, DNS and /dev/shm below depend on the namespaces, the file's among them.
+  const options = withNamespaceDefaults(given, defaults, defaultNetwork);
   const ulimitType = (ulimit: string): string => ulimit.slice(0, ulimit.indexOf('='));
   const userUlimits = new Set((options.ulimits ?? []).map(ulimitType));
   const sysctls: Record<string, string> = {};
@@ -352,18 +350,10 @@ export function withContainerDefaults(given: CreateOptions, defaults: ContainerD
   // The run's --pids-limit, else the file's, else podman's compiled default; 0 or less is no limit.
   const pidsLimit = options.pidsLimit ?? defaults.pidsLimit ?? DEFAULT_PIDS_LIMIT;
   const httpProxy = options.httpProxy ?? defaults.httpProxy ?? true;
-  const joins = options.joinContainers ?? {};
-  // The file's namespace modes where the run gave none of its own (nor joins another container's).
-  const modes = defaults.namespaces ?? {};
-  const ipc = options.ipc ?? (joins.ipc === undefined ? modes.ipc : undefined);
   return {
     ...options,
-    pid: options.pid ?? (joins.pid === undefined ? modes.pid : undefined),
-    ipc,
     // The file's /dev/shm size for a /dev/shm of the container's own only (not the host's).
-    shmSizeBytes: options.shmSizeBytes ?? (ipc !== 'host' ? defaults.shmSizeBytes : undefined),
-    uts: options.uts ?? (joins.uts === undefined ? modes.uts : undefined),
-    cgroupns: options.cgroupns ?? modes.cgroupns,
+    shmSizeBytes: options.shmSizeBytes ?? (options.ipc !== 'host' ? defaults.shmSizeBytes : undefined),
     timezone: options.timezone ?? defaults.timezone,
     umask: options.umask ?? defaults.umask,
     readOnly: options.readOnly ?? defaults.readOnly,
@@ -376,6 +366,24 @@ export function withContainerDefaults(given: CreateOptions, defaults: ContainerD
     stopTimeout: options.stopTimeout ?? defaults.stopTimeout,
     defaultCapabilities: options.defaultCapabilities ?? defaults.capabilities,
     defaultEnv: options.defaultEnv ?? defaults.env,
+  };
+}
+
+/**
+ * `given` with the file's netns, pidns, ipcns, utsns and cgroupns where the
+ * run gave no mode of its own (nor joins another container's namespace).
+ */
+function withNamespaceDefaults(given: CreateOptions, defaults: ContainerDefaults, defaultNetwork: () => string): CreateOptions {
+  const joins = given.joinContainers ?? {};
+  const modes = defaults.namespaces ?? {};
+  const networkGiven = given.network !== undefined || Boolean(given.networks?.length) || joins.network !== undefined;
+  return {
+    ...given,
+    ...(!networkGiven && defaults.netns !== undefined ? networkMode(defaults.netns, defaultNetwork) : {}),
+    pid: given.pid ?? (joins.pid === undefined ? modes.pid : undefined),
+    ipc: given.ipc ?? (joins.ipc === undefined ? modes.ipc : undefined),
+    uts: given.uts ?? (joins.uts === undefined ? modes.uts : undefined),
+    cgroupns: given.cgroupns ?? modes.cgroupns,
   };
 }
 

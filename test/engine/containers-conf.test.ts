@@ -162,6 +162,9 @@ describe('containers.conf', () => {
       assert.equal(own[3], '', 'writable: touch printed nothing');
       // The file's shm_size is not for the host's /dev/shm.
       await run(conf, 'run', '--rm', '--ipc', 'host', 'busybox', '/bin/sh', '-c', 'true');
+      // The file's ipcns = "host" leaves its IPC sysctls out, as --ipc host does (the runtime refuses them there).
+      const hostIpc = file('host-ipc.conf', '[containers]\nipcns = "host"\ndefault_sysctls = ["kernel.shmmni=4000"]\n');
+      assert.equal(await run(hostIpc, 'run', '--rm', 'busybox', '/bin/sh', '-c', 'readlink /proc/self/ns/ipc'), `${readlinkSync('/proc/self/ns/ipc')}\n`);
       assert.throws(() => loadContainerDefaults({}, [file('bad-ns.conf', '[containers]\npidns = "container:x"\n')]), /bad-ns\.conf: pidns must be "host" or "private"/);
       assert.throws(() => loadContainerDefaults({}, [file('bad-umask.conf', '[containers]\numask = "999"\n')]), /bad-umask\.conf: umask must be an octal mask/);
     });
