@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { parse as parseToml } from 'smol-toml';
 import { isIpv4Cidr, isNetworkName } from '../network/index.js';
 import { blankTomlCommentLines, fromHumanSize, isErrno } from '../util/index.js';
-import type { NamespaceMode } from '../oci/index.js';
+import { umaskOf, type NamespaceMode } from '../oci/index.js';
 import type { CreateOptions } from './engine.js';
 import { EngineError } from './errors.js';
 
@@ -230,8 +230,9 @@ function humanSize(value: string | undefined, key: string, file: string): number
 /** The file's umask, an octal string such as "0022". */
 function umask(value: string | undefined, file: string): number | undefined {
   if (value === undefined) return undefined;
-  if (!/^0?[0-7]{1,3}$/.test(value)) throw invalid(file, 'umask', 'an octal mask such as "0022"');
-  return parseInt(value, 8);
+  const mask = umaskOf(value);
+  if (mask === undefined) throw invalid(file, 'umask', 'an octal mask such as "0022"');
+  return mask;
 }
 
 /** pidns, ipcns, utsns, cgroupns: the modes Berth takes (podman's container: and ns: are not). */

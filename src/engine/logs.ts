@@ -38,9 +38,13 @@ export async function* readLog(path: string, exit: ExitWatch, options: LogReadOp
     let offset = options.from ?? 0;
     let pending: Buffer = Buffer.alloc(0);
     const drain = (): LogRecord[] => {
-      // conmon truncates a log that reaches its --log-size-max, and writes on from its start.
-      if (fstatSync(fd).size < offset) offset = 0;
-      const chunk = readOutput(fd, offset);
+      let chunk = readOutput(fd, offset);
+      // Nothing past `offset`, and the log shorter than that: conmon truncated it at its --log-size-max and
+      // writes on from its start.
+      if (chunk.length === 0 && fstatSync(fd).size < offset) {
+        offset = 0;
+        chunk = readOutput(fd, 0);
+      }
       offset += chunk.length;
       const data = pending.length ? Buffer.concat([pending, chunk]) : chunk;
       const end = data.lastIndexOf(0x0a) + 1;

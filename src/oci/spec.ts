@@ -423,6 +423,11 @@ function resources(options: SpecOptions): OciLinuxResources {
   return out;
 }
 
+/** The umask an octal text such as `0022` names (podman's --umask and containers.conf's umask), or undefined when it names none. */
+export function umaskOf(text: string): number | undefined {
+  return /^0?[0-7]{1,3}$/.test(text) ? parseInt(text, 8) : undefined;
+}
+
 /** A umask: permission bits only. */
 function checkedUmask(umask: number): number {
   if (!Number.isInteger(umask) || umask < 0 || umask > 0o777) throw new OciError('invalid-spec', `umask ${umask.toString(8)} is not a file mode mask (0 to 0777)`, { umask });

@@ -9,7 +9,7 @@ import { Option, type Command } from 'commander';
 import type { ContainerEngine, ContainerInfo, CreateOptions } from '../../engine/index.js';
 import type { Image } from '../../storage/index.js';
 import { dependentsFirst, EngineError, isEngineError, logEnd, networkMode } from '../../engine/index.js';
-import { ContainerStatus, DEFAULT_DETACH_KEYS, parseDetachKeys, type Container, type JoinableNamespace, type LogRecord, type NamespaceMode, type OciLinuxResources, type RestartPolicy } from '../../oci/index.js';
+import { ContainerStatus, DEFAULT_DETACH_KEYS, parseDetachKeys, umaskOf, type Container, type JoinableNamespace, type LogRecord, type NamespaceMode, type OciLinuxResources, type RestartPolicy } from '../../oci/index.js';
 import { registryFlags } from '../image/commands.js';
 import type { RegistryCliFlags } from '../image/registry.js';
 import { parseIdMapSpecs, type IDMap } from '../../idmap/index.js';
@@ -707,8 +707,9 @@ async function inRemovalOrder(engine: ContainerEngine, refs: string[]): Promise<
 
 /** --umask: an octal file mode mask. */
 function parseUmask(text: string): number {
-  if (!/^0?[0-7]{1,3}$/.test(text)) throw new EngineError('invalid-option', `invalid umask ${JSON.stringify(text)}: want an octal mask such as 0022`, { umask: text });
-  return parseInt(text, 8);
+  const mask = umaskOf(text);
+  if (mask === undefined) throw new EngineError('invalid-option', `invalid umask ${JSON.stringify(text)}: want an octal mask such as 0022`, { umask: text });
+  return mask;
 }
 
 /** podman's `container:` mode: another container's namespace, joined. */
