@@ -12,7 +12,7 @@ import {
   applyConfigChanges, copyImage, normalizeLocalName, openCommitSource, openImageDestination, parseImageReference, StorageDestination,
   type CopyOptions, type RunConfig,
 } from '../image/index.js';
-import type { Container } from '../oci/index.js';
+import { commandOf, type Container } from '../oci/index.js';
 import type { Store } from '../storage/index.js';
 import { imageConfigDocument } from './image-config.js';
 import { removeTree } from '../util/index.js';
@@ -59,7 +59,9 @@ export async function commitContainer(store: Store, container: Container, option
  * it), working directory and labels.
  */
 function committedRunConfig(base: RunConfig, container: Container): RunConfig {
-  const { args, env, cwd } = container.config.spec.process;
+  const { env, cwd } = container.config.spec.process;
+  // Not the init --init put before it: that is the container's, not the image's.
+  const args = commandOf(container.config.spec);
   const entrypoint = base.Entrypoint ?? [];
   const keepsEntrypoint = entrypoint.length > 0 && entrypoint.every((part, i) => args[i] === part);
   const imageSetsHome = (base.Env ?? []).some((entry) => entry.startsWith('HOME='));

@@ -39,6 +39,12 @@ export interface ContainerDefaults {
   stopTimeout?: number;
   /** [engine] runtime: the runtime handler of a container that names none, unless berth.conf or `--runtime` chose one. */
   runtime?: string;
+  /** [containers] env_host: containers get the caller's whole environment. */
+  envHost?: boolean;
+  /** [containers] init: an init runs each container's command as PID 1. */
+  init?: boolean;
+  /** [containers] init_path: the init binary on the host. */
+  initPath?: string;
   /** [containers] http_proxy: whether containers get the host's proxy variables (podman's default: true). */
   httpProxy?: boolean;
   /** [containers] tz: the zone of a container's /etc/localtime (`local`: the host's); none: the image's. */
@@ -155,6 +161,9 @@ function defaultsIn(doc: Record<string, unknown>, file: string): ContainerDefaul
     noHosts: boolean(containers, 'no_hosts', file),
     netns: netns(text(containers, 'netns', file), file),
     httpProxy: boolean(containers, 'http_proxy', file),
+    envHost: boolean(containers, 'env_host', file),
+    init: boolean(containers, 'init', file),
+    initPath: text(containers, 'init_path', file) || undefined,
     timezone: text(containers, 'tz', file) || undefined,
     umask: umask(text(containers, 'umask', file), file),
     namespaces: namespaceModes(containers, file),
@@ -351,8 +360,13 @@ export function withContainerDefaults(given: CreateOptions, defaults: ContainerD
   // The run's --pids-limit, else the file's, else podman's compiled default; 0 or less is no limit.
   const pidsLimit = options.pidsLimit ?? defaults.pidsLimit ?? DEFAULT_PIDS_LIMIT;
   const httpProxy = options.httpProxy ?? defaults.httpProxy ?? true;
+  const envHost = options.envHost ?? defaults.envHost ?? false;
   return {
     ...options,
+    // The caller's environment first: the run's -e and --env-file win over it.
+    env: envHost ? [...hostEnvironment(process.env), ...(options.env ?? [])] : options.env,
+    init: options.init ?? defaults.init,
+    initPath: options.initPath ?? defaults.initPath,
     // The file's /dev/shm size for a /dev/shm of the container's own only (not the host's).
     shmSizeBytes: options.shmSizeBytes ?? (options.ipc !== 'host' ? defaults.shmSizeBytes : undefined),
     timezone: options.timezone ?? defaults.timezone,
@@ -386,6 +400,11 @@ function withNamespaceDefaults(given: CreateOptions, defaults: ContainerDefaults
     uts: given.uts ?? (joins.uts === undefined ? modes.uts : undefined),
     cgroupns: given.cgroupns ?? modes.cgroupns,
   };
+}
+
+/** podman's env_host (--env-host): the caller's environment as KEY=VALUE entries. */
+function hostEnvironment(env: NodeJS.ProcessEnv): string[] {
+  return Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined).map(([key, value]) => `${key}=${value}`);
 }
 
 /** The proxy variables podman passes on, lower and upper case, as this process has them. */

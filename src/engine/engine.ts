@@ -4,16 +4,16 @@
 // container's directories. Daemonless: every process finds the containers
 // again from those records, the exit files and the runtime.
 
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { hostname as osHostname } from 'node:os';
 import { join } from 'node:path';
 import { getLockFile, releaseLockFile, type LockFile } from '../lock/index.js';
 import type { Change } from '../archive/index.js';
 import type { CommitOptions } from './commit.js';
 import { isStorageError, type IDMap, type Image, type Store } from '../storage/index.js';
-import { generateRandomId, goTimeNow, isoTime, nameMatchingShortName, removeFile, removeTree, writeFileAtomicSync } from '../util/index.js';
+import { generateRandomId, goTimeNow, isErrno, isoTime, nameMatchingShortName, removeFile, removeTree, writeFileAtomicSync } from '../util/index.js';
 import {
-  Container, ContainerStatus, ExecSyncError, capabilityName, containerHostname, devicePaths, entrypointOf, Runtime, formatRuntimeConfig, generateSpec, parseSignal, releaseStateLock, resolveUser, runtimeHandler,
+  Container, ContainerStatus, ExecSyncError, capabilityName, commandOf, containerHostname, devicePaths, entrypointOf, Runtime, formatRuntimeConfig, generateSpec, parseSignal, releaseStateLock, resolveUser, runtimeHandler,
   type HealthState, type AttachSession, type AttachStreams, type ContainerStats, type HostOptions, type HostsAndDns, type OciMount, type PendingConmon, type RestartPolicy, type ExecSyncResult, type ExitCommand, type LogRecord, type OciLinuxResources, type RuntimeConfig, type SpecOptions, type JoinableNamespace, type ImageRunConfig,
 } from '../oci/index.js';
 import { EngineError, isEngineError } from './errors.js';
@@ -63,7 +63,13 @@ export interface EngineOptions {
   containerDefaults?: ContainerDefaults | (() => ContainerDefaults);
 }
 
-export interface CreateOptions extends Omit<SpecOptions, 'id' | 'rootfs' | 'idMaps'> {
+export interface CreateOptions extends Omit<SpecOptions, 'id' | 'rootfs' | 'idMaps' | 'initBinary'> {
+  /** podman's --init: an init (catatonit) runs the command as PID 1, forwarding signals and reaping orphans (default: containers.conf's init). */
+  init?: boolean;
+  /** podman's --init-path: the init binary on the host (default: containers.conf's init_path, else DEFAULT_INIT_PATH). */
+  initPath?: string;
+  /** podman's --env-host: the caller's whole environment, before `env` (default: containers.conf's env_host). */
+  envHost?: boolean;
   /** The container's ID maps (podman's --uidmap/--gidmap): its files and a user namespace. */
   uidMap?: IDMap[];
   gidMap?: IDMap[];
@@ -280,6 +286,7 @@ export class ContainerEngine {
     if (options.hostsAndDns) checkNetworkFileOptions(options.hostsAndDns, options.networks?.length ? 'cni' : options.network ?? 'private');
     checkHostNamespaceOptions(options);
     if (options.timezone !== undefined) zoneFileOf(options.timezone);
+    const initBinary = options.init ? checkedInitBinary(options.initPath ?? DEFAULT_INIT_PATH) : undefined;
     const image = await this.findImage(options.image);
     const imageConfig = await imageRunConfig(this.store, image);
     const portMappings = await this.#portMappings(options, imageConfig);
@@ -338,7 +345,7 @@ export class ContainerEngine {
       const record = async (attached?: AttachedVolumes): Promise<Container> => {
         const mounts = attached ? { volumes: attached.binds, tmpfs: attached.tmpfs, mounts: [...fileMounts, ...attached.mounts] } : { mounts: fileMounts };
         const spec = generateSpec(imageConfig, {
-          cgroupsPath: `${cgroupParent}/berth-${id}`, ...options, ...mounts, id, rootfs, networkNamespacePath: netns, joinedNamespacePaths: joinedNamespacePaths(joined), idMaps,
+          cgroupsPath: `${cgroupParent}/berth-${id}`, ...options, ...mounts, id, rootfs, networkNamespacePath: netns, joinedNamespacePaths: joinedNamespacePaths(joined), idMaps, initBinary,
         });
         const made = new Container({
           id,
@@ -1291,7 +1298,7 @@ export class ContainerEngine {
       name: container.name,
       image: container.config.imageName ?? '',
       imageId: container.config.imageId ?? '',
-      command: container.config.spec.process.args,
+      command: commandOf(container.config.spec),
       status: state.status,
       exitCode: state.exitCode,
       oomKilled: state.oomKilled,
@@ -1430,6 +1437,22 @@ function checkJoinOptions(options: CreateOptions): void {
 /** `record`'s values through `map`. */
 function mapValues<K extends string, V, W>(record: Partial<Record<K, V>>, map: (value: V) => W): Partial<Record<K, W>> {
   return Object.fromEntries(Object.entries(record).map(([key, value]) => [key, map(value as V)])) as Partial<Record<K, W>>;
+}
+
+/** containers.conf's init_path when no file sets it: where podman's packages put catatonit. */
+export const DEFAULT_INIT_PATH = '/usr/libexec/podman/catatonit';
+
+/** The --init binary at `path` on the host, as its bind needs it: a file (through links), refused as podman refuses a missing one. */
+function checkedInitBinary(path: string): string {
+  let stat;
+  try {
+    stat = statSync(path);
+  } catch (err) {
+    const why = isErrno(err, 'ENOENT') ? 'no such file or directory' : (err as Error).message;
+    throw new EngineError('invalid-option', `container-init binary not found on the host: stat ${path}: ${why}`, { initPath: path }, { cause: err });
+  }
+  if (!stat.isFile()) throw new EngineError('invalid-option', `container-init binary ${path} is not a file`, { initPath: path });
+  return path;
 }
 
 /** What cannot be set in the host's UTS or IPC namespace, refused as podman refuses it. */

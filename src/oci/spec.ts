@@ -117,6 +117,27 @@ export interface SpecOptions {
   defaultCapabilities?: string[];
   /** Variables before the image's and the user's (containers.conf env; default podman's PATH and TERM=xterm). */
   defaultEnv?: string[];
+  /** podman's --init: this host binary (catatonit) is bound read-only at CONTAINER_INIT_PATH and runs the command as PID 1. */
+  initBinary?: string;
+}
+
+/** Where podman's --init binds the init binary in a container: PID 1 runs it with `--` and the command. */
+export const CONTAINER_INIT_PATH = '/run/podman-init';
+
+/** The mount of `initBinary` at CONTAINER_INIT_PATH, as podman makes it. */
+function initMount(initBinary: string): OciMount {
+  return { destination: CONTAINER_INIT_PATH, type: 'bind', source: initBinary, options: ['bind', 'ro', 'rprivate'] };
+}
+
+/** Whether the spec runs its command under podman's --init (the init bound, and run with `--` before the command). */
+export function runsInit(spec: Pick<OciSpec, 'process' | 'mounts'>): boolean {
+  const { args } = spec.process;
+  return args[0] === CONTAINER_INIT_PATH && args[1] === '--' && spec.mounts.some((m) => m.destination === CONTAINER_INIT_PATH);
+}
+
+/** The command the spec runs, without the init that --init puts before it (what ps, inspect's Cmd and commit show). */
+export function commandOf(spec: Pick<OciSpec, 'process' | 'mounts'>): string[] {
+  return runsInit(spec) ? spec.process.args.slice(2) : spec.process.args;
 }
 
 const DEFAULT_PATH = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
@@ -161,7 +182,8 @@ export function containerHostname(options: Pick<SpecOptions, 'id' | 'hostname' |
 }
 
 export function generateSpec(image: ImageRunConfig, options: SpecOptions): OciSpec {
-  const args = processArgs(image, options);
+  const command = processArgs(image, options);
+  const args = options.initBinary ? [CONTAINER_INIT_PATH, '--', ...command] : command;
   const user = resolveUser(options.rootfs, options.user ?? image.User ?? '');
   const env = mergeEnv([...defaultEnv(image, options), ...(options.env ?? [])]);
   // As podman: the user's home from the image's passwd only when no variable set HOME.
@@ -185,7 +207,8 @@ export function generateSpec(image: ImageRunConfig, options: SpecOptions): OciSp
     // None to set in the host's UTS namespace; on the host's network, a namespace of its own with the host's name unless given one.
     // Nor in another container's, whose name it shares.
     hostname: options.uts === 'host' || options.joinedNamespacePaths?.uts !== undefined || (options.network === 'host' && options.hostname === undefined) ? undefined : containerHostname(options),
-    mounts: [...defaultMounts(options), ...readOnlyTmpfsMounts(options, userMounts), ...userMounts],
+    // The init last: over a read-only root's /run tmpfs, not under it.
+    mounts: [...defaultMounts(options), ...readOnlyTmpfsMounts(options, userMounts), ...userMounts, ...(options.initBinary ? [initMount(options.initBinary)] : [])],
     annotations: options.annotations,
     linux: {
       namespaces: namespaces(options),

@@ -6,7 +6,7 @@ import { dirname } from 'node:path';
 import type { ContainerEngine } from '../../engine/index.js';
 import { inspectHealth, inspectHealthcheck, userMountsOf } from '../../engine/index.js';
 import type { CniResult, NetworkAttachment, PortMapping } from '../../network/index.js';
-import type { Container, ContainerConfig, JoinableNamespace } from '../../oci/index.js';
+import { runsInit, type Container, type ContainerConfig, type JoinableNamespace } from '../../oci/index.js';
 import { graphDriverData } from '../../storage/index.js';
 import { GO_ZERO_TIME } from '../../util/index.js';
 import { unitsHumanSize } from '../image/format.js';
@@ -25,8 +25,9 @@ export async function inspectDocument(engine: ContainerEngine, container: Contai
   return {
     Id: info.id,
     Created: info.created,
-    Path: info.command[0],
-    Args: info.command.slice(1),
+    // What PID 1 runs: with --init, the init before the command (info.command is the command alone).
+    Path: spec.process.args[0],
+    Args: spec.process.args.slice(1),
     State: {
       OciVersion: spec.ociVersion,
       Status: info.status === 'stopped' ? 'exited' : info.status,
@@ -210,6 +211,8 @@ function hostConfig(config: ContainerConfig, network: NetworkAttachment | undefi
     MemorySwap: resources?.memory?.swap ?? 0,
     MemorySwappiness: resources?.memory?.swappiness ?? 0,
     OomKillDisable: resources?.memory?.disableOOMKiller === true,
+    // podman leaves it out without --init (omitempty).
+    ...(runsInit(spec) ? { Init: true } : {}),
     PidsLimit: resources?.pids?.limit ?? 0,
     Ulimits: (spec.process.rlimits ?? []).map((r) => ({ Name: r.type, Soft: r.soft, Hard: r.hard })),
     CpuCount: 0,

@@ -500,6 +500,8 @@ interface RunFlags extends RegistryCliFlags {
   cpuPeriod?: string;
   cpuQuota?: string;
   envHost?: boolean;
+  init?: boolean;
+  initPath?: string;
   labelFile: string[];
   annotation: string[];
   tmpfs: string[];
@@ -622,7 +624,11 @@ function createFlags(command: Command): Command {
     .option('--oom-score-adj <n>', '-1000 to 1000: the OOM killer\'s bias for its processes')
     .option('--cpu-period <us>', 'CFS period in microseconds (not with --cpus)')
     .option('--cpu-quota <us>', 'CFS quota in microseconds per period (not with --cpus)')
-    .option('--env-host', 'pass the caller\'s whole environment')
+    .option('--env-host', 'pass the caller\'s whole environment (also --env-host=true; default containers.conf env_host)')
+    .option('--no-env-host', 'not the caller\'s environment, whatever containers.conf\'s env_host says (also --env-host=false)')
+    .option('--init', 'run an init (catatonit) as PID 1 that forwards signals and reaps processes (also --init=true; default containers.conf init)')
+    .option('--no-init', 'no init, whatever containers.conf\'s init says (also --init=false)')
+    .option('--init-path <path>', 'the init binary on the host (default containers.conf init_path, else /usr/libexec/podman/catatonit)')
     .option('--http-proxy', 'pass the host\'s proxy variables (http_proxy, https_proxy, ftp_proxy, no_proxy) to it (the default; also --http-proxy=true)')
     .option('--no-http-proxy', 'do not pass the host\'s proxy variables (also --http-proxy=false)')
     .option('--unsetenv <name>', 'leave a default or image variable out (container, TERM, PATH, …)', collect, [])
@@ -755,7 +761,10 @@ function createOptions(image: string, command: string[], opts: RunFlags, default
     createCommand: ['berth', ...process.argv.slice(2)],
     ...userNamespaceOf(opts),
     name: opts.name,
-    env: [...(opts.envHost ? hostEnvironment() : []), ...environment(opts.env, opts.envFile, process.env)],
+    env: environment(opts.env, opts.envFile, process.env),
+    envHost: opts.envHost,
+    init: opts.init,
+    initPath: opts.initPath,
     unsetEnv: opts.unsetenv.length ? opts.unsetenv : undefined,
     httpProxy: opts.httpProxy,
     unsetEnvAll: opts.unsetenvAll,
@@ -859,11 +868,6 @@ function healthCheckFlags(opts: RunFlags): CreateOptions['healthCheck'] {
     retries,
     disabled: opts.healthcheck === false,
   };
-}
-
-/** podman's --env-host: the caller's environment as KEY=VALUE entries (before -e and --env-file, which win). */
-function hostEnvironment(): string[] {
-  return Object.entries(process.env).filter((entry): entry is [string, string] => entry[1] !== undefined).map(([key, value]) => `${key}=${value}`);
 }
 
 /** --add-host, --dns, --dns-search, --dns-option and --no-hosts, when any is given. */
