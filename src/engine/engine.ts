@@ -31,7 +31,7 @@ import { checkNoDependents, joinedNamespacePath, joinedNamespacePaths, rejoinedS
 import { healthAfter, healthCheckOf, healthCommand, startingHealth, type HealthCheckOptions } from './health.js';
 import { hasVolumes, type ImageVolumeMode } from './volume-specs.js';
 import { userMountsOf, volumeNamesOf } from './user-mounts.js';
-import type { AttachedVolumes, VolumeVerbs } from './volumes.js';
+import type { AttachedVolumes, InheritedMounts, VolumeVerbs } from './volumes.js';
 import { connectNetwork, defaultNetworkName, disconnectNetwork, inspectNetwork, parseExposed, publishedOnFreePorts, readAttachment, setupNetwork, teardownNetwork, type NetworkAttachment, type NetworkDefaults, type PortMapping } from '../network/index.js';
 
 export interface EngineOptions {
@@ -70,6 +70,8 @@ export interface CreateOptions extends Omit<SpecOptions, 'id' | 'rootfs' | 'idMa
   initPath?: string;
   /** podman's --env-host: the caller's whole environment, before `env` (default: containers.conf's env_host). */
   envHost?: boolean;
+  /** podman's --volumes-from: `CONTAINER[:ro|rw|z,…]`, whose volumes and binds it mounts too, where its own mounts leave room. */
+  volumesFrom?: string[];
   /** The container's ID maps (podman's --uidmap/--gidmap): its files and a user namespace. */
   uidMap?: IDMap[];
   gidMap?: IDMap[];
@@ -287,6 +289,7 @@ export class ContainerEngine {
     checkHostNamespaceOptions(options);
     if (options.timezone !== undefined) zoneFileOf(options.timezone);
     const initBinary = options.init ? checkedInitBinary(options.initPath ?? DEFAULT_INIT_PATH) : undefined;
+    const inherited = options.volumesFrom?.length ? await this.#volumesFrom(options.volumesFrom) : undefined;
     const image = await this.findImage(options.image);
     const imageConfig = await imageRunConfig(this.store, image);
     const portMappings = await this.#portMappings(options, imageConfig);
@@ -371,6 +374,7 @@ export class ContainerEngine {
           autoRemove: options.autoRemove === true,
           ...(options.networks?.length ? { networks: options.networks, portMappings } : {}),
           ...(attached?.volumes.length ? { volumes: attached.volumes } : {}),
+          ...(options.volumesFrom?.length ? { volumesFrom: options.volumesFrom } : {}),
           ...(options.restartPolicy && options.restartPolicy.name !== 'no' ? { restartPolicy: options.restartPolicy } : {}),
           ...(options.hostsAndDns ? { hostsAndDns: options.hostsAndDns } : {}),
           ...(healthCheck ? { healthCheck } : {}),
@@ -384,9 +388,9 @@ export class ContainerEngine {
         return made;
       };
       const imageVolumes = options.imageVolumes ?? 'bind';
-      const container = hasVolumes(options.volumes ?? [], imageConfig, imageVolumes)
+      const container = inherited || hasVolumes(options.volumes ?? [], imageConfig, imageVolumes)
         ? await (await import('./volumes.js')).withVolumesAttached(this.store.graphRoot, this.events, {
-          specs: options.volumes ?? [], tmpfs: options.tmpfs ?? [], image: imageConfig, imageVolumes, rootfs, user: options.user ?? imageConfig.User ?? '', idMaps,
+          specs: options.volumes ?? [], tmpfs: options.tmpfs ?? [], image: imageConfig, imageVolumes, inherited, rootfs, user: options.user ?? imageConfig.User ?? '', idMaps,
         }, record)
         : await record();
       await this.#addDependent(id, joinedIds);
@@ -1248,7 +1252,55 @@ export class ContainerEngine {
 
   /** Volumes by name: a removed container's anonymous ones (`rm -v`, `--rm`; its named ones stay), or those a failed create made. */
   async #removeVolumes(names: string[]): Promise<void> {
-    if (names.length > 0) await (await import('./volumes.js')).removeVolumes(this.store.graphRoot, names, this.events);
+    if (names.length > 0) await (await import('./volumes.js')).removeVolumes(this.store.graphRoot, names, this.events, () => this.#volumesInUse());
+  }
+
+  /** The volumes the store's containers mount, read from their records (a container removed meanwhile is passed by). */
+  async #volumesInUse(): Promise<Set<string>> {
+    const used = new Set<string>();
+    for (const stored of await this.store.containers()) {
+      let container: Container | undefined;
+      try {
+        container = Container.fromDisk(await this.store.containerDirectory(stored.id));
+      } catch (err) {
+        if (isStorageError(err, 'container-unknown')) continue;
+        throw err;
+      }
+      for (const name of container ? volumeNamesOf(container) : []) used.add(name);
+    }
+    return used;
+  }
+
+  /**
+   * podman's --volumes-from: each named container's volumes (by name) and host binds, with their own mount
+   * options, or all read-only (`:ro`) or writable (`:rw`); its tmpfs mounts are its own.
+   */
+  async #volumesFrom(specs: readonly string[]): Promise<InheritedMounts> {
+    const inherited: InheritedMounts = { volumes: [], binds: [] };
+    for (const spec of specs) {
+      const [ref, flags] = splitAtFirst(spec, ':');
+      let access: 'ro' | 'rw' | undefined;
+      for (const flag of flags?.split(',') ?? []) {
+        if (flag === 'ro' || flag === 'rw') access = flag;
+        // SELinux relabelling: this host has none.
+        else if (flag !== 'z') throw new EngineError('invalid-option', `invalid option ${JSON.stringify(flag)} specified - volumes from another container can only use z,ro,rw options`, { volumesFrom: spec });
+      }
+      let source: Container;
+      try {
+        source = await this.get(ref);
+      } catch (err) {
+        if (!isEngineError(err, 'container-unknown', 'not-berth')) throw err;
+        throw new EngineError('container-unknown', `looking up container ${JSON.stringify(ref)} for volumes-from: no container with name or ID ${JSON.stringify(ref)} found: no such container`, { volumesFrom: spec }, { cause: err });
+      }
+      const volumes = new Map((source.config.volumes ?? []).map((volume) => [volume.destination, volume.name]));
+      for (const mount of userMountsOf(source.config)) {
+        const options = access ? withAccess(mount.options ?? [], access) : mount.options ?? [];
+        const name = volumes.get(mount.destination);
+        if (name === undefined) inherited.binds.push({ ...mount, options });
+        else inherited.volumes.push({ name, destination: mount.destination, options });
+      }
+    }
+    return inherited;
   }
 
   /** The containers `refs` names, by namespace: each one running (its namespace is joined at once, or refused). */
@@ -1437,6 +1489,17 @@ function checkJoinOptions(options: CreateOptions): void {
 /** `record`'s values through `map`. */
 function mapValues<K extends string, V, W>(record: Partial<Record<K, V>>, map: (value: V) => W): Partial<Record<K, W>> {
   return Object.fromEntries(Object.entries(record).map(([key, value]) => [key, map(value as V)])) as Partial<Record<K, W>>;
+}
+
+/** `options` with `access` (ro or rw) in place of theirs. */
+function withAccess(options: readonly string[], access: 'ro' | 'rw'): string[] {
+  return [access, ...options.filter((option) => option !== 'ro' && option !== 'rw')];
+}
+
+/** `text` split at the first `separator`: before it, and after it (undefined without one). */
+function splitAtFirst(text: string, separator: string): [string, string | undefined] {
+  const at = text.indexOf(separator);
+  return at < 0 ? [text, undefined] : [text.slice(0, at), text.slice(at + 1)];
 }
 
 /** containers.conf's init_path when no file sets it: where podman's packages put catatonit. */

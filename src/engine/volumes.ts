@@ -27,6 +27,8 @@ interface VolumeRequest {
   options: string[];
   copyUp: boolean;
   chown: boolean;
+  /** Another container's volume (--volumes-from): found, never made. */
+  inherited?: boolean;
 }
 
 /** What a container's create needs of its volumes: the bind specs left for the spec, and the volume mounts. */
@@ -39,12 +41,20 @@ export interface AttachedVolumes {
   made: string[];
 }
 
+/** podman's --volumes-from: other containers' volumes (by name, with their mount options) and host binds. */
+export interface InheritedMounts {
+  volumes: Array<{ name: string; destination: string; options: string[] }>;
+  binds: OciMount[];
+}
+
 export interface VolumeAttachOptions {
   /** `-v` as given: host binds (`/src:/dst[:opts]`), named (`name:/dst[:opts]`) and anonymous (`/dst`) volumes. */
   specs: string[];
   tmpfs: string[];
   image: ImageRunConfig;
   imageVolumes: ImageVolumeMode;
+  /** What --volumes-from takes from other containers, for the destinations the container's own mounts leave free. */
+  inherited?: InheritedMounts;
   /** The container's mounted root filesystem and its process user, for copy-up and chown. */
   rootfs: string;
   user: string;
@@ -59,15 +69,17 @@ export interface VolumeAttachOptions {
  * Volumes made here are removed again if `fn` fails.
  */
 export function withVolumesAttached<T>(graphRoot: string, events: EventLog, options: VolumeAttachOptions, fn: (attached: AttachedVolumes) => Promise<T>): Promise<T> {
-  const { binds, tmpfs, requests } = volumeRequests(options);
+  const { binds, tmpfs, requests, inheritedBinds } = volumeRequests(options);
   return new VolumeStore(graphRoot).write(async (writer) => {
     const made: string[] = [];
     try {
-      const attached: AttachedVolumes = { binds, tmpfs, mounts: [], volumes: [], made };
+      const attached: AttachedVolumes = { binds, tmpfs, mounts: [...inheritedBinds], volumes: [], made };
       for (const request of requests) {
         const volume = volumeFor(writer, request, made);
         await prepareFirstUse(writer, volume, request, options);
         attached.mounts.push({ destination: request.destination, type: 'bind', source: volume.mountpoint, options: request.options });
+        // An inherited anonymous volume is this container's too, as podman's anonymity is the volume's: the
+        // last of its containers to be removed with -v (or --rm) takes it (removeVolumes keeps one in use).
         attached.volumes.push({ name: volume.name, destination: request.destination, ...(volume.anonymous ? { anonymous: true } : {}) });
       }
       const result = await fn(attached);
@@ -80,11 +92,17 @@ export function withVolumesAttached<T>(graphRoot: string, events: EventLog, opti
   });
 }
 
-/** Removes the named volumes (those already gone are skipped): a removed container's anonymous ones, a failed create's new ones. */
-export async function removeVolumes(graphRoot: string, names: readonly string[], events: EventLog): Promise<void> {
+/**
+ * Removes the named volumes (those already gone are skipped): a removed container's anonymous ones, a failed
+ * create's new ones; not those `inUse` (asked under the volumes' lock) finds another container mounting, as
+ * podman keeps a volume in use (a --volumes-from container's, one a concurrent create attached).
+ */
+export async function removeVolumes(graphRoot: string, names: readonly string[], events: EventLog, inUse: () => Promise<ReadonlySet<string>>): Promise<void> {
   if (names.length === 0) return;
-  await new VolumeStore(graphRoot).write((writer) => {
+  await new VolumeStore(graphRoot).write(async (writer) => {
+    const used = await inUse();
     for (const name of names) {
+      if (used.has(name)) continue;
       try {
         writer.remove(name);
         volumeEvent(events, name, 'remove');
@@ -168,8 +186,12 @@ export class VolumeVerbs {
   }
 }
 
-/** The `-v` specs sorted into host binds and volume requests, with the image's VOLUMEs not already covered. */
-function volumeRequests(options: VolumeAttachOptions): { binds: string[]; tmpfs: string[]; requests: VolumeRequest[] } {
+/**
+ * The `-v` specs sorted into host binds and volume requests, then what --volumes-from brings where those
+ * leave the destination free (podman's: the container's own mounts win), then the image's VOLUMEs not
+ * already covered.
+ */
+function volumeRequests(options: VolumeAttachOptions): { binds: string[]; tmpfs: string[]; requests: VolumeRequest[]; inheritedBinds: OciMount[] } {
   const binds: string[] = [];
   const tmpfs = [...options.tmpfs];
   const requests: VolumeRequest[] = [];
@@ -196,13 +218,19 @@ function volumeRequests(options: VolumeAttachOptions): { binds: string[]; tmpfs:
     const named = second !== undefined;
     requests.push(volumeRequest(named ? first : undefined, claim(named ? second : first, spec), flags, spec));
   }
+  const free = (destination: string): boolean => !destinations.has(posix.normalize(destination));
+  for (const volume of options.inherited?.volumes.filter((v) => free(v.destination)) ?? []) {
+    requests.push({ name: volume.name, destination: claim(volume.destination, volume.destination), options: volume.options, copyUp: false, chown: false, inherited: true });
+  }
+  const inheritedBinds = options.inherited?.binds.filter((m) => free(m.destination)) ?? [];
+  for (const bind of inheritedBinds) claim(bind.destination, bind.destination);
   for (const path of Object.keys(options.image.Volumes ?? {})) {
     if (options.imageVolumes === 'ignore' || destinations.has(posix.normalize(path))) continue;
     const destination = claim(path, path);
     if (options.imageVolumes === 'tmpfs') tmpfs.push(destination);
     else requests.push(volumeRequest(undefined, destination, undefined, path));
   }
-  return { binds, tmpfs, requests };
+  return { binds, tmpfs, requests, inheritedBinds };
 }
 
 const PROPAGATION = new Set(['private', 'rprivate', 'shared', 'rshared', 'slave', 'rslave']);
@@ -234,6 +262,7 @@ function volumeRequest(name: string | undefined, destination: string, flags: str
 function volumeFor(writer: VolumeWriter, request: VolumeRequest, made: string[]): Volume {
   const existing = request.name === undefined ? undefined : writer.find(request.name);
   if (existing) return existing;
+  if (request.inherited) throw new EngineError('invalid-option', `volumes-from: volume ${request.name} (at ${request.destination}) no longer exists`, { volume: request.name });
   const volume = writer.create({ name: request.name });
   made.push(volume.name);
   return volume;

@@ -68,6 +68,8 @@ export interface ContainerConfig {
   portMappings?: PortMapping[];
   /** The named and anonymous volumes it mounts (podman's NamedVolumes): a volume they name is in use. */
   volumes?: ContainerVolume[];
+  /** podman's --volumes-from, as given: the containers whose volumes and binds it took (inspect's HostConfig.VolumesFrom). */
+  volumesFrom?: string[];
   /** podman's --restart: what its cleanup does when it exits (none: it stays exited). */
   restartPolicy?: RestartPolicy;
   /** --add-host, --dns…, --no-hosts: what its /etc/hosts and /etc/resolv.conf are made of again at each run. */

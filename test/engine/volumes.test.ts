@@ -150,6 +150,38 @@ describe('berth volume verbs and container volumes (bin/berth.cjs)', () => {
     await ok('volume', 'rm', 'kept', 'bins');
   });
 
+  it('--volumes-from mounts another container\'s volumes and binds (not its tmpfs), as they are there or all :ro / :rw; its own -v wins; an anonymous one goes with the last container of it', async () => {
+    const host = join(fx.temp.dir, 'from-host');
+    mkdirSync(host, { recursive: true });
+    await ok('create', '--name', 'source', '-v', 'shared:/data', '-v', `${host}:/host:ro`, '-v', '/anon', '--tmpfs', '/tt', 'busybox', '/bin/busybox', 'true');
+    const anonymous = (await names()).filter((name) => name !== 'shared');
+    assert.equal(anonymous.length, 1);
+    const mountsIn = async (...flags: string[]): Promise<string> => ok('run', '--rm', ...flags, 'busybox', '/bin/busybox', 'sh', '-c',
+      'for d in /data /host /anon /tt; do grep " $d " /proc/mounts | cut -d" " -f2,4 | cut -d, -f1; done; { echo written > /anon/f; } 2>/dev/null; true');
+    const asThere = (await mountsIn('--volumes-from', 'source')).split('\n').filter(Boolean).sort();
+    assert.deepEqual(asThere, ['/anon rw', '/data rw', '/host ro']);
+    assert.equal(readFileSync(join(volumesDir, anonymous[0]!, '_data', 'f'), 'utf8'), 'written\n', 'the source\'s own anonymous volume');
+    assert.deepEqual((await mountsIn('--volumes-from', 'source:ro')).split('\n').filter(Boolean).sort(), ['/anon ro', '/data ro', '/host ro']);
+    assert.deepEqual((await mountsIn('--volumes-from', 'source:rw,z', '-v', `${host}:/data:ro`)).split('\n').filter(Boolean).sort(), ['/anon rw', '/data ro', '/host rw']);
+    assert.deepEqual(await names(), ['shared', ...anonymous].sort(), 'the --rm runs took none of the source\'s volumes');
+
+    await ok('create', '--name', 'taker', '--volumes-from', 'source', 'busybox', '/bin/busybox', 'true');
+    assert.equal(await ok('inspect', '-f', '{{.HostConfig.VolumesFrom}}', 'taker'), '[source]\n');
+    await ok('rm', '-v', 'source');
+    assert.deepEqual(await names(), ['shared', ...anonymous].sort(), 'in use by taker: kept');
+    await ok('rm', '-v', 'taker');
+    assert.deepEqual(await names(), ['shared'], 'the last container of the anonymous volume took it');
+    await ok('volume', 'rm', 'shared');
+
+    await failing(125, /^Error: looking up container "nosuch" for volumes-from: no container with name or ID "nosuch" found: no such container\n$/, 'run', '--rm', '--volumes-from', 'nosuch', 'busybox', 'true');
+    await ok('create', '--name', 'source2', '-v', 'v2:/data', 'busybox', '/bin/busybox', 'true');
+    await failing(125, /invalid option "bad" specified - volumes from another container can only use z,ro,rw options/, 'run', '--rm', '--volumes-from', 'source2:bad', 'busybox', 'true');
+    await failing(125, /\/data: duplicate mount destination/, 'run', '--rm', '--volumes-from', 'source2', '--volumes-from', 'source2', 'busybox', 'true');
+    await ok('rm', '-v', 'source2');
+    await ok('volume', 'rm', 'v2');
+    assert.equal(await ok('ps', '-a', '-q'), '');
+  });
+
   it('bad -v input is refused before anything is made; a failed create takes back the volumes it made', async () => {
     await failing(125, /source \/no\/such\/dir does not exist/, 'run', '--rm', '-v', 'fresh:/data', '-v', '/no/such/dir:/x', 'busybox', 'true');
     await failing(125, /\/data: duplicate mount destination/, 'run', '--rm', '-v', 'a:/data', '--tmpfs', '/data', 'busybox', 'true');

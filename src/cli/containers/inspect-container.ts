@@ -158,7 +158,7 @@ function hostConfig(config: ContainerConfig, network: NetworkAttachment | undefi
     RestartPolicy: { Name: config.restartPolicy?.name ?? '', MaximumRetryCount: config.restartPolicy?.maxRetries ?? 0 },
     AutoRemove: config.autoRemove === true,
     VolumeDriver: '',
-    VolumesFrom: null,
+    VolumesFrom: config.volumesFrom ?? null,
     CapAdd: config.hostOptions?.capAdd ?? [],
     CapDrop: config.hostOptions?.capDrop ?? [],
     Dns: hostsAndDns.dnsServers ?? [],

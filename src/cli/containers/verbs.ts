@@ -502,6 +502,7 @@ interface RunFlags extends RegistryCliFlags {
   envHost?: boolean;
   init?: boolean;
   initPath?: string;
+  volumesFrom: string[];
   labelFile: string[];
   annotation: string[];
   tmpfs: string[];
@@ -628,6 +629,7 @@ function createFlags(command: Command): Command {
     .option('--no-env-host', 'not the caller\'s environment, whatever containers.conf\'s env_host says (also --env-host=false)')
     .option('--init', 'run an init (catatonit) as PID 1 that forwards signals and reaps processes (also --init=true; default containers.conf init)')
     .option('--no-init', 'no init, whatever containers.conf\'s init says (also --init=false)')
+    .option('--volumes-from <container>', 'also mount another container\'s volumes and binds (CONTAINER[:ro|rw]: all read-only or writable; else each as it is there)', collect, [])
     .option('--init-path <path>', 'the init binary on the host (default containers.conf init_path, else /usr/libexec/podman/catatonit)')
     .option('--http-proxy', 'pass the host\'s proxy variables (http_proxy, https_proxy, ftp_proxy, no_proxy) to it (the default; also --http-proxy=true)')
     .option('--no-http-proxy', 'do not pass the host\'s proxy variables (also --http-proxy=false)')
@@ -765,6 +767,7 @@ function createOptions(image: string, command: string[], opts: RunFlags, default
     envHost: opts.envHost,
     init: opts.init,
     initPath: opts.initPath,
+    volumesFrom: opts.volumesFrom.length ? opts.volumesFrom : undefined,
     unsetEnv: opts.unsetenv.length ? opts.unsetenv : undefined,
     httpProxy: opts.httpProxy,
     unsetEnvAll: opts.unsetenvAll,
