@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { parse as parseToml } from 'smol-toml';
 import { isIpv4Cidr, isNetworkName } from '../network/index.js';
 import { blankTomlCommentLines, fromHumanSize, isErrno } from '../util/index.js';
-import { umaskOf, type NamespaceMode } from '../oci/index.js';
+import { umaskOf, type LogDriver, type NamespaceMode } from '../oci/index.js';
 import type { CreateOptions } from './engine.js';
 import { EngineError } from './errors.js';
 
@@ -55,6 +55,8 @@ export interface ContainerDefaults {
   namespaces?: Partial<Record<'pid' | 'ipc' | 'uts' | 'cgroupns', NamespaceMode>>;
   /** [containers] read_only: a read-only root filesystem by default. */
   readOnly?: boolean;
+  /** [containers] log_driver: k8s-file or none (journald and passthrough are refused: Berth has neither). */
+  logDriver?: LogDriver;
   /** [containers] log_size_max: bytes the log may reach before conmon truncates it (-1: no limit). */
   logSizeMax?: number;
   /** [containers] shm_size (decimal units, as podman reads it): /dev/shm's size in bytes. */
@@ -169,6 +171,7 @@ function defaultsIn(doc: Record<string, unknown>, file: string): ContainerDefaul
     namespaces: namespaceModes(containers, file),
     readOnly: boolean(containers, 'read_only', file),
     logSizeMax: integer(containers, 'log_size_max', file),
+    logDriver: logDriver(text(containers, 'log_driver', file), file),
     shmSizeBytes: humanSize(text(containers, 'shm_size', file), 'shm_size', file),
     stopTimeout: integer(engine, 'stop_timeout', file),
     runtime: text(engine, 'runtime', file),
@@ -234,6 +237,25 @@ function humanSize(value: string | undefined, key: string, file: string): number
   } catch {
     throw invalid(file, key, 'a size such as "64m"');
   }
+}
+
+/** The file's log_driver, as --log-driver takes it (podman's empty value: the default). */
+function logDriver(value: string | undefined, file: string): LogDriver | undefined {
+  if (value === undefined || value === '') return undefined;
+  try {
+    return checkedLogDriver(value);
+  } catch (err) {
+    throw invalid(file, 'log_driver', `"k8s-file" or "none" (${(err as Error).message})`);
+  }
+}
+
+/** podman's --log-driver values Berth runs: k8s-file and none; journald and passthrough are podman's too, but not Berth's. */
+export function checkedLogDriver(value: string): LogDriver {
+  if (value === 'k8s-file' || value === 'none') return value;
+  if (value === 'journald' || value === 'passthrough') {
+    throw new EngineError('invalid-option', `log driver ${value} is not supported by Berth: k8s-file (the default) or none`, { logDriver: value });
+  }
+  throw new EngineError('invalid-option', `running container create option: invalid log driver ${JSON.stringify(value)}: invalid argument`, { logDriver: value });
 }
 
 /** The file's umask, an octal string such as "0022". */
@@ -373,6 +395,7 @@ export function withContainerDefaults(given: CreateOptions, defaults: ContainerD
     umask: options.umask ?? defaults.umask,
     readOnly: options.readOnly ?? defaults.readOnly,
     logSizeMax: options.logSizeMax ?? defaults.logSizeMax,
+    logDriver: options.logDriver ?? defaults.logDriver,
     proxyEnv: httpProxy ? proxyVariables(process.env) : undefined,
     ulimits: [...(defaults.ulimits ?? []).filter((ulimit) => !userUlimits.has(ulimitType(ulimit))), ...(options.ulimits ?? [])],
     sysctls: { ...sysctls, ...options.sysctls },

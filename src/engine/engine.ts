@@ -14,7 +14,7 @@ import { isStorageError, type IDMap, type Image, type Store } from '../storage/i
 import { generateRandomId, goTimeNow, isErrno, isoTime, nameMatchingShortName, removeFile, removeTree, writeFileAtomicSync } from '../util/index.js';
 import {
   Container, ContainerStatus, ExecSyncError, capabilityName, commandOf, containerHostname, devicePaths, entrypointOf, Runtime, formatRuntimeConfig, generateSpec, parseSignal, releaseStateLock, resolveUser, runtimeHandler,
-  type HealthState, type AttachSession, type AttachStreams, type ContainerStats, type HostOptions, type HostsAndDns, type OciMount, type PendingConmon, type RestartPolicy, type ExecSyncResult, type ExitCommand, type LogRecord, type OciLinuxResources, type RuntimeConfig, type SpecOptions, type JoinableNamespace, type ImageRunConfig,
+  type HealthState, type AttachSession, type AttachStreams, type ContainerStats, type HostOptions, type HostsAndDns, type OciMount, type PendingConmon, type RestartPolicy, type ExecSyncResult, type ExitCommand, type LogRecord, type OciLinuxResources, type RuntimeConfig, type SpecOptions, type JoinableNamespace, type ImageRunConfig, type LogDriver,
 } from '../oci/index.js';
 import { EngineError, isEngineError } from './errors.js';
 import { berthExitCommand, execExitCommand, type ExitCleanup } from './exit-command.js';
@@ -90,6 +90,8 @@ export interface CreateOptions extends Omit<SpecOptions, 'id' | 'rootfs' | 'idMa
   /** Seconds before SIGKILL on stop; default 10. */
   stopTimeout?: number;
   logSizeMax?: number;
+  /** podman's --log-driver: k8s-file (the default, else containers.conf's log_driver) or none. */
+  logDriver?: LogDriver;
   /** podman's --timeout: seconds after each start at which conmon kills the container (its exit code -1); 0 or absent: never. */
   timeout?: number;
   /** podman's --http-proxy: the host's proxy variables in its environment (default: containers.conf's http_proxy, else true). */
@@ -331,12 +333,13 @@ export class ContainerEngine {
       dirs = { persistDir, bundlePath };
       const logPath = join(persistDir, 'ctr.log');
       const logSizeMax = options.logSizeMax ?? -1;
+      const logDriver = options.logDriver === 'none' ? 'none' : undefined;
       const stdin = options.interactive === true;
       const timeout = options.timeout || undefined;
       const exitCommand = await this.#exitCommandFor(id, persistDir, { remove: options.autoRemove === true, removeImage: options.removeImage === true });
       // conmon's own start (~10 ms here) goes on while the root filesystem, the spec and the records are made.
       monitor = this.runtime.spawnMonitor(
-        { id, name, runtimeHandler: handler.name, bundlePath, persistDir, logPath, logSizeMax, timeout, stdin, exitCommand, terminal: options.terminal === true },
+        { id, name, runtimeHandler: handler.name, bundlePath, persistDir, logPath, logDriver, logSizeMax, timeout, stdin, exitCommand, terminal: options.terminal === true },
         { exitDelaySeconds: options.exitCommandDelay },
       );
       const rootfs = await this.store.mount(id);
@@ -366,6 +369,7 @@ export class ContainerEngine {
           spec,
           createdAt: isoTime(created.getTime()),
           logSizeMax,
+          ...(logDriver ? { logDriver } : {}),
           ...(timeout ? { timeout } : {}),
           ...(joinedIds ? { joined: joinedIds } : {}),
           ...(options.timezone !== undefined ? { timezone: options.timezone } : {}),
@@ -425,6 +429,11 @@ export class ContainerEngine {
   /** Records a container's event, with podman's attributes (its labels) and its image and name. */
   #event(container: Container, status: string, extra: { ContainerExitCode?: number; health_status?: string } = {}): void {
     this.events.record({ ID: container.id, Image: container.config.imageName ?? '', Name: container.name, Status: status, Type: 'container', Attributes: container.config.labels, ...extra });
+  }
+
+  /** The log driver of a container made with `options`: theirs, else containers.conf's, else k8s-file (a foreground run attaches to one without a log). */
+  logDriverOf(options: Pick<CreateOptions, 'logDriver'>): LogDriver {
+    return options.logDriver ?? this.#defaults().logDriver ?? 'k8s-file';
   }
 
   /** The CNI settings, read once when given as a reader; undefined when the engine has none. */
@@ -1060,6 +1069,9 @@ export class ContainerEngine {
   /** The container's log records (CRI format), optionally followed until it exits; `ref` as wait() takes it. */
   async *logs(ref: string | Container, options: LogReadOptions = {}): AsyncGenerator<LogRecord> {
     const container = await this.#given(ref);
+    if (container.config.logDriver === 'none') {
+      throw new EngineError('invalid-state', 'this container is using the \'none\' log driver, cannot read logs: this container is not logging output', { id: container.id });
+    }
     const exit = {
       exited: async (): Promise<boolean> => {
         await this.runtime.updateContainerStatus(container);

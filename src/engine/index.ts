@@ -14,4 +14,4 @@ export { userMountsOf, volumeNamesOf } from './user-mounts.js';
 export { dependentsFirst } from './joined-namespaces.js';
 export { EventTail, type BerthEvent, type EventLog } from '../events/index.js';
 export { inspectHealth, inspectHealthcheck, type HealthCheckOptions } from './health.js';
-export { containerDefaultsOf, containersConfFiles, networkMode, networkSettingsOf, readContainersConf, type ContainerDefaults, type ContainersConf, type NetworkSettings } from './containers-conf.js';
+export { checkedLogDriver, containerDefaultsOf, containersConfFiles, networkMode, networkSettingsOf, readContainersConf, type ContainerDefaults, type ContainersConf, type NetworkSettings } from './containers-conf.js';

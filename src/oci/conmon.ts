@@ -9,6 +9,9 @@ import type { RuntimeHandler } from './handlers.js';
 import { requireExecutable } from './runtime-command.js';
 import { exitCodeOf, isErrno, readLineFromPipe, readOutput, removeFile, sealedCopyOf, spawnProcess, writeAndClose, type ChildFd, type SpawnedProcess } from '../util/index.js';
 
+/** The log drivers of conmon that Berth uses: podman's default k8s-file, and none (nothing kept; attach to see the output). */
+export type LogDriver = 'k8s-file' | 'none';
+
 export interface ConmonCreateOptions {
   handler: RuntimeHandler;
   id: string;
@@ -22,6 +25,8 @@ export interface ConmonCreateOptions {
   /** `<socketDir>/<id>` becomes a symlink to the bundle (attach socket). */
   socketDir: string;
   logPath: string;
+  /** conmon's log driver: k8s-file at logPath (absent), or none (podman's --log-driver none: no log at all). */
+  logDriver?: LogDriver;
   /** Truncate the log when it would pass this many bytes (conmon --log-size-max). */
   logSizeMax?: number;
   /** Kill the container this many seconds after its start (conmon --timeout); absent or 0: never. */
@@ -89,12 +94,12 @@ export function spawnConmonCreate(options: ConmonCreateOptions): PendingConmon {
   requireExecutable(handler.path, `runtime ${handler.name}`);
   const pidFile = join(options.bundle, 'conmon-pidfile');
   const args = [
-    '-b', options.bundle, '-c', options.id, '--exit-dir', options.exitDir, '-l', options.logPath,
+    '-b', options.bundle, '-c', options.id, '--exit-dir', options.exitDir, '-l', options.logDriver === 'none' ? 'none' : options.logPath,
     '--log-level', 'error', '-n', options.name, '-P', pidFile,
     '-p', join(options.bundle, 'pidfile'), '--persist-dir', options.persistDir,
     '--socket-dir-path', options.socketDir, '-u', options.id,
   ];
-  if (options.logSizeMax !== undefined && options.logSizeMax >= 0) args.push('--log-size-max', String(options.logSizeMax));
+  if (options.logDriver !== 'none' && options.logSizeMax !== undefined && options.logSizeMax >= 0) args.push('--log-size-max', String(options.logSizeMax));
   if (options.killAfterSeconds) args.push('--timeout', String(options.killAfterSeconds));
   if (options.terminal) args.push('-t');
   else if (options.stdin) args.push('-i');

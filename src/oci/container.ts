@@ -46,6 +46,8 @@ export interface ContainerConfig {
   createdAt: string;
   /** `--log-size-max`; -1: no limit. */
   logSizeMax: number;
+  /** podman's --log-driver none: conmon keeps no log (`logs` refuses; a foreground run attaches); absent: k8s-file at logPath. */
+  logDriver?: 'none';
   /** podman's --timeout: seconds after each start at which conmon kills the container; absent: never. */
   timeout?: number;
   /** podman's --tz: the zone whose file is its /etc/localtime (`local`: the host's). */

@@ -11,6 +11,6 @@ export { parseSignal, signalName } from './signals.js';
 export { parseCriLog, readCriLog, type LogRecord } from './log.js';
 export type { ContainerStats } from './stats.js';
 export { procStat, isSameLiveProcess } from './proc.js';
-export type { ExitCommand, PendingConmon } from './conmon.js';
+export type { ExitCommand, LogDriver, PendingConmon } from './conmon.js';
 export type { AttachStreams, AttachSession, AttachEnd } from './attach.js';
 export { DEFAULT_DETACH_KEYS, DetachKeyFilter, parseDetachKeys } from './detach-keys.js';

@@ -40,7 +40,7 @@ export interface ExecSyncResult {
 }
 
 /** The fields of a container's record that its conmon is given, and whether it has a terminal. */
-export type MonitoredFields = Pick<ContainerConfig, 'id' | 'name' | 'runtimeHandler' | 'bundlePath' | 'persistDir' | 'logPath' | 'logSizeMax' | 'timeout' | 'stdin' | 'exitCommand'> & { terminal: boolean };
+export type MonitoredFields = Pick<ContainerConfig, 'id' | 'name' | 'runtimeHandler' | 'bundlePath' | 'persistDir' | 'logPath' | 'logDriver' | 'logSizeMax' | 'timeout' | 'stdin' | 'exitCommand'> & { terminal: boolean };
 
 export class Runtime {
   readonly config: RuntimeConfig;
@@ -128,6 +128,7 @@ export class Runtime {
       exitDir: this.exitDir,
       socketDir: this.socketDir,
       logPath: monitored.logPath,
+      logDriver: monitored.logDriver,
       logSizeMax: monitored.logSizeMax,
       killAfterSeconds: monitored.timeout,
       terminal: monitored.terminal,

@@ -8,7 +8,7 @@ import { PassThrough } from 'node:stream';
 import { Option, type Command } from 'commander';
 import type { ContainerEngine, ContainerInfo, CreateOptions } from '../../engine/index.js';
 import type { Image } from '../../storage/index.js';
-import { dependentsFirst, EngineError, isEngineError, logEnd, networkMode } from '../../engine/index.js';
+import { checkedLogDriver, dependentsFirst, EngineError, isEngineError, logEnd, networkMode } from '../../engine/index.js';
 import { ContainerStatus, DEFAULT_DETACH_KEYS, parseDetachKeys, umaskOf, type Container, type JoinableNamespace, type LogRecord, type NamespaceMode, type OciLinuxResources, type RestartPolicy } from '../../oci/index.js';
 import { registryFlags } from '../image/commands.js';
 import type { RegistryCliFlags } from '../image/registry.js';
@@ -88,14 +88,16 @@ export function registerContainerVerbs(program: Command, setExit: Exit, options:
         if (opts.attach) {
           if (refs.length !== 1) throw new EngineError('invalid-option', 'you cannot start and attach multiple containers at once', {});
           const detachKeys = parseDetachKeys(opts.detachKeys);
-          const container = await engine.get(refs[0]!);
+          let container = await engine.get(refs[0]!);
+          // Without a log, an exited container's output is seen only through an attach before its start.
+          if (container.state.status === 'stopped' && container.config.logDriver === 'none') container = await engine.init(container.id);
           const { status } = container.state;
           // An exited container's start spawns a new conmon, under the lock watch() holds shared: started first,
           // with a foreground run's exit delay, since this start -a cleans up after it itself; followed from
           // where its log ends now, so that its earlier runs' output is not printed again.
           const from = logEnd(container.config.logPath);
           if (status === 'stopped') await engine.start(container.id, { exitCommandDelay: FOREGROUND_EXIT_COMMAND_DELAY });
-          const attach = status === 'created' && (container.config.stdin || container.config.spec.process.terminal) ? { stdin: opts.interactive === true, detachKeys } : undefined;
+          const attach = status === 'created' && (container.config.stdin || container.config.spec.process.terminal || container.config.logDriver === 'none') ? { stdin: opts.interactive === true, detachKeys } : undefined;
           return followRun(engine, container.id, container.config.autoRemove === true, () => withSignalsProxied(engine, container.id, opts.sigProxy !== false, () =>
             (status === 'stopped' ? followToExit(engine, container.id, from) : startAndFollow(engine, container.id, attach))));
         }
@@ -503,6 +505,7 @@ interface RunFlags extends RegistryCliFlags {
   init?: boolean;
   initPath?: string;
   volumesFrom: string[];
+  logDriver?: string;
   labelFile: string[];
   annotation: string[];
   tmpfs: string[];
@@ -591,6 +594,7 @@ function createFlags(command: Command): Command {
     .option('--pull <policy>', 'always, missing (default), never or newer: when to pull the image first')
     .option('-q, --quiet', 'no pull progress')
     .option('--signature-policy <file>', 'the policy.json an image pulled first must pass')
+    .option('--log-driver <driver>', 'k8s-file (its log file, the default) or none (no log: logs refuses, a foreground run attaches)')
     .option('--log-opt <option>', 'max-size=SIZE: conmon truncates the log when it would pass SIZE', collect, [])
     .option('--device <device>', 'a host device: /dev/x[:/dev/y[:rwm]]', collect, [])
     .option('--sysctl <sysctl>', 'a namespaced kernel parameter: name=value', collect, [])
@@ -826,6 +830,7 @@ function createOptions(image: string, command: string[], opts: RunFlags, default
     labels: opts.labelFile.length ? labelsOf(opts.labelFile, opts.label) : keyValues(opts.label),
     ulimits: opts.ulimit,
     logSizeMax: logSizeMaxOf(opts.logOpt),
+    logDriver: opts.logDriver === undefined ? undefined : checkedLogDriver(opts.logDriver),
     devices: opts.device,
     sysctls: opts.sysctl.length ? keyValues(opts.sysctl) : undefined,
   };
@@ -1010,7 +1015,8 @@ async function runCreated(engine: ContainerEngine, options: CreateOptions, opts:
   let id: string | undefined;
   try {
     return await withCidFile(opts.cidfile, async (created) => {
-      if (!opts.detach && (opts.interactive || opts.tty)) {
+      // Without a log (--log-driver none) the output is the attach socket's alone.
+      if (!opts.detach && (opts.interactive || opts.tty || engine.logDriverOf(options) === 'none')) {
         // Attached before the start: conmon does not replay what a container printed before a client came.
         id = created(await engine.create(options));
         const attach = { stdin: opts.interactive === true, detachKeys, start: true, keepMounted: true };
