@@ -57,7 +57,7 @@ export function registerContainerVerbs(program: Command, setExit: Exit, options:
     const wanted = (name: string, aliases?: readonly string[]): boolean => selects(options, name, aliases);
     if (wanted('run')) createFlags(parent.command('run').description('run a command in a new container'))
       .option('-d, --detach', 'run in the background and print the container ID')
-      .option('-a, --attach <stream>', 'accepted for podman compatibility (stdout and stderr are always attached)', collect)
+      .option('-a, --attach <stream>', 'attach only these of stdin, stdout and stderr (default: stdout and stderr, stdin too with -i)', collect)
       .option('--sig-proxy', 'send the signals the command receives to the container (the default; also --sig-proxy=true)')
       .option('--no-sig-proxy', 'let signals act on the command itself (also --sig-proxy=false)')
       .option('--rmi', 'remove the image once the container is gone, unless another container uses it (implies --rm)')
@@ -463,6 +463,8 @@ function brokenStream(reason: unknown): boolean {
 
 interface RunFlags extends RegistryCliFlags {
   name?: string;
+  /** run's -a/--attach, as given. */
+  attach?: string[];
   /** run's --sig-proxy (undefined: given neither way, the default, true). */
   sigProxy?: boolean;
   /** run's --rmi. */
@@ -994,6 +996,7 @@ const FOREGROUND_EXIT_COMMAND_DELAY = 5;
 
 async function runContainer(engine: ContainerEngine, image: string, command: string[], opts: RunFlags): Promise<number> {
   const detachKeys = parseDetachKeys(opts.detachKeys);
+  const streams = attachedStreams(opts.attach);
   // podman's --rmi implies --rm.
   const remove = opts.rm === true || opts.rmi === true;
   // conmon's exit command cleans up (with --rm removes) a detached container, or one whose `run` was killed. A
@@ -1005,27 +1008,33 @@ async function runContainer(engine: ContainerEngine, image: string, command: str
     removeImage: opts.rmi === true,
     exitCommandDelay: opts.detach ? undefined : FOREGROUND_EXIT_COMMAND_DELAY,
   };
-  const code = await runCreated(engine, options, opts, detachKeys, remove);
+  const code = await runCreated(engine, options, opts, { detachKeys, streams }, remove);
   if (opts.rmi && !opts.detach) await removeImageAfterRun(engine, options.image);
   return code;
 }
 
 /** runContainer's run of the container `options` make, once they are checked and the image is there. */
-async function runCreated(engine: ContainerEngine, options: CreateOptions, opts: RunFlags, detachKeys: Buffer, remove: boolean): Promise<number> {
+async function runCreated(engine: ContainerEngine, options: CreateOptions, opts: RunFlags, attached: { detachKeys: Buffer; streams: AttachedStreams }, remove: boolean): Promise<number> {
+  const { detachKeys, streams } = attached;
   let id: string | undefined;
   try {
     return await withCidFile(opts.cidfile, async (created) => {
+      // Attached to no output (-a stdin alone), podman prints the ID and still waits for the exit.
+      const announce = (made: Container): Container => {
+        if (!opts.detach && !streams.stdout && !streams.stderr) process.stdout.write(`${made.id}\n`);
+        return made;
+      };
       // Without a log (--log-driver none) the output is the attach socket's alone.
       if (!opts.detach && (opts.interactive || opts.tty || engine.logDriverOf(options) === 'none')) {
         // Attached before the start: conmon does not replay what a container printed before a client came.
-        id = created(await engine.create(options));
-        const attach = { stdin: opts.interactive === true, detachKeys, start: true, keepMounted: true };
+        id = created(announce(await engine.create(options)));
+        const attach = { stdin: opts.interactive === true, detachKeys, start: true, keepMounted: true, streams };
         return followRun(engine, id, remove, () => withSignalsProxied(engine, id!, opts.sigProxy !== false, () => attachToExit(engine, id!, attach)));
       }
       // Created and started in one go; followed to its exit (its root filesystem stays mounted for finishRun).
       const code = await engine.run(options, async (container) => {
-        id = created(container);
-        return opts.detach ? 0 : withSignalsProxied(engine, container.id, opts.sigProxy !== false, () => followToExit(engine, container));
+        id = created(announce(container));
+        return opts.detach ? 0 : withSignalsProxied(engine, container.id, opts.sigProxy !== false, () => followToExit(engine, container, undefined, streams));
       });
       if (opts.detach) process.stdout.write(`${id}\n`);
       else await engine.finishRun(id!, { remove });
@@ -1063,9 +1072,31 @@ function startAndFollow(engine: ContainerEngine, id: string, attach: Pick<Attach
   return engine.start(id).then(() => followToExit(engine, id));
 }
 
+/** podman's run -a/--attach: which of the container's outputs a foreground run shows (its stdin is -i's, as podman's). */
+interface AttachedStreams {
+  stdout: boolean;
+  stderr: boolean;
+}
+
+/** -a's values (any case: stdin is taken and changes nothing), or without any, both outputs. */
+function attachedStreams(values: readonly string[] | undefined): AttachedStreams {
+  if (!values?.length) return { stdout: true, stderr: true };
+  const streams = { stdin: false, stdout: false, stderr: false };
+  for (const value of values) {
+    const name = value.toLowerCase();
+    if (name !== 'stdin' && name !== 'stdout' && name !== 'stderr') {
+      throw new EngineError('invalid-option', `invalid stream ${JSON.stringify(value)} for --attach - must be one of stdin, stdout, or stderr: invalid argument`, { attach: value });
+    }
+    streams[name] = true;
+  }
+  return { stdout: streams.stdout, stderr: streams.stderr };
+}
+
 interface AttachOptions {
   /** Send the caller's stdin. */
   stdin: boolean;
+  /** The output streams shown (run -a); default both. */
+  streams?: AttachedStreams;
   /** Start the container once attached, when it is only created. */
   start: boolean;
   /** parseDetachKeys' bytes; empty: none. */
@@ -1086,7 +1117,12 @@ async function attachToExit(engine: ContainerEngine, id: string, options: Attach
   const stdinUsed = options.stdin || process.stdout.isTTY === true;
   const { container, session } = await engine.attach(
     id,
-    { stdin: options.stdin ? process.stdin : undefined, stdout: process.stdout, stderr: process.stderr, detachKeys: options.detachKeys },
+    {
+      stdin: options.stdin ? process.stdin : undefined,
+      stdout: options.streams?.stdout === false ? discarded() : process.stdout,
+      stderr: options.streams?.stderr === false ? discarded() : process.stderr,
+      detachKeys: options.detachKeys,
+    },
     terminal ? { rows: process.stdout.rows, cols: process.stdout.columns } : {},
   );
   const tty = container.config.spec.process.terminal === true;
@@ -1119,9 +1155,16 @@ function exitCodeOf(result: number | 'detached'): number {
   return result === 'detached' ? 0 : result;
 }
 
-/** The container's output as it comes (from its log), then its exit code; its root filesystem stays mounted for finishRun. */
-async function followToExit(engine: ContainerEngine, target: string | Container, from?: number): Promise<number> {
-  for await (const record of engine.logs(target, { follow: true, from })) writeRecord(record, false);
+/** A stream that takes what is written and keeps none of it: an output run -a leaves out. */
+function discarded(): PassThrough {
+  return new PassThrough().resume();
+}
+
+/** The container's output as it comes (from its log; only `streams`' when given), then its exit code; its root filesystem stays mounted for finishRun. */
+async function followToExit(engine: ContainerEngine, target: string | Container, from?: number, streams?: AttachedStreams): Promise<number> {
+  for await (const record of engine.logs(target, { follow: true, from })) {
+    if (!streams || streams[record.stream]) writeRecord(record, false);
+  }
   return engine.wait(target, { keepMounted: true });
 }
 

@@ -1,16 +1,18 @@
-// podman's --log-driver and containers.conf's log_driver through the shipped
-// executable: k8s-file (the default) and none, under which conmon keeps no
-// log, `logs` refuses as podman's does, and a foreground run or `start -a`
-// shows the output through the attach socket instead.
+// Where a run's output goes, through the shipped executable: podman's
+// --log-driver and containers.conf's log_driver, k8s-file (the default) and
+// none, under which conmon keeps no log, `logs` refuses as podman's does, and
+// a foreground run or `start -a` shows the output through the attach socket
+// instead; and run's -a/--attach, which shows only the outputs it names.
 
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { berthOn } from '../helpers/berth.js';
+import { BERTH_BIN, berthOn } from '../helpers/berth.js';
+import { runTool } from '../helpers/run-tool.js';
 import { engineCli } from './engine-cli.js';
 
-describe('berth run --log-driver (bin/berth.cjs)', () => {
+describe('berth run --log-driver and -a (bin/berth.cjs)', () => {
   const { fixture, berth, ok } = engineCli();
 
   it('none: no log file, conmon runs with -l none; run, start -a of a created or exited container still show the output; logs refuses', async () => {
@@ -64,5 +66,26 @@ describe('berth run --log-driver (bin/berth.cjs)', () => {
     const bad = await berthOn({ graphRoot: fixture().temp.graphRoot, runRoot: fixture().temp.runRoot, driver: 'overlay' }, ['run', '--rm', 'busybox', '/bin/busybox', 'true'], { env: { ...process.env, CONTAINERS_CONF: conf } });
     assert.equal(bad.code, 125);
     assert.match(bad.stderr.toString(), /log\.conf: log_driver must be "k8s-file" or "none"/);
+  });
+
+  it('-a shows only the outputs it names (any case), through the log or the attach socket; stdin is -i\'s; -a stdin alone prints the ID; a bad stream is refused', async () => {
+    const script = ['busybox', '/bin/busybox', 'sh', '-c', 'cat; echo out; echo err >&2; exit 2'];
+    const outputs = async (...flags: string[]): Promise<[number | null, string, string]> => {
+      const result = await berth('run', '--rm', ...flags, ...script);
+      return [result.code, result.stdout.toString(), result.stderr.toString()];
+    };
+    assert.deepEqual(await outputs('-a', 'stdout'), [2, 'out\n', '']);
+    assert.deepEqual(await outputs('-a', 'STDERR'), [2, '', 'err\n']);
+    assert.deepEqual(await outputs('-a', 'stdout', '-a', 'stderr'), [2, 'out\n', 'err\n']);
+    assert.deepEqual(await outputs('-a', 'stderr', '--log-driver', 'none'), [2, '', 'err\n'], 'through the attach socket');
+    const [code, id, err] = await outputs('-a', 'stdin');
+    assert.deepEqual([code, err], [2, '']);
+    assert.match(id, /^[0-9a-f]{64}\n$/);
+    const piped = await runTool(process.execPath, [BERTH_BIN, '--root', fixture().temp.graphRoot, '--runroot', fixture().temp.runRoot, '--storage-driver', 'overlay', 'run', '--rm', '-i', '-a', 'stdout', ...script], { input: 'piped\n' });
+    assert.deepEqual([piped.code, piped.stdout.toString(), piped.stderr.toString()], [2, 'piped\nout\n', '']);
+    const refused = await berth('run', '--rm', '-a', 'bogus', 'busybox', '/bin/busybox', 'true');
+    assert.equal(refused.code, 125);
+    assert.equal(refused.stderr.toString(), 'Error: invalid stream "bogus" for --attach - must be one of stdin, stdout, or stderr: invalid argument\n');
+    assert.equal(await ok('ps', '-aq'), '');
   });
 });
