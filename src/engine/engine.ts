@@ -90,6 +90,8 @@ export interface CreateOptions extends Omit<SpecOptions, 'id' | 'rootfs' | 'idMa
   /** Seconds before SIGKILL on stop; default 10. */
   stopTimeout?: number;
   logSizeMax?: number;
+  /** podman's --pidfile: an absolute path where the runtime writes the container's PID at each start. */
+  pidFile?: string;
   /** podman's --log-driver: k8s-file (the default, else containers.conf's log_driver) or none. */
   logDriver?: LogDriver;
   /** podman's --timeout: seconds after each start at which conmon kills the container (its exit code -1); 0 or absent: never. */
@@ -339,7 +341,7 @@ export class ContainerEngine {
       const exitCommand = await this.#exitCommandFor(id, persistDir, { remove: options.autoRemove === true, removeImage: options.removeImage === true });
       // conmon's own start (~10 ms here) goes on while the root filesystem, the spec and the records are made.
       monitor = this.runtime.spawnMonitor(
-        { id, name, runtimeHandler: handler.name, bundlePath, persistDir, logPath, logDriver, logSizeMax, timeout, stdin, exitCommand, terminal: options.terminal === true },
+        { id, name, runtimeHandler: handler.name, bundlePath, persistDir, logPath, logDriver, pidFile: options.pidFile, logSizeMax, timeout, stdin, exitCommand, terminal: options.terminal === true },
         { exitDelaySeconds: options.exitCommandDelay },
       );
       const rootfs = await this.store.mount(id);
@@ -370,6 +372,7 @@ export class ContainerEngine {
           createdAt: isoTime(created.getTime()),
           logSizeMax,
           ...(logDriver ? { logDriver } : {}),
+          ...(options.pidFile ? { pidFile: options.pidFile } : {}),
           ...(timeout ? { timeout } : {}),
           ...(joinedIds ? { joined: joinedIds } : {}),
           ...(options.timezone !== undefined ? { timezone: options.timezone } : {}),

@@ -25,6 +25,8 @@ export interface ConmonCreateOptions {
   /** `<socketDir>/<id>` becomes a symlink to the bundle (attach socket). */
   socketDir: string;
   logPath: string;
+  /** Where the runtime writes the container's PID (podman's --pidfile); default `pidfile` in the bundle. */
+  pidFile?: string;
   /** conmon's log driver: k8s-file at logPath (absent), or none (podman's --log-driver none: no log at all). */
   logDriver?: LogDriver;
   /** Truncate the log when it would pass this many bytes (conmon --log-size-max). */
@@ -96,7 +98,7 @@ export function spawnConmonCreate(options: ConmonCreateOptions): PendingConmon {
   const args = [
     '-b', options.bundle, '-c', options.id, '--exit-dir', options.exitDir, '-l', options.logDriver === 'none' ? 'none' : options.logPath,
     '--log-level', 'error', '-n', options.name, '-P', pidFile,
-    '-p', join(options.bundle, 'pidfile'), '--persist-dir', options.persistDir,
+    '-p', options.pidFile ?? join(options.bundle, 'pidfile'), '--persist-dir', options.persistDir,
     '--socket-dir-path', options.socketDir, '-u', options.id,
   ];
   if (options.logDriver !== 'none' && options.logSizeMax !== undefined && options.logSizeMax >= 0) args.push('--log-size-max', String(options.logSizeMax));

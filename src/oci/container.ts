@@ -46,6 +46,8 @@ export interface ContainerConfig {
   createdAt: string;
   /** `--log-size-max`; -1: no limit. */
   logSizeMax: number;
+  /** podman's --pidfile: where the runtime writes its PID at each start, instead of `pidfile` in the bundle. */
+  pidFile?: string;
   /** podman's --log-driver none: conmon keeps no log (`logs` refuses; a foreground run attaches); absent: k8s-file at logPath. */
   logDriver?: 'none';
   /** podman's --timeout: seconds after each start at which conmon kills the container; absent: never. */

@@ -4,7 +4,7 @@
 // --cpuset-cpus, --memory-swap, --memory-reservation, --memory-swappiness,
 // --oom-kill-disable, --oom-score-adj, --cpu-period, --cpu-quota, --env-host,
 // --unsetenv, --unsetenv-all, --read-only-tmpfs, --umask, --tz, --cgroupns,
-// --label-file, --annotation, --pid, --ipc, --uts.
+// --label-file, --annotation, --pid, --ipc, --uts, --pidfile.
 
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
@@ -12,6 +12,8 @@ import { mkdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'no
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { BERTH_BIN } from '../helpers/berth.js';
+import { runTool } from '../helpers/run-tool.js';
 import { engineCli } from './engine-cli.js';
 
 describe('berth run: --mount, --security-opt and the resource flags (bin/berth.cjs)', () => {
@@ -171,6 +173,25 @@ describe('berth run: --mount, --security-opt and the resource flags (bin/berth.c
       assert.equal(refused.code, 125, flags.join(' '));
       assert.match(refused.stderr, message);
     }
+    assert.equal(await ok('ps', '-a', '-q'), '');
+    assert.equal((await fixture().store.containers()).length, 0);
+  });
+
+  it('--pidfile: the runtime writes the container\'s PID there at each start (a relative path is the caller\'s), as inspect\'s PidFile says; a path it cannot write leaves nothing made', async () => {
+    const dir = join(fixture().temp.dir, 'pids');
+    mkdirSync(dir, { recursive: true });
+    const result = await runTool(process.execPath, [BERTH_BIN, '--root', fixture().temp.graphRoot, '--runroot', fixture().temp.runRoot, '--storage-driver', 'overlay', 'run', '-d', '--pidfile', 'ctr.pid', 'busybox', '/bin/busybox', 'sleep', '1000'], { cwd: dir });
+    assert.equal(result.code, 0, result.stderr.toString());
+    const id = result.stdout.toString().trim();
+    const pidOf = async (): Promise<string> => ok('inspect', '-f', '{{.State.Pid}}', id);
+    assert.equal(await ok('inspect', '-f', '{{.PidFile}}', id), `${join(dir, 'ctr.pid')}\n`);
+    assert.equal(`${readFileSync(join(dir, 'ctr.pid'), 'utf8')}\n`, await pidOf());
+    await ok('restart', '-t', '0', id);
+    assert.equal(`${readFileSync(join(dir, 'ctr.pid'), 'utf8')}\n`, await pidOf(), 'written again by the new run');
+    await ok('rm', '-f', '-t', '0', id);
+    const refused = await berth('run', '--rm', '--pidfile', join(dir, 'no', 'such', 'dir', 'p'), 'busybox', '/bin/busybox', 'true');
+    assert.equal(refused.code, 125);
+    assert.match(refused.stderr, /opening file .*no\/such\/dir\/p. for writing: No such file or directory/);
     assert.equal(await ok('ps', '-a', '-q'), '');
     assert.equal((await fixture().store.containers()).length, 0);
   });

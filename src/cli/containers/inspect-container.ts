@@ -60,7 +60,7 @@ export async function inspectDocument(engine: ContainerEngine, container: Contai
     OCIRuntime: info.runtime,
     LogPath: container.config.logDriver === 'none' ? '' : info.logPath,
     ConmonPidFile: `${bundlePath}/conmon-pidfile`,
-    PidFile: `${bundlePath}/pidfile`,
+    PidFile: container.config.pidFile ?? `${bundlePath}/pidfile`,
     Name: info.name,
     RestartCount: state.restartCount ?? 0,
     Driver: engine.store.graphDriverName,

@@ -508,6 +508,7 @@ interface RunFlags extends RegistryCliFlags {
   initPath?: string;
   volumesFrom: string[];
   logDriver?: string;
+  pidfile?: string;
   labelFile: string[];
   annotation: string[];
   tmpfs: string[];
@@ -597,6 +598,7 @@ function createFlags(command: Command): Command {
     .option('-q, --quiet', 'no pull progress')
     .option('--signature-policy <file>', 'the policy.json an image pulled first must pass')
     .option('--log-driver <driver>', 'k8s-file (its log file, the default) or none (no log: logs refuses, a foreground run attaches)')
+    .option('--pidfile <file>', 'where the runtime writes the container\'s PID at each start')
     .option('--log-opt <option>', 'max-size=SIZE: conmon truncates the log when it would pass SIZE', collect, [])
     .option('--device <device>', 'a host device: /dev/x[:/dev/y[:rwm]]', collect, [])
     .option('--sysctl <sysctl>', 'a namespaced kernel parameter: name=value', collect, [])
@@ -833,6 +835,7 @@ function createOptions(image: string, command: string[], opts: RunFlags, default
     ulimits: opts.ulimit,
     logSizeMax: logSizeMaxOf(opts.logOpt),
     logDriver: opts.logDriver === undefined ? undefined : checkedLogDriver(opts.logDriver),
+    pidFile: opts.pidfile === undefined ? undefined : resolve(opts.pidfile),
     devices: opts.device,
     sysctls: opts.sysctl.length ? keyValues(opts.sysctl) : undefined,
   };
