@@ -32,7 +32,7 @@ import { healthAfter, healthCheckOf, healthCommand, startingHealth, type HealthC
 import { hasVolumes, type ImageVolumeMode } from './volume-specs.js';
 import { userMountsOf, volumeNamesOf } from './user-mounts.js';
 import type { AttachedVolumes, InheritedMounts, VolumeVerbs } from './volumes.js';
-import { connectNetwork, defaultNetworkName, disconnectNetwork, inspectNetwork, parseExposed, publishedOnFreePorts, readAttachment, setupNetwork, teardownNetwork, type NetworkAttachment, type NetworkDefaults, type PortMapping } from '../network/index.js';
+import { connectNetwork, defaultNetworkName, isIpv4Cidr, disconnectNetwork, inspectNetwork, parseExposed, publishedOnFreePorts, readAttachment, setupNetwork, teardownNetwork, type NetworkAttachment, type NetworkDefaults, type PortMapping, type StaticAddresses } from '../network/index.js';
 
 export interface EngineOptions {
   store: Store;
@@ -113,6 +113,8 @@ export interface CreateOptions extends Omit<SpecOptions, 'id' | 'rootfs' | 'idMa
   networks?: string[];
   /** Published ports (-p), given to portmap. */
   portMappings?: PortMapping[];
+  /** podman's --ip and --mac-address: its address and MAC on its one CNI network. */
+  staticAddresses?: StaticAddresses;
   /** podman's -P: also publish the image's exposed ports and `expose`'s, each on a host port free at the create. */
   publishAll?: boolean;
   /** podman's --expose: `port[/proto]` or `first-last[/proto]`, published by `publishAll`. */
@@ -291,6 +293,7 @@ export class ContainerEngine {
     const cgroupParent = options.cgroupParent === undefined ? this.cgroupParent : checkedCgroupParent(options.cgroupParent);
     if (options.hostsAndDns) checkNetworkFileOptions(options.hostsAndDns, options.networks?.length ? 'cni' : options.network ?? 'private');
     checkHostNamespaceOptions(options);
+    if (options.staticAddresses) checkStaticAddresses(options.staticAddresses, options.networks ?? []);
     if (options.timezone !== undefined) zoneFileOf(options.timezone);
     const initBinary = options.init ? checkedInitBinary(options.initPath ?? DEFAULT_INIT_PATH) : undefined;
     const inherited = options.volumesFrom?.length ? await this.#volumesFrom(options.volumesFrom) : undefined;
@@ -346,7 +349,7 @@ export class ContainerEngine {
       );
       const rootfs = await this.store.mount(id);
       if (idMaps) prepareUserNamespaceDirs({ rootfs, persistDir, bundlePath }, idMaps);
-      const attachment = options.networks?.length ? await this.#setupNetwork(id, persistDir, { networks: options.networks, portMappings }) : undefined;
+      const attachment = options.networks?.length ? await this.#setupNetwork(id, persistDir, { networks: options.networks, portMappings, staticAddresses: options.staticAddresses }) : undefined;
       const netns = attachment?.netns;
       const fileMounts = newContainerFileMounts(options, { id, name, bundlePath }, attachment, joined.network);
       // The spec and the record, with the mounts of the container's volumes when it has any.
@@ -380,6 +383,7 @@ export class ContainerEngine {
           exitCommand,
           autoRemove: options.autoRemove === true,
           ...(options.networks?.length ? { networks: options.networks, portMappings } : {}),
+          ...(options.networks?.length && options.staticAddresses ? { staticAddresses: options.staticAddresses } : {}),
           ...(attached?.volumes.length ? { volumes: attached.volumes } : {}),
           ...(options.volumesFrom?.length ? { volumesFrom: options.volumesFrom } : {}),
           ...(options.restartPolicy && options.restartPolicy.name !== 'no' ? { restartPolicy: options.restartPolicy } : {}),
@@ -1445,10 +1449,10 @@ export class ContainerEngine {
     return [...given, ...await publishedOnFreePorts(exposed, given)];
   }
 
-  async #setupNetwork(id: string, persistDir: string, options: Pick<CreateOptions, 'networks' | 'portMappings'>): Promise<NetworkAttachment> {
+  async #setupNetwork(id: string, persistDir: string, options: Pick<CreateOptions, 'networks' | 'portMappings' | 'staticAddresses'>): Promise<NetworkAttachment> {
     if (!this.cni) throw new EngineError('invalid-option', 'CNI networking is not configured for this engine', { networks: options.networks });
     return setupNetwork({
-      containerId: id, networks: options.networks ?? [], portMappings: options.portMappings,
+      containerId: id, networks: options.networks ?? [], portMappings: options.portMappings, staticAddresses: options.staticAddresses,
       configDir: this.cni.configDir, pluginDirs: this.cni.pluginDirs, stateFile: networkStateFile(persistDir),
       defaults: this.cni.defaults,
     });
@@ -1504,6 +1508,17 @@ function checkJoinOptions(options: CreateOptions): void {
 /** `record`'s values through `map`. */
 function mapValues<K extends string, V, W>(record: Partial<Record<K, V>>, map: (value: V) => W): Partial<Record<K, W>> {
   return Object.fromEntries(Object.entries(record).map(([key, value]) => [key, map(value as V)])) as Partial<Record<K, W>>;
+}
+
+/** podman's --ip (IPv4) and --mac-address, for a container on exactly one CNI network. */
+function checkStaticAddresses(addresses: StaticAddresses, networks: readonly string[]): void {
+  const { ip, mac } = addresses;
+  // Not node:net's isIP: that module is kept off the run path (it loads the stream code).
+  if (ip !== undefined && !isIpv4Cidr(`${ip}/32`)) throw new EngineError('invalid-option', `${JSON.stringify(ip)} is not an ip address`, { ip });
+  if (mac !== undefined && !/^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/i.test(mac)) throw new EngineError('invalid-option', `invalid argument ${JSON.stringify(mac)} for "--mac-address" flag: address ${mac}: invalid MAC address`, { mac });
+  const flag = ip !== undefined ? '--ip' : '--mac-address';
+  if (networks.length === 0) throw new EngineError('invalid-option', `${flag} can only be set when the network mode is bridge: invalid argument`, { ip, mac });
+  if (networks.length > 1) throw new EngineError('invalid-option', `${flag} can only be set for a single network, not ${networks.join(', ')}`, { ip, mac, networks });
 }
 
 /** `options` with `access` (ro or rw) in place of theirs. */

@@ -7,6 +7,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { removeFile, writeFileAtomicSync } from '../util/index.js';
 import { findNetwork, type BridgeNetworkOptions, type NetworkConfigList } from './conflist.js';
+import { hasAddressInSubnet } from './manage.js';
 import { invokePlugin, type CniCommand, type CniResult, type PortMapping } from './plugin.js';
 import { createNetns, removeNetns } from './netns.js';
 import { NetworkError, isNetworkError } from './errors.js';
@@ -16,6 +17,8 @@ export interface NetworkSetupOptions {
   /** Network names; the first is eth0, the next eth1, as podman names them. */
   networks: string[];
   portMappings?: PortMapping[];
+  /** podman's --ip and --mac-address: the first network's address and its interface's MAC, asked of its plugins. */
+  staticAddresses?: StaticAddresses;
   /** Where the conflists are (podman's /etc/cni/net.d). */
   configDir: string;
   pluginDirs: string[];
@@ -25,18 +28,30 @@ export interface NetworkSetupOptions {
   defaults?: BridgeNetworkOptions;
 }
 
+/** A container's static IPv4 address and MAC on its network (podman's --ip, --mac-address). */
+export interface StaticAddresses {
+  ip?: string;
+  mac?: string;
+}
+
 export interface NetworkAttachment {
   containerId: string;
   netns: string;
   portMappings: PortMapping[];
   pluginDirs: string[];
-  networks: Array<{ name: string; ifName: string; config: NetworkConfigList; result: CniResult }>;
+  /** `cniArgs`: the CNI_ARGS a network's plugins got beside Berth's own (IP=, MAC=), given again to its DEL. */
+  networks: Array<{ name: string; ifName: string; config: NetworkConfigList; result: CniResult; cniArgs?: Record<string, string> }>;
 }
 
 /** Makes the namespace and ADDs every network; on any failure undoes all of it and rethrows. */
 export async function setupNetwork(options: NetworkSetupOptions): Promise<NetworkAttachment> {
   const configs: NetworkConfigList[] = [];
   for (const name of options.networks) configs.push(await findNetwork(options.configDir, name, options.defaults));
+  const { ip, mac } = options.staticAddresses ?? {};
+  if (ip !== undefined && configs[0] && !hasAddressInSubnet(configs[0], ip)) {
+    throw new NetworkError('config-invalid', `requested static ip ${ip} not in any subnet on network ${configs[0].name}`, { ip, network: configs[0].name });
+  }
+  const staticArgs = { ...(ip !== undefined ? { IP: ip } : {}), ...(mac !== undefined ? { MAC: mac } : {}) };
   const attachment: NetworkAttachment = {
     containerId: options.containerId,
     netns: await createNetns(options.containerId),
@@ -48,7 +63,10 @@ export async function setupNetwork(options: NetworkSetupOptions): Promise<Networ
     // Persisted before the first ADD: a crash mid-chain still leaves what DEL needs.
     await saveAttachment(options.stateFile, attachment);
     for (const [i, config] of configs.entries()) {
-      const entry = { name: config.name, ifName: `eth${i}`, config, result: { cniVersion: config.cniVersion } as CniResult };
+      const entry = {
+        name: config.name, ifName: `eth${i}`, config, result: { cniVersion: config.cniVersion } as CniResult,
+        ...(i === 0 && Object.keys(staticArgs).length ? { cniArgs: staticArgs } : {}),
+      };
       attachment.networks.push(entry);
       entry.result = await runChain('ADD', attachment, entry);
       await saveAttachment(options.stateFile, attachment);
@@ -141,7 +159,7 @@ async function runChain(command: CniCommand, attachment: NetworkAttachment, entr
     const invocation = {
       command, containerId: attachment.containerId, netns: attachment.netns, ifName: entry.ifName,
       pluginDirs: attachment.pluginDirs, networkName: entry.name, cniVersion: entry.config.cniVersion,
-      plugin, prevResult: result, capabilityArgs: { portMappings: attachment.portMappings },
+      plugin, prevResult: result, capabilityArgs: { portMappings: attachment.portMappings }, cniArgs: entry.cniArgs,
     };
     if (command !== 'DEL') {
       result = await invokePlugin(invocation) ?? result;

@@ -9,6 +9,6 @@ export {
 } from './conflist.js';
 export { invokePlugin, type CniCommand, type CniResult, type PluginInvocation, type PortMapping } from './plugin.js';
 export { createNetns, removeNetns } from './netns.js';
-export { connectNetwork, disconnectNetwork, readAttachment, setupNetwork, teardownNetwork, type NetworkAttachment, type NetworkSetupOptions } from './attach.js';
+export { connectNetwork, disconnectNetwork, readAttachment, setupNetwork, teardownNetwork, type NetworkAttachment, type NetworkSetupOptions, type StaticAddresses } from './attach.js';
 export { formatPortMapping, parseExposed, parsePublish, publishedOnFreePorts } from './ports.js';
 export { createNetwork, inspectNetwork, isIpv4Cidr, isNetworkName, listNetworks, removeNetwork, type NetworkCreateOptions, type NetworkDefaults, type NetworkInfo, type SubnetPool } from './manage.js';

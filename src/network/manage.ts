@@ -186,6 +186,12 @@ function rangesOf(list: NetworkConfigList): Array<{ subnet: string; gateway?: st
   return ranges.filter((r): r is { subnet: string; gateway?: string } => typeof r.subnet === 'string');
 }
 
+/** Whether the IPv4 address `ip` is in one of the network's subnets (podman's check of a static --ip). */
+export function hasAddressInSubnet(list: NetworkConfigList, ip: string): boolean {
+  const address = cidrOf(`${ip}/32`);
+  return address !== undefined && subnetsOf(list).some((subnet) => overlaps(parseCidr(subnet), address));
+}
+
 function subnetsOf(list: NetworkConfigList): string[] {
   return rangesOf(list).map((r) => r.subnet).filter((s) => !s.includes(':'));
 }

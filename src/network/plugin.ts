@@ -40,6 +40,8 @@ export interface PluginInvocation {
   prevResult?: CniResult;
   /** Capability values, given to a plugin only for the capabilities it declares. */
   capabilityArgs?: { portMappings?: PortMapping[] };
+  /** More CNI_ARGS: podman's static IP= (host-local) and MAC= (tuning). */
+  cniArgs?: Record<string, string>;
 }
 
 /** Runs the plugin; resolves to its result for ADD, to undefined for DEL and CHECK. */
@@ -78,7 +80,7 @@ function pluginEnv(inv: PluginInvocation): NodeJS.ProcessEnv {
     CNI_NETNS: inv.netns,
     CNI_IFNAME: inv.ifName,
     CNI_PATH: inv.pluginDirs.join(':'),
-    CNI_ARGS: `IgnoreUnknown=1;K8S_POD_NAME=${inv.containerId}`,
+    CNI_ARGS: [`IgnoreUnknown=1;K8S_POD_NAME=${inv.containerId}`, ...Object.entries(inv.cniArgs ?? {}).map(([key, value]) => `${key}=${value}`)].join(';'),
   };
 }
 

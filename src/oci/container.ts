@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { getLockFile, releaseLockFile, type LockFile } from '../lock/index.js';
 import { isErrno, writeFileAtomicSync } from '../util/index.js';
 import { OciError } from './errors.js';
-import type { PortMapping } from '../network/index.js';
+import type { PortMapping, StaticAddresses } from '../network/index.js';
 import type { ExitCommand } from './conmon.js';
 import type { OciSpec } from './spec-types.js';
 import type { JoinableNamespace } from './spec.js';
@@ -70,6 +70,8 @@ export interface ContainerConfig {
   /** CNI networks it joins and the ports it publishes on them, set up again for each run after the cleanup tore them down. */
   networks?: string[];
   portMappings?: PortMapping[];
+  /** podman's --ip and --mac-address on its network, asked for again at each run. */
+  staticAddresses?: StaticAddresses;
   /** The named and anonymous volumes it mounts (podman's NamedVolumes): a volume they name is in use. */
   volumes?: ContainerVolume[];
   /** podman's --volumes-from, as given: the containers whose volumes and binds it took (inspect's HostConfig.VolumesFrom). */

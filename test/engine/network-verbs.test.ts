@@ -84,6 +84,33 @@ describe('berth network create|ls|inspect|rm|prune|exists|connect|disconnect (bi
     }
   });
 
+  it('--ip and --mac-address: the address and MAC asked for, again after a restart; one taken, outside the subnet or without one network is refused with nothing left', async () => {
+    const octet = Math.floor(Math.random() * 200 + 20);
+    const bridge = `bs${process.pid}`.slice(0, 15);
+    await ok('network', 'create', '--subnet', `10.194.${octet}.0/24`, '--interface-name', bridge, 'staticnet');
+    try {
+      const ip = `10.194.${octet}.77`;
+      const show = 'ip -4 addr show eth0 | grep -o "inet [0-9./]*"; cat /sys/class/net/eth0/address';
+      assert.equal(await ok('run', '--rm', '--network', 'staticnet', '--ip', ip, '--mac-address', '92:d0:c6:0a:29:35', 'busybox', '/bin/busybox', 'sh', '-c', show),
+        `inet ${ip}/24\n92:d0:c6:0a:29:35\n`);
+      await ok('run', '-d', '--name', 'fixed', '--network', 'staticnet', '--ip', ip, 'busybox', '/bin/busybox', 'sleep', '1000');
+      assert.equal(await ok('inspect', '-f', '{{.NetworkSettings.IPAddress}}', 'fixed'), `${ip}\n`);
+      const before = await ok('ps', '-aq');
+      await refused(125, /requested IP address .*is not available|already reserved|has been allocated/i, 'run', '--rm', '--network', 'staticnet', '--ip', ip, 'busybox', '/bin/busybox', 'true');
+      await refused(125, new RegExp(`^Error: requested static ip 10\\.195\\.${octet}\\.5 not in any subnet on network staticnet\\n$`), 'run', '--rm', '--network', 'staticnet', '--ip', `10.195.${octet}.5`, 'busybox', '/bin/busybox', 'true');
+      await refused(125, /^Error: --ip can only be set when the network mode is bridge: invalid argument\n$/, 'run', '--rm', '--network', 'none', '--ip', ip, 'busybox', '/bin/busybox', 'true');
+      await refused(125, /^Error: "10\.1\.2" is not an ip address\n$/, 'run', '--rm', '--network', 'staticnet', '--ip', '10.1.2', 'busybox', '/bin/busybox', 'true');
+      await refused(125, /invalid MAC address/, 'run', '--rm', '--network', 'staticnet', '--mac-address', '92:d0', 'busybox', '/bin/busybox', 'true');
+      assert.equal(await ok('ps', '-aq'), before);
+      await ok('restart', '-t', '0', 'fixed');
+      assert.equal(await ok('exec', 'fixed', '/bin/busybox', 'sh', '-c', 'ip -4 addr show eth0 | grep -o "inet [0-9./]*"'), `inet ${ip}/24\n`);
+      await ok('rm', '-f', '-t', '0', 'fixed');
+      await ok('network', 'rm', 'staticnet');
+    } finally {
+      try { execFileSync('ip', ['link', 'delete', bridge], { stdio: 'ignore' }); } catch { /* removed by the test */ }
+    }
+  });
+
   it('connect and disconnect a running container (its interfaces change at once), a stopped one (at its next run), and refuse what podman refuses', async () => {
     const octet = Math.floor(Math.random() * 200 + 20);
     const bridges = [`ba${process.pid}`.slice(0, 15), `bb${process.pid}`.slice(0, 15)];

@@ -509,6 +509,8 @@ interface RunFlags extends RegistryCliFlags {
   volumesFrom: string[];
   logDriver?: string;
   pidfile?: string;
+  ip?: string;
+  macAddress?: string;
   labelFile: string[];
   annotation: string[];
   tmpfs: string[];
@@ -581,6 +583,8 @@ function createFlags(command: Command): Command {
     .option('--cap-drop <capability>', 'drop a capability', collect, [])
     .option('--privileged', 'all capabilities, no seccomp, no masked paths')
     .option('--network <mode>', 'bridge (podman\'s default CNI network), a CNI network name, none, host, private (loopback only; the default) or container:NAME (a running container\'s)')
+    .option('--ip <address>', 'its IPv4 address on its one CNI network (in the network\'s subnet, not taken)')
+    .option('--mac-address <mac>', 'the MAC of its interface on its one CNI network')
     .option('-p, --publish <port>', 'publish [ip:]hostPort:containerPort[/proto] (on a CNI network)', collect, [])
     .option('-P, --publish-all', 'publish every exposed port (the image\'s and --expose\'s) on a free host port')
     .option('--expose <port>', 'expose port[/proto] or first-last[/proto] (published by -P)', collect, [])
@@ -755,7 +759,8 @@ function createOptions(image: string, command: string[], opts: RunFlags, default
   if (opts.replace && opts.name === undefined) throw new EngineError('invalid-option', 'cannot replace container without --name being set', {});
   // Neither given: containers.conf's netns chooses, when the engine makes the container.
   const publishes = opts.publish.length > 0 || opts.publishAll === true;
-  const given = opts.network ?? (publishes ? 'bridge' : undefined);
+  // What needs a CNI network (a published port, a static address) gets podman's default one when none is named.
+  const given = opts.network ?? (publishes || opts.ip !== undefined || opts.macAddress !== undefined ? 'bridge' : undefined);
   const joinContainers = joinedContainerRefs({ network: given, pid: opts.pid, ipc: opts.ipc, uts: opts.uts });
   const { network, networks } = given === undefined || joinContainers?.network !== undefined ? {} : networkMode(given, defaultNetwork);
   // Checked here, before any pull (the engine reads them again, with the image's).
@@ -814,6 +819,7 @@ function createOptions(image: string, command: string[], opts: RunFlags, default
     network,
     networks,
     portMappings: opts.publish.map(parsePublish),
+    staticAddresses: opts.ip === undefined && opts.macAddress === undefined ? undefined : { ip: opts.ip, mac: opts.macAddress },
     publishAll: opts.publishAll,
     expose: opts.expose.length ? opts.expose : undefined,
     hostname: opts.hostname,
