@@ -32,6 +32,7 @@ import { healthAfter, healthCheckOf, healthCommand, startingHealth, type HealthC
 import { hasVolumes, type ImageVolumeMode } from './volume-specs.js';
 import { userMountsOf, volumeNamesOf } from './user-mounts.js';
 import type { AttachedVolumes, InheritedMounts, VolumeVerbs } from './volumes.js';
+import type { SecretRequest } from './container-secrets.js';
 import { connectNetwork, defaultNetworkName, isIpv4Cidr, disconnectNetwork, inspectNetwork, parseExposed, publishedOnFreePorts, readAttachment, setupNetwork, teardownNetwork, type NetworkAttachment, type NetworkDefaults, type PortMapping, type StaticAddresses } from '../network/index.js';
 
 export interface EngineOptions {
@@ -90,6 +91,8 @@ export interface CreateOptions extends Omit<SpecOptions, 'id' | 'rootfs' | 'idMa
   /** Seconds before SIGKILL on stop; default 10. */
   stopTimeout?: number;
   logSizeMax?: number;
+  /** podman's --secret: secrets of the store as files (default /run/secrets/NAME) or variables. */
+  secrets?: SecretRequest[];
   /** podman's --pidfile: an absolute path where the runtime writes the container's PID at each start. */
   pidFile?: string;
   /** podman's --log-driver: k8s-file (the default, else containers.conf's log_driver) or none. */
@@ -351,12 +354,13 @@ export class ContainerEngine {
       if (idMaps) prepareUserNamespaceDirs({ rootfs, persistDir, bundlePath }, idMaps);
       const attachment = options.networks?.length ? await this.#setupNetwork(id, persistDir, { networks: options.networks, portMappings, staticAddresses: options.staticAddresses }) : undefined;
       const netns = attachment?.netns;
-      const fileMounts = newContainerFileMounts(options, { id, name, bundlePath }, attachment, joined.network);
+      const secrets = options.secrets?.length ? await (await import('./container-secrets.js')).attachSecrets(this.store.graphRoot, options.secrets, dirs, idMaps) : undefined;
+      const fileMounts = [...newContainerFileMounts(options, { id, name, bundlePath }, attachment, joined.network), ...(secrets?.mounts ?? [])];
       // The spec and the record, with the mounts of the container's volumes when it has any.
       const record = async (attached?: AttachedVolumes): Promise<Container> => {
         const mounts = attached ? { volumes: attached.binds, tmpfs: attached.tmpfs, mounts: [...fileMounts, ...attached.mounts] } : { mounts: fileMounts };
         const spec = generateSpec(imageConfig, {
-          cgroupsPath: `${cgroupParent}/berth-${id}`, ...options, ...mounts, id, rootfs, networkNamespacePath: netns, joinedNamespacePaths: joinedNamespacePaths(joined), idMaps, initBinary,
+          cgroupsPath: `${cgroupParent}/berth-${id}`, ...options, ...mounts, ...(secrets?.env.length ? { env: [...(options.env ?? []), ...secrets.env] } : {}), id, rootfs, networkNamespacePath: netns, joinedNamespacePaths: joinedNamespacePaths(joined), idMaps, initBinary,
         });
         const made = new Container({
           id,
@@ -376,6 +380,8 @@ export class ContainerEngine {
           logSizeMax,
           ...(logDriver ? { logDriver } : {}),
           ...(options.pidFile ? { pidFile: options.pidFile } : {}),
+          ...(secrets?.records.length ? { secrets: secrets.records } : {}),
+          ...(secrets?.envNames.length ? { secretEnv: secrets.envNames } : {}),
           ...(timeout ? { timeout } : {}),
           ...(joinedIds ? { joined: joinedIds } : {}),
           ...(options.timezone !== undefined ? { timezone: options.timezone } : {}),
@@ -541,6 +547,7 @@ export class ContainerEngine {
     await this.store.mount(container.id);
     if (container.config.healthCheck) await container.updateState((current) => ({ health: startingHealth(current.health) }));
     const { networks, persistDir, spec, bundlePath, hostsAndDns, timezone } = container.config;
+    if (container.config.secrets?.length) (await import('./container-secrets.js')).prepareSecretsMountDir(bundlePath, spec.mounts);
     // A container made on CNI networks keeps its own namespace, also after it has left all of them (disconnect).
     let attachment = networks ? await readAttachment(networkStateFile(persistDir)) : undefined;
     if (networks && !attachment) attachment = await this.#setupNetwork(container.id, persistDir, container.config);

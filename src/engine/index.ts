@@ -9,6 +9,7 @@ export type { RuntimeContainerMetadata } from './metadata.js';
 export { logEnd, type LogReadOptions } from './logs.js';
 export type { TopTable } from './top.js';
 export type { VolumeVerbs } from './volumes.js';
+export type { SecretRequest } from './container-secrets.js';
 export type { ImageVolumeMode } from './volume-specs.js';
 export { userMountsOf, volumeNamesOf } from './user-mounts.js';
 export { dependentsFirst } from './joined-namespaces.js';

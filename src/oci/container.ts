@@ -46,6 +46,10 @@ export interface ContainerConfig {
   createdAt: string;
   /** `--log-size-max`; -1: no limit. */
   logSizeMax: number;
+  /** podman's --secret: the secrets mounted as files. */
+  secrets?: ContainerSecret[];
+  /** The variables --secret type=env set: inspect leaves them out, as podman's does. */
+  secretEnv?: string[];
   /** podman's --pidfile: where the runtime writes its PID at each start, instead of `pidfile` in the bundle. */
   pidFile?: string;
   /** podman's --log-driver none: conmon keeps no log (`logs` refuses; a foreground run attaches); absent: k8s-file at logPath. */
@@ -135,6 +139,15 @@ export interface HostsAndDns {
 export interface RestartPolicy {
   name: 'no' | 'on-failure' | 'always' | 'unless-stopped';
   maxRetries?: number;
+}
+
+/** A secret mounted in a container (podman's Config.Secrets): its name and ID, and its file's owner and mode there. */
+export interface ContainerSecret {
+  name: string;
+  id: string;
+  uid: number;
+  gid: number;
+  mode: number;
 }
 
 /** A volume a container mounts, by name; `anonymous`: made for it, and removed with it by `rm -v` and `--rm`. */

@@ -88,7 +88,8 @@ export async function inspectDocument(engine: ContainerEngine, container: Contai
       Tty: spec.process.terminal === true,
       OpenStdin: container.config.stdin === true,
       StdinOnce: false,
-      Env: spec.process.env,
+      // Not the variables of secrets (podman sets them at the start; its Env never shows them).
+      Env: container.config.secretEnv ? spec.process.env.filter((entry) => !container.config.secretEnv!.includes(entry.slice(0, entry.indexOf('=')))) : spec.process.env,
       // podman's Cmd is the command after the entrypoint, and its Entrypoint one string.
       Cmd: info.command.slice(container.config.entrypoint?.length ?? 0),
       Image: info.image,
@@ -105,6 +106,7 @@ export async function inspectDocument(engine: ContainerEngine, container: Contai
       // podman leaves it out when none was given (omitempty).
       ...(container.config.timezone !== undefined ? { Timezone: container.config.timezone } : {}),
       Umask: (spec.process.user.umask ?? 0o022).toString(8).padStart(4, '0'),
+      ...(container.config.secrets ? { Secrets: container.config.secrets.map((s) => ({ Name: s.name, ID: s.id, UID: s.uid, GID: s.gid, Mode: s.mode })) } : {}),
       Timeout: container.config.timeout ?? 0,
       StopTimeout: container.config.stopTimeout,
     },

@@ -1,10 +1,10 @@
 // podman's run options that are translated before the engine sees them:
 // --mount into -v/--tmpfs specs, --security-opt into the spec's seccomp,
-// no-new-privileges and masked paths, --label-file and --env-host.
+// no-new-privileges and masked paths, --label-file, --secret.
 
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { EngineError, type CreateOptions } from '../../engine/index.js';
+import { EngineError, type CreateOptions, type SecretRequest } from '../../engine/index.js';
 import type { OciSeccomp } from '../../oci/index.js';
 import { entryLines, keyValues, parseSize } from './options.js';
 
@@ -114,4 +114,45 @@ function seccompProfile(file: string, bad: (why: string) => EngineError): OciSec
 /** `--label-file` lines (KEY=VALUE; # comments) then `--label`s, later ones winning. */
 export function labelsOf(files: readonly string[], labels: readonly string[]): Record<string, string> {
   return keyValues([...files.flatMap((file) => entryLines(file, 'label file')), ...labels]);
+}
+
+/**
+ * podman's --secret: `NAME` or `source=NAME` with `type=mount|env`, `target=`, and for a mount
+ * `uid=`, `gid=` and an octal `mode=`; refused as podman refuses them.
+ */
+export function secretRequest(text: string): SecretRequest {
+  const bad = (why: string): EngineError => new EngineError('invalid-option', `${why}: parsing secret`, { secret: text });
+  const request: SecretRequest = { source: '' };
+  for (const [i, part] of text.split(',').entries()) {
+    const eq = part.indexOf('=');
+    if (eq < 0) {
+      if (i !== 0) throw bad(`option ${part} must be in form option=value`);
+      request.source = part;
+      continue;
+    }
+    const [key, value] = [part.slice(0, eq), part.slice(eq + 1)];
+    switch (key) {
+      case 'source': request.source = value; break;
+      case 'type':
+        if (value !== 'mount' && value !== 'env') throw bad(`type ${value} is invalid`);
+        request.type = value;
+        break;
+      case 'target': request.target = value; break;
+      case 'uid': case 'gid': {
+        if (!/^\d+$/.test(value)) throw bad(`${key} ${value} invalid`);
+        request[key] = Number(value);
+        break;
+      }
+      case 'mode':
+        if (!/^[0-7]{1,4}$/.test(value)) throw bad(`mode ${value} invalid`);
+        request.mode = Number.parseInt(value, 8);
+        break;
+      default: throw bad(`option ${key} invalid`);
+    }
+  }
+  if (request.source === '') throw bad('no source found');
+  if (request.type === 'env' && (request.uid !== undefined || request.gid !== undefined || request.mode !== undefined)) {
+    throw bad('UID, GID, Mode options cannot be set with secret type env');
+  }
+  return request;
 }

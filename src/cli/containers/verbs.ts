@@ -19,12 +19,13 @@ import { psJson } from './format.js';
 import { registerRootfsVerbs } from './rootfs-verbs.js';
 import { registerSystemVerbs } from './system-verbs.js';
 import { registerVolumeVerbs, volumeDocument } from './volume-verbs.js';
+import { registerSecretVerbs } from './secret-verbs.js';
 import { cniOf, isNetworkDocument, networkGoDocument, registerNetworkVerbs } from './network-verbs.js';
 import { registerContainerGroupVerbs } from './container-group-verbs.js';
 import { registerEventsVerb } from './events-verbs.js';
 import { registerHealthcheckVerbs } from './healthcheck-verbs.js';
 import { inspectDocument } from './inspect-container.js';
-import { labelsOf, mountSpecs, securityOptions } from './run-options.js';
+import { labelsOf, mountSpecs, secretRequest, securityOptions } from './run-options.js';
 import { targetOptions, targetsOf, type TargetFlags } from './targets.js';
 import { collect, environment, hasLabel, keyValues, parseFilters, parseHumanSize, parseInRange, parsePositive, parseSize, passesFilters, pointInTime } from './options.js';
 import { defaultNetworkName, formatPortMapping, inspectNetwork, isNetworkError, parseExposed, parsePublish } from '../../network/index.js';
@@ -371,6 +372,7 @@ export function registerContainerVerbs(program: Command, setExit: Exit, options:
   registerSystemVerbs(program, (name) => selects(options, name), act);
   if (selects(options, 'volume')) registerVolumeVerbs(program, act, setExit);
   if (selects(options, 'network')) registerNetworkVerbs(program, act, setExit);
+  if (selects(options, 'secret')) registerSecretVerbs(program, act, setExit);
   if (selects(options, 'events')) registerEventsVerb(program, act);
   if (selects(options, 'healthcheck')) registerHealthcheckVerbs(program, act);
 
@@ -509,6 +511,7 @@ interface RunFlags extends RegistryCliFlags {
   volumesFrom: string[];
   logDriver?: string;
   pidfile?: string;
+  secret: string[];
   ip?: string;
   macAddress?: string;
   labelFile: string[];
@@ -602,6 +605,7 @@ function createFlags(command: Command): Command {
     .option('-q, --quiet', 'no pull progress')
     .option('--signature-policy <file>', 'the policy.json an image pulled first must pass')
     .option('--log-driver <driver>', 'k8s-file (its log file, the default) or none (no log: logs refuses, a foreground run attaches)')
+    .option('--secret <secret>', 'a secret of `berth secret`: NAME[,type=mount|env][,target=PATH|VAR][,uid=,gid=,mode=] (default /run/secrets/NAME, 0444)', collect, [])
     .option('--pidfile <file>', 'where the runtime writes the container\'s PID at each start')
     .option('--log-opt <option>', 'max-size=SIZE: conmon truncates the log when it would pass SIZE', collect, [])
     .option('--device <device>', 'a host device: /dev/x[:/dev/y[:rwm]]', collect, [])
@@ -842,6 +846,7 @@ function createOptions(image: string, command: string[], opts: RunFlags, default
     logSizeMax: logSizeMaxOf(opts.logOpt),
     logDriver: opts.logDriver === undefined ? undefined : checkedLogDriver(opts.logDriver),
     pidFile: opts.pidfile === undefined ? undefined : resolve(opts.pidfile),
+    secrets: opts.secret.length ? opts.secret.map(secretRequest) : undefined,
     devices: opts.device,
     sysctls: opts.sysctl.length ? keyValues(opts.sysctl) : undefined,
   };
