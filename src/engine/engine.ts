@@ -11,7 +11,7 @@ import { getLockFile, releaseLockFile, type LockFile } from '../lock/index.js';
 import type { Change } from '../archive/index.js';
 import type { CommitOptions } from './commit.js';
 import { isStorageError, type IDMap, type Image, type Store } from '../storage/index.js';
-import { generateRandomId, goTimeNow, isErrno, isoTime, nameMatchingShortName, removeFile, removeTree, writeFileAtomicSync } from '../util/index.js';
+import { generateRandomId, goTimeNow, isErrno, isoTime, splitOnce, nameMatchingShortName, removeFile, removeTree, writeFileAtomicSync } from '../util/index.js';
 import {
   Container, ContainerStatus, ExecSyncError, capabilityName, commandOf, containerHostname, devicePaths, entrypointOf, Runtime, formatRuntimeConfig, generateSpec, parseSignal, releaseStateLock, resolveUser, runtimeHandler,
   type HealthState, type AttachSession, type AttachStreams, type ContainerStats, type HostOptions, type HostsAndDns, type OciMount, type PendingConmon, type RestartPolicy, type ExecSyncResult, type ExitCommand, type LogRecord, type OciLinuxResources, type RuntimeConfig, type SpecOptions, type JoinableNamespace, type ImageRunConfig, type LogDriver,
@@ -1304,7 +1304,7 @@ export class ContainerEngine {
   async #volumesFrom(specs: readonly string[]): Promise<InheritedMounts> {
     const inherited: InheritedMounts = { volumes: [], binds: [] };
     for (const spec of specs) {
-      const [ref, flags] = splitAtFirst(spec, ':');
+      const [ref, flags] = splitOnce(spec, ':');
       let access: 'ro' | 'rw' | undefined;
       for (const flag of flags?.split(',') ?? []) {
         if (flag === 'ro' || flag === 'rw') access = flag;
@@ -1531,12 +1531,6 @@ function checkStaticAddresses(addresses: StaticAddresses, networks: readonly str
 /** `options` with `access` (ro or rw) in place of theirs. */
 function withAccess(options: readonly string[], access: 'ro' | 'rw'): string[] {
   return [access, ...options.filter((option) => option !== 'ro' && option !== 'rw')];
-}
-
-/** `text` split at the first `separator`: before it, and after it (undefined without one). */
-function splitAtFirst(text: string, separator: string): [string, string | undefined] {
-  const at = text.indexOf(separator);
-  return at < 0 ? [text, undefined] : [text.slice(0, at), text.slice(at + 1)];
 }
 
 /** containers.conf's init_path when no file sets it: where podman's packages put catatonit. */

@@ -19,6 +19,7 @@ export { hugeBuffer } from './huge-pages.js';
 export { copyPlain } from './plain-copy.js';
 export { removeFile, removeTree } from './remove-tree.js';
 export { readTextSync } from './read-text.js';
+export { splitOnce } from './split-once.js';
 export { blankTomlCommentLines } from './toml-text.js';
 export { isShortName, nameMatchingShortName } from './short-names.js';
 export {

@@ -29,7 +29,7 @@ import { labelsOf, mountSpecs, secretRequest, securityOptions } from './run-opti
 import { targetOptions, targetsOf, type TargetFlags } from './targets.js';
 import { collect, environment, hasLabel, keyValues, parseFilters, parseHumanSize, parseInRange, parsePositive, parseSize, passesFilters, pointInTime } from './options.js';
 import { defaultNetworkName, formatPortMapping, inspectNetwork, isNetworkError, parseExposed, parsePublish } from '../../network/index.js';
-import { parseGoDuration, removeFile, writeFileAtomic } from '../../util/index.js';
+import { parseGoDuration, removeFile, splitOnce, writeFileAtomic } from '../../util/index.js';
 import { selects, type VerbSelection } from '../verb-selection.js';
 import { withSignalsProxied } from './signal-proxy.js';
 
@@ -701,11 +701,6 @@ function autoUserNsSettings(userns: string, settings: string | undefined): Pick<
     out.autoUserNsSize = Number(value);
   }
   return out;
-}
-
-function splitOnce(text: string, separator: string): [string, string | undefined] {
-  const at = text.indexOf(separator);
-  return at < 0 ? [text, undefined] : [text.slice(0, at), text.slice(at + 1)];
 }
 
 /**
