@@ -1,6 +1,7 @@
 // podman's ways of naming the containers a verb acts on, through the shipped
 // executable: --all (each verb's own set), --latest, --cidfile (written by
-// run/create --cidfile), stop/rm --ignore.
+// run/create --cidfile), stop/rm --ignore; --latest also on the verbs of one
+// container (logs, exec, inspect, port, top, diff, stats, mount, wait, init).
 
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -58,5 +59,36 @@ describe('berth --all, --latest, --cidfile (bin/berth.cjs)', () => {
     }
     await ok('rm', '-a');
     assert.equal(await states(), '');
+  });
+
+  it('-l/--latest names the container made last on the verbs of one container too: logs, exec (every operand its command), inspect, port, top, diff, stats, mount, wait, init, attach', async () => {
+    await ok('run', '-d', '--name', 'older', 'busybox', '/bin/busybox', 'sh', '-c', 'echo older; sleep 100');
+    await ok('run', '-d', '--name', 'newest', 'busybox', '/bin/busybox', 'sh', '-c', 'echo newest; sleep 100');
+    const id = await idOf('newest');
+    assert.equal(await ok('logs', '-l'), 'newest\n');
+    assert.equal(await ok('exec', '-l', '/bin/busybox', 'echo', 'inside', 'newest'), 'inside newest\n');
+    assert.equal(await ok('inspect', '-l', '--format', '{{.Name}}'), 'newest\n');
+    assert.equal(await ok('port', '-l'), '');
+    assert.match(await ok('top', '-l', 'pid', 'args'), /^PID +COMMAND\n1 +sleep 100/);
+    assert.equal(await ok('diff', '-l'), await ok('diff', 'newest'));
+    assert.equal(await ok('stats', '-l', '--no-stream', '--format', '{{.Name}}'), 'newest\n');
+    assert.equal(await ok('mount', '-l'), await ok('mount', 'newest'));
+    await ok('kill', 'newest');
+    assert.equal(await ok('wait', '-l'), '137\n');
+    assert.equal(await ok('container', 'init', '-l'), `${id}\n`);
+    for (const [args, message] of [
+      [['logs', '-l', 'older'], /^Error: --latest and containers cannot be used together\n$/],
+      [['logs'], /^Error: you must provide at least one container name or ID, or --latest\n$/],
+      [['exec', 'older'], /^Error: must provide a non-empty command to start an exec session: invalid argument\n$/],
+      [['attach'], /^Error: you must provide a container name or ID, or --latest\n$/],
+    ] as const) {
+      const refused = await berth(...args);
+      assert.equal(refused.code, 125, args.join(' '));
+      assert.match(refused.stderr, message);
+    }
+    await ok('rm', '-a', '-f', '-t', '0');
+    const none = await berth('logs', '-l');
+    assert.equal(none.code, 125);
+    assert.match(none.stderr, /there is no latest container/);
   });
 });

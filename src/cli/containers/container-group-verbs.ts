@@ -8,6 +8,7 @@ import { EngineError } from '../../engine/index.js';
 import { confirmed } from './confirm.js';
 import { removeImageAfterRun } from './pull-policy.js';
 import type { EngineAction, GlobalOptions } from './context.js';
+import { latestOption, namedOrLatest } from './targets.js';
 
 export function registerContainerGroupVerbs(container: Command, act: EngineAction, wanted: (name: string) => boolean, globals: () => GlobalOptions): void {
   if (wanted('exists')) container.command('exists').description('exit 0 when the container exists, 1 when not').argument('<container>')
@@ -20,10 +21,10 @@ export function registerContainerGroupVerbs(container: Command, act: EngineActio
         throw err;
       }
     }));
-  if (wanted('init')) container.command('init').description('make containers ready to start: an exited one gets its runtime container again (a created one already has it)')
-    .argument('<containers...>')
-    .action(act(async (engine, refs: string[]) => {
-      for (const ref of refs) {
+  if (wanted('init')) latestOption(container.command('init').description('make containers ready to start: an exited one gets its runtime container again (a created one already has it)')
+    .argument('[containers...]'))
+    .action(act(async (engine, given: string[], opts: { latest?: boolean }) => {
+      for (const ref of await namedOrLatest(engine, given, opts.latest)) {
         await engine.init(ref);
         process.stdout.write(`${ref}\n`);
       }

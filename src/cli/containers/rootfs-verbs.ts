@@ -8,12 +8,14 @@ import type { ContainerEngine } from '../../engine/index.js';
 import type { EngineAction } from './context.js';
 import { EngineError } from '../../engine/index.js';
 import { collect } from './options.js';
+import { latestOption, namedOrLatest, withLatest } from './targets.js';
 
 export function registerRootfsVerbs(parent: Command, wanted: (name: string, aliases?: readonly string[]) => boolean, act: EngineAction): void {
-  if (wanted('mount')) parent.command('mount').description("mount containers' root filesystems and print where (none: list the mounted ones)")
-    .argument('[containers...]')
+  if (wanted('mount')) latestOption(parent.command('mount').description("mount containers' root filesystems and print where (none: list the mounted ones)")
+    .argument('[containers...]'))
     .option('--no-trunc', 'full IDs in the listing')
-    .action(act(async (engine, refs: string[], opts: { trunc?: boolean }) => {
+    .action(act(async (engine, given: string[], opts: { trunc?: boolean; latest?: boolean }) => {
+      const refs = opts.latest ? await namedOrLatest(engine, given, true) : given;
       if (refs.length === 1) {
         process.stdout.write(`${await engine.mount(refs[0]!)}\n`);
         return;
@@ -38,10 +40,11 @@ export function registerRootfsVerbs(parent: Command, wanted: (name: string, alia
       }
     }));
 
-  if (wanted('diff')) parent.command('diff').description("list what a container's (or an image's) layer changed: A added, C changed, D deleted")
-    .argument('<container-or-image>')
+  if (wanted('diff')) latestOption(parent.command('diff').description("list what a container's (or an image's) layer changed: A added, C changed, D deleted")
+    .argument('[container-or-image]'))
     .option('--format <format>', 'json for {"changed","added","deleted"}')
-    .action(act(async (engine, ref: string, opts: { format?: string }) => {
+    .action(act(async (engine, given: string | undefined, opts: { format?: string; latest?: boolean }) => {
+      const [ref] = await withLatest(engine, given, [], opts.latest);
       const changes = await engine.changes(ref);
       // The archive module loads only for a diff: a static import would initialise it at every start (~4 ms of `run`'s).
       const { ChangeKind: kinds } = await import('../../archive/index.js');

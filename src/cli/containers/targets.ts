@@ -33,13 +33,45 @@ export async function targetsOf(engine: ContainerEngine, refs: readonly string[]
   if (ways > 1) throw new EngineError('invalid-option', '--all, --latest, --cidfile and container names cannot be used together', {});
   if (refs.length) return [...refs];
   if (flags.cidfile?.length) return flags.cidfile.map(idFromFile);
-  const containers = (await engine.list()).sort((a, b) => Date.parse(a.state.created) - Date.parse(b.state.created));
-  if (flags.latest) {
-    const latest = containers.at(-1);
-    if (!latest) throw new EngineError('container-unknown', 'no containers to act on: there is no latest container', {});
-    return [latest.id];
-  }
+  const containers = await byAge(engine);
+  if (flags.latest) return [latestOf(containers)];
   return containers.filter(applies).map((c) => c.id);
+}
+
+/** Adds podman's -l/--latest to a verb whose operands name containers. */
+export function latestOption(command: Command): Command {
+  return command.option('-l, --latest', 'the container made last, instead of a name');
+}
+
+/**
+ * The operands of a verb with latestOption: without --latest, `first` (the
+ * container) and the rest as given; with it, the newest container's ID and
+ * every operand after it (`exec -l ls`: `ls` is the command).
+ */
+export async function withLatest(engine: ContainerEngine, first: string | undefined, rest: readonly string[], latest: boolean | undefined): Promise<[string, string[]]> {
+  if (!latest) {
+    if (first === undefined) throw new EngineError('invalid-option', 'you must provide a container name or ID, or --latest', {});
+    return [first, [...rest]];
+  }
+  return [latestOf(await byAge(engine)), first === undefined ? [...rest] : [first, ...rest]];
+}
+
+/** The containers named, or with --latest the newest alone (not both). */
+export async function namedOrLatest(engine: ContainerEngine, refs: readonly string[], latest: boolean | undefined): Promise<string[]> {
+  if (latest && refs.length) throw new EngineError('invalid-option', '--latest and containers cannot be used together', {});
+  if (latest) return [latestOf(await byAge(engine))];
+  if (!refs.length) throw new EngineError('invalid-option', 'you must provide at least one container name or ID, or --latest', {});
+  return [...refs];
+}
+
+async function byAge(engine: ContainerEngine): Promise<Container[]> {
+  return (await engine.list()).sort((a, b) => Date.parse(a.state.created) - Date.parse(b.state.created));
+}
+
+function latestOf(containers: readonly Container[]): string {
+  const latest = containers.at(-1);
+  if (!latest) throw new EngineError('container-unknown', 'no containers to act on: there is no latest container', {});
+  return latest.id;
 }
 
 function idFromFile(file: string): string {

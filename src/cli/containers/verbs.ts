@@ -26,7 +26,7 @@ import { registerEventsVerb } from './events-verbs.js';
 import { registerHealthcheckVerbs } from './healthcheck-verbs.js';
 import { inspectDocument } from './inspect-container.js';
 import { labelsOf, mountSpecs, secretRequest, securityOptions } from './run-options.js';
-import { targetOptions, targetsOf, type TargetFlags } from './targets.js';
+import { latestOption, namedOrLatest, targetOptions, targetsOf, withLatest, type TargetFlags } from './targets.js';
 import { collect, environment, hasLabel, keyValues, parseFilters, parseHumanSize, parseInRange, parsePositive, parseSize, passesFilters, pointInTime } from './options.js';
 import { defaultNetworkName, formatPortMapping, inspectNetwork, isNetworkError, parseExposed, parsePublish } from '../../network/index.js';
 import { parseGoDuration, removeFile, splitOnce, writeFileAtomic } from '../../util/index.js';
@@ -108,13 +108,13 @@ export function registerContainerVerbs(program: Command, setExit: Exit, options:
         }
       }));
 
-    if (wanted('attach')) parent.command('attach').description('attach to a running container\'s terminal or stdio').argument('<container>')
+    if (wanted('attach')) latestOption(parent.command('attach').description('attach to a running container\'s terminal or stdio').argument('[container]'))
       .option('--no-stdin', 'do not send stdin to the container')
       .option('--detach-keys <keys>', `keys that detach and leave the container running (default ${DEFAULT_DETACH_KEYS}; "" for none)`)
       .option('--sig-proxy', 'send the signals the command receives to the container (the default; also --sig-proxy=true)')
       .option('--no-sig-proxy', 'let signals act on the command itself (also --sig-proxy=false)')
-      .action(act(async (engine, ref: string, opts: { stdin?: boolean; detachKeys?: string; sigProxy?: boolean }) =>
-        exitCodeOf(await engine.watch(ref, (id) => withSignalsProxied(engine, id, opts.sigProxy !== false, () =>
+      .action(act(async (engine, given: string | undefined, opts: { stdin?: boolean; detachKeys?: string; sigProxy?: boolean; latest?: boolean }) =>
+        exitCodeOf(await engine.watch((await withLatest(engine, given, [], opts.latest))[0], (id) => withSignalsProxied(engine, id, opts.sigProxy !== false, () =>
           attachToExit(engine, id, { stdin: opts.stdin !== false, start: false, detachKeys: parseDetachKeys(opts.detachKeys) }))))));
 
     if (wanted('stop')) targetOptions(parent.command('stop').description('stop one or more containers').argument('[containers...]'), 'every running container')
@@ -192,14 +192,15 @@ export function registerContainerVerbs(program: Command, setExit: Exit, options:
         }
       }));
 
-    if (wanted('logs')) parent.command('logs').description('print the logs of containers (of several: each line after its container\'s ID)').argument('<containers...>')
+    if (wanted('logs')) latestOption(parent.command('logs').description('print the logs of containers (of several: each line after its container\'s ID)').argument('[containers...]'))
       .option('-f, --follow', 'follow the log until the container exits')
       .option('--since <time>', 'only logs since this RFC 3339 time or duration (10m)')
       .option('--until <time>', 'only logs before this RFC 3339 time or duration')
       .option('--tail <n>', 'only the last n lines')
       .option('-t, --timestamps', 'show timestamps')
       .option('-n, --names', 'with several containers: each line after its container\'s name instead')
-      .action(act(async (engine, refs: string[], opts: { follow?: boolean; since?: string; until?: string; tail?: string; timestamps?: boolean; names?: boolean }) => {
+      .action(act(async (engine, given: string[], opts: { follow?: boolean; since?: string; until?: string; tail?: string; timestamps?: boolean; names?: boolean; latest?: boolean }) => {
+        const refs = await namedOrLatest(engine, given, opts.latest);
         const read = {
           follow: opts.follow,
           since: opts.since ? pointInTime(opts.since) : undefined,
@@ -220,10 +221,11 @@ export function registerContainerVerbs(program: Command, setExit: Exit, options:
         else for (const ref of refs) await print((await engine.get(ref)).id);
       }));
 
-    if (wanted('inspect')) parent.command('inspect').description('show the configuration and state of containers or images').argument('<names...>')
+    if (wanted('inspect')) latestOption(parent.command('inspect').description('show the configuration and state of containers or images').argument('[names...]'))
       .option('-f, --format <format>', '`json` (default) or a Go template (`{{.State.Status}}`)')
       .addOption(new Option('-t, --type <type>', 'what the names are').choices(['container', 'image', 'volume', 'network', 'all']).default(inspectType))
-      .action(act(async (engine, refs: string[], opts: { format?: string; type: InspectType }) => {
+      .action(act(async (engine, given: string[], opts: { format?: string; type: InspectType; latest?: boolean }) => {
+        const refs = await namedOrLatest(engine, given, opts.latest);
         const documents = [];
         for (const ref of refs) documents.push(await inspectObject(engine, ref, opts.type));
         if (opts.format && opts.format !== 'json') {
@@ -232,8 +234,9 @@ export function registerContainerVerbs(program: Command, setExit: Exit, options:
         } else process.stdout.write(`${JSON.stringify(documents, null, 4)}\n`);
       }));
 
-    if (wanted('port')) parent.command('port').description('list the published ports of a container').argument('<container>').argument('[port]')
-      .action(act(async (engine, ref: string, port: string | undefined) => {
+    if (wanted('port')) latestOption(parent.command('port').description('list the published ports of a container').argument('[container]').argument('[port]'))
+      .action(act(async (engine, given: string | undefined, givenPort: string | undefined, opts: { latest?: boolean }) => {
+        const [ref, [port]] = await withLatest(engine, given, givenPort === undefined ? [] : [givenPort], opts.latest);
         const mappings = (await engine.networkAttachment(await engine.get(ref)))?.portMappings ?? [];
         if (port === undefined) {
           for (const m of mappings) process.stdout.write(`${formatPortMapping(m)}\n`);
@@ -246,9 +249,10 @@ export function registerContainerVerbs(program: Command, setExit: Exit, options:
         for (const m of found) process.stdout.write(`${m.hostIP ?? '0.0.0.0'}:${m.hostPort}\n`);
       }));
 
-    if (wanted('top')) parent.command('top').description('show the processes of a running container (podman\'s descriptors: user pid ppid pcpu etime tty time args by default)')
-      .argument('<container>').argument('[descriptors...]')
-      .action(act(async (engine, ref: string, requested: string[]) => {
+    if (wanted('top')) latestOption(parent.command('top').description('show the processes of a running container (podman\'s descriptors: user pid ppid pcpu etime tty time args by default)')
+      .argument('[container]').argument('[descriptors...]'))
+      .action(act(async (engine, given: string | undefined, descriptors: string[], opts: { latest?: boolean }) => {
+        const [ref, requested] = await withLatest(engine, given, descriptors, opts.latest);
         const table = await engine.top(ref, requested);
         process.stdout.write((await import('./listings.js')).topListing(table));
       }));
@@ -268,10 +272,11 @@ export function registerContainerVerbs(program: Command, setExit: Exit, options:
     if (wanted('export')) exportVerb(parent.command('export'));
     registerRootfsVerbs(parent, wanted, act);
 
-    if (wanted('wait')) parent.command('wait').description('wait for containers to exit (or reach a --condition) and print their exit codes').argument('<containers...>')
+    if (wanted('wait')) latestOption(parent.command('wait').description('wait for containers to exit (or reach a --condition) and print their exit codes').argument('[containers...]'))
       .option('--condition <state>', 'created, running, paused, stopped or exited (repeatable: any of them); default stopped', collect, [])
       .option('-i, --interval <duration>', 'how often to look, for a condition other than stopped (250ms, 1s)', '250ms')
-      .action(act(async (engine, refs: string[], opts: { condition: string[]; interval: string }) => {
+      .action(act(async (engine, given: string[], opts: { condition: string[]; interval: string; latest?: boolean }) => {
+        const refs = await namedOrLatest(engine, given, opts.latest);
         const wanted = waitConditions(opts.condition);
         const interval = parseDuration(opts.interval, 'interval');
         for (const ref of refs) {
@@ -282,7 +287,8 @@ export function registerContainerVerbs(program: Command, setExit: Exit, options:
       }));
 
     if (wanted('exec')) parent.command('exec').description('run a command in a running container')
-      .argument('<container>').argument('<command...>')
+      .argument('[container]').argument('[command...]')
+      .option('-l, --latest', 'the container made last: every operand is the command')
       .option('-i, --interactive', 'keep stdin open')
       .option('-t, --tty', 'allocate a terminal')
       .option('-e, --env <env>', 'set environment variables', collect, [])
@@ -290,7 +296,9 @@ export function registerContainerVerbs(program: Command, setExit: Exit, options:
       .option('-w, --workdir <dir>', 'working directory')
       .option('-d, --detach', 'start the command and return; its output goes nowhere')
       .passThroughOptions()
-      .action(act(async (engine, ref: string, command: string[], opts: { interactive?: boolean; tty?: boolean; env: string[]; user?: string; workdir?: string; detach?: boolean }) => {
+      .action(act(async (engine, given: string | undefined, operands: string[], opts: { interactive?: boolean; tty?: boolean; env: string[]; user?: string; workdir?: string; detach?: boolean; latest?: boolean }) => {
+        const [ref, command] = await withLatest(engine, given, operands, opts.latest);
+        if (command.length === 0) throw new EngineError('invalid-option', 'must provide a non-empty command to start an exec session: invalid argument', {});
         const env = environment(opts.env, [], process.env);
         if (opts.detach) {
           if (opts.interactive || opts.tty) throw new EngineError('invalid-option', 'exec --detach takes no -i or -t: nothing would read or write its terminal', {});
@@ -316,10 +324,11 @@ export function registerContainerVerbs(program: Command, setExit: Exit, options:
         }));
     }
 
-    if (wanted('stats')) parent.command('stats').description('show CPU, memory and PIDs of running containers (none named: every running one)').argument('[containers...]')
+    if (wanted('stats')) latestOption(parent.command('stats').description('show CPU, memory and PIDs of running containers (none named: every running one)').argument('[containers...]'))
       .option('--no-stream', 'print one sample and exit')
       .option('--format <format>', '`json`, or a Go template (`{{.Name}} {{.MemUsage}} {{.CPUPerc}}`)')
-      .action(act(async (engine, given: string[], opts: { stream?: boolean; format?: string }) => {
+      .action(act(async (engine, named: string[], opts: { stream?: boolean; format?: string; latest?: boolean }) => {
+        const given = opts.latest ? await namedOrLatest(engine, named, true) : named;
         for (;;) {
           const rows = [];
           // As podman's: without names, the containers running at each sample.
