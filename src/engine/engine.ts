@@ -835,8 +835,10 @@ export class ContainerEngine {
     });
   }
 
+  /** podman's stop: a running or paused container stopped (its stop signal, then SIGKILL); a created one stays as it is, as podman leaves it. */
   async stop(ref: string, timeoutSeconds?: number): Promise<Container> {
     const container = await this.get(ref);
+    if (container.state.status === ContainerStatus.Created) return container;
     await this.#stopByUser(container, { timeoutSeconds });
     await this.#unmount(container.id);
     this.#event(container, 'stop');
@@ -1234,12 +1236,15 @@ export class ContainerEngine {
     return id;
   }
 
-  /** podman's container prune: removes every container that is neither running nor paused (created ones too); resolves to their IDs. */
-  async prune(): Promise<string[]> {
+  /**
+   * podman's container prune: removes every container that is neither running nor paused (created ones
+   * too), of those `chosen` takes (its --filter); resolves to their IDs.
+   */
+  async prune(chosen: (container: Container) => boolean = () => true): Promise<string[]> {
     const removed: string[] = [];
     for (const container of await this.list()) {
       const { status } = container.state;
-      if (status === ContainerStatus.Running || status === ContainerStatus.Paused) continue;
+      if (status === ContainerStatus.Running || status === ContainerStatus.Paused || !chosen(container)) continue;
       try {
         removed.push(await this.remove(container.id));
       } catch (err) {

@@ -91,4 +91,26 @@ describe('berth --all, --latest, --cidfile (bin/berth.cjs)', () => {
     assert.equal(none.code, 125);
     assert.match(none.stderr, /there is no latest container/);
   });
+
+  it('--filter chooses the containers of stop, start, rm and the rest as ps filters them (any state), refused beside names; container prune --filter prunes only those that pass', async () => {
+    await ok('run', '-d', '--name', 'web-1', '-l', 'team=web', 'busybox', '/bin/busybox', 'sleep', '100');
+    await ok('run', '-d', '--name', 'db-1', '-l', 'team=db', 'busybox', '/bin/busybox', 'sleep', '100');
+    await ok('create', '--name', 'web-2', '-l', 'team=web', 'busybox', '/bin/busybox', 'true');
+    assert.equal(await ok('stop', '-t', '0', '--filter', 'label=team=web'), `${await idOf('web-1')}\n${await idOf('web-2')}\n`, 'by age, the created one too, as podman\'s');
+    assert.equal(await states(), 'db-1=running web-1=exited web-2=created');
+    assert.equal(await ok('start', '--filter', 'name=web-1'), `${await idOf('web-1')}\n`);
+    assert.equal(await ok('pause', '--filter', 'status=running', '--filter', 'name=^db'), `${await idOf('db-1')}\n`);
+    assert.equal(await states(), 'db-1=paused web-1=running web-2=created');
+    const refused = await berth('stop', '--filter', 'name=web', 'db-1');
+    assert.deepEqual([refused.code, refused.stderr], [125, 'Error: --filter takes no arguments\n']);
+    const unknown = await berth('stop', '--filter', 'colour=red');
+    assert.equal(unknown.code, 125);
+    assert.match(unknown.stderr, /invalid filter "colour"/);
+    assert.equal(await ok('container', 'prune', '-f', '--filter', 'label=team=db'), '', 'db-1 is paused: not pruned');
+    const web2 = await idOf('web-2');
+    assert.equal(await ok('container', 'prune', '-f', '--filter', 'label=team=web'), `${web2}\n`, 'web-1 runs');
+    const ids = [await idOf('web-1'), await idOf('db-1')].sort();
+    assert.deepEqual((await ok('rm', '-f', '-t', '0', '--filter', 'name=-1$')).trim().split('\n').sort(), ids);
+    assert.equal(await states(), '');
+  });
 });

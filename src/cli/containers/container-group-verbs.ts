@@ -9,6 +9,8 @@ import { confirmed } from './confirm.js';
 import { removeImageAfterRun } from './pull-policy.js';
 import type { EngineAction, GlobalOptions } from './context.js';
 import { latestOption, namedOrLatest } from './targets.js';
+import { matchesFilters } from './container-filters.js';
+import { collect, parseFilters } from './options.js';
 
 export function registerContainerGroupVerbs(container: Command, act: EngineAction, wanted: (name: string) => boolean, globals: () => GlobalOptions): void {
   if (wanted('exists')) container.command('exists').description('exit 0 when the container exists, 1 when not').argument('<container>')
@@ -71,7 +73,9 @@ export function registerContainerGroupVerbs(container: Command, act: EngineActio
     });
   if (wanted('prune')) container.command('prune').description('remove every container that is not running (exited and created ones)')
     .option('-f, --force', 'do not ask for confirmation')
-    .action(act(async (engine, opts: { force?: boolean }) => {
+    .option('--filter <filter>', 'only the containers that pass: label=KEY[=VALUE], until=TIME (and ps\'s filters)', collect, [])
+    .action(act(async (engine, opts: { force?: boolean; filter: string[] }) => {
+      const filters = parseFilters(opts.filter);
       if (!opts.force && !confirmed('WARNING! This will remove all non running containers.\nAre you sure you want to continue? [y/N] ')) return;
-      for (const id of await engine.prune()) process.stdout.write(`${id}\n`);
+      for (const id of await engine.prune((container) => matchesFilters(engine.info(container), filters))) process.stdout.write(`${id}\n`);
     }));}

@@ -6,35 +6,48 @@ import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { EngineError, type ContainerEngine } from '../../engine/index.js';
 import type { Container } from '../../oci/index.js';
-import { collect } from './options.js';
+import { matchesFilters } from './container-filters.js';
+import { collect, parseFilters } from './options.js';
 
 export interface TargetFlags {
   all?: boolean;
   latest?: boolean;
   cidfile?: string[];
+  filter?: string[];
 }
 
-/** Adds podman's -a/--all (described as `all`), -l/--latest and --cidfile to a verb. */
+/** Adds podman's -a/--all (described as `all`), -l/--latest, --cidfile and --filter to a verb. */
 export function targetOptions(command: Command, all: string): Command {
   return command
     .option('-a, --all', all)
     .option('-l, --latest', 'the container made last')
-    .option('--cidfile <file>', 'read the container ID from a file (as run --cidfile wrote it)', collect);
+    .option('--cidfile <file>', 'read the container ID from a file (as run --cidfile wrote it)', collect)
+    .option('--filter <filter>', FILTER_DESCRIPTION, collect);
 }
+
+/** What --filter chooses, for the verbs that declare their options themselves. */
+export const FILTER_DESCRIPTION = 'every container that passes (as ps filters: name=, label=, status=, id=, ancestor=, until=, …)';
 
 /**
  * The names or IDs to act on, in order: `refs` as given, the IDs of the
  * --cidfile files, or with --all the containers `applies` takes (by age),
- * with --latest the newest. Exactly one of the four ways is allowed.
+ * with --latest the newest, with --filter every container (by age) that
+ * passes the filters, as podman's. Exactly one of the five ways is allowed.
  */
 export async function targetsOf(engine: ContainerEngine, refs: readonly string[], flags: TargetFlags, applies: (container: Container) => boolean = () => true): Promise<string[]> {
-  const ways = [refs.length > 0, flags.all === true, flags.latest === true, (flags.cidfile?.length ?? 0) > 0].filter(Boolean).length;
+  const filtered = (flags.filter?.length ?? 0) > 0;
+  if (filtered && refs.length) throw new EngineError('invalid-option', '--filter takes no arguments', {});
+  const ways = [refs.length > 0, flags.all === true, flags.latest === true, (flags.cidfile?.length ?? 0) > 0, filtered].filter(Boolean).length;
   if (ways === 0) throw new EngineError('invalid-option', 'you must provide at least one container name or ID', {});
-  if (ways > 1) throw new EngineError('invalid-option', '--all, --latest, --cidfile and container names cannot be used together', {});
+  if (ways > 1) throw new EngineError('invalid-option', '--all, --latest, --cidfile, --filter and container names cannot be used together', {});
   if (refs.length) return [...refs];
   if (flags.cidfile?.length) return flags.cidfile.map(idFromFile);
   const containers = await byAge(engine);
   if (flags.latest) return [latestOf(containers)];
+  if (filtered) {
+    const filters = parseFilters(flags.filter!);
+    return containers.filter((c) => matchesFilters(engine.info(c), filters)).map((c) => c.id);
+  }
   return containers.filter(applies).map((c) => c.id);
 }
 

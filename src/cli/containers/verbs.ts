@@ -6,7 +6,7 @@ import { closeSync, existsSync, openSync, writeSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { Option, type Command } from 'commander';
-import type { ContainerEngine, ContainerInfo, CreateOptions } from '../../engine/index.js';
+import type { ContainerEngine, CreateOptions } from '../../engine/index.js';
 import type { Image } from '../../storage/index.js';
 import { checkedLogDriver, dependentsFirst, EngineError, isEngineError, logEnd, networkMode } from '../../engine/index.js';
 import { ContainerStatus, DEFAULT_DETACH_KEYS, parseDetachKeys, umaskOf, type Container, type JoinableNamespace, type LogRecord, type NamespaceMode, type OciLinuxResources, type RestartPolicy } from '../../oci/index.js';
@@ -26,8 +26,9 @@ import { registerEventsVerb } from './events-verbs.js';
 import { registerHealthcheckVerbs } from './healthcheck-verbs.js';
 import { inspectDocument } from './inspect-container.js';
 import { labelsOf, mountSpecs, secretRequest, securityOptions } from './run-options.js';
-import { latestOption, namedOrLatest, targetOptions, targetsOf, withLatest, type TargetFlags } from './targets.js';
-import { collect, environment, hasLabel, keyValues, parseFilters, parseHumanSize, parseInRange, parsePositive, parseSize, passesFilters, pointInTime } from './options.js';
+import { matchesFilters } from './container-filters.js';
+import { FILTER_DESCRIPTION, latestOption, namedOrLatest, targetOptions, targetsOf, withLatest, type TargetFlags } from './targets.js';
+import { collect, environment, keyValues, parseFilters, parseHumanSize, parseInRange, parsePositive, parseSize, pointInTime } from './options.js';
 import { defaultNetworkName, formatPortMapping, inspectNetwork, isNetworkError, parseExposed, parsePublish } from '../../network/index.js';
 import { parseGoDuration, removeFile, splitOnce, writeFileAtomic } from '../../util/index.js';
 import { selects, type VerbSelection } from '../verb-selection.js';
@@ -79,6 +80,7 @@ export function registerContainerVerbs(program: Command, setExit: Exit, options:
       .option('--all', 'every container that is not running')
       .option('-l, --latest', 'the container made last')
       .option('--cidfile <file>', 'read the container ID from a file (as run --cidfile wrote it)', collect)
+      .option('--filter <filter>', FILTER_DESCRIPTION, collect)
       .option('-a, --attach', 'attach to the container output until it exits')
       .option('-i, --interactive', 'with -a: send stdin to the container')
       .option('--detach-keys <keys>', `with -a: keys that detach and leave the container running (default ${DEFAULT_DETACH_KEYS}; "" for none)`)
@@ -152,12 +154,9 @@ export function registerContainerVerbs(program: Command, setExit: Exit, options:
         }
       }));
 
-    if (wanted('rm')) parent.command('rm').description('remove one or more containers').argument('[containers...]')
+    if (wanted('rm')) targetOptions(parent.command('rm').description('remove one or more containers').argument('[containers...]'), 'remove all containers')
       .option('-f, --force', 'stop running containers first')
       .option('-v, --volumes', 'remove the containers\' anonymous volumes too')
-      .option('-a, --all', 'remove all containers')
-      .option('-l, --latest', 'the container made last')
-      .option('--cidfile <file>', 'read the container ID from a file (as run --cidfile wrote it)', collect)
       .option('-i, --ignore', 'a container that does not exist is not an error')
       .option('-t, --time <seconds>', 'with -f: seconds to wait for a running container to stop before killing it (default: its stop timeout)')
       .action(act(async (engine, given: string[], opts: TargetFlags & { force?: boolean; volumes?: boolean; ignore?: boolean; time?: string }) => {
@@ -1196,20 +1195,6 @@ function writeRecord(record: LogRecord, timestamps: boolean, prefix = ''): void 
 
 const NEWLINE = Buffer.from('\n');
 const EMPTY = Buffer.alloc(0);
-
-function matchesFilters(info: ContainerInfo, filters: Map<string, string[]>): boolean {
-  return passesFilters(info, filters, {
-    id: (c, value) => c.id.startsWith(value),
-    name: (c, value) => new RegExp(value).test(c.name),
-    status: (c, value) => (c.status === 'stopped' ? 'exited' : c.status) === value,
-    exited: (c, value) => c.status === 'stopped' && String(c.exitCode) === value,
-    ancestor: (c, value) => c.image === value || c.imageId.startsWith(value),
-    label: (c, value) => hasLabel(c.labels, value),
-    // A volume by name, or any mount by where it is mounted, as podman's.
-    volume: (c, value) => c.volumes.includes(value) || c.mounts.includes(value),
-    network: (c, value) => c.networks.includes(value),
-  }, 'containers');
-}
 
 function statsTable(rows: Array<{ id: string; name: string; cpuUsageNanos: number; memoryUsageBytes: number; memoryLimitBytes?: number; pids: number }>): string {
   const lines = ['ID            NAME                CPU TIME    MEM USAGE / LIMIT       PIDS'];
