@@ -287,6 +287,25 @@ describe('berth container verbs (bin/berth.cjs)', () => {
     await ok('rm', '-f', '-t', '0', 'busy');
   });
 
+  it('ps lists oldest first as podman 4.3 does; -n/--last and -l take the newest in any state; --sort and --noheading', async () => {
+    for (const name of ['zulu', 'alpha', 'mike']) await ok('create', '--name', name, 'busybox', '/bin/busybox', 'true');
+    await ok('start', 'mike');
+    const names = async (...flags: string[]): Promise<string> => (await ok('ps', ...flags, '--format', '{{.Names}}')).trim().split('\n').join(' ');
+    assert.equal(await names('-a'), 'zulu alpha mike');
+    assert.equal(await names('-n', '2'), 'alpha mike', 'the two made last, created or exited');
+    assert.equal(await names('-l'), 'mike');
+    assert.equal(await names('-a', '--sort', 'names'), 'alpha mike zulu');
+    assert.equal(await names('-a', '--sort', 'runningfor'), 'mike alpha zulu');
+    assert.equal(await names('-a', '--sort', 'status'), 'zulu alpha mike', 'created before stopped, each by age');
+    const table = await ok('ps', '-a', '--noheading');
+    assert.doesNotMatch(table, /CONTAINER ID/);
+    assert.equal(table.trim().split('\n').length, 3);
+    const refused = await berth('ps', '--sort', 'size');
+    assert.notEqual(refused.code, 0);
+    assert.match(refused.stderr, /--sort.*'size' is invalid/);
+    await ok('rm', 'zulu', 'alpha', 'mike');
+  });
+
   it('top lists the processes; --log-opt max-size limits the log', async () => {
     await ok('run', '-d', '--name', 'topped', 'busybox', '/bin/sh', '-c', 'while :; do sleep 0.1; done');
     // podman's default columns: the init is PID 1 of its namespace, its parent (outside) 0, its user root's number (busybox has no /etc/passwd).

@@ -6,7 +6,7 @@ import { closeSync, existsSync, openSync, writeSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { Option, type Command } from 'commander';
-import type { ContainerEngine, CreateOptions } from '../../engine/index.js';
+import type { ContainerEngine, ContainerInfo, CreateOptions } from '../../engine/index.js';
 import type { Image } from '../../storage/index.js';
 import { checkedLogDriver, dependentsFirst, EngineError, isEngineError, logEnd, networkMode } from '../../engine/index.js';
 import { ContainerStatus, DEFAULT_DETACH_KEYS, parseDetachKeys, umaskOf, type Container, type JoinableNamespace, type LogRecord, type NamespaceMode, type OciLinuxResources, type RestartPolicy } from '../../oci/index.js';
@@ -177,17 +177,26 @@ export function registerContainerVerbs(program: Command, setExit: Exit, options:
       .option('--format <format>', '`json`, or a Go template (`{{.ID}} {{.Names}}`, `table {{.Names}}\\t{{.Status}}`)')
       .option('-f, --filter <filter>', 'filter by id, name, status, label, exited, ancestor, volume, network', collect, [])
       .option('-s, --size', 'show each container\'s size: its own layer, and the whole root filesystem (virtual)')
-      .action(act(async (engine, opts: { all?: boolean; quiet?: boolean; trunc?: boolean; format?: string; filter: string[]; size?: boolean }) => {
+      .option('-n, --last <n>', 'the n containers made last, in any state')
+      .option('-l, --latest', 'the container made last, in any state')
+      .option('--noheading', 'no header line in the table')
+      .addOption(new Option('--sort <key>', 'the order of the listing (default: created, oldest first, as podman\'s)').choices(Object.keys(PS_SORT_KEYS)))
+      .action(act(async (engine, opts: { all?: boolean; quiet?: boolean; trunc?: boolean; format?: string; filter: string[]; size?: boolean; last?: string; latest?: boolean; noheading?: boolean; sort?: keyof typeof PS_SORT_KEYS }) => {
         const filters = parseFilters(opts.filter);
-        const infos = (await engine.list()).map((c) => engine.info(c))
-          .filter((info) => opts.all || filters.has('status') || info.status === 'running')
+        // --last and --latest count the containers made last, whatever their state, as podman's.
+        const last = opts.latest ? 1 : opts.last === undefined ? undefined : parsePositive(opts.last, 'last');
+        const byCreation = (await engine.list()).map((c) => engine.info(c))
+          .filter((info) => opts.all || last !== undefined || filters.has('status') || info.status === 'running')
           .filter((info) => matchesFilters(info, filters))
-          .sort((a, b) => Date.parse(b.created) - Date.parse(a.created));
+          .sort(PS_SORT_KEYS.created);
+        const infos = byCreation.slice(last === undefined ? 0 : Math.max(0, byCreation.length - last)).sort(PS_SORT_KEYS[opts.sort ?? 'created']);
         if (opts.quiet) process.stdout.write(infos.map((i) => `${opts.trunc === false ? i.id : i.id.slice(0, 12)}\n`).join(''));
         else if (opts.format === 'json') process.stdout.write(`${JSON.stringify(infos.map(psJson), null, 4)}\n`);
         else {
           // No format is podman's default listing, a table made by the same template code.
-          process.stdout.write(await (await import('./listings.js')).psListing(engine, infos, opts));
+          const listing = await (await import('./listings.js')).psListing(engine, infos, opts);
+          const table = opts.format === undefined || /^\s*table/.test(opts.format);
+          process.stdout.write(opts.noheading && table ? listing.slice(listing.indexOf('\n') + 1) : listing);
         }
       }));
 
@@ -1183,6 +1192,21 @@ async function followToExit(engine: ContainerEngine, target: string | Container,
     if (!streams || streams[record.stream]) writeRecord(record, false);
   }
   return engine.wait(target, { keepMounted: true });
+}
+
+/** podman ps --sort's keys, as podman 4.3 orders them: created oldest first (its default), runningfor newest first. */
+const PS_SORT_KEYS = {
+  command: byText((info) => info.command.join(' ')),
+  created: (a: ContainerInfo, b: ContainerInfo) => Date.parse(a.created) - Date.parse(b.created),
+  id: byText((info) => info.id),
+  image: byText((info) => info.image),
+  names: byText((info) => info.name),
+  runningfor: (a: ContainerInfo, b: ContainerInfo) => Date.parse(b.created) - Date.parse(a.created),
+  status: byText((info) => info.status),
+} satisfies Record<string, (a: ContainerInfo, b: ContainerInfo) => number>;
+
+function byText(key: (info: ContainerInfo) => string): (a: ContainerInfo, b: ContainerInfo) => number {
+  return (a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0);
 }
 
 /** One write per record: a line arrives whole (a reader never sees its text without its newline), and a long log costs a write a line. */
