@@ -1051,7 +1051,7 @@ export class ContainerEngine {
   }
 
   /** Runs `command` to completion under conmon; `user` is `name[:group]` or `uid[:gid]` as in the image. */
-  async exec(ref: string, command: string[], options: { timeoutSeconds?: number; env?: string[]; cwd?: string; user?: string } = {}): Promise<ExecSyncResult> {
+  async exec(ref: string, command: string[], options: { timeoutSeconds?: number; env?: string[]; cwd?: string; user?: string; privileged?: boolean } = {}): Promise<ExecSyncResult> {
     const container = await this.get(ref);
     const user = this.#user(container, options.user);
     return this.#withExecEvents(container, () => this.runtime.execSyncContainer(container, command, { ...options, user }), (result) => result.exitCode);
@@ -1103,7 +1103,7 @@ export class ContainerEngine {
    * Resolves to its session's ID (listed by execSessions while the process
    * runs) and its PID (the host's).
    */
-  async execDetached(ref: string, command: string[], options: { env?: string[]; cwd?: string; user?: string } = {}): Promise<{ sessionId: string; pid: number }> {
+  async execDetached(ref: string, command: string[], options: { env?: string[]; cwd?: string; user?: string; privileged?: boolean } = {}): Promise<{ sessionId: string; pid: number }> {
     const container = await this.get(ref);
     const sessionId = generateRandomId();
     const exitCommand = container.config.exitCommand && execExitCommand(container.config.exitCommand, sessionId, container.id);
@@ -1175,7 +1175,7 @@ export class ContainerEngine {
   }
 
   /** Exec with the caller's stdio (and a terminal with `tty`); resolves to the process's status. */
-  async execInteractive(ref: string, command: string[], options: { tty?: boolean; env?: string[]; cwd?: string; user?: string } = {}): Promise<number> {
+  async execInteractive(ref: string, command: string[], options: { tty?: boolean; env?: string[]; cwd?: string; user?: string; privileged?: boolean } = {}): Promise<number> {
     const container = await this.get(ref);
     const user = this.#user(container, options.user);
     return this.#withExecEvents(container, () => this.runtime.execContainer(container, command, { ...options, user }), (status) => status);

@@ -5,7 +5,7 @@ export { Runtime, checkpointArgs, type RuntimeOptions, type ExecSyncResult } fro
 export { Container, ContainerStorer, ContainerStatus, releaseStateLock, type ContainerConfig, type ContainerState, type ContainerVolume, type ContainerSecret, type HealthCheck, type HealthState, type HostOptions, type HostsAndDns, type RestartPolicy } from './container.js';
 export { OciError, ExecSyncError, isOciError, type OciErrorCode } from './errors.js';
 export { defaultRuntimeConfig, formatRuntimeConfig, parseRuntimeConfig, runtimeHandler, type RuntimeConfig, type RuntimeHandler } from './handlers.js';
-export { generateSpec, containerHostname, commandOf, runsInit, CONTAINER_INIT_PATH, umaskOf, resolveUser, hostHardLimits, capabilityName, devicePaths, entrypointOf, DEFAULT_CAPABILITIES, type ImageRunConfig, type SpecOptions, type NamespaceMode, type JoinableNamespace } from './spec.js';
+export { generateSpec, containerHostname, checkedCpuList, commandOf, runsInit, CONTAINER_INIT_PATH, umaskOf, resolveUser, hostHardLimits, capabilityName, devicePaths, entrypointOf, DEFAULT_CAPABILITIES, type ImageRunConfig, type SpecOptions, type NamespaceMode, type JoinableNamespace } from './spec.js';
 export type { OciSpec, OciProcess, OciMount, OciLinuxResources, OciSeccomp } from './spec-types.js';
 export { parseSignal, signalName } from './signals.js';
 export { parseCriLog, readCriLog, type LogRecord } from './log.js';

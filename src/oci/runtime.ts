@@ -18,6 +18,7 @@ import { readCriLog } from './log.js';
 import { isSameLiveProcess, procStat } from './proc.js';
 import { runtimeCommand } from './runtime-command.js';
 import type { OciLinuxResources, OciProcess } from './spec-types.js';
+import { hostCapabilities } from './spec.js';
 import { cgroupProcesses, readCgroupStats, type ContainerStats } from './stats.js';
 
 /** How long a container whose init is gone gets for conmon's exit file before the runtime is asked. */
@@ -577,6 +578,8 @@ export interface ExecOptions {
   env?: string[];
   user?: { uid: number; gid: number };
   cwd?: string;
+  /** podman's exec --privileged: every capability, and no no_new_privs. */
+  privileged?: boolean;
 }
 
 /** The container's `process` with the exec's command, terminal, environment, user and directory. */
@@ -584,12 +587,19 @@ function execProcess(container: Container, command: string[], options: ExecOptio
   const base = container.config.spec.process;
   return {
     ...base,
+    ...(options.privileged ? { capabilities: privilegedCapabilities(), noNewPrivileges: false } : {}),
     terminal: options.tty === true,
     args: command,
     env: [...base.env, ...(options.env ?? [])],
     cwd: options.cwd ?? base.cwd,
     user: options.user ? { ...base.user, ...options.user, additionalGids: undefined } : base.user,
   };
+}
+
+/** exec --privileged's capabilities: the host's bounding set, as podman gives it. */
+function privilegedCapabilities(): NonNullable<OciProcess['capabilities']> {
+  const all = hostCapabilities();
+  return { bounding: all, effective: all, permitted: all };
 }
 
 /** runc's `checkpoint` usage: `runc checkpoint [command options] <container-id>`. */

@@ -150,6 +150,7 @@ export const DEFAULT_CAPABILITIES = [
   'CAP_SETFCAP', 'CAP_SETGID', 'CAP_SETPCAP', 'CAP_SETUID', 'CAP_SYS_CHROOT',
 ];
 
+/** Every capability, in the order of their bits (CAP_CHOWN is bit 0). */
 const ALL_CAPABILITIES = [
   'CAP_CHOWN', 'CAP_DAC_OVERRIDE', 'CAP_DAC_READ_SEARCH', 'CAP_FOWNER', 'CAP_FSETID', 'CAP_KILL', 'CAP_SETGID',
   'CAP_SETUID', 'CAP_SETPCAP', 'CAP_LINUX_IMMUTABLE', 'CAP_NET_BIND_SERVICE', 'CAP_NET_BROADCAST', 'CAP_NET_ADMIN',
@@ -159,6 +160,15 @@ const ALL_CAPABILITIES = [
   'CAP_MAC_OVERRIDE', 'CAP_MAC_ADMIN', 'CAP_SYSLOG', 'CAP_WAKE_ALARM', 'CAP_BLOCK_SUSPEND', 'CAP_AUDIT_READ',
   'CAP_PERFMON', 'CAP_BPF', 'CAP_CHECKPOINT_RESTORE',
 ];
+
+/**
+ * What --privileged and --cap-add ALL give, as podman's: every capability this process's bounding
+ * set holds (a runtime cannot grant one the caller lacks: root here has no CAP_SYS_RESOURCE).
+ */
+export function hostCapabilities(status = readFileSync('/proc/self/status', 'utf8')): string[] {
+  const bounding = BigInt(`0x${/^CapBnd:\s*([0-9a-f]+)$/m.exec(status)?.[1] ?? '0'}`);
+  return ALL_CAPABILITIES.filter((_, bit) => (bounding >> BigInt(bit)) & 1n);
+}
 
 const MASKED_PATHS = [
   '/proc/acpi', '/proc/kcore', '/proc/keys', '/proc/latency_stats', '/proc/timer_list', '/proc/timer_stats',
@@ -188,7 +198,7 @@ export function generateSpec(image: ImageRunConfig, options: SpecOptions): OciSp
   const env = mergeEnv([...defaultEnv(image, options), ...(options.env ?? [])]);
   // As podman: the user's home from the image's passwd only when no variable set HOME.
   if (!env.some((entry) => entry.startsWith('HOME='))) env.push(`HOME=${user.home}`);
-  const capabilities = options.privileged ? ALL_CAPABILITIES : capabilitySet(options.defaultCapabilities ?? DEFAULT_CAPABILITIES, options.capAdd ?? [], options.capDrop ?? []);
+  const capabilities = options.privileged ? hostCapabilities() : capabilitySet(options.defaultCapabilities ?? DEFAULT_CAPABILITIES, options.capAdd ?? [], options.capDrop ?? []);
   const userMounts = [...volumeMounts(options.volumes ?? []), ...(options.mounts ?? []), ...tmpfsMounts(options.tmpfs ?? [])];
   const spec: OciSpec = {
     ociVersion: '1.0.2-dev',
@@ -323,7 +333,7 @@ function capabilitySet(base: readonly string[], add: string[], drop: string[]): 
     else set.delete(capabilityName(cap));
   }
   for (const cap of add) {
-    if (cap.toUpperCase() === 'ALL') ALL_CAPABILITIES.forEach((c) => set.add(c));
+    if (cap.toUpperCase() === 'ALL') hostCapabilities().forEach((c) => set.add(c));
     else {
       const name = capabilityName(cap);
       if (!ALL_CAPABILITIES.includes(name)) throw new OciError('invalid-spec', `unknown capability ${JSON.stringify(cap)}`, { capability: cap });
@@ -464,7 +474,7 @@ function inRange(value: number, what: string, min: number, max: number): number 
 }
 
 /** `0-3,5`: a list of CPUs or memory nodes as cpuset takes it. */
-function checkedCpuList(list: string, flag: string): string {
+export function checkedCpuList(list: string, flag: string): string {
   if (!/^\d+(-\d+)?(,\d+(-\d+)?)*$/.test(list)) throw new OciError('invalid-spec', `--${flag} ${JSON.stringify(list)}: want a list such as 0-2,4`, { [flag]: list });
   return list;
 }

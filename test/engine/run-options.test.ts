@@ -195,4 +195,22 @@ describe('berth run: --mount, --security-opt and the resource flags (bin/berth.c
     assert.equal(await ok('ps', '-a', '-q'), '');
     assert.equal((await fixture().store.containers()).length, 0);
   });
+
+  it('--privileged and --cap-add all give the host\'s bounding set (root here lacks CAP_SYS_RESOURCE, which no runtime can grant); exec --privileged and --env-file; update --memory-reservation, --memory-swap and --cpuset-cpus', async () => {
+    const host = /^CapBnd:\s*(\S+)$/m.exec(readFileSync('/proc/self/status', 'utf8'))![1];
+    assert.equal(await ok('run', '--rm', ...sh('--privileged', 'grep CapEff /proc/self/status')), `CapEff:\t${host}\n`);
+    assert.equal(await ok('run', '--rm', ...sh('--cap-add', 'all', 'grep CapEff /proc/self/status')), `CapEff:\t${host}\n`);
+    const id = (await ok('run', '-d', 'busybox', '/bin/busybox', 'sleep', '1000')).trim();
+    const envFile = join(fixture().temp.dir, 'exec.env');
+    writeFileSync(envFile, '# for exec\nFROM_FILE=yes\n');
+    assert.equal(await ok('exec', '--env-file', envFile, '--privileged', id, '/bin/busybox', 'sh', '-c', 'echo $FROM_FILE; grep CapEff /proc/self/status'), `yes\nCapEff:\t${host}\n`);
+    assert.equal(await ok('exec', id, '/bin/busybox', 'grep', 'CapEff', '/proc/self/status'), 'CapEff:\t00000000800405fb\n', 'podman\'s eleven without it');
+    await ok('update', '--memory', '64m', '--memory-swap', '128m', '--memory-reservation', '32m', '--cpuset-cpus', '0', id);
+    assert.equal(await ok('exec', id, '/bin/busybox', 'cat', '/sys/fs/cgroup/memory/memory.memsw.limit_in_bytes', '/sys/fs/cgroup/memory/memory.soft_limit_in_bytes', '/sys/fs/cgroup/cpuset/cpuset.cpus'), '134217728\n33554432\n0\n');
+    assert.equal(await ok('inspect', '-f', '{{.HostConfig.MemorySwap}} {{.HostConfig.MemoryReservation}} {{.HostConfig.CpusetCpus}}', id), '134217728 33554432 0\n');
+    const refused = await berth('update', '--cpuset-cpus', 'x', id);
+    assert.equal(refused.code, 125);
+    assert.match(refused.stderr, /--cpuset-cpus "x": want a list/);
+    await ok('rm', '-f', '-t', '0', id);
+  });
 });

@@ -9,7 +9,7 @@ import { Option, type Command } from 'commander';
 import type { ContainerEngine, ContainerInfo, CreateOptions } from '../../engine/index.js';
 import type { Image } from '../../storage/index.js';
 import { checkedLogDriver, dependentsFirst, EngineError, isEngineError, logEnd, networkMode } from '../../engine/index.js';
-import { ContainerStatus, DEFAULT_DETACH_KEYS, parseDetachKeys, umaskOf, type Container, type JoinableNamespace, type LogRecord, type NamespaceMode, type OciLinuxResources, type RestartPolicy } from '../../oci/index.js';
+import { checkedCpuList, ContainerStatus, DEFAULT_DETACH_KEYS, parseDetachKeys, umaskOf, type Container, type JoinableNamespace, type LogRecord, type NamespaceMode, type OciLinuxResources, type RestartPolicy } from '../../oci/index.js';
 import { registryFlags } from '../image/commands.js';
 import type { RegistryCliFlags } from '../image/registry.js';
 import { parseIdMapSpecs, type IDMap } from '../../idmap/index.js';
@@ -300,22 +300,26 @@ export function registerContainerVerbs(program: Command, setExit: Exit, options:
       .option('-i, --interactive', 'keep stdin open')
       .option('-t, --tty', 'allocate a terminal')
       .option('-e, --env <env>', 'set environment variables', collect, [])
+      .option('--env-file <file>', 'read environment variables from a file', collect, [])
       .option('-u, --user <user>', 'user[:group] to run as')
       .option('-w, --workdir <dir>', 'working directory')
+      .option('--privileged', 'every capability for the command (and no no_new_privs)')
       .option('-d, --detach', 'start the command and return; its output goes nowhere')
       .passThroughOptions()
-      .action(act(async (engine, given: string | undefined, operands: string[], opts: { interactive?: boolean; tty?: boolean; env: string[]; user?: string; workdir?: string; detach?: boolean; latest?: boolean }) => {
+      .action(act(async (engine, given: string | undefined, operands: string[], opts: {
+        interactive?: boolean; tty?: boolean; env: string[]; envFile: string[]; user?: string; workdir?: string; privileged?: boolean; detach?: boolean; latest?: boolean;
+      }) => {
         const [ref, command] = await withLatest(engine, given, operands, opts.latest);
         if (command.length === 0) throw new EngineError('invalid-option', 'must provide a non-empty command to start an exec session: invalid argument', {});
-        const env = environment(opts.env, [], process.env);
+        const options = { env: environment(opts.env, opts.envFile, process.env), user: opts.user, cwd: opts.workdir, privileged: opts.privileged };
         if (opts.detach) {
           if (opts.interactive || opts.tty) throw new EngineError('invalid-option', 'exec --detach takes no -i or -t: nothing would read or write its terminal', {});
-          const { sessionId } = await engine.execDetached(ref, command, { env, user: opts.user, cwd: opts.workdir });
+          const { sessionId } = await engine.execDetached(ref, command, options);
           process.stdout.write(`${sessionId}\n`);
           return 0;
         }
-        if (opts.interactive || opts.tty) return engine.execInteractive(ref, command, { tty: opts.tty, env, user: opts.user, cwd: opts.workdir });
-        const result = await engine.exec(ref, command, { env, user: opts.user, cwd: opts.workdir });
+        if (opts.interactive || opts.tty) return engine.execInteractive(ref, command, { ...options, tty: opts.tty });
+        const result = await engine.exec(ref, command, options);
         process.stdout.write(result.stdout);
         process.stderr.write(result.stderr);
         return result.exitCode;
@@ -360,19 +364,30 @@ export function registerContainerVerbs(program: Command, setExit: Exit, options:
       .option('--cpu-period <us>', 'CFS period in microseconds (not with --cpus)')
       .option('--cpu-quota <us>', 'CFS quota in microseconds per period (not with --cpus)')
       .option('--memory-swappiness <n>', '0-100: how readily the kernel swaps its memory out')
+      .option('--memory-reservation <size>', 'memory soft limit')
+      .option('--memory-swap <size>', 'memory plus swap limit (-1: unlimited swap)')
+      .option('--cpuset-cpus <list>', 'CPUs it may run on (0-3,5)')
+      .option('--cpuset-mems <list>', 'memory nodes it may use')
       .option('--pids-limit <n>', 'maximum number of processes')
-      .action(act(async (engine, refs: string[], opts: { memory?: string; memorySwappiness?: string; cpus?: string; cpuShares?: string; cpuPeriod?: string; cpuQuota?: string; pidsLimit?: string }) => {
+      .action(act(async (engine, refs: string[], opts: {
+        memory?: string; memorySwappiness?: string; memoryReservation?: string; memorySwap?: string; cpus?: string; cpuShares?: string; cpuPeriod?: string; cpuQuota?: string;
+        cpusetCpus?: string; cpusetMems?: string; pidsLimit?: string;
+      }) => {
         const resources: OciLinuxResources = {};
-        if (opts.memory || opts.memorySwappiness) {
+        if (opts.memory || opts.memorySwappiness || opts.memoryReservation || opts.memorySwap) {
           resources.memory = {};
           if (opts.memory) resources.memory.limit = parseSize(opts.memory);
           if (opts.memorySwappiness) resources.memory.swappiness = parseInRange(opts.memorySwappiness, 'memory swappiness', 0, 100);
+          if (opts.memoryReservation) resources.memory.reservation = parseSize(opts.memoryReservation);
+          if (opts.memorySwap) resources.memory.swap = opts.memorySwap === '-1' ? -1 : parseSize(opts.memorySwap);
         }
         if (opts.cpus && (opts.cpuPeriod || opts.cpuQuota)) {
           throw new EngineError('invalid-option', `${opts.cpuPeriod ? '--cpu-period' : '--cpu-quota'} and --cpus cannot be set together`, {});
         }
-        if (opts.cpus || opts.cpuShares || opts.cpuPeriod || opts.cpuQuota) {
+        if (opts.cpus || opts.cpuShares || opts.cpuPeriod || opts.cpuQuota || opts.cpusetCpus || opts.cpusetMems) {
           resources.cpu = {};
+          if (opts.cpusetCpus) resources.cpu.cpus = checkedCpuList(opts.cpusetCpus, 'cpuset-cpus');
+          if (opts.cpusetMems) resources.cpu.mems = checkedCpuList(opts.cpusetMems, 'cpuset-mems');
           if (opts.cpus) Object.assign(resources.cpu, { quota: Math.round(parsePositive(opts.cpus, 'cpus') * 100_000), period: 100_000 });
           if (opts.cpuShares) resources.cpu.shares = parsePositive(opts.cpuShares, 'cpu shares');
           if (opts.cpuPeriod) resources.cpu.period = parsePositive(opts.cpuPeriod, 'cpu period');
