@@ -95,6 +95,8 @@ export interface CreateOptions extends Omit<SpecOptions, 'id' | 'rootfs' | 'idMa
   secrets?: SecretRequest[];
   /** podman's --pidfile: an absolute path where the runtime writes the container's PID at each start. */
   pidFile?: string;
+  /** podman's --conmon-pidfile: an absolute path where conmon writes its PID at each start. */
+  conmonPidFile?: string;
   /** podman's --log-driver: k8s-file (the default, else containers.conf's log_driver) or none. */
   logDriver?: LogDriver;
   /** podman's --timeout: seconds after each start at which conmon kills the container (its exit code -1); 0 or absent: never. */
@@ -347,7 +349,7 @@ export class ContainerEngine {
       const exitCommand = await this.#exitCommandFor(id, persistDir, { remove: options.autoRemove === true, removeImage: options.removeImage === true });
       // conmon's own start (~10 ms here) goes on while the root filesystem, the spec and the records are made.
       monitor = this.runtime.spawnMonitor(
-        { id, name, runtimeHandler: handler.name, bundlePath, persistDir, logPath, logDriver, pidFile: options.pidFile, logSizeMax, timeout, stdin, exitCommand, terminal: options.terminal === true },
+        { id, name, runtimeHandler: handler.name, bundlePath, persistDir, logPath, logDriver, pidFile: options.pidFile, conmonPidFile: options.conmonPidFile, logSizeMax, timeout, stdin, exitCommand, terminal: options.terminal === true },
         { exitDelaySeconds: options.exitCommandDelay },
       );
       const rootfs = await this.store.mount(id);
@@ -380,6 +382,7 @@ export class ContainerEngine {
           logSizeMax,
           ...(logDriver ? { logDriver } : {}),
           ...(options.pidFile ? { pidFile: options.pidFile } : {}),
+          ...(options.conmonPidFile ? { conmonPidFile: options.conmonPidFile } : {}),
           ...(secrets?.records.length ? { secrets: secrets.records } : {}),
           ...(secrets?.envNames.length ? { secretEnv: secrets.envNames } : {}),
           ...(timeout ? { timeout } : {}),

@@ -27,6 +27,8 @@ export interface ConmonCreateOptions {
   logPath: string;
   /** Where the runtime writes the container's PID (podman's --pidfile); default `pidfile` in the bundle. */
   pidFile?: string;
+  /** Where conmon writes its own PID (podman's --conmon-pidfile); default `conmon-pidfile` in the bundle. */
+  conmonPidFile?: string;
   /** conmon's log driver: k8s-file at logPath (absent), or none (podman's --log-driver none: no log at all). */
   logDriver?: LogDriver;
   /** Truncate the log when it would pass this many bytes (conmon --log-size-max). */
@@ -94,7 +96,7 @@ export function spawnConmonCreate(options: ConmonCreateOptions): PendingConmon {
   const { handler } = options;
   requireExecutable(handler.monitorPath, 'conmon');
   requireExecutable(handler.path, `runtime ${handler.name}`);
-  const pidFile = join(options.bundle, 'conmon-pidfile');
+  const pidFile = options.conmonPidFile ?? join(options.bundle, 'conmon-pidfile');
   const args = [
     '-b', options.bundle, '-c', options.id, '--exit-dir', options.exitDir, '-l', options.logDriver === 'none' ? 'none' : options.logPath,
     '--log-level', 'error', '-n', options.name, '-P', pidFile,

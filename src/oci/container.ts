@@ -52,6 +52,8 @@ export interface ContainerConfig {
   secretEnv?: string[];
   /** podman's --pidfile: where the runtime writes its PID at each start, instead of `pidfile` in the bundle. */
   pidFile?: string;
+  /** podman's --conmon-pidfile: where conmon writes its PID at each start, instead of `conmon-pidfile` in the bundle. */
+  conmonPidFile?: string;
   /** podman's --log-driver none: conmon keeps no log (`logs` refuses; a foreground run attaches); absent: k8s-file at logPath. */
   logDriver?: 'none';
   /** podman's --timeout: seconds after each start at which conmon kills the container; absent: never. */

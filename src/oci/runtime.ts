@@ -41,7 +41,7 @@ export interface ExecSyncResult {
 }
 
 /** The fields of a container's record that its conmon is given, and whether it has a terminal. */
-export type MonitoredFields = Pick<ContainerConfig, 'id' | 'name' | 'runtimeHandler' | 'bundlePath' | 'persistDir' | 'logPath' | 'logDriver' | 'logSizeMax' | 'pidFile' | 'timeout' | 'stdin' | 'exitCommand'> & { terminal: boolean };
+export type MonitoredFields = Pick<ContainerConfig, 'id' | 'name' | 'runtimeHandler' | 'bundlePath' | 'persistDir' | 'logPath' | 'logDriver' | 'logSizeMax' | 'pidFile' | 'conmonPidFile' | 'timeout' | 'stdin' | 'exitCommand'> & { terminal: boolean };
 
 export class Runtime {
   readonly config: RuntimeConfig;
@@ -131,6 +131,7 @@ export class Runtime {
       logPath: monitored.logPath,
       logDriver: monitored.logDriver,
       pidFile: monitored.pidFile,
+      conmonPidFile: monitored.conmonPidFile,
       logSizeMax: monitored.logSizeMax,
       killAfterSeconds: monitored.timeout,
       terminal: monitored.terminal,

@@ -81,6 +81,10 @@ export interface SpecOptions {
   ulimits?: string[];
   /** Host devices: `/dev/x[:/dev/in-container[:rwm]]`. */
   devices?: string[];
+  /** podman's --device-cgroup-rule: `TYPE MAJOR:MINOR ACCESS` (`c 1:3 rwm`, `*` for any number) allowed in the devices cgroup. */
+  deviceCgroupRules?: string[];
+  /** podman's --env-merge: `KEY=…${VAR}…`, set from the image's and the defaults' variables (before the user's -e). */
+  envMerge?: string[];
   annotations?: Record<string, string>;
   /** Absolute; default `/berth/berth-<id>`. */
   cgroupsPath?: string;
@@ -195,7 +199,8 @@ export function generateSpec(image: ImageRunConfig, options: SpecOptions): OciSp
   const command = processArgs(image, options);
   const args = options.initBinary ? [CONTAINER_INIT_PATH, '--', ...command] : command;
   const user = resolveUser(options.rootfs, options.user ?? image.User ?? '');
-  const env = mergeEnv([...defaultEnv(image, options), ...(options.env ?? [])]);
+  const defaults = defaultEnv(image, options);
+  const env = mergeEnv([...defaults, ...mergedEnv(options.envMerge ?? [], mergeEnv(defaults)), ...(options.env ?? [])]);
   // As podman: the user's home from the image's passwd only when no variable set HOME.
   if (!env.some((entry) => entry.startsWith('HOME='))) env.push(`HOME=${user.home}`);
   const capabilities = options.privileged ? hostCapabilities() : capabilitySet(options.defaultCapabilities ?? DEFAULT_CAPABILITIES, options.capAdd ?? [], options.capDrop ?? []);
@@ -264,6 +269,15 @@ function defaultEnv(image: ImageRunConfig, options: SpecOptions): string[] {
   const unset = new Set(options.unsetEnv ?? []);
   const kept = (entries: string[]): string[] => entries.filter((entry) => !unset.has(variableName(entry)));
   return [...kept([DEFAULT_PATH, ...(options.defaultEnv ?? DEFAULT_ENV), ...(options.terminal ? ['TERM=xterm'] : []), 'container=berth', ...(options.proxyEnv ?? [])]), hostname, ...kept(image.Env ?? [])];
+}
+
+/** --env-merge's entries with `${VAR}` and `$VAR` replaced by `env`'s values (an unset one by nothing), as podman expands them. */
+function mergedEnv(entries: readonly string[], env: readonly string[]): string[] {
+  const values = new Map(env.map((entry) => [variableName(entry), entry.slice(variableName(entry).length + 1)]));
+  return entries.map((entry) => {
+    if (!entry.includes('=')) throw new OciError('invalid-spec', `--env-merge ${JSON.stringify(entry)}: want KEY=VALUE`, { envMerge: entry });
+    return entry.replace(/\$\{(\w+)\}|\$(\w+)/g, (_whole, braced: string | undefined, bare: string | undefined) => values.get(braced ?? bare!) ?? '');
+  });
 }
 
 /** `entries` with one per name, the last given winning, in the order names first came. */
@@ -428,7 +442,7 @@ function ociIdMaps(maps: readonly IDMap[]): Array<{ containerID: number; hostID:
 }
 
 function resources(options: SpecOptions): OciLinuxResources {
-  const out: OciLinuxResources = { devices: [{ allow: false, access: 'rwm' }, ...(options.devices ?? []).map(deviceRule)] };
+  const out: OciLinuxResources = { devices: [{ allow: false, access: 'rwm' }, ...(options.devices ?? []).map(deviceRule), ...(options.deviceCgroupRules ?? []).map(deviceCgroupRule)] };
   const memory = {
     ...(options.memoryBytes !== undefined ? { limit: options.memoryBytes } : {}),
     ...(options.memoryReservationBytes !== undefined ? { reservation: options.memoryReservationBytes } : {}),
@@ -471,6 +485,14 @@ function checkedUmask(umask: number): number {
 function inRange(value: number, what: string, min: number, max: number): number {
   if (!Number.isInteger(value) || value < min || value > max) throw new OciError('invalid-spec', `invalid value: ${value}, valid ${what} range is ${min}-${max}`, { [what]: value });
   return value;
+}
+
+/** podman's --device-cgroup-rule `c 1:3 rwm` (`*`: any major or minor) as the devices cgroup's allow rule. */
+function deviceCgroupRule(rule: string): NonNullable<OciLinuxResources['devices']>[number] {
+  const match = /^([abc]) (\d+|\*):(\d+|\*) ([rwm]{1,3})$/.exec(rule.trim());
+  if (!match) throw new OciError('invalid-spec', `invalid device cgroup rule requires type, major:Minor, and access rules: ${JSON.stringify(rule)}`, { deviceCgroupRule: rule });
+  const [, type, major, minor, access] = match;
+  return { allow: true, type: type as 'a' | 'b' | 'c', ...(major !== '*' ? { major: Number(major) } : {}), ...(minor !== '*' ? { minor: Number(minor) } : {}), access };
 }
 
 /** `0-3,5`: a list of CPUs or memory nodes as cpuset takes it. */

@@ -213,4 +213,22 @@ describe('berth run: --mount, --security-opt and the resource flags (bin/berth.c
     assert.match(refused.stderr, /--cpuset-cpus "x": want a list/);
     await ok('rm', '-f', '-t', '0', id);
   });
+
+  it('--env-merge builds a variable from the image\'s (-e still wins), --device-cgroup-rule opens the devices cgroup, --conmon-pidfile is where conmon writes its PID', async () => {
+    const imagePath = (await ok('run', '--rm', ...sh('echo $PATH'))).trim();
+    assert.equal(await ok('run', '--rm', ...sh('--env-merge', 'PATH=/extra:${PATH}', '--env-merge', 'MIXED=$TERM-${NOT_SET}-x', '-e', 'WON=mine', '--env-merge', 'WON=merged', 'echo "$PATH $MIXED $WON"')),
+      `/extra:${imagePath} xterm--x mine\n`);
+    // The kernel folds `b *:* r` into the default `b *:* m`.
+    const allowed = (await ok('run', '--rm', ...sh('--device-cgroup-rule', 'c 1:3 rwm', '--device-cgroup-rule', 'b *:* r', 'cat /sys/fs/cgroup/devices/devices.list'))).split('\n');
+    assert.ok(allowed.includes('c 1:3 rwm') && allowed.includes('b *:* rm'), allowed.join(', '));
+    const refused = await berth('run', '--rm', '--device-cgroup-rule', 'c 1 rwm', 'busybox', '/bin/busybox', 'true');
+    assert.equal(refused.code, 125);
+    assert.equal(refused.stderr, 'Error: invalid device cgroup rule requires type, major:Minor, and access rules: "c 1 rwm"\n');
+    const pidFile = join(fixture().temp.dir, 'conmon.pid');
+    const id = (await ok('run', '-d', '--conmon-pidfile', pidFile, 'busybox', '/bin/busybox', 'sleep', '1000')).trim();
+    assert.equal(await ok('inspect', '-f', '{{.State.ConmonPid}} {{.ConmonPidFile}}', id), `${readFileSync(pidFile, 'utf8')} ${pidFile}\n`);
+    assert.equal(readFileSync(`/proc/${readFileSync(pidFile, 'utf8')}/comm`, 'utf8'), 'conmon\n');
+    await ok('rm', '-f', '-t', '0', id);
+    assert.equal((await fixture().store.containers()).length, 0);
+  });
 });

@@ -59,7 +59,7 @@ export async function inspectDocument(engine: ContainerEngine, container: Contai
     OCIConfigPath: `${bundlePath}/config.json`,
     OCIRuntime: info.runtime,
     LogPath: container.config.logDriver === 'none' ? '' : info.logPath,
-    ConmonPidFile: `${bundlePath}/conmon-pidfile`,
+    ConmonPidFile: container.config.conmonPidFile ?? `${bundlePath}/conmon-pidfile`,
     PidFile: container.config.pidFile ?? `${bundlePath}/pidfile`,
     Name: info.name,
     RestartCount: state.restartCount ?? 0,

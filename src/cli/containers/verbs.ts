@@ -543,6 +543,9 @@ interface RunFlags extends RegistryCliFlags {
   volumesFrom: string[];
   logDriver?: string;
   pidfile?: string;
+  conmonPidfile?: string;
+  deviceCgroupRule: string[];
+  envMerge: string[];
   secret: string[];
   ip?: string;
   macAddress?: string;
@@ -639,6 +642,9 @@ function createFlags(command: Command): Command {
     .option('--log-driver <driver>', 'k8s-file (its log file, the default) or none (no log: logs refuses, a foreground run attaches)')
     .option('--secret <secret>', 'a secret of `berth secret`: NAME[,type=mount|env][,target=PATH|VAR][,uid=,gid=,mode=] (default /run/secrets/NAME, 0444)', collect, [])
     .option('--pidfile <file>', 'where the runtime writes the container\'s PID at each start')
+    .option('--conmon-pidfile <file>', 'where conmon writes its PID at each start')
+    .option('--device-cgroup-rule <rule>', 'allow devices in its cgroup: TYPE MAJOR:MINOR ACCESS (c 1:3 rwm; * for any number)', collect, [])
+    .option('--env-merge <env>', 'KEY=…${VAR}…: a variable made from the image\'s (before -e)', collect, [])
     .option('--log-opt <option>', 'max-size=SIZE: conmon truncates the log when it would pass SIZE', collect, [])
     .option('--device <device>', 'a host device: /dev/x[:/dev/y[:rwm]]', collect, [])
     .option('--sysctl <sysctl>', 'a namespaced kernel parameter: name=value', collect, [])
@@ -873,6 +879,9 @@ function createOptions(image: string, command: string[], opts: RunFlags, default
     logSizeMax: logSizeMaxOf(opts.logOpt),
     logDriver: opts.logDriver === undefined ? undefined : checkedLogDriver(opts.logDriver),
     pidFile: opts.pidfile === undefined ? undefined : resolve(opts.pidfile),
+    conmonPidFile: opts.conmonPidfile === undefined ? undefined : resolve(opts.conmonPidfile),
+    deviceCgroupRules: opts.deviceCgroupRule.length ? opts.deviceCgroupRule : undefined,
+    envMerge: opts.envMerge.length ? opts.envMerge : undefined,
     secrets: opts.secret.length ? opts.secret.map(secretRequest) : undefined,
     devices: opts.device,
     sysctls: opts.sysctl.length ? keyValues(opts.sysctl) : undefined,
