@@ -71,6 +71,8 @@ export interface CreateOptions extends Omit<SpecOptions, 'id' | 'rootfs' | 'idMa
   initPath?: string;
   /** podman's --env-host: the caller's whole environment, before `env` (default: containers.conf's env_host). */
   envHost?: boolean;
+  /** podman's --requires: containers (names or IDs) started before it at each start, and not removed while it exists. */
+  requires?: string[];
   /** podman's --volumes-from: `CONTAINER[:ro|rw|z,…]`, whose volumes and binds it mounts too, where its own mounts leave room. */
   volumesFrom?: string[];
   /** The container's ID maps (podman's --uidmap/--gidmap): its files and a user namespace. */
@@ -302,6 +304,9 @@ export class ContainerEngine {
     if (options.timezone !== undefined) zoneFileOf(options.timezone);
     const initBinary = options.init ? checkedInitBinary(options.initPath ?? DEFAULT_INIT_PATH) : undefined;
     const inherited = options.volumesFrom?.length ? await this.#volumesFrom(options.volumesFrom) : undefined;
+    const requires = options.requires?.length ? await this.#requiredIds(options.requires) : undefined;
+    // A run starts what it requires first, as its start would.
+    if (start) for (const required of requires ?? []) await this.#startIfStopped(required);
     const image = await this.findImage(options.image);
     const imageConfig = await imageRunConfig(this.store, image);
     const portMappings = await this.#portMappings(options, imageConfig);
@@ -337,6 +342,7 @@ export class ContainerEngine {
     }
     let monitor: PendingConmon | undefined;
     const joinedIds = Object.keys(joined).length ? mapValues(joined, (target) => target.id) : undefined;
+    const dependencies = dependenciesOf({ joined: joinedIds, requires });
     try {
       const persistDir = await this.store.containerDirectory(id);
       const bundlePath = await this.store.containerRunDirectory(id);
@@ -387,6 +393,7 @@ export class ContainerEngine {
           ...(secrets?.envNames.length ? { secretEnv: secrets.envNames } : {}),
           ...(timeout ? { timeout } : {}),
           ...(joinedIds ? { joined: joinedIds } : {}),
+          ...(requires ? { requires } : {}),
           ...(options.timezone !== undefined ? { timezone: options.timezone } : {}),
           stdin,
           exitCommand,
@@ -413,7 +420,7 @@ export class ContainerEngine {
           specs: options.volumes ?? [], tmpfs: options.tmpfs ?? [], image: imageConfig, imageVolumes, inherited, rootfs, user: options.user ?? imageConfig.User ?? '', idMaps,
         }, record)
         : await record();
-      await this.#addDependent(id, joinedIds);
+      await this.#addDependent(id, dependencies);
       await this.runtime.createContainer(container, { start, monitor });
       // podman's create and init: Berth's create makes the runtime's container too.
       this.#event(container, 'create');
@@ -422,7 +429,7 @@ export class ContainerEngine {
       return container;
     } catch (err) {
       await monitor?.abandon();
-      await this.#dropDependent(id, joinedIds);
+      await this.#dropDependent(id, dependencies);
       await this.#removeStoreContainer(id, dirs);
       await this.#removeVolumes(madeVolumes);
       throw err;
@@ -494,6 +501,8 @@ export class ContainerEngine {
   /** Starts a created container; an exited one runs again from the same record (as podman start does). */
   async start(ref: string, options: StartOptions = {}): Promise<Container> {
     const container = await this.get(ref);
+    // What it requires runs first (podman's --requires), also before a rerun.
+    for (const required of container.config.requires ?? []) await this.#startIfStopped(required);
     if (container.state.status === ContainerStatus.Stopped) return this.#rerun(container.id, options);
     await startedByHand(container);
     await this.runtime.startContainer(container);
@@ -1278,7 +1287,7 @@ export class ContainerEngine {
   async #removeLocked(container: Container, options: { volumes?: boolean }): Promise<void> {
     await checkNoDependents(container, (id) => this.store.exists(id));
     await this.#deleteInRuntimeWith(container, () => this.#removeStoreContainer(container.id, container.config));
-    await this.#dropDependent(container.id, container.config.joined);
+    await this.#dropDependent(container.id, dependenciesOf(container.config));
     if (options.volumes) await this.#removeVolumes((container.config.volumes ?? []).filter((v) => v.anonymous).map((v) => v.name));
     this.#removeLockFile(container.id);
     this.#event(container, 'remove');
@@ -1348,22 +1357,29 @@ export class ContainerEngine {
     return joined;
   }
 
+  /** podman's --requires: the IDs of the containers named (each must exist; their state is the start's concern). */
+  async #requiredIds(refs: readonly string[]): Promise<string[]> {
+    const ids: string[] = [];
+    for (const ref of refs) ids.push(await this.#idOf(ref));
+    return [...new Set(ids)];
+  }
+
   /** Starts container `id` unless it runs (or is paused). */
   async #startIfStopped(id: string): Promise<void> {
     const { status } = (await this.get(id)).state;
     if (status !== ContainerStatus.Running && status !== ContainerStatus.Paused) await this.start(id);
   }
 
-  /** Records `id` among the dependents of each container it joins. */
-  async #addDependent(id: string, joined: Partial<Record<JoinableNamespace, string>> | undefined): Promise<void> {
-    for (const target of new Set(Object.values(joined ?? {}))) {
+  /** Records `id` among the dependents of each container it joins or requires. */
+  async #addDependent(id: string, dependencies: readonly string[]): Promise<void> {
+    for (const target of dependencies) {
       await this.#rewriteConfig(target, async (container) => container.updateConfig({ dependents: [...new Set([...(container.config.dependents ?? []), id])] }));
     }
   }
 
-  /** Takes `id` off the dependents of the containers it joined (those still there). */
-  async #dropDependent(id: string, joined: Partial<Record<JoinableNamespace, string>> | undefined): Promise<void> {
-    for (const target of new Set(Object.values(joined ?? {}))) {
+  /** Takes `id` off the dependents of the containers it joined or required (those still there). */
+  async #dropDependent(id: string, dependencies: readonly string[]): Promise<void> {
+    for (const target of dependencies) {
       await this.#rewriteConfig(target, async (container) => container.updateConfig({ dependents: (container.config.dependents ?? []).filter((d) => d !== id) }))
         .catch((err: unknown) => {
           if (!isEngineError(err, 'container-unknown') && !isStorageError(err, 'container-unknown')) throw err;
@@ -1534,6 +1550,11 @@ function checkStaticAddresses(addresses: StaticAddresses, networks: readonly str
   const flag = ip !== undefined ? '--ip' : '--mac-address';
   if (networks.length === 0) throw new EngineError('invalid-option', `${flag} can only be set when the network mode is bridge: invalid argument`, { ip, mac });
   if (networks.length > 1) throw new EngineError('invalid-option', `${flag} can only be set for a single network, not ${networks.join(', ')}`, { ip, mac, networks });
+}
+
+/** The containers a container depends on: those whose namespaces it joins and those it requires, each once. */
+export function dependenciesOf(config: { joined?: Partial<Record<JoinableNamespace, string>>; requires?: readonly string[] }): string[] {
+  return [...new Set([...Object.values(config.joined ?? {}), ...(config.requires ?? [])])];
 }
 
 /** `options` with `access` (ro or rw) in place of theirs. */

@@ -1,7 +1,7 @@
 // The container engine: podman's container verbs on a Berth store, run by
 // conmon and runc/crun through oci/.
 
-export { ContainerEngine, type EngineOptions, type CreateOptions, type StartOptions, type ContainerInfo, type CniSettings } from './engine.js';
+export { ContainerEngine, dependenciesOf, type EngineOptions, type CreateOptions, type StartOptions, type ContainerInfo, type CniSettings } from './engine.js';
 export type { CommitOptions } from './commit.js';
 export { EngineError, isEngineError, type EngineErrorCode } from './errors.js';
 export { berthExitCommand, type BerthExitCommandOptions, type ExitCleanup } from './exit-command.js';

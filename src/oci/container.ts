@@ -62,7 +62,9 @@ export interface ContainerConfig {
   timezone?: string;
   /** The containers whose namespaces it joins (podman's `--network container:ID` and the like), by namespace. */
   joined?: Partial<Record<JoinableNamespace, string>>;
-  /** The containers that join its namespaces: it is not removed while one of them exists. */
+  /** podman's --requires: the containers (IDs) started before it at each of its starts. */
+  requires?: string[];
+  /** The containers that join its namespaces or require it: it is not removed while one of them exists. */
   dependents?: string[];
   /** Keep stdin open for attach clients (conmon `-i`); a terminal always has input. */
   stdin?: boolean;

@@ -2,7 +2,8 @@
 // PID, IPC and UTS namespaces (the same namespaces, read from inside each),
 // joined anew at each start (the other started first if it has stopped); the
 // container joined is not removed while one joins it, and what cannot go with
-// joining is refused with nothing left.
+// joining is refused with nothing left; --requires, which keeps the same
+// dependents list and starts what a container requires first.
 // Through bin/berth.cjs, with the real conmon and crun.
 
 import assert from 'node:assert/strict';
@@ -74,5 +75,28 @@ describe('berth run --network/--pid/--ipc/--uts container:NAME (bin/berth.cjs)',
     }
     assert.equal(await ok('ps', '-a', '-q'), before);
     await ok('rm', 'made');
+  });
+
+  it('--requires: what a container requires is started first at each of its starts, listed in inspect\'s Dependencies, and not removed before it', async () => {
+    const db = (await ok('create', '--name', 'db', ...sh('sleep 1000'))).trim();
+    const cache = (await ok('create', '--name', 'cache', ...sh('sleep 1000'))).trim();
+    const app = (await ok('create', '--name', 'app', '--requires', 'db,cache', ...sh('sleep 1000'))).trim();
+    const states = async (): Promise<string> => (await ok('ps', '-a', '--format', '{{.Names}}={{.State}}')).trim().split('\n').sort().join(' ');
+    assert.equal(await states(), 'app=created cache=created db=created', 'a create starts nothing');
+    assert.equal(await ok('inspect', '-f', '{{.Dependencies}}', 'app'), `[${db} ${cache}]\n`);
+    await ok('start', 'app');
+    assert.equal(await states(), 'app=running cache=running db=running');
+    await ok('stop', '-t', '0', 'app', 'db', 'cache');
+    await ok('start', 'app');
+    assert.equal(await states(), 'app=running cache=running db=running', 'again at a rerun');
+    const refused = await berth('rm', '-f', '-t', '0', 'db');
+    assert.equal(refused.code, 125);
+    assert.equal(refused.stderr, `Error: container ${db} has dependent containers which must be removed before it: ${app}\n`);
+    assert.equal(await ok('run', '--rm', '--requires', 'db', ...sh('echo ran')), 'ran\n');
+    const unknown = await berth('run', '--rm', '--requires', 'nosuch', ...sh('true'));
+    assert.equal(unknown.code, 125);
+    assert.match(unknown.stderr, /no container with name or ID "nosuch" found/);
+    await ok('rm', '-f', '-t', '0', 'db', 'cache', 'app');
+    assert.equal(await ok('ps', '-a', '-q'), '');
   });
 });

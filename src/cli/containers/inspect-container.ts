@@ -4,7 +4,7 @@
 
 import { dirname } from 'node:path';
 import type { ContainerEngine } from '../../engine/index.js';
-import { inspectHealth, inspectHealthcheck, userMountsOf } from '../../engine/index.js';
+import { dependenciesOf, inspectHealth, inspectHealthcheck, userMountsOf } from '../../engine/index.js';
 import type { CniResult, NetworkAttachment, PortMapping } from '../../network/index.js';
 import { runsInit, type Container, type ContainerConfig, type JoinableNamespace } from '../../oci/index.js';
 import { graphDriverData } from '../../storage/index.js';
@@ -72,7 +72,7 @@ export async function inspectDocument(engine: ContainerEngine, container: Contai
     ExecIDs: engine.execSessions(container),
     GraphDriver: storeContainer ? await graphDriverData(engine.store, storeContainer.layerId) : { Name: engine.store.graphDriverName, Data: null },
     Mounts: mounts,
-    Dependencies: [],
+    Dependencies: dependenciesOf(container.config),
     NetworkSettings: networkSettings(container.id, network),
     Namespace: '',
     IsInfra: false,

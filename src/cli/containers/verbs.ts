@@ -541,6 +541,7 @@ interface RunFlags extends RegistryCliFlags {
   init?: boolean;
   initPath?: string;
   volumesFrom: string[];
+  requires: string[];
   logDriver?: string;
   pidfile?: string;
   conmonPidfile?: string;
@@ -683,6 +684,7 @@ function createFlags(command: Command): Command {
     .option('--no-env-host', 'not the caller\'s environment, whatever containers.conf\'s env_host says (also --env-host=false)')
     .option('--init', 'run an init (catatonit) as PID 1 that forwards signals and reaps processes (also --init=true; default containers.conf init)')
     .option('--no-init', 'no init, whatever containers.conf\'s init says (also --init=false)')
+    .option('--requires <containers>', 'containers (comma-separated) started before it at each start, and not removed while it exists', collect, [])
     .option('--volumes-from <container>', 'also mount another container\'s volumes and binds (CONTAINER[:ro|rw]: all read-only or writable; else each as it is there)', collect, [])
     .option('--init-path <path>', 'the init binary on the host (default containers.conf init_path, else /usr/libexec/podman/catatonit)')
     .option('--http-proxy', 'pass the host\'s proxy variables (http_proxy, https_proxy, ftp_proxy, no_proxy) to it (the default; also --http-proxy=true)')
@@ -818,6 +820,7 @@ function createOptions(image: string, command: string[], opts: RunFlags, default
     init: opts.init,
     initPath: opts.initPath,
     volumesFrom: opts.volumesFrom.length ? opts.volumesFrom : undefined,
+    requires: opts.requires.length ? opts.requires.flatMap((list) => list.split(',')).filter(Boolean) : undefined,
     unsetEnv: opts.unsetenv.length ? opts.unsetenv : undefined,
     httpProxy: opts.httpProxy,
     unsetEnvAll: opts.unsetenvAll,
