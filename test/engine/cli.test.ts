@@ -306,6 +306,17 @@ describe('berth container verbs (bin/berth.cjs)', () => {
     await ok('rm', 'zulu', 'alpha', 'mike');
   });
 
+  it('stats --no-trunc shows full IDs; --interval takes whole seconds', async () => {
+    const id = (await ok('run', '-d', 'busybox', '/bin/busybox', 'sleep', '1000')).trim();
+    const table = await ok('stats', '--no-stream', '--no-trunc', id);
+    assert.match(table, new RegExp(`^ID {64}NAME .*\\n${id}  berth-${id.slice(0, 12)} `));
+    assert.match(await ok('stats', '--no-stream', id), new RegExp(`\\n${id.slice(0, 12)}  berth-`));
+    const refused = await berth('stats', '--no-stream', '--interval', 'soon', id);
+    assert.equal(refused.code, 125);
+    assert.match(refused.stderr, /interval/);
+    await ok('rm', '-f', '-t', '0', id);
+  });
+
   it('top lists the processes; --log-opt max-size limits the log', async () => {
     await ok('run', '-d', '--name', 'topped', 'busybox', '/bin/sh', '-c', 'while :; do sleep 0.1; done');
     // podman's default columns: the init is PID 1 of its namespace, its parent (outside) 0, its user root's number (busybox has no /etc/passwd).

@@ -338,9 +338,12 @@ export function registerContainerVerbs(program: Command, setExit: Exit, options:
 
     if (wanted('stats')) latestOption(parent.command('stats').description('show CPU, memory and PIDs of running containers (none named: every running one)').argument('[containers...]'))
       .option('--no-stream', 'print one sample and exit')
+      .option('-i, --interval <seconds>', 'seconds between samples (default 1)')
+      .option('--no-trunc', 'full IDs in the table')
       .option('--format <format>', '`json`, or a Go template (`{{.Name}} {{.MemUsage}} {{.CPUPerc}}`)')
-      .action(act(async (engine, named: string[], opts: { stream?: boolean; format?: string; latest?: boolean }) => {
+      .action(act(async (engine, named: string[], opts: { stream?: boolean; interval?: string; trunc?: boolean; format?: string; latest?: boolean }) => {
         const given = opts.latest ? await namedOrLatest(engine, named, true) : named;
+        const intervalMs = opts.interval === undefined ? 1000 : parsePositive(opts.interval, 'interval') * 1000;
         for (;;) {
           const rows = [];
           // As podman's: without names, the containers running at each sample.
@@ -351,9 +354,9 @@ export function registerContainerVerbs(program: Command, setExit: Exit, options:
           }
           if (opts.format === 'json') process.stdout.write(`${JSON.stringify(rows.map(({ started: _, ...row }) => row), null, 4)}\n`);
           else if (opts.format) process.stdout.write((await import('./listings.js')).statsListing(opts.format, rows));
-          else process.stdout.write(statsTable(rows));
+          else process.stdout.write(statsTable(rows, opts.trunc === false));
           if (opts.stream === false) return;
-          await new Promise((resolve) => setTimeout(resolve, 1000));
+          await new Promise((resolve) => setTimeout(resolve, intervalMs));
         }
       }));
 
@@ -1247,11 +1250,12 @@ function writeRecord(record: LogRecord, timestamps: boolean, prefix = ''): void 
 const NEWLINE = Buffer.from('\n');
 const EMPTY = Buffer.alloc(0);
 
-function statsTable(rows: Array<{ id: string; name: string; cpuUsageNanos: number; memoryUsageBytes: number; memoryLimitBytes?: number; pids: number }>): string {
-  const lines = ['ID            NAME                CPU TIME    MEM USAGE / LIMIT       PIDS'];
+function statsTable(rows: Array<{ id: string; name: string; cpuUsageNanos: number; memoryUsageBytes: number; memoryLimitBytes?: number; pids: number }>, noTrunc: boolean): string {
+  const idWidth = noTrunc ? 66 : 14;
+  const lines = [`${'ID'.padEnd(idWidth)}NAME                CPU TIME    MEM USAGE / LIMIT       PIDS`];
   for (const row of rows) {
     const mem = `${mib(row.memoryUsageBytes)} / ${row.memoryLimitBytes === undefined ? 'unlimited' : mib(row.memoryLimitBytes)}`;
-    lines.push(`${row.id.slice(0, 12).padEnd(14)}${row.name.slice(0, 18).padEnd(20)}${`${(row.cpuUsageNanos / 1e9).toFixed(2)}s`.padEnd(12)}${mem.padEnd(24)}${row.pids}`);
+    lines.push(`${(noTrunc ? row.id : row.id.slice(0, 12)).padEnd(idWidth)}${row.name.slice(0, 18).padEnd(20)}${`${(row.cpuUsageNanos / 1e9).toFixed(2)}s`.padEnd(12)}${mem.padEnd(24)}${row.pids}`);
   }
   return `${lines.join('\n')}\n`;
 }
