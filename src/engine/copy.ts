@@ -28,21 +28,43 @@ export async function copyOut(root: string, path: string, hostTarget: string): P
   await Promise.all([exited(reader, 'tar -c'), exited(writer, 'tar -x')]);
 }
 
+/** How a copy into a container writes: `owner` (podman's --archive, its default) the files' owner on the host side of the container's ID maps; `overwrite` a directory replaced by a file or the reverse. */
+export interface CopyInOptions {
+  owner?: { uid: number; gid: number };
+  overwrite?: boolean;
+}
+
 /**
  * Copies `hostSource` into the container at `path` (into it when it is an
  * existing directory, else as that name): a tar of it, names prefixed with
  * the destination, applied by the archive's confined apply into the root.
+ * A directory is not replaced by a file, nor the reverse, unless `overwrite`.
  */
-export async function copyIn(root: string, hostSource: string, path: string): Promise<void> {
+export async function copyIn(root: string, hostSource: string, path: string, options: CopyInOptions = {}): Promise<void> {
   const resolved = resolveInRoot(root, path);
   const inside = posix.relative(root, resolved);
   const destination = isDirectory(resolved) ? posix.join(inside, basename(hostSource)) : inside;
   if (destination === '' || destination.startsWith('..')) throw new EngineError('invalid-option', `cannot copy onto the container's root ${path}`, { path });
-  const reader = spawn('tar', ['-C', dirname(hostSource), '-cf', '-', renameTransform(basename(hostSource), destination), basename(hostSource)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const there = kindOf(resolveInRoot(root, destination));
+  const given = kindOf(hostSource);
+  if (!options.overwrite && there !== undefined && given !== undefined && (there === 'directory') !== (given === 'directory')) {
+    throw new EngineError('invalid-option', `copier: put: error creating "/${destination}": a ${there} is there, and the copy is a ${given} (--overwrite replaces it)`, { path: destination });
+  }
+  const owner = options.owner ? [`--owner=${options.owner.uid}`, `--group=${options.owner.gid}`, '--numeric-owner'] : [];
+  const reader = spawn('tar', ['-C', dirname(hostSource), ...owner, '-cf', '-', renameTransform(basename(hostSource), destination), basename(hostSource)], { stdio: ['ignore', 'pipe', 'pipe'] });
   await Promise.all([
     applyLayer(root, reader.stdout as Readable, { whiteoutFormat: 'overlay' }),
     exited(reader, 'tar -c'),
   ]);
+}
+
+/** `directory`, `file` (anything else), or undefined where nothing is. */
+function kindOf(path: string): 'directory' | 'file' | undefined {
+  try {
+    return lstatSync(path).isDirectory() ? 'directory' : 'file';
+  } catch {
+    return undefined;
+  }
 }
 
 function isDirectory(path: string): boolean {

@@ -7,6 +7,7 @@
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { hostname as osHostname } from 'node:os';
 import { join } from 'node:path';
+import { idToHost } from '../idmap/index.js';
 import { getLockFile, releaseLockFile, type LockFile } from '../lock/index.js';
 import type { Change } from '../archive/index.js';
 import type { CommitOptions } from './commit.js';
@@ -899,7 +900,12 @@ export class ContainerEngine {
    * `cp`: one side is `container:path`. The container's root is mounted for
    * the copy (it may be stopped) and unmounted after.
    */
-  async copy(source: string, target: string): Promise<void> {
+  /**
+   * podman's cp. Into a container, the copy's files belong to the container's user (on the host side of
+   * its ID maps), unless `archive` is false (they keep the host's owners); `overwrite` lets a directory
+   * and a file replace each other.
+   */
+  async copy(source: string, target: string, options: { archive?: boolean; overwrite?: boolean } = {}): Promise<void> {
     const [from, to] = [splitContainerPath(source), splitContainerPath(target)];
     if (Boolean(from) === Boolean(to)) {
       throw new EngineError('invalid-option', 'copying needs exactly one side of the form CONTAINER:PATH', { source, target });
@@ -909,8 +915,16 @@ export class ContainerEngine {
       // The archive code (zlib, zstd, the apply worker) loads only for a copy: every other verb would pay for it at start.
       const { copyIn, copyOut } = await import('./copy.js');
       if (from) await copyOut(root, from.path, target);
-      else await copyIn(root, source, to!.path);
+      else await copyIn(root, source, to!.path, { owner: options.archive === false ? undefined : await this.#hostOwner(side.ref), overwrite: options.overwrite });
     });
+  }
+
+  /** The container's process user (uid and gid in its spec) as its files are owned on the host: through its ID maps. */
+  async #hostOwner(ref: string): Promise<{ uid: number; gid: number }> {
+    const container = await this.get(ref);
+    const { uidMap, gidMap } = await this.store.container(container.id);
+    const { uid, gid } = container.config.spec.process.user;
+    return { uid: idToHost(uid, uidMap), gid: idToHost(gid, gidMap) };
   }
 
   /**

@@ -1,9 +1,10 @@
 // `cp` between host and container: files and trees both ways, and symlinks
 // the container planted (absolute, `..`) resolve inside its root, never to
-// the host's files.
+// the host's files; podman's --archive (the container's user owns what is
+// copied in) and --overwrite.
 
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chownSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { BERTH_BIN } from '../helpers/berth.js';
@@ -74,5 +75,24 @@ describe('cp', () => {
     const bad = await runTool(process.execPath, [...args, file, join(fx.temp.dir, 'x')]);
     assert.equal(bad.code, 125);
     assert.match(bad.stderr.toString(), /exactly one side of the form CONTAINER:PATH/);
+  });
+
+  it('through bin/berth.cjs, as podman: the container\'s user owns what is copied in unless --archive=false; a directory and a file replace each other only with --overwrite', async () => {
+    const args = [BERTH_BIN, '--root', fx.temp.graphRoot, '--runroot', fx.temp.runRoot, 'cp'];
+    const file = join(fx.temp.dir, 'owned.txt');
+    writeFileSync(file, 'owned\n');
+    chownSync(file, 1234, 2345);
+    assert.equal((await runTool(process.execPath, [...args, file, `${id}:/tmp/archived.txt`])).code, 0);
+    assert.equal((await runTool(process.execPath, [...args, '--archive=false', file, `${id}:/tmp/kept.txt`])).code, 0);
+    const owners = (await fx.engine.exec(id, ['/bin/busybox', 'stat', '-c', '%u:%g', '/tmp/archived.txt', '/tmp/kept.txt'])).stdout.toString();
+    assert.equal(owners, '0:0\n1234:2345\n');
+    const tree = join(fx.temp.dir, 'ready');
+    mkdirSync(join(tree, 'inside'), { recursive: true });
+    const refused = await runTool(process.execPath, [...args, tree, `${id}:/tmp`]);
+    assert.equal(refused.code, 125);
+    assert.match(refused.stderr.toString(), /error creating "\/tmp\/ready": a file is there, and the copy is a directory \(--overwrite replaces it\)/);
+    assert.equal(await cat('/tmp/ready'), 'ready\n', 'left as it was');
+    assert.equal((await runTool(process.execPath, [...args, '--overwrite', tree, `${id}:/tmp`])).code, 0);
+    assert.equal((await fx.engine.exec(id, ['/bin/busybox', 'ls', '/tmp/ready'])).stdout.toString(), 'inside\n');
   });
 });

@@ -267,8 +267,11 @@ export function registerContainerVerbs(program: Command, setExit: Exit, options:
 
     if (wanted('cp')) parent.command('cp').description('copy files between a container and the host (CONTAINER:PATH on one side)')
       .argument('<source>').argument('<target>')
-      .action(act(async (engine, source: string, target: string) => {
-        await engine.copy(source, target);
+      .option('-a, --archive', 'into a container, its user owns the copied files (the default; also --archive=true)')
+      .option('--no-archive', 'the copied files keep their owners (also --archive=false)')
+      .option('--overwrite', 'let a directory replace a file, or a file a directory')
+      .action(act(async (engine, source: string, target: string, opts: { archive?: boolean; overwrite?: boolean }) => {
+        await engine.copy(source, target, opts);
       }));
 
     const exportVerb = (command: Command): Command => command.description("write a container's filesystem as a tar archive")
