@@ -83,8 +83,10 @@ export interface CreateOptions extends Omit<SpecOptions, 'id' | 'rootfs' | 'idMa
   autoUserNs?: boolean;
   /** `--userns=auto:size=N`: that many IDs instead of what the image needs. */
   autoUserNsSize?: number;
-  /** Image name, ID or ID prefix in the store. */
+  /** Image name, ID or ID prefix in the store (unused with `rootfs`). */
   image: string;
+  /** podman's --rootfs: an absolute host directory it runs in and writes into, instead of an image (its store container has an empty layer of its own). */
+  rootfs?: string;
   name?: string;
   /** Runtime handler; default: the configured default. */
   runtime?: string;
@@ -308,8 +310,9 @@ export class ContainerEngine {
     const requires = options.requires?.length ? await this.#requiredIds(options.requires) : undefined;
     // A run starts what it requires first, as its start would.
     if (start) for (const required of requires ?? []) await this.#startIfStopped(required);
-    const image = await this.findImage(options.image);
-    const imageConfig = await imageRunConfig(this.store, image);
+    if (options.rootfs !== undefined) checkRootfs(options);
+    const image = options.rootfs === undefined ? await this.findImage(options.image) : undefined;
+    const imageConfig: ImageRunConfig = image ? await imageRunConfig(this.store, image) : {};
     const portMappings = await this.#portMappings(options, imageConfig);
     const stopSignal = parseSignal(options.stopSignal ?? imageConfig.StopSignal ?? 'SIGTERM');
     const healthCheck = healthCheckOf(imageConfig.Healthcheck ?? undefined, options.healthCheck);
@@ -322,9 +325,9 @@ export class ContainerEngine {
     try {
       const made = await this.store.createContainer({
         id,
-        image: image.id,
+        image: image?.id,
         names: [name],
-        metadata: JSON.stringify(containerMetadata({ name, imageName: options.image, imageId: image.id, created })),
+        metadata: JSON.stringify(containerMetadata({ name, imageName: image ? options.image : '', imageId: image?.id ?? '', created })),
         uidMap: options.uidMap,
         gidMap: options.gidMap,
         autoUserNs: options.autoUserNs,
@@ -359,7 +362,7 @@ export class ContainerEngine {
         { id, name, runtimeHandler: handler.name, bundlePath, persistDir, logPath, logDriver, pidFile: options.pidFile, conmonPidFile: options.conmonPidFile, logSizeMax, timeout, stdin, exitCommand, terminal: options.terminal === true },
         { exitDelaySeconds: options.exitCommandDelay },
       );
-      const rootfs = await this.store.mount(id);
+      const rootfs = options.rootfs ?? await this.store.mount(id);
       if (idMaps) prepareUserNamespaceDirs({ rootfs, persistDir, bundlePath }, idMaps);
       const attachment = options.networks?.length ? await this.#setupNetwork(id, persistDir, { networks: options.networks, portMappings, staticAddresses: options.staticAddresses }) : undefined;
       const netns = attachment?.netns;
@@ -378,8 +381,7 @@ export class ContainerEngine {
           bundlePath,
           persistDir,
           logPath,
-          imageId: image.id,
-          imageName: options.image,
+          ...(image ? { imageId: image.id, imageName: options.image } : { rootfs }),
           labels: { ...(imageConfig.Labels ?? {}), ...(options.labels ?? {}) },
           annotations: options.annotations ?? {},
           stopSignal,
@@ -557,7 +559,7 @@ export class ContainerEngine {
       for (const target of new Set(Object.values(joined))) await this.#startIfStopped(target);
       Object.assign(container.config, { spec: rejoinedSpec(container.config.spec, await this.#joinedContainers(joined)) });
     }
-    await this.store.mount(container.id);
+    if (!container.config.rootfs) await this.store.mount(container.id);
     if (container.config.healthCheck) await container.updateState((current) => ({ health: startingHealth(current.health) }));
     const { networks, persistDir, spec, bundlePath, hostsAndDns, timezone } = container.config;
     if (container.config.secrets?.length) (await import('./container-secrets.js')).prepareSecretsMountDir(bundlePath, spec.mounts);
@@ -950,6 +952,8 @@ export class ContainerEngine {
     const id = await this.#idOf(ref);
     await this.#lock(id).withRLock(async () => {
       const container = await this.#load(id);
+      // A --rootfs container's root is its directory, never mounted.
+      if (container.config.rootfs) return fn(container.config.rootfs, container.id);
       const root = await this.store.mount(container.id);
       try {
         await fn(root, container.id);
@@ -966,7 +970,7 @@ export class ContainerEngine {
    */
   async mount(ref: string): Promise<string> {
     const id = await this.#idOf(ref);
-    return this.#lock(id).withRLock(() => this.store.mount(id));
+    return this.#lock(id).withRLock(async () => (await this.#load(id)).config.rootfs ?? this.store.mount(id));
   }
 
   /** podman unmount: one mount fewer (every one with force); whether the root is still mounted. */
@@ -997,6 +1001,7 @@ export class ContainerEngine {
    */
   async commit(ref: string, options: CommitOptions & { pause?: boolean } = {}): Promise<string> {
     const container = await this.get(ref);
+    if (container.config.rootfs) throw new EngineError('invalid-option', `container ${container.id} runs in the directory ${container.config.rootfs}, not on a layer of the store: nothing to commit`, { id: container.id });
     // Loaded only for a commit: the image copy code (as copy.js for a copy).
     const { commitContainer } = await import('./commit.js');
     const pause = options.pause === true && container.state.status === ContainerStatus.Running;
@@ -1553,6 +1558,26 @@ function checkJoinOptions(options: CreateOptions): void {
 /** `record`'s values through `map`. */
 function mapValues<K extends string, V, W>(record: Partial<Record<K, V>>, map: (value: V) => W): Partial<Record<K, W>> {
   return Object.fromEntries(Object.entries(record).map(([key, value]) => [key, map(value as V)])) as Partial<Record<K, W>>;
+}
+
+/**
+ * podman's --rootfs: an absolute directory that exists (podman's error otherwise); its overlay form
+ * (`:O`) and ID maps, which would chown the user's own directory, are refused.
+ */
+function checkRootfs(options: CreateOptions): void {
+  const dir = options.rootfs!;
+  if (dir.endsWith(':O')) throw new EngineError('invalid-option', `--rootfs ${dir}: the overlay form (:O) is not supported by Berth; the directory itself is written into`, { rootfs: dir });
+  if (options.uidMap?.length || options.gidMap?.length || options.autoUserNs) {
+    throw new EngineError('invalid-option', '--rootfs with ID maps (--uidmap, --gidmap, --userns) is not supported: the directory\'s own files would be chowned', { rootfs: dir });
+  }
+  let stat;
+  try {
+    stat = statSync(dir);
+  } catch (err) {
+    const why = isErrno(err, 'ENOENT') ? 'no such file or directory' : (err as Error).message;
+    throw new EngineError('invalid-option', `running container create option: stat ${dir}: ${why}`, { rootfs: dir }, { cause: err });
+  }
+  if (!stat.isDirectory()) throw new EngineError('invalid-option', `--rootfs ${dir} is not a directory`, { rootfs: dir });
 }
 
 /** podman's --ip (IPv4) and --mac-address, for a container on exactly one CNI network. */

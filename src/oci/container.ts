@@ -62,6 +62,8 @@ export interface ContainerConfig {
   timezone?: string;
   /** The containers whose namespaces it joins (podman's `--network container:ID` and the like), by namespace. */
   joined?: Partial<Record<JoinableNamespace, string>>;
+  /** podman's --rootfs: the host directory it runs in (and writes into), instead of a layer of the store. */
+  rootfs?: string;
   /** podman's --requires: the containers (IDs) started before it at each of its starts. */
   requires?: string[];
   /** The containers that join its namespaces or require it: it is not removed while one of them exists. */

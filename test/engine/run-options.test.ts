@@ -8,7 +8,7 @@
 
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -230,5 +230,33 @@ describe('berth run: --mount, --security-opt and the resource flags (bin/berth.c
     assert.equal(readFileSync(`/proc/${readFileSync(pidFile, 'utf8')}/comm`, 'utf8'), 'conmon\n');
     await ok('rm', '-f', '-t', '0', id);
     assert.equal((await fixture().store.containers()).length, 0);
+  });
+
+  it('--rootfs runs in a directory of the host and writes into it; inspect shows it; a missing one, :O and commit are refused, nothing left', async () => {
+    const dir = join(fixture().temp.dir, 'exploded');
+    mkdirSync(join(dir, 'bin'), { recursive: true });
+    copyFileSync('/bin/busybox', join(dir, 'bin', 'busybox'));
+    const relative = await runTool(process.execPath, [BERTH_BIN, '--root', fixture().temp.graphRoot, '--runroot', fixture().temp.runRoot, '--storage-driver', 'overlay', 'run', '--rm', '--rootfs', 'exploded', '/bin/busybox', 'sh', '-c', 'echo written > /note; cat /note'], { cwd: fixture().temp.dir });
+    assert.equal(relative.stdout.toString(), 'written\n', relative.stderr.toString());
+    assert.equal(readFileSync(join(dir, 'note'), 'utf8'), 'written\n', 'into the directory itself');
+    const id = (await ok('create', '--rootfs', dir, '/bin/busybox', 'cat', '/note')).trim();
+    assert.equal(await ok('inspect', '-f', '{{.Rootfs}}|{{.Image}}|{{.ImageName}}', id), `${dir}||\n`);
+    assert.equal(await ok('start', '-a', id), 'written\n');
+    assert.equal(await ok('mount', id), `${dir}\n`);
+    const commit = await berth('commit', id, 'localhost/from-rootfs');
+    assert.equal(commit.code, 125);
+    assert.match(commit.stderr, /not on a layer of the store: nothing to commit/);
+    await ok('rm', id);
+    const before = await ok('storage', 'containers');
+    for (const [args, message] of [
+      [['--rootfs', join(dir, 'missing'), '/bin/busybox', 'true'], /^Error: running container create option: stat .*missing: no such file or directory\n$/],
+      [['--rootfs', `${dir}:O`, '/bin/busybox', 'true'], /the overlay form \(:O\) is not supported/],
+      [['--rootfs', dir], /no command specified/],
+    ] as const) {
+      const refused = await berth('run', '--rm', ...args);
+      assert.equal(refused.code, 125, args.join(' '));
+      assert.match(refused.stderr, message);
+    }
+    assert.equal(await ok('storage', 'containers'), before);
   });
 });

@@ -50,7 +50,7 @@ export async function inspectDocument(engine: ContainerEngine, container: Contai
     Image: info.imageId,
     ImageDigest: image?.digest ?? '',
     ImageName: info.image,
-    Rootfs: '',
+    Rootfs: container.config.rootfs ?? '',
     Pod: '',
     ResolvConfPath: bundleFile('/etc/resolv.conf'),
     HostnamePath: bundleFile('/etc/hostname'),

@@ -548,6 +548,7 @@ interface RunFlags extends RegistryCliFlags {
   initPath?: string;
   volumesFrom: string[];
   requires: string[];
+  rootfs?: boolean;
   logDriver?: string;
   pidfile?: string;
   conmonPidfile?: string;
@@ -690,6 +691,7 @@ function createFlags(command: Command): Command {
     .option('--no-env-host', 'not the caller\'s environment, whatever containers.conf\'s env_host says (also --env-host=false)')
     .option('--init', 'run an init (catatonit) as PID 1 that forwards signals and reaps processes (also --init=true; default containers.conf init)')
     .option('--no-init', 'no init, whatever containers.conf\'s init says (also --init=false)')
+    .option('--rootfs', 'the first operand is a directory of the host to run in (and write into) instead of an image')
     .option('--requires <containers>', 'containers (comma-separated) started before it at each start, and not removed while it exists', collect, [])
     .option('--volumes-from <container>', 'also mount another container\'s volumes and binds (CONTAINER[:ro|rw]: all read-only or writable; else each as it is there)', collect, [])
     .option('--init-path <path>', 'the init binary on the host (default containers.conf init_path, else /usr/libexec/podman/catatonit)')
@@ -1004,7 +1006,8 @@ function absoluteHostSource(spec: string): string {
 /** The create options, checked before anything is pulled (a bad flag must not leave a pulled image behind), with the image as the pull named it. */
 async function checkedThenPulled(engine: ContainerEngine, image: string, command: string[], opts: RunFlags): Promise<CreateOptions> {
   const options = createOptions(image, command, opts, () => defaultNetworkName(engine.cni?.defaults));
-  const pulled = { ...options, image: await imageForRun(engine, image, opts) };
+  // --rootfs: the operand is a directory, nothing to pull.
+  const pulled = opts.rootfs ? { ...options, image: '', rootfs: resolve(image.replace(/:O$/, '')) + (image.endsWith(':O') ? ':O' : '') } : { ...options, image: await imageForRun(engine, image, opts) };
   if (opts.replace) await removeNamed(engine, opts.name!);
   return pulled;
 }
