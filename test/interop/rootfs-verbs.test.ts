@@ -79,7 +79,7 @@ describe('diff, mount, unmount, commit, rename (bin/berth.cjs, podman alongside)
     const badRun = await berth('run', '--name', 'a/b', 'busybox', '/bin/busybox', 'true');
     assert.equal(badRun.code, 125);
     assert.match(badRun.stderr.toString(), /names must match/);
-    assert.equal(await ok('ps', '-a', '--format', '{{.Names}}'), 'taken\nafter\n');
+    assert.equal(await ok('ps', '-a', '--format', '{{.Names}}'), 'after\ntaken\n', 'oldest first, as podman 4.3 lists them');
     await ok('rm', 'after', 'taken');
   });
 });
