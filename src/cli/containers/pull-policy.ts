@@ -28,7 +28,7 @@ export async function removeImageAfterRun(engine: ContainerEngine, image: string
   }
 }
 
-export async function imageForRun(engine: ContainerEngine, image: string, flags: RegistryCliFlags & { pull?: string; quiet?: boolean; signaturePolicy?: string }): Promise<string> {
+export async function imageForRun(engine: ContainerEngine, image: string, flags: RegistryCliFlags & { pull?: string; quiet?: boolean; signaturePolicy?: string; platform?: string; os?: string; arch?: string; variant?: string }): Promise<string> {
   const policy = flags.pull ?? 'missing';
   if (!(POLICIES as readonly string[]).includes(policy)) {
     throw new EngineError('invalid-option', `--pull ${policy}: want one of ${POLICIES.join(', ')}`, { pull: policy });
@@ -42,12 +42,12 @@ export async function imageForRun(engine: ContainerEngine, image: string, flags:
       if (!isEngineError(err, 'image-unknown')) throw err;
     }
   }
-  const [{ ImageError, isImageError }, { serveOn }, { progressListener }, { cliSignaturePolicy }] = await Promise.all([
+  const [{ ImageError, isImageError }, { platformOf, serveOn }, { progressListener }, { cliSignaturePolicy }] = await Promise.all([
     import('../../image/index.js'), import('../image/server.js'), import('../image/progress-view.js'), import('../image/signature-policy.js'),
   ]);
   const signaturePolicy = await cliSignaturePolicy(flags);
   try {
-    const pulled = await serveOn(engine.store, (server) => server.pullImage(image, { policy: signaturePolicy, onEvent: progressListener(flags.quiet ? 'quiet' : 'auto') }), flags);
+    const pulled = await serveOn(engine.store, (server) => server.pullImage(image, { policy: signaturePolicy, platform: platformOf(flags), onEvent: progressListener(flags.quiet ? 'quiet' : 'auto') }), flags);
     return pulled.name;
   } catch (err) {
     if (!isImageError(err)) throw err;

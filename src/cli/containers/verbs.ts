@@ -10,7 +10,7 @@ import type { ContainerEngine, ContainerInfo, CreateOptions } from '../../engine
 import type { Image } from '../../storage/index.js';
 import { checkedLogDriver, dependentsFirst, EngineError, isEngineError, logEnd, networkMode } from '../../engine/index.js';
 import { checkedCpuList, ContainerStatus, DEFAULT_DETACH_KEYS, parseDetachKeys, umaskOf, type Container, type JoinableNamespace, type LogRecord, type NamespaceMode, type OciLinuxResources, type RestartPolicy } from '../../oci/index.js';
-import { registryFlags } from '../image/commands.js';
+import { platformFlags, registryFlags } from '../image/commands.js';
 import type { RegistryCliFlags } from '../image/registry.js';
 import { parseIdMapSpecs, type IDMap } from '../../idmap/index.js';
 import { openEngine, type EngineAction, type GlobalOptions } from './context.js';
@@ -503,6 +503,10 @@ function brokenStream(reason: unknown): boolean {
 
 interface RunFlags extends RegistryCliFlags {
   name?: string;
+  platform?: string;
+  os?: string;
+  arch?: string;
+  variant?: string;
   /** run's -a/--attach, as given. */
   attach?: string[];
   /** run's --sig-proxy (undefined: given neither way, the default, true). */
@@ -607,7 +611,7 @@ interface RunFlags extends RegistryCliFlags {
 }
 
 function createFlags(command: Command): Command {
-  return registryFlags(command, { retry: false })
+  return platformFlags(registryFlags(command, { retry: false }))
     .argument('<image>').argument('[command...]')
     .option('--name <name>', 'name of the container')
     .option('-e, --env <env>', 'set environment variables (KEY=VALUE, or KEY to pass the caller\'s)', collect, [])

@@ -24,6 +24,15 @@ export function registryFlags(command: Command, options: { retry?: boolean } = {
   return command;
 }
 
+/** podman's --platform, --os, --arch and --variant: which image of an index a pull takes. */
+export function platformFlags(command: Command): Command {
+  return command
+    .option('--platform <os/arch[/variant]>', 'platform of the image to take from an index')
+    .option('--os <os>', 'operating system of the image to take')
+    .option('--arch <arch>', 'architecture of the image to take')
+    .option('--variant <variant>', 'variant of the image to take');
+}
+
 /**
  * Adds the image verbs (the program declares podman's global store options);
  * `setExit` receives each verb's exit code. Top-level `inspect` is the
@@ -41,12 +50,6 @@ export function addImageCommands(program: Command, setExit: (code: number) => vo
       setExit(125);
     }
   };
-  const platformFlags = (c: Command) => c
-    .option('--platform <os/arch[/variant]>', 'platform of the image to take from an index')
-    .option('--os <os>', 'operating system of the image to take')
-    .option('--arch <arch>', 'architecture of the image to take')
-    .option('--variant <variant>', 'variant of the image to take');
-
   const image = program.command('image').description('manage images (prune, exists, tree, and the image verbs)');
 
   const wanted = (name: string, aliases?: readonly string[]): boolean => selects(options, name, aliases);
