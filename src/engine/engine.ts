@@ -15,7 +15,7 @@ import { isStorageError, type IDMap, type Image, type Store } from '../storage/i
 import { generateRandomId, goTimeNow, isErrno, isoTime, splitOnce, nameMatchingShortName, removeFile, removeTree, writeFileAtomicSync } from '../util/index.js';
 import {
   Container, ContainerStatus, ExecSyncError, capabilityName, commandOf, containerHostname, devicePaths, entrypointOf, Runtime, formatRuntimeConfig, generateSpec, parseSignal, releaseStateLock, resolveUser, runtimeHandler,
-  type HealthState, type AttachSession, type AttachStreams, type ContainerStats, type HostOptions, type HostsAndDns, type OciMount, type PendingConmon, type RestartPolicy, type ExecSyncResult, type ExitCommand, type LogRecord, type OciLinuxResources, type RuntimeConfig, type SpecOptions, type JoinableNamespace, type ImageRunConfig, type LogDriver,
+  type HealthState, type HealthOnFailure, type AttachSession, type AttachStreams, type ContainerStats, type HostOptions, type HostsAndDns, type OciMount, type PendingConmon, type RestartPolicy, type ExecSyncResult, type ExitCommand, type LogRecord, type OciLinuxResources, type RuntimeConfig, type SpecOptions, type JoinableNamespace, type ImageRunConfig, type LogDriver,
 } from '../oci/index.js';
 import { EngineError, isEngineError } from './errors.js';
 import { berthExitCommand, execExitCommand, type ExitCleanup } from './exit-command.js';
@@ -149,6 +149,8 @@ export interface CreateOptions extends Omit<SpecOptions, 'id' | 'rootfs' | 'idMa
   hostsAndDns?: HostsAndDns;
   /** --health-cmd and its flags, over the image's HEALTHCHECK; `disabled`: --no-healthcheck. */
   healthCheck?: HealthCheckOptions;
+  /** podman's --health-on-failure: what an unhealthy result of `healthcheck run` does to the container. */
+  healthOnFailure?: HealthOnFailure;
   /** The command line that made it, as podman's inspect shows it (Config.CreateCommand). */
   createCommand?: string[];
 }
@@ -408,6 +410,7 @@ export class ContainerEngine {
           ...(options.restartPolicy && options.restartPolicy.name !== 'no' ? { restartPolicy: options.restartPolicy } : {}),
           ...(options.hostsAndDns ? { hostsAndDns: options.hostsAndDns } : {}),
           ...(healthCheck ? { healthCheck } : {}),
+          ...(healthCheck && options.healthOnFailure ? { healthOnFailure: options.healthOnFailure } : {}),
           ...(hostOptionsOf(options) ?? {}),
           ...((options.user ?? imageConfig.User) ? { user: options.user ?? imageConfig.User } : {}),
           ...(options.createCommand ? { createCommand: options.createCommand } : {}),
@@ -1197,7 +1200,18 @@ export class ContainerEngine {
     }
     const { health } = await container.updateState((current) => ({ health: healthAfter(current.health, check, { start, exitCode, output, inStartPeriod }) }));
     this.#event(container, 'health_status', { health_status: health!.status });
+    if (health!.status === 'unhealthy') await this.#actOnUnhealthy(container);
     return { healthy: exitCode === 0, health: health! };
+  }
+
+  /** podman's health-on-failure: an unhealthy container killed, stopped or restarted, as its --health-on-failure says. */
+  async #actOnUnhealthy(container: Container): Promise<void> {
+    switch (container.config.healthOnFailure) {
+      case 'kill': await this.kill(container.id); break;
+      case 'stop': await this.stop(container.id); break;
+      case 'restart': await this.restart(container.id); break;
+      default: break;
+    }
   }
 
   /** The IDs of the container's detached exec sessions since it last started, running or exited (podman inspect's ExecIDs). */

@@ -92,6 +92,8 @@ export interface ContainerConfig {
   hostsAndDns?: HostsAndDns;
   /** Its health check (the image's HEALTHCHECK or --health-cmd), when it has one. */
   healthCheck?: HealthCheck;
+  /** podman's --health-on-failure: what an unhealthy check result does to it (absent: none). */
+  healthOnFailure?: HealthOnFailure;
   /** Run options podman's inspect shows as they were given (HostConfig), when any was. */
   hostOptions?: HostOptions;
   /** The user it runs as, as given (-u, else the image's USER), when either named one. */
@@ -124,6 +126,9 @@ export interface HealthCheck {
   /** Failures in a row that make it unhealthy. */
   retries: number;
 }
+
+/** podman's health-on-failure actions, besides `none`. */
+export type HealthOnFailure = 'kill' | 'restart' | 'stop';
 
 /** podman's HealthCheckResults: the status, the failures in a row and the last results. */
 export interface HealthState {

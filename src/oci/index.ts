@@ -2,7 +2,7 @@
 // runc or crun under conmon, their state, the spec they run with.
 
 export { Runtime, checkpointArgs, type RuntimeOptions, type ExecSyncResult } from './runtime.js';
-export { Container, ContainerStorer, ContainerStatus, releaseStateLock, type ContainerConfig, type ContainerState, type ContainerVolume, type ContainerSecret, type HealthCheck, type HealthState, type HostOptions, type HostsAndDns, type RestartPolicy } from './container.js';
+export { Container, ContainerStorer, ContainerStatus, releaseStateLock, type ContainerConfig, type ContainerState, type ContainerVolume, type ContainerSecret, type HealthCheck, type HealthOnFailure, type HealthState, type HostOptions, type HostsAndDns, type RestartPolicy } from './container.js';
 export { OciError, ExecSyncError, isOciError, type OciErrorCode } from './errors.js';
 export { defaultRuntimeConfig, formatRuntimeConfig, parseRuntimeConfig, runtimeHandler, type RuntimeConfig, type RuntimeHandler } from './handlers.js';
 export { generateSpec, containerHostname, checkedCpuList, commandOf, runsInit, CONTAINER_INIT_PATH, umaskOf, resolveUser, hostHardLimits, capabilityName, devicePaths, entrypointOf, DEFAULT_CAPABILITIES, type ImageRunConfig, type SpecOptions, type NamespaceMode, type JoinableNamespace } from './spec.js';

@@ -88,6 +88,21 @@ describe('an image\'s HEALTHCHECK (bin/berth.cjs)', () => {
     }
     await ok('rm', '-f', '-t', '0', 'from-image', 'overridden');
   });
+
+  it('--health-on-failure: an unhealthy result kills, stops or restarts the container; none (the default) leaves it; a bad action is refused', async () => {
+    const unhealthy = ['--health-cmd', 'false', '--health-retries', '1', '--stop-timeout', '1', 'busybox', '/bin/busybox', 'sleep', '1000'];
+    for (const action of ['kill', 'stop', 'restart', 'none']) await ok('run', '-d', '--name', `on-${action}`, '--health-on-failure', action, ...unhealthy);
+    assert.equal(await ok('inspect', '-f', '{{.Config.HealthcheckOnFailureAction}}', 'on-kill', 'on-none'), 'kill\nnone\n');
+    const startedBefore = await ok('inspect', '-f', '{{.State.StartedAt}}', 'on-restart');
+    for (const action of ['kill', 'stop', 'restart', 'none']) assert.equal((await berth('healthcheck', 'run', `on-${action}`)).code, 1, action);
+    assert.equal(await ok('inspect', '-f', '{{.State.Status}} {{.State.ExitCode}}', 'on-kill', 'on-stop', 'on-none'), 'exited 137\nexited 137\nrunning 0\n');
+    assert.equal(await ok('inspect', '-f', '{{.State.Status}}', 'on-restart'), 'running\n');
+    assert.notEqual(await ok('inspect', '-f', '{{.State.StartedAt}}', 'on-restart'), startedBefore, 'started again');
+    const refused = await berth('run', '-d', '--health-on-failure', 'reboot', ...unhealthy);
+    assert.equal(refused.code, 125);
+    assert.equal(refused.stderr, 'Error: invalid on-failure action reboot for health check: supported actions are none,kill,restart,stop\n');
+    await ok('rm', '-f', '-t', '0', 'on-kill', 'on-stop', 'on-restart', 'on-none');
+  });
 });
 
 describe('health check rules', () => {

@@ -101,7 +101,7 @@ export async function inspectDocument(engine: ContainerEngine, container: Contai
       Annotations: container.config.annotations,
       StopSignal: container.config.stopSignal,
       ...(container.config.healthCheck ? { Healthcheck: inspectHealthcheck(container.config.healthCheck) } : {}),
-      HealthcheckOnFailureAction: 'none',
+      HealthcheckOnFailureAction: container.config.healthOnFailure ?? 'none',
       CreateCommand: container.config.createCommand ?? [],
       // podman leaves it out when none was given (omitempty).
       ...(container.config.timezone !== undefined ? { Timezone: container.config.timezone } : {}),

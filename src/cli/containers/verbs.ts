@@ -9,7 +9,7 @@ import { Option, type Command } from 'commander';
 import type { ContainerEngine, ContainerInfo, CreateOptions } from '../../engine/index.js';
 import type { Image } from '../../storage/index.js';
 import { checkedLogDriver, dependentsFirst, EngineError, isEngineError, logEnd, networkMode } from '../../engine/index.js';
-import { checkedCpuList, ContainerStatus, DEFAULT_DETACH_KEYS, parseDetachKeys, umaskOf, type Container, type JoinableNamespace, type LogRecord, type NamespaceMode, type OciLinuxResources, type RestartPolicy } from '../../oci/index.js';
+import { checkedCpuList, ContainerStatus, DEFAULT_DETACH_KEYS, parseDetachKeys, umaskOf, type Container, type HealthOnFailure, type JoinableNamespace, type LogRecord, type NamespaceMode, type OciLinuxResources, type RestartPolicy } from '../../oci/index.js';
 import { platformFlags, registryFlags } from '../image/commands.js';
 import type { RegistryCliFlags } from '../image/registry.js';
 import { parseIdMapSpecs, type IDMap } from '../../idmap/index.js';
@@ -519,6 +519,7 @@ interface RunFlags extends RegistryCliFlags {
   healthTimeout?: string;
   healthStartPeriod?: string;
   healthcheck?: boolean;
+  healthOnFailure?: string;
   env: string[];
   envFile: string[];
   volume: string[];
@@ -713,6 +714,7 @@ function createFlags(command: Command): Command {
     .option('--health-timeout <duration>', 'how long one check may take (default 30s)')
     .option('--health-start-period <duration>', 'time after a start in which failures do not count (default 0s)')
     .option('--no-healthcheck', 'no health check, not even the image\'s')
+    .option('--health-on-failure <action>', 'none (the default), kill, restart or stop: what an unhealthy result of healthcheck run does to it')
     .passThroughOptions();
 }
 
@@ -841,6 +843,7 @@ function createOptions(image: string, command: string[], opts: RunFlags, default
     restartPolicy: opts.restart === undefined ? undefined : restartPolicyOf(opts.restart),
     hostsAndDns: hostsAndDnsOf(opts),
     healthCheck: healthCheckFlags(opts),
+    healthOnFailure: healthOnFailureOf(opts.healthOnFailure),
     tmpfs: [...opts.tmpfs, ...mounts.tmpfs],
     ...(opts.securityOpt.length ? securityOptions(opts.securityOpt) : {}),
     groupAdd: opts.groupAdd.length ? opts.groupAdd : undefined,
@@ -926,6 +929,13 @@ function parseDuration(text: string, what: string): number {
   }
   if (!(ms >= 0)) throw new EngineError('invalid-option', `invalid ${what} ${JSON.stringify(text)}: want a duration such as 250ms or 1s`, { value: text });
   return ms;
+}
+
+/** podman's --health-on-failure: an action, or undefined for none. */
+function healthOnFailureOf(action: string | undefined): HealthOnFailure | undefined {
+  if (action === undefined || action === 'none') return undefined;
+  if (action === 'kill' || action === 'restart' || action === 'stop') return action;
+  throw new EngineError('invalid-option', `invalid on-failure action ${action} for health check: supported actions are none,kill,restart,stop`, { healthOnFailure: action });
 }
 
 /** --health-cmd and its flags, and --no-healthcheck, when any is given. */
