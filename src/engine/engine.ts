@@ -173,7 +173,8 @@ export interface ContainerInfo {
   image: string;
   imageId: string;
   command: string[];
-  status: ContainerStatus;
+  /** `storage`: a container of the store that another tool made (podman ps --external). */
+  status: ContainerStatus | 'storage';
   exitCode?: number;
   oomKilled: boolean;
   pid: number;
@@ -621,6 +622,30 @@ export class ContainerEngine {
    */
   #given(ref: string | Container): Promise<Container> {
     return typeof ref === 'string' ? this.get(ref) : Promise.resolve(ref);
+  }
+
+  /**
+   * podman ps --external: the store's containers that Berth did not make (podman's, buildah's, the Go
+   * tool's), as ps lists them: their names, image and creation, with the status `storage`.
+   */
+  async externalContainers(): Promise<ContainerInfo[]> {
+    const external: ContainerInfo[] = [];
+    for (const stored of await this.store.containers()) {
+      let ours: Container | undefined;
+      try {
+        ours = Container.fromDisk(await this.store.containerDirectory(stored.id));
+      } catch (err) {
+        if (isStorageError(err, 'container-unknown')) continue;
+        throw err;
+      }
+      if (ours) continue;
+      const image = stored.imageId ? await this.store.image(stored.imageId).catch(() => undefined) : undefined;
+      external.push({
+        id: stored.id, name: stored.names[0] ?? '', image: image?.names[0] ?? stored.imageId, imageId: stored.imageId, command: ['storage'],
+        status: 'storage', oomKilled: false, pid: 0, created: stored.created, runtime: '', logPath: '', labels: {}, mounts: [], volumes: [], networks: [],
+      });
+    }
+    return external;
   }
 
   /** Every container Berth made in this store, with its true state (one removed meanwhile is left out). */

@@ -29,6 +29,23 @@ describe('podman and Berth containers on one store', () => {
     assert.equal((await berth('rm', '-f', '-t', '0', 'berth-web', 'berth-made')).code, 0);
   });
 
+  it('berth ps --external lists the containers podman made, as podman lists Berth\'s: status Storage, command storage', async () => {
+    const made = await podman(pod, ['create', '--name', 'podman-made', BUSYBOX_IMAGE, '/bin/busybox', 'true']);
+    assert.equal(made.code, 0, made.stderr.toString());
+    const podmanId = made.stdout.toString().trim();
+    const ours = (await berth('create', '--name', 'berth-own', BUSYBOX_IMAGE, '/bin/busybox', 'true')).stdout.toString().trim();
+    const listed = await berth('ps', '-a', '--external', '--format', '{{.ID}} {{.Image}} {{.Command}} {{.Status}} {{.Names}}');
+    assert.equal(listed.code, 0, listed.stderr.toString());
+    assert.deepEqual(listed.stdout.toString().trim().split('\n').sort(), [
+      `${ours.slice(0, 12)} ${BUSYBOX_IMAGE} /bin/busybox true Created berth-own`,
+      `${podmanId.slice(0, 12)} ${BUSYBOX_IMAGE} storage Storage podman-made`,
+    ].sort());
+    assert.equal((await berth('ps', '-a', '--format', '{{.Names}}')).stdout.toString(), 'berth-own\n', 'not without --external');
+    assert.equal((await berth('ps', '--external', '-q')).stdout.toString(), `${podmanId.slice(0, 12)}\n`, 'listed without -a, as podman does');
+    assert.equal((await berth('rm', 'berth-own')).code, 0);
+    assert.equal((await podman(pod, ['rm', 'podman-made'])).code, 0);
+  });
+
   it("Berth runs podman's image while podman runs Berth's", async () => {
     await runToolOk('tar', ['-C', join(fx.temp.dir, 'rootfs'), '-cf', join(fx.temp.dir, 'pm.tar'), '.']);
     const imported = await podman(pod, ['import', '--change', 'CMD ["/bin/sh","-c","echo from a podman image"]', join(fx.temp.dir, 'pm.tar'), 'localhost/pm:latest']);

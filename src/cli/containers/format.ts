@@ -12,6 +12,8 @@ export function statusText(info: ContainerInfo, now = Date.now()): string {
       return 'Paused';
     case 'stopped':
       return info.finished ? `Exited (${info.exitCode ?? 0}) ${duration(now - Date.parse(info.finished))} ago` : `Exited (${info.exitCode ?? 0})`;
+    case 'storage':
+      return 'Storage';
     default:
       return 'Created';
   }

@@ -180,13 +180,18 @@ export function registerContainerVerbs(program: Command, setExit: Exit, options:
       .option('-n, --last <n>', 'the n containers made last, in any state')
       .option('-l, --latest', 'the container made last, in any state')
       .option('--noheading', 'no header line in the table')
+      .option('--external', 'also the store\'s containers that other tools made (podman\'s, buildah\'s): status Storage')
       .addOption(new Option('--sort <key>', 'the order of the listing (default: created, oldest first, as podman\'s)').choices(Object.keys(PS_SORT_KEYS)))
-      .action(act(async (engine, opts: { all?: boolean; quiet?: boolean; trunc?: boolean; format?: string; filter: string[]; size?: boolean; last?: string; latest?: boolean; noheading?: boolean; sort?: keyof typeof PS_SORT_KEYS }) => {
+      .action(act(async (engine, opts: {
+        all?: boolean; quiet?: boolean; trunc?: boolean; format?: string; filter: string[]; size?: boolean; last?: string; latest?: boolean; noheading?: boolean;
+        sort?: keyof typeof PS_SORT_KEYS; external?: boolean;
+      }) => {
         const filters = parseFilters(opts.filter);
         // --last and --latest count the containers made last, whatever their state, as podman's.
         const last = opts.latest ? 1 : opts.last === undefined ? undefined : parsePositive(opts.last, 'last');
-        const byCreation = (await engine.list()).map((c) => engine.info(c))
-          .filter((info) => opts.all || last !== undefined || filters.has('status') || info.status === 'running')
+        const external = opts.external ? await engine.externalContainers() : [];
+        const byCreation = [...(await engine.list()).map((c) => engine.info(c)), ...external]
+          .filter((info) => opts.all || last !== undefined || filters.has('status') || info.status === 'running' || info.status === 'storage')
           .filter((info) => matchesFilters(info, filters))
           .sort(PS_SORT_KEYS.created);
         const infos = byCreation.slice(last === undefined ? 0 : Math.max(0, byCreation.length - last)).sort(PS_SORT_KEYS[opts.sort ?? 'created']);
