@@ -48,6 +48,8 @@ export interface OciLinux {
   seccomp?: OciSeccomp;
   maskedPaths?: string[];
   readonlyPaths?: string[];
+  /** The execution domain of its processes (podman's --personality). */
+  personality?: { domain: 'LINUX' | 'LINUX32' };
 }
 
 export interface OciSeccomp {

@@ -121,6 +121,8 @@ export interface SpecOptions {
   defaultCapabilities?: string[];
   /** Variables before the image's and the user's (containers.conf env; default podman's PATH and TERM=xterm). */
   defaultEnv?: string[];
+  /** podman's --personality: LINUX32 (uname says i686 on x86_64) or LINUX. */
+  personality?: 'LINUX' | 'LINUX32';
   /** podman's --init: this host binary (catatonit) is bound read-only at CONTAINER_INIT_PATH and runs the command as PID 1. */
   initBinary?: string;
 }
@@ -232,6 +234,7 @@ export function generateSpec(image: ImageRunConfig, options: SpecOptions): OciSp
       devices: options.devices?.length ? options.devices.map(deviceNode) : undefined,
       cgroupsPath: options.cgroupsPath ?? `/berth/berth-${options.id}`,
       sysctl: options.sysctls,
+      ...(options.personality ? { personality: { domain: options.personality } } : {}),
       ...(options.privileged ? {} : confinement(options)),
     },
   };

@@ -214,6 +214,14 @@ describe('berth run: --mount, --security-opt and the resource flags (bin/berth.c
     await ok('rm', '-f', '-t', '0', id);
   });
 
+  it('--personality LINUX32 gives its processes a 32-bit uname; another domain is refused', async () => {
+    assert.equal(await ok('run', '--rm', ...sh('--personality', 'LINUX32', 'uname -m')), 'i686\n');
+    assert.equal(await ok('run', '--rm', ...sh('--personality', 'LINUX', 'uname -m')), 'x86_64\n');
+    const refused = await berth('run', '--rm', '--personality', 'BSD', 'busybox', '/bin/busybox', 'true');
+    assert.equal(refused.code, 125);
+    assert.equal(refused.stderr, 'Error: invalid --personality "BSD": want LINUX32 or LINUX\n');
+  });
+
   it('--env-merge builds a variable from the image\'s (-e still wins), --device-cgroup-rule opens the devices cgroup, --conmon-pidfile is where conmon writes its PID', async () => {
     const imagePath = (await ok('run', '--rm', ...sh('echo $PATH'))).trim();
     assert.equal(await ok('run', '--rm', ...sh('--env-merge', 'PATH=/extra:${PATH}', '--env-merge', 'MIXED=$TERM-${NOT_SET}-x', '-e', 'WON=mine', '--env-merge', 'WON=merged', 'echo "$PATH $MIXED $WON"')),

@@ -559,6 +559,7 @@ interface RunFlags extends RegistryCliFlags {
   volumesFrom: string[];
   requires: string[];
   rootfs?: boolean;
+  personality?: string;
   logDriver?: string;
   pidfile?: string;
   conmonPidfile?: string;
@@ -701,6 +702,7 @@ function createFlags(command: Command): Command {
     .option('--no-env-host', 'not the caller\'s environment, whatever containers.conf\'s env_host says (also --env-host=false)')
     .option('--init', 'run an init (catatonit) as PID 1 that forwards signals and reaps processes (also --init=true; default containers.conf init)')
     .option('--no-init', 'no init, whatever containers.conf\'s init says (also --init=false)')
+    .option('--personality <domain>', 'LINUX32 (a 32-bit uname on a 64-bit host) or LINUX')
     .option('--rootfs', 'the first operand is a directory of the host to run in (and write into) instead of an image')
     .option('--requires <containers>', 'containers (comma-separated) started before it at each start, and not removed while it exists', collect, [])
     .option('--volumes-from <container>', 'also mount another container\'s volumes and binds (CONTAINER[:ro|rw]: all read-only or writable; else each as it is there)', collect, [])
@@ -839,6 +841,7 @@ function createOptions(image: string, command: string[], opts: RunFlags, default
     init: opts.init,
     initPath: opts.initPath,
     volumesFrom: opts.volumesFrom.length ? opts.volumesFrom : undefined,
+    personality: opts.personality === undefined ? undefined : personalityOf(opts.personality),
     requires: opts.requires.length ? opts.requires.flatMap((list) => list.split(',')).filter(Boolean) : undefined,
     unsetEnv: opts.unsetenv.length ? opts.unsetenv : undefined,
     httpProxy: opts.httpProxy,
@@ -934,6 +937,12 @@ function parseDuration(text: string, what: string): number {
   }
   if (!(ms >= 0)) throw new EngineError('invalid-option', `invalid ${what} ${JSON.stringify(text)}: want a duration such as 250ms or 1s`, { value: text });
   return ms;
+}
+
+/** podman's --personality: the execution domains the runtime spec knows. */
+function personalityOf(domain: string): 'LINUX' | 'LINUX32' {
+  if (domain === 'LINUX' || domain === 'LINUX32') return domain;
+  throw new EngineError('invalid-option', `invalid --personality ${JSON.stringify(domain)}: want LINUX32 or LINUX`, { personality: domain });
 }
 
 /** podman's --health-on-failure: an action, or undefined for none. */
