@@ -72,6 +72,10 @@ export interface CreateOptions extends Omit<SpecOptions, 'id' | 'rootfs' | 'idMa
   initPath?: string;
   /** podman's --env-host: the caller's whole environment, before `env` (default: containers.conf's env_host). */
   envHost?: boolean;
+  /** podman's --passwd (default true): a numeric user the image's /etc/passwd lacks gets an entry there. */
+  passwd?: boolean;
+  /** podman's --passwd-entry: that entry's template ($USERNAME, $UID, $GID, $NAME, $HOME). */
+  passwdEntry?: string;
   /** podman's --requires: containers (names or IDs) started before it at each start, and not removed while it exists. */
   requires?: string[];
   /** podman's --volumes-from: `CONTAINER[:ro|rw|z,…]`, whose volumes and binds it mounts too, where its own mounts leave room. */
@@ -367,6 +371,8 @@ export class ContainerEngine {
       );
       const rootfs = options.rootfs ?? await this.store.mount(id);
       if (idMaps) prepareUserNamespaceDirs({ rootfs, persistDir, bundlePath }, idMaps);
+      const user = options.user ?? imageConfig.User ?? '';
+      if (options.passwd !== false && /^\d/.test(user)) (await import('./passwd-entry.js')).addPasswdEntry(rootfs, user, options.passwdEntry);
       const attachment = options.networks?.length ? await this.#setupNetwork(id, persistDir, { networks: options.networks, portMappings, staticAddresses: options.staticAddresses }) : undefined;
       const netns = attachment?.netns;
       const secrets = options.secrets?.length ? await (await import('./container-secrets.js')).attachSecrets(this.store.graphRoot, options.secrets, dirs, idMaps) : undefined;

@@ -214,6 +214,20 @@ describe('berth run: --mount, --security-opt and the resource flags (bin/berth.c
     await ok('rm', '-f', '-t', '0', id);
   });
 
+  it('a numeric -u the image\'s /etc/passwd lacks gets podman\'s entry there (whoami works); --passwd-entry is its template; --passwd=false none; a known user none', async () => {
+    // An image with a passwd of its own (the fixture's has none: then, as with podman, nothing is added).
+    await ok('run', '--name', 'passwd-maker', 'busybox', '/bin/busybox', 'sh', '-c', 'mkdir -p /etc; echo root:x:0:0:root:/root:/bin/sh > /etc/passwd');
+    await ok('commit', '-q', 'passwd-maker', 'localhost/with-passwd');
+    await ok('rm', 'passwd-maker');
+    const withPasswd = (...args: string[]): string[] => [...args.slice(0, -1), 'localhost/with-passwd', '/bin/busybox', 'sh', '-c', args.at(-1)!];
+    assert.equal(await ok('run', '--rm', ...withPasswd('-u', '1234:55', 'whoami; grep ^1234: /etc/passwd')), '1234\n1234:*:1234:55:container user:/:/bin/sh\n');
+    assert.equal(await ok('run', '--rm', ...withPasswd('-u', '1234', '--passwd-entry', '$USERNAME:x:$UID:$GID:$NAME:$HOME:/bin/false', 'grep ^1234: /etc/passwd')), '1234:x:1234:0:container user:/:/bin/false\n');
+    assert.equal(await ok('run', '--rm', ...withPasswd('-u', '1234', '--passwd=false', 'grep -c ^1234: /etc/passwd || true')), '0\n');
+    const before = await ok('run', '--rm', ...withPasswd('cat /etc/passwd'));
+    assert.equal(await ok('run', '--rm', ...withPasswd('-u', '0', 'cat /etc/passwd')), before, 'root has an entry: nothing added');
+    await ok('rmi', 'localhost/with-passwd');
+  });
+
   it('--personality LINUX32 gives its processes a 32-bit uname; another domain is refused', async () => {
     assert.equal(await ok('run', '--rm', ...sh('--personality', 'LINUX32', 'uname -m')), 'i686\n');
     assert.equal(await ok('run', '--rm', ...sh('--personality', 'LINUX', 'uname -m')), 'x86_64\n');

@@ -559,6 +559,8 @@ interface RunFlags extends RegistryCliFlags {
   volumesFrom: string[];
   requires: string[];
   rootfs?: boolean;
+  passwd?: boolean;
+  passwdEntry?: string;
   personality?: string;
   logDriver?: string;
   pidfile?: string;
@@ -702,6 +704,9 @@ function createFlags(command: Command): Command {
     .option('--no-env-host', 'not the caller\'s environment, whatever containers.conf\'s env_host says (also --env-host=false)')
     .option('--init', 'run an init (catatonit) as PID 1 that forwards signals and reaps processes (also --init=true; default containers.conf init)')
     .option('--no-init', 'no init, whatever containers.conf\'s init says (also --init=false)')
+    .option('--passwd', 'a numeric -u the image\'s /etc/passwd lacks gets an entry there (the default; also --passwd=true)')
+    .option('--no-passwd', 'no /etc/passwd entry for the user (also --passwd=false)')
+    .option('--passwd-entry <template>', 'that entry: $USERNAME, $UID, $GID, $NAME and $HOME are filled in')
     .option('--personality <domain>', 'LINUX32 (a 32-bit uname on a 64-bit host) or LINUX')
     .option('--rootfs', 'the first operand is a directory of the host to run in (and write into) instead of an image')
     .option('--requires <containers>', 'containers (comma-separated) started before it at each start, and not removed while it exists', collect, [])
@@ -841,6 +846,8 @@ function createOptions(image: string, command: string[], opts: RunFlags, default
     init: opts.init,
     initPath: opts.initPath,
     volumesFrom: opts.volumesFrom.length ? opts.volumesFrom : undefined,
+    passwd: opts.passwd,
+    passwdEntry: opts.passwdEntry,
     personality: opts.personality === undefined ? undefined : personalityOf(opts.personality),
     requires: opts.requires.length ? opts.requires.flatMap((list) => list.split(',')).filter(Boolean) : undefined,
     unsetEnv: opts.unsetenv.length ? opts.unsetenv : undefined,
