@@ -317,6 +317,18 @@ describe('berth container verbs (bin/berth.cjs)', () => {
     await ok('rm', '-f', '-t', '0', id);
   });
 
+  it('inspect --size shows SizeRw and SizeRootFs (not without it); port -a lists every container\'s published ports after its short ID', async () => {
+    const id = (await ok('run', '-d', '-p', '18193:80', '-p', '18194:81/udp', 'busybox', '/bin/busybox', 'sh', '-c', 'head -c 5000 /dev/zero > /filled; sleep 1000')).trim();
+    for (let i = 0; i < 50 && (await ok('inspect', '--size', '-f', '{{.SizeRw}}', id)).trim() === '0'; i++) await new Promise((resolve) => setTimeout(resolve, 50));
+    const [rw, rootfs] = (await ok('inspect', '--size', '-f', '{{.SizeRw}} {{.SizeRootFs}}', id)).trim().split(' ').map(Number);
+    assert.ok(rw! >= 5000 && rootfs! > rw!, `${rw} ${rootfs}`);
+    assert.equal((JSON.parse(await ok('inspect', id)) as Array<Record<string, unknown>>)[0]!['SizeRw'], undefined);
+    assert.equal(await ok('port', '-a'), `${id.slice(0, 12)}\t80/tcp -> 0.0.0.0:18193\n${id.slice(0, 12)}\t81/udp -> 0.0.0.0:18194\n`);
+    const refused = await berth('port', '-a', id);
+    assert.equal(refused.code, 125);
+    await ok('rm', '-f', '-t', '0', id);
+  });
+
   it('top lists the processes; --log-opt max-size limits the log', async () => {
     await ok('run', '-d', '--name', 'topped', 'busybox', '/bin/sh', '-c', 'while :; do sleep 0.1; done');
     // podman's default columns: the init is PID 1 of its namespace, its parent (outside) 0, its user root's number (busybox has no /etc/passwd).

@@ -99,4 +99,15 @@ describe('berth run --network/--pid/--ipc/--uts container:NAME (bin/berth.cjs)',
     await ok('rm', '-f', '-t', '0', 'db', 'cache', 'app');
     assert.equal(await ok('ps', '-a', '-q'), '');
   });
+
+  it('rm --depend removes a container with every container that depends on it (joins or requires it, transitively), those first', async () => {
+    const base = (await ok('run', '-d', '--name', 'base', ...sh('sleep 1000'))).trim();
+    const joiner = (await ok('run', '-d', '--name', 'joiner', '--network', 'container:base', ...sh('sleep 1000'))).trim();
+    const requirer = (await ok('create', '--name', 'requirer', '--requires', 'joiner', ...sh('true'))).trim();
+    const other = (await ok('create', '--name', 'other', ...sh('true'))).trim();
+    const removed = (await ok('rm', '-f', '-t', '0', '--depend', 'base')).trim().split('\n');
+    assert.deepEqual(removed, [requirer, joiner, base]);
+    assert.equal(await ok('ps', '-aq', '--no-trunc'), `${other}\n`);
+    await ok('rm', 'other');
+  });
 });

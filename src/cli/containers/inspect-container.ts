@@ -13,7 +13,7 @@ import { unitsHumanSize } from '../image/format.js';
 import { parseSize } from './options.js';
 
 /** podman's container inspect document (libpod's InspectContainerData), in its order, with what Berth records. */
-export async function inspectDocument(engine: ContainerEngine, container: Container, network: NetworkAttachment | undefined): Promise<Record<string, unknown>> {
+export async function inspectDocument(engine: ContainerEngine, container: Container, network: NetworkAttachment | undefined, options: { size?: boolean } = {}): Promise<Record<string, unknown>> {
   const info = engine.info(container);
   const state = container.state;
   const { spec, bundlePath } = container.config;
@@ -71,6 +71,8 @@ export async function inspectDocument(engine: ContainerEngine, container: Contai
     BoundingCaps: spec.process.capabilities?.bounding ?? [],
     ExecIDs: engine.execSessions(container),
     GraphDriver: storeContainer ? await graphDriverData(engine.store, storeContainer.layerId) : { Name: engine.store.graphDriverName, Data: null },
+    // inspect --size: what its layer holds, and with its image's the whole root filesystem.
+    ...(options.size && storeContainer ? await sizes(engine, storeContainer) : {}),
     Mounts: mounts,
     Dependencies: dependenciesOf(container.config),
     NetworkSettings: networkSettings(container.id, network),
@@ -112,6 +114,12 @@ export async function inspectDocument(engine: ContainerEngine, container: Contai
     },
     HostConfig: hostConfig(container.config, network, mounts),
   };
+}
+
+async function sizes(engine: ContainerEngine, stored: { layerId: string; imageId: string }): Promise<{ SizeRw: number; SizeRootFs: number }> {
+  const own = await engine.store.diffSize(stored.layerId);
+  const image = stored.imageId ? await engine.store.imageSize(stored.imageId).catch(() => 0) : 0;
+  return { SizeRw: own, SizeRootFs: own + image };
 }
 
 /** The binds and volumes the user asked for (-v), as podman inspect lists them: not the files Berth writes into the bundle. */

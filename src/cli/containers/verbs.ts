@@ -156,12 +156,14 @@ export function registerContainerVerbs(program: Command, setExit: Exit, options:
 
     if (wanted('rm')) targetOptions(parent.command('rm').description('remove one or more containers').argument('[containers...]'), 'remove all containers')
       .option('-f, --force', 'stop running containers first')
+      .option('--depend', 'also the containers that depend on them (join their namespaces, require them), those first')
       .option('-v, --volumes', 'remove the containers\' anonymous volumes too')
       .option('-i, --ignore', 'a container that does not exist is not an error')
       .option('-t, --time <seconds>', 'with -f: seconds to wait for a running container to stop before killing it (default: its stop timeout)')
-      .action(act(async (engine, given: string[], opts: TargetFlags & { force?: boolean; volumes?: boolean; ignore?: boolean; time?: string }) => {
+      .action(act(async (engine, given: string[], opts: TargetFlags & { force?: boolean; volumes?: boolean; ignore?: boolean; time?: string; depend?: boolean }) => {
         const timeoutSeconds = opts.time === undefined ? undefined : parsePositive(opts.time, 'timeout');
-        for (const ref of await inRemovalOrder(engine, await targetsOf(engine, given, opts))) {
+        const targets = await targetsOf(engine, given, opts);
+        for (const ref of await inRemovalOrder(engine, opts.depend ? await withDependents(engine, targets) : targets)) {
           try {
             process.stdout.write(`${await engine.remove(ref, { force: opts.force, volumes: opts.volumes, timeoutSeconds })}\n`);
           } catch (err) {
@@ -237,10 +239,11 @@ export function registerContainerVerbs(program: Command, setExit: Exit, options:
     if (wanted('inspect')) latestOption(parent.command('inspect').description('show the configuration and state of containers or images').argument('[names...]'))
       .option('-f, --format <format>', '`json` (default) or a Go template (`{{.State.Status}}`)')
       .addOption(new Option('-t, --type <type>', 'what the names are').choices(['container', 'image', 'volume', 'network', 'all']).default(inspectType))
-      .action(act(async (engine, given: string[], opts: { format?: string; type: InspectType; latest?: boolean }) => {
+      .option('-s, --size', 'a container\'s SizeRw (its layer) and SizeRootFs (with its image)')
+      .action(act(async (engine, given: string[], opts: { format?: string; type: InspectType; latest?: boolean; size?: boolean }) => {
         const refs = await namedOrLatest(engine, given, opts.latest);
         const documents = [];
-        for (const ref of refs) documents.push(await inspectObject(engine, ref, opts.type));
+        for (const ref of refs) documents.push(await inspectObject(engine, ref, opts.type, opts.size === true));
         if (opts.format && opts.format !== 'json') {
           // A network's template sees podman's Go names (its JSON has others).
           process.stdout.write((await import('./listings.js')).inspectListing(opts.format, documents.map((d) => (isNetworkDocument(d) ? networkGoDocument(d) : d))));
@@ -248,7 +251,15 @@ export function registerContainerVerbs(program: Command, setExit: Exit, options:
       }));
 
     if (wanted('port')) latestOption(parent.command('port').description('list the published ports of a container').argument('[container]').argument('[port]'))
-      .action(act(async (engine, given: string | undefined, givenPort: string | undefined, opts: { latest?: boolean }) => {
+      .option('-a, --all', 'the published ports of every container, each line after its short ID')
+      .action(act(async (engine, given: string | undefined, givenPort: string | undefined, opts: { latest?: boolean; all?: boolean }) => {
+        if (opts.all) {
+          if (given !== undefined || opts.latest) throw new EngineError('invalid-option', 'the --all and --latest flags and a container name cannot be used together', {});
+          for (const container of (await engine.list()).sort((a, b) => Date.parse(a.state.created) - Date.parse(b.state.created))) {
+            for (const m of (await engine.networkAttachment(container))?.portMappings ?? []) process.stdout.write(`${container.id.slice(0, 12)}\t${formatPortMapping(m)}\n`);
+          }
+          return;
+        }
         const [ref, [port]] = await withLatest(engine, given, givenPort === undefined ? [] : [givenPort], opts.latest);
         const mappings = (await engine.networkAttachment(await engine.get(ref)))?.portMappings ?? [];
         if (port === undefined) {
@@ -434,7 +445,7 @@ export function registerContainerVerbs(program: Command, setExit: Exit, options:
  */
 type InspectType = 'container' | 'image' | 'volume' | 'network' | 'all';
 
-async function inspectObject(engine: ContainerEngine, ref: string, type: InspectType): Promise<object> {
+async function inspectObject(engine: ContainerEngine, ref: string, type: InspectType, size = false): Promise<object> {
   if (type === 'volume') return volumeDocument((await engine.volumes()).get(ref));
   if (type === 'network') {
     const { configDir, defaults } = cniOf(engine);
@@ -443,7 +454,7 @@ async function inspectObject(engine: ContainerEngine, ref: string, type: Inspect
   if (type !== 'image') {
     try {
       const container = await engine.get(ref);
-      return await inspectDocument(engine, container, await engine.networkAttachment(container));
+      return await inspectDocument(engine, container, await engine.networkAttachment(container), { size });
     } catch (err) {
       if (type === 'container' || !(err instanceof EngineError && err.code === 'container-unknown')) throw err;
     }
@@ -780,6 +791,23 @@ function namespaceMode(flag: string, value: string | undefined, own: readonly st
   if (own.includes(value)) return 'private';
   const modes = ['host', ...own, ...(joinable ? ['container:NAME'] : [])];
   throw new EngineError('invalid-option', `--${flag} ${JSON.stringify(value)}: Berth takes ${modes.slice(0, -1).join(', ')} or ${modes.at(-1)}`, { [flag]: value });
+}
+
+/** podman's rm --depend: the containers named and, transitively, those that depend on them (by ID); a missing one as given, for rm to report. */
+async function withDependents(engine: ContainerEngine, refs: readonly string[]): Promise<string[]> {
+  const found = new Set<string>();
+  const visit = async (ref: string): Promise<void> => {
+    const container = await engine.get(ref).catch(() => undefined);
+    if (!container) {
+      found.add(ref);
+      return;
+    }
+    if (found.has(container.id)) return;
+    found.add(container.id);
+    for (const dependent of container.config.dependents ?? []) if (await engine.store.exists(dependent)) await visit(dependent);
+  };
+  for (const ref of refs) await visit(ref);
+  return [...found];
 }
 
 /** Several containers to remove, each before any container it joins; one, as given (a missing one is rm's to report). */
