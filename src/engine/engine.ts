@@ -1702,8 +1702,10 @@ function hostOptionsOf(options: CreateOptions): { hostOptions: HostOptions } | u
     groupAdd: options.groupAdd ?? [],
     ...(options.devices?.length ? { devices: options.devices.map(devicePaths).map(({ hostPath, path }) => ({ pathOnHost: hostPath, pathInContainer: path })) } : {}),
     ...(options.publishAll ? { publishAll: true } : {}),
+    ...(options.blockIoThrottles ? { blockIoThrottles: options.blockIoThrottles } : {}),
   };
-  const given = hostOptions.privileged || hostOptions.capAdd.length > 0 || hostOptions.capDrop.length > 0 || hostOptions.groupAdd.length > 0 || hostOptions.devices !== undefined || hostOptions.publishAll === true;
+  const given = hostOptions.privileged || hostOptions.capAdd.length > 0 || hostOptions.capDrop.length > 0 || hostOptions.groupAdd.length > 0 || hostOptions.devices !== undefined
+    || hostOptions.publishAll === true || hostOptions.blockIoThrottles !== undefined;
   return given ? { hostOptions } : undefined;
 }
 

@@ -9,7 +9,7 @@ import { isErrno, writeFileAtomicSync } from '../util/index.js';
 import { OciError } from './errors.js';
 import type { PortMapping, StaticAddresses } from '../network/index.js';
 import type { ExitCommand } from './conmon.js';
-import type { OciSpec } from './spec-types.js';
+import type { BlockIoThrottle, OciSpec } from './spec-types.js';
 import type { JoinableNamespace } from './spec.js';
 
 export const ContainerStatus = {
@@ -114,6 +114,8 @@ export interface HostOptions {
   devices?: Array<{ pathOnHost: string; pathInContainer: string }>;
   /** -P: its exposed ports were published on free host ports; written when given. */
   publishAll?: boolean;
+  /** --device-read-bps and its kin, by the device paths given (inspect's HostConfig.BlkioDevice…); written when given. */
+  blockIoThrottles?: Partial<Record<BlockIoThrottle, Array<{ path: string; rate: number }>>>;
 }
 
 /** podman's HealthConfig: the test (`CMD …`, `CMD-SHELL …`) and its timing, durations in nanoseconds as Go's. */

@@ -6,7 +6,7 @@ export { Container, ContainerStorer, ContainerStatus, releaseStateLock, type Con
 export { OciError, ExecSyncError, isOciError, type OciErrorCode } from './errors.js';
 export { defaultRuntimeConfig, formatRuntimeConfig, parseRuntimeConfig, runtimeHandler, type RuntimeConfig, type RuntimeHandler } from './handlers.js';
 export { generateSpec, containerHostname, checkedCpuList, commandOf, runsInit, CONTAINER_INIT_PATH, umaskOf, resolveUser, hostHardLimits, capabilityName, devicePaths, entrypointOf, DEFAULT_CAPABILITIES, type ImageRunConfig, type SpecOptions, type NamespaceMode, type JoinableNamespace } from './spec.js';
-export type { OciSpec, OciProcess, OciMount, OciLinuxResources, OciSeccomp } from './spec-types.js';
+export type { BlockIoThrottle, OciSpec, OciProcess, OciMount, OciLinuxResources, OciSeccomp } from './spec-types.js';
 export { parseSignal, signalName } from './signals.js';
 export { parseCriLog, readCriLog, type LogRecord } from './log.js';
 export type { ContainerStats } from './stats.js';

@@ -35,7 +35,11 @@ export interface OciLinuxResources {
   memory?: { limit?: number; reservation?: number; swap?: number; swappiness?: number; disableOOMKiller?: boolean };
   cpu?: { shares?: number; quota?: number; period?: number; cpus?: string; mems?: string };
   pids?: { limit: number };
+  blockIO?: Partial<Record<BlockIoThrottle, Array<{ major: number; minor: number; rate: number }>>>;
 }
+
+/** The spec's block I/O throttles (podman's --device-read-bps and the like). */
+export type BlockIoThrottle = 'throttleReadBpsDevice' | 'throttleWriteBpsDevice' | 'throttleReadIOPSDevice' | 'throttleWriteIOPSDevice';
 
 export interface OciLinux {
   namespaces: Array<{ type: string; path?: string }>;

@@ -8,7 +8,7 @@ import { hostname as osHostname } from 'node:os';
 import type { IDMap } from '../idmap/index.js';
 import { colonRecordsInRoot } from '../util/index.js';
 import { OciError } from './errors.js';
-import type { OciLinux, OciLinuxResources, OciMount, OciSeccomp, OciSpec } from './spec-types.js';
+import type { BlockIoThrottle, OciLinux, OciLinuxResources, OciMount, OciSeccomp, OciSpec } from './spec-types.js';
 import { DEFAULT_SECCOMP } from './seccomp.js';
 
 /** The `config` object of an OCI image config (what `podman inspect` shows as Config). */
@@ -81,6 +81,8 @@ export interface SpecOptions {
   ulimits?: string[];
   /** Host devices: `/dev/x[:/dev/in-container[:rwm]]`. */
   devices?: string[];
+  /** podman's --device-read-bps, --device-write-bps, --device-read-iops, --device-write-iops: a block device's path and its rate. */
+  blockIoThrottles?: Partial<Record<BlockIoThrottle, Array<{ path: string; rate: number }>>>;
   /** podman's --device-cgroup-rule: `TYPE MAJOR:MINOR ACCESS` (`c 1:3 rwm`, `*` for any number) allowed in the devices cgroup. */
   deviceCgroupRules?: string[];
   /** podman's --env-merge: `KEY=…${VAR}…`, set from the image's and the defaults' variables (before the user's -e). */
@@ -470,6 +472,8 @@ function resources(options: SpecOptions): OciLinuxResources {
   };
   if (Object.keys(cpu).length) out.cpu = cpu;
   if (options.pidsLimit !== undefined) out.pids = { limit: options.pidsLimit };
+  const throttles = Object.entries(options.blockIoThrottles ?? {}) as Array<[BlockIoThrottle, Array<{ path: string; rate: number }>]>;
+  if (throttles.length) out.blockIO = Object.fromEntries(throttles.map(([kind, entries]) => [kind, entries.map(({ path, rate }) => ({ ...blockDeviceNumbers(path), rate }))]));
   return out;
 }
 
@@ -545,6 +549,26 @@ export function devicePaths(spec: string): { hostPath: string; path: string } {
   return { hostPath, path: second && second.startsWith('/') ? second : hostPath };
 }
 
+/** A throttled block device's numbers, as podman reads them (its error when the path is none). */
+function blockDeviceNumbers(path: string): { major: number; minor: number } {
+  let info;
+  try {
+    info = statSync(path);
+  } catch (err) {
+    throw new OciError('invalid-spec', `could not parse throttle device at ${path}: no such file or directory`, { device: path }, { cause: err });
+  }
+  if (!info.isBlockDevice()) throw new OciError('invalid-spec', `could not parse throttle device at ${path}: not a block device`, { device: path });
+  return deviceNumbers(info.rdev);
+}
+
+/** Linux's major and minor numbers of a device's rdev. */
+function deviceNumbers(rdev: number): { major: number; minor: number } {
+  return {
+    major: Number((BigInt(rdev) >> 8n) & 0xfffn) | Number((BigInt(rdev) >> 32n) & ~0xfffn),
+    minor: Number(BigInt(rdev) & 0xffn) | Number((BigInt(rdev) >> 12n) & ~0xffn),
+  };
+}
+
 /** `--device /dev/x[:/dev/y[:rwm]]` against the host's device node. */
 function parseDevice(spec: string): DeviceSpec {
   const { hostPath, path } = devicePaths(spec);
@@ -558,14 +582,7 @@ function parseDevice(spec: string): DeviceSpec {
     throw new OciError('invalid-spec', `device ${JSON.stringify(spec)}: ${hostPath} does not exist`, { device: spec }, { cause: err });
   }
   if (!info.isCharacterDevice() && !info.isBlockDevice()) throw new OciError('invalid-spec', `device ${JSON.stringify(spec)}: ${hostPath} is not a device node`, { device: spec });
-  const rdev = info.rdev;
-  return {
-    hostPath, path, access,
-    type: info.isCharacterDevice() ? 'c' : 'b',
-    major: Number((BigInt(rdev) >> 8n) & 0xfffn) | Number((BigInt(rdev) >> 32n) & ~0xfffn),
-    minor: Number(BigInt(rdev) & 0xffn) | Number((BigInt(rdev) >> 12n) & ~0xffn),
-    mode: info.mode & 0o777,
-  };
+  return { hostPath, path, access, type: info.isCharacterDevice() ? 'c' : 'b', ...deviceNumbers(info.rdev), mode: info.mode & 0o777 };
 }
 
 function deviceNode(spec: string): NonNullable<OciSpec['linux']['devices']>[number] {

@@ -6,7 +6,7 @@ import { dirname } from 'node:path';
 import type { ContainerEngine } from '../../engine/index.js';
 import { dependenciesOf, inspectHealth, inspectHealthcheck, userMountsOf } from '../../engine/index.js';
 import type { CniResult, NetworkAttachment, PortMapping } from '../../network/index.js';
-import { runsInit, type Container, type ContainerConfig, type JoinableNamespace } from '../../oci/index.js';
+import { runsInit, type BlockIoThrottle, type Container, type ContainerConfig, type JoinableNamespace } from '../../oci/index.js';
 import { graphDriverData } from '../../storage/index.js';
 import { GO_ZERO_TIME } from '../../util/index.js';
 import { unitsHumanSize } from '../image/format.js';
@@ -157,6 +157,9 @@ function hostConfig(config: ContainerConfig, network: NetworkAttachment | undefi
   const cpu = resources?.cpu;
   const hostsAndDns = config.hostsAndDns ?? {};
   const shm = spec.mounts.find((m) => m.destination === '/dev/shm');
+  // podman's {Path, Rate} of each throttled device, null for none.
+  const throttles = (kind: BlockIoThrottle): Array<{ Path: string; Rate: number }> | null =>
+    config.hostOptions?.blockIoThrottles?.[kind]?.map((t) => ({ Path: t.path, Rate: t.rate })) ?? null;
   return {
     Binds: mounts.map((m) => `${m['Name'] ?? m['Source']}:${m['Destination']}${m['RW'] ? '' : ':ro'}`),
     CgroupManager: 'cgroupfs',
@@ -203,10 +206,10 @@ function hostConfig(config: ContainerConfig, network: NetworkAttachment | undefi
     CgroupParent: dirname(spec.linux.cgroupsPath ?? '/'),
     BlkioWeight: 0,
     BlkioWeightDevice: null,
-    BlkioDeviceReadBps: null,
-    BlkioDeviceWriteBps: null,
-    BlkioDeviceReadIOps: null,
-    BlkioDeviceWriteIOps: null,
+    BlkioDeviceReadBps: throttles('throttleReadBpsDevice'),
+    BlkioDeviceWriteBps: throttles('throttleWriteBpsDevice'),
+    BlkioDeviceReadIOps: throttles('throttleReadIOPSDevice'),
+    BlkioDeviceWriteIOps: throttles('throttleWriteIOPSDevice'),
     CpuPeriod: cpu?.period ?? 0,
     CpuQuota: cpu?.quota ?? 0,
     CpuRealtimePeriod: 0,

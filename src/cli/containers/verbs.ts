@@ -577,6 +577,10 @@ interface RunFlags extends RegistryCliFlags {
   pidfile?: string;
   conmonPidfile?: string;
   deviceCgroupRule: string[];
+  deviceReadBps: string[];
+  deviceWriteBps: string[];
+  deviceReadIops: string[];
+  deviceWriteIops: string[];
   envMerge: string[];
   secret: string[];
   ip?: string;
@@ -675,6 +679,10 @@ function createFlags(command: Command): Command {
     .option('--secret <secret>', 'a secret of `berth secret`: NAME[,type=mount|env][,target=PATH|VAR][,uid=,gid=,mode=] (default /run/secrets/NAME, 0444)', collect, [])
     .option('--pidfile <file>', 'where the runtime writes the container\'s PID at each start')
     .option('--conmon-pidfile <file>', 'where conmon writes its PID at each start')
+    .option('--device-read-bps <device:rate>', 'limit reads from a block device, in bytes per second (/dev/sda:1mb)', collect, [])
+    .option('--device-write-bps <device:rate>', 'limit writes to a block device, in bytes per second', collect, [])
+    .option('--device-read-iops <device:rate>', 'limit reads from a block device, in operations per second', collect, [])
+    .option('--device-write-iops <device:rate>', 'limit writes to a block device, in operations per second', collect, [])
     .option('--device-cgroup-rule <rule>', 'allow devices in its cgroup: TYPE MAJOR:MINOR ACCESS (c 1:3 rwm; * for any number)', collect, [])
     .option('--env-merge <env>', 'KEY=…${VAR}…: a variable made from the image\'s (before -e)', collect, [])
     .option('--log-opt <option>', 'max-size=SIZE: conmon truncates the log when it would pass SIZE', collect, [])
@@ -942,6 +950,7 @@ function createOptions(image: string, command: string[], opts: RunFlags, default
     pidFile: opts.pidfile === undefined ? undefined : resolve(opts.pidfile),
     conmonPidFile: opts.conmonPidfile === undefined ? undefined : resolve(opts.conmonPidfile),
     deviceCgroupRules: opts.deviceCgroupRule.length ? opts.deviceCgroupRule : undefined,
+    blockIoThrottles: blockIoThrottlesOf(opts),
     envMerge: opts.envMerge.length ? opts.envMerge : undefined,
     secrets: opts.secret.length ? opts.secret.map(secretRequest) : undefined,
     devices: opts.device,
@@ -972,6 +981,21 @@ function parseDuration(text: string, what: string): number {
   }
   if (!(ms >= 0)) throw new EngineError('invalid-option', `invalid ${what} ${JSON.stringify(text)}: want a duration such as 250ms or 1s`, { value: text });
   return ms;
+}
+
+/** podman's --device-read-bps and its kin: `PATH:RATE`, a size for the bps ones, a count for the iops ones. */
+function blockIoThrottlesOf(opts: RunFlags): CreateOptions['blockIoThrottles'] {
+  const kinds = [
+    ['throttleReadBpsDevice', opts.deviceReadBps, true], ['throttleWriteBpsDevice', opts.deviceWriteBps, true],
+    ['throttleReadIOPSDevice', opts.deviceReadIops, false], ['throttleWriteIOPSDevice', opts.deviceWriteIops, false],
+  ] as const;
+  const throttles = kinds.filter(([, given]) => given.length).map(([kind, given, bytes]) => [kind, given.map((entry) => {
+    const at = entry.lastIndexOf(':');
+    const rate = at < 0 ? '' : entry.slice(at + 1);
+    if (at <= 0 || !(bytes ? /^\d+(\.\d+)?[a-zA-Z]*$/ : /^\d+$/).test(rate)) throw new EngineError('invalid-option', `bad format: ${entry}`, { device: entry });
+    return { path: entry.slice(0, at), rate: bytes ? parseSize(rate) : Number(rate) };
+  })] as const);
+  return throttles.length ? Object.fromEntries(throttles) : undefined;
 }
 
 /** podman's --personality: the execution domains the runtime spec knows. */
