@@ -30,6 +30,8 @@ export interface ContainerFilesOptions {
   dnsOptions?: string[];
   /** `--no-hosts`: the image's own /etc/hosts stays. */
   noHosts?: boolean;
+  /** The gateways of its networks with DNS (dnsname's dnsmasq listens there), asked first, and their search domain, as podman's. */
+  networkDns?: { servers: string[]; search: string[] };
   /** `--tz`: the zone (`Area/City`, or `local` for the host's) whose file becomes its /etc/localtime. */
   timezone?: string;
 }
@@ -140,8 +142,9 @@ function resolvText(options: ContainerFilesOptions): string | undefined {
   if (options.network === 'cni' && !options.dnsServers?.length) {
     servers = servers.filter((server) => !/^127\./.test(server) && server !== '::1');
     if (servers.length === 0) servers = FALLBACK_NAMESERVERS;
+    servers = [...(options.networkDns?.servers ?? []), ...servers];
   }
-  const search = options.dnsSearch?.length ? options.dnsSearch : values('search');
+  const search = options.dnsSearch?.length ? options.dnsSearch : [...(options.networkDns?.search ?? []), ...values('search')];
   const resolverOptions = options.dnsOptions?.length ? options.dnsOptions : values('options');
   return [
     ...(search.length ? [`search ${search.join(' ')}`] : []),

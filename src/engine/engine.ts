@@ -34,7 +34,7 @@ import { hasVolumes, type ImageVolumeMode } from './volume-specs.js';
 import { userMountsOf, volumeNamesOf } from './user-mounts.js';
 import type { AttachedVolumes, InheritedMounts, VolumeVerbs } from './volumes.js';
 import type { SecretRequest } from './container-secrets.js';
-import { connectNetwork, defaultNetworkName, isIpv4Cidr, disconnectNetwork, inspectNetwork, parseExposed, publishedOnFreePorts, readAttachment, setupNetwork, teardownNetwork, type NetworkAttachment, type NetworkDefaults, type PortMapping, type StaticAddresses } from '../network/index.js';
+import { connectNetwork, defaultNetworkName, DNSNAME_DOMAIN, isIpv4Cidr, disconnectNetwork, inspectNetwork, parseExposed, publishedOnFreePorts, readAttachment, setupNetwork, teardownNetwork, type NetworkAttachment, type NetworkDefaults, type PortMapping, type StaticAddresses } from '../network/index.js';
 
 export interface EngineOptions {
   store: Store;
@@ -129,6 +129,8 @@ export interface CreateOptions extends Omit<SpecOptions, 'id' | 'rootfs' | 'idMa
   portMappings?: PortMapping[];
   /** podman's --ip and --mac-address: its address and MAC on its one CNI network. */
   staticAddresses?: StaticAddresses;
+  /** podman's --network-alias: more names it has on its networks with DNS. */
+  networkAliases?: string[];
   /** podman's -P: also publish the image's exposed ports and `expose`'s, each on a host port free at the create. */
   publishAll?: boolean;
   /** podman's --expose: `port[/proto]` or `first-last[/proto]`, published by `publishAll`. */
@@ -373,7 +375,7 @@ export class ContainerEngine {
       if (idMaps) prepareUserNamespaceDirs({ rootfs, persistDir, bundlePath }, idMaps);
       const user = options.user ?? imageConfig.User ?? '';
       if (options.passwd !== false && /^\d/.test(user)) (await import('./passwd-entry.js')).addPasswdEntry(rootfs, user, options.passwdEntry);
-      const attachment = options.networks?.length ? await this.#setupNetwork(id, persistDir, { networks: options.networks, portMappings, staticAddresses: options.staticAddresses }) : undefined;
+      const attachment = options.networks?.length ? await this.#setupNetwork(id, persistDir, { name, networks: options.networks, portMappings, staticAddresses: options.staticAddresses, networkAliases: options.networkAliases }) : undefined;
       const netns = attachment?.netns;
       const secrets = options.secrets?.length ? await (await import('./container-secrets.js')).attachSecrets(this.store.graphRoot, options.secrets, dirs, idMaps) : undefined;
       const fileMounts = [...newContainerFileMounts(options, { id, name, bundlePath }, attachment, joined.network), ...(secrets?.mounts ?? [])];
@@ -412,6 +414,7 @@ export class ContainerEngine {
           autoRemove: options.autoRemove === true,
           ...(options.networks?.length ? { networks: options.networks, portMappings } : {}),
           ...(options.networks?.length && options.staticAddresses ? { staticAddresses: options.staticAddresses } : {}),
+          ...(options.networks?.length && options.networkAliases?.length ? { networkAliases: options.networkAliases } : {}),
           ...(attached?.volumes.length ? { volumes: attached.volumes } : {}),
           ...(options.volumesFrom?.length ? { volumesFrom: options.volumesFrom } : {}),
           ...(options.restartPolicy && options.restartPolicy.name !== 'no' ? { restartPolicy: options.restartPolicy } : {}),
@@ -1544,10 +1547,10 @@ export class ContainerEngine {
     return [...given, ...await publishedOnFreePorts(exposed, given)];
   }
 
-  async #setupNetwork(id: string, persistDir: string, options: Pick<CreateOptions, 'networks' | 'portMappings' | 'staticAddresses'>): Promise<NetworkAttachment> {
+  async #setupNetwork(id: string, persistDir: string, options: Pick<CreateOptions, 'name' | 'networks' | 'portMappings' | 'staticAddresses' | 'networkAliases'>): Promise<NetworkAttachment> {
     if (!this.cni) throw new EngineError('invalid-option', 'CNI networking is not configured for this engine', { networks: options.networks });
     return setupNetwork({
-      containerId: id, networks: options.networks ?? [], portMappings: options.portMappings, staticAddresses: options.staticAddresses,
+      containerId: id, containerName: options.name, aliases: options.networkAliases, networks: options.networks ?? [], portMappings: options.portMappings, staticAddresses: options.staticAddresses,
       configDir: this.cni.configDir, pluginDirs: this.cni.pluginDirs, stateFile: networkStateFile(persistDir),
       defaults: this.cni.defaults,
     });
@@ -1687,9 +1690,13 @@ function containerFileMounts(
   attachment: NetworkAttachment | undefined,
 ): OciMount[] {
   const ips = attachment?.networks.flatMap((n) => n.result.ips ?? []) ?? [];
+  // Its networks with DNS (the dnsname plugin): their gateways answer for the containers' names, as podman's.
+  const withDns = attachment?.networks.filter((n) => n.config.plugins.some((p) => p.type === 'dnsname')) ?? [];
+  const dnsServers = withDns.flatMap((n) => n.result.ips ?? []).map((ip) => ip.gateway).filter((gateway): gateway is string => gateway !== undefined && !gateway.includes(':'));
   return writeContainerFiles({
     dir: what.bundlePath, id: what.id, name: what.name, hostname: what.hostname,
     network: what.networks?.length ? 'cni' : what.network ?? 'private', ips, ...what.hostsAndDns, timezone: what.timezone,
+    ...(dnsServers.length ? { networkDns: { servers: [...new Set(dnsServers)], search: [DNSNAME_DOMAIN] } } : {}),
   });
 }
 

@@ -14,6 +14,10 @@ import { NetworkError, isNetworkError } from './errors.js';
 
 export interface NetworkSetupOptions {
   containerId: string;
+  /** Its name, which a network's dnsname plugin serves (podman's K8S_POD_NAME). */
+  containerName?: string;
+  /** podman's --network-alias: more names it has on each network with DNS. */
+  aliases?: string[];
   /** Network names; the first is eth0, the next eth1, as podman names them. */
   networks: string[];
   portMappings?: PortMapping[];
@@ -36,6 +40,8 @@ export interface StaticAddresses {
 
 export interface NetworkAttachment {
   containerId: string;
+  containerName?: string;
+  aliases?: string[];
   netns: string;
   portMappings: PortMapping[];
   pluginDirs: string[];
@@ -54,6 +60,8 @@ export async function setupNetwork(options: NetworkSetupOptions): Promise<Networ
   const staticArgs = { ...(ip !== undefined ? { IP: ip } : {}), ...(mac !== undefined ? { MAC: mac } : {}) };
   const attachment: NetworkAttachment = {
     containerId: options.containerId,
+    ...(options.containerName ? { containerName: options.containerName } : {}),
+    ...(options.aliases?.length ? { aliases: options.aliases } : {}),
     netns: await createNetns(options.containerId),
     portMappings: options.portMappings ?? [],
     pluginDirs: options.pluginDirs,
@@ -159,7 +167,8 @@ async function runChain(command: CniCommand, attachment: NetworkAttachment, entr
     const invocation = {
       command, containerId: attachment.containerId, netns: attachment.netns, ifName: entry.ifName,
       pluginDirs: attachment.pluginDirs, networkName: entry.name, cniVersion: entry.config.cniVersion,
-      plugin, prevResult: result, capabilityArgs: { portMappings: attachment.portMappings }, cniArgs: entry.cniArgs,
+      plugin, prevResult: result, cniArgs: entry.cniArgs, containerName: attachment.containerName,
+      capabilityArgs: { portMappings: attachment.portMappings, aliases: { [entry.name]: attachment.aliases ?? [] } },
     };
     if (command !== 'DEL') {
       result = await invokePlugin(invocation) ?? result;

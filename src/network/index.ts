@@ -11,4 +11,4 @@ export { invokePlugin, type CniCommand, type CniResult, type PluginInvocation, t
 export { createNetns, removeNetns } from './netns.js';
 export { connectNetwork, disconnectNetwork, readAttachment, setupNetwork, teardownNetwork, type NetworkAttachment, type NetworkSetupOptions, type StaticAddresses } from './attach.js';
 export { formatPortMapping, parseExposed, parsePublish, publishedOnFreePorts } from './ports.js';
-export { createNetwork, inspectNetwork, isIpv4Cidr, isNetworkName, listNetworks, removeNetwork, type NetworkCreateOptions, type NetworkDefaults, type NetworkInfo, type SubnetPool } from './manage.js';
+export { createNetwork, DNSNAME_DOMAIN, inspectNetwork, isIpv4Cidr, isNetworkName, listNetworks, removeNetwork, type NetworkCreateOptions, type NetworkDefaults, type NetworkInfo, type SubnetPool } from './manage.js';

@@ -38,7 +38,12 @@ export interface NetworkCreateOptions {
   labels?: Record<string, string>;
   /** No gateway and no masquerading: containers reach each other only. */
   internal?: boolean;
+  /** podman's DNS for the network (where the dnsname plugin is installed, unless --disable-dns): its containers resolve each other's names. */
+  dnsname?: boolean;
 }
+
+/** The domain of the names the dnsname plugin serves, podman's. */
+export const DNSNAME_DOMAIN = 'dns.podman';
 
 /** containers.conf's [network] choices for the networks podman makes itself; its defaults where unset. */
 export interface NetworkDefaults {
@@ -115,6 +120,7 @@ export async function createNetwork(dir: string, options: NetworkCreateOptions, 
   }
   const firewall = list.plugins.find((p) => p.type === 'firewall');
   if (firewall) firewall['backend'] = '';
+  if (options.dnsname) list.plugins.push({ type: 'dnsname', domainName: DNSNAME_DOMAIN, capabilities: { aliases: true } });
   const labels = options.labels && Object.keys(options.labels).length ? { args: { podman_labels: options.labels } } : {};
   return networkInfo(await writeConflist(dir, `${name}.conflist`, { ...list, ...labels }));
 }

@@ -38,8 +38,10 @@ export interface PluginInvocation {
   cniVersion: string;
   plugin: PluginConfig;
   prevResult?: CniResult;
-  /** Capability values, given to a plugin only for the capabilities it declares. */
-  capabilityArgs?: { portMappings?: PortMapping[] };
+  /** Capability values, given to a plugin only for the capabilities it declares (dnsname's aliases: by network). */
+  capabilityArgs?: { portMappings?: PortMapping[]; aliases?: Record<string, string[]> };
+  /** The container's name, as K8S_POD_NAME (podman's): the name dnsname serves; default its ID. */
+  containerName?: string;
   /** More CNI_ARGS: podman's static IP= (host-local) and MAC= (tuning). */
   cniArgs?: Record<string, string>;
 }
@@ -80,7 +82,7 @@ function pluginEnv(inv: PluginInvocation): NodeJS.ProcessEnv {
     CNI_NETNS: inv.netns,
     CNI_IFNAME: inv.ifName,
     CNI_PATH: inv.pluginDirs.join(':'),
-    CNI_ARGS: [`IgnoreUnknown=1;K8S_POD_NAME=${inv.containerId}`, ...Object.entries(inv.cniArgs ?? {}).map(([key, value]) => `${key}=${value}`)].join(';'),
+    CNI_ARGS: [`IgnoreUnknown=1;K8S_POD_NAME=${inv.containerName ?? inv.containerId}`, ...Object.entries(inv.cniArgs ?? {}).map(([key, value]) => `${key}=${value}`)].join(';'),
   };
 }
 

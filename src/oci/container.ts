@@ -82,6 +82,8 @@ export interface ContainerConfig {
   portMappings?: PortMapping[];
   /** podman's --ip and --mac-address on its network, asked for again at each run. */
   staticAddresses?: StaticAddresses;
+  /** podman's --network-alias: more names it has on its networks with DNS. */
+  networkAliases?: string[];
   /** The named and anonymous volumes it mounts (podman's NamedVolumes): a volume they name is in use. */
   volumes?: ContainerVolume[];
   /** podman's --volumes-from, as given: the containers whose volumes and binds it took (inspect's HostConfig.VolumesFrom). */

@@ -38,7 +38,8 @@ describe('berth network create|ls|inspect|rm|prune|exists|connect|disconnect (bi
     const [doc] = JSON.parse(await ok('network', 'inspect', 'first')) as Array<Record<string, unknown>>;
     assert.deepEqual({ ...doc, created: undefined }, {
       name: 'first', id: sha('first'), driver: 'bridge', network_interface: 'cni-podman1', created: undefined,
-      subnets: [{ subnet: '10.89.0.0/24', gateway: '10.89.0.1' }], ipv6_enabled: false, internal: false, dns_enabled: false, ipam_options: { driver: 'host-local' },
+      // DNS: scripts/setup installs the dnsname plugin, with which podman's conflist (compared above) has it too.
+      subnets: [{ subnet: '10.89.0.0/24', gateway: '10.89.0.1' }], ipv6_enabled: false, internal: false, dns_enabled: true, ipam_options: { driver: 'host-local' },
     });
     assert.equal(await ok('network', 'inspect', '--format', '{{.ID}}', sha('second').slice(0, 10)), `${sha('second')}\n`, 'by ID prefix');
     assert.equal(await ok('inspect', '--type', 'network', '--format', '{{.NetworkInterface}} {{.IPAMOptions.driver}}', 'first'), 'cni-podman1 host-local\n');
@@ -106,6 +107,28 @@ describe('berth network create|ls|inspect|rm|prune|exists|connect|disconnect (bi
       assert.equal(await ok('exec', 'fixed', '/bin/busybox', 'sh', '-c', 'ip -4 addr show eth0 | grep -o "inet [0-9./]*"'), `inet ${ip}/24\n`);
       await ok('rm', '-f', '-t', '0', 'fixed');
       await ok('network', 'rm', 'staticnet');
+    } finally {
+      try { execFileSync('ip', ['link', 'delete', bridge], { stdio: 'ignore' }); } catch { /* removed by the test */ }
+    }
+  });
+
+  it('a network made where the dnsname plugin is installed has podman\'s DNS: containers resolve each other by name and --network-alias; --disable-dns leaves it out', async () => {
+    const octet = Math.floor(Math.random() * 200 + 20);
+    const bridge = `bd${process.pid}`.slice(0, 15);
+    await ok('network', 'create', '--subnet', `10.193.${octet}.0/24`, '--interface-name', bridge, 'dnsnet');
+    try {
+      assert.deepEqual((conflist(configDir(), 'dnsnet') as { plugins: Array<Record<string, unknown>> }).plugins.at(-1), { type: 'dnsname', domainName: 'dns.podman', capabilities: { aliases: true } });
+      assert.equal(JSON.parse(await ok('network', 'inspect', 'dnsnet'))[0].dns_enabled, true);
+      await ok('run', '-d', '--name', 'named-server', '--network', 'dnsnet', '--network-alias', 'db', 'busybox', '/bin/busybox', 'sleep', '1000');
+      const server = (await ok('inspect', '-f', '{{.NetworkSettings.IPAddress}}', 'named-server')).trim();
+      const lookups = await ok('run', '--rm', '--network', 'dnsnet', 'busybox', '/bin/busybox', 'sh', '-c',
+        'head -2 /etc/resolv.conf; for n in named-server db; do nslookup $n | grep -A1 "^Name:" | tail -1; done');
+      assert.equal(lookups, `search dns.podman\nnameserver 10.193.${octet}.1\nAddress: ${server}\nAddress: ${server}\n`);
+      await ok('rm', '-f', '-t', '0', 'named-server');
+      await ok('network', 'rm', 'dnsnet');
+      await ok('network', 'create', '--disable-dns', '--subnet', `10.193.${octet}.0/24`, '--interface-name', bridge, 'nodns');
+      assert.equal((conflist(configDir(), 'nodns') as { plugins: Array<{ type: string }> }).plugins.some((p) => p.type === 'dnsname'), false);
+      await ok('network', 'rm', 'nodns');
     } finally {
       try { execFileSync('ip', ['link', 'delete', bridge], { stdio: 'ignore' }); } catch { /* removed by the test */ }
     }

@@ -3,6 +3,8 @@
 // inspect, rm, prune, exists, connect, disconnect. The templates
 // load only when a listing needs them.
 
+import { accessSync, constants } from 'node:fs';
+import { join } from 'node:path';
 import type { Command } from 'commander';
 import { EngineError, type CniSettings, type ContainerEngine } from '../../engine/index.js';
 import { createNetwork, defaultNetworkName, inspectNetwork, isNetworkError, listNetworks, removeNetwork, type NetworkInfo } from '../../network/index.js';
@@ -21,11 +23,13 @@ export function registerNetworkVerbs(program: Command, act: EngineAction, setExi
     .option('--interface-name <name>', 'the bridge (default: the first free cni-podmanN)')
     .option('--label <label>', 'set a label (key=value)', collect, [])
     .option('--internal', 'no route out: containers reach each other only')
-    .option('--disable-dns', 'accepted for podman compatibility (Berth\'s CNI networks have no DNS plugin)')
-    .action(act(async (engine, name: string | undefined, opts: { driver: string; subnet?: string; gateway?: string; interfaceName?: string; label: string[]; internal?: boolean }) => {
+    .option('--disable-dns', 'no DNS for its containers\' names (podman\'s, with the dnsname plugin where it is installed)')
+    .action(act(async (engine, name: string | undefined, opts: { driver: string; subnet?: string; gateway?: string; interfaceName?: string; label: string[]; internal?: boolean; disableDns?: boolean }) => {
       const labels = keyValues(opts.label);
-      const { configDir, defaults } = cniOf(engine);
-      const made = await createNetwork(configDir, { name, driver: opts.driver, subnet: opts.subnet, gateway: opts.gateway, interfaceName: opts.interfaceName, labels, internal: opts.internal }, defaults);
+      const { configDir, defaults, pluginDirs } = cniOf(engine);
+      // As podman: DNS where the dnsname plugin is installed, unless --disable-dns.
+      const dnsname = opts.disableDns !== true && pluginDirs.some((dir) => isExecutable(join(dir, 'dnsname')));
+      const made = await createNetwork(configDir, { name, driver: opts.driver, subnet: opts.subnet, gateway: opts.gateway, interfaceName: opts.interfaceName, labels, internal: opts.internal, dnsname }, defaults);
       networkEvent(engine, made.name, 'create');
       process.stdout.write(`${made.name}\n`);
     }));
@@ -127,6 +131,15 @@ function networkEvent(engine: ContainerEngine, name: string, status: string): vo
 }
 
 /** The CNI settings the engine was opened with (--network-config-dir, containers.conf). */
+function isExecutable(path: string): boolean {
+  try {
+    accessSync(path, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export function cniOf(engine: ContainerEngine): CniSettings {
   if (!engine.cni) throw new EngineError('invalid-option', 'CNI networking is not configured', {});
   return engine.cni;

@@ -583,6 +583,7 @@ interface RunFlags extends RegistryCliFlags {
   deviceWriteIops: string[];
   envMerge: string[];
   secret: string[];
+  networkAlias: string[];
   ip?: string;
   macAddress?: string;
   labelFile: string[];
@@ -657,6 +658,7 @@ function createFlags(command: Command): Command {
     .option('--cap-drop <capability>', 'drop a capability', collect, [])
     .option('--privileged', 'all capabilities, no seccomp, no masked paths')
     .option('--network <mode>', 'bridge (podman\'s default CNI network), a CNI network name, none, host, private (loopback only; the default) or container:NAME (a running container\'s)')
+    .option('--network-alias <alias>', 'another name it has on its networks with DNS (network create\'s, with the dnsname plugin)', collect, [])
     .option('--ip <address>', 'its IPv4 address on its one CNI network (in the network\'s subnet, not taken)')
     .option('--mac-address <mac>', 'the MAC of its interface on its one CNI network')
     .option('-p, --publish <port>', 'publish [ip:]hostPort:containerPort[/proto] (on a CNI network)', collect, [])
@@ -925,6 +927,7 @@ function createOptions(image: string, command: string[], opts: RunFlags, default
     network,
     networks,
     portMappings: opts.publish.map(parsePublish),
+    networkAliases: opts.networkAlias.length ? opts.networkAlias : undefined,
     staticAddresses: opts.ip === undefined && opts.macAddress === undefined ? undefined : { ip: opts.ip, mac: opts.macAddress },
     publishAll: opts.publishAll,
     expose: opts.expose.length ? opts.expose : undefined,
