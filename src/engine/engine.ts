@@ -11,7 +11,7 @@ import { idToHost } from '../idmap/index.js';
 import { getLockFile, releaseLockFile, type LockFile } from '../lock/index.js';
 import type { Change } from '../archive/index.js';
 import type { CommitOptions } from './commit.js';
-import { isStorageError, type IDMap, type Image, type Store } from '../storage/index.js';
+import { isStorageError, type Container as StoreContainer, type IDMap, type Image, type Store } from '../storage/index.js';
 import { generateRandomId, goTimeNow, isErrno, isoTime, splitOnce, nameMatchingShortName, removeFile, removeTree, writeFileAtomicSync } from '../util/index.js';
 import {
   Container, ContainerStatus, ExecSyncError, capabilityName, commandOf, containerHostname, devicePaths, entrypointOf, Runtime, formatRuntimeConfig, generateSpec, parseSignal, releaseStateLock, resolveUser, runtimeHandler,
@@ -639,15 +639,8 @@ export class ContainerEngine {
    */
   async externalContainers(): Promise<ContainerInfo[]> {
     const external: ContainerInfo[] = [];
-    for (const stored of await this.store.containers()) {
-      let ours: Container | undefined;
-      try {
-        ours = Container.fromDisk(await this.store.containerDirectory(stored.id));
-      } catch (err) {
-        if (isStorageError(err, 'container-unknown')) continue;
-        throw err;
-      }
-      if (ours) continue;
+    for (const { stored, record } of await this.#storedRecords()) {
+      if (record) continue;
       const image = stored.imageId ? await this.store.image(stored.imageId).catch(() => undefined) : undefined;
       external.push({
         id: stored.id, name: stored.names[0] ?? '', image: image?.names[0] ?? stored.imageId, imageId: stored.imageId, command: ['storage'],
@@ -1368,17 +1361,26 @@ export class ContainerEngine {
   /** The volumes the store's containers mount, read from their records (a container removed meanwhile is passed by). */
   async #volumesInUse(): Promise<Set<string>> {
     const used = new Set<string>();
-    for (const stored of await this.store.containers()) {
-      let container: Container | undefined;
-      try {
-        container = Container.fromDisk(await this.store.containerDirectory(stored.id));
-      } catch (err) {
-        if (isStorageError(err, 'container-unknown')) continue;
-        throw err;
-      }
-      for (const name of container ? volumeNamesOf(container) : []) used.add(name);
+    for (const { record } of await this.#storedRecords()) {
+      for (const name of record ? volumeNamesOf(record) : []) used.add(name);
     }
     return used;
+  }
+
+  /**
+   * The store's containers, each with Berth's record read from its directory as it is (no state
+   * refresh), undefined for one another tool made; one removed meanwhile is passed by.
+   */
+  async #storedRecords(): Promise<Array<{ stored: StoreContainer; record: Container | undefined }>> {
+    const found: Array<{ stored: StoreContainer; record: Container | undefined }> = [];
+    for (const stored of await this.store.containers()) {
+      try {
+        found.push({ stored, record: Container.fromDisk(await this.store.containerDirectory(stored.id)) });
+      } catch (err) {
+        if (!isStorageError(err, 'container-unknown')) throw err;
+      }
+    }
+    return found;
   }
 
   /**

@@ -656,7 +656,7 @@ function createFlags(command: Command): Command {
     .option('--no-read-only-tmpfs', 'with --read-only: no writable tmpfs (also --read-only-tmpfs=false)')
     .option('--cap-add <capability>', 'add a capability', collect, [])
     .option('--cap-drop <capability>', 'drop a capability', collect, [])
-    .option('--privileged', 'all capabilities, no seccomp, no masked paths')
+    .option('--privileged', 'every capability the caller has, no seccomp, no masked paths')
     .option('--network <mode>', 'bridge (podman\'s default CNI network), a CNI network name, none, host, private (loopback only; the default) or container:NAME (a running container\'s)')
     .option('--network-alias <alias>', 'another name it has on its networks with DNS (network create\'s, with the dnsname plugin)', collect, [])
     .option('--ip <address>', 'its IPv4 address on its one CNI network (in the network\'s subnet, not taken)')
