@@ -19,7 +19,8 @@ export async function runProgram(argv: readonly string[]): Promise<number> {
   try {
     await parseNamedFirst(argv, (selection) => buildProgram(argv, setExit, selection));
   } catch (err) {
-    if (err instanceof CommanderError) return err.exitCode;
+    // A command line commander refuses (an unknown flag, a missing value, a bad choice) is podman's 125; --help and --version are 0.
+    if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 125;
     // Berth's typed errors, and the system's (a full disk, a missing directory for --output) as podman
     // reports them; anything else is a bug, and its stack is what to report.
     if (err instanceof BerthError || isSystemError(err)) {

@@ -24,9 +24,9 @@ it('berth --help lists the storage command', async () => {
   assert.match(result.stdout.toString(), /^ {2}storage \[args\.\.\.\]/m);
 });
 
-it('berth with an unknown command exits 1 with an error', async () => {
+it('berth with an unknown command exits 125 with an error, as podman', async () => {
   const result = await berth('frobnicate');
-  assert.equal(result.code, 1);
+  assert.equal(result.code, 125);
   assert.match(result.stderr, /unknown command 'frobnicate'/);
 });
 
@@ -100,16 +100,16 @@ it('--storage-driver drops storage.conf\'s driver options for the container and 
 
 it('a verb declares the options its command line names: its errors, help and group listings still see every option', async () => {
   const misspelt = await berth('run', '--nmae', 'web', 'busybox');
-  assert.equal(misspelt.code, 1);
+  assert.equal(misspelt.code, 125, 'podman\'s exit code for a command line it refuses');
   assert.equal(misspelt.stderr, "error: unknown option '--nmae'\n(Did you mean --name?)\n");
   const missing = await berth('run', '--rm', '--name');
-  assert.equal(missing.code, 1);
+  assert.equal(missing.code, 125);
   assert.equal(missing.stderr, "error: option '--name <name>' argument missing\n");
   const help = (await berth('run', '--help')).stdout.toString();
   for (const flag of ['--memory <size>', '--pids-limit <n>', '--no-hosts', '-e, --env <env>']) assert.ok(help.includes(flag), flag);
   // A verb the program does not have gets every verb and option at once: its error comes once.
   const unknownVerb = await berth('--nope', 'frobnicate');
-  assert.equal(unknownVerb.code, 1);
+  assert.equal(unknownVerb.code, 125);
   assert.equal(unknownVerb.stderr, "error: unknown option '--nope'\n");
   const group = (await berth('network')).stdout.toString();
   assert.match(group, /^ {2}create \[options\] \[name\]/m);

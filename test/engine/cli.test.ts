@@ -301,7 +301,7 @@ describe('berth container verbs (bin/berth.cjs)', () => {
     assert.doesNotMatch(table, /CONTAINER ID/);
     assert.equal(table.trim().split('\n').length, 3);
     const refused = await berth('ps', '--sort', 'size');
-    assert.notEqual(refused.code, 0);
+    assert.equal(refused.code, 125);
     assert.match(refused.stderr, /--sort.*'size' is invalid/);
     await ok('rm', 'zulu', 'alpha', 'mike');
   });
