@@ -12,6 +12,7 @@ import { isIpv4Cidr, isNetworkName } from '../network/index.js';
 import { blankTomlCommentLines, fromHumanSize, isErrno } from '../util/index.js';
 import { umaskOf, type LogDriver, type NamespaceMode } from '../oci/index.js';
 import type { CreateOptions } from './engine.js';
+import { zoneFileOf } from './container-files.js';
 import { EngineError } from './errors.js';
 
 export const CONTAINERS_CONF_FILES = ['/usr/share/containers/containers.conf', '/etc/containers/containers.conf'];
@@ -166,7 +167,7 @@ function defaultsIn(doc: Record<string, unknown>, file: string): ContainerDefaul
     envHost: boolean(containers, 'env_host', file),
     init: boolean(containers, 'init', file),
     initPath: text(containers, 'init_path', file) || undefined,
-    timezone: text(containers, 'tz', file) || undefined,
+    timezone: zone(text(containers, 'tz', file), file),
     umask: umask(text(containers, 'umask', file), file),
     namespaces: namespaceModes(containers, file),
     readOnly: boolean(containers, 'read_only', file),
@@ -256,6 +257,17 @@ export function checkedLogDriver(value: string): LogDriver {
     throw new EngineError('invalid-option', `log driver ${value} is not supported by Berth: k8s-file (the default) or none`, { logDriver: value });
   }
   throw new EngineError('invalid-option', `running container create option: invalid log driver ${JSON.stringify(value)}: invalid argument`, { logDriver: value });
+}
+
+/** The file's tz, checked here so that a bad one names the file rather than --tz. */
+function zone(value: string | undefined, file: string): string | undefined {
+  if (!value) return undefined;
+  try {
+    zoneFileOf(value);
+  } catch {
+    throw invalid(file, 'tz', 'a zone of /usr/share/zoneinfo (Area/City), or local');
+  }
+  return value;
 }
 
 /** The file's umask, an octal string such as "0022". */

@@ -167,6 +167,7 @@ describe('containers.conf', () => {
       assert.equal(await run(hostIpc, 'run', '--rm', 'busybox', '/bin/sh', '-c', 'readlink /proc/self/ns/ipc'), `${readlinkSync('/proc/self/ns/ipc')}\n`);
       assert.throws(() => loadContainerDefaults({}, [file('bad-ns.conf', '[containers]\npidns = "container:x"\n')]), /bad-ns\.conf: pidns must be "host" or "private"/);
       assert.throws(() => loadContainerDefaults({}, [file('bad-umask.conf', '[containers]\numask = "999"\n')]), /bad-umask\.conf: umask must be an octal mask/);
+      assert.throws(() => loadContainerDefaults({}, [file('bad-tz.conf', '[containers]\ntz = "Mars/Olympus"\n')]), /bad-tz\.conf: tz must be a zone of \/usr\/share\/zoneinfo/);
     });
 
     it('the host\'s proxy variables reach the container as podman passes them; --http-proxy=false and [containers] http_proxy = false keep them out, --http-proxy=true wins', async () => {
