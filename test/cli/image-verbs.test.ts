@@ -86,6 +86,18 @@ describe('berth image verbs', () => {
     assert.match(tree, /Image Layers\n├── ID: [0-9a-f]{12} .*\n├── .*\n└── .*Top Layer of: \[/);
   });
 
+  it('images --sort and --noheading; rmi -i passes by an image that is not there', async () => {
+    const repositories = (await ok('images', '--format', '{{.Repository}}')).trim().split('\n');
+    assert.equal(await ok('images', '--sort', 'repository', '--format', '{{.Repository}}'), `${[...repositories].sort().join('\n')}\n`);
+    const tags = (await ok('images', '--sort', 'tag', '--format', '{{.Tag}}')).trim().split('\n');
+    assert.deepEqual(tags, [...tags].sort());
+    const bare = await ok('images', '--noheading');
+    assert.doesNotMatch(bare, /REPOSITORY/);
+    assert.equal(bare.trim().split('\n').length, repositories.length);
+    assert.equal((await berth('rmi', 'localhost/absent:1')).code, 125);
+    assert.equal(await ok('rmi', '-i', 'localhost/absent:1'), '');
+  });
+
   it('image exists exits 0 for a present image and 1 for an absent one', async () => {
     assert.equal((await berth('image', 'exists', 'localhost/app:2')).code, 0);
     assert.equal((await berth('image', 'exists', 'localhost/absent:1')).code, 1);

@@ -34,6 +34,7 @@ describe('berth network create|ls|inspect|rm|prune|exists|connect|disconnect (bi
     assert.deepEqual(conflist(configDir(), 'second'), conflist(podmanDir, 'second'));
     assert.equal(await ok('network', 'ls'), 'NETWORK ID    NAME        DRIVER\n'
       + `${sha('first').slice(0, 12)}  first       bridge\n${sha('podman').slice(0, 12)}  podman      bridge\n${sha('second').slice(0, 12)}  second      bridge\n`);
+    assert.equal(await ok('network', 'ls', '--noheading', '--filter', 'name=first'), `${sha('first').slice(0, 12)}  first       bridge\n`);
     assert.equal(await ok('network', 'ls', '--filter', 'label=tier=web', '--format', '{{.Name}} {{.NetworkInterface}} {{.Subnets}} {{.Labels}}'), 'second cni-podman2 [{10.89.1.0/24 10.89.1.1}] map[tier:web x:]\n');
     const [doc] = JSON.parse(await ok('network', 'inspect', 'first')) as Array<Record<string, unknown>>;
     assert.deepEqual({ ...doc, created: undefined }, {

@@ -40,6 +40,7 @@ describe('berth volume verbs and container volumes (bin/berth.cjs)', () => {
   it('create, ls, inspect and exists show a volume as podman does; a taken or bad name is refused', async () => {
     assert.equal(await ok('volume', 'create', '-l', 'tier=db', '--label', 'empty', 'data'), 'data\n');
     assert.equal(await ok('volume', 'ls'), 'DRIVER      VOLUME NAME\nlocal       data\n');
+    assert.equal(await ok('volume', 'ls', '--noheading'), 'local       data\n');
     const doc = await inspectOne('data');
     assert.deepEqual(
       { ...doc, CreatedAt: undefined },

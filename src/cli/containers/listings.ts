@@ -11,11 +11,11 @@ import { documentTemplateData, GoTime, isTemplateFormat, renderReport } from '..
 import { duration, statusText } from './format.js';
 
 /** `ps` without `--format json`: its template's rows, or podman's default table (with SIZE for `-s`). */
-export async function psListing(engine: ContainerEngine, infos: ContainerInfo[], opts: { format?: string; trunc?: boolean; size?: boolean }): Promise<string> {
+export async function psListing(engine: ContainerEngine, infos: ContainerInfo[], opts: { format?: string; trunc?: boolean; size?: boolean; noheading?: boolean }): Promise<string> {
   const rows = [];
   for (const info of infos) rows.push({ ...psView(info, opts.trunc === false), ...(opts.size ? { Size: await containerSize(engine, info.id) } : {}) });
   const defaultTable = opts.size ? `${PS_TABLE_FORMAT}\t{{.Size}}` : PS_TABLE_FORMAT;
-  return renderReport(isTemplateFormat(opts.format) ? opts.format : 'table', rows, { name: 'ps', headers: PS_HEADERS, defaultTable });
+  return renderReport(isTemplateFormat(opts.format) ? opts.format : 'table', rows, { name: 'ps', headers: PS_HEADERS, defaultTable, noHeading: opts.noheading });
 }
 
 /** `inspect -f TEMPLATE`: the template on each document. */

@@ -39,13 +39,14 @@ export function registerNetworkVerbs(program: Command, act: EngineAction, setExi
     .option('--format <format>', 'json, or a Go template (`{{.Name}} {{.NetworkInterface}}`)')
     .option('-f, --filter <filter>', 'name=, id=, driver=, label=KEY[=VALUE]', collect, [])
     .option('--no-trunc', 'the whole network ID')
-    .action(act(async (engine, opts: { quiet?: boolean; format?: string; filter: string[]; trunc?: boolean }) => {
+    .option('--noheading', 'no header line in the table')
+    .action(act(async (engine, opts: { quiet?: boolean; format?: string; filter: string[]; trunc?: boolean; noheading?: boolean }) => {
       const filters = parseFilters(opts.filter);
       const { configDir, defaults } = cniOf(engine);
       const networks = (await listNetworks(configDir, defaults)).filter((n) => matches(n, filters));
       if (opts.quiet) process.stdout.write(networks.map((n) => `${n.name}\n`).join(''));
       else if (opts.format === 'json') process.stdout.write(`${JSON.stringify(networks, null, 2)}\n`);
-      else process.stdout.write(await listing(opts.format ?? LS_TABLE, networks, opts.trunc !== false));
+      else process.stdout.write(await listing(opts.format ?? LS_TABLE, networks, opts.trunc !== false, opts.noheading === true));
     }));
 
   network.command('inspect').description('show networks\' details').argument('<names...>')
@@ -159,9 +160,9 @@ function matches(network: NetworkInfo, filters: Map<string, string[]>): boolean 
 }
 
 /** Rows with podman's Go field names for templates (its network ls and inspect templates see these). */
-async function listing(format: string, networks: NetworkInfo[], truncate: boolean): Promise<string> {
+async function listing(format: string, networks: NetworkInfo[], truncate: boolean, noHeading = false): Promise<string> {
   const { documentTemplateData, renderReport } = await import('../template/index.js');
-  return renderReport(format, networks.map((n) => documentTemplateData(networkGoDocument(n, truncate))), { name: 'network', headers: { ID: 'NETWORK ID' }, defaultTable: LS_TABLE });
+  return renderReport(format, networks.map((n) => documentTemplateData(networkGoDocument(n, truncate))), { name: 'network', headers: { ID: 'NETWORK ID' }, defaultTable: LS_TABLE, noHeading });
 }
 
 /** A network with the Go field names podman's templates use (`{{.NetworkInterface}}`), for documentTemplateData. */

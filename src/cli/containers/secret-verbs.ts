@@ -105,6 +105,5 @@ async function listing(format: string, secrets: Secret[], noHeading: boolean): P
   const { documentTemplateData, renderReport } = await import('../template/index.js');
   const now = Date.now();
   const rows = secrets.map((s) => documentTemplateData({ ...secretDocument(s), Name: s.name, Driver: s.driver, CreatedAt: timeAgo(s.createdAt, now), UpdatedAt: timeAgo(s.createdAt, now) }));
-  const text = renderReport(format, rows, { name: 'secret', headers: { CreatedAt: 'CREATED', UpdatedAt: 'UPDATED' }, defaultTable: LS_TABLE });
-  return noHeading && /^\s*table/.test(format) ? text.slice(text.indexOf('\n') + 1) : text;
+  return renderReport(format, rows, { name: 'secret', headers: { CreatedAt: 'CREATED', UpdatedAt: 'UPDATED' }, defaultTable: LS_TABLE, noHeading });
 }

@@ -201,9 +201,7 @@ export function registerContainerVerbs(program: Command, setExit: Exit, options:
         else if (opts.format === 'json') process.stdout.write(`${JSON.stringify(infos.map(psJson), null, 4)}\n`);
         else {
           // No format is podman's default listing, a table made by the same template code.
-          const listing = await (await import('./listings.js')).psListing(engine, infos, opts);
-          const table = opts.format === undefined || /^\s*table/.test(opts.format);
-          process.stdout.write(opts.noheading && table ? listing.slice(listing.indexOf('\n') + 1) : listing);
+          process.stdout.write(await (await import('./listings.js')).psListing(engine, infos, opts));
         }
       }));
 

@@ -31,11 +31,12 @@ export function registerVolumeVerbs(program: Command, act: EngineAction, setExit
     .option('-q, --quiet', 'print the names only')
     .option('--format <format>', 'json, or a Go template (`{{.Name}}`)')
     .option('-f, --filter <filter>', 'name=, label=KEY[=VALUE], driver=, dangling=true|false', collect, [])
-    .action(act(async (engine, opts: { quiet?: boolean; format?: string; filter: string[] }) => {
+    .option('--noheading', 'no header line in the table')
+    .action(act(async (engine, opts: { quiet?: boolean; format?: string; filter: string[]; noheading?: boolean }) => {
       const volumes = await filtered(engine, parseFilters(opts.filter));
       if (opts.quiet) process.stdout.write(volumes.map((v) => `${v.name}\n`).join(''));
       else if (opts.format === 'json') process.stdout.write(`${JSON.stringify(volumes.map(volumeDocument), null, 2)}\n`);
-      else process.stdout.write(await listing(opts.format ?? LS_TABLE, volumes));
+      else process.stdout.write(await listing(opts.format ?? LS_TABLE, volumes, opts.noheading === true));
     }));
 
   volume.command('inspect').description('show volumes\' details').argument('[names...]')
@@ -134,7 +135,7 @@ export function volumeDocument(volume: Volume): Record<string, unknown> {
   };
 }
 
-async function listing(format: string, volumes: Volume[]): Promise<string> {
+async function listing(format: string, volumes: Volume[], noHeading = false): Promise<string> {
   const { documentTemplateData, renderReport } = await import('../template/index.js');
-  return renderReport(format, volumes.map((v) => documentTemplateData(volumeDocument(v))), { name: 'volume', headers: { Name: 'VOLUME NAME' }, defaultTable: LS_TABLE });
+  return renderReport(format, volumes.map((v) => documentTemplateData(volumeDocument(v))), { name: 'volume', headers: { Name: 'VOLUME NAME' }, defaultTable: LS_TABLE, noHeading });
 }

@@ -2,7 +2,7 @@
 // program; each loads its code only when it runs. Errors print as podman
 // prints them (`Error: …`, exit 125).
 
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { selects, type VerbSelection } from '../verb-selection.js';
 import type { GlobalImageOptions } from './store.js';
 
@@ -72,10 +72,13 @@ export function addImageCommands(program: Command, setExit: (code: number) => vo
       list.argument('[name]')
         .option('--format <format>', 'json, or a Go template (`{{.Repository}}:{{.Tag}}`, `table {{.ID}}\\t{{.Size}}`)').option('-f, --filter <filter>', 'reference=, id=, dangling=, label=, before=, since= (repeatable)', collect)
         .option('--digests', 'show digests').option('-q, --quiet', 'IDs only').option('--no-trunc', 'full IDs')
+        .option('--noheading', 'no header line in the table')
+        .addOption(new Option('--sort <key>', 'the order of the listing (default: created, newest first)').choices(['created', 'id', 'repository', 'size', 'tag']))
         .action((name: string | undefined, flags) => run(async () => (await import('./verbs/list.js')).images(globals(), { ...flags, noTrunc: flags.trunc === false }, name))());
     }
     if (wanted(parent === program ? 'rmi' : 'rm')) parent.command(parent === program ? 'rmi' : 'rm').description('remove images').argument('[images...]')
       .option('-f, --force', 'also remove containers using the image, and all names of an image given by ID').option('-a, --all', 'remove all images')
+      .option('-i, --ignore', 'an image that does not exist is not an error')
       .action((names: string[], flags) => run(async () => (await import('./verbs/manage.js')).rmi(globals(), names, flags))());
     if (wanted('tag')) parent.command('tag').description('add names to an image').argument('<image>').argument('<names...>')
       .action((name: string, names: string[]) => run(async () => (await import('./verbs/manage.js')).tag(globals(), name, names))());

@@ -13,6 +13,8 @@ export interface ReportOptions {
   headers?: Readonly<Record<string, string>>;
   /** What a bare `table` means: the verb's default columns (`table {{.ID}}\t…`). */
   defaultTable?: string;
+  /** podman's --noheading: a table without its header row (the columns aligned as with it). */
+  noHeading?: boolean;
 }
 
 /** True when `format` is a Go template (anything but the words json and table, which callers handle). */
@@ -33,7 +35,8 @@ export function renderReport(format: string, rows: readonly unknown[], options: 
   const nodes = parseTemplate(options.name, source, (name) => Object.hasOwn(DEFAULT_FUNCTIONS, name));
   const lines = rows.map((row) => executeTemplate(options.name, nodes, row));
   if (!table) return lines.join('');
-  return alignColumns([executeTemplate(options.name, nodes, new ColumnHeaders(options.headers ?? {})), ...lines].join(''));
+  const aligned = alignColumns([executeTemplate(options.name, nodes, new ColumnHeaders(options.headers ?? {})), ...lines].join(''));
+  return options.noHeading ? aligned.slice(aligned.indexOf('\n') + 1) : aligned;
 }
 
 /** Applies `fn` to the text outside `{{…}}` actions. */

@@ -14,6 +14,9 @@ export interface ImagesFlags {
   digests?: boolean;
   quiet?: boolean;
   noTrunc?: boolean;
+  noheading?: boolean;
+  /** podman's --sort keys: created (the default, newest first), id, repository, size, tag. */
+  sort?: 'created' | 'id' | 'repository' | 'size' | 'tag';
 }
 
 export async function images(globals: GlobalImageOptions, flags: ImagesFlags, name?: string): Promise<void> {
@@ -35,9 +38,17 @@ export async function images(globals: GlobalImageOptions, flags: ImagesFlags, na
     }
     // No format is podman's default listing, a table made by the same template code.
     const format = isTemplateFormat(flags.format) ? flags.format : 'table';
-    const rows = list.flatMap((image) => namedRows(image).map(([repository, tag]) => imageView(image, repository, tag, used.get(image.id) ?? 0, flags.noTrunc === true)));
-    process.stdout.write(renderReport(format, rows, { name: 'images', headers: IMAGE_HEADERS, defaultTable: flags.digests ? IMAGES_DIGESTS_TABLE_FORMAT : IMAGES_TABLE_FORMAT }));
+    const named = list.flatMap((image) => namedRows(image).map(([repository, tag]) => ({ image, repository, tag })));
+    const rows = sortedRows(named, flags.sort).map(({ image, repository, tag }) => imageView(image, repository, tag, used.get(image.id) ?? 0, flags.noTrunc === true));
+    process.stdout.write(renderReport(format, rows, { name: 'images', headers: IMAGE_HEADERS, defaultTable: flags.digests ? IMAGES_DIGESTS_TABLE_FORMAT : IMAGES_TABLE_FORMAT, noHeading: flags.noheading }));
   });
+}
+
+/** podman's images --sort: by repository, tag or ID in order, by size largest first; created (newest first) as listed. */
+function sortedRows<T extends { image: ImageResult; repository: string; tag: string }>(rows: T[], key: ImagesFlags['sort']): T[] {
+  if (key === undefined || key === 'created') return rows;
+  const text = (row: T): string => (key === 'repository' ? row.repository : key === 'tag' ? row.tag : row.image.id);
+  return [...rows].sort(key === 'size' ? (a, b) => (b.image.size ?? 0) - (a.image.size ?? 0) : (a, b) => (text(a) < text(b) ? -1 : text(a) > text(b) ? 1 : 0));
 }
 
 /** An image's rows: one per name (repository and tag), or one of `<none>`s when it has none. */

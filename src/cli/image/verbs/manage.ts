@@ -5,7 +5,7 @@ import { isImageError, normalizeLocalName } from '../../../image/index.js';
 import { withImageServer } from '../server.js';
 import type { GlobalImageOptions } from '../store.js';
 
-export async function rmi(globals: GlobalImageOptions, images: string[], flags: { force?: boolean; all?: boolean }): Promise<void> {
+export async function rmi(globals: GlobalImageOptions, images: string[], flags: { force?: boolean; all?: boolean; ignore?: boolean }): Promise<void> {
   await withImageServer(globals, async (server) => {
     const targets = flags.all ? (await server.getStore().images()).map((i) => i.id) : images;
     if (targets.length === 0) throw new Error('image name or ID must be specified');
@@ -16,6 +16,7 @@ export async function rmi(globals: GlobalImageOptions, images: string[], flags: 
         for (const name of result.untagged) process.stdout.write(`Untagged: ${name}\n`);
         if (result.deleted) process.stdout.write(`Deleted: ${result.deleted}\n`);
       } catch (err) {
+        if (flags.ignore && isImageError(err, 'image-unknown')) continue;
         errors.push((err as Error).message);
       }
     }
