@@ -119,7 +119,7 @@ function isSystemError(err: unknown): boolean {
 }
 
 /** Boolean flags podman also takes as `--flag=true|false` (commander only knows `--flag` / `--no-flag`). */
-const VALUED_BOOLEANS = new Set(['--tls-verify', '--stream', '--sig-proxy', '--read-only', '--read-only-tmpfs', '--http-proxy', '--init', '--env-host', '--archive', '--passwd']);
+const VALUED_BOOLEANS = new Set(['--tls-verify', '--stream', '--sig-proxy', '--read-only', '--read-only-tmpfs', '--http-proxy', '--init', '--env-host', '--archive', '--passwd', '--human']);
 
 /**
  * `--tls-verify=false` → `--no-tls-verify`, `=true` → `--tls-verify`, among

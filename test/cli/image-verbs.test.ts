@@ -86,7 +86,7 @@ describe('berth image verbs', () => {
     assert.match(tree, /Image Layers\n├── ID: [0-9a-f]{12} .*\n├── .*\n└── .*Top Layer of: \[/);
   });
 
-  it('images --sort and --noheading; rmi -i passes by an image that is not there', async () => {
+  it('images --sort and --noheading; rmi -i passes by an image that is not there; history --human=false', async () => {
     const repositories = (await ok('images', '--format', '{{.Repository}}')).trim().split('\n');
     assert.equal(await ok('images', '--sort', 'repository', '--format', '{{.Repository}}'), `${[...repositories].sort().join('\n')}\n`);
     const tags = (await ok('images', '--sort', 'tag', '--format', '{{.Tag}}')).trim().split('\n');
@@ -96,6 +96,9 @@ describe('berth image verbs', () => {
     assert.equal(bare.trim().split('\n').length, repositories.length);
     assert.equal((await berth('rmi', 'localhost/absent:1')).code, 125);
     assert.equal(await ok('rmi', '-i', 'localhost/absent:1'), '');
+    // history --human=false: times rather than durations, as podman prints them.
+    assert.match(await ok('history', '--human=false', '--format', '{{.Created}}', 'localhost/app:2'), /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\n/);
+    assert.match(await ok('history', '--format', '{{.Created}}', 'localhost/app:2'), / ago\n/);
   });
 
   it('image exists exits 0 for a present image and 1 for an absent one', async () => {

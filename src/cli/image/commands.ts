@@ -86,6 +86,7 @@ export function addImageCommands(program: Command, setExit: (code: number) => vo
       .action((name: string, names: string[]) => run(async () => (await import('./verbs/manage.js')).untag(globals(), name, names))());
     if (wanted('history')) parent.command('history').description('show an image\'s history').argument('<image>')
       .option('--format <format>', 'json, or a Go template (`{{.ID}} {{.CreatedBy}}`)').option('-q, --quiet', 'IDs only').option('--no-trunc', 'do not truncate')
+      .option('-H, --human', 'creation times as durations ago (the default; also --human=true)').option('--no-human', 'creation times as times (also --human=false)')
       .action((name: string, flags) => run(async () => (await import('./verbs/inspect.js')).history(globals(), name, { ...flags, noTrunc: flags.trunc === false }))());
     if (wanted('save')) parent.command('save').description('write an image to an archive').argument('<image>')
       .option('-o, --output <file>', 'archive to write').option('--format <format>', 'docker-archive (default), oci-archive, oci-dir, docker-dir')

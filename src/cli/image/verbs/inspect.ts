@@ -79,7 +79,8 @@ export async function history(globals: GlobalImageOptions, image: string, flags:
     // No format is podman's default listing, a table made by the same template code.
     const rows = items.map((i) => ({
       ID: flags.noTrunc || i.id === '<missing>' ? i.id : shortId(i.id),
-      Created: i.created ? timeAgo(i.created) : '',
+      // --human=false: the time itself, as podman prints it (RFC 3339, to the second).
+      Created: !i.created ? '' : flags.human === false ? new Date(i.created).toISOString().replace(/\.\d+Z$/, 'Z') : timeAgo(i.created),
       CreatedAt: i.created ? new GoTime(i.created) : '',
       CreatedBy: flags.noTrunc ? i.createdBy : truncate(i.createdBy, 45),
       Size: humanSize(i.size),
