@@ -152,11 +152,14 @@ describe('berth image verbs', () => {
     assert.equal(stored.topLayer, config.rootfs.diff_ids[0]?.slice(7));
   });
 
-  it('image prune removes images without names and keeps named ones', async () => {
+  it('image prune removes images without names and keeps named ones; --filter until= and label= choose among them', async () => {
     await ok('untag', 'localhost/imported:1');
     const importedId = (await withStore((s) => s.images())).find((i) => i.names.length === 0)?.id as string;
     assert.equal(await ok('images', '-q', '--filter', 'dangling=true'), `${importedId.slice(0, 12)}\n`);
-    assert.equal(await ok('image', 'prune'), `${importedId}\n`);
+    assert.equal(await ok('image', 'prune', '--filter', 'until=2000-01-01T00:00:00Z'), '', 'made after that: kept');
+    assert.equal(await ok('image', 'prune', '--filter', 'label=no.such'), '', 'no such label: kept');
+    assert.equal((await berth('image', 'prune', '--filter', 'colour=red')).code, 125);
+    assert.equal(await ok('image', 'prune', '--filter', 'until=0s'), `${importedId}\n`);
     assert.equal(await withStore((s) => s.exists(importedId)), false);
     assert.ok(await withStore((s) => s.exists(id)));
   });

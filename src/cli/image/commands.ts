@@ -105,6 +105,7 @@ export function addImageCommands(program: Command, setExit: (code: number) => vo
     .option('-f, --format <format>', 'json (default), or a Go template (`{{.Id}} {{.RepoTags}}`)')
     .action((names: string[], flags) => run(async () => (await import('./verbs/inspect.js')).inspect(globals(), names, flags))());
   image.command('prune').description('remove images without names that no container uses').option('-a, --all', 'every unused image').option('-f, --force', 'do not ask')
+    .option('--filter <filter>', 'only those that pass: until=TIME, label=KEY[=VALUE]', collect)
     .action((flags) => run(async () => (await import('./verbs/manage.js')).prune(globals(), flags))());
   image.command('exists').description('exit 0 when the image exists, 1 when not').argument('<image>')
     .action((name: string) => run(async () => (await import('./verbs/manage.js')).exists(globals(), name))());

@@ -302,12 +302,14 @@ export class ImageServer {
   }
 
   /** Removes images without names that no container uses; returns their IDs. */
-  async pruneImages(options: CallOptions & { all?: boolean } = {}): Promise<string[]> {
+  async pruneImages(options: CallOptions & { all?: boolean; chosen?: (image: ImageResult) => boolean } = {}): Promise<string[]> {
     const removed: string[] = [];
     const used = new Set((await this.store.containers(options)).map((c) => c.imageId));
     for (const image of await this.store.images(options)) {
       if (used.has(image.id)) continue;
       if (image.names.length > 0 && !options.all) continue;
+      // podman's prune --filter: only the images that pass.
+      if (options.chosen && !options.chosen(await imageResultOf(this.store, image, { signal: options.signal }))) continue;
       try {
         await this.store.deleteImage(image.id, options);
         for (const untagged of image.names) this.#event('untag', untagged, image.id);

@@ -1,7 +1,8 @@
 // `berth rmi`, `tag`, `untag`, `image prune`, `image exists`: names and
 // removal through the ImageServer (the store's safety checks apply).
 
-import { isImageError, normalizeLocalName } from '../../../image/index.js';
+import { isImageError, normalizeLocalName, type ImageResult } from '../../../image/index.js';
+import { hasLabel, parseFilters, passesFilters, pointInTime } from '../../containers/options.js';
 import { withImageServer } from '../server.js';
 import type { GlobalImageOptions } from '../store.js';
 
@@ -38,9 +39,17 @@ export async function untag(globals: GlobalImageOptions, image: string, names: s
   await withImageServer(globals, (server) => server.untagNames(image, names, { normalize: normalizeLocalName }));
 }
 
-export async function prune(globals: GlobalImageOptions, flags: { all?: boolean; force?: boolean }): Promise<void> {
+export async function prune(globals: GlobalImageOptions, flags: { all?: boolean; force?: boolean; filter?: string[] }): Promise<void> {
+  const filters = parseFilters(flags.filter ?? []);
+  // podman's image prune filters: made before a time, and labels; an unknown one is refused before anything goes.
+  const tests = {
+    until: (i: ImageResult, value: string) => Date.parse(i.created) < pointInTime(value).getTime(),
+    label: (i: ImageResult, value: string) => hasLabel(i.labels, value),
+  };
+  for (const key of filters.keys()) if (!(key in tests)) throw new Error(`invalid filter ${JSON.stringify(key)}: images take until, label`);
+  const chosen = (image: ImageResult): boolean => passesFilters(image, filters, tests, 'images');
   await withImageServer(globals, async (server) => {
-    for (const id of await server.pruneImages({ all: flags.all })) process.stdout.write(`${id}\n`);
+    for (const id of await server.pruneImages({ all: flags.all, chosen })) process.stdout.write(`${id}\n`);
   });
 }
 
