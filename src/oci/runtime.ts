@@ -19,7 +19,7 @@ import { isSameLiveProcess, procStat } from './proc.js';
 import { runtimeCommand } from './runtime-command.js';
 import type { OciLinuxResources, OciProcess } from './spec-types.js';
 import { hostCapabilities } from './spec.js';
-import { cgroupProcesses, readCgroupStats, type ContainerStats } from './stats.js';
+import { cgroupFrozen, cgroupProcesses, readCgroupStats, type ContainerStats } from './stats.js';
 
 /** How long a container whose init is gone gets for conmon's exit file before the runtime is asked. */
 const EXIT_FILE_GRACE_MS = 250;
@@ -242,9 +242,18 @@ export class Runtime {
     await runtimeCommand(this.handler(container), ['kill', container.id, String(signal)]);
   }
 
+  /**
+   * The runtime's pause, and then until its cgroup says every process is frozen: the runtime may return while
+   * the kernel is still stopping them (v1's FREEZING, seen under load), and a paused container must not run on.
+   */
   async pauseContainer(container: Container): Promise<void> {
     await this.#requireStatus(container, ContainerStatus.Running, 'pause');
     await runtimeCommand(this.handler(container), ['pause', container.id]);
+    const cgroupsPath = container.config.spec.linux.cgroupsPath;
+    for (let waited = 0; cgroupsPath && !cgroupFrozen(cgroupsPath); waited += 5) {
+      if (waited > 10_000) throw new OciError('timeout', `container ${container.id} was not frozen within 10 s of its pause`, { id: container.id });
+      await delay(5);
+    }
     await container.setState({ status: ContainerStatus.Paused });
   }
 

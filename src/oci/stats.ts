@@ -89,3 +89,21 @@ function keyed(path: string): Record<string, number> {
   }
   return out;
 }
+
+/**
+ * Whether the cgroup's processes are all frozen: v1's freezer.state says FROZEN (not FREEZING, which
+ * it says while the kernel is still stopping them), v2's cgroup.events `frozen 1`; true when the
+ * cgroup has no freezer to ask (nothing to wait for).
+ */
+export function cgroupFrozen(cgroupsPath: string): boolean {
+  const relative = cgroupsPath.replace(/^\/+/, '');
+  try {
+    return readFileSync(join(CGROUP_ROOT, 'freezer', relative, 'freezer.state'), 'utf8').trim() === 'FROZEN';
+  } catch {
+    try {
+      return /^frozen 1$/m.test(readFileSync(join(CGROUP_ROOT, relative, 'cgroup.events'), 'utf8'));
+    } catch {
+      return true;
+    }
+  }
+}
