@@ -17,7 +17,7 @@ export interface NetworkInfo {
   driver: string;
   network_interface: string;
   created: string;
-  subnets: Array<{ subnet: string; gateway?: string }>;
+  subnets: Array<{ subnet: string; gateway?: string; lease_range?: { start_ip: string; end_ip: string } }>;
   ipv6_enabled: boolean;
   internal: boolean;
   dns_enabled: boolean;
@@ -38,6 +38,8 @@ export interface NetworkCreateOptions {
   labels?: Record<string, string>;
   /** No gateway and no masquerading: containers reach each other only. */
   internal?: boolean;
+  /** podman's --ip-range: an IPv4 CIDR inside the subnet whose addresses alone are leased (host-local's rangeStart/rangeEnd). */
+  ipRange?: string;
   /** podman's DNS for the network (where the dnsname plugin is installed, unless --disable-dns): its containers resolve each other's names. */
   dnsname?: boolean;
 }
@@ -111,8 +113,12 @@ export async function createNetwork(dir: string, options: NetworkCreateOptions, 
   if (options.gateway !== undefined && !overlaps(parseCidr(`${options.gateway}/32`), parseCidr(subnet))) {
     throw new NetworkError('config-invalid', `gateway ${options.gateway} is not in subnet ${subnet}`, { gateway: options.gateway, subnet });
   }
+  if (options.ipRange !== undefined && options.subnet === undefined) {
+    throw new NetworkError('config-invalid', 'cannot set gateway or range without subnet', { ipRange: options.ipRange });
+  }
   const list = bridgeConflist({ name, bridge, subnet, gateway: options.gateway });
   const bridgePlugin = list.plugins[0]!;
+  if (options.ipRange !== undefined) withLeaseRange(bridgePlugin, subnet, options.ipRange);
   bridgePlugin['capabilities'] = { ips: true };
   if (options.internal) {
     bridgePlugin['isGateway'] = false;
@@ -123,6 +129,23 @@ export async function createNetwork(dir: string, options: NetworkCreateOptions, 
   if (options.dnsname) list.plugins.push({ type: 'dnsname', domainName: DNSNAME_DOMAIN, capabilities: { aliases: true } });
   const labels = options.labels && Object.keys(options.labels).length ? { args: { podman_labels: options.labels } } : {};
   return networkInfo(await writeConflist(dir, `${name}.conflist`, { ...list, ...labels }));
+}
+
+/**
+ * podman's --ip-range in host-local's range: the range's addresses from its second to its last
+ * (rangeStart, rangeEnd), between the subnet and the gateway as podman orders the keys; a range whose
+ * start is outside the subnet is refused as podman refuses it.
+ */
+function withLeaseRange(bridge: PluginConfig, subnet: string, ipRange: string): void {
+  const range = parseCidr(ipRange);
+  const start = formatAddress(range.base + 1);
+  const end = formatAddress(range.base + 2 ** (32 - range.bits) - 1);
+  if (!overlaps(parseCidr(subnet), parseCidr(`${start}/32`))) {
+    throw new NetworkError('config-invalid', `lease range start ip ${start} not in subnet ${subnet}`, { ipRange, subnet });
+  }
+  const ipam = bridge['ipam'] as { ranges: Array<Array<{ subnet: string; gateway?: string }>> };
+  const [first] = ipam.ranges[0]!;
+  ipam.ranges = [[{ subnet: first!.subnet, rangeStart: start, rangeEnd: end, ...(first!.gateway ? { gateway: first!.gateway } : {}) } as { subnet: string; gateway?: string }]];
 }
 
 /** Removes the network's conflist and, if it exists, its bridge (as podman does); the default network cannot go. */
@@ -150,7 +173,9 @@ async function networkInfo(list: NetworkConfigList): Promise<NetworkInfo> {
     driver: bridge ? 'bridge' : list.plugins[0]!.type,
     network_interface: bridgeOf(list) ?? '',
     created: (await stat(list.file)).mtime.toISOString(),
-    subnets: rangesOf(list).map(({ subnet, gateway }) => ({ subnet, ...(gateway ? { gateway } : {}) })),
+    subnets: rangesOf(list).map(({ subnet, gateway, rangeStart, rangeEnd }) => ({
+      subnet, ...(gateway ? { gateway } : {}), ...(rangeStart && rangeEnd ? { lease_range: { start_ip: rangeStart, end_ip: rangeEnd } } : {}),
+    })),
     ipv6_enabled: subnetsOf(list).some((s) => s.includes(':')),
     internal: bridge !== undefined && bridge['isGateway'] !== true,
     dns_enabled: list.plugins.some((p) => p.type === 'dnsname'),
@@ -185,11 +210,12 @@ function bridgeOf(list: NetworkConfigList): string | undefined {
 }
 
 /** host-local's ranges (or its older single `subnet`) of the bridge plugin. */
-function rangesOf(list: NetworkConfigList): Array<{ subnet: string; gateway?: string }> {
-  const ipam = list.plugins.find((p) => p.type === 'bridge')?.['ipam'] as { ranges?: Array<Array<{ subnet?: string; gateway?: string }>>; subnet?: string; gateway?: string } | undefined;
+function rangesOf(list: NetworkConfigList): Array<{ subnet: string; gateway?: string; rangeStart?: string; rangeEnd?: string }> {
+  type Range = { subnet?: string; gateway?: string; rangeStart?: string; rangeEnd?: string };
+  const ipam = list.plugins.find((p) => p.type === 'bridge')?.['ipam'] as { ranges?: Range[][]; subnet?: string; gateway?: string } | undefined;
   if (!ipam) return [];
-  const ranges = ipam.ranges?.flat() ?? (ipam.subnet ? [{ subnet: ipam.subnet, gateway: ipam.gateway }] : []);
-  return ranges.filter((r): r is { subnet: string; gateway?: string } => typeof r.subnet === 'string');
+  const ranges: Range[] = ipam.ranges?.flat() ?? (ipam.subnet ? [{ subnet: ipam.subnet, gateway: ipam.gateway }] : []);
+  return ranges.filter((r): r is Range & { subnet: string } => typeof r.subnet === 'string');
 }
 
 /** Whether the IPv4 address `ip` is in one of the network's subnets (podman's check of a static --ip). */
@@ -226,7 +252,11 @@ function firstFreeSubnet(pools: SubnetPool[], used: Cidr[]): string {
 interface Cidr { base: number; bits: number }
 
 function formatCidr({ base, bits }: Cidr): string {
-  return `${[24, 16, 8, 0].map((shift) => Math.floor(base / 2 ** shift) % 256).join('.')}/${bits}`;
+  return `${formatAddress(base)}/${bits}`;
+}
+
+function formatAddress(address: number): string {
+  return [24, 16, 8, 0].map((shift) => Math.floor(address / 2 ** shift) % 256).join('.');
 }
 
 /** Whether `text` is an IPv4 CIDR (`10.89.7.0/24`), the only subnets podman's CNI backend takes. */

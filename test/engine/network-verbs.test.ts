@@ -49,6 +49,28 @@ describe('berth network create|ls|inspect|rm|prune|exists|connect|disconnect (bi
     assert.equal((await berth('network', 'exists', 'none')).code, 1);
   });
 
+  it('create --ip-range writes podman\'s lease range (rangeStart, rangeEnd), inspect shows it, containers get addresses from it; a range outside the subnet or without one is refused', async () => {
+    const octet = Math.floor(Math.random() * 200 + 20);
+    // podman's config dir of the first test (podman 4.3 has no --interface-name): the same networks there as here, so the same next bridge.
+    const podmanDir = join(fixture().temp.dir, 'podman-net.d');
+    const pod = await preparePodman(fixture().temp.dir, { graphRoot: fixture().temp.graphRoot, runRoot: fixture().temp.runRoot, driver: 'overlay' });
+    const args = ['--subnet', `10.192.${octet}.0/24`, '--ip-range', `10.192.${octet}.128/25`, 'ranged'];
+    assert.equal((await podman(pod, ['--network-config-dir', podmanDir, 'network', 'create', ...args])).code, 0);
+    await ok('network', 'create', ...args);
+    try {
+      assert.deepEqual(conflist(configDir(), 'ranged'), conflist(podmanDir, 'ranged'));
+      assert.deepEqual(JSON.parse(await ok('network', 'inspect', 'ranged'))[0].subnets,
+        [{ subnet: `10.192.${octet}.0/24`, gateway: `10.192.${octet}.1`, lease_range: { start_ip: `10.192.${octet}.129`, end_ip: `10.192.${octet}.255` } }]);
+      assert.equal(await ok('run', '--rm', '--network', 'ranged', 'busybox', '/bin/busybox', 'sh', '-c', 'ip -4 addr show eth0 | grep -o "inet [0-9.]*"'), `inet 10.192.${octet}.129\n`);
+      await refused(125, new RegExp(`^Error: lease range start ip 10\\.191\\.${octet}\\.1 not in subnet 10\\.190\\.${octet}\\.0/24\\n$`), 'network', 'create', '--subnet', `10.190.${octet}.0/24`, '--ip-range', `10.191.${octet}.0/25`, 'outside');
+      await refused(125, /^Error: cannot set gateway or range without subnet\n$/, 'network', 'create', '--ip-range', `10.189.${octet}.0/25`, 'nosubnet');
+    } finally {
+      // Its bridge goes with it.
+      await ok('network', 'rm', 'ranged');
+      assert.equal((await podman(pod, ['--network-config-dir', podmanDir, 'network', 'rm', 'ranged'])).code, 0);
+    }
+  });
+
   it('refuses a taken name or subnet, a bad name, a gateway outside the subnet and another driver, writing nothing', async () => {
     await refused(125, /^Error: network name first already used: network already exists\n$/, 'network', 'create', 'first');
     await refused(125, /subnet 10\.89\.0\.128\/25 is already used/, 'network', 'create', '--subnet', '10.89.0.128/25', 'third');

@@ -20,16 +20,19 @@ export function registerNetworkVerbs(program: Command, act: EngineAction, setExi
     .option('-d, --driver <driver>', 'only bridge', 'bridge')
     .option('--subnet <cidr>', 'IPv4 subnet (default: the first free one of containers.conf default_subnet_pools, 10.89.N.0/24 first)')
     .option('--gateway <ip>', 'the gateway in the subnet (default: its first address)')
+    .option('--ip-range <cidr>', 'lease only the addresses of this range of the subnet (with --subnet)')
     .option('--interface-name <name>', 'the bridge (default: the first free cni-podmanN)')
     .option('--label <label>', 'set a label (key=value)', collect, [])
     .option('--internal', 'no route out: containers reach each other only')
     .option('--disable-dns', 'no DNS for its containers\' names (podman\'s, with the dnsname plugin where it is installed)')
-    .action(act(async (engine, name: string | undefined, opts: { driver: string; subnet?: string; gateway?: string; interfaceName?: string; label: string[]; internal?: boolean; disableDns?: boolean }) => {
+    .action(act(async (engine, name: string | undefined, opts: { driver: string; subnet?: string; gateway?: string; ipRange?: string; interfaceName?: string; label: string[]; internal?: boolean; disableDns?: boolean }) => {
       const labels = keyValues(opts.label);
       const { configDir, defaults, pluginDirs } = cniOf(engine);
       // As podman: DNS where the dnsname plugin is installed, unless --disable-dns.
       const dnsname = opts.disableDns !== true && pluginDirs.some((dir) => isExecutable(join(dir, 'dnsname')));
-      const made = await createNetwork(configDir, { name, driver: opts.driver, subnet: opts.subnet, gateway: opts.gateway, interfaceName: opts.interfaceName, labels, internal: opts.internal, dnsname }, defaults);
+      const made = await createNetwork(configDir, {
+        name, driver: opts.driver, subnet: opts.subnet, gateway: opts.gateway, ipRange: opts.ipRange, interfaceName: opts.interfaceName, labels, internal: opts.internal, dnsname,
+      }, defaults);
       networkEvent(engine, made.name, 'create');
       process.stdout.write(`${made.name}\n`);
     }));
