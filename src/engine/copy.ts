@@ -19,7 +19,7 @@ export async function copyOut(root: string, path: string, hostTarget: string): P
   } catch (err) {
     throw new EngineError('invalid-option', `${path} does not exist in the container`, { path }, { cause: err });
   }
-  const toDirectory = isDirectory(hostTarget);
+  const toDirectory = kindOf(hostTarget) === 'directory';
   const targetDir = toDirectory ? hostTarget : dirname(hostTarget);
   const transform = toDirectory ? [] : [renameTransform(basename(source), basename(hostTarget))];
   const reader = spawn('tar', ['-C', dirname(source), '-cf', '-', basename(source)], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -43,7 +43,7 @@ export interface CopyInOptions {
 export async function copyIn(root: string, hostSource: string, path: string, options: CopyInOptions = {}): Promise<void> {
   const resolved = resolveInRoot(root, path);
   const inside = posix.relative(root, resolved);
-  const destination = isDirectory(resolved) ? posix.join(inside, basename(hostSource)) : inside;
+  const destination = kindOf(resolved) === 'directory' ? posix.join(inside, basename(hostSource)) : inside;
   if (destination === '' || destination.startsWith('..')) throw new EngineError('invalid-option', `cannot copy onto the container's root ${path}`, { path });
   const there = kindOf(resolveInRoot(root, destination));
   const given = kindOf(hostSource);
@@ -64,14 +64,6 @@ function kindOf(path: string): 'directory' | 'file' | undefined {
     return lstatSync(path).isDirectory() ? 'directory' : 'file';
   } catch {
     return undefined;
-  }
-}
-
-function isDirectory(path: string): boolean {
-  try {
-    return lstatSync(path).isDirectory();
-  } catch {
-    return false;
   }
 }
 

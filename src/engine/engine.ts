@@ -4,7 +4,7 @@
 // container's directories. Daemonless: every process finds the containers
 // again from those records, the exit files and the runtime.
 
-import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync, type Stats } from 'node:fs';
 import { hostname as osHostname } from 'node:os';
 import { join } from 'node:path';
 import { idToHost } from '../idmap/index.js';
@@ -422,7 +422,7 @@ export class ContainerEngine {
           ...(healthCheck ? { healthCheck } : {}),
           ...(healthCheck && options.healthOnFailure ? { healthOnFailure: options.healthOnFailure } : {}),
           ...(hostOptionsOf(options) ?? {}),
-          ...((options.user ?? imageConfig.User) ? { user: options.user ?? imageConfig.User } : {}),
+          ...(user ? { user } : {}),
           ...(options.createCommand ? { createCommand: options.createCommand } : {}),
           ...(entrypoint.length ? { entrypoint } : {}),
         });
@@ -433,7 +433,7 @@ export class ContainerEngine {
       const imageVolumes = options.imageVolumes ?? 'bind';
       const container = inherited || hasVolumes(options.volumes ?? [], imageConfig, imageVolumes)
         ? await (await import('./volumes.js')).withVolumesAttached(this.store.graphRoot, this.events, {
-          specs: options.volumes ?? [], tmpfs: options.tmpfs ?? [], image: imageConfig, imageVolumes, inherited, rootfs, user: options.user ?? imageConfig.User ?? '', idMaps,
+          specs: options.volumes ?? [], tmpfs: options.tmpfs ?? [], image: imageConfig, imageVolumes, inherited, rootfs, user, idMaps,
         }, record)
         : await record();
       await this.#addDependent(id, dependencies);
@@ -929,13 +929,10 @@ export class ContainerEngine {
   }
 
   /**
-   * `cp`: one side is `container:path`. The container's root is mounted for
-   * the copy (it may be stopped) and unmounted after.
-   */
-  /**
-   * podman's cp. Into a container, the copy's files belong to the container's user (on the host side of
-   * its ID maps), unless `archive` is false (they keep the host's owners); `overwrite` lets a directory
-   * and a file replace each other.
+   * podman's cp: one side is `container:path`. The container's root is mounted for the copy (it may be
+   * stopped) and unmounted after. Into a container, the copy's files belong to the container's user (on
+   * the host side of its ID maps), unless `archive` is false (they keep the host's owners); `overwrite`
+   * lets a directory and a file replace each other.
    */
   async copy(source: string, target: string, options: { archive?: boolean; overwrite?: boolean } = {}): Promise<void> {
     const [from, to] = [splitContainerPath(source), splitContainerPath(target)];
@@ -943,17 +940,16 @@ export class ContainerEngine {
       throw new EngineError('invalid-option', 'copying needs exactly one side of the form CONTAINER:PATH', { source, target });
     }
     const side = (from ?? to)!;
-    await this.#withRootMounted(side.ref, async (root) => {
+    await this.#withRootMounted(side.ref, async (root, container) => {
       // The archive code (zlib, zstd, the apply worker) loads only for a copy: every other verb would pay for it at start.
       const { copyIn, copyOut } = await import('./copy.js');
       if (from) await copyOut(root, from.path, target);
-      else await copyIn(root, source, to!.path, { owner: options.archive === false ? undefined : await this.#hostOwner(side.ref), overwrite: options.overwrite });
+      else await copyIn(root, source, to!.path, { owner: options.archive === false ? undefined : await this.#hostOwner(container), overwrite: options.overwrite });
     });
   }
 
   /** The container's process user (uid and gid in its spec) as its files are owned on the host: through its ID maps. */
-  async #hostOwner(ref: string): Promise<{ uid: number; gid: number }> {
-    const container = await this.get(ref);
+  async #hostOwner(container: Container): Promise<{ uid: number; gid: number }> {
     const { uidMap, gidMap } = await this.store.container(container.id);
     const { uid, gid } = container.config.spec.process.user;
     return { uid: idToHost(uid, uidMap), gid: idToHost(gid, gidMap) };
@@ -965,8 +961,8 @@ export class ContainerEngine {
    * unmounted after; `end: false` leaves `output` open (stdout).
    */
   async export(ref: string, output: NodeJS.WritableStream, options: { end?: boolean } = {}): Promise<void> {
-    await this.#withRootMounted(ref, async (root, id) => {
-      const stored = await this.store.container(id);
+    await this.#withRootMounted(ref, async (root, container) => {
+      const stored = await this.store.container(container.id);
       // Loaded only for an export, as copy.js is for a copy.
       const { exportRoot } = await import('./export.js');
       await exportRoot(root, stored, output, options.end ?? true);
@@ -976,17 +972,17 @@ export class ContainerEngine {
   /**
    * `fn` on the container's mounted root, with the container's lock shared:
    * the cleanup of a container that exits meanwhile (conmon's exit command
-   * unmounts with force) waits until `fn` is done.
+   * unmounts with force) waits until `fn` is done. `fn` gets the container as read under the lock.
    */
-  async #withRootMounted(ref: string, fn: (root: string, id: string) => Promise<void>): Promise<void> {
+  async #withRootMounted(ref: string, fn: (root: string, container: Container) => Promise<void>): Promise<void> {
     const id = await this.#idOf(ref);
     await this.#lock(id).withRLock(async () => {
       const container = await this.#load(id);
       // A --rootfs container's root is its directory, never mounted.
-      if (container.config.rootfs) return fn(container.config.rootfs, container.id);
+      if (container.config.rootfs) return fn(container.config.rootfs, container);
       const root = await this.store.mount(container.id);
       try {
-        await fn(root, container.id);
+        await fn(root, container);
       } finally {
         await this.store.unmount(container.id);
       }
@@ -1620,14 +1616,18 @@ function checkRootfs(options: CreateOptions): void {
   if (options.uidMap?.length || options.gidMap?.length || options.autoUserNs) {
     throw new EngineError('invalid-option', '--rootfs with ID maps (--uidmap, --gidmap, --userns) is not supported: the directory\'s own files would be chowned', { rootfs: dir });
   }
-  let stat;
+  const stat = statOrRefuse(dir, 'running container create option', { rootfs: dir });
+  if (!stat.isDirectory()) throw new EngineError('invalid-option', `--rootfs ${dir} is not a directory`, { rootfs: dir });
+}
+
+/** `path`'s stat, or podman's error for a path an option names that is not there: `WHAT: stat PATH: no such file or directory`. */
+function statOrRefuse(path: string, what: string, detail: Record<string, string>): Stats {
   try {
-    stat = statSync(dir);
+    return statSync(path);
   } catch (err) {
     const why = isErrno(err, 'ENOENT') ? 'no such file or directory' : (err as Error).message;
-    throw new EngineError('invalid-option', `running container create option: stat ${dir}: ${why}`, { rootfs: dir }, { cause: err });
+    throw new EngineError('invalid-option', `${what}: stat ${path}: ${why}`, detail, { cause: err });
   }
-  if (!stat.isDirectory()) throw new EngineError('invalid-option', `--rootfs ${dir} is not a directory`, { rootfs: dir });
 }
 
 /** podman's --ip (IPv4) and --mac-address, for a container on exactly one CNI network. */
@@ -1656,13 +1656,7 @@ export const DEFAULT_INIT_PATH = '/usr/libexec/podman/catatonit';
 
 /** The --init binary at `path` on the host, as its bind needs it: a file (through links), refused as podman refuses a missing one. */
 function checkedInitBinary(path: string): string {
-  let stat;
-  try {
-    stat = statSync(path);
-  } catch (err) {
-    const why = isErrno(err, 'ENOENT') ? 'no such file or directory' : (err as Error).message;
-    throw new EngineError('invalid-option', `container-init binary not found on the host: stat ${path}: ${why}`, { initPath: path }, { cause: err });
-  }
+  const stat = statOrRefuse(path, 'container-init binary not found on the host', { initPath: path });
   if (!stat.isFile()) throw new EngineError('invalid-option', `container-init binary ${path} is not a file`, { initPath: path });
   return path;
 }

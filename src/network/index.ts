@@ -7,7 +7,7 @@ export {
   DEFAULT_BRIDGE, DEFAULT_SUBNET, defaultNetworkName,
   type BridgeNetworkOptions, type NetworkConfigList, type PluginConfig,
 } from './conflist.js';
-export { invokePlugin, type CniCommand, type CniResult, type PluginInvocation, type PortMapping } from './plugin.js';
+export { installedPlugin, invokePlugin, type CniCommand, type CniResult, type PluginInvocation, type PortMapping } from './plugin.js';
 export { createNetns, removeNetns } from './netns.js';
 export { connectNetwork, disconnectNetwork, readAttachment, setupNetwork, teardownNetwork, type NetworkAttachment, type NetworkSetupOptions, type StaticAddresses } from './attach.js';
 export { formatPortMapping, parseExposed, parsePublish, publishedOnFreePorts } from './ports.js';

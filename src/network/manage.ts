@@ -143,9 +143,9 @@ function withLeaseRange(bridge: PluginConfig, subnet: string, ipRange: string): 
   if (!overlaps(parseCidr(subnet), parseCidr(`${start}/32`))) {
     throw new NetworkError('config-invalid', `lease range start ip ${start} not in subnet ${subnet}`, { ipRange, subnet });
   }
-  const ipam = bridge['ipam'] as { ranges: Array<Array<{ subnet: string; gateway?: string }>> };
+  const ipam = bridge['ipam'] as { ranges: IpamRange[][] };
   const [first] = ipam.ranges[0]!;
-  ipam.ranges = [[{ subnet: first!.subnet, rangeStart: start, rangeEnd: end, ...(first!.gateway ? { gateway: first!.gateway } : {}) } as { subnet: string; gateway?: string }]];
+  ipam.ranges = [[{ subnet: first!.subnet, rangeStart: start, rangeEnd: end, ...(first!.gateway ? { gateway: first!.gateway } : {}) }]];
 }
 
 /** Removes the network's conflist and, if it exists, its bridge (as podman does); the default network cannot go. */
@@ -209,13 +209,20 @@ function bridgeOf(list: NetworkConfigList): string | undefined {
   return typeof bridge === 'string' ? bridge : undefined;
 }
 
+/** A range of host-local's `ranges`: its subnet, gateway and, with --ip-range, the addresses it leases. */
+interface IpamRange {
+  subnet?: string;
+  gateway?: string;
+  rangeStart?: string;
+  rangeEnd?: string;
+}
+
 /** host-local's ranges (or its older single `subnet`) of the bridge plugin. */
-function rangesOf(list: NetworkConfigList): Array<{ subnet: string; gateway?: string; rangeStart?: string; rangeEnd?: string }> {
-  type Range = { subnet?: string; gateway?: string; rangeStart?: string; rangeEnd?: string };
-  const ipam = list.plugins.find((p) => p.type === 'bridge')?.['ipam'] as { ranges?: Range[][]; subnet?: string; gateway?: string } | undefined;
+function rangesOf(list: NetworkConfigList): Array<IpamRange & { subnet: string }> {
+  const ipam = list.plugins.find((p) => p.type === 'bridge')?.['ipam'] as { ranges?: IpamRange[][]; subnet?: string; gateway?: string } | undefined;
   if (!ipam) return [];
-  const ranges: Range[] = ipam.ranges?.flat() ?? (ipam.subnet ? [{ subnet: ipam.subnet, gateway: ipam.gateway }] : []);
-  return ranges.filter((r): r is Range & { subnet: string } => typeof r.subnet === 'string');
+  const ranges: IpamRange[] = ipam.ranges?.flat() ?? (ipam.subnet ? [{ subnet: ipam.subnet, gateway: ipam.gateway }] : []);
+  return ranges.filter((r): r is IpamRange & { subnet: string } => typeof r.subnet === 'string');
 }
 
 /** Whether the IPv4 address `ip` is in one of the network's subnets (podman's check of a static --ip). */

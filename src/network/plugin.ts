@@ -59,7 +59,14 @@ export async function invokePlugin(inv: PluginInvocation): Promise<CniResult | u
   }
 }
 
-async function findPlugin(type: string, dirs: string[]): Promise<string> {
+async function findPlugin(type: string, dirs: readonly string[]): Promise<string> {
+  const found = await installedPlugin(type, dirs);
+  if (found === undefined) throw new NetworkError('plugin-missing', `CNI plugin "${type}" is in none of ${dirs.join(':')}`, { plugin: type, dirs });
+  return found;
+}
+
+/** The executable of plugin `type` in the first of `dirs` that has it (CNI_PATH's order), or undefined where none does. */
+export async function installedPlugin(type: string, dirs: readonly string[]): Promise<string | undefined> {
   // A conflist names a plugin, not a path: `../../bin/sh` must not run.
   if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(type)) {
     throw new NetworkError('config-invalid', `CNI plugin type ${JSON.stringify(type)} is not a plain executable name`, { plugin: type });
@@ -71,7 +78,7 @@ async function findPlugin(type: string, dirs: string[]): Promise<string> {
       return candidate;
     } catch { /* try the next dir */ }
   }
-  throw new NetworkError('plugin-missing', `CNI plugin "${type}" is in none of ${dirs.join(':')}`, { plugin: type, dirs });
+  return undefined;
 }
 
 function pluginEnv(inv: PluginInvocation): NodeJS.ProcessEnv {

@@ -18,10 +18,15 @@ export interface ContainerStats {
 }
 
 const CGROUP_ROOT = '/sys/fs/cgroup';
+
+/** A spec's absolute cgroupsPath as a path under each hierarchy's root. */
+function relativeCgroup(cgroupsPath: string): string {
+  return cgroupsPath.replace(/^\/+/, '');
+}
 const UNLIMITED_V1 = 0x7ffffffffffff000;
 
 export function readCgroupStats(cgroupsPath: string): ContainerStats {
-  const relative = cgroupsPath.replace(/^\/+/, '');
+  const relative = relativeCgroup(cgroupsPath);
   const v2 = join(CGROUP_ROOT, relative);
   if (cgroupV2Has(v2, 'memory')) return readV2(v2);
   return readV1(relative);
@@ -58,7 +63,7 @@ function readV2(dir: string): ContainerStats {
 
 /** PIDs in the container's cgroup: the pids controller on v1, the unified group on v2. */
 export function cgroupProcesses(cgroupsPath: string): number[] {
-  const relative = cgroupsPath.replace(/^\/+/, '');
+  const relative = relativeCgroup(cgroupsPath);
   for (const dir of [join(CGROUP_ROOT, 'pids', relative), join(CGROUP_ROOT, relative), join(CGROUP_ROOT, 'unified', relative)]) {
     try {
       return readFileSync(join(dir, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean).map(Number);
@@ -96,7 +101,7 @@ function keyed(path: string): Record<string, number> {
  * cgroup has no freezer to ask (nothing to wait for).
  */
 export function cgroupFrozen(cgroupsPath: string): boolean {
-  const relative = cgroupsPath.replace(/^\/+/, '');
+  const relative = relativeCgroup(cgroupsPath);
   try {
     return readFileSync(join(CGROUP_ROOT, 'freezer', relative, 'freezer.state'), 'utf8').trim() === 'FROZEN';
   } catch {

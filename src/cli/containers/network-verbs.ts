@@ -3,11 +3,9 @@
 // inspect, rm, prune, exists, connect, disconnect. The templates
 // load only when a listing needs them.
 
-import { accessSync, constants } from 'node:fs';
-import { join } from 'node:path';
 import type { Command } from 'commander';
 import { EngineError, type CniSettings, type ContainerEngine } from '../../engine/index.js';
-import { createNetwork, defaultNetworkName, inspectNetwork, isNetworkError, listNetworks, removeNetwork, type NetworkInfo } from '../../network/index.js';
+import { createNetwork, defaultNetworkName, installedPlugin, inspectNetwork, isNetworkError, listNetworks, removeNetwork, type NetworkInfo } from '../../network/index.js';
 import { confirmed } from './confirm.js';
 import { removeEach } from './remove-each.js';
 import type { EngineAction } from './context.js';
@@ -29,7 +27,7 @@ export function registerNetworkVerbs(program: Command, act: EngineAction, setExi
       const labels = keyValues(opts.label);
       const { configDir, defaults, pluginDirs } = cniOf(engine);
       // As podman: DNS where the dnsname plugin is installed, unless --disable-dns.
-      const dnsname = opts.disableDns !== true && pluginDirs.some((dir) => isExecutable(join(dir, 'dnsname')));
+      const dnsname = opts.disableDns !== true && await installedPlugin('dnsname', pluginDirs) !== undefined;
       const made = await createNetwork(configDir, {
         name, driver: opts.driver, subnet: opts.subnet, gateway: opts.gateway, ipRange: opts.ipRange, interfaceName: opts.interfaceName, labels, internal: opts.internal, dnsname,
       }, defaults);
@@ -135,15 +133,6 @@ function networkEvent(engine: ContainerEngine, name: string, status: string): vo
 }
 
 /** The CNI settings the engine was opened with (--network-config-dir, containers.conf). */
-function isExecutable(path: string): boolean {
-  try {
-    accessSync(path, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 export function cniOf(engine: ContainerEngine): CniSettings {
   if (!engine.cni) throw new EngineError('invalid-option', 'CNI networking is not configured', {});
   return engine.cni;

@@ -77,7 +77,8 @@ export async function namedOrLatest(engine: ContainerEngine, refs: readonly stri
   return [...refs];
 }
 
-async function byAge(engine: ContainerEngine): Promise<Container[]> {
+/** Every container, oldest first. */
+export async function byAge(engine: ContainerEngine): Promise<Container[]> {
   return (await engine.list()).sort((a, b) => Date.parse(a.state.created) - Date.parse(b.state.created));
 }
 

@@ -27,7 +27,7 @@ import { registerHealthcheckVerbs } from './healthcheck-verbs.js';
 import { inspectDocument } from './inspect-container.js';
 import { labelsOf, mountSpecs, secretRequest, securityOptions } from './run-options.js';
 import { matchesFilters } from './container-filters.js';
-import { FILTER_DESCRIPTION, latestOption, namedOrLatest, targetOptions, targetsOf, withLatest, type TargetFlags } from './targets.js';
+import { byAge, FILTER_DESCRIPTION, latestOption, namedOrLatest, targetOptions, targetsOf, withLatest, type TargetFlags } from './targets.js';
 import { collect, environment, keyValues, parseFilters, parseHumanSize, parseInRange, parsePositive, parseSize, pointInTime } from './options.js';
 import { defaultNetworkName, formatPortMapping, inspectNetwork, isNetworkError, parseExposed, parsePublish } from '../../network/index.js';
 import { parseGoDuration, removeFile, splitOnce, writeFileAtomic } from '../../util/index.js';
@@ -196,7 +196,9 @@ export function registerContainerVerbs(program: Command, setExit: Exit, options:
           .filter((info) => opts.all || last !== undefined || filters.has('status') || info.status === 'running' || info.status === 'storage')
           .filter((info) => matchesFilters(info, filters))
           .sort(PS_SORT_KEYS.created);
-        const infos = byCreation.slice(last === undefined ? 0 : Math.max(0, byCreation.length - last)).sort(PS_SORT_KEYS[opts.sort ?? 'created']);
+        const newest = byCreation.slice(last === undefined ? 0 : Math.max(0, byCreation.length - last));
+        // Already in creation order: another --sort key orders them again.
+        const infos = opts.sort && opts.sort !== 'created' ? newest.sort(PS_SORT_KEYS[opts.sort]) : newest;
         if (opts.quiet) process.stdout.write(infos.map((i) => `${opts.trunc === false ? i.id : i.id.slice(0, 12)}\n`).join(''));
         else if (opts.format === 'json') process.stdout.write(`${JSON.stringify(infos.map(psJson), null, 4)}\n`);
         else {
@@ -253,7 +255,7 @@ export function registerContainerVerbs(program: Command, setExit: Exit, options:
       .action(act(async (engine, given: string | undefined, givenPort: string | undefined, opts: { latest?: boolean; all?: boolean }) => {
         if (opts.all) {
           if (given !== undefined || opts.latest) throw new EngineError('invalid-option', 'the --all and --latest flags and a container name cannot be used together', {});
-          for (const container of (await engine.list()).sort((a, b) => Date.parse(a.state.created) - Date.parse(b.state.created))) {
+          for (const container of await byAge(engine)) {
             for (const m of (await engine.networkAttachment(container))?.portMappings ?? []) process.stdout.write(`${container.id.slice(0, 12)}\t${formatPortMapping(m)}\n`);
           }
           return;
